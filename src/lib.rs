@@ -1,0 +1,9 @@
+//! pglint: lints a GitOps repository that gives applications a PostgreSQL role and database on
+//! a shared CloudNativePG cluster.
+//!
+//! Data flows one way, one module per stage:
+//! [`discover`] files → [`yaml`] (parse with spans) → [`model`] (typed Kubernetes objects) →
+//! [`index`] (cross-references) → [`rules`] → [`report`].
+
+pub mod source;
+pub mod yaml;

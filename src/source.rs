@@ -1,0 +1,204 @@
+//! Source files and positions: every location pglint reports is a byte span in one file.
+
+use std::ops::Range;
+
+/// Index of a file in [`SourceMap`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+
+/// A half-open byte range `start..end` inside one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        Span { start, end: end.max(start) }
+    }
+
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    pub fn range(&self) -> Range<usize> {
+        self.start..self.end
+    }
+}
+
+/// A span in a specific file: where a diagnostic or a model value points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Loc {
+    pub file: FileId,
+    pub span: Span,
+}
+
+/// A value together with the location of the YAML node it was read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub loc: Loc,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(value: T, loc: Loc) -> Self {
+        Spanned { value, loc }
+    }
+}
+
+impl Spanned<String> {
+    pub fn as_str(&self) -> &str {
+        &self.value
+    }
+}
+
+/// 1-based line and column (columns count characters, not bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineCol {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// One file read from the repository.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// Path relative to the repository root, always with `/` separators.
+    pub path: String,
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    pub fn new(path: String, text: String) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(memchr_newlines(&text).map(|i| i + 1))
+            .collect();
+        SourceFile { path, text, line_starts }
+    }
+
+    /// Line and column of a byte offset (clamped to the text).
+    pub fn line_col(&self, offset: usize) -> LineCol {
+        let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
+        let line_index = self.line_starts.partition_point(|&start| start <= offset) - 1;
+        let line_start = self.line_starts[line_index];
+        let column = self.text[line_start..offset].chars().count() + 1;
+        LineCol { line: line_index + 1, column }
+    }
+
+    /// Position of the last character of a span (inclusive end), as the JSON contract wants.
+    pub fn inclusive_end(&self, span: Span) -> LineCol {
+        if span.is_empty() {
+            return self.line_col(span.start);
+        }
+        let last = self.text[..span.end.min(self.text.len())]
+            .char_indices()
+            .next_back()
+            .map_or(span.start, |(i, _)| i.max(span.start));
+        self.line_col(last)
+    }
+
+    /// Byte offset of a 1-based line and 0-based character column.
+    pub fn offset_of(&self, line: usize, char_col: usize) -> usize {
+        let Some(&line_start) = self.line_starts.get(line.saturating_sub(1)) else {
+            return self.text.len();
+        };
+        let rest = &self.text[line_start..];
+        rest.char_indices()
+            .nth(char_col)
+            .map_or(self.text.len(), |(i, _)| line_start + i)
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// The text of a 1-based line, without its line break.
+    pub fn line_text(&self, line: usize) -> &str {
+        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+            return "";
+        };
+        let end = self.line_starts.get(line).copied().unwrap_or(self.text.len());
+        self.text[start..end].trim_end_matches(['\n', '\r'])
+    }
+}
+
+fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
+    text.bytes()
+        .enumerate()
+        .filter_map(|(i, b)| (b == b'\n').then_some(i))
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while offset > 0 && !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// Every file pglint read, addressed by [`FileId`].
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
+        FileId(self.files.len() as u32 - 1)
+    }
+
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters_from_one() {
+        let file = SourceFile::new("a.yaml".into(), "ab: c\nné: x\n".into());
+        assert_eq!(file.line_col(0), LineCol { line: 1, column: 1 });
+        assert_eq!(file.line_col(4), LineCol { line: 1, column: 5 });
+        // "né: x": 'x' is the 5th character but the 6th byte of the line.
+        let x = file.text.find('x').unwrap();
+        assert_eq!(file.line_col(x), LineCol { line: 2, column: 5 });
+        assert_eq!(file.offset_of(2, 4), x);
+    }
+
+    #[test]
+    fn inclusive_end_points_at_last_character() {
+        let file = SourceFile::new("a.yaml".into(), "key: value\n".into());
+        let end = file.inclusive_end(Span::new(5, 10));
+        assert_eq!(end, LineCol { line: 1, column: 10 });
+    }
+
+    #[test]
+    fn line_text_strips_crlf() {
+        let file = SourceFile::new("a.yaml".into(), "a: 1\r\nb: 2".into());
+        assert_eq!(file.line_text(1), "a: 1");
+        assert_eq!(file.line_text(2), "b: 2");
+        assert_eq!(file.line_text(3), "");
+    }
+}
