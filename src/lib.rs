@@ -7,3 +7,13 @@
 
 pub mod source;
 pub mod yaml;
+pub mod model;
+pub mod cert;
+pub mod config;
+pub mod diagnostic;
+pub mod discover;
+pub mod project;
+pub mod index;
+pub mod rules;
+pub mod lint;
+pub mod report;

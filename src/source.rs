@@ -127,6 +127,11 @@ impl SourceFile {
     }
 }
 
+/// The folder part of a repository-relative path ("" for a file at the root).
+pub fn parent_dir(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
 fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
     text.bytes()
         .enumerate()

@@ -140,7 +140,7 @@ impl<'d> NodeRef<'d> {
     }
 
     /// The items of a sequence (empty for anything else).
-    pub fn items(&self) -> impl Iterator<Item = NodeRef<'d>> + 'd {
+    pub fn items(self) -> impl Iterator<Item = NodeRef<'d>> + 'd {
         let doc = self.doc;
         let ids: &'d [NodeId] = match &self.node().kind {
             NodeKind::Sequence(items) => items,

@@ -1,0 +1,330 @@
+//! Benchmark of pglint against the parse-only floor.
+//!
+//! Build the two measured binaries, then run the harness:
+//!
+//! ```text
+//! cargo build --release --bin pglint --examples
+//! cargo run --release --example bench -- [--runs 5] [--apps 100,1000,10000] \
+//!     [--pglint PATH] [--floor PATH] [--regen]
+//! ```
+//!
+//! For each app count N the harness generates a synthetic SOP-conformant
+//! repository (`tests/common/synth.rs`) into `$TMPDIR/pglint-bench-N`, once:
+//! later runs reuse it unless `--regen` is given. It then runs one warm-up
+//! of each command (so both see a warm page cache) followed by `--runs`
+//! alternating pairs of
+//!
+//! ```text
+//! <pglint> check --root DIR --format json -q
+//! <floor> DIR
+//! ```
+//!
+//! each a child process with stdout discarded. Wall time is measured around
+//! spawn + reap; peak RSS is the child's `ru_maxrss` as reported by `wait4`.
+//! Alternating the two commands spreads machine noise over both evenly, and
+//! the ratio column is the median of the per-pair ratios for the same reason.
+//!
+//! The Markdown table goes to stdout, progress to stderr. A command exiting
+//! non-zero aborts the benchmark: on a conformant repository pglint must be
+//! clean, so anything else means the numbers would not measure a real check.
+//!
+//! Defaults for the binaries are `release/pglint` and
+//! `release/examples/parse_floor` in the target directory this harness was
+//! built into (normally `target/`).
+
+#[path = "../tests/common/synth.rs"]
+mod synth;
+
+use std::ffi::OsStr;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use synth::RepoStats;
+
+/// Seed of every generated repository, so results are comparable over time.
+const SEED: u64 = 42;
+const MIB: f64 = 1024.0 * 1024.0;
+
+#[derive(Parser)]
+#[command(about = "Compare pglint's wall time and peak RSS with the parse-only floor")]
+struct Args {
+    /// Measured runs of each command per repository (after one warm-up).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    runs: u32,
+    /// Repository sizes to measure, in apps.
+    #[arg(long, value_delimiter = ',', default_value = "100,1000,10000")]
+    apps: Vec<usize>,
+    /// pglint binary [default: <target>/release/pglint]
+    #[arg(long)]
+    pglint: Option<PathBuf>,
+    /// Floor binary [default: <target>/release/examples/parse_floor]
+    #[arg(long)]
+    floor: Option<PathBuf>,
+    /// Regenerate the repositories even if a previous run left them.
+    #[arg(long)]
+    regen: bool,
+}
+
+/// One run of a child process.
+struct Sample {
+    wall: Duration,
+    max_rss_kib: u64,
+}
+
+/// Everything measured on one repository.
+struct Row {
+    apps: usize,
+    repo: RepoStats,
+    pglint: Vec<Sample>,
+    floor: Vec<Sample>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let target = target_dir();
+    let pglint = args
+        .pglint
+        .clone()
+        .unwrap_or_else(|| target.join("release/pglint"));
+    let floor = args
+        .floor
+        .clone()
+        .unwrap_or_else(|| target.join("release/examples/parse_floor"));
+
+    let missing: Vec<&Path> = [&pglint, &floor]
+        .into_iter()
+        .filter(|p| !p.is_file())
+        .map(PathBuf::as_path)
+        .collect();
+    if !missing.is_empty() {
+        for path in missing {
+            eprintln!("error: binary not found: {}", path.display());
+        }
+        eprintln!("build them with: cargo build --release --bin pglint --examples");
+        return ExitCode::FAILURE;
+    }
+
+    match run(&args, &pglint, &floor) {
+        Ok(rows) => {
+            print_table(&rows);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &Args, pglint: &Path, floor: &Path) -> io::Result<Vec<Row>> {
+    let mut rows = Vec::with_capacity(args.apps.len());
+    for &apps in &args.apps {
+        let (dir, repo) = ensure_repo(apps, args.regen)?;
+        eprintln!(
+            "N={apps}: {} files, {:.2} MiB of YAML in {}",
+            repo.files,
+            repo.yaml_bytes as f64 / MIB,
+            dir.display()
+        );
+
+        let mut pglint_cmd = Command::new(pglint);
+        pglint_cmd
+            .arg("check")
+            .arg("--root")
+            .arg(&dir)
+            .args(["--format", "json", "-q"]);
+        let mut floor_cmd = Command::new(floor);
+        floor_cmd.arg(&dir);
+
+        measure(&mut pglint_cmd)?;
+        measure(&mut floor_cmd)?;
+        let mut row = Row {
+            apps,
+            repo,
+            pglint: Vec::new(),
+            floor: Vec::new(),
+        };
+        for i in 1..=args.runs {
+            row.pglint.push(measure(&mut pglint_cmd)?);
+            row.floor.push(measure(&mut floor_cmd)?);
+            eprintln!(
+                "  run {i}/{}: pglint {:.1} ms, floor {:.1} ms",
+                args.runs,
+                ms(row.pglint.last().unwrap().wall),
+                ms(row.floor.last().unwrap().wall),
+            );
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// The target directory this harness runs from: its binary lives at
+/// `<target>/<profile>/examples/bench`.
+fn target_dir() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.ancestors().nth(3).map(Path::to_path_buf))
+        .unwrap_or_else(|| PathBuf::from("target"))
+}
+
+/// Returns the benchmark repository for `apps`, generating it unless a
+/// complete one is already there. Completeness is recorded by a stamp file
+/// written beside the repository (not inside it, where it would be linted)
+/// only after generation succeeded; it also caches the stats.
+fn ensure_repo(apps: usize, regen: bool) -> io::Result<(PathBuf, RepoStats)> {
+    let tmp = std::env::temp_dir();
+    let dir = tmp.join(format!("pglint-bench-{apps}"));
+    let stamp = tmp.join(format!("pglint-bench-{apps}.stats"));
+
+    if !regen
+        && dir.is_dir()
+        && let Some(stats) = read_stamp(&stamp)
+    {
+        return Ok((dir, stats));
+    }
+
+    eprintln!("generating {apps} apps into {} ...", dir.display());
+    let _ = fs::remove_file(&stamp);
+    match fs::remove_dir_all(&dir) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let stats = synth::write_sop_repo(&dir, apps, SEED)?;
+    fs::write(
+        &stamp,
+        format!("{SEED} {} {}\n", stats.files, stats.yaml_bytes),
+    )?;
+    Ok((dir, stats))
+}
+
+/// Parses a stamp `SEED FILES YAML_BYTES`; `None` if absent, malformed or
+/// from another seed.
+fn read_stamp(path: &Path) -> Option<RepoStats> {
+    let text = fs::read_to_string(path).ok()?;
+    let mut fields = text.split_whitespace().map(str::parse::<u64>);
+    let (seed, files, yaml_bytes) = (
+        fields.next()?.ok()?,
+        fields.next()?.ok()?,
+        fields.next()?.ok()?,
+    );
+    (seed == SEED).then_some(RepoStats {
+        files: usize::try_from(files).ok()?,
+        yaml_bytes,
+    })
+}
+
+/// Runs `cmd` to completion with stdout discarded, returning its wall time
+/// and peak RSS. The child is reaped with `wait4` directly, because
+/// `Child::wait` throws the resource usage away.
+fn measure(cmd: &mut Command) -> io::Result<Sample> {
+    let start = Instant::now();
+    let child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).spawn()?;
+    let pid = libc::pid_t::try_from(child.id()).expect("pid fits in pid_t");
+
+    let mut status = 0;
+    // SAFETY: rusage is plain old data, for which all-zero bytes are valid.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: `pid` is our own unreaped child, and both out-pointers are
+        // valid for writes for the duration of the call.
+        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        if r == pid {
+            break;
+        }
+        let err = io::Error::last_os_error();
+        if err.kind() != io::ErrorKind::Interrupted {
+            return Err(err);
+        }
+    }
+    let wall = start.elapsed();
+    // Reaped above: dropping `child` neither waits nor kills.
+    drop(child);
+
+    if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
+        return Err(io::Error::other(format!(
+            "{} failed ({}): {}",
+            cmd.get_program().to_string_lossy(),
+            describe_status(status),
+            command_line(cmd),
+        )));
+    }
+    Ok(Sample {
+        wall,
+        // Linux reports ru_maxrss in KiB.
+        max_rss_kib: u64::try_from(usage.ru_maxrss).unwrap_or(0),
+    })
+}
+
+fn describe_status(status: libc::c_int) -> String {
+    if libc::WIFEXITED(status) {
+        format!("exit code {}", libc::WEXITSTATUS(status))
+    } else if libc::WIFSIGNALED(status) {
+        format!("killed by signal {}", libc::WTERMSIG(status))
+    } else {
+        format!("wait status {status:#x}")
+    }
+}
+
+fn command_line(cmd: &Command) -> String {
+    std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(OsStr::to_string_lossy)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// Median of a non-empty list (mean of the middle two for even lengths).
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    let mid = xs.len() / 2;
+    if xs.len().is_multiple_of(2) {
+        (xs[mid - 1] + xs[mid]) / 2.0
+    } else {
+        xs[mid]
+    }
+}
+
+/// `median`, `min–max` of the wall times in milliseconds.
+fn wall_summary(samples: &[Sample]) -> (f64, String) {
+    let walls: Vec<f64> = samples.iter().map(|s| ms(s.wall)).collect();
+    let min = walls.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = walls.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (median(walls), format!("{min:.1}–{max:.1}"))
+}
+
+fn print_table(rows: &[Row]) {
+    println!(
+        "| N apps | files | YAML MiB | pglint median ms | pglint min–max ms | floor median ms | floor min–max ms | pglint/floor | pglint peak RSS MiB | peak RSS / YAML |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for row in rows {
+        let (pglint_median, pglint_range) = wall_summary(&row.pglint);
+        let (floor_median, floor_range) = wall_summary(&row.floor);
+        let ratio = median(
+            row.pglint
+                .iter()
+                .zip(&row.floor)
+                .map(|(p, f)| p.wall.as_secs_f64() / f.wall.as_secs_f64())
+                .collect(),
+        );
+        let peak_rss_kib = row.pglint.iter().map(|s| s.max_rss_kib).max().unwrap_or(0);
+        let peak_rss = peak_rss_kib as f64 * 1024.0;
+        println!(
+            "| {} | {} | {:.2} | {pglint_median:.1} | {pglint_range} | {floor_median:.1} | {floor_range} | {ratio:.2}× | {:.1} | {:.2}× |",
+            row.apps,
+            row.repo.files,
+            row.repo.yaml_bytes as f64 / MIB,
+            peak_rss / MIB,
+            peak_rss / row.repo.yaml_bytes as f64,
+        );
+    }
+}

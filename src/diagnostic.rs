@@ -1,0 +1,86 @@
+//! The one finding type every rule produces and every reporter renders.
+
+use serde::Serialize;
+
+use crate::source::Loc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// A secondary location, usually in another file ("roles of postgres-shared are declared here").
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Related {
+    pub loc: Loc,
+    pub message: String,
+}
+
+/// What a rule found, before the engine attaches the rule id and configured severity.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Finding {
+    pub loc: Loc,
+    /// What is wrong, lowercase, without a trailing period, never containing a secret value.
+    pub message: String,
+    /// A short text under the primary underline.
+    pub label: Option<String>,
+    /// How to fix it.
+    pub help: Option<String>,
+    pub related: Vec<Related>,
+}
+
+impl Finding {
+    pub fn new(loc: Loc, message: impl Into<String>) -> Self {
+        Finding {
+            loc,
+            message: message.into(),
+            label: None,
+            help: None,
+            related: Vec::new(),
+        }
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn help_opt(mut self, help: Option<String>) -> Self {
+        if help.is_some() {
+            self.help = help;
+        }
+        self
+    }
+
+    pub fn related(mut self, loc: Loc, message: impl Into<String>) -> Self {
+        self.related.push(Related {
+            loc,
+            message: message.into(),
+        });
+        self
+    }
+}
+
+/// A finding attributed to a rule, at its configured severity.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Diagnostic {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub finding: Finding,
+}

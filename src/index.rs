@@ -1,0 +1,335 @@
+//! Stage 4: cross-references. Built once from the model; every cross-file rule queries it
+//! instead of scanning the objects again.
+
+use std::collections::HashMap;
+
+use crate::config::Config;
+use crate::model::{Cluster, Database, DatabaseRole, Object, ObjectId, Role, SealedSecret, Secret, Spec, is_unknowable};
+use crate::project::Project;
+use crate::source::Spanned;
+
+/// Something that makes a Secret of a given name exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretSource {
+    Secret(ObjectId),
+    Sealed(ObjectId),
+    /// An ExternalSecret's target: its keys cannot be known.
+    External(ObjectId),
+}
+
+impl SecretSource {
+    pub fn object(self) -> ObjectId {
+        match self {
+            SecretSource::Secret(id) | SecretSource::Sealed(id) | SecretSource::External(id) => id,
+        }
+    }
+}
+
+/// Who owns a role name on a cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleOrigin<'p> {
+    /// `spec.managed.roles[i]` of the cluster.
+    Managed(&'p Role),
+    /// The bootstrap owner (`bootstrap.initdb.owner`, default `app`).
+    Bootstrap,
+    /// A `DatabaseRole` object.
+    DatabaseRole(ObjectId, &'p Role),
+}
+
+/// A credentials secret → the cluster role that uses it → the databases that role owns.
+#[derive(Debug, Clone)]
+pub struct Chain<'p> {
+    pub secret_name: &'p Spanned<String>,
+    pub secrets: Vec<SecretSource>,
+    pub cluster: ObjectId,
+    pub role: RoleOrigin<'p>,
+    pub role_name: &'p str,
+    pub databases: Vec<ObjectId>,
+}
+
+pub struct Index<'p> {
+    project: &'p Project,
+    clusters: HashMap<&'p str, Vec<ObjectId>>,
+    secrets: HashMap<&'p str, Vec<SecretSource>>,
+    databases: Vec<ObjectId>,
+    database_roles: Vec<ObjectId>,
+    /// Secret name → (cluster, role) pairs whose `passwordSecret` names it.
+    secret_users: HashMap<&'p str, Vec<(ObjectId, &'p Role)>>,
+    credentials: Vec<ObjectId>,
+}
+
+/// Two namespaces may be the same object's: equal, or one of them unknown (unset or templated).
+pub fn same_namespace(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a == b || is_unknowable(a) || is_unknowable(b),
+        _ => true,
+    }
+}
+
+impl<'p> Index<'p> {
+    pub fn build(project: &'p Project, config: &Config) -> Index<'p> {
+        let mut index = Index {
+            project,
+            clusters: HashMap::new(),
+            secrets: HashMap::new(),
+            databases: Vec::new(),
+            database_roles: Vec::new(),
+            secret_users: HashMap::new(),
+            credentials: Vec::new(),
+        };
+        for (id, obj) in project.objects.iter().enumerate() {
+            let name = obj.name();
+            match &obj.spec {
+                Spec::Cluster(cluster) => {
+                    if let Some(name) = name {
+                        index.clusters.entry(name).or_default().push(id);
+                    }
+                    for role in &cluster.roles {
+                        if let Some(secret) = &role.password_secret {
+                            index.secret_users.entry(secret.as_str()).or_default().push((id, role));
+                        }
+                    }
+                }
+                Spec::Secret(_) => index.add_secret(name, SecretSource::Secret(id)),
+                Spec::SealedSecret(_) => index.add_secret(name, SecretSource::Sealed(id)),
+                Spec::ExternalSecret(external) => {
+                    let target = external.target_name.as_deref().or(name);
+                    index.add_secret(target, SecretSource::External(id));
+                }
+                Spec::Database(_) => index.databases.push(id),
+                Spec::DatabaseRole(_) => index.database_roles.push(id),
+                Spec::Other => {}
+            }
+        }
+        index.credentials = index.find_credentials(config);
+        index
+    }
+
+    fn add_secret(&mut self, name: Option<&'p str>, source: SecretSource) {
+        if let Some(name) = name {
+            self.secrets.entry(name).or_default().push(source);
+        }
+    }
+
+    pub fn project(&self) -> &'p Project {
+        self.project
+    }
+
+    pub fn object(&self, id: ObjectId) -> &'p Object {
+        &self.project.objects[id]
+    }
+
+    /// Clusters named `name` that may share `namespace`.
+    pub fn clusters_named(&self, name: &str, namespace: Option<&str>) -> Vec<ObjectId> {
+        self.clusters
+            .get(name)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&id| same_namespace(self.object(id).namespace_str(), namespace))
+            .collect()
+    }
+
+    /// Every cluster with its object id.
+    pub fn clusters(&self) -> impl Iterator<Item = (ObjectId, &'p Cluster)> + '_ {
+        self.clusters.values().flatten().filter_map(|&id| match &self.object(id).spec {
+            Spec::Cluster(c) => Some((id, c)),
+            _ => None,
+        })
+    }
+
+    /// Cluster names visible from `namespace`, for "did you mean" suggestions.
+    pub fn cluster_names(&self, namespace: Option<&str>) -> Vec<&'p str> {
+        let mut names: Vec<&str> = self
+            .clusters
+            .iter()
+            .filter(|(_, ids)| ids.iter().any(|&id| same_namespace(self.object(id).namespace_str(), namespace)))
+            .map(|(&name, _)| name)
+            .collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// Whatever makes a Secret `name` exist in `namespace`.
+    pub fn secret_sources(&self, name: &str, namespace: Option<&str>) -> Vec<SecretSource> {
+        self.secrets
+            .get(name)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|s| same_namespace(self.object(s.object()).namespace_str(), namespace))
+            .collect()
+    }
+
+    /// Secret-like names visible from `namespace`, for suggestions.
+    pub fn secret_names(&self, namespace: Option<&str>) -> Vec<&'p str> {
+        let mut names: Vec<&str> = self
+            .secrets
+            .iter()
+            .filter(|(_, s)| s.iter().any(|s| same_namespace(self.object(s.object()).namespace_str(), namespace)))
+            .map(|(&name, _)| name)
+            .collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// Cluster roles whose `passwordSecret` names `secret` in `namespace`.
+    pub fn roles_using_secret(&self, secret: &str, namespace: Option<&str>) -> Vec<(ObjectId, &'p Role)> {
+        self.secret_users
+            .get(secret)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&(cluster, _)| same_namespace(self.object(cluster).namespace_str(), namespace))
+            .collect()
+    }
+
+    pub fn databases(&self) -> impl Iterator<Item = (ObjectId, &'p Database)> + '_ {
+        self.databases.iter().filter_map(|&id| match &self.object(id).spec {
+            Spec::Database(d) => Some((id, d)),
+            _ => None,
+        })
+    }
+
+    pub fn database_roles(&self) -> impl Iterator<Item = (ObjectId, &'p DatabaseRole)> + '_ {
+        self.database_roles.iter().filter_map(|&id| match &self.object(id).spec {
+            Spec::DatabaseRole(r) => Some((id, r)),
+            _ => None,
+        })
+    }
+
+    /// The clusters a Database (or DatabaseRole) with this `spec.cluster.name` lands on.
+    pub fn cluster_of(&self, object: ObjectId, cluster_name: &str) -> Vec<ObjectId> {
+        self.clusters_named(cluster_name, self.object(object).namespace_str())
+    }
+
+    /// Finds the role `name` on a cluster, wherever it is declared.
+    pub fn find_role(&self, cluster: ObjectId, name: &str) -> Option<RoleOrigin<'p>> {
+        let Spec::Cluster(spec) = &self.object(cluster).spec else {
+            return None;
+        };
+        if let Some(role) = spec.role(name) {
+            return Some(RoleOrigin::Managed(role));
+        }
+        if let Some((id, db_role)) = self.database_roles_of(cluster).find(|(_, r)| r.role.name_str() == Some(name)) {
+            return Some(RoleOrigin::DatabaseRole(id, &db_role.role));
+        }
+        (spec.bootstrap.owner == name).then_some(RoleOrigin::Bootstrap)
+    }
+
+    /// Every role name of a cluster (managed, DatabaseRole, bootstrap owner).
+    pub fn role_names(&self, cluster: ObjectId) -> Vec<&'p str> {
+        let Spec::Cluster(spec) = &self.object(cluster).spec else {
+            return Vec::new();
+        };
+        let mut names: Vec<&str> = spec.roles.iter().filter_map(Role::name_str).collect();
+        names.extend(self.database_roles_of(cluster).filter_map(|(_, r)| r.role.name_str()));
+        names.push(spec.bootstrap.owner.as_str());
+        names
+    }
+
+    pub fn database_roles_of(&self, cluster: ObjectId) -> impl Iterator<Item = (ObjectId, &'p DatabaseRole)> + '_ {
+        let cluster_obj = self.object(cluster);
+        self.database_roles().filter(move |(id, r)| {
+            r.cluster.as_ref().map(|c| c.as_str()) == cluster_obj.name()
+                && same_namespace(self.object(*id).namespace_str(), cluster_obj.namespace_str())
+        })
+    }
+
+    /// Databases on a cluster.
+    pub fn databases_on(&self, cluster: ObjectId) -> impl Iterator<Item = (ObjectId, &'p Database)> + '_ {
+        let cluster_obj = self.object(cluster);
+        self.databases().filter(move |(id, d)| {
+            d.cluster.as_ref().map(|c| c.as_str()) == cluster_obj.name()
+                && same_namespace(self.object(*id).namespace_str(), cluster_obj.namespace_str())
+        })
+    }
+
+    /// Every secret → role → databases chain in the repository.
+    pub fn chains(&self) -> Vec<Chain<'p>> {
+        let mut chains = Vec::new();
+        for (cluster_id, cluster) in self.clusters() {
+            let namespace = self.object(cluster_id).namespace_str();
+            let owned_by = |role_name: &str| -> Vec<ObjectId> {
+                self.databases_on(cluster_id)
+                    .filter(|(_, d)| d.owner.as_ref().is_some_and(|o| o.value == role_name))
+                    .map(|(id, _)| id)
+                    .collect()
+            };
+            for role in &cluster.roles {
+                let (Some(secret_name), Some(role_name)) = (&role.password_secret, role.name_str()) else {
+                    continue;
+                };
+                chains.push(Chain {
+                    secret_name,
+                    secrets: self.secret_sources(secret_name.as_str(), namespace),
+                    cluster: cluster_id,
+                    role: RoleOrigin::Managed(role),
+                    role_name,
+                    databases: owned_by(role_name),
+                });
+            }
+            if let Some(secret_name) = &cluster.bootstrap.secret {
+                let role_name = cluster.bootstrap.owner.as_str();
+                chains.push(Chain {
+                    secret_name,
+                    secrets: self.secret_sources(secret_name.as_str(), namespace),
+                    cluster: cluster_id,
+                    role: RoleOrigin::Bootstrap,
+                    role_name,
+                    databases: owned_by(role_name),
+                });
+            }
+        }
+        chains.sort_by_key(|c| (c.cluster, c.secret_name.loc));
+        chains
+    }
+
+    /// Credentials secrets: named by a role's `passwordSecret`, or in the SOP folder and named
+    /// `*-db-creds` or carrying Reflector annotations.
+    pub fn credentials(&self) -> &[ObjectId] {
+        &self.credentials
+    }
+
+    fn find_credentials(&self, config: &Config) -> Vec<ObjectId> {
+        self.project
+            .objects
+            .iter()
+            .enumerate()
+            .filter(|(_, obj)| {
+                let meta = match &obj.spec {
+                    Spec::Secret(_) => &obj.meta,
+                    Spec::SealedSecret(sealed) => sealed.secret_meta().unwrap_or(&obj.meta),
+                    _ => return false,
+                };
+                let name = obj.name().unwrap_or("");
+                let named_by_role = !self.roles_using_secret(name, obj.namespace_str()).is_empty()
+                    || self.clusters().any(|(id, c)| {
+                        c.bootstrap.secret.as_ref().is_some_and(|s| s.value == name)
+                            && same_namespace(self.object(id).namespace_str(), obj.namespace_str())
+                    });
+                let in_sop = config.in_sop_folder(self.project.path(obj.file));
+                let reflected = meta.annotations.entries.iter().chain(&obj.meta.annotations.entries)
+                    .any(|a| a.key.value.starts_with(crate::model::REFLECTOR_PREFIX));
+                named_by_role || (in_sop && (name.ends_with("-db-creds") || reflected))
+            })
+            .map(|(id, _)| id)
+            .collect()
+    }
+}
+
+/// The Secret-side view of a Secret or SealedSecret.
+pub enum SecretView<'p> {
+    Secret(&'p Secret),
+    Sealed(&'p SealedSecret),
+}
+
+impl<'p> SecretView<'p> {
+    pub fn of(obj: &'p Object) -> Option<SecretView<'p>> {
+        match &obj.spec {
+            Spec::Secret(s) => Some(SecretView::Secret(s)),
+            Spec::SealedSecret(s) => Some(SecretView::Sealed(s)),
+            _ => None,
+        }
+    }
+}

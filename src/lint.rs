@@ -1,0 +1,54 @@
+//! Runs the enabled rules over a loaded project and orders their diagnostics.
+
+use rayon::prelude::*;
+
+use crate::config::{Config, Level};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::index::Index;
+use crate::project::Project;
+use crate::rules::{self, Context, Rule};
+
+/// The level a rule runs at under `config`, or `None` when it is off.
+pub fn rule_severity(rule: &dyn Rule, config: &Config) -> Option<Severity> {
+    match config.levels.get(rule.meta().id) {
+        Some(Level::Off) => None,
+        Some(Level::On(severity)) => Some(*severity),
+        None => rule.meta().default_level.severity(),
+    }
+}
+
+/// Every diagnostic of the enabled rules, deduplicated, sorted by file, line, column, rule.
+pub fn lint(project: &Project, config: &Config) -> Vec<Diagnostic> {
+    let index = Index::build(project, config);
+    let cx = Context {
+        project,
+        index: &index,
+        config,
+    };
+    let mut diagnostics: Vec<Diagnostic> = rules::ALL
+        .par_iter()
+        .filter_map(|rule| rule_severity(*rule, config).map(|severity| (rule, severity)))
+        .flat_map_iter(|(rule, severity)| {
+            let mut findings = Vec::new();
+            rule.check(&cx, &mut findings);
+            findings.into_iter().map(move |finding| Diagnostic {
+                rule: rule.meta().id,
+                severity,
+                finding,
+            })
+        })
+        .collect();
+    diagnostics.sort_by(|a, b| {
+        let key = |d: &Diagnostic| {
+            (
+                project.path(d.finding.loc.file),
+                d.finding.loc.span.start,
+                d.rule,
+                d.finding.loc.span.end,
+            )
+        };
+        key(a).cmp(&key(b)).then_with(|| a.finding.message.cmp(&b.finding.message))
+    });
+    diagnostics.dedup();
+    diagnostics
+}

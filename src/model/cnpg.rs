@@ -1,0 +1,308 @@
+//! CloudNativePG kinds: `Cluster` (with its managed roles), `Database`, `DatabaseRole`.
+
+use super::read::Reader;
+use crate::source::{Loc, Spanned};
+use crate::yaml::NodeRef;
+
+const ROLE_FIELDS: &[&str] = &[
+    "bypassrls",
+    "comment",
+    "connectionLimit",
+    "createdb",
+    "createrole",
+    "disablePassword",
+    "ensure",
+    "inRoles",
+    "inherit",
+    "login",
+    "name",
+    "passwordSecret",
+    "replication",
+    "superuser",
+    "validUntil",
+];
+
+const DATABASE_FIELDS: &[&str] = &[
+    "allowConnections",
+    "builtinLocale",
+    "cluster",
+    "collationVersion",
+    "connectionLimit",
+    "databaseReclaimPolicy",
+    "encoding",
+    "ensure",
+    "extensions",
+    "fdws",
+    "icuLocale",
+    "icuRules",
+    "isTemplate",
+    "locale",
+    "localeCType",
+    "localeCollate",
+    "localeProvider",
+    "name",
+    "owner",
+    "schemas",
+    "servers",
+    "tablespace",
+    "template",
+];
+
+const ENSURE: &[&str] = &["present", "absent"];
+
+/// A role: a `Cluster.spec.managed.roles[]` entry or a `DatabaseRole.spec`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    /// The whole entry.
+    pub loc: Loc,
+    pub name: Option<Spanned<String>>,
+    pub ensure: Option<Spanned<String>>,
+    pub login: Option<Spanned<bool>>,
+    pub superuser: Option<Spanned<bool>>,
+    pub createdb: Option<Spanned<bool>>,
+    pub createrole: Option<Spanned<bool>>,
+    pub replication: Option<Spanned<bool>>,
+    pub bypassrls: Option<Spanned<bool>>,
+    pub disable_password: Option<Spanned<bool>>,
+    /// `passwordSecret.name`.
+    pub password_secret: Option<Spanned<String>>,
+    /// The `passwordSecret` key, to point at when the name is wrong or conflicting.
+    pub password_secret_key: Option<Loc>,
+}
+
+impl Role {
+    fn read(reader: &mut Reader<'_>, node: NodeRef<'_>, path: &str) -> Role {
+        let ensure = reader.string(node.get("ensure"), &format!("{path}.ensure"));
+        reader.enumeration(&ensure, "ensure", ENSURE);
+        let mut flag = |field: &str| reader.boolean(node.get(field), &format!("{path}.{field}"));
+        let (login, superuser, createdb, createrole, replication, bypassrls, disable_password) = (
+            flag("login"),
+            flag("superuser"),
+            flag("createdb"),
+            flag("createrole"),
+            flag("replication"),
+            flag("bypassrls"),
+            flag("disablePassword"),
+        );
+        let secret_entry = node.get_entry("passwordSecret");
+        let secret_node = reader.mapping(secret_entry.map(|(_, v)| v), &format!("{path}.passwordSecret"));
+        Role {
+            loc: reader.loc(node),
+            name: reader.string(node.get("name"), &format!("{path}.name")),
+            ensure,
+            login,
+            superuser,
+            createdb,
+            createrole,
+            replication,
+            bypassrls,
+            disable_password,
+            password_secret: secret_node
+                .and_then(|s| reader.string(s.get("name"), &format!("{path}.passwordSecret.name"))),
+            password_secret_key: secret_entry.map(|(k, _)| reader.loc(k)),
+        }
+    }
+
+    pub fn name_str(&self) -> Option<&str> {
+        self.name.as_ref().map(|n| n.as_str())
+    }
+
+    pub fn is_absent(&self) -> bool {
+        self.ensure.as_ref().is_some_and(|e| e.value == "absent")
+    }
+
+    pub fn can_login(&self) -> bool {
+        self.login.as_ref().is_some_and(|l| l.value)
+    }
+
+    /// Privileges set to true, by field name.
+    pub fn privileges(&self) -> impl Iterator<Item = (&'static str, &Spanned<bool>)> {
+        [
+            ("superuser", &self.superuser),
+            ("createdb", &self.createdb),
+            ("createrole", &self.createrole),
+            ("replication", &self.replication),
+            ("bypassrls", &self.bypassrls),
+        ]
+        .into_iter()
+        .filter_map(|(field, value)| value.as_ref().filter(|v| v.value).map(|v| (field, v)))
+    }
+}
+
+/// The owner the cluster creates at bootstrap (`bootstrap.initdb.owner` and its siblings).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bootstrap {
+    /// The owner role's name: the explicit `owner`, else the `database`, else `app`.
+    pub owner: String,
+    /// Where the owner (or the bootstrap method) is written, if anywhere.
+    pub owner_loc: Option<Loc>,
+    /// `bootstrap.initdb.secret.name`: the owner's credentials.
+    pub secret: Option<Spanned<String>>,
+}
+
+/// A CNPG `Cluster`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cluster {
+    /// The `roles` key of `spec.managed`, when present.
+    pub roles_loc: Option<Loc>,
+    pub roles: Vec<Role>,
+    pub bootstrap: Bootstrap,
+}
+
+impl Cluster {
+    pub(crate) fn read(reader: &mut Reader<'_>, root: NodeRef<'_>) -> Cluster {
+        let spec = reader.mapping(root.get("spec"), "spec");
+        let managed = spec.and_then(|s| reader.mapping(s.get("managed"), "spec.managed"));
+        let roles_entry = managed.and_then(|m| m.get_entry("roles"));
+        let mut roles = Vec::new();
+        if let Some(list) = reader.sequence(roles_entry.map(|(_, v)| v), "spec.managed.roles") {
+            for item in list.items() {
+                if reader.mapping(Some(item), "spec.managed.roles[]").is_some() {
+                    reader.unknown_fields(item, "spec.managed.roles[]", ROLE_FIELDS);
+                    roles.push(Role::read(reader, item, "spec.managed.roles[]"));
+                }
+            }
+        }
+        Cluster {
+            roles_loc: roles_entry.map(|(k, _)| reader.loc(k)),
+            roles,
+            bootstrap: Bootstrap::read(reader, spec),
+        }
+    }
+
+    pub fn role(&self, name: &str) -> Option<&Role> {
+        self.roles.iter().find(|r| r.name_str() == Some(name))
+    }
+}
+
+impl Bootstrap {
+    fn read(reader: &mut Reader<'_>, spec: Option<NodeRef<'_>>) -> Bootstrap {
+        let method = spec.and_then(|s| s.get("bootstrap")).and_then(|b| {
+            ["initdb", "recovery", "pg_basebackup"]
+                .into_iter()
+                .find_map(|m| b.get_entry(m))
+        });
+        let Some((method_key, method)) = method else {
+            return Bootstrap {
+                owner: "app".into(),
+                owner_loc: None,
+                secret: None,
+            };
+        };
+        let owner = reader
+            .string(method.get("owner"), "spec.bootstrap.owner")
+            .or_else(|| reader.string(method.get("database"), "spec.bootstrap.database"));
+        Bootstrap {
+            owner: owner.as_ref().map_or_else(|| "app".into(), |o| o.value.clone()),
+            owner_loc: Some(owner.map_or_else(|| reader.loc(method_key), |o| o.loc)),
+            secret: method
+                .get("secret")
+                .and_then(|s| reader.string(s.get("name"), "spec.bootstrap.secret.name")),
+        }
+    }
+}
+
+/// A CNPG `Database`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Database {
+    /// `spec.name`: the PostgreSQL database.
+    pub name: Option<Spanned<String>>,
+    pub owner: Option<Spanned<String>>,
+    /// `spec.cluster.name`.
+    pub cluster: Option<Spanned<String>>,
+    pub ensure: Option<Spanned<String>>,
+    pub reclaim_policy: Option<Spanned<String>>,
+}
+
+impl Database {
+    pub(crate) fn read(reader: &mut Reader<'_>, root: NodeRef<'_>) -> Database {
+        let Some(spec) = reader.mapping(root.get("spec"), "spec") else {
+            return Database {
+                name: None,
+                owner: None,
+                cluster: None,
+                ensure: None,
+                reclaim_policy: None,
+            };
+        };
+        reader.unknown_fields(spec, "spec", DATABASE_FIELDS);
+        let cluster = reader.mapping(spec.get("cluster"), "spec.cluster");
+        let ensure = reader.string(spec.get("ensure"), "spec.ensure");
+        reader.enumeration(&ensure, "spec.ensure", ENSURE);
+        let reclaim_policy = reader.string(spec.get("databaseReclaimPolicy"), "spec.databaseReclaimPolicy");
+        reader.enumeration(&reclaim_policy, "spec.databaseReclaimPolicy", &["delete", "retain"]);
+        Database {
+            name: reader.string(spec.get("name"), "spec.name"),
+            owner: reader.string(spec.get("owner"), "spec.owner"),
+            cluster: cluster.and_then(|c| reader.string(c.get("name"), "spec.cluster.name")),
+            ensure,
+            reclaim_policy,
+        }
+    }
+}
+
+/// A CNPG `DatabaseRole` (v1.30+): a role managed outside the Cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseRole {
+    pub role: Role,
+    /// `spec.cluster.name`.
+    pub cluster: Option<Spanned<String>>,
+}
+
+impl DatabaseRole {
+    pub(crate) fn read(reader: &mut Reader<'_>, root: NodeRef<'_>) -> DatabaseRole {
+        let spec = reader.mapping(root.get("spec"), "spec");
+        let role = match spec {
+            Some(spec) => Role::read(reader, spec, "spec"),
+            None => Role::read(reader, root, "spec"),
+        };
+        DatabaseRole {
+            cluster: spec
+                .and_then(|s| s.get("cluster"))
+                .and_then(|c| reader.string(c.get("name"), "spec.cluster.name")),
+            role,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::Spec;
+    use crate::model::tests::object;
+
+    #[test]
+    fn cluster_roles_and_bootstrap_owner() {
+        let obj = object(
+            "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: pg\nspec:\n  bootstrap:\n    initdb:\n      database: gitea\n  managed:\n    roles:\n      - name: gitea_user\n        login: true\n        passwordSecret:\n          name: gitea-db-creds\n      - name: admin\n        superuser: yes\n        nme: typo\n",
+        );
+        let Spec::Cluster(cluster) = &obj.spec else { panic!() };
+        assert_eq!(cluster.bootstrap.owner, "gitea");
+        assert_eq!(cluster.roles.len(), 2);
+        let gitea = cluster.role("gitea_user").unwrap();
+        assert!(gitea.can_login());
+        assert_eq!(gitea.password_secret.as_ref().unwrap().value, "gitea-db-creds");
+        let admin = cluster.role("admin").unwrap();
+        assert_eq!(admin.privileges().map(|(f, _)| f).collect::<Vec<_>>(), ["superuser"]);
+        assert_eq!(obj.shape_problems.len(), 1);
+        assert_eq!(obj.shape_problems[0].help.as_deref(), Some("did you mean `name`?"));
+    }
+
+    #[test]
+    fn database_wrong_types_are_shape_problems() {
+        let obj = object(
+            "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: db\nspec:\n  name: app\n  owner: [a]\n  cluster: 7\n  ensure: gone\n",
+        );
+        let Spec::Database(db) = &obj.spec else { panic!() };
+        assert!(db.owner.is_none());
+        assert!(db.cluster.is_none());
+        let messages: Vec<_> = obj.shape_problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "`spec.cluster` must be a mapping, found an integer",
+                "`spec.ensure` must be one of `present`, `absent`, found `gone`",
+                "`spec.owner` must be a string, found a list",
+            ]
+        );
+    }
+}

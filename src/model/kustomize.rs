@@ -1,0 +1,268 @@
+//! `kustomization.yaml` files: what they list, and what they do to the objects they apply
+//! (namespace override, common annotations and labels).
+
+use std::collections::{HashMap, HashSet};
+
+use super::meta::StringMap;
+use super::read::Reader;
+use super::{Object, loc_of};
+use crate::source::{FileId, Spanned, parent_dir};
+use crate::yaml::Document;
+
+/// Is this file name one kustomize reads as a kustomization?
+pub fn is_kustomization_file(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    matches!(name, "kustomization.yaml" | "kustomization.yml" | "Kustomization")
+}
+
+/// Why a kustomization names a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathRole {
+    /// `resources`, `bases`, `components`: applied.
+    Resource,
+    /// Patches, generator inputs, CRDs, transformers…: read, not applied as objects.
+    Input,
+    /// `configMapGenerator`/`secretGenerator` files: not manifests at all.
+    GeneratorInput,
+}
+
+/// A local path a kustomization names, resolved against its folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathRef {
+    /// As written.
+    pub written: Spanned<String>,
+    /// Normalised repository-relative path; `None` when it leaves the repository.
+    pub resolved: Option<String>,
+    pub role: PathRole,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kustomization {
+    pub file: FileId,
+    /// The folder it sits in, repository-relative ("" at the root).
+    pub dir: String,
+    pub namespace: Option<Spanned<String>>,
+    pub paths: Vec<PathRef>,
+    pub common_annotations: StringMap,
+    pub common_labels: StringMap,
+}
+
+impl Kustomization {
+    pub fn read(file: FileId, path: &str, doc: &Document) -> Option<Kustomization> {
+        let root = doc.root()?;
+        if !root.is_mapping() {
+            return None;
+        }
+        let mut ignored = Vec::new();
+        let mut sensitive = Vec::new();
+        let mut reader = Reader {
+            file,
+            problems: &mut ignored,
+        };
+        let dir = parent_dir(path).to_string();
+        let mut paths = Vec::new();
+        let mut add = |value: Spanned<String>, role: PathRole| {
+            if is_remote(&value.value) {
+                return;
+            }
+            let resolved = join(&dir, &value.value);
+            paths.push(PathRef {
+                written: value,
+                resolved,
+                role,
+            });
+        };
+        let strings = |key: &str| -> Vec<Spanned<String>> {
+            root.get(key)
+                .into_iter()
+                .flat_map(|list| list.items())
+                .filter_map(|item| {
+                    item.as_str()
+                        .map(|s| Spanned::new(s.to_string(), loc_of(file, item)))
+                })
+                .collect()
+        };
+        for key in ["resources", "bases", "components"] {
+            for value in strings(key) {
+                add(value, PathRole::Resource);
+            }
+        }
+        for key in ["patchesStrategicMerge", "crds", "configurations", "transformers", "generators", "validators"] {
+            for value in strings(key) {
+                add(value, PathRole::Input);
+            }
+        }
+        for key in ["patches", "patchesJson6902", "replacements"] {
+            for item in root.get(key).into_iter().flat_map(|l| l.items()) {
+                if let Some(path_node) = item.get("path").filter(|p| p.as_str().is_some()) {
+                    let text = path_node.as_str().unwrap_or_default().to_string();
+                    add(Spanned::new(text, loc_of(file, path_node)), PathRole::Input);
+                }
+            }
+        }
+        for key in ["configMapGenerator", "secretGenerator"] {
+            for generator in root.get(key).into_iter().flat_map(|l| l.items()) {
+                for field in ["files", "envs"] {
+                    for item in generator.get(field).into_iter().flat_map(|l| l.items()) {
+                        let Some(text) = item.as_str() else { continue };
+                        // `key=path` names the key the file's content is stored under.
+                        let file_part = text.split_once('=').map_or(text, |(_, p)| p);
+                        add(
+                            Spanned::new(file_part.to_string(), loc_of(file, item)),
+                            PathRole::GeneratorInput,
+                        );
+                    }
+                }
+                if let Some(env) = generator.get("env").and_then(|e| e.as_str().map(|s| (e, s))) {
+                    add(
+                        Spanned::new(env.1.to_string(), loc_of(file, env.0)),
+                        PathRole::GeneratorInput,
+                    );
+                }
+            }
+        }
+        Some(Kustomization {
+            file,
+            namespace: reader.string(root.get("namespace"), "namespace"),
+            common_annotations: StringMap::read(&mut reader, Some(root), "commonAnnotations", &mut sensitive),
+            common_labels: StringMap::read(&mut reader, Some(root), "commonLabels", &mut sensitive),
+            dir,
+            paths,
+        })
+    }
+}
+
+fn is_remote(path: &str) -> bool {
+    path.contains("://")
+        || path.starts_with("github.com/")
+        || path.starts_with("git@")
+        || path.contains("?ref=")
+        || path.starts_with("oci:")
+}
+
+/// Joins a relative path onto a repository-relative folder, resolving `.` and `..`.
+pub(crate) fn join(dir: &str, relative: &str) -> Option<String> {
+    let mut parts: Vec<&str> = if relative.starts_with('/') {
+        return None;
+    } else {
+        dir.split('/').filter(|p| !p.is_empty()).collect()
+    };
+    for part in relative.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// Kustomizations, keyed by folder, and what each one reaches.
+#[derive(Debug, Default)]
+pub struct KustomizeGraph {
+    pub kustomizations: Vec<Kustomization>,
+    by_dir: HashMap<String, usize>,
+}
+
+impl KustomizeGraph {
+    pub fn new(kustomizations: Vec<Kustomization>) -> Self {
+        let by_dir = kustomizations
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.dir.clone(), i))
+            .collect();
+        KustomizeGraph {
+            kustomizations,
+            by_dir,
+        }
+    }
+
+    pub fn in_dir(&self, dir: &str) -> Option<&Kustomization> {
+        self.by_dir.get(dir).map(|&i| &self.kustomizations[i])
+    }
+
+    /// Every file path a kustomization reaches, directly or through referenced folders, and
+    /// whether it reaches it as a resource (applied) or only as an input.
+    pub fn reach(&self, start: usize) -> HashMap<String, PathRole> {
+        let mut reached = HashMap::new();
+        let mut visited = HashSet::new();
+        let mut stack = vec![start];
+        while let Some(i) = stack.pop() {
+            if !visited.insert(i) {
+                continue;
+            }
+            let k = &self.kustomizations[i];
+            for path in &k.paths {
+                let Some(resolved) = &path.resolved else { continue };
+                match self.by_dir.get(resolved.as_str()) {
+                    Some(&sub) if path.role == PathRole::Resource => stack.push(sub),
+                    _ => {
+                        let role = reached.entry(resolved.clone()).or_insert(path.role);
+                        if path.role == PathRole::Resource {
+                            *role = PathRole::Resource;
+                        }
+                    }
+                }
+            }
+        }
+        reached
+    }
+}
+
+/// Applies every kustomization's namespace and common annotations/labels to the objects it
+/// reaches as resources. Outer kustomizations apply last, as `kustomize build` does.
+pub fn apply_kustomizations(graph: &KustomizeGraph, objects: &mut [Object], path_of: impl Fn(FileId) -> String) {
+    let mut reaches: Vec<(usize, HashMap<String, PathRole>)> = (0..graph.kustomizations.len())
+        .map(|i| (i, graph.reach(i)))
+        .collect();
+    reaches.sort_by_key(|(_, r)| r.len());
+    let mut objects_by_path: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, obj) in objects.iter().enumerate() {
+        objects_by_path.entry(path_of(obj.file)).or_default().push(i);
+    }
+    for (k, reached) in reaches {
+        let kustomization = &graph.kustomizations[k];
+        for (path, role) in reached {
+            if role != PathRole::Resource {
+                continue;
+            }
+            for &i in objects_by_path.get(&path).into_iter().flatten() {
+                let obj = &mut objects[i];
+                if let Some(ns) = &kustomization.namespace {
+                    obj.namespace_override = Some(ns.clone());
+                }
+                merge_into(&mut obj.meta.annotations, &kustomization.common_annotations);
+                merge_into(&mut obj.meta.labels, &kustomization.common_labels);
+            }
+        }
+    }
+}
+
+fn merge_into(target: &mut StringMap, common: &StringMap) {
+    for entry in &common.entries {
+        target.entries.retain(|e| e.key.value != entry.key.value);
+        target.entries.push(entry.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_resolves_dots() {
+        assert_eq!(join("a/b", "./c.yaml").as_deref(), Some("a/b/c.yaml"));
+        assert_eq!(join("a/b", "../c").as_deref(), Some("a/c"));
+        assert_eq!(join("", "x/../y.yaml").as_deref(), Some("y.yaml"));
+        assert_eq!(join("", "../outside"), None);
+    }
+
+    #[test]
+    fn recognises_kustomization_files() {
+        assert!(is_kustomization_file("infra/kustomization.yaml"));
+        assert!(is_kustomization_file("Kustomization"));
+        assert!(!is_kustomization_file("infra/ks.yaml"));
+    }
+}

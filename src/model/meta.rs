@@ -1,0 +1,116 @@
+//! `metadata`: name, namespace, annotations and labels.
+
+use super::read::Reader;
+use super::{LAST_APPLIED, loc_of};
+use crate::source::{Loc, Span, Spanned};
+use crate::yaml::NodeRef;
+use crate::yaml::yaml11::{YamlType, classify};
+
+/// One annotation or label. `value` holds the scalar's text whatever its YAML type, so rules
+/// can tell what a user meant; `yaml_type` says how Kubernetes reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Annotation {
+    pub key: Spanned<String>,
+    pub value: Spanned<String>,
+    pub yaml_type: YamlType,
+}
+
+impl Annotation {
+    pub fn is_string(&self) -> bool {
+        self.yaml_type == YamlType::String
+    }
+}
+
+/// An annotations or labels mapping.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StringMap {
+    /// The `annotations:`/`labels:` key, when present.
+    pub key_loc: Option<Loc>,
+    pub entries: Vec<Annotation>,
+}
+
+impl StringMap {
+    pub fn get(&self, key: &str) -> Option<&Annotation> {
+        self.entries.iter().find(|a| a.key.value == key)
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub(crate) fn read(
+        reader: &mut Reader<'_>,
+        parent: Option<NodeRef<'_>>,
+        field: &str,
+        sensitive: &mut Vec<Span>,
+    ) -> StringMap {
+        let Some((key, value)) = parent.and_then(|p| p.get_entry(field)) else {
+            return StringMap::default();
+        };
+        let mut map = StringMap {
+            key_loc: Some(reader.loc(key)),
+            entries: Vec::new(),
+        };
+        let Some(mapping) = reader.mapping(Some(value), field) else {
+            return map;
+        };
+        for (k, v) in mapping.entries() {
+            let (Some(key_text), Some(scalar)) = (k.as_str(), v.scalar()) else {
+                if v.is_mapping() || v.is_sequence() {
+                    reader.problems.push(super::ShapeProblem {
+                        loc: reader.loc(v),
+                        message: format!("`{field}` values must be strings, found {}", v.type_name()),
+                        help: Some("quote the value".into()),
+                    });
+                }
+                continue;
+            };
+            let text = if key_text == LAST_APPLIED {
+                sensitive.push(v.span());
+                String::new()
+            } else {
+                scalar.text.clone()
+            };
+            map.entries.push(Annotation {
+                key: Spanned::new(key_text.to_string(), loc_of(reader.file, k)),
+                value: Spanned::new(text, loc_of(reader.file, v)),
+                yaml_type: classify(scalar, v.tag()),
+            });
+        }
+        map
+    }
+}
+
+/// `metadata` of an object (or of a SealedSecret's `spec.template`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Metadata {
+    /// The `metadata` mapping, when present.
+    pub loc: Option<Loc>,
+    pub name: Option<Spanned<String>>,
+    pub namespace: Option<Spanned<String>>,
+    pub annotations: StringMap,
+    pub labels: StringMap,
+}
+
+impl Metadata {
+    pub(crate) fn read(
+        reader: &mut Reader<'_>,
+        node: Option<NodeRef<'_>>,
+        sensitive: &mut Vec<Span>,
+    ) -> Metadata {
+        let Some(node) = node else {
+            return Metadata::default();
+        };
+        Metadata {
+            loc: Some(reader.loc(node)),
+            name: reader.string(node.get("name"), "metadata.name"),
+            namespace: reader.string(node.get("namespace"), "metadata.namespace"),
+            annotations: StringMap::read(reader, Some(node), "annotations", sensitive),
+            labels: StringMap::read(reader, Some(node), "labels", sensitive),
+        }
+    }
+}

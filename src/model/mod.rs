@@ -1,0 +1,229 @@
+//! Stage 3: typed Kubernetes objects.
+//!
+//! Each YAML document that looks like a Kubernetes object becomes an [`Object`]: its identity
+//! and metadata, and a typed view of the kinds pglint understands. Every value keeps the
+//! location of its node. Secret values are never copied into the model: only where they are.
+
+mod cnpg;
+mod kustomize;
+mod meta;
+pub(crate) mod read;
+mod secrets;
+
+pub use cnpg::{Bootstrap, Cluster, Database, DatabaseRole, Role};
+pub use kustomize::{
+    KustomizeGraph, Kustomization, PathRef, PathRole, apply_kustomizations, is_kustomization_file,
+};
+pub use meta::{Annotation, Metadata, StringMap};
+pub use read::{ShapeProblem, closest};
+pub use secrets::{DataEntry, ExternalSecret, SealedEntry, SealedSecret, SealedTemplate, Secret};
+
+use crate::source::{FileId, Loc, Span, Spanned};
+use crate::yaml::{Document, NodeRef};
+use read::Reader;
+
+/// Index of an object in the project's object list.
+pub type ObjectId = usize;
+
+pub const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
+pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+pub const REFLECTOR_PREFIX: &str = "reflector.v1.k8s.emberstack.com/";
+
+/// A Kubernetes object read from one YAML document.
+#[derive(Debug)]
+pub struct Object {
+    pub file: FileId,
+    /// 0-based index of the document in its file.
+    pub document: usize,
+    /// The whole document.
+    pub loc: Loc,
+    pub api_version: Option<Spanned<String>>,
+    pub kind_name: Option<Spanned<String>>,
+    pub meta: Metadata,
+    pub spec: Spec,
+    /// Set when a kustomization that applies this object overrides its namespace.
+    pub namespace_override: Option<Spanned<String>>,
+    /// Fields with a wrong type, unknown names or values outside an enum.
+    pub shape_problems: Vec<ShapeProblem>,
+    /// Spans holding secret values; reporters mask them.
+    pub sensitive: Vec<Span>,
+}
+
+/// The typed part of the kinds pglint understands.
+#[derive(Debug)]
+pub enum Spec {
+    Secret(Secret),
+    SealedSecret(SealedSecret),
+    Cluster(Cluster),
+    Database(Database),
+    DatabaseRole(DatabaseRole),
+    ExternalSecret(ExternalSecret),
+    Other,
+}
+
+impl Object {
+    /// Reads a document; `None` when it is not a Kubernetes object (no `apiVersion`/`kind`).
+    pub fn from_document(file: FileId, document: usize, doc: &Document) -> Option<Object> {
+        let root = doc.root()?;
+        if !root.is_mapping() || (root.get("apiVersion").is_none() && root.get("kind").is_none()) {
+            return None;
+        }
+        let mut problems = Vec::new();
+        let mut sensitive = Vec::new();
+        let mut reader = Reader {
+            file,
+            problems: &mut problems,
+        };
+        let api_version = reader.string(root.get("apiVersion"), "apiVersion");
+        let kind_name = reader.string(root.get("kind"), "kind");
+        let meta_node = reader.mapping(root.get("metadata"), "metadata");
+        let meta = Metadata::read(&mut reader, meta_node, &mut sensitive);
+        let group = api_version
+            .as_ref()
+            .map(|v| v.value.split('/').next().unwrap_or(""));
+        let spec = match (group, kind_name.as_ref().map(|k| k.as_str())) {
+            (Some("v1") | None, Some("Secret")) => {
+                Spec::Secret(Secret::read(&mut reader, root, &mut sensitive))
+            }
+            (Some("bitnami.com") | None, Some("SealedSecret")) => {
+                Spec::SealedSecret(SealedSecret::read(&mut reader, root, &mut sensitive))
+            }
+            (Some("postgresql.cnpg.io") | None, Some("Cluster")) => {
+                Spec::Cluster(Cluster::read(&mut reader, root))
+            }
+            (Some("postgresql.cnpg.io") | None, Some("Database")) => {
+                Spec::Database(Database::read(&mut reader, root))
+            }
+            (Some("postgresql.cnpg.io"), Some("DatabaseRole")) => {
+                Spec::DatabaseRole(DatabaseRole::read(&mut reader, root))
+            }
+            (Some("external-secrets.io"), Some("ExternalSecret")) => {
+                Spec::ExternalSecret(ExternalSecret::read(&mut reader, root))
+            }
+            _ => Spec::Other,
+        };
+        Some(Object {
+            file,
+            document,
+            loc: reader.loc(root),
+            api_version,
+            kind_name,
+            meta,
+            spec,
+            namespace_override: None,
+            shape_problems: problems,
+            sensitive,
+        })
+    }
+
+    pub fn name(&self) -> Option<&str> {
+        self.meta.name.as_ref().map(|n| n.as_str())
+    }
+
+    /// The namespace the object lands in: a kustomization's override, else its own.
+    pub fn namespace(&self) -> Option<&Spanned<String>> {
+        self.namespace_override
+            .as_ref()
+            .or(self.meta.namespace.as_ref())
+    }
+
+    pub fn namespace_str(&self) -> Option<&str> {
+        self.namespace().map(|n| n.as_str())
+    }
+
+    pub fn kind_str(&self) -> &str {
+        self.kind_name.as_ref().map_or("", |k| k.as_str())
+    }
+
+    /// One of the four kinds the SOP is made of.
+    pub fn is_sop_kind(&self) -> bool {
+        matches!(
+            self.spec,
+            Spec::Secret(_) | Spec::SealedSecret(_) | Spec::Cluster(_) | Spec::Database(_)
+        )
+    }
+
+    /// Where to point when a finding is about the object as a whole: its name, else its kind.
+    pub fn anchor(&self) -> Loc {
+        self.meta
+            .name
+            .as_ref()
+            .map(|n| n.loc)
+            .or(self.kind_name.as_ref().map(|k| k.loc))
+            .unwrap_or(self.loc)
+    }
+
+    /// `Kind/name` for messages.
+    pub fn display_name(&self) -> String {
+        format!("{} `{}`", self.kind_str(), self.name().unwrap_or("<unnamed>"))
+    }
+
+    /// The annotation and the wave Argo CD reads from the object's own metadata.
+    pub fn wave(&self) -> Option<&Annotation> {
+        self.meta.annotations.get(SYNC_WAVE)
+    }
+
+    /// Argo CD's effective wave: the annotation if it is an integer, else 0.
+    pub fn effective_wave(&self) -> i64 {
+        self.wave().and_then(|a| parse_wave(&a.value.value)).unwrap_or(0)
+    }
+}
+
+/// Argo CD reads a wave with Go's `strconv.Atoi`: optional sign, ASCII digits, nothing else.
+pub fn parse_wave(text: &str) -> Option<i64> {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// Values that only exist after substitution (Flux `${VAR}`, Helm `{{ }}`): never guessed at.
+pub fn is_unknowable(text: &str) -> bool {
+    text.contains("${") || text.contains("{{")
+}
+
+/// Builds a [`Reader`]-free location for a node; used by model builders.
+pub(crate) fn loc_of(file: FileId, node: NodeRef<'_>) -> Loc {
+    Loc {
+        file,
+        span: node.span(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{Limits, parse};
+
+    pub(crate) fn object(text: &str) -> Object {
+        let parsed = parse(text, &Limits::default());
+        assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+        Object::from_document(FileId(0), 0, &parsed.documents[0]).expect("an object")
+    }
+
+    #[test]
+    fn waves_follow_atoi() {
+        assert_eq!(parse_wave("2"), Some(2));
+        assert_eq!(parse_wave("-5"), Some(-5));
+        assert_eq!(parse_wave("+3"), Some(3));
+        assert_eq!(parse_wave("007"), Some(7));
+        assert_eq!(parse_wave(" 1"), None);
+        assert_eq!(parse_wave("1.0"), None);
+        assert_eq!(parse_wave(""), None);
+    }
+
+    #[test]
+    fn non_kubernetes_yaml_is_not_an_object() {
+        let parsed = parse("name: ci\non: [push]\n", &Limits::default());
+        assert!(Object::from_document(FileId(0), 0, &parsed.documents[0]).is_none());
+    }
+
+    #[test]
+    fn unknown_kinds_are_other() {
+        let obj = object("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n");
+        assert!(matches!(obj.spec, Spec::Other));
+        assert_eq!(obj.name(), Some("web"));
+        assert!(!obj.is_sop_kind());
+    }
+}

@@ -1,0 +1,172 @@
+//! Reading typed fields out of YAML nodes, recording every shape problem on the way.
+
+use crate::source::{FileId, Loc, Spanned};
+use crate::yaml::yaml11::{YamlType, classify};
+use crate::yaml::NodeRef;
+
+/// A field pglint reads has the wrong type or an unknown name (reported by `manifest-invalid`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShapeProblem {
+    pub loc: Loc,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+pub(crate) struct Reader<'p> {
+    pub file: FileId,
+    pub problems: &'p mut Vec<ShapeProblem>,
+}
+
+impl Reader<'_> {
+    pub fn loc(&self, node: NodeRef<'_>) -> Loc {
+        Loc {
+            file: self.file,
+            span: node.span(),
+        }
+    }
+
+    fn wrong_type(&mut self, node: NodeRef<'_>, field: &str, expected: &str) {
+        let loc = self.loc(node);
+        self.problems.push(ShapeProblem {
+            loc,
+            message: format!("`{field}` must be {expected}, found {}", node.type_name()),
+            help: None,
+        });
+    }
+
+    /// A string field. Null counts as absent; a mapping, list or non-string scalar is a problem.
+    pub fn string(&mut self, node: Option<NodeRef<'_>>, field: &str) -> Option<Spanned<String>> {
+        let node = node?;
+        if node.is_null() {
+            return None;
+        }
+        match node.scalar() {
+            Some(scalar) if classify(scalar, node.tag()) == YamlType::String => {
+                Some(Spanned::new(scalar.text.clone(), self.loc(node)))
+            }
+            _ => {
+                self.wrong_type(node, field, "a string");
+                None
+            }
+        }
+    }
+
+    /// A boolean field (YAML 1.1 booleans, as Kubernetes reads them).
+    pub fn boolean(&mut self, node: Option<NodeRef<'_>>, field: &str) -> Option<Spanned<bool>> {
+        let node = node?;
+        if node.is_null() {
+            return None;
+        }
+        match node.scalar() {
+            Some(scalar) if classify(scalar, node.tag()) == YamlType::Bool => {
+                let value = matches!(
+                    scalar.text.as_str(),
+                    "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON"
+                );
+                Some(Spanned::new(value, self.loc(node)))
+            }
+            _ => {
+                self.wrong_type(node, field, "a boolean");
+                None
+            }
+        }
+    }
+
+    /// A mapping field; null is absent.
+    pub fn mapping<'d>(&mut self, node: Option<NodeRef<'d>>, field: &str) -> Option<NodeRef<'d>> {
+        let node = node?;
+        if node.is_mapping() {
+            Some(node)
+        } else {
+            if !node.is_null() {
+                self.wrong_type(node, field, "a mapping");
+            }
+            None
+        }
+    }
+
+    /// A list field; null is absent.
+    pub fn sequence<'d>(&mut self, node: Option<NodeRef<'d>>, field: &str) -> Option<NodeRef<'d>> {
+        let node = node?;
+        if node.is_sequence() {
+            Some(node)
+        } else {
+            if !node.is_null() {
+                self.wrong_type(node, field, "a list");
+            }
+            None
+        }
+    }
+
+    /// Reports keys of `mapping` that `known` does not list, suggesting the closest known one.
+    pub fn unknown_fields(&mut self, mapping: NodeRef<'_>, path: &str, known: &[&str]) {
+        for (key, _) in mapping.entries() {
+            let Some(name) = key.as_str() else { continue };
+            if known.contains(&name) {
+                continue;
+            }
+            let loc = self.loc(key);
+            self.problems.push(ShapeProblem {
+                loc,
+                message: format!("unknown field `{name}` in `{path}`"),
+                help: closest(name, known.iter().copied())
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .or_else(|| Some(format!("known fields: {}", known.join(", ")))),
+            });
+        }
+    }
+
+    /// Reports a string that is not one of `allowed`.
+    pub fn enumeration(&mut self, value: &Option<Spanned<String>>, field: &str, allowed: &[&str]) {
+        let Some(value) = value else { return };
+        if allowed.contains(&value.as_str()) || super::is_unknowable(value.as_str()) {
+            return;
+        }
+        self.problems.push(ShapeProblem {
+            loc: value.loc,
+            message: format!("`{field}` must be one of {}, found `{}`", quote_list(allowed), value.value),
+            help: closest(&value.value, allowed.iter().copied()).map(|s| format!("did you mean `{s}`?")),
+        });
+    }
+}
+
+fn quote_list(items: &[&str]) -> String {
+    items
+        .iter()
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The candidate closest to `name` by edit distance, if it is plausibly a typo of it.
+pub fn closest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    let limit = (name.chars().count() / 3).max(1) + 1;
+    candidates
+        .into_iter()
+        .filter(|c| *c != name)
+        .map(|c| {
+            let distance = if c.eq_ignore_ascii_case(name) {
+                0
+            } else {
+                strsim::damerau_levenshtein(name, c)
+            };
+            (distance, c)
+        })
+        .filter(|&(d, _)| d <= limit)
+        .min()
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::closest;
+
+    #[test]
+    fn suggests_typos_only() {
+        let roles = ["gitea_user", "nextcloud_user", "app"];
+        assert_eq!(closest("gitea_usr", roles), Some("gitea_user"));
+        assert_eq!(closest("Gitea_User", roles), Some("gitea_user"));
+        assert_eq!(closest("ownr", ["owner", "name", "cluster"]), Some("owner"));
+        assert_eq!(closest("wordpress", roles), None);
+    }
+}

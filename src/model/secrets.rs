@@ -1,0 +1,189 @@
+//! Secrets, SealedSecrets and ExternalSecrets. Values are never copied: a [`DataEntry`] knows
+//! a key, where its value is and whether it is a placeholder, not the value itself.
+
+use super::loc_of;
+use super::meta::Metadata;
+use super::read::Reader;
+use crate::source::{Loc, Span, Spanned};
+use crate::yaml::NodeRef;
+
+/// One key of `data`/`stringData`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataEntry {
+    pub key: Spanned<String>,
+    pub value_loc: Loc,
+    /// `data` or `stringData`.
+    pub field: &'static str,
+    /// Empty, or only a reference to a value kept elsewhere (`<path:…>`, `${…}`, `ENC[…]`).
+    pub placeholder: bool,
+}
+
+fn read_data(
+    reader: &mut Reader<'_>,
+    parent: NodeRef<'_>,
+    field: &'static str,
+    path: &str,
+    sensitive: &mut Vec<Span>,
+) -> Vec<DataEntry> {
+    let Some(mapping) = reader.mapping(parent.get(field), path) else {
+        return Vec::new();
+    };
+    mapping
+        .entries()
+        .into_iter()
+        .filter_map(|(k, v)| {
+            let key = k.as_str()?;
+            sensitive.push(v.span());
+            Some(DataEntry {
+                key: Spanned::new(key.to_string(), loc_of(reader.file, k)),
+                value_loc: loc_of(reader.file, v),
+                field,
+                placeholder: v.as_str().is_none_or(is_placeholder),
+            })
+        })
+        .collect()
+}
+
+/// Values that stand for a secret without being one.
+fn is_placeholder(value: &str) -> bool {
+    let value = value.trim();
+    value.is_empty()
+        || (value.starts_with("<path:") && value.ends_with('>'))
+        || value.contains("${")
+        || (value.starts_with("ENC[") && value.ends_with(']'))
+}
+
+/// A `v1 Secret`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Secret {
+    pub type_: Option<Spanned<String>>,
+    /// `data` and `stringData` entries.
+    pub data: Vec<DataEntry>,
+    /// Encrypted with SOPS (a top-level `sops:` key): committed values are ciphertext.
+    pub sops: bool,
+}
+
+impl Secret {
+    pub(crate) fn read(reader: &mut Reader<'_>, root: NodeRef<'_>, sensitive: &mut Vec<Span>) -> Secret {
+        let mut data = read_data(reader, root, "data", "data", sensitive);
+        data.extend(read_data(reader, root, "stringData", "stringData", sensitive));
+        Secret {
+            type_: reader.string(root.get("type"), "type"),
+            data,
+            sops: root.get("sops").is_some(),
+        }
+    }
+
+    pub fn has_key(&self, key: &str) -> bool {
+        self.data.iter().any(|d| d.key.value == key)
+    }
+}
+
+/// One `spec.encryptedData` entry. The value is ciphertext, but it is still masked in output:
+/// a plaintext value pasted there by mistake must not leak.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedEntry {
+    pub key: Spanned<String>,
+    pub value: Spanned<String>,
+}
+
+/// `spec.template` of a SealedSecret: what the controller puts on the Secret it creates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedTemplate {
+    pub loc: Loc,
+    pub meta: Metadata,
+    pub type_: Option<Spanned<String>>,
+    /// `spec.template.data`/`stringData`: stored in clear in the manifest.
+    pub data: Vec<DataEntry>,
+}
+
+/// A Bitnami `SealedSecret`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedSecret {
+    /// The `encryptedData` key, when present.
+    pub encrypted_loc: Option<Loc>,
+    pub encrypted: Vec<SealedEntry>,
+    pub template: Option<SealedTemplate>,
+}
+
+const SEALED_SPEC_FIELDS: &[&str] = &["data", "encryptedData", "template"];
+
+impl SealedSecret {
+    pub(crate) fn read(reader: &mut Reader<'_>, root: NodeRef<'_>, sensitive: &mut Vec<Span>) -> SealedSecret {
+        let mut sealed = SealedSecret {
+            encrypted_loc: None,
+            encrypted: Vec::new(),
+            template: None,
+        };
+        let Some(spec) = reader.mapping(root.get("spec"), "spec") else {
+            return sealed;
+        };
+        reader.unknown_fields(spec, "spec", SEALED_SPEC_FIELDS);
+        if let Some((key, value)) = spec.get_entry("encryptedData") {
+            sealed.encrypted_loc = Some(reader.loc(key));
+            if let Some(mapping) = reader.mapping(Some(value), "spec.encryptedData") {
+                for (k, v) in mapping.entries() {
+                    let Some(key) = k.as_str() else { continue };
+                    sensitive.push(v.span());
+                    let Some(value) = reader.string(Some(v), "spec.encryptedData values") else {
+                        continue;
+                    };
+                    sealed.encrypted.push(SealedEntry {
+                        key: Spanned::new(key.to_string(), loc_of(reader.file, k)),
+                        value,
+                    });
+                }
+            }
+        }
+        if let Some(template) = reader.mapping(spec.get("template"), "spec.template") {
+            let meta_node = reader.mapping(template.get("metadata"), "spec.template.metadata");
+            let meta = Metadata::read(reader, meta_node, sensitive);
+            let mut data = read_data(reader, template, "data", "spec.template.data", sensitive);
+            data.extend(read_data(
+                reader,
+                template,
+                "stringData",
+                "spec.template.stringData",
+                sensitive,
+            ));
+            sealed.template = Some(SealedTemplate {
+                loc: reader.loc(template),
+                meta,
+                type_: reader.string(template.get("type"), "spec.template.type"),
+                data,
+            });
+        }
+        sealed
+    }
+
+    pub fn has_key(&self, key: &str) -> bool {
+        self.encrypted.iter().any(|e| e.key.value == key)
+    }
+
+    /// Metadata the generated Secret gets (the template's), if there is a template.
+    pub fn secret_meta(&self) -> Option<&Metadata> {
+        self.template.as_ref().map(|t| &t.meta)
+    }
+}
+
+/// An external-secrets.io `ExternalSecret`: it creates a Secret named `spec.target.name`
+/// (else its own name), with keys pglint cannot know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalSecret {
+    pub target_name: Option<String>,
+}
+
+impl ExternalSecret {
+    pub(crate) fn read(reader: &mut Reader<'_>, root: NodeRef<'_>) -> ExternalSecret {
+        let mut problems = Vec::new();
+        let mut lenient = Reader {
+            file: reader.file,
+            problems: &mut problems,
+        };
+        ExternalSecret {
+            target_name: lenient
+                .string(root.path(&["spec", "target", "name"]), "spec.target.name")
+                .map(|s| s.value),
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! `--format json`: the stable, versioned contract of `spec/cli.md`.
+
+use serde::Serialize;
+
+use super::{Summary, position};
+use crate::diagnostic::Diagnostic;
+use crate::project::Project;
+use crate::source::Loc;
+
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, Serialize)]
+pub struct JsonReport<'p> {
+    pub version: u32,
+    pub diagnostics: Vec<JsonDiagnostic<'p>>,
+    pub summary: JsonSummary,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonDiagnostic<'p> {
+    pub rule: &'static str,
+    pub severity: &'static str,
+    pub message: &'p str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<&'p str>,
+    #[serde(flatten)]
+    pub location: JsonLocation<'p>,
+    pub related: Vec<JsonRelated<'p>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonLocation<'p> {
+    pub file: &'p str,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonRelated<'p> {
+    #[serde(flatten)]
+    pub location: JsonLocation<'p>,
+    pub message: &'p str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonSummary {
+    pub files: usize,
+    pub documents: usize,
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+fn location(project: &Project, loc: Loc) -> JsonLocation<'_> {
+    let pos = position(project, loc);
+    JsonLocation {
+        file: pos.file,
+        line: pos.start.line,
+        column: pos.start.column,
+        end_line: pos.end.line,
+        end_column: pos.end.column,
+    }
+}
+
+pub fn report<'p>(project: &'p Project, diagnostics: &'p [Diagnostic], summary: Summary) -> JsonReport<'p> {
+    JsonReport {
+        version: VERSION,
+        diagnostics: diagnostics
+            .iter()
+            .map(|d| JsonDiagnostic {
+                rule: d.rule,
+                severity: d.severity.as_str(),
+                message: &d.finding.message,
+                help: d.finding.help.as_deref(),
+                location: location(project, d.finding.loc),
+                related: d
+                    .finding
+                    .related
+                    .iter()
+                    .map(|r| JsonRelated {
+                        location: location(project, r.loc),
+                        message: &r.message,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        summary: JsonSummary {
+            files: summary.files,
+            documents: summary.documents,
+            errors: summary.errors,
+            warnings: summary.warnings,
+        },
+    }
+}
+
+pub fn render(project: &Project, diagnostics: &[Diagnostic], summary: Summary) -> String {
+    let mut text = serde_json::to_string_pretty(&report(project, diagnostics, summary))
+        .expect("the JSON report serialises");
+    text.push('\n');
+    text
+}

@@ -1,0 +1,132 @@
+//! Stage 5: the rules. One file per rule: its id, default severity, summary and documentation
+//! are declared with [`declare_rule!`] next to its check. Registering a rule is one line in
+//! the [`registry!`] below.
+
+use crate::config::Config;
+use crate::diagnostic::{Finding, Severity};
+use crate::index::Index;
+use crate::model::Object;
+use crate::project::Project;
+
+/// A rule's default level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DefaultLevel {
+    Error,
+    Warning,
+    /// Opt-in: runs only when the configuration turns it on.
+    Off,
+}
+
+impl DefaultLevel {
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            DefaultLevel::Error => Some(Severity::Error),
+            DefaultLevel::Warning => Some(Severity::Warning),
+            DefaultLevel::Off => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DefaultLevel::Error => "error",
+            DefaultLevel::Warning => "warning",
+            DefaultLevel::Off => "off",
+        }
+    }
+}
+
+/// What `pglint rules` and `pglint explain` show, and what SARIF describes.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub id: &'static str,
+    pub group: &'static str,
+    pub default_level: DefaultLevel,
+    /// One line, lowercase, no trailing period.
+    pub summary: &'static str,
+    /// Markdown with the sections `## What it does`, `## Why is this bad?`, `## Example`,
+    /// `## Use instead` and `## How to fix`.
+    pub docs: &'static str,
+}
+
+/// Everything a rule may read. Rules never touch the file system and never print.
+pub struct Context<'p> {
+    pub project: &'p Project,
+    pub index: &'p Index<'p>,
+    pub config: &'p Config,
+}
+
+impl<'p> Context<'p> {
+    pub fn path(&self, obj: &Object) -> &'p str {
+        self.project.path(obj.file)
+    }
+
+    /// Is the object in the SOP folder (where namespace, wave, naming and Reflector rules apply)?
+    pub fn in_sop_folder(&self, obj: &Object) -> bool {
+        self.config.in_sop_folder(self.path(obj))
+    }
+
+    pub fn objects(&self) -> impl Iterator<Item = (usize, &'p Object)> {
+        self.project.objects.iter().enumerate()
+    }
+}
+
+pub trait Rule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>);
+}
+
+/// Declares a rule: a unit struct, its [`RuleMeta`] (the doc comment becomes `docs`) and its
+/// [`Rule`] impl calling `check`.
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        pub struct $name:ident {
+            id: $id:literal,
+            group: $group:literal,
+            level: $level:ident,
+            summary: $summary:literal,
+            check: $check:path $(,)?
+        }
+    ) => {
+        pub struct $name;
+
+        impl $name {
+            pub const META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
+                id: $id,
+                group: $group,
+                default_level: $crate::rules::DefaultLevel::$level,
+                summary: $summary,
+                docs: concat!($($doc, "\n"),*),
+            };
+        }
+
+        impl $crate::rules::Rule for $name {
+            fn meta(&self) -> &'static $crate::rules::RuleMeta {
+                &Self::META
+            }
+
+            fn check(&self, cx: &$crate::rules::Context<'_>, out: &mut Vec<$crate::diagnostic::Finding>) {
+                $check(cx, out)
+            }
+        }
+    };
+}
+
+macro_rules! registry {
+    ($($module:ident :: $rule:ident,)*) => {
+        $(mod $module;)*
+
+        /// Every rule, in catalogue order.
+        pub static ALL: &[&dyn Rule] = &[$(&$module::$rule),*];
+    };
+}
+
+registry! {
+    yaml_syntax::YamlSyntax,
+    owner_role_missing::OwnerRoleMissing,
+}
+
+/// Looks a rule up by id.
+pub fn find(id: &str) -> Option<&'static dyn Rule> {
+    ALL.iter().copied().find(|r| r.meta().id == id)
+}

@@ -1,0 +1,102 @@
+//! Fixture repositories under `fixtures/`, linted with the default configuration and checked
+//! against snapshots of their diagnostics (rule, severity, file:line:col span, message, help,
+//! related locations).
+//!
+//! - `fixtures/conformant/`: an SOP repository that must produce no diagnostic at all.
+//! - `fixtures/rules/<rule-id>[--variant]/`: must produce at least one `<rule-id>` diagnostic.
+//! - `fixtures/scenarios/<name>/` and `fixtures/example/`: snapshot only.
+//!
+//! Update snapshots with `INSTA_UPDATE=always cargo test --test fixtures` (or `cargo insta review`).
+
+use std::path::{Path, PathBuf};
+
+use pglint::config::Config;
+use pglint::lint::lint;
+use pglint::project::Project;
+use pglint::report::{Summary, json};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// One line per diagnostic, indented help and related lines: readable in a snapshot diff.
+fn render(dir: &Path) -> (String, Vec<&'static str>) {
+    let config = Config::default();
+    let project = Project::load(dir, &config).expect("fixture loads");
+    let diagnostics = lint(&project, &config);
+    let summary = Summary::new(&project, &diagnostics);
+    let report = json::report(&project, &diagnostics, summary);
+    let mut text = String::new();
+    for d in &report.diagnostics {
+        let l = &d.location;
+        text.push_str(&format!(
+            "{} {} {}:{}:{}-{}:{} {}\n",
+            d.rule, d.severity, l.file, l.line, l.column, l.end_line, l.end_column, d.message
+        ));
+        if let Some(help) = d.help {
+            text.push_str(&format!("    help: {help}\n"));
+        }
+        for r in &d.related {
+            let l = &r.location;
+            text.push_str(&format!(
+                "    related: {}:{}:{}-{}:{} {}\n",
+                l.file, l.line, l.column, l.end_line, l.end_column, r.message
+            ));
+        }
+    }
+    text.push_str(&summary.line());
+    text.push('\n');
+    (text, diagnostics.iter().map(|d| d.rule).collect())
+}
+
+fn subdirs(dir: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir()).collect())
+        .unwrap_or_default();
+    dirs.sort();
+    dirs
+}
+
+fn snapshot(name: &str, text: &str) {
+    insta::with_settings!({ prepend_module_to_snapshot => false, omit_expression => true }, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+#[test]
+fn conformant_repository_has_no_findings() {
+    let (text, rules) = render(&fixtures().join("conformant"));
+    assert!(rules.is_empty(), "expected no diagnostics, got:\n{text}");
+}
+
+#[test]
+fn example_repository() {
+    let (text, rules) = render(&fixtures().join("example"));
+    assert!(rules.contains(&"owner-role-missing"), "{text}");
+    snapshot("example", &text);
+}
+
+#[test]
+fn every_rule_fixture_triggers_its_rule() {
+    let mut failures = Vec::new();
+    for dir in subdirs(&fixtures().join("rules")) {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let rule = name.split("--").next().unwrap().to_string();
+        assert!(pglint::rules::find(&rule).is_some(), "fixture {name} names no rule");
+        let (text, rules) = render(&dir);
+        if !rules.contains(&rule.as_str()) {
+            failures.push(format!("{name}: no `{rule}` diagnostic in:\n{text}"));
+        }
+        snapshot(&format!("rules__{name}"), &text);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn scenarios() {
+    for dir in subdirs(&fixtures().join("scenarios")) {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let (text, _) = render(&dir);
+        snapshot(&format!("scenarios__{name}"), &text);
+    }
+}
