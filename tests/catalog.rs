@@ -1,0 +1,84 @@
+//! The rule catalogue stays complete: every rule is documented, has a fixture, follows the
+//! message conventions, and every id of the public catalogue (`spec/rules.md`) exists.
+
+use std::path::Path;
+
+use pglint::rules::ALL;
+
+const SECTIONS: &[&str] = &["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## How to fix"];
+
+#[test]
+fn every_rule_has_full_documentation() {
+    let mut missing = Vec::new();
+    for rule in ALL {
+        let meta = rule.meta();
+        for section in SECTIONS {
+            if !meta.docs.contains(section) {
+                missing.push(format!("{}: no `{section}`", meta.id));
+            }
+        }
+        if meta.docs.contains("TODO") {
+            missing.push(format!("{}: docs still say TODO", meta.id));
+        }
+        let examples = meta.docs.matches("```yaml").count();
+        if examples < 2 {
+            missing.push(format!("{}: needs a bad and a good YAML example", meta.id));
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
+
+#[test]
+fn summaries_follow_the_message_convention() {
+    for rule in ALL {
+        let summary = rule.meta().summary;
+        assert!(!summary.is_empty(), "{}", rule.meta().id);
+        assert!(!summary.ends_with('.'), "{}: summary ends with a period", rule.meta().id);
+        assert!(
+            !summary.starts_with(|c: char| c.is_ascii_uppercase()) || summary.starts_with("SOP"),
+            "{}: summary starts upper-case",
+            rule.meta().id
+        );
+    }
+}
+
+#[test]
+fn rule_ids_are_unique_kebab_case() {
+    let mut ids: Vec<&str> = ALL.iter().map(|r| r.meta().id).collect();
+    for id in &ids {
+        assert!(id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{id}");
+    }
+    ids.sort();
+    let count = ids.len();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "duplicate rule ids");
+}
+
+#[test]
+fn every_rule_has_a_fixture() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules");
+    let dirs: Vec<String> = std::fs::read_dir(&fixtures)
+        .map(|d| d.filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().to_string()).collect())
+        .unwrap_or_default();
+    let missing: Vec<&str> = ALL
+        .iter()
+        .map(|r| r.meta().id)
+        .filter(|id| !dirs.iter().any(|d| d == id || d.starts_with(&format!("{id}--"))))
+        .collect();
+    assert!(missing.is_empty(), "rules without a fixtures/rules/<id> folder: {missing:?}");
+}
+
+#[test]
+fn every_catalogue_id_is_implemented() {
+    let catalogue = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/spec/rules.md");
+    let Ok(text) = std::fs::read_to_string(&catalogue) else {
+        eprintln!("skipped: {} is absent (fresh clone without ../shared)", catalogue.display());
+        return;
+    };
+    let missing: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `")?.split('`').next())
+        .filter(|id| pglint::rules::find(id).is_none())
+        .collect();
+    assert!(missing.is_empty(), "catalogue ids without a rule: {missing:?}");
+}
