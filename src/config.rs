@@ -72,3 +72,214 @@ impl Config {
                 .is_some_and(|rest| rest.starts_with('/'))
     }
 }
+
+/// A mistake in `pglint.toml`, with the byte range it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub path: String,
+    pub text: String,
+    pub span: Option<std::ops::Range<usize>>,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// The file name looked up at the repository root.
+pub const FILE_NAME: &str = "pglint.toml";
+
+/// What `pglint init` writes: every setting at its default, commented.
+pub const DEFAULT_TOML: &str = r#"# pglint configuration. Every value below is the default; delete what you do not change.
+
+# Folder (relative to the repository root) holding the SOP objects: the credentials
+# SealedSecrets, the shared Cluster and the Databases.
+sop-folder = "infra/databases/postgres"
+# Namespace every SOP object lives in.
+namespace = "postgres"
+# Name of the shared CNPG Cluster.
+cluster = "postgres-shared"
+# The sealed-secrets controller's certificate (`kubeseal --fetch-cert`).
+certificate = "infra/sealed-secrets/pub-cert.pem"
+# Roles allowed to hold superuser, createdb, createrole, replication or bypassrls.
+privileged-roles = []
+# Paths never read (globs relative to the repository root), e.g. ["legacy/**"].
+exclude = []
+
+# Argo CD sync wave of each SOP kind.
+[waves]
+secret = 0
+cluster = 1
+database = 2
+
+# Per-rule level: "error", "warning" or "off". `pglint rules` lists every rule.
+[rules]
+# secret-type = "warning"
+# reload-label = "warning"
+
+# Bounds on what one file may cost; reaching one is a `yaml-limit` finding.
+[limits]
+max-file-bytes = 16777216
+max-depth = 200
+max-documents = 10000
+max-aliases = 10000
+max-nodes = 2000000
+"#;
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct FileConfig {
+    sop_folder: Option<String>,
+    namespace: Option<String>,
+    cluster: Option<String>,
+    certificate: Option<String>,
+    privileged_roles: Option<Vec<String>>,
+    exclude: Option<Vec<String>>,
+    waves: Option<FileWaves>,
+    rules: Option<std::collections::BTreeMap<toml::Spanned<String>, toml::Spanned<String>>>,
+    limits: Option<FileLimits>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileWaves {
+    secret: Option<i64>,
+    cluster: Option<i64>,
+    database: Option<i64>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct FileLimits {
+    max_file_bytes: Option<u64>,
+    max_depth: Option<usize>,
+    max_documents: Option<usize>,
+    max_aliases: Option<usize>,
+    max_nodes: Option<usize>,
+}
+
+impl Config {
+    /// Reads `pglint.toml` text over the defaults. `known_rules` are the valid rule ids.
+    pub fn from_toml(path: &str, text: &str, known_rules: &[&str]) -> Result<Config, ConfigError> {
+        let error = |span: Option<std::ops::Range<usize>>,
+                     message: String,
+                     help: Option<String>| ConfigError {
+            path: path.to_string(),
+            text: text.to_string(),
+            span,
+            message,
+            help,
+        };
+        let file: FileConfig = toml::from_str(text)
+            .map_err(|e| error(e.span(), e.message().trim().to_string(), None))?;
+        let mut config = Config::default();
+        let set = |target: &mut String, value: Option<String>| {
+            if let Some(value) = value {
+                *target = value;
+            }
+        };
+        set(&mut config.sop_folder, file.sop_folder);
+        set(&mut config.namespace, file.namespace);
+        set(&mut config.cluster, file.cluster);
+        set(&mut config.certificate, file.certificate);
+        config.privileged_roles = file.privileged_roles.unwrap_or_default();
+        config.exclude = file.exclude.unwrap_or_default();
+        if let Some(waves) = file.waves {
+            config.waves.secret = waves.secret.unwrap_or(config.waves.secret);
+            config.waves.cluster = waves.cluster.unwrap_or(config.waves.cluster);
+            config.waves.database = waves.database.unwrap_or(config.waves.database);
+        }
+        if let Some(limits) = file.limits {
+            config.max_file_bytes = limits.max_file_bytes.unwrap_or(config.max_file_bytes);
+            config.limits.max_depth = limits.max_depth.unwrap_or(config.limits.max_depth);
+            config.limits.max_documents =
+                limits.max_documents.unwrap_or(config.limits.max_documents);
+            config.limits.max_aliases = limits.max_aliases.unwrap_or(config.limits.max_aliases);
+            config.limits.max_nodes = limits.max_nodes.unwrap_or(config.limits.max_nodes);
+        }
+        for (rule, level) in file.rules.unwrap_or_default() {
+            if !known_rules.contains(&rule.get_ref().as_str()) {
+                let suggestion = crate::model::closest(rule.get_ref(), known_rules.iter().copied());
+                return Err(error(
+                    Some(rule.span()),
+                    format!("unknown rule `{}`", rule.get_ref()),
+                    Some(suggestion.map_or_else(
+                        || "`pglint rules` lists every rule".to_string(),
+                        |s| format!("did you mean `{s}`?"),
+                    )),
+                ));
+            }
+            let parsed = match level.get_ref().as_str() {
+                "off" => Level::Off,
+                "warning" => Level::On(Severity::Warning),
+                "error" => Level::On(Severity::Error),
+                other => {
+                    return Err(error(
+                        Some(level.span()),
+                        format!("unknown level `{other}`"),
+                        Some("use \"error\", \"warning\" or \"off\"".into()),
+                    ));
+                }
+            };
+            config.levels.insert(rule.into_inner(), parsed);
+        }
+        if let Err(message) = crate::discover::build_globs(&config.exclude) {
+            let span = text.find("exclude").map(|s| s..s + "exclude".len());
+            return Err(error(span, message, None));
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULES: &[&str] = &["secret-type", "owner-role-missing"];
+
+    #[test]
+    fn default_file_is_the_default_config() {
+        let config = Config::from_toml("pglint.toml", DEFAULT_TOML, RULES).unwrap();
+        let default = Config::default();
+        assert_eq!(config.sop_folder, default.sop_folder);
+        assert_eq!(config.waves, default.waves);
+        assert_eq!(config.limits, default.limits);
+        assert_eq!(config.max_file_bytes, default.max_file_bytes);
+        assert!(config.levels.is_empty());
+    }
+
+    #[test]
+    fn rule_levels_and_overrides() {
+        let text = "namespace = \"db\"\n[waves]\ndatabase = 5\n[rules]\nsecret-type = \"error\"\nowner-role-missing = \"off\"\n";
+        let config = Config::from_toml("pglint.toml", text, RULES).unwrap();
+        assert_eq!(config.namespace, "db");
+        assert_eq!(config.waves.database, 5);
+        assert_eq!(config.levels["secret-type"], Level::On(Severity::Error));
+        assert_eq!(config.levels["owner-role-missing"], Level::Off);
+    }
+
+    #[test]
+    fn mistakes_point_into_the_file() {
+        let unknown_key =
+            Config::from_toml("pglint.toml", "namespce = \"x\"\n", RULES).unwrap_err();
+        assert_eq!(unknown_key.span, Some(0..8));
+        let unknown_rule =
+            Config::from_toml("pglint.toml", "[rules]\nsecret-typ = \"off\"\n", RULES).unwrap_err();
+        assert_eq!(unknown_rule.message, "unknown rule `secret-typ`");
+        assert_eq!(
+            unknown_rule.help.as_deref(),
+            Some("did you mean `secret-type`?")
+        );
+        assert_eq!(
+            &"[rules]\nsecret-typ = \"off\"\n"[unknown_rule.span.unwrap()],
+            "secret-typ"
+        );
+        let bad_level =
+            Config::from_toml("pglint.toml", "[rules]\nsecret-type = \"loud\"\n", RULES)
+                .unwrap_err();
+        assert_eq!(bad_level.message, "unknown level `loud`");
+    }
+}

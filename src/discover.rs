@@ -45,14 +45,17 @@ pub fn discover(root: &Path, config: &Config) -> Result<Discovered, String> {
         .sort_by_file_name(|a, b| a.cmp(b))
         .filter_entry(|entry| {
             let name = entry.file_name().to_string_lossy();
-            !(entry.file_type().is_some_and(|t| t.is_dir()) && SKIPPED_DIRS.contains(&name.as_ref()))
+            !(entry.file_type().is_some_and(|t| t.is_dir())
+                && SKIPPED_DIRS.contains(&name.as_ref()))
         })
         .build();
     for entry in walker {
         let entry = match entry {
             Ok(entry) => entry,
             Err(error) => {
-                let path = error_path(&error).map(|p| relative(root, &p)).unwrap_or_default();
+                let path = error_path(&error)
+                    .map(|p| relative(root, &p))
+                    .unwrap_or_default();
                 found.skipped.push((path, error.to_string()));
                 continue;
             }
@@ -64,7 +67,9 @@ pub fn discover(root: &Path, config: &Config) -> Result<Discovered, String> {
         if excludes.is_match(&path) {
             continue;
         }
-        let Some(file_type) = entry.file_type() else { continue };
+        let Some(file_type) = entry.file_type() else {
+            continue;
+        };
         found.paths.insert(path.clone());
         if is_yaml(&path) && !file_type.is_dir() {
             found.yaml_files.push(path);
@@ -111,10 +116,11 @@ fn strip_dir<'p>(path: &'p str, dir: &str) -> Option<&'p str> {
     }
 }
 
-fn build_globs(patterns: &[String]) -> Result<GlobSet, String> {
+pub fn build_globs(patterns: &[String]) -> Result<GlobSet, String> {
     let mut builder = GlobSetBuilder::new();
     for pattern in patterns {
-        let glob = Glob::new(pattern).map_err(|e| format!("invalid exclude glob `{pattern}`: {e}"))?;
+        let glob =
+            Glob::new(pattern).map_err(|e| format!("invalid exclude glob `{pattern}`: {e}"))?;
         builder.add(glob);
     }
     builder.build().map_err(|e| e.to_string())
@@ -123,7 +129,9 @@ fn build_globs(patterns: &[String]) -> Result<GlobSet, String> {
 fn error_path(error: &ignore::Error) -> Option<PathBuf> {
     match error {
         ignore::Error::WithPath { path, .. } => Some(path.clone()),
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
         ignore::Error::Loop { child, .. } => Some(child.clone()),
         _ => None,
     }

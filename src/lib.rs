@@ -5,15 +5,16 @@
 //! [`discover`] files → [`yaml`] (parse with spans) → [`model`] (typed Kubernetes objects) →
 //! [`index`] (cross-references) → [`rules`] → [`report`].
 
-pub mod source;
-pub mod yaml;
-pub mod model;
 pub mod cert;
+pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;
-pub mod project;
 pub mod index;
-pub mod rules;
 pub mod lint;
+pub mod model;
+pub mod project;
 pub mod report;
+pub mod rules;
+pub mod source;
+pub mod yaml;

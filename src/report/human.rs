@@ -1,1 +1,270 @@
-//! Human output: miette's graphical reports.
+//! Human output: miette's graphical reports. All miette use sits in this module, so the
+//! renderer can change without touching a rule.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{
+    Diagnostic as MietteDiagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan,
+    NamedSource, SourceCode,
+};
+
+use super::{Summary, masked_text};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::project::Project;
+use crate::source::{FileId, Loc};
+
+/// Masked file texts, shared by every report that shows the file.
+struct Sources<'p> {
+    project: &'p Project,
+    cache: HashMap<FileId, Arc<str>>,
+}
+
+impl<'p> Sources<'p> {
+    fn named(&mut self, file: FileId) -> NamedSource<Arc<str>> {
+        let project = self.project;
+        let text = self
+            .cache
+            .entry(file)
+            .or_insert_with(|| masked_text(project, file).into())
+            .clone();
+        NamedSource::new(project.path(file), text)
+    }
+}
+
+/// One report: the primary location, same-file related labels, and related notes for the
+/// locations in other files (each with its own snippet).
+struct Report {
+    code: &'static str,
+    severity: Severity,
+    message: String,
+    help: Option<String>,
+    source: NamedSource<Arc<str>>,
+    labels: Vec<LabeledSpan>,
+    related: Vec<Note>,
+}
+
+/// A related location in another file.
+struct Note {
+    message: String,
+    source: NamedSource<Arc<str>>,
+    label: LabeledSpan,
+}
+
+fn labeled(loc: Loc, text: Option<String>, primary: bool) -> LabeledSpan {
+    let span = (loc.span.start, loc.span.len());
+    if primary {
+        LabeledSpan::new_primary_with_span(text, span)
+    } else {
+        LabeledSpan::new_with_span(text, span)
+    }
+}
+
+impl Report {
+    fn new(diagnostic: &Diagnostic, sources: &mut Sources<'_>) -> Report {
+        let finding = &diagnostic.finding;
+        let mut labels = vec![labeled(finding.loc, finding.label.clone(), true)];
+        let mut related = Vec::new();
+        for r in &finding.related {
+            if r.loc.file == finding.loc.file {
+                labels.push(labeled(r.loc, Some(r.message.clone()), false));
+            } else {
+                related.push(Note {
+                    message: r.message.clone(),
+                    source: sources.named(r.loc.file),
+                    label: labeled(r.loc, Some(r.message.clone()), true),
+                });
+            }
+        }
+        Report {
+            code: diagnostic.rule,
+            severity: diagnostic.severity,
+            message: finding.message.clone(),
+            help: finding.help.clone(),
+            source: sources.named(finding.loc.file),
+            labels,
+            related,
+        }
+    }
+}
+
+impl fmt::Debug for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Report {}
+
+impl MietteDiagnostic for Report {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.code))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn MietteDiagnostic> + 'a>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(
+            self.related.iter().map(|n| n as &dyn MietteDiagnostic),
+        ))
+    }
+}
+
+impl fmt::Debug for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Note {}
+
+impl MietteDiagnostic for Note {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(self.label.clone())))
+    }
+}
+
+/// Renders every diagnostic, then the summary line (unless `summary` is `None`).
+pub fn render(
+    project: &Project,
+    diagnostics: &[Diagnostic],
+    summary: Option<Summary>,
+    color: bool,
+) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(120)
+        .with_links(false)
+        .with_context_lines(1);
+    let mut sources = Sources {
+        project,
+        cache: HashMap::new(),
+    };
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        let report = Report::new(diagnostic, &mut sources);
+        if handler.render_report(&mut out, &report).is_err() {
+            // A span miette cannot show still gets its message.
+            out.push_str(&format!(
+                "{}: {}\n",
+                diagnostic.rule, diagnostic.finding.message
+            ));
+        }
+        out.push('\n');
+    }
+    if let Some(summary) = summary {
+        out.push_str(&summary.line());
+        out.push('\n');
+    }
+    out
+}
+
+/// A mistake in `pglint.toml`, pointed at like any other diagnostic.
+#[derive(Debug)]
+struct ConfigReport {
+    message: String,
+    help: Option<String>,
+    source: NamedSource<String>,
+    span: Option<std::ops::Range<usize>>,
+}
+
+impl fmt::Display for ConfigReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ConfigReport {}
+
+impl MietteDiagnostic for ConfigReport {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new("config"))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let span = self.span.clone()?;
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(None, (span.start, span.end - span.start)),
+        )))
+    }
+}
+
+pub fn render_config_error(error: &crate::config::ConfigError, color: bool) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let report = ConfigReport {
+        message: format!("invalid configuration: {}", error.message),
+        help: error.help.clone(),
+        source: NamedSource::new(&error.path, error.text.clone()),
+        span: error.span.clone(),
+    };
+    let mut out = String::new();
+    if GraphicalReportHandler::new_themed(theme)
+        .with_links(false)
+        .render_report(&mut out, &report)
+        .is_err()
+    {
+        out = format!("{error}\n");
+    }
+    out
+}

@@ -63,7 +63,11 @@ fn location(project: &Project, loc: Loc) -> JsonLocation<'_> {
     }
 }
 
-pub fn report<'p>(project: &'p Project, diagnostics: &'p [Diagnostic], summary: Summary) -> JsonReport<'p> {
+pub fn report<'p>(
+    project: &'p Project,
+    diagnostics: &'p [Diagnostic],
+    summary: Summary,
+) -> JsonReport<'p> {
     JsonReport {
         version: VERSION,
         diagnostics: diagnostics

@@ -66,7 +66,9 @@ fn mask_unparsed(bytes: &mut [u8]) {
                 mask_range(bytes, offset + indent, offset + line.len());
             }
             let key = trimmed.trim_end();
-            if SECRET_KEYS.iter().any(|k| key == *k || key.ends_with(&format!(" {k}")) || key.starts_with(&format!("- {k}"))) {
+            if SECRET_KEYS.iter().any(|k| {
+                key == *k || key.ends_with(&format!(" {k}")) || key.starts_with(&format!("- {k}"))
+            }) {
                 secret_indent = Some(indent);
             } else if let Some(k) = SECRET_KEYS.iter().find(|k| trimmed.starts_with(**k)) {
                 // `data: {password: …}` on one line.
@@ -83,7 +85,9 @@ mod tests {
 
     #[test]
     fn unparsed_files_mask_values_under_secret_keys() {
-        let mut bytes = b"kind: Secret\ndata:\n  password: aHVudGVyMg==\n  user: x\nmetadata:\n  name: a\n".to_vec();
+        let mut bytes =
+            b"kind: Secret\ndata:\n  password: aHVudGVyMg==\n  user: x\nmetadata:\n  name: a\n"
+                .to_vec();
         mask_unparsed(&mut bytes);
         let text = String::from_utf8(bytes).unwrap();
         assert!(!text.contains("aHVudGVyMg"));

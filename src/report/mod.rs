@@ -6,7 +6,7 @@ mod mask;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::project::Project;
-use crate::source::{Loc, LineCol};
+use crate::source::{LineCol, Loc};
 
 pub use mask::masked_text;
 

@@ -1,0 +1,355 @@
+//! The command line: parses arguments, runs the pipeline, prints, and maps the outcome to an
+//! exit code.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::{Config, ConfigError, DEFAULT_TOML, FILE_NAME, Level};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::lint::{lint, rule_severity};
+use crate::project::Project;
+use crate::report::{self, Summary};
+use crate::rules;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pglint",
+    version,
+    about = "Lint a GitOps repository's CloudNativePG databases, roles and sealed credentials"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Lint the repository (or only report findings about the given files and folders).
+    Check(CheckArgs),
+    /// List every rule: id, default severity, summary.
+    Rules {
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
+    /// Print a rule's full documentation.
+    Explain {
+        /// A rule id, e.g. `owner-role-missing`.
+        rule: String,
+    },
+    /// Write a commented default `pglint.toml` in the current directory.
+    Init {
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct CheckArgs {
+    /// Files or folders to report on (the whole repository is still loaded, so references
+    /// resolve). Default: everything.
+    paths: Vec<PathBuf>,
+    /// Repository root. Default: the git top level around the working directory, else the
+    /// working directory.
+    #[arg(long)]
+    root: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Configuration file. Default: `pglint.toml` at the repository root, if present.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Exit 1 on warnings too.
+    #[arg(long)]
+    deny_warnings: bool,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    /// Print only the findings, no summary line (human format).
+    #[arg(short, long)]
+    quiet: bool,
+    /// Run only these rules (repeatable).
+    #[arg(long = "select", value_name = "RULE")]
+    select: Vec<String>,
+    /// Turn these rules off (repeatable).
+    #[arg(long = "ignore", value_name = "RULE")]
+    ignore: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ListFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// How a run ended; the one place exit codes are decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Clean,
+    Findings,
+    Failure,
+}
+
+impl From<Outcome> for ExitCode {
+    fn from(outcome: Outcome) -> ExitCode {
+        ExitCode::from(match outcome {
+            Outcome::Clean => 0,
+            Outcome::Findings => 1,
+            Outcome::Failure => 2,
+        })
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Check(args) => check(args),
+        Command::Rules { format } => list_rules(format),
+        Command::Explain { rule } => explain(&rule),
+        Command::Init { force } => init(force),
+    };
+    outcome
+        .unwrap_or_else(|message| {
+            eprintln!("pglint: {message}");
+            Outcome::Failure
+        })
+        .into()
+}
+
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+/// The git top level around `dir`, else `dir`.
+fn repository_root(dir: &Path) -> PathBuf {
+    dir.ancestors()
+        .find(|d| d.join(".git").exists())
+        .unwrap_or(dir)
+        .to_path_buf()
+}
+
+fn known_rule(id: &str) -> Result<(), String> {
+    if rules::find(id).is_some() {
+        return Ok(());
+    }
+    let suggestion = crate::model::closest(id, rules::ALL.iter().map(|r| r.meta().id));
+    Err(match suggestion {
+        Some(s) => format!("unknown rule `{id}`; did you mean `{s}`?"),
+        None => format!("unknown rule `{id}`; `pglint rules` lists every rule"),
+    })
+}
+
+fn load_config(
+    root: &Path,
+    explicit: Option<&Path>,
+) -> Result<Result<Config, ConfigError>, String> {
+    let path = match explicit {
+        Some(path) => path.to_path_buf(),
+        None => root.join(FILE_NAME),
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if explicit.is_none() && e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Ok(Config::default()));
+        }
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
+    let ids: Vec<&str> = rules::ALL.iter().map(|r| r.meta().id).collect();
+    Ok(Config::from_toml(&path.display().to_string(), &text, &ids))
+}
+
+fn check(args: CheckArgs) -> Result<Outcome, String> {
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
+    let root = match &args.root {
+        Some(root) => cwd.join(root),
+        None => repository_root(&cwd),
+    };
+    if !root.is_dir() {
+        return Err(format!("{} is not a directory", root.display()));
+    }
+    let root = root
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", root.display()))?;
+    let color = use_color(args.color);
+    let mut config = match load_config(&root, args.config.as_deref())? {
+        Ok(config) => config,
+        Err(error) => {
+            eprint!("{}", report::human::render_config_error(&error, color));
+            return Ok(Outcome::Failure);
+        }
+    };
+    for id in args.select.iter().chain(&args.ignore) {
+        known_rule(id)?;
+    }
+    if !args.select.is_empty() {
+        for rule in rules::ALL {
+            let id = rule.meta().id;
+            if !args.select.iter().any(|s| s == id) {
+                config.levels.insert(id.to_string(), Level::Off);
+            } else if rule_severity(*rule, &config).is_none() {
+                config
+                    .levels
+                    .insert(id.to_string(), Level::On(Severity::Warning));
+            }
+        }
+    }
+    for id in &args.ignore {
+        config.levels.insert(id.clone(), Level::Off);
+    }
+    let filters = path_filters(&root, &cwd, &args.paths)?;
+
+    let project = Project::load(&root, &config)?;
+    let mut diagnostics = lint(&project, &config);
+    if !filters.is_empty() {
+        diagnostics.retain(|d| concerns(&project, d, &filters));
+    }
+    let summary = Summary::new(&project, &diagnostics);
+    let output = match args.format {
+        Format::Human => report::human::render(
+            &project,
+            &diagnostics,
+            (!args.quiet).then_some(summary),
+            color,
+        ),
+        Format::Json => report::json::render(&project, &diagnostics, summary),
+    };
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`pglint check | head`) is not pglint's failure.
+    let _ = stdout.write_all(output.as_bytes());
+    let failing = summary.errors > 0 || (args.deny_warnings && summary.warnings > 0);
+    Ok(if failing {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
+}
+
+/// Repository-relative prefixes of the PATH arguments.
+fn path_filters(root: &Path, cwd: &Path, paths: &[PathBuf]) -> Result<Vec<String>, String> {
+    paths
+        .iter()
+        .map(|path| {
+            let absolute = cwd.join(path);
+            let absolute = absolute
+                .canonicalize()
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            let relative = absolute.strip_prefix(root).map_err(|_| {
+                format!(
+                    "{} is outside the repository {}",
+                    path.display(),
+                    root.display()
+                )
+            })?;
+            Ok(crate::discover::relative(Path::new(""), relative))
+        })
+        .collect()
+}
+
+/// Is the diagnostic located (primary or related) in one of the filtered paths?
+fn concerns(project: &Project, diagnostic: &Diagnostic, filters: &[String]) -> bool {
+    let matches = |file| {
+        let path = project.path(file);
+        filters.iter().any(|f| {
+            f.is_empty()
+                || path == f
+                || path
+                    .strip_prefix(f.as_str())
+                    .is_some_and(|r| r.starts_with('/'))
+        })
+    };
+    matches(diagnostic.finding.loc.file)
+        || diagnostic
+            .finding
+            .related
+            .iter()
+            .any(|r| matches(r.loc.file))
+}
+
+fn list_rules(format: ListFormat) -> Result<Outcome, String> {
+    let mut out = String::new();
+    match format {
+        ListFormat::Human => {
+            let width = rules::ALL
+                .iter()
+                .map(|r| r.meta().id.len())
+                .max()
+                .unwrap_or(0);
+            for rule in rules::ALL {
+                let meta = rule.meta();
+                out.push_str(&format!(
+                    "{:width$}  {:7}  {}\n",
+                    meta.id,
+                    meta.default_level.as_str(),
+                    meta.summary
+                ));
+            }
+        }
+        ListFormat::Json => {
+            let list: Vec<_> = rules::ALL
+                .iter()
+                .map(|r| {
+                    let m = r.meta();
+                    serde_json::json!({"id": m.id, "group": m.group, "severity": m.default_level.as_str(), "summary": m.summary})
+                })
+                .collect();
+            out = serde_json::to_string_pretty(&list).map_err(|e| e.to_string())?;
+            out.push('\n');
+        }
+    }
+    let _ = std::io::stdout().write_all(out.as_bytes());
+    Ok(Outcome::Clean)
+}
+
+fn explain(id: &str) -> Result<Outcome, String> {
+    known_rule(id)?;
+    let meta = rules::find(id).expect("checked above").meta();
+    let docs: String = meta
+        .docs
+        .lines()
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    println!(
+        "# {}\n\nDefault severity: {}. Group: {}.\n{}\n\n{}",
+        meta.id,
+        meta.default_level.as_str(),
+        meta.group,
+        meta.summary,
+        docs.trim_end()
+    );
+    Ok(Outcome::Clean)
+}
+
+fn init(force: bool) -> Result<Outcome, String> {
+    let path = Path::new(FILE_NAME);
+    if path.exists() && !force {
+        return Err(format!(
+            "{FILE_NAME} already exists (use --force to overwrite)"
+        ));
+    }
+    std::fs::write(path, DEFAULT_TOML).map_err(|e| format!("cannot write {FILE_NAME}: {e}"))?;
+    println!("wrote {FILE_NAME}");
+    Ok(Outcome::Clean)
+}
