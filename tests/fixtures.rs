@@ -6,6 +6,8 @@
 //! - `fixtures/rules/<rule-id>[--variant]/`: must produce at least one `<rule-id>` diagnostic.
 //! - `fixtures/scenarios/<name>/` and `fixtures/example/`: snapshot only.
 //!
+//! A fixture may carry a `pglint.toml` (e.g. to turn an opt-in rule on).
+//!
 //! Update snapshots with `INSTA_UPDATE=always cargo test --test fixtures` (or `cargo insta review`).
 
 use std::path::{Path, PathBuf};
@@ -19,9 +21,19 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
+/// The fixture's own `pglint.toml` (e.g. to turn on an opt-in rule), else the defaults.
+fn config(dir: &Path) -> Config {
+    let path = dir.join("pglint.toml");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Config::default();
+    };
+    let ids: Vec<&str> = pglint::rules::ALL.iter().map(|r| r.meta().id).collect();
+    Config::from_toml("pglint.toml", &text, &ids).expect("fixture configuration is valid")
+}
+
 /// One line per diagnostic, indented help and related lines: readable in a snapshot diff.
 fn render(dir: &Path) -> (String, Vec<&'static str>) {
-    let config = Config::default();
+    let config = config(dir);
     let project = Project::load(dir, &config).expect("fixture loads");
     let diagnostics = lint(&project, &config);
     let summary = Summary::new(&project, &diagnostics);
@@ -51,7 +63,13 @@ fn render(dir: &Path) -> (String, Vec<&'static str>) {
 
 fn subdirs(dir: &Path) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir()).collect())
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .collect()
+        })
         .unwrap_or_default();
     dirs.sort();
     dirs
@@ -82,7 +100,10 @@ fn every_rule_fixture_triggers_its_rule() {
     for dir in subdirs(&fixtures().join("rules")) {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
         let rule = name.split("--").next().unwrap().to_string();
-        assert!(pglint::rules::find(&rule).is_some(), "fixture {name} names no rule");
+        assert!(
+            pglint::rules::find(&rule).is_some(),
+            "fixture {name} names no rule"
+        );
         let (text, rules) = render(&dir);
         if !rules.contains(&rule.as_str()) {
             failures.push(format!("{name}: no `{rule}` diagnostic in:\n{text}"));
@@ -98,5 +119,29 @@ fn scenarios() {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
         let (text, _) = render(&dir);
         snapshot(&format!("scenarios__{name}"), &text);
+    }
+}
+
+/// The graphical report users read, for representative cross-file cases.
+fn human(dir: &Path) -> String {
+    let config = config(dir);
+    let project = Project::load(dir, &config).expect("fixture loads");
+    let diagnostics = lint(&project, &config);
+    let summary = Summary::new(&project, &diagnostics);
+    pglint::report::human::render(&project, &diagnostics, Some(summary), false)
+}
+
+#[test]
+fn human_output_of_the_example() {
+    snapshot("human__example", &human(&fixtures().join("example")));
+}
+
+#[test]
+fn human_output_of_cross_file_rules() {
+    for name in ["cluster-missing", "role-secret-missing", "sync-wave-order"] {
+        let dir = fixtures().join("rules").join(name);
+        if dir.is_dir() {
+            snapshot(&format!("human__{name}"), &human(&dir));
+        }
     }
 }
