@@ -1,5 +1,6 @@
 use crate::diagnostic::Finding;
-use crate::model::{closest, is_unknowable};
+use crate::index::RoleOrigin;
+use crate::model::{Spec, closest, is_unknowable};
 use crate::rules::Context;
 
 declare_rule! {
@@ -61,27 +62,38 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         let cluster_obj = cx.index.object(cluster);
         let roles = cx.index.role_names(cluster);
-        let mut finding = Finding::new(
-            owner.loc,
-            format!(
-                "Database owner `{}` is not a role of cluster `{}`",
-                owner.value, cluster_name.value
-            ),
-        )
-        .label("no such role")
-        .help_opt(closest(owner.as_str(), roles.iter().copied()).map(|r| format!("did you mean `{r}`?")));
-        if finding.help.is_none() {
-            finding = finding.help(format!(
+        let suggestion = closest(owner.as_str(), roles.iter().copied());
+        let message = format!(
+            "Database owner `{}` is not a role of cluster `{}`",
+            owner.value, cluster_name.value
+        );
+        let mut finding = Finding::new(owner.loc, message).label("no such role");
+        finding = match suggestion {
+            Some(role) => finding.help(format!("did you mean `{role}`?")),
+            None => finding.help(format!(
                 "add a role `{}` with `login: true` to `spec.managed.roles` of `{}`, or use one of: {}",
                 owner.value,
                 cluster_name.value,
                 roles.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ")
-            ));
-        }
-        if let crate::model::Spec::Cluster(spec) = &cluster_obj.spec {
-            let loc = spec.roles_loc.unwrap_or_else(|| cluster_obj.anchor());
-            finding = finding.related(loc, format!("roles of {} are declared here", cluster_name.value));
-        }
+            )),
+        };
+        let declared = suggestion
+            .and_then(|role| match cx.index.find_role(cluster, role) {
+                Some(RoleOrigin::Managed(r) | RoleOrigin::DatabaseRole(_, r)) => r.name.as_ref().map(|n| n.loc),
+                _ => None,
+            })
+            .map(|loc| (loc, format!("`{}` is declared here", suggestion.unwrap_or_default())));
+        let (loc, label) = declared.unwrap_or_else(|| {
+            let roles_loc = match &cluster_obj.spec {
+                Spec::Cluster(spec) => spec.roles_loc,
+                _ => None,
+            };
+            (
+                roles_loc.unwrap_or_else(|| cluster_obj.anchor()),
+                format!("roles of {} are declared here", cluster_name.value),
+            )
+        });
+        finding = finding.related(loc, label);
         out.push(finding);
     }
 }
