@@ -4,7 +4,10 @@
 use std::collections::HashMap;
 
 use crate::config::Config;
-use crate::model::{Cluster, Database, DatabaseRole, Object, ObjectId, Role, SealedSecret, Secret, Spec, is_unknowable};
+use crate::model::{
+    Cluster, Database, DatabaseRole, Object, ObjectId, Role, SealedSecret, Secret, Spec,
+    is_unknowable,
+};
 use crate::project::Project;
 use crate::source::Spanned;
 
@@ -55,7 +58,12 @@ pub struct Index<'p> {
     database_roles: Vec<ObjectId>,
     /// Secret name → (cluster, role) pairs whose `passwordSecret` names it.
     secret_users: HashMap<&'p str, Vec<(ObjectId, &'p Role)>>,
+    /// Cluster → its managed roles by name (the first declaration of a name).
+    managed_roles: HashMap<ObjectId, HashMap<&'p str, &'p Role>>,
+    /// `spec.cluster.name` → Databases naming it.
+    databases_by_cluster: HashMap<&'p str, Vec<ObjectId>>,
     credentials: Vec<ObjectId>,
+    chains: Vec<Chain<'p>>,
 }
 
 /// Two namespaces may be the same object's: equal, or one of them unknown (unset or templated).
@@ -75,7 +83,10 @@ impl<'p> Index<'p> {
             databases: Vec::new(),
             database_roles: Vec::new(),
             secret_users: HashMap::new(),
+            managed_roles: HashMap::new(),
+            databases_by_cluster: HashMap::new(),
             credentials: Vec::new(),
+            chains: Vec::new(),
         };
         for (id, obj) in project.objects.iter().enumerate() {
             let name = obj.name();
@@ -84,9 +95,19 @@ impl<'p> Index<'p> {
                     if let Some(name) = name {
                         index.clusters.entry(name).or_default().push(id);
                     }
+                    let by_name = index.managed_roles.entry(id).or_default();
+                    for role in &cluster.roles {
+                        if let Some(name) = role.name_str() {
+                            by_name.entry(name).or_insert(role);
+                        }
+                    }
                     for role in &cluster.roles {
                         if let Some(secret) = &role.password_secret {
-                            index.secret_users.entry(secret.as_str()).or_default().push((id, role));
+                            index
+                                .secret_users
+                                .entry(secret.as_str())
+                                .or_default()
+                                .push((id, role));
                         }
                     }
                 }
@@ -96,12 +117,22 @@ impl<'p> Index<'p> {
                     let target = external.target_name.as_deref().or(name);
                     index.add_secret(target, SecretSource::External(id));
                 }
-                Spec::Database(_) => index.databases.push(id),
+                Spec::Database(database) => {
+                    index.databases.push(id);
+                    if let Some(cluster) = &database.cluster {
+                        index
+                            .databases_by_cluster
+                            .entry(cluster.as_str())
+                            .or_default()
+                            .push(id);
+                    }
+                }
                 Spec::DatabaseRole(_) => index.database_roles.push(id),
                 Spec::Other => {}
             }
         }
         index.credentials = index.find_credentials(config);
+        index.chains = index.find_chains();
         index
     }
 
@@ -132,10 +163,13 @@ impl<'p> Index<'p> {
 
     /// Every cluster with its object id.
     pub fn clusters(&self) -> impl Iterator<Item = (ObjectId, &'p Cluster)> + '_ {
-        self.clusters.values().flatten().filter_map(|&id| match &self.object(id).spec {
-            Spec::Cluster(c) => Some((id, c)),
-            _ => None,
-        })
+        self.clusters
+            .values()
+            .flatten()
+            .filter_map(|&id| match &self.object(id).spec {
+                Spec::Cluster(c) => Some((id, c)),
+                _ => None,
+            })
     }
 
     /// Cluster names visible from `namespace`, for "did you mean" suggestions.
@@ -143,7 +177,10 @@ impl<'p> Index<'p> {
         let mut names: Vec<&str> = self
             .clusters
             .iter()
-            .filter(|(_, ids)| ids.iter().any(|&id| same_namespace(self.object(id).namespace_str(), namespace)))
+            .filter(|(_, ids)| {
+                ids.iter()
+                    .any(|&id| same_namespace(self.object(id).namespace_str(), namespace))
+            })
             .map(|(&name, _)| name)
             .collect();
         names.sort_unstable();
@@ -166,7 +203,10 @@ impl<'p> Index<'p> {
         let mut names: Vec<&str> = self
             .secrets
             .iter()
-            .filter(|(_, s)| s.iter().any(|s| same_namespace(self.object(s.object()).namespace_str(), namespace)))
+            .filter(|(_, s)| {
+                s.iter()
+                    .any(|s| same_namespace(self.object(s.object()).namespace_str(), namespace))
+            })
             .map(|(&name, _)| name)
             .collect();
         names.sort_unstable();
@@ -174,7 +214,11 @@ impl<'p> Index<'p> {
     }
 
     /// Cluster roles whose `passwordSecret` names `secret` in `namespace`.
-    pub fn roles_using_secret(&self, secret: &str, namespace: Option<&str>) -> Vec<(ObjectId, &'p Role)> {
+    pub fn roles_using_secret(
+        &self,
+        secret: &str,
+        namespace: Option<&str>,
+    ) -> Vec<(ObjectId, &'p Role)> {
         self.secret_users
             .get(secret)
             .into_iter()
@@ -185,17 +229,21 @@ impl<'p> Index<'p> {
     }
 
     pub fn databases(&self) -> impl Iterator<Item = (ObjectId, &'p Database)> + '_ {
-        self.databases.iter().filter_map(|&id| match &self.object(id).spec {
-            Spec::Database(d) => Some((id, d)),
-            _ => None,
-        })
+        self.databases
+            .iter()
+            .filter_map(|&id| match &self.object(id).spec {
+                Spec::Database(d) => Some((id, d)),
+                _ => None,
+            })
     }
 
     pub fn database_roles(&self) -> impl Iterator<Item = (ObjectId, &'p DatabaseRole)> + '_ {
-        self.database_roles.iter().filter_map(|&id| match &self.object(id).spec {
-            Spec::DatabaseRole(r) => Some((id, r)),
-            _ => None,
-        })
+        self.database_roles
+            .iter()
+            .filter_map(|&id| match &self.object(id).spec {
+                Spec::DatabaseRole(r) => Some((id, r)),
+                _ => None,
+            })
     }
 
     /// The clusters a Database (or DatabaseRole) with this `spec.cluster.name` lands on.
@@ -208,10 +256,13 @@ impl<'p> Index<'p> {
         let Spec::Cluster(spec) = &self.object(cluster).spec else {
             return None;
         };
-        if let Some(role) = spec.role(name) {
+        if let Some(role) = self.managed_roles.get(&cluster).and_then(|r| r.get(name)) {
             return Some(RoleOrigin::Managed(role));
         }
-        if let Some((id, db_role)) = self.database_roles_of(cluster).find(|(_, r)| r.role.name_str() == Some(name)) {
+        if let Some((id, db_role)) = self
+            .database_roles_of(cluster)
+            .find(|(_, r)| r.role.name_str() == Some(name))
+        {
             return Some(RoleOrigin::DatabaseRole(id, &db_role.role));
         }
         (spec.bootstrap.owner == name).then_some(RoleOrigin::Bootstrap)
@@ -223,41 +274,62 @@ impl<'p> Index<'p> {
             return Vec::new();
         };
         let mut names: Vec<&str> = spec.roles.iter().filter_map(Role::name_str).collect();
-        names.extend(self.database_roles_of(cluster).filter_map(|(_, r)| r.role.name_str()));
+        names.extend(
+            self.database_roles_of(cluster)
+                .filter_map(|(_, r)| r.role.name_str()),
+        );
         names.push(spec.bootstrap.owner.as_str());
         names
     }
 
-    pub fn database_roles_of(&self, cluster: ObjectId) -> impl Iterator<Item = (ObjectId, &'p DatabaseRole)> + '_ {
+    pub fn database_roles_of(
+        &self,
+        cluster: ObjectId,
+    ) -> impl Iterator<Item = (ObjectId, &'p DatabaseRole)> + '_ {
         let cluster_obj = self.object(cluster);
         self.database_roles().filter(move |(id, r)| {
             r.cluster.as_ref().map(|c| c.as_str()) == cluster_obj.name()
-                && same_namespace(self.object(*id).namespace_str(), cluster_obj.namespace_str())
+                && same_namespace(
+                    self.object(*id).namespace_str(),
+                    cluster_obj.namespace_str(),
+                )
         })
     }
 
     /// Databases on a cluster.
-    pub fn databases_on(&self, cluster: ObjectId) -> impl Iterator<Item = (ObjectId, &'p Database)> + '_ {
+    pub fn databases_on(
+        &self,
+        cluster: ObjectId,
+    ) -> impl Iterator<Item = (ObjectId, &'p Database)> + '_ {
         let cluster_obj = self.object(cluster);
         self.databases().filter(move |(id, d)| {
             d.cluster.as_ref().map(|c| c.as_str()) == cluster_obj.name()
-                && same_namespace(self.object(*id).namespace_str(), cluster_obj.namespace_str())
+                && same_namespace(
+                    self.object(*id).namespace_str(),
+                    cluster_obj.namespace_str(),
+                )
         })
     }
 
     /// Every secret → role → databases chain in the repository.
-    pub fn chains(&self) -> Vec<Chain<'p>> {
+    pub fn chains(&self) -> &[Chain<'p>] {
+        &self.chains
+    }
+
+    fn find_chains(&self) -> Vec<Chain<'p>> {
         let mut chains = Vec::new();
         for (cluster_id, cluster) in self.clusters() {
             let namespace = self.object(cluster_id).namespace_str();
-            let owned_by = |role_name: &str| -> Vec<ObjectId> {
-                self.databases_on(cluster_id)
-                    .filter(|(_, d)| d.owner.as_ref().is_some_and(|o| o.value == role_name))
-                    .map(|(id, _)| id)
-                    .collect()
-            };
+            let mut by_owner: HashMap<&str, Vec<ObjectId>> = HashMap::new();
+            for (id, database) in self.databases_on(cluster_id) {
+                if let Some(owner) = &database.owner {
+                    by_owner.entry(owner.as_str()).or_default().push(id);
+                }
+            }
+            let owned_by = |role_name: &str| by_owner.get(role_name).cloned().unwrap_or_default();
             for role in &cluster.roles {
-                let (Some(secret_name), Some(role_name)) = (&role.password_secret, role.name_str()) else {
+                let (Some(secret_name), Some(role_name)) = (&role.password_secret, role.name_str())
+                else {
                     continue;
                 };
                 chains.push(Chain {
@@ -303,13 +375,19 @@ impl<'p> Index<'p> {
                     _ => return false,
                 };
                 let name = obj.name().unwrap_or("");
-                let named_by_role = !self.roles_using_secret(name, obj.namespace_str()).is_empty()
+                let named_by_role = !self
+                    .roles_using_secret(name, obj.namespace_str())
+                    .is_empty()
                     || self.clusters().any(|(id, c)| {
                         c.bootstrap.secret.as_ref().is_some_and(|s| s.value == name)
                             && same_namespace(self.object(id).namespace_str(), obj.namespace_str())
                     });
                 let in_sop = config.in_sop_folder(self.project.path(obj.file));
-                let reflected = meta.annotations.entries.iter().chain(&obj.meta.annotations.entries)
+                let reflected = meta
+                    .annotations
+                    .entries
+                    .iter()
+                    .chain(&obj.meta.annotations.entries)
                     .any(|a| a.key.value.starts_with(crate::model::REFLECTOR_PREFIX));
                 named_by_role || (in_sop && (name.ends_with("-db-creds") || reflected))
             })
