@@ -17,4 +17,5 @@ pub mod project;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod suppress;
 pub mod yaml;

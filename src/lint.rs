@@ -7,6 +7,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::index::Index;
 use crate::project::Project;
 use crate::rules::{self, Context, Rule};
+use crate::suppress::Suppressions;
 
 /// The level a rule runs at under `config`, or `None` when it is off.
 pub fn rule_severity(rule: &dyn Rule, config: &Config) -> Option<Severity> {
@@ -38,6 +39,7 @@ pub fn lint(project: &Project, config: &Config) -> Vec<Diagnostic> {
             })
         })
         .collect();
+    apply_suppressions(project, config, &mut diagnostics);
     diagnostics.sort_by(|a, b| {
         let key = |d: &Diagnostic| {
             (
@@ -47,8 +49,32 @@ pub fn lint(project: &Project, config: &Config) -> Vec<Diagnostic> {
                 d.finding.loc.span.end,
             )
         };
-        key(a).cmp(&key(b)).then_with(|| a.finding.message.cmp(&b.finding.message))
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| a.finding.message.cmp(&b.finding.message))
     });
     diagnostics.dedup();
     diagnostics
+}
+
+/// Drops suppressed diagnostics and reports suppressions of rules that ran but matched nothing.
+fn apply_suppressions(project: &Project, config: &Config, diagnostics: &mut Vec<Diagnostic>) {
+    let known: Vec<&str> = rules::ALL.iter().map(|r| r.meta().id).collect();
+    let suppressions = Suppressions::collect(project, &known);
+    let unused = suppressions.apply(project, diagnostics);
+    let unused_rule = rules::find("suppression-unused").expect("registered");
+    let Some(severity) = rule_severity(unused_rule, config) else {
+        return;
+    };
+    let ran = |id: &str| rules::find(id).is_some_and(|r| rule_severity(r, config).is_some());
+    diagnostics.extend(
+        unused
+            .into_iter()
+            .filter(|(rule, _)| ran(rule))
+            .map(|(_, finding)| Diagnostic {
+                rule: unused_rule.meta().id,
+                severity,
+                finding,
+            }),
+    );
 }

@@ -5,7 +5,13 @@ use std::path::Path;
 
 use pglint::rules::ALL;
 
-const SECTIONS: &[&str] = &["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## How to fix"];
+const SECTIONS: &[&str] = &[
+    "## What it does",
+    "## Why is this bad?",
+    "## Example",
+    "## Use instead",
+    "## How to fix",
+];
 
 #[test]
 fn every_rule_has_full_documentation() {
@@ -33,10 +39,18 @@ fn summaries_follow_the_message_convention() {
     for rule in ALL {
         let summary = rule.meta().summary;
         assert!(!summary.is_empty(), "{}", rule.meta().id);
-        assert!(!summary.ends_with('.'), "{}: summary ends with a period", rule.meta().id);
+        assert!(
+            !summary.ends_with('.'),
+            "{}: summary ends with a period",
+            rule.meta().id
+        );
         assert!(
             !summary.starts_with(|c: char| c.is_ascii_uppercase())
-                || summary.split(|c: char| !c.is_alphanumeric()).next().is_some_and(|w| w.chars().skip(1).any(|c| c.is_ascii_uppercase()) || ["SOP", "Database", "Cluster", "Reflector"].contains(&w)),
+                || summary
+                    .split(|c: char| !c.is_alphanumeric())
+                    .next()
+                    .is_some_and(|w| w.chars().skip(1).any(|c| c.is_ascii_uppercase())
+                        || ["SOP", "Database", "Cluster", "Reflector"].contains(&w)),
             "{}: summary starts upper-case",
             rule.meta().id
         );
@@ -47,7 +61,11 @@ fn summaries_follow_the_message_convention() {
 fn rule_ids_are_unique_kebab_case() {
     let mut ids: Vec<&str> = ALL.iter().map(|r| r.meta().id).collect();
     for id in &ids {
-        assert!(id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{id}");
+        assert!(
+            id.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+            "{id}"
+        );
     }
     ids.sort();
     let count = ids.len();
@@ -59,21 +77,35 @@ fn rule_ids_are_unique_kebab_case() {
 fn every_rule_has_a_fixture() {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules");
     let dirs: Vec<String> = std::fs::read_dir(&fixtures)
-        .map(|d| d.filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().to_string()).collect())
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().to_string())
+                .collect()
+        })
         .unwrap_or_default();
     let missing: Vec<&str> = ALL
         .iter()
         .map(|r| r.meta().id)
-        .filter(|id| !dirs.iter().any(|d| d == id || d.starts_with(&format!("{id}--"))))
+        .filter(|id| {
+            !dirs
+                .iter()
+                .any(|d| d == id || d.starts_with(&format!("{id}--")))
+        })
         .collect();
-    assert!(missing.is_empty(), "rules without a fixtures/rules/<id> folder: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "rules without a fixtures/rules/<id> folder: {missing:?}"
+    );
 }
 
 #[test]
 fn every_catalogue_id_is_implemented() {
     let catalogue = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/spec/rules.md");
     let Ok(text) = std::fs::read_to_string(&catalogue) else {
-        eprintln!("skipped: {} is absent (fresh clone without ../shared)", catalogue.display());
+        eprintln!(
+            "skipped: {} is absent (fresh clone without ../shared)",
+            catalogue.display()
+        );
         return;
     };
     let missing: Vec<&str> = text
@@ -81,5 +113,27 @@ fn every_catalogue_id_is_implemented() {
         .filter_map(|l| l.strip_prefix("| `")?.split('`').next())
         .filter(|id| pglint::rules::find(id).is_none())
         .collect();
-    assert!(missing.is_empty(), "catalogue ids without a rule: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "catalogue ids without a rule: {missing:?}"
+    );
+}
+
+#[test]
+fn readme_rule_table_is_current() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme
+        .find("<!-- rules-table")
+        .expect("README has the rules-table marker");
+    let body_start = readme[start..].find("-->").unwrap() + start + 4;
+    let end = readme
+        .find("<!-- /rules-table -->")
+        .expect("README has the end marker");
+    let expected = pglint::rules::markdown_table();
+    assert_eq!(
+        readme[body_start..end].trim(),
+        expected.trim(),
+        "README rule table is stale; replace it with:\n{expected}"
+    );
 }

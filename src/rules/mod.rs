@@ -165,9 +165,26 @@ registry! {
     validation_disabled::ValidationDisabled,
     secret_type::SecretType,
     reload_label::ReloadLabel,
+    suppression_invalid::SuppressionInvalid,
+    suppression_unused::SuppressionUnused,
 }
 
 /// Looks a rule up by id.
 pub fn find(id: &str) -> Option<&'static dyn Rule> {
     ALL.iter().copied().find(|r| r.meta().id == id)
+}
+
+/// The README's rule table: id, default level, summary.
+pub fn markdown_table() -> String {
+    let mut table = String::from("| rule | default | what it reports |\n|---|---|---|\n");
+    for rule in ALL {
+        let meta = rule.meta();
+        table.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            meta.id,
+            meta.default_level.as_str(),
+            meta.summary
+        ));
+    }
+    table
 }

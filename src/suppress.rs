@@ -1,0 +1,330 @@
+//! Suppressions: `# pglint-ignore: RULE[, RULE] -- reason` (on the line before the node or at
+//! the end of its line), `# pglint-ignore-file: RULE[, RULE] -- reason`, and the object
+//! annotation `pglint.dev/ignore: "RULE[,RULE]"`. Parsed once from the sources, applied to every
+//! rule's diagnostics centrally; a suppression that suppresses nothing is reported.
+
+use std::collections::HashSet;
+
+use crate::diagnostic::{Diagnostic, Finding};
+use crate::model::closest;
+use crate::project::Project;
+use crate::source::{FileId, Loc, Span};
+
+pub const ANNOTATION: &str = "pglint.dev/ignore";
+
+/// Rules whose findings only an excluded path in `pglint.toml` can silence.
+pub const UNSUPPRESSIBLE: &[&str] = &["plaintext-secret"];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Scope {
+    /// Diagnostics whose primary location starts on this 1-based line.
+    Line(usize),
+    File,
+    /// Diagnostics inside this object's document.
+    Object(Span),
+}
+
+#[derive(Debug, Clone)]
+struct Suppression {
+    loc: Loc,
+    file: FileId,
+    scope: Scope,
+    rules: Vec<(String, Span)>,
+}
+
+/// A suppression comment or annotation that cannot work as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidSuppression {
+    pub loc: Loc,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct Suppressions {
+    entries: Vec<Suppression>,
+    pub invalid: Vec<InvalidSuppression>,
+}
+
+impl Suppressions {
+    /// Reads every suppression of the project. `known` are the valid rule ids.
+    pub fn collect(project: &Project, known: &[&str]) -> Suppressions {
+        let mut suppressions = Suppressions::default();
+        for (file, source) in project.sources.iter() {
+            if !source.text.contains("pglint-ignore") {
+                continue;
+            }
+            let mut offset = 0;
+            let lines: Vec<&str> = source.text.split_inclusive('\n').collect();
+            for (index, line) in lines.iter().enumerate() {
+                if let Some(comment) = find_comment(line) {
+                    let own_line = !line[..comment].trim().is_empty();
+                    let target = if own_line {
+                        Some(index + 1)
+                    } else {
+                        next_code_line(&lines, index)
+                    };
+                    suppressions.parse_comment(
+                        file,
+                        offset + comment,
+                        &line[comment..],
+                        target,
+                        known,
+                    );
+                }
+                offset += line.len();
+            }
+        }
+        for obj in &project.objects {
+            let Some(annotation) = obj.meta.annotations.get(ANNOTATION) else {
+                continue;
+            };
+            let (list, _reason) = split_reason(&annotation.value.value);
+            let rules = split_rules(list, annotation.value.loc.span.start + 1);
+            suppressions.add(
+                annotation.value.loc,
+                Scope::Object(obj.loc.span),
+                rules,
+                known,
+                false,
+            );
+        }
+        suppressions
+    }
+
+    fn parse_comment(
+        &mut self,
+        file: FileId,
+        start: usize,
+        comment: &str,
+        target: Option<usize>,
+        known: &[&str],
+    ) {
+        let body = comment.trim_start_matches('#').trim_start();
+        let (file_wide, rest) = if let Some(rest) = body.strip_prefix("pglint-ignore-file:") {
+            (true, rest)
+        } else if let Some(rest) = body.strip_prefix("pglint-ignore:") {
+            (false, rest)
+        } else {
+            return;
+        };
+        let text = comment.trim_end();
+        let loc = Loc {
+            file,
+            span: Span::new(start, start + text.len()),
+        };
+        let rest_offset = start + (comment.len() - rest.len());
+        let (list, reason) = split_reason(rest);
+        if reason.is_none_or(|r| r.trim().is_empty()) {
+            self.invalid.push(InvalidSuppression {
+                loc,
+                message: "suppression without a reason".into(),
+                help: Some("say why after ` -- `, e.g. `# pglint-ignore: name-style -- legacy name kept for the app`".into()),
+            });
+            return;
+        }
+        let scope = match (file_wide, target) {
+            (true, _) => Scope::File,
+            (false, Some(line)) => Scope::Line(line),
+            (false, None) => {
+                self.invalid.push(InvalidSuppression {
+                    loc,
+                    message: "suppression comment at the end of the file applies to nothing".into(),
+                    help: Some("put it on the line before the node it silences, or at the end of that line".into()),
+                });
+                return;
+            }
+        };
+        let rules = split_rules(list, rest_offset);
+        self.add(loc, scope, rules, known, true);
+    }
+
+    fn add(
+        &mut self,
+        loc: Loc,
+        scope: Scope,
+        rules: Vec<(String, usize)>,
+        known: &[&str],
+        inline: bool,
+    ) {
+        let mut valid = Vec::new();
+        for (rule, at) in rules {
+            let rule_loc = Loc {
+                file: loc.file,
+                span: if inline {
+                    Span::new(at, at + rule.len())
+                } else {
+                    loc.span
+                },
+            };
+            if !known.contains(&rule.as_str()) {
+                self.invalid.push(InvalidSuppression {
+                    loc: rule_loc,
+                    message: format!("suppression names unknown rule `{rule}`"),
+                    help: closest(&rule, known.iter().copied())
+                        .map(|s| format!("did you mean `{s}`?")),
+                });
+            } else if UNSUPPRESSIBLE.contains(&rule.as_str()) {
+                self.invalid.push(InvalidSuppression {
+                    loc: rule_loc,
+                    message: format!("`{rule}` cannot be suppressed"),
+                    help: Some("remove the secret from the repository; to skip a path entirely, add it to `exclude` in pglint.toml".into()),
+                });
+            } else {
+                valid.push((rule, rule_loc.span));
+            }
+        }
+        if valid.is_empty() {
+            return;
+        }
+        self.entries.push(Suppression {
+            loc,
+            file: loc.file,
+            scope,
+            rules: valid,
+        });
+    }
+
+    /// Drops the diagnostics a suppression covers; returns the suppressions (rule by rule)
+    /// that covered nothing.
+    pub fn apply(
+        &self,
+        project: &Project,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Vec<(String, Finding)> {
+        let mut used: HashSet<(usize, usize)> = HashSet::new();
+        diagnostics.retain(|d| {
+            if UNSUPPRESSIBLE.contains(&d.rule) {
+                return true;
+            }
+            let loc = d.finding.loc;
+            let hit = self.entries.iter().enumerate().find_map(|(i, s)| {
+                if s.file != loc.file {
+                    return None;
+                }
+                let in_scope = match s.scope {
+                    Scope::File => true,
+                    Scope::Line(line) => {
+                        project.sources.get(loc.file).line_col(loc.span.start).line == line
+                    }
+                    Scope::Object(span) => {
+                        span.start <= loc.span.start && loc.span.start <= span.end
+                    }
+                };
+                let r = s.rules.iter().position(|(rule, _)| rule == d.rule)?;
+                in_scope.then_some((i, r))
+            });
+            match hit {
+                Some(key) => {
+                    used.insert(key);
+                    false
+                }
+                None => true,
+            }
+        });
+        let mut unused = Vec::new();
+        for (i, s) in self.entries.iter().enumerate() {
+            for (r, (rule, span)) in s.rules.iter().enumerate() {
+                if !used.contains(&(i, r)) {
+                    unused.push((
+                        rule.clone(),
+                        Finding::new(
+                            Loc {
+                                file: s.file,
+                                span: *span,
+                            },
+                            format!("suppression of `{rule}` suppresses nothing"),
+                        )
+                        .label("unused")
+                        .help("remove it: the problem it silenced is gone"),
+                    ));
+                }
+            }
+        }
+        unused
+    }
+}
+
+/// Byte offset of a `#` that starts a pglint suppression comment on this line.
+fn find_comment(line: &str) -> Option<usize> {
+    let mut search = 0;
+    while let Some(found) = line[search..].find('#') {
+        let at = search + found;
+        let starts_comment = at == 0 || line[..at].ends_with([' ', '\t']);
+        if starts_comment
+            && line[at..]
+                .trim_start_matches('#')
+                .trim_start()
+                .starts_with("pglint-ignore")
+        {
+            return Some(at);
+        }
+        search = at + 1;
+    }
+    None
+}
+
+/// The 1-based number of the next line holding YAML (not blank, not a comment).
+fn next_code_line(lines: &[&str], index: usize) -> Option<usize> {
+    lines
+        .iter()
+        .enumerate()
+        .skip(index + 1)
+        .find(|(_, l)| {
+            let t = l.trim();
+            !t.is_empty() && !t.starts_with('#')
+        })
+        .map(|(i, _)| i + 1)
+}
+
+fn split_reason(text: &str) -> (&str, Option<&str>) {
+    match text.split_once("--") {
+        Some((list, reason)) => (list, Some(reason.trim())),
+        None => (text, None),
+    }
+}
+
+/// Rule ids of a comma-separated list, each with its byte offset (`base` is the list's).
+fn split_rules(list: &str, base: usize) -> Vec<(String, usize)> {
+    let mut rules = Vec::new();
+    let mut offset = 0;
+    for part in list.split(',') {
+        let trimmed = part.trim();
+        if !trimmed.is_empty() {
+            let lead = part.len() - part.trim_start().len();
+            rules.push((trimmed.to_string(), base + offset + lead));
+        }
+        offset += part.len() + 1;
+    }
+    rules
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comments_are_found_only_as_comments() {
+        assert_eq!(find_comment("  # pglint-ignore: x -- y"), Some(2));
+        assert_eq!(find_comment("owner: a # pglint-ignore: x -- y"), Some(9));
+        assert_eq!(find_comment("url: http://a#pglint-ignore"), None);
+        assert_eq!(find_comment("# just a comment"), None);
+    }
+
+    #[test]
+    fn rule_lists_keep_offsets() {
+        assert_eq!(
+            split_rules(" a, bb ,c", 10),
+            vec![("a".into(), 11), ("bb".into(), 14), ("c".into(), 18)]
+        );
+        assert_eq!(split_reason(" a, b -- legacy"), (" a, b ", Some("legacy")));
+        assert_eq!(split_reason(" a"), (" a", None));
+    }
+
+    #[test]
+    fn next_code_line_skips_blanks_and_comments() {
+        let lines = ["# pglint-ignore: a -- b\n", "\n", "# other\n", "owner: x\n"];
+        assert_eq!(next_code_line(&lines, 0), Some(4));
+        assert_eq!(next_code_line(&lines[..2], 0), None);
+    }
+}
