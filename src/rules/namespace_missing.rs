@@ -1,15 +1,121 @@
+use super::sync_wave_missing::metadata_key;
 use crate::diagnostic::Finding;
 use crate::rules::Context;
 
 declare_rule! {
-    /// TODO(docs)
+    /// ## What it does
+    /// Checks that every Secret, SealedSecret, Cluster and Database in the SOP folder lands in
+    /// an explicit namespace: its own `metadata.namespace`, or the `namespace:` of the
+    /// kustomization that applies it (kustomize overrides the objects' own namespace, so such
+    /// an object is not missing one).
+    ///
+    /// ## Why is this bad?
+    /// An object without a namespace goes wherever the tool applying it points: the Argo CD
+    /// Application's destination namespace, or `default` with `kubectl apply`. CNPG only finds
+    /// a Database's Cluster and a role's `passwordSecret` in the Cluster's own namespace, and
+    /// a strict-scope SealedSecret can only be decrypted in the namespace it was sealed for,
+    /// so one object in the wrong place breaks the whole chain without any error at apply
+    /// time.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: postgresql.cnpg.io/v1
+    /// kind: Database
+    /// metadata:
+    ///   name: gitea-db
+    ///   annotations:
+    ///     argocd.argoproj.io/sync-wave: "2"
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// apiVersion: postgresql.cnpg.io/v1
+    /// kind: Database
+    /// metadata:
+    ///   name: gitea-db
+    ///   namespace: postgres
+    ///   annotations:
+    ///     argocd.argoproj.io/sync-wave: "2"
+    /// ```
+    ///
+    /// ## How to fix
+    /// Add `namespace: postgres` (the configured namespace) to the object's `metadata`, or set
+    /// `namespace: postgres` once in the SOP folder's `kustomization.yaml`.
     pub struct NamespaceMissing {
         id: "namespace-missing",
         group: "references",
         level: Error,
-        summary: "an SOP object in the SOP folder has no metadata.namespace",
+        summary: "an SOP object in the SOP folder has no namespace",
         check: check,
     }
 }
 
-fn check(_cx: &Context<'_>, _out: &mut Vec<Finding>) {}
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let namespace = &cx.config.namespace;
+    for (_, obj) in cx.objects() {
+        // Without `metadata` the object is `manifest-invalid`'s.
+        if !obj.is_sop_kind() || !cx.in_sop_folder(obj) || obj.meta.loc.is_none() {
+            continue;
+        }
+        let loc = match obj.namespace() {
+            None => metadata_key(cx, obj),
+            Some(ns) if ns.value.trim().is_empty() => ns.loc,
+            Some(_) => continue,
+        };
+        out.push(
+            Finding::new(loc, format!("{} has no namespace", obj.display_name()))
+                .label("no `metadata.namespace`")
+                .help(format!(
+                    "add `namespace: {namespace}` to its `metadata`, or `namespace: {namespace}` to the folder's kustomization.yaml"
+                )),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use crate::rules::sync_wave_missing::testing::run;
+
+    const DB: &str = "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: gitea-db\nspec:\n  name: gitea\n";
+
+    #[test]
+    fn a_kustomization_namespace_counts() {
+        let findings = run(
+            &[
+                (
+                    "infra/databases/postgres/kustomization.yaml",
+                    "namespace: postgres\nresources:\n  - db.yaml\n",
+                ),
+                ("infra/databases/postgres/db.yaml", DB),
+            ],
+            check,
+        );
+        assert_eq!(findings, Vec::<String>::new());
+    }
+
+    #[test]
+    fn only_sop_objects_in_the_sop_folder() {
+        let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n";
+        let empty = DB.replace(
+            "  name: gitea-db\n",
+            "  name: gitea-db\n  namespace: \"\"\n",
+        );
+        let findings = run(
+            &[
+                ("infra/databases/postgres/db.yaml", DB),
+                ("infra/databases/postgres/empty.yaml", &empty),
+                ("infra/databases/postgres/web.yaml", deployment),
+                ("apps/gitea/db.yaml", DB),
+            ],
+            check,
+        );
+        assert_eq!(
+            findings,
+            [
+                "infra/databases/postgres/db.yaml:3:1 Database `gitea-db` has no namespace",
+                "infra/databases/postgres/empty.yaml:5:14 Database `gitea-db` has no namespace",
+            ]
+        );
+    }
+}

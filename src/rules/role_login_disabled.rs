@@ -1,15 +1,157 @@
 use crate::diagnostic::Finding;
+use crate::index::RoleOrigin;
+use crate::model::{Role, is_unknowable};
 use crate::rules::Context;
 
 declare_rule! {
-    /// TODO(docs)
+    /// ## What it does
+    /// Checks that the role owning a `Database` can log in: its `spec.managed.roles` entry
+    /// (or `DatabaseRole`) sets `login: true`. The cluster's bootstrap owner
+    /// (`bootstrap.initdb.owner`, default `app`) is fine: CNPG creates it with `LOGIN`.
+    ///
+    /// ## Why is this bad?
+    /// CNPG's default for `login` is `false`: a role declared without it is created
+    /// `NOLOGIN`. The database and the password Secret are all there, but every connection of
+    /// the app fails with `role "gitea_user" is not permitted to log in`.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// managed:
+    ///   roles:
+    ///     - name: gitea_user      # login defaults to false
+    ///       passwordSecret:
+    ///         name: gitea-db-creds
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// managed:
+    ///   roles:
+    ///     - name: gitea_user
+    ///       login: true
+    ///       passwordSecret:
+    ///         name: gitea-db-creds
+    /// ```
+    ///
+    /// ## How to fix
+    /// Add `login: true` to the owner role's entry in the Cluster's `spec.managed.roles` (or
+    /// to the `DatabaseRole`'s `spec`).
     pub struct RoleLoginDisabled {
         id: "role-login-disabled",
         group: "privileges",
         level: Error,
-        summary: "a Database's owner role lacks login: true",
+        summary: "a Database's owner role cannot log in (it lacks login: true)",
         check: check,
     }
 }
 
-fn check(_cx: &Context<'_>, _out: &mut Vec<Finding>) {}
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for (id, database) in cx.index.databases() {
+        let (Some(owner), Some(cluster_name)) = (&database.owner, &database.cluster) else {
+            continue;
+        };
+        if is_unknowable(owner.as_str()) || is_unknowable(cluster_name.as_str()) {
+            continue;
+        }
+        // A database being dropped needs no owner that logs in.
+        if database
+            .ensure
+            .as_ref()
+            .is_some_and(|e| e.value == "absent")
+        {
+            continue;
+        }
+        let origins: Vec<RoleOrigin<'_>> = cx
+            .index
+            .cluster_of(id, cluster_name.as_str())
+            .into_iter()
+            .filter_map(|c| cx.index.find_role(c, owner.as_str()))
+            .collect();
+        // The bootstrap owner is created with LOGIN.
+        if origins.iter().any(|o| matches!(o, RoleOrigin::Bootstrap)) {
+            continue;
+        }
+        let roles: Vec<&Role> = origins
+            .iter()
+            .filter_map(|o| match o {
+                RoleOrigin::Managed(role) | RoleOrigin::DatabaseRole(_, role) => Some(*role),
+                RoleOrigin::Bootstrap => None,
+            })
+            .collect();
+        // No such role is `owner-role-missing`'s, `ensure: absent` is `owner-role-absent`'s;
+        // one candidate cluster whose role can log in is enough.
+        if roles.is_empty() || roles.iter().any(|r| r.can_login() || r.is_absent()) {
+            continue;
+        }
+        let role: &Role = roles[0];
+        let (related_loc, related) = match &role.login {
+            Some(login) => (
+                login.loc,
+                format!("role `{}` sets `login: false` here", owner.value),
+            ),
+            None => (
+                role.name.as_ref().map_or(role.loc, |n| n.loc),
+                format!(
+                    "role `{}` is declared here without `login: true`",
+                    owner.value
+                ),
+            ),
+        };
+        let place = match origins.first() {
+            Some(RoleOrigin::DatabaseRole(..)) => "its DatabaseRole's `spec`".to_string(),
+            _ => format!(
+                "its entry in `spec.managed.roles` of `{}`",
+                cluster_name.value
+            ),
+        };
+        out.push(
+            Finding::new(
+                owner.loc,
+                format!(
+                    "Database owner `{}` cannot log in: the role lacks `login: true`",
+                    owner.value
+                ),
+            )
+            .label("NOLOGIN role")
+            .help(format!("add `login: true` to {place}"))
+            .related(related_loc, related),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use crate::rules::sync_wave_missing::testing::run;
+
+    const CLUSTER: &str = "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: pg\nspec:\n  bootstrap:\n    initdb:\n      owner: immich\n  managed:\n    roles:\n      - name: gitea_user\n        login: true\n      - name: group_owner\n";
+    const DB_ROLE: &str = "apiVersion: postgresql.cnpg.io/v1\nkind: DatabaseRole\nmetadata:\n  name: wiki\nspec:\n  name: wiki\n  cluster:\n    name: pg\n";
+
+    fn db(name: &str, owner: &str) -> String {
+        format!(
+            "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: {name}\nspec:\n  name: {name}\n  owner: {owner}\n  cluster:\n    name: pg\n"
+        )
+    }
+
+    #[test]
+    fn owners_that_cannot_log_in() {
+        let files = [
+            ("db/cluster.yaml", CLUSTER.to_string()),
+            ("db/role.yaml", DB_ROLE.to_string()),
+            ("db/a.yaml", db("a", "gitea_user")),
+            ("db/b.yaml", db("b", "immich")),
+            ("db/c.yaml", db("c", "group_owner")),
+            ("db/d.yaml", db("d", "wiki")),
+            ("db/e.yaml", db("e", "missing")),
+            ("db/f.yaml", db("f", "\"${OWNER}\"")),
+        ];
+        let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+        assert_eq!(
+            run(&files, check),
+            [
+                "db/c.yaml:7:10 Database owner `group_owner` cannot log in: the role lacks `login: true`",
+                "db/d.yaml:7:10 Database owner `wiki` cannot log in: the role lacks `login: true`",
+            ]
+        );
+    }
+}

@@ -1,15 +1,244 @@
+use std::collections::HashSet;
+
 use crate::diagnostic::Finding;
+use crate::model::{Annotation, SYNC_WAVE, Spec, is_unknowable, parse_wave};
 use crate::rules::Context;
 
 declare_rule! {
-    /// TODO(docs)
+    /// ## What it does
+    /// Checks that every `argocd.argoproj.io/sync-wave` annotation on a Secret, SealedSecret,
+    /// Cluster or Database (and in a SealedSecret's `spec.template.metadata`) is an integer
+    /// string as Go's `strconv.Atoi` reads it: an optional `+`/`-` sign and ASCII digits,
+    /// nothing else. A wave that is not a string at all (unquoted `1`) is reported by
+    /// `annotation-not-string` instead.
+    ///
+    /// ## Why is this bad?
+    /// Argo CD parses the wave with `strconv.Atoi` and, when that fails, silently uses wave 0:
+    /// no error, no event. A Database annotated `"2.0"` or `" 2"` is applied in wave 0,
+    /// together with the credentials secrets and before its Cluster exists, which is exactly
+    /// the ordering the annotation was written to prevent.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// kind: Database
+    /// metadata:
+    ///   name: gitea-db
+    ///   annotations:
+    ///     argocd.argoproj.io/sync-wave: "2.0"
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// kind: Database
+    /// metadata:
+    ///   name: gitea-db
+    ///   annotations:
+    ///     argocd.argoproj.io/sync-wave: "2"
+    /// ```
+    ///
+    /// ## How to fix
+    /// Write the wave as a quoted whole number: `"0"` for secrets, `"1"` for the Cluster, `"2"`
+    /// for Databases (or the waves your configuration sets). No spaces, decimals or words.
     pub struct SyncWaveInvalid {
         id: "sync-wave-invalid",
         group: "waves",
         level: Error,
-        summary: "the value is not an integer string",
+        summary: "a sync-wave annotation is not an integer string, so Argo CD silently uses wave 0",
         check: check,
     }
 }
 
-fn check(_cx: &Context<'_>, _out: &mut Vec<Finding>) {}
+/// How Argo CD reads one `sync-wave` annotation, as far as pglint can know it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum WaveValue {
+    /// An integer string: the wave.
+    Valid(i64),
+    /// A string `strconv.Atoi` rejects: Argo CD silently uses 0 (`sync-wave-invalid`).
+    Invalid,
+    /// Not a YAML string: Argo CD sees no annotations at all (`annotation-not-string`).
+    NotString,
+    /// Only known after substitution (Flux `${VAR}`, Helm `{{ }}`).
+    Unknowable,
+}
+
+impl WaveValue {
+    pub(super) fn of(annotation: &Annotation) -> WaveValue {
+        if !annotation.is_string() {
+            WaveValue::NotString
+        } else if is_unknowable(annotation.value.as_str()) {
+            WaveValue::Unknowable
+        } else {
+            parse_wave(annotation.value.as_str()).map_or(WaveValue::Invalid, WaveValue::Valid)
+        }
+    }
+
+    pub(super) fn valid(self) -> Option<i64> {
+        match self {
+            WaveValue::Valid(wave) => Some(wave),
+            _ => None,
+        }
+    }
+}
+
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    // A `commonAnnotations` wave is merged into every object of its kustomization: report it once.
+    let mut reported = HashSet::new();
+    for (_, obj) in cx.objects() {
+        if !obj.is_sop_kind() {
+            continue;
+        }
+        let mut waves = vec![(obj.wave(), false)];
+        if let Spec::SealedSecret(sealed) = &obj.spec {
+            let template = sealed
+                .secret_meta()
+                .and_then(|m| m.annotations.get(SYNC_WAVE));
+            waves.push((template, true));
+        }
+        for (annotation, in_template) in waves {
+            let Some(annotation) = annotation else {
+                continue;
+            };
+            if WaveValue::of(annotation) != WaveValue::Invalid
+                || !reported.insert(annotation.value.loc)
+            {
+                continue;
+            }
+            let shown = shorten(annotation.value.as_str());
+            let message = if in_template {
+                format!(
+                    "sync wave `{shown}` in the template of {} is not an integer",
+                    obj.display_name()
+                )
+            } else if annotation.value.loc.file == obj.file {
+                format!(
+                    "sync wave `{shown}` is not an integer: Argo CD silently syncs {} in wave 0",
+                    obj.display_name()
+                )
+            } else {
+                format!(
+                    "sync wave `{shown}` is not an integer: Argo CD silently syncs these objects in wave 0"
+                )
+            };
+            out.push(
+                Finding::new(annotation.value.loc, message)
+                .label("not an integer")
+                .help(match suggestion(annotation.value.as_str()) {
+                    Some(wave) => format!("did you mean `\"{wave}\"`?"),
+                    None => "write a whole number in quotes, e.g. `\"2\"` (an optional sign and digits only)".into(),
+                }),
+            );
+        }
+    }
+}
+
+/// The integer a user most likely meant: surrounding blanks or quotes removed, a letter typed
+/// for a digit (`O`, `l`), or a whole decimal (`2.0`).
+fn suggestion(text: &str) -> Option<i64> {
+    let trimmed = text.trim().trim_matches(['"', '\'']).trim();
+    if let Some(wave) = parse_wave(trimmed) {
+        return Some(wave);
+    }
+    let digits: String = trimmed
+        .chars()
+        .map(|c| match c {
+            'O' | 'o' => '0',
+            'l' | 'I' => '1',
+            c => c,
+        })
+        .collect();
+    if let Some(wave) = parse_wave(&digits) {
+        return Some(wave);
+    }
+    let (whole, fraction) = trimmed.split_once('.')?;
+    let wave = parse_wave(whole)?;
+    (!fraction.is_empty() && fraction.bytes().all(|b| b == b'0')).then_some(wave)
+}
+
+/// Long values are cut in messages.
+fn shorten(text: &str) -> String {
+    const MAX: usize = 40;
+    if text.chars().count() <= MAX {
+        text.to_string()
+    } else {
+        format!("{}…", text.chars().take(MAX).collect::<String>())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{shorten, suggestion};
+
+    #[test]
+    fn suggests_the_integer_meant() {
+        assert_eq!(suggestion(" 2"), Some(2));
+        assert_eq!(suggestion("2 "), Some(2));
+        assert_eq!(suggestion("'1'"), Some(1));
+        assert_eq!(suggestion("\"-1\""), Some(-1));
+        assert_eq!(suggestion("2.0"), Some(2));
+        assert_eq!(suggestion("-1.00"), Some(-1));
+        assert_eq!(suggestion("2.5"), None);
+        assert_eq!(suggestion("2."), None);
+        assert_eq!(suggestion("two"), None);
+        assert_eq!(suggestion("O"), Some(0));
+        assert_eq!(suggestion("-l"), Some(-1));
+        assert_eq!(suggestion("1O"), Some(10));
+        assert_eq!(suggestion("0x10"), None);
+        assert_eq!(suggestion(""), None);
+    }
+
+    #[test]
+    fn shortens_long_values() {
+        assert_eq!(shorten("1.0"), "1.0");
+        assert_eq!(shorten(&"9".repeat(50)).chars().count(), 41);
+    }
+}
+
+#[cfg(test)]
+mod rule_tests {
+    use super::check;
+    use crate::rules::sync_wave_missing::testing::run;
+
+    fn db(name: &str, wave: &str) -> String {
+        format!(
+            "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: {name}\n  annotations:\n    argocd.argoproj.io/sync-wave: {wave}\nspec:\n  name: x\n"
+        )
+    }
+
+    #[test]
+    fn only_string_values_atoi_rejects() {
+        let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations:\n    argocd.argoproj.io/sync-wave: \"1.5\"\n";
+        let files = [
+            ("apps/a.yaml", db("a", "\" 2\"")),
+            ("apps/b.yaml", db("b", "2")),
+            ("apps/c.yaml", db("c", "\"${WAVE}\"")),
+            ("apps/d.yaml", db("d", "\"+2\"")),
+            ("apps/e.yaml", db("e", "yes")),
+            ("apps/web.yaml", deployment.to_string()),
+        ];
+        let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+        assert_eq!(
+            run(&files, check),
+            [
+                "apps/a.yaml:6:35 sync wave ` 2` is not an integer: Argo CD silently syncs Database `a` in wave 0"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_common_annotation_is_reported_once() {
+        let kustomization = "resources:\n  - a.yaml\n  - b.yaml\ncommonAnnotations:\n  argocd.argoproj.io/sync-wave: \"first\"\n";
+        let plain = "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: NAME\nspec:\n  name: x\n";
+        let files = [
+            ("apps/kustomization.yaml", kustomization.to_string()),
+            ("apps/a.yaml", plain.replace("NAME", "a")),
+            ("apps/b.yaml", plain.replace("NAME", "b")),
+        ];
+        let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+        assert_eq!(
+            run(&files, check),
+            [
+                "apps/kustomization.yaml:5:33 sync wave `first` is not an integer: Argo CD silently syncs these objects in wave 0"
+            ]
+        );
+    }
+}

@@ -1,15 +1,248 @@
 use crate::diagnostic::Finding;
+use crate::model::{Object, SYNC_WAVE, Spec};
 use crate::rules::Context;
+use crate::source::{Loc, Span};
 
 declare_rule! {
-    /// TODO(docs)
+    /// ## What it does
+    /// Checks that every CNPG `Cluster` and `Database` in the SOP folder carries an
+    /// `argocd.argoproj.io/sync-wave` annotation in its own metadata (an annotation added by
+    /// the folder's kustomization `commonAnnotations` counts). Secrets and SealedSecrets need
+    /// none: their wave is 0, Argo CD's default.
+    ///
+    /// ## Why is this bad?
+    /// Without the annotation Argo CD puts the object in wave 0, together with the credentials
+    /// secrets. A Cluster then starts before the SealedSecret controller has produced the
+    /// `passwordSecret`s its managed roles read, and a Database is applied before its Cluster
+    /// exists: CNPG reports the role or database as not reconciled and the app's first start
+    /// fails. Argo CD only waits for a wave to become healthy when the sync has several waves,
+    /// so the order must be written down.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: postgresql.cnpg.io/v1
+    /// kind: Database
+    /// metadata:
+    ///   name: gitea-db
+    ///   namespace: postgres
+    /// spec:
+    ///   name: gitea
+    ///   owner: gitea_user
+    ///   cluster:
+    ///     name: postgres-shared
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// apiVersion: postgresql.cnpg.io/v1
+    /// kind: Database
+    /// metadata:
+    ///   name: gitea-db
+    ///   namespace: postgres
+    ///   annotations:
+    ///     argocd.argoproj.io/sync-wave: "2"
+    /// spec:
+    ///   name: gitea
+    ///   owner: gitea_user
+    ///   cluster:
+    ///     name: postgres-shared
+    /// ```
+    ///
+    /// ## How to fix
+    /// Add `argocd.argoproj.io/sync-wave: "1"` to the Cluster's `metadata.annotations` and
+    /// `argocd.argoproj.io/sync-wave: "2"` to each Database's (or the waves your configuration
+    /// sets). Quote the number: an unquoted `2` is not a string and hides every annotation.
     pub struct SyncWaveMissing {
         id: "sync-wave-missing",
         group: "waves",
         level: Error,
-        summary: "a Cluster or Database has no wave",
+        summary: "a Cluster or Database in the SOP folder has no sync-wave annotation",
         check: check,
     }
 }
 
-fn check(_cx: &Context<'_>, _out: &mut Vec<Finding>) {}
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for (_, obj) in cx.objects() {
+        let expected = match obj.spec {
+            Spec::Cluster(_) => cx.config.waves.cluster,
+            Spec::Database(_) => cx.config.waves.database,
+            _ => continue,
+        };
+        if !cx.in_sop_folder(obj) || obj.wave().is_some() || obj.meta.loc.is_none() {
+            continue;
+        }
+        let loc = obj
+            .meta
+            .annotations
+            .key_loc
+            .unwrap_or_else(|| metadata_key(cx, obj));
+        let with_secrets = if cx.config.waves.secret == 0 {
+            ", together with the credentials secrets"
+        } else {
+            ""
+        };
+        out.push(
+            Finding::new(
+                loc,
+                format!(
+                    "{} has no sync wave: Argo CD applies it in wave 0{with_secrets}",
+                    obj.display_name()
+                ),
+            )
+            .label("no `argocd.argoproj.io/sync-wave`")
+            .help(format!(
+                "add `{SYNC_WAVE}: \"{expected}\"` to `metadata.annotations`"
+            )),
+        );
+    }
+}
+
+/// The `metadata` key of an object (the `metadata` mapping's key is not kept in the model, so
+/// it is found in the text just before the mapping); the object's name or kind otherwise.
+pub(super) fn metadata_key(cx: &Context<'_>, obj: &Object) -> Loc {
+    let Some(meta) = obj.meta.loc else {
+        return obj.anchor();
+    };
+    let text = &cx.project.sources.get(obj.file).text;
+    let start = obj.loc.span.start.min(meta.span.start);
+    let end = meta.span.start.min(text.len());
+    let Some(region) = text.get(start..end) else {
+        return obj.anchor();
+    };
+    region
+        .rmatch_indices("metadata")
+        .find(|&(at, _)| {
+            let before = region[..at].chars().next_back();
+            let after = region[at + "metadata".len()..].trim_start_matches(['"', '\'']);
+            before.is_none_or(|c| matches!(c, ' ' | '\t' | '\n' | '{' | ',' | '"' | '\''))
+                && after.trim_start_matches([' ', '\t']).starts_with(':')
+        })
+        .map_or_else(
+            || obj.anchor(),
+            |(at, word)| Loc {
+                file: obj.file,
+                span: Span::new(start + at, start + at + word.len()),
+            },
+        )
+}
+
+/// Runs one rule's check over a small repository written to a temporary folder.
+#[cfg(test)]
+pub(super) mod testing {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use crate::config::Config;
+    use crate::diagnostic::Finding;
+    use crate::index::Index;
+    use crate::project::Project;
+    use crate::rules::Context;
+
+    /// `files`: (repository-relative path, content). Returns each finding as
+    /// `path:line:column message`.
+    pub(crate) fn run(
+        files: &[(&str, &str)],
+        check: fn(&Context<'_>, &mut Vec<Finding>),
+    ) -> Vec<String> {
+        run_with(&Config::default(), files, check)
+    }
+
+    pub(crate) fn run_with(
+        config: &Config,
+        files: &[(&str, &str)],
+        check: fn(&Context<'_>, &mut Vec<Finding>),
+    ) -> Vec<String> {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let root = std::env::temp_dir().join(format!(
+            "pglint-waves-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        for (path, text) in files {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let project = Project::load(&root, config).unwrap();
+        let index = Index::build(&project, config);
+        let cx = Context {
+            project: &project,
+            index: &index,
+            config,
+        };
+        let mut findings = Vec::new();
+        check(&cx, &mut findings);
+        std::fs::remove_dir_all(&root).unwrap();
+        let mut lines: Vec<String> = findings
+            .iter()
+            .map(|f| {
+                let source = project.sources.get(f.loc.file);
+                let at = source.line_col(f.loc.span.start);
+                format!("{}:{}:{} {}", source.path, at.line, at.column, f.message)
+            })
+            .collect();
+        lines.sort();
+        lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use super::testing::run;
+
+    const DB: &str = "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: gitea-db\n  namespace: postgres\nspec:\n  name: gitea\n  owner: app\n  cluster:\n    name: pg\n";
+
+    #[test]
+    fn common_annotations_give_a_wave() {
+        let kustomization = "resources:\n  - gitea-db.yaml\ncommonAnnotations:\n  argocd.argoproj.io/sync-wave: \"2\"\n";
+        let findings = run(
+            &[
+                ("infra/databases/postgres/kustomization.yaml", kustomization),
+                ("infra/databases/postgres/gitea-db.yaml", DB),
+            ],
+            check,
+        );
+        assert_eq!(findings, Vec::<String>::new());
+    }
+
+    #[test]
+    fn points_at_metadata_or_annotations() {
+        let flow = "{apiVersion: postgresql.cnpg.io/v1, kind: Database, \"metadata\": {name: a}, spec: {}}\n";
+        let annotated = DB.replace(
+            "  namespace: postgres\n",
+            "  namespace: postgres\n  annotations:\n    team: db\n",
+        );
+        let findings = run(
+            &[
+                ("infra/databases/postgres/a.yaml", flow),
+                ("infra/databases/postgres/b.yaml", &annotated),
+                (
+                    "infra/databases/postgres/c.yaml",
+                    &format!("# metadata: not this one\n---\n{DB}"),
+                ),
+                ("apps/outside.yaml", DB),
+            ],
+            check,
+        );
+        assert_eq!(
+            findings,
+            [
+                "infra/databases/postgres/a.yaml:1:54 Database `a` has no sync wave: Argo CD applies it in wave 0, together with the credentials secrets",
+                "infra/databases/postgres/b.yaml:6:3 Database `gitea-db` has no sync wave: Argo CD applies it in wave 0, together with the credentials secrets",
+                "infra/databases/postgres/c.yaml:5:1 Database `gitea-db` has no sync wave: Argo CD applies it in wave 0, together with the credentials secrets",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_non_string_wave_is_not_missing() {
+        let db = DB.replace(
+            "  namespace: postgres\n",
+            "  namespace: postgres\n  annotations:\n    argocd.argoproj.io/sync-wave: 2\n",
+        );
+        assert_eq!(
+            run(&[("infra/databases/postgres/db.yaml", &db)], check),
+            Vec::<String>::new()
+        );
+    }
+}

@@ -1,15 +1,258 @@
+use std::collections::HashSet;
+
+use super::sync_wave_invalid::WaveValue;
+use super::sync_wave_wrong::corrected_wave;
 use crate::diagnostic::Finding;
+use crate::model::{Object, ObjectId, SYNC_WAVE};
 use crate::rules::Context;
+use crate::source::Loc;
 
 declare_rule! {
-    /// TODO(docs)
+    /// ## What it does
+    /// Follows each chain of a credentials secret → the Cluster whose role (or
+    /// `bootstrap.initdb.secret`) uses it → the Databases that role owns, and checks that the
+    /// effective sync waves strictly increase along it: every secret before the Cluster, the
+    /// Cluster before each Database. An object without a wave is in wave 0. A chain in which
+    /// no object sets a wave is left alone (everything syncs together and CNPG retries). This
+    /// holds with any wave numbers and anywhere in the repository, not only in the SOP folder.
+    ///
+    /// ## Why is this bad?
+    /// Argo CD applies a wave only after every object of the previous wave is healthy, and
+    /// objects of the same wave in no useful order. A Cluster in the same wave as its
+    /// credentials may start before the SealedSecret is decrypted, so CNPG cannot set the
+    /// role's password; a Database in the Cluster's wave (or an earlier one) is created
+    /// before the Cluster is ready, and its role may not exist yet.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// kind: Cluster
+    /// metadata:
+    ///   name: postgres-shared
+    ///   annotations:
+    ///     argocd.argoproj.io/sync-wave: "5"
+    /// ---
+    /// kind: Database
+    /// metadata:
+    ///   name: gitea-db
+    ///   annotations:
+    ///     argocd.argoproj.io/sync-wave: "3"   # before its Cluster
+    /// spec:
+    ///   owner: gitea_user
+    ///   cluster:
+    ///     name: postgres-shared
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// kind: Cluster
+    /// metadata:
+    ///   name: postgres-shared
+    ///   annotations:
+    ///     argocd.argoproj.io/sync-wave: "5"
+    /// ---
+    /// kind: Database
+    /// metadata:
+    ///   name: gitea-db
+    ///   annotations:
+    ///     argocd.argoproj.io/sync-wave: "6"
+    /// spec:
+    ///   owner: gitea_user
+    ///   cluster:
+    ///     name: postgres-shared
+    /// ```
+    ///
+    /// ## How to fix
+    /// Give the later object a wave greater than the earlier one's: secrets lowest (a
+    /// SealedSecret's wave goes in its own `metadata.annotations`, not its template), then the
+    /// Cluster, then its Databases.
     pub struct SyncWaveOrder {
         id: "sync-wave-order",
         group: "waves",
         level: Error,
-        summary: "along a chain the effective waves do not strictly increase, wherever at least one object of the chain sets a wave",
+        summary: "sync waves do not strictly increase from a credentials secret to its Cluster to its Databases",
         check: check,
     }
 }
 
-fn check(_cx: &Context<'_>, _out: &mut Vec<Finding>) {}
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let mut seen: HashSet<(ObjectId, ObjectId)> = HashSet::new();
+    for chain in cx.index.chains() {
+        let mut members: Vec<ObjectId> = chain.secrets.iter().map(|s| s.object()).collect();
+        members.push(chain.cluster);
+        members.extend(&chain.databases);
+        if !members.iter().any(|&id| sets_wave(cx.index.object(id))) {
+            continue;
+        }
+        let pairs = chain
+            .secrets
+            .iter()
+            .map(|s| (s.object(), chain.cluster))
+            .chain(chain.databases.iter().map(|&db| (chain.cluster, db)));
+        for (earlier, later) in pairs {
+            if earlier == later || !seen.insert((earlier, later)) {
+                continue;
+            }
+            let (first, second) = (cx.index.object(earlier), cx.index.object(later));
+            if !knowable(first) || !knowable(second) {
+                continue;
+            }
+            let (before, after) = (first.effective_wave(), second.effective_wave());
+            if before < after {
+                continue;
+            }
+            // Fixing what `sync-wave-missing`/`sync-wave-wrong` report would restore the order:
+            // this finding would add nothing.
+            if corrected_wave(cx, first) < corrected_wave(cx, second) {
+                continue;
+            }
+            let relation = if before == after {
+                "in the same wave as"
+            } else {
+                "before"
+            };
+            out.push(
+                Finding::new(
+                    wave_loc(second),
+                    format!(
+                        "{} (wave {after}) is synced {relation} {} (wave {before}), which it depends on",
+                        second.display_name(),
+                        first.display_name()
+                    ),
+                )
+                .label(format!("wave {after}"))
+                .help(format!(
+                    "give {} a higher wave than {before} (`{SYNC_WAVE}: \"{}\"`), or lower the wave of {}",
+                    second.display_name(),
+                    before + 1,
+                    first.display_name()
+                ))
+                .related(wave_loc(first), format!("{} is in wave {before}", first.display_name())),
+            );
+        }
+    }
+}
+
+/// The object writes a wave Argo CD reads as such.
+fn sets_wave(obj: &Object) -> bool {
+    obj.wave().and_then(|a| WaveValue::of(a).valid()).is_some()
+}
+
+/// Its effective wave is known: unset (0) or a valid wave. An invalid or non-string wave is
+/// reported by `sync-wave-invalid`/`annotation-not-string`; a templated one is not guessed at.
+fn knowable(obj: &Object) -> bool {
+    obj.wave()
+        .is_none_or(|a| WaveValue::of(a).valid().is_some())
+}
+
+/// The object's wave annotation value, else its name.
+fn wave_loc(obj: &Object) -> Loc {
+    obj.wave().map_or_else(|| obj.anchor(), |a| a.value.loc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use crate::rules::sync_wave_missing::testing::run;
+
+    fn annotations(wave: Option<&str>) -> String {
+        wave.map_or_else(String::new, |w| {
+            format!("  annotations:\n    argocd.argoproj.io/sync-wave: {w}\n")
+        })
+    }
+
+    fn secret(name: &str, wave: Option<&str>) -> String {
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: pg\n{}type: kubernetes.io/basic-auth\n",
+            annotations(wave)
+        )
+    }
+
+    fn cluster(wave: Option<&str>) -> String {
+        format!(
+            "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: pg\n  namespace: pg\n{}spec:\n  managed:\n    roles:\n      - name: a\n        login: true\n        passwordSecret:\n          name: a-creds\n      - name: b\n        login: true\n        passwordSecret:\n          name: a-creds\n",
+            annotations(wave)
+        )
+    }
+
+    fn db(name: &str, owner: &str, wave: Option<&str>) -> String {
+        format!(
+            "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: {name}\n  namespace: pg\n{}spec:\n  name: {name}\n  owner: {owner}\n  cluster:\n    name: pg\n",
+            annotations(wave)
+        )
+    }
+
+    fn lint(
+        dir: &str,
+        secret_wave: Option<&str>,
+        cluster_wave: Option<&str>,
+        db_wave: Option<&str>,
+    ) -> Vec<String> {
+        let files = [
+            (format!("{dir}/secret.yaml"), secret("a-creds", secret_wave)),
+            (format!("{dir}/cluster.yaml"), cluster(cluster_wave)),
+            (format!("{dir}/db.yaml"), db("a-db", "a", db_wave)),
+        ];
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        run(&files, check)
+    }
+
+    #[test]
+    fn chains_without_waves_are_left_alone() {
+        assert_eq!(lint("apps", None, None, None), Vec::<String>::new());
+    }
+
+    #[test]
+    fn strictly_increasing_with_any_numbers() {
+        assert_eq!(
+            lint("apps", Some("\"-5\""), Some("\"10\""), Some("\"11\"")),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            lint("apps", None, Some("\"3\""), Some("\"3\"")),
+            [
+                "apps/db.yaml:7:35 Database `a-db` (wave 3) is synced in the same wave as Cluster `pg` (wave 3), which it depends on"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_secret_shared_by_two_roles_is_one_pair() {
+        assert_eq!(
+            lint("apps", None, None, Some("\"1\"")),
+            [
+                "apps/cluster.yaml:4:9 Cluster `pg` (wave 0) is synced in the same wave as Secret `a-creds` (wave 0), which it depends on"
+            ]
+        );
+    }
+
+    #[test]
+    fn invalid_or_templated_waves_are_not_ordered() {
+        assert_eq!(
+            lint("apps", Some("\"${WAVE}\""), Some("\"-1\""), Some("\"0\"")),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            lint("apps", Some("\"x\""), Some("\"-1\""), Some("\"0\"")),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn sop_folder_findings_of_wrong_or_missing_waves_are_not_repeated() {
+        let sop = "infra/databases/postgres";
+        // The Database misses its wave / has the Cluster's: sync-wave-missing / -wrong say it.
+        assert_eq!(lint(sop, None, Some("\"1\""), None), Vec::<String>::new());
+        assert_eq!(
+            lint(sop, None, Some("\"1\""), Some("\"1\"")),
+            Vec::<String>::new()
+        );
+        // Both wrong in a way the configured waves would not fix alone: still explained.
+        assert_eq!(
+            lint(sop, Some("\"3\""), Some("\"2\""), Some("\"2\"")),
+            Vec::<String>::new()
+        );
+    }
+}

@@ -1,15 +1,183 @@
+use std::collections::HashSet;
+
+use super::sync_wave_invalid::WaveValue;
+use crate::config::Config;
 use crate::diagnostic::Finding;
+use crate::model::{Object, SYNC_WAVE, Spec};
 use crate::rules::Context;
 
 declare_rule! {
-    /// TODO(docs)
+    /// ## What it does
+    /// Checks that the sync wave of each Secret, SealedSecret, Cluster and Database in the SOP
+    /// folder is the one configured for its kind: `"0"` for secrets, `"1"` for the Cluster and
+    /// `"2"` for Databases by default. Only a wave that is written and valid is compared (a
+    /// missing one is `sync-wave-missing`'s, an unparsable one `sync-wave-invalid`'s). For a
+    /// SealedSecret the wave is the one in its own metadata, never its template's.
+    ///
+    /// ## Why is this bad?
+    /// The three waves make Argo CD create the credentials first, then the Cluster whose
+    /// managed roles read them, then the Databases those roles own, waiting for each wave to
+    /// be healthy. A Database moved into wave 1 is applied while the Cluster is still being
+    /// created; a Cluster moved into wave 0 starts before its `passwordSecret`s exist, and
+    /// CNPG leaves the roles without a password until the next reconciliation.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// kind: Database
+    /// metadata:
+    ///   name: gitea-db
+    ///   annotations:
+    ///     argocd.argoproj.io/sync-wave: "1"   # the Cluster's wave
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// kind: Database
+    /// metadata:
+    ///   name: gitea-db
+    ///   annotations:
+    ///     argocd.argoproj.io/sync-wave: "2"
+    /// ```
+    ///
+    /// ## How to fix
+    /// Set the annotation to the configured wave of the kind (`"0"` secrets, `"1"` Cluster,
+    /// `"2"` Databases unless your configuration says otherwise).
     pub struct SyncWaveWrong {
         id: "sync-wave-wrong",
         group: "waves",
         level: Error,
-        summary: "the effective wave differs from the configured wave for the kind",
+        summary: "an SOP object's sync wave is not the one configured for its kind",
         check: check,
     }
 }
 
-fn check(_cx: &Context<'_>, _out: &mut Vec<Finding>) {}
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    // A `commonAnnotations` wave is merged into every object of its kustomization: report it
+    // once per kind.
+    let mut reported = HashSet::new();
+    for (_, obj) in cx.objects() {
+        let Some(expected) = configured_wave(cx.config, obj) else {
+            continue;
+        };
+        if !cx.in_sop_folder(obj) {
+            continue;
+        }
+        let Some(annotation) = obj.wave() else {
+            continue;
+        };
+        let Some(wave) = WaveValue::of(annotation).valid() else {
+            continue;
+        };
+        if wave == expected || !reported.insert((annotation.value.loc, obj.kind_str().to_string()))
+        {
+            continue;
+        }
+        let kind = obj.kind_str();
+        let message = if annotation.value.loc.file == obj.file {
+            format!(
+                "{} is in sync wave {wave}, but {kind}s belong in wave {expected}",
+                obj.display_name()
+            )
+        } else {
+            format!(
+                "this sync wave puts {kind}s in wave {wave}, but they belong in wave {expected}"
+            )
+        };
+        out.push(
+            Finding::new(annotation.value.loc, message)
+                .label(format!("expected \"{expected}\""))
+                .help(format!("set `{SYNC_WAVE}: \"{expected}\"`")),
+        );
+    }
+}
+
+/// The wave the configuration gives an SOP object's kind.
+pub(super) fn configured_wave(config: &Config, obj: &Object) -> Option<i64> {
+    match obj.spec {
+        Spec::Secret(_) | Spec::SealedSecret(_) => Some(config.waves.secret),
+        Spec::Cluster(_) => Some(config.waves.cluster),
+        Spec::Database(_) => Some(config.waves.database),
+        _ => None,
+    }
+}
+
+/// The wave an object would have once `sync-wave-missing` and `sync-wave-wrong` are fixed: the
+/// configured wave when one of them reports the object, else its effective wave.
+pub(super) fn corrected_wave(cx: &Context<'_>, obj: &Object) -> i64 {
+    let effective = obj.effective_wave();
+    let Some(expected) = configured_wave(cx.config, obj) else {
+        return effective;
+    };
+    if !cx.in_sop_folder(obj) {
+        return effective;
+    }
+    match obj.wave().map(WaveValue::of) {
+        // `sync-wave-missing` (Clusters and Databases only).
+        None if matches!(obj.spec, Spec::Cluster(_) | Spec::Database(_)) => expected,
+        // `sync-wave-wrong`.
+        Some(WaveValue::Valid(wave)) if wave != expected => expected,
+        _ => effective,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use crate::rules::sync_wave_missing::testing::run;
+
+    const SEALED: &str = "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: s\nspec:\n  template:\n    metadata:\n      annotations:\n        argocd.argoproj.io/sync-wave: \"5\"\n";
+
+    fn db(name: &str, wave: &str) -> String {
+        format!(
+            "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: {name}\n  annotations:\n    argocd.argoproj.io/sync-wave: {wave}\nspec:\n  name: x\n"
+        )
+    }
+
+    #[test]
+    fn present_valid_waves_in_the_sop_folder() {
+        let files = [
+            ("infra/databases/postgres/a.yaml", db("a", "\"1\"")),
+            ("infra/databases/postgres/b.yaml", db("b", "\"02\"")),
+            ("infra/databases/postgres/c.yaml", db("c", "\"two\"")),
+            ("infra/databases/postgres/d.yaml", db("d", "1")),
+            ("infra/databases/postgres/s.yaml", SEALED.to_string()),
+            ("apps/e.yaml", db("e", "\"5\"")),
+        ];
+        let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+        assert_eq!(
+            run(&files, check),
+            [
+                "infra/databases/postgres/a.yaml:6:35 Database `a` is in sync wave 1, but Databases belong in wave 2"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_common_annotation_is_reported_once_per_kind() {
+        let kustomization = "resources:\n  - a.yaml\n  - b.yaml\n  - s.yaml\ncommonAnnotations:\n  argocd.argoproj.io/sync-wave: \"1\"\n";
+        let plain = "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: NAME\nspec:\n  name: x\n";
+        let files = [
+            (
+                "infra/databases/postgres/kustomization.yaml",
+                kustomization.to_string(),
+            ),
+            (
+                "infra/databases/postgres/a.yaml",
+                plain.replace("NAME", "a"),
+            ),
+            (
+                "infra/databases/postgres/b.yaml",
+                plain.replace("NAME", "b"),
+            ),
+            ("infra/databases/postgres/s.yaml", SEALED.to_string()),
+        ];
+        let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+        assert_eq!(
+            run(&files, check),
+            [
+                "infra/databases/postgres/kustomization.yaml:6:33 this sync wave puts Databases in wave 1, but they belong in wave 2",
+                "infra/databases/postgres/kustomization.yaml:6:33 this sync wave puts SealedSecrets in wave 1, but they belong in wave 0",
+            ]
+        );
+    }
+}
