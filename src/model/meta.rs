@@ -63,7 +63,10 @@ impl StringMap {
                 if v.is_mapping() || v.is_sequence() {
                     reader.problems.push(super::ShapeProblem {
                         loc: reader.loc(v),
-                        message: format!("`{field}` values must be strings, found {}", v.type_name()),
+                        message: format!(
+                            "`{field}` values must be strings, found {}",
+                            v.type_name()
+                        ),
                         help: Some("quote the value".into()),
                     });
                 }
@@ -92,6 +95,8 @@ pub struct Metadata {
     pub loc: Option<Loc>,
     pub name: Option<Spanned<String>>,
     pub namespace: Option<Spanned<String>>,
+    /// `metadata.generateName`: the API server appends a random suffix to make the name.
+    pub generate_name: Option<Spanned<String>>,
     pub annotations: StringMap,
     pub labels: StringMap,
 }
@@ -109,6 +114,7 @@ impl Metadata {
             loc: Some(reader.loc(node)),
             name: reader.string(node.get("name"), "metadata.name"),
             namespace: reader.string(node.get("namespace"), "metadata.namespace"),
+            generate_name: reader.string(node.get("generateName"), "metadata.generateName"),
             annotations: StringMap::read(reader, Some(node), "annotations", sensitive),
             labels: StringMap::read(reader, Some(node), "labels", sensitive),
         }

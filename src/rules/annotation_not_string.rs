@@ -1,15 +1,241 @@
 use crate::diagnostic::Finding;
+use crate::model::{Annotation, LAST_APPLIED, Spec, StringMap};
 use crate::rules::Context;
+use crate::source::FileId;
+use crate::yaml::yaml11::YamlType;
 
 declare_rule! {
-    /// TODO(docs)
+    /// ## What it does
+    /// Checks that every annotation and label value is a string as Kubernetes reads YAML. Its
+    /// decoder follows YAML 1.1, so unquoted `0`, `-1`, `010`, `1.5`, `true`, `yes`, `on`, `y`,
+    /// `off`, `~`, `null`, an empty value or `2024-01-01` are numbers, booleans, nulls or
+    /// timestamps there, even where a YAML 1.2 tool reads several of them as strings. Checked
+    /// on every object's `metadata`, on a SealedSecret's `spec.template.metadata` (which
+    /// becomes the Secret's), and on a kustomization's `commonAnnotations`/`commonLabels`
+    /// (reported once, where they are written).
+    ///
+    /// ## Why is this bad?
+    /// Annotations and labels are `map[string]string`. Argo CD reads the manifest untyped and
+    /// its `GetAnnotations()` returns nothing at all when one value is not a string: the
+    /// object loses its sync wave, hooks and sync options, so it is applied in wave 0 with the
+    /// secrets. The apply itself then fails with `cannot unmarshal number into Go struct
+    /// field ObjectMeta.metadata.annotations of type string` (older `kubectl` silently dropped
+    /// all annotations instead), and `kubeseal` refuses such a Secret.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// metadata:
+    ///   annotations:
+    ///     argocd.argoproj.io/sync-wave: 2
+    ///   labels:
+    ///     cnpg.io/reload: true
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// metadata:
+    ///   annotations:
+    ///     argocd.argoproj.io/sync-wave: "2"
+    ///   labels:
+    ///     cnpg.io/reload: "true"
+    /// ```
+    ///
+    /// ## How to fix
+    /// Quote the value (`"2"`, `"true"`, `"0"`); write `""` for an empty value. `kubeseal`
+    /// and `kubectl` always write quoted values, so this only happens in hand-edited files.
     pub struct AnnotationNotString {
         id: "annotation-not-string",
         group: "parsing",
         level: Error,
-        summary: "an annotation or label value is not a string as Kubernetes reads YAML",
+        summary: "an annotation or label value is not a string as Kubernetes reads YAML (1.1)",
         check: check,
     }
 }
 
-fn check(_cx: &Context<'_>, _out: &mut Vec<Finding>) {}
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for (_, obj) in cx.objects() {
+        // Entries a kustomization merged in are reported once, at the kustomization below.
+        own(out, &obj.meta.annotations, "annotation", obj.file);
+        own(out, &obj.meta.labels, "label", obj.file);
+        if let Spec::SealedSecret(sealed) = &obj.spec
+            && let Some(meta) = sealed.secret_meta()
+        {
+            own(out, &meta.annotations, "template annotation", obj.file);
+            own(out, &meta.labels, "template label", obj.file);
+        }
+        // Mappings and lists under `annotations:`/`labels:` are not entries: the model records
+        // them as shape problems, reported here for every object (not only SOP ones).
+        for problem in &obj.shape_problems {
+            if is_string_map_problem(&problem.message) {
+                out.push(
+                    Finding::new(problem.loc, problem.message.clone())
+                        .label("not a string")
+                        .help("write the value as one quoted string"),
+                );
+            }
+        }
+    }
+    for kustomization in &cx.project.kustomize.kustomizations {
+        let file = kustomization.file;
+        own(
+            out,
+            &kustomization.common_annotations,
+            "common annotation",
+            file,
+        );
+        own(out, &kustomization.common_labels, "common label", file);
+    }
+}
+
+/// The shape problems `StringMap::read` records for a mapping or list value.
+pub(crate) fn is_string_map_problem(message: &str) -> bool {
+    [
+        "`annotations` values",
+        "`labels` values",
+        "`commonAnnotations` values",
+        "`commonLabels` values",
+    ]
+    .iter()
+    .any(|prefix| message.starts_with(prefix))
+}
+
+fn own(out: &mut Vec<Finding>, map: &StringMap, what: &str, file: FileId) {
+    for entry in &map.entries {
+        if entry.is_string() || entry.value.loc.file != file {
+            continue;
+        }
+        out.push(finding(entry, what));
+    }
+}
+
+fn finding(entry: &Annotation, what: &str) -> Finding {
+    let key = &entry.key.value;
+    let finding = |found: String, help: String| {
+        Finding::new(
+            entry.value.loc,
+            format!("{what} `{key}` is {found} in YAML 1.1, not a string"),
+        )
+        .label("not a string")
+        .help(help)
+    };
+    match entry.yaml_type {
+        YamlType::Null => finding(
+            "null".into(),
+            format!("write `{key}: \"\"` for an empty value, or quote the value you meant"),
+        ),
+        // The last-applied annotation may hold a Secret's values: never echo it.
+        kind if key == LAST_APPLIED => finding(kind.describe().into(), "quote the value".into()),
+        kind => {
+            let text = entry.value.as_str();
+            finding(
+                format!("{} (`{text}`)", kind.describe()),
+                format!(
+                    "quote it: `{key}: \"{}\"`; one non-string value hides all of the object's {}s from Argo CD",
+                    text.replace('"', "\\\""),
+                    if what.ends_with("label") {
+                        "label"
+                    } else {
+                        "annotation"
+                    }
+                ),
+            )
+        }
+    }
+}
+
+/// Lints a small repository written to a temporary folder; shared by the tests of the
+/// parsing and secrets rules.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::config::Config;
+    use crate::lint::lint;
+    use crate::project::Project;
+
+    /// `"<path>:<line> <message>"` for every finding of `rule` in the repository `files`.
+    pub(crate) fn findings(rule: &str, files: &[(&str, &str)]) -> Vec<String> {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        for (path, text) in files {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let config = Config::default();
+        let project = Project::load(dir.path(), &config).expect("loads");
+        lint(&project, &config)
+            .into_iter()
+            .filter(|d| d.rule == rule)
+            .map(|d| {
+                let source = project.sources.get(d.finding.loc.file);
+                let line = source.line_col(d.finding.loc.span.start).line;
+                format!("{}:{line} {}", source.path, d.finding.message)
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_string_map_problem;
+    use super::testing::findings;
+
+    #[test]
+    fn recognises_string_map_shape_problems() {
+        assert!(is_string_map_problem(
+            "`annotations` values must be strings, found a mapping"
+        ));
+        assert!(is_string_map_problem(
+            "`labels` values must be strings, found a list"
+        ));
+        assert!(!is_string_map_problem(
+            "`metadata.name` must be a string, found an integer"
+        ));
+    }
+
+    const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations:\n    a: \"0\"\n    b: 0\n    c: yes\n    d: ~\n    e: !!str 1\n    f: 2024-01-01\n    g: on-call\n  labels:\n    tier: [a]\n";
+
+    #[test]
+    fn yaml11_values_on_any_object() {
+        assert_eq!(
+            findings("annotation-not-string", &[("apps/web.yaml", DEPLOYMENT)]),
+            [
+                "apps/web.yaml:7 annotation `b` is an integer (`0`) in YAML 1.1, not a string",
+                "apps/web.yaml:8 annotation `c` is a boolean (`yes`) in YAML 1.1, not a string",
+                "apps/web.yaml:9 annotation `d` is null in YAML 1.1, not a string",
+                "apps/web.yaml:11 annotation `f` is a timestamp (`2024-01-01`) in YAML 1.1, not a string",
+                "apps/web.yaml:14 `labels` values must be strings, found a list",
+            ]
+        );
+    }
+
+    #[test]
+    fn kustomize_common_values_are_reported_once() {
+        let kustomization = "resources:\n  - a.yaml\n  - b.yaml\ncommonAnnotations:\n  team: 7\n";
+        let object =
+            |name: &str| format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n");
+        let found = findings(
+            "annotation-not-string",
+            &[
+                ("k/kustomization.yaml", kustomization),
+                ("k/a.yaml", &object("a")),
+                ("k/b.yaml", &object("b")),
+            ],
+        );
+        assert_eq!(
+            found,
+            [
+                "k/kustomization.yaml:5 common annotation `team` is an integer (`7`) in YAML 1.1, not a string"
+            ]
+        );
+    }
+
+    #[test]
+    fn sealed_template_metadata_is_checked() {
+        let sealed = "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: s\nspec:\n  encryptedData: {}\n  template:\n    metadata:\n      annotations:\n        argocd.argoproj.io/sync-wave: -1\n";
+        assert_eq!(
+            findings("annotation-not-string", &[("s.yaml", sealed)]),
+            [
+                "s.yaml:10 template annotation `argocd.argoproj.io/sync-wave` is an integer (`-1`) in YAML 1.1, not a string"
+            ]
+        );
+    }
+}

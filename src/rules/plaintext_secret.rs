@@ -1,15 +1,154 @@
 use crate::diagnostic::Finding;
+use crate::model::{DataEntry, Spec};
 use crate::rules::Context;
 
 declare_rule! {
-    /// TODO(docs)
+    /// ## What it does
+    /// Reports a `v1 Secret` committed with values in `data` or `stringData`, anywhere in the
+    /// repository, also when it is one document of a multi-document file. Placeholders are
+    /// not values: empty strings, argocd-vault-plugin `<path:…>` references, Flux `${…}`
+    /// substitutions and SOPS `ENC[…]` ciphertext; a SOPS-encrypted Secret (top-level
+    /// `sops:` key) is not reported, nor are values that identify rather than authenticate
+    /// (`username`, `user`, `host`, `hostname`, `port`, `database`, `dbname`: a Secret holding
+    /// only a `username` whose password a generator fills in leaks nothing). One finding per
+    /// Secret, at its first value's key; the message names the keys, never a value.
+    ///
+    /// ## Why is this bad?
+    /// `data` is base64, not encryption: anyone who can read the repository, its forks, CI
+    /// logs or any clone can read the database password. Deleting the file later does not
+    /// help, because git history keeps every committed value until the history is rewritten
+    /// everywhere; the credential must be considered leaked.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: v1
+    /// kind: Secret
+    /// metadata:
+    ///   name: gitea-db-creds
+    ///   namespace: postgres
+    /// type: kubernetes.io/basic-auth
+    /// stringData:
+    ///   username: gitea_user
+    ///   password: hunter2
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// apiVersion: bitnami.com/v1alpha1
+    /// kind: SealedSecret
+    /// metadata:
+    ///   name: gitea-db-creds
+    ///   namespace: postgres
+    /// spec:
+    ///   encryptedData:
+    ///     password: AgCNeYWz…   # kubeseal output
+    ///     username: AgBg6ztE…
+    /// ```
+    ///
+    /// ## How to fix
+    /// Seal the Secret with `kubeseal --cert infra/sealed-secrets/pub-cert.pem --format yaml
+    /// < secret.yaml > <app>-secrets-sealed.yaml`, commit only the SealedSecret and delete the
+    /// plaintext file. Then rotate the credential (a new password, sealed again): the old one
+    /// stays readable in git history.
     pub struct PlaintextSecret {
         id: "plaintext-secret",
         group: "secrets",
         level: Error,
-        summary: "a v1 Secret with non-empty data/stringData is committed, anywhere, also as one document of a multi-document file. Placeholder values are not secrets: <path:…>",
+        summary: "a v1 Secret with plaintext data/stringData values is committed",
         check: check,
     }
 }
 
-fn check(_cx: &Context<'_>, _out: &mut Vec<Finding>) {}
+/// Keys that name who or where, not a credential: a Secret whose only values are these (a
+/// `username` next to a password that a generator fills in) leaks nothing.
+fn is_identity_key(key: &str) -> bool {
+    [
+        "username", "user", "host", "hostname", "port", "database", "dbname",
+    ]
+    .iter()
+    .any(|k| k.eq_ignore_ascii_case(key))
+}
+
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for (_, obj) in cx.objects() {
+        let Spec::Secret(secret) = &obj.spec else {
+            continue;
+        };
+        if secret.sops {
+            continue;
+        }
+        let mut values: Vec<&DataEntry> = secret
+            .data
+            .iter()
+            .filter(|d| !d.placeholder && !is_identity_key(&d.key.value))
+            .collect();
+        values.sort_by_key(|d| d.key.loc.span.start);
+        let Some(first) = values.first() else {
+            continue;
+        };
+        let keys: Vec<String> = values
+            .iter()
+            .map(|d| format!("`{}.{}`", d.field, d.key.value))
+            .collect();
+        out.push(
+            Finding::new(
+                first.key.loc,
+                format!(
+                    "{} commits plaintext values to git: {}",
+                    obj.display_name(),
+                    keys.join(", ")
+                ),
+            )
+            .label("plaintext secret value")
+            .help(format!(
+                "seal it with `kubeseal --cert {} --format yaml` and commit only the SealedSecret; \
+                 rotate the credential, since git history keeps the leaked value",
+                cx.config.certificate
+            )),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::annotation_not_string::testing::findings;
+
+    fn secret(body: &str) -> String {
+        format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n{body}")
+    }
+
+    #[test]
+    fn plaintext_values_anywhere_also_in_multi_document_files() {
+        let text = format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n---\n{}",
+            secret("stringData:\n  username: app\n  password: hunter2\ndata:\n  token: aGk=\n")
+        );
+        assert_eq!(
+            findings("plaintext-secret", &[("deep/in/apps/x.yaml", &text)]),
+            [
+                "deep/in/apps/x.yaml:12 Secret `s` commits plaintext values to git: `stringData.password`, `data.token`"
+            ]
+        );
+    }
+
+    #[test]
+    fn placeholders_sops_and_identity_keys_are_not_secrets() {
+        let cases = [
+            secret(
+                "stringData:\n  password: <path:kv/data/db#password>\n  url: ${DB_URL}\n  empty: \"\"\n",
+            ),
+            secret(
+                "data:\n  password: ENC[AES256_GCM,data:abc,iv:def,tag:ghi,type:str]\nsops:\n  version: 3.8.1\n",
+            ),
+            secret("stringData:\n  password: hunter2\nsops:\n  age: []\n"),
+            secret("stringData:\n  username: app\n  database: app\n"),
+            secret("data: {}\n"),
+        ];
+        for case in &cases {
+            assert!(
+                findings("plaintext-secret", &[("s.yaml", case)]).is_empty(),
+                "{case}"
+            );
+        }
+    }
+}

@@ -1,15 +1,230 @@
 use crate::diagnostic::Finding;
+use crate::model::{Object, Spec, is_unknowable};
 use crate::rules::Context;
+use crate::rules::sealed_scope_broad::{Scope, scope};
+use crate::source::Spanned;
 
 declare_rule! {
-    /// TODO(docs)
+    /// ## What it does
+    /// Compares a SealedSecret's `spec.template.metadata.name` and `namespace` (what kubeseal
+    /// copied from the Secret it sealed) with the SealedSecret's own name and the namespace
+    /// it lands in (a kustomization's `namespace:` included). With the default strict scope
+    /// both must match; with `namespace-wide` scope only the namespace must; a
+    /// `cluster-wide` SealedSecret may be renamed and moved freely.
+    ///
+    /// ## Why is this bad?
+    /// Each value is sealed with the OAEP label `<namespace>/<name>`, and the controller
+    /// decrypts with the label of the SealedSecret as it finds it in the cluster. A
+    /// SealedSecret renamed or moved after sealing (copied from another app and edited, or
+    /// put under a kustomization that sets another namespace) can no longer be decrypted:
+    /// `no key could decrypt secret`, no credentials Secret, and the CNPG role and the app
+    /// that need it fail.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// kind: SealedSecret
+    /// metadata:
+    ///   name: wikijs-db-creds         # renamed after sealing
+    ///   namespace: postgres
+    /// spec:
+    ///   template:
+    ///     metadata:
+    ///       name: gitea-db-creds
+    ///       namespace: postgres
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// kind: SealedSecret
+    /// metadata:
+    ///   name: wikijs-db-creds
+    ///   namespace: postgres
+    /// spec:
+    ///   template:
+    ///     metadata:
+    ///       name: wikijs-db-creds
+    ///       namespace: postgres
+    /// ```
+    ///
+    /// ## How to fix
+    /// Seal the Secret again under its final name and namespace
+    /// (`kubeseal --cert infra/sealed-secrets/pub-cert.pem --format yaml`), or give the
+    /// SealedSecret back the name and namespace it was sealed for. Editing the template to
+    /// match does not help: the ciphertext stays bound to the old ones.
     pub struct SealedTemplateMismatch {
         id: "sealed-template-mismatch",
         group: "secrets",
         level: Error,
-        summary: "spec.template.metadata.name/namespace differ from the SealedSecret's own",
+        summary: "a SealedSecret's template name or namespace differs from its own: it was renamed or moved after sealing",
         check: check,
     }
 }
 
-fn check(_cx: &Context<'_>, _out: &mut Vec<Finding>) {}
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for (_, obj) in cx.objects() {
+        let Spec::SealedSecret(sealed) = &obj.spec else {
+            continue;
+        };
+        let Some(template) = sealed.secret_meta() else {
+            continue;
+        };
+        let scope = scope(obj);
+        if scope == Scope::ClusterWide {
+            continue;
+        }
+        if scope == Scope::Strict
+            && let Some(finding) = compare(
+                cx,
+                obj,
+                "name",
+                obj.meta.name.as_ref(),
+                template.name.as_ref(),
+            )
+        {
+            out.push(finding);
+        }
+        if let Some(finding) = compare(
+            cx,
+            obj,
+            "namespace",
+            effective_namespace(obj),
+            template.namespace.as_ref(),
+        ) {
+            out.push(finding);
+        }
+    }
+}
+
+/// The namespace the SealedSecret lands in, at its own `metadata.namespace` unless a
+/// kustomization moves it elsewhere.
+fn effective_namespace(obj: &Object) -> Option<&Spanned<String>> {
+    match (&obj.namespace_override, &obj.meta.namespace) {
+        (Some(o), Some(n)) if o.value == n.value => Some(n),
+        (Some(o), _) => Some(o),
+        (None, n) => n.as_ref(),
+    }
+}
+
+fn compare(
+    cx: &Context<'_>,
+    obj: &Object,
+    field: &str,
+    own: Option<&Spanned<String>>,
+    sealed_for: Option<&Spanned<String>>,
+) -> Option<Finding> {
+    let (own, sealed_for) = (own?, sealed_for?);
+    if own.value == sealed_for.value
+        || is_unknowable(own.as_str())
+        || is_unknowable(sealed_for.as_str())
+    {
+        return None;
+    }
+    // Moved by a kustomization's `namespace:` rather than by editing the SealedSecret.
+    let moved_by_kustomization = obj
+        .namespace_override
+        .as_ref()
+        .is_some_and(|o| o.loc == own.loc);
+    let related = if moved_by_kustomization {
+        format!(
+            "the kustomization moves it to namespace `{}` here",
+            own.value
+        )
+    } else {
+        format!("its own {field} is `{}`", own.value)
+    };
+    let message = if field == "name" {
+        format!(
+            "SealedSecret `{}` was sealed under the name `{}`: renamed after sealing, it cannot be decrypted",
+            own.value, sealed_for.value
+        )
+    } else {
+        format!(
+            "{} lands in namespace `{}` but was sealed for namespace `{}`: it cannot be decrypted there",
+            obj.display_name(),
+            own.value,
+            sealed_for.value
+        )
+    };
+    Some(
+        Finding::new(sealed_for.loc, message)
+        .label(format!("sealed for this {field}"))
+        .help(format!(
+            "seal the Secret again under the {field} `{}` (`kubeseal --cert {} --format yaml`), or give the \
+             SealedSecret back the {field} `{}`; editing the template does not help",
+            own.value, cx.config.certificate, sealed_for.value
+        ))
+        .related(own.loc, related),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::annotation_not_string::testing::findings;
+
+    fn sealed(own: &str, template: &str) -> String {
+        format!(
+            "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n{own}spec:\n  encryptedData: {{}}\n  template:\n    metadata:\n{template}"
+        )
+    }
+
+    #[test]
+    fn scope_decides_what_must_match() {
+        let template = "      name: old\n      namespace: a\n";
+        let strict = sealed("  name: new\n  namespace: b\n", template);
+        assert_eq!(
+            findings("sealed-template-mismatch", &[("s.yaml", &strict)]),
+            [
+                "s.yaml:10 SealedSecret `new` was sealed under the name `old`: renamed after sealing, it cannot be decrypted",
+                "s.yaml:11 SealedSecret `new` lands in namespace `b` but was sealed for namespace `a`: it cannot be decrypted there",
+            ]
+        );
+        let namespace_wide = sealed(
+            "  name: new\n  namespace: b\n  annotations:\n    sealedsecrets.bitnami.com/namespace-wide: \"true\"\n",
+            template,
+        );
+        assert_eq!(
+            findings("sealed-template-mismatch", &[("s.yaml", &namespace_wide)]).len(),
+            1
+        );
+        let cluster_wide = sealed(
+            "  name: new\n  namespace: b\n  annotations:\n    sealedsecrets.bitnami.com/cluster-wide: \"true\"\n",
+            template,
+        );
+        assert!(findings("sealed-template-mismatch", &[("s.yaml", &cluster_wide)]).is_empty());
+    }
+
+    #[test]
+    fn a_kustomization_namespace_moves_the_sealed_secret() {
+        let text = sealed(
+            "  name: s\n  namespace: a\n",
+            "      name: s\n      namespace: a\n",
+        );
+        let files = [
+            (
+                "k/kustomization.yaml",
+                "namespace: b\nresources:\n  - s.yaml\n",
+            ),
+            ("k/s.yaml", text.as_str()),
+        ];
+        assert_eq!(
+            findings("sealed-template-mismatch", &files),
+            [
+                "k/s.yaml:11 SealedSecret `s` lands in namespace `b` but was sealed for namespace `a`: it cannot be decrypted there"
+            ]
+        );
+        let same = [
+            (
+                "k/kustomization.yaml",
+                "namespace: a\nresources:\n  - s.yaml\n",
+            ),
+            ("k/s.yaml", text.as_str()),
+        ];
+        assert!(findings("sealed-template-mismatch", &same).is_empty());
+    }
+
+    #[test]
+    fn unset_or_templated_values_are_not_compared() {
+        let text = sealed("  name: s\n", "      name: ${NAME}\n      namespace: a\n");
+        assert!(findings("sealed-template-mismatch", &[("s.yaml", &text)]).is_empty());
+    }
+}
