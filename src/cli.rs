@@ -56,8 +56,12 @@ struct CheckArgs {
     /// working directory.
     #[arg(long)]
     root: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
+    /// Output format. Default: `github` when `GITHUB_ACTIONS=true`, else `human`.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Write the report in `--format` to FILE, and the human report to standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
     /// Configuration file. Default: `pglint.toml` at the repository root, if present.
     #[arg(long)]
     config: Option<PathBuf>,
@@ -81,6 +85,43 @@ struct CheckArgs {
 enum Format {
     Human,
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// GitHub Actions annotations, then the human report.
+    Github,
+    /// GitLab Code Quality.
+    Gitlab,
+}
+
+impl Format {
+    /// The format asked for, else the one the environment calls for.
+    fn resolve(explicit: Option<Format>) -> Format {
+        explicit.unwrap_or_else(|| {
+            if std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
+                Format::Github
+            } else {
+                Format::Human
+            }
+        })
+    }
+
+    fn render(
+        self,
+        project: &Project,
+        diagnostics: &[Diagnostic],
+        summary: Summary,
+        quiet: bool,
+        color: bool,
+    ) -> String {
+        let summary_line = (!quiet).then_some(summary);
+        match self {
+            Format::Human => report::human::render(project, diagnostics, summary_line, color),
+            Format::Json => report::json::render(project, diagnostics, summary),
+            Format::Sarif => report::sarif::render(project, diagnostics),
+            Format::Github => report::github::render(project, diagnostics, summary_line),
+            Format::Gitlab => report::gitlab::render(project, diagnostics),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -226,14 +267,15 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
         diagnostics.retain(|d| concerns(&project, d, &filters));
     }
     let summary = Summary::new(&project, &diagnostics);
-    let output = match args.format {
-        Format::Human => report::human::render(
-            &project,
-            &diagnostics,
-            (!args.quiet).then_some(summary),
-            color,
-        ),
-        Format::Json => report::json::render(&project, &diagnostics, summary),
+    let format = Format::resolve(args.format);
+    let output = match &args.output {
+        Some(path) => {
+            let report = format.render(&project, &diagnostics, summary, args.quiet, false);
+            std::fs::write(path, report)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            Format::Human.render(&project, &diagnostics, summary, args.quiet, color)
+        }
+        None => format.render(&project, &diagnostics, summary, args.quiet, color),
     };
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`pglint check | head`) is not pglint's failure.
@@ -325,19 +367,13 @@ fn list_rules(format: ListFormat) -> Result<Outcome, String> {
 fn explain(id: &str) -> Result<Outcome, String> {
     known_rule(id)?;
     let meta = rules::find(id).expect("checked above").meta();
-    let docs: String = meta
-        .docs
-        .lines()
-        .map(|l| l.strip_prefix(' ').unwrap_or(l))
-        .collect::<Vec<_>>()
-        .join("\n");
     println!(
         "# {}\n\nDefault severity: {}. Group: {}.\n{}\n\n{}",
         meta.id,
         meta.default_level.as_str(),
         meta.group,
         meta.summary,
-        docs.trim_end()
+        report::rule_docs(meta)
     );
     Ok(Outcome::Clean)
 }

@@ -1,12 +1,19 @@
 //! Stage 6: rendering diagnostics. Every format reads the same [`Diagnostic`] list.
 
+pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
 mod mask;
+pub mod sarif;
 
-use crate::diagnostic::{Diagnostic, Severity};
+use std::collections::HashMap;
+use std::fmt;
+
+use crate::diagnostic::{Diagnostic, Finding, Severity};
 use crate::project::Project;
-use crate::source::{LineCol, Loc};
+use crate::rules::RuleMeta;
+use crate::source::{FileId, LineCol, Loc};
 
 pub use mask::masked_text;
 
@@ -42,19 +49,198 @@ impl Summary {
     }
 }
 
-/// A location resolved to a path and 1-based, inclusive line/column range.
+/// A location resolved to a path and 1-based line/column range.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Position<'p> {
     pub file: &'p str,
     pub start: LineCol,
+    /// The last character of the node (inclusive), as `--format json` reports it.
     pub end: LineCol,
+    /// Just past the last character, on the same line as `end` (SARIF's exclusive
+    /// `endColumn`); equal to `start` for an empty span.
+    pub end_exclusive: LineCol,
 }
 
 pub fn position<'p>(project: &'p Project, loc: Loc) -> Position<'p> {
     let source = project.sources.get(loc.file);
+    let start = source.line_col(loc.span.start);
+    let end = source.inclusive_end(loc.span);
+    let end_exclusive = if loc.span.is_empty() {
+        start
+    } else {
+        LineCol {
+            line: end.line,
+            column: end.column + 1,
+        }
+    };
     Position {
         file: &source.path,
-        start: source.line_col(loc.span.start),
-        end: source.inclusive_end(loc.span),
+        start,
+        end,
+        end_exclusive,
+    }
+}
+
+/// The message followed by its help, for formats with a single text field.
+pub fn message_with_help(finding: &Finding) -> String {
+    match &finding.help {
+        Some(help) => format!("{}\nhelp: {help}", finding.message),
+        None => finding.message.clone(),
+    }
+}
+
+/// A rule's documentation as Markdown: the doc comment without its leading spaces.
+pub fn rule_docs(meta: &RuleMeta) -> String {
+    let lines: Vec<&str> = meta
+        .docs
+        .lines()
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .collect();
+    lines.join("\n").trim().to_string()
+}
+
+/// Identifies a diagnostic across runs without using line numbers, so that findings keep
+/// their identity (in code scanning, in a GitLab merge request) when unrelated lines move.
+///
+/// `hash` covers the rule id, the file path and the text of the primary node (with secret
+/// values masked and whitespace runs collapsed); `occurrence` counts diagnostics with the same
+/// hash in report order, from 1. Only the hash leaves pglint, never the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Fingerprint {
+    pub hash: u64,
+    pub occurrence: usize,
+}
+
+impl fmt::Display for Fingerprint {
+    /// `0123456789abcdef:1`, the shape of GitHub's `primaryLocationLineHash`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:016x}:{}", self.hash, self.occurrence)
+    }
+}
+
+/// One [`Fingerprint`] per diagnostic, in the same order.
+pub fn fingerprints(project: &Project, diagnostics: &[Diagnostic]) -> Vec<Fingerprint> {
+    let mut masked: HashMap<FileId, String> = HashMap::new();
+    let mut seen: HashMap<u64, usize> = HashMap::new();
+    diagnostics
+        .iter()
+        .map(|d| {
+            let loc = d.finding.loc;
+            let text = masked
+                .entry(loc.file)
+                .or_insert_with(|| masked_text(project, loc.file));
+            let node = text.get(loc.span.range()).unwrap_or_default();
+            let mut hasher = Fnv1a::default();
+            hasher.write(d.rule);
+            hasher.write(project.path(loc.file));
+            for word in node.split_whitespace() {
+                hasher.write(word);
+            }
+            let hash = hasher.0;
+            let occurrence = seen.entry(hash).or_default();
+            *occurrence += 1;
+            Fingerprint {
+                hash,
+                occurrence: *occurrence,
+            }
+        })
+        .collect()
+}
+
+/// 64-bit FNV-1a: tiny, and unlike `std`'s hashers stable across Rust releases.
+struct Fnv1a(u64);
+
+impl Default for Fnv1a {
+    fn default() -> Self {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv1a {
+    /// Hashes `part` and a terminator that cannot occur in UTF-8, so parts never run together.
+    fn write(&mut self, part: &str) {
+        for &byte in part.as_bytes().iter().chain(&[0xff]) {
+            self.0 ^= u64::from(byte);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::source::Span;
+
+    fn project(text: &str) -> (tempfile::TempDir, Project) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.yaml"), text).unwrap();
+        let project = Project::load(dir.path(), &Config::default()).unwrap();
+        (dir, project)
+    }
+
+    fn at(project: &Project, needle: &str, nth: usize) -> Diagnostic {
+        let text = &project.sources.get(FileId(0)).text;
+        let start = text.match_indices(needle).nth(nth).unwrap().0;
+        Diagnostic {
+            rule: "some-rule",
+            severity: Severity::Error,
+            finding: Finding::new(
+                Loc {
+                    file: FileId(0),
+                    span: Span::new(start, start + needle.len()),
+                },
+                "message",
+            ),
+        }
+    }
+
+    #[test]
+    fn identical_nodes_are_told_apart_by_occurrence() {
+        let (_dir, project) = project("a: [x,  y]\nb: [x, y]\nc: z\n");
+        let diagnostics = [
+            at(&project, "[x,  y]", 0),
+            at(&project, "[x, y]", 0),
+            at(&project, "z", 0),
+        ];
+        let [first, second, other] = fingerprints(&project, &diagnostics)[..] else {
+            panic!("one fingerprint per diagnostic");
+        };
+        // Whitespace inside the node does not count.
+        assert_eq!(first.hash, second.hash);
+        assert_eq!((first.occurrence, second.occurrence), (1, 2));
+        assert_ne!(first.hash, other.hash);
+        assert_eq!(other.occurrence, 1);
+        assert_eq!(
+            second.to_string(),
+            format!("{:016x}:2", second.hash),
+            "GitHub's `hash:occurrence` shape"
+        );
+    }
+
+    #[test]
+    fn secret_values_are_masked_before_hashing() {
+        let secret = |value: &str| {
+            format!(
+                "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s-{value}\n  namespace: n\n\
+                 stringData:\n  password: {value}\n"
+            )
+        };
+        let (_dir, project) = project(&format!("{}---\n{}", secret("hunter2"), secret("letmein")));
+        let diagnostics = [at(&project, "hunter2", 1), at(&project, "letmein", 1)];
+        let fingerprints = fingerprints(&project, &diagnostics);
+        assert_eq!(fingerprints[0].hash, fingerprints[1].hash);
+        assert_eq!(fingerprints[1].occurrence, 2);
+    }
+
+    #[test]
+    fn empty_spans_have_an_empty_exclusive_end() {
+        let (_dir, project) = project("a: b\n");
+        let mut diagnostic = at(&project, "b", 0);
+        let pos = position(&project, diagnostic.finding.loc);
+        assert_eq!((pos.end.column, pos.end_exclusive.column), (4, 5));
+        diagnostic.finding.loc.span.end = diagnostic.finding.loc.span.start;
+        let pos = position(&project, diagnostic.finding.loc);
+        assert_eq!(pos.end_exclusive, pos.start);
     }
 }

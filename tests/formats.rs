@@ -1,0 +1,603 @@
+//! The machine formats against the real binary: SARIF (structure, Microsoft's SARIF Multitool,
+//! the JSON schema), GitHub annotations, GitLab Code Quality, line-independent fingerprints and
+//! `--output`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command as Process, Output, Stdio};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const MULTITOOL: &str = "@microsoft/sarif-multitool@5.7.0";
+
+fn manifest_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixture(name: &str) -> PathBuf {
+    manifest_dir().join("fixtures").join(name)
+}
+
+fn pglint() -> Command {
+    let mut cmd = Command::cargo_bin("pglint").expect("binary built");
+    cmd.env_remove("GITHUB_ACTIONS").env("NO_COLOR", "1");
+    cmd
+}
+
+fn check(root: &Path, args: &[&str]) -> Output {
+    pglint()
+        .arg("check")
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn parse(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
+}
+
+fn report(root: &Path, format: &str) -> Value {
+    let output = check(root, &["--format", format]);
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    parse(&output)
+}
+
+fn array(value: &Value) -> &Vec<Value> {
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {value}"))
+}
+
+fn int(value: &Value) -> u64 {
+    value
+        .as_u64()
+        .unwrap_or_else(|| panic!("not an integer: {value}"))
+}
+
+fn on_path(program: &str) -> bool {
+    Process::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn run(command: &mut Process) -> Output {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+    assert!(
+        output.status.success(),
+        "{command:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn is_fingerprint(text: &str) -> bool {
+    text.split_once(':').is_some_and(|(hash, occurrence)| {
+        hash.len() == 16
+            && hash.bytes().all(|b| b.is_ascii_hexdigit())
+            && occurrence.parse::<u32>().is_ok_and(|n| n >= 1)
+    })
+}
+
+#[test]
+fn sarif_describes_every_rule_and_matches_the_json_report() {
+    let example = fixture("example");
+    let output = check(&example, &["--format", "sarif"]);
+    assert_eq!(output.status.code(), Some(1), "exit code as for any format");
+    let text = String::from_utf8(output.stdout.clone()).unwrap();
+    assert!(!text.contains("snippet"), "no source text in SARIF");
+    let log = parse(&output);
+    assert_eq!(log["version"], "2.1.0");
+    assert!(log["$schema"].as_str().unwrap().contains("sarif-2.1.0"));
+    let runs = array(&log["runs"]);
+    assert_eq!(runs.len(), 1);
+    let run = &runs[0];
+    assert_eq!(run["columnKind"], "unicodeCodePoints");
+    let root = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(
+        root.starts_with("file:///") && root.ends_with("/example/"),
+        "{root}"
+    );
+
+    let driver = &run["tool"]["driver"];
+    assert_eq!(driver["name"], "pglint");
+    assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
+    let rules = array(&driver["rules"]);
+    assert_eq!(rules.len(), pglint::rules::ALL.len());
+    for (descriptor, rule) in rules.iter().zip(pglint::rules::ALL) {
+        let meta = rule.meta();
+        assert_eq!(descriptor["id"], meta.id);
+        let name = descriptor["name"].as_str().unwrap();
+        assert!(name.starts_with(|c: char| c.is_ascii_uppercase()) && !name.contains('-'));
+        assert_eq!(name.to_lowercase(), meta.id.replace('-', ""));
+        assert_eq!(descriptor["shortDescription"]["text"], meta.summary);
+        let full = descriptor["fullDescription"]["text"].as_str().unwrap();
+        assert!(
+            !full.is_empty() && !full.contains("## ") && !full.contains('\n'),
+            "{full}"
+        );
+        // The full documentation, as `pglint explain` prints it (tests/catalog.rs checks
+        // its sections).
+        let docs = pglint::report::rule_docs(meta);
+        assert!(!docs.is_empty() && !docs.starts_with(' '));
+        assert_eq!(descriptor["help"]["text"], docs.as_str());
+        assert_eq!(descriptor["help"]["markdown"], docs.as_str());
+        if docs.starts_with("## What it does\n") {
+            let flowing = docs.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(flowing.contains(full), "{}: {full}", meta.id);
+        }
+        let level = &descriptor["defaultConfiguration"]["level"];
+        assert!(level == "error" || level == "warning", "{level}");
+        assert_eq!(
+            descriptor["properties"]["tags"],
+            serde_json::json!([meta.group])
+        );
+    }
+
+    let json = report(&example, "json");
+    let diagnostics = array(&json["diagnostics"]);
+    let results = array(&run["results"]);
+    assert_eq!(results.len(), diagnostics.len());
+    let mut fingerprints = BTreeSet::new();
+    for (result, diagnostic) in results.iter().zip(diagnostics) {
+        assert_eq!(result["ruleId"], diagnostic["rule"]);
+        assert_eq!(
+            rules[int(&result["ruleIndex"]) as usize]["id"],
+            result["ruleId"]
+        );
+        assert_eq!(result["level"], diagnostic["severity"]);
+        let message = result["message"]["text"].as_str().unwrap();
+        assert!(message.starts_with(diagnostic["message"].as_str().unwrap()));
+        if let Some(help) = diagnostic["help"].as_str() {
+            assert!(message.ends_with(help), "{message}");
+        }
+        let locations = array(&result["locations"]);
+        assert_eq!(locations.len(), 1);
+        assert_location(&locations[0]["physicalLocation"], diagnostic);
+        let related = array(&diagnostic["related"]);
+        let related_locations = result["relatedLocations"]
+            .as_array()
+            .map_or(&[][..], Vec::as_slice);
+        assert_eq!(related_locations.len(), related.len());
+        for (i, (location, related)) in related_locations.iter().zip(related).enumerate() {
+            assert_eq!(int(&location["id"]), i as u64);
+            assert_eq!(location["message"]["text"], related["message"]);
+            assert_location(&location["physicalLocation"], related);
+        }
+        let fingerprint = result["partialFingerprints"]["primaryLocationLineHash"]
+            .as_str()
+            .unwrap();
+        assert!(is_fingerprint(fingerprint), "{fingerprint}");
+        assert!(
+            fingerprints.insert(fingerprint.to_string()),
+            "duplicate {fingerprint}"
+        );
+    }
+
+    let owner = results
+        .iter()
+        .find(|r| r["ruleId"] == "owner-role-missing")
+        .expect("owner-role-missing reported");
+    let location = &owner["locations"][0]["physicalLocation"];
+    assert_eq!(
+        location["artifactLocation"]["uri"],
+        "infra/databases/postgres/wikijs-db.yaml"
+    );
+    assert_eq!(
+        location["region"],
+        serde_json::json!({"startLine": 8, "startColumn": 10, "endLine": 8, "endColumn": 20})
+    );
+    assert!(
+        owner["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean `wikijs_user`?")
+    );
+}
+
+/// A SARIF physical location against a JSON-report location: the same place, with SARIF's
+/// exclusive end column.
+fn assert_location(sarif: &Value, json: &Value) {
+    let artifact = &sarif["artifactLocation"];
+    assert_eq!(artifact["uri"], json["file"]);
+    assert_eq!(artifact["uriBaseId"], "%SRCROOT%");
+    let region = &sarif["region"];
+    assert_eq!(region["startLine"], json["line"]);
+    assert_eq!(region["startColumn"], json["column"]);
+    assert_eq!(region["endLine"], json["end_line"]);
+    assert_eq!(int(&region["endColumn"]), int(&json["end_column"]) + 1);
+}
+
+/// The SARIF logs the validators check: findings with related locations, and an empty run.
+fn sarif_samples(dir: &Path) -> Vec<PathBuf> {
+    [("example", 1), ("conformant", 0)]
+        .into_iter()
+        .map(|(name, code)| {
+            let output = check(&fixture(name), &["--format", "sarif"]);
+            assert_eq!(output.status.code(), Some(code), "{name}");
+            let path = dir.join(format!("{name}.sarif"));
+            std::fs::write(&path, &output.stdout).unwrap();
+            path
+        })
+        .collect()
+}
+
+/// Installs the SARIF Multitool into `target/sarif-multitool` (once) and returns its binary.
+fn sarif_multitool() -> PathBuf {
+    let prefix = manifest_dir().join("target").join("sarif-multitool");
+    let package = prefix.join("node_modules/@microsoft/sarif-multitool");
+    if !package.join("package.json").exists() {
+        run(Process::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&prefix)
+            .arg(MULTITOOL));
+    }
+    // The package's own `bin.js` runs the tool through a shell, which splits `Gh;Sarif` at the
+    // `;`: call the platform binary it resolves to directly.
+    let output = run(Process::new("node")
+        .args(["-p", "require(process.argv[1])"])
+        .arg(&package));
+    PathBuf::from(String::from_utf8(output.stdout).unwrap().trim())
+}
+
+#[test]
+fn sarif_passes_the_sarif_multitool() {
+    if !on_path("npm") {
+        eprintln!("skipped: npm is not on PATH, so the SARIF Multitool cannot be installed");
+        return;
+    }
+    let multitool = sarif_multitool();
+    let dir = tempfile::tempdir().unwrap();
+    for sample in sarif_samples(dir.path()) {
+        let log_path = sample.with_extension("validation.sarif");
+        let output = run(Process::new(&multitool)
+            .args([
+                "validate",
+                "--rule-kind",
+                "Gh;Sarif",
+                "--log",
+                "ForceOverwrite",
+                "-o",
+            ])
+            .arg(&log_path)
+            .arg(&sample));
+        let console = String::from_utf8_lossy(&output.stdout);
+        // The exit code stays 0 on rule violations: the validation log tells.
+        let log: Value = serde_json::from_slice(&std::fs::read(&log_path).unwrap()).unwrap();
+        let run = &log["runs"][0];
+        let invocation = &run["invocations"][0];
+        assert_eq!(invocation["executionSuccessful"], true, "{console}");
+        let failures: Vec<String> = array(&run["results"])
+            .iter()
+            .chain(
+                invocation["toolExecutionNotifications"]
+                    .as_array()
+                    .into_iter()
+                    .flatten(),
+            )
+            .filter(|r| r["level"] == "error")
+            .map(|r| format!("{} {}", r["ruleId"], r["message"]))
+            .collect();
+        assert!(
+            failures.is_empty(),
+            "{}: {failures:#?}\n{console}",
+            sample.display()
+        );
+        eprintln!(
+            "{}: SARIF Multitool (Gh;Sarif) found no errors\n{console}",
+            sample.display()
+        );
+    }
+}
+
+const SCHEMA_CHECK: &str = r#"
+import json, sys
+from jsonschema import Draft202012Validator
+validator = Draft202012Validator(json.load(open(sys.argv[1])))
+errors = [f"{path}: {'/'.join(map(str, e.absolute_path))}: {e.message}"
+          for path in sys.argv[2:] for e in validator.iter_errors(json.load(open(path)))]
+print("\n".join(errors))
+sys.exit(1 if errors else 0)
+"#;
+
+/// A Python with `jsonschema`: the system's, else a virtual environment in `target/`.
+fn python_with_jsonschema() -> Option<PathBuf> {
+    let system = PathBuf::from("python3");
+    let has_jsonschema = |python: &Path| {
+        Process::new(python)
+            .args(["-c", "import jsonschema"])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !on_path("python3") {
+        return None;
+    }
+    if has_jsonschema(&system) {
+        return Some(system);
+    }
+    let venv = manifest_dir().join("target").join("jsonschema-venv");
+    let python = venv.join("bin").join("python");
+    if !has_jsonschema(&python) {
+        run(Process::new("python3").args(["-m", "venv"]).arg(&venv));
+        run(Process::new(&python).args(["-m", "pip", "install", "--quiet", "jsonschema"]));
+    }
+    Some(python)
+}
+
+#[test]
+fn sarif_matches_the_json_schema() {
+    let schema = manifest_dir().join("../shared/schemas/sarif-2.1.0.json");
+    if !schema.exists() {
+        eprintln!("skipped: {} is absent", schema.display());
+        return;
+    }
+    let Some(python) = python_with_jsonschema() else {
+        eprintln!("skipped: python3 is not on PATH");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let samples = sarif_samples(dir.path());
+    run(Process::new(python)
+        .args(["-c", SCHEMA_CHECK])
+        .arg(&schema)
+        .args(&samples));
+}
+
+/// The SARIF fingerprints, start lines and GitLab fingerprints of a run, in report order.
+fn identities(root: &Path) -> Vec<(String, u64, String)> {
+    let sarif = report(root, "sarif");
+    let gitlab = report(root, "gitlab");
+    let results = array(&sarif["runs"][0]["results"]);
+    let issues = array(&gitlab);
+    assert_eq!(results.len(), issues.len());
+    results
+        .iter()
+        .zip(issues)
+        .map(|(result, issue)| {
+            let start = int(&result["locations"][0]["physicalLocation"]["region"]["startLine"]);
+            assert_eq!(int(&issue["location"]["lines"]["begin"]), start);
+            (
+                result["partialFingerprints"]["primaryLocationLineHash"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                start,
+                issue["fingerprint"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn fingerprints_survive_unrelated_lines_moving() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    copy_dir(&fixture("example"), &root);
+    let before = identities(&root);
+    assert!(!before.is_empty());
+    assert_eq!(
+        before,
+        identities(&fixture("example")),
+        "the root path is not hashed"
+    );
+
+    let sarif = report(&root, "sarif");
+    let files: BTreeSet<&str> = array(&sarif["runs"][0]["results"])
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    for file in files {
+        let path = root.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, format!("# an unrelated comment\n{text}")).unwrap();
+    }
+    let after = identities(&root);
+    assert_eq!(after.len(), before.len());
+    for ((fingerprint, line, gitlab), (fingerprint_after, line_after, gitlab_after)) in
+        before.iter().zip(&after)
+    {
+        assert_eq!(*line_after, line + 1, "the finding moved down");
+        assert_eq!(fingerprint, fingerprint_after);
+        assert_eq!(gitlab, gitlab_after);
+    }
+}
+
+#[test]
+fn github_annotations_then_the_human_report() {
+    let output = check(
+        &fixture("example"),
+        &["--format", "github", "--color", "always"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(!text.contains('\u{1b}'), "no color in the GitHub format");
+    let json = report(&fixture("example"), "json");
+    let diagnostics = array(&json["diagnostics"]);
+    let lines: Vec<&str> = text.lines().collect();
+    let (annotations, human) = lines.split_at(diagnostics.len());
+    for (annotation, diagnostic) in annotations.iter().zip(diagnostics) {
+        let command = format!("::{} ", diagnostic["severity"].as_str().unwrap());
+        assert!(annotation.starts_with(&command), "{annotation}");
+        assert!(!annotation.contains('\n'));
+        let title = format!(",title=pglint ({})::", diagnostic["rule"].as_str().unwrap());
+        assert!(annotation.contains(&title), "{annotation}");
+    }
+    assert!(
+        annotations.contains(
+            &"::error file=infra/databases/postgres/wikijs-db.yaml,line=8,endLine=8,col=10,\
+              endColumn=20,title=pglint (owner-role-missing)::Database owner `wikijs_usr` is not \
+              a role of cluster `postgres-shared`%0Ahelp: did you mean `wikijs_user`?"
+        ),
+        "{text}"
+    );
+    assert!(!human[0].starts_with("::"), "one annotation per diagnostic");
+    assert!(text.contains("8 │   owner: wikijs_usr"), "{text}");
+    assert!(lines.last().unwrap().ends_with(" files"), "{text}");
+}
+
+#[test]
+fn github_format_is_chosen_on_github_actions_unless_a_format_is_given() {
+    let example = fixture("example");
+    let auto = pglint()
+        .env("GITHUB_ACTIONS", "true")
+        .args(["check", "--root"])
+        .arg(&example)
+        .output()
+        .unwrap();
+    assert_eq!(auto.status.code(), Some(1));
+    assert!(
+        String::from_utf8(auto.stdout)
+            .unwrap()
+            .starts_with("::error file=")
+    );
+    let explicit = pglint()
+        .env("GITHUB_ACTIONS", "true")
+        .args(["check", "--format", "json", "--root"])
+        .arg(&example)
+        .output()
+        .unwrap();
+    assert_eq!(parse(&explicit)["version"], 1);
+    let elsewhere = check(&example, &[]);
+    assert!(
+        !String::from_utf8(elsewhere.stdout)
+            .unwrap()
+            .contains("::error")
+    );
+}
+
+#[test]
+fn gitlab_code_quality_report() {
+    let example = fixture("example");
+    let output = check(&example, &["--format", "gitlab"]);
+    assert_eq!(output.status.code(), Some(1));
+    let issues = parse(&output);
+    let json = report(&example, "json");
+    let diagnostics = array(&json["diagnostics"]);
+    assert_eq!(array(&issues).len(), diagnostics.len());
+    let mut fingerprints = BTreeSet::new();
+    for (issue, diagnostic) in array(&issues).iter().zip(diagnostics) {
+        let keys: BTreeSet<&str> = issue
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            BTreeSet::from([
+                "check_name",
+                "description",
+                "fingerprint",
+                "location",
+                "severity"
+            ])
+        );
+        assert_eq!(issue["check_name"], diagnostic["rule"]);
+        let severity = if diagnostic["severity"] == "error" {
+            "major"
+        } else {
+            "minor"
+        };
+        assert_eq!(issue["severity"], severity);
+        assert!(
+            issue["description"]
+                .as_str()
+                .unwrap()
+                .starts_with(diagnostic["message"].as_str().unwrap())
+        );
+        assert_eq!(issue["location"]["path"], diagnostic["file"]);
+        assert_eq!(issue["location"]["lines"]["begin"], diagnostic["line"]);
+        assert_eq!(issue["location"]["lines"]["end"], diagnostic["end_line"]);
+        let fingerprint = issue["fingerprint"].as_str().unwrap();
+        assert!(is_fingerprint(fingerprint), "{fingerprint}");
+        assert!(fingerprints.insert(fingerprint.to_string()));
+    }
+    let clean = check(&fixture("conformant"), &["--format", "gitlab"]);
+    assert_eq!(clean.status.code(), Some(0));
+    assert_eq!(parse(&clean), serde_json::json!([]));
+}
+
+#[test]
+fn output_writes_the_format_to_a_file_and_the_human_report_to_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pglint.sarif");
+    let output = pglint()
+        .args(["check", "--format", "sarif", "--root"])
+        .arg(fixture("example"))
+        .arg("--output")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "exit code unchanged");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("owner-role-missing"), "{stdout}");
+    assert!(stdout.contains("8 │   owner: wikijs_usr"), "{stdout}");
+    assert!(
+        stdout.lines().last().unwrap().ends_with(" files"),
+        "{stdout}"
+    );
+    let log: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    assert!(!array(&log["runs"][0]["results"]).is_empty());
+
+    let clean = pglint()
+        .args(["check", "--format", "gitlab", "--root"])
+        .arg(fixture("conformant"))
+        .arg("--output")
+        .arg(dir.path().join("codequality.json"))
+        .output()
+        .unwrap();
+    assert_eq!(clean.status.code(), Some(0));
+    assert!(
+        String::from_utf8(clean.stdout)
+            .unwrap()
+            .starts_with("0 errors, 0 warnings")
+    );
+
+    let unwritable = pglint()
+        .args(["check", "--format", "sarif", "--root"])
+        .arg(fixture("conformant"))
+        .arg("--output")
+        .arg(dir.path().join("no/such/dir/pglint.sarif"))
+        .output()
+        .unwrap();
+    assert_eq!(unwritable.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unwritable.stderr).contains("cannot write"));
+}
