@@ -1,15 +1,164 @@
+use std::collections::HashSet;
+
 use crate::diagnostic::Finding;
+use crate::discover::build_globs;
+use crate::model::{PathRef, PathRole, closest, is_unknowable};
 use crate::rules::Context;
+use crate::source::parent_dir;
 
 declare_rule! {
-    /// TODO(docs)
+    /// ## What it does
+    /// Checks that every local path a `kustomization.yaml` names exists in the repository:
+    /// `resources`, `bases` and `components` entries, patch files (`patches[].path`,
+    /// `patchesStrategicMerge`, `patchesJson6902[].path`), `crds`, `configurations`,
+    /// `transformers`, `generators`, `replacements[].path`, and the `files`/`envs` of
+    /// `configMapGenerator`/`secretGenerator`. A folder named under `resources`, `bases` or
+    /// `components` must contain a kustomization file. Remote references (URLs, `github.com/…`)
+    /// and paths that leave the repository are not checked.
+    ///
+    /// ## Why is this bad?
+    /// `kustomize build` stops at the first missing path, so Argo CD (or Flux) cannot render the
+    /// folder at all: *nothing* in it is synced any more, not just the missing file. Typical
+    /// causes are a renamed or deleted manifest and a typo in the file name.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// # infra/databases/postgres/kustomization.yaml
+    /// resources:
+    ///   - postgres-cluster.yaml
+    ///   - gitea-secret-sealed.yaml   # the file is gitea-secrets-sealed.yaml
+    ///   - gitea-db.yaml
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// resources:
+    ///   - postgres-cluster.yaml
+    ///   - gitea-secrets-sealed.yaml
+    ///   - gitea-db.yaml
+    /// ```
+    ///
+    /// ## How to fix
+    /// Correct the entry to the file's real name (pglint suggests a close one in the same
+    /// folder), add the missing file, or remove the entry.
     pub struct KustomizeMissing {
         id: "kustomize-missing",
         group: "kustomize",
         level: Error,
-        summary: "a kustomization.yaml lists a resource file or folder that does not exist",
+        summary: "a kustomization lists a file or folder that does not exist",
         check: check,
     }
 }
 
-fn check(_cx: &Context<'_>, _out: &mut Vec<Finding>) {}
+const KUSTOMIZATION_FILES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let paths = &cx.project.paths;
+    let excluded = build_globs(&cx.config.exclude).ok();
+    // Every folder that holds something (the repository root is "").
+    let mut dirs: HashSet<&str> = HashSet::from([""]);
+    for path in paths {
+        let mut dir = parent_dir(path);
+        while dirs.insert(dir) && !dir.is_empty() {
+            dir = parent_dir(dir);
+        }
+    }
+    for kustomization in &cx.project.kustomize.kustomizations {
+        for path in &kustomization.paths {
+            // Leaving the repository: pglint may be linting a sub-folder of a larger one.
+            let Some(resolved) = &path.resolved else {
+                continue;
+            };
+            if is_unknowable(&path.written.value)
+                || excluded.as_ref().is_some_and(|g| g.is_match(resolved))
+                || *resolved == kustomization.dir
+            {
+                continue;
+            }
+            let is_dir = dirs.contains(resolved.as_str());
+            if is_dir || paths.contains(resolved) {
+                if is_dir && path.role == PathRole::Resource && !has_kustomization(cx, resolved) {
+                    out.push(
+                        Finding::new(
+                            path.written.loc,
+                            format!(
+                                "folder `{}` has no kustomization file: `kustomize build` fails, so nothing here is applied",
+                                path.written.value
+                            ),
+                        )
+                        .label("no kustomization.yaml in this folder")
+                        .help("add a `kustomization.yaml` listing the folder's manifests, or list the files themselves"),
+                    );
+                }
+                continue;
+            }
+            out.push(missing(cx, path, resolved));
+        }
+    }
+}
+
+fn has_kustomization(cx: &Context<'_>, dir: &str) -> bool {
+    KUSTOMIZATION_FILES.iter().any(|name| {
+        let path = if dir.is_empty() {
+            name.to_string()
+        } else {
+            format!("{dir}/{name}")
+        };
+        cx.project.paths.contains(&path)
+    })
+}
+
+fn missing(cx: &Context<'_>, path: &PathRef, resolved: &str) -> Finding {
+    let written = path.written.value.as_str();
+    let what = match path.role {
+        PathRole::Resource => "resource",
+        PathRole::Input => "input",
+        PathRole::GeneratorInput => "generator input",
+    };
+    let message = format!(
+        "{what} `{written}` does not exist: `kustomize build` fails, so nothing here is applied"
+    );
+    let folder = parent_dir(resolved);
+    let help = match closest_sibling(cx, resolved) {
+        Some(suggestion) => {
+            let suggestion = suggestion.rsplit('/').next().unwrap_or(suggestion);
+            let trimmed = written.trim_end_matches('/');
+            let prefix = &trimmed[..trimmed.len() - trimmed.rsplit('/').next().unwrap_or("").len()];
+            format!("did you mean `{prefix}{suggestion}`?")
+        }
+        None if !folder.is_empty() && !cx.project.paths.contains(folder) => {
+            format!("folder `{folder}` does not exist either: fix the path, or remove the entry")
+        }
+        None => "fix the path, add the missing file, or remove the entry".to_string(),
+    };
+    Finding::new(path.written.loc, message)
+        .label("no such file or folder")
+        .help(help)
+}
+
+/// Names of the files and folders directly in `folder`, sorted.
+fn siblings<'p>(cx: &Context<'p>, folder: &str) -> Vec<&'p str> {
+    let mut names: Vec<&str> = cx
+        .project
+        .paths
+        .iter()
+        .filter(|p| parent_dir(p) == folder)
+        .map(|p| p.rsplit('/').next().unwrap_or(p))
+        .collect();
+    names.sort_unstable();
+    names
+}
+
+/// The existing path a missing `resolved` path was probably meant to be: a file or folder in
+/// the same folder with a close name.
+pub(super) fn closest_sibling<'p>(cx: &Context<'p>, resolved: &str) -> Option<&'p str> {
+    let folder = parent_dir(resolved);
+    let name = resolved.rsplit('/').next().unwrap_or(resolved);
+    let suggestion = closest(name, siblings(cx, folder))?;
+    let path = if folder.is_empty() {
+        suggestion.to_string()
+    } else {
+        format!("{folder}/{suggestion}")
+    };
+    cx.project.paths.get(&path).map(String::as_str)
+}

@@ -1,15 +1,231 @@
+use std::collections::{BTreeMap, HashMap, HashSet};
+
 use crate::diagnostic::Finding;
+use crate::model::{Kustomization, Object, PathRef, PathRole};
 use crate::rules::Context;
+use crate::source::{Loc, Span, parent_dir};
 
 declare_rule! {
-    /// TODO(docs)
+    /// ## What it does
+    /// Reports a manifest (a file holding at least one Kubernetes object) that is never
+    /// applied because a kustomization owns its folder but does not reach it: no kustomization
+    /// in the repository names it as a resource, patch, component or generator input, directly
+    /// or through a folder it references.
+    ///
+    /// A kustomization owns its own folder, and also every sub-folder from which it picks
+    /// individual files (`- ./databases/forgejo.yaml` owns `databases/`). A folder that no
+    /// kustomization owns may be applied directly (a Flux `Kustomization` path, an Argo CD
+    /// directory source), so its files are never reported.
+    ///
+    /// ## Why is this bad?
+    /// When a folder has a `kustomization.yaml`, Argo CD and Flux apply exactly what it lists.
+    /// A new manifest that nobody added to the list is silently ignored: the pull request
+    /// looks complete, the sync is green, and the Database, role secret or Cluster change
+    /// never reaches the cluster.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// # infra/databases/postgres/kustomization.yaml
+    /// resources:
+    ///   - postgres-cluster.yaml
+    ///   - gitea-secrets-sealed.yaml
+    ///   - gitea-db.yaml
+    ///   # forgejo-secrets-sealed.yaml and forgejo-db.yaml were added, but not listed
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// resources:
+    ///   - postgres-cluster.yaml
+    ///   - gitea-secrets-sealed.yaml
+    ///   - gitea-db.yaml
+    ///   - forgejo-secrets-sealed.yaml
+    ///   - forgejo-db.yaml
+    /// ```
+    ///
+    /// ## How to fix
+    /// Add the file to `resources:` of the kustomization that owns its folder, or delete the
+    /// file if it is no longer wanted.
     pub struct KustomizeUnlisted {
         id: "kustomize-unlisted",
         group: "kustomize",
         level: Error,
-        summary: "a manifest is never applied because a kustomization owns its folder but does not reach it",
+        summary: "a manifest is never applied because a kustomization owns its folder but does not list it",
         check: check,
     }
 }
 
-fn check(_cx: &Context<'_>, _out: &mut Vec<Finding>) {}
+/// Why a kustomization owns a folder.
+#[derive(Clone, Copy)]
+enum Ownership<'p> {
+    /// The kustomization sits in the folder.
+    Own(&'p Kustomization),
+    /// It picks this file from the folder (the first such entry).
+    Picks(&'p Kustomization, &'p PathRef),
+}
+
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let kustomizations = &cx.project.kustomize.kustomizations;
+    if kustomizations.is_empty() {
+        return;
+    }
+    // Everything any kustomization names. A file reached by any kustomization is applied (or
+    // used as an input): kustomizations reached through folders name their own files.
+    let mut reached: HashSet<&str> = HashSet::new();
+    // Folders named as resources: everything below counts as reached (if they lack a
+    // kustomization, that is `kustomize-missing`'s finding).
+    let mut reached_dirs: Vec<&str> = Vec::new();
+    let mut owners: HashMap<&str, Ownership<'_>> = HashMap::new();
+    let mut dirs: HashSet<&str> = HashSet::new();
+    for path in &cx.project.paths {
+        let mut dir = parent_dir(path);
+        while !dir.is_empty() && dirs.insert(dir) {
+            dir = parent_dir(dir);
+        }
+    }
+    for k in kustomizations {
+        owners.insert(k.dir.as_str(), Ownership::Own(k));
+    }
+    for k in kustomizations {
+        for path in &k.paths {
+            let Some(resolved) = path.resolved.as_deref() else {
+                continue;
+            };
+            reached.insert(resolved);
+            if cx.project.kustomize.in_dir(resolved).is_some() {
+                continue;
+            }
+            if !cx.project.paths.contains(resolved) && !dirs.contains(resolved) {
+                // A typo: `kustomize-missing` reports the entry and suggests this file.
+                if let Some(meant) = super::kustomize_missing::closest_sibling(cx, resolved) {
+                    reached.insert(meant);
+                }
+                continue;
+            }
+            if dirs.contains(resolved) {
+                reached_dirs.push(resolved);
+                continue;
+            }
+            // A file picked from a sub-folder: the kustomization owns that sub-folder.
+            let folder = parent_dir(resolved);
+            if path.role == PathRole::Resource && folder != k.dir && is_below(folder, &k.dir) {
+                owners.entry(folder).or_insert(Ownership::Picks(k, path));
+            }
+        }
+    }
+
+    // Files with objects, in path order.
+    let mut files: BTreeMap<&str, Vec<&Object>> = BTreeMap::new();
+    for (_, obj) in cx.objects() {
+        let Some(api_version) = &obj.api_version else {
+            continue;
+        };
+        // Kustomize's own configuration (a transformer or generator config) is not applied.
+        let kustomize_config = api_version.value.starts_with("kustomize.config.k8s.io/")
+            || api_version.value == "builtin";
+        if obj.kind_name.is_none()
+            || kustomize_config
+            || cx.project.files[obj.file.0 as usize].skipped
+        {
+            continue;
+        }
+        files.entry(cx.path(obj)).or_default().push(obj);
+    }
+    for (path, objects) in files {
+        if reached.contains(path) || reached_dirs.iter().any(|d| is_below(path, d)) {
+            continue;
+        }
+        let Some(&owner) = owners.get(parent_dir(path)) else {
+            continue;
+        };
+        out.push(finding(cx, path, &objects, owner));
+    }
+}
+
+/// Is `path` strictly inside `dir` ("" is the repository root)?
+fn is_below(path: &str, dir: &str) -> bool {
+    if dir.is_empty() {
+        !path.is_empty()
+    } else {
+        path.strip_prefix(dir)
+            .is_some_and(|rest| rest.starts_with('/'))
+    }
+}
+
+fn finding(cx: &Context<'_>, path: &str, objects: &[&Object], owner: Ownership<'_>) -> Finding {
+    let first = objects[0];
+    let what = match objects.len() {
+        1 => format!("{} is", first.display_name()),
+        2 => format!("{} and 1 more object are", first.display_name()),
+        n => format!("{} and {} more objects are", first.display_name(), n - 1),
+    };
+    let file_name = path.rsplit('/').next().unwrap_or(path);
+    let (k, related) = match owner {
+        Ownership::Own(k) => {
+            let entry = k
+                .paths
+                .iter()
+                .rev()
+                .find(|p| p.role == PathRole::Resource)
+                .or(k.paths.last());
+            let loc = entry.map_or(
+                Loc {
+                    file: k.file,
+                    span: Span::new(0, 0),
+                },
+                |p| p.written.loc,
+            );
+            (
+                k,
+                (
+                    loc,
+                    "the kustomization of this folder lists its files here".to_string(),
+                ),
+            )
+        }
+        Ownership::Picks(k, picked) => (
+            k,
+            (
+                picked.written.loc,
+                format!(
+                    "`{}` is listed, so this kustomization owns its folder",
+                    picked.written.value
+                ),
+            ),
+        ),
+    };
+    let kustomization_path = cx.project.path(k.file);
+    let entry = if k.dir == parent_dir(path) {
+        file_name.to_string()
+    } else {
+        let rest = if k.dir.is_empty() {
+            path
+        } else {
+            &path[k.dir.len() + 1..]
+        };
+        format!("./{rest}")
+    };
+    Finding::new(
+        first.anchor(),
+        format!("{what} never applied: `{kustomization_path}` owns this folder but does not list `{file_name}`"),
+    )
+    .label("not in any kustomization")
+    .help(format!(
+        "add `- {entry}` to `resources:` in `{kustomization_path}`, or delete the file if it is no longer needed"
+    ))
+    .related(related.0, related.1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_below;
+
+    #[test]
+    fn below() {
+        assert!(is_below("a/b", "a"));
+        assert!(is_below("a/b/c", "a"));
+        assert!(!is_below("ab/c", "a"));
+        assert!(!is_below("a", "a"));
+        assert!(is_below("a", ""));
+    }
+}

@@ -1,15 +1,496 @@
 use crate::diagnostic::Finding;
+use crate::model::{Annotation, Metadata, Object, REFLECTOR_PREFIX, Spec, closest, is_unknowable};
 use crate::rules::Context;
+use crate::source::Loc;
+
+pub(super) mod pattern;
+
+use pattern::{Pattern, looks_like_glob};
 
 declare_rule! {
-    /// TODO(docs)
+    /// ## What it does
+    /// Checks the values of the Reflector annotations on a Secret (for a SealedSecret: on
+    /// `spec.template.metadata`, which the controller copies onto the Secret) in the SOP folder:
+    /// - `reflection-allowed` and `reflection-auto-enabled` must be `"true"`;
+    /// - every comma-separated entry of `reflection-allowed-namespaces` and
+    ///   `reflection-auto-namespaces` must be a valid regular expression (not a shell glob such
+    ///   as `*` or `app-*`), and not empty; an empty `reflection-allowed-namespaces` is reported
+    ///   too;
+    /// - the annotation key must be one Reflector knows (a typo such as `reflection-alowed` is
+    ///   silently ignored).
+    ///
+    /// ## Why is this bad?
+    /// Reflector parses the two switches as .NET booleans and treats anything it cannot parse
+    /// as false, without a warning: `"yes"`, `"1"` or `"on"` leave the credentials in the
+    /// `postgres` namespace, and the app fails to start because its Secret never appears.
+    /// Each namespace entry is a .NET regular expression that must match the whole namespace:
+    /// a bare `*` is not a valid expression (Reflector's event handling fails on it), and
+    /// `app-*` matches only `app`, `app-`, `app--`…, never `app-web`. An empty
+    /// `reflection-allowed-namespaces` means *every* namespace.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// spec:
+    ///   template:
+    ///     metadata:
+    ///       annotations:
+    ///         reflector.v1.k8s.emberstack.com/reflection-allowed: "yes"
+    ///         reflector.v1.k8s.emberstack.com/reflection-allowed-namespaces: "*"
+    ///         reflector.v1.k8s.emberstack.com/reflection-auto-enabled: "1"
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// spec:
+    ///   template:
+    ///     metadata:
+    ///       annotations:
+    ///         reflector.v1.k8s.emberstack.com/reflection-allowed: "true"
+    ///         reflector.v1.k8s.emberstack.com/reflection-allowed-namespaces: gitea
+    ///         reflector.v1.k8s.emberstack.com/reflection-auto-enabled: "true"
+    /// ```
+    ///
+    /// ## How to fix
+    /// Write `"true"` (quoted) for the two switches, and the app's namespace for
+    /// `reflection-allowed-namespaces`. In a SealedSecret the template's metadata is not
+    /// encrypted: edit it by hand, or re-seal the Secret with the corrected annotations.
     pub struct ReflectorInvalid {
         id: "reflector-invalid",
         group: "reflector",
         level: Error,
-        summary: "reflection-allowed/reflection-auto-enabled is not 'true', or a namespace entry is empty or not a valid pattern",
+        summary: "a Reflector annotation has a value Reflector silently misreads, or an unknown key",
         check: check,
     }
 }
 
-fn check(_cx: &Context<'_>, _out: &mut Vec<Finding>) {}
+pub(super) const ALLOWED: &str = "reflection-allowed";
+pub(super) const AUTO_ENABLED: &str = "reflection-auto-enabled";
+pub(super) const ALLOWED_NAMESPACES: &str = "reflection-allowed-namespaces";
+pub(super) const ALLOWED_SELECTOR: &str = "reflection-allowed-namespaces-selector";
+pub(super) const AUTO_NAMESPACES: &str = "reflection-auto-namespaces";
+pub(super) const AUTO_SELECTOR: &str = "reflection-auto-namespaces-selector";
+
+/// Every annotation Reflector reads or writes (after the prefix).
+pub(super) const KNOWN: &[&str] = &[
+    ALLOWED,
+    ALLOWED_NAMESPACES,
+    ALLOWED_SELECTOR,
+    AUTO_ENABLED,
+    AUTO_NAMESPACES,
+    AUTO_SELECTOR,
+    "reflects",
+    "auto-reflects",
+    "reflected-version",
+    "reflected-at",
+];
+
+/// The Reflector annotation `name` (without prefix) in a metadata block.
+pub(super) fn reflector<'m>(meta: &'m Metadata, name: &str) -> Option<&'m Annotation> {
+    meta.annotations
+        .entries
+        .iter()
+        .find(|a| a.key.value.strip_prefix(REFLECTOR_PREFIX) == Some(name))
+}
+
+/// Reflector annotations of a metadata block, with their short name.
+pub(super) fn reflector_entries(meta: &Metadata) -> impl Iterator<Item = (&str, &Annotation)> {
+    meta.annotations.entries.iter().filter_map(|a| {
+        a.key
+            .value
+            .strip_prefix(REFLECTOR_PREFIX)
+            .map(|name| (name, a))
+    })
+}
+
+/// The metadata Reflector reads: the Secret's own, or the SealedSecret template's (`None`
+/// when a SealedSecret has no template). `None` for other kinds.
+pub(super) fn secret_meta(obj: &Object) -> Option<&Metadata> {
+    match &obj.spec {
+        Spec::Secret(_) => Some(&obj.meta),
+        Spec::SealedSecret(sealed) => sealed.secret_meta(),
+        _ => None,
+    }
+}
+
+/// Secrets and SealedSecrets in the SOP folder: where the Reflector rules apply.
+pub(super) fn sop_secrets<'p>(cx: &Context<'p>) -> impl Iterator<Item = &'p crate::model::Object> {
+    cx.objects().map(|(_, obj)| obj).filter(|obj| {
+        matches!(obj.spec, Spec::Secret(_) | Spec::SealedSecret(_)) && cx.in_sop_folder(obj)
+    })
+}
+
+/// A value nobody can judge from the repository: substituted later, or SOPS ciphertext.
+pub(super) fn opaque(text: &str) -> bool {
+    let text = text.trim();
+    is_unknowable(text) || (text.starts_with("ENC[") && text.ends_with(']'))
+}
+
+/// A namespace list's entries as Reflector splits them (on `,`, trimmed); empty entries are
+/// kept as `""` so that they can be reported.
+pub(super) fn list_entries(text: &str) -> Vec<&str> {
+    text.split(',').map(str::trim).collect()
+}
+
+/// How .NET's `bool` converter reads a value (it trims, and ignores case).
+pub(super) fn dotnet_bool(text: &str) -> Option<bool> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if text.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Where to point at an annotation's value.
+fn value_loc(a: &Annotation) -> Loc {
+    a.value.loc
+}
+
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for obj in sop_secrets(cx) {
+        let Some(meta) = secret_meta(obj) else {
+            continue;
+        };
+        for (name, annotation) in reflector_entries(meta) {
+            // Unquoted booleans and numbers are `annotation-not-string`'s finding.
+            if !annotation.is_string() || opaque(&annotation.value.value) {
+                continue;
+            }
+            match name {
+                ALLOWED | AUTO_ENABLED => check_switch(name, annotation, out),
+                ALLOWED_NAMESPACES | AUTO_NAMESPACES => check_list(name, annotation, out),
+                known if KNOWN.contains(&known) => {}
+                unknown => {
+                    let suggestion = closest(unknown, KNOWN.iter().copied());
+                    out.push(
+                        Finding::new(
+                            annotation.key.loc,
+                            format!("`{unknown}` is not a Reflector annotation: Reflector ignores it"),
+                        )
+                        .label("unknown annotation")
+                        .help(match suggestion {
+                            Some(s) => format!("did you mean `{REFLECTOR_PREFIX}{s}`?"),
+                            None => format!(
+                                "Reflector reads `{ALLOWED}`, `{ALLOWED_NAMESPACES}`, `{AUTO_ENABLED}` and `{AUTO_NAMESPACES}`"
+                            ),
+                        }),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn check_switch(name: &str, annotation: &Annotation, out: &mut Vec<Finding>) {
+    let value = annotation.value.as_str();
+    if value == "true" {
+        return;
+    }
+    let (message, help) = match dotnet_bool(value) {
+        Some(true) => (
+            format!("`{name}` must be `\"true\"`, found `{value:?}`"),
+            "Reflector happens to accept this spelling (it trims and ignores case), but write exactly `\"true\"`"
+                .to_string(),
+        ),
+        Some(false) => (
+            format!("`{name}` is `{value:?}`: Reflector never copies the credentials to the app's namespace"),
+            "write `\"true\"`; to stop reflecting this secret, remove the Reflector annotations instead".to_string(),
+        ),
+        None => (
+            format!("`{name}` is `{value:?}`, which Reflector silently reads as false"),
+            "Reflector parses the value as a .NET boolean: only `true`/`false` are understood, and `yes`, `1` or `on` mean false; write `\"true\"`".to_string(),
+        ),
+    };
+    out.push(
+        Finding::new(value_loc(annotation), message)
+            .label("not \"true\"")
+            .help(help),
+    );
+}
+
+fn check_list(name: &str, annotation: &Annotation, out: &mut Vec<Finding>) {
+    let value = annotation.value.as_str();
+    let loc = value_loc(annotation);
+    if value.trim().is_empty() {
+        // An empty auto list is the same as none: every allowed namespace.
+        if name == ALLOWED_NAMESPACES {
+            out.push(
+                Finding::new(
+                    loc,
+                    format!("`{name}` is empty: Reflector allows every namespace"),
+                )
+                .label("empty")
+                .help("name the app's namespace, e.g. `gitea`"),
+            );
+        }
+        return;
+    }
+    let entries = list_entries(value);
+    if entries.iter().any(|e| e.is_empty()) {
+        out.push(
+            Finding::new(loc, format!("`{name}` has an empty entry"))
+                .label("empty entry")
+                .help("remove the extra comma: entries are separated by single commas"),
+        );
+    }
+    for entry in entries.into_iter().filter(|e| !e.is_empty()) {
+        match Pattern::parse(entry) {
+            Err(reason) => {
+                let help = if looks_like_glob(entry) {
+                    "each entry is a .NET regular expression, not a glob: write `.*` where you meant `*`, and better the app's namespace itself".to_string()
+                } else {
+                    "each entry is a .NET regular expression that must match the whole namespace; a plain namespace name is the safest entry".to_string()
+                };
+                out.push(
+                    Finding::new(
+                        loc,
+                        format!("`{name}` entry `{entry}` is not a valid regular expression ({reason}): Reflector fails on it"),
+                    )
+                    .label("invalid pattern")
+                    .help(help),
+                );
+            }
+            Ok(_) if looks_like_glob(entry) => {
+                let meant = entry.replace('*', ".*");
+                out.push(
+                    Finding::new(
+                        loc,
+                        format!("`{name}` entry `{entry}` is a glob, but Reflector reads a regular expression: `*` repeats the character before it"),
+                    )
+                    .label("glob, not a regular expression")
+                    .help(format!("write `{meant}` if a pattern is really meant, or list the namespace itself")),
+                );
+            }
+            Ok(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::pattern::{Pattern, looks_like_glob};
+    use super::*;
+
+    /// Lints a repository made of `files` (paths relative to the SOP folder) and returns
+    /// `file:line message` of `rule`'s findings.
+    pub(crate) fn lint_sop(rule: &str, files: &[(&str, &str)]) -> Vec<String> {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let config = crate::config::Config::default();
+        for (path, text) in files {
+            let full = dir.path().join(&config.sop_folder).join(path);
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::fs::write(full, text).unwrap();
+        }
+        let project = crate::project::Project::load(dir.path(), &config).expect("loads");
+        crate::lint::lint(&project, &config)
+            .into_iter()
+            .filter(|d| d.rule == rule)
+            .map(|d| {
+                let file = project.sources.get(d.finding.loc.file);
+                let line = file.line_col(d.finding.loc.span.start).line;
+                let name = file.path.rsplit('/').next().unwrap_or_default().to_string();
+                format!("{name}:{line} {}", d.finding.message)
+            })
+            .collect()
+    }
+
+    /// A Secret in the `postgres` namespace with these annotations.
+    pub(crate) fn secret(name: &str, annotations: &[(&str, &str)]) -> String {
+        let mut text = format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: postgres\n"
+        );
+        if !annotations.is_empty() {
+            text.push_str("  annotations:\n");
+            for (key, value) in annotations {
+                text.push_str(&format!("    {REFLECTOR_PREFIX}{key}: {value}\n"));
+            }
+        }
+        text.push_str("type: kubernetes.io/basic-auth\n");
+        text
+    }
+
+    #[test]
+    fn switches_and_lists() {
+        let found = lint_sop(
+            "reflector-invalid",
+            &[
+                (
+                    "a.yaml",
+                    &secret(
+                        "a-db-creds",
+                        &[
+                            (ALLOWED, "\"True\""),
+                            (AUTO_ENABLED, "\"1\""),
+                            (ALLOWED_NAMESPACES, "a,,b"),
+                        ],
+                    ),
+                ),
+                (
+                    "b.yaml",
+                    &secret(
+                        "b-db-creds",
+                        &[
+                            (ALLOWED, "true"),
+                            (AUTO_ENABLED, "\"false\""),
+                            (ALLOWED_NAMESPACES, "\"\""),
+                        ],
+                    ),
+                ),
+                (
+                    "c.yaml",
+                    &secret(
+                        "c-db-creds",
+                        &[
+                            (ALLOWED, "\"${ALLOWED}\""),
+                            (ALLOWED_NAMESPACES, "\"[a-z\""),
+                            (AUTO_NAMESPACES, "\"\""),
+                        ],
+                    ),
+                ),
+            ],
+        );
+        assert_eq!(
+            found,
+            [
+                "a.yaml:7 `reflection-allowed` must be `\"true\"`, found `\"True\"`",
+                "a.yaml:8 `reflection-auto-enabled` is `\"1\"`, which Reflector silently reads as false",
+                "a.yaml:9 `reflection-allowed-namespaces` has an empty entry",
+                // An unquoted `true` is `annotation-not-string`'s.
+                "b.yaml:8 `reflection-auto-enabled` is `\"false\"`: Reflector never copies the credentials to the app's namespace",
+                "b.yaml:9 `reflection-allowed-namespaces` is empty: Reflector allows every namespace",
+                "c.yaml:8 `reflection-allowed-namespaces` entry `[a-z` is not a valid regular expression (unterminated `[]` set): Reflector fails on it",
+            ]
+        );
+    }
+
+    fn full(pattern: &str, ns: &str) -> Option<bool> {
+        Pattern::parse(pattern).expect("valid").matches(ns)
+    }
+
+    #[test]
+    fn dotnet_booleans() {
+        assert_eq!(dotnet_bool("true"), Some(true));
+        assert_eq!(dotnet_bool(" TRUE "), Some(true));
+        assert_eq!(dotnet_bool("False"), Some(false));
+        assert_eq!(dotnet_bool("yes"), None);
+        assert_eq!(dotnet_bool("1"), None);
+        assert_eq!(dotnet_bool(""), None);
+    }
+
+    #[test]
+    fn list_entries_are_trimmed_and_keep_empties() {
+        assert_eq!(list_entries("gitea"), ["gitea"]);
+        assert_eq!(list_entries(" a , b"), ["a", "b"]);
+        assert_eq!(list_entries("a,,b,"), ["a", "", "b", ""]);
+    }
+
+    #[test]
+    fn invalid_dotnet_patterns() {
+        for bad in [
+            "*", "*-prod", "a**", "a+*", "a{2}{3}", "a*??", "(abc", "abc)", "[abc", "[z-a]", "a\\",
+            "\\q", "(?P<x>a)", "a{3,1}", "x|*",
+        ] {
+            assert!(Pattern::parse(bad).is_err(), "{bad} should be invalid");
+        }
+    }
+
+    #[test]
+    fn valid_dotnet_patterns() {
+        for good in [
+            "gitea",
+            ".*",
+            "^.*$",
+            "app-.*",
+            "a*?",
+            "(?:a|b)+",
+            "[]a]",
+            "[a-]",
+            "a{",
+            "{x}",
+            "\\.",
+            "(?<n>a)\\k<n>",
+            "(?i)abc",
+            "[^.]*",
+            "\\d+",
+            "(?=a)a",
+            "a{2,}",
+            "\\p{L}+",
+        ] {
+            assert!(
+                Pattern::parse(good).is_ok(),
+                "{good} should be valid: {:?}",
+                Pattern::parse(good)
+            );
+        }
+    }
+
+    #[test]
+    fn whole_namespace_matching() {
+        assert_eq!(full("gitea", "gitea"), Some(true));
+        assert_eq!(full("app", "app-ns"), Some(false));
+        assert_eq!(full("app-.*", "app-web"), Some(true));
+        assert_eq!(full("app-*", "app-web"), Some(false));
+        assert_eq!(full("app-*", "app--"), Some(true));
+        // .NET takes the first alternative that matches, not the longest.
+        assert_eq!(full("a|ab", "ab"), Some(false));
+        assert_eq!(full("ab|a", "ab"), Some(true));
+        assert_eq!(full("(gitea|wiki)", "wiki"), Some(true));
+        assert_eq!(full("[a-z0-9-]+", "kube-system"), Some(true));
+        // Constructs outside the subset are not evaluated.
+        assert_eq!(full("(?i)GITEA", "gitea"), None);
+        assert_eq!(full("(a)\\1", "aa"), None);
+    }
+
+    #[test]
+    fn catch_alls_and_literals() {
+        for all in [
+            ".*",
+            ".+",
+            "^.*$",
+            "(.*)",
+            "[a-z0-9-]*",
+            "[^.]+",
+            "\\S*",
+            ".*.*",
+            "gitea|.*",
+        ] {
+            assert_eq!(
+                Pattern::parse(all).unwrap().is_catch_all(),
+                Some(true),
+                "{all}"
+            );
+        }
+        // Lazy: the first match is empty, so Reflector's whole-namespace check never passes.
+        for some in ["gitea", "app-.*", "[a-z]+", "\\w+", ".*?"] {
+            assert_eq!(
+                Pattern::parse(some).unwrap().is_catch_all(),
+                Some(false),
+                "{some}"
+            );
+        }
+        assert_eq!(
+            Pattern::parse("^gitea$").unwrap().literal().as_deref(),
+            Some("gitea")
+        );
+        assert_eq!(
+            Pattern::parse("(gitea)").unwrap().literal().as_deref(),
+            Some("gitea")
+        );
+        assert_eq!(
+            Pattern::parse("my\\-app").unwrap().literal().as_deref(),
+            Some("my-app")
+        );
+        assert_eq!(Pattern::parse("gitea?").unwrap().literal(), None);
+        assert_eq!(Pattern::parse("a|b").unwrap().literal(), None);
+    }
+
+    #[test]
+    fn globs() {
+        assert!(looks_like_glob("*"));
+        assert!(looks_like_glob("app-*"));
+        assert!(!looks_like_glob("app-.*"));
+        assert!(!looks_like_glob("gitea"));
+    }
+}

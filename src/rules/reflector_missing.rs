@@ -1,15 +1,214 @@
 use crate::diagnostic::Finding;
+use crate::model::{REFLECTOR_PREFIX, Spec, closest};
 use crate::rules::Context;
 
+use super::reflector_invalid::{
+    ALLOWED, ALLOWED_NAMESPACES, ALLOWED_SELECTOR, AUTO_ENABLED, KNOWN, reflector,
+    reflector_entries, secret_meta,
+};
+
 declare_rule! {
-    /// TODO(docs)
+    /// ## What it does
+    /// Checks that every credentials secret in the SOP folder carries the three Reflector
+    /// annotations the SOP requires: `reflection-allowed`, `reflection-auto-enabled` and
+    /// `reflection-allowed-namespaces` (prefix `reflector.v1.k8s.emberstack.com/`). They are
+    /// read from the Secret; for a SealedSecret, from `spec.template.metadata`, which the
+    /// controller copies onto the Secret it creates.
+    ///
+    /// A mirror (a Secret annotated `reflects: <namespace>/<name>`) is not checked: its source
+    /// carries the annotations. Annotations that sit on a SealedSecret's own metadata instead
+    /// are reported by `reflector-placement`, not here.
+    ///
+    /// ## Why is this bad?
+    /// Without `reflection-allowed` and `reflection-auto-enabled`, Reflector never copies the
+    /// credentials into the app's namespace: the app's Deployment waits for a Secret that never
+    /// appears. Without `reflection-allowed-namespaces`, Reflector allows *every* namespace,
+    /// so with auto-reflection the database password is copied into all of them.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// spec:
+    ///   template:
+    ///     metadata:
+    ///       annotations:
+    ///         reflector.v1.k8s.emberstack.com/reflection-allowed: "true"
+    ///         reflector.v1.k8s.emberstack.com/reflection-auto-enabled: "true"
+    ///       name: gitea-db-creds
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// spec:
+    ///   template:
+    ///     metadata:
+    ///       annotations:
+    ///         reflector.v1.k8s.emberstack.com/reflection-allowed: "true"
+    ///         reflector.v1.k8s.emberstack.com/reflection-allowed-namespaces: gitea
+    ///         reflector.v1.k8s.emberstack.com/reflection-auto-enabled: "true"
+    ///       name: gitea-db-creds
+    /// ```
+    ///
+    /// ## How to fix
+    /// Add the missing annotations to the Secret before sealing it, or add them by hand to
+    /// `spec.template.metadata.annotations` of the SealedSecret (the template's metadata is not
+    /// encrypted). `reflection-allowed-namespaces` names the app's namespace.
     pub struct ReflectorMissing {
         id: "reflector-missing",
         group: "reflector",
         level: Error,
-        summary: "a credentials secret lacks reflection-allowed, reflection-auto-enabled or reflection-allowed-namespaces",
+        summary: "a credentials secret in the SOP folder lacks a Reflector annotation",
         check: check,
     }
 }
 
-fn check(_cx: &Context<'_>, _out: &mut Vec<Finding>) {}
+const REQUIRED: &[&str] = &[ALLOWED, AUTO_ENABLED, ALLOWED_NAMESPACES];
+
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for &id in cx.index.credentials() {
+        let obj = cx.index.object(id);
+        if !cx.in_sop_folder(obj) {
+            continue;
+        }
+        let sealed = matches!(obj.spec, Spec::SealedSecret(_));
+        let meta = secret_meta(obj);
+        // A mirror (`reflects: <namespace>/<name>`) gets its data from a source elsewhere: the
+        // source carries the annotations.
+        if meta.is_some_and(|m| reflector(m, "reflects").is_some()) {
+            continue;
+        }
+        // Keys written with a typo are `reflector-invalid`'s (with a "did you mean").
+        let unknown: Vec<&str> = meta
+            .into_iter()
+            .flat_map(reflector_entries)
+            .map(|(name, _)| name)
+            .filter(|name| !KNOWN.contains(name))
+            .collect();
+        let missing: Vec<&str> = REQUIRED
+            .iter()
+            .copied()
+            .filter(|&name| {
+                let present = meta.is_some_and(|m| {
+                    reflector(m, name).is_some()
+                        || (name == ALLOWED_NAMESPACES && reflector(m, ALLOWED_SELECTOR).is_some())
+                });
+                // On the SealedSecret's own metadata: `reflector-placement`'s finding.
+                let misplaced = sealed && reflector(&obj.meta, name).is_some();
+                let misspelt = unknown
+                    .iter()
+                    .any(|u| closest(u, KNOWN.iter().copied()) == Some(name));
+                !present && !misplaced && !misspelt
+            })
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        let template_meta = meta.filter(|_| sealed);
+        let loc = meta
+            .and_then(|m| m.annotations.key_loc)
+            .or_else(|| template_meta.and_then(|m| m.name.as_ref().map(|n| n.loc)))
+            .unwrap_or_else(|| obj.anchor());
+        let names = missing
+            .iter()
+            .map(|m| format!("`{m}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let what = if missing.len() == 1 {
+            "annotation"
+        } else {
+            "annotations"
+        };
+        let consequence = if missing.contains(&ALLOWED) || missing.contains(&AUTO_ENABLED) {
+            "Reflector never copies it to the app's namespace"
+        } else {
+            "Reflector allows every namespace"
+        };
+        let secret_name = obj.name().unwrap_or("<unnamed>");
+        let place = if sealed {
+            "`spec.template.metadata.annotations` (the template is not encrypted: edit it by hand or re-seal)"
+        } else {
+            "`metadata.annotations`"
+        };
+        let lines = missing
+            .iter()
+            .map(|&m| {
+                let value = if m == ALLOWED_NAMESPACES {
+                    "<app namespace>"
+                } else {
+                    "\"true\""
+                };
+                format!("`{REFLECTOR_PREFIX}{m}: {value}`")
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        out.push(
+            Finding::new(
+                loc,
+                format!("credentials secret `{secret_name}` lacks the Reflector {what} {names}: {consequence}"),
+            )
+            .label(format!("missing {names}"))
+            .help(format!("add {lines} to {place}")),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::reflector_invalid::tests::{lint_sop, secret};
+    use super::*;
+
+    #[test]
+    fn what_is_missing_and_what_is_another_rules() {
+        let sealed_with_own_annotations = "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: c-db-creds\n  namespace: postgres\n  annotations:\n    reflector.v1.k8s.emberstack.com/reflection-allowed: \"true\"\n    reflector.v1.k8s.emberstack.com/reflection-allowed-namespaces: c\n    reflector.v1.k8s.emberstack.com/reflection-auto-enabled: \"true\"\nspec:\n  encryptedData: {}\n  template:\n    metadata:\n      name: c-db-creds\n      namespace: postgres\n";
+        let found = lint_sop(
+            "reflector-missing",
+            &[
+                // A typo is `reflector-invalid`'s finding.
+                (
+                    "a.yaml",
+                    &secret(
+                        "a-db-creds",
+                        &[
+                            (ALLOWED, "\"true\""),
+                            (AUTO_ENABLED, "\"true\""),
+                            ("reflection-alowed-namespaces", "a"),
+                        ],
+                    ),
+                ),
+                // A mirror gets its data from elsewhere.
+                (
+                    "b.yaml",
+                    &secret("b-db-creds", &[("reflects", "apps/b-db-creds")]),
+                ),
+                // On the SealedSecret itself: `reflector-placement`'s finding.
+                ("c.yaml", sealed_with_own_annotations),
+                // A label selector instead of a namespace list.
+                (
+                    "d.yaml",
+                    &secret(
+                        "d-db-creds",
+                        &[
+                            (ALLOWED, "\"true\""),
+                            (AUTO_ENABLED, "\"true\""),
+                            (ALLOWED_SELECTOR, "app=d"),
+                        ],
+                    ),
+                ),
+                ("e.yaml", &secret("e-db-creds", &[])),
+                (
+                    "f.yaml",
+                    &secret(
+                        "f-db-creds",
+                        &[(ALLOWED, "\"true\""), (ALLOWED_NAMESPACES, "f")],
+                    ),
+                ),
+            ],
+        );
+        assert_eq!(
+            found,
+            [
+                "e.yaml:4 credentials secret `e-db-creds` lacks the Reflector annotations `reflection-allowed`, `reflection-auto-enabled`, `reflection-allowed-namespaces`: Reflector never copies it to the app's namespace",
+                "f.yaml:6 credentials secret `f-db-creds` lacks the Reflector annotation `reflection-auto-enabled`: Reflector never copies it to the app's namespace",
+            ]
+        );
+    }
+}

@@ -1,8 +1,60 @@
 use crate::diagnostic::Finding;
+use crate::model::Spec;
 use crate::rules::Context;
 
+use super::reflector_invalid::{reflector, reflector_entries, sop_secrets};
+
 declare_rule! {
-    /// TODO(docs)
+    /// ## What it does
+    /// Reports Reflector annotations (`reflector.v1.k8s.emberstack.com/…`) on a SealedSecret's
+    /// own `metadata` in the SOP folder, when they are not also in `spec.template.metadata`.
+    ///
+    /// ## Why is this bad?
+    /// Reflector watches Secrets only, never SealedSecrets. The sealed-secrets controller builds
+    /// the Secret from `spec.template`: the template's annotations and labels land on the
+    /// Secret, and nothing from the SealedSecret's own metadata does. Annotations placed there
+    /// by hand are therefore ignored, and the credentials are never copied into the app's
+    /// namespace. (`kubeseal` itself always puts the input Secret's annotations in the
+    /// template.)
+    ///
+    /// ## Example
+    /// ```yaml
+    /// kind: SealedSecret
+    /// metadata:
+    ///   name: wikijs-db-creds
+    ///   namespace: postgres
+    ///   annotations:
+    ///     reflector.v1.k8s.emberstack.com/reflection-allowed: "true"
+    ///     reflector.v1.k8s.emberstack.com/reflection-allowed-namespaces: wikijs
+    ///     reflector.v1.k8s.emberstack.com/reflection-auto-enabled: "true"
+    /// spec:
+    ///   template:
+    ///     metadata:
+    ///       name: wikijs-db-creds
+    ///       namespace: postgres
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// kind: SealedSecret
+    /// metadata:
+    ///   name: wikijs-db-creds
+    ///   namespace: postgres
+    /// spec:
+    ///   template:
+    ///     metadata:
+    ///       annotations:
+    ///         reflector.v1.k8s.emberstack.com/reflection-allowed: "true"
+    ///         reflector.v1.k8s.emberstack.com/reflection-allowed-namespaces: wikijs
+    ///         reflector.v1.k8s.emberstack.com/reflection-auto-enabled: "true"
+    ///       name: wikijs-db-creds
+    ///       namespace: postgres
+    /// ```
+    ///
+    /// ## How to fix
+    /// Move the annotations under `spec.template.metadata.annotations`. The template's
+    /// metadata is not encrypted, so you can edit it by hand; or put the annotations on the
+    /// plain Secret and re-seal it with `kubeseal --format yaml`.
     pub struct ReflectorPlacement {
         id: "reflector-placement",
         group: "reflector",
@@ -12,4 +64,71 @@ declare_rule! {
     }
 }
 
-fn check(_cx: &Context<'_>, _out: &mut Vec<Finding>) {}
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for obj in sop_secrets(cx) {
+        let Spec::SealedSecret(sealed) = &obj.spec else {
+            continue;
+        };
+        let template = sealed.secret_meta();
+        for (name, annotation) in reflector_entries(&obj.meta) {
+            let in_template = template.and_then(|t| reflector(t, name));
+            let mut finding = match in_template {
+                // Same annotation in both places: the own copy is merely redundant.
+                Some(t) if t.value.value == annotation.value.value => continue,
+                Some(t) => Finding::new(
+                    annotation.key.loc,
+                    format!(
+                        "Reflector annotation `{name}` on the SealedSecret's own metadata differs from the one in `spec.template.metadata`, which is the only one Reflector sees"
+                    ),
+                )
+                .label("ignored")
+                .help("remove it from the SealedSecret's own metadata, and set the value you want in `spec.template.metadata.annotations`")
+                .related(t.value.loc, "the Secret gets this value"),
+                None => Finding::new(
+                    annotation.key.loc,
+                    format!(
+                        "Reflector annotation `{name}` is on the SealedSecret's own metadata, which never reaches the Secret: Reflector ignores it"
+                    ),
+                )
+                .label("not copied to the Secret")
+                .help("move it under `spec.template.metadata.annotations` (the template is not encrypted: edit it by hand, or re-seal the Secret with the annotation)"),
+            };
+            if in_template.is_none()
+                && let Some(t) = template
+            {
+                let loc = t
+                    .annotations
+                    .key_loc
+                    .or(t.name.as_ref().map(|n| n.loc))
+                    .or(sealed.template.as_ref().map(|t| t.loc));
+                if let Some(loc) = loc {
+                    finding = finding.related(loc, "the Secret gets only the template's metadata");
+                }
+            }
+            out.push(finding);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::reflector_invalid::tests::lint_sop;
+
+    fn sealed(own: &str, template: &str) -> String {
+        format!(
+            "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: a-db-creds\n  namespace: postgres\n  annotations:\n    reflector.v1.k8s.emberstack.com/reflection-allowed-namespaces: {own}\nspec:\n  encryptedData: {{}}\n  template:\n    metadata:\n      annotations:\n        reflector.v1.k8s.emberstack.com/reflection-allowed-namespaces: {template}\n      name: a-db-creds\n"
+        )
+    }
+
+    #[test]
+    fn copies_in_both_places() {
+        // The same value twice is redundant, not wrong.
+        assert!(lint_sop("reflector-placement", &[("a.yaml", &sealed("a", "a"))]).is_empty());
+        assert_eq!(
+            lint_sop("reflector-placement", &[("a.yaml", &sealed("a", "b"))]),
+            [
+                "a.yaml:7 Reflector annotation `reflection-allowed-namespaces` on the SealedSecret's own metadata differs from the one in `spec.template.metadata`, which is the only one Reflector sees"
+            ]
+        );
+    }
+}

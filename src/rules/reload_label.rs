@@ -1,8 +1,46 @@
 use crate::diagnostic::Finding;
+use crate::model::Spec;
 use crate::rules::Context;
 
 declare_rule! {
-    /// TODO(docs)
+    /// ## What it does
+    /// Off by default. Checks that every credentials secret (a Secret or SealedSecret named by
+    /// a role's `passwordSecret` or a Cluster's `bootstrap.initdb.secret`, or one in the SOP
+    /// folder named `*-db-creds` or carrying Reflector annotations) has the label
+    /// `cnpg.io/reload`. For a SealedSecret the label belongs in
+    /// `spec.template.metadata.labels`, which the controller copies onto the Secret.
+    ///
+    /// ## Why is this bad?
+    /// The CNPG operator watches only Secrets it owns or that carry the `cnpg.io/reload` label
+    /// (only the key is checked). Without it, a rotated password is applied to the role only
+    /// at some later, unrelated reconciliation: the app, which reads the new password from the
+    /// Secret, cannot log in until then.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// kind: SealedSecret
+    /// spec:
+    ///   template:
+    ///     metadata:
+    ///       name: gitea-db-creds
+    ///       namespace: postgres
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// kind: SealedSecret
+    /// spec:
+    ///   template:
+    ///     metadata:
+    ///       labels:
+    ///         cnpg.io/reload: "true"
+    ///       name: gitea-db-creds
+    ///       namespace: postgres
+    /// ```
+    ///
+    /// ## How to fix
+    /// Add `cnpg.io/reload: "true"` to the Secret's labels before sealing it, or by hand to
+    /// `spec.template.metadata.labels` of the SealedSecret (the template is not encrypted).
     pub struct ReloadLabel {
         id: "reload-label",
         group: "hygiene",
@@ -12,4 +50,90 @@ declare_rule! {
     }
 }
 
-fn check(_cx: &Context<'_>, _out: &mut Vec<Finding>) {}
+const LABEL: &str = "cnpg.io/reload";
+
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for &id in cx.index.credentials() {
+        let obj = cx.index.object(id);
+        let name = obj.name().unwrap_or("<unnamed>");
+        match &obj.spec {
+            Spec::Secret(_) => {
+                if obj.meta.labels.contains(LABEL) {
+                    continue;
+                }
+                out.push(
+                    Finding::new(
+                        obj.meta.labels.key_loc.unwrap_or_else(|| obj.anchor()),
+                        format!("credentials secret `{name}` lacks the `{LABEL}` label: CNPG applies a new password late"),
+                    )
+                    .label("no reload label")
+                    .help(format!("add `{LABEL}: \"true\"` to `metadata.labels`")),
+                );
+            }
+            Spec::SealedSecret(sealed) => {
+                let template = sealed.secret_meta();
+                if template.is_some_and(|t| t.labels.contains(LABEL)) {
+                    continue;
+                }
+                let help = format!(
+                    "add `{LABEL}: \"true\"` to `spec.template.metadata.labels` (the template is not encrypted: edit it by hand or re-seal)"
+                );
+                if let Some(own) = obj.meta.labels.get(LABEL) {
+                    out.push(
+                        Finding::new(
+                            own.key.loc,
+                            format!(
+                                "`{LABEL}` is on the SealedSecret `{name}` itself, but the Secret gets only the template's labels: CNPG applies a new password late"
+                            ),
+                        )
+                        .label("not copied to the Secret")
+                        .help(help),
+                    );
+                    continue;
+                }
+                let loc = template
+                    .and_then(|t| t.labels.key_loc.or(t.name.as_ref().map(|n| n.loc)))
+                    .unwrap_or_else(|| obj.anchor());
+                out.push(
+                    Finding::new(
+                        loc,
+                        format!("credentials secret `{name}` lacks the `{LABEL}` label: CNPG applies a new password late"),
+                    )
+                    .label("no reload label")
+                    .help(help),
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::secret_type::tests::lint_with;
+
+    #[test]
+    fn fixture_without_label() {
+        assert_eq!(
+            lint_with("reload-label", "rules/reload-label"),
+            [
+                "infra/databases/postgres/gitea-secrets-sealed.yaml:18:13 credentials secret `gitea-db-creds` lacks the `cnpg.io/reload` label: CNPG applies a new password late"
+            ]
+        );
+    }
+
+    #[test]
+    fn fixture_with_label_on_the_sealed_secret() {
+        assert_eq!(
+            lint_with("reload-label", "rules/reload-label--own-metadata"),
+            [
+                "infra/databases/postgres/home-assistant-secrets-sealed.yaml:8:5 `cnpg.io/reload` is on the SealedSecret `home-assistant-db-creds` itself, but the Secret gets only the template's labels: CNPG applies a new password late"
+            ]
+        );
+    }
+
+    #[test]
+    fn conformant_is_clean() {
+        assert!(lint_with("reload-label", "conformant").is_empty());
+    }
+}

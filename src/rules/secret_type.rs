@@ -1,8 +1,47 @@
 use crate::diagnostic::Finding;
+use crate::model::{Spec, is_unknowable};
 use crate::rules::Context;
 
 declare_rule! {
-    /// TODO(docs)
+    /// ## What it does
+    /// Off by default. Checks that every credentials secret (a Secret or SealedSecret named by
+    /// a role's `passwordSecret` or a Cluster's `bootstrap.initdb.secret`, or one in the SOP
+    /// folder named `*-db-creds` or carrying Reflector annotations) has
+    /// `type: kubernetes.io/basic-auth`. For a SealedSecret the type is `spec.template.type`,
+    /// which the controller gives the Secret it creates.
+    ///
+    /// ## Why is this bad?
+    /// CNPG documents that a role's password secret "must follow the `kubernetes.io/basic-auth`
+    /// format". The operator does not check the type today, so an `Opaque` secret with
+    /// `username` and `password` works; but the `basic-auth` type makes the API server reject a
+    /// secret without a `username`/`password` key at apply time instead of leaving the role
+    /// without a password, and it tells readers what the secret is for.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// kind: SealedSecret
+    /// spec:
+    ///   template:
+    ///     metadata:
+    ///       name: gitea-db-creds
+    ///     type: Opaque
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// kind: SealedSecret
+    /// spec:
+    ///   template:
+    ///     metadata:
+    ///       name: gitea-db-creds
+    ///     type: kubernetes.io/basic-auth
+    /// ```
+    ///
+    /// ## How to fix
+    /// Set `type: kubernetes.io/basic-auth` on the Secret before sealing it, or edit
+    /// `spec.template.type` of the SealedSecret by hand (the template is not encrypted). A
+    /// Secret's type is immutable: the controller recreates it, and Argo CD may need
+    /// `Replace=true` for a plain Secret.
     pub struct SecretType {
         id: "secret-type",
         group: "hygiene",
@@ -12,4 +51,105 @@ declare_rule! {
     }
 }
 
-fn check(_cx: &Context<'_>, _out: &mut Vec<Finding>) {}
+const BASIC_AUTH: &str = "kubernetes.io/basic-auth";
+
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for &id in cx.index.credentials() {
+        let obj = cx.index.object(id);
+        let (type_, where_, fallback) = match &obj.spec {
+            Spec::Secret(secret) => (secret.type_.as_ref(), "`type`", obj.anchor()),
+            Spec::SealedSecret(sealed) => {
+                let template = sealed.template.as_ref();
+                let fallback = template
+                    .and_then(|t| t.meta.name.as_ref().map(|n| n.loc))
+                    .unwrap_or_else(|| obj.anchor());
+                (
+                    template.and_then(|t| t.type_.as_ref()),
+                    "`spec.template.type`",
+                    fallback,
+                )
+            }
+            _ => continue,
+        };
+        let name = obj.name().unwrap_or("<unnamed>");
+        let help =
+            format!("set {where_} to `{BASIC_AUTH}`, the format CNPG documents for role passwords");
+        match type_ {
+            Some(t) if t.value == BASIC_AUTH || is_unknowable(&t.value) => {}
+            Some(t) => out.push(
+                Finding::new(
+                    t.loc,
+                    format!("credentials secret `{name}` has type `{}`, not `{BASIC_AUTH}`", t.value),
+                )
+                .label("not basic-auth")
+                .help(help),
+            ),
+            None => out.push(
+                Finding::new(
+                    fallback,
+                    format!("credentials secret `{name}` has no {where_}: the Secret is `Opaque`, not `{BASIC_AUTH}`"),
+                )
+                .label("no type")
+                .help(help),
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use std::path::Path;
+
+    use crate::config::{Config, Level};
+    use crate::diagnostic::Severity;
+    use crate::project::Project;
+
+    /// The rule is off by default: turn it on and lint a fixture.
+    pub(crate) fn lint_with(rule: &str, fixture: &str) -> Vec<String> {
+        let mut config = Config::default();
+        config
+            .levels
+            .insert(rule.to_string(), Level::On(Severity::Warning));
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(fixture);
+        let project = Project::load(&dir, &config).expect("fixture loads");
+        crate::lint::lint(&project, &config)
+            .into_iter()
+            .filter(|d| d.rule == rule)
+            .map(|d| {
+                let file = project.sources.get(d.finding.loc.file);
+                let at = file.line_col(d.finding.loc.span.start);
+                format!(
+                    "{}:{}:{} {}",
+                    file.path, at.line, at.column, d.finding.message
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn fixture_with_opaque_type() {
+        assert_eq!(
+            lint_with("secret-type", "rules/secret-type"),
+            [
+                "infra/databases/postgres/nextcloud-secrets-sealed.yaml:22:11 credentials secret `nextcloud-db-creds` has type `Opaque`, not `kubernetes.io/basic-auth`"
+            ]
+        );
+    }
+
+    #[test]
+    fn fixture_without_type() {
+        assert_eq!(
+            lint_with("secret-type", "rules/secret-type--missing"),
+            [
+                "infra/databases/postgres/vaultwarden-secrets-sealed.yaml:20:13 credentials secret `vaultwarden-db-creds` has no `spec.template.type`: the Secret is `Opaque`, not `kubernetes.io/basic-auth`"
+            ]
+        );
+    }
+
+    #[test]
+    fn conformant_is_clean() {
+        assert!(lint_with("secret-type", "conformant").is_empty());
+    }
+}
