@@ -26,7 +26,6 @@ enum Scope {
 
 #[derive(Debug, Clone)]
 struct Suppression {
-    loc: Loc,
     file: FileId,
     scope: Scope,
     rules: Vec<(String, Span)>,
@@ -178,7 +177,6 @@ impl Suppressions {
             return;
         }
         self.entries.push(Suppression {
-            loc,
             file: loc.file,
             scope,
             rules: valid,

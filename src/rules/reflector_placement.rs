@@ -70,43 +70,65 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         let template = sealed.secret_meta();
+        let mut misplaced = Vec::new();
         for (name, annotation) in reflector_entries(&obj.meta) {
-            let in_template = template.and_then(|t| reflector(t, name));
-            let mut finding = match in_template {
+            match template.and_then(|t| reflector(t, name)) {
                 // Same annotation in both places: the own copy is merely redundant.
-                Some(t) if t.value.value == annotation.value.value => continue,
-                Some(t) => Finding::new(
-                    annotation.key.loc,
-                    format!(
-                        "Reflector annotation `{name}` on the SealedSecret's own metadata differs from the one in `spec.template.metadata`, which is the only one Reflector sees"
-                    ),
-                )
-                .label("ignored")
-                .help("remove it from the SealedSecret's own metadata, and set the value you want in `spec.template.metadata.annotations`")
-                .related(t.value.loc, "the Secret gets this value"),
-                None => Finding::new(
-                    annotation.key.loc,
-                    format!(
-                        "Reflector annotation `{name}` is on the SealedSecret's own metadata, which never reaches the Secret: Reflector ignores it"
-                    ),
-                )
-                .label("not copied to the Secret")
-                .help("move it under `spec.template.metadata.annotations` (the template is not encrypted: edit it by hand, or re-seal the Secret with the annotation)"),
-            };
-            if in_template.is_none()
-                && let Some(t) = template
-            {
-                let loc = t
-                    .annotations
-                    .key_loc
-                    .or(t.name.as_ref().map(|n| n.loc))
-                    .or(sealed.template.as_ref().map(|t| t.loc));
-                if let Some(loc) = loc {
-                    finding = finding.related(loc, "the Secret gets only the template's metadata");
-                }
+                Some(t) if t.value.value == annotation.value.value => {}
+                Some(t) => out.push(
+                    Finding::new(
+                        annotation.key.loc,
+                        format!(
+                            "Reflector annotation `{name}` on the SealedSecret's own metadata differs from the one in `spec.template.metadata`, which is the only one Reflector sees"
+                        ),
+                    )
+                    .label("ignored")
+                    .help("remove it from the SealedSecret's own metadata, and set the value you want in `spec.template.metadata.annotations`")
+                    .related(t.value.loc, "the Secret gets this value"),
+                ),
+                None => misplaced.push((name, annotation)),
             }
-            out.push(finding);
         }
+        // Annotations moved together are one mistake: one finding, the others as labels.
+        let Some(((first_name, first), rest)) = misplaced.split_first() else {
+            continue;
+        };
+        let names = misplaced
+            .iter()
+            .map(|(n, _)| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (noun, verb) = if misplaced.len() == 1 {
+            ("annotation", "is")
+        } else {
+            ("annotations", "are")
+        };
+        let mut finding = Finding::new(
+            first.key.loc,
+            format!(
+                "Reflector {noun} {names} {verb} on the SealedSecret's own metadata, which never reaches the Secret: Reflector ignores {}",
+                if misplaced.len() == 1 { "it" } else { "them" }
+            ),
+        )
+        .label("not copied to the Secret")
+        .help(format!(
+            "move {} under `spec.template.metadata.annotations` (the template is not encrypted: edit it by hand, or re-seal the Secret with the annotations)",
+            if misplaced.len() == 1 { format!("`{first_name}`") } else { "them".to_string() }
+        ));
+        for (name, annotation) in rest {
+            finding = finding.related(annotation.key.loc, format!("`{name}` is misplaced too"));
+        }
+        if let Some(t) = template {
+            let loc = t
+                .annotations
+                .key_loc
+                .or(t.name.as_ref().map(|n| n.loc))
+                .or(sealed.template.as_ref().map(|t| t.loc));
+            if let Some(loc) = loc {
+                finding = finding.related(loc, "the Secret gets only the template's metadata");
+            }
+        }
+        out.push(finding);
     }
 }
 
