@@ -1,15 +1,222 @@
 use crate::diagnostic::Finding;
+use crate::model::is_unknowable;
 use crate::rules::Context;
+use crate::rules::role_secret_missing::similar;
 
 declare_rule! {
-    /// TODO(docs)
+    /// ## What it does
+    /// Checks that a `Database`'s `spec.cluster.name` names a CNPG `Cluster` in the
+    /// Database's own namespace (the kustomize `namespace:` override counts). When the name is
+    /// close to a Cluster that exists, it suggests it; when a Cluster of that name exists in
+    /// another namespace, it points at it.
+    ///
+    /// ## Why is this bad?
+    /// The Database is reconciled by the instance manager inside the cluster's pods, which
+    /// only watches Databases in its own namespace whose `spec.cluster.name` is its cluster.
+    /// A Database naming a cluster that does not exist, or living in another namespace, is
+    /// never picked up: no database is created and the object never gets a status, so
+    /// nothing tells you why the app cannot connect. `spec.cluster` has no namespace field
+    /// and is immutable, so the Database has to be recreated once it is wrong.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: postgresql.cnpg.io/v1
+    /// kind: Database
+    /// metadata:
+    ///   name: gitea-db
+    ///   namespace: postgres
+    /// spec:
+    ///   name: gitea
+    ///   owner: gitea_user
+    ///   cluster:
+    ///     name: postgres-shard   # the Cluster is `postgres-shared`
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// apiVersion: postgresql.cnpg.io/v1
+    /// kind: Database
+    /// metadata:
+    ///   name: gitea-db
+    ///   namespace: postgres
+    /// spec:
+    ///   name: gitea
+    ///   owner: gitea_user
+    ///   cluster:
+    ///     name: postgres-shared
+    /// ```
+    ///
+    /// ## How to fix
+    /// Use the exact `metadata.name` of the Cluster, and put the Database in the Cluster's
+    /// namespace. If the Database was already applied with the wrong cluster, delete and
+    /// recreate it: `spec.cluster` cannot be changed in place.
     pub struct ClusterMissing {
         id: "cluster-missing",
         group: "references",
         level: Error,
-        summary: "Database.spec.cluster.name names no Cluster in the Database's namespace",
+        summary: "a Database's spec.cluster.name names no Cluster in the Database's namespace",
         check: check,
     }
 }
 
-fn check(_cx: &Context<'_>, _out: &mut Vec<Finding>) {}
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for (id, database) in cx.index.databases() {
+        let Some(cluster_name) = &database.cluster else {
+            continue;
+        };
+        let obj = cx.index.object(id);
+        let namespace = obj.namespace_str();
+        if is_unknowable(cluster_name.as_str()) || namespace.is_some_and(is_unknowable) {
+            continue;
+        }
+        if !cx.index.cluster_of(id, cluster_name.as_str()).is_empty() {
+            continue;
+        }
+        let visible = cx.index.cluster_names(namespace);
+        // A templated Cluster name in that namespace may well be this one.
+        if visible.iter().any(|n| is_unknowable(n)) {
+            continue;
+        }
+        let where_ = namespace.map_or_else(
+            || "the repository".to_string(),
+            |ns| format!("namespace `{ns}`"),
+        );
+        let mut finding = Finding::new(
+            cluster_name.loc,
+            format!(
+                "Database `{}` names cluster `{}`, but there is no such Cluster in {where_}",
+                obj.name().unwrap_or("<unnamed>"),
+                cluster_name.value
+            ),
+        )
+        .label("no such Cluster");
+        let mut elsewhere: Vec<_> = cx
+            .index
+            .clusters()
+            .map(|(cid, _)| cid)
+            .filter(|&cid| cx.index.object(cid).name() == Some(cluster_name.as_str()))
+            .collect();
+        elsewhere.sort_unstable();
+        // A namespace without any Cluster in the repository gets its clusters from elsewhere
+        // (a Helm chart, another repository): nothing to check against.
+        if elsewhere.is_empty() && visible.is_empty() {
+            continue;
+        }
+        if let Some(other) = elsewhere.first().map(|&cid| cx.index.object(cid)) {
+            let other_ns = other.namespace_str().unwrap_or("?");
+            finding = finding
+                .help(format!(
+                    "Cluster `{}` is in namespace `{other_ns}`; CNPG only reconciles Databases in \
+                     their cluster's namespace: move this Database to namespace `{other_ns}`",
+                    cluster_name.value
+                ))
+                .related(
+                    other
+                        .meta
+                        .namespace
+                        .as_ref()
+                        .map_or_else(|| other.anchor(), |n| n.loc),
+                    format!(
+                        "Cluster `{}` is in namespace `{other_ns}`",
+                        cluster_name.value
+                    ),
+                );
+            if let Some(override_) = &other.namespace_override {
+                // The namespace the Cluster really lands in is set by its kustomization.
+                if other.meta.namespace.as_ref().map(|n| n.as_str()) != Some(override_.as_str()) {
+                    finding.related.last_mut().expect("just added").loc = override_.loc;
+                }
+            }
+        } else if let Some(suggestion) = similar(cluster_name.as_str(), visible.iter().copied()) {
+            finding = finding.help(format!("did you mean `{suggestion}`?"));
+            let mut ids: Vec<_> = cx.index.clusters_named(suggestion, namespace);
+            ids.sort_unstable();
+            if let Some(&cid) = ids.first() {
+                let cluster = cx.index.object(cid);
+                finding = finding.related(
+                    cluster.anchor(),
+                    format!("Cluster `{suggestion}` is declared here"),
+                );
+            }
+        } else if namespace.is_none() {
+            // Where a Database without a namespace lands, and which clusters live there, is
+            // decided outside the repository: only a near miss is clear evidence.
+            continue;
+        } else {
+            finding = finding.help(format!(
+                "Clusters in {where_}: {}",
+                visible
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        out.push(finding);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use crate::rules::role_secret_missing::support::{CLUSTER, run};
+
+    const DATABASE: &str = "apiVersion: postgresql.cnpg.io/v1
+kind: Database
+metadata:
+  name: gitea-db
+  namespace: db
+spec:
+  name: gitea
+  owner: gitea_user
+  cluster:
+    name: pg
+";
+
+    #[test]
+    fn finds_the_cluster() {
+        assert!(run(&[("c.yaml", CLUSTER), ("d.yaml", DATABASE)], check).is_empty());
+        // Cluster and Database set to one namespace by their kustomization.
+        let kustomization = "resources:\n  - c.yaml\n  - d.yaml\nnamespace: other\n";
+        assert!(
+            run(
+                &[
+                    ("c.yaml", CLUSTER),
+                    ("d.yaml", DATABASE),
+                    ("kustomization.yaml", kustomization)
+                ],
+                check
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn reports_typos_and_other_namespaces() {
+        let typo = DATABASE.replace("name: pg\n", "name: pgg\n");
+        assert_eq!(
+            run(&[("c.yaml", CLUSTER), ("d.yaml", &typo)], check),
+            [
+                "Database `gitea-db` names cluster `pgg`, but there is no such Cluster in namespace `db`"
+            ]
+        );
+        let moved = DATABASE.replace("namespace: db", "namespace: gitea");
+        assert_eq!(
+            run(&[("c.yaml", CLUSTER), ("d.yaml", &moved)], check).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn stays_quiet_without_evidence() {
+        // Templated names, and a namespace whose clusters the repository does not hold.
+        let templated = DATABASE.replace("name: pg\n", "name: ${APP}-pg\n");
+        assert!(run(&[("c.yaml", CLUSTER), ("d.yaml", &templated)], check).is_empty());
+        let flux_cluster = CLUSTER.replace("name: pg\n", "name: ${APP}\n");
+        assert!(run(&[("c.yaml", &flux_cluster), ("d.yaml", DATABASE)], check).is_empty());
+        let elsewhere = DATABASE
+            .replace("namespace: db", "namespace: apps")
+            .replace("name: pg\n", "name: helm-pg\n");
+        assert!(run(&[("c.yaml", CLUSTER), ("d.yaml", &elsewhere)], check).is_empty());
+    }
+}

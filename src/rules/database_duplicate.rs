@@ -1,15 +1,287 @@
+use std::collections::{HashMap, HashSet};
+
 use crate::diagnostic::Finding;
+use crate::index::same_namespace;
+use crate::model::{Database, ObjectId, PathRole, is_unknowable};
 use crate::rules::Context;
+use crate::source::parent_dir;
 
 declare_rule! {
-    /// TODO(docs)
+    /// ## What it does
+    /// Checks that no two `Database` objects create the same PostgreSQL database (the same
+    /// `spec.name` on the same cluster, in the same namespace), and that no two share
+    /// `metadata.name` in one namespace. Points at the later one (by file order), with a
+    /// related label at the first.
+    ///
+    /// ## Why is this bad?
+    /// Two Databases for one PostgreSQL database conflict: CNPG lets whichever reconciles
+    /// first manage it and marks the other `applied: false` ("… is already managed by object
+    /// …"). Which one wins depends on timing, so owner, extensions and reclaim policy can
+    /// flip between syncs, and deleting the "wrong" object with `databaseReclaimPolicy:
+    /// delete` drops the database the other one still describes. Two objects with the same
+    /// `metadata.name` are one Kubernetes object: kustomize refuses to build them together,
+    /// or the second silently replaces the first.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// # gitea-db.yaml
+    /// kind: Database
+    /// metadata:
+    ///   name: gitea-db
+    /// spec:
+    ///   name: gitea
+    ///   owner: gitea_user
+    ///   cluster:
+    ///     name: postgres-shared
+    /// ---
+    /// # forgejo-db.yaml, copied from gitea-db.yaml
+    /// kind: Database
+    /// metadata:
+    ///   name: forgejo-db
+    /// spec:
+    ///   name: gitea
+    ///   owner: forgejo_user
+    ///   cluster:
+    ///     name: postgres-shared
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// # forgejo-db.yaml
+    /// kind: Database
+    /// metadata:
+    ///   name: forgejo-db
+    /// spec:
+    ///   name: forgejo
+    ///   owner: forgejo_user
+    ///   cluster:
+    ///     name: postgres-shared
+    /// ```
+    ///
+    /// ## How to fix
+    /// Give every app its own database name and its own Database object. To hand a database
+    /// over to another object, delete the old object first (with the default
+    /// `databaseReclaimPolicy: retain` the data stays).
     pub struct DatabaseDuplicate {
         id: "database-duplicate",
         group: "references",
         level: Error,
-        summary: "two Databases create the same database",
+        summary: "two Databases create the same database on one cluster, or share a metadata.name",
         check: check,
     }
 }
 
-fn check(_cx: &Context<'_>, _out: &mut Vec<Finding>) {}
+/// Which objects are applied together: by one kustomization, or from one folder. Overlays
+/// (`clusters/dev`, `clusters/live`) declare the same objects for different clusters.
+pub(super) struct Deployments<'p> {
+    cx: &'p Context<'p>,
+    /// File path → the kustomizations that apply it.
+    applied_by: HashMap<String, HashSet<usize>>,
+    /// Files a kustomization reads as a patch (or other input).
+    inputs: HashSet<String>,
+}
+
+impl<'p> Deployments<'p> {
+    pub fn new(cx: &'p Context<'p>) -> Self {
+        let mut applied_by: HashMap<String, HashSet<usize>> = HashMap::new();
+        let mut inputs = HashSet::new();
+        for k in 0..cx.project.kustomize.kustomizations.len() {
+            for (path, role) in cx.project.kustomize.reach(k) {
+                if role == PathRole::Resource {
+                    applied_by.entry(path).or_default().insert(k);
+                } else {
+                    inputs.insert(path);
+                }
+            }
+        }
+        Deployments {
+            cx,
+            applied_by,
+            inputs,
+        }
+    }
+
+    /// Is the object only a kustomize patch of another one (not applied by itself)?
+    pub fn is_patch(&self, id: ObjectId) -> bool {
+        let path = self.cx.path(self.cx.index.object(id));
+        self.inputs.contains(path) && !self.applied_by.contains_key(path)
+    }
+
+    /// May objects `a` and `b` end up in the same cluster in the same sync?
+    pub fn together(&self, a: ObjectId, b: ObjectId) -> bool {
+        let path = |id: ObjectId| self.cx.path(self.cx.index.object(id));
+        let (pa, pb) = (path(a), path(b));
+        if parent_dir(pa) == parent_dir(pb) {
+            return true;
+        }
+        match (self.applied_by.get(pa), self.applied_by.get(pb)) {
+            (Some(ka), Some(kb)) => !ka.is_disjoint(kb),
+            _ => false,
+        }
+    }
+}
+
+fn knowable(text: Option<&str>) -> Option<&str> {
+    text.filter(|t| !is_unknowable(t))
+}
+
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let deployments = Deployments::new(cx);
+    let mut databases: Vec<(ObjectId, &Database)> = cx
+        .index
+        .databases()
+        .filter(|&(id, _)| !deployments.is_patch(id))
+        .collect();
+    databases.sort_by_key(|(id, _)| *id);
+    for (i, &(id, database)) in databases.iter().enumerate() {
+        let obj = cx.index.object(id);
+        let namespace = obj.namespace_str();
+        let earlier = &databases[..i];
+        if namespace.is_some_and(is_unknowable) {
+            continue;
+        }
+        let same_ns = |other: ObjectId| {
+            let other_ns = cx.index.object(other).namespace_str();
+            !other_ns.is_some_and(is_unknowable)
+                && same_namespace(other_ns, namespace)
+                && deployments.together(id, other)
+        };
+
+        // The same object twice.
+        if let Some(name) = knowable(obj.name())
+            && let Some(&(first, _)) = earlier
+                .iter()
+                .find(|(other, _)| same_ns(*other) && cx.index.object(*other).name() == Some(name))
+        {
+            let first_obj = cx.index.object(first);
+            let message = format!(
+                "two Database objects are named `{name}`{}",
+                in_namespace(namespace)
+            );
+            out.push(
+                Finding::new(obj.anchor(), message)
+                    .label("second object")
+                    .help(
+                        "Kubernetes keeps only one object per name: rename this one \
+                         (`<app>-db`) or remove it",
+                    )
+                    .related(
+                        first_obj.anchor(),
+                        format!("Database `{name}` is first declared here"),
+                    ),
+            );
+            continue;
+        }
+
+        // The same PostgreSQL database twice.
+        let (Some(db_name), Some(cluster)) = (&database.name, &database.cluster) else {
+            continue;
+        };
+        if is_unknowable(db_name.as_str()) || is_unknowable(cluster.as_str()) {
+            continue;
+        }
+        let Some(&(first, first_db)) = earlier.iter().find(|(other, other_db)| {
+            same_ns(*other)
+                && other_db.cluster.as_ref().map(|c| c.as_str()) == Some(cluster.as_str())
+                && other_db.name.as_ref().map(|n| n.as_str()) == Some(db_name.as_str())
+        }) else {
+            continue;
+        };
+        let first_obj = cx.index.object(first);
+        let first_loc = first_db
+            .name
+            .as_ref()
+            .map_or_else(|| first_obj.anchor(), |n| n.loc);
+        out.push(
+            Finding::new(
+                db_name.loc,
+                format!(
+                    "Databases `{}` and `{}` both create database `{}` on cluster `{}`",
+                    first_obj.name().unwrap_or("<unnamed>"),
+                    obj.name().unwrap_or("<unnamed>"),
+                    db_name.value,
+                    cluster.value
+                ),
+            )
+            .label("second definition")
+            .help(
+                "CNPG lets only the first reconciled object manage a database, the other stays \
+                 `applied: false`: give this one its own `spec.name`, or remove it",
+            )
+            .related(
+                first_loc,
+                format!("database `{}` is first defined here", db_name.value),
+            ),
+        );
+    }
+}
+
+fn in_namespace(namespace: Option<&str>) -> String {
+    namespace.map_or_else(String::new, |ns| format!(" in namespace `{ns}`"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use crate::rules::role_secret_missing::support::run;
+
+    const DATABASE: &str = "apiVersion: postgresql.cnpg.io/v1
+kind: Database
+metadata:
+  name: gitea-db
+  namespace: db
+spec:
+  name: gitea
+  owner: gitea_user
+  cluster:
+    name: pg
+";
+
+    #[test]
+    fn same_database_twice() {
+        let copy = DATABASE.replace("name: gitea-db", "name: forgejo-db");
+        assert_eq!(
+            run(
+                &[("a/gitea.yaml", DATABASE), ("a/forgejo.yaml", &copy)],
+                check
+            ),
+            ["Databases `forgejo-db` and `gitea-db` both create database `gitea` on cluster `pg`"]
+        );
+        assert_eq!(
+            run(
+                &[("a/gitea.yaml", DATABASE), ("a/gitea2.yaml", DATABASE)],
+                check
+            ),
+            ["two Database objects are named `gitea-db` in namespace `db`"]
+        );
+    }
+
+    #[test]
+    fn overlays_and_patches_are_not_duplicates() {
+        let kustomization = |extra: &str| format!("resources:\n  - db.yaml\n{extra}");
+        let files = [
+            ("clusters/dev/db.yaml", DATABASE.to_string()),
+            ("clusters/dev/kustomization.yaml", kustomization("")),
+            ("clusters/live/db.yaml", DATABASE.to_string()),
+            (
+                "clusters/live/kustomization.yaml",
+                kustomization("patches:\n  - path: patch.yaml\n"),
+            ),
+            ("clusters/live/patch.yaml", DATABASE.to_string()),
+        ];
+        let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+        assert!(run(&files, check).is_empty());
+        // Another cluster or namespace is another database.
+        let other = DATABASE.replace("name: pg", "name: pg2");
+        assert!(
+            run(
+                &[
+                    ("a/gitea.yaml", DATABASE),
+                    ("a/other.yaml", &other.replace("gitea-db", "x"))
+                ],
+                check
+            )
+            .is_empty()
+        );
+    }
+}

@@ -1,8 +1,38 @@
 use crate::diagnostic::Finding;
 use crate::rules::Context;
+use crate::rules::name_reserved::{NameKind, declared_names};
 
 declare_rule! {
-    /// TODO(docs)
+    /// ## What it does
+    /// Checks that role names (`spec.managed.roles[].name`, a `DatabaseRole`'s `spec.name`)
+    /// and database names (`Database.spec.name`) are not empty and at most 63 bytes long
+    /// (bytes, not characters: `ü` counts two).
+    ///
+    /// ## Why is this bad?
+    /// PostgreSQL keeps at most 63 bytes of an identifier (NAMEDATALEN − 1) and silently
+    /// truncates longer ones. CNPG compares the full name from the manifest with the stored,
+    /// truncated one, so it never finds the role or database it created: it tries again on
+    /// every reconciliation, and a Database owned by the role fails. An empty name is no
+    /// identifier at all: the role or database cannot be created.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// kind: Database
+    /// spec:
+    ///   name: home_assistant_recorder_long_term_statistics_and_history_database
+    ///   owner: home_assistant_user
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// kind: Database
+    /// spec:
+    ///   name: home_assistant
+    ///   owner: home_assistant_user
+    /// ```
+    ///
+    /// ## How to fix
+    /// Use a short name: `<app>` for a database, `<app>_user` for a role, at most 63 bytes.
     pub struct NameInvalid {
         id: "name-invalid",
         group: "names",
@@ -12,4 +42,66 @@ declare_rule! {
     }
 }
 
-fn check(_cx: &Context<'_>, _out: &mut Vec<Finding>) {}
+/// PostgreSQL's NAMEDATALEN − 1.
+pub(super) const MAX_BYTES: usize = 63;
+
+/// Why a name is no valid PostgreSQL identifier, if it is not.
+pub(super) fn invalid(name: &str) -> Option<String> {
+    if name.is_empty() {
+        Some("is empty".to_string())
+    } else if name.len() > MAX_BYTES {
+        Some(format!(
+            "is {} bytes long; PostgreSQL truncates names to {MAX_BYTES} bytes",
+            name.len()
+        ))
+    } else {
+        None
+    }
+}
+
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for (kind, name) in declared_names(cx) {
+        let Some(why) = invalid(name.as_str()) else {
+            continue;
+        };
+        let (message, help) = if name.value.is_empty() {
+            (
+                format!("{} name is empty", kind.noun()),
+                format!(
+                    "name the {} (`<app>{}`)",
+                    kind.noun(),
+                    if kind == NameKind::Database {
+                        ""
+                    } else {
+                        "_user"
+                    }
+                ),
+            )
+        } else {
+            (
+                format!("{} name `{}` {why}", kind.noun(), name.value),
+                format!("shorten it to at most {MAX_BYTES} bytes"),
+            )
+        };
+        out.push(
+            Finding::new(name.loc, message)
+                .label("invalid name")
+                .help(help),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::invalid;
+
+    #[test]
+    fn counts_bytes_not_characters() {
+        assert!(invalid("").is_some());
+        assert!(invalid(&"a".repeat(63)).is_none());
+        assert!(invalid(&"a".repeat(64)).is_some());
+        // 32 two-byte characters: 64 bytes.
+        assert!(invalid(&"ü".repeat(32)).is_some());
+        assert!(invalid(&"ü".repeat(31)).is_none());
+    }
+}

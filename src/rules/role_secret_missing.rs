@@ -1,15 +1,547 @@
 use crate::diagnostic::Finding;
+use crate::index::{SecretSource, same_namespace};
+use crate::model::{ObjectId, Role, Spec, closest, is_unknowable};
 use crate::rules::Context;
+use crate::source::{Loc, Spanned};
 
 declare_rule! {
-    /// TODO(docs)
+    /// ## What it does
+    /// Checks that the Secret a role's `passwordSecret.name` names exists in the Cluster's
+    /// namespace: a `Secret`, a `SealedSecret`, or an `ExternalSecret` that creates it. The
+    /// same holds for a `DatabaseRole`'s `passwordSecret` (in its own namespace) and for the
+    /// Cluster's `bootstrap.initdb.secret.name`. The Secrets the operator generates,
+    /// `<cluster>-app` and `<cluster>-superuser`, count as existing.
+    ///
+    /// ## Why is this bad?
+    /// CNPG reads the password Secret from the Cluster's own namespace only; `passwordSecret`
+    /// has no namespace field. When it is missing, the role is neither created nor updated
+    /// (`status.managedRolesStatus.cannotReconcile`: "failed to get password secret …: not
+    /// found"), so every Database it owns fails with `role … does not exist`. Operators older
+    /// than 1.28.4 / 1.29.2 instead cleared the role's password, locking the app out.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// kind: Cluster
+    /// metadata:
+    ///   name: postgres-shared
+    ///   namespace: postgres
+    /// spec:
+    ///   managed:
+    ///     roles:
+    ///       - name: gitea_user
+    ///         login: true
+    ///         passwordSecret:
+    ///           name: gitea-db-cred     # the SealedSecret is `gitea-db-creds`
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// kind: Cluster
+    /// metadata:
+    ///   name: postgres-shared
+    ///   namespace: postgres
+    /// spec:
+    ///   managed:
+    ///     roles:
+    ///       - name: gitea_user
+    ///         login: true
+    ///         passwordSecret:
+    ///           name: gitea-db-creds
+    /// ```
+    ///
+    /// ## How to fix
+    /// Correct the name, or commit the credentials: a `kubernetes.io/basic-auth` Secret with
+    /// `username` (the role name) and `password`, sealed with `kubeseal --format yaml` into a
+    /// SealedSecret in the Cluster's namespace (wave 0).
     pub struct RoleSecretMissing {
         id: "role-secret-missing",
         group: "references",
         level: Error,
-        summary: "a role's passwordSecret.name has no Secret/SealedSecret in the Cluster's namespace",
+        summary: "a role's passwordSecret names no Secret, SealedSecret or ExternalSecret in the Cluster's namespace",
         check: check,
     }
 }
 
-fn check(_cx: &Context<'_>, _out: &mut Vec<Finding>) {}
+/// Who names a password Secret.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum UserKind<'p> {
+    /// `spec.managed.roles[]` of the cluster object.
+    Managed(&'p Role),
+    /// A `DatabaseRole` object.
+    DatabaseRole(&'p Role),
+    /// `spec.bootstrap.initdb.secret` of the cluster object: the bootstrap owner's password.
+    Bootstrap,
+}
+
+/// One reference to a password Secret.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct SecretUse<'p> {
+    /// The referenced name, where it is written.
+    pub name: &'p Spanned<String>,
+    /// The namespace the Secret is read from.
+    pub namespace: Option<&'p str>,
+    /// The cluster's name: the Cluster's own, or the DatabaseRole's `spec.cluster.name`.
+    pub cluster_name: Option<&'p str>,
+    /// The role whose password it is.
+    pub role_name: Option<&'p str>,
+    pub kind: UserKind<'p>,
+}
+
+impl SecretUse<'_> {
+    /// "role `x`" / "DatabaseRole `x`" / "bootstrap owner `x` of cluster `c`".
+    pub fn describe(&self) -> String {
+        let role = self.role_name.unwrap_or("<unnamed>");
+        let cluster = self.cluster_name.unwrap_or("<unnamed>");
+        match self.kind {
+            UserKind::Managed(_) => format!("role `{role}` of cluster `{cluster}`"),
+            UserKind::DatabaseRole(_) => format!("DatabaseRole `{role}` of cluster `{cluster}`"),
+            UserKind::Bootstrap => format!("the bootstrap owner `{role}` of cluster `{cluster}`"),
+        }
+    }
+
+    /// Where to point when the reference is wrong: the name value.
+    pub fn loc(&self) -> Loc {
+        self.name.loc
+    }
+}
+
+/// Every `passwordSecret` / bootstrap secret reference, in object order, whatever its value.
+pub(super) fn secret_uses<'p>(cx: &Context<'p>) -> Vec<SecretUse<'p>> {
+    let mut uses = Vec::new();
+    for (_, obj) in cx.objects() {
+        match &obj.spec {
+            Spec::Cluster(cluster) => {
+                for role in &cluster.roles {
+                    if let Some(name) = &role.password_secret {
+                        uses.push(SecretUse {
+                            name,
+                            namespace: obj.namespace_str(),
+                            cluster_name: obj.name(),
+                            role_name: role.name_str(),
+                            kind: UserKind::Managed(role),
+                        });
+                    }
+                }
+                if let Some(name) = &cluster.bootstrap.secret {
+                    uses.push(SecretUse {
+                        name,
+                        namespace: obj.namespace_str(),
+                        cluster_name: obj.name(),
+                        role_name: Some(cluster.bootstrap.owner.as_str()),
+                        kind: UserKind::Bootstrap,
+                    });
+                }
+            }
+            Spec::DatabaseRole(db_role) => {
+                if let Some(name) = &db_role.role.password_secret {
+                    uses.push(SecretUse {
+                        name,
+                        namespace: obj.namespace_str(),
+                        cluster_name: db_role.cluster.as_ref().map(|c| c.as_str()),
+                        role_name: db_role.role.name_str(),
+                        kind: UserKind::DatabaseRole(&db_role.role),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    uses
+}
+
+/// References whose Secret must exist: a role that is to be present, whose password is not
+/// disabled (`role-password-conflict` owns that case), with a knowable name.
+pub(super) fn checked_uses<'p>(cx: &Context<'p>) -> Vec<SecretUse<'p>> {
+    secret_uses(cx)
+        .into_iter()
+        .filter(|u| {
+            let role = match u.kind {
+                UserKind::Managed(role) | UserKind::DatabaseRole(role) => Some(role),
+                UserKind::Bootstrap => None,
+            };
+            !is_unknowable(u.name.as_str())
+                && !u.namespace.is_some_and(is_unknowable)
+                && !role.is_some_and(|r| {
+                    r.is_absent() || r.disable_password.as_ref().is_some_and(|d| d.value)
+                })
+        })
+        .collect()
+}
+
+/// The Secrets CNPG generates for a cluster: `<cluster>-app` and `<cluster>-superuser`.
+pub(super) fn operator_generated(cluster_name: Option<&str>, secret: &str) -> bool {
+    cluster_name.is_some_and(|c| {
+        secret
+            .strip_prefix(c)
+            .is_some_and(|rest| rest == "-app" || rest == "-superuser")
+    })
+}
+
+/// The candidate `name` is plausibly a typo of, judging the parts that differ: names that
+/// share a long suffix (`wikijs-db-creds`, `gitea-db-creds`) are not alike for that.
+pub(super) fn similar<'c>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<&'c str> {
+    let alike: Vec<&str> = candidates
+        .into_iter()
+        .filter(|c| {
+            let common = name
+                .chars()
+                .rev()
+                .zip(c.chars().rev())
+                .take_while(|(a, b)| a == b)
+                .map(|(a, _)| a.len_utf8())
+                .sum::<usize>();
+            let (own, other) = (&name[..name.len() - common], &c[..c.len() - common]);
+            own.is_empty() || other.is_empty() || closest(own, [other]).is_some()
+        })
+        .collect();
+    closest(name, alike)
+}
+
+/// Controllers that write a Secret named like their own object.
+const SAME_NAME_WRITERS: &[(&str, &str)] = &[
+    ("onepassword.com", "OnePasswordItem"),
+    ("secretgen.k14s.io", "Password"),
+];
+
+/// Controllers that write a Secret named in their spec (which pglint does not read): with
+/// one of them in the namespace, any name may exist.
+const SPEC_NAMED_WRITERS: &[(&str, &str)] = &[
+    ("secrets.hashicorp.com", "VaultStaticSecret"),
+    ("secrets.hashicorp.com", "VaultDynamicSecret"),
+    ("secrets.infisical.com", "InfisicalSecret"),
+    ("k8s.bitwarden.com", "BitwardenSecret"),
+    ("secrets.doppler.com", "DopplerSecret"),
+    ("external-secrets.io", "ClusterExternalSecret"),
+    ("isindir.github.com", "SopsSecret"),
+];
+
+/// Does something besides a Secret, SealedSecret or ExternalSecret make the Secret `name`
+/// exist in `namespace`, or may it: another secret controller, or a kustomize
+/// `secretGenerator`?
+fn made_elsewhere(cx: &Context<'_>, name: &str, namespace: Option<&str>) -> bool {
+    let by_controller = cx.objects().any(|(_, obj)| {
+        if !matches!(obj.spec, Spec::Other) || !same_namespace(obj.namespace_str(), namespace) {
+            return false;
+        }
+        let group = obj
+            .api_version
+            .as_ref()
+            .map_or("", |v| v.value.split('/').next().unwrap_or(""));
+        let kind = (group, obj.kind_str());
+        SPEC_NAMED_WRITERS.contains(&kind)
+            || (SAME_NAME_WRITERS.contains(&kind) && obj.name() == Some(name))
+    });
+    by_controller || generated_by_kustomize(cx, name)
+}
+
+/// `secretGenerator` names of every kustomization (read again from its text: the model
+/// keeps only the paths a kustomization names).
+fn generated_by_kustomize(cx: &Context<'_>, name: &str) -> bool {
+    cx.project.kustomize.kustomizations.iter().any(|k| {
+        let text = &cx.project.sources.get(k.file).text;
+        if !text.contains("secretGenerator") {
+            return false;
+        }
+        crate::yaml::parse(text, &cx.config.limits)
+            .documents
+            .iter()
+            .any(|doc| {
+                doc.root()
+                    .and_then(|root| root.get("secretGenerator"))
+                    .into_iter()
+                    .flat_map(|list| list.items())
+                    .any(|item| item.get("name").and_then(|n| n.as_str()) == Some(name))
+            })
+    })
+}
+
+/// The Secret sources a reference resolves to; empty when the Secret does not exist.
+pub(super) fn resolve(cx: &Context<'_>, used: &SecretUse<'_>) -> Vec<SecretSource> {
+    let mut sources = cx.index.secret_sources(used.name.as_str(), used.namespace);
+    sources.sort_by_key(|s| s.object());
+    sources
+}
+
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for used in checked_uses(cx) {
+        let name = used.name.as_str();
+        if operator_generated(used.cluster_name, name)
+            || !resolve(cx, &used).is_empty()
+            || made_elsewhere(cx, name, used.namespace)
+        {
+            continue;
+        }
+        let namespace = used.namespace;
+        // A templated Secret name in that namespace may be this one.
+        let visible = cx.index.secret_names(namespace);
+        if visible.iter().any(|n| is_unknowable(n)) {
+            continue;
+        }
+        let where_ = namespace.map_or_else(
+            || "the repository".to_string(),
+            |ns| format!("namespace `{ns}`"),
+        );
+        let mut finding = Finding::new(
+            used.loc(),
+            format!(
+                "passwordSecret `{name}` of {} names no Secret in {where_}",
+                used.describe()
+            ),
+        )
+        .label("no such Secret");
+        if matches!(used.kind, UserKind::Bootstrap) {
+            finding.message = format!(
+                "bootstrap secret `{name}` of cluster `{}` names no Secret in {where_}",
+                used.cluster_name.unwrap_or("<unnamed>")
+            );
+        }
+        // The Secret exists, but in another namespace.
+        let mut elsewhere: Vec<ObjectId> = cx
+            .index
+            .secret_sources(name, None)
+            .into_iter()
+            .map(SecretSource::object)
+            .filter(|&id| !same_namespace(cx.index.object(id).namespace_str(), namespace))
+            .collect();
+        elsewhere.sort_unstable();
+        if let Some(other) = elsewhere.first().map(|&id| cx.index.object(id)) {
+            let other_ns = other.namespace_str().unwrap_or("?");
+            finding = finding
+                .help(format!(
+                    "{} `{name}` is in namespace `{other_ns}`, but CNPG reads the password Secret \
+                     from the cluster's namespace: move it to {where_}",
+                    other.kind_str()
+                ))
+                .related(
+                    other.anchor(),
+                    format!("{} `{name}` is in namespace `{other_ns}`", other.kind_str()),
+                );
+        } else if let Some(suggestion) = similar(name, visible.iter().copied()) {
+            finding = finding.help(format!("did you mean `{suggestion}`?"));
+            let mut ids: Vec<ObjectId> = cx
+                .index
+                .secret_sources(suggestion, namespace)
+                .into_iter()
+                .map(SecretSource::object)
+                .collect();
+            ids.sort_unstable();
+            if let Some(&id) = ids.first() {
+                let obj = cx.index.object(id);
+                finding = finding.related(
+                    obj.anchor(),
+                    format!("{} `{suggestion}` is declared here", obj.kind_str()),
+                );
+            }
+        } else {
+            finding = finding.help(format!(
+                "commit a SealedSecret `{name}` in {where_} holding `username` and `password` \
+                 (kubeseal --format yaml of a kubernetes.io/basic-auth Secret)"
+            ));
+        }
+        out.push(finding);
+    }
+}
+
+/// Runs one rule's check over a small repository written to a temporary folder.
+#[cfg(test)]
+pub(super) mod support {
+    use crate::config::Config;
+    use crate::diagnostic::Finding;
+    use crate::index::Index;
+    use crate::project::Project;
+    use crate::rules::Context;
+
+    /// `files`: repository-relative path and content. Returns the findings' messages.
+    pub fn run(files: &[(&str, &str)], check: fn(&Context<'_>, &mut Vec<Finding>)) -> Vec<String> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (path, text) in files {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        }
+        let config = Config::default();
+        let project = Project::load(dir.path(), &config).expect("loads");
+        let index = Index::build(&project, &config);
+        let cx = Context {
+            project: &project,
+            index: &index,
+            config: &config,
+        };
+        let mut out = Vec::new();
+        check(&cx, &mut out);
+        out.into_iter().map(|f| f.message).collect()
+    }
+
+    pub const CLUSTER: &str = "apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata:
+  name: pg
+  namespace: db
+spec:
+  managed:
+    roles:
+      - name: gitea_user
+        login: true
+        passwordSecret:
+          name: gitea-db-creds
+";
+
+    pub const SECRET: &str = "apiVersion: bitnami.com/v1alpha1
+kind: SealedSecret
+metadata:
+  name: gitea-db-creds
+  namespace: db
+spec:
+  encryptedData:
+    username: AgB
+    password: AgC
+";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::support::{CLUSTER, SECRET, run};
+    use super::{check, operator_generated, similar};
+
+    #[test]
+    fn resolved_by_every_kind_of_source() {
+        assert!(run(&[("c.yaml", CLUSTER), ("s.yaml", SECRET)], check).is_empty());
+        let external = "apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata:
+  name: gitea
+  namespace: db
+spec:
+  target:
+    name: gitea-db-creds
+";
+        assert!(run(&[("c.yaml", CLUSTER), ("e.yaml", external)], check).is_empty());
+        let sops = "apiVersion: v1
+kind: Secret
+metadata:
+  name: gitea-db-creds
+  namespace: db
+stringData:
+  username: ENC[AES256_GCM,data:abc,type:str]
+  password: ENC[AES256_GCM,data:def,type:str]
+sops:
+  version: 3.9.0
+";
+        assert!(run(&[("c.yaml", CLUSTER), ("s.yaml", sops)], check).is_empty());
+    }
+
+    #[test]
+    fn missing_and_misplaced_secrets() {
+        assert_eq!(
+            run(&[("c.yaml", CLUSTER)], check),
+            [
+                "passwordSecret `gitea-db-creds` of role `gitea_user` of cluster `pg` names no Secret in namespace `db`"
+            ]
+        );
+        let elsewhere = SECRET.replace("namespace: db", "namespace: gitea");
+        assert_eq!(
+            run(&[("c.yaml", CLUSTER), ("s.yaml", &elsewhere)], check).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn skips_what_cannot_or_need_not_resolve() {
+        // Operator-generated, templated, disabled and absent.
+        for (from, to) in [
+            ("name: gitea-db-creds", "name: pg-app"),
+            ("name: gitea-db-creds", "name: ${APP}-db-creds"),
+            ("login: true", "login: true\n        disablePassword: true"),
+            ("login: true", "login: true\n        ensure: absent"),
+        ] {
+            let cluster = CLUSTER.replace(from, to);
+            assert!(run(&[("c.yaml", &cluster)], check).is_empty(), "{to}");
+        }
+    }
+
+    #[test]
+    fn other_secret_writers() {
+        let generator = "namespace: db\nresources:\n  - c.yaml\nsecretGenerator:\n  - name: gitea-db-creds\n    literals: [username=gitea_user]\n";
+        assert!(
+            run(
+                &[("c.yaml", CLUSTER), ("kustomization.yaml", generator)],
+                check
+            )
+            .is_empty()
+        );
+        let item = "apiVersion: onepassword.com/v1\nkind: OnePasswordItem\nmetadata:\n  name: gitea-db-creds\n  namespace: db\n";
+        assert!(run(&[("c.yaml", CLUSTER), ("i.yaml", item)], check).is_empty());
+        let vault = "apiVersion: secrets.hashicorp.com/v1beta1\nkind: VaultStaticSecret\nmetadata:\n  name: x\n  namespace: db\n";
+        assert!(run(&[("c.yaml", CLUSTER), ("v.yaml", vault)], check).is_empty());
+        let elsewhere = vault.replace("namespace: db", "namespace: apps");
+        assert_eq!(
+            run(&[("c.yaml", CLUSTER), ("v.yaml", &elsewhere)], check).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn bootstrap_and_database_role_secrets() {
+        let cluster = CLUSTER.replace(
+            "spec:\n",
+            "spec:\n  bootstrap:\n    initdb:\n      secret:\n        name: app-creds\n",
+        );
+        assert_eq!(
+            run(&[("c.yaml", &cluster), ("s.yaml", SECRET)], check),
+            ["bootstrap secret `app-creds` of cluster `pg` names no Secret in namespace `db`"]
+        );
+        let role = "apiVersion: postgresql.cnpg.io/v1
+kind: DatabaseRole
+metadata:
+  name: wiki
+  namespace: db
+spec:
+  cluster:
+    name: pg
+  name: wiki_user
+  login: true
+  passwordSecret:
+    name: wiki-db-creds
+";
+        assert_eq!(
+            run(
+                &[("c.yaml", CLUSTER), ("s.yaml", SECRET), ("r.yaml", role)],
+                check
+            )
+            .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn similar_names_differ_in_a_typo() {
+        let secrets = [
+            "gitea-db-creds",
+            "vaultwarden-db-creds",
+            "home-assistant-db-creds",
+        ];
+        assert_eq!(
+            similar("vaultwarden-db-cred", secrets),
+            Some("vaultwarden-db-creds")
+        );
+        assert_eq!(similar("gittea-db-creds", secrets), Some("gitea-db-creds"));
+        assert_eq!(
+            similar("homeassistant-db-creds", secrets),
+            Some("home-assistant-db-creds")
+        );
+        assert_eq!(similar("wikijs-db-creds", secrets), None);
+        assert_eq!(similar("gitea-db-creds", secrets), None);
+    }
+
+    #[test]
+    fn operator_secrets_are_cluster_scoped() {
+        assert!(operator_generated(Some("pg"), "pg-app"));
+        assert!(operator_generated(Some("pg"), "pg-superuser"));
+        assert!(!operator_generated(Some("pg"), "pg-apps"));
+        assert!(!operator_generated(Some("pg"), "other-app"));
+        assert!(!operator_generated(None, "pg-app"));
+    }
+}

@@ -1,8 +1,56 @@
 use crate::diagnostic::Finding;
+use crate::index::same_namespace;
+use crate::model::{Object, REFLECTOR_PREFIX, Spec, is_unknowable};
 use crate::rules::Context;
+use crate::rules::naming_convention::misdirected_secrets;
+use crate::rules::role_secret_missing::{operator_generated, resolve, secret_uses, similar};
 
 declare_rule! {
-    /// TODO(docs)
+    /// ## What it does
+    /// Warns about a credentials secret in the SOP folder (a Secret or SealedSecret named
+    /// `*-db-creds`, or carrying Reflector annotations and a `password` key) that no role
+    /// names: no `passwordSecret` of a Cluster's managed role or of a `DatabaseRole`, and no
+    /// `bootstrap.initdb.secret` in its namespace.
+    ///
+    /// ## Why is this bad?
+    /// A credentials secret nobody uses means one of two things. Either the role that should
+    /// use it is missing from the Cluster, so the app's role and database are never created
+    /// although its password is already distributed; or it is a leftover of a removed app,
+    /// and Reflector keeps copying a live-looking password into the app's namespace.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// # wikijs-secrets-sealed.yaml: sealed and committed…
+    /// kind: SealedSecret
+    /// metadata:
+    ///   name: wikijs-db-creds
+    ///   namespace: postgres
+    /// ---
+    /// # …but the Cluster has no role using it
+    /// managed:
+    ///   roles:
+    ///     - name: gitea_user
+    ///       passwordSecret:
+    ///         name: gitea-db-creds
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// managed:
+    ///   roles:
+    ///     - name: gitea_user
+    ///       passwordSecret:
+    ///         name: gitea-db-creds
+    ///     - name: wikijs_user
+    ///       login: true
+    ///       passwordSecret:
+    ///         name: wikijs-db-creds
+    /// ```
+    ///
+    /// ## How to fix
+    /// Add the app's role to `spec.managed.roles` of the Cluster with
+    /// `passwordSecret: {name: <app>-db-creds}`, or delete the secret (and its file and
+    /// kustomization entry) if the app is gone.
     pub struct SecretUnreferenced {
         id: "secret-unreferenced",
         group: "references",
@@ -12,4 +60,180 @@ declare_rule! {
     }
 }
 
-fn check(_cx: &Context<'_>, _out: &mut Vec<Finding>) {}
+/// Named `*-db-creds`, or reflected with a `password` key (or keys that cannot be known).
+fn looks_like_credentials(obj: &Object, name: &str) -> bool {
+    if name.ends_with("-db-creds") {
+        return true;
+    }
+    let (secret_meta, keys): (_, Option<Vec<&str>>) = match &obj.spec {
+        Spec::Secret(secret) => (
+            &obj.meta,
+            Some(secret.data.iter().map(|d| d.key.as_str()).collect()),
+        ),
+        Spec::SealedSecret(sealed) => (
+            sealed.secret_meta().unwrap_or(&obj.meta),
+            sealed
+                .encrypted_loc
+                .map(|_| sealed.encrypted.iter().map(|e| e.key.as_str()).collect()),
+        ),
+        _ => return false,
+    };
+    let reflected = secret_meta
+        .annotations
+        .entries
+        .iter()
+        .chain(&obj.meta.annotations.entries)
+        .any(|a| a.key.value.starts_with(REFLECTOR_PREFIX));
+    reflected && keys.is_none_or(|k| k.is_empty() || k.contains(&"password"))
+}
+
+fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let uses = secret_uses(cx);
+    let misdirected = misdirected_secrets(cx);
+    for &id in cx.index.credentials() {
+        let obj = cx.index.object(id);
+        let Some(name) = obj.name() else { continue };
+        let namespace = obj.namespace_str();
+        if !cx.in_sop_folder(obj) || is_unknowable(name) || namespace.is_some_and(is_unknowable) {
+            continue;
+        }
+        if !looks_like_credentials(obj, name) {
+            continue;
+        }
+        let nearby: Vec<_> = uses
+            .iter()
+            .filter(|u| same_namespace(u.namespace, namespace))
+            .collect();
+        if nearby
+            .iter()
+            .any(|u| u.name.value == name || is_unknowable(u.name.as_str()))
+        {
+            continue;
+        }
+        // The secrets CNPG generates are used without being named.
+        let generated = cx.index.clusters().any(|(cid, _)| {
+            let cluster = cx.index.object(cid);
+            same_namespace(cluster.namespace_str(), namespace)
+                && operator_generated(cluster.name(), name)
+        });
+        if generated {
+            continue;
+        }
+        // A role naming a missing secret close to this one: `role-secret-missing` reports the
+        // typo, with this secret as its suggestion.
+        let missing: Vec<&str> = nearby
+            .iter()
+            .filter(|u| resolve(cx, u).is_empty())
+            .map(|u| u.name.as_str())
+            .collect();
+        if similar(name, missing.iter().copied()).is_some() {
+            continue;
+        }
+        // A role of this app uses another app's secret: `naming-convention` reports that.
+        if misdirected.iter().any(|m| m == name) {
+            continue;
+        }
+        let mut finding = Finding::new(
+            obj.anchor(),
+            format!(
+                "{} `{name}` is named by no role's `passwordSecret`",
+                obj.kind_str()
+            ),
+        )
+        .label("unused credentials");
+        let alike = similar(name, nearby.iter().map(|u| u.name.as_str()));
+        finding = match alike.and_then(|s| nearby.iter().find(|u| u.name.value == s)) {
+            Some(used) => finding.help(format!(
+                "{} uses the similar `{}`: reference this secret there if it was meant, or \
+                 delete this one if it is a leftover",
+                used.describe(),
+                used.name.value
+            )),
+            None => finding.help(format!(
+                "add the app's role to `spec.managed.roles` of the cluster with \
+                 `passwordSecret: {{name: {name}}}`, or delete the secret if the app is gone"
+            )),
+        };
+        out.push(finding);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use crate::rules::role_secret_missing::support::{CLUSTER, SECRET, run};
+
+    const DIR: &str = "infra/databases/postgres";
+
+    fn at(file: &str) -> String {
+        format!("{DIR}/{file}")
+    }
+
+    #[test]
+    fn unused_credentials() {
+        let (c, s) = (at("c.yaml"), at("s.yaml"));
+        assert!(run(&[(&c, CLUSTER), (&s, SECRET)], check).is_empty());
+        let wiki = SECRET.replace("gitea-db-creds", "wiki-db-creds");
+        assert_eq!(
+            run(
+                &[(&c, CLUSTER), (&s, SECRET), (&at("w.yaml"), &wiki)],
+                check
+            ),
+            ["SealedSecret `wiki-db-creds` is named by no role's `passwordSecret`"]
+        );
+        // Outside the SOP folder, nothing is a credentials secret by its name.
+        assert!(
+            run(
+                &[(&c, CLUSTER), (&s, SECRET), ("apps/w.yaml", &wiki)],
+                check
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn used_in_other_ways() {
+        let (c, s) = (at("c.yaml"), at("s.yaml"));
+        let wiki = SECRET.replace("gitea-db-creds", "wiki-db-creds");
+        let role = "apiVersion: postgresql.cnpg.io/v1
+kind: DatabaseRole
+metadata:
+  name: wiki
+  namespace: db
+spec:
+  cluster:
+    name: pg
+  name: wiki_user
+  passwordSecret:
+    name: wiki-db-creds
+";
+        assert!(run(&[(&c, CLUSTER), (&s, &wiki), ("apps/r.yaml", role)], check).is_empty());
+        // The role names a typo of it: `role-secret-missing` reports that.
+        let typo = CLUSTER.replace("gitea-db-creds", "wiki-db-cred");
+        assert!(run(&[(&c, &typo), (&s, &wiki)], check).is_empty());
+        // Templated references may name it.
+        let templated = CLUSTER.replace("gitea-db-creds", "${APP}-db-creds");
+        assert!(run(&[(&c, &templated), (&s, &wiki)], check).is_empty());
+    }
+
+    #[test]
+    fn reflected_secrets_need_a_password_key() {
+        let c = at("c.yaml");
+        let reflected = "apiVersion: v1
+kind: Secret
+metadata:
+  name: postgres-ca
+  namespace: db
+  annotations:
+    reflector.v1.k8s.emberstack.com/reflection-allowed: \"true\"
+data:
+  ca.crt: LS0t
+";
+        assert!(run(&[(&c, CLUSTER), (&at("ca.yaml"), reflected)], check).is_empty());
+        let creds = reflected.replace("ca.crt", "password");
+        assert_eq!(
+            run(&[(&c, CLUSTER), (&at("ca.yaml"), &creds)], check).len(),
+            1
+        );
+    }
+}
