@@ -133,10 +133,33 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         .filter(|&(id, _)| !deployments.is_patch(id))
         .collect();
     databases.sort_by_key(|(id, _)| *id);
-    for (i, &(id, database)) in databases.iter().enumerate() {
+    // Earlier Databases by object name and by (cluster, database): only same-named candidates
+    // are compared, so a repository with thousands of Databases stays linear.
+    let mut by_name: HashMap<&str, Vec<(ObjectId, &Database)>> = HashMap::new();
+    let mut by_database: HashMap<(&str, &str), Vec<(ObjectId, &Database)>> = HashMap::new();
+    for &(id, database) in &databases {
         let obj = cx.index.object(id);
         let namespace = obj.namespace_str();
-        let earlier = &databases[..i];
+        let earlier_named = by_name
+            .get(obj.name().unwrap_or(""))
+            .cloned()
+            .unwrap_or_default();
+        let earlier_database = match (&database.cluster, &database.name) {
+            (Some(c), Some(n)) => by_database
+                .get(&(c.as_str(), n.as_str()))
+                .cloned()
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        if let Some(name) = obj.name() {
+            by_name.entry(name).or_default().push((id, database));
+        }
+        if let (Some(c), Some(n)) = (&database.cluster, &database.name) {
+            by_database
+                .entry((c.as_str(), n.as_str()))
+                .or_default()
+                .push((id, database));
+        }
         if namespace.is_some_and(is_unknowable) {
             continue;
         }
@@ -149,7 +172,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 
         // The same object twice.
         if let Some(name) = knowable(obj.name())
-            && let Some(&(first, _)) = earlier
+            && let Some(&(first, _)) = earlier_named
                 .iter()
                 .find(|(other, _)| same_ns(*other) && cx.index.object(*other).name() == Some(name))
         {
@@ -180,7 +203,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if is_unknowable(db_name.as_str()) || is_unknowable(cluster.as_str()) {
             continue;
         }
-        let Some(&(first, first_db)) = earlier.iter().find(|(other, other_db)| {
+        let Some(&(first, first_db)) = earlier_database.iter().find(|(other, other_db)| {
             same_ns(*other)
                 && other_db.cluster.as_ref().map(|c| c.as_str()) == Some(cluster.as_str())
                 && other_db.name.as_ref().map(|n| n.as_str()) == Some(db_name.as_str())

@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::diagnostic::Finding;
 use crate::index::{Chain, RoleOrigin};
@@ -483,6 +483,16 @@ fn check_objects(
     decided: &HashMap<ObjectId, Option<String>>,
     out: &mut Vec<Finding>,
 ) {
+    let credentials: HashSet<ObjectId> = cx.index.credentials().iter().copied().collect();
+    let mut database_names_seen: HashMap<(&str, Option<&str>), usize> = HashMap::new();
+    for (id, _) in cx.index.databases() {
+        let obj = cx.index.object(id);
+        if let Some(name) = obj.name() {
+            *database_names_seen
+                .entry((name, obj.namespace_str()))
+                .or_default() += 1;
+        }
+    }
     for (id, obj) in cx.objects() {
         if !cx.in_sop_folder(obj) {
             continue;
@@ -497,7 +507,7 @@ fn check_objects(
         let path = cx.path(obj);
         match &obj.spec {
             Spec::SealedSecret(_) | Spec::Secret(_) => {
-                if !cx.index.credentials().contains(&id) {
+                if !credentials.contains(&id) {
                     continue;
                 }
                 let own = app_of(name, SECRET_SUFFIX);
@@ -528,11 +538,9 @@ fn check_objects(
             }
             Spec::Database(database) => {
                 // Two Databases of one name are `database-duplicate`'s.
-                let shared_name = cx.index.databases().any(|(other, _)| {
-                    other != id
-                        && cx.index.object(other).name() == Some(name)
-                        && cx.index.object(other).namespace_str() == obj.namespace_str()
-                });
+                let shared_name = database_names_seen
+                    .get(&(name, obj.namespace_str()))
+                    .is_some_and(|&n| n > 1);
                 if shared_name {
                     continue;
                 }

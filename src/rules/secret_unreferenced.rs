@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use crate::diagnostic::Finding;
 use crate::index::same_namespace;
 use crate::model::{Object, REFLECTOR_PREFIX, Spec, is_unknowable};
@@ -90,6 +92,14 @@ fn looks_like_credentials(obj: &Object, name: &str) -> bool {
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let uses = secret_uses(cx);
     let misdirected = misdirected_secrets(cx);
+    let templated_use = uses.iter().any(|u| is_unknowable(u.name.as_str()));
+    let mut uses_by_name: HashMap<&str, Vec<Option<&str>>> = HashMap::new();
+    for u in &uses {
+        uses_by_name
+            .entry(u.name.as_str())
+            .or_default()
+            .push(u.namespace);
+    }
     for &id in cx.index.credentials() {
         let obj = cx.index.object(id);
         let Some(name) = obj.name() else { continue };
@@ -100,14 +110,18 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if !looks_like_credentials(obj, name) {
             continue;
         }
+        // Fast path: a role in reach names it.
+        let named = uses_by_name
+            .get(name)
+            .is_some_and(|namespaces| namespaces.iter().any(|&ns| same_namespace(ns, namespace)));
+        if named {
+            continue;
+        }
         let nearby: Vec<_> = uses
             .iter()
             .filter(|u| same_namespace(u.namespace, namespace))
             .collect();
-        if nearby
-            .iter()
-            .any(|u| u.name.value == name || is_unknowable(u.name.as_str()))
-        {
+        if templated_use && nearby.iter().any(|u| is_unknowable(u.name.as_str())) {
             continue;
         }
         // The secrets CNPG generates are used without being named.
