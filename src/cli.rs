@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::baseline::Baseline;
 use crate::config::{Config, ConfigError, DEFAULT_TOML, FILE_NAME, Level};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::lint::{lint, rule_severity};
@@ -79,6 +80,12 @@ struct CheckArgs {
     /// Turn these rules off (repeatable).
     #[arg(long = "ignore", value_name = "RULE")]
     ignore: Vec<String>,
+    /// Record today's findings in FILE (then exit 0): adopt pglint without fixing everything.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    write_baseline: Option<PathBuf>,
+    /// Report only findings that FILE (from `--write-baseline`) does not record.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -263,6 +270,38 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
 
     let project = Project::load(&root, &config)?;
     let mut diagnostics = lint(&project, &config);
+    if let Some(path) = &args.write_baseline {
+        let baseline = Baseline::record(&project, &diagnostics);
+        std::fs::write(path, baseline.to_json())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        eprintln!(
+            "pglint: recorded {} findings in {} entries to {}",
+            diagnostics.len(),
+            baseline.entries.len(),
+            path.display()
+        );
+        return Ok(Outcome::Clean);
+    }
+    if let Some(path) = &args.baseline {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let baseline =
+            Baseline::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let stale = baseline.filter(&project, &mut diagnostics);
+        if !stale.is_empty() {
+            let count: usize = stale.iter().map(|e| e.count).sum();
+            eprintln!(
+                "pglint: {count} baseline findings are gone; shrink the baseline with --write-baseline {}:",
+                path.display()
+            );
+            for entry in &stale {
+                eprintln!(
+                    "  {} {} {} (x{})",
+                    entry.key.rule, entry.key.object, entry.key.path, entry.count
+                );
+            }
+        }
+    }
     if !filters.is_empty() {
         diagnostics.retain(|d| concerns(&project, d, &filters));
     }

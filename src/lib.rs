@@ -5,6 +5,7 @@
 //! [`discover`] files → [`yaml`] (parse with spans) → [`model`] (typed Kubernetes objects) →
 //! [`index`] (cross-references) → [`rules`] → [`report`].
 
+pub mod baseline;
 pub mod cert;
 pub mod cli;
 pub mod config;

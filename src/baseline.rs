@@ -1,0 +1,196 @@
+//! Baselines, for adopting pglint in a repository that already has findings:
+//! `--write-baseline FILE` records today's findings, `--baseline FILE` reports only new ones.
+//!
+//! An entry is keyed by rule, object identity (`Kind/namespace/name`, or the file for findings
+//! outside any object) and the field path of the node (`spec.owner`,
+//! `spec.managed.roles[gitea_user].name`), with a count — never by line number, so edits
+//! elsewhere in a file do not bring old findings back.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostic::Diagnostic;
+use crate::project::Project;
+use crate::source::Loc;
+use crate::yaml::{Limits, NodeKind, NodeRef, parse};
+
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Key {
+    pub rule: String,
+    pub object: String,
+    pub path: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    #[serde(flatten)]
+    pub key: Key,
+    pub count: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Baseline {
+    pub version: u32,
+    pub entries: Vec<Entry>,
+}
+
+impl Baseline {
+    /// Records the diagnostics of this run.
+    pub fn record(project: &Project, diagnostics: &[Diagnostic]) -> Baseline {
+        let mut counts: BTreeMap<Key, usize> = BTreeMap::new();
+        let mut keys = KeyMaker::new(project);
+        for d in diagnostics {
+            *counts.entry(keys.key(d)).or_default() += 1;
+        }
+        Baseline {
+            version: VERSION,
+            entries: counts
+                .into_iter()
+                .map(|(key, count)| Entry { key, count })
+                .collect(),
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("a baseline serialises");
+        text.push('\n');
+        text
+    }
+
+    pub fn from_json(text: &str) -> Result<Baseline, String> {
+        let baseline: Baseline =
+            serde_json::from_str(text).map_err(|e| format!("invalid baseline: {e}"))?;
+        if baseline.version != VERSION {
+            return Err(format!(
+                "unsupported baseline version {} (expected {VERSION})",
+                baseline.version
+            ));
+        }
+        Ok(baseline)
+    }
+
+    /// Drops the diagnostics the baseline already knows; returns the entries (with the count
+    /// left over) that matched nothing, so the baseline can shrink.
+    pub fn filter(&self, project: &Project, diagnostics: &mut Vec<Diagnostic>) -> Vec<Entry> {
+        let mut remaining: BTreeMap<Key, usize> = self
+            .entries
+            .iter()
+            .map(|e| (e.key.clone(), e.count))
+            .collect();
+        let mut keys = KeyMaker::new(project);
+        diagnostics.retain(|d| match remaining.get_mut(&keys.key(d)) {
+            Some(count) if *count > 0 => {
+                *count -= 1;
+                false
+            }
+            _ => true,
+        });
+        remaining
+            .into_iter()
+            .filter(|&(_, count)| count > 0)
+            .map(|(key, count)| Entry { key, count })
+            .collect()
+    }
+}
+
+/// Builds keys, re-reading a file's YAML (once) to name the field a finding points at.
+struct KeyMaker<'p> {
+    project: &'p Project,
+    parsed: BTreeMap<u32, crate::yaml::ParsedFile>,
+}
+
+impl<'p> KeyMaker<'p> {
+    fn new(project: &'p Project) -> Self {
+        KeyMaker {
+            project,
+            parsed: BTreeMap::new(),
+        }
+    }
+
+    fn key(&mut self, diagnostic: &Diagnostic) -> Key {
+        let loc = diagnostic.finding.loc;
+        let path = self.project.path(loc.file).to_string();
+        let object = self.project.objects.iter().find(|o| {
+            o.file == loc.file
+                && o.loc.span.start <= loc.span.start
+                && loc.span.end <= o.loc.span.end.max(o.loc.span.start)
+        });
+        let (object_key, field) = match object {
+            Some(obj) => (
+                format!(
+                    "{}/{}/{}",
+                    obj.kind_str(),
+                    obj.namespace_str().unwrap_or(""),
+                    obj.name().unwrap_or("")
+                ),
+                self.field_path(loc, obj.document),
+            ),
+            None => (path, self.field_path(loc, 0)),
+        };
+        Key {
+            rule: diagnostic.rule.to_string(),
+            object: object_key,
+            path: field,
+        }
+    }
+
+    fn field_path(&mut self, loc: Loc, document: usize) -> String {
+        let project = self.project;
+        let parsed = self
+            .parsed
+            .entry(loc.file.0)
+            .or_insert_with(|| parse(&project.sources.get(loc.file).text, &Limits::default()));
+        let Some(root) = parsed.documents.get(document).and_then(|d| d.root()) else {
+            return String::new();
+        };
+        let mut segments = Vec::new();
+        descend(root, loc.span.start, &mut segments);
+        segments.join("")
+    }
+}
+
+/// Walks down to the deepest node containing `offset`, naming each step: `.key` for mapping
+/// entries, `[name]` for list items with a `name`, else `[index]`.
+fn descend(node: NodeRef<'_>, offset: usize, segments: &mut Vec<String>) {
+    let mut current = node;
+    // Bounded by the document's depth limit; aliases are not followed into other subtrees.
+    for _ in 0..256 {
+        let next = match &current.node().kind {
+            NodeKind::Mapping(_) => current.entries().into_iter().find_map(|(k, v)| {
+                let key = k.as_str().unwrap_or("?");
+                let sep = if segments.is_empty() { "" } else { "." };
+                if contains(k, offset) {
+                    segments.push(format!("{sep}{key}"));
+                    return Some(None);
+                }
+                contains(v, offset).then(|| {
+                    segments.push(format!("{sep}{key}"));
+                    Some(v)
+                })
+            }),
+            NodeKind::Sequence(_) => current.items().enumerate().find_map(|(i, item)| {
+                contains(item, offset).then(|| {
+                    let label = item
+                        .get("name")
+                        .and_then(|n| n.as_str())
+                        .map_or_else(|| i.to_string(), str::to_string);
+                    segments.push(format!("[{label}]"));
+                    Some(item)
+                })
+            }),
+            _ => None,
+        };
+        match next {
+            Some(Some(child)) => current = child,
+            _ => return,
+        }
+    }
+}
+
+fn contains(node: NodeRef<'_>, offset: usize) -> bool {
+    let span = node.span();
+    span.start <= offset && offset < span.end.max(span.start + 1)
+}
