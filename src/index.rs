@@ -39,6 +39,18 @@ pub enum RoleOrigin<'p> {
     DatabaseRole(ObjectId, &'p Role),
 }
 
+/// A Database's `spec.owner` with the clusters its `spec.cluster.name` may land on. Only
+/// Databases whose owner and cluster are both written and knowable (not `${VAR}`) have one.
+#[derive(Debug, Clone)]
+pub struct OwnerRef<'p> {
+    pub database_id: ObjectId,
+    pub database: &'p Database,
+    pub owner: &'p Spanned<String>,
+    pub cluster_name: &'p Spanned<String>,
+    /// Sorted; empty when no such cluster exists (`cluster-missing`'s case).
+    pub clusters: Vec<ObjectId>,
+}
+
 /// A credentials secret → the cluster role that uses it → the databases that role owns.
 #[derive(Debug, Clone)]
 pub struct Chain<'p> {
@@ -244,6 +256,25 @@ impl<'p> Index<'p> {
                 Spec::DatabaseRole(r) => Some((id, r)),
                 _ => None,
             })
+    }
+
+    /// Every Database owner reference, resolved to its clusters.
+    pub fn owner_refs(&self) -> impl Iterator<Item = OwnerRef<'p>> + '_ {
+        self.databases().filter_map(|(id, database)| {
+            let (owner, cluster_name) = (database.owner.as_ref()?, database.cluster.as_ref()?);
+            if is_unknowable(owner.as_str()) || is_unknowable(cluster_name.as_str()) {
+                return None;
+            }
+            let mut clusters = self.cluster_of(id, cluster_name.as_str());
+            clusters.sort_unstable();
+            Some(OwnerRef {
+                database_id: id,
+                database,
+                owner,
+                cluster_name,
+                clusters,
+            })
+        })
     }
 
     /// The clusters a Database (or DatabaseRole) with this `spec.cluster.name` lands on.

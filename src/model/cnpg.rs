@@ -85,7 +85,10 @@ impl Role {
             flag("disablePassword"),
         );
         let secret_entry = node.get_entry("passwordSecret");
-        let secret_node = reader.mapping(secret_entry.map(|(_, v)| v), &format!("{path}.passwordSecret"));
+        let secret_node = reader.mapping(
+            secret_entry.map(|(_, v)| v),
+            &format!("{path}.passwordSecret"),
+        );
         Role {
             loc: reader.loc(node),
             name: reader.string(node.get("name"), &format!("{path}.name")),
@@ -193,7 +196,9 @@ impl Bootstrap {
             .string(method.get("owner"), "spec.bootstrap.owner")
             .or_else(|| reader.string(method.get("database"), "spec.bootstrap.database"));
         Bootstrap {
-            owner: owner.as_ref().map_or_else(|| "app".into(), |o| o.value.clone()),
+            owner: owner
+                .as_ref()
+                .map_or_else(|| "app".into(), |o| o.value.clone()),
             owner_loc: Some(owner.map_or_else(|| reader.loc(method_key), |o| o.loc)),
             secret: method
                 .get("secret")
@@ -215,6 +220,11 @@ pub struct Database {
 }
 
 impl Database {
+    /// `ensure: absent`: the database is being dropped.
+    pub fn is_absent(&self) -> bool {
+        self.ensure.as_ref().is_some_and(|e| e.value == "absent")
+    }
+
     pub(crate) fn read(reader: &mut Reader<'_>, root: NodeRef<'_>) -> Database {
         let Some(spec) = reader.mapping(root.get("spec"), "spec") else {
             return Database {
@@ -229,8 +239,15 @@ impl Database {
         let cluster = reader.mapping(spec.get("cluster"), "spec.cluster");
         let ensure = reader.string(spec.get("ensure"), "spec.ensure");
         reader.enumeration(&ensure, "spec.ensure", ENSURE);
-        let reclaim_policy = reader.string(spec.get("databaseReclaimPolicy"), "spec.databaseReclaimPolicy");
-        reader.enumeration(&reclaim_policy, "spec.databaseReclaimPolicy", &["delete", "retain"]);
+        let reclaim_policy = reader.string(
+            spec.get("databaseReclaimPolicy"),
+            "spec.databaseReclaimPolicy",
+        );
+        reader.enumeration(
+            &reclaim_policy,
+            "spec.databaseReclaimPolicy",
+            &["delete", "retain"],
+        );
         Database {
             name: reader.string(spec.get("name"), "spec.name"),
             owner: reader.string(spec.get("owner"), "spec.owner"),
@@ -275,16 +292,27 @@ mod tests {
         let obj = object(
             "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: pg\nspec:\n  bootstrap:\n    initdb:\n      database: gitea\n  managed:\n    roles:\n      - name: gitea_user\n        login: true\n        passwordSecret:\n          name: gitea-db-creds\n      - name: admin\n        superuser: yes\n        nme: typo\n",
         );
-        let Spec::Cluster(cluster) = &obj.spec else { panic!() };
+        let Spec::Cluster(cluster) = &obj.spec else {
+            panic!()
+        };
         assert_eq!(cluster.bootstrap.owner, "gitea");
         assert_eq!(cluster.roles.len(), 2);
         let gitea = cluster.role("gitea_user").unwrap();
         assert!(gitea.can_login());
-        assert_eq!(gitea.password_secret.as_ref().unwrap().value, "gitea-db-creds");
+        assert_eq!(
+            gitea.password_secret.as_ref().unwrap().value,
+            "gitea-db-creds"
+        );
         let admin = cluster.role("admin").unwrap();
-        assert_eq!(admin.privileges().map(|(f, _)| f).collect::<Vec<_>>(), ["superuser"]);
+        assert_eq!(
+            admin.privileges().map(|(f, _)| f).collect::<Vec<_>>(),
+            ["superuser"]
+        );
         assert_eq!(obj.shape_problems.len(), 1);
-        assert_eq!(obj.shape_problems[0].help.as_deref(), Some("did you mean `name`?"));
+        assert_eq!(
+            obj.shape_problems[0].help.as_deref(),
+            Some("did you mean `name`?")
+        );
     }
 
     #[test]
@@ -292,10 +320,16 @@ mod tests {
         let obj = object(
             "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: db\nspec:\n  name: app\n  owner: [a]\n  cluster: 7\n  ensure: gone\n",
         );
-        let Spec::Database(db) = &obj.spec else { panic!() };
+        let Spec::Database(db) = &obj.spec else {
+            panic!()
+        };
         assert!(db.owner.is_none());
         assert!(db.cluster.is_none());
-        let messages: Vec<_> = obj.shape_problems.iter().map(|p| p.message.as_str()).collect();
+        let messages: Vec<_> = obj
+            .shape_problems
+            .iter()
+            .map(|p| p.message.as_str())
+            .collect();
         assert_eq!(
             messages,
             [

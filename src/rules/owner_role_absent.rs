@@ -1,6 +1,5 @@
 use crate::diagnostic::Finding;
-use crate::index::RoleOrigin;
-use crate::model::is_unknowable;
+use crate::index::{OwnerRef, RoleOrigin};
 use crate::rules::Context;
 
 declare_rule! {
@@ -59,23 +58,18 @@ declare_rule! {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for (id, database) in cx.index.databases() {
-        let (Some(owner), Some(cluster_name)) = (&database.owner, &database.cluster) else {
-            continue;
-        };
-        if is_unknowable(owner.as_str()) || is_unknowable(cluster_name.as_str()) {
-            continue;
-        }
+    for OwnerRef {
+        database,
+        owner,
+        cluster_name,
+        clusters,
+        ..
+    } in cx.index.owner_refs()
+    {
         // A database that is being dropped may keep a role that is being dropped.
-        if database
-            .ensure
-            .as_ref()
-            .is_some_and(|e| e.value == "absent")
-        {
+        if database.is_absent() {
             continue;
         }
-        let mut clusters = cx.index.cluster_of(id, cluster_name.as_str());
-        clusters.sort_unstable();
         let absent = clusters
             .iter()
             .find_map(|&c| match cx.index.find_role(c, owner.as_str()) {

@@ -1,6 +1,6 @@
 use crate::diagnostic::Finding;
-use crate::index::RoleOrigin;
-use crate::model::{Spec, closest, is_unknowable};
+use crate::index::{OwnerRef, RoleOrigin};
+use crate::model::{Spec, closest};
 use crate::rules::Context;
 
 declare_rule! {
@@ -47,17 +47,21 @@ declare_rule! {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for (id, database) in cx.index.databases() {
-        let (Some(owner), Some(cluster_name)) = (&database.owner, &database.cluster) else {
+    for OwnerRef {
+        owner,
+        cluster_name,
+        clusters,
+        ..
+    } in cx.index.owner_refs()
+    {
+        // With no such cluster, `cluster-missing` reports the Database instead.
+        let Some(&cluster) = clusters.first() else {
             continue;
         };
-        if is_unknowable(owner.as_str()) || is_unknowable(cluster_name.as_str()) {
-            continue;
-        }
-        let clusters = cx.index.cluster_of(id, cluster_name.as_str());
-        // With no such cluster, `cluster-missing` reports the Database instead.
-        let Some(&cluster) = clusters.first() else { continue };
-        if clusters.iter().any(|&c| cx.index.find_role(c, owner.as_str()).is_some()) {
+        if clusters
+            .iter()
+            .any(|&c| cx.index.find_role(c, owner.as_str()).is_some())
+        {
             continue;
         }
         let cluster_obj = cx.index.object(cluster);
@@ -79,10 +83,17 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         };
         let declared = suggestion
             .and_then(|role| match cx.index.find_role(cluster, role) {
-                Some(RoleOrigin::Managed(r) | RoleOrigin::DatabaseRole(_, r)) => r.name.as_ref().map(|n| n.loc),
+                Some(RoleOrigin::Managed(r) | RoleOrigin::DatabaseRole(_, r)) => {
+                    r.name.as_ref().map(|n| n.loc)
+                }
                 _ => None,
             })
-            .map(|loc| (loc, format!("`{}` is declared here", suggestion.unwrap_or_default())));
+            .map(|loc| {
+                (
+                    loc,
+                    format!("`{}` is declared here", suggestion.unwrap_or_default()),
+                )
+            });
         let (loc, label) = declared.unwrap_or_else(|| {
             let roles_loc = match &cluster_obj.spec {
                 Spec::Cluster(spec) => spec.roles_loc,

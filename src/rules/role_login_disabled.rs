@@ -1,6 +1,6 @@
 use crate::diagnostic::Finding;
-use crate::index::RoleOrigin;
-use crate::model::{Role, is_unknowable};
+use crate::index::{OwnerRef, RoleOrigin};
+use crate::model::Role;
 use crate::rules::Context;
 
 declare_rule! {
@@ -46,24 +46,19 @@ declare_rule! {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for (id, database) in cx.index.databases() {
-        let (Some(owner), Some(cluster_name)) = (&database.owner, &database.cluster) else {
-            continue;
-        };
-        if is_unknowable(owner.as_str()) || is_unknowable(cluster_name.as_str()) {
-            continue;
-        }
+    for OwnerRef {
+        database,
+        owner,
+        cluster_name,
+        clusters,
+        ..
+    } in cx.index.owner_refs()
+    {
         // A database being dropped needs no owner that logs in.
-        if database
-            .ensure
-            .as_ref()
-            .is_some_and(|e| e.value == "absent")
-        {
+        if database.is_absent() {
             continue;
         }
-        let origins: Vec<RoleOrigin<'_>> = cx
-            .index
-            .cluster_of(id, cluster_name.as_str())
+        let origins: Vec<RoleOrigin<'_>> = clusters
             .into_iter()
             .filter_map(|c| cx.index.find_role(c, owner.as_str()))
             .collect();
