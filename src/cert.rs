@@ -42,7 +42,10 @@ fn modulus_bytes_from_der(der: &[u8]) -> Option<usize> {
     let key = bits.get(1..)?; // first byte: unused bit count
     let (rsa_key, _) = Tlv::read(key)?.expect(SEQUENCE)?;
     let (modulus, _) = Tlv::read(rsa_key)?.expect(INTEGER)?;
-    let significant = modulus.iter().position(|&b| b != 0).map_or(0, |i| modulus.len() - i);
+    let significant = modulus
+        .iter()
+        .position(|&b| b != 0)
+        .map_or(0, |i| modulus.len() - i);
     (significant > 0).then_some(significant)
 }
 
@@ -88,12 +91,18 @@ mod tests {
     #[test]
     fn rejects_non_certificates() {
         assert!(rsa_modulus_bytes("hello").is_err());
-        assert!(rsa_modulus_bytes("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").is_err());
+        assert!(
+            rsa_modulus_bytes("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+                .is_err()
+        );
     }
 
     #[test]
     fn reads_the_example_certificate() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/example/infra/sealed-secrets/pub-cert.pem");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/example/infra/sealed-secrets/pub-cert.pem"
+        );
         let pem = std::fs::read_to_string(path).expect("example certificate");
         assert_eq!(rsa_modulus_bytes(&pem), Ok(512));
     }

@@ -269,6 +269,9 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
     let filters = path_filters(&root, &cwd, &args.paths)?;
 
     let project = Project::load(&root, &config)?;
+    for (path, reason) in &project.unreadable {
+        eprintln!("pglint: note: skipped {path}: {reason}");
+    }
     let mut diagnostics = lint(&project, &config);
     if let Some(path) = &args.write_baseline {
         let baseline = Baseline::record(&project, &diagnostics);

@@ -1,22 +1,47 @@
-//! Stage 1: which files make up the repository.
+//! Stage 1: which files make up the repository, and how to read one safely.
+//!
+//! A pre-commit hook or CI gate runs over whatever is in the working tree, so the walk opens
+//! nothing but small regular ignore files, and [`read_file`] opens nothing but regular files
+//! inside the repository: a FIFO or socket named `*.yaml` cannot block the run, and a symbolic
+//! link cannot make pglint read (or print) a file outside the repository.
+//!
+//! Symbolic links are never followed. One whose target is inside the repository is skipped
+//! quietly (the target is checked under its own path); one that leaves the repository, dangles
+//! or loops is listed in [`Discovered::skipped`] with the reason.
 
+use std::collections::HashMap;
 use std::collections::HashSet;
+use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use ignore::WalkBuilder;
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use ignore::{DirEntry, WalkBuilder};
 
 use crate::config::Config;
 
 /// What the walk found. Paths are repository-relative with `/` separators.
 #[derive(Debug, Default)]
 pub struct Discovered {
-    /// `*.yaml`/`*.yml` files to read, sorted.
-    pub yaml_files: Vec<String>,
+    /// `*.yaml`/`*.yml` entries to read, sorted by path: regular files, and special files
+    /// (FIFOs, sockets, devices) that are reported without being opened. Never links or folders.
+    pub yaml_files: Vec<YamlFile>,
     /// Every file and folder seen, for kustomizations that name non-YAML files or folders.
     pub paths: HashSet<String>,
-    /// Entries that could not be walked (permission denied, loops, links leaving the repo…).
+    /// Entries that were not walked or read, with the reason (a folder that cannot be listed,
+    /// a link leaving the repository, a link loop, an ignore file that is not a regular file…).
     pub skipped: Vec<(String, String)>,
+}
+
+/// A YAML file to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlFile {
+    /// Repository-relative path with `/` separators (lossy when the name is not UTF-8).
+    pub path: String,
+    /// Where it is on disk; `None` for an in-memory repository.
+    pub location: Option<PathBuf>,
 }
 
 const SKIPPED_DIRS: &[&str] = &[".git", "target", "node_modules"];
@@ -26,35 +51,51 @@ pub fn is_yaml(path: &str) -> bool {
     path.ends_with(".yaml") || path.ends_with(".yml")
 }
 
+/// The repository-relative path of `path`, with `/` separators. Control characters in names
+/// (a line break, an escape sequence that would restyle a terminal) are written escaped
+/// (`\n`, `\u{1b}`): the path is shown in every report.
 pub fn relative(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    rel.components()
+    let text = rel
+        .components()
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
-        .join("/")
+        .join("/");
+    if !text.contains(char::is_control) {
+        return text;
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            escaped.extend(c.escape_default());
+        } else {
+            escaped.push(c);
+        }
+    }
+    escaped
 }
 
-/// Walks `root`, honouring `.gitignore` and the configured excludes.
+/// Walks `root`, honouring `.gitignore`/`.ignore` files and the configured excludes.
 pub fn discover(root: &Path, config: &Config) -> Result<Discovered, String> {
     let excludes = build_globs(&config.exclude)?;
-    let mut found = Discovered::default();
-    let walker = WalkBuilder::new(root)
-        .hidden(false)
-        .require_git(false)
+    let root = root
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", root.display()))?;
+    let rules = Arc::new(IgnoreRules::new(&root, config.max_file_bytes));
+    let filter = Arc::clone(&rules);
+    let walker = WalkBuilder::new(&root)
+        .standard_filters(false)
         .follow_links(false)
         .sort_by_file_name(|a, b| a.cmp(b))
-        .filter_entry(|entry| {
-            let name = entry.file_name().to_string_lossy();
-            !(entry.file_type().is_some_and(|t| t.is_dir())
-                && SKIPPED_DIRS.contains(&name.as_ref()))
-        })
+        .filter_entry(move |entry| filter.admits(entry))
         .build();
+    let mut found = Discovered::default();
     for entry in walker {
         let entry = match entry {
             Ok(entry) => entry,
             Err(error) => {
                 let path = error_path(&error)
-                    .map(|p| relative(root, &p))
+                    .map(|p| relative(&root, &p))
                     .unwrap_or_default();
                 found.skipped.push((path, error.to_string()));
                 continue;
@@ -63,7 +104,7 @@ pub fn discover(root: &Path, config: &Config) -> Result<Discovered, String> {
         if entry.depth() == 0 {
             continue;
         }
-        let path = relative(root, entry.path());
+        let path = relative(&root, entry.path());
         if excludes.is_match(&path) {
             continue;
         }
@@ -71,13 +112,262 @@ pub fn discover(root: &Path, config: &Config) -> Result<Discovered, String> {
             continue;
         };
         found.paths.insert(path.clone());
-        if is_yaml(&path) && !file_type.is_dir() {
-            found.yaml_files.push(path);
+        if file_type.is_symlink() {
+            if let Some(reason) = link_problem(&root, entry.path(), is_yaml(&path)) {
+                found.skipped.push((path, reason));
+            }
+        } else if is_yaml(&path) && !file_type.is_dir() {
+            found.yaml_files.push(YamlFile {
+                path,
+                location: Some(entry.into_path()),
+            });
+        }
+    }
+    found.skipped.extend(rules.take_notes());
+    skip_helm_charts(&mut found);
+    found.yaml_files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(found)
+}
+
+/// The same selection as [`discover`] (excludes, Helm charts) over the paths of an in-memory
+/// repository. Every folder above a file counts as seen.
+pub fn from_paths<'p>(
+    files: impl IntoIterator<Item = &'p str>,
+    config: &Config,
+) -> Result<Discovered, String> {
+    let excludes = build_globs(&config.exclude)?;
+    let mut found = Discovered::default();
+    for path in files {
+        if excludes.is_match(path) || !found.paths.insert(path.to_string()) {
+            continue;
+        }
+        let mut dir = crate::source::parent_dir(path);
+        while !dir.is_empty() && found.paths.insert(dir.to_string()) {
+            dir = crate::source::parent_dir(dir);
+        }
+        if is_yaml(path) {
+            found.yaml_files.push(YamlFile {
+                path: path.to_string(),
+                location: None,
+            });
         }
     }
     skip_helm_charts(&mut found);
-    found.yaml_files.sort();
+    found.yaml_files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(found)
+}
+
+/// Why a symbolic link is worth a note, if it is: it leaves the repository, dangles or loops.
+/// Links that stay inside are skipped quietly, since their target is checked on its own.
+/// Only links pglint would have read (a YAML name, or a folder) are noted.
+fn link_problem(root: &Path, link: &Path, yaml_name: bool) -> Option<String> {
+    match link.canonicalize() {
+        Ok(target) if target.starts_with(root) => None,
+        Ok(target) => (yaml_name || target.is_dir())
+            .then(|| "symbolic link to a path outside the repository; not read".to_string()),
+        Err(error) => {
+            yaml_name.then(|| format!("symbolic link that cannot be followed ({error}); not read"))
+        }
+    }
+}
+
+/// Why a file was not read by [`read_file`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    /// It does not exist (any more).
+    Missing,
+    /// Larger than the limit: its size in bytes.
+    TooLarge(u64),
+    /// Not a regular file: what it is instead ("a FIFO", "a folder", …).
+    NotRegular(&'static str),
+    /// The path, or the target of a symbolic link on it, is outside the repository.
+    OutsideRepository,
+    /// Any other I/O error (permission denied, …).
+    Io(String),
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::Missing => f.write_str("the file does not exist"),
+            ReadError::TooLarge(size) => write!(f, "the file is {size} bytes"),
+            ReadError::NotRegular(what) => write!(f, "not a regular file ({what})"),
+            ReadError::OutsideRepository => f.write_str("outside the repository"),
+            ReadError::Io(error) => write!(f, "cannot read file: {error}"),
+        }
+    }
+}
+
+/// Reads a regular file of at most `max_bytes` inside `root`. Special files are refused
+/// without being opened, and so is a path that leaves `root` (through `..`, an absolute path
+/// or a symbolic link in any component).
+pub fn read_file(path: &Path, root: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
+    let io = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::NotFound => ReadError::Missing,
+        _ => ReadError::Io(e.to_string()),
+    };
+    let target = path.canonicalize().map_err(io)?;
+    if !target.starts_with(root.canonicalize().map_err(io)?) {
+        return Err(ReadError::OutsideRepository);
+    }
+    let metadata = std::fs::metadata(&target).map_err(io)?;
+    if !metadata.is_file() {
+        return Err(ReadError::NotRegular(file_kind(&metadata.file_type())));
+    }
+    if metadata.len() > max_bytes {
+        return Err(ReadError::TooLarge(metadata.len()));
+    }
+    let file = File::open(&target).map_err(io)?;
+    // The entry may have been swapped between the check and the open: check what was opened.
+    let opened = file.metadata().map_err(io)?;
+    if !opened.is_file() {
+        return Err(ReadError::NotRegular(file_kind(&opened.file_type())));
+    }
+    let mut bytes = Vec::with_capacity(opened.len().min(max_bytes) as usize);
+    file.take(max_bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(ReadError::TooLarge(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+fn file_kind(file_type: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a FIFO";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+        if file_type.is_block_device() || file_type.is_char_device() {
+            return "a device";
+        }
+    }
+    if file_type.is_dir() {
+        "a folder"
+    } else if file_type.is_symlink() {
+        "a symbolic link"
+    } else {
+        "a special file"
+    }
+}
+
+/// `.gitignore` and `.ignore` rules, read lazily per folder with [`read_file`] (so a FIFO
+/// named `.gitignore` cannot block the walk), plus the rules above the root up to the git top
+/// level and `.git/info/exclude`.
+struct IgnoreRules {
+    root: PathBuf,
+    max_bytes: u64,
+    /// Rules that apply below the root, nearest first: parent folders up to the git top level,
+    /// then `.git/info/exclude`.
+    outer: Vec<Gitignore>,
+    folders: Mutex<HashMap<PathBuf, Arc<Gitignore>>>,
+    notes: Mutex<Vec<(String, String)>>,
+}
+
+impl IgnoreRules {
+    fn new(root: &Path, max_bytes: u64) -> IgnoreRules {
+        let mut rules = IgnoreRules {
+            root: root.to_path_buf(),
+            max_bytes,
+            outer: Vec::new(),
+            folders: Mutex::default(),
+            notes: Mutex::default(),
+        };
+        let top = root.ancestors().find(|dir| dir.join(".git").is_dir());
+        if let Some(top) = top {
+            for dir in root.ancestors().skip(1) {
+                if !dir.starts_with(top) {
+                    break;
+                }
+                rules.outer.push(rules.build(dir, top, &[".gitignore"]));
+            }
+            rules
+                .outer
+                .push(rules.build(top, top, &[".git/info/exclude"]));
+        }
+        rules
+    }
+
+    /// Should the walk yield (and, for a folder, enter) this entry?
+    fn admits(&self, entry: &DirEntry) -> bool {
+        let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+        let name = entry.file_name().to_string_lossy();
+        if is_dir && SKIPPED_DIRS.contains(&name.as_ref()) {
+            return false;
+        }
+        let path = entry.path();
+        let inner = path
+            .ancestors()
+            .skip(1)
+            .take_while(|dir| dir.starts_with(&self.root))
+            .map(|dir| self.folder(dir));
+        for rules in inner {
+            let matched = rules.matched(path, is_dir);
+            if matched.is_ignore() {
+                return false;
+            }
+            if matched.is_whitelist() {
+                return true;
+            }
+        }
+        for rules in &self.outer {
+            let matched = rules.matched(path, is_dir);
+            if matched.is_ignore() {
+                return false;
+            }
+            if matched.is_whitelist() {
+                return true;
+            }
+        }
+        true
+    }
+
+    fn folder(&self, dir: &Path) -> Arc<Gitignore> {
+        let mut folders = self.folders.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(rules) = folders.get(dir) {
+            return Arc::clone(rules);
+        }
+        // `.ignore` after `.gitignore`: the last matching line wins, so it takes precedence.
+        let rules = Arc::new(self.build(dir, &self.root, &[".gitignore", ".ignore"]));
+        folders.insert(dir.to_path_buf(), Arc::clone(&rules));
+        rules
+    }
+
+    /// The rules of `files` (relative to `dir`); files that are absent are no rules, files that
+    /// cannot be read safely are noted and count as empty.
+    fn build(&self, dir: &Path, boundary: &Path, files: &[&str]) -> Gitignore {
+        let mut builder = GitignoreBuilder::new(dir);
+        for name in files {
+            let path = dir.join(name);
+            match read_file(&path, boundary, self.max_bytes) {
+                Ok(bytes) => {
+                    for line in String::from_utf8_lossy(&bytes).lines() {
+                        // Like git, a line that is not a valid pattern is ignored.
+                        let _ = builder.add_line(None, line);
+                    }
+                }
+                Err(ReadError::Missing) => {}
+                Err(error) => self
+                    .notes
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push((
+                        relative(&self.root, &path),
+                        format!("ignore file not read: {error}"),
+                    )),
+            }
+        }
+        builder.build().unwrap_or_else(|_| Gitignore::empty())
+    }
+
+    fn take_notes(&self) -> Vec<(String, String)> {
+        std::mem::take(&mut self.notes.lock().unwrap_or_else(PoisonError::into_inner))
+    }
 }
 
 /// Chart templates are Go templates and `values*.yaml` are chart inputs: neither is a manifest.
@@ -94,9 +384,9 @@ fn skip_helm_charts(found: &mut Discovered) {
     if chart_dirs.is_empty() {
         return;
     }
-    found.yaml_files.retain(|path| {
+    found.yaml_files.retain(|file| {
         !chart_dirs.iter().any(|dir| {
-            let Some(rest) = strip_dir(path, dir) else {
+            let Some(rest) = strip_dir(&file.path, dir) else {
                 return false;
             };
             rest.starts_with("templates/")
@@ -134,5 +424,96 @@ fn error_path(error: &ignore::Error) -> Option<PathBuf> {
         }
         ignore::Error::Loop { child, .. } => Some(child.clone()),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, path: &str, text: &str) {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn yaml_paths(found: &Discovered) -> Vec<&str> {
+        found.yaml_files.iter().map(|f| f.path.as_str()).collect()
+    }
+
+    #[test]
+    fn gitignore_rules_nest_like_git() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, ".gitignore", "ignored/\n*.tmp.yaml\n");
+        write(root, "ignored/a.yaml", "");
+        write(root, "kept/b.yaml", "");
+        write(root, "kept/c.tmp.yaml", "");
+        write(root, "kept/.gitignore", "!c.tmp.yaml\nd.yaml\n");
+        write(root, "kept/d.yaml", "");
+        write(root, "other/.ignore", "e.yaml\n");
+        write(root, "other/e.yaml", "");
+        write(root, "other/f.tmp.yaml", "");
+        let found = discover(root, &Config::default()).unwrap();
+        assert_eq!(yaml_paths(&found), ["kept/b.yaml", "kept/c.tmp.yaml"]);
+        assert!(found.skipped.is_empty(), "{:?}", found.skipped);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn special_ignore_files_and_links_do_not_block_or_leak() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(outside.path(), "secret.yaml", "a: 1\n");
+        write(root, "sub/x.yaml", "");
+        let fifo = root.join("sub/.gitignore");
+        let status = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        std::os::unix::fs::symlink(outside.path().join("secret.yaml"), root.join("out.yaml"))
+            .unwrap();
+        std::os::unix::fs::symlink("sub/x.yaml", root.join("in.yaml")).unwrap();
+        std::os::unix::fs::symlink("loop.yaml", root.join("loop.yaml")).unwrap();
+        let found = discover(root, &Config::default()).unwrap();
+        assert_eq!(yaml_paths(&found), ["sub/x.yaml"]);
+        let skipped: Vec<&str> = found.skipped.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(skipped, ["loop.yaml", "out.yaml", "sub/.gitignore"]);
+        assert!(found.paths.contains("in.yaml"));
+        assert_eq!(
+            read_file(&root.join("out.yaml"), root, 1024),
+            Err(ReadError::OutsideRepository)
+        );
+        assert_eq!(
+            read_file(&fifo, root, 1024),
+            Err(ReadError::NotRegular("a FIFO"))
+        );
+        assert_eq!(read_file(&root.join("in.yaml"), root, 1024), Ok(Vec::new()));
+    }
+
+    #[test]
+    fn in_memory_paths_use_the_same_selection() {
+        let config = Config {
+            exclude: vec!["legacy/**".into()],
+            ..Config::default()
+        };
+        let found = from_paths(
+            [
+                "a/b/c.yaml",
+                "legacy/x.yaml",
+                "chart/Chart.yaml",
+                "chart/templates/t.yaml",
+                "a/b/c.yaml",
+                "cert.pem",
+            ],
+            &config,
+        )
+        .unwrap();
+        assert_eq!(yaml_paths(&found), ["a/b/c.yaml"]);
+        for path in ["a", "a/b", "chart", "cert.pem"] {
+            assert!(found.paths.contains(path), "{path}");
+        }
     }
 }

@@ -1,15 +1,17 @@
 //! Loading: discover files, parse them in parallel, and build the typed model.
 
-use std::collections::HashSet;
-use std::io::Read;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
 use crate::cert;
 use crate::config::Config;
-use crate::discover::{Discovered, discover};
-use crate::model::{KustomizeGraph, Kustomization, Object, PathRole, apply_kustomizations, is_kustomization_file};
+use crate::discover::{Discovered, ReadError, discover, read_file};
+use crate::model::{
+    Kustomization, KustomizeGraph, Object, PathRole, apply_kustomizations, is_kustomization_file,
+    secret_spans,
+};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::yaml::{YamlProblem, YamlProblemKind, parse};
 
@@ -19,8 +21,11 @@ pub struct FileInfo {
     pub documents: usize,
     /// Syntax errors, duplicate keys, limits, unreadable content.
     pub problems: Vec<YamlProblem>,
-    /// Spans that hold secret values (masked by reporters).
+    /// Spans that hold secret values (masked by reporters), sorted.
     pub sensitive: Vec<Span>,
+    /// Where the text that did not become a complete document starts, when a syntax error or
+    /// a limit stopped the parse: reporters mask everything from there on that may be secret.
+    pub unparsed_from: Option<usize>,
     /// Not a manifest (a kustomize generator input): no finding is made about it.
     pub skipped: bool,
 }
@@ -30,8 +35,12 @@ pub struct FileInfo {
 pub enum Certificate {
     /// No certificate at the configured path: sealed values are checked against RSA-4096.
     Absent,
-    Found { modulus_bytes: usize },
-    Invalid { reason: String },
+    Found {
+        modulus_bytes: usize,
+    },
+    Invalid {
+        reason: String,
+    },
 }
 
 impl Certificate {
@@ -55,8 +64,16 @@ pub struct Project {
     /// Every file and folder in the repository.
     pub paths: HashSet<String>,
     pub certificate: Certificate,
-    /// Paths that could not be walked or read, with the reason.
+    /// Paths that were not walked or read and are not findings (links leaving the
+    /// repository, link loops, folders that cannot be listed, files that vanished), with the
+    /// reason. The command line prints them as notes on stderr.
     pub unreadable: Vec<(String, String)>,
+}
+
+/// One file to load: its path and its bytes, or why they could not be read.
+struct Input {
+    path: String,
+    content: Result<Vec<u8>, YamlProblem>,
 }
 
 struct LoadedFile {
@@ -67,16 +84,118 @@ struct LoadedFile {
 }
 
 impl Project {
+    /// Discovers, reads and models the repository at `root`. Fails only when the walk cannot
+    /// start (an invalid exclude glob, a missing root); every per-file problem is a finding.
     pub fn load(root: &Path, config: &Config) -> Result<Project, String> {
+        Ok(Project::read(root, discover(root, config)?, config))
+    }
+
+    /// Reads what the walk found. A file may vanish or change in between.
+    fn read(root: &Path, discovered: Discovered, config: &Config) -> Project {
+        let Discovered {
+            yaml_files,
+            mut paths,
+            skipped: mut unreadable,
+        } = discovered;
+        let read: Vec<(String, Result<Vec<u8>, ReadError>)> = yaml_files
+            .into_par_iter()
+            .map(|file| {
+                let content = match &file.location {
+                    Some(location) => read_file(location, root, config.max_file_bytes),
+                    None => Err(ReadError::Missing),
+                };
+                (file.path, content)
+            })
+            .collect();
+        let mut inputs = Vec::with_capacity(read.len());
+        for (path, content) in read {
+            let content = match content {
+                Ok(bytes) => Ok(bytes),
+                // Deleted since the walk saw it (an editor's temporary file): not part of the
+                // repository any more.
+                Err(ReadError::Missing) => {
+                    paths.remove(&path);
+                    unreadable.push((path, "vanished while pglint ran; not checked".into()));
+                    continue;
+                }
+                Err(error) => Err(read_problem(error, config.max_file_bytes)),
+            };
+            inputs.push(Input { path, content });
+        }
+        let certificate =
+            match read_file(&root.join(&config.certificate), root, config.max_file_bytes) {
+                Err(ReadError::Missing) => Certificate::Absent,
+                Err(error) => Certificate::Invalid {
+                    reason: error.to_string(),
+                },
+                Ok(bytes) => parse_certificate(&bytes),
+            };
+        Project::build(
+            root.to_path_buf(),
+            inputs,
+            paths,
+            unreadable,
+            certificate,
+            config,
+        )
+    }
+
+    /// Builds a project from in-memory files (repository-relative `/` paths and their bytes),
+    /// exactly as [`Project::load`] would from the same files on disk: same selection
+    /// (excludes, Helm charts), same size limit, decoding, parsing and model. The certificate
+    /// is the file at `config.certificate`, if given.
+    pub fn from_files(files: Vec<(String, Vec<u8>)>, config: &Config) -> Result<Project, String> {
         let Discovered {
             yaml_files,
             paths,
             skipped,
-        } = discover(root, config)?;
-        let loaded: Vec<LoadedFile> = yaml_files
-            .par_iter()
+        } = crate::discover::from_paths(files.iter().map(|(path, _)| path.as_str()), config)?;
+        let mut contents: HashMap<String, Vec<u8>> = files.into_iter().collect();
+        let certificate = contents
+            .get(&config.certificate)
+            .map_or(Certificate::Absent, |bytes| parse_certificate(bytes));
+        let inputs = yaml_files
+            .into_iter()
+            .map(|file| {
+                let bytes = contents.remove(&file.path).unwrap_or_default();
+                let size = bytes.len() as u64;
+                let content = if size <= config.max_file_bytes {
+                    Ok(bytes)
+                } else {
+                    Err(read_problem(
+                        ReadError::TooLarge(size),
+                        config.max_file_bytes,
+                    ))
+                };
+                Input {
+                    path: file.path,
+                    content,
+                }
+            })
+            .collect();
+        Ok(Project::build(
+            PathBuf::new(),
+            inputs,
+            paths,
+            skipped,
+            certificate,
+            config,
+        ))
+    }
+
+    /// Stages 2–3 for every file, in parallel, then the kustomize overrides.
+    fn build(
+        root: PathBuf,
+        inputs: Vec<Input>,
+        paths: HashSet<String>,
+        unreadable: Vec<(String, String)>,
+        certificate: Certificate,
+        config: &Config,
+    ) -> Project {
+        let loaded: Vec<LoadedFile> = inputs
+            .into_par_iter()
             .enumerate()
-            .map(|(i, path)| load_file(root, path, FileId(i as u32), config))
+            .map(|(i, input)| load_file(input, FileId(i as u32), config))
             .collect();
 
         let mut sources = SourceMap::default();
@@ -93,16 +212,16 @@ impl Project {
         skip_generator_inputs(&kustomize, &sources, &mut files, &mut objects);
         apply_kustomizations(&kustomize, &mut objects, |id| sources.get(id).path.clone());
 
-        Ok(Project {
-            certificate: read_certificate(root, &config.certificate),
-            root: root.to_path_buf(),
+        Project {
+            certificate,
+            root,
             sources,
             files,
             objects,
             kustomize,
             paths,
-            unreadable: skipped,
-        })
+            unreadable,
+        }
     }
 
     pub fn path(&self, file: FileId) -> &str {
@@ -114,68 +233,90 @@ impl Project {
     }
 }
 
-fn load_file(root: &Path, path: &str, id: FileId, config: &Config) -> LoadedFile {
-    let (text, problem) = match read_text(&root.join(path), config.max_file_bytes) {
-        Ok(text) => (text, None),
-        Err(problem) => (String::new(), Some(problem)),
-    };
+/// Stages 2–3 for one file: decode, parse, model. The only per-file path, whether the bytes
+/// came from disk or from memory.
+fn load_file(input: Input, id: FileId, config: &Config) -> LoadedFile {
+    let Input { path, content } = input;
     let mut info = FileInfo::default();
     let mut objects = Vec::new();
     let mut kustomization = None;
-    if let Some(problem) = problem {
-        info.problems.push(problem);
-    } else {
+    let text = match content.and_then(|bytes| decode(bytes).map_err(not_text)) {
+        Ok(text) => text,
+        Err(problem) => {
+            info.problems.push(problem);
+            String::new()
+        }
+    };
+    if info.problems.is_empty() {
         let parsed = parse(&text, &config.limits);
         info.documents = parsed.documents.len();
         info.problems = parsed.problems;
-        let is_kustomization = is_kustomization_file(path);
+        info.unparsed_from = parsed.unparsed_from;
+        let is_kustomization = is_kustomization_file(&path);
         for (index, doc) in parsed.documents.iter().enumerate() {
+            info.sensitive.extend(secret_spans(doc));
             if is_kustomization {
-                kustomization = kustomization.or_else(|| Kustomization::read(id, path, doc));
+                kustomization = kustomization.or_else(|| Kustomization::read(id, &path, doc));
             } else if let Some(object) = Object::from_document(id, index, doc) {
                 info.sensitive.extend(&object.sensitive);
                 objects.push(object);
             }
         }
+        info.sensitive.sort();
+        info.sensitive.dedup();
     }
     LoadedFile {
-        source: SourceFile::new(path.to_string(), text),
+        source: SourceFile::new(path, text),
         info,
         objects,
         kustomization,
     }
 }
 
-/// Reads a file as UTF-8 (or UTF-16 with a byte-order mark, which YAML allows), refusing
-/// special files, oversized files and binary content.
-fn read_text(path: &Path, max_bytes: u64) -> Result<String, YamlProblem> {
-    let unreadable = |message: String| YamlProblem {
+/// A file that could not be read as text: a `yaml-syntax` finding at its start.
+fn not_text(message: String) -> YamlProblem {
+    YamlProblem {
         kind: YamlProblemKind::Syntax { message },
         span: Span::new(0, 0),
-    };
-    let metadata = std::fs::symlink_metadata(path).map_err(|e| unreadable(format!("cannot read file: {e}")))?;
-    if !metadata.is_file() {
-        return Err(unreadable("not a regular file; it was not read".into()));
     }
-    if metadata.len() > max_bytes {
-        return Err(YamlProblem {
+}
+
+/// Why a file was not read, as a finding: `yaml-limit` when it is too large, else
+/// `yaml-syntax`.
+fn read_problem(error: ReadError, max_bytes: u64) -> YamlProblem {
+    match error {
+        ReadError::TooLarge(size) => YamlProblem {
             kind: YamlProblemKind::Limit {
                 message: format!(
-                    "file is {} bytes, over the {max_bytes}-byte limit; it was not read",
-                    metadata.len()
+                    "file is {size} bytes, over the {max_bytes}-byte limit; it was not read"
                 ),
             },
             span: Span::new(0, 0),
-        });
+        },
+        error => not_text(format!("{error}; it was not read")),
     }
-    let mut bytes = Vec::with_capacity(metadata.len() as usize);
-    std::fs::File::open(path)
-        .and_then(|f| f.take(max_bytes + 1).read_to_end(&mut bytes))
-        .map_err(|e| unreadable(format!("cannot read file: {e}")))?;
-    decode(bytes).map_err(unreadable)
 }
 
+/// Text from UTF-8 (a byte-order mark is dropped) or UTF-16 with a byte-order mark, which YAML
+/// allows; anything else, or any NUL byte, is binary. A lone carriage return, which YAML reads
+/// as a line break, becomes a line feed (same length), so that lines are counted as YAML and
+/// editors count them.
 fn decode(bytes: Vec<u8>) -> Result<String, String> {
+    let mut text = decode_text(bytes)?;
+    if text.contains('\r') {
+        let mut bytes = text.into_bytes();
+        for i in 0..bytes.len() {
+            if bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
+                bytes[i] = b'\n';
+            }
+        }
+        // Only an ASCII byte was replaced by another.
+        text = String::from_utf8(bytes).map_err(|e| e.to_string())?;
+    }
+    Ok(text)
+}
+
+fn decode_text(bytes: Vec<u8>) -> Result<String, String> {
     if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
         return decode_utf16(rest, u16::from_le_bytes);
     }
@@ -198,13 +339,17 @@ fn decode(bytes: Vec<u8>) -> Result<String, String> {
 }
 
 fn decode_utf16(bytes: &[u8], word: fn([u8; 2]) -> u16) -> Result<String, String> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err("UTF-16 file with an odd number of bytes; it was not read".into());
     }
     let words = bytes.chunks_exact(2).map(|c| word([c[0], c[1]]));
-    char::decode_utf16(words)
+    let text = char::decode_utf16(words)
         .collect::<Result<String, _>>()
-        .map_err(|_| "file is not valid UTF-16; it was not read".into())
+        .map_err(|_| "file is not valid UTF-16; it was not read".to_string())?;
+    if text.contains('\0') {
+        return Err("binary file (contains NUL characters); it was not read".into());
+    }
+    Ok(text)
 }
 
 /// Files a kustomization feeds to a generator are data, not manifests.
@@ -237,16 +382,86 @@ fn skip_generator_inputs(
     objects.retain(|o| !skipped.contains(&o.file));
 }
 
-fn read_certificate(root: &Path, relative: &str) -> Certificate {
-    let path = root.join(relative);
-    match std::fs::read_to_string(&path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Certificate::Absent,
-        Err(e) => Certificate::Invalid {
-            reason: e.to_string(),
+fn parse_certificate(bytes: &[u8]) -> Certificate {
+    match std::str::from_utf8(bytes) {
+        Err(_) => Certificate::Invalid {
+            reason: "the certificate is not UTF-8 text".into(),
         },
-        Ok(pem) => match cert::rsa_modulus_bytes(&pem) {
+        Ok(pem) => match cert::rsa_modulus_bytes(pem) {
             Ok(modulus_bytes) => Certificate::Found { modulus_bytes },
             Err(reason) => Certificate::Invalid { reason },
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_that_vanish_after_the_walk_are_noted_not_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.yaml"), "a: 1\n").unwrap();
+        std::fs::write(dir.path().join("b.yaml"), "b: [\n").unwrap();
+        let config = Config::default();
+        let discovered = discover(dir.path(), &config).unwrap();
+        std::fs::remove_file(dir.path().join("b.yaml")).unwrap();
+        let project = Project::read(dir.path(), discovered, &config);
+        assert_eq!(project.sources.len(), 1);
+        assert_eq!(project.path(FileId(0)), "a.yaml");
+        assert!(project.files[0].problems.is_empty());
+        assert_eq!(
+            project.unreadable,
+            [(
+                "b.yaml".to_string(),
+                "vanished while pglint ran; not checked".to_string()
+            )]
+        );
+        assert!(!project.paths.contains("b.yaml"));
+    }
+
+    #[test]
+    fn in_memory_files_load_like_files_on_disk() {
+        let files = vec![
+            ("x/a.yaml".to_string(), b"a: 1\na: 2\n".to_vec()),
+            ("x/big.yaml".to_string(), vec![b' '; 100]),
+            ("x/bin.yaml".to_string(), vec![0, 1, 2]),
+        ];
+        let config = Config {
+            max_file_bytes: 50,
+            ..Config::default()
+        };
+        let project = Project::from_files(files, &config).unwrap();
+        let kinds: Vec<Vec<&YamlProblemKind>> = project
+            .files
+            .iter()
+            .map(|f| f.problems.iter().map(|p| &p.kind).collect())
+            .collect();
+        assert!(matches!(
+            kinds[0][..],
+            [YamlProblemKind::DuplicateKey { .. }]
+        ));
+        assert!(matches!(kinds[1][..], [YamlProblemKind::Limit { .. }]));
+        assert!(matches!(kinds[2][..], [YamlProblemKind::Syntax { .. }]));
+        assert!(project.paths.contains("x"));
+        assert_eq!(project.certificate, Certificate::Absent);
+    }
+
+    #[test]
+    fn text_encodings() {
+        let utf16 = |le: bool| -> Vec<u8> {
+            "\u{feff}a: é\n"
+                .encode_utf16()
+                .flat_map(|w| if le { w.to_le_bytes() } else { w.to_be_bytes() })
+                .collect()
+        };
+        assert_eq!(decode(utf16(true)).unwrap(), "a: é\n");
+        assert_eq!(decode(utf16(false)).unwrap(), "a: é\n");
+        assert_eq!(decode(b"\xEF\xBB\xBFa: 1".to_vec()).unwrap(), "a: 1");
+        assert!(decode(b"a: \xFF".to_vec()).is_err());
+        assert!(decode(vec![0xFF, 0xFE, 0x00]).is_err());
+        assert!(decode(vec![0xFF, 0xFE, 0x00, 0xD8]).is_err());
+        assert!(decode(vec![0xFF, 0xFE, 0x00, 0x00]).is_err());
+        assert_eq!(decode(b"a\rb\r\nc\r".to_vec()).unwrap(), "a\nb\r\nc\n");
     }
 }

@@ -12,7 +12,10 @@ use crate::yaml::Document;
 /// Is this file name one kustomize reads as a kustomization?
 pub fn is_kustomization_file(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
-    matches!(name, "kustomization.yaml" | "kustomization.yml" | "Kustomization")
+    matches!(
+        name,
+        "kustomization.yaml" | "kustomization.yml" | "Kustomization"
+    )
 }
 
 /// Why a kustomization names a path.
@@ -87,7 +90,14 @@ impl Kustomization {
                 add(value, PathRole::Resource);
             }
         }
-        for key in ["patchesStrategicMerge", "crds", "configurations", "transformers", "generators", "validators"] {
+        for key in [
+            "patchesStrategicMerge",
+            "crds",
+            "configurations",
+            "transformers",
+            "generators",
+            "validators",
+        ] {
             for value in strings(key) {
                 add(value, PathRole::Input);
             }
@@ -113,7 +123,10 @@ impl Kustomization {
                         );
                     }
                 }
-                if let Some(env) = generator.get("env").and_then(|e| e.as_str().map(|s| (e, s))) {
+                if let Some(env) = generator
+                    .get("env")
+                    .and_then(|e| e.as_str().map(|s| (e, s)))
+                {
                     add(
                         Spanned::new(env.1.to_string(), loc_of(file, env.0)),
                         PathRole::GeneratorInput,
@@ -124,7 +137,12 @@ impl Kustomization {
         Some(Kustomization {
             file,
             namespace: reader.string(root.get("namespace"), "namespace"),
-            common_annotations: StringMap::read(&mut reader, Some(root), "commonAnnotations", &mut sensitive),
+            common_annotations: StringMap::read(
+                &mut reader,
+                Some(root),
+                "commonAnnotations",
+                &mut sensitive,
+            ),
             common_labels: StringMap::read(&mut reader, Some(root), "commonLabels", &mut sensitive),
             dir,
             paths,
@@ -195,7 +213,9 @@ impl KustomizeGraph {
             }
             let k = &self.kustomizations[i];
             for path in &k.paths {
-                let Some(resolved) = &path.resolved else { continue };
+                let Some(resolved) = &path.resolved else {
+                    continue;
+                };
                 match self.by_dir.get(resolved.as_str()) {
                     Some(&sub) if path.role == PathRole::Resource => stack.push(sub),
                     _ => {
@@ -213,14 +233,21 @@ impl KustomizeGraph {
 
 /// Applies every kustomization's namespace and common annotations/labels to the objects it
 /// reaches as resources. Outer kustomizations apply last, as `kustomize build` does.
-pub fn apply_kustomizations(graph: &KustomizeGraph, objects: &mut [Object], path_of: impl Fn(FileId) -> String) {
+pub fn apply_kustomizations(
+    graph: &KustomizeGraph,
+    objects: &mut [Object],
+    path_of: impl Fn(FileId) -> String,
+) {
     let mut reaches: Vec<(usize, HashMap<String, PathRole>)> = (0..graph.kustomizations.len())
         .map(|i| (i, graph.reach(i)))
         .collect();
     reaches.sort_by_key(|(_, r)| r.len());
     let mut objects_by_path: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, obj) in objects.iter().enumerate() {
-        objects_by_path.entry(path_of(obj.file)).or_default().push(i);
+        objects_by_path
+            .entry(path_of(obj.file))
+            .or_default()
+            .push(i);
     }
     for (k, reached) in reaches {
         let kustomization = &graph.kustomizations[k];

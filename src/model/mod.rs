@@ -9,14 +9,16 @@ mod kustomize;
 mod meta;
 pub(crate) mod read;
 mod secrets;
+mod sensitive;
 
 pub use cnpg::{Bootstrap, Cluster, Database, DatabaseRole, Role};
 pub use kustomize::{
-    KustomizeGraph, Kustomization, PathRef, PathRole, apply_kustomizations, is_kustomization_file,
+    Kustomization, KustomizeGraph, PathRef, PathRole, apply_kustomizations, is_kustomization_file,
 };
 pub use meta::{Annotation, Metadata, StringMap};
 pub use read::{ShapeProblem, closest};
 pub use secrets::{DataEntry, ExternalSecret, SealedEntry, SealedSecret, SealedTemplate, Secret};
+pub use sensitive::secret_spans;
 
 use crate::source::{FileId, Loc, Span, Spanned};
 use crate::yaml::{Document, NodeRef};
@@ -155,7 +157,11 @@ impl Object {
 
     /// `Kind/name` for messages.
     pub fn display_name(&self) -> String {
-        format!("{} `{}`", self.kind_str(), self.name().unwrap_or("<unnamed>"))
+        format!(
+            "{} `{}`",
+            self.kind_str(),
+            self.name().unwrap_or("<unnamed>")
+        )
     }
 
     /// The annotation and the wave Argo CD reads from the object's own metadata.
@@ -165,7 +171,9 @@ impl Object {
 
     /// Argo CD's effective wave: the annotation if it is an integer, else 0.
     pub fn effective_wave(&self) -> i64 {
-        self.wave().and_then(|a| parse_wave(&a.value.value)).unwrap_or(0)
+        self.wave()
+            .and_then(|a| parse_wave(&a.value.value))
+            .unwrap_or(0)
     }
 }
 

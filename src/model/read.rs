@@ -1,8 +1,8 @@
 //! Reading typed fields out of YAML nodes, recording every shape problem on the way.
 
 use crate::source::{FileId, Loc, Spanned};
-use crate::yaml::yaml11::{YamlType, classify};
 use crate::yaml::NodeRef;
+use crate::yaml::yaml11::{YamlType, classify};
 
 /// A field pglint reads has the wrong type or an unknown name (reported by `manifest-invalid`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,7 +61,16 @@ impl Reader<'_> {
             Some(scalar) if classify(scalar, node.tag()) == YamlType::Bool => {
                 let value = matches!(
                     scalar.text.as_str(),
-                    "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON"
+                    "y" | "Y"
+                        | "yes"
+                        | "Yes"
+                        | "YES"
+                        | "true"
+                        | "True"
+                        | "TRUE"
+                        | "on"
+                        | "On"
+                        | "ON"
                 );
                 Some(Spanned::new(value, self.loc(node)))
             }
@@ -124,8 +133,13 @@ impl Reader<'_> {
         }
         self.problems.push(ShapeProblem {
             loc: value.loc,
-            message: format!("`{field}` must be one of {}, found `{}`", quote_list(allowed), value.value),
-            help: closest(&value.value, allowed.iter().copied()).map(|s| format!("did you mean `{s}`?")),
+            message: format!(
+                "`{field}` must be one of {}, found `{}`",
+                quote_list(allowed),
+                value.value
+            ),
+            help: closest(&value.value, allowed.iter().copied())
+                .map(|s| format!("did you mean `{s}`?")),
         });
     }
 }

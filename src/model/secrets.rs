@@ -64,9 +64,19 @@ pub struct Secret {
 }
 
 impl Secret {
-    pub(crate) fn read(reader: &mut Reader<'_>, root: NodeRef<'_>, sensitive: &mut Vec<Span>) -> Secret {
+    pub(crate) fn read(
+        reader: &mut Reader<'_>,
+        root: NodeRef<'_>,
+        sensitive: &mut Vec<Span>,
+    ) -> Secret {
         let mut data = read_data(reader, root, "data", "data", sensitive);
-        data.extend(read_data(reader, root, "stringData", "stringData", sensitive));
+        data.extend(read_data(
+            reader,
+            root,
+            "stringData",
+            "stringData",
+            sensitive,
+        ));
         Secret {
             type_: reader.string(root.get("type"), "type"),
             data,
@@ -109,7 +119,11 @@ pub struct SealedSecret {
 const SEALED_SPEC_FIELDS: &[&str] = &["data", "encryptedData", "template"];
 
 impl SealedSecret {
-    pub(crate) fn read(reader: &mut Reader<'_>, root: NodeRef<'_>, sensitive: &mut Vec<Span>) -> SealedSecret {
+    pub(crate) fn read(
+        reader: &mut Reader<'_>,
+        root: NodeRef<'_>,
+        sensitive: &mut Vec<Span>,
+    ) -> SealedSecret {
         let mut sealed = SealedSecret {
             encrypted_loc: None,
             encrypted: Vec::new(),

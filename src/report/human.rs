@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use miette::{
     Diagnostic as MietteDiagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan,
-    NamedSource, SourceCode,
+    MietteError, MietteSpanContents, NamedSource, SourceCode, SourceSpan, SpanContents,
 };
 
 use super::{Summary, masked_text};
@@ -18,18 +18,84 @@ use crate::source::{FileId, Loc};
 /// Masked file texts, shared by every report that shows the file.
 struct Sources<'p> {
     project: &'p Project,
-    cache: HashMap<FileId, Arc<str>>,
+    cache: HashMap<FileId, Arc<Masked>>,
 }
 
 impl<'p> Sources<'p> {
-    fn named(&mut self, file: FileId) -> NamedSource<Arc<str>> {
+    fn named(&mut self, file: FileId) -> Arc<Masked> {
         let project = self.project;
-        let text = self
-            .cache
+        self.cache
             .entry(file)
-            .or_insert_with(|| masked_text(project, file).into())
-            .clone();
-        NamedSource::new(project.path(file), text)
+            .or_insert_with(|| {
+                let text = masked_text(project, file);
+                let line_starts = std::iter::once(0)
+                    .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                    .collect();
+                Arc::new(Masked {
+                    name: project.path(file).to_string(),
+                    text,
+                    line_starts,
+                })
+            })
+            .clone()
+    }
+}
+
+/// A masked file and where its lines start. miette's own `SourceCode` for text scans the file
+/// from its start for every snippet, which is quadratic in findings × file size; this one
+/// hands miette only the lines around the span (the answer is the same).
+struct Masked {
+    name: String,
+    text: String,
+    line_starts: Vec<usize>,
+}
+
+impl Masked {
+    fn line_of(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|&start| start <= offset) - 1
+    }
+
+    /// Would miette show this span? It pads underlines with `{:width$}`, which panics past
+    /// `u16::MAX` columns (a tab counts 4).
+    fn fits(&self, start: usize, len: usize) -> bool {
+        let line_start = self.line_starts[self.line_of(start.min(self.text.len()))];
+        (start + len).saturating_sub(line_start) * 4 < usize::from(u16::MAX)
+    }
+}
+
+impl SourceCode for Masked {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let (start, end) = (span.offset(), span.offset() + span.len());
+        if end > self.text.len() {
+            return Err(MietteError::OutOfBounds);
+        }
+        let first = self.line_of(start).saturating_sub(before);
+        let last = self.line_of(end.saturating_sub(1).max(start)) + after + 1;
+        let window_start = self.line_starts[first];
+        let window_end = self
+            .line_starts
+            .get(last + 1)
+            .copied()
+            .unwrap_or(self.text.len());
+        let window = &self.text.as_bytes()[window_start..window_end];
+        let inner = SourceSpan::new((start - window_start).into(), span.len());
+        let contents = window.read_span(&inner, before, after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            contents.data(),
+            SourceSpan::new(
+                (contents.span().offset() + window_start).into(),
+                contents.span().len(),
+            ),
+            contents.line() + first,
+            contents.column(),
+            contents.line_count() + first,
+        )))
     }
 }
 
@@ -40,7 +106,7 @@ struct Report {
     severity: Severity,
     message: String,
     help: Option<String>,
-    source: NamedSource<Arc<str>>,
+    source: Arc<Masked>,
     labels: Vec<LabeledSpan>,
     related: Vec<Note>,
 }
@@ -48,7 +114,7 @@ struct Report {
 /// A related location in another file.
 struct Note {
     message: String,
-    source: NamedSource<Arc<str>>,
+    source: Arc<Masked>,
     label: LabeledSpan,
 }
 
@@ -122,7 +188,7 @@ impl MietteDiagnostic for Report {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&self.source)
+        Some(&*self.source)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
@@ -159,7 +225,7 @@ impl MietteDiagnostic for Note {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&self.source)
+        Some(&*self.source)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
@@ -190,11 +256,22 @@ pub fn render(
     let mut out = String::new();
     for diagnostic in diagnostics {
         let report = Report::new(diagnostic, &mut sources);
-        if handler.render_report(&mut out, &report).is_err() {
-            // A span miette cannot show still gets its message.
+        let fits = report
+            .labels
+            .iter()
+            .map(|l| (&report.source, l))
+            .chain(report.related.iter().map(|n| (&n.source, &n.label)))
+            .all(|(source, label)| source.fits(label.offset(), label.len()));
+        if !fits || handler.render_report(&mut out, &report).is_err() {
+            // A span miette cannot show still gets its message and location.
+            let at = super::position(project, diagnostic.finding.loc);
             out.push_str(&format!(
-                "{}: {}\n",
-                diagnostic.rule, diagnostic.finding.message
+                "{}: {}\n  at {}:{}:{}\n",
+                diagnostic.rule,
+                diagnostic.finding.message,
+                at.file,
+                at.start.line,
+                at.start.column
             ));
         }
         out.push('\n');

@@ -52,6 +52,10 @@ pub struct YamlProblem {
 pub struct ParsedFile {
     pub documents: Vec<Document>,
     pub problems: Vec<YamlProblem>,
+    /// Set when a syntax error or a limit stopped the parse: the byte offset where the text
+    /// that did not become a complete document starts (the end of the last complete one).
+    /// Nothing is known about the structure of the text from there on.
+    pub unparsed_from: Option<usize>,
 }
 
 /// Parses every document of `text`. Never panics; a syntax error or a limit stops the file
@@ -68,12 +72,29 @@ pub fn parse(text: &str, limits: &Limits) -> ParsedFile {
             },
             Some(Err(error)) => {
                 let at = builder.positions.byte(error.marker().index());
-                builder.stop(
-                    YamlProblemKind::Syntax {
-                        message: error.info().to_string(),
-                    },
-                    Span::new(at, at),
-                );
+                let (kind, at) = match error.info() {
+                    // saphyr counts flow levels in a `u8`; deeper flow nesting is a limit.
+                    "recursion limit exceeded" => (
+                        YamlProblemKind::Limit {
+                            message: builder.depth_message(FLOW_DEPTH_LIMIT),
+                        },
+                        at,
+                    ),
+                    info => {
+                        let at = if info.contains("tab") {
+                            tab_before(text, at)
+                        } else {
+                            at
+                        };
+                        (
+                            YamlProblemKind::Syntax {
+                                message: info.to_string(),
+                            },
+                            at,
+                        )
+                    }
+                };
+                builder.stop(kind, Span::new(at, at));
                 break;
             }
         }
@@ -84,6 +105,23 @@ pub fn parse(text: &str, limits: &Limits) -> ParsedFile {
 enum Flow {
     Continue,
     Stop,
+}
+
+/// saphyr stops at this many nested flow collections (`[[[…` or `{{{…`), whatever the limit.
+const FLOW_DEPTH_LIMIT: usize = 255;
+
+/// saphyr reports a tab after the tab; point at the first tab of the whitespace run instead.
+fn tab_before(text: &str, at: usize) -> usize {
+    let bytes = text.as_bytes();
+    let at = at.min(bytes.len());
+    let start = bytes[..at]
+        .iter()
+        .rposition(|&b| b != b' ' && b != b'\t')
+        .map_or(0, |i| i + 1);
+    bytes[start..at]
+        .iter()
+        .position(|&b| b == b'\t')
+        .map_or(at, |i| start + i)
 }
 
 enum Frame {
@@ -112,6 +150,8 @@ struct Builder<'t> {
     anchors: HashMap<usize, NodeId>,
     nodes_in_file: usize,
     aliases_in_file: usize,
+    /// End of the last complete document.
+    complete_end: usize,
 }
 
 impl<'t> Builder<'t> {
@@ -125,6 +165,7 @@ impl<'t> Builder<'t> {
             anchors: HashMap::new(),
             nodes_in_file: 0,
             aliases_in_file: 0,
+            complete_end: 0,
         }
     }
 
@@ -134,9 +175,18 @@ impl<'t> Builder<'t> {
 
     fn stop(&mut self, kind: YamlProblemKind, span: Span) -> Flow {
         self.file.problems.push(YamlProblem { kind, span });
+        self.file.unparsed_from.get_or_insert(self.complete_end);
         self.doc = None;
         self.stack.clear();
         Flow::Stop
+    }
+
+    /// The depth limit's message; flow collections cannot nest deeper than saphyr's own bound.
+    fn depth_message(&self, reached: usize) -> String {
+        format!(
+            "nesting deeper than {} levels; the rest of the file was not read",
+            self.limits.max_depth.min(reached)
+        )
     }
 
     fn limit(&mut self, message: String, span: Span) -> Flow {
@@ -164,6 +214,7 @@ impl<'t> Builder<'t> {
                 if let Some(doc) = self.doc.take() {
                     self.file.documents.push(doc);
                 }
+                self.complete_end = self.complete_end.max(span.end);
                 Flow::Continue
             }
             Event::Scalar(text, style, anchor, tag) => {
@@ -208,12 +259,18 @@ impl<'t> Builder<'t> {
                     key_index: None,
                 })
             }
-            Event::SequenceEnd | Event::MappingEnd => self.close(),
+            Event::SequenceEnd | Event::MappingEnd => self.close(span),
             Event::StreamStart | Event::StreamEnd | Event::Nothing => Flow::Continue,
         }
     }
 
-    fn new_node(&mut self, kind: NodeKind, span: Span, anchor: usize, tag: Option<&Tag>) -> Option<NodeId> {
+    fn new_node(
+        &mut self,
+        kind: NodeKind,
+        span: Span,
+        anchor: usize,
+        tag: Option<&Tag>,
+    ) -> Option<NodeId> {
         let doc = self.doc.as_mut()?;
         let id = doc.nodes.len() as NodeId;
         doc.nodes.push(Node {
@@ -250,18 +307,18 @@ impl<'t> Builder<'t> {
         self.attach(id)
     }
 
-    fn open(&mut self, span: Span, anchor: usize, tag: Option<&Tag>, frame: impl FnOnce(NodeId) -> Frame) -> Flow {
+    fn open(
+        &mut self,
+        span: Span,
+        anchor: usize,
+        tag: Option<&Tag>,
+        frame: impl FnOnce(NodeId) -> Frame,
+    ) -> Flow {
         if let Some(stop) = self.count_node(span) {
             return stop;
         }
         if self.stack.len() >= self.limits.max_depth {
-            return self.limit(
-                format!(
-                    "nesting deeper than {} levels; the rest of the file was not read",
-                    self.limits.max_depth
-                ),
-                span,
-            );
+            return self.limit(self.depth_message(self.limits.max_depth), span);
         }
         let placeholder = NodeKind::Sequence(Vec::new());
         let Some(id) = self.new_node(placeholder, span, anchor, tag) else {
@@ -271,7 +328,7 @@ impl<'t> Builder<'t> {
         Flow::Continue
     }
 
-    fn close(&mut self) -> Flow {
+    fn close(&mut self, end_token: Span) -> Flow {
         let Some(frame) = self.stack.pop() else {
             return Flow::Continue;
         };
@@ -288,10 +345,16 @@ impl<'t> Builder<'t> {
                 (id, NodeKind::Mapping(pairs), last)
             }
         };
-        // Block collections end where their last child ends, not at the next token.
-        let end = last_child.map_or(doc.nodes[id as usize].span.end, |child| {
-            doc.nodes[child as usize].span.end
-        });
+        // Flow collections end with their `]` or `}`; block collections end where their last
+        // child ends, not at the next token.
+        let closing = self.positions.text.get(end_token.range());
+        let end = if closing.is_some_and(|t| t.starts_with([']', '}'])) {
+            end_token.end
+        } else {
+            last_child.map_or(doc.nodes[id as usize].span.end, |child| {
+                doc.nodes[child as usize].span.end
+            })
+        };
         let node = &mut doc.nodes[id as usize];
         node.kind = kind;
         node.span.end = node.span.end.max(end);
@@ -428,7 +491,10 @@ impl<'t> Positions<'t> {
             return char_index.min(self.text.len());
         }
         while self.char_index < char_index && self.byte_index < self.text.len() {
-            let c = self.text[self.byte_index..].chars().next().map_or(1, char::len_utf8);
+            let c = self.text[self.byte_index..]
+                .chars()
+                .next()
+                .map_or(1, char::len_utf8);
             self.byte_index += c;
             self.char_index += 1;
         }
@@ -497,7 +563,10 @@ mod tests {
     fn syntax_error_keeps_earlier_documents() {
         let parsed = parse("a: 1\n---\nb: [1, 2\n", &Limits::default());
         assert_eq!(parsed.documents.len(), 1);
-        assert!(matches!(parsed.problems[0].kind, YamlProblemKind::Syntax { .. }));
+        assert!(matches!(
+            parsed.problems[0].kind,
+            YamlProblemKind::Syntax { .. }
+        ));
     }
 
     #[test]
@@ -515,7 +584,9 @@ mod tests {
         let mut text = String::from("a0: &a0 {x: 1}\n");
         for i in 1..30 {
             let prev = format!("*a{}", i - 1);
-            text.push_str(&format!("a{i}: &a{i} {{<<: [{prev}, {prev}, {prev}, {prev}]}}\n"));
+            text.push_str(&format!(
+                "a{i}: &a{i} {{<<: [{prev}, {prev}, {prev}, {prev}]}}\n"
+            ));
         }
         let parsed = parse_ok(&text);
         let last = parsed.documents[0].root().unwrap().get("a29").unwrap();
@@ -526,7 +597,50 @@ mod tests {
     fn depth_limit_is_a_problem_not_a_crash() {
         let text: String = (0..500).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
         let parsed = parse(&text, &Limits::default());
-        assert!(matches!(parsed.problems[0].kind, YamlProblemKind::Limit { .. }));
+        assert!(matches!(
+            parsed.problems[0].kind,
+            YamlProblemKind::Limit { .. }
+        ));
+    }
+
+    #[test]
+    fn flow_nesting_past_the_parser_bound_is_a_limit() {
+        let text = format!("a: {}", "[".repeat(100_000));
+        let parsed = parse(&text, &Limits::default());
+        assert!(matches!(
+            &parsed.problems[..],
+            [YamlProblem { kind: YamlProblemKind::Limit { message }, .. }]
+                if message.starts_with("nesting deeper than 200 levels")
+        ));
+        assert_eq!(parsed.unparsed_from, Some(0));
+    }
+
+    #[test]
+    fn tab_errors_point_at_the_tab() {
+        let parsed = parse("kind: x\nmetadata:\n\tname: x\n", &Limits::default());
+        assert_eq!(parsed.problems[0].span, Span::new(18, 18));
+    }
+
+    #[test]
+    fn flow_collections_end_with_their_bracket() {
+        let text = "a: [1, 2]\nb: {c: d}\n";
+        let parsed = parse_ok(text);
+        let root = parsed.documents[0].root().unwrap();
+        assert_eq!(&text[root.get("a").unwrap().span().range()], "[1, 2]");
+        assert_eq!(&text[root.get("b").unwrap().span().range()], "{c: d}");
+    }
+
+    #[test]
+    fn unparsed_text_starts_after_the_last_complete_document() {
+        let text = "a: 1\n---\nb: [\n";
+        let parsed = parse(text, &Limits::default());
+        assert_eq!(parsed.documents.len(), 1);
+        let from = parsed.unparsed_from.unwrap();
+        assert!(
+            from >= "a: 1".len() && from <= text.find("b:").unwrap(),
+            "{from}"
+        );
+        assert_eq!(parse_ok("a: 1\n").unparsed_from, None);
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! The node arena of one YAML document and a read-only cursor over it.
 
+use std::collections::HashSet;
+
 use crate::source::Span;
 
 pub type NodeId = u32;
@@ -59,6 +61,11 @@ impl Document {
 
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id as usize]
+    }
+
+    /// A cursor on a node, aliases resolved.
+    pub fn resolve(&self, id: NodeId) -> NodeRef<'_> {
+        NodeRef::new(self, id)
     }
 
     pub fn node_count(&self) -> usize {
@@ -150,20 +157,16 @@ impl<'d> NodeRef<'d> {
     }
 
     /// The entries of a mapping, with YAML merge keys (`<<`) applied: own keys first, then
-    /// merged keys that the mapping does not set itself.
+    /// merged keys that the mapping does not set itself. A repeated scalar key keeps its first
+    /// value.
     pub fn entries(&self) -> Vec<(NodeRef<'d>, NodeRef<'d>)> {
-        let mut out = Vec::new();
+        let mut entries = Entries::default();
         let mut budget = MAX_MERGED_MAPPINGS;
-        self.collect_entries(&mut out, 0, &mut budget);
-        out
+        self.collect_entries(&mut entries, 0, &mut budget);
+        entries.out
     }
 
-    fn collect_entries(
-        &self,
-        out: &mut Vec<(NodeRef<'d>, NodeRef<'d>)>,
-        depth: usize,
-        budget: &mut usize,
-    ) {
+    fn collect_entries(&self, entries: &mut Entries<'d>, depth: usize, budget: &mut usize) {
         let NodeKind::Mapping(pairs) = &self.node().kind else {
             return;
         };
@@ -177,8 +180,8 @@ impl<'d> NodeRef<'d> {
             let value = NodeRef::new(self.doc, v);
             if key.is_merge_key() {
                 merges.push(value);
-            } else if !contains_key(out, key) {
-                out.push((key, value));
+            } else {
+                entries.insert(key, value);
             }
         }
         if depth >= MAX_INDIRECTION {
@@ -187,10 +190,10 @@ impl<'d> NodeRef<'d> {
         for merged in merges {
             if merged.is_sequence() {
                 for item in merged.items() {
-                    item.collect_entries(out, depth + 1, budget);
+                    item.collect_entries(entries, depth + 1, budget);
                 }
             } else {
-                merged.collect_entries(out, depth + 1, budget);
+                merged.collect_entries(entries, depth + 1, budget);
             }
         }
     }
@@ -244,11 +247,20 @@ impl<'d> NodeRef<'d> {
     }
 }
 
-fn contains_key(entries: &[(NodeRef<'_>, NodeRef<'_>)], key: NodeRef<'_>) -> bool {
-    let Some(text) = key.scalar().map(|s| s.text.as_str()) else {
-        return false;
-    };
-    entries
-        .iter()
-        .any(|(k, _)| k.scalar().is_some_and(|s| s.text == text))
+/// Entries collected in order, each scalar key once (a set keeps huge mappings linear).
+#[derive(Default)]
+struct Entries<'d> {
+    out: Vec<(NodeRef<'d>, NodeRef<'d>)>,
+    seen: HashSet<&'d str>,
+}
+
+impl<'d> Entries<'d> {
+    fn insert(&mut self, key: NodeRef<'d>, value: NodeRef<'d>) {
+        if let Some(scalar) = key.scalar()
+            && !self.seen.insert(scalar.text.as_str())
+        {
+            return;
+        }
+        self.out.push((key, value));
+    }
 }

@@ -206,7 +206,9 @@ mod tests {
 
     #[test]
     fn strings_stay_strings() {
-        for text in ["true-ish", "postgres", "1.2.3", "-", "app-1", "v1", "0.1.0a"] {
+        for text in [
+            "true-ish", "postgres", "1.2.3", "-", "app-1", "v1", "0.1.0a",
+        ] {
             assert_eq!(plain(text), YamlType::String, "{text}");
         }
         let quoted = Scalar {

@@ -1,0 +1,144 @@
+//! Where secret values are in a document, independently of the typed model.
+//!
+//! The typed readers record the spans of the values they read, but a value they do not read
+//! still reaches a snippet: the second of two duplicate `stringData` keys, `data` written as a
+//! list (reported by `manifest-invalid`, whose snippet shows it), a Secret inside a `List`, a
+//! kind with a typo. This walk looks at every node instead, so masking never depends on the
+//! document being well-formed.
+
+use std::collections::HashSet;
+
+use super::LAST_APPLIED;
+use crate::source::Span;
+use crate::yaml::{Document, NodeId, NodeKind, NodeRef};
+
+/// Keys whose values are secret in a Secret-like object, at any depth below it.
+const SECRET_FIELDS: &[&str] = &["data", "stringData", "encryptedData"];
+
+/// Spans of every secret value in `doc`:
+/// - in any mapping whose `kind` mentions "secret" (Secret, SealedSecret, a typo of them…),
+///   the values of `data`, `stringData` and `encryptedData` keys at any depth below it,
+///   whatever their type, every duplicate included;
+/// - anywhere, `kubectl.kubernetes.io/last-applied-configuration` values;
+/// - anywhere, the `literals` of a kustomize `secretGenerator`.
+///
+/// Aliases inside a secret value mark their anchored nodes too.
+pub fn secret_spans(doc: &Document) -> Vec<Span> {
+    let mut walk = Walk {
+        doc,
+        spans: Vec::new(),
+        marked: HashSet::new(),
+    };
+    let Some(root) = doc.root() else {
+        return walk.spans;
+    };
+    // (node, inside a Secret-like mapping, inside a `secretGenerator`)
+    let mut stack = vec![(root.id(), false, false)];
+    let mut visited = HashSet::new();
+    while let Some((id, in_secret, in_generator)) = stack.pop() {
+        if !visited.insert((id, in_secret, in_generator)) {
+            continue;
+        }
+        match &doc.node(id).kind {
+            NodeKind::Scalar(_) | NodeKind::Alias(_) => {}
+            NodeKind::Sequence(items) => {
+                stack.extend(items.iter().map(|&item| (item, in_secret, in_generator)));
+            }
+            NodeKind::Mapping(pairs) => {
+                let in_secret = in_secret || is_secret_like(doc, id, pairs);
+                for &(key, value) in pairs {
+                    let key_text = doc.resolve(key).scalar().map(|s| s.text.as_str());
+                    match key_text {
+                        Some(LAST_APPLIED) => walk.mark(value),
+                        Some(field) if in_secret && SECRET_FIELDS.contains(&field) => {
+                            walk.mark(value)
+                        }
+                        Some("literals") if in_generator => walk.mark(value),
+                        Some("secretGenerator") => stack.push((value, in_secret, true)),
+                        _ => stack.push((value, in_secret, in_generator)),
+                    }
+                }
+            }
+        }
+    }
+    walk.spans
+}
+
+/// Does a `kind` of this mapping (any of them if repeated, or a merged one) name a Secret-like
+/// kind?
+fn is_secret_like(doc: &Document, id: NodeId, pairs: &[(NodeId, NodeId)]) -> bool {
+    let secret = |kind: NodeRef<'_>| {
+        kind.scalar()
+            .is_some_and(|v| v.text.to_ascii_lowercase().contains("secret"))
+    };
+    pairs.iter().any(|&(key, value)| {
+        doc.resolve(key).scalar().is_some_and(|k| k.text == "kind") && secret(doc.resolve(value))
+    }) || doc.resolve(id).get("kind").is_some_and(secret)
+}
+
+struct Walk<'d> {
+    doc: &'d Document,
+    spans: Vec<Span>,
+    marked: HashSet<NodeId>,
+}
+
+impl Walk<'_> {
+    /// Marks the scalars of a value (keys of mappings inside it stay readable) and, through
+    /// any alias inside it, the nodes it borrows.
+    fn mark(&mut self, id: NodeId) {
+        let mut stack = vec![id];
+        while let Some(id) = stack.pop() {
+            if !self.marked.insert(id) {
+                continue;
+            }
+            let node = self.doc.node(id);
+            match &node.kind {
+                NodeKind::Scalar(_) => self.spans.push(node.span),
+                NodeKind::Alias(target) => stack.push(*target),
+                NodeKind::Sequence(items) => stack.extend(items),
+                NodeKind::Mapping(pairs) => stack.extend(pairs.iter().map(|&(_, v)| v)),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{Limits, parse};
+
+    fn masked(text: &str) -> Vec<&str> {
+        let parsed = parse(text, &Limits::default());
+        let mut spans: Vec<Span> = parsed.documents.iter().flat_map(secret_spans).collect();
+        spans.sort();
+        spans.dedup();
+        spans
+            .into_iter()
+            .map(|s| &text[s.range()])
+            .filter(|t| t.contains("SECRET"))
+            .collect()
+    }
+
+    #[test]
+    fn values_the_typed_model_does_not_read_are_found() {
+        let text = "kind: Secret\nstringData:\n  password: SECRET1\n  password: SECRET2\n\
+                    stringData: [SECRET3]\ndata: SECRET4\n";
+        assert_eq!(masked(text), ["SECRET1", "SECRET2", "SECRET3", "SECRET4"]);
+    }
+
+    #[test]
+    fn nested_lists_aliases_and_generators() {
+        let text = "kind: List\nx: &x {password: SECRET1}\nitems:\n- kind: secret\n  stringData: {<<: *x}\n\
+                    metadata:\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: SECRET2\n\
+                    secretGenerator:\n- name: a\n  literals: [password=SECRET3]\n";
+        let found = masked(text);
+        for secret in ["SECRET1", "SECRET2", "password=SECRET3"] {
+            assert!(found.contains(&secret), "{secret}: {found:?}");
+        }
+    }
+
+    #[test]
+    fn config_maps_keep_their_data() {
+        assert!(masked("kind: ConfigMap\ndata:\n  a: SECRET\n").is_empty());
+    }
+}
