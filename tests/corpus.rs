@@ -16,10 +16,17 @@ use pglint::report::{Summary, json};
 fn realworld_repositories() {
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/realworld");
     let Ok(entries) = std::fs::read_dir(&corpus) else {
-        eprintln!("skipped: {} is absent (fresh clone without ../shared)", corpus.display());
+        eprintln!(
+            "skipped: {} is absent (fresh clone without ../shared)",
+            corpus.display()
+        );
         return;
     };
-    let mut repos: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    let mut repos: Vec<_> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
     repos.sort();
     assert!(!repos.is_empty(), "the corpus has repositories");
     let config = Config::default();
@@ -31,10 +38,17 @@ fn realworld_repositories() {
         let report = json::report(&project, &diagnostics, summary);
         // Valid JSON for every repository.
         serde_json::to_string(&report).expect("report serialises");
-        text.push_str(&format!("## {}: {}\n", repo.file_name().unwrap().to_string_lossy(), summary.line()));
+        text.push_str(&format!(
+            "## {}: {}\n",
+            repo.file_name().unwrap().to_string_lossy(),
+            summary.line()
+        ));
         for d in &report.diagnostics {
             let l = &d.location;
-            text.push_str(&format!("{} {} {}:{}:{} {}\n", d.rule, d.severity, l.file, l.line, l.column, d.message));
+            text.push_str(&format!(
+                "{} {} {}:{}:{} {}\n",
+                d.rule, d.severity, l.file, l.line, l.column, d.message
+            ));
         }
     }
     insta::with_settings!({ prepend_module_to_snapshot => false, omit_expression => true }, {
