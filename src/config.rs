@@ -89,6 +89,10 @@ impl std::fmt::Display for ConfigError {
     }
 }
 
+/// The largest `max-file-bytes` accepted: positions are stored as 32-bit offsets, and a
+/// UTF-16 file grows when decoded.
+pub const MAX_FILE_BYTES_CEILING: u64 = 1 << 30;
+
 /// The file name looked up at the repository root.
 pub const FILE_NAME: &str = "pglint.toml";
 
@@ -194,6 +198,16 @@ impl Config {
         }
         if let Some(limits) = file.limits {
             config.max_file_bytes = limits.max_file_bytes.unwrap_or(config.max_file_bytes);
+            if config.max_file_bytes > MAX_FILE_BYTES_CEILING {
+                let span = text
+                    .find("max-file-bytes")
+                    .map(|s| s..s + "max-file-bytes".len());
+                return Err(error(
+                    span,
+                    format!("`max-file-bytes` may be at most {MAX_FILE_BYTES_CEILING} (1 GiB)"),
+                    None,
+                ));
+            }
             config.limits.max_depth = limits.max_depth.unwrap_or(config.limits.max_depth);
             config.limits.max_documents =
                 limits.max_documents.unwrap_or(config.limits.max_documents);

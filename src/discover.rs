@@ -11,7 +11,6 @@
 
 use std::collections::HashMap;
 use std::collections::HashSet;
-use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -202,31 +201,58 @@ impl std::fmt::Display for ReadError {
 /// without being opened, and so is a path that leaves `root` (through `..`, an absolute path
 /// or a symbolic link in any component).
 pub fn read_file(path: &Path, root: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
-    let io = |e: std::io::Error| match e.kind() {
-        std::io::ErrorKind::NotFound => ReadError::Missing,
-        _ => ReadError::Io(e.to_string()),
-    };
+    let io = io_error;
     let target = path.canonicalize().map_err(io)?;
     if !target.starts_with(root.canonicalize().map_err(io)?) {
         return Err(ReadError::OutsideRepository);
     }
-    let metadata = std::fs::metadata(&target).map_err(io)?;
+    read_regular(&target, &std::fs::metadata(&target).map_err(io)?, max_bytes)
+}
+
+/// Reads a file the walk found. The walk follows no links, so the checks of [`read_file`]
+/// (resolving every component) are not needed: the file is opened without following a link
+/// and without blocking, in case it was swapped for a link or a FIFO since the walk.
+pub fn read_walked(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
+    let metadata = std::fs::symlink_metadata(path).map_err(io_error)?;
+    read_regular(path, &metadata, max_bytes)
+}
+
+fn io_error(e: std::io::Error) -> ReadError {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => ReadError::Missing,
+        _ => ReadError::Io(e.to_string()),
+    }
+}
+
+/// Opens and reads a file whose metadata says it is a regular file of acceptable size.
+fn read_regular(
+    path: &Path,
+    metadata: &std::fs::Metadata,
+    max_bytes: u64,
+) -> Result<Vec<u8>, ReadError> {
     if !metadata.is_file() {
         return Err(ReadError::NotRegular(file_kind(&metadata.file_type())));
     }
     if metadata.len() > max_bytes {
         return Err(ReadError::TooLarge(metadata.len()));
     }
-    let file = File::open(&target).map_err(io)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(io_error)?;
     // The entry may have been swapped between the check and the open: check what was opened.
-    let opened = file.metadata().map_err(io)?;
+    let opened = file.metadata().map_err(io_error)?;
     if !opened.is_file() {
         return Err(ReadError::NotRegular(file_kind(&opened.file_type())));
     }
     let mut bytes = Vec::with_capacity(opened.len().min(max_bytes) as usize);
     file.take(max_bytes + 1)
         .read_to_end(&mut bytes)
-        .map_err(io)?;
+        .map_err(io_error)?;
     if bytes.len() as u64 > max_bytes {
         return Err(ReadError::TooLarge(bytes.len() as u64));
     }

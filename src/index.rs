@@ -179,7 +179,7 @@ impl<'p> Index<'p> {
             .values()
             .flatten()
             .filter_map(|&id| match &self.object(id).spec {
-                Spec::Cluster(c) => Some((id, c)),
+                Spec::Cluster(c) => Some((id, &**c)),
                 _ => None,
             })
     }
@@ -244,7 +244,7 @@ impl<'p> Index<'p> {
         self.databases
             .iter()
             .filter_map(|&id| match &self.object(id).spec {
-                Spec::Database(d) => Some((id, d)),
+                Spec::Database(d) => Some((id, &**d)),
                 _ => None,
             })
     }
@@ -253,7 +253,7 @@ impl<'p> Index<'p> {
         self.database_roles
             .iter()
             .filter_map(|&id| match &self.object(id).spec {
-                Spec::DatabaseRole(r) => Some((id, r)),
+                Spec::DatabaseRole(r) => Some((id, &**r)),
                 _ => None,
             })
     }

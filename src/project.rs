@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use crate::cert;
 use crate::config::Config;
-use crate::discover::{Discovered, ReadError, discover, read_file};
+use crate::discover::{Discovered, ReadError, discover, read_file, read_walked};
 use crate::model::{
     Kustomization, KustomizeGraph, Object, PathRole, apply_kustomizations, is_kustomization_file,
     secret_spans,
@@ -101,7 +101,7 @@ impl Project {
             .into_par_iter()
             .map(|file| {
                 let content = match &file.location {
-                    Some(location) => read_file(location, root, config.max_file_bytes),
+                    Some(location) => read_walked(location, config.max_file_bytes),
                     None => Err(ReadError::Missing),
                 };
                 (file.path, content)
@@ -200,7 +200,7 @@ impl Project {
 
         let mut sources = SourceMap::default();
         let mut files = Vec::with_capacity(loaded.len());
-        let mut objects = Vec::new();
+        let mut objects = Vec::with_capacity(loaded.iter().map(|f| f.objects.len()).sum());
         let mut kustomizations = Vec::new();
         for file in loaded {
             sources.add(file.source);
@@ -249,6 +249,7 @@ fn load_file(input: Input, id: FileId, config: &Config) -> LoadedFile {
     };
     if info.problems.is_empty() {
         let parsed = parse(&text, &config.limits);
+        objects.reserve_exact(parsed.documents.len());
         info.documents = parsed.documents.len();
         info.problems = parsed.problems;
         info.unparsed_from = parsed.unparsed_from;

@@ -73,13 +73,19 @@ pub struct SourceFile {
     /// Path relative to the repository root, always with `/` separators.
     pub path: String,
     pub text: String,
-    line_starts: Vec<usize>,
+    /// Byte offset of each line's start. `u32`: a file is at most 4 GiB (the configured file
+    /// size limit enforces it), and positions are a large share of pglint's memory.
+    line_starts: Vec<u32>,
 }
 
 impl SourceFile {
     pub fn new(path: String, text: String) -> Self {
+        assert!(
+            u32::try_from(text.len()).is_ok(),
+            "files over 4 GiB are refused before this"
+        );
         let line_starts = std::iter::once(0)
-            .chain(memchr_newlines(&text).map(|i| i + 1))
+            .chain(memchr_newlines(&text).map(|i| i as u32 + 1))
             .collect();
         SourceFile {
             path,
@@ -91,8 +97,11 @@ impl SourceFile {
     /// Line and column of a byte offset (clamped to the text).
     pub fn line_col(&self, offset: usize) -> LineCol {
         let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
-        let line_index = self.line_starts.partition_point(|&start| start <= offset) - 1;
-        let line_start = self.line_starts[line_index];
+        let line_index = self
+            .line_starts
+            .partition_point(|&start| start as usize <= offset)
+            - 1;
+        let line_start = self.line_starts[line_index] as usize;
         let column = self.text[line_start..offset].chars().count() + 1;
         LineCol {
             line: line_index + 1,
@@ -114,7 +123,7 @@ impl SourceFile {
 
     /// Byte offset of a 1-based line and 0-based character column.
     pub fn offset_of(&self, line: usize, char_col: usize) -> usize {
-        let Some(&line_start) = self.line_starts.get(line.saturating_sub(1)) else {
+        let Some(line_start) = self.line_start(line) else {
             return self.text.len();
         };
         let rest = &self.text[line_start..];
@@ -123,20 +132,23 @@ impl SourceFile {
             .map_or(self.text.len(), |(i, _)| line_start + i)
     }
 
+    /// Byte offset where a 1-based line starts.
+    pub fn line_start(&self, line: usize) -> Option<usize> {
+        self.line_starts
+            .get(line.checked_sub(1)?)
+            .map(|&start| start as usize)
+    }
+
     pub fn line_count(&self) -> usize {
         self.line_starts.len()
     }
 
     /// The text of a 1-based line, without its line break.
     pub fn line_text(&self, line: usize) -> &str {
-        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+        let Some(start) = self.line_start(line) else {
             return "";
         };
-        let end = self
-            .line_starts
-            .get(line)
-            .copied()
-            .unwrap_or(self.text.len());
+        let end = self.line_start(line + 1).unwrap_or(self.text.len());
         self.text[start..end].trim_end_matches(['\n', '\r'])
     }
 }

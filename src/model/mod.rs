@@ -51,14 +51,15 @@ pub struct Object {
     pub sensitive: Vec<Span>,
 }
 
-/// The typed part of the kinds pglint understands.
+/// The typed part of the kinds pglint understands (boxed: most objects are `Other`, and a
+/// repository holds tens of thousands of them).
 #[derive(Debug)]
 pub enum Spec {
-    Secret(Secret),
-    SealedSecret(SealedSecret),
-    Cluster(Cluster),
-    Database(Database),
-    DatabaseRole(DatabaseRole),
+    Secret(Box<Secret>),
+    SealedSecret(Box<SealedSecret>),
+    Cluster(Box<Cluster>),
+    Database(Box<Database>),
+    DatabaseRole(Box<DatabaseRole>),
     ExternalSecret(ExternalSecret),
     Other,
 }
@@ -85,19 +86,19 @@ impl Object {
             .map(|v| v.value.split('/').next().unwrap_or(""));
         let spec = match (group, kind_name.as_ref().map(|k| k.as_str())) {
             (Some("v1") | None, Some("Secret")) => {
-                Spec::Secret(Secret::read(&mut reader, root, &mut sensitive))
+                Spec::Secret(Box::new(Secret::read(&mut reader, root, &mut sensitive)))
             }
-            (Some("bitnami.com") | None, Some("SealedSecret")) => {
-                Spec::SealedSecret(SealedSecret::read(&mut reader, root, &mut sensitive))
-            }
+            (Some("bitnami.com") | None, Some("SealedSecret")) => Spec::SealedSecret(Box::new(
+                SealedSecret::read(&mut reader, root, &mut sensitive),
+            )),
             (Some("postgresql.cnpg.io") | None, Some("Cluster")) => {
-                Spec::Cluster(Cluster::read(&mut reader, root))
+                Spec::Cluster(Box::new(Cluster::read(&mut reader, root)))
             }
             (Some("postgresql.cnpg.io") | None, Some("Database")) => {
-                Spec::Database(Database::read(&mut reader, root))
+                Spec::Database(Box::new(Database::read(&mut reader, root)))
             }
             (Some("postgresql.cnpg.io"), Some("DatabaseRole")) => {
-                Spec::DatabaseRole(DatabaseRole::read(&mut reader, root))
+                Spec::DatabaseRole(Box::new(DatabaseRole::read(&mut reader, root)))
             }
             (Some("external-secrets.io"), Some("ExternalSecret")) => {
                 Spec::ExternalSecret(ExternalSecret::read(&mut reader, root))

@@ -6,8 +6,6 @@
 //! kind with a typo. This walk looks at every node instead, so masking never depends on the
 //! document being well-formed.
 
-use std::collections::HashSet;
-
 use super::LAST_APPLIED;
 use crate::source::Span;
 use crate::yaml::{Document, NodeId, NodeKind, NodeRef};
@@ -27,18 +25,23 @@ pub fn secret_spans(doc: &Document) -> Vec<Span> {
     let mut walk = Walk {
         doc,
         spans: Vec::new(),
-        marked: HashSet::new(),
+        marked: vec![false; doc.node_count()],
     };
     let Some(root) = doc.root() else {
         return walk.spans;
     };
     // (node, inside a Secret-like mapping, inside a `secretGenerator`)
     let mut stack = vec![(root.id(), false, false)];
-    let mut visited = HashSet::new();
+    // One bit per (in_secret, in_generator) context a node was visited in: a dense bitmap,
+    // since every manifest goes through here.
+    let mut visited = vec![0u8; doc.node_count()];
     while let Some((id, in_secret, in_generator)) = stack.pop() {
-        if !visited.insert((id, in_secret, in_generator)) {
+        let bit = 1u8 << (u8::from(in_secret) * 2 + u8::from(in_generator));
+        let seen = &mut visited[id as usize];
+        if *seen & bit != 0 {
             continue;
         }
+        *seen |= bit;
         match &doc.node(id).kind {
             NodeKind::Scalar(_) | NodeKind::Alias(_) => {}
             NodeKind::Sequence(items) => {
@@ -68,8 +71,12 @@ pub fn secret_spans(doc: &Document) -> Vec<Span> {
 /// kind?
 fn is_secret_like(doc: &Document, id: NodeId, pairs: &[(NodeId, NodeId)]) -> bool {
     let secret = |kind: NodeRef<'_>| {
-        kind.scalar()
-            .is_some_and(|v| v.text.to_ascii_lowercase().contains("secret"))
+        kind.scalar().is_some_and(|v| {
+            v.text
+                .as_bytes()
+                .windows(6)
+                .any(|w| w.eq_ignore_ascii_case(b"secret"))
+        })
     };
     pairs.iter().any(|&(key, value)| {
         doc.resolve(key).scalar().is_some_and(|k| k.text == "kind") && secret(doc.resolve(value))
@@ -79,7 +86,7 @@ fn is_secret_like(doc: &Document, id: NodeId, pairs: &[(NodeId, NodeId)]) -> boo
 struct Walk<'d> {
     doc: &'d Document,
     spans: Vec<Span>,
-    marked: HashSet<NodeId>,
+    marked: Vec<bool>,
 }
 
 impl Walk<'_> {
@@ -88,7 +95,7 @@ impl Walk<'_> {
     fn mark(&mut self, id: NodeId) {
         let mut stack = vec![id];
         while let Some(id) = stack.pop() {
-            if !self.marked.insert(id) {
+            if std::mem::replace(&mut self.marked[id as usize], true) {
                 continue;
             }
             let node = self.doc.node(id);
