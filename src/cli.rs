@@ -323,6 +323,9 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
     // A closed pipe (`pglint check | head`) is not pglint's failure.
     let _ = stdout.write_all(output.as_bytes());
     let failing = summary.errors > 0 || (args.deny_warnings && summary.warnings > 0);
+    // The process ends here: freeing every object one by one would only cost time.
+    std::mem::forget(diagnostics);
+    std::mem::forget(project);
     Ok(if failing {
         Outcome::Findings
     } else {
