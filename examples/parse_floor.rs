@@ -98,3 +98,7 @@ fn main() {
         total.files, total.bytes, total.events, total.errors
     );
 }
+
+// The same allocator as pglint, so the floor measures reading and parsing, not allocators.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
