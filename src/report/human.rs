@@ -256,13 +256,20 @@ pub fn render(
     let mut out = String::new();
     for diagnostic in diagnostics {
         let report = Report::new(diagnostic, &mut sources);
+        let mut rendered = String::new();
         let fits = report
             .labels
             .iter()
             .map(|l| (&report.source, l))
             .chain(report.related.iter().map(|n| (&n.source, &n.label)))
             .all(|(source, label)| source.fits(label.offset(), label.len()));
-        if !fits || handler.render_report(&mut out, &report).is_err() {
+        if fits && handler.render_report(&mut rendered, &report).is_ok() {
+            // Masked values end in blanks (offsets must not move): keep lines tidy.
+            for line in rendered.lines() {
+                out.push_str(line.trim_end());
+                out.push('\n');
+            }
+        } else {
             // A span miette cannot show still gets its message and location.
             let at = super::position(project, diagnostic.finding.loc);
             out.push_str(&format!(

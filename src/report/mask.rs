@@ -29,15 +29,24 @@ pub fn masked_text(project: &Project, file: FileId) -> String {
 }
 
 /// Masks every character of `start..end` but line breaks, one `*` per byte.
+/// How many `*` show that a value is there; the rest of it becomes blank, so a 700-character
+/// sealed value does not fill the terminal while every byte offset stays where it was.
+const SHOWN_MASK: usize = 8;
+
 fn mask_range(bytes: &mut [u8], start: usize, end: usize) {
     let end = end.min(bytes.len());
     let start = start.min(end);
     let mut i = start;
+    let mut on_line = 0;
     while i < end {
         let width = utf8_width(bytes[i]);
-        if !matches!(bytes[i], b'\n' | b'\r') && i + width <= end {
-            // Replace a whole character by as many `*` as it has bytes: offsets stay valid.
-            bytes[i..i + width].fill(MASK);
+        if matches!(bytes[i], b'\n' | b'\r') {
+            on_line = 0;
+        } else if i + width <= end {
+            // Replace a whole character by as many bytes as it has: offsets stay valid.
+            let fill = if on_line < SHOWN_MASK { MASK } else { b' ' };
+            bytes[i..i + width].fill(fill);
+            on_line += width;
         }
         i += width;
     }
@@ -209,8 +218,8 @@ mod tests {
                     \"quoted key\": v\n  {\"password\":\"json\"}\n  block text\n";
         assert_eq!(
             unparsed(text),
-            "kind: ******\nstringData:\n  password: *******\n  - x: **********\n\
-             \"quoted key\": *\n  *******************\n  **********\n"
+            "kind: ******\nstringData:\n  password: *******\n  - x: ********  \n\
+             \"quoted key\": *\n  ********           \n  ********  \n"
         );
     }
 
@@ -229,5 +238,15 @@ mod tests {
         mask_range(&mut bytes, 3, len);
         assert_eq!(bytes.len(), len);
         assert_eq!(String::from_utf8(bytes).unwrap(), "a: ***\n****\r\n");
+    }
+
+    #[test]
+    fn long_values_show_a_short_mask() {
+        let text = format!("password: {}\n", "A".repeat(700));
+        let mut bytes = text.clone().into_bytes();
+        mask_range(&mut bytes, 10, text.len() - 1);
+        let masked = String::from_utf8(bytes).unwrap();
+        assert_eq!(masked.len(), text.len());
+        assert_eq!(masked.trim_end(), "password: ********");
     }
 }
