@@ -145,3 +145,10 @@ fn human_output_of_cross_file_rules() {
         }
     }
 }
+
+#[test]
+fn a_broken_file_does_not_stop_the_others() {
+    let (text, rules) = render(&fixtures().join("scenarios/broken-neighbour"));
+    assert!(rules.contains(&"yaml-syntax"), "{text}");
+    assert!(rules.contains(&"owner-role-missing"), "{text}");
+}
