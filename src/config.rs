@@ -14,6 +14,30 @@ pub struct Waves {
     pub database: i64,
 }
 
+/// SOP names, each `<app>` followed by a fixed suffix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Naming {
+    /// Credentials secret: `<app>-db-creds`.
+    pub secret_suffix: String,
+    /// Database `metadata.name`: `<app>-db`.
+    pub database_suffix: String,
+    /// SealedSecret file name without `.yaml`: `<app>-secrets-sealed`.
+    pub sealed_file_suffix: String,
+    /// Database file name without `.yaml`: `<app>-db`.
+    pub database_file_suffix: String,
+}
+
+impl Default for Naming {
+    fn default() -> Self {
+        Naming {
+            secret_suffix: "-db-creds".into(),
+            database_suffix: "-db".into(),
+            sealed_file_suffix: "-secrets-sealed".into(),
+            database_file_suffix: "-db".into(),
+        }
+    }
+}
+
 /// A rule's configured level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
@@ -28,6 +52,7 @@ pub struct Config {
     pub namespace: String,
     pub cluster: String,
     pub waves: Waves,
+    pub naming: Naming,
     /// Repository-relative path of the sealed-secrets certificate.
     pub certificate: String,
     /// Roles allowed to hold privileges (`superuser`, `createdb`, …).
@@ -52,6 +77,7 @@ impl Default for Config {
                 cluster: 1,
                 database: 2,
             },
+            naming: Naming::default(),
             certificate: "infra/sealed-secrets/pub-cert.pem".into(),
             privileged_roles: Vec::new(),
             exclude: Vec::new(),
@@ -119,6 +145,13 @@ secret = 0
 cluster = 1
 database = 2
 
+# SOP names (`naming-convention`): `{app}` followed by a fixed suffix.
+[naming]
+secret = "{app}-db-creds"
+database = "{app}-db"
+sealed-file = "{app}-secrets-sealed.yaml"
+database-file = "{app}-db.yaml"
+
 # Per-rule level: "error", "warning" or "off". `pglint rules` lists every rule.
 [rules]
 # secret-type = "warning"
@@ -143,6 +176,7 @@ struct FileConfig {
     privileged_roles: Option<Vec<String>>,
     exclude: Option<Vec<String>>,
     waves: Option<FileWaves>,
+    naming: Option<FileNaming>,
     rules: Option<std::collections::BTreeMap<toml::Spanned<String>, toml::Spanned<String>>>,
     limits: Option<FileLimits>,
 }
@@ -153,6 +187,29 @@ struct FileWaves {
     secret: Option<i64>,
     cluster: Option<i64>,
     database: Option<i64>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct FileNaming {
+    secret: Option<toml::Spanned<String>>,
+    database: Option<toml::Spanned<String>>,
+    sealed_file: Option<toml::Spanned<String>>,
+    database_file: Option<toml::Spanned<String>>,
+}
+
+/// `{app}<suffix>` → `<suffix>`; file patterns also lose their `.yaml`/`.yml`.
+fn pattern_suffix(pattern: &str, file: bool) -> Option<String> {
+    let suffix = pattern.strip_prefix("{app}")?;
+    let suffix = if file {
+        suffix
+            .strip_suffix(".yaml")
+            .or_else(|| suffix.strip_suffix(".yml"))?
+    } else {
+        suffix
+    };
+    (!suffix.is_empty() && !suffix.contains('{') && !suffix.contains('/'))
+        .then(|| suffix.to_string())
 }
 
 #[derive(serde::Deserialize)]
@@ -195,6 +252,39 @@ impl Config {
             config.waves.secret = waves.secret.unwrap_or(config.waves.secret);
             config.waves.cluster = waves.cluster.unwrap_or(config.waves.cluster);
             config.waves.database = waves.database.unwrap_or(config.waves.database);
+        }
+        if let Some(naming) = file.naming {
+            let fields = [
+                (naming.secret, false, &mut config.naming.secret_suffix),
+                (naming.database, false, &mut config.naming.database_suffix),
+                (
+                    naming.sealed_file,
+                    true,
+                    &mut config.naming.sealed_file_suffix,
+                ),
+                (
+                    naming.database_file,
+                    true,
+                    &mut config.naming.database_file_suffix,
+                ),
+            ];
+            for (pattern, is_file, target) in fields {
+                let Some(pattern) = pattern else { continue };
+                match pattern_suffix(pattern.get_ref(), is_file) {
+                    Some(suffix) => *target = suffix,
+                    None => {
+                        return Err(error(
+                            Some(pattern.span()),
+                            format!("invalid naming pattern `{}`", pattern.get_ref()),
+                            Some(if is_file {
+                                "write `{app}` then a fixed suffix ending in `.yaml`, e.g. \"{app}-db.yaml\"".into()
+                            } else {
+                                "write `{app}` then a fixed suffix, e.g. \"{app}-db-creds\"".into()
+                            }),
+                        ));
+                    }
+                }
+            }
         }
         if let Some(limits) = file.limits {
             config.max_file_bytes = limits.max_file_bytes.unwrap_or(config.max_file_bytes);
@@ -260,6 +350,7 @@ mod tests {
         let default = Config::default();
         assert_eq!(config.sop_folder, default.sop_folder);
         assert_eq!(config.waves, default.waves);
+        assert_eq!(config.naming, default.naming);
         assert_eq!(config.limits, default.limits);
         assert_eq!(config.max_file_bytes, default.max_file_bytes);
         assert!(config.levels.is_empty());
@@ -271,6 +362,14 @@ mod tests {
         let config = Config::from_toml("pglint.toml", text, RULES).unwrap();
         assert_eq!(config.namespace, "db");
         assert_eq!(config.waves.database, 5);
+        let naming = "[naming]\nsecret = \"{app}-pg-creds\"\nsealed-file = \"{app}-sealed.yml\"\n";
+        let named = Config::from_toml("pglint.toml", naming, RULES).unwrap();
+        assert_eq!(named.naming.secret_suffix, "-pg-creds");
+        assert_eq!(named.naming.sealed_file_suffix, "-sealed");
+        assert_eq!(named.naming.database_suffix, "-db");
+        let bad = Config::from_toml("pglint.toml", "[naming]\ndatabase = \"db-{app}\"\n", RULES)
+            .unwrap_err();
+        assert_eq!(bad.message, "invalid naming pattern `db-{app}`");
         assert_eq!(config.levels["secret-type"], Level::On(Severity::Error));
         assert_eq!(config.levels["owner-role-missing"], Level::Off);
     }

@@ -389,7 +389,7 @@ impl<'p> Index<'p> {
     }
 
     /// Credentials secrets: named by a role's `passwordSecret`, or in the SOP folder and named
-    /// `*-db-creds` or carrying Reflector annotations.
+    /// `<app>-db-creds` (the configured pattern) or carrying Reflector annotations.
     pub fn credentials(&self) -> &[ObjectId] {
         &self.credentials
     }
@@ -420,7 +420,9 @@ impl<'p> Index<'p> {
                     .iter()
                     .chain(&obj.meta.annotations.entries)
                     .any(|a| a.key.value.starts_with(crate::model::REFLECTOR_PREFIX));
-                named_by_role || (in_sop && (name.ends_with("-db-creds") || reflected))
+                named_by_role
+                    || (in_sop
+                        && (name.ends_with(config.naming.secret_suffix.as_str()) || reflected))
             })
             .map(|(id, _)| id)
             .collect()

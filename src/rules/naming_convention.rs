@@ -3,6 +3,7 @@ use std::collections::{HashMap, HashSet};
 use crate::diagnostic::Finding;
 use crate::index::{Chain, RoleOrigin};
 use crate::model::{Object, ObjectId, Role, Spec, is_unknowable};
+use crate::config::Naming;
 use crate::rules::Context;
 use crate::rules::name_invalid::invalid;
 use crate::rules::name_reserved::{NameKind, reserved};
@@ -77,10 +78,6 @@ declare_rule! {
     }
 }
 
-const SECRET_SUFFIX: &str = "-db-creds";
-const DATABASE_SUFFIX: &str = "-db";
-const SECRET_FILE_SUFFIX: &str = "-secrets-sealed";
-const DATABASE_FILE_SUFFIX: &str = "-db";
 
 /// `home-assistant` and `home_assistant` are the same app.
 fn normalize(name: &str) -> String {
@@ -267,10 +264,10 @@ fn assess<'p>(cx: &Context<'p>, chain: &Chain<'p>) -> Option<Assessment<'p>> {
         return None;
     }
     // The secret's app: from its name, else from its file.
-    let secret_app = app_of(secret_name, SECRET_SUFFIX).or_else(|| {
+    let secret_app = app_of(secret_name, &cx.config.naming.secret_suffix).or_else(|| {
         let files: Vec<&str> = sop_secrets
             .iter()
-            .filter_map(|&id| file_app(cx.path(cx.index.object(id)), SECRET_FILE_SUFFIX))
+            .filter_map(|&id| file_app(cx.path(cx.index.object(id)), &cx.config.naming.sealed_file_suffix))
             .collect();
         files
             .first()
@@ -292,11 +289,12 @@ fn assess<'p>(cx: &Context<'p>, chain: &Chain<'p>) -> Option<Assessment<'p>> {
 /// The credentials secrets that roles of the SOP folder should use instead of another app's
 /// (`naming-convention` reports the reference): `secret-unreferenced` leaves them alone.
 pub(super) fn misdirected_secrets(cx: &Context<'_>) -> Vec<String> {
+    let secret_suffix = &cx.config.naming.secret_suffix;
     cx.index
         .chains()
         .iter()
         .filter_map(|chain| match assess(cx, chain)?.verdict {
-            Verdict::SecretDiffers(app) => Some(format!("{app}{SECRET_SUFFIX}")),
+            Verdict::SecretDiffers(app) => Some(format!("{app}{secret_suffix}")),
             _ => None,
         })
         .collect()
@@ -308,6 +306,11 @@ fn check_chain(
     decided: &mut HashMap<ObjectId, Option<String>>,
     out: &mut Vec<Finding>,
 ) {
+    let Naming {
+        secret_suffix,
+        sealed_file_suffix,
+        ..
+    } = &cx.config.naming;
     let Some(Assessment {
         role,
         secret_name,
@@ -343,7 +346,7 @@ fn check_chain(
         }
         Verdict::SecretDiffers(app) => {
             let all: Vec<usize> = (0..databases.len()).collect();
-            let expected = format!("{app}{SECRET_SUFFIX}");
+            let expected = format!("{app}{secret_suffix}");
             let exists = !cx
                 .index
                 .secret_sources(&expected, cx.index.object(chain.cluster).namespace_str())
@@ -362,7 +365,7 @@ fn check_chain(
                     format!("did you mean `{expected}`?")
                 } else {
                     format!(
-                        "seal app `{app}`'s own credentials as `{expected}` (in `{app}{SECRET_FILE_SUFFIX}.yaml`) and use them here"
+                        "seal app `{app}`'s own credentials as `{expected}` (in `{app}{sealed_file_suffix}.yaml`) and use them here"
                     )
                 }),
                 // The app's credentials under a name that tells no app.
@@ -470,8 +473,8 @@ fn database_names<'a>(cx: &Context<'a>, obj: &'a Object) -> DatabaseNames<'a> {
         return DatabaseNames::default();
     };
     DatabaseNames {
-        name_app: obj.name().and_then(|n| app_of(n, DATABASE_SUFFIX)),
-        file_app: file_app(cx.path(obj), DATABASE_FILE_SUFFIX),
+        name_app: obj.name().and_then(|n| app_of(n, &cx.config.naming.database_suffix)),
+        file_app: file_app(cx.path(obj), &cx.config.naming.database_file_suffix),
         spec_name: database.name.as_ref().map(|n| n.as_str()),
     }
 }
@@ -483,6 +486,11 @@ fn check_objects(
     decided: &HashMap<ObjectId, Option<String>>,
     out: &mut Vec<Finding>,
 ) {
+    let Naming {
+        secret_suffix,
+        database_suffix,
+        ..
+    } = &cx.config.naming;
     let credentials: HashSet<ObjectId> = cx.index.credentials().iter().copied().collect();
     let mut database_names_seen: HashMap<(&str, Option<&str>), usize> = HashMap::new();
     for (id, _) in cx.index.databases() {
@@ -510,7 +518,7 @@ fn check_objects(
                 if !credentials.contains(&id) {
                     continue;
                 }
-                let own = app_of(name, SECRET_SUFFIX);
+                let own = app_of(name, &cx.config.naming.secret_suffix);
                 let app = from_chain.cloned().flatten().or(own.map(str::to_string));
                 let Some(app) = app else { continue };
                 if own.is_none_or(|own| !same_app(own, &app)) {
@@ -518,11 +526,11 @@ fn check_objects(
                         Finding::new(
                             obj.anchor(),
                             format!(
-                                "{} `{name}` of app `{app}` is not named `{app}{SECRET_SUFFIX}`",
+                                "{} `{name}` of app `{app}` is not named `{app}{secret_suffix}`",
                                 obj.kind_str()
                             ),
                         )
-                        .label(format!("expected `{app}{SECRET_SUFFIX}`"))
+                        .label(format!("expected `{app}{secret_suffix}`"))
                         .help(rename_secret_help(obj)),
                     );
                     continue;
@@ -531,9 +539,9 @@ fn check_objects(
                     continue;
                 }
                 if let Some(file) =
-                    file_app(path, SECRET_FILE_SUFFIX).filter(|f| !same_app(f, &app))
+                    file_app(path, &cx.config.naming.sealed_file_suffix).filter(|f| !same_app(f, &app))
                 {
-                    out.push(file_finding(obj, path, file, &app, SECRET_FILE_SUFFIX));
+                    out.push(file_finding(obj, path, file, &app, &cx.config.naming.sealed_file_suffix));
                 }
             }
             Spec::Database(database) => {
@@ -563,15 +571,15 @@ fn check_objects(
                     out.push(
                         Finding::new(
                             obj.anchor(),
-                            format!("Database `{name}` of app `{app}` is not named `{app}{DATABASE_SUFFIX}`"),
+                            format!("Database `{name}` of app `{app}` is not named `{app}{database_suffix}`"),
                         )
-                        .label(format!("expected `{app}{DATABASE_SUFFIX}`"))
+                        .label(format!("expected `{app}{database_suffix}`"))
                         .help(format!(
-                            "rename it `{app}{DATABASE_SUFFIX}` (a new object: CNPG adopts the existing database)"
+                            "rename it `{app}{database_suffix}` (a new object: CNPG adopts the existing database)"
                         )),
                     );
                 } else if let Some(file) = names.file_app.filter(|f| !same_app(f, &app)) {
-                    out.push(file_finding(obj, path, file, &app, DATABASE_FILE_SUFFIX));
+                    out.push(file_finding(obj, path, file, &app, &cx.config.naming.database_file_suffix));
                 }
                 if let Some(spec_name) = &database.name
                     && corroborated
@@ -734,18 +742,18 @@ spec:
         assert!(starts_with_app("gitea", "gitea"));
         assert!(!starts_with_app("giteax_user", "gitea"));
         assert!(!starts_with_app("nextcloud_user", "gitea"));
-        assert_eq!(app_of("gitea-db-creds", SECRET_SUFFIX), Some("gitea"));
-        assert_eq!(app_of("-db-creds", SECRET_SUFFIX), None);
+        assert_eq!(app_of("gitea-db-creds", "-db-creds"), Some("gitea"));
+        assert_eq!(app_of("-db-creds", "-db-creds"), None);
         assert_eq!(
-            file_app("infra/x/gitea-secrets-sealed.yaml", SECRET_FILE_SUFFIX),
+            file_app("infra/x/gitea-secrets-sealed.yaml", "-secrets-sealed"),
             Some("gitea")
         );
         assert_eq!(
-            file_app("infra/x/gitea-db.yml", DATABASE_FILE_SUFFIX),
+            file_app("infra/x/gitea-db.yml", "-db"),
             Some("gitea")
         );
         assert_eq!(
-            file_app("infra/x/databases.yaml", DATABASE_FILE_SUFFIX),
+            file_app("infra/x/databases.yaml", "-db"),
             None
         );
     }

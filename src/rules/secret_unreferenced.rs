@@ -62,9 +62,10 @@ declare_rule! {
     }
 }
 
-/// Named `*-db-creds`, or reflected with a `password` key (or keys that cannot be known).
-fn looks_like_credentials(obj: &Object, name: &str) -> bool {
-    if name.ends_with("-db-creds") {
+/// Named `<app>-db-creds` (the configured pattern), or reflected with a `password` key (or
+/// keys that cannot be known).
+fn looks_like_credentials(obj: &Object, name: &str, secret_suffix: &str) -> bool {
+    if name.ends_with(secret_suffix) {
         return true;
     }
     let (secret_meta, keys): (_, Option<Vec<&str>>) = match &obj.spec {
@@ -107,7 +108,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if !cx.in_sop_folder(obj) || is_unknowable(name) || namespace.is_some_and(is_unknowable) {
             continue;
         }
-        if !looks_like_credentials(obj, name) {
+        if !looks_like_credentials(obj, name, &cx.config.naming.secret_suffix) {
             continue;
         }
         // Fast path: a role in reach names it.
