@@ -228,6 +228,15 @@ impl Project {
         &self.sources.get(file).path
     }
 
+    /// Every YAML problem of every manifest file (generator inputs excluded), with its file.
+    pub fn yaml_problems(&self) -> impl Iterator<Item = (FileId, &YamlProblem)> {
+        self.files
+            .iter()
+            .enumerate()
+            .filter(|(_, info)| !info.skipped)
+            .flat_map(|(i, info)| info.problems.iter().map(move |p| (FileId(i as u32), p)))
+    }
+
     pub fn document_count(&self) -> usize {
         self.files.iter().map(|f| f.documents).sum()
     }

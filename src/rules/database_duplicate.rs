@@ -246,19 +246,7 @@ fn in_namespace(namespace: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::check;
-    use crate::rules::role_secret_missing::support::run;
-
-    const DATABASE: &str = "apiVersion: postgresql.cnpg.io/v1
-kind: Database
-metadata:
-  name: gitea-db
-  namespace: db
-spec:
-  name: gitea
-  owner: gitea_user
-  cluster:
-    name: pg
-";
+    use crate::rules::role_secret_missing::support::{DATABASE, run};
 
     #[test]
     fn same_database_twice() {

@@ -112,19 +112,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::check;
-    use crate::rules::role_secret_missing::support::{CLUSTER, run};
-
-    const DATABASE: &str = "apiVersion: postgresql.cnpg.io/v1
-kind: Database
-metadata:
-  name: gitea-db
-  namespace: db
-spec:
-  name: gitea
-  owner: gitea_user
-  cluster:
-    name: pg
-";
+    use crate::rules::role_secret_missing::support::{CLUSTER, DATABASE, run};
 
     #[test]
     fn absent_owner() {

@@ -375,6 +375,19 @@ pub(super) mod support {
         out.into_iter().map(|f| f.message).collect()
     }
 
+    /// A Database `gitea` owned by `gitea_user` on cluster `pg`, namespace `db`.
+    pub const DATABASE: &str = "apiVersion: postgresql.cnpg.io/v1
+kind: Database
+metadata:
+  name: gitea-db
+  namespace: db
+spec:
+  name: gitea
+  owner: gitea_user
+  cluster:
+    name: pg
+";
+
     pub const CLUSTER: &str = "apiVersion: postgresql.cnpg.io/v1
 kind: Cluster
 metadata:

@@ -50,27 +50,22 @@ declare_rule! {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for (file, info) in cx.project.sources.iter().zip(&cx.project.files) {
-        if info.skipped {
+    for (file, problem) in cx.project.yaml_problems() {
+        let YamlProblemKind::DuplicateKey { key, first } = &problem.kind else {
             continue;
-        }
-        for problem in &info.problems {
-            let YamlProblemKind::DuplicateKey { key, first } = &problem.kind else {
-                continue;
-            };
-            let at = |span| Loc { file: file.0, span };
-            out.push(
-                Finding::new(
-                    at(problem.span),
-                    format!("duplicate key `{key}` in this mapping"),
-                )
-                .label("repeated here")
-                .help(format!(
-                    "keep one `{key}`: merge the two entries or delete the one you did not mean; \
-                         tools disagree on which one wins"
-                ))
-                .related(at(*first), format!("`{key}` first appears here")),
-            );
-        }
+        };
+        let at = |span| Loc { file, span };
+        out.push(
+            Finding::new(
+                at(problem.span),
+                format!("duplicate key `{key}` in this mapping"),
+            )
+            .label("repeated here")
+            .help(format!(
+                "keep one `{key}`: merge the two entries or delete the one you did not mean; \
+                     tools disagree on which one wins"
+            ))
+            .related(at(*first), format!("`{key}` first appears here")),
+        );
     }
 }

@@ -52,27 +52,22 @@ declare_rule! {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for (file, info) in cx.project.sources.iter().zip(&cx.project.files) {
-        if info.skipped {
+    for (file, problem) in cx.project.yaml_problems() {
+        let YamlProblemKind::Limit { message } = &problem.kind else {
             continue;
-        }
-        for problem in &info.problems {
-            let YamlProblemKind::Limit { message } = &problem.kind else {
-                continue;
-            };
-            let loc = Loc {
-                file: file.0,
-                span: problem.span,
-            };
-            out.push(
-                Finding::new(loc, describe(message))
-                    .label("pglint stopped reading here")
-                    .help(
-                        "split the file or keep generated data out of the manifests; \
-                         if it is not a manifest, exclude it in `pglint.toml`",
-                    ),
-            );
-        }
+        };
+        let loc = Loc {
+            file,
+            span: problem.span,
+        };
+        out.push(
+            Finding::new(loc, describe(message))
+                .label("pglint stopped reading here")
+                .help(
+                    "split the file or keep generated data out of the manifests; \
+                     if it is not a manifest, exclude it in `pglint.toml`",
+                ),
+        );
     }
 }
 

@@ -39,15 +39,13 @@ declare_rule! {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for (file, info) in cx.project.sources.iter().zip(&cx.project.files) {
-        for problem in &info.problems {
-            if let YamlProblemKind::Syntax { message } = &problem.kind {
-                let loc = Loc {
-                    file: file.0,
-                    span: problem.span,
-                };
-                out.push(Finding::new(loc, format!("invalid YAML: {message}")));
-            }
+    for (file, problem) in cx.project.yaml_problems() {
+        if let YamlProblemKind::Syntax { message } = &problem.kind {
+            let loc = Loc {
+                file,
+                span: problem.span,
+            };
+            out.push(Finding::new(loc, format!("invalid YAML: {message}")));
         }
     }
 }
