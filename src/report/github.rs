@@ -1,7 +1,7 @@
 //! `--format github`: one GitHub Actions workflow command per diagnostic, so findings show as
 //! annotations on the pull request, followed by the human report for the job log.
 
-use super::{Summary, human, message_with_help, position};
+use super::{Summary, human, message_with_help, position, printable};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::project::Project;
 
@@ -43,7 +43,7 @@ fn annotation(project: &Project, diagnostic: &Diagnostic) -> String {
     format!(
         "::{command} {}::{}",
         properties.join(","),
-        escape_data(&message_with_help(finding))
+        escape_data(&printable(&message_with_help(finding)))
     )
 }
 

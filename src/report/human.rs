@@ -10,7 +10,7 @@ use miette::{
     MietteError, MietteSpanContents, NamedSource, SourceCode, SourceSpan, SpanContents,
 };
 
-use super::{Summary, masked_text};
+use super::{Summary, masked_text, printable};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::project::Project;
 use crate::source::{FileId, Loc};
@@ -130,24 +130,29 @@ fn labeled(loc: Loc, text: Option<String>, primary: bool) -> LabeledSpan {
 impl Report {
     fn new(diagnostic: &Diagnostic, sources: &mut Sources<'_>) -> Report {
         let finding = &diagnostic.finding;
-        let mut labels = vec![labeled(finding.loc, finding.label.clone(), true)];
+        let text = |t: &str| printable(t).into_owned();
+        let mut labels = vec![labeled(
+            finding.loc,
+            finding.label.as_deref().map(text),
+            true,
+        )];
         let mut related = Vec::new();
         for r in &finding.related {
             if r.loc.file == finding.loc.file {
-                labels.push(labeled(r.loc, Some(r.message.clone()), false));
+                labels.push(labeled(r.loc, Some(text(&r.message)), false));
             } else {
                 related.push(Note {
-                    message: r.message.clone(),
+                    message: text(&r.message),
                     source: sources.named(r.loc.file),
-                    label: labeled(r.loc, Some(r.message.clone()), true),
+                    label: labeled(r.loc, Some(text(&r.message)), true),
                 });
             }
         }
         Report {
             code: diagnostic.rule,
             severity: diagnostic.severity,
-            message: finding.message.clone(),
-            help: finding.help.clone(),
+            message: text(&finding.message),
+            help: finding.help.as_deref().map(text),
             source: sources.named(finding.loc.file),
             labels,
             related,
@@ -275,7 +280,7 @@ pub fn render(
             out.push_str(&format!(
                 "{}: {}\n  at {}:{}:{}\n",
                 diagnostic.rule,
-                diagnostic.finding.message,
+                printable(&diagnostic.finding.message),
                 at.file,
                 at.start.line,
                 at.start.column

@@ -24,11 +24,30 @@ pub fn masked_text(project: &Project, file: FileId) -> String {
     if let Some(from) = info.unparsed_from {
         mask_unparsed(&mut bytes, from);
     }
+    neutralise_controls(&mut bytes);
     // Only ASCII bytes inside whole characters were replaced, so this stays UTF-8.
     String::from_utf8(bytes).unwrap_or_default()
 }
 
-/// Masks every character of `start..end` but line breaks, one `*` per byte.
+/// Control characters in a file (an escape sequence, a bell) would act on the terminal that
+/// shows the snippet: each becomes `?`, one per byte, so offsets stay valid.
+fn neutralise_controls(bytes: &mut [u8]) {
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\t' | b'\n' | b'\r' => {}
+            0x00..=0x1F | 0x7F => bytes[i] = b'?',
+            // C1 controls, U+0080..U+009F, are `C2 80`..`C2 9F` in UTF-8.
+            0xC2 if bytes.get(i + 1).is_some_and(|b| (0x80..=0x9F).contains(b)) => {
+                bytes[i..i + 2].fill(b'?');
+                i += 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+}
+
 /// How many `*` show that a value is there; the rest of it becomes blank, so a 700-character
 /// sealed value does not fill the terminal while every byte offset stays where it was.
 const SHOWN_MASK: usize = 8;
@@ -238,6 +257,15 @@ mod tests {
         mask_range(&mut bytes, 3, len);
         assert_eq!(bytes.len(), len);
         assert_eq!(String::from_utf8(bytes).unwrap(), "a: ***\n****\r\n");
+    }
+
+    #[test]
+    fn control_characters_cannot_reach_the_terminal() {
+        let mut bytes = "a: \u{1b}[31mred\u{7}\tb\u{85}\n".as_bytes().to_vec();
+        let len = bytes.len();
+        neutralise_controls(&mut bytes);
+        assert_eq!(bytes.len(), len);
+        assert_eq!(String::from_utf8(bytes).unwrap(), "a: ?[31mred?\tb??\n");
     }
 
     #[test]

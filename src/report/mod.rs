@@ -166,6 +166,24 @@ impl Fnv1a {
     }
 }
 
+/// Text from a repository (names, values quoted in messages) made safe for a terminal: control
+/// characters other than line breaks are written escaped (`\u{1b}`).
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\n') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,5 +260,11 @@ mod tests {
         diagnostic.finding.loc.span.end = diagnostic.finding.loc.span.start;
         let pos = position(&project, diagnostic.finding.loc);
         assert_eq!(pos.end_exclusive, pos.start);
+    }
+
+    #[test]
+    fn printable_escapes_terminal_controls() {
+        assert_eq!(super::printable("plain\ntext"), "plain\ntext");
+        assert_eq!(super::printable("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
     }
 }
