@@ -268,7 +268,6 @@ fn load_file(input: Input, id: FileId, config: &Config) -> LoadedFile {
             if is_kustomization {
                 kustomization = kustomization.or_else(|| Kustomization::read(id, &path, doc));
             } else if let Some(object) = Object::from_document(id, index, doc) {
-                info.sensitive.extend(&object.sensitive);
                 objects.push(object);
             }
         }

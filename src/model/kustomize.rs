@@ -57,7 +57,6 @@ impl Kustomization {
             return None;
         }
         let mut ignored = Vec::new();
-        let mut sensitive = Vec::new();
         let mut reader = Reader {
             file,
             problems: &mut ignored,
@@ -137,13 +136,8 @@ impl Kustomization {
         Some(Kustomization {
             file,
             namespace: reader.string(root.get("namespace"), "namespace"),
-            common_annotations: StringMap::read(
-                &mut reader,
-                Some(root),
-                "commonAnnotations",
-                &mut sensitive,
-            ),
-            common_labels: StringMap::read(&mut reader, Some(root), "commonLabels", &mut sensitive),
+            common_annotations: StringMap::read(&mut reader, Some(root), "commonAnnotations"),
+            common_labels: StringMap::read(&mut reader, Some(root), "commonLabels"),
             dir,
             paths,
         })

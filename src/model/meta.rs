@@ -2,7 +2,7 @@
 
 use super::read::Reader;
 use super::{LAST_APPLIED, loc_of};
-use crate::source::{Loc, Span, Spanned};
+use crate::source::{Loc, Spanned};
 use crate::yaml::NodeRef;
 use crate::yaml::yaml11::{YamlType, classify};
 
@@ -46,7 +46,6 @@ impl StringMap {
         reader: &mut Reader<'_>,
         parent: Option<NodeRef<'_>>,
         field: &str,
-        sensitive: &mut Vec<Span>,
     ) -> StringMap {
         let Some((key, value)) = parent.and_then(|p| p.get_entry(field)) else {
             return StringMap::default();
@@ -72,8 +71,8 @@ impl StringMap {
                 }
                 continue;
             };
+            // Never copied: it may hold a whole Secret (reporters mask it via `secret_spans`).
             let text = if key_text == LAST_APPLIED {
-                sensitive.push(v.span());
                 String::new()
             } else {
                 scalar.text.clone()
@@ -102,11 +101,7 @@ pub struct Metadata {
 }
 
 impl Metadata {
-    pub(crate) fn read(
-        reader: &mut Reader<'_>,
-        node: Option<NodeRef<'_>>,
-        sensitive: &mut Vec<Span>,
-    ) -> Metadata {
+    pub(crate) fn read(reader: &mut Reader<'_>, node: Option<NodeRef<'_>>) -> Metadata {
         let Some(node) = node else {
             return Metadata::default();
         };
@@ -115,8 +110,8 @@ impl Metadata {
             name: reader.string(node.get("name"), "metadata.name"),
             namespace: reader.string(node.get("namespace"), "metadata.namespace"),
             generate_name: reader.string(node.get("generateName"), "metadata.generateName"),
-            annotations: StringMap::read(reader, Some(node), "annotations", sensitive),
-            labels: StringMap::read(reader, Some(node), "labels", sensitive),
+            annotations: StringMap::read(reader, Some(node), "annotations"),
+            labels: StringMap::read(reader, Some(node), "labels"),
         }
     }
 }

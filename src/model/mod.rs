@@ -2,7 +2,8 @@
 //!
 //! Each YAML document that looks like a Kubernetes object becomes an [`Object`]: its identity
 //! and metadata, and a typed view of the kinds pglint understands. Every value keeps the
-//! location of its node. Secret values are never copied into the model: only where they are.
+//! location of its node. Secret values are never copied into the model; [`secret_spans`]
+//! finds where they are, for reporters to mask.
 
 mod cnpg;
 mod kustomize;
@@ -20,7 +21,7 @@ pub use read::{ShapeProblem, closest};
 pub use secrets::{DataEntry, ExternalSecret, SealedEntry, SealedSecret, SealedTemplate, Secret};
 pub use sensitive::secret_spans;
 
-use crate::source::{FileId, Loc, Span, Spanned};
+use crate::source::{FileId, Loc, Spanned};
 use crate::yaml::{Document, NodeRef};
 use read::Reader;
 
@@ -47,8 +48,6 @@ pub struct Object {
     pub namespace_override: Option<Spanned<String>>,
     /// Fields with a wrong type, unknown names or values outside an enum.
     pub shape_problems: Vec<ShapeProblem>,
-    /// Spans holding secret values; reporters mask them.
-    pub sensitive: Vec<Span>,
 }
 
 /// The typed part of the kinds pglint understands (boxed: most objects are `Other`, and a
@@ -72,7 +71,6 @@ impl Object {
             return None;
         }
         let mut problems = Vec::new();
-        let mut sensitive = Vec::new();
         let mut reader = Reader {
             file,
             problems: &mut problems,
@@ -80,17 +78,17 @@ impl Object {
         let api_version = reader.string(root.get("apiVersion"), "apiVersion");
         let kind_name = reader.string(root.get("kind"), "kind");
         let meta_node = reader.mapping(root.get("metadata"), "metadata");
-        let meta = Metadata::read(&mut reader, meta_node, &mut sensitive);
+        let meta = Metadata::read(&mut reader, meta_node);
         let group = api_version
             .as_ref()
             .map(|v| v.value.split('/').next().unwrap_or(""));
         let spec = match (group, kind_name.as_ref().map(|k| k.as_str())) {
             (Some("v1") | None, Some("Secret")) => {
-                Spec::Secret(Box::new(Secret::read(&mut reader, root, &mut sensitive)))
+                Spec::Secret(Box::new(Secret::read(&mut reader, root)))
             }
-            (Some("bitnami.com") | None, Some("SealedSecret")) => Spec::SealedSecret(Box::new(
-                SealedSecret::read(&mut reader, root, &mut sensitive),
-            )),
+            (Some("bitnami.com") | None, Some("SealedSecret")) => {
+                Spec::SealedSecret(Box::new(SealedSecret::read(&mut reader, root)))
+            }
             (Some("postgresql.cnpg.io") | None, Some("Cluster")) => {
                 Spec::Cluster(Box::new(Cluster::read(&mut reader, root)))
             }
@@ -115,7 +113,6 @@ impl Object {
             spec,
             namespace_override: None,
             shape_problems: problems,
-            sensitive,
         })
     }
 

@@ -4,7 +4,7 @@
 use super::loc_of;
 use super::meta::Metadata;
 use super::read::Reader;
-use crate::source::{Loc, Span, Spanned};
+use crate::source::{Loc, Spanned};
 use crate::yaml::NodeRef;
 
 /// One key of `data`/`stringData`.
@@ -23,7 +23,6 @@ fn read_data(
     parent: NodeRef<'_>,
     field: &'static str,
     path: &str,
-    sensitive: &mut Vec<Span>,
 ) -> Vec<DataEntry> {
     let Some(mapping) = reader.mapping(parent.get(field), path) else {
         return Vec::new();
@@ -33,7 +32,6 @@ fn read_data(
         .into_iter()
         .filter_map(|(k, v)| {
             let key = k.as_str()?;
-            sensitive.push(v.span());
             Some(DataEntry {
                 key: Spanned::new(key.to_string(), loc_of(reader.file, k)),
                 value_loc: loc_of(reader.file, v),
@@ -64,19 +62,9 @@ pub struct Secret {
 }
 
 impl Secret {
-    pub(crate) fn read(
-        reader: &mut Reader<'_>,
-        root: NodeRef<'_>,
-        sensitive: &mut Vec<Span>,
-    ) -> Secret {
-        let mut data = read_data(reader, root, "data", "data", sensitive);
-        data.extend(read_data(
-            reader,
-            root,
-            "stringData",
-            "stringData",
-            sensitive,
-        ));
+    pub(crate) fn read(reader: &mut Reader<'_>, root: NodeRef<'_>) -> Secret {
+        let mut data = read_data(reader, root, "data", "data");
+        data.extend(read_data(reader, root, "stringData", "stringData"));
         Secret {
             type_: reader.string(root.get("type"), "type"),
             data,
@@ -119,11 +107,7 @@ pub struct SealedSecret {
 const SEALED_SPEC_FIELDS: &[&str] = &["data", "encryptedData", "template"];
 
 impl SealedSecret {
-    pub(crate) fn read(
-        reader: &mut Reader<'_>,
-        root: NodeRef<'_>,
-        sensitive: &mut Vec<Span>,
-    ) -> SealedSecret {
+    pub(crate) fn read(reader: &mut Reader<'_>, root: NodeRef<'_>) -> SealedSecret {
         let mut sealed = SealedSecret {
             encrypted_loc: None,
             encrypted: Vec::new(),
@@ -138,7 +122,6 @@ impl SealedSecret {
             if let Some(mapping) = reader.mapping(Some(value), "spec.encryptedData") {
                 for (k, v) in mapping.entries() {
                     let Some(key) = k.as_str() else { continue };
-                    sensitive.push(v.span());
                     let Some(value) = reader.string(Some(v), "spec.encryptedData values") else {
                         continue;
                     };
@@ -151,14 +134,13 @@ impl SealedSecret {
         }
         if let Some(template) = reader.mapping(spec.get("template"), "spec.template") {
             let meta_node = reader.mapping(template.get("metadata"), "spec.template.metadata");
-            let meta = Metadata::read(reader, meta_node, sensitive);
-            let mut data = read_data(reader, template, "data", "spec.template.data", sensitive);
+            let meta = Metadata::read(reader, meta_node);
+            let mut data = read_data(reader, template, "data", "spec.template.data");
             data.extend(read_data(
                 reader,
                 template,
                 "stringData",
                 "spec.template.stringData",
-                sensitive,
             ));
             sealed.template = Some(SealedTemplate {
                 loc: reader.loc(template),
