@@ -1,36 +1,13 @@
 //! `--write-baseline` / `--baseline` on the real binary: recorded findings stay quiet when
 //! lines move, new findings are reported, and fixed ones are named so the baseline shrinks.
 
+#[path = "common/fs.rs"]
+mod fs_util;
+
 use std::path::Path;
 
 use assert_cmd::Command;
 use serde_json::Value;
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walk(from) {
-        let relative = entry.strip_prefix(from).unwrap();
-        let target = to.join(relative);
-        if entry.is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-            std::fs::copy(&entry, &target).unwrap();
-        }
-    }
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = vec![dir.to_path_buf()];
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
 
 fn pglint(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("pglint").unwrap();
@@ -69,7 +46,7 @@ fn rules(dir: &Path, extra: &[&str]) -> (i32, Vec<String>, String) {
 #[test]
 fn baseline_hides_known_findings_by_identity_not_line() {
     let repo = tempfile::tempdir().unwrap();
-    copy_dir(
+    fs_util::copy_dir(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/example"),
         repo.path(),
     );

@@ -2,6 +2,9 @@
 //! the JSON schema), GitHub annotations, GitLab Code Quality, line-independent fingerprints and
 //! `--output`.
 
+#[path = "common/fs.rs"]
+mod fs_util;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command as Process, Output, Stdio};
@@ -86,19 +89,6 @@ fn run(command: &mut Process) -> Output {
         String::from_utf8_lossy(&output.stderr)
     );
     output
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 fn is_fingerprint(text: &str) -> bool {
@@ -405,7 +395,7 @@ fn identities(root: &Path) -> Vec<(String, u64, String)> {
 fn fingerprints_survive_unrelated_lines_moving() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("repo");
-    copy_dir(&fixture("example"), &root);
+    fs_util::copy_dir(&fixture("example"), &root);
     let before = identities(&root);
     assert!(!before.is_empty());
     assert_eq!(

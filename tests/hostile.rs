@@ -6,6 +6,9 @@
 //! healthy SOP file (a Database whose owner role is missing) and adds its hostile files under
 //! `hostile/`.
 
+#[path = "common/fs.rs"]
+mod fs_util;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -19,23 +22,10 @@ fn conformant() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/conformant")
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// The conformant repository with one healthy finding: `owner-role-missing` in [`HEALTHY_DB`].
 fn repository() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&conformant(), dir.path());
+    fs_util::copy_dir(&conformant(), dir.path());
     let db = dir.path().join(HEALTHY_DB);
     let text = fs::read_to_string(&db).unwrap();
     fs::write(&db, text.replace("owner: gitea_user", "owner: ghost_user")).unwrap();

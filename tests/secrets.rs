@@ -2,6 +2,9 @@
 //! any output format (stdout, stderr, `--output` file), neither in clear nor base64-encoded,
 //! while the findings about those places are reported.
 
+#[path = "common/fs.rs"]
+mod fs_util;
+
 use std::fs;
 use std::path::Path;
 use std::time::Duration;
@@ -43,7 +46,7 @@ fn repository() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let conformant = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/conformant");
-    copy_dir(&conformant, root);
+    fs_util::copy_dir(&conformant, root);
     let [
         data,
         string_data,
@@ -159,19 +162,6 @@ spec:
         ),
     );
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 fn pglint() -> Command {

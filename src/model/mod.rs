@@ -18,7 +18,9 @@ pub use kustomize::{
 };
 pub use meta::{Annotation, Metadata, StringMap};
 pub use read::{ShapeProblem, closest};
-pub use secrets::{DataEntry, ExternalSecret, SealedEntry, SealedSecret, SealedTemplate, Secret};
+pub use secrets::{
+    DataEntry, ExternalSecret, SealedEntry, SealedSecret, SealedTemplate, Secret, key_list,
+};
 pub use sensitive::secret_spans;
 
 use crate::source::{FileId, Loc, Spanned};

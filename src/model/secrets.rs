@@ -42,6 +42,22 @@ fn read_data(
         .collect()
 }
 
+/// Names entries for a message — `` `data.password`, `stringData.user` `` — never their values;
+/// past a handful, the rest are counted, so a generated Secret cannot flood the report.
+pub fn key_list<'e>(entries: impl IntoIterator<Item = &'e DataEntry>) -> String {
+    const SHOWN: usize = 8;
+    let entries: Vec<&DataEntry> = entries.into_iter().collect();
+    let mut list: Vec<String> = entries
+        .iter()
+        .take(SHOWN)
+        .map(|d| format!("`{}.{}`", d.field, d.key.value))
+        .collect();
+    if entries.len() > SHOWN {
+        list.push(format!("and {} more", entries.len() - SHOWN));
+    }
+    list.join(", ")
+}
+
 /// Values that stand for a secret without being one.
 fn is_placeholder(value: &str) -> bool {
     let value = value.trim();
@@ -181,5 +197,34 @@ impl ExternalSecret {
                 .string(root.path(&["spec", "target", "name"]), "spec.target.name")
                 .map(|s| s.value),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{FileId, Span};
+
+    fn entry(key: &str) -> DataEntry {
+        let loc = Loc {
+            file: FileId(0),
+            span: Span::new(0, 0),
+        };
+        DataEntry {
+            key: Spanned::new(key.into(), loc),
+            value_loc: loc,
+            field: "stringData",
+            placeholder: false,
+        }
+    }
+
+    #[test]
+    fn key_lists_name_keys_and_stay_short() {
+        let few = [entry("password"), entry("token")];
+        assert_eq!(key_list(&few), "`stringData.password`, `stringData.token`");
+        let many: Vec<DataEntry> = (0..100).map(|i| entry(&format!("k{i}"))).collect();
+        let list = key_list(&many);
+        assert!(list.ends_with(", and 92 more"), "{list}");
+        assert!(!list.contains("k8`"), "{list}");
     }
 }

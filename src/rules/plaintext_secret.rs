@@ -1,5 +1,5 @@
 use crate::diagnostic::Finding;
-use crate::model::{DataEntry, Spec};
+use crate::model::{DataEntry, Spec, key_list};
 use crate::rules::Context;
 
 declare_rule! {
@@ -86,17 +86,14 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(first) = values.first() else {
             continue;
         };
-        let keys: Vec<String> = values
-            .iter()
-            .map(|d| format!("`{}.{}`", d.field, d.key.value))
-            .collect();
+        let keys = key_list(values.iter().copied());
         out.push(
             Finding::new(
                 first.key.loc,
                 format!(
                     "{} commits plaintext values to git: {}",
                     obj.display_name(),
-                    keys.join(", ")
+                    keys
                 ),
             )
             .label("plaintext secret value")

@@ -176,18 +176,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::check;
-    use crate::rules::role_secret_missing::support::{CLUSTER, run};
-
-    const ROLE: &str = "apiVersion: postgresql.cnpg.io/v1
-kind: DatabaseRole
-metadata:
-  name: wiki
-  namespace: db
-spec:
-  cluster:
-    name: pg
-  name: wiki_user
-";
+    use crate::rules::role_secret_missing::support::{CLUSTER, DATABASE_ROLE as ROLE, run};
 
     #[test]
     fn managed_twice() {

@@ -388,6 +388,18 @@ spec:
     name: pg
 ";
 
+    /// A DatabaseRole `wiki_user` of cluster `pg`, namespace `db`, with nothing else set.
+    pub const DATABASE_ROLE: &str = "apiVersion: postgresql.cnpg.io/v1
+kind: DatabaseRole
+metadata:
+  name: wiki
+  namespace: db
+spec:
+  cluster:
+    name: pg
+  name: wiki_user
+";
+
     pub const CLUSTER: &str = "apiVersion: postgresql.cnpg.io/v1
 kind: Cluster
 metadata:
@@ -416,7 +428,7 @@ spec:
 
 #[cfg(test)]
 mod tests {
-    use super::support::{CLUSTER, SECRET, run};
+    use super::support::{CLUSTER, DATABASE_ROLE, SECRET, run};
     use super::{check, operator_generated, similar};
 
     #[test]
@@ -506,22 +518,10 @@ sops:
             run(&[("c.yaml", &cluster), ("s.yaml", SECRET)], check),
             ["bootstrap secret `app-creds` of cluster `pg` names no Secret in namespace `db`"]
         );
-        let role = "apiVersion: postgresql.cnpg.io/v1
-kind: DatabaseRole
-metadata:
-  name: wiki
-  namespace: db
-spec:
-  cluster:
-    name: pg
-  name: wiki_user
-  login: true
-  passwordSecret:
-    name: wiki-db-creds
-";
+        let role = format!("{DATABASE_ROLE}  login: true\n  passwordSecret:\n    name: wiki-db-creds\n");
         assert_eq!(
             run(
-                &[("c.yaml", CLUSTER), ("s.yaml", SECRET), ("r.yaml", role)],
+                &[("c.yaml", CLUSTER), ("s.yaml", SECRET), ("r.yaml", &role)],
                 check
             )
             .len(),

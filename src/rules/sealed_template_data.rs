@@ -1,5 +1,5 @@
 use crate::diagnostic::Finding;
-use crate::model::{DataEntry, LAST_APPLIED, Spec, is_unknowable};
+use crate::model::{DataEntry, LAST_APPLIED, Spec, is_unknowable, key_list};
 use crate::rules::Context;
 
 /// Older kubecfg wrote its own copy of the applied object.
@@ -76,17 +76,14 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             })
             .collect();
         if let Some(first) = in_clear.first() {
-            let keys: Vec<String> = in_clear
-                .iter()
-                .map(|d| format!("`{}.{}`", d.field, d.key.value))
-                .collect();
+            let keys = key_list(in_clear.iter().copied());
             out.push(
                 Finding::new(
                     first.key.loc,
                     format!(
                         "{} stores values in clear in `spec.template` ({})",
                         obj.display_name(),
-                        keys.join(", ")
+                        keys
                     ),
                 )
                 .label("not encrypted")

@@ -176,7 +176,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::check;
-    use crate::rules::role_secret_missing::support::{CLUSTER, SECRET, run};
+    use crate::rules::role_secret_missing::support::{CLUSTER, DATABASE_ROLE, SECRET, run};
 
     const DIR: &str = "infra/databases/postgres";
 
@@ -210,19 +210,8 @@ mod tests {
     fn used_in_other_ways() {
         let (c, s) = (at("c.yaml"), at("s.yaml"));
         let wiki = SECRET.replace("gitea-db-creds", "wiki-db-creds");
-        let role = "apiVersion: postgresql.cnpg.io/v1
-kind: DatabaseRole
-metadata:
-  name: wiki
-  namespace: db
-spec:
-  cluster:
-    name: pg
-  name: wiki_user
-  passwordSecret:
-    name: wiki-db-creds
-";
-        assert!(run(&[(&c, CLUSTER), (&s, &wiki), ("apps/r.yaml", role)], check).is_empty());
+        let role = format!("{DATABASE_ROLE}  passwordSecret:\n    name: wiki-db-creds\n");
+        assert!(run(&[(&c, CLUSTER), (&s, &wiki), ("apps/r.yaml", &role)], check).is_empty());
         // The role names a typo of it: `role-secret-missing` reports that.
         let typo = CLUSTER.replace("gitea-db-creds", "wiki-db-cred");
         assert!(run(&[(&c, &typo), (&s, &wiki)], check).is_empty());
