@@ -142,7 +142,7 @@ impl<'p> KeyMaker<'p> {
         let parsed = self
             .parsed
             .entry(loc.file.0)
-            .or_insert_with(|| parse(&project.sources.get(loc.file).text, &Limits::default()));
+            .or_insert_with(|| parse(&project.text(loc.file).text, &Limits::default()));
         let Some(root) = parsed.documents.get(document).and_then(|d| d.root()) else {
             return String::new();
         };

@@ -273,7 +273,30 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
         eprintln!("pglint: note: skipped {path}: {reason}");
     }
     let mut diagnostics = lint(&project, &config);
+    // Reports read the files they show again: one that changed since it was checked cannot be
+    // shown (its positions and the secrets to mask are those of the old text).
+    let changed = project.changed_files(diagnostics.iter().flat_map(|d| {
+        std::iter::once(d.finding.loc.file).chain(d.finding.related.iter().map(|r| r.loc.file))
+    }));
+    for &file in &changed {
+        eprintln!(
+            "pglint: error: {} changed while pglint ran; its findings are not shown: run pglint again",
+            project.path(file)
+        );
+    }
+    if !changed.is_empty() {
+        diagnostics.retain(|d| {
+            !changed.contains(&d.finding.loc.file)
+                && d.finding
+                    .related
+                    .iter()
+                    .all(|r| !changed.contains(&r.loc.file))
+        });
+    }
     if let Some(path) = &args.write_baseline {
+        if !changed.is_empty() {
+            return Err("files changed while pglint ran; the baseline was not written".into());
+        }
         let baseline = Baseline::record(&project, &diagnostics);
         std::fs::write(path, baseline.to_json())
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -326,7 +349,9 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
     // The process ends here: freeing every object one by one would only cost time.
     std::mem::forget(diagnostics);
     std::mem::forget(project);
-    Ok(if failing {
+    Ok(if !changed.is_empty() {
+        Outcome::Failure
+    } else if failing {
         Outcome::Findings
     } else {
         Outcome::Clean

@@ -61,7 +61,7 @@ pub fn lint(project: &Project, config: &Config) -> Vec<Diagnostic> {
 fn apply_suppressions(project: &Project, config: &Config, diagnostics: &mut Vec<Diagnostic>) {
     let known: Vec<&str> = rules::ALL.iter().map(|r| r.meta().id).collect();
     let suppressions = Suppressions::collect(project, &known);
-    let unused = suppressions.apply(project, diagnostics);
+    let unused = suppressions.apply(diagnostics);
     let unused_rule = rules::find("suppression-unused").expect("registered");
     let Some(severity) = rule_severity(unused_rule, config) else {
         return;

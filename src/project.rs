@@ -2,18 +2,19 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 use rayon::prelude::*;
 
 use crate::cert;
 use crate::config::Config;
-use crate::discover::{Discovered, ReadError, discover, read_file, read_walked};
+use crate::discover::{Discovered, ReadError, YamlFile, discover, read_file, read_walked};
 use crate::model::{
     Kustomization, KustomizeGraph, Object, PathRole, apply_kustomizations, is_kustomization_file,
     secret_spans,
 };
-use crate::source::{FileId, SourceFile, SourceMap, Span};
-use crate::yaml::{YamlProblem, YamlProblemKind, parse};
+use crate::source::{Digest, FileId, Origin, SourceFile, SourceMap, SourceText, Span};
+use crate::yaml::{Directive, YamlProblem, YamlProblemKind, directives, parse};
 
 /// What reading one file produced besides its objects.
 #[derive(Debug, Default)]
@@ -26,8 +27,13 @@ pub struct FileInfo {
     /// Where the text that did not become a complete document starts, when a syntax error or
     /// a limit stopped the parse: reporters mask everything from there on that may be secret.
     pub unparsed_from: Option<usize>,
-    /// Not a manifest (a kustomize generator input): no finding is made about it.
+    /// Not a manifest (a kustomize generator input, a vanished file): no finding is made
+    /// about it.
     pub skipped: bool,
+    /// Deleted between the walk and the read: listed in [`Project::unreadable`], not counted.
+    pub vanished: bool,
+    /// Its `# pglint-ignore` comments.
+    pub directives: Vec<Directive>,
 }
 
 /// The sealed-secrets certificate, as far as pglint needs it.
@@ -70,10 +76,18 @@ pub struct Project {
     pub unreadable: Vec<(String, String)>,
 }
 
-/// One file to load: its path and its bytes, or why they could not be read.
+/// One file to load: its path, and where its bytes are.
 struct Input {
     path: String,
-    content: Result<Vec<u8>, YamlProblem>,
+    content: Content,
+}
+
+enum Content {
+    /// Read by the job that parses it, so that each buffer is freed (and reused) as soon as
+    /// the file is modelled.
+    Disk(PathBuf),
+    /// The bytes, or why they are not read.
+    Memory(Result<Vec<u8>, YamlProblem>),
 }
 
 struct LoadedFile {
@@ -94,34 +108,19 @@ impl Project {
     fn read(root: &Path, discovered: Discovered, config: &Config) -> Project {
         let Discovered {
             yaml_files,
-            mut paths,
-            skipped: mut unreadable,
+            paths,
+            skipped: unreadable,
         } = discovered;
-        let read: Vec<(String, Result<Vec<u8>, ReadError>)> = yaml_files
-            .into_par_iter()
-            .map(|file| {
-                let content = match &file.location {
-                    Some(location) => read_walked(location, config.max_file_bytes),
-                    None => Err(ReadError::Missing),
+        let inputs = yaml_files
+            .into_iter()
+            .map(|YamlFile { path, location }| {
+                let content = match location {
+                    Some(location) => Content::Disk(location),
+                    None => Content::Memory(Err(not_text("not on disk".into()))),
                 };
-                (file.path, content)
+                Input { path, content }
             })
             .collect();
-        let mut inputs = Vec::with_capacity(read.len());
-        for (path, content) in read {
-            let content = match content {
-                Ok(bytes) => Ok(bytes),
-                // Deleted since the walk saw it (an editor's temporary file): not part of the
-                // repository any more.
-                Err(ReadError::Missing) => {
-                    paths.remove(&path);
-                    unreadable.push((path, "vanished while pglint ran; not checked".into()));
-                    continue;
-                }
-                Err(error) => Err(read_problem(error, config.max_file_bytes)),
-            };
-            inputs.push(Input { path, content });
-        }
         let certificate =
             match read_file(&root.join(&config.certificate), root, config.max_file_bytes) {
                 Err(ReadError::Missing) => Certificate::Absent,
@@ -169,7 +168,7 @@ impl Project {
                 };
                 Input {
                     path: file.path,
-                    content,
+                    content: Content::Memory(content),
                 }
             })
             .collect();
@@ -187,8 +186,8 @@ impl Project {
     fn build(
         root: PathBuf,
         inputs: Vec<Input>,
-        paths: HashSet<String>,
-        unreadable: Vec<(String, String)>,
+        mut paths: HashSet<String>,
+        mut unreadable: Vec<(String, String)>,
         certificate: Certificate,
         config: &Config,
     ) -> Project {
@@ -203,6 +202,13 @@ impl Project {
         let mut objects = Vec::with_capacity(loaded.iter().map(|f| f.objects.len()).sum());
         let mut kustomizations = Vec::new();
         for file in loaded {
+            if file.info.vanished {
+                paths.remove(&file.source.path);
+                unreadable.push((
+                    file.source.path.clone(),
+                    "vanished while pglint ran; not checked".into(),
+                ));
+            }
             sources.add(file.source);
             files.push(file.info);
             objects.extend(file.objects);
@@ -228,6 +234,28 @@ impl Project {
         &self.sources.get(file).path
     }
 
+    /// The file's text as it was checked, read again from disk on first use; empty when the
+    /// file changed since (see [`Project::changed_files`]).
+    pub fn text(&self, file: FileId) -> &SourceText {
+        static CHANGED: LazyLock<SourceText> = LazyLock::new(SourceText::default);
+        self.sources
+            .get(file)
+            .text_or_load(reload)
+            .unwrap_or(&CHANGED)
+    }
+
+    /// The files among `files` that are no longer what was checked: changed, vanished or
+    /// unreadable since. Reads the others (in parallel), so reports find them ready.
+    pub fn changed_files(&self, files: impl IntoIterator<Item = FileId>) -> Vec<FileId> {
+        let mut files: Vec<FileId> = files.into_iter().collect();
+        files.sort_unstable();
+        files.dedup();
+        files
+            .into_par_iter()
+            .filter(|&file| self.sources.get(file).text_or_load(reload).is_none())
+            .collect()
+    }
+
     /// Every YAML problem of every manifest file (generator inputs excluded), with its file.
     pub fn yaml_problems(&self) -> impl Iterator<Item = (FileId, &YamlProblem)> {
         self.files
@@ -237,18 +265,38 @@ impl Project {
             .flat_map(|(i, info)| info.problems.iter().map(move |p| (FileId(i as u32), p)))
     }
 
+    /// Files checked (vanished ones excluded).
+    pub fn file_count(&self) -> usize {
+        self.files.iter().filter(|f| !f.vanished).count()
+    }
+
     pub fn document_count(&self) -> usize {
         self.files.iter().map(|f| f.documents).sum()
     }
 }
 
 /// Stages 2–3 for one file: decode, parse, model. The only per-file path, whether the bytes
-/// came from disk or from memory.
+/// came from disk or from memory. The text of a file on disk is dropped once modelled.
 fn load_file(input: Input, id: FileId, config: &Config) -> LoadedFile {
     let Input { path, content } = input;
     let mut info = FileInfo::default();
+    let (content, location) = match content {
+        Content::Memory(content) => (content, None),
+        Content::Disk(location) => match read_walked(&location, config.max_file_bytes) {
+            Ok(bytes) => (Ok(bytes), Some(location)),
+            // Deleted since the walk saw it (an editor's temporary file): not part of the
+            // repository any more.
+            Err(ReadError::Missing) => {
+                info.vanished = true;
+                info.skipped = true;
+                (Ok(Vec::new()), None)
+            }
+            Err(error) => (Err(read_problem(error, config.max_file_bytes)), None),
+        },
+    };
     let mut objects = Vec::new();
     let mut kustomization = None;
+    let digest = content.as_deref().ok().map(Digest::of);
     let text = match content.and_then(|bytes| decode(bytes).map_err(not_text)) {
         Ok(text) => text,
         Err(problem) => {
@@ -262,24 +310,44 @@ fn load_file(input: Input, id: FileId, config: &Config) -> LoadedFile {
         info.documents = parsed.documents.len();
         info.problems = parsed.problems;
         info.unparsed_from = parsed.unparsed_from;
+        info.directives = directives(&text);
         let is_kustomization = is_kustomization_file(&path);
         for (index, doc) in parsed.documents.iter().enumerate() {
             info.sensitive.extend(secret_spans(doc));
             if is_kustomization {
-                kustomization = kustomization.or_else(|| Kustomization::read(id, &path, doc));
-            } else if let Some(object) = Object::from_document(id, index, doc) {
+                kustomization =
+                    kustomization.or_else(|| Kustomization::read(id, &path, doc, &text));
+            } else if let Some(object) = Object::from_document(id, index, doc, &text) {
                 objects.push(object);
             }
         }
         info.sensitive.sort();
         info.sensitive.dedup();
     }
+    let source = match (location, digest) {
+        (Some(location), Some(digest)) => SourceFile::new(path, Origin::Disk { location, digest }),
+        _ => SourceFile::with_text(path, text),
+    };
     LoadedFile {
-        source: SourceFile::new(path, text),
+        source,
         info,
         objects,
         kustomization,
     }
+}
+
+/// A file's text read again for a report: `None` unless its bytes are the ones checked.
+fn reload(origin: &Origin) -> Option<SourceText> {
+    let Origin::Disk { location, digest } = origin else {
+        // In-memory texts are kept from the start and never reloaded.
+        return None;
+    };
+    let bytes = read_walked(location, digest.size() as u64).ok()?;
+    if Digest::of(&bytes) != *digest {
+        return None;
+    }
+    // The bytes were decoded once already; a file that was not text shows no text.
+    Some(SourceText::new(decode(bytes).unwrap_or_default()))
 }
 
 /// A file that could not be read as text: a `yaml-syntax` finding at its start.
@@ -416,9 +484,10 @@ mod tests {
         let discovered = discover(dir.path(), &config).unwrap();
         std::fs::remove_file(dir.path().join("b.yaml")).unwrap();
         let project = Project::read(dir.path(), discovered, &config);
-        assert_eq!(project.sources.len(), 1);
+        assert_eq!(project.file_count(), 1);
         assert_eq!(project.path(FileId(0)), "a.yaml");
         assert!(project.files[0].problems.is_empty());
+        assert!(project.files[1].vanished && project.files[1].problems.is_empty());
         assert_eq!(
             project.unreadable,
             [(
@@ -427,6 +496,27 @@ mod tests {
             )]
         );
         assert!(!project.paths.contains("b.yaml"));
+    }
+
+    #[test]
+    fn texts_are_read_again_only_while_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+        write("a.yaml", "a: 1\nb: x\n");
+        write("b.yaml", "password: hunter2\n");
+        write("c.yaml", "c: 3\n");
+        let project = Project::load(dir.path(), &Config::default()).unwrap();
+        // Same length, other bytes: a value swapped in place.
+        write("b.yaml", "password: hunter3\n");
+        std::fs::remove_file(dir.path().join("c.yaml")).unwrap();
+        let changed = project.changed_files([FileId(2), FileId(1), FileId(0), FileId(1)]);
+        assert_eq!(changed, [FileId(1), FileId(2)]);
+        assert_eq!(project.text(FileId(0)).text, "a: 1\nb: x\n");
+        assert_eq!(project.text(FileId(0)).line_col(5).line, 2);
+        assert_eq!(project.text(FileId(1)).text, "");
+        // Once read, a text stays what was checked.
+        write("a.yaml", "a: 2\n");
+        assert_eq!(project.text(FileId(0)).text, "a: 1\nb: x\n");
     }
 
     #[test]

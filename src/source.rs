@@ -1,6 +1,8 @@
 //! Source files and positions: every location pglint reports is a byte span in one file.
 
 use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::OnceLock;
 
 /// Index of a file in [`SourceMap`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -67,19 +69,17 @@ pub struct LineCol {
     pub column: usize,
 }
 
-/// One file read from the repository.
-#[derive(Debug)]
-pub struct SourceFile {
-    /// Path relative to the repository root, always with `/` separators.
-    pub path: String,
+/// A file's text and where its lines start: what positions and snippets are computed from.
+#[derive(Debug, Default)]
+pub struct SourceText {
     pub text: String,
     /// Byte offset of each line's start. `u32`: a file is at most 4 GiB (the configured file
-    /// size limit enforces it), and positions are a large share of pglint's memory.
+    /// size limit enforces it).
     line_starts: Vec<u32>,
 }
 
-impl SourceFile {
-    pub fn new(path: String, text: String) -> Self {
+impl SourceText {
+    pub fn new(text: String) -> Self {
         assert!(
             u32::try_from(text.len()).is_ok(),
             "files over 4 GiB are refused before this"
@@ -87,11 +87,7 @@ impl SourceFile {
         let line_starts = std::iter::once(0)
             .chain(memchr_newlines(&text).map(|i| i as u32 + 1))
             .collect();
-        SourceFile {
-            path,
-            text,
-            line_starts,
-        }
+        SourceText { text, line_starts }
     }
 
     /// Line and column of a byte offset (clamped to the text).
@@ -171,6 +167,98 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     offset
 }
 
+/// A cheap fingerprint of a file's bytes: tells whether a file read again for reporting is
+/// the one that was checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Digest {
+    len: usize,
+    hash: u64,
+}
+
+impl Digest {
+    /// The number of bytes.
+    pub fn size(&self) -> usize {
+        self.len
+    }
+
+    /// Folds 16 bytes at a time with a 128-bit multiply (the wyhash mixing step): several
+    /// GB/s, so fingerprinting every file costs a fraction of reading it.
+    pub fn of(bytes: &[u8]) -> Digest {
+        const P0: u64 = 0xa076_1d64_78bd_642f;
+        const P1: u64 = 0xe703_7ed1_a0b4_28db;
+        let mix = |a: u64, b: u64| {
+            let product = u128::from(a ^ P0).wrapping_mul(u128::from(b ^ P1));
+            (product as u64) ^ ((product >> 64) as u64)
+        };
+        let word = |chunk: &[u8]| {
+            let mut buf = [0u8; 8];
+            buf[..chunk.len()].copy_from_slice(chunk);
+            u64::from_le_bytes(buf)
+        };
+        let mut hash = bytes.len() as u64;
+        let mut blocks = bytes.chunks_exact(16);
+        for block in &mut blocks {
+            hash = mix(hash ^ word(&block[..8]), word(&block[8..]));
+        }
+        let rest = blocks.remainder();
+        let (a, b) = rest.split_at(rest.len().min(8));
+        hash = mix(hash ^ word(a), word(b));
+        Digest {
+            len: bytes.len(),
+            hash,
+        }
+    }
+}
+
+/// Where a file's text comes from when a report needs it.
+#[derive(Debug)]
+pub enum Origin {
+    /// On disk: read again, and compared with the digest of what was checked.
+    Disk { location: PathBuf, digest: Digest },
+    /// Given in memory: the text is kept from the start.
+    Memory,
+}
+
+/// One file of the repository. Its text is not kept once the file is modelled (the model
+/// holds everything rules need, and a large repository's texts would double pglint's
+/// memory); the few files a report shows are read again on demand.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// Path relative to the repository root, always with `/` separators.
+    pub path: String,
+    pub origin: Origin,
+    /// Filled on first use; `None` when the file changed or vanished since it was checked.
+    text: OnceLock<Option<SourceText>>,
+}
+
+impl SourceFile {
+    pub fn new(path: String, origin: Origin) -> Self {
+        SourceFile {
+            path,
+            origin,
+            text: OnceLock::new(),
+        }
+    }
+
+    /// A file whose text is known now (in memory).
+    pub fn with_text(path: String, text: String) -> Self {
+        SourceFile {
+            path,
+            origin: Origin::Memory,
+            text: OnceLock::from(Some(SourceText::new(text))),
+        }
+    }
+
+    /// The text, loaded with `load` the first time; `None` when it is not the text that was
+    /// checked.
+    pub fn text_or_load(
+        &self,
+        load: impl FnOnce(&Origin) -> Option<SourceText>,
+    ) -> Option<&SourceText> {
+        self.text.get_or_init(|| load(&self.origin)).as_ref()
+    }
+}
+
 /// Every file pglint read, addressed by [`FileId`].
 #[derive(Debug, Default)]
 pub struct SourceMap {
@@ -209,7 +297,7 @@ mod tests {
 
     #[test]
     fn line_col_counts_characters_from_one() {
-        let file = SourceFile::new("a.yaml".into(), "ab: c\nné: x\n".into());
+        let file = SourceText::new("ab: c\nné: x\n".into());
         assert_eq!(file.line_col(0), LineCol { line: 1, column: 1 });
         assert_eq!(file.line_col(4), LineCol { line: 1, column: 5 });
         // "né: x": 'x' is the 5th character but the 6th byte of the line.
@@ -220,7 +308,7 @@ mod tests {
 
     #[test]
     fn inclusive_end_points_at_last_character() {
-        let file = SourceFile::new("a.yaml".into(), "key: value\n".into());
+        let file = SourceText::new("key: value\n".into());
         let end = file.inclusive_end(Span::new(5, 10));
         assert_eq!(
             end,
@@ -232,8 +320,23 @@ mod tests {
     }
 
     #[test]
+    fn digests_tell_contents_apart() {
+        let text = b"apiVersion: v1\nkind: Secret\nstringData:\n  password: hunter2\n";
+        assert_eq!(Digest::of(text), Digest::of(text));
+        assert_eq!(Digest::of(text).size(), text.len());
+        let mut other = *text;
+        for i in 0..text.len() {
+            other[i] ^= 1;
+            assert_ne!(Digest::of(&other), Digest::of(text), "byte {i} flipped");
+            other[i] ^= 1;
+        }
+        assert_ne!(Digest::of(b""), Digest::of(b"\0"));
+        assert_ne!(Digest::of(b"ab"), Digest::of(b"ba"));
+    }
+
+    #[test]
     fn line_text_strips_crlf() {
-        let file = SourceFile::new("a.yaml".into(), "a: 1\r\nb: 2".into());
+        let file = SourceText::new("a: 1\r\nb: 2".into());
         assert_eq!(file.line_text(1), "a: 1");
         assert_eq!(file.line_text(2), "b: 2");
         assert_eq!(file.line_text(3), "");

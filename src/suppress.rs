@@ -9,6 +9,7 @@ use crate::diagnostic::{Diagnostic, Finding};
 use crate::model::closest;
 use crate::project::Project;
 use crate::source::{FileId, Loc, Span};
+use crate::yaml::Directive;
 
 pub const ANNOTATION: &str = "pglint.dev/ignore";
 
@@ -17,8 +18,8 @@ pub const UNSUPPRESSIBLE: &[&str] = &["plaintext-secret"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Scope {
-    /// Diagnostics whose primary location starts on this 1-based line.
-    Line(usize),
+    /// Diagnostics whose primary location starts on this line (its byte range).
+    Line(Span),
     File,
     /// Diagnostics inside this object's document.
     Object(Span),
@@ -49,29 +50,9 @@ impl Suppressions {
     /// Reads every suppression of the project. `known` are the valid rule ids.
     pub fn collect(project: &Project, known: &[&str]) -> Suppressions {
         let mut suppressions = Suppressions::default();
-        for (file, source) in project.sources.iter() {
-            if !source.text.contains("pglint-ignore") {
-                continue;
-            }
-            let mut offset = 0;
-            let lines: Vec<&str> = source.text.split_inclusive('\n').collect();
-            for (index, line) in lines.iter().enumerate() {
-                if let Some(comment) = find_comment(line) {
-                    let own_line = !line[..comment].trim().is_empty();
-                    let target = if own_line {
-                        Some(index + 1)
-                    } else {
-                        next_code_line(&lines, index)
-                    };
-                    suppressions.parse_comment(
-                        file,
-                        offset + comment,
-                        &line[comment..],
-                        target,
-                        known,
-                    );
-                }
-                offset += line.len();
+        for (index, info) in project.files.iter().enumerate() {
+            for directive in &info.directives {
+                suppressions.parse_comment(FileId(index as u32), directive, known);
             }
         }
         for obj in &project.objects {
@@ -91,14 +72,8 @@ impl Suppressions {
         suppressions
     }
 
-    fn parse_comment(
-        &mut self,
-        file: FileId,
-        start: usize,
-        comment: &str,
-        target: Option<usize>,
-        known: &[&str],
-    ) {
+    fn parse_comment(&mut self, file: FileId, directive: &Directive, known: &[&str]) {
+        let (start, comment) = (directive.start, directive.text.as_str());
         let body = comment.trim_start_matches('#').trim_start();
         let (file_wide, rest) = if let Some(rest) = body.strip_prefix("pglint-ignore-file:") {
             (true, rest)
@@ -122,7 +97,7 @@ impl Suppressions {
             });
             return;
         }
-        let scope = match (file_wide, target) {
+        let scope = match (file_wide, directive.target_line) {
             (true, _) => Scope::File,
             (false, Some(line)) => Scope::Line(line),
             (false, None) => {
@@ -185,11 +160,7 @@ impl Suppressions {
 
     /// Drops the diagnostics a suppression covers; returns the suppressions (rule by rule)
     /// that covered nothing.
-    pub fn apply(
-        &self,
-        project: &Project,
-        diagnostics: &mut Vec<Diagnostic>,
-    ) -> Vec<(String, Finding)> {
+    pub fn apply(&self, diagnostics: &mut Vec<Diagnostic>) -> Vec<(String, Finding)> {
         let mut used: HashSet<(usize, usize)> = HashSet::new();
         diagnostics.retain(|d| {
             if UNSUPPRESSIBLE.contains(&d.rule) {
@@ -202,9 +173,7 @@ impl Suppressions {
                 }
                 let in_scope = match s.scope {
                     Scope::File => true,
-                    Scope::Line(line) => {
-                        project.sources.get(loc.file).line_col(loc.span.start).line == line
-                    }
+                    Scope::Line(line) => line.start <= loc.span.start && loc.span.start < line.end,
                     Scope::Object(span) => {
                         span.start <= loc.span.start && loc.span.start <= span.end
                     }
@@ -243,38 +212,6 @@ impl Suppressions {
     }
 }
 
-/// Byte offset of a `#` that starts a pglint suppression comment on this line.
-fn find_comment(line: &str) -> Option<usize> {
-    let mut search = 0;
-    while let Some(found) = line[search..].find('#') {
-        let at = search + found;
-        let starts_comment = at == 0 || line[..at].ends_with([' ', '\t']);
-        if starts_comment
-            && line[at..]
-                .trim_start_matches('#')
-                .trim_start()
-                .starts_with("pglint-ignore")
-        {
-            return Some(at);
-        }
-        search = at + 1;
-    }
-    None
-}
-
-/// The 1-based number of the next line holding YAML (not blank, not a comment).
-fn next_code_line(lines: &[&str], index: usize) -> Option<usize> {
-    lines
-        .iter()
-        .enumerate()
-        .skip(index + 1)
-        .find(|(_, l)| {
-            let t = l.trim();
-            !t.is_empty() && !t.starts_with('#')
-        })
-        .map(|(i, _)| i + 1)
-}
-
 fn split_reason(text: &str) -> (&str, Option<&str>) {
     match text.split_once("--") {
         Some((list, reason)) => (list, Some(reason.trim())),
@@ -302,14 +239,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn comments_are_found_only_as_comments() {
-        assert_eq!(find_comment("  # pglint-ignore: x -- y"), Some(2));
-        assert_eq!(find_comment("owner: a # pglint-ignore: x -- y"), Some(9));
-        assert_eq!(find_comment("url: http://a#pglint-ignore"), None);
-        assert_eq!(find_comment("# just a comment"), None);
-    }
-
-    #[test]
     fn rule_lists_keep_offsets() {
         assert_eq!(
             split_rules(" a, bb ,c", 10),
@@ -317,12 +246,5 @@ mod tests {
         );
         assert_eq!(split_reason(" a, b -- legacy"), (" a, b ", Some("legacy")));
         assert_eq!(split_reason(" a"), (" a", None));
-    }
-
-    #[test]
-    fn next_code_line_skips_blanks_and_comments() {
-        let lines = ["# pglint-ignore: a -- b\n", "\n", "# other\n", "owner: x\n"];
-        assert_eq!(next_code_line(&lines, 0), Some(4));
-        assert_eq!(next_code_line(&lines[..2], 0), None);
     }
 }

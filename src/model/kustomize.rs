@@ -48,10 +48,13 @@ pub struct Kustomization {
     pub paths: Vec<PathRef>,
     pub common_annotations: StringMap,
     pub common_labels: StringMap,
+    /// `secretGenerator[].name`: Secrets kustomize makes.
+    pub generated_secrets: Vec<String>,
 }
 
 impl Kustomization {
-    pub fn read(file: FileId, path: &str, doc: &Document) -> Option<Kustomization> {
+    /// `text` is the file's text.
+    pub fn read(file: FileId, path: &str, doc: &Document, text: &str) -> Option<Kustomization> {
         let root = doc.root()?;
         if !root.is_mapping() {
             return None;
@@ -59,6 +62,7 @@ impl Kustomization {
         let mut ignored = Vec::new();
         let mut reader = Reader {
             file,
+            text,
             problems: &mut ignored,
         };
         let dir = parent_dir(path).to_string();
@@ -133,8 +137,15 @@ impl Kustomization {
                 }
             }
         }
+        let generated_secrets = root
+            .get("secretGenerator")
+            .into_iter()
+            .flat_map(|list| list.items())
+            .filter_map(|generator| generator.get("name")?.as_str().map(str::to_string))
+            .collect();
         Some(Kustomization {
             file,
+            generated_secrets,
             namespace: reader.string(root.get("namespace"), "namespace"),
             common_annotations: StringMap::read(&mut reader, Some(root), "commonAnnotations"),
             common_labels: StringMap::read(&mut reader, Some(root), "commonLabels"),

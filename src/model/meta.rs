@@ -60,14 +60,9 @@ impl StringMap {
         for (k, v) in mapping.entries() {
             let (Some(key_text), Some(scalar)) = (k.as_str(), v.scalar()) else {
                 if v.is_mapping() || v.is_sequence() {
-                    reader.problems.push(super::ShapeProblem {
-                        loc: reader.loc(v),
-                        message: format!(
-                            "`{field}` values must be strings, found {}",
-                            v.type_name()
-                        ),
-                        help: Some("quote the value".into()),
-                    });
+                    let message =
+                        format!("`{field}` values must be strings, found {}", v.type_name());
+                    reader.problem(v, message, Some("quote the value".into()));
                 }
                 continue;
             };
@@ -92,6 +87,8 @@ impl StringMap {
 pub struct Metadata {
     /// The `metadata` mapping, when present.
     pub loc: Option<Loc>,
+    /// Its `metadata` key (set for an object's own metadata).
+    pub key_loc: Option<Loc>,
     pub name: Option<Spanned<String>>,
     pub namespace: Option<Spanned<String>>,
     /// `metadata.generateName`: the API server appends a random suffix to make the name.
@@ -107,6 +104,7 @@ impl Metadata {
         };
         Metadata {
             loc: Some(reader.loc(node)),
+            key_loc: None,
             name: reader.string(node.get("name"), "metadata.name"),
             namespace: reader.string(node.get("namespace"), "metadata.namespace"),
             generate_name: reader.string(node.get("generateName"), "metadata.generateName"),

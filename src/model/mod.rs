@@ -67,7 +67,13 @@ pub enum Spec {
 
 impl Object {
     /// Reads a document; `None` when it is not a Kubernetes object (no `apiVersion`/`kind`).
-    pub fn from_document(file: FileId, document: usize, doc: &Document) -> Option<Object> {
+    /// `text` is the file's text.
+    pub fn from_document(
+        file: FileId,
+        document: usize,
+        doc: &Document,
+        text: &str,
+    ) -> Option<Object> {
         let root = doc.root()?;
         if !root.is_mapping() || (root.get("apiVersion").is_none() && root.get("kind").is_none()) {
             return None;
@@ -75,12 +81,17 @@ impl Object {
         let mut problems = Vec::new();
         let mut reader = Reader {
             file,
+            text,
             problems: &mut problems,
         };
         let api_version = reader.string(root.get("apiVersion"), "apiVersion");
         let kind_name = reader.string(root.get("kind"), "kind");
-        let meta_node = reader.mapping(root.get("metadata"), "metadata");
-        let meta = Metadata::read(&mut reader, meta_node);
+        let meta_entry = root.get_entry("metadata");
+        let meta_node = reader.mapping(meta_entry.map(|(_, value)| value), "metadata");
+        let mut meta = Metadata::read(&mut reader, meta_node);
+        if meta.loc.is_some() {
+            meta.key_loc = meta_entry.map(|(key, _)| reader.loc(key));
+        }
         let group = api_version
             .as_ref()
             .map(|v| v.value.split('/').next().unwrap_or(""));
@@ -207,7 +218,7 @@ mod tests {
     pub(crate) fn object(text: &str) -> Object {
         let parsed = parse(text, &Limits::default());
         assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
-        Object::from_document(FileId(0), 0, &parsed.documents[0]).expect("an object")
+        Object::from_document(FileId(0), 0, &parsed.documents[0], text).expect("an object")
     }
 
     #[test]
@@ -223,8 +234,9 @@ mod tests {
 
     #[test]
     fn non_kubernetes_yaml_is_not_an_object() {
-        let parsed = parse("name: ci\non: [push]\n", &Limits::default());
-        assert!(Object::from_document(FileId(0), 0, &parsed.documents[0]).is_none());
+        let text = "name: ci\non: [push]\n";
+        let parsed = parse(text, &Limits::default());
+        assert!(Object::from_document(FileId(0), 0, &parsed.documents[0], text).is_none());
     }
 
     #[test]

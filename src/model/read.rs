@@ -10,10 +10,15 @@ pub struct ShapeProblem {
     pub loc: Loc,
     pub message: String,
     pub help: Option<String>,
+    /// The node's text is a Flux `${VAR}` or Helm `{{ }}` template: its real shape is only
+    /// known after substitution.
+    pub templated: bool,
 }
 
 pub(crate) struct Reader<'p> {
     pub file: FileId,
+    /// The file's text, for what the parsed nodes do not keep (a template's raw text).
+    pub text: &'p str,
     pub problems: &'p mut Vec<ShapeProblem>,
 }
 
@@ -25,13 +30,28 @@ impl Reader<'_> {
         }
     }
 
+    /// Does the node's source text hold a `${VAR}` or `{{ }}` template? A flow mapping such as
+    /// `{{ .Values.login }}` parses as nested mappings, so only the text tells.
+    pub fn is_templated(&self, node: NodeRef<'_>) -> bool {
+        self.text
+            .get(node.span().range())
+            .is_some_and(super::is_unknowable)
+    }
+
+    /// Records a problem at `node`.
+    pub fn problem(&mut self, node: NodeRef<'_>, message: String, help: Option<String>) {
+        let problem = ShapeProblem {
+            loc: self.loc(node),
+            message,
+            help,
+            templated: self.is_templated(node),
+        };
+        self.problems.push(problem);
+    }
+
     fn wrong_type(&mut self, node: NodeRef<'_>, field: &str, expected: &str) {
-        let loc = self.loc(node);
-        self.problems.push(ShapeProblem {
-            loc,
-            message: format!("`{field}` must be {expected}, found {}", node.type_name()),
-            help: None,
-        });
+        let message = format!("`{field}` must be {expected}, found {}", node.type_name());
+        self.problem(node, message, None);
     }
 
     /// A string field. Null counts as absent; a mapping, list or non-string scalar is a problem.
@@ -114,14 +134,10 @@ impl Reader<'_> {
             if known.contains(&name) {
                 continue;
             }
-            let loc = self.loc(key);
-            self.problems.push(ShapeProblem {
-                loc,
-                message: format!("unknown field `{name}` in `{path}`"),
-                help: closest(name, known.iter().copied())
-                    .map(|s| format!("did you mean `{s}`?"))
-                    .or_else(|| Some(format!("known fields: {}", known.join(", ")))),
-            });
+            let help = closest(name, known.iter().copied())
+                .map(|s| format!("did you mean `{s}`?"))
+                .or_else(|| Some(format!("known fields: {}", known.join(", "))));
+            self.problem(key, format!("unknown field `{name}` in `{path}`"), help);
         }
     }
 
@@ -140,6 +156,8 @@ impl Reader<'_> {
             ),
             help: closest(&value.value, allowed.iter().copied())
                 .map(|s| format!("did you mean `{s}`?")),
+            // A template was let through above.
+            templated: false,
         });
     }
 }

@@ -16,6 +16,8 @@ pub struct DataEntry {
     pub field: &'static str,
     /// Empty, or only a reference to a value kept elsewhere (`<path:…>`, `${…}`, `ENC[…]`).
     pub placeholder: bool,
+    /// The value's text is a `${VAR}` or `{{ }}` template, filled in before it is applied.
+    pub templated: bool,
 }
 
 fn read_data(
@@ -37,6 +39,7 @@ fn read_data(
                 value_loc: loc_of(reader.file, v),
                 field,
                 placeholder: v.as_str().is_none_or(is_placeholder),
+                templated: reader.is_templated(v),
             })
         })
         .collect()
@@ -190,6 +193,7 @@ impl ExternalSecret {
         let mut problems = Vec::new();
         let mut lenient = Reader {
             file: reader.file,
+            text: reader.text,
             problems: &mut problems,
         };
         ExternalSecret {
@@ -215,6 +219,7 @@ mod tests {
             value_loc: loc,
             field: "stringData",
             placeholder: false,
+            templated: false,
         }
     }
 

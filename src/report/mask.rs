@@ -12,9 +12,8 @@ const MASK: u8 = b'*';
 ///   masked, keys and indentation kept;
 /// - a file a kustomize generator reads (`secretGenerator` `files`/`envs`) is data, all masked.
 pub fn masked_text(project: &Project, file: FileId) -> String {
-    let source = project.sources.get(file);
     let info = &project.files[file.0 as usize];
-    let mut bytes = source.text.clone().into_bytes();
+    let mut bytes = project.text(file).text.clone().into_bytes();
     if info.skipped {
         mask_range(&mut bytes, 0, usize::MAX);
     }

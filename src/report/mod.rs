@@ -30,7 +30,7 @@ impl Summary {
     pub fn new(project: &Project, diagnostics: &[Diagnostic]) -> Summary {
         let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
         Summary {
-            files: project.sources.len(),
+            files: project.file_count(),
             documents: project.document_count(),
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
@@ -62,7 +62,7 @@ pub struct Position<'p> {
 }
 
 pub fn position<'p>(project: &'p Project, loc: Loc) -> Position<'p> {
-    let source = project.sources.get(loc.file);
+    let source = project.text(loc.file);
     let start = source.line_col(loc.span.start);
     let end = source.inclusive_end(loc.span);
     let end_exclusive = if loc.span.is_empty() {
@@ -74,7 +74,7 @@ pub fn position<'p>(project: &'p Project, loc: Loc) -> Position<'p> {
         }
     };
     Position {
-        file: &source.path,
+        file: project.path(loc.file),
         start,
         end,
         end_exclusive,
@@ -198,7 +198,7 @@ mod tests {
     }
 
     fn at(project: &Project, needle: &str, nth: usize) -> Diagnostic {
-        let text = &project.sources.get(FileId(0)).text;
+        let text = &project.text(FileId(0)).text;
         let start = text.match_indices(needle).nth(nth).unwrap().0;
         Diagnostic {
             rule: "some-rule",

@@ -165,9 +165,9 @@ pub(crate) mod testing {
             .into_iter()
             .filter(|d| d.rule == rule)
             .map(|d| {
-                let source = project.sources.get(d.finding.loc.file);
-                let line = source.line_col(d.finding.loc.span.start).line;
-                format!("{}:{line} {}", source.path, d.finding.message)
+                let file = d.finding.loc.file;
+                let line = project.text(file).line_col(d.finding.loc.span.start).line;
+                format!("{}:{line} {}", project.path(file), d.finding.message)
             })
             .collect()
     }

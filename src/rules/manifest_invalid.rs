@@ -1,5 +1,5 @@
 use crate::diagnostic::Finding;
-use crate::model::{Object, ShapeProblem, Spec, is_unknowable};
+use crate::model::{Object, Spec, is_unknowable};
 use crate::rules::Context;
 use crate::rules::annotation_not_string::is_string_map_problem;
 
@@ -118,7 +118,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             );
         }
         for problem in &obj.shape_problems {
-            if is_string_map_problem(&problem.message) || depends_on_substitution(cx, problem) {
+            if is_string_map_problem(&problem.message) || problem.templated {
                 continue;
             }
             out.push(
@@ -128,14 +128,6 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             );
         }
     }
-}
-
-/// A wrong type whose text is a Flux `${VAR}` or Helm `{{ }}` placeholder: the real value is
-/// only known after substitution.
-fn depends_on_substitution(cx: &Context<'_>, problem: &ShapeProblem) -> bool {
-    let text = &cx.project.sources.get(problem.loc.file).text;
-    text.get(problem.loc.span.range())
-        .is_some_and(is_unknowable)
 }
 
 fn api_version_of(obj: &Object) -> &'static str {

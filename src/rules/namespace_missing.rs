@@ -58,7 +58,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let loc = match obj.namespace() {
-            None => metadata_key(cx, obj),
+            None => metadata_key(obj),
             Some(ns) if ns.value.trim().is_empty() => ns.loc,
             Some(_) => continue,
         };

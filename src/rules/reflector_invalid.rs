@@ -288,9 +288,9 @@ pub(super) mod tests {
             .into_iter()
             .filter(|d| d.rule == rule)
             .map(|d| {
-                let file = project.sources.get(d.finding.loc.file);
-                let line = file.line_col(d.finding.loc.span.start).line;
-                let name = file.path.rsplit('/').next().unwrap_or_default().to_string();
+                let file = d.finding.loc.file;
+                let line = project.text(file).line_col(d.finding.loc.span.start).line;
+                let name = project.path(file).rsplit('/').next().unwrap_or_default();
                 format!("{name}:{line} {}", d.finding.message)
             })
             .collect()

@@ -237,25 +237,13 @@ fn made_elsewhere(cx: &Context<'_>, name: &str, namespace: Option<&str>) -> bool
     by_controller || generated_by_kustomize(cx, name)
 }
 
-/// `secretGenerator` names of every kustomization (read again from its text: the model
-/// keeps only the paths a kustomization names).
+/// Is `name` made by a kustomization's `secretGenerator`?
 fn generated_by_kustomize(cx: &Context<'_>, name: &str) -> bool {
-    cx.project.kustomize.kustomizations.iter().any(|k| {
-        let text = &cx.project.sources.get(k.file).text;
-        if !text.contains("secretGenerator") {
-            return false;
-        }
-        crate::yaml::parse(text, &cx.config.limits)
-            .documents
-            .iter()
-            .any(|doc| {
-                doc.root()
-                    .and_then(|root| root.get("secretGenerator"))
-                    .into_iter()
-                    .flat_map(|list| list.items())
-                    .any(|item| item.get("name").and_then(|n| n.as_str()) == Some(name))
-            })
-    })
+    cx.project
+        .kustomize
+        .kustomizations
+        .iter()
+        .any(|k| k.generated_secrets.iter().any(|g| g == name))
 }
 
 /// The Secret sources a reference resolves to; empty when the Secret does not exist.

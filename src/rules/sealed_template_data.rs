@@ -1,5 +1,5 @@
 use crate::diagnostic::Finding;
-use crate::model::{DataEntry, LAST_APPLIED, Spec, is_unknowable, key_list};
+use crate::model::{DataEntry, LAST_APPLIED, Spec, key_list};
 use crate::rules::Context;
 
 /// Older kubecfg wrote its own copy of the applied object.
@@ -64,16 +64,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(template) = &sealed.template else {
             continue;
         };
-        let text = &cx.project.sources.get(obj.file).text;
         let in_clear: Vec<&DataEntry> = template
             .data
             .iter()
-            .filter(|d| {
-                !d.placeholder
-                    && !text
-                        .get(d.value_loc.span.range())
-                        .is_some_and(is_unknowable)
-            })
+            .filter(|d| !d.placeholder && !d.templated)
             .collect();
         if let Some(first) = in_clear.first() {
             let keys = key_list(in_clear.iter().copied());

@@ -118,12 +118,10 @@ pub(super) mod tests {
             .into_iter()
             .filter(|d| d.rule == rule)
             .map(|d| {
-                let file = project.sources.get(d.finding.loc.file);
-                let at = file.line_col(d.finding.loc.span.start);
-                format!(
-                    "{}:{}:{} {}",
-                    file.path, at.line, at.column, d.finding.message
-                )
+                let file = d.finding.loc.file;
+                let at = project.text(file).line_col(d.finding.loc.span.start);
+                let path = project.path(file);
+                format!("{path}:{}:{} {}", at.line, at.column, d.finding.message)
             })
             .collect()
     }

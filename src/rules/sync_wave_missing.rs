@@ -1,7 +1,7 @@
 use crate::diagnostic::Finding;
 use crate::model::{Object, SYNC_WAVE, Spec};
 use crate::rules::Context;
-use crate::source::{Loc, Span};
+use crate::source::Loc;
 
 declare_rule! {
     /// ## What it does
@@ -75,7 +75,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .meta
             .annotations
             .key_loc
-            .unwrap_or_else(|| metadata_key(cx, obj));
+            .unwrap_or_else(|| metadata_key(obj));
         let with_secrets = if cx.config.waves.secret == 0 {
             ", together with the credentials secrets"
         } else {
@@ -97,36 +97,11 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-/// The `metadata` key of an object (the `metadata` mapping's key is not kept in the model, so
-/// it is found in the text just before the mapping); the object's name or kind otherwise.
-pub(super) fn metadata_key(cx: &Context<'_>, obj: &Object) -> Loc {
-    let Some(meta) = obj.meta.loc else {
-        return obj.anchor();
-    };
-    let text = &cx.project.sources.get(obj.file).text;
-    let start = obj.loc.span.start.min(meta.span.start);
-    let end = meta.span.start.min(text.len());
-    let Some(region) = text.get(start..end) else {
-        return obj.anchor();
-    };
-    region
-        .rmatch_indices("metadata")
-        .find(|&(at, _)| {
-            let before = region[..at].chars().next_back();
-            let after = region[at + "metadata".len()..].trim_start_matches(['"', '\'']);
-            before.is_none_or(|c| matches!(c, ' ' | '\t' | '\n' | '{' | ',' | '"' | '\''))
-                && after.trim_start_matches([' ', '\t']).starts_with(':')
-        })
-        .map_or_else(
-            || obj.anchor(),
-            |(at, word)| Loc {
-                file: obj.file,
-                span: Span::new(start + at, start + at + word.len()),
-            },
-        )
+/// The `metadata` key of an object; its name or kind when it has no `metadata` mapping.
+pub(super) fn metadata_key(obj: &Object) -> Loc {
+    obj.meta.key_loc.unwrap_or_else(|| obj.anchor())
 }
 
-/// Runs one rule's check over a small repository written to a temporary folder.
 #[cfg(test)]
 pub(super) mod testing {
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -171,15 +146,15 @@ pub(super) mod testing {
         };
         let mut findings = Vec::new();
         check(&cx, &mut findings);
-        std::fs::remove_dir_all(&root).unwrap();
         let mut lines: Vec<String> = findings
             .iter()
             .map(|f| {
-                let source = project.sources.get(f.loc.file);
-                let at = source.line_col(f.loc.span.start);
-                format!("{}:{}:{} {}", source.path, at.line, at.column, f.message)
+                let at = project.text(f.loc.file).line_col(f.loc.span.start);
+                let path = project.path(f.loc.file);
+                format!("{path}:{}:{} {}", at.line, at.column, f.message)
             })
             .collect();
+        std::fs::remove_dir_all(&root).unwrap();
         lines.sort();
         lines
     }
@@ -227,7 +202,7 @@ mod tests {
         assert_eq!(
             findings,
             [
-                "infra/databases/postgres/a.yaml:1:54 Database `a` has no sync wave: Argo CD applies it in wave 0, together with the credentials secrets",
+                "infra/databases/postgres/a.yaml:1:53 Database `a` has no sync wave: Argo CD applies it in wave 0, together with the credentials secrets",
                 "infra/databases/postgres/b.yaml:6:3 Database `gitea-db` has no sync wave: Argo CD applies it in wave 0, together with the credentials secrets",
                 "infra/databases/postgres/c.yaml:5:1 Database `gitea-db` has no sync wave: Argo CD applies it in wave 0, together with the credentials secrets",
             ]
