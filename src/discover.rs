@@ -55,6 +55,13 @@ pub fn is_yaml(path: &str) -> bool {
 /// (`\n`, `\u{1b}`): the path is shown in every report.
 pub fn relative(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
+    // The common case: a UTF-8 name without control characters, `/`-separated already.
+    if std::path::MAIN_SEPARATOR == '/'
+        && let Some(text) = rel.to_str()
+        && !text.contains(char::is_control)
+    {
+        return text.to_string();
+    }
     let text = rel
         .components()
         .map(|c| c.as_os_str().to_string_lossy())
@@ -282,6 +289,16 @@ fn file_kind(file_type: &std::fs::FileType) -> &'static str {
     }
 }
 
+/// The non-empty rules that apply in a folder, nearest first.
+type Chain = Arc<[Arc<Gitignore>]>;
+
+/// Rules per folder, and the folder asked about last.
+#[derive(Default)]
+struct Folders {
+    chains: HashMap<PathBuf, Chain>,
+    last: Option<(PathBuf, Chain)>,
+}
+
 /// `.gitignore` and `.ignore` rules, read lazily per folder with [`read_file`] (so a FIFO
 /// named `.gitignore` cannot block the walk), plus the rules above the root up to the git top
 /// level and `.git/info/exclude`.
@@ -291,7 +308,7 @@ struct IgnoreRules {
     /// Rules that apply below the root, nearest first: parent folders up to the git top level,
     /// then `.git/info/exclude`.
     outer: Vec<Gitignore>,
-    folders: Mutex<HashMap<PathBuf, Arc<Gitignore>>>,
+    folders: Mutex<Folders>,
     notes: Mutex<Vec<(String, String)>>,
 }
 
@@ -322,26 +339,16 @@ impl IgnoreRules {
     /// Should the walk yield (and, for a folder, enter) this entry?
     fn admits(&self, entry: &DirEntry) -> bool {
         let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-        let name = entry.file_name().to_string_lossy();
-        if is_dir && SKIPPED_DIRS.contains(&name.as_ref()) {
+        if is_dir
+            && SKIPPED_DIRS
+                .iter()
+                .any(|skipped| entry.file_name() == *skipped)
+        {
             return false;
         }
         let path = entry.path();
-        let inner = path
-            .ancestors()
-            .skip(1)
-            .take_while(|dir| dir.starts_with(&self.root))
-            .map(|dir| self.folder(dir));
-        for rules in inner {
-            let matched = rules.matched(path, is_dir);
-            if matched.is_ignore() {
-                return false;
-            }
-            if matched.is_whitelist() {
-                return true;
-            }
-        }
-        for rules in &self.outer {
+        let inner = path.parent().map(|dir| self.chain(dir)).unwrap_or_default();
+        for rules in inner.iter().map(AsRef::as_ref).chain(&self.outer) {
             let matched = rules.matched(path, is_dir);
             if matched.is_ignore() {
                 return false;
@@ -353,15 +360,41 @@ impl IgnoreRules {
         true
     }
 
-    fn folder(&self, dir: &Path) -> Arc<Gitignore> {
-        let mut folders = self.folders.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(rules) = folders.get(dir) {
-            return Arc::clone(rules);
+    /// The rules that apply inside `dir`: those of `dir` and of every folder above it up to
+    /// the root, nearest first, without the empty ones. Built once per folder.
+    fn chain(&self, dir: &Path) -> Chain {
+        if !dir.starts_with(&self.root) {
+            return Chain::default();
         }
-        // `.ignore` after `.gitignore`: the last matching line wins, so it takes precedence.
-        let rules = Arc::new(self.build(dir, &self.root, &[".gitignore", ".ignore"]));
-        folders.insert(dir.to_path_buf(), Arc::clone(&rules));
-        rules
+        let mut state = self.folders.lock().unwrap_or_else(PoisonError::into_inner);
+        // The walk goes depth first, so the folder asked about is nearly always the last one.
+        if let Some((last, chain)) = &state.last
+            && last == dir
+        {
+            return Arc::clone(chain);
+        }
+        let chain = match state.chains.get(dir) {
+            Some(chain) => Arc::clone(chain),
+            None => {
+                drop(state);
+                let above = dir.parent().map(|p| self.chain(p)).unwrap_or_default();
+                // `.ignore` after `.gitignore`: the last matching line wins, so it takes
+                // precedence.
+                let own = self.build(dir, &self.root, &[".gitignore", ".ignore"]);
+                let chain: Chain = if own.is_empty() {
+                    above
+                } else {
+                    std::iter::once(Arc::new(own))
+                        .chain(above.iter().cloned())
+                        .collect()
+                };
+                state = self.folders.lock().unwrap_or_else(PoisonError::into_inner);
+                state.chains.insert(dir.to_path_buf(), Arc::clone(&chain));
+                chain
+            }
+        };
+        state.last = Some((dir.to_path_buf(), Arc::clone(&chain)));
+        chain
     }
 
     /// The rules of `files` (relative to `dir`); files that are absent are no rules, files that
@@ -370,6 +403,13 @@ impl IgnoreRules {
         let mut builder = GitignoreBuilder::new(dir);
         for name in files {
             let path = dir.join(name);
+            // Most folders have none: one `lstat` says so, where `read_file` resolves every
+            // component of the path.
+            if std::fs::symlink_metadata(&path)
+                .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+            {
+                continue;
+            }
             match read_file(&path, boundary, self.max_bytes) {
                 Ok(bytes) => {
                     for line in String::from_utf8_lossy(&bytes).lines() {
