@@ -94,7 +94,8 @@ struct LoadedFile {
     source: SourceFile,
     info: FileInfo,
     objects: Vec<Object>,
-    kustomization: Option<Kustomization>,
+    /// Boxed: most files are not kustomizations.
+    kustomization: Option<Box<Kustomization>>,
 }
 
 impl Project {
@@ -191,29 +192,34 @@ impl Project {
         certificate: Certificate,
         config: &Config,
     ) -> Project {
-        let loaded: Vec<LoadedFile> = inputs
+        // Unzipped straight into the project's vectors: no list of whole loaded files.
+        type Parts = (
+            Vec<FileInfo>,
+            (Vec<Vec<Object>>, Vec<Option<Box<Kustomization>>>),
+        );
+        let (sources, (mut files, (per_file, kustomizations))): (Vec<SourceFile>, Parts) = inputs
             .into_par_iter()
             .enumerate()
-            .map(|(i, input)| load_file(input, FileId(i as u32), config))
-            .collect();
-
-        let mut sources = SourceMap::default();
-        let mut files = Vec::with_capacity(loaded.len());
-        let mut objects = Vec::with_capacity(loaded.iter().map(|f| f.objects.len()).sum());
-        let mut kustomizations = Vec::new();
-        for file in loaded {
-            if file.info.vanished {
-                paths.remove(&file.source.path);
+            .map(|(i, input)| {
+                let file = load_file(input, FileId(i as u32), config);
+                (file.source, (file.info, (file.objects, file.kustomization)))
+            })
+            .unzip();
+        for (source, info) in sources.iter().zip(&files) {
+            if info.vanished {
+                paths.remove(&source.path);
                 unreadable.push((
-                    file.source.path.clone(),
+                    source.path.clone(),
                     "vanished while pglint ran; not checked".into(),
                 ));
             }
-            sources.add(file.source);
-            files.push(file.info);
-            objects.extend(file.objects);
-            kustomizations.extend(file.kustomization);
         }
+        let sources = SourceMap::from(sources);
+        let mut objects = Vec::with_capacity(per_file.iter().map(Vec::len).sum());
+        for file_objects in per_file {
+            objects.extend(file_objects);
+        }
+        let kustomizations = kustomizations.into_iter().flatten().map(|k| *k).collect();
         let kustomize = KustomizeGraph::new(kustomizations);
         skip_generator_inputs(&kustomize, &sources, &mut files, &mut objects);
         apply_kustomizations(&kustomize, &mut objects, |id| sources.get(id).path.clone());
@@ -315,8 +321,8 @@ fn load_file(input: Input, id: FileId, config: &Config) -> LoadedFile {
         for (index, doc) in parsed.documents.iter().enumerate() {
             info.sensitive.extend(secret_spans(doc));
             if is_kustomization {
-                kustomization =
-                    kustomization.or_else(|| Kustomization::read(id, &path, doc, &text));
+                kustomization = kustomization
+                    .or_else(|| Kustomization::read(id, &path, doc, &text).map(Box::new));
             } else if let Some(object) = Object::from_document(id, index, doc, &text) {
                 objects.push(object);
             }

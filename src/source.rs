@@ -265,12 +265,14 @@ pub struct SourceMap {
     files: Vec<SourceFile>,
 }
 
-impl SourceMap {
-    pub fn add(&mut self, file: SourceFile) -> FileId {
-        self.files.push(file);
-        FileId(self.files.len() as u32 - 1)
+impl From<Vec<SourceFile>> for SourceMap {
+    /// The files in [`FileId`] order.
+    fn from(files: Vec<SourceFile>) -> Self {
+        SourceMap { files }
     }
+}
 
+impl SourceMap {
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }
