@@ -115,8 +115,8 @@ impl<'p> KeyMaker<'p> {
         let path = self.project.path(loc.file).to_string();
         let object = self.project.objects.iter().find(|o| {
             o.file == loc.file
-                && o.loc.span.start <= loc.span.start
-                && loc.span.end <= o.loc.span.end.max(o.loc.span.start)
+                && o.loc.span.start() <= loc.span.start()
+                && loc.span.end() <= o.loc.span.end().max(o.loc.span.start())
         });
         let (object_key, field) = match object {
             Some(obj) => (
@@ -147,7 +147,7 @@ impl<'p> KeyMaker<'p> {
             return String::new();
         };
         let mut segments = Vec::new();
-        descend(root, loc.span.start, &mut segments);
+        descend(root, loc.span.start(), &mut segments);
         segments.join("")
     }
 }
@@ -192,5 +192,5 @@ fn descend(node: NodeRef<'_>, offset: usize, segments: &mut Vec<String>) {
 
 fn contains(node: NodeRef<'_>, offset: usize) -> bool {
     let span = node.span();
-    span.start <= offset && offset < span.end.max(span.start + 1)
+    span.start() <= offset && offset < span.end().max(span.start() + 1)
 }

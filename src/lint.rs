@@ -44,9 +44,9 @@ pub fn lint(project: &Project, config: &Config) -> Vec<Diagnostic> {
         let key = |d: &Diagnostic| {
             (
                 project.path(d.finding.loc.file),
-                d.finding.loc.span.start,
+                d.finding.loc.span.start(),
                 d.rule,
-                d.finding.loc.span.end,
+                d.finding.loc.span.end(),
             )
         };
         key(a)

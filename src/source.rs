@@ -8,23 +8,33 @@ use std::sync::OnceLock;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FileId(pub u32);
 
-/// A half-open byte range `start..end` inside one file.
+/// A half-open byte range `start..end` inside one file. Offsets are `u32` (files are at most
+/// 4 GiB, see [`SourceText::new`]): spans are the bulk of the model, in every value it keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Span {
-    pub start: usize,
-    pub end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl Span {
     pub fn new(start: usize, end: usize) -> Self {
+        let offset = |at: usize| u32::try_from(at).unwrap_or(u32::MAX);
         Span {
-            start,
-            end: end.max(start),
+            start: offset(start),
+            end: offset(end.max(start)),
         }
     }
 
+    pub fn start(&self) -> usize {
+        self.start as usize
+    }
+
+    pub fn end(&self) -> usize {
+        self.end as usize
+    }
+
     pub fn len(&self) -> usize {
-        self.end - self.start
+        (self.end - self.start) as usize
     }
 
     pub fn is_empty(&self) -> bool {
@@ -32,7 +42,7 @@ impl Span {
     }
 
     pub fn range(&self) -> Range<usize> {
-        self.start..self.end
+        self.start()..self.end()
     }
 }
 
@@ -108,12 +118,12 @@ impl SourceText {
     /// Position of the last character of a span (inclusive end), as the JSON contract wants.
     pub fn inclusive_end(&self, span: Span) -> LineCol {
         if span.is_empty() {
-            return self.line_col(span.start);
+            return self.line_col(span.start());
         }
-        let last = self.text[..span.end.min(self.text.len())]
+        let last = self.text[..span.end().min(self.text.len())]
             .char_indices()
             .next_back()
-            .map_or(span.start, |(i, _)| i.max(span.start));
+            .map_or(span.start(), |(i, _)| i.max(span.start()));
         self.line_col(last)
     }
 

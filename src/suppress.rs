@@ -60,7 +60,7 @@ impl Suppressions {
                 continue;
             };
             let (list, _reason) = split_reason(&annotation.value.value);
-            let rules = split_rules(list, annotation.value.loc.span.start + 1);
+            let rules = split_rules(list, annotation.value.loc.span.start() + 1);
             suppressions.add(
                 annotation.value.loc,
                 Scope::Object(obj.loc.span),
@@ -173,9 +173,9 @@ impl Suppressions {
                 }
                 let in_scope = match s.scope {
                     Scope::File => true,
-                    Scope::Line(line) => line.start <= loc.span.start && loc.span.start < line.end,
+                    Scope::Line(line) => line.start() <= loc.span.start() && loc.span.start() < line.end(),
                     Scope::Object(span) => {
-                        span.start <= loc.span.start && loc.span.start <= span.end
+                        span.start() <= loc.span.start() && loc.span.start() <= span.end()
                     }
                 };
                 let r = s.rules.iter().position(|(rule, _)| rule == d.rule)?;

@@ -119,7 +119,7 @@ struct Note {
 }
 
 fn labeled(loc: Loc, text: Option<String>, primary: bool) -> LabeledSpan {
-    let span = (loc.span.start, loc.span.len());
+    let span = (loc.span.start(), loc.span.len());
     if primary {
         LabeledSpan::new_primary_with_span(text, span)
     } else {

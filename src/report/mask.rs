@@ -18,7 +18,7 @@ pub fn masked_text(project: &Project, file: FileId) -> String {
         mask_range(&mut bytes, 0, usize::MAX);
     }
     for span in &info.sensitive {
-        mask_range(&mut bytes, span.start, span.end);
+        mask_range(&mut bytes, span.start(), span.end());
     }
     if let Some(from) = info.unparsed_from {
         mask_unparsed(&mut bytes, from);

@@ -63,7 +63,7 @@ pub struct Position<'p> {
 
 pub fn position<'p>(project: &'p Project, loc: Loc) -> Position<'p> {
     let source = project.text(loc.file);
-    let start = source.line_col(loc.span.start);
+    let start = source.line_col(loc.span.start());
     let end = source.inclusive_end(loc.span);
     let end_exclusive = if loc.span.is_empty() {
         start
@@ -257,7 +257,8 @@ mod tests {
         let mut diagnostic = at(&project, "b", 0);
         let pos = position(&project, diagnostic.finding.loc);
         assert_eq!((pos.end.column, pos.end_exclusive.column), (4, 5));
-        diagnostic.finding.loc.span.end = diagnostic.finding.loc.span.start;
+        let start = diagnostic.finding.loc.span.start();
+        diagnostic.finding.loc.span = Span::new(start, start);
         let pos = position(&project, diagnostic.finding.loc);
         assert_eq!(pos.end_exclusive, pos.start);
     }

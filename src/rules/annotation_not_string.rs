@@ -166,7 +166,7 @@ pub(crate) mod testing {
             .filter(|d| d.rule == rule)
             .map(|d| {
                 let file = d.finding.loc.file;
-                let line = project.text(file).line_col(d.finding.loc.span.start).line;
+                let line = project.text(file).line_col(d.finding.loc.span.start()).line;
                 format!("{}:{line} {}", project.path(file), d.finding.message)
             })
             .collect()

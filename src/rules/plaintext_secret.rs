@@ -82,7 +82,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .iter()
             .filter(|d| !d.placeholder && !is_identity_key(&d.key.value))
             .collect();
-        values.sort_by_key(|d| d.key.loc.span.start);
+        values.sort_by_key(|d| d.key.loc.span.start());
         let Some(first) = values.first() else {
             continue;
         };

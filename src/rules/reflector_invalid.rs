@@ -289,7 +289,7 @@ pub(super) mod tests {
             .filter(|d| d.rule == rule)
             .map(|d| {
                 let file = d.finding.loc.file;
-                let line = project.text(file).line_col(d.finding.loc.span.start).line;
+                let line = project.text(file).line_col(d.finding.loc.span.start()).line;
                 let name = project.path(file).rsplit('/').next().unwrap_or_default();
                 format!("{name}:{line} {}", d.finding.message)
             })

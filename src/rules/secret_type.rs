@@ -119,7 +119,7 @@ pub(super) mod tests {
             .filter(|d| d.rule == rule)
             .map(|d| {
                 let file = d.finding.loc.file;
-                let at = project.text(file).line_col(d.finding.loc.span.start);
+                let at = project.text(file).line_col(d.finding.loc.span.start());
                 let path = project.path(file);
                 format!("{path}:{}:{} {}", at.line, at.column, d.finding.message)
             })

@@ -149,7 +149,7 @@ pub(super) mod testing {
         let mut lines: Vec<String> = findings
             .iter()
             .map(|f| {
-                let at = project.text(f.loc.file).line_col(f.loc.span.start);
+                let at = project.text(f.loc.file).line_col(f.loc.span.start());
                 let path = project.path(f.loc.file);
                 format!("{path}:{}:{} {}", at.line, at.column, f.message)
             })

@@ -15,7 +15,7 @@ pub struct Directive {
     pub text: String,
     /// The line it applies to: its own line when it follows YAML, else the next line holding
     /// YAML; `None` when no such line follows. As the byte range `start..end` of the line
-    /// (`end` is `usize::MAX` for the last line, so a position at the very end is on it).
+    /// (it ends past any offset for the last line, so a position at the very end is on it).
     pub target_line: Option<Span>,
 }
 
@@ -33,7 +33,7 @@ pub fn directives(text: &str) -> Vec<Directive> {
     let line_span = |index: usize| {
         let (start, _) = lines[index];
         let end = lines.get(index + 1).map_or(usize::MAX, |&(next, _)| next);
-        Span { start, end }
+        Span::new(start, end)
     };
     let mut found = Vec::new();
     for (index, &(offset, line)) in lines.iter().enumerate() {
@@ -109,10 +109,7 @@ mod tests {
         let owner = text.find("owner").unwrap();
         assert_eq!(
             found[0].target_line,
-            Some(Span {
-                start: owner,
-                end: usize::MAX
-            })
+            Some(Span::new(owner, usize::MAX))
         );
     }
 
@@ -121,7 +118,7 @@ mod tests {
         let text = "a: 1\nowner: x # pglint-ignore: r -- why\r\nb: 2\n";
         let found = directives(text);
         assert_eq!(found[0].text, "# pglint-ignore: r -- why");
-        assert_eq!(found[0].target_line, Some(Span { start: 5, end: 41 }));
+        assert_eq!(found[0].target_line, Some(Span::new(5, 41)));
     }
 
     #[test]

@@ -214,7 +214,7 @@ impl<'t> Builder<'t> {
                 if let Some(doc) = self.doc.take() {
                     self.file.documents.push(doc);
                 }
-                self.complete_end = self.complete_end.max(span.end);
+                self.complete_end = self.complete_end.max(span.end());
                 Flow::Continue
             }
             Event::Scalar(text, style, anchor, tag) => {
@@ -349,15 +349,15 @@ impl<'t> Builder<'t> {
         // child ends, not at the next token.
         let closing = self.positions.text.get(end_token.range());
         let end = if closing.is_some_and(|t| t.starts_with([']', '}'])) {
-            end_token.end
+            end_token.end()
         } else {
-            last_child.map_or(doc.nodes[id as usize].span.end, |child| {
-                doc.nodes[child as usize].span.end
+            last_child.map_or(doc.nodes[id as usize].span.end(), |child| {
+                doc.nodes[child as usize].span.end()
             })
         };
         let node = &mut doc.nodes[id as usize];
         node.kind = kind;
-        node.span.end = node.span.end.max(end);
+        node.span = Span::new(node.span.start(), node.span.end().max(end));
         self.attach(id)
     }
 
@@ -458,7 +458,7 @@ fn convert_style(style: EventStyle) -> ScalarStyle {
 fn trim_trailing_whitespace(text: &str, span: Span) -> Span {
     let slice = text.get(span.range()).unwrap_or("");
     let trimmed = slice.trim_end_matches([' ', '\t', '\r', '\n']);
-    Span::new(span.start, span.start + trimmed.len())
+    Span::new(span.start(), span.start() + trimmed.len())
 }
 
 /// Converts saphyr's character indices to byte offsets. Events arrive almost in order, so a
