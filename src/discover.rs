@@ -83,6 +83,23 @@ pub fn relative(root: &Path, path: &Path) -> String {
 
 /// Walks `root`, honouring `.gitignore`/`.ignore` files and the configured excludes.
 pub fn discover(root: &Path, config: &Config) -> Result<Discovered, String> {
+    let mut yaml_files = Vec::new();
+    let mut found = walk(root, config, usize::MAX, |files| yaml_files.extend(files))?;
+    found.yaml_files = yaml_files;
+    Ok(found)
+}
+
+/// Walks `root` like [`discover`], handing the YAML files to `on_files` as the walk finds
+/// them, in batches of up to `batch`, so that they can be read while the walk goes on. The
+/// returned [`Discovered`] has every other finding of the walk (its `yaml_files` is empty).
+///
+/// Files come in [`path_order`]: folders are walked depth first, names sorted byte-wise.
+pub fn walk(
+    root: &Path,
+    config: &Config,
+    batch: usize,
+    mut on_files: impl FnMut(Vec<YamlFile>),
+) -> Result<Discovered, String> {
     let excludes = build_globs(&config.exclude)?;
     let root = root
         .canonicalize()
@@ -96,6 +113,8 @@ pub fn discover(root: &Path, config: &Config) -> Result<Discovered, String> {
         .filter_entry(move |entry| filter.admits(entry))
         .build();
     let mut found = Discovered::default();
+    let mut charts = HelmCharts::default();
+    let mut pending = Vec::new();
     for entry in walker {
         let entry = match entry {
             Ok(entry) => entry,
@@ -117,36 +136,51 @@ pub fn discover(root: &Path, config: &Config) -> Result<Discovered, String> {
         let Some(file_type) = entry.file_type() else {
             continue;
         };
+        // Names are sorted byte-wise, so a chart's `Chart.yaml` comes before the `charts/`,
+        // `templates/` and `values*` entries it makes skipped.
+        charts.observe(&path);
         found.paths.insert(path.clone());
         if file_type.is_symlink() {
             if let Some(reason) = link_problem(&root, entry.path(), is_yaml(&path)) {
                 found.skipped.push((path, reason));
             }
-        } else if is_yaml(&path) && !file_type.is_dir() {
-            found.yaml_files.push(YamlFile {
+        } else if is_yaml(&path) && !file_type.is_dir() && !charts.skips(&path) {
+            pending.push(YamlFile {
                 path,
                 location: Some(entry.into_path()),
             });
+            if pending.len() >= batch {
+                on_files(std::mem::take(&mut pending));
+            }
         }
     }
+    if !pending.is_empty() {
+        on_files(pending);
+    }
     found.skipped.extend(rules.take_notes());
-    skip_helm_charts(&mut found);
-    found.yaml_files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(found)
 }
 
+/// The order the walk finds files in: path components compared one by one, byte-wise (so
+/// `a/b.yaml` comes before `a-c.yaml`, its folder `a` sorting before `a-c.yaml`).
+pub fn path_order(a: &str, b: &str) -> std::cmp::Ordering {
+    a.split('/').cmp(b.split('/'))
+}
+
 /// The same selection as [`discover`] (excludes, Helm charts) over the paths of an in-memory
-/// repository. Every folder above a file counts as seen.
+/// repository, in the same order. Every folder above a file counts as seen.
 pub fn from_paths<'p>(
     files: impl IntoIterator<Item = &'p str>,
     config: &Config,
 ) -> Result<Discovered, String> {
     let excludes = build_globs(&config.exclude)?;
     let mut found = Discovered::default();
+    let mut charts = HelmCharts::default();
     for path in files {
         if excludes.is_match(path) || !found.paths.insert(path.to_string()) {
             continue;
         }
+        charts.observe(path);
         let mut dir = crate::source::parent_dir(path);
         while !dir.is_empty() && found.paths.insert(dir.to_string()) {
             dir = crate::source::parent_dir(dir);
@@ -158,8 +192,8 @@ pub fn from_paths<'p>(
             });
         }
     }
-    skip_helm_charts(&mut found);
-    found.yaml_files.sort_by(|a, b| a.path.cmp(&b.path));
+    found.yaml_files.retain(|file| !charts.skips(&file.path));
+    found.yaml_files.sort_by(|a, b| path_order(&a.path, &b.path));
     Ok(found)
 }
 
@@ -436,32 +470,42 @@ impl IgnoreRules {
     }
 }
 
-/// Chart templates are Go templates and `values*.yaml` are chart inputs: neither is a manifest.
-fn skip_helm_charts(found: &mut Discovered) {
-    let chart_dirs: Vec<String> = found
-        .paths
-        .iter()
-        .filter_map(|p| {
-            let name = p.rsplit('/').next()?;
-            (name == "Chart.yaml" || name == "Chart.yml")
-                .then(|| crate::source::parent_dir(p).to_string())
-        })
-        .collect();
-    if chart_dirs.is_empty() {
-        return;
+/// Helm charts seen so far. Chart templates are Go templates and `values*.yaml` are chart
+/// inputs: neither is a manifest.
+#[derive(Default)]
+struct HelmCharts {
+    /// Folders holding a `Chart.yaml`.
+    dirs: HashSet<String>,
+}
+
+impl HelmCharts {
+    fn observe(&mut self, path: &str) {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        if name == "Chart.yaml" || name == "Chart.yml" {
+            self.dirs.insert(crate::source::parent_dir(path).to_string());
+        }
     }
-    found.yaml_files.retain(|file| {
-        !chart_dirs.iter().any(|dir| {
-            let Some(rest) = strip_dir(&file.path, dir) else {
+
+    /// Is `path` part of a chart seen so far (its `Chart.yaml`, `values*`, or below its
+    /// `templates/` or `charts/`)?
+    fn skips(&self, path: &str) -> bool {
+        if self.dirs.is_empty() {
+            return false;
+        }
+        let mut folders = std::iter::once(0).chain(path.match_indices('/').map(|(i, _)| i));
+        folders.any(|end| {
+            let dir = &path[..end];
+            let Some(rest) = strip_dir(path, dir) else {
                 return false;
             };
-            rest.starts_with("templates/")
-                || rest.starts_with("charts/")
-                || (rest.starts_with("values") && !rest.contains('/'))
-                || rest == "Chart.yaml"
-                || rest == "Chart.yml"
+            self.dirs.contains(dir)
+                && (rest.starts_with("templates/")
+                    || rest.starts_with("charts/")
+                    || (rest.starts_with("values") && !rest.contains('/'))
+                    || rest == "Chart.yaml"
+                    || rest == "Chart.yml")
         })
-    });
+    }
 }
 
 fn strip_dir<'p>(path: &'p str, dir: &str) -> Option<&'p str> {

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use crate::cert;
 use crate::config::Config;
-use crate::discover::{Discovered, ReadError, YamlFile, discover, read_file, read_walked};
+use crate::discover::{Discovered, ReadError, YamlFile, read_file, read_walked, walk};
 use crate::model::{
     Kustomization, KustomizeGraph, Object, PathRole, apply_kustomizations, is_kustomization_file,
     secret_spans,
@@ -90,54 +90,102 @@ enum Content {
     Memory(Result<Vec<u8>, YamlProblem>),
 }
 
-struct LoadedFile {
-    source: SourceFile,
-    info: FileInfo,
+/// Files are loaded in batches of this many consecutive files: one job on the thread pool.
+const BATCH: usize = 64;
+
+/// What loading consecutive files produced, in their order.
+#[derive(Default)]
+struct Batch {
+    sources: Vec<SourceFile>,
+    files: Vec<FileInfo>,
     objects: Vec<Object>,
-    /// Boxed: most files are not kustomizations.
-    kustomization: Option<Box<Kustomization>>,
+    kustomizations: Vec<Kustomization>,
+}
+
+impl Batch {
+    /// Stages 2–3 for consecutive files; the first is `first`.
+    fn load(inputs: Vec<Input>, first: u32, config: &Config) -> Batch {
+        let mut batch = Batch {
+            sources: Vec::with_capacity(inputs.len()),
+            files: Vec::with_capacity(inputs.len()),
+            ..Batch::default()
+        };
+        for (offset, input) in (0..).zip(inputs) {
+            load_file(input, FileId(first + offset), config, &mut batch);
+        }
+        batch
+    }
+
+    /// Batches made from a list of files, loaded in parallel.
+    fn load_all(inputs: Vec<Input>, config: &Config) -> Vec<Batch> {
+        let mut chunks = Vec::new();
+        let mut inputs = inputs.into_iter();
+        loop {
+            let chunk: Vec<Input> = inputs.by_ref().take(BATCH).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            chunks.push(chunk);
+        }
+        chunks
+            .into_par_iter()
+            .enumerate()
+            .map(|(i, chunk)| Batch::load(chunk, (i * BATCH) as u32, config))
+            .collect()
+    }
+}
+
+impl From<YamlFile> for Input {
+    fn from(YamlFile { path, location }: YamlFile) -> Input {
+        let content = match location {
+            Some(location) => Content::Disk(location),
+            None => Content::Memory(Err(not_text("not on disk".into()))),
+        };
+        Input { path, content }
+    }
 }
 
 impl Project {
     /// Discovers, reads and models the repository at `root`. Fails only when the walk cannot
     /// start (an invalid exclude glob, a missing root); every per-file problem is a finding.
+    ///
+    /// Files are read and parsed on the thread pool while the walk goes on, batch by batch;
+    /// file ids follow the walk's order, whatever the number of threads.
     pub fn load(root: &Path, config: &Config) -> Result<Project, String> {
-        Ok(Project::read(root, discover(root, config)?, config))
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let walked = rayon::in_place_scope(|scope| {
+            let mut next = 0;
+            walk(root, config, BATCH, |files| {
+                let first = next;
+                next += files.len() as u32;
+                let sender = sender.clone();
+                scope.spawn(move |_| {
+                    let inputs = files.into_iter().map(Input::from).collect();
+                    // The receiver outlives the scope.
+                    let _ = sender.send((first, Batch::load(inputs, first, config)));
+                });
+            })
+        })?;
+        drop(sender);
+        let mut batches: Vec<(u32, Batch)> = receiver.into_iter().collect();
+        batches.sort_unstable_by_key(|(first, _)| *first);
+        let batches = batches.into_iter().map(|(_, batch)| batch).collect();
+        let certificate = read_certificate(root, config);
+        Ok(Project::assemble(root.to_path_buf(), batches, walked, certificate))
     }
 
-    /// Reads what the walk found. A file may vanish or change in between.
+    /// Reads what a walk found. A file may vanish or change in between.
+    #[cfg(test)]
     fn read(root: &Path, discovered: Discovered, config: &Config) -> Project {
-        let Discovered {
-            yaml_files,
-            paths,
-            skipped: unreadable,
-        } = discovered;
-        let inputs = yaml_files
-            .into_iter()
-            .map(|YamlFile { path, location }| {
-                let content = match location {
-                    Some(location) => Content::Disk(location),
-                    None => Content::Memory(Err(not_text("not on disk".into()))),
-                };
-                Input { path, content }
-            })
+        let inputs = discovered
+            .yaml_files
+            .iter()
+            .cloned()
+            .map(Input::from)
             .collect();
-        let certificate =
-            match read_file(&root.join(&config.certificate), root, config.max_file_bytes) {
-                Err(ReadError::Missing) => Certificate::Absent,
-                Err(error) => Certificate::Invalid {
-                    reason: error.to_string(),
-                },
-                Ok(bytes) => parse_certificate(&bytes),
-            };
-        Project::build(
-            root.to_path_buf(),
-            inputs,
-            paths,
-            unreadable,
-            certificate,
-            config,
-        )
+        let batches = Batch::load_all(inputs, config);
+        let certificate = read_certificate(root, config);
+        Project::assemble(root.to_path_buf(), batches, discovered, certificate)
     }
 
     /// Builds a project from in-memory files (repository-relative `/` paths and their bytes),
@@ -145,11 +193,9 @@ impl Project {
     /// (excludes, Helm charts), same size limit, decoding, parsing and model. The certificate
     /// is the file at `config.certificate`, if given.
     pub fn from_files(files: Vec<(String, Vec<u8>)>, config: &Config) -> Result<Project, String> {
-        let Discovered {
-            yaml_files,
-            paths,
-            skipped,
-        } = crate::discover::from_paths(files.iter().map(|(path, _)| path.as_str()), config)?;
+        let mut discovered =
+            crate::discover::from_paths(files.iter().map(|(path, _)| path.as_str()), config)?;
+        let yaml_files = std::mem::take(&mut discovered.yaml_files);
         let mut contents: HashMap<String, Vec<u8>> = files.into_iter().collect();
         let certificate = contents
             .get(&config.certificate)
@@ -173,38 +219,38 @@ impl Project {
                 }
             })
             .collect();
-        Ok(Project::build(
+        let batches = Batch::load_all(inputs, config);
+        Ok(Project::assemble(
             PathBuf::new(),
-            inputs,
-            paths,
-            skipped,
+            batches,
+            discovered,
             certificate,
-            config,
         ))
     }
 
-    /// Stages 2–3 for every file, in parallel, then the kustomize overrides.
-    fn build(
+    /// The loaded batches, in order, become one project; then the kustomize overrides.
+    fn assemble(
         root: PathBuf,
-        inputs: Vec<Input>,
-        mut paths: HashSet<String>,
-        mut unreadable: Vec<(String, String)>,
+        batches: Vec<Batch>,
+        walked: Discovered,
         certificate: Certificate,
-        config: &Config,
     ) -> Project {
-        // Unzipped straight into the project's vectors: no list of whole loaded files.
-        type Parts = (
-            Vec<FileInfo>,
-            (Vec<Vec<Object>>, Vec<Option<Box<Kustomization>>>),
-        );
-        let (sources, (mut files, (per_file, kustomizations))): (Vec<SourceFile>, Parts) = inputs
-            .into_par_iter()
-            .enumerate()
-            .map(|(i, input)| {
-                let file = load_file(input, FileId(i as u32), config);
-                (file.source, (file.info, (file.objects, file.kustomization)))
-            })
-            .unzip();
+        let Discovered {
+            mut paths,
+            skipped: mut unreadable,
+            ..
+        } = walked;
+        let count = |part: fn(&Batch) -> usize| batches.iter().map(part).sum::<usize>();
+        let mut sources = Vec::with_capacity(count(|b| b.sources.len()));
+        let mut files = Vec::with_capacity(sources.capacity());
+        let mut objects = Vec::with_capacity(count(|b| b.objects.len()));
+        let mut kustomizations = Vec::with_capacity(count(|b| b.kustomizations.len()));
+        for batch in batches {
+            sources.extend(batch.sources);
+            files.extend(batch.files);
+            objects.extend(batch.objects);
+            kustomizations.extend(batch.kustomizations);
+        }
         for (source, info) in sources.iter().zip(&files) {
             if info.vanished {
                 paths.remove(&source.path);
@@ -215,11 +261,6 @@ impl Project {
             }
         }
         let sources = SourceMap::from(sources);
-        let mut objects = Vec::with_capacity(per_file.iter().map(Vec::len).sum());
-        for file_objects in per_file {
-            objects.extend(file_objects);
-        }
-        let kustomizations = kustomizations.into_iter().flatten().map(|k| *k).collect();
         let kustomize = KustomizeGraph::new(kustomizations);
         skip_generator_inputs(&kustomize, &sources, &mut files, &mut objects);
         apply_kustomizations(&kustomize, &mut objects, |id| sources.get(id).path.clone());
@@ -283,7 +324,7 @@ impl Project {
 
 /// Stages 2–3 for one file: decode, parse, model. The only per-file path, whether the bytes
 /// came from disk or from memory. The text of a file on disk is dropped once modelled.
-fn load_file(input: Input, id: FileId, config: &Config) -> LoadedFile {
+fn load_file(input: Input, id: FileId, config: &Config, batch: &mut Batch) {
     let Input { path, content } = input;
     let mut info = FileInfo::default();
     let (content, location) = match content {
@@ -300,7 +341,6 @@ fn load_file(input: Input, id: FileId, config: &Config) -> LoadedFile {
             Err(error) => (Err(read_problem(error, config.max_file_bytes)), None),
         },
     };
-    let mut objects = Vec::new();
     let mut kustomization = None;
     let digest = content.as_deref().ok().map(Digest::of);
     let text = match content.and_then(|bytes| decode(bytes).map_err(not_text)) {
@@ -312,7 +352,6 @@ fn load_file(input: Input, id: FileId, config: &Config) -> LoadedFile {
     };
     if info.problems.is_empty() {
         let parsed = parse(&text, &config.limits);
-        objects.reserve_exact(parsed.documents.len());
         info.documents = parsed.documents.len();
         info.problems = parsed.problems;
         info.unparsed_from = parsed.unparsed_from;
@@ -321,10 +360,10 @@ fn load_file(input: Input, id: FileId, config: &Config) -> LoadedFile {
         for (index, doc) in parsed.documents.iter().enumerate() {
             info.sensitive.extend(secret_spans(doc));
             if is_kustomization {
-                kustomization = kustomization
-                    .or_else(|| Kustomization::read(id, &path, doc, &text).map(Box::new));
+                kustomization =
+                    kustomization.or_else(|| Kustomization::read(id, &path, doc, &text));
             } else if let Some(object) = Object::from_document(id, index, doc, &text) {
-                objects.push(object);
+                batch.objects.push(object);
             }
         }
         info.sensitive.sort();
@@ -334,12 +373,9 @@ fn load_file(input: Input, id: FileId, config: &Config) -> LoadedFile {
         (Some(location), Some(digest)) => SourceFile::new(path, Origin::Disk { location, digest }),
         _ => SourceFile::with_text(path, text),
     };
-    LoadedFile {
-        source,
-        info,
-        objects,
-        kustomization,
-    }
+    batch.sources.push(source);
+    batch.files.push(info);
+    batch.kustomizations.extend(kustomization);
 }
 
 /// A file's text read again for a report: `None` unless its bytes are the ones checked.
@@ -465,6 +501,16 @@ fn skip_generator_inputs(
     objects.retain(|o| !skipped.contains(&o.file));
 }
 
+fn read_certificate(root: &Path, config: &Config) -> Certificate {
+    match read_file(&root.join(&config.certificate), root, config.max_file_bytes) {
+        Err(ReadError::Missing) => Certificate::Absent,
+        Err(error) => Certificate::Invalid {
+            reason: error.to_string(),
+        },
+        Ok(bytes) => parse_certificate(&bytes),
+    }
+}
+
 fn parse_certificate(bytes: &[u8]) -> Certificate {
     match std::str::from_utf8(bytes) {
         Err(_) => Certificate::Invalid {
@@ -480,6 +526,7 @@ fn parse_certificate(bytes: &[u8]) -> Certificate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::discover::discover;
 
     #[test]
     fn files_that_vanish_after_the_walk_are_noted_not_reported() {
