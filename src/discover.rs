@@ -193,7 +193,9 @@ pub fn from_paths<'p>(
         }
     }
     found.yaml_files.retain(|file| !charts.skips(&file.path));
-    found.yaml_files.sort_by(|a, b| path_order(&a.path, &b.path));
+    found
+        .yaml_files
+        .sort_by(|a, b| path_order(&a.path, &b.path));
     Ok(found)
 }
 
@@ -482,7 +484,8 @@ impl HelmCharts {
     fn observe(&mut self, path: &str) {
         let name = path.rsplit('/').next().unwrap_or(path);
         if name == "Chart.yaml" || name == "Chart.yml" {
-            self.dirs.insert(crate::source::parent_dir(path).to_string());
+            self.dirs
+                .insert(crate::source::parent_dir(path).to_string());
         }
     }
 

@@ -171,7 +171,12 @@ impl Project {
         batches.sort_unstable_by_key(|(first, _)| *first);
         let batches = batches.into_iter().map(|(_, batch)| batch).collect();
         let certificate = read_certificate(root, config);
-        Ok(Project::assemble(root.to_path_buf(), batches, walked, certificate))
+        Ok(Project::assemble(
+            root.to_path_buf(),
+            batches,
+            walked,
+            certificate,
+        ))
     }
 
     /// Reads what a walk found. A file may vanish or change in between.
@@ -263,7 +268,7 @@ impl Project {
         let sources = SourceMap::from(sources);
         let kustomize = KustomizeGraph::new(kustomizations);
         skip_generator_inputs(&kustomize, &sources, &mut files, &mut objects);
-        apply_kustomizations(&kustomize, &mut objects, |id| sources.get(id).path.clone());
+        apply_kustomizations(&kustomize, &mut objects, |id| sources.get(id).path.as_str());
 
         Project {
             certificate,

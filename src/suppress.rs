@@ -173,7 +173,9 @@ impl Suppressions {
                 }
                 let in_scope = match s.scope {
                     Scope::File => true,
-                    Scope::Line(line) => line.start() <= loc.span.start() && loc.span.start() < line.end(),
+                    Scope::Line(line) => {
+                        line.start() <= loc.span.start() && loc.span.start() < line.end()
+                    }
                     Scope::Object(span) => {
                         span.start() <= loc.span.start() && loc.span.start() <= span.end()
                     }

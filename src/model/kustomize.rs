@@ -238,16 +238,23 @@ impl KustomizeGraph {
 
 /// Applies every kustomization's namespace and common annotations/labels to the objects it
 /// reaches as resources. Outer kustomizations apply last, as `kustomize build` does.
-pub fn apply_kustomizations(
+pub fn apply_kustomizations<'p>(
     graph: &KustomizeGraph,
     objects: &mut [Object],
-    path_of: impl Fn(FileId) -> String,
+    path_of: impl Fn(FileId) -> &'p str,
 ) {
     let mut reaches: Vec<(usize, HashMap<String, PathRole>)> = (0..graph.kustomizations.len())
+        .filter(|&i| {
+            let k = &graph.kustomizations[i];
+            k.namespace.is_some() || !k.common_annotations.is_empty() || !k.common_labels.is_empty()
+        })
         .map(|i| (i, graph.reach(i)))
         .collect();
+    if reaches.is_empty() {
+        return;
+    }
     reaches.sort_by_key(|(_, r)| r.len());
-    let mut objects_by_path: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut objects_by_path: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, obj) in objects.iter().enumerate() {
         objects_by_path
             .entry(path_of(obj.file))
@@ -260,7 +267,7 @@ pub fn apply_kustomizations(
             if role != PathRole::Resource {
                 continue;
             }
-            for &i in objects_by_path.get(&path).into_iter().flatten() {
+            for &i in objects_by_path.get(path.as_str()).into_iter().flatten() {
                 let obj = &mut objects[i];
                 if let Some(ns) = &kustomization.namespace {
                     obj.namespace_override = Some(ns.clone());

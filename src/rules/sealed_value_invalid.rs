@@ -1,3 +1,5 @@
+use std::borrow::Cow;
+
 use base64::Engine;
 use base64::alphabet;
 use base64::engine::general_purpose::{
@@ -97,14 +99,15 @@ enum Problem {
 }
 
 fn inspect(value: &str, k: usize) -> Option<Problem> {
-    let cleaned: String = value
-        .chars()
-        .filter(|c| !matches!(c, '\r' | '\n'))
-        .collect();
+    let cleaned: Cow<'_, str> = if value.contains(['\r', '\n']) {
+        value.chars().filter(|c| !matches!(c, '\r' | '\n')).collect()
+    } else {
+        Cow::Borrowed(value)
+    };
     if cleaned.trim().is_empty() {
         return Some(Problem::Empty);
     }
-    let Ok(bytes) = GO_STD.decode(&cleaned) else {
+    let Ok(bytes) = GO_STD.decode(cleaned.as_bytes()) else {
         return Some(not_base64(&cleaned, k));
     };
     if looks_like_text(&bytes) {

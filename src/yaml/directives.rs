@@ -107,10 +107,7 @@ mod tests {
         assert_eq!(found[0].start, 5);
         assert_eq!(found[0].text, "# pglint-ignore: r -- why");
         let owner = text.find("owner").unwrap();
-        assert_eq!(
-            found[0].target_line,
-            Some(Span::new(owner, usize::MAX))
-        );
+        assert_eq!(found[0].target_line, Some(Span::new(owner, usize::MAX)));
     }
 
     #[test]
