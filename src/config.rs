@@ -1,7 +1,7 @@
 //! Everything a team can tune, in one type. `pglint.toml` fills it (see the config issue);
 //! until then [`Config::default`] holds the SOP's values.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use crate::diagnostic::Severity;
 use crate::yaml::Limits;
@@ -81,7 +81,7 @@ impl Default for Config {
             certificate: "infra/sealed-secrets/pub-cert.pem".into(),
             privileged_roles: Vec::new(),
             exclude: Vec::new(),
-            levels: HashMap::new(),
+            levels: HashMap::default(),
             limits: Limits::default(),
             max_file_bytes: 16 * 1024 * 1024,
         }

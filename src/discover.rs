@@ -9,8 +9,8 @@
 //! quietly (the target is checked under its own path); one that leaves the repository, dangles
 //! or loops is listed in [`Discovered::skipped`] with the reason.
 
-use std::collections::HashMap;
-use std::collections::HashSet;
+use crate::hash::HashMap;
+use crate::hash::HashSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};

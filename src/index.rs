@@ -1,7 +1,7 @@
 //! Stage 4: cross-references. Built once from the model; every cross-file rule queries it
 //! instead of scanning the objects again.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use crate::config::Config;
 use crate::model::{
@@ -90,13 +90,13 @@ impl<'p> Index<'p> {
     pub fn build(project: &'p Project, config: &Config) -> Index<'p> {
         let mut index = Index {
             project,
-            clusters: HashMap::new(),
-            secrets: HashMap::new(),
+            clusters: HashMap::default(),
+            secrets: HashMap::default(),
             databases: Vec::new(),
             database_roles: Vec::new(),
-            secret_users: HashMap::new(),
-            managed_roles: HashMap::new(),
-            databases_by_cluster: HashMap::new(),
+            secret_users: HashMap::default(),
+            managed_roles: HashMap::default(),
+            databases_by_cluster: HashMap::default(),
             credentials: Vec::new(),
             chains: Vec::new(),
         };
@@ -351,7 +351,7 @@ impl<'p> Index<'p> {
         let mut chains = Vec::new();
         for (cluster_id, cluster) in self.clusters() {
             let namespace = self.object(cluster_id).namespace_str();
-            let mut by_owner: HashMap<&str, Vec<ObjectId>> = HashMap::new();
+            let mut by_owner: HashMap<&str, Vec<ObjectId>> = HashMap::default();
             for (id, database) in self.databases_on(cluster_id) {
                 if let Some(owner) = &database.owner {
                     by_owner.entry(owner.as_str()).or_default().push(id);

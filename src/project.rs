@@ -1,6 +1,6 @@
 //! Loading: discover files, parse them in parallel, and build the typed model.
 
-use std::collections::{HashMap, HashSet};
+use crate::hash::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 

@@ -3,7 +3,7 @@
 //! annotation `pglint.dev/ignore: "RULE[,RULE]"`. Parsed once from the sources, applied to every
 //! rule's diagnostics centrally; a suppression that suppresses nothing is reported.
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use crate::diagnostic::{Diagnostic, Finding};
 use crate::model::closest;
@@ -161,7 +161,7 @@ impl Suppressions {
     /// Drops the diagnostics a suppression covers; returns the suppressions (rule by rule)
     /// that covered nothing.
     pub fn apply(&self, diagnostics: &mut Vec<Diagnostic>) -> Vec<(String, Finding)> {
-        let mut used: HashSet<(usize, usize)> = HashSet::new();
+        let mut used: HashSet<(usize, usize)> = HashSet::default();
         diagnostics.retain(|d| {
             if UNSUPPRESSIBLE.contains(&d.rule) {
                 return true;

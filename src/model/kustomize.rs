@@ -1,7 +1,7 @@
 //! `kustomization.yaml` files: what they list, and what they do to the objects they apply
 //! (namespace override, common annotations and labels).
 
-use std::collections::{HashMap, HashSet};
+use crate::hash::{HashMap, HashSet};
 
 use super::meta::StringMap;
 use super::read::Reader;
@@ -209,8 +209,8 @@ impl KustomizeGraph {
     /// Every file path a kustomization reaches, directly or through referenced folders, and
     /// whether it reaches it as a resource (applied) or only as an input.
     pub fn reach(&self, start: usize) -> HashMap<String, PathRole> {
-        let mut reached = HashMap::new();
-        let mut visited = HashSet::new();
+        let mut reached = HashMap::default();
+        let mut visited = HashSet::default();
         let mut stack = vec![start];
         while let Some(i) = stack.pop() {
             if !visited.insert(i) {
@@ -254,7 +254,7 @@ pub fn apply_kustomizations<'p>(
         return;
     }
     reaches.sort_by_key(|(_, r)| r.len());
-    let mut objects_by_path: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut objects_by_path: HashMap<&str, Vec<usize>> = HashMap::default();
     for (i, obj) in objects.iter().enumerate() {
         objects_by_path
             .entry(path_of(obj.file))

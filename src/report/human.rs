@@ -1,7 +1,7 @@
 //! Human output: miette's graphical reports. All miette use sits in this module, so the
 //! renderer can change without touching a rule.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -256,7 +256,7 @@ pub fn render(
         .with_context_lines(1);
     let mut sources = Sources {
         project,
-        cache: HashMap::new(),
+        cache: HashMap::default(),
     };
     let mut out = String::new();
     for diagnostic in diagnostics {

@@ -7,7 +7,7 @@ pub mod json;
 mod mask;
 pub mod sarif;
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 use std::fmt;
 
 use crate::diagnostic::{Diagnostic, Finding, Severity};
@@ -120,8 +120,8 @@ impl fmt::Display for Fingerprint {
 
 /// One [`Fingerprint`] per diagnostic, in the same order.
 pub fn fingerprints(project: &Project, diagnostics: &[Diagnostic]) -> Vec<Fingerprint> {
-    let mut masked: HashMap<FileId, String> = HashMap::new();
-    let mut seen: HashMap<u64, usize> = HashMap::new();
+    let mut masked: HashMap<FileId, String> = HashMap::default();
+    let mut seen: HashMap<u64, usize> = HashMap::default();
     diagnostics
         .iter()
         .map(|d| {

@@ -2,7 +2,8 @@
 //! described in `tool.driver.rules`; each diagnostic becomes a result with a full region,
 //! its related locations and a line-independent fingerprint. No source text is embedded.
 
-use std::collections::{BTreeMap, HashMap};
+use crate::hash::HashMap;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Serialize;

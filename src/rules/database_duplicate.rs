@@ -1,4 +1,4 @@
-use std::collections::{HashMap, HashSet};
+use crate::hash::{HashMap, HashSet};
 
 use crate::diagnostic::Finding;
 use crate::index::same_namespace;
@@ -83,8 +83,8 @@ pub(super) struct Deployments<'p> {
 
 impl<'p> Deployments<'p> {
     pub fn new(cx: &'p Context<'p>) -> Self {
-        let mut applied_by: HashMap<String, HashSet<usize>> = HashMap::new();
-        let mut inputs = HashSet::new();
+        let mut applied_by: HashMap<String, HashSet<usize>> = HashMap::default();
+        let mut inputs = HashSet::default();
         for k in 0..cx.project.kustomize.kustomizations.len() {
             for (path, role) in cx.project.kustomize.reach(k) {
                 if role == PathRole::Resource {
@@ -135,8 +135,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     databases.sort_by_key(|(id, _)| *id);
     // Earlier Databases by object name and by (cluster, database): only same-named candidates
     // are compared, so a repository with thousands of Databases stays linear.
-    let mut by_name: HashMap<&str, Vec<(ObjectId, &Database)>> = HashMap::new();
-    let mut by_database: HashMap<(&str, &str), Vec<(ObjectId, &Database)>> = HashMap::new();
+    let mut by_name: HashMap<&str, Vec<(ObjectId, &Database)>> = HashMap::default();
+    let mut by_database: HashMap<(&str, &str), Vec<(ObjectId, &Database)>> = HashMap::default();
     for &(id, database) in &databases {
         let obj = cx.index.object(id);
         let namespace = obj.namespace_str();

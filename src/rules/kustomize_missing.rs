@@ -1,4 +1,4 @@
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use crate::diagnostic::Finding;
 use crate::discover::build_globs;
@@ -56,7 +56,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let paths = &cx.project.paths;
     let excluded = build_globs(&cx.config.exclude).ok();
     // Every folder that holds something (the repository root is "").
-    let mut dirs: HashSet<&str> = HashSet::from([""]);
+    let mut dirs: HashSet<&str> = [""].into_iter().collect();
     for path in paths {
         let mut dir = parent_dir(path);
         while dirs.insert(dir) && !dir.is_empty() {

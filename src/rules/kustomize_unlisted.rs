@@ -1,4 +1,5 @@
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+use crate::hash::{HashMap, HashSet};
 
 use crate::diagnostic::Finding;
 use crate::model::{Kustomization, Object, PathRef, PathRole};
@@ -71,12 +72,12 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     }
     // Everything any kustomization names. A file reached by any kustomization is applied (or
     // used as an input): kustomizations reached through folders name their own files.
-    let mut reached: HashSet<&str> = HashSet::new();
+    let mut reached: HashSet<&str> = HashSet::default();
     // Folders named as resources: everything below counts as reached (if they lack a
     // kustomization, that is `kustomize-missing`'s finding).
     let mut reached_dirs: Vec<&str> = Vec::new();
-    let mut owners: HashMap<&str, Ownership<'_>> = HashMap::new();
-    let mut dirs: HashSet<&str> = HashSet::new();
+    let mut owners: HashMap<&str, Ownership<'_>> = HashMap::default();
+    let mut dirs: HashSet<&str> = HashSet::default();
     for path in &cx.project.paths {
         let mut dir = parent_dir(path);
         while !dir.is_empty() && dirs.insert(dir) {

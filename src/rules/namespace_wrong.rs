@@ -1,4 +1,4 @@
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use crate::diagnostic::Finding;
 use crate::model::{Spec, closest, is_unknowable};
@@ -51,7 +51,7 @@ declare_rule! {
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let expected = cx.config.namespace.as_str();
     // A kustomization's override applies to all its objects: report it once.
-    let mut reported = HashSet::new();
+    let mut reported = HashSet::default();
     for (_, obj) in cx.objects() {
         if !obj.is_sop_kind() || !cx.in_sop_folder(obj) {
             continue;

@@ -1,4 +1,4 @@
-use std::collections::{HashMap, HashSet};
+use crate::hash::{HashMap, HashSet};
 
 use crate::diagnostic::Finding;
 use crate::index::{Chain, RoleOrigin};
@@ -205,7 +205,7 @@ fn judge(secret_app: Option<&str>, role: &str, databases: &[DatabaseNames<'_>]) 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     // The app each SOP object was found to belong to by its chain; `None`: its chain already
     // reported it as belonging to another app.
-    let mut decided: HashMap<ObjectId, Option<String>> = HashMap::new();
+    let mut decided: HashMap<ObjectId, Option<String>> = HashMap::default();
     for chain in cx.index.chains() {
         check_chain(cx, chain, &mut decided, out);
     }
@@ -492,7 +492,7 @@ fn check_objects(
         ..
     } = &cx.config.naming;
     let credentials: HashSet<ObjectId> = cx.index.credentials().iter().copied().collect();
-    let mut database_names_seen: HashMap<(&str, Option<&str>), usize> = HashMap::new();
+    let mut database_names_seen: HashMap<(&str, Option<&str>), usize> = HashMap::default();
     for (id, _) in cx.index.databases() {
         let obj = cx.index.object(id);
         if let Some(name) = obj.name() {

@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use crate::diagnostic::Finding;
 use crate::model::{ObjectId, Spec, is_unknowable};
@@ -71,7 +71,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         let cluster_name = cluster_obj.name().unwrap_or("<unnamed>");
-        let mut first: HashMap<&str, &Spanned<String>> = HashMap::new();
+        let mut first: HashMap<&str, &Spanned<String>> = HashMap::default();
         for role in &cluster.roles {
             let Some(name) = &role.name else { continue };
             if is_unknowable(name.as_str()) {
@@ -118,7 +118,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .filter(|&(id, _)| !deployments.is_patch(id))
             .collect();
         db_roles.sort_by_key(|(id, _)| *id);
-        let mut first: HashMap<&str, (ObjectId, &Spanned<String>)> = HashMap::new();
+        let mut first: HashMap<&str, (ObjectId, &Spanned<String>)> = HashMap::default();
         for (id, db_role) in db_roles {
             let Some(name) = &db_role.role.name else {
                 continue;

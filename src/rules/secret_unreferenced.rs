@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use crate::diagnostic::Finding;
 use crate::index::same_namespace;
@@ -94,7 +94,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let uses = secret_uses(cx);
     let misdirected = misdirected_secrets(cx);
     let templated_use = uses.iter().any(|u| is_unknowable(u.name.as_str()));
-    let mut uses_by_name: HashMap<&str, Vec<Option<&str>>> = HashMap::new();
+    let mut uses_by_name: HashMap<&str, Vec<Option<&str>>> = HashMap::default();
     for u in &uses {
         uses_by_name
             .entry(u.name.as_str())

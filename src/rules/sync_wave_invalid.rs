@@ -1,4 +1,4 @@
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use crate::diagnostic::Finding;
 use crate::model::{Annotation, SYNC_WAVE, Spec, is_unknowable, parse_wave};
@@ -82,7 +82,7 @@ impl WaveValue {
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     // A `commonAnnotations` wave is merged into every object of its kustomization: report it once.
-    let mut reported = HashSet::new();
+    let mut reported = HashSet::default();
     for (_, obj) in cx.objects() {
         if !obj.is_sop_kind() {
             continue;

@@ -1,4 +1,4 @@
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use super::sync_wave_invalid::WaveValue;
 use super::sync_wave_wrong::corrected_wave;
@@ -75,7 +75,7 @@ declare_rule! {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let mut seen: HashSet<(ObjectId, ObjectId)> = HashSet::new();
+    let mut seen: HashSet<(ObjectId, ObjectId)> = HashSet::default();
     for chain in cx.index.chains() {
         let mut members: Vec<ObjectId> = chain.secrets.iter().map(|s| s.object()).collect();
         members.push(chain.cluster);

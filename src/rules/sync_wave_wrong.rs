@@ -1,4 +1,4 @@
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use super::sync_wave_invalid::WaveValue;
 use crate::config::Config;
@@ -54,7 +54,7 @@ declare_rule! {
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     // A `commonAnnotations` wave is merged into every object of its kustomization: report it
     // once per kind.
-    let mut reported = HashSet::new();
+    let mut reported = HashSet::default();
     for (_, obj) in cx.objects() {
         let Some(expected) = configured_wave(cx.config, obj) else {
             continue;

@@ -1,6 +1,6 @@
 //! Builds [`Document`]s from saphyr's event stream, iteratively and within [`Limits`].
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle as EventStyle, Span as EventSpan, Tag};
 
@@ -162,7 +162,7 @@ impl<'t> Builder<'t> {
             file: ParsedFile::default(),
             doc: None,
             stack: Vec::new(),
-            anchors: HashMap::new(),
+            anchors: HashMap::default(),
             nodes_in_file: 0,
             aliases_in_file: 0,
             complete_end: 0,
@@ -413,7 +413,7 @@ fn duplicate_key(
             .map(|(_, span)| span)
     } else {
         let index = key_index.get_or_insert_with(|| {
-            let mut index = HashMap::with_capacity(pairs.len() * 2);
+            let mut index = HashMap::with_capacity_and_hasher(pairs.len() * 2, Default::default());
             for (text, span) in pairs.iter().filter_map(|&(k, _)| scalar_key(k)) {
                 index.entry(text.to_string()).or_insert(span);
             }

@@ -1,6 +1,6 @@
 //! The node arena of one YAML document and a read-only cursor over it.
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use crate::source::Span;
 
