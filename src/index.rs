@@ -1,15 +1,17 @@
 //! Stage 4: cross-references. Built once from the model; every cross-file rule queries it
 //! instead of scanning the objects again.
 
-use crate::hash::HashMap;
+use std::sync::OnceLock;
+
+use crate::hash::{HashMap, HashSet};
 
 use crate::config::Config;
 use crate::model::{
-    Cluster, Database, DatabaseRole, Object, ObjectId, Role, SealedSecret, Secret, Spec,
+    Cluster, Database, DatabaseRole, Object, ObjectId, PathRole, Role, SealedSecret, Secret, Spec,
     is_unknowable,
 };
 use crate::project::Project;
-use crate::source::Spanned;
+use crate::source::{Spanned, parent_dir};
 
 /// Something that makes a Secret of a given name exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +78,8 @@ pub struct Index<'p> {
     databases_by_cluster: HashMap<&'p str, Vec<ObjectId>>,
     credentials: Vec<ObjectId>,
     chains: Vec<Chain<'p>>,
+    /// Built on first use: only the duplicate rules need it.
+    deployments: OnceLock<Deployments>,
 }
 
 /// Two namespaces may be the same object's: equal, or one of them unknown (unset or templated).
@@ -87,6 +91,36 @@ pub fn same_namespace(a: Option<&str>, b: Option<&str>) -> bool {
 }
 
 impl<'p> Index<'p> {
+    fn deployments(&self) -> &Deployments {
+        self.deployments
+            .get_or_init(|| Deployments::new(self.project))
+    }
+
+    fn object_path(&self, id: ObjectId) -> &'p str {
+        self.project.path(self.project.objects[id].file)
+    }
+
+    /// Is the object only a kustomize patch of another one (not applied by itself)?
+    pub fn is_patch(&self, id: ObjectId) -> bool {
+        let path = self.object_path(id);
+        let deployments = self.deployments();
+        deployments.inputs.contains(path) && !deployments.applied_by.contains_key(path)
+    }
+
+    /// May objects `a` and `b` end up in the same cluster in the same sync (applied by one
+    /// kustomization, or from one folder)?
+    pub fn applied_together(&self, a: ObjectId, b: ObjectId) -> bool {
+        let (pa, pb) = (self.object_path(a), self.object_path(b));
+        if parent_dir(pa) == parent_dir(pb) {
+            return true;
+        }
+        let applied_by = &self.deployments().applied_by;
+        match (applied_by.get(pa), applied_by.get(pb)) {
+            (Some(ka), Some(kb)) => !ka.is_disjoint(kb),
+            _ => false,
+        }
+    }
+
     pub fn build(project: &'p Project, config: &Config) -> Index<'p> {
         let mut index = Index {
             project,
@@ -99,6 +133,7 @@ impl<'p> Index<'p> {
             databases_by_cluster: HashMap::default(),
             credentials: Vec::new(),
             chains: Vec::new(),
+            deployments: OnceLock::new(),
         };
         for (id, obj) in project.objects.iter().enumerate() {
             let name = obj.name();
@@ -442,5 +477,31 @@ impl<'p> SecretView<'p> {
             Spec::SealedSecret(s) => Some(SecretView::Sealed(s)),
             _ => None,
         }
+    }
+}
+
+/// Which files are applied together: by one kustomization, or from one folder. Overlays
+/// (`clusters/dev`, `clusters/live`) declare the same objects for different clusters.
+#[derive(Debug, Default)]
+struct Deployments {
+    /// File path → the kustomizations that apply it.
+    applied_by: HashMap<String, HashSet<usize>>,
+    /// Files a kustomization reads as a patch (or other input).
+    inputs: HashSet<String>,
+}
+
+impl Deployments {
+    fn new(project: &Project) -> Self {
+        let mut deployments = Deployments::default();
+        for k in 0..project.kustomize.kustomizations.len() {
+            for (path, role) in project.kustomize.reach(k) {
+                if role == PathRole::Resource {
+                    deployments.applied_by.entry(path).or_default().insert(k);
+                } else {
+                    deployments.inputs.insert(path);
+                }
+            }
+        }
+        deployments
     }
 }

@@ -1,10 +1,9 @@
-use crate::hash::{HashMap, HashSet};
+use crate::hash::HashMap;
 
 use crate::diagnostic::Finding;
 use crate::index::same_namespace;
-use crate::model::{Database, ObjectId, PathRole, is_unknowable};
+use crate::model::{Database, ObjectId, is_unknowable};
 use crate::rules::Context;
-use crate::source::parent_dir;
 
 declare_rule! {
     /// ## What it does
@@ -71,66 +70,15 @@ declare_rule! {
     }
 }
 
-/// Which objects are applied together: by one kustomization, or from one folder. Overlays
-/// (`clusters/dev`, `clusters/live`) declare the same objects for different clusters.
-pub(super) struct Deployments<'p> {
-    cx: &'p Context<'p>,
-    /// File path → the kustomizations that apply it.
-    applied_by: HashMap<String, HashSet<usize>>,
-    /// Files a kustomization reads as a patch (or other input).
-    inputs: HashSet<String>,
-}
-
-impl<'p> Deployments<'p> {
-    pub fn new(cx: &'p Context<'p>) -> Self {
-        let mut applied_by: HashMap<String, HashSet<usize>> = HashMap::default();
-        let mut inputs = HashSet::default();
-        for k in 0..cx.project.kustomize.kustomizations.len() {
-            for (path, role) in cx.project.kustomize.reach(k) {
-                if role == PathRole::Resource {
-                    applied_by.entry(path).or_default().insert(k);
-                } else {
-                    inputs.insert(path);
-                }
-            }
-        }
-        Deployments {
-            cx,
-            applied_by,
-            inputs,
-        }
-    }
-
-    /// Is the object only a kustomize patch of another one (not applied by itself)?
-    pub fn is_patch(&self, id: ObjectId) -> bool {
-        let path = self.cx.path(self.cx.index.object(id));
-        self.inputs.contains(path) && !self.applied_by.contains_key(path)
-    }
-
-    /// May objects `a` and `b` end up in the same cluster in the same sync?
-    pub fn together(&self, a: ObjectId, b: ObjectId) -> bool {
-        let path = |id: ObjectId| self.cx.path(self.cx.index.object(id));
-        let (pa, pb) = (path(a), path(b));
-        if parent_dir(pa) == parent_dir(pb) {
-            return true;
-        }
-        match (self.applied_by.get(pa), self.applied_by.get(pb)) {
-            (Some(ka), Some(kb)) => !ka.is_disjoint(kb),
-            _ => false,
-        }
-    }
-}
-
 fn knowable(text: Option<&str>) -> Option<&str> {
     text.filter(|t| !is_unknowable(t))
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let deployments = Deployments::new(cx);
     let mut databases: Vec<(ObjectId, &Database)> = cx
         .index
         .databases()
-        .filter(|&(id, _)| !deployments.is_patch(id))
+        .filter(|&(id, _)| !cx.index.is_patch(id))
         .collect();
     databases.sort_by_key(|(id, _)| *id);
     // Earlier Databases by object name and by (cluster, database): only same-named candidates
@@ -167,7 +115,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             let other_ns = cx.index.object(other).namespace_str();
             !other_ns.is_some_and(is_unknowable)
                 && same_namespace(other_ns, namespace)
-                && deployments.together(id, other)
+                && cx.index.applied_together(id, other)
         };
 
         // The same object twice.

@@ -75,7 +75,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let mut reached: HashSet<&str> = HashSet::default();
     // Folders named as resources: everything below counts as reached (if they lack a
     // kustomization, that is `kustomize-missing`'s finding).
-    let mut reached_dirs: Vec<&str> = Vec::new();
+    let mut reached_dirs: HashSet<&str> = HashSet::default();
     let mut owners: HashMap<&str, Ownership<'_>> = HashMap::default();
     let mut dirs: HashSet<&str> = HashSet::default();
     for path in &cx.project.paths {
@@ -104,7 +104,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 continue;
             }
             if dirs.contains(resolved) {
-                reached_dirs.push(resolved);
+                reached_dirs.insert(resolved);
                 continue;
             }
             // A file picked from a sub-folder: the kustomization owns that sub-folder.
@@ -115,7 +115,20 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
     }
 
-    // Files with objects, in path order.
+    // A folder named as a resource reaches everything below it.
+    let below_reached_dir = |path: &str| {
+        let mut dir = parent_dir(path);
+        loop {
+            if reached_dirs.contains(dir) {
+                return true;
+            }
+            if dir.is_empty() {
+                return false;
+            }
+            dir = parent_dir(dir);
+        }
+    };
+    // Files with objects nothing reaches, in path order.
     let mut files: BTreeMap<&str, Vec<&Object>> = BTreeMap::new();
     for (_, obj) in cx.objects() {
         let Some(api_version) = &obj.api_version else {
@@ -130,12 +143,13 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         {
             continue;
         }
-        files.entry(cx.path(obj)).or_default().push(obj);
-    }
-    for (path, objects) in files {
-        if reached.contains(path) || reached_dirs.iter().any(|d| is_below(path, d)) {
+        let path = cx.path(obj);
+        if reached.contains(path) || below_reached_dir(path) {
             continue;
         }
+        files.entry(path).or_default().push(obj);
+    }
+    for (path, objects) in files {
         let Some(&owner) = owners.get(parent_dir(path)) else {
             continue;
         };

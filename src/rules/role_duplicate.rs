@@ -3,7 +3,6 @@ use crate::hash::HashMap;
 use crate::diagnostic::Finding;
 use crate::model::{ObjectId, Spec, is_unknowable};
 use crate::rules::Context;
-use crate::rules::database_duplicate::Deployments;
 use crate::source::Spanned;
 
 declare_rule! {
@@ -104,7 +103,6 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     }
 
     // DatabaseRoles: against the managed roles of their cluster, then against each other.
-    let deployments = Deployments::new(cx);
     let mut reported = Vec::new();
     for &cluster_id in &clusters {
         let cluster_obj = cx.index.object(cluster_id);
@@ -115,7 +113,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let mut db_roles: Vec<_> = cx
             .index
             .database_roles_of(cluster_id)
-            .filter(|&(id, _)| !deployments.is_patch(id))
+            .filter(|&(id, _)| !cx.index.is_patch(id))
             .collect();
         db_roles.sort_by_key(|(id, _)| *id);
         let mut first: HashMap<&str, (ObjectId, &Spanned<String>)> = HashMap::default();
@@ -148,7 +146,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             }
             match first
                 .get(name.as_str())
-                .filter(|(other, _)| deployments.together(*other, id))
+                .filter(|(other, _)| cx.index.applied_together(*other, id))
             {
                 Some((_, earlier)) => {
                     reported.push(id);
