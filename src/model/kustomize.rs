@@ -1,6 +1,10 @@
 //! `kustomization.yaml` files: what they list, and what they do to the objects they apply
 //! (namespace override, common annotations and labels).
 
+use std::ops::Range;
+
+use rayon::prelude::*;
+
 use crate::hash::{HashMap, HashSet};
 
 use super::meta::StringMap;
@@ -244,6 +248,7 @@ pub fn apply_kustomizations<'p>(
     path_of: impl Fn(FileId) -> &'p str,
 ) {
     let mut reaches: Vec<(usize, HashMap<String, PathRole>)> = (0..graph.kustomizations.len())
+        .into_par_iter()
         .filter(|&i| {
             let k = &graph.kustomizations[i];
             k.namespace.is_some() || !k.common_annotations.is_empty() || !k.common_labels.is_empty()
@@ -254,12 +259,13 @@ pub fn apply_kustomizations<'p>(
         return;
     }
     reaches.sort_by_key(|(_, r)| r.len());
-    let mut objects_by_path: HashMap<&str, Vec<usize>> = HashMap::default();
-    for (i, obj) in objects.iter().enumerate() {
-        objects_by_path
-            .entry(path_of(obj.file))
-            .or_default()
-            .push(i);
+    // Objects are in file order: each file's objects are one run.
+    debug_assert!(objects.is_sorted_by_key(|o| o.file));
+    let mut objects_by_path: HashMap<&str, Range<usize>> = HashMap::default();
+    let mut start = 0;
+    for run in objects.chunk_by(|a, b| a.file == b.file) {
+        objects_by_path.insert(path_of(run[0].file), start..start + run.len());
+        start += run.len();
     }
     for (k, reached) in reaches {
         let kustomization = &graph.kustomizations[k];
@@ -267,7 +273,12 @@ pub fn apply_kustomizations<'p>(
             if role != PathRole::Resource {
                 continue;
             }
-            for &i in objects_by_path.get(path.as_str()).into_iter().flatten() {
+            for i in objects_by_path
+                .get(path.as_str())
+                .cloned()
+                .into_iter()
+                .flatten()
+            {
                 let obj = &mut objects[i];
                 if let Some(ns) = &kustomization.namespace {
                     obj.namespace_override = Some(ns.clone());
