@@ -19,7 +19,8 @@ pub use kustomize::{
 pub use meta::{Annotation, Metadata, StringMap};
 pub use read::{ShapeProblem, closest};
 pub use secrets::{
-    DataEntry, ExternalSecret, SealedEntry, SealedSecret, SealedTemplate, Secret, key_list,
+    DataEntry, ExternalSecret, SealedEntry, SealedSecret, SealedTemplate, SealedValue, Secret,
+    key_list,
 };
 pub use sensitive::secret_spans;
 

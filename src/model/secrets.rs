@@ -1,9 +1,17 @@
 //! Secrets, SealedSecrets and ExternalSecrets. Values are never copied: a [`DataEntry`] knows
 //! a key, where its value is and whether it is a placeholder, not the value itself.
 
-use super::loc_of;
+use std::borrow::Cow;
+
+use base64::Engine;
+use base64::alphabet;
+use base64::engine::general_purpose::{
+    GeneralPurpose, GeneralPurposeConfig, STANDARD_PAD_INDIFFERENT, URL_SAFE_PAD_INDIFFERENT,
+};
+
 use super::meta::Metadata;
 use super::read::Reader;
+use super::{is_unknowable, loc_of};
 use crate::source::{Loc, Spanned};
 use crate::yaml::NodeRef;
 
@@ -96,12 +104,98 @@ impl Secret {
     }
 }
 
-/// One `spec.encryptedData` entry. The value is ciphertext, but it is still masked in output:
-/// a plaintext value pasted there by mistake must not leak.
+/// One `spec.encryptedData` entry. The value itself is not kept (a plaintext value pasted
+/// there by mistake must not leak, and ciphertext is most of a SealedSecret's size): only what
+/// checking it needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SealedEntry {
     pub key: Spanned<String>,
-    pub value: Spanned<String>,
+    pub value_loc: Loc,
+    pub value: SealedValue,
+}
+
+/// Go's `base64.StdEncoding`, which the controller decodes with: standard alphabet, `=`
+/// padding required, non-zero trailing bits accepted (it is not `.Strict()`).
+const GO_STD: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true),
+);
+
+/// What an `encryptedData` value is, as far as checking it as sealed-secrets ciphertext needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SealedValue {
+    /// Blank.
+    Empty,
+    /// A `${VAR}` or `{{ }}` template, filled in before it is applied.
+    Templated,
+    /// Standard base64 (line breaks ignored, as by Go's decoder) of `len` bytes, starting with
+    /// the big-endian `prefix` (when 2 bytes long); `text` when they read as text, which
+    /// ciphertext never does.
+    Base64 {
+        len: usize,
+        prefix: Option<u16>,
+        text: bool,
+    },
+    /// Not standard base64: `why`, when a likely cause is recognised; `len` is the value's
+    /// length without line breaks.
+    NotBase64 {
+        why: Option<&'static str>,
+        len: usize,
+    },
+}
+
+impl SealedValue {
+    pub fn of(value: &str) -> SealedValue {
+        if is_unknowable(value) {
+            return SealedValue::Templated;
+        }
+        let cleaned: Cow<'_, str> = if value.contains(['\r', '\n']) {
+            value
+                .chars()
+                .filter(|c| !matches!(c, '\r' | '\n'))
+                .collect()
+        } else {
+            Cow::Borrowed(value)
+        };
+        if cleaned.trim().is_empty() {
+            return SealedValue::Empty;
+        }
+        match GO_STD.decode(cleaned.as_bytes()) {
+            Ok(bytes) => SealedValue::Base64 {
+                len: bytes.len(),
+                prefix: bytes.get(..2).map(|p| u16::from_be_bytes([p[0], p[1]])),
+                text: looks_like_text(&bytes),
+            },
+            Err(_) => SealedValue::NotBase64 {
+                why: why_not_base64(&cleaned),
+                len: cleaned.len(),
+            },
+        }
+    }
+}
+
+fn why_not_base64(cleaned: &str) -> Option<&'static str> {
+    let without_blanks: String = cleaned.chars().filter(|c| !c.is_whitespace()).collect();
+    if without_blanks.len() != cleaned.len() && GO_STD.decode(&without_blanks).is_ok() {
+        Some("it contains spaces (a value folded over several lines?)")
+    } else if URL_SAFE_PAD_INDIFFERENT.decode(cleaned).is_ok() && cleaned.contains(['-', '_']) {
+        Some("it uses the URL-safe alphabet (`-`, `_`)")
+    } else if STANDARD_PAD_INDIFFERENT.decode(cleaned).is_ok() {
+        Some("its `=` padding is missing")
+    } else {
+        None
+    }
+}
+
+/// Readable text (UTF-8 without control characters other than whitespace). Ciphertext never
+/// is: its length prefix alone holds a control byte.
+fn looks_like_text(bytes: &[u8]) -> bool {
+    std::str::from_utf8(bytes).is_ok_and(|text| {
+        !text.is_empty()
+            && text
+                .chars()
+                .all(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+    })
 }
 
 /// `spec.template` of a SealedSecret: what the controller puts on the Secret it creates.
@@ -146,7 +240,8 @@ impl SealedSecret {
                     };
                     sealed.encrypted.push(SealedEntry {
                         key: Spanned::new(key.to_string(), loc_of(reader.file, k)),
-                        value,
+                        value_loc: value.loc,
+                        value: SealedValue::of(&value.value),
                     });
                 }
             }
@@ -221,6 +316,43 @@ mod tests {
             placeholder: false,
             templated: false,
         }
+    }
+
+    #[test]
+    fn text_detection() {
+        assert!(looks_like_text(b"password123"));
+        assert!(looks_like_text("pässwörd\n".as_bytes()));
+        assert!(!looks_like_text(&[2, 0, 65, 66]));
+        assert!(!looks_like_text(&[0xff, 0xfe]));
+    }
+
+    #[test]
+    fn sealed_values_are_described_not_kept() {
+        assert_eq!(SealedValue::of(" \n"), SealedValue::Empty);
+        assert_eq!(SealedValue::of("${PASSWORD}"), SealedValue::Templated);
+        assert_eq!(
+            SealedValue::of("AgBB\nQg"),
+            SealedValue::NotBase64 {
+                why: Some("its `=` padding is missing"),
+                len: 6
+            }
+        );
+        assert_eq!(
+            SealedValue::of("AgBBQg=="),
+            SealedValue::Base64 {
+                len: 4,
+                prefix: Some(0x0200),
+                text: false
+            }
+        );
+        assert!(matches!(
+            SealedValue::of("aHVudGVyMg=="),
+            SealedValue::Base64 {
+                len: 7,
+                text: true,
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -1,13 +1,5 @@
-use std::borrow::Cow;
-
-use base64::Engine;
-use base64::alphabet;
-use base64::engine::general_purpose::{
-    GeneralPurpose, GeneralPurposeConfig, STANDARD_PAD_INDIFFERENT, URL_SAFE_PAD_INDIFFERENT,
-};
-
 use crate::diagnostic::Finding;
-use crate::model::{Spec, is_unknowable};
+use crate::model::{SealedValue, Spec};
 use crate::project::Certificate;
 use crate::rules::Context;
 
@@ -65,13 +57,6 @@ declare_rule! {
     }
 }
 
-/// Go's `base64.StdEncoding`: standard alphabet, `=` padding required, non-zero trailing bits
-/// accepted (it is not `.Strict()`).
-const GO_STD: GeneralPurpose = GeneralPurpose::new(
-    &alphabet::STANDARD,
-    GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true),
-);
-
 /// RSA-OAEP overhead around the sealed value: the 2-byte length prefix and the GCM tag.
 const PREFIX: usize = 2;
 const TAG: usize = 16;
@@ -98,69 +83,36 @@ enum Problem {
     },
 }
 
-fn inspect(value: &str, k: usize) -> Option<Problem> {
-    let cleaned: Cow<'_, str> = if value.contains(['\r', '\n']) {
-        value.chars().filter(|c| !matches!(c, '\r' | '\n')).collect()
-    } else {
-        Cow::Borrowed(value)
+fn inspect(value: &SealedValue, k: usize) -> Option<Problem> {
+    let (len, prefix) = match *value {
+        SealedValue::Templated => return None,
+        SealedValue::Empty => return Some(Problem::Empty),
+        SealedValue::NotBase64 { why, len } => {
+            // Real ciphertext is at least this long; shorter non-base64 text is most likely
+            // the value itself.
+            let shortest = (PREFIX + k + TAG).div_ceil(3) * 4;
+            return Some(Problem::NotBase64 {
+                why,
+                plaintext: why.is_none() && len < shortest,
+            });
+        }
+        SealedValue::Base64 { text: true, .. } => return Some(Problem::Plaintext),
+        SealedValue::Base64 { len, prefix, .. } => (len, prefix.map(usize::from)),
     };
-    if cleaned.trim().is_empty() {
-        return Some(Problem::Empty);
-    }
-    let Ok(bytes) = GO_STD.decode(cleaned.as_bytes()) else {
-        return Some(not_base64(&cleaned, k));
-    };
-    if looks_like_text(&bytes) {
-        return Some(Problem::Plaintext);
-    }
-    let prefix = bytes
-        .get(..PREFIX)
-        .map(|p| u16::from_be_bytes([p[0], p[1]]) as usize);
     if let Some(prefix) = prefix
         && prefix != k
         && is_rsa_size(prefix)
-        && bytes.len() >= PREFIX + prefix + TAG
+        && len >= PREFIX + prefix + TAG
     {
         return Some(Problem::OtherKeySize { prefix });
     }
-    if bytes.len() < PREFIX + k + TAG {
-        return Some(Problem::TooShort { len: bytes.len() });
+    if len < PREFIX + k + TAG {
+        return Some(Problem::TooShort { len });
     }
     match prefix {
         Some(prefix) if prefix != k => Some(Problem::BadPrefix { prefix }),
         _ => None,
     }
-}
-
-fn not_base64(cleaned: &str, k: usize) -> Problem {
-    let without_blanks: String = cleaned.chars().filter(|c| !c.is_whitespace()).collect();
-    let why = if without_blanks.len() != cleaned.len() && GO_STD.decode(&without_blanks).is_ok() {
-        Some("it contains spaces (a value folded over several lines?)")
-    } else if URL_SAFE_PAD_INDIFFERENT.decode(cleaned).is_ok() && cleaned.contains(['-', '_']) {
-        Some("it uses the URL-safe alphabet (`-`, `_`)")
-    } else if STANDARD_PAD_INDIFFERENT.decode(cleaned).is_ok() {
-        Some("its `=` padding is missing")
-    } else {
-        None
-    };
-    // Real ciphertext is at least this long; shorter non-base64 text is most likely the
-    // value itself.
-    let shortest = (PREFIX + k + TAG).div_ceil(3) * 4;
-    Problem::NotBase64 {
-        why,
-        plaintext: why.is_none() && cleaned.len() < shortest,
-    }
-}
-
-/// Readable text (UTF-8 without control characters other than whitespace). Ciphertext never
-/// is: its length prefix alone holds a control byte.
-fn looks_like_text(bytes: &[u8]) -> bool {
-    std::str::from_utf8(bytes).is_ok_and(|text| {
-        !text.is_empty()
-            && text
-                .chars()
-                .all(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
-    })
 }
 
 fn is_rsa_size(bytes: usize) -> bool {
@@ -192,10 +144,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         for entry in &sealed.encrypted {
-            if is_unknowable(entry.value.as_str()) {
-                continue;
-            }
-            let Some(problem) = inspect(entry.value.as_str(), k) else {
+            let Some(problem) = inspect(&entry.value, k) else {
                 continue;
             };
             let what = format!(
@@ -252,7 +201,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 ),
             };
             out.push(
-                Finding::new(entry.value.loc, message)
+                Finding::new(entry.value_loc, message)
                     .label("not sealed-secrets ciphertext")
                     .help(help),
             );
@@ -263,7 +212,12 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine;
     use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE};
+
+    fn inspect(value: &str, k: usize) -> Option<Problem> {
+        super::inspect(&SealedValue::of(value), k)
+    }
 
     fn sealed(prefix: u16, body: usize) -> Vec<u8> {
         let mut bytes = prefix.to_be_bytes().to_vec();
@@ -339,13 +293,5 @@ mod tests {
             inspect(&STANDARD.encode(sealed(0x1234, 600)), 512),
             Some(Problem::BadPrefix { prefix: 0x1234 })
         );
-    }
-
-    #[test]
-    fn text_detection() {
-        assert!(looks_like_text(b"password123"));
-        assert!(looks_like_text("pässwörd\n".as_bytes()));
-        assert!(!looks_like_text(&[2, 0, 65, 66]));
-        assert!(!looks_like_text(&[0xff, 0xfe]));
     }
 }
