@@ -9,15 +9,15 @@
 //! quietly (the target is checked under its own path); one that leaves the repository, dangles
 //! or loops is listed in [`Discovered::skipped`] with the reason.
 
-use crate::hash::HashMap;
 use crate::hash::HashSet;
+use std::ffi::{OsStr, OsString};
+use std::fs::FileType;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
-use ignore::{DirEntry, WalkBuilder};
 
 use crate::config::Config;
 
@@ -104,50 +104,49 @@ pub fn walk(
     let root = root
         .canonicalize()
         .map_err(|e| format!("{}: {e}", root.display()))?;
-    let rules = Arc::new(IgnoreRules::new(&root, config.max_file_bytes));
-    let filter = Arc::clone(&rules);
-    let walker = WalkBuilder::new(&root)
-        .standard_filters(false)
-        .follow_links(false)
-        .sort_by_file_name(|a, b| a.cmp(b))
-        .filter_entry(move |entry| filter.admits(entry))
-        .build();
+    let mut rules = IgnoreRules::new(&root, config.max_file_bytes);
     let mut found = Discovered::default();
     let mut charts = HelmCharts::default();
     let mut pending = Vec::new();
-    for entry in walker {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(error) => {
-                let path = error_path(&error)
-                    .map(|p| relative(&root, &p))
-                    .unwrap_or_default();
-                found.skipped.push((path, error.to_string()));
-                continue;
-            }
-        };
-        if entry.depth() == 0 {
-            continue;
-        }
-        let path = relative(&root, entry.path());
-        if excludes.is_match(&path) {
-            continue;
-        }
-        let Some(file_type) = entry.file_type() else {
+    let listing = list(&root).map_err(|e| format!("{}: {e}", root.display()))?;
+    let mut stack = vec![rules.enter(root.clone(), listing, &Chain::default())];
+    while let Some(folder) = stack.last_mut() {
+        let Some((name, file_type)) = folder.entries.next() else {
+            stack.pop();
             continue;
         };
-        // Names are sorted byte-wise, so a chart's `Chart.yaml` comes before the `charts/`,
-        // `templates/` and `values*` entries it makes skipped.
-        charts.observe(&path);
-        found.paths.insert(path.clone());
+        let is_dir = file_type.is_dir();
+        let full = folder.path.join(&name);
+        if !rules.admits(&full, &name, is_dir, &folder.chain) {
+            continue;
+        }
+        let path = relative(&root, &full);
+        // An excluded folder is still entered: the globs decide file by file.
+        let excluded = excludes.is_match(&path);
+        if !excluded {
+            // Names are sorted byte-wise, so a chart's `Chart.yaml` comes before the
+            // `charts/`, `templates/` and `values*` entries it makes skipped.
+            charts.observe(&path);
+            found.paths.insert(path.clone());
+        }
         if file_type.is_symlink() {
-            if let Some(reason) = link_problem(&root, entry.path(), is_yaml(&path)) {
+            if !excluded && let Some(reason) = link_problem(&root, &full, is_yaml(&path)) {
                 found.skipped.push((path, reason));
             }
-        } else if is_yaml(&path) && !file_type.is_dir() && !charts.skips(&path) {
+        } else if is_dir {
+            match list(&full) {
+                Ok(listing) => {
+                    let chain = Arc::clone(&folder.chain);
+                    stack.push(rules.enter(full, listing, &chain));
+                }
+                Err(error) => found
+                    .skipped
+                    .push((path, format!("folder not read: {error}"))),
+            }
+        } else if !excluded && is_yaml(&path) && !charts.skips(&path) {
             pending.push(YamlFile {
                 path,
-                location: Some(entry.into_path()),
+                location: Some(full),
             });
             if pending.len() >= batch {
                 on_files(std::mem::take(&mut pending));
@@ -157,8 +156,27 @@ pub fn walk(
     if !pending.is_empty() {
         on_files(pending);
     }
-    found.skipped.extend(rules.take_notes());
+    found.skipped.extend(rules.notes);
     Ok(found)
+}
+
+/// A folder's entries, sorted by name, with their types (from the listing itself where the
+/// file system gives them: no `stat` per entry).
+fn list(dir: &Path) -> std::io::Result<Vec<(OsString, FileType)>> {
+    let mut entries = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        entries.push((entry.file_name(), entry.file_type()?));
+    }
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Ok(entries)
+}
+
+/// A folder being walked: the entries left, and the ignore rules that apply inside it.
+struct Folder {
+    path: PathBuf,
+    entries: std::vec::IntoIter<(OsString, FileType)>,
+    chain: Chain,
 }
 
 /// The order the walk finds files in: path components compared one by one, byte-wise (so
@@ -328,24 +346,17 @@ fn file_kind(file_type: &std::fs::FileType) -> &'static str {
 /// The non-empty rules that apply in a folder, nearest first.
 type Chain = Arc<[Arc<Gitignore>]>;
 
-/// Rules per folder, and the folder asked about last.
-#[derive(Default)]
-struct Folders {
-    chains: HashMap<PathBuf, Chain>,
-    last: Option<(PathBuf, Chain)>,
-}
-
-/// `.gitignore` and `.ignore` rules, read lazily per folder with [`read_file`] (so a FIFO
-/// named `.gitignore` cannot block the walk), plus the rules above the root up to the git top
-/// level and `.git/info/exclude`.
+/// `.gitignore` and `.ignore` rules, read per folder with [`read_file`] (so a FIFO named
+/// `.gitignore` cannot block the walk) when its listing has them, plus the rules above the
+/// root up to the git top level and `.git/info/exclude`.
 struct IgnoreRules {
     root: PathBuf,
     max_bytes: u64,
     /// Rules that apply below the root, nearest first: parent folders up to the git top level,
     /// then `.git/info/exclude`.
     outer: Vec<Gitignore>,
-    folders: Mutex<Folders>,
-    notes: Mutex<Vec<(String, String)>>,
+    /// Ignore files that could not be read, with the reason.
+    notes: Vec<(String, String)>,
 }
 
 impl IgnoreRules {
@@ -354,8 +365,7 @@ impl IgnoreRules {
             root: root.to_path_buf(),
             max_bytes,
             outer: Vec::new(),
-            folders: Mutex::default(),
-            notes: Mutex::default(),
+            notes: Vec::new(),
         };
         let top = root.ancestors().find(|dir| dir.join(".git").is_dir());
         if let Some(top) = top {
@@ -363,28 +373,51 @@ impl IgnoreRules {
                 if !dir.starts_with(top) {
                     break;
                 }
-                rules.outer.push(rules.build(dir, top, &[".gitignore"]));
+                let outer = rules.build(dir, top, &[".gitignore"]);
+                rules.outer.push(outer);
             }
-            rules
-                .outer
-                .push(rules.build(top, top, &[".git/info/exclude"]));
+            let exclude = rules.build(top, top, &[".git/info/exclude"]);
+            rules.outer.push(exclude);
         }
         rules
     }
 
-    /// Should the walk yield (and, for a folder, enter) this entry?
-    fn admits(&self, entry: &DirEntry) -> bool {
-        let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-        if is_dir
-            && SKIPPED_DIRS
-                .iter()
-                .any(|skipped| entry.file_name() == *skipped)
-        {
+    /// A folder to walk, its own rules (if its listing has ignore files) put before those of
+    /// the folders above.
+    fn enter(
+        &mut self,
+        path: PathBuf,
+        listing: Vec<(OsString, FileType)>,
+        above: &Chain,
+    ) -> Folder {
+        let has = |name: &str| listing.iter().any(|(n, _)| n == name);
+        let chain = if has(".gitignore") || has(".ignore") {
+            // `.ignore` after `.gitignore`: the last matching line wins, so it takes
+            // precedence.
+            let own = self.build(&path, &self.root.clone(), &[".gitignore", ".ignore"]);
+            if own.is_empty() {
+                Arc::clone(above)
+            } else {
+                std::iter::once(Arc::new(own))
+                    .chain(above.iter().cloned())
+                    .collect()
+            }
+        } else {
+            Arc::clone(above)
+        };
+        Folder {
+            path,
+            entries: listing.into_iter(),
+            chain,
+        }
+    }
+
+    /// Should the walk yield (and, for a folder, enter) this entry of a folder with `chain`?
+    fn admits(&self, path: &Path, name: &OsStr, is_dir: bool, chain: &Chain) -> bool {
+        if is_dir && SKIPPED_DIRS.iter().any(|skipped| name == *skipped) {
             return false;
         }
-        let path = entry.path();
-        let inner = path.parent().map(|dir| self.chain(dir)).unwrap_or_default();
-        for rules in inner.iter().map(AsRef::as_ref).chain(&self.outer) {
+        for rules in chain.iter().map(AsRef::as_ref).chain(&self.outer) {
             let matched = rules.matched(path, is_dir);
             if matched.is_ignore() {
                 return false;
@@ -396,46 +429,9 @@ impl IgnoreRules {
         true
     }
 
-    /// The rules that apply inside `dir`: those of `dir` and of every folder above it up to
-    /// the root, nearest first, without the empty ones. Built once per folder.
-    fn chain(&self, dir: &Path) -> Chain {
-        if !dir.starts_with(&self.root) {
-            return Chain::default();
-        }
-        let mut state = self.folders.lock().unwrap_or_else(PoisonError::into_inner);
-        // The walk goes depth first, so the folder asked about is nearly always the last one.
-        if let Some((last, chain)) = &state.last
-            && last == dir
-        {
-            return Arc::clone(chain);
-        }
-        let chain = match state.chains.get(dir) {
-            Some(chain) => Arc::clone(chain),
-            None => {
-                drop(state);
-                let above = dir.parent().map(|p| self.chain(p)).unwrap_or_default();
-                // `.ignore` after `.gitignore`: the last matching line wins, so it takes
-                // precedence.
-                let own = self.build(dir, &self.root, &[".gitignore", ".ignore"]);
-                let chain: Chain = if own.is_empty() {
-                    above
-                } else {
-                    std::iter::once(Arc::new(own))
-                        .chain(above.iter().cloned())
-                        .collect()
-                };
-                state = self.folders.lock().unwrap_or_else(PoisonError::into_inner);
-                state.chains.insert(dir.to_path_buf(), Arc::clone(&chain));
-                chain
-            }
-        };
-        state.last = Some((dir.to_path_buf(), Arc::clone(&chain)));
-        chain
-    }
-
     /// The rules of `files` (relative to `dir`); files that are absent are no rules, files that
     /// cannot be read safely are noted and count as empty.
-    fn build(&self, dir: &Path, boundary: &Path, files: &[&str]) -> Gitignore {
+    fn build(&mut self, dir: &Path, boundary: &Path, files: &[&str]) -> Gitignore {
         let mut builder = GitignoreBuilder::new(dir);
         for name in files {
             let path = dir.join(name);
@@ -454,21 +450,13 @@ impl IgnoreRules {
                     }
                 }
                 Err(ReadError::Missing) => {}
-                Err(error) => self
-                    .notes
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .push((
-                        relative(&self.root, &path),
-                        format!("ignore file not read: {error}"),
-                    )),
+                Err(error) => self.notes.push((
+                    relative(&self.root, &path),
+                    format!("ignore file not read: {error}"),
+                )),
             }
         }
         builder.build().unwrap_or_else(|_| Gitignore::empty())
-    }
-
-    fn take_notes(&self) -> Vec<(String, String)> {
-        std::mem::take(&mut self.notes.lock().unwrap_or_else(PoisonError::into_inner))
     }
 }
 
@@ -527,17 +515,6 @@ pub fn build_globs(patterns: &[String]) -> Result<GlobSet, String> {
         builder.add(glob);
     }
     builder.build().map_err(|e| e.to_string())
-}
-
-fn error_path(error: &ignore::Error) -> Option<PathBuf> {
-    match error {
-        ignore::Error::WithPath { path, .. } => Some(path.clone()),
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
-            error_path(err)
-        }
-        ignore::Error::Loop { child, .. } => Some(child.clone()),
-        _ => None,
-    }
 }
 
 #[cfg(test)]
