@@ -494,11 +494,15 @@ impl Deployments {
     fn new(project: &Project) -> Self {
         let mut deployments = Deployments::default();
         for k in 0..project.kustomize.kustomizations.len() {
-            for (path, role) in project.kustomize.reach(k) {
+            for (path, &role) in project.kustomize.reach(k) {
                 if role == PathRole::Resource {
-                    deployments.applied_by.entry(path).or_default().insert(k);
+                    deployments
+                        .applied_by
+                        .entry(path.clone())
+                        .or_default()
+                        .insert(k);
                 } else {
-                    deployments.inputs.insert(path);
+                    deployments.inputs.insert(path.clone());
                 }
             }
         }

@@ -191,6 +191,8 @@ pub(crate) fn join(dir: &str, relative: &str) -> Option<String> {
 pub struct KustomizeGraph {
     pub kustomizations: Vec<Kustomization>,
     by_dir: HashMap<String, usize>,
+    /// What each kustomization reaches (see [`KustomizeGraph::reach`]).
+    reaches: Vec<HashMap<String, PathRole>>,
 }
 
 impl KustomizeGraph {
@@ -200,10 +202,16 @@ impl KustomizeGraph {
             .enumerate()
             .map(|(i, k)| (k.dir.clone(), i))
             .collect();
-        KustomizeGraph {
+        let mut graph = KustomizeGraph {
             kustomizations,
             by_dir,
-        }
+            reaches: Vec::new(),
+        };
+        graph.reaches = (0..graph.kustomizations.len())
+            .into_par_iter()
+            .map(|i| graph.walk_from(i))
+            .collect();
+        graph
     }
 
     pub fn in_dir(&self, dir: &str) -> Option<&Kustomization> {
@@ -212,7 +220,11 @@ impl KustomizeGraph {
 
     /// Every file path a kustomization reaches, directly or through referenced folders, and
     /// whether it reaches it as a resource (applied) or only as an input.
-    pub fn reach(&self, start: usize) -> HashMap<String, PathRole> {
+    pub fn reach(&self, kustomization: usize) -> &HashMap<String, PathRole> {
+        &self.reaches[kustomization]
+    }
+
+    fn walk_from(&self, start: usize) -> HashMap<String, PathRole> {
         let mut reached = HashMap::default();
         let mut visited = HashSet::default();
         let mut stack = vec![start];
@@ -247,8 +259,7 @@ pub fn apply_kustomizations<'p>(
     objects: &mut [Object],
     path_of: impl Fn(FileId) -> &'p str,
 ) {
-    let mut reaches: Vec<(usize, HashMap<String, PathRole>)> = (0..graph.kustomizations.len())
-        .into_par_iter()
+    let mut reaches: Vec<(usize, &HashMap<String, PathRole>)> = (0..graph.kustomizations.len())
         .filter(|&i| {
             let k = &graph.kustomizations[i];
             k.namespace.is_some() || !k.common_annotations.is_empty() || !k.common_labels.is_empty()
@@ -269,7 +280,7 @@ pub fn apply_kustomizations<'p>(
     }
     for (k, reached) in reaches {
         let kustomization = &graph.kustomizations[k];
-        for (path, role) in reached {
+        for (path, &role) in reached {
             if role != PathRole::Resource {
                 continue;
             }
