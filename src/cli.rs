@@ -10,7 +10,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::baseline::Baseline;
 use crate::config::{Config, ConfigError, DEFAULT_TOML, FILE_NAME, Level};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::lint::{lint, rule_severity};
+use crate::index::Index;
+use crate::lint::{lint_indexed, rule_severity};
 use crate::project::Project;
 use crate::report::{self, Summary};
 use crate::rules;
@@ -272,7 +273,8 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
     for (path, reason) in &project.unreadable {
         eprintln!("pglint: note: skipped {path}: {reason}");
     }
-    let mut diagnostics = lint(&project, &config);
+    let index = Index::build(&project, &config);
+    let mut diagnostics = lint_indexed(&project, &index, &config);
     // Reports read the files they show again: one that changed since it was checked cannot be
     // shown (its positions and the secrets to mask are those of the old text).
     let changed = project.changed_files(diagnostics.iter().flat_map(|d| {
@@ -348,6 +350,7 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
     let failing = summary.errors > 0 || (args.deny_warnings && summary.warnings > 0);
     // The process ends here: freeing every object one by one would only cost time.
     std::mem::forget(diagnostics);
+    std::mem::forget(index);
     std::mem::forget(project);
     Ok(if !changed.is_empty() {
         Outcome::Failure

@@ -20,10 +20,14 @@ pub fn rule_severity(rule: &dyn Rule, config: &Config) -> Option<Severity> {
 
 /// Every diagnostic of the enabled rules, deduplicated, sorted by file, line, column, rule.
 pub fn lint(project: &Project, config: &Config) -> Vec<Diagnostic> {
-    let index = Index::build(project, config);
+    lint_indexed(project, &Index::build(project, config), config)
+}
+
+/// [`lint`] with the project's index built by the caller (who decides when it is freed).
+pub fn lint_indexed(project: &Project, index: &Index<'_>, config: &Config) -> Vec<Diagnostic> {
     let cx = Context {
         project,
-        index: &index,
+        index,
         config,
     };
     let mut diagnostics: Vec<Diagnostic> = rules::ALL
