@@ -1,9 +1,8 @@
 //! Everything a team can tune, in one type. `pglint.toml` fills it (see the config issue);
 //! until then [`Config::default`] holds the SOP's values.
 
-use crate::hash::HashMap;
-
 use crate::diagnostic::Severity;
+use crate::hash::HashMap;
 use crate::yaml::Limits;
 
 /// The sync wave each SOP kind belongs to.

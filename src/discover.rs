@@ -9,7 +9,6 @@
 //! quietly (the target is checked under its own path); one that leaves the repository, dangles
 //! or loops is listed in [`Discovered::skipped`] with the reason.
 
-use crate::hash::HashSet;
 use std::ffi::{OsStr, OsString};
 use std::fs::FileType;
 use std::io::Read;
@@ -20,6 +19,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
 use crate::config::Config;
+use crate::hash::HashSet;
 
 /// What the walk found. Paths are repository-relative with `/` separators.
 #[derive(Debug, Default)]

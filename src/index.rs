@@ -3,9 +3,8 @@
 
 use std::sync::OnceLock;
 
-use crate::hash::{HashMap, HashSet};
-
 use crate::config::Config;
+use crate::hash::{HashMap, HashSet};
 use crate::model::{
     Cluster, Database, DatabaseRole, Object, ObjectId, PathRole, Role, SealedSecret, Secret, Spec,
     is_unknowable,

@@ -1,6 +1,5 @@
 //! Loading: discover files, parse them in parallel, and build the typed model.
 
-use crate::hash::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
@@ -9,6 +8,7 @@ use rayon::prelude::*;
 use crate::cert;
 use crate::config::Config;
 use crate::discover::{Discovered, ReadError, YamlFile, read_file, read_walked, walk};
+use crate::hash::{HashMap, HashSet};
 use crate::model::{
     Kustomization, KustomizeGraph, Object, PathRole, apply_kustomizations, is_kustomization_file,
     secret_spans,

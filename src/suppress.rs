@@ -3,9 +3,8 @@
 //! annotation `pglint.dev/ignore: "RULE[,RULE]"`. Parsed once from the sources, applied to every
 //! rule's diagnostics centrally; a suppression that suppresses nothing is reported.
 
-use crate::hash::HashSet;
-
 use crate::diagnostic::{Diagnostic, Finding};
+use crate::hash::HashSet;
 use crate::model::closest;
 use crate::project::Project;
 use crate::source::{FileId, Loc, Span};

@@ -5,11 +5,10 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use crate::hash::{HashMap, HashSet};
-
 use super::meta::StringMap;
 use super::read::Reader;
 use super::{Object, loc_of};
+use crate::hash::{HashMap, HashSet};
 use crate::source::{FileId, Spanned, parent_dir};
 use crate::yaml::Document;
 

@@ -1,7 +1,6 @@
 //! Human output: miette's graphical reports. All miette use sits in this module, so the
 //! renderer can change without touching a rule.
 
-use crate::hash::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -12,6 +11,7 @@ use miette::{
 
 use super::{Summary, masked_text, printable};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::hash::HashMap;
 use crate::project::Project;
 use crate::source::{FileId, Loc};
 

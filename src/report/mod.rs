@@ -7,10 +7,10 @@ pub mod json;
 mod mask;
 pub mod sarif;
 
-use crate::hash::HashMap;
 use std::fmt;
 
 use crate::diagnostic::{Diagnostic, Finding, Severity};
+use crate::hash::HashMap;
 use crate::project::Project;
 use crate::rules::RuleMeta;
 use crate::source::{FileId, LineCol, Loc};

@@ -2,7 +2,6 @@
 //! described in `tool.driver.rules`; each diagnostic becomes a result with a full region,
 //! its related locations and a line-independent fingerprint. No source text is embedded.
 
-use crate::hash::HashMap;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -10,6 +9,7 @@ use serde::Serialize;
 
 use super::{Fingerprint, fingerprints, message_with_help, position, rule_docs};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::hash::HashMap;
 use crate::project::Project;
 use crate::rules::{self, DefaultLevel, RuleMeta};
 use crate::source::Loc;

@@ -1,7 +1,6 @@
-use crate::hash::HashSet;
-
 use crate::diagnostic::Finding;
 use crate::discover::build_globs;
+use crate::hash::HashSet;
 use crate::model::{PathRef, PathRole, closest, is_unknowable};
 use crate::rules::Context;
 use crate::source::parent_dir;

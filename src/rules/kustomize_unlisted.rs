@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
-use crate::hash::{HashMap, HashSet};
 
 use crate::diagnostic::Finding;
+use crate::hash::{HashMap, HashSet};
 use crate::model::{Kustomization, Object, PathRef, PathRole};
 use crate::rules::Context;
 use crate::source::{Loc, Span, parent_dir};

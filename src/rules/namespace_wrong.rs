@@ -1,6 +1,5 @@
-use crate::hash::HashSet;
-
 use crate::diagnostic::Finding;
+use crate::hash::HashSet;
 use crate::model::{Spec, closest, is_unknowable};
 use crate::rules::Context;
 

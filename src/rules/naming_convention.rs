@@ -1,9 +1,8 @@
-use crate::hash::{HashMap, HashSet};
-
+use crate::config::Naming;
 use crate::diagnostic::Finding;
+use crate::hash::{HashMap, HashSet};
 use crate::index::{Chain, RoleOrigin};
 use crate::model::{Object, ObjectId, Role, Spec, is_unknowable};
-use crate::config::Naming;
 use crate::rules::Context;
 use crate::rules::name_invalid::invalid;
 use crate::rules::name_reserved::{NameKind, reserved};
@@ -77,7 +76,6 @@ declare_rule! {
         check: check,
     }
 }
-
 
 /// `home-assistant` and `home_assistant` are the same app.
 fn normalize(name: &str) -> String {

@@ -1,6 +1,5 @@
-use crate::hash::HashMap;
-
 use crate::diagnostic::Finding;
+use crate::hash::HashMap;
 use crate::model::{ObjectId, Spec, is_unknowable};
 use crate::rules::Context;
 use crate::source::Spanned;

@@ -1,6 +1,5 @@
-use crate::hash::HashMap;
-
 use crate::diagnostic::Finding;
+use crate::hash::HashMap;
 use crate::index::same_namespace;
 use crate::model::{Object, REFLECTOR_PREFIX, Spec, is_unknowable};
 use crate::rules::Context;

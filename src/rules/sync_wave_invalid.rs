@@ -1,6 +1,5 @@
-use crate::hash::HashSet;
-
 use crate::diagnostic::Finding;
+use crate::hash::HashSet;
 use crate::model::{Annotation, SYNC_WAVE, Spec, is_unknowable, parse_wave};
 use crate::rules::Context;
 

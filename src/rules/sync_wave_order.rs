@@ -1,11 +1,10 @@
-use crate::hash::HashSet;
-
-use super::sync_wave_invalid::WaveValue;
-use super::sync_wave_wrong::corrected_wave;
 use crate::diagnostic::Finding;
+use crate::hash::HashSet;
 use crate::model::{Object, ObjectId, SYNC_WAVE};
 use crate::rules::Context;
 use crate::source::Loc;
+use super::sync_wave_invalid::WaveValue;
+use super::sync_wave_wrong::corrected_wave;
 
 declare_rule! {
     /// ## What it does

@@ -1,10 +1,9 @@
-use crate::hash::HashSet;
-
-use super::sync_wave_invalid::WaveValue;
 use crate::config::Config;
 use crate::diagnostic::Finding;
+use crate::hash::HashSet;
 use crate::model::{Object, SYNC_WAVE, Spec};
 use crate::rules::Context;
+use super::sync_wave_invalid::WaveValue;
 
 declare_rule! {
     /// ## What it does

@@ -1,10 +1,9 @@
 //! Builds [`Document`]s from saphyr's event stream, iteratively and within [`Limits`].
 
-use crate::hash::HashMap;
-
 use saphyr_parser::{Event, Parser, ScalarStyle as EventStyle, Span as EventSpan, Tag};
 
 use super::tree::{Document, Node, NodeId, NodeKind, Scalar, ScalarStyle};
+use crate::hash::HashMap;
 use crate::source::Span;
 
 /// Bounds on what one file may cost. Reaching one is a finding, never a crash.

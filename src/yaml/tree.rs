@@ -1,7 +1,6 @@
 //! The node arena of one YAML document and a read-only cursor over it.
 
 use crate::hash::HashSet;
-
 use crate::source::Span;
 
 pub type NodeId = u32;
