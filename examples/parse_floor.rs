@@ -4,11 +4,12 @@
 //! cargo run --release --example parse_floor -- DIR
 //! ```
 //!
-//! Finds every `*.yaml` / `*.yml` under DIR with the `ignore` crate, then
-//! reads and parses each file in parallel with rayon, pulling every event
-//! out of `saphyr_parser` and doing nothing else with it. pglint uses the
-//! same walker, parser and parallelism, so no linter can be faster than
-//! this; the distance to it is what pglint's own work costs.
+//! Finds every `*.yaml` / `*.yml` under DIR with the `ignore` crate's standard walker
+//! (`.gitignore`-aware), then reads and parses each file in parallel with rayon, pulling every
+//! event out of `saphyr_parser` and doing nothing else with it. pglint uses the same parser,
+//! thread pool and allocator (its own walker does more: ignore files, links, special files,
+//! Helm charts), so no linter built on them can be faster than this; the distance to it is
+//! what pglint's own work costs.
 //!
 //! Prints `files=N bytes=B events=E errors=X`, where an error is a file that
 //! could not be read as UTF-8 or that failed to parse.
