@@ -79,6 +79,8 @@ pub struct Index<'p> {
     chains: Vec<Chain<'p>>,
     /// Built on first use: only the duplicate rules need it.
     deployments: OnceLock<Deployments>,
+    /// Built on first use, by the kustomize rules.
+    folders: OnceLock<HashSet<String>>,
 }
 
 /// Two namespaces may be the same object's: equal, or one of them unknown (unset or templated).
@@ -93,6 +95,22 @@ impl<'p> Index<'p> {
     fn deployments(&self) -> &Deployments {
         self.deployments
             .get_or_init(|| Deployments::new(self.project))
+    }
+
+    /// Every folder that holds something (the repository root is "").
+    pub fn folders(&self) -> &HashSet<String> {
+        self.folders.get_or_init(|| {
+            let mut folders = HashSet::default();
+            folders.insert(String::new());
+            for path in &self.project.paths {
+                let mut dir = parent_dir(path);
+                while !folders.contains(dir) {
+                    folders.insert(dir.to_string());
+                    dir = parent_dir(dir);
+                }
+            }
+            folders
+        })
     }
 
     fn object_path(&self, id: ObjectId) -> &'p str {
@@ -133,6 +151,7 @@ impl<'p> Index<'p> {
             credentials: Vec::new(),
             chains: Vec::new(),
             deployments: OnceLock::new(),
+            folders: OnceLock::new(),
         };
         for (id, obj) in project.objects.iter().enumerate() {
             let name = obj.name();

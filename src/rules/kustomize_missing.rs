@@ -1,6 +1,5 @@
 use crate::diagnostic::Finding;
 use crate::discover::build_globs;
-use crate::hash::HashSet;
 use crate::model::{PathRef, PathRole, closest, is_unknowable};
 use crate::rules::Context;
 use crate::source::parent_dir;
@@ -54,14 +53,7 @@ const KUSTOMIZATION_FILES: &[&str] = &["kustomization.yaml", "kustomization.yml"
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let paths = &cx.project.paths;
     let excluded = build_globs(&cx.config.exclude).ok();
-    // Every folder that holds something (the repository root is "").
-    let mut dirs: HashSet<&str> = [""].into_iter().collect();
-    for path in paths {
-        let mut dir = parent_dir(path);
-        while dirs.insert(dir) && !dir.is_empty() {
-            dir = parent_dir(dir);
-        }
-    }
+    let dirs = cx.index.folders();
     for kustomization in &cx.project.kustomize.kustomizations {
         for path in &kustomization.paths {
             // Leaving the repository: pglint may be linting a sub-folder of a larger one.

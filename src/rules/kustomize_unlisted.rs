@@ -77,13 +77,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     // kustomization, that is `kustomize-missing`'s finding).
     let mut reached_dirs: HashSet<&str> = HashSet::default();
     let mut owners: HashMap<&str, Ownership<'_>> = HashMap::default();
-    let mut dirs: HashSet<&str> = HashSet::default();
-    for path in &cx.project.paths {
-        let mut dir = parent_dir(path);
-        while !dir.is_empty() && dirs.insert(dir) {
-            dir = parent_dir(dir);
-        }
-    }
+    let dirs = cx.index.folders();
     for k in kustomizations {
         owners.insert(k.dir.as_str(), Ownership::Own(k));
     }
