@@ -584,6 +584,39 @@ mod tests {
     }
 
     #[test]
+    fn walk_and_memory_agree_on_order_and_charts() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let files = [
+            "a-c.yaml",
+            "a/b.yaml",
+            "a.yaml",
+            "B.yaml",
+            "chart/00-kept.yaml",
+            "chart/Chart.yaml",
+            "chart/templates/t.yaml",
+            "chart/values-prod.yaml",
+            "chart/crds/c.yaml",
+            "chart/charts/sub/Chart.yaml",
+        ];
+        for file in files {
+            write(root, file, "a: 1\n");
+        }
+        let walked = discover(root, &Config::default()).unwrap();
+        let in_memory = from_paths(files, &Config::default()).unwrap();
+        let expected = [
+            "B.yaml",
+            "a/b.yaml",
+            "a-c.yaml",
+            "a.yaml",
+            "chart/00-kept.yaml",
+            "chart/crds/c.yaml",
+        ];
+        assert_eq!(yaml_paths(&walked), expected);
+        assert_eq!(yaml_paths(&in_memory), expected);
+    }
+
+    #[test]
     fn in_memory_paths_use_the_same_selection() {
         let config = Config {
             exclude: vec!["legacy/**".into()],
