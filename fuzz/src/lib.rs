@@ -46,13 +46,13 @@ pub fn run(files: Vec<(String, Vec<u8>)>) {
         let finding = &diagnostic.finding;
         let locations = std::iter::once(finding.loc).chain(finding.related.iter().map(|r| r.loc));
         for loc in locations {
-            let text = &project.sources.get(loc.file).text;
+            let text = &project.text(loc.file).text;
             let span = loc.span;
             assert!(
-                span.start <= span.end
-                    && span.end <= text.len()
-                    && text.is_char_boundary(span.start)
-                    && text.is_char_boundary(span.end),
+                span.start() <= span.end()
+                    && span.end() <= text.len()
+                    && text.is_char_boundary(span.start())
+                    && text.is_char_boundary(span.end()),
                 "{} points at {span:?} in a {}-byte file",
                 diagnostic.rule,
                 text.len()
