@@ -127,26 +127,11 @@ impl SourceText {
         self.line_col(last)
     }
 
-    /// Byte offset of a 1-based line and 0-based character column.
-    pub fn offset_of(&self, line: usize, char_col: usize) -> usize {
-        let Some(line_start) = self.line_start(line) else {
-            return self.text.len();
-        };
-        let rest = &self.text[line_start..];
-        rest.char_indices()
-            .nth(char_col)
-            .map_or(self.text.len(), |(i, _)| line_start + i)
-    }
-
     /// Byte offset where a 1-based line starts.
     pub fn line_start(&self, line: usize) -> Option<usize> {
         self.line_starts
             .get(line.checked_sub(1)?)
             .map(|&start| start as usize)
-    }
-
-    pub fn line_count(&self) -> usize {
-        self.line_starts.len()
     }
 
     /// The text of a 1-based line, without its line break.
@@ -315,7 +300,6 @@ mod tests {
         // "né: x": 'x' is the 5th character but the 6th byte of the line.
         let x = file.text.find('x').unwrap();
         assert_eq!(file.line_col(x), LineCol { line: 2, column: 5 });
-        assert_eq!(file.offset_of(2, 4), x);
     }
 
     #[test]
