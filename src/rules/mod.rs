@@ -1,6 +1,6 @@
 //! Stage 5: the rules. One file per rule: its id, default severity, summary and documentation
-//! are declared with [`declare_rule!`] next to its check. Registering a rule is one line in
-//! the [`registry!`] below.
+//! are declared with `declare_rule!` next to its check. Registering a rule is one line in
+//! the `registry!` below.
 
 use crate::config::Config;
 use crate::diagnostic::{Finding, Severity};
