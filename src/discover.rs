@@ -483,9 +483,7 @@ impl HelmCharts {
         if self.dirs.is_empty() {
             return false;
         }
-        let mut folders = std::iter::once(0).chain(path.match_indices('/').map(|(i, _)| i));
-        folders.any(|end| {
-            let dir = &path[..end];
+        crate::source::ancestors(path).any(|dir| {
             let Some(rest) = strip_dir(path, dir) else {
                 return false;
             };

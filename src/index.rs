@@ -10,7 +10,7 @@ use crate::model::{
     is_unknowable,
 };
 use crate::project::Project;
-use crate::source::{Spanned, parent_dir};
+use crate::source::{Spanned, ancestors, parent_dir};
 
 /// Something that makes a Secret of a given name exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,10 +103,12 @@ impl<'p> Index<'p> {
             let mut folders = HashSet::default();
             folders.insert(String::new());
             for path in &self.project.paths {
-                let mut dir = parent_dir(path);
-                while !folders.contains(dir) {
+                // Stops at the first folder already known: those above it are too.
+                for dir in ancestors(path) {
+                    if folders.contains(dir) {
+                        break;
+                    }
                     folders.insert(dir.to_string());
-                    dir = parent_dir(dir);
                 }
             }
             folders

@@ -149,6 +149,11 @@ pub fn parent_dir(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(dir, _)| dir)
 }
 
+/// The folders above a repository-relative path, nearest first, down to the root ("").
+pub fn ancestors(path: &str) -> impl Iterator<Item = &str> {
+    std::iter::successors(Some(path), |p| (!p.is_empty()).then(|| parent_dir(p))).skip(1)
+}
+
 fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
     text.bytes()
         .enumerate()
@@ -328,6 +333,16 @@ mod tests {
         }
         assert_ne!(Digest::of(b""), Digest::of(b"\0"));
         assert_ne!(Digest::of(b"ab"), Digest::of(b"ba"));
+    }
+
+    #[test]
+    fn ancestors_end_at_the_root() {
+        assert_eq!(
+            ancestors("a/b/c.yaml").collect::<Vec<_>>(),
+            ["a/b", "a", ""]
+        );
+        assert_eq!(ancestors("c.yaml").collect::<Vec<_>>(), [""]);
+        assert_eq!(ancestors("").count(), 0);
     }
 
     #[test]

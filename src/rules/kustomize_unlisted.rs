@@ -4,7 +4,7 @@ use crate::diagnostic::Finding;
 use crate::hash::{HashMap, HashSet};
 use crate::model::{Kustomization, Object, PathRef, PathRole};
 use crate::rules::Context;
-use crate::source::{Loc, Span, parent_dir};
+use crate::source::{Loc, Span, ancestors, parent_dir};
 
 declare_rule! {
     /// ## What it does
@@ -110,18 +110,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     }
 
     // A folder named as a resource reaches everything below it.
-    let below_reached_dir = |path: &str| {
-        let mut dir = parent_dir(path);
-        loop {
-            if reached_dirs.contains(dir) {
-                return true;
-            }
-            if dir.is_empty() {
-                return false;
-            }
-            dir = parent_dir(dir);
-        }
-    };
+    let below_reached_dir = |path: &str| ancestors(path).any(|dir| reached_dirs.contains(dir));
     // Files with objects nothing reaches, in path order.
     let mut files: BTreeMap<&str, Vec<&Object>> = BTreeMap::new();
     for (_, obj) in cx.objects() {
