@@ -221,6 +221,8 @@ fn read_stamp(path: &Path) -> Option<RepoStats> {
 /// Runs `cmd` to completion with stdout discarded, returning its wall time
 /// and peak RSS. The child is reaped with `wait4` directly, because
 /// `Child::wait` throws the resource usage away.
+// Peak memory comes from wait4's rusage, which std does not expose.
+#[allow(unsafe_code)]
 fn measure(cmd: &mut Command) -> io::Result<Sample> {
     let start = Instant::now();
     let child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).spawn()?;

@@ -5,6 +5,8 @@
 //! [`discover`] files → [`yaml`] (parse with spans) → [`model`] (typed Kubernetes objects) →
 //! [`index`] (cross-references) → [`rules`] → [`report`].
 
+#![forbid(unsafe_code)]
+
 pub mod baseline;
 pub mod cert;
 pub mod cli;

@@ -603,7 +603,9 @@ fn unreadable_files() {
 
     let run = check(root);
     // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } == 0 {
+    #[allow(unsafe_code)]
+    let is_root = unsafe { libc::geteuid() } == 0;
+    if is_root {
         eprintln!(
             "running as root: chmod 000 does not stop reading, the unreadable cases are skipped"
         );
