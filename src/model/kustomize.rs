@@ -10,7 +10,7 @@ use super::read::Reader;
 use super::{Object, loc_of};
 use crate::hash::{HashMap, HashSet};
 use crate::source::{FileId, Spanned, parent_dir};
-use crate::yaml::Document;
+use crate::yaml::{Document, NodeRef};
 
 /// Is this file name one kustomize reads as a kustomization?
 pub fn is_kustomization_file(path: &str) -> bool {
@@ -53,6 +53,139 @@ pub struct Kustomization {
     pub common_labels: StringMap,
     /// `secretGenerator[].name`: Secrets kustomize makes.
     pub generated_secrets: Vec<String>,
+    /// What `kustomize build` reads beyond the paths above (see [`Build`]); boxed, since most
+    /// kustomizations only list resources.
+    pub build: Box<Build>,
+}
+
+/// `kind: Component` (applied to the resources of the kustomization that names it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Build {
+    pub is_component: bool,
+    /// `resources` and `bases`, in order.
+    pub resources: Vec<Entry>,
+    pub components: Vec<Entry>,
+    pub name_prefix: Option<Spanned<String>>,
+    pub name_suffix: Option<Spanned<String>>,
+    /// `labels` (the newer form of `commonLabels`).
+    pub labels: Vec<LabelSet>,
+    pub patches: Vec<Patch>,
+    pub generators: Vec<Generator>,
+    pub generator_options: GeneratorOptions,
+    /// `sortOptions: {order: fifo}`: output in input order, not kustomize's legacy order.
+    pub fifo_order: bool,
+    /// Fields that make what it builds only partly knowable (`helmCharts`, `replacements`,
+    /// `transformers`, …), each at its key.
+    pub unknown_fields: Vec<Spanned<String>>,
+}
+
+/// A `resources`/`components` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub written: Spanned<String>,
+    /// Normalised repository-relative path; `None` for a remote URL or a path leaving the
+    /// repository.
+    pub resolved: Option<String>,
+    pub remote: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelSet {
+    pub pairs: StringMap,
+    pub include_selectors: bool,
+    pub include_templates: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatchKind {
+    /// `patchesStrategicMerge`.
+    StrategicMerge,
+    /// `patchesJson6902`.
+    Json6902,
+    /// `patches`: a JSON 6902 list or a strategic-merge document, told apart by content.
+    Detect,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PatchBody {
+    /// A file, repository-relative (`None` when it leaves the repository).
+    File(Option<String>),
+    Inline(InlineText),
+}
+
+/// Text embedded in a kustomization (an inline patch), with what maps its positions back to
+/// the kustomization file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InlineText {
+    pub text: String,
+    /// The scalar holding it.
+    pub loc: crate::source::Loc,
+    /// For a literal block scalar, the file offset where each of the text's lines starts;
+    /// empty otherwise (every position then maps to the scalar).
+    pub line_starts: Vec<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Patch {
+    /// The list item (or the string) that declares it.
+    pub loc: crate::source::Loc,
+    pub kind: PatchKind,
+    pub body: PatchBody,
+    pub target: Option<Target>,
+}
+
+/// A patch's `target` selector.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Target {
+    pub group: Option<String>,
+    pub version: Option<String>,
+    pub kind: Option<String>,
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+    pub label_selector: Option<String>,
+    pub annotation_selector: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GeneratorKind {
+    Secret,
+    ConfigMap,
+}
+
+/// A value written in a kustomization. A `secretGenerator` literal is a plaintext secret:
+/// kept only to compute kustomize's name hash, never shown.
+#[derive(Clone, PartialEq, Eq)]
+pub struct LiteralValue(pub String);
+
+impl std::fmt::Debug for LiteralValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LiteralValue(..)")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generator {
+    pub kind: GeneratorKind,
+    /// The list item.
+    pub loc: crate::source::Loc,
+    pub name: Option<Spanned<String>>,
+    pub namespace: Option<Spanned<String>>,
+    pub behavior: Option<String>,
+    /// `type` of a generated Secret (default `Opaque`).
+    pub type_: Option<String>,
+    pub literals: Vec<(Spanned<String>, LiteralValue)>,
+    /// `files` (`[key=]path`) and `envs`/`env`: repository-relative paths (`None` outside),
+    /// with the key a file's content is stored under.
+    pub files: Vec<(Spanned<String>, Option<String>)>,
+    pub envs: Vec<(Spanned<String>, Option<String>)>,
+    pub options: GeneratorOptions,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GeneratorOptions {
+    pub labels: StringMap,
+    pub annotations: StringMap,
+    pub disable_name_suffix_hash: Option<bool>,
 }
 
 impl Kustomization {
@@ -140,6 +273,7 @@ impl Kustomization {
                 }
             }
         }
+        let build = Box::new(Build::read(&mut reader, root, &dir, text));
         let generated_secrets = root
             .get("secretGenerator")
             .into_iter()
@@ -154,7 +288,284 @@ impl Kustomization {
             common_labels: StringMap::read(&mut reader, Some(root), "commonLabels"),
             dir,
             paths,
+            build,
         })
+    }
+}
+
+/// Fields whose effect pglint does not model: a build that uses them is partly unknown.
+const UNMODELLED_FIELDS: &[&str] = &[
+    "helmCharts",
+    "helmChartInflationGenerator",
+    "replacements",
+    "vars",
+    "transformers",
+    "generators",
+    "validators",
+    "configurations",
+    "openapi",
+    "crds",
+];
+
+impl Build {
+    fn read(reader: &mut Reader<'_>, root: NodeRef<'_>, dir: &str, text: &str) -> Build {
+        let file = reader.file;
+        let entries = |key: &str| -> Vec<Entry> {
+            root.get(key)
+                .into_iter()
+                .flat_map(|list| list.items())
+                .filter_map(|item| {
+                    let written = item.as_str()?;
+                    let remote = is_remote(written);
+                    Some(Entry {
+                        resolved: if remote { None } else { join(dir, written) },
+                        written: Spanned::new(written.to_string(), loc_of(file, item)),
+                        remote,
+                    })
+                })
+                .collect()
+        };
+        let mut resources = entries("resources");
+        resources.extend(entries("bases"));
+        let mut build = Build {
+            is_component: root.get("kind").and_then(|k| k.as_str()) == Some("Component"),
+            resources,
+            components: entries("components"),
+            name_prefix: reader.string(root.get("namePrefix"), "namePrefix"),
+            name_suffix: reader.string(root.get("nameSuffix"), "nameSuffix"),
+            labels: Vec::new(),
+            patches: Vec::new(),
+            generators: Vec::new(),
+            generator_options: GeneratorOptions::read(reader, root.get("generatorOptions")),
+            fifo_order: root
+                .path(&["sortOptions", "order"])
+                .and_then(|o| o.as_str())
+                == Some("fifo"),
+            unknown_fields: Vec::new(),
+        };
+        for item in root.get("labels").into_iter().flat_map(|l| l.items()) {
+            let flag = |key: &str| item.get(key).and_then(|v| v.as_str()) == Some("true");
+            build.labels.push(LabelSet {
+                pairs: StringMap::read(reader, Some(item), "pairs"),
+                include_selectors: flag("includeSelectors"),
+                include_templates: flag("includeTemplates"),
+            });
+        }
+        for (key, kind) in [
+            ("patchesStrategicMerge", PatchKind::StrategicMerge),
+            ("patchesJson6902", PatchKind::Json6902),
+            ("patches", PatchKind::Detect),
+        ] {
+            for item in root.get(key).into_iter().flat_map(|l| l.items()) {
+                build
+                    .patches
+                    .extend(Patch::read(file, item, kind, dir, text));
+            }
+        }
+        for (key, kind) in [
+            ("secretGenerator", GeneratorKind::Secret),
+            ("configMapGenerator", GeneratorKind::ConfigMap),
+        ] {
+            for item in root.get(key).into_iter().flat_map(|l| l.items()) {
+                build
+                    .generators
+                    .push(Generator::read(reader, item, kind, dir));
+            }
+        }
+        for (key, _) in root.entries() {
+            if let Some(name) = key.as_str().filter(|k| UNMODELLED_FIELDS.contains(k)) {
+                build
+                    .unknown_fields
+                    .push(Spanned::new(name.to_string(), loc_of(file, key)));
+            }
+        }
+        build
+    }
+}
+
+impl Patch {
+    fn read(
+        file: FileId,
+        item: NodeRef<'_>,
+        kind: PatchKind,
+        dir: &str,
+        text: &str,
+    ) -> Option<Patch> {
+        let loc = loc_of(file, item);
+        // `patchesStrategicMerge` items are a path or an inline document as a string.
+        if let Some(written) = item.as_str() {
+            let body = if written.contains('\n') || written.contains(':') {
+                PatchBody::Inline(InlineText::read(file, item, text))
+            } else {
+                PatchBody::File(join(dir, written))
+            };
+            return Some(Patch {
+                loc,
+                kind,
+                body,
+                target: None,
+            });
+        }
+        let body = if let Some(path) = item.get("path").and_then(|p| p.as_str()) {
+            PatchBody::File(join(dir, path))
+        } else {
+            let patch = item.get("patch").filter(|p| p.as_str().is_some())?;
+            PatchBody::Inline(InlineText::read(file, patch, text))
+        };
+        let target = item.get("target").filter(|t| t.is_mapping()).map(|t| {
+            let field = |key: &str| t.get(key).and_then(|v| v.as_str()).map(str::to_string);
+            Target {
+                group: field("group"),
+                version: field("version"),
+                kind: field("kind"),
+                name: field("name"),
+                namespace: field("namespace"),
+                label_selector: field("labelSelector"),
+                annotation_selector: field("annotationSelector"),
+            }
+        });
+        Some(Patch {
+            loc,
+            kind,
+            body,
+            target,
+        })
+    }
+}
+
+impl InlineText {
+    fn read(file: FileId, node: NodeRef<'_>, text: &str) -> InlineText {
+        let value = node.as_str().unwrap_or_default().to_string();
+        let span = node.span();
+        let literal = node
+            .scalar()
+            .is_some_and(|s| s.style == crate::yaml::ScalarStyle::Literal);
+        let line_starts = if literal {
+            block_line_starts(text, span.start(), &value)
+        } else {
+            Vec::new()
+        };
+        InlineText {
+            text: value,
+            loc: loc_of(file, node),
+            line_starts,
+        }
+    }
+}
+
+/// Where each line of a literal block scalar's content starts in the file: the lines after
+/// the `|` header, past the block's indentation.
+fn block_line_starts(text: &str, header: usize, content: &str) -> Vec<u32> {
+    let Some(first_break) = text.get(header..).and_then(|t| t.find('\n')) else {
+        return Vec::new();
+    };
+    let mut starts = Vec::new();
+    let mut offset = header + first_break + 1;
+    let mut indent = None;
+    for _ in 0..content.lines().count().max(1) {
+        let Some(rest) = text.get(offset..) else {
+            break;
+        };
+        let line = rest.split('\n').next().unwrap_or("");
+        let own_indent = line.len() - line.trim_start_matches(' ').len();
+        if indent.is_none() && !line.trim().is_empty() {
+            indent = Some(own_indent);
+        }
+        starts.push((offset + own_indent.min(indent.unwrap_or(own_indent))) as u32);
+        offset += line.len() + 1;
+    }
+    starts
+}
+
+impl Generator {
+    fn read(
+        reader: &mut Reader<'_>,
+        item: NodeRef<'_>,
+        kind: GeneratorKind,
+        dir: &str,
+    ) -> Generator {
+        let file = reader.file;
+        let strings = |key: &str| -> Vec<NodeRef<'_>> {
+            let node = item.get(key);
+            match node {
+                Some(n) if n.is_sequence() => n.items().filter(|i| i.as_str().is_some()).collect(),
+                Some(n) if n.as_str().is_some() => vec![n],
+                _ => Vec::new(),
+            }
+        };
+        let literals = strings("literals")
+            .into_iter()
+            .filter_map(|node| {
+                let text = node.as_str()?;
+                let (key, value) = text.split_once('=')?;
+                Some((
+                    Spanned::new(key.to_string(), loc_of(file, node)),
+                    LiteralValue(unquote(value).to_string()),
+                ))
+            })
+            .collect();
+        let paths = |nodes: Vec<NodeRef<'_>>| -> Vec<(Spanned<String>, Option<String>)> {
+            nodes
+                .into_iter()
+                .filter_map(|node| {
+                    let text = node.as_str()?;
+                    let path = text.split_once('=').map_or(text, |(_, p)| p);
+                    Some((
+                        Spanned::new(text.to_string(), loc_of(file, node)),
+                        join(dir, path),
+                    ))
+                })
+                .collect()
+        };
+        let mut envs = paths(strings("envs"));
+        envs.extend(paths(strings("env")));
+        Generator {
+            kind,
+            loc: loc_of(file, item),
+            name: reader.string(item.get("name"), "name"),
+            namespace: reader.string(item.get("namespace"), "namespace"),
+            behavior: item
+                .get("behavior")
+                .and_then(|b| b.as_str())
+                .map(str::to_string),
+            type_: item
+                .get("type")
+                .and_then(|t| t.as_str())
+                .map(str::to_string),
+            literals,
+            files: paths(strings("files")),
+            envs,
+            options: GeneratorOptions::read(reader, item.get("options")),
+        }
+    }
+}
+
+/// kustomize strips one pair of matching quotes around a literal's value.
+fn unquote(value: &str) -> &str {
+    for quote in ['"', '\''] {
+        if let Some(inner) = value
+            .strip_prefix(quote)
+            .and_then(|v| v.strip_suffix(quote))
+        {
+            return inner;
+        }
+    }
+    value
+}
+
+impl GeneratorOptions {
+    fn read(reader: &mut Reader<'_>, node: Option<NodeRef<'_>>) -> GeneratorOptions {
+        let Some(node) = node.filter(|n| n.is_mapping()) else {
+            return GeneratorOptions::default();
+        };
+        GeneratorOptions {
+            labels: StringMap::read(reader, Some(node), "labels"),
+            annotations: StringMap::read(reader, Some(node), "annotations"),
+            disable_name_suffix_hash: node
+                .get("disableNameSuffixHash")
+                .and_then(|v| v.as_str())
+                .map(|v| v == "true"),
+        }
     }
 }
 
@@ -167,7 +578,7 @@ fn is_remote(path: &str) -> bool {
 }
 
 /// Joins a relative path onto a repository-relative folder, resolving `.` and `..`.
-pub(crate) fn join(dir: &str, relative: &str) -> Option<String> {
+pub fn join(dir: &str, relative: &str) -> Option<String> {
     let mut parts: Vec<&str> = if relative.starts_with('/') {
         return None;
     } else {
@@ -290,6 +701,12 @@ pub fn apply_kustomizations<'p>(
                 .flatten()
             {
                 let obj = &mut objects[i];
+                if obj.written_meta.is_none()
+                    && (!kustomization.common_annotations.is_empty()
+                        || !kustomization.common_labels.is_empty())
+                {
+                    obj.written_meta = Some(Box::new(obj.meta.clone()));
+                }
                 if let Some(ns) = &kustomization.namespace {
                     obj.namespace_override = Some(ns.clone());
                 }

@@ -14,7 +14,9 @@ mod sensitive;
 
 pub use cnpg::{Bootstrap, Cluster, Database, DatabaseRole, Role};
 pub use kustomize::{
-    Kustomization, KustomizeGraph, PathRef, PathRole, apply_kustomizations, is_kustomization_file,
+    Build, Entry, Generator, GeneratorKind, GeneratorOptions, InlineText, Kustomization,
+    KustomizeGraph, LabelSet, LiteralValue, Patch, PatchBody, PatchKind, PathRef, PathRole, Target,
+    apply_kustomizations, is_kustomization_file, join,
 };
 pub use meta::{Annotation, Metadata, StringMap};
 pub use read::{ShapeProblem, closest};
@@ -36,7 +38,7 @@ pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration
 pub const REFLECTOR_PREFIX: &str = "reflector.v1.k8s.emberstack.com/";
 
 /// A Kubernetes object read from one YAML document.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Object {
     pub file: FileId,
     /// 0-based index of the document in its file.
@@ -49,13 +51,16 @@ pub struct Object {
     pub spec: Spec,
     /// Set when a kustomization that applies this object overrides its namespace.
     pub namespace_override: Option<Spanned<String>>,
+    /// The metadata as written, kept when kustomizations' common labels or annotations were
+    /// merged into `meta` (the rendering in [`crate::deploy`] starts from it).
+    pub written_meta: Option<Box<Metadata>>,
     /// Fields with a wrong type, unknown names or values outside an enum.
     pub shape_problems: Vec<ShapeProblem>,
 }
 
 /// The typed part of the kinds pglint understands (boxed: most objects are `Other`, and a
 /// repository holds tens of thousands of them).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Spec {
     Secret(Box<Secret>),
     SealedSecret(Box<SealedSecret>),
@@ -126,8 +131,19 @@ impl Object {
             meta,
             spec,
             namespace_override: None,
+            written_meta: None,
             shape_problems: problems,
         })
+    }
+
+    /// The object as its file writes it, without what kustomizations merged into it.
+    pub fn as_written(&self) -> Object {
+        let mut object = self.clone();
+        object.namespace_override = None;
+        if let Some(meta) = object.written_meta.take() {
+            object.meta = *meta;
+        }
+        object
     }
 
     pub fn name(&self) -> Option<&str> {
@@ -203,10 +219,11 @@ pub fn is_unknowable(text: &str) -> bool {
     text.contains("${") || text.contains("{{")
 }
 
-/// Builds a [`Reader`]-free location for a node; used by model builders.
+/// Builds a [`Reader`]-free location for a node; used by model builders. `file` is the
+/// document's; a node assembled from another file (a kustomize patch) keeps its own.
 pub(crate) fn loc_of(file: FileId, node: NodeRef<'_>) -> Loc {
     Loc {
-        file,
+        file: node.file().unwrap_or(file),
         span: node.span(),
     }
 }

@@ -24,15 +24,16 @@ pub(crate) struct Reader<'p> {
 
 impl Reader<'_> {
     pub fn loc(&self, node: NodeRef<'_>) -> Loc {
-        Loc {
-            file: self.file,
-            span: node.span(),
-        }
+        super::loc_of(self.file, node)
     }
 
     /// Does the node's source text hold a `${VAR}` or `{{ }}` template? A flow mapping such as
-    /// `{{ .Values.login }}` parses as nested mappings, so only the text tells.
+    /// `{{ .Values.login }}` parses as nested mappings, so only the text tells. A node from
+    /// another file (a kustomize patch) is judged by its scalar text.
     pub fn is_templated(&self, node: NodeRef<'_>) -> bool {
+        if node.file().is_some_and(|file| file != self.file) {
+            return node.scalar().is_some_and(|s| super::is_unknowable(&s.text));
+        }
         self.text
             .get(node.span().range())
             .is_some_and(super::is_unknowable)

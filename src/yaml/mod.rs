@@ -12,4 +12,4 @@ pub mod yaml11;
 
 pub use directives::{Directive, directives};
 pub use parse::{Limits, ParsedFile, YamlProblem, YamlProblemKind, parse};
-pub use tree::{Document, Node, NodeId, NodeKind, NodeRef, Scalar, ScalarStyle};
+pub use tree::{Document, DocumentBuilder, Node, NodeId, NodeKind, NodeRef, Scalar, ScalarStyle};

@@ -40,6 +40,18 @@ pub enum YamlProblemKind {
     Limit { message: String },
 }
 
+impl YamlProblemKind {
+    /// A one-line description.
+    pub fn message(&self) -> String {
+        match self {
+            YamlProblemKind::Syntax { message } | YamlProblemKind::Limit { message } => {
+                message.clone()
+            }
+            YamlProblemKind::DuplicateKey { key, .. } => format!("duplicate key `{key}`"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct YamlProblem {
     pub kind: YamlProblemKind,

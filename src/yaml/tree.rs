@@ -1,7 +1,7 @@
 //! The node arena of one YAML document and a read-only cursor over it.
 
 use crate::hash::HashSet;
-use crate::source::Span;
+use crate::source::{FileId, Span};
 
 pub type NodeId = u32;
 
@@ -43,6 +43,36 @@ pub struct Node {
 pub struct Document {
     pub(crate) nodes: Vec<Node>,
     pub(crate) root: Option<NodeId>,
+    /// The file of each node, for a document assembled from several files (a kustomize
+    /// patch merged into an object); empty when every node is the parsed file's own.
+    pub(crate) files: Vec<FileId>,
+}
+
+/// Assembles a [`Document`] node by node, each node from a file of its own (children before
+/// their parent).
+#[derive(Debug, Default)]
+pub struct DocumentBuilder {
+    doc: Document,
+}
+
+impl DocumentBuilder {
+    pub fn node(
+        &mut self,
+        kind: NodeKind,
+        tag: Option<Box<str>>,
+        file: FileId,
+        span: Span,
+    ) -> NodeId {
+        let id = self.doc.nodes.len() as NodeId;
+        self.doc.nodes.push(Node { kind, span, tag });
+        self.doc.files.push(file);
+        id
+    }
+
+    pub fn finish(mut self, root: NodeId) -> Document {
+        self.doc.root = Some(root);
+        self.doc
+    }
 }
 
 /// How far aliases and merge keys are followed when reading. Keeps a crafted document from
@@ -109,6 +139,11 @@ impl<'d> NodeRef<'d> {
 
     pub fn span(&self) -> Span {
         self.node().span
+    }
+
+    /// The node's file when the document was assembled from several ([`DocumentBuilder`]).
+    pub fn file(&self) -> Option<FileId> {
+        self.doc.files.get(self.id as usize).copied()
     }
 
     pub fn tag(&self) -> Option<&'d str> {
