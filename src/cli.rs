@@ -41,6 +41,12 @@ enum Command {
         /// A rule id, e.g. `owner-role-missing`.
         rule: String,
     },
+    /// Print the objects pglint believes are applied: for a folder with a kustomization,
+    /// what `kustomize build` makes of it; for a file, its objects in every deployment that
+    /// applies it.
+    Render(RenderArgs),
+    /// List the deployments pglint found: what applies objects, from where.
+    Deployments(RepoArgs),
     /// Write a commented default `pglint.toml` in the current directory.
     Init {
         /// Overwrite an existing file.
@@ -87,6 +93,27 @@ struct CheckArgs {
     /// Report only findings that FILE (from `--write-baseline`) does not record.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct RepoArgs {
+    /// Repository root. Default: the git top level around the working directory, else the
+    /// working directory.
+    #[arg(long)]
+    root: Option<PathBuf>,
+    /// Configuration file. Default: `pglint.toml` at the repository root, if present.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    format: ListFormat,
+}
+
+#[derive(Debug, clap::Args)]
+struct RenderArgs {
+    /// A folder holding a kustomization, or a manifest file.
+    path: PathBuf,
+    #[command(flatten)]
+    repo: RepoArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -169,6 +196,8 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check(args),
         Command::Rules { format } => list_rules(format),
         Command::Explain { rule } => explain(&rule),
+        Command::Render(args) => render(args),
+        Command::Deployments(args) => list_deployments(args),
         Command::Init { force } => init(force),
     };
     outcome
@@ -226,6 +255,207 @@ fn load_config(
     };
     let ids: Vec<&str> = rules::ALL.iter().map(|r| r.meta().id).collect();
     Ok(Config::from_toml(&path.display().to_string(), &text, &ids))
+}
+
+/// The repository root and the project loaded from it, for the commands that only read.
+fn load_repository(args: &RepoArgs) -> Result<(PathBuf, Project), String> {
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
+    let root = match &args.root {
+        Some(root) => cwd.join(root),
+        None => repository_root(&cwd),
+    };
+    let root = root
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", root.display()))?;
+    let config = match load_config(&root, args.config.as_deref())? {
+        Ok(config) => config,
+        Err(error) => return Err(report::human::render_config_error(&error, false)),
+    };
+    let project = Project::load(&root, &config)?;
+    for (path, reason) in &project.unreadable {
+        eprintln!("pglint: note: skipped {path}: {reason}");
+    }
+    Ok((root, project))
+}
+
+fn render(args: RenderArgs) -> Result<Outcome, String> {
+    use crate::deploy::Kustomize;
+    use crate::report::objects::{self, Rendered};
+
+    let (root, project) = load_repository(&args.repo)?;
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
+    let target = cwd.join(&args.path);
+    let target = target
+        .canonicalize()
+        .map_err(|_| format!("{} does not exist", args.path.display()))?;
+    let relative = target
+        .strip_prefix(&root)
+        .map_err(|_| {
+            format!(
+                "{} is outside the repository {}",
+                target.display(),
+                root.display()
+            )
+        })?
+        .to_string_lossy()
+        .replace('\\', "/");
+    let kustomize = Kustomize::new(&project);
+    let mut builds = Vec::new();
+    if target.is_dir() {
+        if project.kustomize.in_dir(&relative).is_none() {
+            return Err(format!(
+                "{} holds no kustomization.yaml",
+                args.path.display()
+            ));
+        }
+        builds.push((relative.clone(), kustomize.build(&relative)));
+    } else {
+        for deployment in crate::deploy::deployments(&project) {
+            let built = kustomize.build(&deployment.root);
+            builds.push((deployment.root, built));
+        }
+    }
+    let file = project.file_id(&relative);
+    let mut kept = Vec::new();
+    let mut failed = false;
+    for (root_dir, built) in builds {
+        match built {
+            Ok(rendered) => {
+                for unknown in &rendered.unknown {
+                    eprintln!(
+                        "pglint: note: {}: partly known: {}",
+                        display_dir(&root_dir),
+                        unknown.reason
+                    );
+                }
+                kept.push((root_dir, rendered));
+            }
+            Err(error) => {
+                failed = true;
+                eprintln!(
+                    "pglint: error: {}: {}",
+                    display_dir(&root_dir),
+                    error.message
+                );
+            }
+        }
+    }
+    let mut shown: Vec<Rendered<'_>> = Vec::new();
+    for (root_dir, rendered) in &kept {
+        for resource in &rendered.resources {
+            let from_file = resource
+                .source
+                .is_some_and(|id| Some(project.objects[id].file) == file);
+            if target.is_dir() || from_file {
+                shown.push(Rendered {
+                    object: &resource.object,
+                    deployment: display_dir(root_dir),
+                    annotations_as_strings: true,
+                });
+            }
+        }
+    }
+    if !target.is_dir() && shown.is_empty() {
+        // Applied by no kustomization: as written.
+        for object in project.objects.iter().filter(|o| Some(o.file) == file) {
+            shown.push(Rendered {
+                object,
+                deployment: "(as written)",
+                annotations_as_strings: false,
+            });
+        }
+    }
+    let text = match args.repo.format {
+        ListFormat::Json => objects::render_json(&project, &shown),
+        ListFormat::Human => objects::render_human(&project, &shown),
+    };
+    print_stdout(&text);
+    Ok(if failed && target.is_dir() {
+        Outcome::Failure
+    } else {
+        Outcome::Clean
+    })
+}
+
+/// Writes to standard output; a closed pipe (`pglint render . | head`) is not a failure.
+fn print_stdout(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+fn display_dir(dir: &str) -> &str {
+    if dir.is_empty() { "." } else { dir }
+}
+
+fn list_deployments(args: RepoArgs) -> Result<Outcome, String> {
+    use crate::deploy::Kustomize;
+
+    let (_, project) = load_repository(&args)?;
+    let kustomize = Kustomize::new(&project);
+    let mut rows = Vec::new();
+    for deployment in crate::deploy::deployments(&project) {
+        let built = kustomize.build(&deployment.root);
+        let (objects, unknown, error) = match &built {
+            Ok(rendered) => (
+                rendered.resources.len(),
+                rendered.unknown.iter().map(|u| u.reason.clone()).collect(),
+                None,
+            ),
+            Err(error) => (0, Vec::new(), Some(error.message.clone())),
+        };
+        let line = project
+            .text(deployment.origin.file)
+            .line_col(deployment.origin.span.start())
+            .line;
+        rows.push(serde_json::json!({
+            "kind": deployment.kind.as_str(),
+            "source": {"file": project.path(deployment.origin.file), "line": line},
+            "root": display_dir(&deployment.root),
+            "namespace": project.kustomize.in_dir(&deployment.root).and_then(|k| k.namespace.as_ref()).map(|n| n.value.clone()),
+            "objects": objects,
+            "partially_known": unknown,
+            "error": error,
+        }));
+    }
+    let text = match args.format {
+        ListFormat::Json => {
+            let mut text = serde_json::to_string_pretty(
+                &serde_json::json!({"version": 1, "deployments": rows}),
+            )
+            .unwrap_or_default();
+            text.push('\n');
+            text
+        }
+        ListFormat::Human => {
+            let mut text = String::new();
+            for row in &rows {
+                text.push_str(&format!(
+                    "{} {} ({}:{}) namespace={} objects={}",
+                    row["kind"].as_str().unwrap_or(""),
+                    row["root"].as_str().unwrap_or(""),
+                    row["source"]["file"].as_str().unwrap_or(""),
+                    row["source"]["line"],
+                    row["namespace"].as_str().unwrap_or("-"),
+                    row["objects"],
+                ));
+                if let Some(error) = row["error"].as_str() {
+                    text.push_str(&format!(" error: {error}"));
+                }
+                for reason in row["partially_known"].as_array().into_iter().flatten() {
+                    text.push_str(&format!(
+                        "\n    partly known: {}",
+                        reason.as_str().unwrap_or("")
+                    ));
+                }
+                text.push('\n');
+            }
+            text.push_str(&format!("{} deployments\n", rows.len()));
+            text
+        }
+    };
+    print_stdout(&text);
+    Ok(Outcome::Clean)
 }
 
 fn check(args: CheckArgs) -> Result<Outcome, String> {

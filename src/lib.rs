@@ -11,6 +11,7 @@ pub mod baseline;
 pub mod cert;
 pub mod cli;
 pub mod config;
+pub mod deploy;
 pub mod diagnostic;
 pub mod discover;
 pub mod hash;

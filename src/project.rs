@@ -70,6 +70,11 @@ pub struct Project {
     /// Every file and folder in the repository.
     pub paths: HashSet<String>,
     pub certificate: Certificate,
+    /// For a project built in memory: the files that are not manifests (kustomize generator
+    /// inputs such as `.env` files), by path.
+    inputs: HashMap<String, Vec<u8>>,
+    /// The largest file read.
+    max_file_bytes: u64,
     /// Paths that were not walked or read and are not findings (links leaving the
     /// repository, link loops, folders that cannot be listed, files that vanished), with the
     /// reason. The command line prints them as notes on stderr.
@@ -176,6 +181,7 @@ impl Project {
             batches,
             walked,
             certificate,
+            config,
         ))
     }
 
@@ -190,7 +196,7 @@ impl Project {
             .collect();
         let batches = Batch::load_all(inputs, config);
         let certificate = read_certificate(root, config);
-        Project::assemble(root.to_path_buf(), batches, discovered, certificate)
+        Project::assemble(root.to_path_buf(), batches, discovered, certificate, config)
     }
 
     /// Builds a project from in-memory files (repository-relative `/` paths and their bytes),
@@ -225,12 +231,10 @@ impl Project {
             })
             .collect();
         let batches = Batch::load_all(inputs, config);
-        Ok(Project::assemble(
-            PathBuf::new(),
-            batches,
-            discovered,
-            certificate,
-        ))
+        let mut project =
+            Project::assemble(PathBuf::new(), batches, discovered, certificate, config);
+        project.inputs = contents;
+        Ok(project)
     }
 
     /// The loaded batches, in order, become one project; then the kustomize overrides.
@@ -239,6 +243,7 @@ impl Project {
         batches: Vec<Batch>,
         walked: Discovered,
         certificate: Certificate,
+        config: &Config,
     ) -> Project {
         let Discovered {
             mut paths,
@@ -272,6 +277,8 @@ impl Project {
 
         Project {
             certificate,
+            inputs: HashMap::default(),
+            max_file_bytes: config.max_file_bytes,
             root,
             sources,
             files,
@@ -284,6 +291,30 @@ impl Project {
 
     pub fn path(&self, file: FileId) -> &str {
         &self.sources.get(file).path
+    }
+
+    /// The file read at `path` (a linear search: for the few files a build names by path).
+    pub fn file_id(&self, path: &str) -> Option<FileId> {
+        self.sources
+            .iter()
+            .find(|(_, f)| f.path == path)
+            .map(|(id, _)| id)
+    }
+
+    /// The bytes of a repository file that is an input rather than a manifest (a kustomize
+    /// generator's `.env` or key file): read when asked, never following a link out of the
+    /// repository. `None` when it cannot be read.
+    pub fn read_input(&self, path: &str) -> Option<Vec<u8>> {
+        if let Some(file) = self.file_id(path) {
+            return Some(self.text(file).text.clone().into_bytes());
+        }
+        if let Some(bytes) = self.inputs.get(path) {
+            return Some(bytes.clone());
+        }
+        if self.root.as_os_str().is_empty() {
+            return None;
+        }
+        read_file(&self.root.join(path), &self.root, self.max_file_bytes).ok()
     }
 
     /// The file's text as it was checked, read again from disk on first use; empty when the

@@ -5,6 +5,7 @@ pub mod gitlab;
 pub mod human;
 pub mod json;
 mod mask;
+pub mod objects;
 pub mod sarif;
 
 use std::fmt;

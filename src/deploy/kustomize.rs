@@ -1,0 +1,819 @@
+//! `kustomize build`, as a pure function over the model: no file system access of its own,
+//! every value of the result located at the node that produced it.
+//!
+//! What is modelled follows kustomize v5 (`api/internal/target/kusttarget.go`):
+//! `accumulateTarget` gathers `resources` (a folder is built on its own, then appended), then
+//! `components` (built onto the same resources), then runs the generators, then the
+//! transformers in kustomize's builtin order (`kusttarget_configplugin.go`): strategic-merge
+//! patches, `patches`, `namespace`, `namePrefix`, `nameSuffix`, labels, annotations, JSON 6902
+//! patches. What is not modelled (Helm charts, remote bases, replacements, transformer plugins)
+//! makes the result partly known; it never makes pglint guess.
+
+use std::ops::Range;
+
+use super::generate;
+use super::patch::{json6902, strategic_merge};
+use super::value::Value;
+use crate::hash::HashMap;
+use crate::model::{
+    Annotation, Kustomization, Object, ObjectId, PatchBody, PatchKind, StringMap, Target,
+};
+use crate::project::Project;
+use crate::source::{Loc, Spanned};
+use crate::yaml::yaml11::YamlType;
+use crate::yaml::{Limits, parse};
+
+/// One object of a build's output.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    /// The source object; `None` for a generated Secret or ConfigMap.
+    pub source: Option<ObjectId>,
+    /// The object as rendered: each value's location is the node that set it.
+    pub object: Object,
+    /// The object as a tree, once a patch needed one.
+    tree: Option<Value>,
+    /// Its names and namespaces before this build changed them: patches may select any.
+    previous_names: Vec<String>,
+    previous_namespaces: Vec<Option<String>>,
+    /// kustomize's hash of a generated object, appended to its name at the end of the build.
+    name_hash: Option<String>,
+}
+
+/// Something a build could not know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unknown {
+    pub loc: Loc,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    pub resources: Vec<Resource>,
+    /// Why the output is only partly known (a remote base, `helmCharts`, …); empty when it is
+    /// complete.
+    pub unknown: Vec<Unknown>,
+}
+
+/// Why kustomize itself would refuse to build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildError {
+    pub loc: Option<Loc>,
+    pub message: String,
+}
+
+impl BuildError {
+    fn at(loc: Loc, message: impl Into<String>) -> Self {
+        BuildError {
+            loc: Some(loc),
+            message: message.into(),
+        }
+    }
+}
+
+/// Kinds kustomize knows to be cluster-scoped: `namespace:` leaves them alone. kustomize asks
+/// its built-in schema of Kubernetes 1.21 (`kyaml/openapi/openapi.go`,
+/// `precomputedIsNamespaceScoped`): every kind it does not know, custom resources included,
+/// gets the namespace, even a cluster-scoped one.
+const CLUSTER_SCOPED: &[&str] = &[
+    "APIService",
+    "CSIDriver",
+    "CSINode",
+    "CertificateSigningRequest",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "ComponentStatus",
+    "CustomResourceDefinition",
+    "FlowSchema",
+    "IngressClass",
+    "MutatingWebhookConfiguration",
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "PodSecurityPolicy",
+    "PriorityClass",
+    "PriorityLevelConfiguration",
+    "RuntimeClass",
+    "SelfSubjectAccessReview",
+    "SelfSubjectRulesReview",
+    "StorageClass",
+    "SubjectAccessReview",
+    "TokenReview",
+    "ValidatingWebhookConfiguration",
+    "VolumeAttachment",
+];
+
+const LOCAL_CONFIG: &str = "config.kubernetes.io/local-config";
+
+/// Kinds kustomize's legacy order puts first, then last (`SortOrderTransformer.go`).
+const ORDER_FIRST: &[&str] = &[
+    "Namespace",
+    "ResourceQuota",
+    "StorageClass",
+    "CustomResourceDefinition",
+    "ServiceAccount",
+    "PodSecurityPolicy",
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "ConfigMap",
+    "Secret",
+    "Endpoints",
+    "Service",
+    "LimitRange",
+    "PriorityClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "Deployment",
+    "StatefulSet",
+    "CronJob",
+    "PodDisruptionBudget",
+];
+const ORDER_LAST: &[&str] = &[
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
+
+/// kustomize's legacy sort key: kind rank, then `group_version_kind`, then `namespace|name`
+/// (no group sorts as `~G`, no namespace as `~X`).
+fn legacy_order(object: &Object) -> (i64, String, String) {
+    let kind = object.kind_str();
+    let rank = match ORDER_FIRST.iter().position(|k| *k == kind) {
+        Some(i) => i as i64 - ORDER_FIRST.len() as i64,
+        None if ORDER_LAST.contains(&kind) => {
+            1 + ORDER_LAST.iter().position(|k| *k == kind).unwrap_or(0) as i64
+        }
+        None => 0,
+    };
+    let api_version = object.api_version.as_ref().map_or("", |v| v.as_str());
+    let (group, version) = api_version.split_once('/').unwrap_or(("~G", api_version));
+    let namespace = object.namespace_str().unwrap_or("~X");
+    (
+        rank,
+        format!("{group}_{version}_{kind}"),
+        format!("{namespace}|{}", object.name().unwrap_or("")),
+    )
+}
+
+/// `sortOptions: {order: fifo}` keeps the input order.
+fn k_sorts_fifo(k: Option<&Kustomization>) -> bool {
+    k.is_some_and(|k| k.build.fifo_order)
+}
+
+/// Builds kustomizations of one project. Cheap to make; holds lookups built once.
+pub struct Kustomize<'p> {
+    project: &'p Project,
+    /// Each manifest file's objects (a run of the project's object list).
+    objects_by_path: HashMap<&'p str, Range<usize>>,
+    limits: Limits,
+}
+
+/// How deep `resources` may nest before the build stops (kustomize has no limit; a cycle is
+/// caught first, this bounds pathological chains).
+const MAX_DEPTH: usize = 64;
+
+impl<'p> Kustomize<'p> {
+    pub fn new(project: &'p Project) -> Self {
+        let mut objects_by_path = HashMap::default();
+        let mut start = 0;
+        for run in project.objects.chunk_by(|a, b| a.file == b.file) {
+            objects_by_path.insert(project.path(run[0].file), start..start + run.len());
+            start += run.len();
+        }
+        Kustomize {
+            project,
+            objects_by_path,
+            limits: Limits::default(),
+        }
+    }
+
+    /// `kustomize build DIR`: the folder must hold a kustomization.
+    pub fn build(&self, dir: &str) -> Result<Rendered, BuildError> {
+        let mut rendered = Rendered::default();
+        let mut stack = Vec::new();
+        self.accumulate(dir, None, &mut rendered, &mut stack)?;
+        // What kustomize does once, at the top (`kusttarget.go`, `kustomizer.go`): name
+        // hashes, dropping local-config objects, then its default ("legacy") order.
+        for resource in &mut rendered.resources {
+            if let (Some(hash), Some(name)) =
+                (resource.name_hash.take(), &resource.object.meta.name)
+            {
+                let hashed = Spanned::new(format!("{}-{hash}", name.value), name.loc);
+                resource.set_name(hashed);
+            }
+        }
+        rendered.resources.retain(|r| {
+            r.object
+                .meta
+                .annotations
+                .get(LOCAL_CONFIG)
+                .is_none_or(|a| a.value.value != "true")
+        });
+        if !k_sorts_fifo(self.kustomization(dir)) {
+            rendered
+                .resources
+                .sort_by_cached_key(|r| legacy_order(&r.object));
+        }
+        Ok(rendered)
+    }
+
+    fn kustomization(&self, dir: &str) -> Option<&'p Kustomization> {
+        self.project.kustomize.in_dir(dir)
+    }
+
+    /// `accumulateTarget`: adds what the kustomization in `dir` builds to `out`.
+    fn accumulate(
+        &self,
+        dir: &str,
+        named_at: Option<Loc>,
+        out: &mut Rendered,
+        stack: &mut Vec<String>,
+    ) -> Result<(), BuildError> {
+        let Some(k) = self.kustomization(dir) else {
+            let message = format!("`{dir}` holds no kustomization.yaml");
+            return Err(BuildError {
+                loc: named_at,
+                message,
+            });
+        };
+        if stack.iter().any(|d| d == dir) || stack.len() > MAX_DEPTH {
+            return Err(BuildError {
+                loc: named_at,
+                message: format!("`{dir}` includes itself (a cycle of kustomizations)"),
+            });
+        }
+        stack.push(dir.to_string());
+        let build = &k.build;
+        for unknown in &build.unknown_fields {
+            out.unknown.push(Unknown {
+                loc: unknown.loc,
+                reason: format!("`{}` is not modelled", unknown.value),
+            });
+        }
+        for entry in &build.resources {
+            if entry.remote {
+                out.unknown.push(Unknown {
+                    loc: entry.written.loc,
+                    reason: format!("remote resource `{}`", entry.written.value),
+                });
+                continue;
+            }
+            let Some(path) = &entry.resolved else {
+                return Err(BuildError::at(
+                    entry.written.loc,
+                    format!("`{}` leaves the repository", entry.written.value),
+                ));
+            };
+            if self.kustomization(path).is_some() {
+                let mut sub = Rendered::default();
+                self.accumulate(path, Some(entry.written.loc), &mut sub, stack)?;
+                out.resources.append(&mut sub.resources);
+                out.unknown.append(&mut sub.unknown);
+            } else if let Some(range) = self.objects_by_path.get(path.as_str()) {
+                for id in range.clone() {
+                    out.resources
+                        .push(Resource::of(id, &self.project.objects[id]));
+                }
+            } else if self.project.paths.contains(path.as_str()) {
+                if !self.is_folder(path) {
+                    // A manifest file with no object (empty, or all of it unparseable).
+                    continue;
+                }
+                return Err(BuildError::at(
+                    entry.written.loc,
+                    format!("folder `{path}` holds no kustomization.yaml"),
+                ));
+            } else {
+                return Err(BuildError::at(
+                    entry.written.loc,
+                    format!("`{}` does not exist", entry.written.value),
+                ));
+            }
+        }
+        self.generate(k, out)?;
+        for entry in &build.components {
+            let Some(path) = entry.resolved.as_deref().filter(|_| !entry.remote) else {
+                out.unknown.push(Unknown {
+                    loc: entry.written.loc,
+                    reason: format!(
+                        "component `{}` is outside the repository",
+                        entry.written.value
+                    ),
+                });
+                continue;
+            };
+            self.accumulate(path, Some(entry.written.loc), out, stack)?;
+        }
+        self.transform(k, out)?;
+        stack.pop();
+        Ok(())
+    }
+
+    fn is_folder(&self, path: &str) -> bool {
+        let prefix = format!("{path}/");
+        self.project.paths.iter().any(|p| p.starts_with(&prefix))
+    }
+
+    fn generate(&self, k: &Kustomization, out: &mut Rendered) -> Result<(), BuildError> {
+        for generator in &k.build.generators {
+            match generate::generate(self.project, k, generator) {
+                Ok(Some(generate::Generated { object, name_hash })) => {
+                    if let Some(existing) = out.resources.iter_mut().find(|r| {
+                        r.object.kind_str() == object.kind_str() && r.object.name() == object.name()
+                    }) {
+                        match generator.behavior.as_deref() {
+                            Some("replace") | Some("merge") => {
+                                existing.object = object;
+                                existing.name_hash = name_hash;
+                                continue;
+                            }
+                            _ => {
+                                return Err(BuildError::at(
+                                    generator.loc,
+                                    format!(
+                                        "{} is generated twice (set `behavior: merge` or `replace`)",
+                                        object.display_name()
+                                    ),
+                                ));
+                            }
+                        }
+                    }
+                    out.resources.push(Resource {
+                        name_hash,
+                        ..Resource::new(None, object)
+                    });
+                }
+                Ok(None) => {}
+                Err(unknown) => out.unknown.push(unknown),
+            }
+        }
+        Ok(())
+    }
+
+    /// kustomize's builtin transformers, in its order.
+    fn transform(&self, k: &Kustomization, out: &mut Rendered) -> Result<(), BuildError> {
+        let build = &k.build;
+        let patch_loc = |kind: PatchKind| build.patches.iter().filter(move |p| p.kind == kind);
+        for patch in patch_loc(PatchKind::StrategicMerge).chain(patch_loc(PatchKind::Detect)) {
+            self.apply_patch(patch, out)?;
+        }
+        if let Some(namespace) = &k.namespace {
+            for resource in &mut out.resources {
+                resource.set_namespace(namespace);
+            }
+        }
+        for (affix, is_prefix) in [(&build.name_prefix, true), (&build.name_suffix, false)] {
+            let Some(affix) = affix else { continue };
+            for resource in &mut out.resources {
+                resource.add_affix(affix, is_prefix);
+            }
+        }
+        for resource in &mut out.resources {
+            for set in &build.labels {
+                for entry in &set.pairs.entries {
+                    resource.set_meta_entry("labels", entry);
+                }
+            }
+            for entry in &k.common_labels.entries {
+                resource.set_meta_entry("labels", entry);
+            }
+            for entry in &k.common_annotations.entries {
+                resource.set_meta_entry("annotations", entry);
+            }
+        }
+        for patch in patch_loc(PatchKind::Json6902) {
+            self.apply_patch(patch, out)?;
+        }
+        Ok(())
+    }
+
+    /// Parses a patch's documents: from its file, or inline (positions mapped back into the
+    /// kustomization).
+    fn patch_documents(&self, patch: &crate::model::Patch) -> Result<Vec<Value>, BuildError> {
+        let (text, file, inline) = match &patch.body {
+            PatchBody::File(Some(path)) => {
+                let Some(file) = self.project.file_id(path) else {
+                    return Err(BuildError::at(
+                        patch.loc,
+                        format!("patch `{path}` does not exist"),
+                    ));
+                };
+                (self.project.text(file).text.as_str(), file, None)
+            }
+            PatchBody::File(None) => {
+                return Err(BuildError::at(patch.loc, "the patch leaves the repository"));
+            }
+            PatchBody::Inline(inline) => (inline.text.as_str(), inline.loc.file, Some(inline)),
+        };
+        let parsed = parse(text, &self.limits);
+        if let Some(problem) = parsed.problems.first() {
+            return Err(BuildError::at(
+                patch.loc,
+                format!("the patch is not valid YAML: {}", problem.kind.message()),
+            ));
+        }
+        parsed
+            .documents
+            .iter()
+            .filter_map(|doc| doc.root())
+            .map(|root| {
+                let mut value = Value::from_node(root, file)
+                    .map_err(|_| BuildError::at(patch.loc, "the patch is too large"))?;
+                if let Some(inline) = inline {
+                    remap(&mut value, inline);
+                }
+                Ok(value)
+            })
+            .collect()
+    }
+
+    fn apply_patch(
+        &self,
+        patch: &crate::model::Patch,
+        out: &mut Rendered,
+    ) -> Result<(), BuildError> {
+        let documents = self.patch_documents(patch)?;
+        for document in documents {
+            let is_json = matches!(document, Value::Sequence { .. });
+            let is_json = match patch.kind {
+                PatchKind::Json6902 => true,
+                PatchKind::StrategicMerge => false,
+                PatchKind::Detect => is_json,
+            };
+            let selected: Vec<usize> = match &patch.target {
+                Some(target) => (0..out.resources.len())
+                    .filter(|&i| out.resources[i].matches(target))
+                    .collect(),
+                None if is_json => {
+                    return Err(BuildError::at(
+                        patch.loc,
+                        "a JSON 6902 patch needs a `target`",
+                    ));
+                }
+                None => {
+                    let found: Vec<usize> = (0..out.resources.len())
+                        .filter(|&i| out.resources[i].is_patched_by(&document))
+                        .collect();
+                    if found.is_empty() {
+                        return Err(BuildError::at(
+                            patch.loc,
+                            format!(
+                                "no resource matches strategic merge patch {}",
+                                describe(&document)
+                            ),
+                        ));
+                    }
+                    found
+                }
+            };
+            for i in selected {
+                let resource = &mut out.resources[i];
+                let mut tree = match resource.tree.take() {
+                    Some(tree) => tree,
+                    None => self.tree_of(resource)?,
+                };
+                if is_json {
+                    json6902(&mut tree, &document).map_err(|e| BuildError::at(patch.loc, e.0))?;
+                } else {
+                    let mut document = document.clone();
+                    // A targeted patch does not rename what it selects.
+                    if patch.target.is_some()
+                        && let Some(meta) = document.get_mut("metadata")
+                    {
+                        meta.remove("name");
+                        meta.remove("namespace");
+                    }
+                    strategic_merge(&mut tree, &document);
+                }
+                resource.retype(tree, self)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The resource as a tree: its source document parsed again, then what this build
+    /// already changed in its metadata.
+    fn tree_of(&self, resource: &Resource) -> Result<Value, BuildError> {
+        let object = &resource.object;
+        let loc = object.loc;
+        let Some(source) = resource.source.map(|id| &self.project.objects[id]) else {
+            return Err(BuildError::at(
+                loc,
+                "a generated object cannot be patched here",
+            ));
+        };
+        let text = &self.project.text(source.file).text;
+        let parsed = parse(text, &self.limits);
+        let root = parsed
+            .documents
+            .get(source.document)
+            .and_then(|d| d.root())
+            .ok_or_else(|| BuildError::at(loc, "the file changed while pglint ran"))?;
+        let mut tree = Value::from_node(root, source.file)
+            .map_err(|_| BuildError::at(loc, "the object is too large to patch"))?;
+        let meta_loc = object.meta.loc.unwrap_or(loc);
+        let meta = tree.mapping_at("metadata", meta_loc);
+        if let Some(name) = &object.meta.name {
+            meta.set("name", Value::string(&name.value, name.loc), name.loc);
+        }
+        if let Some(namespace) = &object.meta.namespace {
+            meta.set(
+                "namespace",
+                Value::string(&namespace.value, namespace.loc),
+                namespace.loc,
+            );
+        }
+        for (field, map) in [
+            ("labels", &object.meta.labels),
+            ("annotations", &object.meta.annotations),
+        ] {
+            for entry in &map.entries {
+                set_entry(&mut tree, field, entry);
+            }
+        }
+        Ok(tree)
+    }
+}
+
+/// Maps the positions of an inline patch, parsed on its own, back into the kustomization.
+fn remap(value: &mut Value, inline: &crate::model::InlineText) {
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(inline.text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let map = |offset: usize| -> Option<usize> {
+        let line = line_starts
+            .partition_point(|&s| s <= offset)
+            .checked_sub(1)?;
+        let column = offset - line_starts[line];
+        Some(*inline.line_starts.get(line)? as usize + column)
+    };
+    let fix = |loc: &mut Loc| {
+        let (Some(start), Some(end)) = (map(loc.span.start()), map(loc.span.end())) else {
+            *loc = inline.loc;
+            return;
+        };
+        loc.span = crate::source::Span::new(start, end.max(start));
+    };
+    walk_locs(value, &fix);
+}
+
+fn walk_locs(value: &mut Value, fix: &impl Fn(&mut Loc)) {
+    match value {
+        Value::Scalar { loc, .. } => fix(loc),
+        Value::Sequence { items, loc } => {
+            fix(loc);
+            items.iter_mut().for_each(|item| walk_locs(item, fix));
+        }
+        Value::Mapping { entries, loc } => {
+            fix(loc);
+            for (k, v) in entries {
+                walk_locs(k, fix);
+                walk_locs(v, fix);
+            }
+        }
+    }
+}
+
+/// `Kind name` of a patch, for messages.
+fn describe(document: &Value) -> String {
+    format!(
+        "{} `{}`",
+        document.get("kind").and_then(Value::as_str).unwrap_or("?"),
+        document
+            .path(&["metadata", "name"])
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+    )
+}
+
+/// Sets `metadata.<field>.<key>` in a tree, as a transformer would: a string value.
+fn set_entry(tree: &mut Value, field: &str, entry: &Annotation) {
+    let meta_loc = tree.loc();
+    let map = tree
+        .mapping_at("metadata", meta_loc)
+        .mapping_at(field, entry.key.loc);
+    map.set(
+        &entry.key.value,
+        Value::string(&entry.value.value, entry.value.loc),
+        entry.key.loc,
+    );
+}
+
+impl Resource {
+    fn new(source: Option<ObjectId>, object: Object) -> Resource {
+        Resource {
+            source,
+            object,
+            tree: None,
+            previous_names: Vec::new(),
+            previous_namespaces: Vec::new(),
+            name_hash: None,
+        }
+    }
+
+    fn of(id: ObjectId, object: &Object) -> Resource {
+        Resource::new(Some(id), object.as_written())
+    }
+
+    /// The object's tree after a patch; the typed object is read from it again.
+    fn retype(&mut self, tree: Value, kustomize: &Kustomize<'_>) -> Result<(), BuildError> {
+        let loc = self.object.loc;
+        let document = tree.to_document();
+        let text = self
+            .source
+            .map(|id| kustomize.project.objects[id].file)
+            .map_or("", |file| kustomize.project.text(file).text.as_str());
+        let object = Object::from_document(loc.file, self.object.document, &document, text)
+            .ok_or_else(|| BuildError::at(loc, "the patch leaves no apiVersion or kind"))?;
+        self.object = Object { loc, ..object };
+        self.tree = Some(tree);
+        Ok(())
+    }
+
+    fn is_cluster_scoped(&self) -> bool {
+        CLUSTER_SCOPED.contains(&self.object.kind_str())
+    }
+
+    fn set_namespace(&mut self, namespace: &Spanned<String>) {
+        if self.object.kind_str() == "Namespace" {
+            // kustomize renames Namespace objects (`builtinpluginconsts/namespace.go`).
+            self.set_name(namespace.clone());
+            return;
+        }
+        if self.is_cluster_scoped() {
+            return;
+        }
+        let old = self.object.meta.namespace.replace(namespace.clone());
+        self.previous_namespaces.push(old.map(|ns| ns.value));
+        if let Some(tree) = &mut self.tree {
+            let meta_loc = tree.loc();
+            tree.mapping_at("metadata", meta_loc).set(
+                "namespace",
+                Value::string(&namespace.value, namespace.loc),
+                namespace.loc,
+            );
+        }
+    }
+
+    /// `namePrefix`/`nameSuffix`; kustomize leaves Namespaces, CRDs and APIServices alone
+    /// (`PrefixTransformer.go`).
+    fn add_affix(&mut self, affix: &Spanned<String>, is_prefix: bool) {
+        if matches!(
+            self.object.kind_str(),
+            "Namespace" | "CustomResourceDefinition" | "APIService"
+        ) {
+            return;
+        }
+        let Some(name) = &self.object.meta.name else {
+            return;
+        };
+        let value = if is_prefix {
+            format!("{}{}", affix.value, name.value)
+        } else {
+            format!("{}{}", name.value, affix.value)
+        };
+        // The name is now made by the kustomization line as much as by the object's.
+        self.set_name(Spanned::new(value, affix.loc));
+    }
+
+    fn set_name(&mut self, name: Spanned<String>) {
+        if let Some(old) = &self.object.meta.name {
+            self.previous_names.push(old.value.clone());
+        }
+        if let Some(tree) = &mut self.tree {
+            let meta_loc = tree.loc();
+            let value = Value::string(&name.value, name.loc);
+            tree.mapping_at("metadata", meta_loc)
+                .set("name", value, name.loc);
+        }
+        self.object.meta.name = Some(name);
+    }
+
+    fn set_meta_entry(&mut self, field: &str, entry: &Annotation) {
+        let map = match field {
+            "labels" => &mut self.object.meta.labels,
+            _ => &mut self.object.meta.annotations,
+        };
+        set_string_entry(map, entry);
+        if let Some(tree) = &mut self.tree {
+            set_entry(tree, field, entry);
+        }
+    }
+
+    /// Does a target selector pick this resource?
+    fn matches(&self, target: &Target) -> bool {
+        let object = &self.object;
+        let api_version = object.api_version.as_ref().map_or("", |v| v.as_str());
+        let (group, version) = match api_version.split_once('/') {
+            Some((group, version)) => (group, version),
+            None => ("", api_version),
+        };
+        let names = || {
+            object
+                .name()
+                .into_iter()
+                .chain(self.previous_names.iter().map(String::as_str))
+        };
+        let namespaces = || {
+            std::iter::once(object.namespace_str())
+                .chain(self.previous_namespaces.iter().map(Option::as_deref))
+                .map(|ns| ns.unwrap_or("default"))
+        };
+        target
+            .group
+            .as_deref()
+            .is_none_or(|g| regex_matches(g, group))
+            && target
+                .version
+                .as_deref()
+                .is_none_or(|v| regex_matches(v, version))
+            && target
+                .kind
+                .as_deref()
+                .is_none_or(|k| regex_matches(k, object.kind_str()))
+            && target
+                .name
+                .as_deref()
+                .is_none_or(|p| names().any(|n| regex_matches(p, n)))
+            && target
+                .namespace
+                .as_deref()
+                .is_none_or(|p| namespaces().any(|ns| regex_matches(p, ns)))
+            && target
+                .label_selector
+                .as_deref()
+                .is_none_or(|s| selects(s, &object.meta.labels))
+            && target
+                .annotation_selector
+                .as_deref()
+                .is_none_or(|s| selects(s, &object.meta.annotations))
+    }
+
+    /// Is this the object a strategic-merge patch without target names (same kind and name;
+    /// same namespace when the patch sets one)?
+    fn is_patched_by(&self, patch: &Value) -> bool {
+        let object = &self.object;
+        let kind = patch.get("kind").and_then(Value::as_str);
+        let name = patch.path(&["metadata", "name"]).and_then(Value::as_str);
+        let namespace = patch
+            .path(&["metadata", "namespace"])
+            .and_then(Value::as_str);
+        kind == Some(object.kind_str())
+            && name.is_some_and(|n| {
+                object.name() == Some(n) || self.previous_names.iter().any(|p| p == n)
+            })
+            && {
+                let wanted = namespace.unwrap_or("default");
+                std::iter::once(object.namespace_str())
+                    .chain(self.previous_namespaces.iter().map(Option::as_deref))
+                    .any(|ns| ns.unwrap_or("default") == wanted)
+            }
+    }
+}
+
+/// A target field: a Go regular expression anchored at both ends; an invalid one matches
+/// itself literally.
+fn regex_matches(pattern: &str, text: &str) -> bool {
+    regex::Regex::new(&format!("^(?:{pattern})$")).map_or(pattern == text, |re| re.is_match(text))
+}
+
+/// A label selector of equality terms (`a=b,c!=d,e`), as kustomize's targets use.
+fn selects(selector: &str, labels: &StringMap) -> bool {
+    selector
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .all(|term| {
+            if let Some((key, value)) = term.split_once("!=") {
+                labels
+                    .get(key.trim())
+                    .is_none_or(|a| a.value.value != value.trim())
+            } else if let Some((key, value)) = term.split_once('=') {
+                let value = value.trim_start_matches('=').trim();
+                labels
+                    .get(key.trim())
+                    .is_some_and(|a| a.value.value == value)
+            } else if let Some(key) = term.strip_prefix('!') {
+                !labels.contains(key.trim())
+            } else {
+                labels.contains(term)
+            }
+        })
+}
+
+/// Sets a label or annotation as kustomize does: the value becomes a string, located at the
+/// kustomization line that set it.
+fn set_string_entry(map: &mut StringMap, entry: &Annotation) {
+    let value = Annotation {
+        yaml_type: YamlType::String,
+        ..entry.clone()
+    };
+    match map
+        .entries
+        .iter_mut()
+        .find(|a| a.key.value == entry.key.value)
+    {
+        Some(existing) => *existing = value,
+        None => map.entries.push(value),
+    }
+}

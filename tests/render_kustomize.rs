@@ -1,0 +1,206 @@
+//! Differential test: pglint's own kustomize rendering against real kustomize
+//! (`kubectl kustomize`, which in Debian's kubectl is kustomize v5.5.0).
+//!
+//! For every kustomization under `fixtures/` and `../shared/corpus/realworld/` that
+//! `kubectl kustomize` builds offline, `pglint render DIR --format json` must give the same
+//! objects (kind, namespace, name), apiVersions, annotations, labels, and the same values of the
+//! fields pglint reads (`tests/support/render_diff.py` compares them, reading kustomize's
+//! output with PyYAML). A difference is a failure. Kustomizations kustomize itself refuses
+//! (Helm charts without `--enable-helm`, remote bases offline) are counted and skipped.
+//!
+//! Needs `kubectl` (`.ci/run` installs it) and Python's `yaml` module (installed with pip when
+//! missing); without kubectl the test says so and passes, so a fresh clone still passes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn kubectl_available() -> bool {
+    Command::new("kubectl")
+        .args(["version", "--client"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn ensure_pyyaml() {
+    let has = |python: &str| {
+        Command::new(python)
+            .args(["-c", "import yaml"])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if has("python3") {
+        return;
+    }
+    let status = Command::new("python3")
+        .args(["-m", "pip", "install", "--quiet", "pyyaml"])
+        .status()
+        .expect("python3 runs");
+    assert!(status.success() && has("python3"), "PyYAML installs");
+}
+
+/// Every folder under `dir` holding a kustomization.
+fn kustomization_dirs(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            kustomization_dirs(&path, out);
+        } else if matches!(
+            path.file_name().and_then(|n| n.to_str()),
+            Some("kustomization.yaml" | "kustomization.yml" | "Kustomization")
+        ) {
+            out.push(dir.to_path_buf());
+        }
+    }
+}
+
+struct Outcome {
+    compared: usize,
+    skipped: usize,
+    differences: Vec<String>,
+}
+
+/// Compares every kustomization of each repository root.
+fn compare(repositories: &[PathBuf]) -> Outcome {
+    let scratch = tempfile::tempdir().expect("temporary folder");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/render_diff.py");
+    let mut outcome = Outcome {
+        compared: 0,
+        skipped: 0,
+        differences: Vec::new(),
+    };
+    for repo in repositories {
+        let mut dirs = Vec::new();
+        kustomization_dirs(repo, &mut dirs);
+        for dir in dirs {
+            let kustomize = Command::new("kubectl")
+                .arg("kustomize")
+                .arg(&dir)
+                .output()
+                .expect("kubectl runs");
+            if !kustomize.status.success() {
+                outcome.skipped += 1;
+                continue;
+            }
+            let relative = dir.strip_prefix(repo).expect("inside the repository");
+            let relative = if relative.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                relative
+            };
+            let render = Command::new(env!("CARGO_BIN_EXE_pglint"))
+                .arg("render")
+                .arg(relative)
+                .args(["--format", "json", "--root"])
+                .arg(repo)
+                .current_dir(repo)
+                .output()
+                .expect("pglint runs");
+            let name = format!("{}", dir.display());
+            if !render.status.success() {
+                outcome.differences.push(format!(
+                    "{name}: pglint render failed: {}",
+                    String::from_utf8_lossy(&render.stderr)
+                ));
+                continue;
+            }
+            let rendered = scratch.path().join("rendered.json");
+            std::fs::write(&rendered, &render.stdout).expect("write");
+            let mut diff = Command::new("python3")
+                .arg(&script)
+                .arg(&rendered)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .expect("python3 runs");
+            use std::io::Write;
+            diff.stdin
+                .take()
+                .expect("stdin")
+                .write_all(&kustomize.stdout)
+                .expect("write to the comparison");
+            let result = diff.wait_with_output().expect("comparison ends");
+            outcome.compared += 1;
+            if !result.status.success() {
+                outcome.differences.push(format!(
+                    "{name}:\n{}",
+                    String::from_utf8_lossy(&result.stdout)
+                ));
+            }
+        }
+    }
+    outcome
+}
+
+fn subfolders(dir: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .collect()
+        })
+        .unwrap_or_default();
+    dirs.sort();
+    dirs
+}
+
+#[test]
+fn fixtures_render_like_kustomize() {
+    if !kubectl_available() {
+        eprintln!("skipped: kubectl is not installed (.ci/run installs it)");
+        return;
+    }
+    ensure_pyyaml();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut repositories = vec![fixtures.join("example"), fixtures.join("conformant")];
+    for collection in ["rules", "scenarios", "render"] {
+        repositories.extend(subfolders(&fixtures.join(collection)));
+    }
+    let outcome = compare(&repositories);
+    assert!(
+        outcome.differences.is_empty(),
+        "pglint renders differently from kubectl kustomize:\n{}",
+        outcome.differences.join("\n")
+    );
+    // The render fixtures alone hold four buildable overlays.
+    assert!(outcome.compared >= 4, "compared only {}", outcome.compared);
+    eprintln!(
+        "{} kustomizations identical, {} that kustomize refuses skipped",
+        outcome.compared, outcome.skipped
+    );
+}
+
+#[test]
+fn corpus_renders_like_kustomize() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/realworld");
+    if !corpus.is_dir() {
+        eprintln!("skipped: {} is absent", corpus.display());
+        return;
+    }
+    if !kubectl_available() {
+        eprintln!("skipped: kubectl is not installed (.ci/run installs it)");
+        return;
+    }
+    ensure_pyyaml();
+    let outcome = compare(&subfolders(&corpus));
+    assert!(
+        outcome.differences.is_empty(),
+        "pglint renders differently from kubectl kustomize:\n{}",
+        outcome.differences.join("\n")
+    );
+    assert!(
+        outcome.compared > 0,
+        "kustomize built nothing in the corpus"
+    );
+    eprintln!(
+        "{} kustomizations identical, {} that kustomize refuses skipped",
+        outcome.compared, outcome.skipped
+    );
+}
