@@ -817,3 +817,122 @@ fn set_string_entry(map: &mut StringMap, entry: &Annotation) {
         None => map.entries.push(value),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::model::Spec;
+
+    fn project(files: &[(&str, &str)]) -> Project {
+        let files = files
+            .iter()
+            .map(|(path, text)| (path.to_string(), text.as_bytes().to_vec()))
+            .collect();
+        Project::from_files(files, &Config::default()).expect("project")
+    }
+
+    /// The text a location points at.
+    fn text_at(project: &Project, loc: Loc) -> (String, String) {
+        let text = &project.text(loc.file).text;
+        (
+            project.path(loc.file).to_string(),
+            text[loc.span.range()].to_string(),
+        )
+    }
+
+    const DATABASE: &str = "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: app-db\nspec:\n  name: app\n  owner: app_user\n  cluster:\n    name: pg\n";
+
+    #[test]
+    fn values_are_located_where_they_were_set() {
+        let overlay = "namespace: staging\nnamePrefix: s-\nresources: [../base]\npatches:\n  - path: owner.yaml\n  - target: {kind: Database}\n    patch: |-\n      - op: add\n        path: /metadata/annotations\n        value: {wave: \"5\"}\n";
+        let project = project(&[
+            ("base/kustomization.yaml", "resources: [db.yaml]\n"),
+            ("base/db.yaml", DATABASE),
+            ("staging/kustomization.yaml", overlay),
+            (
+                "staging/owner.yaml",
+                "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: app-db\nspec:\n  owner: other_user\n",
+            ),
+        ]);
+        let rendered = Kustomize::new(&project).build("staging").expect("builds");
+        assert!(rendered.unknown.is_empty());
+        let [resource] = rendered.resources.as_slice() else {
+            panic!("one object: {:?}", rendered.resources.len())
+        };
+        let object = &resource.object;
+        assert_eq!(object.name(), Some("s-app-db"));
+        let namespace = object.meta.namespace.as_ref().expect("namespace");
+        assert_eq!(
+            text_at(&project, namespace.loc),
+            ("staging/kustomization.yaml".into(), "staging".into())
+        );
+        let Spec::Database(database) = &object.spec else {
+            panic!("a Database")
+        };
+        let owner = database.owner.as_ref().expect("owner");
+        assert_eq!(owner.value, "other_user");
+        assert_eq!(
+            text_at(&project, owner.loc),
+            ("staging/owner.yaml".into(), "other_user".into())
+        );
+        // Untouched values stay at the object's own line.
+        let cluster = database.cluster.as_ref().expect("cluster");
+        assert_eq!(text_at(&project, cluster.loc).0, "base/db.yaml");
+        // An inline patch's value points into the kustomization, at the value itself.
+        let wave = object.meta.annotations.get("wave").expect("wave");
+        assert_eq!(
+            text_at(&project, wave.value.loc),
+            ("staging/kustomization.yaml".into(), "\"5\"".into())
+        );
+    }
+
+    #[test]
+    fn kustomize_failures_are_errors_and_unknowns_are_reported() {
+        let project = project(&[
+            (
+                "k/kustomization.yaml",
+                "resources: [missing.yaml, https://github.com/x/y//base]\n",
+            ),
+            (
+                "h/kustomization.yaml",
+                "helmCharts: [{name: x}]\nresources: [https://github.com/x/y//base]\n",
+            ),
+            ("loop/kustomization.yaml", "resources: [../loop2]\n"),
+            ("loop2/kustomization.yaml", "resources: [../loop]\n"),
+        ]);
+        let kustomize = Kustomize::new(&project);
+        let error = kustomize.build("k").expect_err("a missing file");
+        assert!(
+            error.message.contains("does not exist"),
+            "{}",
+            error.message
+        );
+        let partial = kustomize.build("h").expect("builds");
+        assert_eq!(partial.unknown.len(), 2);
+        assert!(
+            kustomize
+                .build("loop")
+                .expect_err("a cycle")
+                .message
+                .contains("cycle")
+        );
+    }
+
+    #[test]
+    fn strategic_merge_patch_without_a_match_fails_like_kustomize() {
+        let project = project(&[
+            (
+                "k/kustomization.yaml",
+                "resources: [db.yaml]\npatches:\n  - patch: |\n      apiVersion: postgresql.cnpg.io/v1\n      kind: Database\n      metadata: {name: nope}\n",
+            ),
+            ("k/db.yaml", DATABASE),
+        ]);
+        let error = Kustomize::new(&project).build("k").expect_err("no match");
+        assert!(
+            error.message.contains("no resource matches"),
+            "{}",
+            error.message
+        );
+    }
+}

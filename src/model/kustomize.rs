@@ -453,26 +453,25 @@ impl InlineText {
     }
 }
 
-/// Where each line of a literal block scalar's content starts in the file: the lines after
-/// the `|` header, past the block's indentation.
-fn block_line_starts(text: &str, header: usize, content: &str) -> Vec<u32> {
-    let Some(first_break) = text.get(header..).and_then(|t| t.find('\n')) else {
+/// Where each line of a literal block scalar's content starts in the file. The scalar's span
+/// starts at its first content character; every later line is indented as much.
+fn block_line_starts(text: &str, content_start: usize, content: &str) -> Vec<u32> {
+    let Some(before) = text.get(..content_start) else {
         return Vec::new();
     };
-    let mut starts = Vec::new();
-    let mut offset = header + first_break + 1;
-    let mut indent = None;
-    for _ in 0..content.lines().count().max(1) {
-        let Some(rest) = text.get(offset..) else {
+    let mut line_begin = before.rfind('\n').map_or(0, |i| i + 1);
+    let indent = content_start - line_begin;
+    let mut starts = vec![content_start as u32];
+    for _ in 1..content.lines().count() {
+        let Some(next) = text[line_begin..].find('\n') else {
             break;
         };
-        let line = rest.split('\n').next().unwrap_or("");
-        let own_indent = line.len() - line.trim_start_matches(' ').len();
-        if indent.is_none() && !line.trim().is_empty() {
-            indent = Some(own_indent);
-        }
-        starts.push((offset + own_indent.min(indent.unwrap_or(own_indent))) as u32);
-        offset += line.len() + 1;
+        line_begin += next + 1;
+        let line_len = text[line_begin..]
+            .find('\n')
+            .unwrap_or(text.len() - line_begin);
+        // A blank line inside the block may be shorter than the indentation.
+        starts.push((line_begin + indent.min(line_len)) as u32);
     }
     starts
 }
