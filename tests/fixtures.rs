@@ -10,6 +10,9 @@
 //!
 //! Update snapshots with `INSTA_UPDATE=always cargo test --test fixtures` (or `cargo insta review`).
 
+#[path = "common/fs.rs"]
+mod fs;
+
 use std::path::{Path, PathBuf};
 
 use pglint::config::Config;
@@ -61,20 +64,6 @@ fn render(dir: &Path) -> (String, Vec<&'static str>) {
     (text, diagnostics.iter().map(|d| d.rule).collect())
 }
 
-fn subdirs(dir: &Path) -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.is_dir())
-                .collect()
-        })
-        .unwrap_or_default();
-    dirs.sort();
-    dirs
-}
-
 fn snapshot(name: &str, text: &str) {
     insta::with_settings!({ prepend_module_to_snapshot => false, omit_expression => true }, {
         insta::assert_snapshot!(name, text);
@@ -97,7 +86,7 @@ fn example_repository() {
 #[test]
 fn every_rule_fixture_triggers_its_rule() {
     let mut failures = Vec::new();
-    for dir in subdirs(&fixtures().join("rules")) {
+    for dir in fs::subdirs(&fixtures().join("rules")) {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
         let rule = name.split("--").next().unwrap().to_string();
         assert!(
@@ -115,7 +104,7 @@ fn every_rule_fixture_triggers_its_rule() {
 
 #[test]
 fn scenarios() {
-    for dir in subdirs(&fixtures().join("scenarios")) {
+    for dir in fs::subdirs(&fixtures().join("scenarios")) {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
         let (text, _) = render(&dir);
         snapshot(&format!("scenarios__{name}"), &text);

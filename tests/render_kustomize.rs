@@ -11,6 +11,9 @@
 //! Needs `kubectl` (`.ci/run` installs it) and Python's `yaml` module (installed with pip when
 //! missing); without kubectl the test says so and passes, so a fresh clone still passes.
 
+#[path = "common/fs.rs"]
+mod fs;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -137,20 +140,6 @@ fn compare(repositories: &[PathBuf]) -> Outcome {
     outcome
 }
 
-fn subfolders(dir: &Path) -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.is_dir())
-                .collect()
-        })
-        .unwrap_or_default();
-    dirs.sort();
-    dirs
-}
-
 #[test]
 fn fixtures_render_like_kustomize() {
     if !kubectl_available() {
@@ -161,7 +150,7 @@ fn fixtures_render_like_kustomize() {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let mut repositories = vec![fixtures.join("example"), fixtures.join("conformant")];
     for collection in ["rules", "scenarios", "render"] {
-        repositories.extend(subfolders(&fixtures.join(collection)));
+        repositories.extend(fs::subdirs(&fixtures.join(collection)));
     }
     let outcome = compare(&repositories);
     assert!(
@@ -189,7 +178,7 @@ fn corpus_renders_like_kustomize() {
         return;
     }
     ensure_pyyaml();
-    let outcome = compare(&subfolders(&corpus));
+    let outcome = compare(&fs::subdirs(&corpus));
     assert!(
         outcome.differences.is_empty(),
         "pglint renders differently from kubectl kustomize:\n{}",

@@ -1,6 +1,8 @@
-//! File helpers shared by the integration tests (included with `#[path]`).
+//! File helpers shared by the integration tests (included with `#[path]`; each test uses
+//! some of them).
+#![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Copies a folder tree, e.g. a fixture repository into a temporary directory.
 pub fn copy_dir(from: &Path, to: &Path) {
@@ -14,4 +16,19 @@ pub fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), target).unwrap();
         }
     }
+}
+
+/// The folders directly in `dir`, sorted (none when it cannot be read).
+pub fn subdirs(dir: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .collect()
+        })
+        .unwrap_or_default();
+    dirs.sort();
+    dirs
 }
