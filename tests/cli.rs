@@ -321,3 +321,55 @@ fn init_writes_a_config_that_check_accepts() {
         .assert()
         .success();
 }
+
+#[test]
+fn render_a_file_shows_it_in_every_overlay_and_a_missing_path_is_exit_2() {
+    let repo = fixture("render");
+    let output = pglint()
+        .current_dir(&repo)
+        .args(["render", "overlays/base/gitea-db.yaml", "--root", "."])
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let value: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(value["version"], 1);
+    let mut seen: Vec<(String, String, String)> = value["objects"]
+        .as_array()
+        .expect("objects")
+        .iter()
+        .map(|o| {
+            let text = |v: &Value| v.as_str().unwrap_or("-").to_string();
+            (text(&o["deployment"]), text(&o["namespace"]), text(&o["name"]))
+        })
+        .collect();
+    seen.sort();
+    // The base itself is no deployment; the two overlays render it differently.
+    assert_eq!(
+        seen,
+        [
+            ("overlays/live".into(), "postgres".into(), "gitea-db".into()),
+            (
+                "overlays/staging".into(),
+                "postgres-staging".into(),
+                "staging-gitea-db".into()
+            ),
+        ]
+    );
+    let live = &value["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["deployment"] == "overlays/live")
+        .unwrap();
+    assert_eq!(live["fields"]["owner"], "gitea", "the overlay's patch applies");
+    assert_eq!(live["source"]["file"], "overlays/base/gitea-db.yaml");
+
+    let missing = pglint()
+        .current_dir(&repo)
+        .args(["render", "no/such/path", "--root", "."])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("does not exist"));
+}
