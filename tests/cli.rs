@@ -340,7 +340,11 @@ fn render_a_file_shows_it_in_every_overlay_and_a_missing_path_is_exit_2() {
         .iter()
         .map(|o| {
             let text = |v: &Value| v.as_str().unwrap_or("-").to_string();
-            (text(&o["deployment"]), text(&o["namespace"]), text(&o["name"]))
+            (
+                text(&o["deployment"]),
+                text(&o["namespace"]),
+                text(&o["name"]),
+            )
         })
         .collect();
     seen.sort();
@@ -362,7 +366,10 @@ fn render_a_file_shows_it_in_every_overlay_and_a_missing_path_is_exit_2() {
         .iter()
         .find(|o| o["deployment"] == "overlays/live")
         .unwrap();
-    assert_eq!(live["fields"]["owner"], "gitea", "the overlay's patch applies");
+    assert_eq!(
+        live["fields"]["owner"], "gitea",
+        "the overlay's patch applies"
+    );
     assert_eq!(live["source"]["file"], "overlays/base/gitea-db.yaml");
 
     let missing = pglint()
