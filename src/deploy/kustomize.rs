@@ -155,11 +155,6 @@ fn legacy_order(object: &Object) -> (i64, String, String) {
     )
 }
 
-/// `sortOptions: {order: fifo}` keeps the input order.
-fn k_sorts_fifo(k: Option<&Kustomization>) -> bool {
-    k.is_some_and(|k| k.build.fifo_order)
-}
-
 /// Builds kustomizations of one project. Cheap to make; holds lookups built once.
 pub struct Kustomize<'p> {
     project: &'p Project,
@@ -209,7 +204,7 @@ impl<'p> Kustomize<'p> {
                 .get(LOCAL_CONFIG)
                 .is_none_or(|a| a.value.value != "true")
         });
-        if !k_sorts_fifo(self.kustomization(dir)) {
+        if !self.kustomization(dir).is_some_and(|k| k.build.fifo_order) {
             rendered
                 .resources
                 .sort_by_cached_key(|r| legacy_order(&r.object));
@@ -434,11 +429,10 @@ impl<'p> Kustomize<'p> {
     ) -> Result<(), BuildError> {
         let documents = self.patch_documents(patch)?;
         for document in documents {
-            let is_json = matches!(document, Value::Sequence { .. });
             let is_json = match patch.kind {
                 PatchKind::Json6902 => true,
                 PatchKind::StrategicMerge => false,
-                PatchKind::Detect => is_json,
+                PatchKind::Detect => matches!(document, Value::Sequence { .. }),
             };
             let selected: Vec<usize> = match &patch.target {
                 Some(target) => (0..out.resources.len())

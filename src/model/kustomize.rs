@@ -51,8 +51,6 @@ pub struct Kustomization {
     pub paths: Vec<PathRef>,
     pub common_annotations: StringMap,
     pub common_labels: StringMap,
-    /// `secretGenerator[].name`: Secrets kustomize makes.
-    pub generated_secrets: Vec<String>,
     /// What `kustomize build` reads beyond the paths above (see [`Build`]); boxed, since most
     /// kustomizations only list resources.
     pub build: Box<Build>,
@@ -224,10 +222,9 @@ impl Kustomization {
                 })
                 .collect()
         };
-        for key in ["resources", "bases", "components"] {
-            for value in strings(key) {
-                add(value, PathRole::Resource);
-            }
+        let build = Box::new(Build::read(&mut reader, root, &dir, text));
+        for entry in build.resources.iter().chain(&build.components) {
+            add(entry.written.clone(), PathRole::Resource);
         }
         for key in [
             "patchesStrategicMerge",
@@ -273,16 +270,8 @@ impl Kustomization {
                 }
             }
         }
-        let build = Box::new(Build::read(&mut reader, root, &dir, text));
-        let generated_secrets = root
-            .get("secretGenerator")
-            .into_iter()
-            .flat_map(|list| list.items())
-            .filter_map(|generator| generator.get("name")?.as_str().map(str::to_string))
-            .collect();
         Some(Kustomization {
             file,
-            generated_secrets,
             namespace: reader.string(root.get("namespace"), "namespace"),
             common_annotations: StringMap::read(&mut reader, Some(root), "commonAnnotations"),
             common_labels: StringMap::read(&mut reader, Some(root), "commonLabels"),
@@ -290,6 +279,17 @@ impl Kustomization {
             paths,
             build,
         })
+    }
+}
+
+impl Kustomization {
+    /// `secretGenerator[].name`: the Secrets kustomize makes (before its name hash).
+    pub fn generated_secrets(&self) -> impl Iterator<Item = &str> {
+        self.build
+            .generators
+            .iter()
+            .filter(|g| g.kind == GeneratorKind::Secret)
+            .filter_map(|g| g.name.as_ref().map(|n| n.as_str()))
     }
 }
 

@@ -243,7 +243,7 @@ fn generated_by_kustomize(cx: &Context<'_>, name: &str) -> bool {
         .kustomize
         .kustomizations
         .iter()
-        .any(|k| k.generated_secrets.iter().any(|g| g == name))
+        .any(|k| k.generated_secrets().any(|g| g == name))
 }
 
 /// The Secret sources a reference resolves to; empty when the Secret does not exist.
