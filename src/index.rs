@@ -195,7 +195,7 @@ impl<'p> Index<'p> {
                     }
                 }
                 Spec::DatabaseRole(_) => index.database_roles.push(id),
-                Spec::Other => {}
+                Spec::Application(_) | Spec::FluxKustomization(_) | Spec::Other => {}
             }
         }
         index.credentials = index.find_credentials(config);

@@ -6,6 +6,7 @@
 //! finds where they are, for reporters to mask.
 
 mod cnpg;
+mod gitops;
 mod kustomize;
 mod meta;
 pub(crate) mod read;
@@ -13,6 +14,7 @@ mod secrets;
 mod sensitive;
 
 pub use cnpg::{Bootstrap, Cluster, Database, DatabaseRole, Role};
+pub use gitops::{AppSource, Application, FluxKustomization};
 pub use kustomize::{
     Build, Entry, Generator, GeneratorKind, GeneratorOptions, InlineText, Kustomization,
     KustomizeGraph, LabelSet, LiteralValue, Patch, PatchBody, PatchKind, PathRef, PathRole, Target,
@@ -68,6 +70,10 @@ pub enum Spec {
     Database(Box<Database>),
     DatabaseRole(Box<DatabaseRole>),
     ExternalSecret(ExternalSecret),
+    /// An Argo CD `Application`: what it deploys, from where, to which namespace.
+    Application(Box<Application>),
+    /// A Flux `Kustomization`.
+    FluxKustomization(Box<FluxKustomization>),
     Other,
 }
 
@@ -119,6 +125,12 @@ impl Object {
             }
             (Some("external-secrets.io"), Some("ExternalSecret")) => {
                 Spec::ExternalSecret(ExternalSecret::read(&mut reader, root))
+            }
+            (Some("argoproj.io"), Some("Application")) => {
+                Spec::Application(Box::new(Application::read(&reader, root)))
+            }
+            (Some("kustomize.toolkit.fluxcd.io"), Some("Kustomization")) => {
+                Spec::FluxKustomization(Box::new(FluxKustomization::read(&reader, root)))
             }
             _ => Spec::Other,
         };

@@ -1,0 +1,196 @@
+//! What deploys: Argo CD `Application`s and Flux `Kustomization`s, as far as pglint needs
+//! them to know which folder is applied, where, and what it cannot know.
+//!
+//! Read leniently: a shape problem in them is not pglint's to report (their own CRD
+//! validation does), a value that is not a string is simply unknown.
+
+use super::loc_of;
+use super::meta::StringMap;
+use super::read::Reader;
+use crate::source::{FileId, Loc, Spanned};
+use crate::yaml::NodeRef;
+
+/// One `spec.source` or `spec.sources[]` entry of an Argo CD Application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppSource {
+    pub loc: Loc,
+    pub repo_url: Option<Spanned<String>>,
+    pub path: Option<Spanned<String>>,
+    /// A Helm chart from a chart repository (`chart:`), or Helm settings on a path.
+    pub helm: bool,
+    /// `ref:` only: a source of value files, applying nothing itself.
+    pub is_ref_only: bool,
+    /// `directory.recurse`.
+    pub recurse: bool,
+    /// `kustomize.namespace`: overrides every object's namespace, like a kustomization's.
+    pub kustomize_namespace: Option<Spanned<String>>,
+    pub name_prefix: Option<Spanned<String>>,
+    pub name_suffix: Option<Spanned<String>>,
+    pub common_annotations: StringMap,
+    pub common_labels: StringMap,
+    /// `kustomize.patches`/`components`/`replicas`/`images`: not modelled.
+    pub unmodelled: Vec<Spanned<String>>,
+}
+
+/// An Argo CD `Application`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Application {
+    pub sources: Vec<AppSource>,
+    /// `spec.destination.namespace`: the namespace of objects that set none.
+    pub destination_namespace: Option<Spanned<String>>,
+}
+
+/// A Flux `Kustomization` (`kustomize.toolkit.fluxcd.io`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FluxKustomization {
+    /// `spec.path`, relative to the source's root.
+    pub path: Option<Spanned<String>>,
+    /// `spec.sourceRef`: kind and name.
+    pub source_kind: Option<String>,
+    pub source_name: Option<String>,
+    /// `spec.targetNamespace`: overrides every object's namespace.
+    pub target_namespace: Option<Spanned<String>>,
+    /// `spec.components`, relative to `path`.
+    pub components: Vec<Spanned<String>>,
+    pub name_prefix: Option<Spanned<String>>,
+    pub name_suffix: Option<Spanned<String>>,
+    /// `spec.commonMetadata`.
+    pub common_annotations: StringMap,
+    pub common_labels: StringMap,
+    /// `spec.postBuild.substitute` (values are plain configuration, not secrets).
+    pub substitute: Vec<(String, String)>,
+    /// `spec.postBuild.substituteFrom`: values only the cluster knows.
+    pub substitute_from: Option<Loc>,
+    /// `spec.dependsOn`: names (and namespaces, when given) of other Kustomizations.
+    pub depends_on: Vec<(Spanned<String>, Option<String>)>,
+    /// `spec.patches` and other fields not modelled.
+    pub unmodelled: Vec<Spanned<String>>,
+}
+
+fn lenient<'r>(reader: &Reader<'r>, problems: &'r mut Vec<super::ShapeProblem>) -> Reader<'r> {
+    Reader {
+        file: reader.file,
+        text: reader.text,
+        problems,
+    }
+}
+
+fn text(node: Option<NodeRef<'_>>, file: FileId) -> Option<Spanned<String>> {
+    let node = node?;
+    node.as_str()
+        .map(|s| Spanned::new(s.to_string(), loc_of(file, node)))
+}
+
+/// Keys present in `node` among `keys`, each at its key.
+fn present(node: Option<NodeRef<'_>>, keys: &[&str], file: FileId) -> Vec<Spanned<String>> {
+    node.map(|n| n.entries())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(k, _)| {
+            let name = k.as_str()?;
+            keys.contains(&name)
+                .then(|| Spanned::new(name.to_string(), loc_of(file, k)))
+        })
+        .collect()
+}
+
+impl Application {
+    pub(crate) fn read(reader: &Reader<'_>, root: NodeRef<'_>) -> Application {
+        let mut ignored = Vec::new();
+        let mut reader = lenient(reader, &mut ignored);
+        let file = reader.file;
+        let spec = root.get("spec");
+        let mut sources = Vec::new();
+        let single = spec.and_then(|s| s.get("source")).into_iter();
+        let many = spec
+            .and_then(|s| s.get("sources"))
+            .into_iter()
+            .flat_map(|l| l.items());
+        for source in single.chain(many).filter(|s| s.is_mapping()) {
+            let kustomize = source.get("kustomize");
+            sources.push(AppSource {
+                loc: loc_of(file, source),
+                repo_url: text(source.get("repoURL"), file),
+                path: text(source.get("path"), file),
+                helm: source.get("chart").is_some() || source.get("helm").is_some(),
+                is_ref_only: source.get("ref").is_some() && source.get("path").is_none(),
+                recurse: source
+                    .path(&["directory", "recurse"])
+                    .and_then(|r| r.as_str())
+                    == Some("true"),
+                kustomize_namespace: text(kustomize.and_then(|k| k.get("namespace")), file),
+                name_prefix: text(kustomize.and_then(|k| k.get("namePrefix")), file),
+                name_suffix: text(kustomize.and_then(|k| k.get("nameSuffix")), file),
+                common_annotations: StringMap::read(&mut reader, kustomize, "commonAnnotations"),
+                common_labels: StringMap::read(&mut reader, kustomize, "commonLabels"),
+                unmodelled: present(
+                    kustomize,
+                    &["patches", "components", "replicas", "images"],
+                    file,
+                ),
+            });
+        }
+        Application {
+            sources,
+            destination_namespace: text(
+                spec.and_then(|s| s.path(&["destination", "namespace"])),
+                file,
+            ),
+        }
+    }
+}
+
+impl FluxKustomization {
+    pub(crate) fn read(reader: &Reader<'_>, root: NodeRef<'_>) -> FluxKustomization {
+        let mut ignored = Vec::new();
+        let mut reader = lenient(reader, &mut ignored);
+        let file = reader.file;
+        let spec = root.get("spec");
+        let field = |key: &str| text(spec.and_then(|s| s.get(key)), file);
+        let common = spec.and_then(|s| s.get("commonMetadata"));
+        let post_build = spec.and_then(|s| s.get("postBuild"));
+        FluxKustomization {
+            path: field("path"),
+            source_kind: spec
+                .and_then(|s| s.path(&["sourceRef", "kind"]))
+                .and_then(|k| k.as_str())
+                .map(str::to_string),
+            source_name: spec
+                .and_then(|s| s.path(&["sourceRef", "name"]))
+                .and_then(|k| k.as_str())
+                .map(str::to_string),
+            target_namespace: field("targetNamespace"),
+            components: spec
+                .and_then(|s| s.get("components"))
+                .into_iter()
+                .flat_map(|l| l.items())
+                .filter_map(|item| text(Some(item), file))
+                .collect(),
+            name_prefix: field("namePrefix"),
+            name_suffix: field("nameSuffix"),
+            common_annotations: StringMap::read(&mut reader, common, "annotations"),
+            common_labels: StringMap::read(&mut reader, common, "labels"),
+            substitute: post_build
+                .and_then(|p| p.get("substitute"))
+                .map(|s| s.entries())
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string())))
+                .collect(),
+            substitute_from: post_build
+                .and_then(|p| p.get("substituteFrom"))
+                .map(|node| loc_of(file, node)),
+            depends_on: spec
+                .and_then(|s| s.get("dependsOn"))
+                .into_iter()
+                .flat_map(|l| l.items())
+                .filter_map(|item| {
+                    let name = text(item.get("name"), file)?;
+                    let namespace = item.get("namespace").and_then(|n| n.as_str());
+                    Some((name, namespace.map(str::to_string)))
+                })
+                .collect(),
+            unmodelled: present(spec, &["patches", "images", "replicas"], file),
+        }
+    }
+}
