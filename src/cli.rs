@@ -280,7 +280,7 @@ fn load_repository(args: &RepoArgs) -> Result<(PathBuf, Project), String> {
 }
 
 fn render(args: RenderArgs) -> Result<Outcome, String> {
-    use crate::deploy::Kustomize;
+    use crate::deploy::{Deploy, DeploymentKind, Kustomize, display_dir};
     use crate::report::objects::{self, Rendered};
 
     let (root, project) = load_repository(&args.repo)?;
@@ -301,8 +301,9 @@ fn render(args: RenderArgs) -> Result<Outcome, String> {
         })?
         .to_string_lossy()
         .replace('\\', "/");
-    let kustomize = Kustomize::new(&project);
-    let mut builds = Vec::new();
+    let mut shown: Vec<Rendered<'_>> = Vec::new();
+    let built;
+    let deploy;
     if target.is_dir() {
         if project.kustomize.in_dir(&relative).is_none() {
             return Err(format!(
@@ -310,61 +311,41 @@ fn render(args: RenderArgs) -> Result<Outcome, String> {
                 args.path.display()
             ));
         }
-        builds.push((relative.clone(), kustomize.build(&relative)));
+        // Exactly what `kustomize build` makes of the folder.
+        built = Kustomize::new(&project)
+            .build(&relative)
+            .map_err(|error| format!("{}: {}", display_dir(&relative), error.message))?;
+        for unknown in &built.unknown {
+            eprintln!("pglint: note: partly known: {}", unknown.reason);
+        }
+        shown.extend(built.resources.iter().map(|resource| Rendered {
+            object: &resource.object,
+            deployment: display_dir(&relative),
+            annotations_as_strings: true,
+        }));
     } else {
-        for deployment in crate::deploy::deployments(&project) {
-            let built = kustomize.build(&deployment.root);
-            builds.push((deployment.root, built));
-        }
-    }
-    let file = project.file_id(&relative);
-    let mut kept = Vec::new();
-    let mut failed = false;
-    for (root_dir, built) in builds {
-        match built {
-            Ok(rendered) => {
-                for unknown in &rendered.unknown {
-                    eprintln!(
-                        "pglint: note: {}: partly known: {}",
-                        display_dir(&root_dir),
-                        unknown.reason
-                    );
-                }
-                kept.push((root_dir, rendered));
+        let file = project.file_id(&relative);
+        deploy = Deploy::build(&project);
+        for (id, object) in project.objects.iter().enumerate() {
+            if Some(object.file) != file {
+                continue;
             }
-            Err(error) => {
-                failed = true;
-                eprintln!(
-                    "pglint: error: {}: {}",
-                    display_dir(&root_dir),
-                    error.message
-                );
-            }
-        }
-    }
-    let mut shown: Vec<Rendered<'_>> = Vec::new();
-    for (root_dir, rendered) in &kept {
-        for resource in &rendered.resources {
-            let from_file = resource
-                .source
-                .is_some_and(|id| Some(project.objects[id].file) == file);
-            if target.is_dir() || from_file {
+            let mut applied = false;
+            for (deployment, resource) in deploy.instances_of(id) {
+                applied = true;
                 shown.push(Rendered {
                     object: &resource.object,
-                    deployment: display_dir(root_dir),
-                    annotations_as_strings: true,
+                    deployment: &deployment.name,
+                    annotations_as_strings: deployment.kind != DeploymentKind::Folder,
                 });
             }
-        }
-    }
-    if !target.is_dir() && shown.is_empty() {
-        // Applied by no kustomization: as written.
-        for object in project.objects.iter().filter(|o| Some(o.file) == file) {
-            shown.push(Rendered {
-                object,
-                deployment: "(as written)",
-                annotations_as_strings: false,
-            });
+            if !applied {
+                shown.push(Rendered {
+                    object,
+                    deployment: "(applied by no deployment)",
+                    annotations_as_strings: false,
+                });
+            }
         }
     }
     let text = match args.repo.format {
@@ -372,11 +353,7 @@ fn render(args: RenderArgs) -> Result<Outcome, String> {
         ListFormat::Human => objects::render_human(&project, &shown),
     };
     print_stdout(&text);
-    Ok(if failed && target.is_dir() {
-        Outcome::Failure
-    } else {
-        Outcome::Clean
-    })
+    Ok(Outcome::Clean)
 }
 
 /// Writes to standard output; a closed pipe (`pglint render . | head`) is not a failure.
@@ -384,19 +361,14 @@ fn print_stdout(text: &str) {
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
-fn display_dir(dir: &str) -> &str {
-    if dir.is_empty() { "." } else { dir }
-}
-
 fn list_deployments(args: RepoArgs) -> Result<Outcome, String> {
-    use crate::deploy::Kustomize;
+    use crate::deploy::{Deploy, display_dir};
 
     let (_, project) = load_repository(&args)?;
-    let kustomize = Kustomize::new(&project);
+    let deploy = Deploy::build(&project);
     let mut rows = Vec::new();
-    for deployment in crate::deploy::deployments(&project) {
-        let built = kustomize.build(&deployment.root);
-        let (objects, unknown, error) = match &built {
+    for deployment in &deploy.deployments {
+        let (objects, unknown, error) = match &deployment.rendered {
             Ok(rendered) => (
                 rendered.resources.len(),
                 rendered.unknown.iter().map(|u| u.reason.clone()).collect(),
@@ -410,9 +382,14 @@ fn list_deployments(args: RepoArgs) -> Result<Outcome, String> {
             .line;
         rows.push(serde_json::json!({
             "kind": deployment.kind.as_str(),
+            "name": deployment.name,
             "source": {"file": project.path(deployment.origin.file), "line": line},
             "root": display_dir(&deployment.root),
-            "namespace": project.kustomize.in_dir(&deployment.root).and_then(|k| k.namespace.as_ref()).map(|n| n.value.clone()),
+            "namespace": deployment
+                .forced_namespace
+                .as_ref()
+                .or(deployment.default_namespace.as_ref())
+                .map(|n| n.value.clone()),
             "objects": objects,
             "partially_known": unknown,
             "error": error,
@@ -431,8 +408,9 @@ fn list_deployments(args: RepoArgs) -> Result<Outcome, String> {
             let mut text = String::new();
             for row in &rows {
                 text.push_str(&format!(
-                    "{} {} ({}:{}) namespace={} objects={}",
+                    "{} {} root={} ({}:{}) namespace={} objects={}",
                     row["kind"].as_str().unwrap_or(""),
+                    row["name"].as_str().unwrap_or(""),
                     row["root"].as_str().unwrap_or(""),
                     row["source"]["file"].as_str().unwrap_or(""),
                     row["source"]["line"],

@@ -70,6 +70,9 @@ pub struct Project {
     /// Every file and folder in the repository.
     pub paths: HashSet<String>,
     pub certificate: Certificate,
+    /// The git remotes' URLs of the repository around the root (from `.git/config`): what an
+    /// Argo CD source's `repoURL` must name to be this repository.
+    pub repository_urls: Vec<String>,
     /// For a project built in memory: the files that are not manifests (kustomize generator
     /// inputs such as `.env` files), by path.
     inputs: HashMap<String, Vec<u8>>,
@@ -176,13 +179,10 @@ impl Project {
         batches.sort_unstable_by_key(|(first, _)| *first);
         let batches = batches.into_iter().map(|(_, batch)| batch).collect();
         let certificate = read_certificate(root, config);
-        Ok(Project::assemble(
-            root.to_path_buf(),
-            batches,
-            walked,
-            certificate,
-            config,
-        ))
+        let mut project =
+            Project::assemble(root.to_path_buf(), batches, walked, certificate, config);
+        project.repository_urls = read_remotes(root);
+        Ok(project)
     }
 
     /// Reads what a walk found. A file may vanish or change in between.
@@ -278,6 +278,7 @@ impl Project {
         Project {
             certificate,
             inputs: HashMap::default(),
+            repository_urls: Vec::new(),
             max_file_bytes: config.max_file_bytes,
             root,
             sources,
@@ -535,6 +536,17 @@ fn skip_generator_inputs(
         info.problems.clear();
     }
     objects.retain(|o| !skipped.contains(&o.file));
+}
+
+/// The remote URLs in the `.git/config` of the repository around `root` (none when there is
+/// no git repository, or `.git` is a file, as in a worktree).
+fn read_remotes(root: &Path) -> Vec<String> {
+    root.ancestors()
+        .map(|dir| dir.join(".git/config"))
+        .find(|config| config.is_file())
+        .and_then(|config| std::fs::read_to_string(config).ok())
+        .map(|text| crate::deploy::remotes::remote_urls(&text))
+        .unwrap_or_default()
 }
 
 fn read_certificate(root: &Path, config: &Config) -> Certificate {

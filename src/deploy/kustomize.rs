@@ -9,6 +9,7 @@
 //! patches. What is not modelled (Helm charts, remote bases, replacements, transformer plugins)
 //! makes the result partly known; it never makes pglint guess.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use super::generate;
@@ -25,11 +26,12 @@ use crate::yaml::{Limits, parse};
 
 /// One object of a build's output.
 #[derive(Debug, Clone)]
-pub struct Resource {
+pub struct Resource<'p> {
     /// The source object; `None` for a generated Secret or ConfigMap.
     pub source: Option<ObjectId>,
-    /// The object as rendered: each value's location is the node that set it.
-    pub object: Object,
+    /// The object as rendered: each value's location is the node that set it. Borrowed from
+    /// the project until a transformer changes it (most builds change nothing).
+    pub object: Cow<'p, Object>,
     /// The object as a tree, once a patch needed one.
     tree: Option<Value>,
     /// Its names and namespaces before this build changed them: patches may select any.
@@ -47,8 +49,8 @@ pub struct Unknown {
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct Rendered {
-    pub resources: Vec<Resource>,
+pub struct Rendered<'p> {
+    pub resources: Vec<Resource<'p>>,
     /// Why the output is only partly known (a remote base, `helmCharts`, …); empty when it is
     /// complete.
     pub unknown: Vec<Unknown>,
@@ -103,6 +105,29 @@ const CLUSTER_SCOPED: &[&str] = &[
 ];
 
 const LOCAL_CONFIG: &str = "config.kubernetes.io/local-config";
+
+/// What kustomize does once, at the top of a build (`kusttarget.go`, `kustomizer.go`): name
+/// hashes, dropping local-config objects, then its default ("legacy") order unless `fifo`.
+pub fn finish(rendered: &mut Rendered<'_>, fifo: bool) {
+    for resource in &mut rendered.resources {
+        if let (Some(hash), Some(name)) = (resource.name_hash.take(), &resource.object.meta.name) {
+            let hashed = Spanned::new(format!("{}-{hash}", name.value), name.loc);
+            resource.set_name(hashed);
+        }
+    }
+    rendered.resources.retain(|r| {
+        r.object
+            .meta
+            .annotations
+            .get(LOCAL_CONFIG)
+            .is_none_or(|a| a.value.value != "true")
+    });
+    if !fifo {
+        rendered
+            .resources
+            .sort_by_cached_key(|r| legacy_order(&r.object));
+    }
+}
 
 /// Kinds kustomize's legacy order puts first, then last (`SortOrderTransformer.go`).
 const ORDER_FIRST: &[&str] = &[
@@ -183,33 +208,56 @@ impl<'p> Kustomize<'p> {
     }
 
     /// `kustomize build DIR`: the folder must hold a kustomization.
-    pub fn build(&self, dir: &str) -> Result<Rendered, BuildError> {
+    pub fn build(&self, dir: &str) -> Result<Rendered<'p>, BuildError> {
+        let mut rendered = self.accumulate_root(dir)?;
+        let fifo = self.kustomization(dir).is_some_and(|k| k.build.fifo_order);
+        finish(&mut rendered, fifo);
+        Ok(rendered)
+    }
+
+    /// What the kustomization in `dir` accumulates, before [`finish`]: a deployer (Flux, Argo
+    /// CD) adds its own transformations in between.
+    pub fn accumulate_root(&self, dir: &str) -> Result<Rendered<'p>, BuildError> {
         let mut rendered = Rendered::default();
-        let mut stack = Vec::new();
-        self.accumulate(dir, None, &mut rendered, &mut stack)?;
-        // What kustomize does once, at the top (`kusttarget.go`, `kustomizer.go`): name
-        // hashes, dropping local-config objects, then its default ("legacy") order.
-        for resource in &mut rendered.resources {
-            if let (Some(hash), Some(name)) =
-                (resource.name_hash.take(), &resource.object.meta.name)
+        self.accumulate(dir, None, &mut rendered, &mut Vec::new())?;
+        Ok(rendered)
+    }
+
+    /// Applies the component in `dir` (named at `at`) to what `out` holds.
+    pub fn add_component(
+        &self,
+        dir: &str,
+        at: Loc,
+        out: &mut Rendered<'p>,
+    ) -> Result<(), BuildError> {
+        self.accumulate(dir, Some(at), out, &mut Vec::new())
+    }
+
+    /// Adds the objects of manifest files (a folder applied as plain manifests), as written.
+    pub fn add_files<'a>(&self, paths: impl IntoIterator<Item = &'a str>, out: &mut Rendered<'p>) {
+        for path in paths {
+            for id in self
+                .objects_by_path
+                .get(path)
+                .cloned()
+                .into_iter()
+                .flatten()
             {
-                let hashed = Spanned::new(format!("{}-{hash}", name.value), name.loc);
-                resource.set_name(hashed);
+                out.resources
+                    .push(Resource::of(id, &self.project.objects[id]));
             }
         }
-        rendered.resources.retain(|r| {
-            r.object
-                .meta
-                .annotations
-                .get(LOCAL_CONFIG)
-                .is_none_or(|a| a.value.value != "true")
-        });
-        if !self.kustomization(dir).is_some_and(|k| k.build.fifo_order) {
-            rendered
-                .resources
-                .sort_by_cached_key(|r| legacy_order(&r.object));
-        }
-        Ok(rendered)
+    }
+
+    /// The file a manifest path names, when it holds objects.
+    pub fn file_of(&self, path: &str) -> Option<crate::source::FileId> {
+        let range = self.objects_by_path.get(path)?;
+        Some(self.project.objects[range.start].file)
+    }
+
+    /// The manifest files the project read (those holding objects), for folder deployments.
+    pub fn manifest_paths(&self) -> impl Iterator<Item = &'p str> + '_ {
+        self.objects_by_path.keys().copied()
     }
 
     fn kustomization(&self, dir: &str) -> Option<&'p Kustomization> {
@@ -221,7 +269,7 @@ impl<'p> Kustomize<'p> {
         &self,
         dir: &str,
         named_at: Option<Loc>,
-        out: &mut Rendered,
+        out: &mut Rendered<'p>,
         stack: &mut Vec<String>,
     ) -> Result<(), BuildError> {
         let Some(k) = self.kustomization(dir) else {
@@ -309,7 +357,7 @@ impl<'p> Kustomize<'p> {
         self.project.paths.iter().any(|p| p.starts_with(&prefix))
     }
 
-    fn generate(&self, k: &Kustomization, out: &mut Rendered) -> Result<(), BuildError> {
+    fn generate(&self, k: &Kustomization, out: &mut Rendered<'p>) -> Result<(), BuildError> {
         for generator in &k.build.generators {
             match generate::generate(self.project, k, generator) {
                 Ok(Some(generate::Generated { object, name_hash })) => {
@@ -318,7 +366,7 @@ impl<'p> Kustomize<'p> {
                     }) {
                         match generator.behavior.as_deref() {
                             Some("replace") | Some("merge") => {
-                                existing.object = object;
+                                existing.object = Cow::Owned(object);
                                 existing.name_hash = name_hash;
                                 continue;
                             }
@@ -335,7 +383,7 @@ impl<'p> Kustomize<'p> {
                     }
                     out.resources.push(Resource {
                         name_hash,
-                        ..Resource::new(None, object)
+                        ..Resource::new(None, Cow::Owned(object))
                     });
                 }
                 Ok(None) => {}
@@ -346,7 +394,7 @@ impl<'p> Kustomize<'p> {
     }
 
     /// kustomize's builtin transformers, in its order.
-    fn transform(&self, k: &Kustomization, out: &mut Rendered) -> Result<(), BuildError> {
+    fn transform(&self, k: &Kustomization, out: &mut Rendered<'p>) -> Result<(), BuildError> {
         let build = &k.build;
         let patch_loc = |kind: PatchKind| build.patches.iter().filter(move |p| p.kind == kind);
         for patch in patch_loc(PatchKind::StrategicMerge).chain(patch_loc(PatchKind::Detect)) {
@@ -425,7 +473,7 @@ impl<'p> Kustomize<'p> {
     fn apply_patch(
         &self,
         patch: &crate::model::Patch,
-        out: &mut Rendered,
+        out: &mut Rendered<'p>,
     ) -> Result<(), BuildError> {
         let documents = self.patch_documents(patch)?;
         for document in documents {
@@ -487,7 +535,7 @@ impl<'p> Kustomize<'p> {
 
     /// The resource as a tree: its source document parsed again, then what this build
     /// already changed in its metadata.
-    fn tree_of(&self, resource: &Resource) -> Result<Value, BuildError> {
+    fn tree_of(&self, resource: &Resource<'_>) -> Result<Value, BuildError> {
         let object = &resource.object;
         let loc = object.loc;
         let Some(source) = resource.source.map(|id| &self.project.objects[id]) else {
@@ -593,8 +641,8 @@ fn set_entry(tree: &mut Value, field: &str, entry: &Annotation) {
     );
 }
 
-impl Resource {
-    fn new(source: Option<ObjectId>, object: Object) -> Resource {
+impl<'p> Resource<'p> {
+    fn new(source: Option<ObjectId>, object: Cow<'p, Object>) -> Resource<'p> {
         Resource {
             source,
             object,
@@ -605,8 +653,13 @@ impl Resource {
         }
     }
 
-    fn of(id: ObjectId, object: &Object) -> Resource {
-        Resource::new(Some(id), object.as_written())
+    pub(super) fn of(id: ObjectId, object: &'p Object) -> Resource<'p> {
+        let written = if object.namespace_override.is_none() && object.written_meta.is_none() {
+            Cow::Borrowed(object)
+        } else {
+            Cow::Owned(object.as_written())
+        };
+        Resource::new(Some(id), written)
     }
 
     /// The object's tree after a patch; the typed object is read from it again.
@@ -619,16 +672,16 @@ impl Resource {
             .map_or("", |file| kustomize.project.text(file).text.as_str());
         let object = Object::from_document(loc.file, self.object.document, &document, text)
             .ok_or_else(|| BuildError::at(loc, "the patch leaves no apiVersion or kind"))?;
-        self.object = Object { loc, ..object };
+        self.object = Cow::Owned(Object { loc, ..object });
         self.tree = Some(tree);
         Ok(())
     }
 
-    fn is_cluster_scoped(&self) -> bool {
+    pub fn is_cluster_scoped(&self) -> bool {
         CLUSTER_SCOPED.contains(&self.object.kind_str())
     }
 
-    fn set_namespace(&mut self, namespace: &Spanned<String>) {
+    pub(super) fn set_namespace(&mut self, namespace: &Spanned<String>) {
         if self.object.kind_str() == "Namespace" {
             // kustomize renames Namespace objects (`builtinpluginconsts/namespace.go`).
             self.set_name(namespace.clone());
@@ -637,7 +690,12 @@ impl Resource {
         if self.is_cluster_scoped() {
             return;
         }
-        let old = self.object.meta.namespace.replace(namespace.clone());
+        let old = self
+            .object
+            .to_mut()
+            .meta
+            .namespace
+            .replace(namespace.clone());
         self.previous_namespaces.push(old.map(|ns| ns.value));
         if let Some(tree) = &mut self.tree {
             let meta_loc = tree.loc();
@@ -651,7 +709,7 @@ impl Resource {
 
     /// `namePrefix`/`nameSuffix`; kustomize leaves Namespaces, CRDs and APIServices alone
     /// (`PrefixTransformer.go`).
-    fn add_affix(&mut self, affix: &Spanned<String>, is_prefix: bool) {
+    pub(super) fn add_affix(&mut self, affix: &Spanned<String>, is_prefix: bool) {
         if matches!(
             self.object.kind_str(),
             "Namespace" | "CustomResourceDefinition" | "APIService"
@@ -680,13 +738,13 @@ impl Resource {
             tree.mapping_at("metadata", meta_loc)
                 .set("name", value, name.loc);
         }
-        self.object.meta.name = Some(name);
+        self.object.to_mut().meta.name = Some(name);
     }
 
-    fn set_meta_entry(&mut self, field: &str, entry: &Annotation) {
+    pub(super) fn set_meta_entry(&mut self, field: &str, entry: &Annotation) {
         let map = match field {
-            "labels" => &mut self.object.meta.labels,
-            _ => &mut self.object.meta.annotations,
+            "labels" => &mut self.object.to_mut().meta.labels,
+            _ => &mut self.object.to_mut().meta.annotations,
         };
         set_string_entry(map, entry);
         if let Some(tree) = &mut self.tree {

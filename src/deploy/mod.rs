@@ -1,45 +1,441 @@
-//! Stage 4: what is applied. Deployments (kustomize builds, Argo CD Applications, Flux
-//! Kustomizations, plain folders) and the instances they render, each value carrying the
-//! location of the node that produced it: an instance's `namespace` set by a kustomization
-//! is located at that kustomization's `namespace:` line, a patched owner at the patch line.
+//! Stage 4: what is applied. Deployments (Argo CD Applications, Flux Kustomizations, kustomize
+//! roots, plain folders) and the instances they render, each value carrying the location of
+//! the node that produced it: an instance's `namespace` set by a kustomization is located at
+//! that kustomization's `namespace:` line, a patched owner at the patch line, a namespace that
+//! only an Application's destination gives at its `destination.namespace` line.
 
 pub mod generate;
 pub mod kustomize;
 pub mod patch;
+pub mod remotes;
 pub mod value;
 
-use crate::hash::HashSet;
-use crate::model::PathRole;
+use rayon::prelude::*;
+
+use crate::hash::{HashMap, HashSet};
+use crate::model::{AppSource, Application, FluxKustomization, ObjectId, PathRole, Spec, join};
 use crate::project::Project;
-use crate::source::Loc;
+use crate::source::{Loc, Span, Spanned, parent_dir};
 pub use kustomize::{BuildError, Kustomize, Rendered, Resource, Unknown};
 
 /// Something that applies objects to a cluster.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Deployment {
+#[derive(Debug)]
+pub struct Deployment<'p> {
     pub kind: DeploymentKind,
-    /// The node that declares it (the kustomization file; later, an Application).
+    /// `Application argocd/postgres`, `Kustomization flux-system/apps`, or the root folder.
+    pub name: String,
+    /// The node that declares it: an Application's `path`, a Flux Kustomization's
+    /// `spec.path`, a kustomization file.
     pub origin: Loc,
-    /// The folder it builds, repository-relative.
+    /// The object that declares it (an Application or Flux Kustomization).
+    pub declared_by: Option<ObjectId>,
+    /// The folder it applies, repository-relative ("" at the root).
     pub root: String,
+    /// The namespace its objects get when they set none.
+    pub default_namespace: Option<Spanned<String>>,
+    /// The namespace it gives every namespaced object (`targetNamespace`,
+    /// `kustomize.namespace`).
+    pub forced_namespace: Option<Spanned<String>>,
+    /// The Flux Kustomizations it waits for (`dependsOn`).
+    pub depends_on: Vec<Spanned<String>>,
+    /// What it renders, or why kustomize (or the deployer) would refuse to build it.
+    pub rendered: Result<Rendered<'p>, BuildError>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DeploymentKind {
-    /// A kustomization no other kustomization includes: what `kustomize build` is run on.
+    /// An Argo CD `Application` source.
+    Application,
+    /// A Flux `Kustomization`.
+    Flux,
+    /// A kustomization no other kustomization and no deployer includes (used when the
+    /// repository declares no Application and no Flux Kustomization).
     KustomizeRoot,
+    /// A folder of manifests that no kustomization applies (idem).
+    Folder,
 }
 
 impl DeploymentKind {
     pub fn as_str(self) -> &'static str {
         match self {
+            DeploymentKind::Application => "argocd-application",
+            DeploymentKind::Flux => "flux-kustomization",
             DeploymentKind::KustomizeRoot => "kustomization",
+            DeploymentKind::Folder => "folder",
         }
+    }
+
+    /// Does this deployer order objects by Argo CD sync waves?
+    pub fn has_sync_waves(self) -> bool {
+        !matches!(self, DeploymentKind::Flux)
     }
 }
 
-/// The deployments of a repository.
-pub fn deployments(project: &Project) -> Vec<Deployment> {
+/// Index of a deployment in [`Deploy::deployments`].
+pub type DeploymentId = usize;
+
+/// Every deployment of a repository, and for each source object where it is applied.
+#[derive(Debug)]
+pub struct Deploy<'p> {
+    pub deployments: Vec<Deployment<'p>>,
+    /// The repository declares Argo CD Applications or Flux Kustomizations: what none of
+    /// them applies is not applied.
+    pub declared: bool,
+    /// Source object → (deployment, index of its resource in that deployment's rendering).
+    instances: HashMap<ObjectId, Vec<(DeploymentId, usize)>>,
+}
+
+impl<'p> Deploy<'p> {
+    /// Finds the deployments and renders each (in parallel).
+    pub fn build(project: &'p Project) -> Deploy<'p> {
+        let kustomize = Kustomize::new(project);
+        let remotes = remotes::Remotes::new(project.repository_urls.iter().map(String::as_str));
+        let mut planned: Vec<Plan<'p>> = Vec::new();
+        for (id, object) in project.objects.iter().enumerate() {
+            match &object.spec {
+                Spec::Application(app) => {
+                    planned.extend(app_plans(project, id, app, &remotes));
+                }
+                Spec::FluxKustomization(flux) => {
+                    planned.extend(flux_plan(project, id, flux));
+                }
+                _ => {}
+            }
+        }
+        let declared = !planned.is_empty();
+        if !declared {
+            planned = fallback_plans(project, &kustomize);
+        }
+        let deployments: Vec<Deployment<'p>> = planned
+            .into_par_iter()
+            .map(|plan| plan.render(project, &kustomize))
+            .collect();
+        let mut instances: HashMap<ObjectId, Vec<(DeploymentId, usize)>> = HashMap::default();
+        for (d, deployment) in deployments.iter().enumerate() {
+            let Ok(rendered) = &deployment.rendered else {
+                continue;
+            };
+            for (r, resource) in rendered.resources.iter().enumerate() {
+                if let Some(source) = resource.source {
+                    instances.entry(source).or_default().push((d, r));
+                }
+            }
+        }
+        Deploy {
+            deployments,
+            declared,
+            instances,
+        }
+    }
+
+    /// Where a source object is applied: each deployment and the object as rendered there.
+    pub fn instances_of(
+        &self,
+        object: ObjectId,
+    ) -> impl Iterator<Item = (&Deployment<'p>, &Resource<'p>)> + '_ {
+        self.instances
+            .get(&object)
+            .into_iter()
+            .flatten()
+            .filter_map(|&(d, r)| {
+                let deployment = &self.deployments[d];
+                let resource = deployment.rendered.as_ref().ok()?.resources.get(r)?;
+                Some((deployment, resource))
+            })
+    }
+
+    /// Is the object applied by some deployment? `None` when that cannot be known (a
+    /// deployment failed to render, or is only partly known).
+    pub fn is_applied(&self, object: ObjectId) -> Option<bool> {
+        if self.instances.contains_key(&object) {
+            return Some(true);
+        }
+        let complete = self
+            .deployments
+            .iter()
+            .all(|d| d.rendered.as_ref().is_ok_and(|r| r.unknown.is_empty()));
+        complete.then_some(false)
+    }
+
+    /// Does any deployment order objects by sync waves (Argo CD, or plain kustomizations and
+    /// folders, which Argo CD may apply)? False for a Flux-only repository.
+    pub fn uses_sync_waves(&self) -> bool {
+        !self.declared || self.deployments.iter().any(|d| d.kind.has_sync_waves())
+    }
+}
+
+/// A deployment found, not rendered yet.
+struct Plan<'p> {
+    kind: DeploymentKind,
+    name: String,
+    origin: Loc,
+    declared_by: Option<ObjectId>,
+    root: String,
+    default_namespace: Option<Spanned<String>>,
+    /// A namespace forced on every namespaced object (`targetNamespace`,
+    /// `kustomize.namespace`).
+    forced_namespace: Option<Spanned<String>>,
+    prefix: Option<Spanned<String>>,
+    suffix: Option<Spanned<String>>,
+    common_annotations: &'p crate::model::StringMap,
+    common_labels: &'p crate::model::StringMap,
+    /// Flux `components`, resolved (`None`: outside the repository).
+    components: Vec<(Spanned<String>, Option<String>)>,
+    /// Argo CD `directory.recurse`; Flux's generated kustomization always recurses.
+    recurse: bool,
+    /// For a folder no kustomization reaches: exactly these manifest files.
+    files: Option<Vec<&'p str>>,
+    unknown: Vec<Unknown>,
+    depends_on: Vec<Spanned<String>>,
+}
+
+static EMPTY_MAP: std::sync::LazyLock<crate::model::StringMap> =
+    std::sync::LazyLock::new(crate::model::StringMap::default);
+
+impl<'p> Plan<'p> {
+    fn new(kind: DeploymentKind, name: String, origin: Loc, root: String) -> Plan<'p> {
+        Plan {
+            kind,
+            name,
+            origin,
+            declared_by: None,
+            root,
+            default_namespace: None,
+            forced_namespace: None,
+            prefix: None,
+            suffix: None,
+            common_annotations: &EMPTY_MAP,
+            common_labels: &EMPTY_MAP,
+            components: Vec::new(),
+            recurse: false,
+            files: None,
+            unknown: Vec::new(),
+            depends_on: Vec::new(),
+        }
+    }
+
+    fn render(self, project: &'p Project, kustomize: &Kustomize<'p>) -> Deployment<'p> {
+        let rendered = self.rendered(project, kustomize);
+        Deployment {
+            kind: self.kind,
+            name: self.name,
+            origin: self.origin,
+            declared_by: self.declared_by,
+            root: self.root,
+            default_namespace: self.default_namespace,
+            forced_namespace: self.forced_namespace,
+            depends_on: self.depends_on,
+            rendered,
+        }
+    }
+
+    fn rendered(
+        &self,
+        project: &'p Project,
+        kustomize: &Kustomize<'p>,
+    ) -> Result<Rendered<'p>, BuildError> {
+        let has_kustomization = project.kustomize.in_dir(&self.root).is_some();
+        let mut rendered = if has_kustomization {
+            kustomize.accumulate_root(&self.root)?
+        } else {
+            let mut rendered = Rendered::default();
+            let mut files: Vec<&str> = match &self.files {
+                Some(files) => files.clone(),
+                None => kustomize
+                    .manifest_paths()
+                    .filter(|path| self.includes(project, path))
+                    .collect(),
+            };
+            files.sort_unstable();
+            kustomize.add_files(files, &mut rendered);
+            rendered
+        };
+        rendered.unknown.extend(self.unknown.iter().cloned());
+        for (written, path) in &self.components {
+            match path {
+                Some(path) => kustomize.add_component(path, written.loc, &mut rendered)?,
+                None => rendered.unknown.push(Unknown {
+                    loc: written.loc,
+                    reason: format!("component `{}` is outside the repository", written.value),
+                }),
+            }
+        }
+        for resource in &mut rendered.resources {
+            if let Some(namespace) = &self.forced_namespace {
+                resource.set_namespace(namespace);
+            }
+            if let Some(prefix) = &self.prefix {
+                resource.add_affix(prefix, true);
+            }
+            if let Some(suffix) = &self.suffix {
+                resource.add_affix(suffix, false);
+            }
+            for entry in &self.common_labels.entries {
+                resource.set_meta_entry("labels", entry);
+            }
+            for entry in &self.common_annotations.entries {
+                resource.set_meta_entry("annotations", entry);
+            }
+            // The deployer applies objects that set no namespace in its default one.
+            if let Some(namespace) = &self.default_namespace
+                && resource.object.meta.namespace.is_none()
+                && !resource.is_cluster_scoped()
+            {
+                resource.object.to_mut().meta.namespace = Some(namespace.clone());
+            }
+        }
+        if has_kustomization || self.kind == DeploymentKind::Flux {
+            let fifo = project
+                .kustomize
+                .in_dir(&self.root)
+                .is_some_and(|k| k.build.fifo_order);
+            kustomize::finish(&mut rendered, fifo);
+        }
+        Ok(rendered)
+    }
+
+    /// Does a folder deployment (no kustomization at its root) apply this manifest file?
+    fn includes(&self, project: &Project, path: &str) -> bool {
+        let dir = parent_dir(path);
+        if dir == self.root {
+            return true;
+        }
+        if !self.recurse {
+            return false;
+        }
+        let inside = self.root.is_empty() || dir.starts_with(&format!("{}/", self.root));
+        if !inside {
+            return false;
+        }
+        if self.kind != DeploymentKind::Flux {
+            return true;
+        }
+        // Flux's generated kustomization takes a sub-folder's own kustomization as a whole:
+        // files below a folder holding one are that kustomization's to list.
+        !crate::source::ancestors(path)
+            .take_while(|d| *d != self.root)
+            .any(|d| project.kustomize.in_dir(d).is_some())
+    }
+}
+
+/// One plan per Argo CD source that applies a folder of this repository.
+fn app_plans<'p>(
+    project: &'p Project,
+    id: ObjectId,
+    app: &'p Application,
+    remotes: &remotes::Remotes,
+) -> Vec<Plan<'p>> {
+    let object = &project.objects[id];
+    let name = format!("Application {}", object.name().unwrap_or("<unnamed>"));
+    let mut plans = Vec::new();
+    for source in &app.sources {
+        if source.is_ref_only || !remotes.is_this_repository(source.repo_url.as_ref()) {
+            continue;
+        }
+        let Some(root) = source_root(project, source) else {
+            continue;
+        };
+        let origin = source.path.as_ref().map_or(source.loc, |p| p.loc);
+        let mut plan = Plan::new(DeploymentKind::Application, name.clone(), origin, root);
+        plan.declared_by = Some(id);
+        plan.default_namespace = app.destination_namespace.clone();
+        plan.forced_namespace = source.kustomize_namespace.clone();
+        plan.prefix = source.name_prefix.clone();
+        plan.suffix = source.name_suffix.clone();
+        plan.common_annotations = &source.common_annotations;
+        plan.common_labels = &source.common_labels;
+        plan.recurse = source.recurse;
+        if source.helm {
+            plan.unknown.push(Unknown {
+                loc: source.loc,
+                reason: "Helm chart: its output is not known".into(),
+            });
+        }
+        for field in &source.unmodelled {
+            plan.unknown.push(Unknown {
+                loc: field.loc,
+                reason: format!("`kustomize.{}` is not modelled", field.value),
+            });
+        }
+        plans.push(plan);
+    }
+    plans
+}
+
+/// The folder an Argo CD source applies, when it is in this repository.
+fn source_root(project: &Project, source: &AppSource) -> Option<String> {
+    let path = source.path.as_ref()?;
+    let root = join("", path.as_str())?;
+    (root.is_empty() || project.paths.contains(&root)).then_some(root)
+}
+
+fn flux_plan<'p>(
+    project: &'p Project,
+    id: ObjectId,
+    flux: &'p FluxKustomization,
+) -> Option<Plan<'p>> {
+    let object = &project.objects[id];
+    // A Flux Kustomization pulling another source (an OCIRepository, a Bucket) applies
+    // nothing of this repository.
+    if flux
+        .source_kind
+        .as_deref()
+        .is_some_and(|kind| kind != "GitRepository")
+    {
+        return None;
+    }
+    let path = flux.path.as_ref();
+    let root = match path {
+        Some(path) => join("", path.as_str())?,
+        None => String::new(),
+    };
+    if !root.is_empty() && !project.paths.contains(&root) {
+        return None;
+    }
+    let name = format!(
+        "Kustomization {}{}",
+        object
+            .namespace_str()
+            .map_or(String::new(), |ns| format!("{ns}/")),
+        object.name().unwrap_or("<unnamed>")
+    );
+    let origin = path.map_or(object.anchor(), |p| p.loc);
+    let mut plan = Plan::new(DeploymentKind::Flux, name, origin, root.clone());
+    plan.declared_by = Some(id);
+    plan.forced_namespace = flux.target_namespace.clone();
+    plan.prefix = flux.name_prefix.clone();
+    plan.suffix = flux.name_suffix.clone();
+    plan.common_annotations = &flux.common_annotations;
+    plan.common_labels = &flux.common_labels;
+    plan.recurse = true;
+    plan.components = flux
+        .components
+        .iter()
+        .map(|c| (c.clone(), join(&root, c.as_str())))
+        .collect();
+    plan.depends_on = flux
+        .depends_on
+        .iter()
+        .map(|(name, _)| name.clone())
+        .collect();
+    if let Some(loc) = flux.substitute_from {
+        plan.unknown.push(Unknown {
+            loc,
+            reason: "`postBuild.substituteFrom` values are only known in the cluster".into(),
+        });
+    }
+    for field in &flux.unmodelled {
+        plan.unknown.push(Unknown {
+            loc: field.loc,
+            reason: format!("`spec.{}` is not modelled", field.value),
+        });
+    }
+    Some(plan)
+}
+
+/// Without Argo CD or Flux objects: every kustomization no other one includes, and every
+/// folder of manifests no kustomization reaches.
+fn fallback_plans<'p>(project: &'p Project, kustomize: &Kustomize<'p>) -> Vec<Plan<'p>> {
     let graph = &project.kustomize;
     let included: HashSet<&str> = graph
         .kustomizations
@@ -48,17 +444,56 @@ pub fn deployments(project: &Project) -> Vec<Deployment> {
         .filter(|p| p.role == PathRole::Resource)
         .filter_map(|p| p.resolved.as_deref())
         .collect();
-    graph
+    let mut plans: Vec<Plan<'p>> = graph
         .kustomizations
         .iter()
         .filter(|k| !k.build.is_component && !included.contains(k.dir.as_str()))
-        .map(|k| Deployment {
-            kind: DeploymentKind::KustomizeRoot,
-            origin: Loc {
+        .map(|k| {
+            let origin = Loc {
                 file: k.file,
-                span: crate::source::Span::new(0, 0),
-            },
-            root: k.dir.clone(),
+                span: Span::new(0, 0),
+            };
+            Plan::new(
+                DeploymentKind::KustomizeRoot,
+                display_dir(&k.dir).to_string(),
+                origin,
+                k.dir.clone(),
+            )
         })
-        .collect()
+        .collect();
+    let reached: HashSet<&str> = (0..graph.kustomizations.len())
+        .flat_map(|k| graph.reach(k).keys())
+        .map(String::as_str)
+        .collect();
+    let mut folders: HashMap<&str, Vec<&'p str>> = HashMap::default();
+    for path in kustomize.manifest_paths() {
+        if !reached.contains(path) {
+            folders.entry(parent_dir(path)).or_default().push(path);
+        }
+    }
+    let mut folders: Vec<(&str, Vec<&'p str>)> = folders.into_iter().collect();
+    folders.sort_unstable();
+    for (folder, files) in folders {
+        let Some(file) = kustomize.file_of(files[0]) else {
+            continue;
+        };
+        let origin = Loc {
+            file,
+            span: Span::new(0, 0),
+        };
+        let mut plan = Plan::new(
+            DeploymentKind::Folder,
+            display_dir(folder).to_string(),
+            origin,
+            folder.to_string(),
+        );
+        plan.files = Some(files);
+        plans.push(plan);
+    }
+    plans
+}
+
+/// A repository-relative folder for people: `.` for the root.
+pub fn display_dir(dir: &str) -> &str {
+    if dir.is_empty() { "." } else { dir }
 }
