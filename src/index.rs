@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::hash::{HashMap, HashSet};
 use crate::model::{
     Cluster, Database, DatabaseRole, Object, ObjectId, PathRole, Role, SealedSecret, Secret, Spec,
-    is_unknowable,
+    WaveValue, is_unknowable,
 };
 use crate::project::Project;
 use crate::source::{Spanned, ancestors, parent_dir};
@@ -88,6 +88,16 @@ pub fn same_namespace(a: Option<&str>, b: Option<&str>) -> bool {
     match (a, b) {
         (Some(a), Some(b)) => a == b || is_unknowable(a) || is_unknowable(b),
         _ => true,
+    }
+}
+
+/// The wave the configuration gives an SOP object's kind.
+pub fn configured_wave(config: &Config, obj: &Object) -> Option<i64> {
+    match obj.spec {
+        Spec::Secret(_) | Spec::SealedSecret(_) => Some(config.waves.secret),
+        Spec::Cluster(_) => Some(config.waves.cluster),
+        Spec::Database(_) => Some(config.waves.database),
+        _ => None,
     }
 }
 
@@ -215,6 +225,30 @@ impl<'p> Index<'p> {
 
     pub fn object(&self, id: ObjectId) -> &'p Object {
         &self.project.objects[id]
+    }
+
+    /// Is the object in the SOP folder?
+    fn in_sop_folder(&self, config: &Config, obj: &Object) -> bool {
+        config.in_sop_folder(self.project.path(obj.file))
+    }
+
+    /// The wave an object would have once `sync-wave-missing` and `sync-wave-wrong` are fixed:
+    /// the configured wave when one of them reports the object, else its effective wave.
+    pub fn corrected_wave(&self, config: &Config, obj: &Object) -> i64 {
+        let effective = obj.effective_wave();
+        let Some(expected) = configured_wave(config, obj) else {
+            return effective;
+        };
+        if !self.in_sop_folder(config, obj) {
+            return effective;
+        }
+        match obj.wave().map(WaveValue::of) {
+            // `sync-wave-missing` (Clusters and Databases only).
+            None if matches!(obj.spec, Spec::Cluster(_) | Spec::Database(_)) => expected,
+            // `sync-wave-wrong`.
+            Some(WaveValue::Valid(wave)) if wave != expected => expected,
+            _ => effective,
+        }
     }
 
     /// Clusters named `name` that may share `namespace`.

@@ -1,7 +1,7 @@
 //! `metadata`: name, namespace, annotations and labels.
 
 use super::read::Reader;
-use super::{LAST_APPLIED, loc_of};
+use super::{LAST_APPLIED, Object, loc_of};
 use crate::source::{Loc, Spanned};
 use crate::yaml::NodeRef;
 use crate::yaml::yaml11::{YamlType, classify};
@@ -112,4 +112,9 @@ impl Metadata {
             labels: StringMap::read(reader, Some(node), "labels"),
         }
     }
+}
+
+/// The `metadata` key of an object; its name or kind when it has no `metadata` mapping.
+pub fn metadata_key(obj: &Object) -> Loc {
+    obj.meta.key_loc.unwrap_or_else(|| obj.anchor())
 }

@@ -12,6 +12,7 @@ mod meta;
 pub(crate) mod read;
 mod secrets;
 mod sensitive;
+mod waves;
 
 pub use cnpg::{Bootstrap, Cluster, Database, DatabaseRole, Role};
 pub use gitops::{AppSource, Application, FluxKustomization};
@@ -20,6 +21,7 @@ pub use kustomize::{
     KustomizeGraph, LabelSet, LiteralValue, Patch, PatchBody, PatchKind, PathRef, PathRole, Target,
     apply_kustomizations, is_kustomization_file, join,
 };
+pub use meta::metadata_key;
 pub use meta::{Annotation, Metadata, StringMap};
 pub use read::{ShapeProblem, closest};
 pub use secrets::{
@@ -27,6 +29,7 @@ pub use secrets::{
     key_list,
 };
 pub use sensitive::secret_spans;
+pub use waves::WaveValue;
 
 use crate::source::{FileId, Loc, Spanned};
 use crate::yaml::{Document, NodeRef};

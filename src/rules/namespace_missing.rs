@@ -1,5 +1,5 @@
-use super::sync_wave_missing::metadata_key;
 use crate::diagnostic::Finding;
+use crate::model::metadata_key;
 use crate::rules::Context;
 
 declare_rule! {

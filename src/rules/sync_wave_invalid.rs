@@ -1,6 +1,6 @@
 use crate::diagnostic::Finding;
 use crate::hash::HashSet;
-use crate::model::{Annotation, SYNC_WAVE, Spec, is_unknowable, parse_wave};
+use crate::model::{SYNC_WAVE, Spec, WaveValue, parse_wave};
 use crate::rules::Context;
 
 declare_rule! {
@@ -44,38 +44,6 @@ declare_rule! {
         level: Error,
         summary: "a sync-wave annotation is not an integer string, so Argo CD silently uses wave 0",
         check: check,
-    }
-}
-
-/// How Argo CD reads one `sync-wave` annotation, as far as pglint can know it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum WaveValue {
-    /// An integer string: the wave.
-    Valid(i64),
-    /// A string `strconv.Atoi` rejects: Argo CD silently uses 0 (`sync-wave-invalid`).
-    Invalid,
-    /// Not a YAML string: Argo CD sees no annotations at all (`annotation-not-string`).
-    NotString,
-    /// Only known after substitution (Flux `${VAR}`, Helm `{{ }}`).
-    Unknowable,
-}
-
-impl WaveValue {
-    pub(super) fn of(annotation: &Annotation) -> WaveValue {
-        if !annotation.is_string() {
-            WaveValue::NotString
-        } else if is_unknowable(annotation.value.as_str()) {
-            WaveValue::Unknowable
-        } else {
-            parse_wave(annotation.value.as_str()).map_or(WaveValue::Invalid, WaveValue::Valid)
-        }
-    }
-
-    pub(super) fn valid(self) -> Option<i64> {
-        match self {
-            WaveValue::Valid(wave) => Some(wave),
-            _ => None,
-        }
     }
 }
 

@@ -1,7 +1,6 @@
 use crate::diagnostic::Finding;
-use crate::model::{Object, SYNC_WAVE, Spec};
+use crate::model::{SYNC_WAVE, Spec, metadata_key};
 use crate::rules::Context;
-use crate::source::Loc;
 
 declare_rule! {
     /// ## What it does
@@ -95,11 +94,6 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             )),
         );
     }
-}
-
-/// The `metadata` key of an object; its name or kind when it has no `metadata` mapping.
-pub(super) fn metadata_key(obj: &Object) -> Loc {
-    obj.meta.key_loc.unwrap_or_else(|| obj.anchor())
 }
 
 #[cfg(test)]

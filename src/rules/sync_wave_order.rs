@@ -1,10 +1,8 @@
 use crate::diagnostic::Finding;
 use crate::hash::HashSet;
-use crate::model::{Object, ObjectId, SYNC_WAVE};
+use crate::model::{Object, ObjectId, SYNC_WAVE, WaveValue};
 use crate::rules::Context;
 use crate::source::Loc;
-use super::sync_wave_invalid::WaveValue;
-use super::sync_wave_wrong::corrected_wave;
 
 declare_rule! {
     /// ## What it does
@@ -101,7 +99,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             }
             // Fixing what `sync-wave-missing`/`sync-wave-wrong` report would restore the order:
             // this finding would add nothing.
-            if corrected_wave(cx, first) < corrected_wave(cx, second) {
+            if cx.index.corrected_wave(cx.config, first) < cx.index.corrected_wave(cx.config, second) {
                 continue;
             }
             let relation = if before == after {

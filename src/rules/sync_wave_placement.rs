@@ -1,7 +1,5 @@
-use super::sync_wave_invalid::WaveValue;
-use super::sync_wave_wrong::corrected_wave;
 use crate::diagnostic::Finding;
-use crate::model::{SYNC_WAVE, Spec};
+use crate::model::{SYNC_WAVE, Spec, WaveValue};
 use crate::rules::Context;
 
 declare_rule! {
@@ -81,7 +79,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             },
         };
         // Equal to its own wave, or to the wave `sync-wave-wrong` asks for there: nothing to add.
-        if template_wave == own_wave || template_wave == corrected_wave(cx, obj) {
+        if template_wave == own_wave || template_wave == cx.index.corrected_wave(cx.config, obj) {
             continue;
         }
         let mut finding = Finding::new(

@@ -1,9 +1,8 @@
-use crate::config::Config;
 use crate::diagnostic::Finding;
 use crate::hash::HashSet;
-use crate::model::{Object, SYNC_WAVE, Spec};
+use crate::index::configured_wave;
+use crate::model::{SYNC_WAVE, WaveValue};
 use crate::rules::Context;
-use super::sync_wave_invalid::WaveValue;
 
 declare_rule! {
     /// ## What it does
@@ -87,35 +86,6 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 .label(format!("expected \"{expected}\""))
                 .help(format!("set `{SYNC_WAVE}: \"{expected}\"`")),
         );
-    }
-}
-
-/// The wave the configuration gives an SOP object's kind.
-pub(super) fn configured_wave(config: &Config, obj: &Object) -> Option<i64> {
-    match obj.spec {
-        Spec::Secret(_) | Spec::SealedSecret(_) => Some(config.waves.secret),
-        Spec::Cluster(_) => Some(config.waves.cluster),
-        Spec::Database(_) => Some(config.waves.database),
-        _ => None,
-    }
-}
-
-/// The wave an object would have once `sync-wave-missing` and `sync-wave-wrong` are fixed: the
-/// configured wave when one of them reports the object, else its effective wave.
-pub(super) fn corrected_wave(cx: &Context<'_>, obj: &Object) -> i64 {
-    let effective = obj.effective_wave();
-    let Some(expected) = configured_wave(cx.config, obj) else {
-        return effective;
-    };
-    if !cx.in_sop_folder(obj) {
-        return effective;
-    }
-    match obj.wave().map(WaveValue::of) {
-        // `sync-wave-missing` (Clusters and Databases only).
-        None if matches!(obj.spec, Spec::Cluster(_) | Spec::Database(_)) => expected,
-        // `sync-wave-wrong`.
-        Some(WaveValue::Valid(wave)) if wave != expected => expected,
-        _ => effective,
     }
 }
 
