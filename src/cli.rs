@@ -258,7 +258,7 @@ fn load_config(
 }
 
 /// The repository root and the project loaded from it, for the commands that only read.
-fn load_repository(args: &RepoArgs) -> Result<(PathBuf, Project), String> {
+fn load_repository(args: &RepoArgs) -> Result<(PathBuf, Config, Project), String> {
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
     let root = match &args.root {
@@ -276,14 +276,14 @@ fn load_repository(args: &RepoArgs) -> Result<(PathBuf, Project), String> {
     for (path, reason) in &project.unreadable {
         eprintln!("pglint: note: skipped {path}: {reason}");
     }
-    Ok((root, project))
+    Ok((root, config, project))
 }
 
 fn render(args: RenderArgs) -> Result<Outcome, String> {
     use crate::deploy::{Deploy, DeploymentKind, Kustomize, display_dir};
     use crate::report::objects::{self, Rendered};
 
-    let (root, project) = load_repository(&args.repo)?;
+    let (root, config, project) = load_repository(&args.repo)?;
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
     let target = cwd.join(&args.path);
@@ -325,7 +325,7 @@ fn render(args: RenderArgs) -> Result<Outcome, String> {
         }));
     } else {
         let file = project.file_id(&relative);
-        deploy = Deploy::build(&project);
+        deploy = Deploy::build(&project, &config);
         for (id, object) in project.objects.iter().enumerate() {
             if Some(object.file) != file {
                 continue;
@@ -364,8 +364,8 @@ fn print_stdout(text: &str) {
 fn list_deployments(args: RepoArgs) -> Result<Outcome, String> {
     use crate::deploy::{Deploy, display_dir};
 
-    let (_, project) = load_repository(&args)?;
-    let deploy = Deploy::build(&project);
+    let (_, config, project) = load_repository(&args)?;
+    let deploy = Deploy::build(&project, &config);
     let mut rows = Vec::new();
     for deployment in &deploy.deployments {
         let (objects, unknown, error) = match &deployment.rendered {

@@ -63,6 +63,19 @@ pub struct Config {
     pub limits: Limits,
     /// Files larger than this are not read (`yaml-limit`).
     pub max_file_bytes: u64,
+    pub deploy: DeployConfig,
+}
+
+/// `[deploy]`: what pglint cannot read from the repository about how it is deployed.
+#[derive(Debug, Clone, Default)]
+pub struct DeployConfig {
+    /// URLs that name this repository in Argo CD sources, besides its git remotes.
+    pub repo_urls: Vec<String>,
+    /// The Argo CD Application health check is restored in `argocd-cm`
+    /// (`resource.customizations.health.argoproj.io_Application`): a parent Application's
+    /// sync waves then also wait for its child Applications, so waves order objects across
+    /// Applications of one app-of-apps.
+    pub application_health: bool,
 }
 
 impl Default for Config {
@@ -83,6 +96,7 @@ impl Default for Config {
             levels: HashMap::default(),
             limits: Limits::default(),
             max_file_bytes: 16 * 1024 * 1024,
+            deploy: DeployConfig::default(),
         }
     }
 }
@@ -156,6 +170,14 @@ database-file = "{app}-db.yaml"
 # secret-type = "warning"
 # reload-label = "warning"
 
+# How the repository is deployed, where pglint cannot read it from the repository.
+[deploy]
+# URLs that name this repository in Argo CD `repoURL`s, besides its git remotes.
+repo-urls = []
+# true when `argocd-cm` restores the Application health check: a parent Application's sync
+# waves then wait for its child Applications (without it, since Argo CD 1.8, they do not).
+application-health = false
+
 # Bounds on what one file may cost; reaching one is a `yaml-limit` finding.
 [limits]
 max-file-bytes = 16777216
@@ -178,6 +200,14 @@ struct FileConfig {
     naming: Option<FileNaming>,
     rules: Option<std::collections::BTreeMap<toml::Spanned<String>, toml::Spanned<String>>>,
     limits: Option<FileLimits>,
+    deploy: Option<FileDeploy>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct FileDeploy {
+    repo_urls: Option<Vec<String>>,
+    application_health: Option<bool>,
 }
 
 #[derive(serde::Deserialize)]
@@ -247,6 +277,10 @@ impl Config {
         set(&mut config.certificate, file.certificate);
         config.privileged_roles = file.privileged_roles.unwrap_or_default();
         config.exclude = file.exclude.unwrap_or_default();
+        if let Some(deploy) = file.deploy {
+            config.deploy.repo_urls = deploy.repo_urls.unwrap_or_default();
+            config.deploy.application_health = deploy.application_health.unwrap_or_default();
+        }
         if let Some(waves) = file.waves {
             config.waves.secret = waves.secret.unwrap_or(config.waves.secret);
             config.waves.cluster = waves.cluster.unwrap_or(config.waves.cluster);

@@ -86,10 +86,17 @@ pub struct Deploy<'p> {
 }
 
 impl<'p> Deploy<'p> {
-    /// Finds the deployments and renders each (in parallel).
-    pub fn build(project: &'p Project) -> Deploy<'p> {
+    /// Finds the deployments and renders each (in parallel). Argo CD sources name this
+    /// repository by one of its git remotes or `[deploy] repo-urls`.
+    pub fn build(project: &'p Project, config: &crate::config::Config) -> Deploy<'p> {
         let kustomize = Kustomize::new(project);
-        let remotes = remotes::Remotes::new(project.repository_urls.iter().map(String::as_str));
+        let remotes = remotes::Remotes::new(
+            project
+                .repository_urls
+                .iter()
+                .chain(&config.deploy.repo_urls)
+                .map(String::as_str),
+        );
         let mut planned: Vec<Plan<'p>> = Vec::new();
         for (id, object) in project.objects.iter().enumerate() {
             match &object.spec {
