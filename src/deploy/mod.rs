@@ -164,6 +164,53 @@ impl<'p> Deploy<'p> {
         complete.then_some(false)
     }
 
+    /// Do Argo CD sync waves order this object? Not when only Flux applies it (Flux has no
+    /// waves: `dependsOn` orders).
+    pub fn has_sync_waves(&self, object: ObjectId) -> bool {
+        if !self.declared {
+            return true;
+        }
+        match self.instances.get(&object) {
+            Some(list) => list
+                .iter()
+                .any(|&(d, _)| self.deployments[d].kind.has_sync_waves()),
+            None => self.uses_sync_waves(),
+        }
+    }
+
+    /// Can sync waves order `a` against `b`? Only when one Argo CD sync applies both: one
+    /// Application. Since Argo CD 1.8 a parent Application's waves only order the creation
+    /// of its child Applications, unless `application_health` (the Application health check
+    /// restored in `argocd-cm`) makes a parent wait for each child to be healthy. `None` when
+    /// the repository declares no deployer: the caller judges by folders.
+    pub fn synced_together(
+        &self,
+        a: ObjectId,
+        b: ObjectId,
+        application_health: bool,
+    ) -> Option<bool> {
+        if !self.declared {
+            return None;
+        }
+        // The Applications applying an object (one per Application, whatever its sources).
+        let applications = |object: ObjectId| -> Vec<ObjectId> {
+            self.instances
+                .get(&object)
+                .into_iter()
+                .flatten()
+                .map(|&(d, _)| &self.deployments[d])
+                .filter(|d| d.kind == DeploymentKind::Application)
+                .filter_map(|d| d.declared_by)
+                .collect()
+        };
+        let (in_a, in_b) = (applications(a), applications(b));
+        Some(if application_health {
+            !in_a.is_empty() && !in_b.is_empty()
+        } else {
+            in_a.iter().any(|d| in_b.contains(d))
+        })
+    }
+
     /// Does any deployment order objects by sync waves (Argo CD, or plain kustomizations and
     /// folders, which Argo CD may apply)? False for a Flux-only repository.
     pub fn uses_sync_waves(&self) -> bool {
