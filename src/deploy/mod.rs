@@ -211,6 +211,17 @@ impl<'p> Deploy<'p> {
         })
     }
 
+    /// Could a partly known deployment (a Helm chart, a remote base, a HelmRelease) make
+    /// objects in `namespace` that pglint cannot see? Rules that need the whole picture (a
+    /// missing Cluster, Secret or role) stay quiet then.
+    pub fn may_hide_objects(&self, namespace: Option<&str>) -> bool {
+        self.deployments.iter().any(|d| {
+            let partial = d.rendered.as_ref().is_ok_and(|r| !r.unknown.is_empty());
+            let deployed_to = d.forced_namespace.as_ref().or(d.default_namespace.as_ref());
+            partial && deployed_to.is_none_or(|ns| namespace.is_none_or(|n| n == ns.value))
+        })
+    }
+
     /// Does any deployment order objects by sync waves (Argo CD, or plain kustomizations and
     /// folders, which Argo CD may apply)? False for a Flux-only repository.
     pub fn uses_sync_waves(&self) -> bool {
@@ -305,6 +316,26 @@ impl<'p> Plan<'p> {
             rendered
         };
         rendered.unknown.extend(self.unknown.iter().cloned());
+        // A Flux HelmRelease applied here renders a chart pglint cannot see.
+        let releases: Vec<Unknown> = rendered
+            .resources
+            .iter()
+            .filter(|r| {
+                r.object.kind_str() == "HelmRelease"
+                    && r.object
+                        .api_version
+                        .as_ref()
+                        .is_some_and(|v| v.as_str().starts_with("helm.toolkit.fluxcd.io/"))
+            })
+            .map(|r| Unknown {
+                loc: r.object.anchor(),
+                reason: format!(
+                    "HelmRelease `{}`: its chart's objects are not known",
+                    r.object.name().unwrap_or("<unnamed>")
+                ),
+            })
+            .collect();
+        rendered.unknown.extend(releases);
         for (written, path) in &self.components {
             match path {
                 Some(path) => kustomize.add_component(path, written.loc, &mut rendered)?,
