@@ -9,7 +9,7 @@ use base64::engine::general_purpose::{
     GeneralPurpose, GeneralPurposeConfig, STANDARD_PAD_INDIFFERENT, URL_SAFE_PAD_INDIFFERENT,
 };
 
-use super::meta::Metadata;
+use super::meta::{Annotation, Metadata};
 use super::read::Reader;
 use super::{is_unknowable, loc_of};
 use crate::source::{Loc, Spanned};
@@ -273,6 +273,41 @@ impl SealedSecret {
     /// Metadata the generated Secret gets (the template's), if there is a template.
     pub fn secret_meta(&self) -> Option<&Metadata> {
         self.template.as_ref().map(|t| &t.meta)
+    }
+
+    /// The sealing scope, read from the SealedSecret's own annotations (`meta`), compared with
+    /// `== "true"` like the controller.
+    pub fn scope(&self, meta: &Metadata) -> Scope {
+        [Scope::ClusterWide, Scope::NamespaceWide]
+            .into_iter()
+            .find(|scope| scope.annotation(meta).is_some())
+            .unwrap_or(Scope::Strict)
+    }
+}
+
+const CLUSTER_WIDE: &str = "sealedsecrets.bitnami.com/cluster-wide";
+const NAMESPACE_WIDE: &str = "sealedsecrets.bitnami.com/namespace-wide";
+
+/// The sealing scope the controller uses to decrypt a SealedSecret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Strict,
+    NamespaceWide,
+    ClusterWide,
+}
+
+impl Scope {
+    /// The annotation in `meta` (a SealedSecret's own metadata) that selects this scope, when
+    /// it is set to `"true"`; always `None` for the default strict scope.
+    pub fn annotation(self, meta: &Metadata) -> Option<&Annotation> {
+        let key = match self {
+            Scope::Strict => return None,
+            Scope::NamespaceWide => NAMESPACE_WIDE,
+            Scope::ClusterWide => CLUSTER_WIDE,
+        };
+        meta.annotations
+            .get(key)
+            .filter(|a| a.value.value == "true")
     }
 }
 

@@ -1,9 +1,6 @@
 use crate::diagnostic::Finding;
-use crate::model::{Annotation, Object, Spec};
+use crate::model::{Scope, Spec};
 use crate::rules::Context;
-
-pub(crate) const CLUSTER_WIDE: &str = "sealedsecrets.bitnami.com/cluster-wide";
-pub(crate) const NAMESPACE_WIDE: &str = "sealedsecrets.bitnami.com/namespace-wide";
 
 declare_rule! {
     /// ## What it does
@@ -53,45 +50,20 @@ declare_rule! {
     }
 }
 
-/// The sealing scope the controller uses to decrypt a SealedSecret.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Scope {
-    Strict,
-    NamespaceWide,
-    ClusterWide,
-}
-
-fn enabled<'o>(obj: &'o Object, key: &str) -> Option<&'o Annotation> {
-    obj.meta
-        .annotations
-        .get(key)
-        .filter(|a| a.value.value == "true")
-}
-
-/// Read from the SealedSecret's own annotations, compared with `== "true"` like the controller.
-pub(crate) fn scope(obj: &Object) -> Scope {
-    if enabled(obj, CLUSTER_WIDE).is_some() {
-        Scope::ClusterWide
-    } else if enabled(obj, NAMESPACE_WIDE).is_some() {
-        Scope::NamespaceWide
-    } else {
-        Scope::Strict
-    }
-}
-
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for &id in cx.index.credentials() {
         let obj = cx.index.object(id);
-        if !matches!(obj.spec, Spec::SealedSecret(_)) {
+        let Spec::SealedSecret(sealed) = &obj.spec else {
             continue;
-        }
-        let (annotation, scope) = match scope(obj) {
-            Scope::Strict => continue,
-            Scope::ClusterWide => (enabled(obj, CLUSTER_WIDE), "cluster-wide"),
-            Scope::NamespaceWide => (enabled(obj, NAMESPACE_WIDE), "namespace-wide"),
         };
-        let Some(annotation) = annotation else {
+        let scope = sealed.scope(&obj.meta);
+        let Some(annotation) = scope.annotation(&obj.meta) else {
             continue;
+        };
+        let scope = match scope {
+            Scope::Strict => continue,
+            Scope::ClusterWide => "cluster-wide",
+            Scope::NamespaceWide => "namespace-wide",
         };
         let reach = if scope == "cluster-wide" {
             "under any name in any namespace"

@@ -1,7 +1,6 @@
 use crate::diagnostic::Finding;
-use crate::model::{Object, Spec, is_unknowable};
+use crate::model::{Object, Scope, Spec, is_unknowable};
 use crate::rules::Context;
-use crate::rules::sealed_scope_broad::{Scope, scope};
 use crate::source::Spanned;
 
 declare_rule! {
@@ -68,7 +67,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(template) = sealed.secret_meta() else {
             continue;
         };
-        let scope = scope(obj);
+        let scope = sealed.scope(&obj.meta);
         if scope == Scope::ClusterWide {
             continue;
         }
