@@ -582,3 +582,188 @@ fn fallback_plans<'p>(project: &'p Project, kustomize: &Kustomize<'p>) -> Vec<Pl
 pub fn display_dir(dir: &str) -> &str {
     if dir.is_empty() { "." } else { dir }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn project(files: &[(&str, &str)]) -> Project {
+        let files = files
+            .iter()
+            .map(|(path, text)| (path.to_string(), text.as_bytes().to_vec()))
+            .collect();
+        Project::from_files(files, &Config::default()).expect("project")
+    }
+
+    fn object_id(project: &Project, path: &str) -> ObjectId {
+        project
+            .objects
+            .iter()
+            .position(|o| project.path(o.file) == path)
+            .expect("an object in the file")
+    }
+
+    const DB: &str = "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: app-db\nspec:\n  owner: app\n  cluster:\n    name: pg\n";
+    const CLUSTER: &str =
+        "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: pg\n";
+
+    fn application(name: &str, path: &str, namespace: &str) -> String {
+        format!(
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\nspec:\n  source:\n    repoURL: https://example.com/repo.git\n    path: {path}\n  destination:\n    namespace: {namespace}\n"
+        )
+    }
+
+    #[test]
+    fn an_application_gives_its_destination_namespace_and_leaves_the_rest_unapplied() {
+        let app = application("dbs", "db", "postgres");
+        let project = project(&[
+            ("argocd/dbs.yaml", &app),
+            ("db/kustomization.yaml", "resources: [app-db.yaml]\n"),
+            ("db/app-db.yaml", DB),
+            ("db/new/wiki-db.yaml", &DB.replace("app-db", "wiki-db")),
+        ]);
+        let deploy = Deploy::build(&project, &Config::default());
+        assert!(deploy.declared);
+        assert_eq!(deploy.deployments.len(), 1);
+        let db = object_id(&project, "db/app-db.yaml");
+        let (deployment, resource) = deploy.instances_of(db).next().expect("applied");
+        assert_eq!(deployment.name, "Application dbs");
+        let namespace = resource.object.meta.namespace.as_ref().expect("namespace");
+        assert_eq!(namespace.value, "postgres");
+        assert_eq!(project.path(namespace.loc.file), "argocd/dbs.yaml");
+        assert_eq!(
+            deploy.is_applied(object_id(&project, "db/new/wiki-db.yaml")),
+            Some(false)
+        );
+    }
+
+    #[test]
+    fn sources_of_other_repositories_are_not_this_repository() {
+        let app = application("dbs", "db", "postgres");
+        let mut project = project(&[("argocd/dbs.yaml", &app), ("db/app-db.yaml", DB)]);
+        project.repository_urls = vec!["git@example.com:other/repo.git".into()];
+        let deploy = Deploy::build(&project, &Config::default());
+        // Who applies this repository is then unknown: its folders are judged on their own.
+        assert!(!deploy.declared);
+        assert!(
+            deploy
+                .deployments
+                .iter()
+                .all(|d| d.kind != DeploymentKind::Application)
+        );
+        let mut config = Config::default();
+        config.deploy.repo_urls = vec!["https://example.com/repo".into()];
+        let deploy = Deploy::build(&project, &config);
+        assert!(deploy.declared);
+        assert_eq!(deploy.deployments.len(), 1);
+    }
+
+    #[test]
+    fn flux_generates_a_kustomization_and_orders_nothing_by_waves() {
+        let flux = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: dbs\n  namespace: flux-system\nspec:\n  path: ./apps\n  targetNamespace: databases\n  components: [../components/labels]\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n";
+        let project = project(&[
+            ("flux/dbs.yaml", flux),
+            ("apps/app-db.yaml", DB),
+            ("apps/deeper/cluster.yaml", CLUSTER),
+            ("apps/kustomized/kustomization.yaml", "resources: []\n"),
+            (
+                "apps/kustomized/unlisted.yaml",
+                &DB.replace("app-db", "hidden-db"),
+            ),
+            (
+                "components/labels/kustomization.yaml",
+                "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ncommonLabels:\n  team: data\n",
+            ),
+        ]);
+        let deploy = Deploy::build(&project, &Config::default());
+        let [deployment] = deploy.deployments.as_slice() else {
+            panic!("one deployment")
+        };
+        assert_eq!(deployment.name, "Kustomization flux-system/dbs");
+        let rendered = deployment.rendered.as_ref().expect("renders");
+        let mut names: Vec<(&str, Option<&str>)> = rendered
+            .resources
+            .iter()
+            .map(|r| (r.object.name().unwrap_or(""), r.object.namespace_str()))
+            .collect();
+        names.sort();
+        // Sub-folders are included, but not past a folder with its own kustomization.
+        assert_eq!(
+            names,
+            [("app-db", Some("databases")), ("pg", Some("databases"))]
+        );
+        assert!(
+            rendered
+                .resources
+                .iter()
+                .all(|r| r.object.meta.labels.contains("team"))
+        );
+        let db = object_id(&project, "apps/app-db.yaml");
+        assert!(!deploy.has_sync_waves(db));
+        assert!(!deploy.uses_sync_waves());
+    }
+
+    #[test]
+    fn waves_order_only_within_one_application() {
+        let project = project(&[
+            (
+                "argocd/cluster.yaml",
+                &application("cluster", "cluster", "pg"),
+            ),
+            ("argocd/dbs.yaml", &application("dbs", "dbs", "pg")),
+            ("cluster/cluster.yaml", CLUSTER),
+            ("dbs/app-db.yaml", DB),
+            ("dbs/other-db.yaml", &DB.replace("app-db", "other-db")),
+        ]);
+        let deploy = Deploy::build(&project, &Config::default());
+        let cluster = object_id(&project, "cluster/cluster.yaml");
+        let (db, other) = (
+            object_id(&project, "dbs/app-db.yaml"),
+            object_id(&project, "dbs/other-db.yaml"),
+        );
+        assert_eq!(deploy.synced_together(db, other, false), Some(true));
+        assert_eq!(deploy.synced_together(db, cluster, false), Some(false));
+        assert_eq!(deploy.synced_together(db, cluster, true), Some(true));
+    }
+
+    #[test]
+    fn without_deployers_kustomize_roots_and_loose_folders_deploy() {
+        let project = project(&[
+            ("base/kustomization.yaml", "resources: [db.yaml]\n"),
+            ("base/db.yaml", DB),
+            (
+                "dev/kustomization.yaml",
+                "resources: [../base]\nnamespace: dev\n",
+            ),
+            (
+                "live/kustomization.yaml",
+                "resources: [../base]\nnamespace: live\n",
+            ),
+            ("loose/cluster.yaml", CLUSTER),
+        ]);
+        let deploy = Deploy::build(&project, &Config::default());
+        assert!(!deploy.declared);
+        let mut names: Vec<(&str, DeploymentKind)> = deploy
+            .deployments
+            .iter()
+            .map(|d| (d.name.as_str(), d.kind))
+            .collect();
+        names.sort_by_key(|(name, _)| *name);
+        assert_eq!(
+            names,
+            [
+                ("dev", DeploymentKind::KustomizeRoot),
+                ("live", DeploymentKind::KustomizeRoot),
+                ("loose", DeploymentKind::Folder),
+            ]
+        );
+        let db = object_id(&project, "base/db.yaml");
+        let mut namespaces: Vec<&str> = deploy
+            .instances_of(db)
+            .filter_map(|(_, r)| r.object.namespace_str())
+            .collect();
+        namespaces.sort();
+        assert_eq!(namespaces, ["dev", "live"]);
+    }
+}
