@@ -24,6 +24,7 @@ pub use kustomize::{
 pub use meta::metadata_key;
 pub use meta::{Annotation, Metadata, StringMap};
 pub use read::{ShapeProblem, closest};
+pub use read::{is_string_map_problem, similar};
 pub use secrets::Scope;
 pub use secrets::{
     DataEntry, ExternalSecret, SealedEntry, SealedSecret, SealedTemplate, SealedValue, Secret,

@@ -15,6 +15,18 @@ pub struct ShapeProblem {
     pub templated: bool,
 }
 
+/// The shape problems `StringMap::read` records for a mapping or list value.
+pub fn is_string_map_problem(message: &str) -> bool {
+    [
+        "`annotations` values",
+        "`labels` values",
+        "`commonAnnotations` values",
+        "`commonLabels` values",
+    ]
+    .iter()
+    .any(|prefix| message.starts_with(prefix))
+}
+
 pub(crate) struct Reader<'p> {
     pub file: FileId,
     /// The file's text, for what the parsed nodes do not keep (a template's raw text).
@@ -190,9 +202,29 @@ pub fn closest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) ->
         .map(|(_, c)| c)
 }
 
+/// The candidate `name` is plausibly a typo of, judging the parts that differ: names that
+/// share a long suffix (`wikijs-db-creds`, `gitea-db-creds`) are not alike for that.
+pub fn similar<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    let alike: Vec<&str> = candidates
+        .into_iter()
+        .filter(|c| {
+            let common = name
+                .chars()
+                .rev()
+                .zip(c.chars().rev())
+                .take_while(|(a, b)| a == b)
+                .map(|(a, _)| a.len_utf8())
+                .sum::<usize>();
+            let (own, other) = (&name[..name.len() - common], &c[..c.len() - common]);
+            own.is_empty() || other.is_empty() || closest(own, [other]).is_some()
+        })
+        .collect();
+    closest(name, alike)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::closest;
+    use super::{closest, is_string_map_problem, similar};
 
     #[test]
     fn suggests_typos_only() {
@@ -201,5 +233,38 @@ mod tests {
         assert_eq!(closest("Gitea_User", roles), Some("gitea_user"));
         assert_eq!(closest("ownr", ["owner", "name", "cluster"]), Some("owner"));
         assert_eq!(closest("wordpress", roles), None);
+    }
+
+    #[test]
+    fn similar_names_differ_in_a_typo() {
+        let secrets = [
+            "gitea-db-creds",
+            "vaultwarden-db-creds",
+            "home-assistant-db-creds",
+        ];
+        assert_eq!(
+            similar("vaultwarden-db-cred", secrets),
+            Some("vaultwarden-db-creds")
+        );
+        assert_eq!(similar("gittea-db-creds", secrets), Some("gitea-db-creds"));
+        assert_eq!(
+            similar("homeassistant-db-creds", secrets),
+            Some("home-assistant-db-creds")
+        );
+        assert_eq!(similar("wikijs-db-creds", secrets), None);
+        assert_eq!(similar("gitea-db-creds", secrets), None);
+    }
+
+    #[test]
+    fn recognises_string_map_shape_problems() {
+        assert!(is_string_map_problem(
+            "`annotations` values must be strings, found a mapping"
+        ));
+        assert!(is_string_map_problem(
+            "`labels` values must be strings, found a list"
+        ));
+        assert!(!is_string_map_problem(
+            "`metadata.name` must be a string, found an integer"
+        ));
     }
 }

@@ -1,5 +1,5 @@
 use crate::diagnostic::Finding;
-use crate::model::{Annotation, LAST_APPLIED, Spec, StringMap};
+use crate::model::{Annotation, LAST_APPLIED, Spec, StringMap, is_string_map_problem};
 use crate::rules::Context;
 use crate::source::FileId;
 use crate::yaml::yaml11::YamlType;
@@ -87,18 +87,6 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-/// The shape problems `StringMap::read` records for a mapping or list value.
-pub(crate) fn is_string_map_problem(message: &str) -> bool {
-    [
-        "`annotations` values",
-        "`labels` values",
-        "`commonAnnotations` values",
-        "`commonLabels` values",
-    ]
-    .iter()
-    .any(|prefix| message.starts_with(prefix))
-}
-
 fn own(out: &mut Vec<Finding>, map: &StringMap, what: &str, file: FileId) {
     for entry in &map.entries {
         if entry.is_string() || entry.value.loc.file != file {
@@ -175,21 +163,7 @@ pub(crate) mod testing {
 
 #[cfg(test)]
 mod tests {
-    use super::is_string_map_problem;
     use super::testing::findings;
-
-    #[test]
-    fn recognises_string_map_shape_problems() {
-        assert!(is_string_map_problem(
-            "`annotations` values must be strings, found a mapping"
-        ));
-        assert!(is_string_map_problem(
-            "`labels` values must be strings, found a list"
-        ));
-        assert!(!is_string_map_problem(
-            "`metadata.name` must be a string, found an integer"
-        ));
-    }
 
     const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations:\n    a: \"0\"\n    b: 0\n    c: yes\n    d: ~\n    e: !!str 1\n    f: 2024-01-01\n    g: on-call\n  labels:\n    tier: [a]\n";
 

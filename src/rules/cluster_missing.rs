@@ -1,7 +1,6 @@
 use crate::diagnostic::Finding;
-use crate::model::is_unknowable;
+use crate::model::{is_unknowable, similar};
 use crate::rules::Context;
-use crate::rules::role_secret_missing::similar;
 
 declare_rule! {
     /// ## What it does

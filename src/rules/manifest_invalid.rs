@@ -1,7 +1,6 @@
 use crate::diagnostic::Finding;
-use crate::model::{Object, Spec, is_unknowable};
+use crate::model::{Object, Spec, is_string_map_problem, is_unknowable};
 use crate::rules::Context;
-use crate::rules::annotation_not_string::is_string_map_problem;
 
 declare_rule! {
     /// ## What it does

@@ -1,6 +1,6 @@
 use crate::diagnostic::Finding;
 use crate::index::{SecretSource, same_namespace};
-use crate::model::{ObjectId, Role, Spec, closest, is_unknowable};
+use crate::model::{ObjectId, Role, Spec, is_unknowable, similar};
 use crate::rules::Context;
 use crate::source::{Loc, Spanned};
 
@@ -175,29 +175,6 @@ pub(super) fn operator_generated(cluster_name: Option<&str>, secret: &str) -> bo
             .strip_prefix(c)
             .is_some_and(|rest| rest == "-app" || rest == "-superuser")
     })
-}
-
-/// The candidate `name` is plausibly a typo of, judging the parts that differ: names that
-/// share a long suffix (`wikijs-db-creds`, `gitea-db-creds`) are not alike for that.
-pub(super) fn similar<'c>(
-    name: &str,
-    candidates: impl IntoIterator<Item = &'c str>,
-) -> Option<&'c str> {
-    let alike: Vec<&str> = candidates
-        .into_iter()
-        .filter(|c| {
-            let common = name
-                .chars()
-                .rev()
-                .zip(c.chars().rev())
-                .take_while(|(a, b)| a == b)
-                .map(|(a, _)| a.len_utf8())
-                .sum::<usize>();
-            let (own, other) = (&name[..name.len() - common], &c[..c.len() - common]);
-            own.is_empty() || other.is_empty() || closest(own, [other]).is_some()
-        })
-        .collect();
-    closest(name, alike)
 }
 
 /// Controllers that write a Secret named like their own object.
@@ -417,7 +394,7 @@ spec:
 #[cfg(test)]
 mod tests {
     use super::support::{CLUSTER, DATABASE_ROLE, SECRET, run};
-    use super::{check, operator_generated, similar};
+    use super::{check, operator_generated};
 
     #[test]
     fn resolved_by_every_kind_of_source() {
@@ -515,26 +492,6 @@ sops:
             .len(),
             1
         );
-    }
-
-    #[test]
-    fn similar_names_differ_in_a_typo() {
-        let secrets = [
-            "gitea-db-creds",
-            "vaultwarden-db-creds",
-            "home-assistant-db-creds",
-        ];
-        assert_eq!(
-            similar("vaultwarden-db-cred", secrets),
-            Some("vaultwarden-db-creds")
-        );
-        assert_eq!(similar("gittea-db-creds", secrets), Some("gitea-db-creds"));
-        assert_eq!(
-            similar("homeassistant-db-creds", secrets),
-            Some("home-assistant-db-creds")
-        );
-        assert_eq!(similar("wikijs-db-creds", secrets), None);
-        assert_eq!(similar("gitea-db-creds", secrets), None);
     }
 
     #[test]

@@ -1,10 +1,10 @@
 use crate::diagnostic::Finding;
 use crate::hash::HashMap;
 use crate::index::same_namespace;
-use crate::model::{Object, REFLECTOR_PREFIX, Spec, is_unknowable};
+use crate::model::{Object, REFLECTOR_PREFIX, Spec, is_unknowable, similar};
 use crate::rules::Context;
 use crate::rules::naming_convention::misdirected_secrets;
-use crate::rules::role_secret_missing::{operator_generated, resolve, secret_uses, similar};
+use crate::rules::role_secret_missing::{operator_generated, resolve, secret_uses};
 
 declare_rule! {
     /// ## What it does
