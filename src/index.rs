@@ -232,6 +232,14 @@ impl<'p> Index<'p> {
         config.in_sop_folder(self.project.path(obj.file))
     }
 
+    /// Secrets and SealedSecrets in the SOP folder: where the Reflector rules apply.
+    pub fn sop_secrets<'a>(&'a self, config: &'a Config) -> impl Iterator<Item = &'p Object> + 'a {
+        self.project.objects.iter().filter(move |obj| {
+            matches!(obj.spec, Spec::Secret(_) | Spec::SealedSecret(_))
+                && self.in_sop_folder(config, obj)
+        })
+    }
+
     /// The wave an object would have once `sync-wave-missing` and `sync-wave-wrong` are fixed:
     /// the configured wave when one of them reports the object, else its effective wave.
     pub fn corrected_wave(&self, config: &Config, obj: &Object) -> i64 {

@@ -10,6 +10,7 @@ mod gitops;
 mod kustomize;
 mod meta;
 pub(crate) mod read;
+pub mod reflector;
 mod secrets;
 mod sensitive;
 mod waves;

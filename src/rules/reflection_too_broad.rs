@@ -1,11 +1,10 @@
 use crate::diagnostic::Finding;
 use crate::model::Annotation;
-use crate::rules::Context;
-
-use super::reflector_invalid::pattern::{Pattern, looks_like_glob};
-use super::reflector_invalid::{
-    ALLOWED_NAMESPACES, AUTO_NAMESPACES, list_entries, opaque, reflector, secret_meta,
+use crate::model::reflector::{
+    ALLOWED_NAMESPACES, AUTO_NAMESPACES, Pattern, list_entries, looks_like_glob, opaque,
+    reflector, secret_meta,
 };
+use crate::rules::Context;
 
 declare_rule! {
     /// ## What it does

@@ -1,11 +1,11 @@
 use crate::diagnostic::Finding;
-use crate::model::{Annotation, Metadata, Object, REFLECTOR_PREFIX, Spec, closest, is_unknowable};
+use crate::model::reflector::{
+    ALLOWED, ALLOWED_NAMESPACES, AUTO_ENABLED, AUTO_NAMESPACES, KNOWN, Pattern, dotnet_bool,
+    list_entries, looks_like_glob, opaque, reflector_entries, secret_meta,
+};
+use crate::model::{Annotation, REFLECTOR_PREFIX, closest};
 use crate::rules::Context;
 use crate::source::Loc;
-
-pub(super) mod pattern;
-
-use pattern::{Pattern, looks_like_glob};
 
 declare_rule! {
     /// ## What it does
@@ -63,93 +63,13 @@ declare_rule! {
     }
 }
 
-pub(super) const ALLOWED: &str = "reflection-allowed";
-pub(super) const AUTO_ENABLED: &str = "reflection-auto-enabled";
-pub(super) const ALLOWED_NAMESPACES: &str = "reflection-allowed-namespaces";
-pub(super) const ALLOWED_SELECTOR: &str = "reflection-allowed-namespaces-selector";
-pub(super) const AUTO_NAMESPACES: &str = "reflection-auto-namespaces";
-pub(super) const AUTO_SELECTOR: &str = "reflection-auto-namespaces-selector";
-
-/// Every annotation Reflector reads or writes (after the prefix).
-pub(super) const KNOWN: &[&str] = &[
-    ALLOWED,
-    ALLOWED_NAMESPACES,
-    ALLOWED_SELECTOR,
-    AUTO_ENABLED,
-    AUTO_NAMESPACES,
-    AUTO_SELECTOR,
-    "reflects",
-    "auto-reflects",
-    "reflected-version",
-    "reflected-at",
-];
-
-/// The Reflector annotation `name` (without prefix) in a metadata block.
-pub(super) fn reflector<'m>(meta: &'m Metadata, name: &str) -> Option<&'m Annotation> {
-    meta.annotations
-        .entries
-        .iter()
-        .find(|a| a.key.value.strip_prefix(REFLECTOR_PREFIX) == Some(name))
-}
-
-/// Reflector annotations of a metadata block, with their short name.
-pub(super) fn reflector_entries(meta: &Metadata) -> impl Iterator<Item = (&str, &Annotation)> {
-    meta.annotations.entries.iter().filter_map(|a| {
-        a.key
-            .value
-            .strip_prefix(REFLECTOR_PREFIX)
-            .map(|name| (name, a))
-    })
-}
-
-/// The metadata Reflector reads: the Secret's own, or the SealedSecret template's (`None`
-/// when a SealedSecret has no template). `None` for other kinds.
-pub(super) fn secret_meta(obj: &Object) -> Option<&Metadata> {
-    match &obj.spec {
-        Spec::Secret(_) => Some(&obj.meta),
-        Spec::SealedSecret(sealed) => sealed.secret_meta(),
-        _ => None,
-    }
-}
-
-/// Secrets and SealedSecrets in the SOP folder: where the Reflector rules apply.
-pub(super) fn sop_secrets<'p>(cx: &Context<'p>) -> impl Iterator<Item = &'p crate::model::Object> {
-    cx.objects().map(|(_, obj)| obj).filter(|obj| {
-        matches!(obj.spec, Spec::Secret(_) | Spec::SealedSecret(_)) && cx.in_sop_folder(obj)
-    })
-}
-
-/// A value nobody can judge from the repository: substituted later, or SOPS ciphertext.
-pub(super) fn opaque(text: &str) -> bool {
-    let text = text.trim();
-    is_unknowable(text) || (text.starts_with("ENC[") && text.ends_with(']'))
-}
-
-/// A namespace list's entries as Reflector splits them (on `,`, trimmed); empty entries are
-/// kept as `""` so that they can be reported.
-pub(super) fn list_entries(text: &str) -> Vec<&str> {
-    text.split(',').map(str::trim).collect()
-}
-
-/// How .NET's `bool` converter reads a value (it trims, and ignores case).
-pub(super) fn dotnet_bool(text: &str) -> Option<bool> {
-    let text = text.trim();
-    if text.eq_ignore_ascii_case("true") {
-        Some(true)
-    } else if text.eq_ignore_ascii_case("false") {
-        Some(false)
-    } else {
-        None
-    }
-}
-
 /// Where to point at an annotation's value.
 fn value_loc(a: &Annotation) -> Loc {
     a.value.loc
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for obj in sop_secrets(cx) {
+    for obj in cx.index.sop_secrets(cx.config) {
         let Some(meta) = secret_meta(obj) else {
             continue;
         };
@@ -270,7 +190,6 @@ fn check_list(name: &str, annotation: &Annotation, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 pub(super) mod tests {
-    use super::pattern::{Pattern, looks_like_glob};
     use super::*;
 
     /// Lints a repository made of `files` (paths relative to the SOP folder) and returns
@@ -363,134 +282,5 @@ pub(super) mod tests {
                 "c.yaml:8 `reflection-allowed-namespaces` entry `[a-z` is not a valid regular expression (unterminated `[]` set): Reflector fails on it",
             ]
         );
-    }
-
-    fn full(pattern: &str, ns: &str) -> Option<bool> {
-        Pattern::parse(pattern).expect("valid").matches(ns)
-    }
-
-    #[test]
-    fn dotnet_booleans() {
-        assert_eq!(dotnet_bool("true"), Some(true));
-        assert_eq!(dotnet_bool(" TRUE "), Some(true));
-        assert_eq!(dotnet_bool("False"), Some(false));
-        assert_eq!(dotnet_bool("yes"), None);
-        assert_eq!(dotnet_bool("1"), None);
-        assert_eq!(dotnet_bool(""), None);
-    }
-
-    #[test]
-    fn list_entries_are_trimmed_and_keep_empties() {
-        assert_eq!(list_entries("gitea"), ["gitea"]);
-        assert_eq!(list_entries(" a , b"), ["a", "b"]);
-        assert_eq!(list_entries("a,,b,"), ["a", "", "b", ""]);
-    }
-
-    #[test]
-    fn invalid_dotnet_patterns() {
-        for bad in [
-            "*", "*-prod", "a**", "a+*", "a{2}{3}", "a*??", "(abc", "abc)", "[abc", "[z-a]", "a\\",
-            "\\q", "(?P<x>a)", "a{3,1}", "x|*",
-        ] {
-            assert!(Pattern::parse(bad).is_err(), "{bad} should be invalid");
-        }
-    }
-
-    #[test]
-    fn valid_dotnet_patterns() {
-        for good in [
-            "gitea",
-            ".*",
-            "^.*$",
-            "app-.*",
-            "a*?",
-            "(?:a|b)+",
-            "[]a]",
-            "[a-]",
-            "a{",
-            "{x}",
-            "\\.",
-            "(?<n>a)\\k<n>",
-            "(?i)abc",
-            "[^.]*",
-            "\\d+",
-            "(?=a)a",
-            "a{2,}",
-            "\\p{L}+",
-        ] {
-            assert!(
-                Pattern::parse(good).is_ok(),
-                "{good} should be valid: {:?}",
-                Pattern::parse(good)
-            );
-        }
-    }
-
-    #[test]
-    fn whole_namespace_matching() {
-        assert_eq!(full("gitea", "gitea"), Some(true));
-        assert_eq!(full("app", "app-ns"), Some(false));
-        assert_eq!(full("app-.*", "app-web"), Some(true));
-        assert_eq!(full("app-*", "app-web"), Some(false));
-        assert_eq!(full("app-*", "app--"), Some(true));
-        // .NET takes the first alternative that matches, not the longest.
-        assert_eq!(full("a|ab", "ab"), Some(false));
-        assert_eq!(full("ab|a", "ab"), Some(true));
-        assert_eq!(full("(gitea|wiki)", "wiki"), Some(true));
-        assert_eq!(full("[a-z0-9-]+", "kube-system"), Some(true));
-        // Constructs outside the subset are not evaluated.
-        assert_eq!(full("(?i)GITEA", "gitea"), None);
-        assert_eq!(full("(a)\\1", "aa"), None);
-    }
-
-    #[test]
-    fn catch_alls_and_literals() {
-        for all in [
-            ".*",
-            ".+",
-            "^.*$",
-            "(.*)",
-            "[a-z0-9-]*",
-            "[^.]+",
-            "\\S*",
-            ".*.*",
-            "gitea|.*",
-        ] {
-            assert_eq!(
-                Pattern::parse(all).unwrap().is_catch_all(),
-                Some(true),
-                "{all}"
-            );
-        }
-        // Lazy: the first match is empty, so Reflector's whole-namespace check never passes.
-        for some in ["gitea", "app-.*", "[a-z]+", "\\w+", ".*?"] {
-            assert_eq!(
-                Pattern::parse(some).unwrap().is_catch_all(),
-                Some(false),
-                "{some}"
-            );
-        }
-        assert_eq!(
-            Pattern::parse("^gitea$").unwrap().literal().as_deref(),
-            Some("gitea")
-        );
-        assert_eq!(
-            Pattern::parse("(gitea)").unwrap().literal().as_deref(),
-            Some("gitea")
-        );
-        assert_eq!(
-            Pattern::parse("my\\-app").unwrap().literal().as_deref(),
-            Some("my-app")
-        );
-        assert_eq!(Pattern::parse("gitea?").unwrap().literal(), None);
-        assert_eq!(Pattern::parse("a|b").unwrap().literal(), None);
-    }
-
-    #[test]
-    fn globs() {
-        assert!(looks_like_glob("*"));
-        assert!(looks_like_glob("app-*"));
-        assert!(!looks_like_glob("app-.*"));
-        assert!(!looks_like_glob("gitea"));
     }
 }

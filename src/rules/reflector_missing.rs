@@ -1,11 +1,10 @@
 use crate::diagnostic::Finding;
-use crate::model::{REFLECTOR_PREFIX, Spec, closest};
-use crate::rules::Context;
-
-use super::reflector_invalid::{
+use crate::model::reflector::{
     ALLOWED, ALLOWED_NAMESPACES, ALLOWED_SELECTOR, AUTO_ENABLED, KNOWN, reflector,
     reflector_entries, secret_meta,
 };
+use crate::model::{REFLECTOR_PREFIX, Spec, closest};
+use crate::rules::Context;
 
 declare_rule! {
     /// ## What it does

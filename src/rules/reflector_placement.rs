@@ -1,8 +1,7 @@
 use crate::diagnostic::Finding;
 use crate::model::Spec;
+use crate::model::reflector::{reflector, reflector_entries};
 use crate::rules::Context;
-
-use super::reflector_invalid::{reflector, reflector_entries, sop_secrets};
 
 declare_rule! {
     /// ## What it does
@@ -65,7 +64,7 @@ declare_rule! {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for obj in sop_secrets(cx) {
+    for obj in cx.index.sop_secrets(cx.config) {
         let Spec::SealedSecret(sealed) = &obj.spec else {
             continue;
         };

@@ -639,3 +639,120 @@ fn class_matches(class: &Class, c: char) -> bool {
     });
     hit != class.negated
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Pattern, looks_like_glob};
+
+    fn full(pattern: &str, ns: &str) -> Option<bool> {
+        Pattern::parse(pattern).expect("valid").matches(ns)
+    }
+
+    #[test]
+    fn invalid_dotnet_patterns() {
+        for bad in [
+            "*", "*-prod", "a**", "a+*", "a{2}{3}", "a*??", "(abc", "abc)", "[abc", "[z-a]", "a\\",
+            "\\q", "(?P<x>a)", "a{3,1}", "x|*",
+        ] {
+            assert!(Pattern::parse(bad).is_err(), "{bad} should be invalid");
+        }
+    }
+
+    #[test]
+    fn valid_dotnet_patterns() {
+        for good in [
+            "gitea",
+            ".*",
+            "^.*$",
+            "app-.*",
+            "a*?",
+            "(?:a|b)+",
+            "[]a]",
+            "[a-]",
+            "a{",
+            "{x}",
+            "\\.",
+            "(?<n>a)\\k<n>",
+            "(?i)abc",
+            "[^.]*",
+            "\\d+",
+            "(?=a)a",
+            "a{2,}",
+            "\\p{L}+",
+        ] {
+            assert!(
+                Pattern::parse(good).is_ok(),
+                "{good} should be valid: {:?}",
+                Pattern::parse(good)
+            );
+        }
+    }
+
+    #[test]
+    fn whole_namespace_matching() {
+        assert_eq!(full("gitea", "gitea"), Some(true));
+        assert_eq!(full("app", "app-ns"), Some(false));
+        assert_eq!(full("app-.*", "app-web"), Some(true));
+        assert_eq!(full("app-*", "app-web"), Some(false));
+        assert_eq!(full("app-*", "app--"), Some(true));
+        // .NET takes the first alternative that matches, not the longest.
+        assert_eq!(full("a|ab", "ab"), Some(false));
+        assert_eq!(full("ab|a", "ab"), Some(true));
+        assert_eq!(full("(gitea|wiki)", "wiki"), Some(true));
+        assert_eq!(full("[a-z0-9-]+", "kube-system"), Some(true));
+        // Constructs outside the subset are not evaluated.
+        assert_eq!(full("(?i)GITEA", "gitea"), None);
+        assert_eq!(full("(a)\\1", "aa"), None);
+    }
+
+    #[test]
+    fn catch_alls_and_literals() {
+        for all in [
+            ".*",
+            ".+",
+            "^.*$",
+            "(.*)",
+            "[a-z0-9-]*",
+            "[^.]+",
+            "\\S*",
+            ".*.*",
+            "gitea|.*",
+        ] {
+            assert_eq!(
+                Pattern::parse(all).unwrap().is_catch_all(),
+                Some(true),
+                "{all}"
+            );
+        }
+        // Lazy: the first match is empty, so Reflector's whole-namespace check never passes.
+        for some in ["gitea", "app-.*", "[a-z]+", "\\w+", ".*?"] {
+            assert_eq!(
+                Pattern::parse(some).unwrap().is_catch_all(),
+                Some(false),
+                "{some}"
+            );
+        }
+        assert_eq!(
+            Pattern::parse("^gitea$").unwrap().literal().as_deref(),
+            Some("gitea")
+        );
+        assert_eq!(
+            Pattern::parse("(gitea)").unwrap().literal().as_deref(),
+            Some("gitea")
+        );
+        assert_eq!(
+            Pattern::parse("my\\-app").unwrap().literal().as_deref(),
+            Some("my-app")
+        );
+        assert_eq!(Pattern::parse("gitea?").unwrap().literal(), None);
+        assert_eq!(Pattern::parse("a|b").unwrap().literal(), None);
+    }
+
+    #[test]
+    fn globs() {
+        assert!(looks_like_glob("*"));
+        assert!(looks_like_glob("app-*"));
+        assert!(!looks_like_glob("app-.*"));
+        assert!(!looks_like_glob("gitea"));
+    }
+}
