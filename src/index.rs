@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 use crate::config::Config;
 use crate::hash::{HashMap, HashSet};
 use crate::model::{
-    Cluster, Database, DatabaseRole, Object, ObjectId, PathRole, Role, SealedSecret, Secret, Spec,
-    WaveValue, is_unknowable,
+    Cluster, Database, DatabaseRole, NameKind, Object, ObjectId, PathRole, Role, SealedSecret,
+    Secret, Spec, WaveValue, is_unknowable,
 };
 use crate::project::Project;
 use crate::source::{Spanned, ancestors, parent_dir};
@@ -230,6 +230,38 @@ impl<'p> Index<'p> {
     /// Is the object in the SOP folder?
     fn in_sop_folder(&self, config: &Config, obj: &Object) -> bool {
         config.in_sop_folder(self.project.path(obj.file))
+    }
+
+    /// Every role and database name the repository declares (not references such as
+    /// `spec.owner`), in object order; templated names are left out.
+    pub fn declared_names(&self) -> Vec<(NameKind, &'p Spanned<String>)> {
+        let mut names = Vec::new();
+        for obj in &self.project.objects {
+            match &obj.spec {
+                Spec::Cluster(cluster) => {
+                    names.extend(
+                        cluster
+                            .roles
+                            .iter()
+                            .filter_map(|r| r.name.as_ref())
+                            .map(|n| (NameKind::ManagedRole, n)),
+                    );
+                }
+                Spec::DatabaseRole(db_role) => names.extend(
+                    db_role
+                        .role
+                        .name
+                        .as_ref()
+                        .map(|n| (NameKind::DatabaseRole, n)),
+                ),
+                Spec::Database(database) => {
+                    names.extend(database.name.as_ref().map(|n| (NameKind::Database, n)))
+                }
+                _ => {}
+            }
+        }
+        names.retain(|(_, n)| !is_unknowable(n.as_str()));
+        names
     }
 
     /// Secrets and SealedSecrets in the SOP folder: where the Reflector rules apply.

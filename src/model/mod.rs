@@ -9,6 +9,7 @@ mod cnpg;
 mod gitops;
 mod kustomize;
 mod meta;
+pub mod names;
 pub(crate) mod read;
 pub mod reflector;
 mod secrets;
@@ -24,6 +25,7 @@ pub use kustomize::{
 };
 pub use meta::metadata_key;
 pub use meta::{Annotation, Metadata, StringMap};
+pub use names::NameKind;
 pub use read::{ShapeProblem, closest};
 pub use read::{is_string_map_problem, similar};
 pub use secrets::Scope;

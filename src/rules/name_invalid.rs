@@ -1,6 +1,7 @@
 use crate::diagnostic::Finding;
+use crate::model::NameKind;
+use crate::model::names::{MAX_BYTES, invalid};
 use crate::rules::Context;
-use crate::rules::name_reserved::{NameKind, declared_names};
 
 declare_rule! {
     /// ## What it does
@@ -42,25 +43,8 @@ declare_rule! {
     }
 }
 
-/// PostgreSQL's NAMEDATALEN − 1.
-pub(super) const MAX_BYTES: usize = 63;
-
-/// Why a name is no valid PostgreSQL identifier, if it is not.
-pub(super) fn invalid(name: &str) -> Option<String> {
-    if name.is_empty() {
-        Some("is empty".to_string())
-    } else if name.len() > MAX_BYTES {
-        Some(format!(
-            "is {} bytes long; PostgreSQL truncates names to {MAX_BYTES} bytes",
-            name.len()
-        ))
-    } else {
-        None
-    }
-}
-
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for (kind, name) in declared_names(cx) {
+    for (kind, name) in cx.index.declared_names() {
         let Some(why) = invalid(name.as_str()) else {
             continue;
         };
@@ -88,20 +72,5 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 .label("invalid name")
                 .help(help),
         );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::invalid;
-
-    #[test]
-    fn counts_bytes_not_characters() {
-        assert!(invalid("").is_some());
-        assert!(invalid(&"a".repeat(63)).is_none());
-        assert!(invalid(&"a".repeat(64)).is_some());
-        // 32 two-byte characters: 64 bytes.
-        assert!(invalid(&"ü".repeat(32)).is_some());
-        assert!(invalid(&"ü".repeat(31)).is_none());
     }
 }

@@ -1,7 +1,7 @@
 use crate::diagnostic::Finding;
-use crate::model::{Spec, is_unknowable};
+use crate::model::NameKind;
+use crate::model::names::reserved;
 use crate::rules::Context;
-use crate::source::Spanned;
 
 declare_rule! {
     /// ## What it does
@@ -50,80 +50,8 @@ declare_rule! {
     }
 }
 
-/// What a name names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum NameKind {
-    /// A `spec.managed.roles[]` entry.
-    ManagedRole,
-    /// A `DatabaseRole`'s `spec.name`.
-    DatabaseRole,
-    /// A `Database`'s `spec.name`.
-    Database,
-}
-
-impl NameKind {
-    pub fn noun(self) -> &'static str {
-        match self {
-            NameKind::ManagedRole | NameKind::DatabaseRole => "role",
-            NameKind::Database => "database",
-        }
-    }
-}
-
-/// Every role and database name the repository declares (not references such as
-/// `spec.owner`), in object order; templated names are left out.
-pub(super) fn declared_names<'p>(cx: &Context<'p>) -> Vec<(NameKind, &'p Spanned<String>)> {
-    let mut names = Vec::new();
-    for (_, obj) in cx.objects() {
-        match &obj.spec {
-            Spec::Cluster(cluster) => {
-                names.extend(
-                    cluster
-                        .roles
-                        .iter()
-                        .filter_map(|r| r.name.as_ref())
-                        .map(|n| (NameKind::ManagedRole, n)),
-                );
-            }
-            Spec::DatabaseRole(db_role) => names.extend(
-                db_role
-                    .role
-                    .name
-                    .as_ref()
-                    .map(|n| (NameKind::DatabaseRole, n)),
-            ),
-            Spec::Database(database) => {
-                names.extend(database.name.as_ref().map(|n| (NameKind::Database, n)))
-            }
-            _ => {}
-        }
-    }
-    names.retain(|(_, n)| !is_unknowable(n.as_str()));
-    names
-}
-
-/// Why a name is reserved, if it is.
-pub(super) fn reserved(kind: NameKind, name: &str) -> Option<&'static str> {
-    match kind {
-        NameKind::ManagedRole | NameKind::DatabaseRole => match name {
-            "postgres" => Some("the superuser"),
-            "streaming_replica" => Some("CNPG's replication user"),
-            _ if name.starts_with("pg_") => {
-                Some("`pg_*` names belong to PostgreSQL's built-in roles")
-            }
-            _ if name.starts_with("cnpg_") => Some("`cnpg_*` names belong to the operator"),
-            _ => None,
-        },
-        NameKind::Database => match name {
-            "postgres" => Some("the maintenance database"),
-            "template0" | "template1" => Some("a template database"),
-            _ => None,
-        },
-    }
-}
-
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for (kind, name) in declared_names(cx) {
+    for (kind, name) in cx.index.declared_names() {
         let Some(why) = reserved(kind, name.as_str()) else {
             continue;
         };
@@ -185,28 +113,5 @@ spec:
         assert!(run(&[("c.yaml", &granted), ("d.yaml", database)], check).is_empty());
         let templated = CLUSTER.replace("- name: gitea_user", "- name: pg_${APP}");
         assert!(run(&[("c.yaml", &templated)], check).is_empty());
-    }
-
-    use super::{NameKind, reserved};
-
-    #[test]
-    fn reserved_names_follow_cnpg() {
-        for role in [
-            "postgres",
-            "streaming_replica",
-            "pg_monitor",
-            "cnpg_pooler_pgbouncer",
-        ] {
-            assert!(reserved(NameKind::ManagedRole, role).is_some(), "{role}");
-        }
-        for role in ["app", "Postgres", "pgadmin", "gitea_user", "template1"] {
-            assert!(reserved(NameKind::DatabaseRole, role).is_none(), "{role}");
-        }
-        for db in ["postgres", "template0", "template1"] {
-            assert!(reserved(NameKind::Database, db).is_some(), "{db}");
-        }
-        for db in ["app", "pg_data", "streaming_replica"] {
-            assert!(reserved(NameKind::Database, db).is_none(), "{db}");
-        }
     }
 }

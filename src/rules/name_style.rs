@@ -1,7 +1,6 @@
 use crate::diagnostic::Finding;
+use crate::model::names::invalid;
 use crate::rules::Context;
-use crate::rules::name_invalid::invalid;
-use crate::rules::name_reserved::declared_names;
 
 declare_rule! {
     /// ## What it does
@@ -73,7 +72,7 @@ fn suggestion(name: &str) -> String {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for (kind, name) in declared_names(cx) {
+    for (kind, name) in cx.index.declared_names() {
         // Empty and over-long names are `name-invalid`'s.
         if plain_identifier(name.as_str()) || invalid(name.as_str()).is_some() {
             continue;

@@ -2,10 +2,9 @@ use crate::config::Naming;
 use crate::diagnostic::Finding;
 use crate::hash::{HashMap, HashSet};
 use crate::index::{Chain, RoleOrigin};
-use crate::model::{Object, ObjectId, Role, Spec, is_unknowable};
+use crate::model::names::{invalid, reserved};
+use crate::model::{NameKind, Object, ObjectId, Role, Spec, is_unknowable};
 use crate::rules::Context;
-use crate::rules::name_invalid::invalid;
-use crate::rules::name_reserved::{NameKind, reserved};
 
 declare_rule! {
     /// ## What it does
