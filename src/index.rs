@@ -10,7 +10,7 @@ use crate::model::{
     Secret, Spec, WaveValue, is_unknowable,
 };
 use crate::project::Project;
-use crate::source::{Spanned, ancestors, parent_dir};
+use crate::source::{Loc, Spanned, ancestors, parent_dir};
 
 /// Something that makes a Secret of a given name exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +63,49 @@ pub struct Chain<'p> {
     pub databases: Vec<ObjectId>,
 }
 
+/// Who names a password Secret.
+#[derive(Debug, Clone, Copy)]
+pub enum UserKind<'p> {
+    /// `spec.managed.roles[]` of the cluster object.
+    Managed(&'p Role),
+    /// A `DatabaseRole` object.
+    DatabaseRole(&'p Role),
+    /// `spec.bootstrap.initdb.secret` of the cluster object: the bootstrap owner's password.
+    Bootstrap,
+}
+
+/// One reference to a password Secret.
+#[derive(Debug, Clone, Copy)]
+pub struct SecretUse<'p> {
+    /// The referenced name, where it is written.
+    pub name: &'p Spanned<String>,
+    /// The namespace the Secret is read from.
+    pub namespace: Option<&'p str>,
+    /// The cluster's name: the Cluster's own, or the DatabaseRole's `spec.cluster.name`.
+    pub cluster_name: Option<&'p str>,
+    /// The role whose password it is.
+    pub role_name: Option<&'p str>,
+    pub kind: UserKind<'p>,
+}
+
+impl SecretUse<'_> {
+    /// "role `x`" / "DatabaseRole `x`" / "bootstrap owner `x` of cluster `c`".
+    pub fn describe(&self) -> String {
+        let role = self.role_name.unwrap_or("<unnamed>");
+        let cluster = self.cluster_name.unwrap_or("<unnamed>");
+        match self.kind {
+            UserKind::Managed(_) => format!("role `{role}` of cluster `{cluster}`"),
+            UserKind::DatabaseRole(_) => format!("DatabaseRole `{role}` of cluster `{cluster}`"),
+            UserKind::Bootstrap => format!("the bootstrap owner `{role}` of cluster `{cluster}`"),
+        }
+    }
+
+    /// Where to point when the reference is wrong: the name value.
+    pub fn loc(&self) -> Loc {
+        self.name.loc
+    }
+}
+
 pub struct Index<'p> {
     project: &'p Project,
     clusters: HashMap<&'p str, Vec<ObjectId>>,
@@ -89,6 +132,15 @@ pub fn same_namespace(a: Option<&str>, b: Option<&str>) -> bool {
         (Some(a), Some(b)) => a == b || is_unknowable(a) || is_unknowable(b),
         _ => true,
     }
+}
+
+/// The Secrets CNPG generates for a cluster: `<cluster>-app` and `<cluster>-superuser`.
+pub fn operator_generated(cluster_name: Option<&str>, secret: &str) -> bool {
+    cluster_name.is_some_and(|c| {
+        secret
+            .strip_prefix(c)
+            .is_some_and(|rest| rest == "-app" || rest == "-superuser")
+    })
 }
 
 /// The wave the configuration gives an SOP object's kind.
@@ -262,6 +314,76 @@ impl<'p> Index<'p> {
         }
         names.retain(|(_, n)| !is_unknowable(n.as_str()));
         names
+    }
+
+    /// Every `passwordSecret` / bootstrap secret reference, in object order, whatever its value.
+    pub fn secret_uses(&self) -> Vec<SecretUse<'p>> {
+        let mut uses = Vec::new();
+        for obj in &self.project.objects {
+            match &obj.spec {
+                Spec::Cluster(cluster) => {
+                    for role in &cluster.roles {
+                        if let Some(name) = &role.password_secret {
+                            uses.push(SecretUse {
+                                name,
+                                namespace: obj.namespace_str(),
+                                cluster_name: obj.name(),
+                                role_name: role.name_str(),
+                                kind: UserKind::Managed(role),
+                            });
+                        }
+                    }
+                    if let Some(name) = &cluster.bootstrap.secret {
+                        uses.push(SecretUse {
+                            name,
+                            namespace: obj.namespace_str(),
+                            cluster_name: obj.name(),
+                            role_name: Some(cluster.bootstrap.owner.as_str()),
+                            kind: UserKind::Bootstrap,
+                        });
+                    }
+                }
+                Spec::DatabaseRole(db_role) => {
+                    if let Some(name) = &db_role.role.password_secret {
+                        uses.push(SecretUse {
+                            name,
+                            namespace: obj.namespace_str(),
+                            cluster_name: db_role.cluster.as_ref().map(|c| c.as_str()),
+                            role_name: db_role.role.name_str(),
+                            kind: UserKind::DatabaseRole(&db_role.role),
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        uses
+    }
+
+    /// References whose Secret must exist: a role that is to be present, whose password is not
+    /// disabled (`role-password-conflict` owns that case), with a knowable name.
+    pub fn checked_uses(&self) -> Vec<SecretUse<'p>> {
+        self.secret_uses()
+            .into_iter()
+            .filter(|u| {
+                let role = match u.kind {
+                    UserKind::Managed(role) | UserKind::DatabaseRole(role) => Some(role),
+                    UserKind::Bootstrap => None,
+                };
+                !is_unknowable(u.name.as_str())
+                    && !u.namespace.is_some_and(is_unknowable)
+                    && !role.is_some_and(|r| {
+                        r.is_absent() || r.disable_password.as_ref().is_some_and(|d| d.value)
+                    })
+            })
+            .collect()
+    }
+
+    /// The Secret sources a reference resolves to; empty when the Secret does not exist.
+    pub fn resolve_secret(&self, used: &SecretUse<'_>) -> Vec<SecretSource> {
+        let mut sources = self.secret_sources(used.name.as_str(), used.namespace);
+        sources.sort_by_key(|s| s.object());
+        sources
     }
 
     /// Secrets and SealedSecrets in the SOP folder: where the Reflector rules apply.
@@ -601,5 +723,19 @@ impl Deployments {
             }
         }
         deployments
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::operator_generated;
+
+    #[test]
+    fn operator_secrets_are_cluster_scoped() {
+        assert!(operator_generated(Some("pg"), "pg-app"));
+        assert!(operator_generated(Some("pg"), "pg-superuser"));
+        assert!(!operator_generated(Some("pg"), "pg-apps"));
+        assert!(!operator_generated(Some("pg"), "other-app"));
+        assert!(!operator_generated(None, "pg-app"));
     }
 }

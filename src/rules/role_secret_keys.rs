@@ -1,10 +1,9 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostic::Finding;
-use crate::index::SecretSource;
+use crate::index::{SecretSource, SecretUse};
 use crate::model::{Object, ObjectId, Spec};
 use crate::rules::Context;
-use crate::rules::role_secret_missing::{SecretUse, checked_uses, resolve};
 use crate::source::Loc;
 
 declare_rule! {
@@ -106,8 +105,8 @@ fn generated_keys(obj: &Object) -> impl Iterator<Item = &str> {
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     // Secret object → the references it serves.
     let mut users: BTreeMap<ObjectId, Vec<SecretUse<'_>>> = BTreeMap::new();
-    for used in checked_uses(cx) {
-        let sources = resolve(cx, &used);
+    for used in cx.index.checked_uses() {
+        let sources = cx.index.resolve_secret(&used);
         if sources
             .iter()
             .any(|s| matches!(s, SecretSource::External(_)))

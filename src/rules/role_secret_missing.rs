@@ -1,8 +1,7 @@
 use crate::diagnostic::Finding;
-use crate::index::{SecretSource, same_namespace};
-use crate::model::{ObjectId, Role, Spec, is_unknowable, similar};
+use crate::index::{SecretSource, UserKind, operator_generated, same_namespace};
+use crate::model::{ObjectId, Spec, is_unknowable, similar};
 use crate::rules::Context;
-use crate::source::{Loc, Spanned};
 
 declare_rule! {
     /// ## What it does
@@ -62,121 +61,6 @@ declare_rule! {
     }
 }
 
-/// Who names a password Secret.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum UserKind<'p> {
-    /// `spec.managed.roles[]` of the cluster object.
-    Managed(&'p Role),
-    /// A `DatabaseRole` object.
-    DatabaseRole(&'p Role),
-    /// `spec.bootstrap.initdb.secret` of the cluster object: the bootstrap owner's password.
-    Bootstrap,
-}
-
-/// One reference to a password Secret.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct SecretUse<'p> {
-    /// The referenced name, where it is written.
-    pub name: &'p Spanned<String>,
-    /// The namespace the Secret is read from.
-    pub namespace: Option<&'p str>,
-    /// The cluster's name: the Cluster's own, or the DatabaseRole's `spec.cluster.name`.
-    pub cluster_name: Option<&'p str>,
-    /// The role whose password it is.
-    pub role_name: Option<&'p str>,
-    pub kind: UserKind<'p>,
-}
-
-impl SecretUse<'_> {
-    /// "role `x`" / "DatabaseRole `x`" / "bootstrap owner `x` of cluster `c`".
-    pub fn describe(&self) -> String {
-        let role = self.role_name.unwrap_or("<unnamed>");
-        let cluster = self.cluster_name.unwrap_or("<unnamed>");
-        match self.kind {
-            UserKind::Managed(_) => format!("role `{role}` of cluster `{cluster}`"),
-            UserKind::DatabaseRole(_) => format!("DatabaseRole `{role}` of cluster `{cluster}`"),
-            UserKind::Bootstrap => format!("the bootstrap owner `{role}` of cluster `{cluster}`"),
-        }
-    }
-
-    /// Where to point when the reference is wrong: the name value.
-    pub fn loc(&self) -> Loc {
-        self.name.loc
-    }
-}
-
-/// Every `passwordSecret` / bootstrap secret reference, in object order, whatever its value.
-pub(super) fn secret_uses<'p>(cx: &Context<'p>) -> Vec<SecretUse<'p>> {
-    let mut uses = Vec::new();
-    for (_, obj) in cx.objects() {
-        match &obj.spec {
-            Spec::Cluster(cluster) => {
-                for role in &cluster.roles {
-                    if let Some(name) = &role.password_secret {
-                        uses.push(SecretUse {
-                            name,
-                            namespace: obj.namespace_str(),
-                            cluster_name: obj.name(),
-                            role_name: role.name_str(),
-                            kind: UserKind::Managed(role),
-                        });
-                    }
-                }
-                if let Some(name) = &cluster.bootstrap.secret {
-                    uses.push(SecretUse {
-                        name,
-                        namespace: obj.namespace_str(),
-                        cluster_name: obj.name(),
-                        role_name: Some(cluster.bootstrap.owner.as_str()),
-                        kind: UserKind::Bootstrap,
-                    });
-                }
-            }
-            Spec::DatabaseRole(db_role) => {
-                if let Some(name) = &db_role.role.password_secret {
-                    uses.push(SecretUse {
-                        name,
-                        namespace: obj.namespace_str(),
-                        cluster_name: db_role.cluster.as_ref().map(|c| c.as_str()),
-                        role_name: db_role.role.name_str(),
-                        kind: UserKind::DatabaseRole(&db_role.role),
-                    });
-                }
-            }
-            _ => {}
-        }
-    }
-    uses
-}
-
-/// References whose Secret must exist: a role that is to be present, whose password is not
-/// disabled (`role-password-conflict` owns that case), with a knowable name.
-pub(super) fn checked_uses<'p>(cx: &Context<'p>) -> Vec<SecretUse<'p>> {
-    secret_uses(cx)
-        .into_iter()
-        .filter(|u| {
-            let role = match u.kind {
-                UserKind::Managed(role) | UserKind::DatabaseRole(role) => Some(role),
-                UserKind::Bootstrap => None,
-            };
-            !is_unknowable(u.name.as_str())
-                && !u.namespace.is_some_and(is_unknowable)
-                && !role.is_some_and(|r| {
-                    r.is_absent() || r.disable_password.as_ref().is_some_and(|d| d.value)
-                })
-        })
-        .collect()
-}
-
-/// The Secrets CNPG generates for a cluster: `<cluster>-app` and `<cluster>-superuser`.
-pub(super) fn operator_generated(cluster_name: Option<&str>, secret: &str) -> bool {
-    cluster_name.is_some_and(|c| {
-        secret
-            .strip_prefix(c)
-            .is_some_and(|rest| rest == "-app" || rest == "-superuser")
-    })
-}
-
 /// Controllers that write a Secret named like their own object.
 const SAME_NAME_WRITERS: &[(&str, &str)] = &[
     ("onepassword.com", "OnePasswordItem"),
@@ -223,18 +107,11 @@ fn generated_by_kustomize(cx: &Context<'_>, name: &str) -> bool {
         .any(|k| k.generated_secrets().any(|g| g == name))
 }
 
-/// The Secret sources a reference resolves to; empty when the Secret does not exist.
-pub(super) fn resolve(cx: &Context<'_>, used: &SecretUse<'_>) -> Vec<SecretSource> {
-    let mut sources = cx.index.secret_sources(used.name.as_str(), used.namespace);
-    sources.sort_by_key(|s| s.object());
-    sources
-}
-
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for used in checked_uses(cx) {
+    for used in cx.index.checked_uses() {
         let name = used.name.as_str();
         if operator_generated(used.cluster_name, name)
-            || !resolve(cx, &used).is_empty()
+            || !cx.index.resolve_secret(&used).is_empty()
             || made_elsewhere(cx, name, used.namespace)
         {
             continue;
@@ -394,7 +271,7 @@ spec:
 #[cfg(test)]
 mod tests {
     use super::support::{CLUSTER, DATABASE_ROLE, SECRET, run};
-    use super::{check, operator_generated};
+    use super::check;
 
     #[test]
     fn resolved_by_every_kind_of_source() {
@@ -492,14 +369,5 @@ sops:
             .len(),
             1
         );
-    }
-
-    #[test]
-    fn operator_secrets_are_cluster_scoped() {
-        assert!(operator_generated(Some("pg"), "pg-app"));
-        assert!(operator_generated(Some("pg"), "pg-superuser"));
-        assert!(!operator_generated(Some("pg"), "pg-apps"));
-        assert!(!operator_generated(Some("pg"), "other-app"));
-        assert!(!operator_generated(None, "pg-app"));
     }
 }

@@ -1,10 +1,9 @@
 use crate::diagnostic::Finding;
 use crate::hash::HashMap;
-use crate::index::same_namespace;
+use crate::index::{operator_generated, same_namespace};
 use crate::model::{Object, REFLECTOR_PREFIX, Spec, is_unknowable, similar};
 use crate::rules::Context;
 use crate::rules::naming_convention::misdirected_secrets;
-use crate::rules::role_secret_missing::{operator_generated, resolve, secret_uses};
 
 declare_rule! {
     /// ## What it does
@@ -90,7 +89,7 @@ fn looks_like_credentials(obj: &Object, name: &str, secret_suffix: &str) -> bool
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let uses = secret_uses(cx);
+    let uses = cx.index.secret_uses();
     let misdirected = misdirected_secrets(cx);
     let templated_use = uses.iter().any(|u| is_unknowable(u.name.as_str()));
     let mut uses_by_name: HashMap<&str, Vec<Option<&str>>> = HashMap::default();
@@ -137,7 +136,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         // typo, with this secret as its suggestion.
         let missing: Vec<&str> = nearby
             .iter()
-            .filter(|u| resolve(cx, u).is_empty())
+            .filter(|u| cx.index.resolve_secret(u).is_empty())
             .map(|u| u.name.as_str())
             .collect();
         if similar(name, missing.iter().copied()).is_some() {
