@@ -5,6 +5,8 @@ use std::sync::OnceLock;
 
 use crate::config::Config;
 use crate::hash::{HashMap, HashSet};
+use crate::model::apps::{DatabaseNames, Verdict, app_of, file_app, judge, same_app};
+use crate::model::names::{invalid, reserved};
 use crate::model::{
     Cluster, Database, DatabaseRole, NameKind, Object, ObjectId, PathRole, Role, SealedSecret,
     Secret, Spec, WaveValue, is_unknowable,
@@ -104,6 +106,18 @@ impl SecretUse<'_> {
     pub fn loc(&self) -> Loc {
         self.name.loc
     }
+}
+
+/// A chain of the SOP folder, read for its app names.
+pub struct Assessment<'p> {
+    pub role: &'p Role,
+    pub secret_name: &'p str,
+    pub role_name: &'p str,
+    pub sop_secrets: Vec<ObjectId>,
+    pub databases: Vec<(ObjectId, &'p Object)>,
+    pub names: Vec<DatabaseNames<'p>>,
+    pub secret_app: Option<&'p str>,
+    pub verdict: Verdict,
 }
 
 pub struct Index<'p> {
@@ -384,6 +398,100 @@ impl<'p> Index<'p> {
         let mut sources = self.secret_sources(used.name.as_str(), used.namespace);
         sources.sort_by_key(|s| s.object());
         sources
+    }
+
+    /// Reads a chain of the SOP folder for its app names; `None` when its names tell nothing
+    /// (templated, reserved or invalid, or no secret in the SOP folder).
+    pub fn assess(&self, config: &Config, chain: &Chain<'p>) -> Option<Assessment<'p>> {
+        let RoleOrigin::Managed(role) = chain.role else {
+            return None;
+        };
+        let secret_name = chain.secret_name.as_str();
+        let role_name = chain.role_name;
+        let sop_secrets: Vec<ObjectId> = chain
+            .secrets
+            .iter()
+            .map(|s| s.object())
+            .filter(|&id| self.in_sop_folder(config, self.object(id)))
+            .collect();
+        // Templated names tell nothing; reserved or invalid role names are `name-*`'s.
+        if sop_secrets.is_empty()
+            || is_unknowable(secret_name)
+            || is_unknowable(role_name)
+            || reserved(NameKind::ManagedRole, role_name).is_some()
+            || invalid(role_name).is_some()
+        {
+            return None;
+        }
+        let databases: Vec<(ObjectId, &Object)> = chain
+            .databases
+            .iter()
+            .map(|&id| (id, self.object(id)))
+            .filter(|(_, obj)| self.in_sop_folder(config, obj))
+            .collect();
+        let names: Vec<DatabaseNames<'_>> = databases
+            .iter()
+            .map(|(_, obj)| self.database_names(config, obj))
+            .collect();
+        if names.iter().any(|n| {
+            [n.name_app, n.spec_name]
+                .into_iter()
+                .flatten()
+                .any(is_unknowable)
+        }) {
+            return None;
+        }
+        // The secret's app: from its name, else from its file.
+        let secret_app = app_of(secret_name, &config.naming.secret_suffix).or_else(|| {
+            let files: Vec<&str> = sop_secrets
+                .iter()
+                .filter_map(|&id| file_app(self.object_path(id), &config.naming.sealed_file_suffix))
+                .collect();
+            files
+                .first()
+                .copied()
+                .filter(|f| files.iter().all(|g| same_app(f, g)))
+        });
+        Some(Assessment {
+            role,
+            secret_name,
+            role_name,
+            verdict: judge(secret_app, role_name, &names),
+            sop_secrets,
+            databases,
+            names,
+            secret_app,
+        })
+    }
+
+    /// The credentials secrets that roles of the SOP folder should use instead of another app's
+    /// (`naming-convention` reports the reference): `secret-unreferenced` leaves them alone.
+    pub fn misdirected_secrets(&self, config: &Config) -> Vec<String> {
+        let secret_suffix = &config.naming.secret_suffix;
+        self.chains()
+            .iter()
+            .filter_map(|chain| match self.assess(config, chain)?.verdict {
+                Verdict::SecretDiffers(app) => Some(format!("{app}{secret_suffix}")),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// What a Database's own names say about its app.
+    pub fn database_names(&self, config: &Config, obj: &'p Object) -> DatabaseNames<'p> {
+        let Spec::Database(database) = &obj.spec else {
+            return DatabaseNames::default();
+        };
+        DatabaseNames {
+            name_app: obj
+                .name()
+                .and_then(|n| app_of(n, &config.naming.database_suffix)),
+            file_app: file_app(
+                self.project.path(obj.file),
+                &config.naming.database_file_suffix,
+            ),
+            spec_name: database.name.as_ref().map(|n| n.as_str()),
+        }
     }
 
     /// Secrets and SealedSecrets in the SOP folder: where the Reflector rules apply.

@@ -5,6 +5,7 @@
 //! location of its node. Secret values are never copied into the model; [`secret_spans`]
 //! finds where they are, for reporters to mask.
 
+pub mod apps;
 mod cnpg;
 mod gitops;
 mod kustomize;

@@ -1,9 +1,10 @@
 use crate::config::Naming;
 use crate::diagnostic::Finding;
 use crate::hash::{HashMap, HashSet};
-use crate::index::{Chain, RoleOrigin};
+use crate::index::{Assessment, Chain};
+use crate::model::apps::{Verdict, app_of, file_app, normalize, same_app, starts_with_app};
 use crate::model::names::{invalid, reserved};
-use crate::model::{NameKind, Object, ObjectId, Role, Spec, is_unknowable};
+use crate::model::{NameKind, Object, ObjectId, Spec, is_unknowable};
 use crate::rules::Context;
 
 declare_rule! {
@@ -76,127 +77,8 @@ declare_rule! {
     }
 }
 
-/// `home-assistant` and `home_assistant` are the same app.
-fn normalize(name: &str) -> String {
-    name.replace('-', "_")
-}
-
-fn same_app(a: &str, b: &str) -> bool {
-    normalize(a) == normalize(b)
-}
-
-/// A role or database name agrees with an app when it is the app or starts with `<app>_`
-/// (`gitea_user`, `home_assistant`).
-fn starts_with_app(name: &str, app: &str) -> bool {
-    let (name, app) = (normalize(name), normalize(app));
-    name == app
-        || name
-            .strip_prefix(&app)
-            .is_some_and(|rest| rest.starts_with('_'))
-}
-
-/// `<app><suffix>` → `<app>`.
-fn app_of<'a>(name: &'a str, suffix: &str) -> Option<&'a str> {
-    name.strip_suffix(suffix).filter(|app| !app.is_empty())
-}
-
-/// `dir/<app><suffix>.yaml` → `<app>`.
-fn file_app<'a>(path: &'a str, suffix: &str) -> Option<&'a str> {
-    let file = path.rsplit('/').next().unwrap_or(path);
-    let stem = file
-        .strip_suffix(".yaml")
-        .or_else(|| file.strip_suffix(".yml"))?;
-    app_of(stem, suffix)
-}
-
 fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
-}
-
-/// The app a chain's secret, role and databases agree on, and which of them disagrees.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Verdict {
-    /// Everything that can be told agrees on the app.
-    Agrees(String),
-    /// The secret names another app (or none) than the role and its databases.
-    SecretDiffers(String),
-    /// The role names another app than its secret and databases.
-    RoleDiffers(String),
-    /// Secret and role agree; the Databases listed belong to another app.
-    DatabasesDiffer(String, Vec<usize>),
-    /// No clear majority: stay quiet.
-    Unclear,
-}
-
-/// What one Database's own names say.
-#[derive(Debug, Clone, Default)]
-struct DatabaseNames<'a> {
-    /// From `metadata.name` `<app>-db`.
-    name_app: Option<&'a str>,
-    /// From the file `<app>-db.yaml`.
-    file_app: Option<&'a str>,
-    /// `spec.name`.
-    spec_name: Option<&'a str>,
-}
-
-impl DatabaseNames<'_> {
-    /// The app its names tell, when its exact names agree with each other.
-    fn app(&self) -> Option<&str> {
-        match (self.name_app, self.file_app) {
-            (Some(a), Some(b)) if !same_app(a, b) => None,
-            (Some(a), _) | (None, Some(a)) => Some(a),
-            (None, None) => None,
-        }
-    }
-
-    fn agrees_with(&self, app: &str) -> bool {
-        self.name_app.is_some_and(|a| same_app(a, app))
-            || self.file_app.is_some_and(|a| same_app(a, app))
-            || self.spec_name.is_some_and(|n| starts_with_app(n, app))
-    }
-
-    /// Only other apps, nothing agreeing with `app`.
-    fn belongs_elsewhere(&self, app: &str) -> bool {
-        self.app().is_some() && !self.agrees_with(app)
-    }
-}
-
-/// Decides a chain from the secret's app, the role's name and the Databases' names.
-fn judge(secret_app: Option<&str>, role: &str, databases: &[DatabaseNames<'_>]) -> Verdict {
-    if let Some(app) = secret_app {
-        if starts_with_app(role, app) {
-            let others: Vec<usize> = (0..databases.len())
-                .filter(|&i| databases[i].belongs_elsewhere(app))
-                .collect();
-            return if others.is_empty() {
-                Verdict::Agrees(app.to_string())
-            } else {
-                Verdict::DatabasesDiffer(app.to_string(), others)
-            };
-        }
-        // Role disagrees with the secret: the databases break the tie.
-        let for_secret = databases.iter().filter(|d| d.agrees_with(app)).count();
-        let db_apps: Vec<&str> = databases.iter().filter_map(DatabaseNames::app).collect();
-        let for_role = db_apps.iter().filter(|a| starts_with_app(role, a)).count();
-        if for_secret > 0 && for_role == 0 && for_secret == databases.len() {
-            return Verdict::RoleDiffers(app.to_string());
-        }
-    }
-    // The secret disagrees (or tells nothing): role and every database must agree.
-    let db_apps: Vec<&str> = databases.iter().filter_map(DatabaseNames::app).collect();
-    match db_apps.first() {
-        Some(app)
-            if db_apps.len() == databases.len()
-                && db_apps.iter().all(|a| same_app(a, app))
-                && starts_with_app(role, app)
-                && databases
-                    .iter()
-                    .all(|d| d.spec_name.is_none_or(|n| starts_with_app(n, app))) =>
-        {
-            Verdict::SecretDiffers(app.to_string())
-        }
-        _ => Verdict::Unclear,
-    }
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -207,94 +89,6 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         check_chain(cx, chain, &mut decided, out);
     }
     check_objects(cx, &decided, out);
-}
-
-/// A chain of the SOP folder, read for its app names.
-struct Assessment<'p> {
-    role: &'p Role,
-    secret_name: &'p str,
-    role_name: &'p str,
-    sop_secrets: Vec<ObjectId>,
-    databases: Vec<(ObjectId, &'p Object)>,
-    names: Vec<DatabaseNames<'p>>,
-    secret_app: Option<&'p str>,
-    verdict: Verdict,
-}
-
-fn assess<'p>(cx: &Context<'p>, chain: &Chain<'p>) -> Option<Assessment<'p>> {
-    let RoleOrigin::Managed(role) = chain.role else {
-        return None;
-    };
-    let secret_name = chain.secret_name.as_str();
-    let role_name = chain.role_name;
-    let sop_secrets: Vec<ObjectId> = chain
-        .secrets
-        .iter()
-        .map(|s| s.object())
-        .filter(|&id| cx.in_sop_folder(cx.index.object(id)))
-        .collect();
-    // Templated names tell nothing; reserved or invalid role names are `name-*`'s.
-    if sop_secrets.is_empty()
-        || is_unknowable(secret_name)
-        || is_unknowable(role_name)
-        || reserved(NameKind::ManagedRole, role_name).is_some()
-        || invalid(role_name).is_some()
-    {
-        return None;
-    }
-    let databases: Vec<(ObjectId, &Object)> = chain
-        .databases
-        .iter()
-        .map(|&id| (id, cx.index.object(id)))
-        .filter(|(_, obj)| cx.in_sop_folder(obj))
-        .collect();
-    let names: Vec<DatabaseNames<'_>> = databases
-        .iter()
-        .map(|(_, obj)| database_names(cx, obj))
-        .collect();
-    if names.iter().any(|n| {
-        [n.name_app, n.spec_name]
-            .into_iter()
-            .flatten()
-            .any(is_unknowable)
-    }) {
-        return None;
-    }
-    // The secret's app: from its name, else from its file.
-    let secret_app = app_of(secret_name, &cx.config.naming.secret_suffix).or_else(|| {
-        let files: Vec<&str> = sop_secrets
-            .iter()
-            .filter_map(|&id| file_app(cx.path(cx.index.object(id)), &cx.config.naming.sealed_file_suffix))
-            .collect();
-        files
-            .first()
-            .copied()
-            .filter(|f| files.iter().all(|g| same_app(f, g)))
-    });
-    Some(Assessment {
-        role,
-        secret_name,
-        role_name,
-        verdict: judge(secret_app, role_name, &names),
-        sop_secrets,
-        databases,
-        names,
-        secret_app,
-    })
-}
-
-/// The credentials secrets that roles of the SOP folder should use instead of another app's
-/// (`naming-convention` reports the reference): `secret-unreferenced` leaves them alone.
-pub(super) fn misdirected_secrets(cx: &Context<'_>) -> Vec<String> {
-    let secret_suffix = &cx.config.naming.secret_suffix;
-    cx.index
-        .chains()
-        .iter()
-        .filter_map(|chain| match assess(cx, chain)?.verdict {
-            Verdict::SecretDiffers(app) => Some(format!("{app}{secret_suffix}")),
-            _ => None,
-        })
-        .collect()
 }
 
 fn check_chain(
@@ -317,7 +111,7 @@ fn check_chain(
         names,
         secret_app,
         verdict,
-    }) = assess(cx, chain)
+    }) = cx.index.assess(cx.config, chain)
     else {
         return;
     };
@@ -465,17 +259,6 @@ fn check_chain(
     }
 }
 
-fn database_names<'a>(cx: &Context<'a>, obj: &'a Object) -> DatabaseNames<'a> {
-    let Spec::Database(database) = &obj.spec else {
-        return DatabaseNames::default();
-    };
-    DatabaseNames {
-        name_app: obj.name().and_then(|n| app_of(n, &cx.config.naming.database_suffix)),
-        file_app: file_app(cx.path(obj), &cx.config.naming.database_file_suffix),
-        spec_name: database.name.as_ref().map(|n| n.as_str()),
-    }
-}
-
 /// Within one object: its name, its file and (for a Database) `spec.name` against the app
 /// its chain settled on, else against the app its name tells.
 fn check_objects(
@@ -549,7 +332,7 @@ fn check_objects(
                 if shared_name {
                     continue;
                 }
-                let names = database_names(cx, obj);
+                let names = cx.index.database_names(cx.config, obj);
                 let chain_app = from_chain.cloned().flatten();
                 // Its own names agree on another app than its chain's: which side is wrong is
                 // not clear.
@@ -721,109 +504,5 @@ spec:
         assert!(lint(&[("databases.yaml", database.as_str())]).is_empty());
     }
 
-    fn db<'a>(
-        name: Option<&'a str>,
-        file: Option<&'a str>,
-        spec: Option<&'a str>,
-    ) -> DatabaseNames<'a> {
-        DatabaseNames {
-            name_app: name,
-            file_app: file,
-            spec_name: spec,
-        }
-    }
 
-    #[test]
-    fn names_agree_with_underscores() {
-        assert!(starts_with_app("home_assistant_user", "home-assistant"));
-        assert!(starts_with_app("gitea", "gitea"));
-        assert!(!starts_with_app("giteax_user", "gitea"));
-        assert!(!starts_with_app("nextcloud_user", "gitea"));
-        assert_eq!(app_of("gitea-db-creds", "-db-creds"), Some("gitea"));
-        assert_eq!(app_of("-db-creds", "-db-creds"), None);
-        assert_eq!(
-            file_app("infra/x/gitea-secrets-sealed.yaml", "-secrets-sealed"),
-            Some("gitea")
-        );
-        assert_eq!(
-            file_app("infra/x/gitea-db.yml", "-db"),
-            Some("gitea")
-        );
-        assert_eq!(
-            file_app("infra/x/databases.yaml", "-db"),
-            None
-        );
-    }
-
-    #[test]
-    fn conformant_chain_agrees() {
-        let dbs = [db(
-            Some("home-assistant"),
-            Some("home-assistant"),
-            Some("home_assistant"),
-        )];
-        assert_eq!(
-            judge(Some("home-assistant"), "home_assistant_user", &dbs),
-            Verdict::Agrees("home-assistant".into())
-        );
-        assert_eq!(
-            judge(Some("wikijs"), "wikijs_user", &[]),
-            Verdict::Agrees("wikijs".into())
-        );
-    }
-
-    #[test]
-    fn another_apps_secret() {
-        let dbs = [db(Some("nextcloud"), Some("nextcloud"), Some("nextcloud"))];
-        assert_eq!(
-            judge(Some("gitea"), "nextcloud_user", &dbs),
-            Verdict::SecretDiffers("nextcloud".into())
-        );
-        // A secret that does not follow the pattern at all.
-        assert_eq!(
-            judge(None, "nextcloud_user", &dbs),
-            Verdict::SecretDiffers("nextcloud".into())
-        );
-    }
-
-    #[test]
-    fn another_apps_role() {
-        let dbs = [db(Some("gitea"), Some("gitea"), Some("gitea"))];
-        assert_eq!(
-            judge(Some("gitea"), "nextcloud_user", &dbs),
-            Verdict::RoleDiffers("gitea".into())
-        );
-    }
-
-    #[test]
-    fn another_apps_database() {
-        let dbs = [
-            db(Some("gitea"), Some("gitea"), Some("gitea")),
-            db(Some("nextcloud"), Some("nextcloud"), Some("nextcloud")),
-        ];
-        assert_eq!(
-            judge(Some("gitea"), "gitea_user", &dbs),
-            Verdict::DatabasesDiffer("gitea".into(), vec![1])
-        );
-    }
-
-    #[test]
-    fn unclear_evidence_stays_quiet() {
-        // Role and secret disagree and no database breaks the tie.
-        assert_eq!(
-            judge(Some("gitea"), "nextcloud_user", &[]),
-            Verdict::Unclear
-        );
-        // Names that follow no pattern tell nothing.
-        assert_eq!(
-            judge(None, "app", &[db(None, None, Some("app"))]),
-            Verdict::Unclear
-        );
-        // Everything different.
-        let dbs = [db(Some("wiki"), Some("wiki"), Some("wiki"))];
-        assert_eq!(
-            judge(Some("gitea"), "nextcloud_user", &dbs),
-            Verdict::Unclear
-        );
-    }
 }

@@ -3,7 +3,6 @@ use crate::hash::HashMap;
 use crate::index::{operator_generated, same_namespace};
 use crate::model::{Object, REFLECTOR_PREFIX, Spec, is_unknowable, similar};
 use crate::rules::Context;
-use crate::rules::naming_convention::misdirected_secrets;
 
 declare_rule! {
     /// ## What it does
@@ -90,7 +89,7 @@ fn looks_like_credentials(obj: &Object, name: &str, secret_suffix: &str) -> bool
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let uses = cx.index.secret_uses();
-    let misdirected = misdirected_secrets(cx);
+    let misdirected = cx.index.misdirected_secrets(cx.config);
     let templated_use = uses.iter().any(|u| is_unknowable(u.name.as_str()));
     let mut uses_by_name: HashMap<&str, Vec<Option<&str>>> = HashMap::default();
     for u in &uses {
