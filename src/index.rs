@@ -9,7 +9,7 @@ use crate::model::apps::{DatabaseNames, Verdict, app_of, file_app, judge, same_a
 use crate::model::names::{invalid, reserved};
 use crate::model::{
     Cluster, Database, DatabaseRole, NameKind, Object, ObjectId, PathRole, Role, SealedSecret,
-    Secret, Spec, WaveValue, is_unknowable,
+    Secret, Spec, WaveValue, closest, is_unknowable,
 };
 use crate::project::Project;
 use crate::source::{Loc, Spanned, ancestors, parent_dir};
@@ -189,6 +189,33 @@ impl<'p> Index<'p> {
             }
             folders
         })
+    }
+
+    /// Names of the files and folders directly in `folder`, sorted.
+    fn siblings(&self, folder: &str) -> Vec<&'p str> {
+        let mut names: Vec<&str> = self
+            .project
+            .paths
+            .iter()
+            .filter(|p| parent_dir(p) == folder)
+            .map(|p| p.rsplit('/').next().unwrap_or(p))
+            .collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// The existing path a missing `resolved` path was probably meant to be: a file or folder in
+    /// the same folder with a close name.
+    pub fn closest_sibling(&self, resolved: &str) -> Option<&'p str> {
+        let folder = parent_dir(resolved);
+        let name = resolved.rsplit('/').next().unwrap_or(resolved);
+        let suggestion = closest(name, self.siblings(folder))?;
+        let path = if folder.is_empty() {
+            suggestion.to_string()
+        } else {
+            format!("{folder}/{suggestion}")
+        };
+        self.project.paths.get(&path).map(String::as_str)
     }
 
     fn object_path(&self, id: ObjectId) -> &'p str {

@@ -1,6 +1,6 @@
 use crate::diagnostic::Finding;
 use crate::discover::build_globs;
-use crate::model::{PathRef, PathRole, closest, is_unknowable};
+use crate::model::{PathRef, PathRole, is_unknowable};
 use crate::rules::Context;
 use crate::source::parent_dir;
 
@@ -110,7 +110,7 @@ fn missing(cx: &Context<'_>, path: &PathRef, resolved: &str) -> Finding {
         "{what} `{written}` does not exist: `kustomize build` fails, so nothing here is applied"
     );
     let folder = parent_dir(resolved);
-    let help = match closest_sibling(cx, resolved) {
+    let help = match cx.index.closest_sibling(resolved) {
         Some(suggestion) => {
             let suggestion = suggestion.rsplit('/').next().unwrap_or(suggestion);
             let trimmed = written.trim_end_matches('/');
@@ -125,31 +125,4 @@ fn missing(cx: &Context<'_>, path: &PathRef, resolved: &str) -> Finding {
     Finding::new(path.written.loc, message)
         .label("no such file or folder")
         .help(help)
-}
-
-/// Names of the files and folders directly in `folder`, sorted.
-fn siblings<'p>(cx: &Context<'p>, folder: &str) -> Vec<&'p str> {
-    let mut names: Vec<&str> = cx
-        .project
-        .paths
-        .iter()
-        .filter(|p| parent_dir(p) == folder)
-        .map(|p| p.rsplit('/').next().unwrap_or(p))
-        .collect();
-    names.sort_unstable();
-    names
-}
-
-/// The existing path a missing `resolved` path was probably meant to be: a file or folder in
-/// the same folder with a close name.
-pub(super) fn closest_sibling<'p>(cx: &Context<'p>, resolved: &str) -> Option<&'p str> {
-    let folder = parent_dir(resolved);
-    let name = resolved.rsplit('/').next().unwrap_or(resolved);
-    let suggestion = closest(name, siblings(cx, folder))?;
-    let path = if folder.is_empty() {
-        suggestion.to_string()
-    } else {
-        format!("{folder}/{suggestion}")
-    };
-    cx.project.paths.get(&path).map(String::as_str)
 }

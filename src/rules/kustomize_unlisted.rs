@@ -92,7 +92,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             }
             if !cx.project.paths.contains(resolved) && !dirs.contains(resolved) {
                 // A typo: `kustomize-missing` reports the entry and suggests this file.
-                if let Some(meant) = super::kustomize_missing::closest_sibling(cx, resolved) {
+                if let Some(meant) = cx.index.closest_sibling(resolved) {
                     reached.insert(meant);
                 }
                 continue;
