@@ -5,14 +5,29 @@
 //! ```text
 //! cargo build --release --bin pglint --examples
 //! cargo run --release --example bench -- [--runs 5] [--apps 100,1000,10000] \
-//!     [--pglint PATH] [--floor PATH] [--regen]
+//!     [--shape sop|small|argo] [--pglint PATH] [--floor PATH] [--regen]
 //! ```
 //!
-//! For each app count N the harness generates a synthetic SOP-conformant
-//! repository (`tests/common/synth.rs`) into `$TMPDIR/pglint-bench-N`, once:
-//! later runs reuse it unless `--regen` is given. It then runs one warm-up
-//! of each command (so both see a warm page cache) followed by `--runs`
-//! alternating pairs of
+//! For each app count N the harness generates a synthetic repository
+//! (`tests/common/synth.rs`) of the chosen `--shape`:
+//!
+//! - `sop` (the default): SOP-conformant, as `write_sop_repo` lays it out —
+//!   each app's SealedSecret and Database in `infra/databases/postgres/`
+//!   next to the shared Cluster, plus a Deployment, Service, ConfigMap
+//!   (a few KiB) and kustomization per app under `apps/<app>/`;
+//! - `small`: many small files (`write_small_repo`) — per app only its
+//!   SealedSecret and Database in the SOP folder and one ~1 KB ConfigMap
+//!   under `apps/<app>/`, no per-app kustomization;
+//! - `argo`: an Argo CD Application per app (`write_argo_repo`) —
+//!   `argocd/<app>.yaml` deploys `overlays/<app>`, whose kustomization
+//!   pulls in `infra/databases/postgres/apps/<app>/` (the app's
+//!   SealedSecret and Database), and `argocd/postgres-cluster.yaml` the
+//!   shared Cluster in `infra/databases/postgres/cluster/`.
+//!
+//! The repository goes into `$TMPDIR/pglint-bench-N` (`sop`) or
+//! `$TMPDIR/pglint-bench-<shape>-N`, once: later runs reuse it unless
+//! `--regen` is given. It then runs one warm-up of each command (so both
+//! see a warm page cache) followed by `--runs` alternating pairs of
 //!
 //! ```text
 //! <pglint> check --root DIR --format json -q
@@ -25,8 +40,13 @@
 //! the ratio column is the median of the per-pair ratios for the same reason.
 //!
 //! The Markdown table goes to stdout, progress to stderr. A command exiting
-//! non-zero aborts the benchmark: on a conformant repository pglint must be
-//! clean, so anything else means the numbers would not measure a real check.
+//! non-zero aborts the benchmark, except that on the `small` and `argo`
+//! shapes pglint may exit 1: those layouts are not the SOP's, and rules
+//! about layout may report findings, which does not matter for a speed
+//! measurement (their number is printed to stderr, from the warm-up run,
+//! once per repository). On a `sop` repository pglint must be clean, so
+//! anything but exit 0 means the numbers would not measure a real check;
+//! exit 2 (pglint could not check) aborts on every shape.
 //!
 //! Defaults for the binaries are `release/pglint` and
 //! `release/examples/parse_floor` in the target directory this harness was
@@ -38,11 +58,12 @@ mod synth;
 use std::ffi::OsStr;
 use std::fs;
 use std::io;
+use std::os::unix::process::ExitStatusExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use synth::RepoStats;
 
 /// Seed of every generated repository, so results are comparable over time.
@@ -58,6 +79,9 @@ struct Args {
     /// Repository sizes to measure, in apps.
     #[arg(long, value_delimiter = ',', default_value = "100,1000,10000")]
     apps: Vec<usize>,
+    /// Layout of the generated repositories.
+    #[arg(long, value_enum, default_value_t = Shape::Sop)]
+    shape: Shape,
     /// pglint binary [default: <target>/release/pglint]
     #[arg(long)]
     pglint: Option<PathBuf>,
@@ -67,6 +91,47 @@ struct Args {
     /// Regenerate the repositories even if a previous run left them.
     #[arg(long)]
     regen: bool,
+}
+
+/// The layouts the benchmark can generate (see the module documentation).
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Shape {
+    /// SOP-conformant: pglint must report nothing.
+    Sop,
+    /// Many small files: three of about 1 KB per app.
+    Small,
+    /// An Argo CD Application and kustomize overlay per app.
+    Argo,
+}
+
+impl Shape {
+    /// Writes the repository of `apps` apps under `root`.
+    fn write(self, root: &Path, apps: usize, seed: u64) -> io::Result<RepoStats> {
+        match self {
+            Self::Sop => synth::write_sop_repo(root, apps, seed),
+            Self::Small => synth::write_small_repo(root, apps, seed),
+            Self::Argo => synth::write_argo_repo(root, apps, seed),
+        }
+    }
+
+    /// File name of the cached repository in `$TMPDIR`; `sop` keeps the
+    /// name it had before there were shapes, so old caches stay valid.
+    fn dir_name(self, apps: usize) -> String {
+        match self {
+            Self::Sop => format!("pglint-bench-{apps}"),
+            Self::Small => format!("pglint-bench-small-{apps}"),
+            Self::Argo => format!("pglint-bench-argo-{apps}"),
+        }
+    }
+
+    /// Exit codes of pglint that still make a valid measurement: on the
+    /// conformant shape only a clean check, elsewhere findings too.
+    fn pglint_ok(self) -> &'static [i32] {
+        match self {
+            Self::Sop => &[0],
+            Self::Small | Self::Argo => &[0, 1],
+        }
+    }
 }
 
 /// One run of a child process.
@@ -123,7 +188,7 @@ fn main() -> ExitCode {
 fn run(args: &Args, pglint: &Path, floor: &Path) -> io::Result<Vec<Row>> {
     let mut rows = Vec::with_capacity(args.apps.len());
     for &apps in &args.apps {
-        let (dir, repo) = ensure_repo(apps, args.regen)?;
+        let (dir, repo) = ensure_repo(args.shape, apps, args.regen)?;
         eprintln!(
             "N={apps}: {} files, {:.2} MiB of YAML in {}",
             repo.files,
@@ -140,8 +205,9 @@ fn run(args: &Args, pglint: &Path, floor: &Path) -> io::Result<Vec<Row>> {
         let mut floor_cmd = Command::new(floor);
         floor_cmd.arg(&dir);
 
-        measure(&mut pglint_cmd)?;
-        measure(&mut floor_cmd)?;
+        let pglint_ok = args.shape.pglint_ok();
+        warm_up_pglint(&mut pglint_cmd, pglint_ok)?;
+        measure(&mut floor_cmd, &[0])?;
         let mut row = Row {
             apps,
             repo,
@@ -149,8 +215,8 @@ fn run(args: &Args, pglint: &Path, floor: &Path) -> io::Result<Vec<Row>> {
             floor: Vec::new(),
         };
         for i in 1..=args.runs {
-            row.pglint.push(measure(&mut pglint_cmd)?);
-            row.floor.push(measure(&mut floor_cmd)?);
+            row.pglint.push(measure(&mut pglint_cmd, pglint_ok)?);
+            row.floor.push(measure(&mut floor_cmd, &[0])?);
             eprintln!(
                 "  run {i}/{}: pglint {:.1} ms, floor {:.1} ms",
                 args.runs,
@@ -176,10 +242,11 @@ fn target_dir() -> PathBuf {
 /// complete one is already there. Completeness is recorded by a stamp file
 /// written beside the repository (not inside it, where it would be linted)
 /// only after generation succeeded; it also caches the stats.
-fn ensure_repo(apps: usize, regen: bool) -> io::Result<(PathBuf, RepoStats)> {
+fn ensure_repo(shape: Shape, apps: usize, regen: bool) -> io::Result<(PathBuf, RepoStats)> {
     let tmp = std::env::temp_dir();
-    let dir = tmp.join(format!("pglint-bench-{apps}"));
-    let stamp = tmp.join(format!("pglint-bench-{apps}.stats"));
+    let name = shape.dir_name(apps);
+    let dir = tmp.join(&name);
+    let stamp = tmp.join(format!("{name}.stats"));
 
     if !regen
         && dir.is_dir()
@@ -194,7 +261,7 @@ fn ensure_repo(apps: usize, regen: bool) -> io::Result<(PathBuf, RepoStats)> {
         Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
         _ => {}
     }
-    let stats = synth::write_sop_repo(&dir, apps, SEED)?;
+    let stats = shape.write(&dir, apps, SEED)?;
     fs::write(
         &stamp,
         format!("{SEED} {} {}\n", stats.files, stats.yaml_bytes),
@@ -218,12 +285,43 @@ fn read_stamp(path: &Path) -> Option<RepoStats> {
     })
 }
 
+/// The unmeasured warm-up run of pglint: its JSON report is read (the
+/// measured runs discard it) to print how many findings there are, by rule,
+/// when there are any. Fails unless pglint exits with one of `ok`.
+fn warm_up_pglint(cmd: &mut Command, ok: &[i32]) -> io::Result<()> {
+    let output = cmd.stdin(Stdio::null()).output()?;
+    // Later runs discard stdout again.
+    cmd.stdout(Stdio::null());
+    check_status(cmd, output.status.into_raw(), ok)?;
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .map_err(|e| io::Error::other(format!("{}: report is not JSON: {e}", command_line(cmd))))?;
+    let diagnostics = report["diagnostics"].as_array().ok_or_else(|| {
+        io::Error::other(format!("{}: report has no diagnostics", command_line(cmd)))
+    })?;
+    let mut by_rule = std::collections::BTreeMap::<&str, usize>::new();
+    for d in diagnostics {
+        *by_rule
+            .entry(d["rule"].as_str().unwrap_or("?"))
+            .or_default() += 1;
+    }
+    let rules: Vec<String> = by_rule.iter().map(|(r, n)| format!("{r} {n}")).collect();
+    eprintln!(
+        "  pglint: {} findings (exit {}){}{}",
+        diagnostics.len(),
+        output.status.code().unwrap_or(-1),
+        if rules.is_empty() { "" } else { ": " },
+        rules.join(", ")
+    );
+    Ok(())
+}
+
 /// Runs `cmd` to completion with stdout discarded, returning its wall time
-/// and peak RSS. The child is reaped with `wait4` directly, because
-/// `Child::wait` throws the resource usage away.
+/// and peak RSS; fails unless it exits with one of `ok`. The child is reaped
+/// with `wait4` directly, because `Child::wait` throws the resource usage
+/// away.
 // Peak memory comes from wait4's rusage, which std does not expose.
 #[allow(unsafe_code)]
-fn measure(cmd: &mut Command) -> io::Result<Sample> {
+fn measure(cmd: &mut Command, ok: &[i32]) -> io::Result<Sample> {
     let start = Instant::now();
     let child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).spawn()?;
     let pid = libc::pid_t::try_from(child.id()).expect("pid fits in pid_t");
@@ -247,19 +345,26 @@ fn measure(cmd: &mut Command) -> io::Result<Sample> {
     // Reaped above: dropping `child` neither waits nor kills.
     drop(child);
 
-    if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
-        return Err(io::Error::other(format!(
-            "{} failed ({}): {}",
-            cmd.get_program().to_string_lossy(),
-            describe_status(status),
-            command_line(cmd),
-        )));
-    }
+    check_status(cmd, status, ok)?;
     Ok(Sample {
         wall,
         // Linux reports ru_maxrss in KiB.
         max_rss_kib: u64::try_from(usage.ru_maxrss).unwrap_or(0),
     })
+}
+
+/// Fails unless the wait `status` of `cmd` is a normal exit with one of
+/// the codes in `ok`.
+fn check_status(cmd: &Command, status: libc::c_int, ok: &[i32]) -> io::Result<()> {
+    if libc::WIFEXITED(status) && ok.contains(&libc::WEXITSTATUS(status)) {
+        return Ok(());
+    }
+    Err(io::Error::other(format!(
+        "{} failed ({}): {}",
+        cmd.get_program().to_string_lossy(),
+        describe_status(status),
+        command_line(cmd),
+    )))
 }
 
 fn describe_status(status: libc::c_int) -> String {

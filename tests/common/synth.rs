@@ -13,13 +13,18 @@
 //! apps/<app>/{deployment,service,configmap,kustomization}.yaml   noise
 //! ```
 //!
+//! Two more shapes of the same objects serve the benchmark:
+//! `write_small_repo` (many small files: per app only the SealedSecret, the
+//! Database and a ~1 KB ConfigMap) and `write_argo_repo` (an Argo CD
+//! Application and a kustomize overlay per app).
+//!
 //! Output depends only on `(apps, seed)`, so tests can snapshot it and the
 //! benchmark can reuse a repository across runs. Sizes are realistic
 //! (a SealedSecret is ~2 KiB, a ConfigMap a few KiB) so that timings and
 //! memory figures measured on it mean something.
 //!
-//! Included from integration tests (`mod common;`) and from
-//! `examples/gen_repo.rs` via `#[path]`; not every includer uses every item.
+//! Included from integration tests (`tests/generated.rs`), `examples/gen_repo.rs`
+//! and `examples/bench.rs` via `#[path]`; not every includer uses every item.
 #![allow(dead_code)]
 
 use std::fmt::Write as _;
@@ -89,7 +94,7 @@ const APP_BASES: &[&str] = &[
     "directus",
 ];
 
-/// What `write_sop_repo` wrote.
+/// What `write_sop_repo` (or another `write_*_repo`) wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RepoStats {
     /// Every file written, YAML or not.
@@ -159,9 +164,7 @@ pub fn write_sop_repo(root: &Path, apps: usize, seed: u64) -> io::Result<RepoSta
     )?;
 
     for (i, app) in apps.iter().enumerate() {
-        // An independent stream per app keeps each app's content stable
-        // regardless of how many apps precede it.
-        let mut rng = SplitMix64::new(seed ^ (i as u64 + 1).wrapping_mul(0xA076_1D64_78BD_642F));
+        let mut rng = app_rng(seed, i);
         out.file(
             &format!("{PG_DIR}/{}", app.sealed_file()),
             &sealed_secret_yaml(app, &mut rng),
@@ -176,7 +179,7 @@ pub fn write_sop_repo(root: &Path, apps: usize, seed: u64) -> io::Result<RepoSta
         out.file(&format!("{dir}/service.yaml"), &service_yaml(app))?;
         out.file(
             &format!("{dir}/configmap.yaml"),
-            &configmap_yaml(app, &mut rng),
+            &configmap_yaml(app, &mut rng, CONFIGMAP_SIZE),
         )?;
         out.file(
             &format!("{dir}/kustomization.yaml"),
@@ -189,6 +192,137 @@ pub fn write_sop_repo(root: &Path, apps: usize, seed: u64) -> io::Result<RepoSta
         &pg_kustomization_yaml(&apps),
     )?;
     Ok(out.stats)
+}
+
+/// Writes a repository of many small files: per app only its SealedSecret
+/// and Database in `PG_DIR` and one ~1 KB ConfigMap in `apps/<app>/` (no
+/// per-app kustomization), plus the shared Cluster and `PG_DIR`'s
+/// kustomization as in `write_sop_repo`:
+///
+/// ```text
+/// infra/sealed-secrets/pub-cert.pem
+/// infra/databases/postgres/postgres-cluster.yaml
+/// infra/databases/postgres/<app>-secrets-sealed.yaml
+/// infra/databases/postgres/<app>-db.yaml
+/// infra/databases/postgres/kustomization.yaml
+/// apps/<app>/configmap.yaml
+/// ```
+///
+/// The objects in `PG_DIR` are the ones `write_sop_repo(_, apps, seed)`
+/// writes; only the app manifests differ. pglint may report the unlisted
+/// ConfigMaps: this shape is for measuring speed, not conformance.
+pub fn write_small_repo(root: &Path, apps: usize, seed: u64) -> io::Result<RepoStats> {
+    let apps = app_names(apps, seed);
+    let mut out = Writer {
+        root,
+        stats: RepoStats::default(),
+    };
+
+    out.file("infra/sealed-secrets/pub-cert.pem", PUB_CERT_PEM)?;
+    out.file(
+        &format!("{PG_DIR}/postgres-cluster.yaml"),
+        &cluster_yaml(&apps),
+    )?;
+
+    for (i, app) in apps.iter().enumerate() {
+        let mut rng = app_rng(seed, i);
+        out.file(
+            &format!("{PG_DIR}/{}", app.sealed_file()),
+            &sealed_secret_yaml(app, &mut rng),
+        )?;
+        out.file(&format!("{PG_DIR}/{}", app.db_file()), &database_yaml(app))?;
+        out.file(
+            &format!("apps/{}/configmap.yaml", app.name),
+            &configmap_yaml(app, &mut rng, SMALL_CONFIGMAP_SIZE),
+        )?;
+    }
+
+    out.file(
+        &format!("{PG_DIR}/kustomization.yaml"),
+        &pg_kustomization_yaml(&apps),
+    )?;
+    Ok(out.stats)
+}
+
+/// Folder of the shared Cluster in `write_argo_repo`.
+pub const ARGO_CLUSTER_DIR: &str = "infra/databases/postgres/cluster";
+/// Folder holding one folder per app in `write_argo_repo`.
+pub const ARGO_APPS_DIR: &str = "infra/databases/postgres/apps";
+/// The repository URL every Application of `write_argo_repo` names.
+pub const ARGO_REPO_URL: &str = "https://example.com/gitops.git";
+
+/// Writes a repository in which every app is deployed by its own Argo CD
+/// Application through its own overlay, and the shared Cluster by one more:
+///
+/// ```text
+/// infra/sealed-secrets/pub-cert.pem
+/// argocd/postgres-cluster.yaml                 Application, path infra/databases/postgres/cluster
+/// argocd/<app>.yaml                            Application, path overlays/<app>
+/// overlays/<app>/kustomization.yaml            resources: ../../infra/databases/postgres/apps/<app>
+/// infra/databases/postgres/cluster/{postgres-cluster,kustomization}.yaml
+/// infra/databases/postgres/apps/<app>/<app>-secrets-sealed.yaml
+/// infra/databases/postgres/apps/<app>/<app>-db.yaml
+/// infra/databases/postgres/apps/<app>/kustomization.yaml
+/// ```
+///
+/// The Cluster, SealedSecrets and Databases are the ones
+/// `write_sop_repo(_, apps, seed)` writes (namespace `postgres`, the SOP's
+/// sync waves), only in other folders. Sync waves do not order objects of
+/// different Applications, and the files are not in the SOP folder itself,
+/// so pglint may report findings: this shape is for measuring speed.
+pub fn write_argo_repo(root: &Path, apps: usize, seed: u64) -> io::Result<RepoStats> {
+    let apps = app_names(apps, seed);
+    let mut out = Writer {
+        root,
+        stats: RepoStats::default(),
+    };
+
+    out.file("infra/sealed-secrets/pub-cert.pem", PUB_CERT_PEM)?;
+    out.file(
+        &format!("{ARGO_CLUSTER_DIR}/postgres-cluster.yaml"),
+        &cluster_yaml(&apps),
+    )?;
+    out.file(
+        &format!("{ARGO_CLUSTER_DIR}/kustomization.yaml"),
+        &kustomization_yaml(&["postgres-cluster.yaml"]),
+    )?;
+    out.file(
+        "argocd/postgres-cluster.yaml",
+        &application_yaml("postgres-cluster", ARGO_CLUSTER_DIR),
+    )?;
+
+    for (i, app) in apps.iter().enumerate() {
+        let mut rng = app_rng(seed, i);
+        let name = &app.name;
+        let dir = format!("{ARGO_APPS_DIR}/{name}");
+        let (sealed, db) = (app.sealed_file(), app.db_file());
+        out.file(
+            &format!("{dir}/{sealed}"),
+            &sealed_secret_yaml(app, &mut rng),
+        )?;
+        out.file(&format!("{dir}/{db}"), &database_yaml(app))?;
+        out.file(
+            &format!("{dir}/kustomization.yaml"),
+            &kustomization_yaml(&[&sealed, &db]),
+        )?;
+
+        let overlay = format!("overlays/{name}");
+        out.file(
+            &format!("{overlay}/kustomization.yaml"),
+            &kustomization_yaml(&[&format!("../../{dir}")]),
+        )?;
+        out.file(
+            &format!("argocd/{name}.yaml"),
+            &application_yaml(name, &overlay),
+        )?;
+    }
+    Ok(out.stats)
+}
+
+/// The random stream of the `i`th app. An independent stream per app keeps
+/// each app's content stable regardless of how many apps precede it.
+fn app_rng(seed: u64, i: usize) -> SplitMix64 {
+    SplitMix64::new(seed ^ (i as u64 + 1).wrapping_mul(0xA076_1D64_78BD_642F))
 }
 
 /// Writes files relative to a root, creating parents, and tallies them.
@@ -367,6 +501,43 @@ fn pg_kustomization_yaml(apps: &[App]) -> String {
     s
 }
 
+/// A kustomization listing `resources` and nothing else.
+fn kustomization_yaml(resources: &[&str]) -> String {
+    let mut s = String::from(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n",
+    );
+    for resource in resources {
+        let _ = writeln!(s, "  - {resource}");
+    }
+    s
+}
+
+/// An Argo CD Application deploying `path` of this repository (named by
+/// `ARGO_REPO_URL`) into `PG_NAMESPACE`.
+fn application_yaml(name: &str, path: &str) -> String {
+    format!(
+        r#"apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: {name}
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: {ARGO_REPO_URL}
+    targetRevision: main
+    path: {path}
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: {PG_NAMESPACE}
+  syncPolicy:
+    automated:
+      prune: true
+      selfHeal: true
+"#
+    )
+}
+
 fn deployment_yaml(app: &App, rng: &mut SplitMix64) -> String {
     let name = &app.name;
     let image = name
@@ -508,9 +679,30 @@ spec:
     )
 }
 
-/// A ConfigMap carrying a few KiB of application configuration: some flat
-/// environment keys plus an `application.yaml` document as a block scalar.
-fn configmap_yaml(app: &App, rng: &mut SplitMix64) -> String {
+/// How much configuration a ConfigMap carries beyond its fixed header: at
+/// least `min` bytes, plus up to `spread` more chosen at random; the last
+/// section may overshoot.
+#[derive(Clone, Copy)]
+struct ConfigSize {
+    min: usize,
+    spread: usize,
+}
+
+/// The ConfigMaps of `write_sop_repo`: a few KiB.
+const CONFIGMAP_SIZE: ConfigSize = ConfigSize {
+    min: 2048,
+    spread: 4096,
+};
+/// The ConfigMaps of `write_small_repo`: about 1 KB in all.
+const SMALL_CONFIGMAP_SIZE: ConfigSize = ConfigSize {
+    min: 448,
+    spread: 256,
+};
+
+/// A ConfigMap carrying application configuration of about `size`: some
+/// flat environment keys plus an `application.yaml` document as a block
+/// scalar.
+fn configmap_yaml(app: &App, rng: &mut SplitMix64, size: ConfigSize) -> String {
     const SECTIONS: &[&str] = &[
         "server",
         "http",
@@ -600,7 +792,7 @@ data:
       environment: production
 "#
     );
-    let target = s.len() + 2048 + rng.below(4096);
+    let target = s.len() + size.min + rng.below(size.spread);
     let mut sections = rng.shuffled(SECTIONS.len()).into_iter().cycle().enumerate();
     while s.len() < target {
         // Sections recur only once the list is exhausted; number them then.
