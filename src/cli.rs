@@ -408,9 +408,9 @@ fn list_deployments(args: RepoArgs) -> Result<Outcome, String> {
             let mut text = String::new();
             for row in &rows {
                 text.push_str(&format!(
-                    "{} {} root={} ({}:{}) namespace={} objects={}",
-                    row["kind"].as_str().unwrap_or(""),
+                    "{} [{}] root={} ({}:{}) namespace={} objects={}",
                     row["name"].as_str().unwrap_or(""),
+                    row["kind"].as_str().unwrap_or(""),
                     row["root"].as_str().unwrap_or(""),
                     row["source"]["file"].as_str().unwrap_or(""),
                     row["source"]["line"],

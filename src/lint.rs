@@ -25,11 +25,7 @@ pub fn lint(project: &Project, config: &Config) -> Vec<Diagnostic> {
 
 /// [`lint`] with the project's index built by the caller (who decides when it is freed).
 pub fn lint_indexed(project: &Project, index: &Index<'_>, config: &Config) -> Vec<Diagnostic> {
-    let cx = Context {
-        project,
-        index,
-        config,
-    };
+    let cx = Context::new(project, index, config);
     let mut diagnostics: Vec<Diagnostic> = rules::ALL
         .par_iter()
         .filter_map(|rule| rule_severity(*rule, config).map(|severity| (rule, severity)))

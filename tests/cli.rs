@@ -352,9 +352,13 @@ fn render_a_file_shows_it_in_every_overlay_and_a_missing_path_is_exit_2() {
     assert_eq!(
         seen,
         [
-            ("overlays/live".into(), "postgres".into(), "gitea-db".into()),
             (
-                "overlays/staging".into(),
+                "kustomization overlays/live".into(),
+                "postgres".into(),
+                "gitea-db".into()
+            ),
+            (
+                "kustomization overlays/staging".into(),
                 "postgres-staging".into(),
                 "staging-gitea-db".into()
             ),
@@ -364,7 +368,7 @@ fn render_a_file_shows_it_in_every_overlay_and_a_missing_path_is_exit_2() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|o| o["deployment"] == "overlays/live")
+        .find(|o| o["deployment"] == "kustomization overlays/live")
         .unwrap();
     assert_eq!(
         live["fields"]["owner"], "gitea",

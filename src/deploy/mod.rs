@@ -540,7 +540,7 @@ fn fallback_plans<'p>(project: &'p Project, kustomize: &Kustomize<'p>) -> Vec<Pl
             };
             Plan::new(
                 DeploymentKind::KustomizeRoot,
-                display_dir(&k.dir).to_string(),
+                format!("kustomization {}", display_dir(&k.dir)),
                 origin,
                 k.dir.clone(),
             )
@@ -568,7 +568,7 @@ fn fallback_plans<'p>(project: &'p Project, kustomize: &Kustomize<'p>) -> Vec<Pl
         };
         let mut plan = Plan::new(
             DeploymentKind::Folder,
-            display_dir(folder).to_string(),
+            format!("folder {}", display_dir(folder)),
             origin,
             folder.to_string(),
         );
@@ -753,9 +753,9 @@ mod tests {
         assert_eq!(
             names,
             [
-                ("dev", DeploymentKind::KustomizeRoot),
-                ("live", DeploymentKind::KustomizeRoot),
-                ("loose", DeploymentKind::Folder),
+                ("folder loose", DeploymentKind::Folder),
+                ("kustomization dev", DeploymentKind::KustomizeRoot),
+                ("kustomization live", DeploymentKind::KustomizeRoot),
             ]
         );
         let db = object_id(&project, "base/db.yaml");

@@ -72,8 +72,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let visible = cx.index.cluster_names(namespace);
-        // A templated Cluster name in that namespace may well be this one.
-        if visible.iter().any(|n| is_unknowable(n)) {
+        // A templated Cluster name in that namespace may well be this one, and so may a
+        // Cluster that a Helm chart or remote base deploys there.
+        if visible.iter().any(|n| is_unknowable(n)) || cx.deploy().may_hide_objects(namespace) {
             continue;
         }
         let where_ = namespace.map_or_else(

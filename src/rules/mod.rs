@@ -2,7 +2,10 @@
 //! are declared with `declare_rule!` next to its check. Registering a rule is one line in
 //! the `registry!` below.
 
+use std::sync::OnceLock;
+
 use crate::config::Config;
+use crate::deploy::Deploy;
 use crate::diagnostic::{Finding, Severity};
 use crate::index::Index;
 use crate::model::Object;
@@ -53,9 +56,26 @@ pub struct Context<'p> {
     pub project: &'p Project,
     pub index: &'p Index<'p>,
     pub config: &'p Config,
+    /// Rendered on first use: most repositories need it, but the file-local rules do not.
+    deploy: OnceLock<Deploy<'p>>,
 }
 
 impl<'p> Context<'p> {
+    pub fn new(project: &'p Project, index: &'p Index<'p>, config: &'p Config) -> Context<'p> {
+        Context {
+            project,
+            index,
+            config,
+            deploy: OnceLock::new(),
+        }
+    }
+
+    /// What the repository's deployments apply, where (see [`crate::deploy`]).
+    pub fn deploy(&self) -> &Deploy<'p> {
+        self.deploy
+            .get_or_init(|| Deploy::build(self.project, self.config))
+    }
+
     pub fn path(&self, obj: &Object) -> &'p str {
         self.project.path(obj.file)
     }
@@ -132,8 +152,10 @@ registry! {
     sealed_value_invalid::SealedValueInvalid,
     sealed_template_mismatch::SealedTemplateMismatch,
     sealed_scope_broad::SealedScopeBroad,
+    sealed_secret_moved::SealedSecretMoved,
     kustomize_missing::KustomizeMissing,
     kustomize_unlisted::KustomizeUnlisted,
+    not_deployed::NotDeployed,
     namespace_missing::NamespaceMissing,
     namespace_wrong::NamespaceWrong,
     cluster_missing::ClusterMissing,
@@ -158,6 +180,7 @@ registry! {
     sync_wave_wrong::SyncWaveWrong,
     sync_wave_order::SyncWaveOrder,
     sync_wave_placement::SyncWavePlacement,
+    flux_depends_on_cluster::FluxDependsOnCluster,
     reflector_missing::ReflectorMissing,
     reflector_invalid::ReflectorInvalid,
     reflector_placement::ReflectorPlacement,

@@ -52,7 +52,7 @@ declare_rule! {
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let namespace = &cx.config.namespace;
-    for (_, obj) in cx.objects() {
+    for (id, obj) in cx.objects() {
         // Without `metadata` the object is `manifest-invalid`'s.
         if !obj.is_sop_kind() || !cx.in_sop_folder(obj) || obj.meta.loc.is_none() {
             continue;
@@ -62,6 +62,14 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             Some(ns) if ns.value.trim().is_empty() => ns.loc,
             Some(_) => continue,
         };
+        // Applied only by deployments that give it a namespace (an Application's destination,
+        // a Flux targetNamespace, an overlay's `namespace:`).
+        let mut instances = cx.deploy().instances_of(id).peekable();
+        if instances.peek().is_some()
+            && instances.all(|(_, r)| r.object.namespace_str().is_some_and(|ns| !ns.trim().is_empty()))
+        {
+            continue;
+        }
         out.push(
             Finding::new(loc, format!("{} has no namespace", obj.display_name()))
                 .label("no `metadata.namespace`")

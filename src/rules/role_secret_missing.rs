@@ -207,11 +207,7 @@ pub(super) mod support {
         let config = Config::default();
         let project = Project::load(dir.path(), &config).expect("loads");
         let index = Index::build(&project, &config);
-        let cx = Context {
-            project: &project,
-            index: &index,
-            config: &config,
-        };
+        let cx = Context::new(&project, &index, &config);
         let mut out = Vec::new();
         check(&cx, &mut out);
         out.into_iter().map(|f| f.message).collect()

@@ -6,8 +6,9 @@ use crate::source::Spanned;
 declare_rule! {
     /// ## What it does
     /// Compares a SealedSecret's `spec.template.metadata.name` and `namespace` (what kubeseal
-    /// copied from the Secret it sealed) with the SealedSecret's own name and the namespace
-    /// it lands in (a kustomization's `namespace:` included). With the default strict scope
+    /// copied from the Secret it sealed) with the SealedSecret's own name and namespace, as its
+    /// file writes them (a deployment that moves it is `sealed-secret-moved`'s). With the
+    /// default strict scope
     /// both must match; with `namespace-wide` scope only the namespace must; a
     /// `cluster-wide` SealedSecret may be renamed and moved freely.
     ///
@@ -86,21 +87,11 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             cx,
             obj,
             "namespace",
-            effective_namespace(obj),
+            obj.meta.namespace.as_ref(),
             template.namespace.as_ref(),
         ) {
             out.push(finding);
         }
-    }
-}
-
-/// The namespace the SealedSecret lands in, at its own `metadata.namespace` unless a
-/// kustomization moves it elsewhere.
-fn effective_namespace(obj: &Object) -> Option<&Spanned<String>> {
-    match (&obj.namespace_override, &obj.meta.namespace) {
-        (Some(o), Some(n)) if o.value == n.value => Some(n),
-        (Some(o), _) => Some(o),
-        (None, n) => n.as_ref(),
     }
 }
 
@@ -118,19 +109,7 @@ fn compare(
     {
         return None;
     }
-    // Moved by a kustomization's `namespace:` rather than by editing the SealedSecret.
-    let moved_by_kustomization = obj
-        .namespace_override
-        .as_ref()
-        .is_some_and(|o| o.loc == own.loc);
-    let related = if moved_by_kustomization {
-        format!(
-            "the kustomization moves it to namespace `{}` here",
-            own.value
-        )
-    } else {
-        format!("its own {field} is `{}`", own.value)
-    };
+    let related = format!("its own {field} is `{}`", own.value);
     let message = if field == "name" {
         format!(
             "SealedSecret `{}` was sealed under the name `{}`: renamed after sealing, it cannot be decrypted",
@@ -190,35 +169,6 @@ mod tests {
             template,
         );
         assert!(findings("sealed-template-mismatch", &[("s.yaml", &cluster_wide)]).is_empty());
-    }
-
-    #[test]
-    fn a_kustomization_namespace_moves_the_sealed_secret() {
-        let text = sealed(
-            "  name: s\n  namespace: a\n",
-            "      name: s\n      namespace: a\n",
-        );
-        let files = [
-            (
-                "k/kustomization.yaml",
-                "namespace: b\nresources:\n  - s.yaml\n",
-            ),
-            ("k/s.yaml", text.as_str()),
-        ];
-        assert_eq!(
-            findings("sealed-template-mismatch", &files),
-            [
-                "k/s.yaml:11 SealedSecret `s` lands in namespace `b` but was sealed for namespace `a`: it cannot be decrypted there"
-            ]
-        );
-        let same = [
-            (
-                "k/kustomization.yaml",
-                "namespace: a\nresources:\n  - s.yaml\n",
-            ),
-            ("k/s.yaml", text.as_str()),
-        ];
-        assert!(findings("sealed-template-mismatch", &same).is_empty());
     }
 
     #[test]

@@ -128,7 +128,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             same_namespace(cluster.namespace_str(), namespace)
                 && operator_generated(cluster.name(), name)
         });
-        if generated {
+        // A Cluster that a Helm chart or remote base deploys may name it.
+        if generated || cx.deploy().may_hide_objects(namespace) {
             continue;
         }
         // A role naming a missing secret close to this one: `role-secret-missing` reports the

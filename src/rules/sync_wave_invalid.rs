@@ -50,7 +50,7 @@ declare_rule! {
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     // A `commonAnnotations` wave is merged into every object of its kustomization: report it once.
     let mut reported = HashSet::default();
-    for (_, obj) in cx.objects() {
+    for (id, obj) in cx.objects() {
         if !obj.is_sop_kind() {
             continue;
         }
@@ -66,6 +66,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 continue;
             };
             if WaveValue::of(annotation) != WaveValue::Invalid
+                || !cx.deploy().has_sync_waves(id)
                 || !reported.insert(annotation.value.loc)
             {
                 continue;

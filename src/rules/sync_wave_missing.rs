@@ -61,13 +61,17 @@ declare_rule! {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for (_, obj) in cx.objects() {
+    for (id, obj) in cx.objects() {
         let expected = match obj.spec {
             Spec::Cluster(_) => cx.config.waves.cluster,
             Spec::Database(_) => cx.config.waves.database,
             _ => continue,
         };
-        if !cx.in_sop_folder(obj) || obj.wave().is_some() || obj.meta.loc.is_none() {
+        if !cx.in_sop_folder(obj)
+            || obj.wave().is_some()
+            || obj.meta.loc.is_none()
+            || !cx.deploy().has_sync_waves(id)
+        {
             continue;
         }
         let loc = obj
@@ -133,11 +137,7 @@ pub(super) mod testing {
         }
         let project = Project::load(&root, config).unwrap();
         let index = Index::build(&project, config);
-        let cx = Context {
-            project: &project,
-            index: &index,
-            config,
-        };
+        let cx = Context::new(&project, &index, config);
         let mut findings = Vec::new();
         check(&cx, &mut findings);
         let mut lines: Vec<String> = findings

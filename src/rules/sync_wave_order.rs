@@ -93,6 +93,15 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             if !knowable(first) || !knowable(second) {
                 continue;
             }
+            // Waves order objects only within one Argo CD sync, and not at all under Flux.
+            let deploy = cx.deploy();
+            if !deploy.has_sync_waves(earlier)
+                || !deploy.has_sync_waves(later)
+                || deploy.synced_together(earlier, later, cx.config.deploy.application_health)
+                    == Some(false)
+            {
+                continue;
+            }
             let (before, after) = (first.effective_wave(), second.effective_wave());
             if before < after {
                 continue;

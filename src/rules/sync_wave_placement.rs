@@ -56,7 +56,7 @@ declare_rule! {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for (_, obj) in cx.objects() {
+    for (id, obj) in cx.objects() {
         let Spec::SealedSecret(sealed) = &obj.spec else {
             continue;
         };
@@ -79,7 +79,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             },
         };
         // Equal to its own wave, or to the wave `sync-wave-wrong` asks for there: nothing to add.
-        if template_wave == own_wave || template_wave == cx.index.corrected_wave(cx.config, obj) {
+        if template_wave == own_wave
+            || template_wave == cx.index.corrected_wave(cx.config, obj)
+            || !cx.deploy().has_sync_waves(id)
+        {
             continue;
         }
         let mut finding = Finding::new(

@@ -53,7 +53,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     // A `commonAnnotations` wave is merged into every object of its kustomization: report it
     // once per kind.
     let mut reported = HashSet::default();
-    for (_, obj) in cx.objects() {
+    for (id, obj) in cx.objects() {
         let Some(expected) = configured_wave(cx.config, obj) else {
             continue;
         };
@@ -66,7 +66,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(wave) = WaveValue::of(annotation).valid() else {
             continue;
         };
-        if wave == expected || !reported.insert((annotation.value.loc, obj.kind_str().to_string()))
+        if wave == expected
+            || !cx.deploy().has_sync_waves(id)
+            || !reported.insert((annotation.value.loc, obj.kind_str().to_string()))
         {
             continue;
         }
