@@ -481,7 +481,8 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
     for (path, reason) in &project.unreadable {
         eprintln!("pglint: note: skipped {path}: {reason}");
     }
-    let index = Index::build(&project, &config);
+    let deploy = crate::deploy::Deploy::build(&project, &config);
+    let index = Index::build(&project, &config, &deploy);
     let mut diagnostics = lint_indexed(&project, &index, &config);
     // Reports read the files they show again: one that changed since it was checked cannot be
     // shown (its positions and the secrets to mask are those of the old text).
@@ -559,6 +560,7 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
     // The process ends here: freeing every object one by one would only cost time.
     std::mem::forget(diagnostics);
     std::mem::forget(index);
+    std::mem::forget(deploy);
     std::mem::forget(project);
     Ok(if !changed.is_empty() {
         Outcome::Failure

@@ -1,9 +1,15 @@
-//! Stage 4: cross-references. Built once from the model; every cross-file rule queries it
-//! instead of scanning the objects again.
+//! Stage 5: cross-references. Built once from the deployment layer; every cross-file rule
+//! queries it instead of scanning the objects again.
+//!
+//! The index holds **instances**: each object as each deployment applies it (namespace, name,
+//! patched fields, each located where it was set), and each object no deployment applies as
+//! written. Its ids ([`ObjectId`] in its API) number instances, not source objects: resolve
+//! them with [`Index::object`] and [`Index::instance`].
 
 use std::sync::OnceLock;
 
 use crate::config::Config;
+use crate::deploy::{Deploy, DeploymentId};
 use crate::hash::{HashMap, HashSet};
 use crate::model::apps::{DatabaseNames, Verdict, app_of, file_app, judge, same_app};
 use crate::model::names::{invalid, reserved};
@@ -13,6 +19,16 @@ use crate::model::{
 };
 use crate::project::Project;
 use crate::source::{Loc, Spanned, ancestors, parent_dir};
+
+/// One object as one deployment applies it, or as written when no deployment does.
+#[derive(Debug, Clone, Copy)]
+pub struct Instance<'p> {
+    pub object: &'p Object,
+    /// The object in the project it renders; `None` for a generated Secret or ConfigMap.
+    pub source: Option<ObjectId>,
+    /// `None` when no deployment applies it (or whether one does cannot be known).
+    pub deployment: Option<DeploymentId>,
+}
 
 /// Something that makes a Secret of a given name exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,6 +138,8 @@ pub struct Assessment<'p> {
 
 pub struct Index<'p> {
     project: &'p Project,
+    deploy: &'p Deploy<'p>,
+    instances: Vec<Instance<'p>>,
     clusters: HashMap<&'p str, Vec<ObjectId>>,
     secrets: HashMap<&'p str, Vec<SecretSource>>,
     databases: Vec<ObjectId>,
@@ -134,8 +152,8 @@ pub struct Index<'p> {
     databases_by_cluster: HashMap<&'p str, Vec<ObjectId>>,
     credentials: Vec<ObjectId>,
     chains: Vec<Chain<'p>>,
-    /// Built on first use: only the duplicate rules need it.
-    deployments: OnceLock<Deployments>,
+    /// Files kustomizations read as patches or other inputs, built on first use.
+    inputs: OnceLock<HashSet<String>>,
     /// Built on first use, by the kustomize rules.
     folders: OnceLock<HashSet<String>>,
 }
@@ -168,9 +186,16 @@ pub fn configured_wave(config: &Config, obj: &Object) -> Option<i64> {
 }
 
 impl<'p> Index<'p> {
-    fn deployments(&self) -> &Deployments {
-        self.deployments
-            .get_or_init(|| Deployments::new(self.project))
+    /// Files kustomizations read as patches or other inputs (not applied by themselves).
+    fn inputs(&self) -> &HashSet<String> {
+        self.inputs.get_or_init(|| {
+            let graph = &self.project.kustomize;
+            (0..graph.kustomizations.len())
+                .flat_map(|k| graph.reach(k))
+                .filter(|(_, role)| **role != PathRole::Resource)
+                .map(|(path, _)| path.clone())
+                .collect()
+        })
     }
 
     /// Every folder that holds something (the repository root is "").
@@ -218,34 +243,84 @@ impl<'p> Index<'p> {
         self.project.paths.get(&path).map(String::as_str)
     }
 
-    fn object_path(&self, id: ObjectId) -> &'p str {
-        self.project.path(self.project.objects[id].file)
+    /// Is this project object (a source object, not an instance) only a kustomize patch or
+    /// other input of a build, applied by nothing?
+    pub fn is_patch(&self, source: ObjectId) -> bool {
+        let path = self.project.path(self.project.objects[source].file);
+        self.inputs().contains(path) && self.deploy.placements(source).next().is_none()
     }
 
-    /// Is the object only a kustomize patch of another one (not applied by itself)?
-    pub fn is_patch(&self, id: ObjectId) -> bool {
-        let path = self.object_path(id);
-        let deployments = self.deployments();
-        deployments.inputs.contains(path) && !deployments.applied_by.contains_key(path)
-    }
-
-    /// May objects `a` and `b` end up in the same cluster in the same sync (applied by one
-    /// kustomization, or from one folder)?
+    /// Are two instances applied together, into the same cluster by the same sync? Instances
+    /// of one deployment are; of two deployments (overlays for two clusters, two
+    /// Applications) are not; one that no deployment applies is judged by its folder.
     pub fn applied_together(&self, a: ObjectId, b: ObjectId) -> bool {
-        let (pa, pb) = (self.object_path(a), self.object_path(b));
-        if parent_dir(pa) == parent_dir(pb) {
-            return true;
-        }
-        let applied_by = &self.deployments().applied_by;
-        match (applied_by.get(pa), applied_by.get(pb)) {
-            (Some(ka), Some(kb)) => !ka.is_disjoint(kb),
-            _ => false,
+        let (a, b) = (&self.instances[a], &self.instances[b]);
+        match (a.deployment, b.deployment) {
+            (Some(x), Some(y)) => x == y,
+            _ => {
+                let folder = |i: &Instance<'_>| parent_dir(self.project.path(i.object.file));
+                folder(a) == folder(b)
+            }
         }
     }
 
-    pub fn build(project: &'p Project, config: &Config) -> Index<'p> {
+    /// Every instance: each object as each deployment applies it, each object no deployment
+    /// applies as written (kustomize patches and inputs excluded), generated objects last.
+    /// Only the kinds the index knows are kept.
+    fn instances(
+        project: &'p Project,
+        deploy: &'p Deploy<'p>,
+        inputs: &HashSet<String>,
+    ) -> Vec<Instance<'p>> {
+        let indexed = |obj: &Object| {
+            !matches!(
+                obj.spec,
+                Spec::Other | Spec::Application(_) | Spec::FluxKustomization(_)
+            )
+        };
+        let mut instances = Vec::new();
+        for (id, obj) in project.objects.iter().enumerate() {
+            if !indexed(obj) {
+                continue;
+            }
+            let before = instances.len();
+            instances.extend(deploy.placements(id).map(|(d, resource)| Instance {
+                object: &resource.object,
+                source: Some(id),
+                deployment: Some(d),
+            }));
+            if instances.len() == before && !inputs.contains(project.path(obj.file)) {
+                instances.push(Instance {
+                    object: obj,
+                    source: Some(id),
+                    deployment: None,
+                });
+            }
+        }
+        for (d, deployment) in deploy.deployments.iter().enumerate() {
+            let Ok(rendered) = &deployment.rendered else {
+                continue;
+            };
+            instances.extend(
+                rendered
+                    .resources
+                    .iter()
+                    .filter(|r| r.source.is_none() && indexed(&r.object))
+                    .map(|r| Instance {
+                        object: &r.object,
+                        source: None,
+                        deployment: Some(d),
+                    }),
+            );
+        }
+        instances
+    }
+
+    pub fn build(project: &'p Project, config: &Config, deploy: &'p Deploy<'p>) -> Index<'p> {
         let mut index = Index {
             project,
+            deploy,
+            instances: Vec::new(),
             clusters: HashMap::default(),
             secrets: HashMap::default(),
             databases: Vec::new(),
@@ -255,10 +330,12 @@ impl<'p> Index<'p> {
             databases_by_cluster: HashMap::default(),
             credentials: Vec::new(),
             chains: Vec::new(),
-            deployments: OnceLock::new(),
+            inputs: OnceLock::new(),
             folders: OnceLock::new(),
         };
-        for (id, obj) in project.objects.iter().enumerate() {
+        index.instances = Self::instances(project, deploy, index.inputs());
+        for id in 0..index.instances.len() {
+            let obj = index.instances[id].object;
             let name = obj.name();
             match &obj.spec {
                 Spec::Cluster(cluster) => {
@@ -316,8 +393,27 @@ impl<'p> Index<'p> {
         self.project
     }
 
+    /// The object of an instance, as its deployment applies it.
     pub fn object(&self, id: ObjectId) -> &'p Object {
-        &self.project.objects[id]
+        self.instances[id].object
+    }
+
+    pub fn instance(&self, id: ObjectId) -> &Instance<'p> {
+        &self.instances[id]
+    }
+
+    /// The instances of a project object (a source object id).
+    pub fn instances_of(&self, source: ObjectId) -> impl Iterator<Item = ObjectId> + '_ {
+        // Instances are in source order: a binary search finds the run.
+        let start = self
+            .instances
+            .partition_point(|i| i.source.is_some_and(|s| s < source));
+        (start..self.instances.len()).take_while(move |&i| self.instances[i].source == Some(source))
+    }
+
+    /// What the deployments apply, where.
+    pub fn deploy(&self) -> &'p Deploy<'p> {
+        self.deploy
     }
 
     /// Is the object in the SOP folder?
@@ -360,7 +456,8 @@ impl<'p> Index<'p> {
     /// Every `passwordSecret` / bootstrap secret reference, in object order, whatever its value.
     pub fn secret_uses(&self) -> Vec<SecretUse<'p>> {
         let mut uses = Vec::new();
-        for obj in &self.project.objects {
+        for instance in &self.instances {
+            let obj = instance.object;
             match &obj.spec {
                 Spec::Cluster(cluster) => {
                     for role in &cluster.roles {
@@ -472,7 +569,10 @@ impl<'p> Index<'p> {
         let secret_app = app_of(secret_name, &config.naming.secret_suffix).or_else(|| {
             let files: Vec<&str> = sop_secrets
                 .iter()
-                .filter_map(|&id| file_app(self.object_path(id), &config.naming.sealed_file_suffix))
+                .filter_map(|&id| {
+                    let path = self.project.path(self.object(id).file);
+                    file_app(path, &config.naming.sealed_file_suffix)
+                })
                 .collect();
             files
                 .first()
@@ -781,9 +881,9 @@ impl<'p> Index<'p> {
     }
 
     fn find_credentials(&self, config: &Config) -> Vec<ObjectId> {
-        self.project
-            .objects
+        self.instances
             .iter()
+            .map(|i| i.object)
             .enumerate()
             .filter(|(_, obj)| {
                 let meta = match &obj.spec {
@@ -828,36 +928,6 @@ impl<'p> SecretView<'p> {
             Spec::SealedSecret(s) => Some(SecretView::Sealed(s)),
             _ => None,
         }
-    }
-}
-
-/// Which files are applied together: by one kustomization, or from one folder. Overlays
-/// (`clusters/dev`, `clusters/live`) declare the same objects for different clusters.
-#[derive(Debug, Default)]
-struct Deployments {
-    /// File path → the kustomizations that apply it.
-    applied_by: HashMap<String, HashSet<usize>>,
-    /// Files a kustomization reads as a patch (or other input).
-    inputs: HashSet<String>,
-}
-
-impl Deployments {
-    fn new(project: &Project) -> Self {
-        let mut deployments = Deployments::default();
-        for k in 0..project.kustomize.kustomizations.len() {
-            for (path, &role) in project.kustomize.reach(k) {
-                if role == PathRole::Resource {
-                    deployments
-                        .applied_by
-                        .entry(path.clone())
-                        .or_default()
-                        .insert(k);
-                } else {
-                    deployments.inputs.insert(path.clone());
-                }
-            }
-        }
-        deployments
     }
 }
 

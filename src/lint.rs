@@ -3,6 +3,7 @@
 use rayon::prelude::*;
 
 use crate::config::{Config, Level};
+use crate::deploy::Deploy;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::index::Index;
 use crate::project::Project;
@@ -20,10 +21,12 @@ pub fn rule_severity(rule: &dyn Rule, config: &Config) -> Option<Severity> {
 
 /// Every diagnostic of the enabled rules, deduplicated, sorted by file, line, column, rule.
 pub fn lint(project: &Project, config: &Config) -> Vec<Diagnostic> {
-    lint_indexed(project, &Index::build(project, config), config)
+    let deploy = Deploy::build(project, config);
+    lint_indexed(project, &Index::build(project, config, &deploy), config)
 }
 
-/// [`lint`] with the project's index built by the caller (who decides when it is freed).
+/// [`lint`] with the project's deployments and index built by the caller (who decides when
+/// they are freed).
 pub fn lint_indexed(project: &Project, index: &Index<'_>, config: &Config) -> Vec<Diagnostic> {
     let cx = Context::new(project, index, config);
     let mut diagnostics: Vec<Diagnostic> = rules::ALL

@@ -687,7 +687,9 @@ impl<'p> Resource<'p> {
             self.set_name(namespace.clone());
             return;
         }
-        if self.is_cluster_scoped() {
+        // Cluster-scoped, or already there: then the object's own line says so as well (and
+        // nothing is copied).
+        if self.is_cluster_scoped() || self.object.namespace_str() == Some(namespace.as_str()) {
             return;
         }
         let old = self

@@ -135,6 +135,26 @@ impl<'p> Deploy<'p> {
         }
     }
 
+    /// Where a source object is applied: each deployment's id and the object as rendered there.
+    pub fn placements(
+        &self,
+        object: ObjectId,
+    ) -> impl Iterator<Item = (DeploymentId, &Resource<'p>)> + '_ {
+        self.instances
+            .get(&object)
+            .into_iter()
+            .flatten()
+            .filter_map(|&(d, r)| {
+                let resource = self.deployments[d]
+                    .rendered
+                    .as_ref()
+                    .ok()?
+                    .resources
+                    .get(r)?;
+                Some((d, resource))
+            })
+    }
+
     /// Where a source object is applied: each deployment and the object as rendered there.
     pub fn instances_of(
         &self,
@@ -178,37 +198,43 @@ impl<'p> Deploy<'p> {
         }
     }
 
-    /// Can sync waves order `a` against `b`? Only when one Argo CD sync applies both: one
-    /// Application. Since Argo CD 1.8 a parent Application's waves only order the creation
-    /// of its child Applications, unless `application_health` (the Application health check
-    /// restored in `argocd-cm`) makes a parent wait for each child to be healthy. `None` when
-    /// the repository declares no deployer: the caller judges by folders.
+    /// Do sync waves order what this deployment applies (`None`: an object no deployment
+    /// applies, judged by the repository)?
+    pub fn orders_by_waves(&self, deployment: Option<DeploymentId>) -> bool {
+        match deployment {
+            Some(d) => self.deployments[d].kind.has_sync_waves(),
+            None => self.uses_sync_waves(),
+        }
+    }
+
+    /// Can sync waves order an object of deployment `a` against one of deployment `b`? Only
+    /// when one Argo CD sync applies both: one Application (whatever its sources). Since Argo
+    /// CD 1.8 a parent Application's waves only order the creation of its child Applications,
+    /// unless `application_health` (the Application health check restored in `argocd-cm`)
+    /// makes a parent wait for each child to be healthy. Where the repository declares no
+    /// deployer, or an object is applied by none, nothing says they are apart.
     pub fn synced_together(
         &self,
-        a: ObjectId,
-        b: ObjectId,
+        a: Option<DeploymentId>,
+        b: Option<DeploymentId>,
         application_health: bool,
-    ) -> Option<bool> {
-        if !self.declared {
-            return None;
-        }
-        // The Applications applying an object (one per Application, whatever its sources).
-        let applications = |object: ObjectId| -> Vec<ObjectId> {
-            self.instances
-                .get(&object)
-                .into_iter()
-                .flatten()
-                .map(|&(d, _)| &self.deployments[d])
-                .filter(|d| d.kind == DeploymentKind::Application)
-                .filter_map(|d| d.declared_by)
-                .collect()
+    ) -> bool {
+        let (Some(a), Some(b)) = (a, b) else {
+            return true;
         };
-        let (in_a, in_b) = (applications(a), applications(b));
-        Some(if application_health {
-            !in_a.is_empty() && !in_b.is_empty()
-        } else {
-            in_a.iter().any(|d| in_b.contains(d))
-        })
+        if !self.declared {
+            return true;
+        }
+        let (a, b) = (&self.deployments[a], &self.deployments[b]);
+        let application = |d: &Deployment<'_>| {
+            (d.kind == DeploymentKind::Application)
+                .then_some(d.declared_by)
+                .flatten()
+        };
+        match (application(a), application(b)) {
+            (Some(x), Some(y)) => x == y || application_health,
+            _ => false,
+        }
     }
 
     /// Could a partly known deployment (a Helm chart, a remote base, a HelmRelease) make
@@ -717,14 +743,21 @@ mod tests {
             ("dbs/other-db.yaml", &DB.replace("app-db", "other-db")),
         ]);
         let deploy = Deploy::build(&project, &Config::default());
-        let cluster = object_id(&project, "cluster/cluster.yaml");
+        let deployment = |path: &str| {
+            deploy
+                .placements(object_id(&project, path))
+                .next()
+                .map(|(d, _)| d)
+        };
+        let cluster = deployment("cluster/cluster.yaml");
         let (db, other) = (
-            object_id(&project, "dbs/app-db.yaml"),
-            object_id(&project, "dbs/other-db.yaml"),
+            deployment("dbs/app-db.yaml"),
+            deployment("dbs/other-db.yaml"),
         );
-        assert_eq!(deploy.synced_together(db, other, false), Some(true));
-        assert_eq!(deploy.synced_together(db, cluster, false), Some(false));
-        assert_eq!(deploy.synced_together(db, cluster, true), Some(true));
+        assert!(deploy.synced_together(db, other, false));
+        assert!(!deploy.synced_together(db, cluster, false));
+        assert!(deploy.synced_together(db, cluster, true));
+        assert!(deploy.synced_together(None, cluster, false));
     }
 
     #[test]

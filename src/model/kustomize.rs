@@ -282,17 +282,6 @@ impl Kustomization {
     }
 }
 
-impl Kustomization {
-    /// `secretGenerator[].name`: the Secrets kustomize makes (before its name hash).
-    pub fn generated_secrets(&self) -> impl Iterator<Item = &str> {
-        self.build
-            .generators
-            .iter()
-            .filter(|g| g.kind == GeneratorKind::Secret)
-            .filter_map(|g| g.name.as_ref().map(|n| n.as_str()))
-    }
-}
-
 /// Fields whose effect pglint does not model: a build that uses them is partly unknown.
 const UNMODELLED_FIELDS: &[&str] = &[
     "helmCharts",

@@ -74,11 +74,7 @@ fn knowable(text: Option<&str>) -> Option<&str> {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let mut databases: Vec<(ObjectId, &Database)> = cx
-        .index
-        .databases()
-        .filter(|&(id, _)| !cx.index.is_patch(id))
-        .collect();
+    let mut databases: Vec<(ObjectId, &Database)> = cx.index.databases().collect();
     databases.sort_by_key(|(id, _)| *id);
     // Earlier Databases by object name and by (cluster, database): only same-named candidates
     // are compared, so a repository with thousands of Databases stays linear.

@@ -2,8 +2,6 @@
 //! are declared with `declare_rule!` next to its check. Registering a rule is one line in
 //! the `registry!` below.
 
-use std::sync::OnceLock;
-
 use crate::config::Config;
 use crate::deploy::Deploy;
 use crate::diagnostic::{Finding, Severity};
@@ -56,8 +54,6 @@ pub struct Context<'p> {
     pub project: &'p Project,
     pub index: &'p Index<'p>,
     pub config: &'p Config,
-    /// Rendered on first use: most repositories need it, but the file-local rules do not.
-    deploy: OnceLock<Deploy<'p>>,
 }
 
 impl<'p> Context<'p> {
@@ -66,14 +62,12 @@ impl<'p> Context<'p> {
             project,
             index,
             config,
-            deploy: OnceLock::new(),
         }
     }
 
     /// What the repository's deployments apply, where (see [`crate::deploy`]).
-    pub fn deploy(&self) -> &Deploy<'p> {
-        self.deploy
-            .get_or_init(|| Deploy::build(self.project, self.config))
+    pub fn deploy(&self) -> &'p Deploy<'p> {
+        self.index.deploy()
     }
 
     pub fn path(&self, obj: &Object) -> &'p str {

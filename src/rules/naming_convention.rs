@@ -273,7 +273,14 @@ fn check_objects(
     } = &cx.config.naming;
     let credentials: HashSet<ObjectId> = cx.index.credentials().iter().copied().collect();
     let mut database_names_seen: HashMap<(&str, Option<&str>), usize> = HashMap::default();
+    // Each Database once, however many deployments apply it.
+    let mut counted = HashSet::default();
     for (id, _) in cx.index.databases() {
+        if let Some(source) = cx.index.instance(id).source
+            && !counted.insert(source)
+        {
+            continue;
+        }
         let obj = cx.index.object(id);
         if let Some(name) = obj.name() {
             *database_names_seen
@@ -288,14 +295,16 @@ fn check_objects(
         let Some(name) = obj.name().filter(|n| !is_unknowable(n)) else {
             continue;
         };
-        let from_chain = decided.get(&id);
+        // What the chains decided about any instance of this object.
+        let instances: Vec<ObjectId> = cx.index.instances_of(id).collect();
+        let from_chain = instances.iter().find_map(|i| decided.get(i));
         if from_chain.is_some_and(Option::is_none) {
             continue;
         }
         let path = cx.path(obj);
         match &obj.spec {
             Spec::SealedSecret(_) | Spec::Secret(_) => {
-                if !credentials.contains(&id) {
+                if !instances.iter().any(|i| credentials.contains(i)) {
                     continue;
                 }
                 let own = app_of(name, &cx.config.naming.secret_suffix);

@@ -109,11 +109,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         let cluster_name = cluster_obj.name().unwrap_or("<unnamed>");
-        let mut db_roles: Vec<_> = cx
-            .index
-            .database_roles_of(cluster_id)
-            .filter(|&(id, _)| !cx.index.is_patch(id))
-            .collect();
+        let mut db_roles: Vec<_> = cx.index.database_roles_of(cluster_id).collect();
         db_roles.sort_by_key(|(id, _)| *id);
         let mut first: HashMap<&str, (ObjectId, &Spanned<String>)> = HashMap::default();
         for (id, db_role) in db_roles {

@@ -91,7 +91,7 @@ fn bootstrap_owners<'p>(
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for (id, obj) in cx.objects() {
+    for (_, obj) in cx.objects() {
         let (roles, kind): (Vec<&Role>, &str) = match &obj.spec {
             Spec::Cluster(cluster) => {
                 let owners = bootstrap_owners(cx, obj.name(), obj.namespace_str());
@@ -104,7 +104,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             }
             Spec::DatabaseRole(db_role) => {
                 let cluster = db_role.cluster.as_ref().map(|c| c.as_str());
-                let owners = bootstrap_owners(cx, cluster, cx.index.object(id).namespace_str());
+                let owners = bootstrap_owners(cx, cluster, obj.namespace_str());
                 if db_role.role.name_str().is_none_or(|n| owners.is_owner(n)) {
                     continue;
                 }

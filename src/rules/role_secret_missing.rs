@@ -9,7 +9,11 @@ declare_rule! {
     /// namespace: a `Secret`, a `SealedSecret`, or an `ExternalSecret` that creates it. The
     /// same holds for a `DatabaseRole`'s `passwordSecret` (in its own namespace) and for the
     /// Cluster's `bootstrap.initdb.secret.name`. The Secrets the operator generates,
-    /// `<cluster>-app` and `<cluster>-superuser`, count as existing.
+    /// `<cluster>-app` and `<cluster>-superuser`, count as existing. A kustomize
+    /// `secretGenerator` Secret counts under the name kustomize gives it: with its hash suffix
+    /// unless `disableNameSuffixHash` is set, since kustomize rewrites references to it only
+    /// in fields it knows (Pod volumes, `envFrom`, …), never in CNPG's `passwordSecret`
+    /// (kustomize `api/internal/konfig/builtinpluginconsts/namereference.go`).
     ///
     /// ## Why is this bad?
     /// CNPG reads the password Secret from the Cluster's own namespace only; `passwordSecret`
@@ -80,10 +84,10 @@ const SPEC_NAMED_WRITERS: &[(&str, &str)] = &[
 ];
 
 /// Does something besides a Secret, SealedSecret or ExternalSecret make the Secret `name`
-/// exist in `namespace`, or may it: another secret controller, or a kustomize
-/// `secretGenerator`?
+/// exist in `namespace`: another secret controller? (A kustomize `secretGenerator`'s Secret
+/// is an instance of its deployment: the index finds it under its generated name.)
 fn made_elsewhere(cx: &Context<'_>, name: &str, namespace: Option<&str>) -> bool {
-    let by_controller = cx.objects().any(|(_, obj)| {
+    cx.objects().any(|(_, obj)| {
         if !matches!(obj.spec, Spec::Other) || !same_namespace(obj.namespace_str(), namespace) {
             return false;
         }
@@ -94,17 +98,7 @@ fn made_elsewhere(cx: &Context<'_>, name: &str, namespace: Option<&str>) -> bool
         let kind = (group, obj.kind_str());
         SPEC_NAMED_WRITERS.contains(&kind)
             || (SAME_NAME_WRITERS.contains(&kind) && obj.name() == Some(name))
-    });
-    by_controller || generated_by_kustomize(cx, name)
-}
-
-/// Is `name` made by a kustomization's `secretGenerator`?
-fn generated_by_kustomize(cx: &Context<'_>, name: &str) -> bool {
-    cx.project
-        .kustomize
-        .kustomizations
-        .iter()
-        .any(|k| k.generated_secrets().any(|g| g == name))
+    })
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -206,7 +200,8 @@ pub(super) mod support {
         }
         let config = Config::default();
         let project = Project::load(dir.path(), &config).expect("loads");
-        let index = Index::build(&project, &config);
+        let deploy = crate::deploy::Deploy::build(&project, &config);
+        let index = Index::build(&project, &config, &deploy);
         let cx = Context::new(&project, &index, &config);
         let mut out = Vec::new();
         check(&cx, &mut out);
@@ -327,13 +322,21 @@ sops:
 
     #[test]
     fn other_secret_writers() {
-        let generator = "namespace: db\nresources:\n  - c.yaml\nsecretGenerator:\n  - name: gitea-db-creds\n    literals: [username=gitea_user]\n";
+        // A secretGenerator's Secret resolves when its name is kept exactly…
+        let generator = "namespace: db\nresources:\n  - c.yaml\nsecretGenerator:\n  - name: gitea-db-creds\n    literals: [username=gitea_user]\n    options:\n      disableNameSuffixHash: true\n";
         assert!(
             run(
                 &[("c.yaml", CLUSTER), ("kustomization.yaml", generator)],
                 check
             )
             .is_empty()
+        );
+        // …but kustomize's name hash is not written into CNPG's passwordSecret: the Secret
+        // `gitea-db-creds-<hash>` is not the one the role names.
+        let hashed = generator.replace("    options:\n      disableNameSuffixHash: true\n", "");
+        assert_eq!(
+            run(&[("c.yaml", CLUSTER), ("kustomization.yaml", &hashed)], check).len(),
+            1
         );
         let item = "apiVersion: onepassword.com/v1\nkind: OnePasswordItem\nmetadata:\n  name: gitea-db-creds\n  namespace: db\n";
         assert!(run(&[("c.yaml", CLUSTER), ("i.yaml", item)], check).is_empty());

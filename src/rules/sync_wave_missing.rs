@@ -136,7 +136,8 @@ pub(super) mod testing {
             std::fs::write(path, text).unwrap();
         }
         let project = Project::load(&root, config).unwrap();
-        let index = Index::build(&project, config);
+        let deploy = crate::deploy::Deploy::build(&project, config);
+        let index = Index::build(&project, config, &deploy);
         let cx = Context::new(&project, &index, config);
         let mut findings = Vec::new();
         check(&cx, &mut findings);

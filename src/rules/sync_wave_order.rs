@@ -95,10 +95,13 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             }
             // Waves order objects only within one Argo CD sync, and not at all under Flux.
             let deploy = cx.deploy();
-            if !deploy.has_sync_waves(earlier)
-                || !deploy.has_sync_waves(later)
-                || deploy.synced_together(earlier, later, cx.config.deploy.application_health)
-                    == Some(false)
+            let (a, b) = (
+                cx.index.instance(earlier).deployment,
+                cx.index.instance(later).deployment,
+            );
+            if !deploy.orders_by_waves(a)
+                || !deploy.orders_by_waves(b)
+                || !deploy.synced_together(a, b, cx.config.deploy.application_health)
             {
                 continue;
             }
