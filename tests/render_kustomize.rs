@@ -3,9 +3,9 @@
 //!
 //! For every kustomization under `fixtures/` and `../shared/corpus/realworld/` that
 //! `kubectl kustomize` builds offline, `pglint render DIR --format json` must give the same
-//! objects (kind, namespace, name), apiVersions, annotations, labels, and the same values of the
-//! fields pglint reads (`tests/support/render_diff.py` compares them, reading kustomize's
-//! output with PyYAML). A difference is a failure. Kustomizations kustomize itself refuses
+//! objects (kind, namespace, name) in the same order, apiVersions, annotations, labels, and the
+//! same values of the fields pglint reads (`tests/support/render_diff.py` compares them,
+//! reading kustomize's output with PyYAML). A difference is a failure. Kustomizations kustomize itself refuses
 //! (Helm charts without `--enable-helm`, remote bases offline) are counted and skipped.
 //!
 //! Needs `kubectl` (`.ci/run` installs it) and Python's `yaml` module (installed with pip when

@@ -1,6 +1,6 @@
 """Compares `kubectl kustomize DIR` (YAML on stdin) with `pglint render DIR --format json`
-(the file named by argv[1]): the same objects (kind, namespace, name), the same annotations and
-labels, and the same values of the fields pglint reads. Prints each difference; exit 1 if any.
+(the file named by argv[1]): the same objects (kind, namespace, name) in the same order, the
+same annotations and labels, and the same values of the fields pglint reads. Prints each difference; exit 1 if any.
 
 PyYAML reads kustomize's output: kustomize quotes every string a YAML 1.1 reader could take
 for something else, so the types read here are the ones the API server receives."""
@@ -90,6 +90,10 @@ def main():
         problems.append(f"missing {k}")
     for k in sorted(set(have) - set(wanted), key=str):
         problems.append(f"extra {k}")
+    order_wanted = [k for k in wanted if k in have]
+    order_have = [k for k in have if k in wanted]
+    if order_wanted != order_have:
+        problems.append(f"order: kustomize {order_wanted} pglint {order_have}")
     for k in sorted(set(wanted) & set(have), key=str):
         o, g = wanted[k], have[k]
         meta = o.get("metadata") or {}
