@@ -545,6 +545,36 @@ impl<'p> Kustomize<'p> {
         Ok(())
     }
 
+    /// Flux's post-build substitution (`spec.postBuild.substitute`): `${VAR}` and
+    /// `${VAR:=default}` in every string of the object. An unset variable without a default
+    /// becomes empty, as Flux's non-strict envsubst does — unless `unset_unknown` (values
+    /// from `substituteFrom`, which only the cluster knows), when it is left as written.
+    pub fn substitute(
+        &self,
+        resource: &mut Resource<'p>,
+        vars: &[(String, String)],
+        unset_unknown: bool,
+    ) -> Result<(), BuildError> {
+        // Only objects whose text holds a variable are read again.
+        let holds_variable = resource.source.is_some_and(|id| {
+            let object = &self.project.objects[id];
+            self.project
+                .text(object.file)
+                .text
+                .get(object.loc.span.range())
+                .is_some_and(|text| text.contains("${"))
+        });
+        if !holds_variable {
+            return Ok(());
+        }
+        let mut tree = match resource.tree.take() {
+            Some(tree) => tree,
+            None => self.tree_of(resource)?,
+        };
+        substitute_tree(&mut tree, vars, unset_unknown);
+        resource.retype(tree, self)
+    }
+
     /// The resource as a tree: its source document parsed again, then what this build
     /// already changed in its metadata.
     fn tree_of(&self, resource: &Resource<'_>) -> Result<Value, BuildError> {
@@ -587,6 +617,58 @@ impl<'p> Kustomize<'p> {
         }
         Ok(tree)
     }
+}
+
+fn substitute_tree(value: &mut Value, vars: &[(String, String)], unset_unknown: bool) {
+    match value {
+        Value::Scalar { scalar, .. } => {
+            // The new text keeps the scalar's style: YAML types it as Flux's reader will.
+            if scalar.text.contains("${") {
+                scalar.text = envsubst(&scalar.text, vars, unset_unknown);
+            }
+        }
+        Value::Sequence { items, .. } => {
+            for item in items {
+                substitute_tree(item, vars, unset_unknown);
+            }
+        }
+        Value::Mapping { entries, .. } => {
+            for (key, item) in entries {
+                substitute_tree(key, vars, unset_unknown);
+                substitute_tree(item, vars, unset_unknown);
+            }
+        }
+    }
+}
+
+/// `${NAME}` and `${NAME:=default}` (also `:-`) in `text`, as envsubst replaces them.
+fn envsubst(text: &str, vars: &[(String, String)], unset_unknown: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let expression = &after[..end];
+        let (name, default) = match expression.split_once(":=").or(expression.split_once(":-")) {
+            Some((name, default)) => (name, Some(default)),
+            None => (expression, None),
+        };
+        match vars.iter().find(|(key, _)| key == name) {
+            Some((_, value)) => out.push_str(value),
+            None => match default {
+                Some(default) => out.push_str(default),
+                None if unset_unknown => out.push_str(&rest[start..start + 2 + end + 1]),
+                None => {}
+            },
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Maps the positions of an inline patch, parsed on its own, back into the kustomization.
@@ -983,6 +1065,19 @@ mod tests {
                 .message
                 .contains("cycle")
         );
+    }
+
+    #[test]
+    fn envsubst_like_flux() {
+        let vars = [("APP".to_string(), "wiki".to_string())];
+        assert_eq!(envsubst("${APP}-db", &vars, false), "wiki-db");
+        assert_eq!(
+            envsubst("${NS:=postgres}/${APP}", &vars, false),
+            "postgres/wiki"
+        );
+        assert_eq!(envsubst("x${UNSET}y", &vars, false), "xy");
+        assert_eq!(envsubst("x${UNSET}y", &vars, true), "x${UNSET}y");
+        assert_eq!(envsubst("$APP ${open", &vars, false), "$APP ${open");
     }
 
     #[test]

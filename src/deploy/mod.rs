@@ -270,6 +270,10 @@ struct Plan<'p> {
     suffix: Option<Spanned<String>>,
     common_annotations: &'p crate::model::StringMap,
     common_labels: &'p crate::model::StringMap,
+    /// Flux `postBuild.substitute`, and whether `substituteFrom` adds values only the cluster
+    /// knows.
+    substitute: &'p [(String, String)],
+    substitute_from: bool,
     /// Flux `components`, resolved (`None`: outside the repository).
     components: Vec<(Spanned<String>, Option<String>)>,
     /// Argo CD `directory.recurse`; Flux's generated kustomization always recurses.
@@ -297,6 +301,8 @@ impl<'p> Plan<'p> {
             suffix: None,
             common_annotations: &EMPTY_MAP,
             common_labels: &EMPTY_MAP,
+            substitute: &[],
+            substitute_from: false,
             components: Vec::new(),
             recurse: false,
             files: None,
@@ -393,6 +399,11 @@ impl<'p> Plan<'p> {
                 && !resource.is_cluster_scoped()
             {
                 resource.object.to_mut().meta.namespace = Some(namespace.clone());
+            }
+        }
+        if !self.substitute.is_empty() || self.substitute_from {
+            for resource in &mut rendered.resources {
+                kustomize.substitute(resource, self.substitute, self.substitute_from)?;
             }
         }
         if has_kustomization || self.kind == DeploymentKind::Flux {
@@ -529,6 +540,8 @@ fn flux_plan<'p>(
         .iter()
         .map(|(name, _)| name.clone())
         .collect();
+    plan.substitute = &flux.substitute;
+    plan.substitute_from = flux.substitute_from.is_some();
     if let Some(loc) = flux.substitute_from {
         plan.unknown.push(Unknown {
             loc,
@@ -728,6 +741,29 @@ mod tests {
         let db = object_id(&project, "apps/app-db.yaml");
         assert!(!deploy.has_sync_waves(db));
         assert!(!deploy.uses_sync_waves());
+    }
+
+    #[test]
+    fn flux_substitutes_post_build_variables() {
+        let flux = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: wiki\nspec:\n  path: ./apps\n  postBuild:\n    substitute:\n      APP: wiki\n";
+        let templated = DB
+            .replace("app-db", "${APP}-db")
+            .replace("owner: app", "owner: ${APP}_user\n  name: ${DB_NAME:=wiki}");
+        let project = project(&[("flux/wiki.yaml", flux), ("apps/db.yaml", &templated)]);
+        let deploy = Deploy::build(&project, &Config::default());
+        let (_, resource) = deploy
+            .instances_of(object_id(&project, "apps/db.yaml"))
+            .next()
+            .expect("applied");
+        assert_eq!(resource.object.name(), Some("wiki-db"));
+        let Spec::Database(database) = &resource.object.spec else {
+            panic!("a Database")
+        };
+        assert_eq!(
+            database.owner.as_ref().map(|o| o.as_str()),
+            Some("wiki_user")
+        );
+        assert_eq!(database.name.as_ref().map(|n| n.as_str()), Some("wiki"));
     }
 
     #[test]
