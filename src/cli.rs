@@ -366,6 +366,11 @@ fn list_deployments(args: RepoArgs) -> Result<Outcome, String> {
 
     let (_, config, project) = load_repository(&args)?;
     let deploy = Deploy::build(&project, &config);
+    let unknown_deployers: Vec<String> = deploy
+        .unknown_deployers
+        .iter()
+        .map(|u| u.reason.clone())
+        .collect();
     let mut rows = Vec::new();
     for deployment in &deploy.deployments {
         let (objects, unknown, error) = match &deployment.rendered {
@@ -398,7 +403,7 @@ fn list_deployments(args: RepoArgs) -> Result<Outcome, String> {
     let text = match args.format {
         ListFormat::Json => {
             let mut text = serde_json::to_string_pretty(
-                &serde_json::json!({"version": 1, "deployments": rows}),
+                &serde_json::json!({"version": 1, "deployments": rows, "unknown_deployers": unknown_deployers}),
             )
             .unwrap_or_default();
             text.push('\n');
@@ -427,6 +432,9 @@ fn list_deployments(args: RepoArgs) -> Result<Outcome, String> {
                     ));
                 }
                 text.push('\n');
+            }
+            for reason in &unknown_deployers {
+                text.push_str(&format!("unknown: {reason}\n"));
             }
             text.push_str(&format!("{} deployments\n", rows.len()));
             text

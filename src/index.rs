@@ -275,7 +275,10 @@ impl<'p> Index<'p> {
         let indexed = |obj: &Object| {
             !matches!(
                 obj.spec,
-                Spec::Other | Spec::Application(_) | Spec::FluxKustomization(_)
+                Spec::Other
+                    | Spec::Application(_)
+                    | Spec::ApplicationSet(_)
+                    | Spec::FluxKustomization(_)
             )
         };
         let mut instances = Vec::new();
@@ -375,7 +378,10 @@ impl<'p> Index<'p> {
                     }
                 }
                 Spec::DatabaseRole(_) => index.database_roles.push(id),
-                Spec::Application(_) | Spec::FluxKustomization(_) | Spec::Other => {}
+                Spec::Application(_)
+                | Spec::ApplicationSet(_)
+                | Spec::FluxKustomization(_)
+                | Spec::Other => {}
             }
         }
         index.credentials = index.find_credentials(config);

@@ -13,7 +13,10 @@ pub mod value;
 use rayon::prelude::*;
 
 use crate::hash::{HashMap, HashSet};
-use crate::model::{AppSource, Application, FluxKustomization, ObjectId, PathRole, Spec, join};
+use crate::model::{
+    AppSetGenerator, AppSource, Application, ApplicationSet, FluxKustomization, ObjectId, PathRole,
+    Spec, join,
+};
 use crate::project::Project;
 use crate::source::{Loc, Span, Spanned, parent_dir};
 pub use kustomize::{BuildError, Kustomize, Rendered, Resource, Unknown};
@@ -81,6 +84,9 @@ pub struct Deploy<'p> {
     /// The repository declares Argo CD Applications or Flux Kustomizations: what none of
     /// them applies is not applied.
     pub declared: bool,
+    /// Deployers whose deployments cannot be known (an ApplicationSet generator pglint does
+    /// not model): whether an object is applied at all is then unknown.
+    pub unknown_deployers: Vec<Unknown>,
     /// Source object → (deployment, index of its resource in that deployment's rendering).
     instances: HashMap<ObjectId, Vec<(DeploymentId, usize)>>,
 }
@@ -98,10 +104,16 @@ impl<'p> Deploy<'p> {
                 .map(String::as_str),
         );
         let mut planned: Vec<Plan<'p>> = Vec::new();
+        let mut unknown_deployers = Vec::new();
         for (id, object) in project.objects.iter().enumerate() {
             match &object.spec {
                 Spec::Application(app) => {
                     planned.extend(app_plans(project, id, app, &remotes));
+                }
+                Spec::ApplicationSet(set) => {
+                    let (plans, unknown) = appset_plans(project, id, set, &remotes);
+                    planned.extend(plans);
+                    unknown_deployers.extend(unknown);
                 }
                 Spec::FluxKustomization(flux) => {
                     planned.extend(flux_plan(project, id, flux));
@@ -109,7 +121,7 @@ impl<'p> Deploy<'p> {
                 _ => {}
             }
         }
-        let declared = !planned.is_empty();
+        let declared = !planned.is_empty() || !unknown_deployers.is_empty();
         if !declared {
             planned = fallback_plans(project, &kustomize);
         }
@@ -131,6 +143,7 @@ impl<'p> Deploy<'p> {
         Deploy {
             deployments,
             declared,
+            unknown_deployers,
             instances,
         }
     }
@@ -177,10 +190,11 @@ impl<'p> Deploy<'p> {
         if self.instances.contains_key(&object) {
             return Some(true);
         }
-        let complete = self
-            .deployments
-            .iter()
-            .all(|d| d.rendered.as_ref().is_ok_and(|r| r.unknown.is_empty()));
+        let complete = self.unknown_deployers.is_empty()
+            && self
+                .deployments
+                .iter()
+                .all(|d| d.rendered.as_ref().is_ok_and(|r| r.unknown.is_empty()));
         complete.then_some(false)
     }
 
@@ -449,8 +463,22 @@ fn app_plans<'p>(
 ) -> Vec<Plan<'p>> {
     let object = &project.objects[id];
     let name = format!("Application {}", object.name().unwrap_or("<unnamed>"));
+    source_plans(project, id, name, app, app, remotes)
+}
+
+/// One plan per source of `app` that applies a folder of this repository. `maps` is where its
+/// common labels and annotations are read (the Application itself, or the ApplicationSet
+/// template it was filled from).
+fn source_plans<'p>(
+    project: &'p Project,
+    id: ObjectId,
+    name: String,
+    app: &Application,
+    maps: &'p Application,
+    remotes: &remotes::Remotes,
+) -> Vec<Plan<'p>> {
     let mut plans = Vec::new();
-    for source in &app.sources {
+    for (source, maps) in app.sources.iter().zip(&maps.sources) {
         if source.is_ref_only || !remotes.is_this_repository(source.repo_url.as_ref()) {
             continue;
         }
@@ -464,8 +492,8 @@ fn app_plans<'p>(
         plan.forced_namespace = source.kustomize_namespace.clone();
         plan.prefix = source.name_prefix.clone();
         plan.suffix = source.name_suffix.clone();
-        plan.common_annotations = &source.common_annotations;
-        plan.common_labels = &source.common_labels;
+        plan.common_annotations = &maps.common_annotations;
+        plan.common_labels = &maps.common_labels;
         plan.recurse = source.recurse;
         if source.helm {
             plan.unknown.push(Unknown {
@@ -482,6 +510,173 @@ fn app_plans<'p>(
         plans.push(plan);
     }
     plans
+}
+
+/// The Applications an ApplicationSet makes: its template filled with each element of its
+/// list and git-directory generators; other generators are reported as unknown.
+fn appset_plans<'p>(
+    project: &'p Project,
+    id: ObjectId,
+    set: &'p ApplicationSet,
+    remotes: &remotes::Remotes,
+) -> (Vec<Plan<'p>>, Vec<Unknown>) {
+    let mut plans = Vec::new();
+    let mut unknown = Vec::new();
+    let object = &project.objects[id];
+    for generator in &set.generators {
+        let params: Vec<Vec<(String, String)>> = match generator {
+            AppSetGenerator::List(elements) => elements.clone(),
+            AppSetGenerator::GitDirectories {
+                repo_url,
+                include,
+                exclude,
+            } => {
+                if !remotes.is_this_repository(repo_url.as_ref()) {
+                    continue;
+                }
+                directories(project, include, exclude)
+                    .into_iter()
+                    .map(|dir| directory_params(&dir))
+                    .collect()
+            }
+            AppSetGenerator::Unknown(kind) => {
+                unknown.push(Unknown {
+                    loc: kind.loc,
+                    reason: format!(
+                        "ApplicationSet `{}`: its `{}` generator is not modelled",
+                        object.name().unwrap_or("<unnamed>"),
+                        kind.value
+                    ),
+                });
+                continue;
+            }
+        };
+        for element in params {
+            let filled = fill_application(&set.template, &element, set.go_template);
+            let app_name = set.name.as_ref().map_or_else(
+                || "<unnamed>".to_string(),
+                |n| fill(&n.value, &element, set.go_template),
+            );
+            let name = format!(
+                "Application {app_name} (ApplicationSet {})",
+                object.name().unwrap_or("<unnamed>")
+            );
+            plans.extend(source_plans(
+                project,
+                id,
+                name,
+                &filled,
+                &set.template,
+                remotes,
+            ));
+        }
+    }
+    (plans, unknown)
+}
+
+/// Folders of the repository matching a git directory generator (Go's `path.Match`: `*`
+/// stays within one folder).
+fn directories(project: &Project, include: &[String], exclude: &[String]) -> Vec<String> {
+    let globs = |patterns: &[String]| {
+        let mut builder = globset::GlobSetBuilder::new();
+        for pattern in patterns {
+            if let Ok(glob) = globset::GlobBuilder::new(pattern.trim_matches('/'))
+                .literal_separator(true)
+                .build()
+            {
+                builder.add(glob);
+            }
+        }
+        builder
+            .build()
+            .unwrap_or_else(|_| globset::GlobSet::empty())
+    };
+    let (include, exclude) = (globs(include), globs(exclude));
+    // Every path that holds something is a folder.
+    let folders: HashSet<&str> = project.paths.iter().map(|p| parent_dir(p)).collect();
+    let mut dirs: Vec<String> = folders
+        .into_iter()
+        .filter(|dir| include.is_match(dir) && !exclude.is_match(dir))
+        .map(str::to_string)
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// A git directory generator's parameters for one folder (`path`, `path.basename`,
+/// `path.basenameNormalized`, `path[N]`).
+fn directory_params(dir: &str) -> Vec<(String, String)> {
+    let basename = dir.rsplit('/').next().unwrap_or(dir);
+    let normalized: String = basename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let mut params = vec![
+        ("path".to_string(), dir.to_string()),
+        ("path.path".to_string(), dir.to_string()),
+        ("path.basename".to_string(), basename.to_string()),
+        ("path.basenameNormalized".to_string(), normalized),
+    ];
+    for (i, segment) in dir.split('/').enumerate() {
+        params.push((format!("path[{i}]"), segment.to_string()));
+    }
+    params
+}
+
+/// `{{param}}` (or, with Go templates, `{{.param}}`) replaced by its value; an unknown
+/// parameter stays as written (and so stays unknowable).
+fn fill(text: &str, params: &[(String, String)], go_template: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find("}}") else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let inner = rest[start + 2..start + end].trim();
+        let key = if go_template {
+            inner.strip_prefix('.').unwrap_or(inner)
+        } else {
+            inner
+        };
+        match params.iter().find(|(k, _)| k == key) {
+            Some((_, value)) => out.push_str(value),
+            None => out.push_str(&rest[start..start + end + 2]),
+        }
+        rest = &rest[start + end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The template's fields that decide what is applied where, filled for one element.
+fn fill_application(
+    template: &Application,
+    params: &[(String, String)],
+    go_template: bool,
+) -> Application {
+    let filled = |value: &Option<Spanned<String>>| {
+        value
+            .as_ref()
+            .map(|v| Spanned::new(fill(&v.value, params, go_template), v.loc))
+    };
+    let mut app = template.clone();
+    app.destination_namespace = filled(&template.destination_namespace);
+    for (source, original) in app.sources.iter_mut().zip(&template.sources) {
+        source.repo_url = filled(&original.repo_url);
+        source.path = filled(&original.path);
+        source.kustomize_namespace = filled(&original.kustomize_namespace);
+        source.name_prefix = filled(&original.name_prefix);
+        source.name_suffix = filled(&original.name_suffix);
+    }
+    app
 }
 
 /// The folder an Argo CD source applies, when it is in this repository.
@@ -764,6 +959,50 @@ mod tests {
             Some("wiki_user")
         );
         assert_eq!(database.name.as_ref().map(|n| n.as_str()), Some("wiki"));
+    }
+
+    #[test]
+    fn an_application_set_makes_one_application_per_folder() {
+        let set = "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: apps\nspec:\n  generators:\n    - git:\n        repoURL: https://example.com/repo.git\n        directories:\n          - path: apps/*\n          - path: apps/legacy\n            exclude: true\n  template:\n    metadata:\n      name: '{{path.basename}}'\n    spec:\n      source:\n        repoURL: https://example.com/repo.git\n        path: '{{path}}'\n      destination:\n        namespace: '{{path.basename}}'\n";
+        let project = project(&[
+            ("argocd/apps.yaml", set),
+            ("apps/wiki/db.yaml", &DB.replace("app-db", "wiki-db")),
+            ("apps/notes/db.yaml", &DB.replace("app-db", "notes-db")),
+            ("apps/legacy/db.yaml", &DB.replace("app-db", "legacy-db")),
+            ("apps/wiki/deeper/x.yaml", CLUSTER),
+        ]);
+        let deploy = Deploy::build(&project, &Config::default());
+        let mut names: Vec<&str> = deploy.deployments.iter().map(|d| d.name.as_str()).collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "Application notes (ApplicationSet apps)",
+                "Application wiki (ApplicationSet apps)"
+            ]
+        );
+        let (_, wiki) = deploy
+            .instances_of(object_id(&project, "apps/wiki/db.yaml"))
+            .next()
+            .expect("applied");
+        assert_eq!(wiki.object.namespace_str(), Some("wiki"));
+        assert_eq!(
+            deploy.is_applied(object_id(&project, "apps/legacy/db.yaml")),
+            Some(false)
+        );
+        // Not recursing: the nested folder is not applied either.
+        assert_eq!(
+            deploy.is_applied(object_id(&project, "apps/wiki/deeper/x.yaml")),
+            Some(false)
+        );
+    }
+
+    #[test]
+    fn unmodelled_generators_make_being_applied_unknown() {
+        let set = "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: apps\nspec:\n  generators:\n    - clusters: {}\n  template:\n    metadata:\n      name: x\n    spec:\n      source:\n        path: apps\n";
+        let project = project(&[("argocd/apps.yaml", set), ("apps/db.yaml", DB)]);
+        let deploy = Deploy::build(&project, &Config::default());
+        assert_eq!(deploy.is_applied(object_id(&project, "apps/db.yaml")), None);
     }
 
     #[test]

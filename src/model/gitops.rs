@@ -40,6 +40,33 @@ pub struct Application {
     pub destination_namespace: Option<Spanned<String>>,
 }
 
+/// An Argo CD `ApplicationSet`: Applications made from a template, one per generator element.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationSet {
+    pub generators: Vec<AppSetGenerator>,
+    /// `spec.template.metadata.name`, templated.
+    pub name: Option<Spanned<String>>,
+    /// `spec.template.spec`, its strings still templated (`{{path.basename}}`).
+    pub template: Application,
+    /// `spec.goTemplate`: parameters are written `{{.path.basename}}`.
+    pub go_template: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppSetGenerator {
+    /// `list.elements`: each element's string fields are parameters.
+    List(Vec<Vec<(String, String)>>),
+    /// `git.directories`: folders of a repository matching `path` globs, minus `exclude: true`.
+    GitDirectories {
+        repo_url: Option<Spanned<String>>,
+        include: Vec<String>,
+        exclude: Vec<String>,
+    },
+    /// Any other generator (cluster, matrix, git files, SCM, pull request…): its parameters
+    /// cannot be known here.
+    Unknown(Spanned<String>),
+}
+
 /// A Flux `Kustomization` (`kustomize.toolkit.fluxcd.io`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FluxKustomization {
@@ -94,7 +121,84 @@ fn present(node: Option<NodeRef<'_>>, keys: &[&str], file: FileId) -> Vec<Spanne
         .collect()
 }
 
+impl ApplicationSet {
+    pub(crate) fn read(reader: &Reader<'_>, root: NodeRef<'_>) -> ApplicationSet {
+        let file = reader.file;
+        let spec = root.get("spec");
+        let template = spec.and_then(|s| s.get("template"));
+        let mut generators = Vec::new();
+        for generator in spec
+            .and_then(|s| s.get("generators"))
+            .into_iter()
+            .flat_map(|l| l.items())
+        {
+            for (key, value) in generator.entries() {
+                let Some(kind) = key.as_str() else { continue };
+                generators.push(match kind {
+                    "list" => AppSetGenerator::List(
+                        value
+                            .get("elements")
+                            .into_iter()
+                            .flat_map(|l| l.items())
+                            .map(|element| {
+                                element
+                                    .entries()
+                                    .into_iter()
+                                    .filter_map(|(k, v)| {
+                                        Some((k.as_str()?.to_string(), v.as_str()?.to_string()))
+                                    })
+                                    .collect()
+                            })
+                            .collect(),
+                    ),
+                    "git" if value.get("directories").is_some() => {
+                        let mut include = Vec::new();
+                        let mut exclude = Vec::new();
+                        for directory in
+                            value.get("directories").into_iter().flat_map(|l| l.items())
+                        {
+                            let Some(path) = directory.get("path").and_then(|p| p.as_str()) else {
+                                continue;
+                            };
+                            if directory.get("exclude").and_then(|e| e.as_str()) == Some("true") {
+                                exclude.push(path.to_string());
+                            } else {
+                                include.push(path.to_string());
+                            }
+                        }
+                        AppSetGenerator::GitDirectories {
+                            repo_url: text(value.get("repoURL"), file),
+                            include,
+                            exclude,
+                        }
+                    }
+                    _ => {
+                        AppSetGenerator::Unknown(Spanned::new(kind.to_string(), loc_of(file, key)))
+                    }
+                });
+            }
+        }
+        ApplicationSet {
+            generators,
+            name: text(template.and_then(|t| t.path(&["metadata", "name"])), file),
+            template: template.map_or(
+                Application {
+                    sources: Vec::new(),
+                    destination_namespace: None,
+                },
+                |t| Application::read(reader, t),
+            ),
+            go_template: spec
+                .and_then(|s| s.get("goTemplate"))
+                .and_then(|g| g.as_str())
+                == Some("true"),
+        }
+    }
+}
+
 impl Application {
+    /// Reads an Application from its root (or an ApplicationSet's `spec.template`, which has
+    /// the same `spec`).
     pub(crate) fn read(reader: &Reader<'_>, root: NodeRef<'_>) -> Application {
         let mut ignored = Vec::new();
         let mut reader = lenient(reader, &mut ignored);

@@ -18,7 +18,7 @@ mod sensitive;
 mod waves;
 
 pub use cnpg::{Bootstrap, Cluster, Database, DatabaseRole, Role};
-pub use gitops::{AppSource, Application, FluxKustomization};
+pub use gitops::{AppSetGenerator, AppSource, Application, ApplicationSet, FluxKustomization};
 pub use kustomize::{
     Build, Entry, Generator, GeneratorKind, GeneratorOptions, InlineText, Kustomization,
     KustomizeGraph, LabelSet, LiteralValue, Patch, PatchBody, PatchKind, PathRef, PathRole, Target,
@@ -81,6 +81,8 @@ pub enum Spec {
     ExternalSecret(ExternalSecret),
     /// An Argo CD `Application`: what it deploys, from where, to which namespace.
     Application(Box<Application>),
+    /// An Argo CD `ApplicationSet`.
+    ApplicationSet(Box<ApplicationSet>),
     /// A Flux `Kustomization`.
     FluxKustomization(Box<FluxKustomization>),
     Other,
@@ -137,6 +139,9 @@ impl Object {
             }
             (Some("argoproj.io"), Some("Application")) => {
                 Spec::Application(Box::new(Application::read(&reader, root)))
+            }
+            (Some("argoproj.io"), Some("ApplicationSet")) => {
+                Spec::ApplicationSet(Box::new(ApplicationSet::read(&reader, root)))
             }
             (Some("kustomize.toolkit.fluxcd.io"), Some("Kustomization")) => {
                 Spec::FluxKustomization(Box::new(FluxKustomization::read(&reader, root)))
