@@ -4,25 +4,25 @@
 //!
 //! - `fixtures/conformant/`: an SOP repository that must produce no diagnostic at all.
 //! - `fixtures/rules/<rule-id>[--variant]/`: must produce at least one `<rule-id>` diagnostic.
+//!   Each is laid over `fixtures/conformant/` and built in memory (`tests/common/fixture.rs`).
 //! - `fixtures/scenarios/<name>/` and `fixtures/example/`: snapshot only.
 //!
 //! A fixture may carry a `pglint.toml` (e.g. to turn an opt-in rule on).
 //!
 //! Update snapshots with `INSTA_UPDATE=always cargo test --test fixtures` (or `cargo insta review`).
 
+#[path = "common/fixture.rs"]
+mod fixture;
 #[path = "common/fs.rs"]
 mod fs;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use fixture::fixtures;
 use pglint::config::Config;
 use pglint::lint::lint;
 use pglint::project::Project;
 use pglint::report::{Summary, json};
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
-}
 
 /// The fixture's own `pglint.toml` (e.g. to turn on an opt-in rule), else the defaults.
 fn config(dir: &Path) -> Config {
@@ -34,10 +34,15 @@ fn config(dir: &Path) -> Config {
     Config::from_toml("pglint.toml", &text, &ids).expect("fixture configuration is valid")
 }
 
-/// One line per diagnostic, indented help and related lines: readable in a snapshot diff.
-fn render(dir: &Path) -> (String, Vec<&'static str>) {
+/// A fixture repository on disk, with its configuration.
+fn load(dir: &Path) -> (Project, Config) {
     let config = config(dir);
     let project = Project::load(dir, &config).expect("fixture loads");
+    (project, config)
+}
+
+/// One line per diagnostic, indented help and related lines: readable in a snapshot diff.
+fn render((project, config): (Project, Config)) -> (String, Vec<&'static str>) {
     let diagnostics = lint(&project, &config);
     let summary = Summary::new(&project, &diagnostics);
     let report = json::report(&project, &diagnostics, summary);
@@ -72,13 +77,13 @@ fn snapshot(name: &str, text: &str) {
 
 #[test]
 fn conformant_repository_has_no_findings() {
-    let (text, rules) = render(&fixtures().join("conformant"));
+    let (text, rules) = render(load(&fixtures().join("conformant")));
     assert!(rules.is_empty(), "expected no diagnostics, got:\n{text}");
 }
 
 #[test]
 fn example_repository() {
-    let (text, rules) = render(&fixtures().join("example"));
+    let (text, rules) = render(load(&fixtures().join("example")));
     assert!(rules.contains(&"owner-role-missing"), "{text}");
     snapshot("example", &text);
 }
@@ -86,14 +91,13 @@ fn example_repository() {
 #[test]
 fn every_rule_fixture_triggers_its_rule() {
     let mut failures = Vec::new();
-    for dir in fs::subdirs(&fixtures().join("rules")) {
-        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+    for name in fixture::names() {
         let rule = name.split("--").next().unwrap().to_string();
         assert!(
             pglint::rules::find(&rule).is_some(),
             "fixture {name} names no rule"
         );
-        let (text, rules) = render(&dir);
+        let (text, rules) = render(fixture::project(&name));
         if !rules.contains(&rule.as_str()) {
             failures.push(format!("{name}: no `{rule}` diagnostic in:\n{text}"));
         }
@@ -106,15 +110,13 @@ fn every_rule_fixture_triggers_its_rule() {
 fn scenarios() {
     for dir in fs::subdirs(&fixtures().join("scenarios")) {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
-        let (text, _) = render(&dir);
+        let (text, _) = render(load(&dir));
         snapshot(&format!("scenarios__{name}"), &text);
     }
 }
 
 /// The graphical report users read, for representative cross-file cases.
-fn human(dir: &Path) -> String {
-    let config = config(dir);
-    let project = Project::load(dir, &config).expect("fixture loads");
+fn human((project, config): (Project, Config)) -> String {
     let diagnostics = lint(&project, &config);
     let summary = Summary::new(&project, &diagnostics);
     pglint::report::human::render(&project, &diagnostics, Some(summary), false)
@@ -122,22 +124,21 @@ fn human(dir: &Path) -> String {
 
 #[test]
 fn human_output_of_the_example() {
-    snapshot("human__example", &human(&fixtures().join("example")));
+    snapshot("human__example", &human(load(&fixtures().join("example"))));
 }
 
 #[test]
 fn human_output_of_cross_file_rules() {
     for name in ["cluster-missing", "role-secret-missing", "sync-wave-order"] {
-        let dir = fixtures().join("rules").join(name);
-        if dir.is_dir() {
-            snapshot(&format!("human__{name}"), &human(&dir));
+        if fixtures().join("rules").join(name).is_dir() {
+            snapshot(&format!("human__{name}"), &human(fixture::project(name)));
         }
     }
 }
 
 #[test]
 fn a_broken_file_does_not_stop_the_others() {
-    let (text, rules) = render(&fixtures().join("scenarios/broken-neighbour"));
+    let (text, rules) = render(load(&fixtures().join("scenarios/broken-neighbour")));
     assert!(rules.contains(&"yaml-syntax"), "{text}");
     assert!(rules.contains(&"owner-role-missing"), "{text}");
 }

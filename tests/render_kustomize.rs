@@ -1,8 +1,9 @@
 //! Differential test: pglint's own kustomize rendering against real kustomize
 //! (`kubectl kustomize`, which in Debian's kubectl is kustomize v5.5.0).
 //!
-//! For every kustomization under `fixtures/` and `../shared/corpus/realworld/` that
-//! `kubectl kustomize` builds offline, `pglint render DIR --format json` must give the same
+//! For every kustomization under `fixtures/` (the rule fixtures laid over their base in a
+//! temporary folder first, see `tests/common/fixture.rs`) and `../shared/corpus/realworld/`
+//! that `kubectl kustomize` builds offline, `pglint render DIR --format json` must give the same
 //! objects (kind, namespace, name) in the same order, apiVersions, annotations, labels, and the
 //! same values of the fields pglint reads (`tests/support/render_diff.py` compares them,
 //! reading kustomize's output with PyYAML). A difference is a failure. Kustomizations kustomize itself refuses
@@ -11,6 +12,8 @@
 //! Needs `kubectl` (`.ci/run` installs it) and Python's `yaml` module (installed with pip when
 //! missing); without kubectl the test says so and passes, so a fresh clone still passes.
 
+#[path = "common/fixture.rs"]
+mod fixture;
 #[path = "common/fs.rs"]
 mod fs;
 
@@ -147,9 +150,16 @@ fn fixtures_render_like_kustomize() {
         return;
     }
     ensure_pyyaml();
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let fixtures = fixture::fixtures();
     let mut repositories = vec![fixtures.join("example"), fixtures.join("conformant")];
-    for collection in ["rules", "scenarios", "render"] {
+    // kubectl reads files: each rule fixture's repository is written out in full.
+    let materialized = tempfile::tempdir().expect("temporary folder");
+    for name in fixture::names() {
+        let dir = materialized.path().join("rules").join(&name);
+        fixture::write(&name, &dir);
+        repositories.push(dir);
+    }
+    for collection in ["scenarios", "render"] {
         repositories.extend(fs::subdirs(&fixtures.join(collection)));
     }
     let outcome = compare(&repositories);
