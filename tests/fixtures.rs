@@ -4,7 +4,8 @@
 //!
 //! - `fixtures/conformant/`: an SOP repository that must produce no diagnostic at all.
 //! - `fixtures/rules/<rule-id>[--variant]/`: must produce at least one `<rule-id>` diagnostic.
-//!   Each is laid over `fixtures/conformant/` and built in memory (`tests/common/fixture.rs`).
+//!   Each holds only what differs from `fixtures/conformant/` and is built in memory
+//!   (`tests/common/fixture.rs`).
 //! - `fixtures/scenarios/<name>/` and `fixtures/example/`: snapshot only.
 //!
 //! A fixture may carry a `pglint.toml` (e.g. to turn an opt-in rule on).
@@ -104,6 +105,49 @@ fn every_rule_fixture_triggers_its_rule() {
         snapshot(&format!("rules__{name}"), &text);
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Rule fixtures kept as full copies of their repository: unit tests in `src/rules/`
+/// (`secret_type::tests::lint_with`) load them from disk with `Project::load`.
+const FULL_COPIES: &[&str] = &[
+    "reload-label",
+    "reload-label--own-metadata",
+    "secret-type",
+    "secret-type--missing",
+];
+
+#[test]
+fn rule_fixtures_hold_only_what_differs_from_the_base() {
+    let base = fixture::files(&fixture::base());
+    let mut problems = Vec::new();
+    for name in fixture::names() {
+        let dir = fixtures().join("rules").join(&name);
+        let files = fixture::files(&dir);
+        if !files.contains_key("README.md") {
+            problems.push(format!("{name}: no README.md describing the scenario"));
+        }
+        if FULL_COPIES.contains(&name.as_str()) {
+            let mut on_disk = files;
+            on_disk.remove("README.md");
+            on_disk.remove(fixture::MANIFEST);
+            let materialized = fixture::materialize(&name).into_iter().collect();
+            if on_disk != materialized {
+                problems.push(format!("{name}: not a full copy of its repository"));
+            }
+            continue;
+        }
+        if !fixture::Manifest::read(&name).has_base() {
+            continue;
+        }
+        for (path, bytes) in files {
+            if path != "README.md" && base.get(&path) == Some(&bytes) {
+                problems.push(format!(
+                    "{name}/{path}: identical to fixtures/conformant/{path}; delete it"
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 #[test]
