@@ -226,19 +226,20 @@ impl<'p> Deploy<'p> {
     /// CD 1.8 a parent Application's waves only order the creation of its child Applications,
     /// unless `application_health` (the Application health check restored in `argocd-cm`)
     /// makes a parent wait for each child to be healthy. Where the repository declares no
-    /// deployer, or an object is applied by none, nothing says they are apart.
+    /// deployer, nothing says they are apart; where it does, an object no deployment applies
+    /// is synced with nothing.
     pub fn synced_together(
         &self,
         a: Option<DeploymentId>,
         b: Option<DeploymentId>,
         application_health: bool,
     ) -> bool {
-        let (Some(a), Some(b)) = (a, b) else {
-            return true;
-        };
         if !self.declared {
             return true;
         }
+        let (Some(a), Some(b)) = (a, b) else {
+            return false;
+        };
         let (a, b) = (&self.deployments[a], &self.deployments[b]);
         let application = |d: &Deployment<'_>| {
             (d.kind == DeploymentKind::Application)
@@ -1032,7 +1033,7 @@ mod tests {
         assert!(deploy.synced_together(db, other, false));
         assert!(!deploy.synced_together(db, cluster, false));
         assert!(deploy.synced_together(db, cluster, true));
-        assert!(deploy.synced_together(None, cluster, false));
+        assert!(!deploy.synced_together(None, cluster, false));
     }
 
     #[test]
