@@ -131,39 +131,9 @@ fn finding(entry: &Annotation, what: &str) -> Finding {
     }
 }
 
-/// Lints a small repository written to a temporary folder; shared by the tests of the
-/// parsing and secrets rules.
-#[cfg(test)]
-pub(crate) mod testing {
-    use crate::config::Config;
-    use crate::lint::lint;
-    use crate::project::Project;
-
-    /// `"<path>:<line> <message>"` for every finding of `rule` in the repository `files`.
-    pub(crate) fn findings(rule: &str, files: &[(&str, &str)]) -> Vec<String> {
-        let dir = tempfile::tempdir().expect("temporary folder");
-        for (path, text) in files {
-            let path = dir.path().join(path);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-        let config = Config::default();
-        let project = Project::load(dir.path(), &config).expect("loads");
-        lint(&project, &config)
-            .into_iter()
-            .filter(|d| d.rule == rule)
-            .map(|d| {
-                let file = d.finding.loc.file;
-                let line = project.text(file).line_col(d.finding.loc.span.start()).line;
-                format!("{}:{line} {}", project.path(file), d.finding.message)
-            })
-            .collect()
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::testing::findings;
+    use crate::rules::testing::findings;
 
     const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations:\n    a: \"0\"\n    b: 0\n    c: yes\n    d: ~\n    e: !!str 1\n    f: 2024-01-01\n    g: on-call\n  labels:\n    tier: [a]\n";
 

@@ -159,7 +159,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::check;
-    use crate::rules::role_secret_missing::support::{CLUSTER, DATABASE, run};
+    use crate::rules::testing::{CLUSTER, DATABASE, messages as run};
 
     #[test]
     fn finds_the_cluster() {

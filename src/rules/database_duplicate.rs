@@ -189,7 +189,7 @@ fn in_namespace(namespace: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::check;
-    use crate::rules::role_secret_missing::support::{DATABASE, run};
+    use crate::rules::testing::{DATABASE, messages as run};
 
     #[test]
     fn same_database_twice() {

@@ -139,7 +139,7 @@ fn api_version_of(obj: &Object) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::annotation_not_string::testing::findings;
+    use crate::rules::testing::findings;
 
     #[test]
     fn secrets_may_use_generate_name_cnpg_objects_may_not() {

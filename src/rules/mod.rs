@@ -126,6 +126,9 @@ macro_rules! declare_rule {
     };
 }
 
+#[cfg(test)]
+pub(crate) mod testing;
+
 macro_rules! registry {
     ($($module:ident :: $rule:ident,)*) => {
         $(mod $module;)*

@@ -89,7 +89,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::check;
-    use crate::rules::role_secret_missing::support::{CLUSTER, run};
+    use crate::rules::testing::{CLUSTER, messages as run};
 
     #[test]
     fn declarations_not_references() {

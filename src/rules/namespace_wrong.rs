@@ -94,7 +94,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::check;
-    use crate::rules::sync_wave_missing::testing::run;
+    use crate::rules::testing::run;
 
     fn db(name: &str, namespace: &str) -> String {
         format!(

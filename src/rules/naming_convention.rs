@@ -427,7 +427,7 @@ fn file_finding(obj: &Object, path: &str, file: &str, app: &str, suffix: &str) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::role_secret_missing::support::run;
+    use crate::rules::testing::messages as run;
 
     const CLUSTER: &str = "apiVersion: postgresql.cnpg.io/v1
 kind: Cluster

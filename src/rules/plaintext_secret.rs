@@ -108,7 +108,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::annotation_not_string::testing::findings;
+    use crate::rules::testing::findings;
 
     fn secret(body: &str) -> String {
         format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n{body}")

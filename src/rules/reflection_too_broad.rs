@@ -191,7 +191,7 @@ fn outside_allowed(allowed: &Annotation, auto: &Annotation, out: &mut Vec<Findin
 
 #[cfg(test)]
 mod tests {
-    use super::super::reflector_invalid::tests::{lint_sop, secret};
+    use crate::rules::testing::{lint_sop, secret};
     use super::*;
 
     fn broad(allowed: &str, auto: Option<&str>) -> Vec<String> {

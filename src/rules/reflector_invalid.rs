@@ -189,46 +189,9 @@ fn check_list(name: &str, annotation: &Annotation, out: &mut Vec<Finding>) {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+mod tests {
     use super::*;
-
-    /// Lints a repository made of `files` (paths relative to the SOP folder) and returns
-    /// `file:line message` of `rule`'s findings.
-    pub(crate) fn lint_sop(rule: &str, files: &[(&str, &str)]) -> Vec<String> {
-        let dir = tempfile::tempdir().expect("a temporary folder");
-        let config = crate::config::Config::default();
-        for (path, text) in files {
-            let full = dir.path().join(&config.sop_folder).join(path);
-            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-            std::fs::write(full, text).unwrap();
-        }
-        let project = crate::project::Project::load(dir.path(), &config).expect("loads");
-        crate::lint::lint(&project, &config)
-            .into_iter()
-            .filter(|d| d.rule == rule)
-            .map(|d| {
-                let file = d.finding.loc.file;
-                let line = project.text(file).line_col(d.finding.loc.span.start()).line;
-                let name = project.path(file).rsplit('/').next().unwrap_or_default();
-                format!("{name}:{line} {}", d.finding.message)
-            })
-            .collect()
-    }
-
-    /// A Secret in the `postgres` namespace with these annotations.
-    pub(crate) fn secret(name: &str, annotations: &[(&str, &str)]) -> String {
-        let mut text = format!(
-            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: postgres\n"
-        );
-        if !annotations.is_empty() {
-            text.push_str("  annotations:\n");
-            for (key, value) in annotations {
-                text.push_str(&format!("    {REFLECTOR_PREFIX}{key}: {value}\n"));
-            }
-        }
-        text.push_str("type: kubernetes.io/basic-auth\n");
-        text
-    }
+    use crate::rules::testing::{lint_sop, secret};
 
     #[test]
     fn switches_and_lists() {

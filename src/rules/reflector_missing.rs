@@ -152,7 +152,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::reflector_invalid::tests::{lint_sop, secret};
+    use crate::rules::testing::{lint_sop, secret};
     use super::*;
 
     #[test]

@@ -133,7 +133,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::reflector_invalid::tests::lint_sop;
+    use crate::rules::testing::lint_sop;
 
     fn sealed(own: &str, template: &str) -> String {
         format!(

@@ -107,33 +107,3 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::secret_type::tests::lint_with;
-
-    #[test]
-    fn fixture_without_label() {
-        assert_eq!(
-            lint_with("reload-label", "rules/reload-label"),
-            [
-                "infra/databases/postgres/gitea-secrets-sealed.yaml:18:13 credentials secret `gitea-db-creds` lacks the `cnpg.io/reload` label: CNPG applies a new password late"
-            ]
-        );
-    }
-
-    #[test]
-    fn fixture_with_label_on_the_sealed_secret() {
-        assert_eq!(
-            lint_with("reload-label", "rules/reload-label--own-metadata"),
-            [
-                "infra/databases/postgres/home-assistant-secrets-sealed.yaml:8:5 `cnpg.io/reload` is on the SealedSecret `home-assistant-db-creds` itself, but the Secret gets only the template's labels: CNPG applies a new password late"
-            ]
-        );
-    }
-
-    #[test]
-    fn conformant_is_clean() {
-        assert!(lint_with("reload-label", "conformant").is_empty());
-    }
-}

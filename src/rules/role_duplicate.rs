@@ -169,7 +169,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::check;
-    use crate::rules::role_secret_missing::support::{CLUSTER, DATABASE_ROLE as ROLE, run};
+    use crate::rules::testing::{CLUSTER, DATABASE_ROLE as ROLE, messages as run};
 
     #[test]
     fn managed_twice() {

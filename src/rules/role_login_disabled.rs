@@ -117,7 +117,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::check;
-    use crate::rules::sync_wave_missing::testing::run;
+    use crate::rules::testing::run;
 
     const CLUSTER: &str = "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: pg\nspec:\n  bootstrap:\n    initdb:\n      owner: immich\n  managed:\n    roles:\n      - name: gitea_user\n        login: true\n      - name: group_owner\n";
     const DB_ROLE: &str = "apiVersion: postgresql.cnpg.io/v1\nkind: DatabaseRole\nmetadata:\n  name: wiki\nspec:\n  name: wiki\n  cluster:\n    name: pg\n";

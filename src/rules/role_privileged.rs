@@ -102,7 +102,7 @@ fn why(field: &str) -> &'static str {
 mod tests {
     use super::check;
     use crate::config::Config;
-    use crate::rules::sync_wave_missing::testing::{run, run_with};
+    use crate::rules::testing::{run, run_with};
 
     const CLUSTER: &str = "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: pg\nspec:\n  managed:\n    roles:\n      - name: admin\n        superuser: true\n        bypassrls: true\n        createdb: false\n      - name: old\n        ensure: absent\n        superuser: true\n";
     const DB_ROLE: &str = "apiVersion: postgresql.cnpg.io/v1\nkind: DatabaseRole\nmetadata:\n  name: backup\nspec:\n  name: backup\n  replication: true\n  cluster:\n    name: pg\n";

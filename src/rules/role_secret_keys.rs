@@ -190,7 +190,7 @@ fn look_alike(key: &str, wanted: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::check;
-    use crate::rules::role_secret_missing::support::{CLUSTER, SECRET, run};
+    use crate::rules::testing::{CLUSTER, SECRET, messages as run};
 
     #[test]
     fn complete_secrets_pass() {

@@ -181,87 +181,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-/// Runs one rule's check over a small repository written to a temporary folder.
-#[cfg(test)]
-pub(super) mod support {
-    use crate::config::Config;
-    use crate::diagnostic::Finding;
-    use crate::index::Index;
-    use crate::project::Project;
-    use crate::rules::Context;
-
-    /// `files`: repository-relative path and content. Returns the findings' messages.
-    pub fn run(files: &[(&str, &str)], check: fn(&Context<'_>, &mut Vec<Finding>)) -> Vec<String> {
-        let dir = tempfile::tempdir().expect("temp dir");
-        for (path, text) in files {
-            let path = dir.path().join(path);
-            std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
-            std::fs::write(path, text).expect("write");
-        }
-        let config = Config::default();
-        let project = Project::load(dir.path(), &config).expect("loads");
-        let deploy = crate::deploy::Deploy::build(&project, &config);
-        let index = Index::build(&project, &config, &deploy);
-        let cx = Context::new(&project, &index, &config);
-        let mut out = Vec::new();
-        check(&cx, &mut out);
-        out.into_iter().map(|f| f.message).collect()
-    }
-
-    /// A Database `gitea` owned by `gitea_user` on cluster `pg`, namespace `db`.
-    pub const DATABASE: &str = "apiVersion: postgresql.cnpg.io/v1
-kind: Database
-metadata:
-  name: gitea-db
-  namespace: db
-spec:
-  name: gitea
-  owner: gitea_user
-  cluster:
-    name: pg
-";
-
-    /// A DatabaseRole `wiki_user` of cluster `pg`, namespace `db`, with nothing else set.
-    pub const DATABASE_ROLE: &str = "apiVersion: postgresql.cnpg.io/v1
-kind: DatabaseRole
-metadata:
-  name: wiki
-  namespace: db
-spec:
-  cluster:
-    name: pg
-  name: wiki_user
-";
-
-    pub const CLUSTER: &str = "apiVersion: postgresql.cnpg.io/v1
-kind: Cluster
-metadata:
-  name: pg
-  namespace: db
-spec:
-  managed:
-    roles:
-      - name: gitea_user
-        login: true
-        passwordSecret:
-          name: gitea-db-creds
-";
-
-    pub const SECRET: &str = "apiVersion: bitnami.com/v1alpha1
-kind: SealedSecret
-metadata:
-  name: gitea-db-creds
-  namespace: db
-spec:
-  encryptedData:
-    username: AgB
-    password: AgC
-";
-}
-
 #[cfg(test)]
 mod tests {
-    use super::support::{CLUSTER, DATABASE_ROLE, SECRET, run};
+    use crate::rules::testing::{CLUSTER, DATABASE_ROLE, SECRET, messages as run};
     use super::check;
 
     #[test]

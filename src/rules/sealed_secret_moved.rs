@@ -130,7 +130,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::annotation_not_string::testing::findings;
+    use crate::rules::testing::findings;
 
     fn sealed(own: &str, template: &str) -> String {
         format!(

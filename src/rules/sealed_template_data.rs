@@ -111,7 +111,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::annotation_not_string::testing::findings;
+    use crate::rules::testing::findings;
 
     fn sealed(template: &str) -> String {
         format!(

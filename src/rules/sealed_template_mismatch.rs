@@ -137,7 +137,7 @@ fn compare(
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::annotation_not_string::testing::findings;
+    use crate::rules::testing::findings;
 
     fn sealed(own: &str, template: &str) -> String {
         format!(

@@ -174,7 +174,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::check;
-    use crate::rules::role_secret_missing::support::{CLUSTER, DATABASE_ROLE, SECRET, run};
+    use crate::rules::testing::{CLUSTER, DATABASE_ROLE, SECRET, messages as run};
 
     const DIR: &str = "infra/databases/postgres";
 

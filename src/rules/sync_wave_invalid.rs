@@ -164,7 +164,7 @@ mod tests {
 #[cfg(test)]
 mod rule_tests {
     use super::check;
-    use crate::rules::sync_wave_missing::testing::run;
+    use crate::rules::testing::run;
 
     fn db(name: &str, wave: &str) -> String {
         format!(

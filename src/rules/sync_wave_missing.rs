@@ -101,64 +101,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 }
 
 #[cfg(test)]
-pub(super) mod testing {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    use crate::config::Config;
-    use crate::diagnostic::Finding;
-    use crate::index::Index;
-    use crate::project::Project;
-    use crate::rules::Context;
-
-    /// `files`: (repository-relative path, content). Returns each finding as
-    /// `path:line:column message`.
-    pub(crate) fn run(
-        files: &[(&str, &str)],
-        check: fn(&Context<'_>, &mut Vec<Finding>),
-    ) -> Vec<String> {
-        run_with(&Config::default(), files, check)
-    }
-
-    pub(crate) fn run_with(
-        config: &Config,
-        files: &[(&str, &str)],
-        check: fn(&Context<'_>, &mut Vec<Finding>),
-    ) -> Vec<String> {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let root = std::env::temp_dir().join(format!(
-            "pglint-waves-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        for (path, text) in files {
-            let path = root.join(path);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-        let project = Project::load(&root, config).unwrap();
-        let deploy = crate::deploy::Deploy::build(&project, config);
-        let index = Index::build(&project, config, &deploy);
-        let cx = Context::new(&project, &index, config);
-        let mut findings = Vec::new();
-        check(&cx, &mut findings);
-        let mut lines: Vec<String> = findings
-            .iter()
-            .map(|f| {
-                let at = project.text(f.loc.file).line_col(f.loc.span.start());
-                let path = project.path(f.loc.file);
-                format!("{path}:{}:{} {}", at.line, at.column, f.message)
-            })
-            .collect();
-        std::fs::remove_dir_all(&root).unwrap();
-        lines.sort();
-        lines
-    }
-}
-
-#[cfg(test)]
 mod tests {
     use super::check;
-    use super::testing::run;
+    use crate::rules::testing::run;
 
     const DB: &str = "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: gitea-db\n  namespace: postgres\nspec:\n  name: gitea\n  owner: app\n  cluster:\n    name: pg\n";
 

@@ -161,7 +161,7 @@ fn wave_loc(obj: &Object) -> Loc {
 #[cfg(test)]
 mod tests {
     use super::check;
-    use crate::rules::sync_wave_missing::testing::run;
+    use crate::rules::testing::run;
 
     fn annotations(wave: Option<&str>) -> String {
         wave.map_or_else(String::new, |w| {

@@ -110,7 +110,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::check;
-    use crate::rules::sync_wave_missing::testing::run;
+    use crate::rules::testing::run;
 
     fn sealed(name: &str, own: Option<&str>, template: &str) -> String {
         let own = own.map_or_else(String::new, |w| {

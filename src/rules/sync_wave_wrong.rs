@@ -94,7 +94,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::check;
-    use crate::rules::sync_wave_missing::testing::run;
+    use crate::rules::testing::run;
 
     const SEALED: &str = "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: s\nspec:\n  template:\n    metadata:\n      annotations:\n        argocd.argoproj.io/sync-wave: \"5\"\n";
 
