@@ -4,7 +4,8 @@
 //! An entry is keyed by rule, object identity (`Kind/namespace/name`, or the file for findings
 //! outside any object) and the field path of the node (`spec.owner`,
 //! `spec.managed.roles[gitea_user].name`), with a count — never by line number, so edits
-//! elsewhere in a file do not bring old findings back.
+//! elsewhere in a file do not bring old findings back — and, for an object several
+//! deployments apply, the deployment the finding is about.
 
 use std::collections::BTreeMap;
 
@@ -22,6 +23,9 @@ pub struct Key {
     pub rule: String,
     pub object: String,
     pub path: String,
+    /// Set for an object several deployments apply, one of which the finding is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,6 +138,7 @@ impl<'p> KeyMaker<'p> {
             rule: diagnostic.rule.to_string(),
             object: object_key,
             path: field,
+            deployment: diagnostic.finding.deployment.clone(),
         }
     }
 
@@ -193,4 +198,64 @@ fn descend(node: NodeRef<'_>, offset: usize, segments: &mut Vec<String>) {
 fn contains(node: NodeRef<'_>, offset: usize) -> bool {
     let span = node.span();
     span.start() <= offset && offset < span.end().max(span.start() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::lint::lint;
+
+    /// The same object, broken by one overlay only: its entry names that deployment; and a
+    /// baseline without deployments (written before they were modelled) still reads.
+    #[test]
+    fn the_deployment_is_part_of_the_identity() {
+        let db = "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: app-db\nspec:\n  name: app\n  owner: app_user\n  cluster:\n    name: pg\n";
+        let cluster = "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: pg\nspec:\n  managed:\n    roles:\n      - name: app_user\n        login: true\n";
+        let patch = "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: app-db\nspec:\n  owner: nobody\n";
+        let files = [
+            (
+                "base/kustomization.yaml",
+                "resources: [db.yaml, cluster.yaml]\n",
+            ),
+            ("base/db.yaml", db),
+            ("base/cluster.yaml", cluster),
+            (
+                "dev/kustomization.yaml",
+                "resources: [../base]\nnamespace: dev\n",
+            ),
+            (
+                "live/kustomization.yaml",
+                "resources: [../base]\nnamespace: live\npatches:\n  - path: owner.yaml\n",
+            ),
+            ("live/owner.yaml", patch),
+        ];
+        let files = files
+            .iter()
+            .map(|(p, t)| (p.to_string(), t.as_bytes().to_vec()))
+            .collect();
+        let config = Config::default();
+        let project = Project::from_files(files, &config).unwrap();
+        let diagnostics = lint(&project, &config);
+        let baseline = Baseline::record(&project, &diagnostics);
+        let deployments: Vec<Option<&str>> = baseline
+            .entries
+            .iter()
+            .filter(|e| e.key.rule == "owner-role-missing")
+            .map(|e| e.key.deployment.as_deref())
+            .collect();
+        assert_eq!(deployments, [Some("kustomization live")]);
+        let old =
+            r#"{"version": 1, "entries": [{"rule": "r", "object": "o", "path": "p", "count": 1}]}"#;
+        assert_eq!(
+            Baseline::from_json(old).unwrap().entries[0].key.deployment,
+            None
+        );
+        assert!(
+            !Baseline::from_json(old)
+                .unwrap()
+                .to_json()
+                .contains("deployment")
+        );
+    }
 }

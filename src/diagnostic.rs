@@ -38,6 +38,9 @@ pub struct Finding {
     /// How to fix it.
     pub help: Option<String>,
     pub related: Vec<Related>,
+    /// The deployment the finding is about, when the object is applied by several (one
+    /// overlay breaks it, another does not): part of the finding's identity in a baseline.
+    pub deployment: Option<String>,
 }
 
 impl Finding {
@@ -48,7 +51,17 @@ impl Finding {
             label: None,
             help: None,
             related: Vec::new(),
+            deployment: None,
         }
+    }
+
+    /// Names the deployment (see [`Finding::deployment`]) in the finding and its message.
+    pub fn in_deployment(mut self, deployment: Option<&str>) -> Self {
+        if let Some(name) = deployment {
+            self.message.push_str(&format!(" (in {name})"));
+            self.deployment = Some(name.to_string());
+        }
+        self
     }
 
     pub fn label(mut self, label: impl Into<String>) -> Self {

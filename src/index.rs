@@ -95,6 +95,8 @@ pub enum UserKind<'p> {
 /// One reference to a password Secret.
 #[derive(Debug, Clone, Copy)]
 pub struct SecretUse<'p> {
+    /// The instance (Cluster or DatabaseRole) that makes the reference.
+    pub instance: ObjectId,
     /// The referenced name, where it is written.
     pub name: &'p Spanned<String>,
     /// The namespace the Secret is read from.
@@ -462,13 +464,14 @@ impl<'p> Index<'p> {
     /// Every `passwordSecret` / bootstrap secret reference, in object order, whatever its value.
     pub fn secret_uses(&self) -> Vec<SecretUse<'p>> {
         let mut uses = Vec::new();
-        for instance in &self.instances {
+        for (id, instance) in self.instances.iter().enumerate() {
             let obj = instance.object;
             match &obj.spec {
                 Spec::Cluster(cluster) => {
                     for role in &cluster.roles {
                         if let Some(name) = &role.password_secret {
                             uses.push(SecretUse {
+                                instance: id,
                                 name,
                                 namespace: obj.namespace_str(),
                                 cluster_name: obj.name(),
@@ -479,6 +482,7 @@ impl<'p> Index<'p> {
                     }
                     if let Some(name) = &cluster.bootstrap.secret {
                         uses.push(SecretUse {
+                            instance: id,
                             name,
                             namespace: obj.namespace_str(),
                             cluster_name: obj.name(),
@@ -490,6 +494,7 @@ impl<'p> Index<'p> {
                 Spec::DatabaseRole(db_role) => {
                     if let Some(name) = &db_role.role.password_secret {
                         uses.push(SecretUse {
+                            instance: id,
                             name,
                             namespace: obj.namespace_str(),
                             cluster_name: db_role.cluster.as_ref().map(|c| c.as_str()),

@@ -26,6 +26,9 @@ pub struct JsonDiagnostic<'p> {
     #[serde(flatten)]
     pub location: JsonLocation<'p>,
     pub related: Vec<JsonRelated<'p>>,
+    /// The deployment the finding is about, for an object several deployments apply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployment: Option<&'p str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -77,6 +80,7 @@ pub fn report<'p>(
                 severity: d.severity.as_str(),
                 message: &d.finding.message,
                 help: d.finding.help.as_deref(),
+                deployment: d.finding.deployment.as_deref(),
                 location: location(project, d.finding.loc),
                 related: d
                     .finding

@@ -89,7 +89,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 cluster_name.value
             ),
         )
-        .label("no such Cluster");
+        .label("no such Cluster")
+        .in_deployment(cx.deployment_of(id));
         let mut elsewhere: Vec<_> = cx
             .index
             .clusters()

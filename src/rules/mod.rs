@@ -65,6 +65,19 @@ impl<'p> Context<'p> {
         }
     }
 
+    /// The deployment of an index instance, when its object is applied by several: a finding
+    /// about it then names the one it is about ([`Finding::in_deployment`]).
+    ///
+    /// [`Finding::in_deployment`]: crate::diagnostic::Finding::in_deployment
+    pub fn deployment_of(&self, instance: crate::model::ObjectId) -> Option<&'p str> {
+        let found = self.index.instance(instance);
+        let deployment = found.deployment?;
+        let several = found
+            .source
+            .is_some_and(|source| self.index.instances_of(source).nth(1).is_some());
+        several.then(|| self.deploy().deployments[deployment].name.as_str())
+    }
+
     /// What the repository's deployments apply, where (see [`crate::deploy`]).
     pub fn deploy(&self) -> &'p Deploy<'p> {
         self.index.deploy()

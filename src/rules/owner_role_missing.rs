@@ -48,6 +48,7 @@ declare_rule! {
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for OwnerRef {
+        database_id,
         owner,
         cluster_name,
         clusters,
@@ -71,7 +72,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             "Database owner `{}` is not a role of cluster `{}`",
             owner.value, cluster_name.value
         );
-        let mut finding = Finding::new(owner.loc, message).label("no such role");
+        let mut finding = Finding::new(owner.loc, message)
+            .label("no such role")
+            .in_deployment(cx.deployment_of(database_id));
         finding = match suggestion {
             Some(role) => finding.help(format!("did you mean `{role}`?")),
             None => finding.help(format!(

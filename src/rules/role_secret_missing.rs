@@ -112,8 +112,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         let namespace = used.namespace;
         // A templated Secret name in that namespace may be this one.
+        // …and so may a Secret a Helm chart or remote base deploys there.
         let visible = cx.index.secret_names(namespace);
-        if visible.iter().any(|n| is_unknowable(n)) {
+        if visible.iter().any(|n| is_unknowable(n)) || cx.deploy().may_hide_objects(namespace) {
             continue;
         }
         let where_ = namespace.map_or_else(
@@ -127,7 +128,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 used.describe()
             ),
         )
-        .label("no such Secret");
+        .label("no such Secret")
+        .in_deployment(cx.deployment_of(used.instance));
         if matches!(used.kind, UserKind::Bootstrap) {
             finding.message = format!(
                 "bootstrap secret `{name}` of cluster `{}` names no Secret in {where_}",
