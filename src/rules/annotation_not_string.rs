@@ -53,7 +53,7 @@ declare_rule! {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for (_, obj) in cx.objects() {
+    for (_, obj) in cx.all_objects() {
         // Entries a kustomization merged in are reported once, at the kustomization below.
         own(out, &obj.meta.annotations, "annotation", obj.file);
         own(out, &obj.meta.labels, "label", obj.file);

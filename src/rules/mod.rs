@@ -92,7 +92,17 @@ impl<'p> Context<'p> {
         self.config.in_sop_folder(self.path(obj))
     }
 
-    pub fn objects(&self) -> impl Iterator<Item = (usize, &'p Object)> {
+    /// Every object of the repository's files, kustomize patches and other build inputs
+    /// excepted: those are not objects of their own (a patch's `metadata.name` selects what it
+    /// patches; its values are judged where they land, on the rendered instances).
+    pub fn objects(&self) -> impl Iterator<Item = (usize, &'p Object)> + '_ {
+        self.all_objects()
+            .filter(|&(id, _)| !self.index.is_patch(id))
+    }
+
+    /// Every object of the repository's files, patches included: for what a file holds
+    /// whatever it is used for (a plaintext secret is committed either way).
+    pub fn all_objects(&self) -> impl Iterator<Item = (usize, &'p Object)> {
         self.project.objects.iter().enumerate()
     }
 }

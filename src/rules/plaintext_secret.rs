@@ -70,7 +70,7 @@ fn is_identity_key(key: &str) -> bool {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for (_, obj) in cx.objects() {
+    for (_, obj) in cx.all_objects() {
         let Spec::Secret(secret) = &obj.spec else {
             continue;
         };

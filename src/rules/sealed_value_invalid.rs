@@ -139,7 +139,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let reseal = format!(
         "seal the value again with `kubeseal --cert {path}` (`kubeseal --raw` for one value) and paste the output unchanged"
     );
-    for (_, obj) in cx.objects() {
+    for (_, obj) in cx.all_objects() {
         let Spec::SealedSecret(sealed) = &obj.spec else {
             continue;
         };

@@ -161,3 +161,25 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod patch_tests {
+    use crate::rules::testing::findings;
+
+    /// A patch file is no object of its own: only the Database it patches is judged.
+    #[test]
+    fn a_patch_file_is_not_judged_as_an_object() {
+        let db = "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: app-db\n  namespace: postgres\n  annotations:\n    argocd.argoproj.io/sync-wave: \"2\"\nspec:\n  name: app\n  owner: app_user\n  cluster:\n    name: postgres-shared\n";
+        let patch = "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: app-db\nspec:\n  owner: other_user\n";
+        let files = [
+            (
+                "infra/databases/postgres/kustomization.yaml",
+                "resources: [app-db.yaml]\npatches:\n  - path: owner-patch.yaml\n",
+            ),
+            ("infra/databases/postgres/app-db.yaml", db),
+            ("infra/databases/postgres/owner-patch.yaml", patch),
+        ];
+        assert!(findings("sync-wave-missing", &files).is_empty());
+        assert!(findings("namespace-missing", &files).is_empty());
+    }
+}
