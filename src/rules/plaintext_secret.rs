@@ -1,5 +1,5 @@
 use crate::diagnostic::Finding;
-use crate::model::{DataEntry, Spec, key_list};
+use crate::model::{DataEntry, GeneratorKind, Spec, key_list};
 use crate::rules::Context;
 
 declare_rule! {
@@ -12,6 +12,10 @@ declare_rule! {
     /// (`username`, `user`, `host`, `hostname`, `port`, `database`, `dbname`: a Secret holding
     /// only a `username` whose password a generator fills in leaks nothing). One finding per
     /// Secret, at its first value's key; the message names the keys, never a value.
+    ///
+    /// A kustomize `secretGenerator` is a Secret committed in clear too: its `literals`, and
+    /// the `files`/`envs` it reads from the repository, become the Secret's values (kustomize
+    /// `api/internal/generators/secret.go`); reported at the first such entry.
     ///
     /// ## Why is this bad?
     /// `data` is base64, not encryption: anyone who can read the repository, its forks, CI
@@ -54,7 +58,7 @@ declare_rule! {
         id: "plaintext-secret",
         group: "secrets",
         level: Error,
-        summary: "a v1 Secret with plaintext data/stringData values is committed",
+        summary: "a v1 Secret or kustomize secretGenerator with plaintext values is committed",
         check: check,
     }
 }
@@ -70,6 +74,7 @@ fn is_identity_key(key: &str) -> bool {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    check_generators(cx, out);
     for (_, obj) in cx.all_objects() {
         let Spec::Secret(secret) = &obj.spec else {
             continue;
@@ -106,8 +111,71 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     }
 }
 
+/// `secretGenerator`s with values written in the kustomization or in committed files.
+fn check_generators(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for kustomization in &cx.project.kustomize.kustomizations {
+        for generator in &kustomization.build.generators {
+            if generator.kind != GeneratorKind::Secret {
+                continue;
+            }
+            let literals = generator
+                .literals
+                .iter()
+                .filter(|(key, value)| !value.0.is_empty() && !is_identity_key(&key.value))
+                .map(|(key, _)| (key.loc, format!("literal `{}`", key.value)));
+            // Only files the repository holds: one git ignores is not committed.
+            let files = generator
+                .files
+                .iter()
+                .chain(&generator.envs)
+                .filter(|(_, path)| path.as_ref().is_some_and(|p| cx.project.paths.contains(p)))
+                .map(|(written, _)| (written.loc, format!("file `{}`", written.value)));
+            let entries: Vec<(crate::source::Loc, String)> = literals.chain(files).collect();
+            let Some((loc, _)) = entries.first() else {
+                continue;
+            };
+            let name = generator.name.as_ref().map_or("<unnamed>", |n| n.as_str());
+            let what: Vec<&str> = entries.iter().map(|(_, w)| w.as_str()).collect();
+            out.push(
+                Finding::new(
+                    *loc,
+                    format!(
+                        "secretGenerator `{name}` commits plaintext values to git: {}",
+                        what.join(", ")
+                    ),
+                )
+                .label("plaintext secret value")
+                .help(format!(
+                    "replace the generator by a SealedSecret (`kubeseal --cert {} --format yaml`), delete the values from the repository and rotate the credential",
+                    cx.config.certificate
+                )),
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn secret_generators_commit_plaintext() {
+        let kustomization = "secretGenerator:\n  - name: app-db-creds\n    literals:\n      - username=app\n      - password=hunter2\n    envs: [creds.env, ignored.env]\n  - name: only-user\n    literals: [username=app]\nconfigMapGenerator:\n  - name: settings\n    literals: [password=not-a-secret-kind]\n";
+        let found = crate::rules::testing::findings(
+            "plaintext-secret",
+            &[
+                ("k/kustomization.yaml", kustomization),
+                ("k/creds.env", "password=hunter2\n"),
+            ],
+        );
+        assert_eq!(
+            found,
+            [
+                "k/kustomization.yaml:5 secretGenerator `app-db-creds` commits plaintext values to git: literal `password`, file `creds.env`"
+            ]
+        );
+        // The value never appears.
+        assert!(!found[0].contains("hunter2"));
+    }
+
     use crate::rules::testing::findings;
 
     fn secret(body: &str) -> String {
