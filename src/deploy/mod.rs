@@ -41,6 +41,9 @@ pub struct Deployment<'p> {
     pub forced_namespace: Option<Spanned<String>>,
     /// The Flux Kustomizations it waits for (`dependsOn`).
     pub depends_on: Vec<Spanned<String>>,
+    /// It runs `kustomize build` (a kustomization, or Flux's generated one), so what it applies
+    /// is re-serialised by kustomize's YAML 1.2 reader; a plain folder is read as YAML 1.1.
+    pub kustomize_built: bool,
     /// What it renders, or why kustomize (or the deployer) would refuse to build it.
     pub rendered: Result<Rendered<'p>, BuildError>,
 }
@@ -198,6 +201,12 @@ impl<'p> Deploy<'p> {
         complete.then_some(false)
     }
 
+    /// Does some deployment apply this object through `kustomize build` (YAML 1.2)?
+    pub fn built_by_kustomize(&self, object: ObjectId) -> bool {
+        self.placements(object)
+            .any(|(d, _)| self.deployments[d].kustomize_built)
+    }
+
     /// Do Argo CD sync waves order this object? Not when only Flux applies it (Flux has no
     /// waves: `dependsOn` orders).
     pub fn has_sync_waves(&self, object: ObjectId) -> bool {
@@ -328,7 +337,10 @@ impl<'p> Plan<'p> {
 
     fn render(self, project: &'p Project, kustomize: &Kustomize<'p>) -> Deployment<'p> {
         let rendered = self.rendered(project, kustomize);
+        let kustomize_built =
+            self.kind == DeploymentKind::Flux || project.kustomize.in_dir(&self.root).is_some();
         Deployment {
+            kustomize_built,
             kind: self.kind,
             name: self.name,
             origin: self.origin,

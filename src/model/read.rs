@@ -13,6 +13,10 @@ pub struct ShapeProblem {
     /// The node's text is a Flux `${VAR}` or Helm `{{ }}` template: its real shape is only
     /// known after substitution.
     pub templated: bool,
+    /// Not a problem as written, only once kustomize re-serialises the object: a boolean
+    /// field holding a word that is a boolean in YAML 1.1 only (`on`, `yes`, `y`, `off`, …),
+    /// which kustomize's YAML 1.2 reader keeps as a string.
+    pub after_kustomize: bool,
 }
 
 /// The shape problems `StringMap::read` records for a mapping or list value.
@@ -58,6 +62,7 @@ impl Reader<'_> {
             message,
             help,
             templated: self.is_templated(node),
+            after_kustomize: false,
         };
         self.problems.push(problem);
     }
@@ -92,19 +97,26 @@ impl Reader<'_> {
         }
         match node.scalar() {
             Some(scalar) if classify(scalar, node.tag()) == YamlType::Bool => {
-                let value = matches!(
+                let yaml12 = matches!(
                     scalar.text.as_str(),
-                    "y" | "Y"
-                        | "yes"
-                        | "Yes"
-                        | "YES"
-                        | "true"
-                        | "True"
-                        | "TRUE"
-                        | "on"
-                        | "On"
-                        | "ON"
+                    "true" | "True" | "TRUE" | "false" | "False" | "FALSE"
                 );
+                if !yaml12 && node.tag().is_none() {
+                    self.problems.push(ShapeProblem {
+                        loc: self.loc(node),
+                        message: format!(
+                            "`{field}: {}` is a boolean only in YAML 1.1: kustomize (YAML 1.2) writes it as the string \"{}\", which the API server rejects",
+                            scalar.text, scalar.text
+                        ),
+                        help: Some(format!(
+                            "write `{}`",
+                            if crate::yaml::yaml11::is_true(&scalar.text) { "true" } else { "false" }
+                        )),
+                        templated: false,
+                        after_kustomize: true,
+                    });
+                }
+                let value = crate::yaml::yaml11::is_true(&scalar.text);
                 Some(Spanned::new(value, self.loc(node)))
             }
             _ => {
@@ -171,6 +183,7 @@ impl Reader<'_> {
                 .map(|s| format!("did you mean `{s}`?")),
             // A template was let through above.
             templated: false,
+            after_kustomize: false,
         });
     }
 }

@@ -11,7 +11,10 @@ declare_rule! {
     /// `Cluster.spec.managed.roles[]` or `SealedSecret.spec` field must be one the CRD knows
     /// (a typo such as `ownr` gets a "did you mean"); and enum fields (`ensure`,
     /// `databaseReclaimPolicy`) must hold an allowed value. Values that only exist after Flux
-    /// or Helm substitution are not judged.
+    /// or Helm substitution are not judged. In an object a deployment builds with kustomize, a
+    /// boolean field must be `true` or `false`: kustomize reads YAML 1.2 (kyaml, go-yaml v3),
+    /// where `on`, `yes` or `y` are strings, and writes them quoted, so the API server gets
+    /// `"on"` for a boolean (checked with `kubectl kustomize`, kustomize v5.5.0).
     ///
     /// ## Why is this bad?
     /// The API server rejects an object without `apiVersion`, `kind` or name, and rejects a
@@ -59,7 +62,7 @@ declare_rule! {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for (_, obj) in cx.objects() {
+    for (id, obj) in cx.objects() {
         if !obj.is_sop_kind() {
             continue;
         }
@@ -117,7 +120,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             );
         }
         for problem in &obj.shape_problems {
-            if is_string_map_problem(&problem.message) || problem.templated {
+            if is_string_map_problem(&problem.message)
+                || problem.templated
+                || (problem.after_kustomize && !cx.deploy().built_by_kustomize(id))
+            {
                 continue;
             }
             out.push(
@@ -179,5 +185,30 @@ mod tests {
     fn only_sop_kinds() {
         let role = "apiVersion: postgresql.cnpg.io/v1\nkind: DatabaseRole\nmetadata:\n  name: r\nspec:\n  name: r\n  login: maybe\n";
         assert!(findings("manifest-invalid", &[("r.yaml", role)]).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod kustomize_tests {
+    use crate::rules::testing::findings;
+
+    const CLUSTER: &str = "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: pg\n  namespace: db\nspec:\n  managed:\n    roles:\n      - name: app\n        login: on\n        superuser: false\n";
+
+    /// `on` is a boolean to Kubernetes' YAML 1.1 reader, a string once kustomize wrote it.
+    #[test]
+    fn yaml11_booleans_break_only_through_kustomize() {
+        assert!(findings("manifest-invalid", &[("plain/cluster.yaml", CLUSTER)]).is_empty());
+        assert_eq!(
+            findings(
+                "manifest-invalid",
+                &[
+                    ("k/kustomization.yaml", "resources: [cluster.yaml]\n"),
+                    ("k/cluster.yaml", CLUSTER)
+                ]
+            ),
+            [
+                "k/cluster.yaml:10 `spec.managed.roles[].login: on` is a boolean only in YAML 1.1: kustomize (YAML 1.2) writes it as the string \"on\", which the API server rejects"
+            ]
+        );
     }
 }

@@ -58,6 +58,14 @@ pub fn is_bool(text: &str) -> bool {
     )
 }
 
+/// Is this YAML 1.1 boolean word a true one (`y`, `yes`, `on`, `true`, in any of their cases)?
+pub fn is_true(text: &str) -> bool {
+    matches!(
+        text,
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON"
+    )
+}
+
 /// The type Kubernetes gives a scalar, from its style, tag and text.
 pub fn classify(scalar: &Scalar, tag: Option<&str>) -> YamlType {
     match tag {
