@@ -125,7 +125,7 @@ pub fn finish(rendered: &mut Rendered<'_>, fifo: bool) {
     if !fifo {
         rendered
             .resources
-            .sort_by(|a, b| legacy_order(&a.object, &b.object));
+            .sort_by_cached_key(|r| legacy_order(&r.object));
     }
 }
 
@@ -159,37 +159,26 @@ const ORDER_LAST: &[&str] = &[
     "ValidatingWebhookConfiguration",
 ];
 
-/// kustomize's legacy order: kind rank, then `group_version_kind`, then `namespace|name`
-/// (no group sorts as `~G`, no namespace as `~X`), compared as those strings without
-/// building them.
-fn legacy_order(a: &Object, b: &Object) -> std::cmp::Ordering {
-    fn rank(kind: &str) -> i64 {
-        match ORDER_FIRST.iter().position(|k| *k == kind) {
-            Some(i) => i as i64 - ORDER_FIRST.len() as i64,
-            None => ORDER_LAST
-                .iter()
-                .position(|k| *k == kind)
-                .map_or(0, |i| 1 + i as i64),
-        }
-    }
-    fn gvk(object: &Object) -> impl Iterator<Item = u8> + '_ {
-        let api_version = object.api_version.as_ref().map_or("", |v| v.as_str());
-        let (group, version) = api_version.split_once('/').unwrap_or(("~G", api_version));
-        let parts = [group, "_", version, "_", object.kind_str()];
-        parts.into_iter().flat_map(str::bytes)
-    }
-    fn id(object: &Object) -> impl Iterator<Item = u8> + '_ {
-        let parts = [
-            object.namespace_str().unwrap_or("~X"),
-            "|",
-            object.name().unwrap_or(""),
-        ];
-        parts.into_iter().flat_map(str::bytes)
-    }
-    rank(a.kind_str())
-        .cmp(&rank(b.kind_str()))
-        .then_with(|| gvk(a).cmp(gvk(b)))
-        .then_with(|| id(a).cmp(id(b)))
+/// kustomize's legacy sort key: kind rank, then `group_version_kind`, then `namespace|name`
+/// (no group sorts as `~G`, no namespace as `~X`). Computed once per object: comparing the
+/// parts lazily costs more than building them.
+fn legacy_order(object: &Object) -> (i64, String, String) {
+    let kind = object.kind_str();
+    let rank = match ORDER_FIRST.iter().position(|k| *k == kind) {
+        Some(i) => i as i64 - ORDER_FIRST.len() as i64,
+        None => ORDER_LAST
+            .iter()
+            .position(|k| *k == kind)
+            .map_or(0, |i| 1 + i as i64),
+    };
+    let api_version = object.api_version.as_ref().map_or("", |v| v.as_str());
+    let (group, version) = api_version.split_once('/').unwrap_or(("~G", api_version));
+    let namespace = object.namespace_str().unwrap_or("~X");
+    (
+        rank,
+        format!("{group}_{version}_{kind}"),
+        format!("{namespace}|{}", object.name().unwrap_or("")),
+    )
 }
 
 /// Builds kustomizations of one project. Cheap to make; holds lookups built once.
@@ -748,7 +737,13 @@ impl<'p> Resource<'p> {
     }
 
     pub(super) fn of(id: ObjectId, object: &'p Object) -> Resource<'p> {
-        let written = if object.namespace_override.is_none() && object.written_meta.is_none() {
+        // Borrowed unless what project loading merged in (another kustomization's namespace or
+        // common metadata) must be undone first.
+        let merged_namespace = object
+            .namespace_override
+            .as_ref()
+            .is_some_and(|o| object.meta.namespace.as_ref().is_none_or(|n| n.value != o.value));
+        let written = if !merged_namespace && object.written_meta.is_none() {
             Cow::Borrowed(object)
         } else {
             Cow::Owned(object.as_written())
