@@ -739,10 +739,13 @@ impl<'p> Resource<'p> {
     pub(super) fn of(id: ObjectId, object: &'p Object) -> Resource<'p> {
         // Borrowed unless what project loading merged in (another kustomization's namespace or
         // common metadata) must be undone first.
-        let merged_namespace = object
-            .namespace_override
-            .as_ref()
-            .is_some_and(|o| object.meta.namespace.as_ref().is_none_or(|n| n.value != o.value));
+        let merged_namespace = object.namespace_override.as_ref().is_some_and(|o| {
+            object
+                .meta
+                .namespace
+                .as_ref()
+                .is_none_or(|n| n.value != o.value)
+        });
         let written = if !merged_namespace && object.written_meta.is_none() {
             Cow::Borrowed(object)
         } else {

@@ -65,6 +65,13 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         {
             continue;
         }
+        // A DatabaseRole that a Helm chart or remote base deploys may declare it.
+        if cx
+            .deploy()
+            .may_hide_objects(cx.index.object(cluster).namespace_str())
+        {
+            continue;
+        }
         let cluster_obj = cx.index.object(cluster);
         let roles = cx.index.role_names(cluster);
         let suggestion = closest(owner.as_str(), roles.iter().copied());

@@ -74,6 +74,11 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         {
             continue;
         }
+        // Every deployment that applies it gives it a wave (a patch, `commonAnnotations`).
+        let mut instances = cx.deploy().instances_of(id).peekable();
+        if instances.peek().is_some() && instances.all(|(_, r)| r.object.wave().is_some()) {
+            continue;
+        }
         let loc = obj
             .meta
             .annotations
@@ -181,5 +186,25 @@ mod patch_tests {
         ];
         assert!(findings("sync-wave-missing", &files).is_empty());
         assert!(findings("namespace-missing", &files).is_empty());
+    }
+
+    /// A JSON 6902 patch that gives every Database its wave: not missing.
+    #[test]
+    fn a_wave_set_by_a_patch_counts() {
+        let db = "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: app-db\n  namespace: postgres\nspec:\n  name: app\n  owner: app_user\n  cluster:\n    name: postgres-shared\n";
+        let kustomization = "resources: [app-db.yaml]\npatches:\n  - target:\n      kind: Database\n    patch: |-\n      - op: add\n        path: /metadata/annotations\n        value:\n          argocd.argoproj.io/sync-wave: \"2\"\n";
+        let with_patch = [
+            ("infra/databases/postgres/kustomization.yaml", kustomization),
+            ("infra/databases/postgres/app-db.yaml", db),
+        ];
+        assert!(findings("sync-wave-missing", &with_patch).is_empty());
+        let without = [
+            (
+                "infra/databases/postgres/kustomization.yaml",
+                "resources: [app-db.yaml]\n",
+            ),
+            ("infra/databases/postgres/app-db.yaml", db),
+        ];
+        assert_eq!(findings("sync-wave-missing", &without).len(), 1);
     }
 }
