@@ -302,6 +302,9 @@ struct Plan<'p> {
     components: Vec<(Spanned<String>, Option<String>)>,
     /// Argo CD `directory.recurse`; Flux's generated kustomization always recurses.
     recurse: bool,
+    /// Argo CD `directory.include`/`exclude`, over paths relative to the root.
+    include: Option<&'p str>,
+    exclude: Option<&'p str>,
     /// For a folder no kustomization reaches: exactly these manifest files.
     files: Option<Vec<&'p str>>,
     unknown: Vec<Unknown>,
@@ -329,6 +332,8 @@ impl<'p> Plan<'p> {
             substitute_from: false,
             components: Vec::new(),
             recurse: false,
+            include: None,
+            exclude: None,
             files: None,
             unknown: Vec::new(),
             depends_on: Vec::new(),
@@ -363,11 +368,27 @@ impl<'p> Plan<'p> {
             kustomize.accumulate_root(&self.root)?
         } else {
             let mut rendered = Rendered::default();
+            let glob = |pattern: Option<&str>| {
+                pattern.and_then(|p| {
+                    globset::GlobBuilder::new(p)
+                        .literal_separator(true)
+                        .build()
+                        .ok()
+                        .map(|g| g.compile_matcher())
+                })
+            };
+            let (include, exclude) = (glob(self.include), glob(self.exclude));
+            let relative = |path: &'p str| {
+                path.strip_prefix(self.root.as_str())
+                    .map_or(path, |rest| rest.trim_start_matches('/'))
+            };
             let mut files: Vec<&str> = match &self.files {
                 Some(files) => files.clone(),
                 None => kustomize
                     .manifest_paths()
                     .filter(|path| self.includes(project, path))
+                    .filter(|path| include.as_ref().is_none_or(|g| g.is_match(relative(path))))
+                    .filter(|path| !exclude.as_ref().is_some_and(|g| g.is_match(relative(path))))
                     .collect(),
             };
             files.sort_unstable();
@@ -508,6 +529,8 @@ fn source_plans<'p>(
         plan.common_annotations = &maps.common_annotations;
         plan.common_labels = &maps.common_labels;
         plan.recurse = source.recurse;
+        plan.include = maps.include.as_deref();
+        plan.exclude = maps.exclude.as_deref();
         if source.helm {
             plan.unknown.push(Unknown {
                 loc: source.loc,
@@ -883,6 +906,24 @@ mod tests {
             deploy.is_applied(object_id(&project, "db/new/wiki-db.yaml")),
             Some(false)
         );
+    }
+
+    #[test]
+    fn directory_include_and_exclude() {
+        let app = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: dbs\nspec:\n  source:\n    path: db\n    directory:\n      recurse: true\n      include: '{*.yaml,new/*.yaml}'\n      exclude: '*-old.yaml'\n  destination:\n    namespace: postgres\n";
+        let project = project(&[
+            ("argocd/dbs.yaml", app),
+            ("db/app-db.yaml", DB),
+            ("db/app-old.yaml", &DB.replace("app-db", "old-db")),
+            ("db/new/wiki-db.yaml", &DB.replace("app-db", "wiki-db")),
+            ("db/other/x-db.yaml", &DB.replace("app-db", "x-db")),
+        ]);
+        let deploy = Deploy::build(&project, &Config::default());
+        let applied = |path: &str| deploy.is_applied(object_id(&project, path));
+        assert_eq!(applied("db/app-db.yaml"), Some(true));
+        assert_eq!(applied("db/new/wiki-db.yaml"), Some(true));
+        assert_eq!(applied("db/app-old.yaml"), Some(false));
+        assert_eq!(applied("db/other/x-db.yaml"), Some(false));
     }
 
     #[test]

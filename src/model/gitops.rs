@@ -22,6 +22,9 @@ pub struct AppSource {
     pub is_ref_only: bool,
     /// `directory.recurse`.
     pub recurse: bool,
+    /// `directory.include` / `directory.exclude`: globs over file paths relative to `path`.
+    pub include: Option<String>,
+    pub exclude: Option<String>,
     /// `kustomize.namespace`: overrides every object's namespace, like a kustomization's.
     pub kustomize_namespace: Option<Spanned<String>>,
     pub name_prefix: Option<Spanned<String>>,
@@ -222,6 +225,14 @@ impl Application {
                     .path(&["directory", "recurse"])
                     .and_then(|r| r.as_str())
                     == Some("true"),
+                include: source
+                    .path(&["directory", "include"])
+                    .and_then(|r| r.as_str())
+                    .map(str::to_string),
+                exclude: source
+                    .path(&["directory", "exclude"])
+                    .and_then(|r| r.as_str())
+                    .map(str::to_string),
                 kustomize_namespace: text(kustomize.and_then(|k| k.get("namespace")), file),
                 name_prefix: text(kustomize.and_then(|k| k.get("namePrefix")), file),
                 name_suffix: text(kustomize.and_then(|k| k.get("nameSuffix")), file),
