@@ -237,6 +237,16 @@ impl Project {
         Ok(project)
     }
 
+    /// A project of small texts, for tests: `files` are repository-relative paths and texts.
+    #[cfg(test)]
+    pub(crate) fn from_texts(files: &[(&str, &str)], config: &Config) -> Project {
+        let files = files
+            .iter()
+            .map(|(path, text)| (path.to_string(), text.as_bytes().to_vec()))
+            .collect();
+        Project::from_files(files, config).expect("the repository loads")
+    }
+
     /// The loaded batches, in order, become one project; then the kustomize overrides.
     fn assemble(
         root: PathBuf,

@@ -859,11 +859,7 @@ mod tests {
     use crate::config::Config;
 
     fn project(files: &[(&str, &str)]) -> Project {
-        let files = files
-            .iter()
-            .map(|(path, text)| (path.to_string(), text.as_bytes().to_vec()))
-            .collect();
-        Project::from_files(files, &Config::default()).expect("project")
+        Project::from_texts(files, &Config::default())
     }
 
     fn object_id(project: &Project, path: &str) -> ObjectId {

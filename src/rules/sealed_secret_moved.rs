@@ -1,6 +1,7 @@
 use crate::diagnostic::Finding;
 use crate::model::{Scope, Spec, is_unknowable};
 use crate::rules::Context;
+use crate::source::Spanned;
 
 declare_rule! {
     /// ## What it does
@@ -82,61 +83,50 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         for (deployment, resource) in deploy.instances_of(id) {
             let applied = &resource.object.meta;
-            if let Some(moved) = &applied.namespace
-                && moved.value != namespace.value
-                && !is_unknowable(&moved.value)
-            {
-                out.push(
-                    Finding::new(
-                        moved.loc,
-                        format!(
-                            "{} moves SealedSecret `{}`, sealed for namespace `{}`, to namespace `{}`: the controller can never decrypt it",
-                            deployment.name, name.value, namespace.value, moved.value
-                        ),
-                    )
-                    .label("moves the SealedSecret")
-                    .related(namespace.loc, "sealed for this namespace")
+            // The namespace first: a SealedSecret moved and renamed is reported once.
+            let (field, sealed_for, now, message) =
+                if let Some(moved) = changed(applied.namespace.as_ref(), namespace) {
+                    let message = format!(
+                        "{} moves SealedSecret `{}`, sealed for namespace `{}`, to namespace `{}`: the controller can never decrypt it",
+                        deployment.name, name.value, namespace.value, moved.value
+                    );
+                    ("namespace", namespace, moved, message)
+                } else if let Some(renamed) = changed(applied.name.as_ref(), name)
+                    && scope == Scope::Strict
+                {
+                    let message = format!(
+                        "{} renames SealedSecret `{}` to `{}`: its values are sealed for the name `{}` (strict scope), so the controller can never decrypt it",
+                        deployment.name, name.value, renamed.value, name.value
+                    );
+                    ("name", name, renamed, message)
+                } else {
+                    continue;
+                };
+            let verb = if field == "name" { "renames" } else { "moves" };
+            out.push(
+                Finding::new(now.loc, message)
+                    .label(format!("{verb} the SealedSecret"))
+                    .related(sealed_for.loc, format!("sealed for this {field}"))
                     .help(format!(
-                        "seal the values again with `kubeseal --namespace {}`, or keep this SealedSecret out of {}",
-                        moved.value, deployment.name
+                        "seal the values again with `kubeseal --{field} {}`, or keep this SealedSecret out of {}",
+                        now.value, deployment.name
                     )),
-                );
-                continue;
-            }
-            if scope == Scope::Strict
-                && let Some(renamed) = &applied.name
-                && renamed.value != name.value
-                && !is_unknowable(&renamed.value)
-            {
-                out.push(
-                    Finding::new(
-                        renamed.loc,
-                        format!(
-                            "{} renames SealedSecret `{}` to `{}`: its values are sealed for the name `{}` (strict scope), so the controller can never decrypt it",
-                            deployment.name, name.value, renamed.value, name.value
-                        ),
-                    )
-                    .label("renames the SealedSecret")
-                    .related(name.loc, "sealed for this name")
-                    .help(format!(
-                        "seal the values again with `kubeseal --name {}`, or keep this SealedSecret out of {}",
-                        renamed.value, deployment.name
-                    )),
-                );
-            }
+            );
         }
     }
 }
 
+/// The applied value, when it differs from the one sealed for (and is knowable).
+fn changed<'a>(
+    applied: Option<&'a Spanned<String>>,
+    sealed_for: &Spanned<String>,
+) -> Option<&'a Spanned<String>> {
+    applied.filter(|a| a.value != sealed_for.value && !is_unknowable(&a.value))
+}
+
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::findings;
-
-    fn sealed(own: &str, template: &str) -> String {
-        format!(
-            "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n{own}spec:\n  encryptedData: {{}}\n  template:\n    metadata:\n{template}"
-        )
-    }
+    use crate::rules::testing::{findings, sealed_secret as sealed};
 
     /// A kustomization's `namespace:` moves the SealedSecret: reported here, at the line to
     /// change, and no longer as a template mismatch.

@@ -137,13 +137,7 @@ fn compare(
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::testing::findings;
-
-    fn sealed(own: &str, template: &str) -> String {
-        format!(
-            "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n{own}spec:\n  encryptedData: {{}}\n  template:\n    metadata:\n{template}"
-        )
-    }
+    use crate::rules::testing::{findings, sealed_secret as sealed};
 
     #[test]
     fn scope_decides_what_must_match() {

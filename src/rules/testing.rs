@@ -10,22 +10,13 @@ use crate::model::REFLECTOR_PREFIX;
 use crate::project::Project;
 use crate::rules::Context;
 
-/// The repository of `files` (repository-relative path, text).
-fn project(files: &[(&str, &str)], config: &Config) -> Project {
-    let files = files
-        .iter()
-        .map(|(path, text)| (path.to_string(), text.as_bytes().to_vec()))
-        .collect();
-    Project::from_files(files, config).expect("the repository loads")
-}
-
 /// One check's findings over `files`.
 fn check_findings(
     config: &Config,
     files: &[(&str, &str)],
     check: fn(&Context<'_>, &mut Vec<Finding>),
 ) -> (Project, Vec<Finding>) {
-    let project = project(files, config);
+    let project = Project::from_texts(files, config);
     let deploy = Deploy::build(&project, config);
     let index = Index::build(&project, config, &deploy);
     let cx = Context::new(&project, &index, config);
@@ -75,7 +66,7 @@ pub fn messages(files: &[(&str, &str)], check: fn(&Context<'_>, &mut Vec<Finding
 /// deduplication included).
 pub fn findings(rule: &str, files: &[(&str, &str)]) -> Vec<String> {
     let config = Config::default();
-    let project = project(files, &config);
+    let project = Project::from_texts(files, &config);
     lint(&project, &config)
         .into_iter()
         .filter(|d| d.rule == rule)
@@ -107,6 +98,13 @@ pub fn lint_sop(rule: &str, files: &[(&str, &str)]) -> Vec<String> {
             format!("{}:{rest}", path.rsplit('/').next().unwrap_or(path))
         })
         .collect()
+}
+
+/// A SealedSecret with this own metadata and template metadata (indented lines of YAML).
+pub fn sealed_secret(own: &str, template: &str) -> String {
+    format!(
+        "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n{own}spec:\n  encryptedData: {{}}\n  template:\n    metadata:\n{template}"
+    )
 }
 
 /// A Secret in the `postgres` namespace with these Reflector annotations (keys without the
