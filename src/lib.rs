@@ -3,7 +3,8 @@
 //!
 //! Data flows one way, one module per stage:
 //! [`discover`] files → [`yaml`] (parse with spans) → [`model`] (typed Kubernetes objects) →
-//! [`index`] (cross-references) → [`rules`] → [`report`].
+//! [`deploy`] (what is applied, where, with provenance) → [`index`] (cross-references over
+//! instances) → [`rules`] → [`report`].
 
 #![forbid(unsafe_code)]
 
