@@ -1,4 +1,4 @@
-//! Stage 6: rendering diagnostics. Every format reads the same [`Diagnostic`] list.
+//! Stage 7: rendering diagnostics. Every format reads the same [`Diagnostic`] list.
 
 pub mod github;
 pub mod gitlab;

@@ -1,4 +1,4 @@
-//! Stage 5: the rules. One file per rule: its id, default severity, summary and documentation
+//! Stage 6: the rules. One file per rule: its id, default severity, summary and documentation
 //! are declared with `declare_rule!` next to its check. Registering a rule is one line in
 //! the `registry!` below.
 
