@@ -88,8 +88,11 @@ pub struct Deploy<'p> {
     /// them applies is not applied.
     pub declared: bool,
     /// Deployers whose deployments cannot be known (an ApplicationSet generator pglint does
-    /// not model): whether an object is applied at all is then unknown.
+    /// not model, a source that may or may not be this repository): whether an object is
+    /// applied at all is then unknown.
     pub unknown_deployers: Vec<Unknown>,
+    /// One of them is Argo CD's: sync waves may order what it applies.
+    unknown_argo: bool,
     /// Source object → (deployment, index of its resource in that deployment's rendering).
     instances: HashMap<ObjectId, Vec<(DeploymentId, usize)>>,
 }
@@ -107,19 +110,19 @@ impl<'p> Deploy<'p> {
                 .map(String::as_str),
         );
         let mut planned: Vec<Plan<'p>> = Vec::new();
-        let mut unknown_deployers = Vec::new();
+        let mut unknown_deployers: Vec<(Unknown, DeploymentKind)> = Vec::new();
         for (id, object) in project.objects.iter().enumerate() {
             match &object.spec {
                 Spec::Application(app) => {
-                    planned.extend(app_plans(project, id, app, &remotes));
+                    let plans = app_plans(project, id, app, &remotes, &mut unknown_deployers);
+                    planned.extend(plans);
                 }
                 Spec::ApplicationSet(set) => {
-                    let (plans, unknown) = appset_plans(project, id, set, &remotes);
+                    let plans = appset_plans(project, id, set, &remotes, &mut unknown_deployers);
                     planned.extend(plans);
-                    unknown_deployers.extend(unknown);
                 }
                 Spec::FluxKustomization(flux) => {
-                    planned.extend(flux_plan(project, id, flux));
+                    planned.extend(flux_plan(project, id, flux, &mut unknown_deployers));
                 }
                 _ => {}
             }
@@ -146,7 +149,8 @@ impl<'p> Deploy<'p> {
         Deploy {
             deployments,
             declared,
-            unknown_deployers,
+            unknown_argo: unknown_deployers.iter().any(|(_, kind)| kind.has_sync_waves()),
+            unknown_deployers: unknown_deployers.into_iter().map(|(u, _)| u).collect(),
             instances,
         }
     }
@@ -275,7 +279,9 @@ impl<'p> Deploy<'p> {
     /// Does any deployment order objects by sync waves (Argo CD, or plain kustomizations and
     /// folders, which Argo CD may apply)? False for a Flux-only repository.
     pub fn uses_sync_waves(&self) -> bool {
-        !self.declared || self.deployments.iter().any(|d| d.kind.has_sync_waves())
+        !self.declared
+            || self.unknown_argo
+            || self.deployments.iter().any(|d| d.kind.has_sync_waves())
     }
 }
 
@@ -494,10 +500,11 @@ fn app_plans<'p>(
     id: ObjectId,
     app: &'p Application,
     remotes: &remotes::Remotes,
+    unknown: &mut Vec<(Unknown, DeploymentKind)>,
 ) -> Vec<Plan<'p>> {
     let object = &project.objects[id];
     let name = format!("Application {}", object.name().unwrap_or("<unnamed>"));
-    source_plans(project, id, name, app, app, remotes)
+    source_plans(project, id, name, app, app, remotes, unknown)
 }
 
 /// One plan per source of `app` that applies a folder of this repository. `maps` is where its
@@ -510,11 +517,31 @@ fn source_plans<'p>(
     app: &Application,
     maps: &'p Application,
     remotes: &remotes::Remotes,
+    unknown: &mut Vec<(Unknown, DeploymentKind)>,
 ) -> Vec<Plan<'p>> {
     let mut plans = Vec::new();
     for (source, maps) in app.sources.iter().zip(&maps.sources) {
-        if source.is_ref_only || !remotes.is_this_repository(source.repo_url.as_ref()) {
+        if source.is_ref_only {
             continue;
+        }
+        match remotes.is_this_repository(source.repo_url.as_ref()) {
+            Some(true) => {}
+            Some(false) => continue,
+            None => {
+                if let Some(url) = &source.repo_url {
+                    unknown.push((
+                        Unknown {
+                            loc: url.loc,
+                            reason: format!(
+                                "{name}: whether `{}` is this repository cannot be known (no git remote); list it in `[deploy] repo-urls`",
+                                url.value
+                            ),
+                        },
+                        DeploymentKind::Application,
+                    ));
+                }
+                continue;
+            }
         }
         let Some(root) = source_root(project, source) else {
             continue;
@@ -555,9 +582,9 @@ fn appset_plans<'p>(
     id: ObjectId,
     set: &'p ApplicationSet,
     remotes: &remotes::Remotes,
-) -> (Vec<Plan<'p>>, Vec<Unknown>) {
+    unknown: &mut Vec<(Unknown, DeploymentKind)>,
+) -> Vec<Plan<'p>> {
     let mut plans = Vec::new();
-    let mut unknown = Vec::new();
     let object = &project.objects[id];
     for generator in &set.generators {
         let params: Vec<Vec<(String, String)>> = match generator {
@@ -567,8 +594,22 @@ fn appset_plans<'p>(
                 include,
                 exclude,
             } => {
-                if !remotes.is_this_repository(repo_url.as_ref()) {
-                    continue;
+                match remotes.is_this_repository(repo_url.as_ref()) {
+                    Some(true) => {}
+                    Some(false) => continue,
+                    None => {
+                        unknown.push((
+                            Unknown {
+                                loc: repo_url.as_ref().map_or(object.anchor(), |u| u.loc),
+                                reason: format!(
+                                    "ApplicationSet `{}`: whether its git generator's repository is this one cannot be known (no git remote); list it in `[deploy] repo-urls`",
+                                    object.name().unwrap_or("<unnamed>")
+                                ),
+                            },
+                            DeploymentKind::Application,
+                        ));
+                        continue;
+                    }
                 }
                 directories(project, include, exclude)
                     .into_iter()
@@ -576,14 +617,17 @@ fn appset_plans<'p>(
                     .collect()
             }
             AppSetGenerator::Unknown(kind) => {
-                unknown.push(Unknown {
-                    loc: kind.loc,
-                    reason: format!(
-                        "ApplicationSet `{}`: its `{}` generator is not modelled",
-                        object.name().unwrap_or("<unnamed>"),
-                        kind.value
-                    ),
-                });
+                unknown.push((
+                    Unknown {
+                        loc: kind.loc,
+                        reason: format!(
+                            "ApplicationSet `{}`: its `{}` generator is not modelled",
+                            object.name().unwrap_or("<unnamed>"),
+                            kind.value
+                        ),
+                    },
+                    DeploymentKind::Application,
+                ));
                 continue;
             }
         };
@@ -604,10 +648,11 @@ fn appset_plans<'p>(
                 &filled,
                 &set.template,
                 remotes,
+                unknown,
             ));
         }
     }
-    (plans, unknown)
+    plans
 }
 
 /// Folders of the repository matching a git directory generator (Go's `path.Match`: `*`
@@ -726,6 +771,7 @@ fn flux_plan<'p>(
     project: &'p Project,
     id: ObjectId,
     flux: &'p FluxKustomization,
+    unknown: &mut Vec<(Unknown, DeploymentKind)>,
 ) -> Option<Plan<'p>> {
     let object = &project.objects[id];
     // A Flux Kustomization pulling another source (an OCIRepository, a Bucket) applies
@@ -735,6 +781,22 @@ fn flux_plan<'p>(
         .as_deref()
         .is_some_and(|kind| kind != "GitRepository")
     {
+        return None;
+    }
+    // `flux bootstrap` names the GitRepository of the repository it bootstraps `flux-system`;
+    // another GitRepository may be any repository.
+    if flux.source_name.as_deref().is_some_and(|name| name != "flux-system") {
+        unknown.push((
+            Unknown {
+                loc: object.anchor(),
+                reason: format!(
+                    "Kustomization `{}`: its GitRepository `{}` may be another repository",
+                    object.name().unwrap_or("<unnamed>"),
+                    flux.source_name.as_deref().unwrap_or("")
+                ),
+            },
+            DeploymentKind::Flux,
+        ));
         return None;
     }
     let path = flux.path.as_ref();
@@ -858,8 +920,11 @@ mod tests {
     use super::*;
     use crate::config::Config;
 
+    /// A repository whose git remote is the `repoURL` the tests' Applications name.
     fn project(files: &[(&str, &str)]) -> Project {
-        Project::from_texts(files, &Config::default())
+        let mut project = Project::from_texts(files, &Config::default());
+        project.repository_urls = vec!["git@example.com:repo.git".into()];
+        project
     }
 
     fn object_id(project: &Project, path: &str) -> ObjectId {
@@ -906,7 +971,7 @@ mod tests {
 
     #[test]
     fn directory_include_and_exclude() {
-        let app = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: dbs\nspec:\n  source:\n    path: db\n    directory:\n      recurse: true\n      include: '{*.yaml,new/*.yaml}'\n      exclude: '*-old.yaml'\n  destination:\n    namespace: postgres\n";
+        let app = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: dbs\nspec:\n  source:\n    repoURL: https://example.com/repo.git\n    path: db\n    directory:\n      recurse: true\n      include: '{*.yaml,new/*.yaml}'\n      exclude: '*-old.yaml'\n  destination:\n    namespace: postgres\n";
         let project = project(&[
             ("argocd/dbs.yaml", app),
             ("db/app-db.yaml", DB),

@@ -14,12 +14,11 @@ impl Remotes {
         }
     }
 
-    /// With no remote known (no `.git/config`, no remote in it), a source whose path exists
-    /// here is taken to be this repository: the same folder name in another repository is
-    /// rare, and nothing else would let pglint judge a checkout without remotes.
-    pub fn is_this_repository(&self, url: Option<&crate::source::Spanned<String>>) -> bool {
-        let Some(url) = url else { return true };
-        self.urls.is_empty() || self.urls.contains(&normalise(url.as_str()))
+    /// Does `url` name this repository? `None` when that cannot be known: no git remote and
+    /// no `[deploy] repo-urls` to compare with (pglint does not guess from the path).
+    pub fn is_this_repository(&self, url: Option<&crate::source::Spanned<String>>) -> Option<bool> {
+        let url = url?;
+        (!self.urls.is_empty()).then(|| self.urls.contains(&normalise(url.as_str())))
     }
 }
 
