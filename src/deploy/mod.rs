@@ -149,7 +149,9 @@ impl<'p> Deploy<'p> {
         Deploy {
             deployments,
             declared,
-            unknown_argo: unknown_deployers.iter().any(|(_, kind)| kind.has_sync_waves()),
+            unknown_argo: unknown_deployers
+                .iter()
+                .any(|(_, kind)| kind.has_sync_waves()),
             unknown_deployers: unknown_deployers.into_iter().map(|(u, _)| u).collect(),
             instances,
         }
@@ -785,7 +787,11 @@ fn flux_plan<'p>(
     }
     // `flux bootstrap` names the GitRepository of the repository it bootstraps `flux-system`;
     // another GitRepository may be any repository.
-    if flux.source_name.as_deref().is_some_and(|name| name != "flux-system") {
+    if flux
+        .source_name
+        .as_deref()
+        .is_some_and(|name| name != "flux-system")
+    {
         unknown.push((
             Unknown {
                 loc: object.anchor(),
