@@ -471,7 +471,7 @@ impl<'p> Kustomize<'p> {
             .collect()
     }
 
-    fn apply_patch(
+    pub(super) fn apply_patch(
         &self,
         patch: &crate::model::Patch,
         out: &mut Rendered<'p>,

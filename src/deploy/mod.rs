@@ -306,6 +306,8 @@ struct Plan<'p> {
     /// knows.
     substitute: &'p [(String, String)],
     substitute_from: bool,
+    /// The deployer's own patches (Argo CD `kustomize.patches`, Flux `spec.patches`).
+    patches: &'p [crate::model::Patch],
     /// Flux `components`, resolved (`None`: outside the repository).
     components: Vec<(Spanned<String>, Option<String>)>,
     /// Argo CD `directory.recurse`; Flux's generated kustomization always recurses.
@@ -338,6 +340,7 @@ impl<'p> Plan<'p> {
             common_labels: &EMPTY_MAP,
             substitute: &[],
             substitute_from: false,
+            patches: &[],
             components: Vec::new(),
             recurse: false,
             include: None,
@@ -432,6 +435,11 @@ impl<'p> Plan<'p> {
                     reason: format!("component `{}` is outside the repository", written.value),
                 }),
             }
+        }
+        // As in the top kustomization the deployer writes around the folder's: patches
+        // first, then namespace, prefix and suffix, labels and annotations.
+        for patch in self.patches {
+            kustomize.apply_patch(patch, &mut rendered)?;
         }
         for resource in &mut rendered.resources {
             if let Some(namespace) = &self.forced_namespace {
@@ -566,12 +574,12 @@ fn source_plans<'p>(
                 reason: "Helm chart: its output is not known".into(),
             });
         }
-        for field in &source.unmodelled {
-            plan.unknown.push(Unknown {
-                loc: field.loc,
-                reason: format!("`kustomize.{}` is not modelled", field.value),
-            });
-        }
+        plan.patches = &maps.patches;
+        plan.components = source
+            .components
+            .iter()
+            .map(|c| (c.clone(), join(&plan.root, c.as_str())))
+            .collect();
         plans.push(plan);
     }
     plans
@@ -847,12 +855,7 @@ fn flux_plan<'p>(
             reason: "`postBuild.substituteFrom` values are only known in the cluster".into(),
         });
     }
-    for field in &flux.unmodelled {
-        plan.unknown.push(Unknown {
-            loc: field.loc,
-            reason: format!("`spec.{}` is not modelled", field.value),
-        });
-    }
+    plan.patches = &flux.patches;
     Some(plan)
 }
 
@@ -1124,6 +1127,47 @@ mod tests {
         let project = project(&[("argocd/apps.yaml", set), ("apps/db.yaml", DB)]);
         let deploy = Deploy::build(&project, &Config::default());
         assert_eq!(deploy.is_applied(object_id(&project, "apps/db.yaml")), None);
+    }
+
+    #[test]
+    fn deployers_patch_and_add_components() {
+        let flux = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: dbs\nspec:\n  path: ./apps\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  patches:\n    - target:\n        kind: Database\n      patch: |\n        - op: replace\n          path: /spec/owner\n          value: flux_owner\n";
+        let app = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: argo\nspec:\n  source:\n    repoURL: https://example.com/repo.git\n    path: argo\n    kustomize:\n      components: [../labels]\n      patches:\n        - target:\n            kind: Database\n          patch: |\n            - op: replace\n              path: /spec/owner\n              value: argo_owner\n";
+        let project = project(&[
+            ("flux/dbs.yaml", flux),
+            ("argocd/app.yaml", app),
+            ("apps/db.yaml", DB),
+            ("argo/kustomization.yaml", "resources: [db.yaml]\n"),
+            ("argo/db.yaml", &DB.replace("app-db", "argo-db")),
+            (
+                "labels/kustomization.yaml",
+                "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ncommonLabels:\n  team: data\n",
+            ),
+        ]);
+        let deploy = Deploy::build(&project, &Config::default());
+        let owner = |path: &str| {
+            let (_, resource) = deploy
+                .instances_of(object_id(&project, path))
+                .next()
+                .expect("applied");
+            let Spec::Database(db) = &resource.object.spec else {
+                panic!("a Database")
+            };
+            let owner = db.owner.clone().expect("owner");
+            (
+                owner.value,
+                project.path(owner.loc.file).to_string(),
+                resource.object.meta.labels.contains("team"),
+            )
+        };
+        assert_eq!(
+            owner("apps/db.yaml"),
+            ("flux_owner".into(), "flux/dbs.yaml".into(), false)
+        );
+        assert_eq!(
+            owner("argo/db.yaml"),
+            ("argo_owner".into(), "argocd/app.yaml".into(), true)
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! Read leniently: a shape problem in them is not pglint's to report (their own CRD
 //! validation does), a value that is not a string is simply unknown.
 
+use super::kustomize::{Patch, PatchKind, join};
 use super::loc_of;
 use super::meta::StringMap;
 use super::read::Reader;
@@ -31,8 +32,11 @@ pub struct AppSource {
     pub name_suffix: Option<Spanned<String>>,
     pub common_annotations: StringMap,
     pub common_labels: StringMap,
-    /// `kustomize.patches`/`components`/`replicas`/`images`: not modelled.
-    pub unmodelled: Vec<Spanned<String>>,
+    /// `kustomize.patches`, applied like a kustomization's `patches` (paths relative to
+    /// `path`).
+    pub patches: Vec<Patch>,
+    /// `kustomize.components`, relative to `path`.
+    pub components: Vec<Spanned<String>>,
 }
 
 /// An Argo CD `Application`.
@@ -93,8 +97,8 @@ pub struct FluxKustomization {
     pub substitute_from: Option<Loc>,
     /// `spec.dependsOn`: names (and namespaces, when given) of other Kustomizations.
     pub depends_on: Vec<(Spanned<String>, Option<String>)>,
-    /// `spec.patches` and other fields not modelled.
-    pub unmodelled: Vec<Spanned<String>>,
+    /// `spec.patches`: inline patches with targets, applied after the build.
+    pub patches: Vec<Patch>,
 }
 
 fn lenient<'r>(reader: &Reader<'r>, problems: &'r mut Vec<super::ShapeProblem>) -> Reader<'r> {
@@ -111,16 +115,12 @@ fn text(node: Option<NodeRef<'_>>, file: FileId) -> Option<Spanned<String>> {
         .map(|s| Spanned::new(s.to_string(), loc_of(file, node)))
 }
 
-/// Keys present in `node` among `keys`, each at its key.
-fn present(node: Option<NodeRef<'_>>, keys: &[&str], file: FileId) -> Vec<Spanned<String>> {
-    node.map(|n| n.entries())
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|(k, _)| {
-            let name = k.as_str()?;
-            keys.contains(&name)
-                .then(|| Spanned::new(name.to_string(), loc_of(file, k)))
-        })
+/// A deployer's `patches` list, read like a kustomization's (`dir`: the folder it builds).
+fn patches(list: Option<NodeRef<'_>>, file: FileId, dir: &str, text: &str) -> Vec<Patch> {
+    let dir = join("", dir).unwrap_or_default();
+    list.into_iter()
+        .flat_map(|l| l.items())
+        .filter_map(|item| Patch::read(file, item, PatchKind::Detect, &dir, text))
         .collect()
 }
 
@@ -238,11 +238,18 @@ impl Application {
                 name_suffix: text(kustomize.and_then(|k| k.get("nameSuffix")), file),
                 common_annotations: StringMap::read(&mut reader, kustomize, "commonAnnotations"),
                 common_labels: StringMap::read(&mut reader, kustomize, "commonLabels"),
-                unmodelled: present(
-                    kustomize,
-                    &["patches", "components", "replicas", "images"],
+                patches: patches(
+                    kustomize.and_then(|k| k.get("patches")),
                     file,
+                    source.get("path").and_then(|p| p.as_str()).unwrap_or(""),
+                    reader.text,
                 ),
+                components: kustomize
+                    .and_then(|k| k.get("components"))
+                    .into_iter()
+                    .flat_map(|l| l.items())
+                    .filter_map(|item| text(Some(item), file))
+                    .collect(),
             });
         }
         Application {
@@ -305,7 +312,14 @@ impl FluxKustomization {
                     Some((name, namespace.map(str::to_string)))
                 })
                 .collect(),
-            unmodelled: present(spec, &["patches", "images", "replicas"], file),
+            patches: patches(
+                spec.and_then(|s| s.get("patches")),
+                file,
+                spec.and_then(|s| s.get("path"))
+                    .and_then(|p| p.as_str())
+                    .unwrap_or(""),
+                reader.text,
+            ),
         }
     }
 }

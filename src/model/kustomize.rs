@@ -373,7 +373,10 @@ impl Build {
 }
 
 impl Patch {
-    fn read(
+    /// One `patches` item (or a `patchesStrategicMerge` string) of a kustomization, or of a
+    /// deployer that adds patches of its own (Argo CD `kustomize.patches`, Flux
+    /// `spec.patches`); paths resolve against `dir`.
+    pub(crate) fn read(
         file: FileId,
         item: NodeRef<'_>,
         kind: PatchKind,
