@@ -207,6 +207,13 @@ impl<'p> Deploy<'p> {
         complete.then_some(false)
     }
 
+    /// Is this object applied, and only through `kustomize build`? What the API server gets is
+    /// then kustomize's YAML 1.2 reading, not Kubernetes' YAML 1.1 one.
+    pub fn only_built_by_kustomize(&self, object: ObjectId) -> bool {
+        let mut placements = self.placements(object).peekable();
+        placements.peek().is_some() && placements.all(|(d, _)| self.deployments[d].kustomize_built)
+    }
+
     /// Does some deployment apply this object through `kustomize build` (YAML 1.2)?
     pub fn built_by_kustomize(&self, object: ObjectId) -> bool {
         self.placements(object)

@@ -14,6 +14,13 @@ declare_rule! {
     /// becomes the Secret's), and on a kustomization's `commonAnnotations`/`commonLabels`
     /// (reported once, where they are written).
     ///
+    /// An object every deployment applies through `kustomize build` is judged as kustomize
+    /// writes it: its own annotations become strings whatever their type (kustomize
+    /// `RemoveBuildAnnotations` sets them from a string map), and labels and nested metadata
+    /// keep the type kustomize's YAML 1.2 reader gives them, where `yes`, `on` or a date are
+    /// strings but numbers, `true`/`false` and null are not (checked with `kubectl kustomize`,
+    /// kustomize v5.5.0). A kustomization's own string maps are read the same way.
+    ///
     /// ## Why is this bad?
     /// Annotations and labels are `map[string]string`. Argo CD reads the manifest untyped and
     /// its `GetAnnotations()` returns nothing at all when one value is not a string: the
@@ -53,15 +60,20 @@ declare_rule! {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for (_, obj) in cx.all_objects() {
+    for (id, obj) in cx.all_objects() {
+        // Applied only through kustomize: it reads YAML 1.2 (`yes` is a string there) and
+        // writes an object's own annotations as strings, whatever their YAML type.
+        let yaml12 = cx.deploy().only_built_by_kustomize(id);
         // Entries a kustomization merged in are reported once, at the kustomization below.
-        own(out, &obj.meta.annotations, "annotation", obj.file);
-        own(out, &obj.meta.labels, "label", obj.file);
+        if !yaml12 {
+            own(out, &obj.meta.annotations, "annotation", obj.file, false);
+        }
+        own(out, &obj.meta.labels, "label", obj.file, yaml12);
         if let Spec::SealedSecret(sealed) = &obj.spec
             && let Some(meta) = sealed.secret_meta()
         {
-            own(out, &meta.annotations, "template annotation", obj.file);
-            own(out, &meta.labels, "template label", obj.file);
+            own(out, &meta.annotations, "template annotation", obj.file, yaml12);
+            own(out, &meta.labels, "template label", obj.file, yaml12);
         }
         // Mappings and lists under `annotations:`/`labels:` are not entries: the model records
         // them as shape problems, reported here for every object (not only SOP ones).
@@ -77,22 +89,41 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     }
     for kustomization in &cx.project.kustomize.kustomizations {
         let file = kustomization.file;
+        // kustomize reads its kustomization with YAML 1.2 into string maps: `yes` is a string
+        // there, a number or `true` fails the build.
         own(
             out,
             &kustomization.common_annotations,
             "common annotation",
             file,
+            true,
         );
-        own(out, &kustomization.common_labels, "common label", file);
+        own(out, &kustomization.common_labels, "common label", file, true);
     }
 }
 
-fn own(out: &mut Vec<Finding>, map: &StringMap, what: &str, file: FileId) {
+fn own(out: &mut Vec<Finding>, map: &StringMap, what: &str, file: FileId, yaml12: bool) {
     for entry in &map.entries {
-        if entry.is_string() || entry.value.loc.file != file {
+        if entry.is_string()
+            || entry.value.loc.file != file
+            || (yaml12 && string_in_yaml12(entry))
+        {
             continue;
         }
         out.push(finding(entry, what));
+    }
+}
+
+/// Is the value a string to a YAML 1.2 reader (kustomize's)? YAML 1.1's `yes`, `on`, `y` and
+/// dates are; numbers, `true`/`false` and null are not.
+fn string_in_yaml12(entry: &Annotation) -> bool {
+    match entry.yaml_type {
+        YamlType::String | YamlType::Timestamp => true,
+        YamlType::Bool => !matches!(
+            entry.value.as_str(),
+            "true" | "True" | "TRUE" | "false" | "False" | "FALSE"
+        ),
+        YamlType::Null | YamlType::Int | YamlType::Float => false,
     }
 }
 
@@ -180,6 +211,32 @@ mod tests {
             [
                 "s.yaml:10 template annotation `argocd.argoproj.io/sync-wave` is an integer (`-1`) in YAML 1.1, not a string"
             ]
+        );
+    }
+}
+
+#[cfg(test)]
+mod kustomize_tests {
+    use crate::rules::testing::findings;
+
+    const WEB: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations:\n    wave: 2\n  labels:\n    on-call: yes\n    replicas: 5\n";
+
+    /// kustomize writes an object's own annotations as strings and reads YAML 1.2, where
+    /// `yes` is a string; a number stays a number.
+    #[test]
+    fn through_kustomize_only_yaml12_non_strings_count() {
+        let plain = findings("annotation-not-string", &[("web/web.yaml", WEB)]);
+        assert_eq!(plain.len(), 3, "{plain:?}");
+        let built = findings(
+            "annotation-not-string",
+            &[
+                ("web/kustomization.yaml", "resources: [web.yaml]\n"),
+                ("web/web.yaml", WEB),
+            ],
+        );
+        assert_eq!(
+            built,
+            ["web/web.yaml:9 label `replicas` is an integer (`5`) in YAML 1.1, not a string"]
         );
     }
 }
