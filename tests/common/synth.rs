@@ -151,47 +151,22 @@ pub fn app_names(apps: usize, seed: u64) -> Vec<App> {
 /// (created if needed; existing files with the same names are overwritten,
 /// others are left alone, so pass an empty or missing directory).
 pub fn write_sop_repo(root: &Path, apps: usize, seed: u64) -> io::Result<RepoStats> {
-    let apps = app_names(apps, seed);
-    let mut out = Writer {
-        root,
-        stats: RepoStats::default(),
-    };
-
-    out.file("infra/sealed-secrets/pub-cert.pem", PUB_CERT_PEM)?;
-    out.file(
-        &format!("{PG_DIR}/postgres-cluster.yaml"),
-        &cluster_yaml(&apps),
-    )?;
-
-    for (i, app) in apps.iter().enumerate() {
-        let mut rng = app_rng(seed, i);
-        out.file(
-            &format!("{PG_DIR}/{}", app.sealed_file()),
-            &sealed_secret_yaml(app, &mut rng),
-        )?;
-        out.file(&format!("{PG_DIR}/{}", app.db_file()), &database_yaml(app))?;
-
+    write_pg_repo(root, apps, seed, |out, app, rng| {
         let dir = format!("apps/{}", app.name);
         out.file(
             &format!("{dir}/deployment.yaml"),
-            &deployment_yaml(app, &mut rng),
+            &deployment_yaml(app, rng),
         )?;
         out.file(&format!("{dir}/service.yaml"), &service_yaml(app))?;
         out.file(
             &format!("{dir}/configmap.yaml"),
-            &configmap_yaml(app, &mut rng, CONFIGMAP_SIZE),
+            &configmap_yaml(app, rng, CONFIGMAP_SIZE),
         )?;
         out.file(
             &format!("{dir}/kustomization.yaml"),
             &app_kustomization_yaml(app),
-        )?;
-    }
-
-    out.file(
-        &format!("{PG_DIR}/kustomization.yaml"),
-        &pg_kustomization_yaml(&apps),
-    )?;
-    Ok(out.stats)
+        )
+    })
 }
 
 /// Writes a repository of many small files: per app only its SealedSecret
@@ -212,6 +187,23 @@ pub fn write_sop_repo(root: &Path, apps: usize, seed: u64) -> io::Result<RepoSta
 /// writes; only the app manifests differ. pglint may report the unlisted
 /// ConfigMaps: this shape is for measuring speed, not conformance.
 pub fn write_small_repo(root: &Path, apps: usize, seed: u64) -> io::Result<RepoStats> {
+    write_pg_repo(root, apps, seed, |out, app, rng| {
+        out.file(
+            &format!("apps/{}/configmap.yaml", app.name),
+            &configmap_yaml(app, rng, SMALL_CONFIGMAP_SIZE),
+        )
+    })
+}
+
+/// The SOP folder of `apps` applications (the certificate, the shared Cluster, each app's
+/// SealedSecret and Database, the folder's kustomization), each app followed by what
+/// `app_files` writes for it with the app's own random stream.
+fn write_pg_repo(
+    root: &Path,
+    apps: usize,
+    seed: u64,
+    mut app_files: impl FnMut(&mut Writer<'_>, &App, &mut SplitMix64) -> io::Result<()>,
+) -> io::Result<RepoStats> {
     let apps = app_names(apps, seed);
     let mut out = Writer {
         root,
@@ -231,10 +223,7 @@ pub fn write_small_repo(root: &Path, apps: usize, seed: u64) -> io::Result<RepoS
             &sealed_secret_yaml(app, &mut rng),
         )?;
         out.file(&format!("{PG_DIR}/{}", app.db_file()), &database_yaml(app))?;
-        out.file(
-            &format!("apps/{}/configmap.yaml", app.name),
-            &configmap_yaml(app, &mut rng, SMALL_CONFIGMAP_SIZE),
-        )?;
+        app_files(&mut out, app, &mut rng)?;
     }
 
     out.file(
