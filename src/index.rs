@@ -14,8 +14,8 @@ use crate::hash::{HashMap, HashSet};
 use crate::model::apps::{DatabaseNames, Verdict, app_of, file_app, judge, same_app};
 use crate::model::names::{invalid, reserved};
 use crate::model::{
-    Cluster, Database, DatabaseRole, NameKind, Object, ObjectId, PathRole, Role, SealedSecret,
-    Secret, Spec, WaveValue, closest, is_unknowable,
+    Cluster, Database, DatabaseRole, NameKind, Object, ObjectId, PathRole, Role, SealedEntry,
+    SealedSecret, Secret, Spec, WaveValue, closest, is_unknowable,
 };
 use crate::project::Project;
 use crate::source::{Loc, Spanned, ancestors, parent_dir};
@@ -124,6 +124,15 @@ impl SecretUse<'_> {
     pub fn loc(&self) -> Loc {
         self.name.loc
     }
+}
+
+/// Two SealedSecrets of the repository's files holding the same ciphertext: `copy` took its
+/// value from `original`, the first one in file order. Source objects, not instances: one file
+/// that two overlays apply is no copy.
+#[derive(Debug, Clone, Copy)]
+pub struct CopiedValue<'p> {
+    pub original: (ObjectId, &'p SealedEntry),
+    pub copy: (ObjectId, &'p SealedEntry),
 }
 
 /// A chain of the SOP folder, read for its app names.
@@ -459,6 +468,35 @@ impl<'p> Index<'p> {
         }
         names.retain(|(_, n)| !is_unknowable(n.as_str()));
         names
+    }
+
+    /// Every sealed value that another SealedSecret already holds (see [`CopiedValue`]).
+    pub fn copied_sealed_values(&self) -> Vec<CopiedValue<'p>> {
+        let mut first: HashMap<crate::source::Digest, (ObjectId, &'p SealedEntry)> =
+            HashMap::default();
+        let mut copies = Vec::new();
+        for (id, obj) in self.project.objects.iter().enumerate() {
+            let Spec::SealedSecret(sealed) = &obj.spec else {
+                continue;
+            };
+            for entry in &sealed.encrypted {
+                let Some(fingerprint) = entry.fingerprint else {
+                    continue;
+                };
+                match first.get(&fingerprint) {
+                    // The same value twice in one SealedSecret is one Secret's business.
+                    Some(&original) if original.0 != id => copies.push(CopiedValue {
+                        original,
+                        copy: (id, entry),
+                    }),
+                    Some(_) => {}
+                    None => {
+                        first.insert(fingerprint, (id, entry));
+                    }
+                }
+            }
+        }
+        copies
     }
 
     /// Every `passwordSecret` / bootstrap secret reference, in object order, whatever its value.

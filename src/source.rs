@@ -169,7 +169,7 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
 
 /// A cheap fingerprint of a file's bytes: tells whether a file read again for reporting is
 /// the one that was checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Digest {
     len: usize,
     hash: u64,

@@ -218,6 +218,15 @@ impl Object {
         )
     }
 
+    /// For a SealedSecret, the label its values are sealed and decrypted with, from its
+    /// metadata as written (see [`SealedSecret::label`]).
+    pub fn sealed_label(&self) -> Option<String> {
+        let Spec::SealedSecret(sealed) = &self.spec else {
+            return None;
+        };
+        sealed.label(self.written_meta.as_deref().unwrap_or(&self.meta))
+    }
+
     /// The annotation and the wave Argo CD reads from the object's own metadata.
     pub fn wave(&self) -> Option<&Annotation> {
         self.meta.annotations.get(SYNC_WAVE)

@@ -112,7 +112,15 @@ pub struct SealedEntry {
     pub key: Spanned<String>,
     pub value_loc: Loc,
     pub value: SealedValue,
+    /// A digest of the ciphertext, for values long enough to be sealed-secrets output:
+    /// kubeseal seals every value with a fresh random session key, so two equal ones are a
+    /// copy. The value itself is not kept.
+    pub fingerprint: Option<crate::source::Digest>,
 }
+
+/// Shorter than any sealed-secrets ciphertext (a 2-byte length, an RSA block of 256 bytes or
+/// more, the AES-GCM tag): not worth comparing.
+const MIN_CIPHERTEXT_BYTES: usize = 2 + 256 + 16;
 
 /// Go's `base64.StdEncoding`, which the controller decodes with: standard alphabet, `=`
 /// padding required, non-zero trailing bits accepted (it is not `.Strict()`).
@@ -238,10 +246,25 @@ impl SealedSecret {
                     let Some(value) = reader.string(Some(v), "spec.encryptedData values") else {
                         continue;
                     };
+                    let described = SealedValue::of(&value.value);
+                    let fingerprint = match described {
+                        SealedValue::Base64 {
+                            len, text: false, ..
+                        } if len >= MIN_CIPHERTEXT_BYTES => {
+                            let cleaned: String = value
+                                .value
+                                .chars()
+                                .filter(|c| !matches!(c, '\r' | '\n'))
+                                .collect();
+                            Some(crate::source::Digest::of(cleaned.as_bytes()))
+                        }
+                        _ => None,
+                    };
                     sealed.encrypted.push(SealedEntry {
                         key: Spanned::new(key.to_string(), loc_of(reader.file, k)),
                         value_loc: value.loc,
-                        value: SealedValue::of(&value.value),
+                        value: described,
+                        fingerprint,
                     });
                 }
             }
@@ -273,6 +296,25 @@ impl SealedSecret {
     /// Metadata the generated Secret gets (the template's), if there is a template.
     pub fn secret_meta(&self) -> Option<&Metadata> {
         self.template.as_ref().map(|t| &t.meta)
+    }
+
+    /// The OAEP label the controller decrypts this SealedSecret's values with, from its own
+    /// metadata `meta` (`EncryptionLabel` in sealed-secrets
+    /// `pkg/apis/sealedsecrets/v1alpha1/sealedsecret_expansion.go`): `namespace/name` under
+    /// strict scope, `namespace` under namespace-wide scope, empty when cluster-wide. `None`
+    /// when a part it needs is missing or templated.
+    pub fn label(&self, meta: &Metadata) -> Option<String> {
+        fn part(value: &Option<Spanned<String>>) -> Option<&str> {
+            value
+                .as_ref()
+                .map(|v| v.value.as_str())
+                .filter(|v| !is_unknowable(v))
+        }
+        Some(match self.scope(meta) {
+            Scope::ClusterWide => String::new(),
+            Scope::NamespaceWide => part(&meta.namespace)?.to_string(),
+            Scope::Strict => format!("{}/{}", part(&meta.namespace)?, part(&meta.name)?),
+        })
     }
 
     /// The sealing scope, read from the SealedSecret's own annotations (`meta`), compared with

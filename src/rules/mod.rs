@@ -173,6 +173,8 @@ registry! {
     sealed_template_mismatch::SealedTemplateMismatch,
     sealed_scope_broad::SealedScopeBroad,
     sealed_secret_moved::SealedSecretMoved,
+    sealed_value_copied::SealedValueCopied,
+    sealed_value_shared::SealedValueShared,
     kustomize_missing::KustomizeMissing,
     kustomize_unlisted::KustomizeUnlisted,
     not_deployed::NotDeployed,
