@@ -45,6 +45,9 @@ use read::Reader;
 pub type ObjectId = usize;
 
 pub const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
+pub const ARGOCD_HOOK: &str = "argocd.argoproj.io/hook";
+/// Argo CD treats Helm's hook annotation as its own (`gitops-engine` `pkg/sync/hook/helm`).
+pub const HELM_HOOK: &str = "helm.sh/hook";
 pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 pub const REFLECTOR_PREFIX: &str = "reflector.v1.k8s.emberstack.com/";
 
@@ -225,6 +228,16 @@ impl Object {
             return None;
         };
         sealed.label(self.written_meta.as_deref().unwrap_or(&self.meta))
+    }
+
+    /// The annotation that makes the object an Argo CD hook (`argocd.argoproj.io/hook`, or
+    /// Helm's `helm.sh/hook`, which Argo CD maps to its own) rather than a resource of its
+    /// application. `Skip` is no hook: it only keeps the object from being applied.
+    pub fn argocd_hook(&self) -> Option<&Annotation> {
+        [ARGOCD_HOOK, HELM_HOOK]
+            .into_iter()
+            .filter_map(|key| self.meta.annotations.get(key))
+            .find(|a| !a.value.value.trim().is_empty() && a.value.value != "Skip")
     }
 
     /// The annotation and the wave Argo CD reads from the object's own metadata.

@@ -203,6 +203,8 @@ registry! {
     sync_wave_order::SyncWaveOrder,
     sync_wave_placement::SyncWavePlacement,
     flux_depends_on_cluster::FluxDependsOnCluster,
+    sync_hook::SyncHook,
+    cluster_hook::ClusterHook,
     reflector_missing::ReflectorMissing,
     reflector_invalid::ReflectorInvalid,
     reflector_placement::ReflectorPlacement,

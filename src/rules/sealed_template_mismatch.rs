@@ -10,7 +10,9 @@ declare_rule! {
     /// file writes them (a deployment that moves it is `sealed-secret-moved`'s). With the
     /// default strict scope
     /// both must match; with `namespace-wide` scope only the namespace must; a
-    /// `cluster-wide` SealedSecret may be renamed and moved freely.
+    /// `cluster-wide` SealedSecret may be renamed and moved freely. A scope annotation in the
+    /// template that the SealedSecret's own metadata does not carry is reported too: the
+    /// controller reads the scope from its own metadata only (sealed-secrets `labelFor`).
     ///
     /// ## Why is this bad?
     /// Each value is sealed with the OAEP label `<namespace>/<name>`, and the controller
@@ -69,6 +71,38 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         let scope = sealed.scope(&obj.meta);
+        // kubeseal writes a scope annotation to the SealedSecret's own metadata (and, when the
+        // input Secret had it, to the template): one only in the template, or another one
+        // there, means the values were sealed for a scope the controller does not use.
+        let sealed_scope = sealed.scope(template);
+        if sealed_scope != Scope::Strict
+            && sealed_scope != scope
+            && let Some(annotation) = sealed_scope.annotation(template)
+        {
+            let name = |s: Scope| match s {
+                Scope::Strict => "strict",
+                Scope::NamespaceWide => "namespace-wide",
+                Scope::ClusterWide => "cluster-wide",
+            };
+            let mut finding = Finding::new(
+                annotation.key.loc,
+                format!(
+                    "{} was sealed {} (its template says so), but the controller reads the scope from its own metadata: {}, so the values cannot be decrypted",
+                    obj.display_name(),
+                    name(sealed_scope),
+                    name(scope)
+                ),
+            )
+            .label("scope only in the template")
+            .help(format!(
+                "add `{}: \"true\"` to the SealedSecret's own `metadata.annotations`, where kubeseal puts it",
+                annotation.key.value
+            ));
+            if let Some(own) = scope.annotation(&obj.meta) {
+                finding = finding.related(own.key.loc, "the scope the controller uses");
+            }
+            out.push(finding);
+        }
         if scope == Scope::ClusterWide {
             continue;
         }
@@ -163,6 +197,27 @@ mod tests {
             template,
         );
         assert!(findings("sealed-template-mismatch", &[("s.yaml", &cluster_wide)]).is_empty());
+    }
+
+    #[test]
+    fn a_scope_annotation_only_in_the_template() {
+        let wide = "        sealedsecrets.bitnami.com/cluster-wide: \"true\"\n";
+        let only_template = sealed(
+            "  name: s\n  namespace: a\n",
+            &format!("      name: s\n      namespace: a\n      annotations:\n{wide}"),
+        );
+        assert_eq!(
+            findings("sealed-template-mismatch", &[("s.yaml", &only_template)]),
+            [
+                "s.yaml:13 SealedSecret `s` was sealed cluster-wide (its template says so), but the controller reads the scope from its own metadata: strict, so the values cannot be decrypted"
+            ]
+        );
+        // `kubeseal --scope cluster-wide` annotates only the SealedSecret itself: fine.
+        let own_only = sealed(
+            "  name: s\n  namespace: a\n  annotations:\n    sealedsecrets.bitnami.com/cluster-wide: \"true\"\n",
+            "      name: s\n      namespace: a\n",
+        );
+        assert!(findings("sealed-template-mismatch", &[("s.yaml", &own_only)]).is_empty());
     }
 
     #[test]
