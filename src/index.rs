@@ -14,8 +14,8 @@ use crate::hash::{HashMap, HashSet};
 use crate::model::apps::{DatabaseNames, Verdict, app_of, file_app, judge, same_app};
 use crate::model::names::{invalid, reserved};
 use crate::model::{
-    Cluster, Database, DatabaseRole, NameKind, Object, ObjectId, PathRole, Role, SealedEntry,
-    SealedSecret, Secret, Spec, WaveValue, closest, is_unknowable,
+    Cluster, ClusterUser, Database, DatabaseRole, NameKind, Object, ObjectId, PathRole, Role,
+    SealedEntry, SealedSecret, Secret, Spec, WaveValue, closest, is_unknowable,
 };
 use crate::project::Project;
 use crate::source::{Loc, Spanned, ancestors, parent_dir};
@@ -155,6 +155,8 @@ pub struct Index<'p> {
     secrets: HashMap<&'p str, Vec<SecretSource>>,
     databases: Vec<ObjectId>,
     database_roles: Vec<ObjectId>,
+    /// Poolers, Backups and ScheduledBackups.
+    cluster_users: Vec<ObjectId>,
     /// Secret name → (cluster, role) pairs whose `passwordSecret` names it.
     secret_users: HashMap<&'p str, Vec<(ObjectId, &'p Role)>>,
     /// Cluster → its managed roles by name (the first declaration of a name).
@@ -339,6 +341,7 @@ impl<'p> Index<'p> {
             secrets: HashMap::default(),
             databases: Vec::new(),
             database_roles: Vec::new(),
+            cluster_users: Vec::new(),
             secret_users: HashMap::default(),
             managed_roles: HashMap::default(),
             databases_by_cluster: HashMap::default(),
@@ -389,6 +392,7 @@ impl<'p> Index<'p> {
                     }
                 }
                 Spec::DatabaseRole(_) => index.database_roles.push(id),
+                Spec::ClusterUser(_) => index.cluster_users.push(id),
                 Spec::Application(_)
                 | Spec::ApplicationSet(_)
                 | Spec::FluxKustomization(_)
@@ -780,6 +784,16 @@ impl<'p> Index<'p> {
             .iter()
             .filter_map(|&id| match &self.object(id).spec {
                 Spec::Database(d) => Some((id, &**d)),
+                _ => None,
+            })
+    }
+
+    /// Poolers, Backups and ScheduledBackups, with the Cluster each names.
+    pub fn cluster_users(&self) -> impl Iterator<Item = (ObjectId, &'p ClusterUser)> + '_ {
+        self.cluster_users
+            .iter()
+            .filter_map(|&id| match &self.object(id).spec {
+                Spec::ClusterUser(u) => Some((id, &**u)),
                 _ => None,
             })
     }

@@ -258,6 +258,25 @@ impl Database {
     }
 }
 
+/// A CNPG object that works on a Cluster named in `spec.cluster.name`: `Pooler`, `Backup`,
+/// `ScheduledBackup`. Read leniently: only the reference matters here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterUser {
+    pub cluster: Option<Spanned<String>>,
+}
+
+impl ClusterUser {
+    pub(crate) fn read(reader: &Reader<'_>, root: NodeRef<'_>) -> ClusterUser {
+        let name = root.path(&["spec", "cluster", "name"]);
+        ClusterUser {
+            cluster: name.and_then(|node| {
+                node.as_str()
+                    .map(|text| Spanned::new(text.to_string(), reader.loc(node)))
+            }),
+        }
+    }
+}
+
 /// A CNPG `DatabaseRole` (v1.30+): a role managed outside the Cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DatabaseRole {

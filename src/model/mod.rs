@@ -17,7 +17,7 @@ mod secrets;
 mod sensitive;
 mod waves;
 
-pub use cnpg::{Bootstrap, Cluster, Database, DatabaseRole, Role};
+pub use cnpg::{Bootstrap, Cluster, ClusterUser, Database, DatabaseRole, Role};
 pub use gitops::{AppSetGenerator, AppSource, Application, ApplicationSet, FluxKustomization};
 pub use kustomize::{
     Build, Entry, Generator, GeneratorKind, GeneratorOptions, InlineText, Kustomization,
@@ -82,6 +82,8 @@ pub enum Spec {
     Database(Box<Database>),
     DatabaseRole(Box<DatabaseRole>),
     ExternalSecret(ExternalSecret),
+    /// A CNPG `Pooler`, `Backup` or `ScheduledBackup`: what it needs is its Cluster.
+    ClusterUser(Box<ClusterUser>),
     /// An Argo CD `Application`: what it deploys, from where, to which namespace.
     Application(Box<Application>),
     /// An Argo CD `ApplicationSet`.
@@ -139,6 +141,9 @@ impl Object {
             }
             (Some("external-secrets.io"), Some("ExternalSecret")) => {
                 Spec::ExternalSecret(ExternalSecret::read(&mut reader, root))
+            }
+            (Some("postgresql.cnpg.io"), Some("Pooler" | "Backup" | "ScheduledBackup")) => {
+                Spec::ClusterUser(Box::new(ClusterUser::read(&reader, root)))
             }
             (Some("argoproj.io"), Some("Application")) => {
                 Spec::Application(Box::new(Application::read(&reader, root)))

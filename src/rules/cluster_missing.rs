@@ -5,7 +5,9 @@ use crate::rules::Context;
 declare_rule! {
     /// ## What it does
     /// Checks that a `Database`'s `spec.cluster.name` names a CNPG `Cluster` in the
-    /// Database's own namespace (the kustomize `namespace:` override counts). When the name is
+    /// Database's own namespace, as deployed (a kustomize `namespace:`, an Application's
+    /// destination). The same holds for a `Pooler`, `Backup` or `ScheduledBackup`, which CNPG
+    /// also looks up in their own namespace only. When the name is
     /// close to a Cluster that exists, it suggests it; when a Cluster of that name exists in
     /// another namespace, it points at it.
     ///
@@ -53,17 +55,20 @@ declare_rule! {
         id: "cluster-missing",
         group: "references",
         level: Error,
-        summary: "a Database's spec.cluster.name names no Cluster in the Database's namespace",
+        summary: "a Database's (Pooler's, backup's) spec.cluster.name names no Cluster in its namespace",
         check: check,
     }
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for (id, database) in cx.index.databases() {
-        let Some(cluster_name) = &database.cluster else {
+    let databases = cx.index.databases().map(|(id, d)| (id, d.cluster.as_ref()));
+    let users = cx.index.cluster_users().map(|(id, u)| (id, u.cluster.as_ref()));
+    for (id, cluster_name) in databases.chain(users) {
+        let Some(cluster_name) = cluster_name else {
             continue;
         };
         let obj = cx.index.object(id);
+        let kind = obj.kind_str();
         let namespace = obj.namespace_str();
         if is_unknowable(cluster_name.as_str()) || namespace.is_some_and(is_unknowable) {
             continue;
@@ -84,7 +89,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let mut finding = Finding::new(
             cluster_name.loc,
             format!(
-                "Database `{}` names cluster `{}`, but there is no such Cluster in {where_}",
+                "{kind} `{}` names cluster `{}`, but there is no such Cluster in {where_}",
                 obj.name().unwrap_or("<unnamed>"),
                 cluster_name.value
             ),
@@ -107,8 +112,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             let other_ns = other.namespace_str().unwrap_or("?");
             finding = finding
                 .help(format!(
-                    "Cluster `{}` is in namespace `{other_ns}`; CNPG only reconciles Databases in \
-                     their cluster's namespace: move this Database to namespace `{other_ns}`",
+                    "Cluster `{}` is in namespace `{other_ns}`; CNPG only reconciles {kind}s in \
+                     their cluster's namespace: move this {kind} to namespace `{other_ns}`",
                     cluster_name.value
                 ))
                 .related(
@@ -207,5 +212,15 @@ mod tests {
             .replace("namespace: db", "namespace: apps")
             .replace("name: pg\n", "name: helm-pg\n");
         assert!(run(&[("c.yaml", CLUSTER), ("d.yaml", &elsewhere)], check).is_empty());
+    }
+
+    #[test]
+    fn poolers_and_backups_need_their_cluster_too() {
+        let pooler = "apiVersion: postgresql.cnpg.io/v1\nkind: Pooler\nmetadata:\n  name: pg-rw\n  namespace: db\nspec:\n  cluster:\n    name: pgg\n  type: rw\n";
+        let backup = "apiVersion: postgresql.cnpg.io/v1\nkind: ScheduledBackup\nmetadata:\n  name: nightly\n  namespace: db\nspec:\n  schedule: \"0 0 0 * * *\"\n  cluster:\n    name: pg\n";
+        assert_eq!(
+            run(&[("c.yaml", CLUSTER), ("p.yaml", pooler), ("b.yaml", backup)], check),
+            ["Pooler `pg-rw` names cluster `pgg`, but there is no such Cluster in namespace `db`"]
+        );
     }
 }
