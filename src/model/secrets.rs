@@ -26,6 +26,8 @@ pub struct DataEntry {
     pub placeholder: bool,
     /// The value's text is a `${VAR}` or `{{ }}` template, filled in before it is applied.
     pub templated: bool,
+    /// Only public material: PEM `CERTIFICATE` blocks (a CA bundle, `ca.crt`), no private key.
+    pub public: bool,
 }
 
 fn read_data(
@@ -48,9 +50,44 @@ fn read_data(
                 field,
                 placeholder: v.as_str().is_none_or(is_placeholder),
                 templated: reader.is_templated(v),
+                public: v.as_str().is_some_and(|text| is_public_pem(field, text)),
             })
         })
         .collect()
+}
+
+/// Keys that name who or where, not a credential: a Secret whose only values are these (a
+/// `username` next to a password that a generator fills in) leaks nothing.
+pub fn is_identity_key(key: &str) -> bool {
+    [
+        "username", "user", "host", "hostname", "port", "database", "dbname",
+    ]
+    .iter()
+    .any(|k| k.eq_ignore_ascii_case(key))
+}
+
+/// Is a Secret value (base64 under `data`) only PEM certificates, without a private key?
+fn is_public_pem(field: &str, value: &str) -> bool {
+    let decoded;
+    let text = if field == "data" {
+        let compact: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+        let Ok(bytes) = GO_STD.decode(compact.as_bytes()) else {
+            return false;
+        };
+        let Ok(text) = String::from_utf8(bytes) else {
+            return false;
+        };
+        decoded = text;
+        decoded.as_str()
+    } else {
+        value
+    };
+    text.contains("-----BEGIN CERTIFICATE-----")
+        && !text.contains("PRIVATE KEY")
+        && text
+            .lines()
+            .filter(|l| l.starts_with("-----BEGIN "))
+            .all(|l| l.starts_with("-----BEGIN CERTIFICATE"))
 }
 
 /// Names entries for a message — `` `data.password`, `stringData.user` `` — never their values;
@@ -392,6 +429,7 @@ mod tests {
             field: "stringData",
             placeholder: false,
             templated: false,
+            public: false,
         }
     }
 

@@ -49,12 +49,17 @@ declare_rule! {
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for OwnerRef {
         database_id,
+        database,
         owner,
         cluster_name,
         clusters,
-        ..
     } in cx.index.owner_refs()
     {
+        // A Database being dropped (`ensure: absent`) does not use its owner: an app being
+        // decommissioned may already have lost its role.
+        if database.is_absent() {
+            continue;
+        }
         // With no such cluster, `cluster-missing` reports the Database instead.
         let Some(&cluster) = clusters.first() else {
             continue;
@@ -116,5 +121,22 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         });
         finding = finding.related(loc, label);
         out.push(finding);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use crate::rules::testing::{CLUSTER, DATABASE, messages as run};
+
+    #[test]
+    fn a_missing_owner_is_reported_unless_the_database_is_being_dropped() {
+        let typo = DATABASE.replace("owner: gitea_user", "owner: gone_user");
+        assert_eq!(
+            run(&[("c.yaml", CLUSTER), ("d.yaml", &typo)], check),
+            ["Database owner `gone_user` is not a role of cluster `pg`"]
+        );
+        let dropped = typo.replace("owner: gone_user", "owner: gone_user\n  ensure: absent");
+        assert!(run(&[("c.yaml", CLUSTER), ("d.yaml", &dropped)], check).is_empty());
     }
 }

@@ -1,5 +1,5 @@
 use crate::diagnostic::Finding;
-use crate::model::{DataEntry, GeneratorKind, Spec, key_list};
+use crate::model::{DataEntry, GeneratorKind, Spec, is_identity_key, key_list};
 use crate::rules::Context;
 
 declare_rule! {
@@ -12,6 +12,9 @@ declare_rule! {
     /// (`username`, `user`, `host`, `hostname`, `port`, `database`, `dbname`: a Secret holding
     /// only a `username` whose password a generator fills in leaks nothing). One finding per
     /// Secret, at its first value's key; the message names the keys, never a value.
+    ///
+    /// Public material is no credential: a value that holds only PEM `CERTIFICATE` blocks (a
+    /// CA bundle such as `ca.crt`) is not reported; one with a `PRIVATE KEY` block is.
     ///
     /// A kustomize `secretGenerator` is a Secret committed in clear too: its `literals`, and
     /// the `files`/`envs` it reads from the repository, become the Secret's values (kustomize
@@ -63,16 +66,6 @@ declare_rule! {
     }
 }
 
-/// Keys that name who or where, not a credential: a Secret whose only values are these (a
-/// `username` next to a password that a generator fills in) leaks nothing.
-fn is_identity_key(key: &str) -> bool {
-    [
-        "username", "user", "host", "hostname", "port", "database", "dbname",
-    ]
-    .iter()
-    .any(|k| k.eq_ignore_ascii_case(key))
-}
-
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     check_generators(cx, out);
     for (_, obj) in cx.all_objects() {
@@ -85,7 +78,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let mut values: Vec<&DataEntry> = secret
             .data
             .iter()
-            .filter(|d| !d.placeholder && !is_identity_key(&d.key.value))
+            .filter(|d| !d.placeholder && !d.public && !is_identity_key(&d.key.value))
             .collect();
         values.sort_by_key(|d| d.key.loc.span.start());
         let Some(first) = values.first() else {
@@ -156,6 +149,24 @@ fn check_generators(cx: &Context<'_>, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn certificates_are_public_private_keys_are_not() {
+        use base64::Engine;
+        let cert = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n";
+        let key = format!("{cert}-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49\n-----END PRIVATE KEY-----\n");
+        let secret = |data: &str| {
+            format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: tls\n  namespace: p\ndata:\n  ca.crt: {data}\n")
+        };
+        let b64 = |text: &str| base64::engine::general_purpose::STANDARD.encode(text);
+        let public = secret(&b64(cert));
+        let private = secret(&b64(&key));
+        assert!(crate::rules::testing::findings("plaintext-secret", &[("s.yaml", &public)]).is_empty());
+        assert_eq!(
+            crate::rules::testing::findings("plaintext-secret", &[("s.yaml", &private)]).len(),
+            1
+        );
+    }
+
     #[test]
     fn secret_generators_commit_plaintext() {
         let kustomization = "secretGenerator:\n  - name: app-db-creds\n    literals:\n      - username=app\n      - password=hunter2\n    envs: [creds.env, ignored.env]\n  - name: only-user\n    literals: [username=app]\nconfigMapGenerator:\n  - name: settings\n    literals: [password=not-a-secret-kind]\n";

@@ -1,5 +1,5 @@
 use crate::diagnostic::Finding;
-use crate::model::{DataEntry, LAST_APPLIED, Spec, key_list};
+use crate::model::{DataEntry, LAST_APPLIED, Spec, key_list, is_identity_key};
 use crate::rules::Context;
 
 /// Older kubecfg wrote its own copy of the applied object.
@@ -10,8 +10,10 @@ declare_rule! {
     /// Reports a SealedSecret whose `spec.template.data` or `spec.template.stringData` holds
     /// values, or whose template carries a `kubectl.kubernetes.io/last-applied-configuration`
     /// (or kubecfg's) annotation. Template entries that only render sealed values with Go
-    /// template syntax (`{{ index . "password" }}`) and placeholders are not reported. The
-    /// message names keys, never values.
+    /// template syntax (`{{ index . "password" }}`) and placeholders are not reported, nor
+    /// are values that name rather than authenticate (`username`, `host`, `port`,
+    /// `database`…: the role name is public in the Cluster anyway). The message names keys,
+    /// never values.
     ///
     /// ## Why is this bad?
     /// Only `spec.encryptedData` is encrypted. The template is copied to the generated Secret
@@ -67,7 +69,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let in_clear: Vec<&DataEntry> = template
             .data
             .iter()
-            .filter(|d| !d.placeholder && !d.templated)
+            // `username` and the like name who, not a credential: the role name is public in
+            // the Cluster anyway.
+            .filter(|d| !d.placeholder && !d.templated && !is_identity_key(&d.key.value))
             .collect();
         if let Some(first) = in_clear.first() {
             let keys = key_list(in_clear.iter().copied());
@@ -130,6 +134,14 @@ mod tests {
                 "s.yaml:11 SealedSecret `s` stores values in clear in `spec.template` (`data.api-key`)"
             ]
         );
+    }
+
+    #[test]
+    fn a_username_in_the_template_is_no_secret() {
+        let username = sealed("    stringData:\n      username: gitea_user\n");
+        assert!(findings("sealed-template-data", &[("s.yaml", &username)]).is_empty());
+        let password = sealed("    stringData:\n      username: gitea_user\n      password: hunter2\n");
+        assert_eq!(findings("sealed-template-data", &[("s.yaml", &password)]).len(), 1);
     }
 
     #[test]
