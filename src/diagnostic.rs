@@ -41,6 +41,9 @@ pub struct Finding {
     /// The deployment the finding is about, when the object is applied by several (one
     /// overlay breaks it, another does not): part of the finding's identity in a baseline.
     pub deployment: Option<String>,
+    /// The most severe this finding may be, whatever its rule's level: a rule whose milder
+    /// cases are only hygiene (`role-privileged`: `createdb` alone) caps them.
+    pub at_most: Option<Severity>,
 }
 
 impl Finding {
@@ -52,7 +55,14 @@ impl Finding {
             help: None,
             related: Vec::new(),
             deployment: None,
+            at_most: None,
         }
+    }
+
+    /// Caps the finding's severity (see [`Finding::at_most`]).
+    pub fn at_most(mut self, severity: Severity) -> Self {
+        self.at_most = Some(severity);
+        self
     }
 
     /// Names the deployment (see [`Finding::deployment`]) in the finding and its message.

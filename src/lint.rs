@@ -37,7 +37,7 @@ pub fn lint_indexed(project: &Project, index: &Index<'_>, config: &Config) -> Ve
             rule.check(&cx, &mut findings);
             findings.into_iter().map(move |finding| Diagnostic {
                 rule: rule.meta().id,
-                severity,
+                severity: finding.at_most.map_or(severity, |cap| severity.min(cap)),
                 finding,
             })
         })

@@ -1,4 +1,4 @@
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Severity};
 use crate::model::{Role, is_unknowable};
 use crate::rules::Context;
 use crate::source::Loc;
@@ -8,7 +8,8 @@ declare_rule! {
     /// Checks that no role in a Cluster's `spec.managed.roles` or in a `DatabaseRole` sets
     /// `superuser`, `createdb`, `createrole`, `replication` or `bypassrls` to `true`. Roles
     /// listed in the configuration's `privileged_roles` are allowed to; roles declared with
-    /// `ensure: absent` are ignored.
+    /// `ensure: absent` are ignored. `createdb` alone is only hygiene, reported as a warning
+    /// (at most); the others are errors. The message names the privilege.
     ///
     /// ## Why is this bad?
     /// On a shared cluster every app's role should own its database and nothing else. A
@@ -79,11 +80,17 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 }
 
 fn privileged(loc: Loc, name: &str, field: &str, place: &str) -> Finding {
-    Finding::new(loc, format!("role `{name}` {place} has `{field}: true`"))
+    let finding = Finding::new(loc, format!("role `{name}` {place} has `{field}: true`"))
         .label(why(field))
         .help(format!(
             "set `{field}: false` (an app role only needs to own its database), or add `{name}` to `privileged_roles` in the configuration"
-        ))
+        ));
+    // Creating databases is hygiene, not a way to read other apps' data.
+    if field == "createdb" {
+        finding.at_most(Severity::Warning)
+    } else {
+        finding
+    }
 }
 
 /// What the privilege lets a leaked password do.
@@ -135,5 +142,35 @@ mod tests {
             check,
         );
         assert_eq!(findings, Vec::<String>::new());
+    }
+
+    #[test]
+    fn createdb_alone_is_a_warning() {
+        use crate::diagnostic::Severity;
+        let cluster = CLUSTER.replace("createdb: false", "createdb: true");
+        let config = Config::default();
+        let project = crate::project::Project::from_texts(&[("c.yaml", &cluster)], &config);
+        let severities: Vec<(String, Severity)> = crate::lint::lint(&project, &config)
+            .into_iter()
+            .filter(|d| d.rule == "role-privileged")
+            .map(|d| (d.finding.message, d.severity))
+            .collect();
+        assert_eq!(
+            severities,
+            [
+                (
+                    "role `admin` in `spec.managed.roles` of cluster `pg` has `superuser: true`".into(),
+                    Severity::Error
+                ),
+                (
+                    "role `admin` in `spec.managed.roles` of cluster `pg` has `bypassrls: true`".into(),
+                    Severity::Error
+                ),
+                (
+                    "role `admin` in `spec.managed.roles` of cluster `pg` has `createdb: true`".into(),
+                    Severity::Warning
+                ),
+            ]
+        );
     }
 }
