@@ -74,24 +74,48 @@ impl Suppressions {
     fn parse_comment(&mut self, file: FileId, directive: &Directive, known: &[&str]) {
         let (start, comment) = (directive.start, directive.text.as_str());
         let body = comment.trim_start_matches('#').trim_start();
-        let (file_wide, rest) = if let Some(rest) = body.strip_prefix("pglint-ignore-file:") {
-            (true, rest)
-        } else if let Some(rest) = body.strip_prefix("pglint-ignore:") {
-            (false, rest)
-        } else {
-            return;
-        };
         let text = comment.trim_end();
         let loc = Loc {
             file,
             span: Span::new(start, start + text.len()),
         };
+        let (file_wide, rest) = if let Some(rest) = body.strip_prefix("pglint-ignore-file:") {
+            (true, rest)
+        } else if let Some(rest) = body.strip_prefix("pglint-ignore:") {
+            (false, rest)
+        } else {
+            // `# pglint-ignore RULE …`: meant as a suppression, silences nothing. (Another word
+            // that merely starts the same, `pglint-ignored`, is prose.)
+            let form = if body.starts_with("pglint-ignore-file") {
+                "pglint-ignore-file"
+            } else {
+                "pglint-ignore"
+            };
+            let after = &body[form.len()..];
+            if !(after.is_empty() || after.starts_with(char::is_whitespace)) {
+                return;
+            }
+            self.invalid.push(InvalidSuppression {
+                loc,
+                message: format!("malformed suppression: `{form}` must be followed by a colon"),
+                help: Some(format!(
+                    "write `# {form}: RULE[, RULE] -- reason`, e.g. `# pglint-ignore: name-style -- legacy name kept for the app`"
+                )),
+            });
+            return;
+        };
         let rest_offset = start + (comment.len() - rest.len());
         let (list, reason) = split_reason(rest);
         if reason.is_none_or(|r| r.trim().is_empty()) {
+            // `RULE - reason`: one dash reads as part of the rule list.
+            let single_dash = reason.is_none() && list.contains(" - ");
             self.invalid.push(InvalidSuppression {
                 loc,
-                message: "suppression without a reason".into(),
+                message: if single_dash {
+                    "suppression reason after a single dash: the reason follows ` -- `".into()
+                } else {
+                    "suppression without a reason".into()
+                },
                 help: Some("say why after ` -- `, e.g. `# pglint-ignore: name-style -- legacy name kept for the app`".into()),
             });
             return;
@@ -247,5 +271,28 @@ mod tests {
         );
         assert_eq!(split_reason(" a, b -- legacy"), (" a, b ", Some("legacy")));
         assert_eq!(split_reason(" a"), (" a", None));
+    }
+}
+
+#[cfg(test)]
+mod malformed_tests {
+    use crate::rules::testing::findings;
+
+    const DB: &str = "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: d\n  namespace: p\nspec:\n  name: d\n  owner: o\n  cluster:\n    name: c\n";
+
+    #[test]
+    fn malformed_suppressions_say_what_the_form_is() {
+        let no_colon = format!("# pglint-ignore owner-role-missing -- retired app\n{DB}");
+        let single_dash = format!("# pglint-ignore: owner-role-missing - retired app\n{DB}");
+        let prose = format!("# pglint-ignored nothing here\n{DB}");
+        assert_eq!(
+            findings("suppression-invalid", &[("a.yaml", &no_colon)]),
+            ["a.yaml:1 malformed suppression: `pglint-ignore` must be followed by a colon"]
+        );
+        assert_eq!(
+            findings("suppression-invalid", &[("a.yaml", &single_dash)]),
+            ["a.yaml:1 suppression reason after a single dash: the reason follows ` -- `"]
+        );
+        assert!(findings("suppression-invalid", &[("a.yaml", &prose)]).is_empty());
     }
 }
