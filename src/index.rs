@@ -129,10 +129,20 @@ impl SecretUse<'_> {
 /// Two SealedSecrets of the repository's files holding the same ciphertext: `copy` took its
 /// value from `original`, the first one in file order. Source objects, not instances: one file
 /// that two overlays apply is no copy.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct CopiedValue<'p> {
     pub original: (ObjectId, &'p SealedEntry),
     pub copy: (ObjectId, &'p SealedEntry),
+    /// The labels the original and the copy are decrypted with (see
+    /// [`crate::model::SealedSecret::label`]).
+    pub labels: (String, String),
+}
+
+impl CopiedValue<'_> {
+    /// Does the copy decrypt where it is (the same label)?
+    pub fn decrypts(&self) -> bool {
+        self.labels.0 == self.labels.1
+    }
 }
 
 /// A chain of the SOP folder, read for its app names.
@@ -489,10 +499,20 @@ impl<'p> Index<'p> {
                 };
                 match first.get(&fingerprint) {
                     // The same value twice in one SealedSecret is one Secret's business.
-                    Some(&original) if original.0 != id => copies.push(CopiedValue {
-                        original,
-                        copy: (id, entry),
-                    }),
+                    Some(&original) if original.0 != id => {
+                        // A label that cannot be known (templated) decides nothing.
+                        let labels = (
+                            self.project.objects[original.0].sealed_label(),
+                            obj.sealed_label(),
+                        );
+                        if let (Some(a), Some(b)) = labels {
+                            copies.push(CopiedValue {
+                                original,
+                                copy: (id, entry),
+                                labels: (a, b),
+                            });
+                        }
+                    }
                     Some(_) => {}
                     None => {
                         first.insert(fingerprint, (id, entry));

@@ -54,17 +54,15 @@ declare_rule! {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for CopiedValue { original, copy } in cx.index.copied_sealed_values() {
-        let (Some(original_label), Some(copy_label)) = (
-            cx.project.objects[original.0].sealed_label(),
-            cx.project.objects[copy.0].sealed_label(),
-        )
-        else {
-            continue;
-        };
-        if original_label == copy_label {
+    for copied in cx.index.copied_sealed_values() {
+        if copied.decrypts() {
             continue;
         }
+        let CopiedValue {
+            original,
+            copy,
+            labels,
+        } = copied;
         let (from, to) = (
             cx.project.objects[original.0].display_name(),
             cx.project.objects[copy.0].display_name(),
@@ -76,7 +74,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     "`{}` of {to} is a copy of `{}` of {from}, sealed for another {}: the controller can never decrypt it here",
                     copy.1.key.value,
                     original.1.key.value,
-                    if original_label.contains('/') || copy_label.contains('/') {
+                    // A strict label holds the name: `namespace/name`.
+                    if labels.0.contains('/') || labels.1.contains('/') {
                         "name or namespace"
                     } else {
                         "namespace"

@@ -49,19 +49,13 @@ declare_rule! {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for CopiedValue { original, copy } in cx.index.copied_sealed_values() {
-        let (Some(original_label), Some(copy_label)) = (
-            cx.project.objects[original.0].sealed_label(),
-            cx.project.objects[copy.0].sealed_label(),
-        )
-        else {
-            continue;
-        };
+    for copied in cx.index.copied_sealed_values() {
+        let decrypts = copied.decrypts();
+        let CopiedValue { original, copy, .. } = copied;
         let (from, to) = (&cx.project.objects[original.0], &cx.project.objects[copy.0]);
-        // Another label is `sealed-value-copied`'s; the same Secret in two files (an overlay
-        // copy) shares nothing.
-        if original_label != copy_label
-            || (from.name() == to.name() && from.namespace_str() == to.namespace_str())
+        // A copy that does not decrypt is `sealed-value-copied`'s; the same Secret in two
+        // files (an overlay copy) shares nothing.
+        if !decrypts || (from.name() == to.name() && from.namespace_str() == to.namespace_str())
         {
             continue;
         }
