@@ -93,6 +93,17 @@ struct CheckArgs {
     /// Report only findings that FILE (from `--write-baseline`) does not record.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
+    /// Apply the safe fixes, then report what remains.
+    #[arg(long)]
+    fix: bool,
+    /// With `--fix` or `--diff`: apply the unsafe fixes too (they change what is deployed or
+    /// pick a name for you; review them).
+    #[arg(long)]
+    unsafe_fixes: bool,
+    /// Print the fixes as a unified diff instead of writing them (exit 1 when there is
+    /// anything to fix).
+    #[arg(long, conflicts_with_all = ["write_baseline", "fix"])]
+    diff: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -489,9 +500,26 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
     for (path, reason) in &project.unreadable {
         eprintln!("pglint: note: skipped {path}: {reason}");
     }
-    let deploy = crate::deploy::Deploy::build(&project, &config);
-    let index = Index::build(&project, &config, &deploy);
-    let mut diagnostics = lint_indexed(&project, &index, &config);
+    let (project, mut diagnostics) = if args.fix || args.diff {
+        match fix(&root, &config, project, &filters, &args)? {
+            Fixing::Fixed(project, diagnostics) => (*project, diagnostics),
+            Fixing::Diffed { any } => {
+                return Ok(if any {
+                    Outcome::Findings
+                } else {
+                    Outcome::Clean
+                });
+            }
+        }
+    } else {
+        let deploy = crate::deploy::Deploy::build(&project, &config);
+        let index = Index::build(&project, &config, &deploy);
+        let diagnostics = lint_indexed(&project, &index, &config);
+        // The process ends soon: freeing every object one by one would only cost time.
+        std::mem::forget(index);
+        std::mem::forget(deploy);
+        (project, diagnostics)
+    };
     // Reports read the files they show again: one that changed since it was checked cannot be
     // shown (its positions and the secrets to mask are those of the old text).
     let changed = project.changed_files(diagnostics.iter().flat_map(|d| {
@@ -567,8 +595,6 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
     let failing = summary.errors > 0 || (args.deny_warnings && summary.warnings > 0);
     // The process ends here: freeing every object one by one would only cost time.
     std::mem::forget(diagnostics);
-    std::mem::forget(index);
-    std::mem::forget(deploy);
     std::mem::forget(project);
     Ok(if !changed.is_empty() {
         Outcome::Failure
@@ -577,6 +603,52 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
     } else {
         Outcome::Clean
     })
+}
+
+/// What `--fix` or `--diff` did.
+enum Fixing {
+    /// `--diff` printed the fixes; were there any?
+    Diffed { any: bool },
+    /// `--fix` wrote them: the fixed repository (in memory, as written) and its findings.
+    Fixed(Box<Project>, Vec<Diagnostic>),
+}
+
+/// `--fix` and `--diff`: applies the fixes of the findings about `filters` (all when empty),
+/// then writes them or prints them as a diff.
+fn fix(
+    root: &Path,
+    config: &Config,
+    project: Project,
+    filters: &[String],
+    args: &CheckArgs,
+) -> Result<Fixing, String> {
+    // The texts as read, for the diff (the run consumes the project).
+    let before = args.diff.then(|| Project::load(root, config)).transpose()?;
+    let in_scope =
+        |project: &Project, d: &Diagnostic| filters.is_empty() || concerns(project, d, filters);
+    let fixed = crate::fix::run(root, config, project, args.unsafe_fixes, &in_scope)?;
+    for note in &fixed.skipped {
+        eprintln!("pglint: note: {note}");
+    }
+    let count = fixed.applied_count();
+    let files = fixed.changed.len();
+    if let Some(before) = before {
+        let paths = fixed.changed.iter().map(|c| c.path.as_str());
+        print_stdout(&report::diff::render(&before, &fixed.project, paths));
+        eprintln!("pglint: would fix {count} findings in {files} files");
+        return Ok(Fixing::Diffed { any: files > 0 });
+    }
+    let failures = crate::fix::write(root, &fixed.changed);
+    for failure in &failures {
+        eprintln!("pglint: error: {failure}");
+    }
+    if !failures.is_empty() {
+        return Err("some fixes were not written".into());
+    }
+    if count > 0 {
+        eprintln!("pglint: fixed {count} findings in {files} files");
+    }
+    Ok(Fixing::Fixed(Box::new(fixed.project), fixed.diagnostics))
 }
 
 /// Repository-relative prefixes of the PATH arguments.

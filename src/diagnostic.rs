@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::edit::Fix;
 use crate::source::Loc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -44,6 +45,8 @@ pub struct Finding {
     /// The most severe this finding may be, whatever its rule's level: a rule whose milder
     /// cases are only hygiene (`role-privileged`: `createdb` alone) caps them.
     pub at_most: Option<Severity>,
+    /// The edits that repair it, when they are mechanical (see [`crate::edit`]).
+    pub fix: Option<Fix>,
 }
 
 impl Finding {
@@ -56,6 +59,7 @@ impl Finding {
             related: Vec::new(),
             deployment: None,
             at_most: None,
+            fix: None,
         }
     }
 
@@ -71,6 +75,16 @@ impl Finding {
             self.message.push_str(&format!(" (in {name})"));
             self.deployment = Some(name.to_string());
         }
+        self
+    }
+
+    pub fn fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
+        self
+    }
+
+    pub fn fix_opt(mut self, fix: Option<Fix>) -> Self {
+        self.fix = fix.or(self.fix);
         self
     }
 

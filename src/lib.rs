@@ -15,6 +15,8 @@ pub mod config;
 pub mod deploy;
 pub mod diagnostic;
 pub mod discover;
+pub mod edit;
+pub mod fix;
 pub mod hash;
 pub mod index;
 pub mod lint;

@@ -160,6 +160,16 @@ impl Project {
     /// Files are read and parsed on the thread pool while the walk goes on, batch by batch;
     /// file ids follow the walk's order, whatever the number of threads.
     pub fn load(root: &Path, config: &Config) -> Result<Project, String> {
+        Project::load_with(root, config, &HashMap::default())
+    }
+
+    /// [`Project::load`], with the bytes of some files (by repository path) taken from
+    /// `overrides` instead of the disk: a fix run checks its edits before writing them.
+    pub fn load_with(
+        root: &Path,
+        config: &Config,
+        overrides: &HashMap<String, Vec<u8>>,
+    ) -> Result<Project, String> {
         let (sender, receiver) = std::sync::mpsc::channel();
         let walked = rayon::in_place_scope(|scope| {
             let mut next = 0;
@@ -168,7 +178,16 @@ impl Project {
                 next += files.len() as u32;
                 let sender = sender.clone();
                 scope.spawn(move |_| {
-                    let inputs = files.into_iter().map(Input::from).collect();
+                    let inputs = files
+                        .into_iter()
+                        .map(|file| match overrides.get(&file.path) {
+                            Some(bytes) => Input {
+                                path: file.path,
+                                content: Content::Memory(Ok(bytes.clone())),
+                            },
+                            None => Input::from(file),
+                        })
+                        .collect();
                     // The receiver outlives the scope.
                     let _ = sender.send((first, Batch::load(inputs, first, config)));
                 });
@@ -467,7 +486,7 @@ fn read_problem(error: ReadError, max_bytes: u64) -> YamlProblem {
 /// allows; anything else, or any NUL byte, is binary. A lone carriage return, which YAML reads
 /// as a line break, becomes a line feed (same length), so that lines are counted as YAML and
 /// editors count them.
-fn decode(bytes: Vec<u8>) -> Result<String, String> {
+pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
     let mut text = decode_text(bytes)?;
     if text.contains('\r') {
         let mut bytes = text.into_bytes();

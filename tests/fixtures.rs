@@ -64,6 +64,12 @@ fn render((project, config): (Project, Config)) -> (String, Vec<&'static str>) {
                 l.file, l.line, l.column, l.end_line, l.end_column, r.message
             ));
         }
+        if let Some(fix) = &d.fix {
+            text.push_str(&format!(
+                "    fix ({}): {}\n",
+                fix.applicability, fix.message
+            ));
+        }
     }
     text.push_str(&summary.line());
     text.push('\n');

@@ -19,6 +19,22 @@ impl Annotation {
     pub fn is_string(&self) -> bool {
         self.yaml_type == YamlType::String
     }
+
+    /// Does the component reading this key parse its value as a boolean (`"true"`)? Reflector
+    /// (`bool.TryParse`) and the Sealed Secrets controller (`== "true"`) do for these.
+    pub fn holds_boolean(&self) -> bool {
+        const BOOLEAN_KEYS: &[&str] = &[
+            "reflector.v1.k8s.emberstack.com/reflection-allowed",
+            "reflector.v1.k8s.emberstack.com/reflection-auto-enabled",
+            "sealedsecrets.bitnami.com/cluster-wide",
+            "sealedsecrets.bitnami.com/namespace-wide",
+            "sealedsecrets.bitnami.com/managed",
+            "sealedsecrets.bitnami.com/patch",
+            "sealedsecrets.bitnami.com/skip-set-owner-references",
+            "cnpg.io/reload",
+        ];
+        BOOLEAN_KEYS.contains(&self.key.value.as_str())
+    }
 }
 
 /// An annotations or labels mapping.

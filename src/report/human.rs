@@ -11,6 +11,7 @@ use miette::{
 
 use super::{Summary, masked_text, printable};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::edit::Applicability;
 use crate::hash::HashMap;
 use crate::project::Project;
 use crate::source::{FileId, Loc};
@@ -102,7 +103,7 @@ impl SourceCode for Masked {
 /// One report: the primary location, same-file related labels, and related notes for the
 /// locations in other files (each with its own snippet).
 struct Report {
-    code: &'static str,
+    code: String,
     severity: Severity,
     message: String,
     help: Option<String>,
@@ -148,11 +149,29 @@ impl Report {
                 });
             }
         }
+        let mut help = finding.help.as_deref().map(text);
+        if let Some(fix) = &finding.fix {
+            let how = match fix.applicability {
+                Applicability::Safe => "safe fix, `--fix`",
+                Applicability::Unsafe => "unsafe fix, `--fix --unsafe-fixes`",
+                Applicability::DisplayOnly => "by hand",
+            };
+            let line = format!("fix ({how}): {}", text(&fix.message));
+            help = Some(match help {
+                Some(help) => format!("{help}\n{line}"),
+                None => line,
+            });
+        }
+        let fixable = finding.fix.as_ref().is_some_and(|f| f.applies(true));
         Report {
-            code: diagnostic.rule,
+            code: if fixable {
+                format!("{} [*]", diagnostic.rule)
+            } else {
+                diagnostic.rule.to_string()
+            },
             severity: diagnostic.severity,
             message: text(&finding.message),
-            help: finding.help.as_deref().map(text),
+            help,
             source: sources.named(finding.loc.file),
             labels,
             related,
@@ -176,7 +195,7 @@ impl std::error::Error for Report {}
 
 impl MietteDiagnostic for Report {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(self.code))
+        Some(Box::new(&self.code))
     }
 
     fn severity(&self) -> Option<miette::Severity> {

@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::{Summary, position};
 use crate::diagnostic::Diagnostic;
+use crate::edit::Edit;
 use crate::project::Project;
 use crate::source::Loc;
 
@@ -29,6 +30,26 @@ pub struct JsonDiagnostic<'p> {
     /// The deployment the finding is about, for an object several deployments apply.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deployment: Option<&'p str>,
+    /// How to repair it, when pglint knows (see `pglint check --fix`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<JsonFix<'p>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonFix<'p> {
+    pub applicability: &'static str,
+    pub message: &'p str,
+    pub edits: Vec<JsonEdit<'p>>,
+}
+
+/// Replace `line:column` through `end_line:end_column` (inclusive, as a diagnostic's range)
+/// with `content`; an insertion has its end just before its start (`end_column` =
+/// `column - 1`).
+#[derive(Debug, Serialize)]
+pub struct JsonEdit<'p> {
+    #[serde(flatten)]
+    pub location: JsonLocation<'p>,
+    pub content: &'p str,
 }
 
 #[derive(Debug, Serialize)]
@@ -66,6 +87,19 @@ fn location(project: &Project, loc: Loc) -> JsonLocation<'_> {
     }
 }
 
+fn edit_location<'p>(project: &'p Project, edit: &Edit) -> JsonLocation<'p> {
+    let loc = Loc {
+        file: edit.file,
+        span: edit.span,
+    };
+    let mut location = location(project, loc);
+    if edit.span.is_empty() {
+        location.end_line = location.line;
+        location.end_column = location.column - 1;
+    }
+    location
+}
+
 pub fn report<'p>(
     project: &'p Project,
     diagnostics: &'p [Diagnostic],
@@ -81,6 +115,18 @@ pub fn report<'p>(
                 message: &d.finding.message,
                 help: d.finding.help.as_deref(),
                 deployment: d.finding.deployment.as_deref(),
+                fix: d.finding.fix.as_ref().map(|fix| JsonFix {
+                    applicability: fix.applicability.as_str(),
+                    message: &fix.message,
+                    edits: fix
+                        .edits
+                        .iter()
+                        .map(|edit| JsonEdit {
+                            location: edit_location(project, edit),
+                            content: &edit.content,
+                        })
+                        .collect(),
+                }),
                 location: location(project, d.finding.loc),
                 related: d
                     .finding

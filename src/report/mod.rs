@@ -1,5 +1,6 @@
 //! Stage 7: rendering diagnostics. Every format reads the same [`Diagnostic`] list.
 
+pub mod diff;
 pub mod github;
 pub mod gitlab;
 pub mod human;
@@ -25,28 +26,55 @@ pub struct Summary {
     pub documents: usize,
     pub errors: usize,
     pub warnings: usize,
+    /// Findings `--fix` repairs.
+    pub fixable: usize,
+    /// Findings only `--fix --unsafe-fixes` repairs.
+    pub unsafe_fixable: usize,
 }
 
 impl Summary {
     pub fn new(project: &Project, diagnostics: &[Diagnostic]) -> Summary {
         let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
+        let fixes = |unsafe_fixes: bool| {
+            diagnostics
+                .iter()
+                .filter(|d| {
+                    d.finding
+                        .fix
+                        .as_ref()
+                        .is_some_and(|f| f.applies(unsafe_fixes))
+                })
+                .count()
+        };
+        let fixable = fixes(false);
         Summary {
             files: project.file_count(),
             documents: project.document_count(),
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
+            fixable,
+            unsafe_fixable: fixes(true) - fixable,
         }
     }
 
-    /// `2 errors, 1 warning in 41 files`
+    /// `2 errors, 1 warning in 41 files; 1 fixable with `--fix``
     pub fn line(&self) -> String {
         let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-        format!(
+        let mut line = format!(
             "{}, {} in {}",
             plural(self.errors, "error"),
             plural(self.warnings, "warning"),
             plural(self.files, "file")
-        )
+        );
+        match (self.fixable, self.unsafe_fixable) {
+            (0, 0) => {}
+            (safe, 0) => line.push_str(&format!("; {safe} fixable with `--fix`")),
+            (0, more) => line.push_str(&format!("; {more} fixable with `--fix --unsafe-fixes`")),
+            (safe, more) => line.push_str(&format!(
+                "; {safe} fixable with `--fix` ({more} more with `--unsafe-fixes`)"
+            )),
+        }
+        line
     }
 }
 

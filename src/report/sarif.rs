@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::{Fingerprint, fingerprints, message_with_help, position, rule_docs};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::edit::Fix;
 use crate::hash::HashMap;
 use crate::project::Project;
 use crate::rules::{self, DefaultLevel, RuleMeta};
@@ -111,6 +112,35 @@ struct SarifResult {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<Location>,
     partial_fingerprints: BTreeMap<&'static str, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<SarifFix>,
+}
+
+/// A fix as SARIF describes one: replacements per file.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifFix {
+    description: Message,
+    artifact_changes: Vec<ArtifactChange>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactChange {
+    artifact_location: ArtifactLocation,
+    replacements: Vec<Replacement>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Replacement {
+    deleted_region: Region,
+    inserted_content: Content,
+}
+
+#[derive(Debug, Serialize)]
+struct Content {
+    text: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -274,6 +304,47 @@ fn result(
             })
             .collect(),
         partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fingerprint.to_string())]),
+        fixes: finding
+            .fix
+            .iter()
+            .filter(|fix| !fix.edits.is_empty())
+            .map(|fix| sarif_fix(project, fix))
+            .collect(),
+    }
+}
+
+/// The fix's edits, grouped by file in the order they come.
+fn sarif_fix(project: &Project, fix: &Fix) -> SarifFix {
+    let mut changes: Vec<ArtifactChange> = Vec::new();
+    let mut files: Vec<crate::source::FileId> = Vec::new();
+    for edit in &fix.edits {
+        let physical = physical(
+            project,
+            Loc {
+                file: edit.file,
+                span: edit.span,
+            },
+        );
+        let replacement = Replacement {
+            deleted_region: physical.region,
+            inserted_content: Content {
+                text: edit.content.clone(),
+            },
+        };
+        match files.iter().position(|&f| f == edit.file) {
+            Some(i) => changes[i].replacements.push(replacement),
+            None => {
+                files.push(edit.file);
+                changes.push(ArtifactChange {
+                    artifact_location: physical.artifact_location,
+                    replacements: vec![replacement],
+                });
+            }
+        }
+    }
+    SarifFix {
+        description: Message::new(format!("{} ({})", fix.message, fix.applicability.as_str())),
+        artifact_changes: changes,
     }
 }
 

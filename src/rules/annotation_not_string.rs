@@ -1,8 +1,9 @@
 use crate::diagnostic::Finding;
+use crate::edit::Fix;
 use crate::model::{Annotation, LAST_APPLIED, Spec, StringMap, is_string_map_problem};
 use crate::rules::Context;
 use crate::source::FileId;
-use crate::yaml::yaml11::YamlType;
+use crate::yaml::yaml11::{YamlType, is_true};
 
 declare_rule! {
     /// ## What it does
@@ -66,14 +67,14 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let yaml12 = cx.deploy().only_built_by_kustomize(id);
         // Entries a kustomization merged in are reported once, at the kustomization below.
         if !yaml12 {
-            own(out, &obj.meta.annotations, "annotation", obj.file, false);
+            own(cx, out, &obj.meta.annotations, "annotation", obj.file, false);
         }
-        own(out, &obj.meta.labels, "label", obj.file, yaml12);
+        own(cx, out, &obj.meta.labels, "label", obj.file, yaml12);
         if let Spec::SealedSecret(sealed) = &obj.spec
             && let Some(meta) = sealed.secret_meta()
         {
-            own(out, &meta.annotations, "template annotation", obj.file, yaml12);
-            own(out, &meta.labels, "template label", obj.file, yaml12);
+            own(cx, out, &meta.annotations, "template annotation", obj.file, yaml12);
+            own(cx, out, &meta.labels, "template label", obj.file, yaml12);
         }
         // Mappings and lists under `annotations:`/`labels:` are not entries: the model records
         // them as shape problems, reported here for every object (not only SOP ones).
@@ -92,17 +93,32 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         // kustomize reads its kustomization with YAML 1.2 into string maps: `yes` is a string
         // there, a number or `true` fails the build.
         own(
+            cx,
             out,
             &kustomization.common_annotations,
             "common annotation",
             file,
             true,
         );
-        own(out, &kustomization.common_labels, "common label", file, true);
+        own(
+            cx,
+            out,
+            &kustomization.common_labels,
+            "common label",
+            file,
+            true,
+        );
     }
 }
 
-fn own(out: &mut Vec<Finding>, map: &StringMap, what: &str, file: FileId, yaml12: bool) {
+fn own(
+    cx: &Context<'_>,
+    out: &mut Vec<Finding>,
+    map: &StringMap,
+    what: &str,
+    file: FileId,
+    yaml12: bool,
+) {
     for entry in &map.entries {
         if entry.is_string()
             || entry.value.loc.file != file
@@ -110,8 +126,34 @@ fn own(out: &mut Vec<Finding>, map: &StringMap, what: &str, file: FileId, yaml12
         {
             continue;
         }
-        out.push(finding(entry, what));
+        out.push(finding(entry, what).fix_opt(quote(cx, entry)));
     }
+}
+
+/// Quotes the value as written; a YAML 1.1 boolean word where a component parses a boolean
+/// becomes `"true"`/`"false"` (Reflector's `bool.TryParse` refuses `"yes"`); a written null
+/// becomes `""`.
+fn quote(cx: &Context<'_>, entry: &Annotation) -> Option<Fix> {
+    if entry.key.value == LAST_APPLIED {
+        return None;
+    }
+    let value = match entry.yaml_type {
+        YamlType::Bool if entry.holds_boolean() => {
+            if is_true(entry.value.as_str()) {
+                "true"
+            } else {
+                "false"
+            }
+        }
+        YamlType::Null => "",
+        _ => entry.value.as_str(),
+    };
+    let yaml = cx.yaml(entry.value.loc.file);
+    let edit = yaml.quote(yaml.node_at(entry.value.loc)?, value)?;
+    Some(Fix::safe(
+        format!("write `{}`", edit.content),
+        vec![edit],
+    ))
 }
 
 /// Is the value a string to a YAML 1.2 reader (kustomize's)? YAML 1.1's `yes`, `on`, `y` and

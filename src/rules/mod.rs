@@ -2,12 +2,17 @@
 //! are declared with `declare_rule!` next to its check. Registering a rule is one line in
 //! the `registry!` below.
 
+use std::sync::OnceLock;
+
 use crate::config::Config;
 use crate::deploy::Deploy;
 use crate::diagnostic::{Finding, Severity};
+use crate::edit::yaml::YamlFile;
 use crate::index::Index;
 use crate::model::Object;
 use crate::project::Project;
+use crate::source::FileId;
+use crate::yaml::ParsedFile;
 
 /// A rule's default level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +59,9 @@ pub struct Context<'p> {
     pub project: &'p Project,
     pub index: &'p Index<'p>,
     pub config: &'p Config,
+    /// Files parsed again on demand, for the few findings that propose a fix (the project
+    /// keeps the model, not the YAML trees).
+    parsed: Box<[OnceLock<ParsedFile>]>,
 }
 
 impl<'p> Context<'p> {
@@ -62,7 +70,16 @@ impl<'p> Context<'p> {
             project,
             index,
             config,
+            parsed: (0..project.files.len()).map(|_| OnceLock::new()).collect(),
         }
+    }
+
+    /// A file's YAML, to build a fix's edits on (parsed on first use).
+    pub fn yaml(&self, file: FileId) -> YamlFile<'_> {
+        let text = &self.project.text(file).text;
+        let parsed = self.parsed[file.0 as usize]
+            .get_or_init(|| crate::yaml::parse(text, &self.config.limits));
+        YamlFile::new(file, text, parsed)
     }
 
     /// The deployment of an index instance, when its object is applied by several: a finding

@@ -133,6 +133,11 @@ impl<'d> NodeRef<'d> {
         self.id
     }
 
+    /// Another node of the same document, aliases resolved.
+    pub fn resolve(&self, id: NodeId) -> NodeRef<'d> {
+        NodeRef::new(self.doc, id)
+    }
+
     pub fn node(&self) -> &'d Node {
         self.doc.node(self.id)
     }

@@ -1,0 +1,514 @@
+//! Edits of a YAML file that keep everything outside the edited bytes: a value replaced in
+//! place, an entry inserted with the indentation (or flow style) of its neighbours, its parent
+//! mappings created when absent, whole lines removed. Anything these cannot do without
+//! guessing (a value written over several lines, a merge key, an alias) gives no edit: the
+//! caller then offers no fix, or a display-only one.
+
+use super::Edit;
+use crate::source::{FileId, Loc, Span};
+use crate::yaml::{Document, NodeKind, NodeRef, ParsedFile};
+
+/// One parsed file and its text: finds nodes by the spans the model kept, and builds edits.
+pub struct YamlFile<'a> {
+    file: FileId,
+    text: &'a str,
+    parsed: &'a ParsedFile,
+}
+
+impl<'a> YamlFile<'a> {
+    pub fn new(file: FileId, text: &'a str, parsed: &'a ParsedFile) -> YamlFile<'a> {
+        YamlFile { file, text, parsed }
+    }
+
+    pub fn file(&self) -> FileId {
+        self.file
+    }
+
+    /// The root of the file's `index`th document.
+    pub fn document(&self, index: usize) -> Option<NodeRef<'a>> {
+        self.parsed.documents.get(index)?.root()
+    }
+
+    /// The node the model read at `loc` (a collection before a scalar with the same span).
+    pub fn node_at(&self, loc: Loc) -> Option<NodeRef<'a>> {
+        if loc.file != self.file {
+            return None;
+        }
+        let document = self
+            .parsed
+            .documents
+            .iter()
+            .find(|doc| doc.root().is_some_and(|r| contains(r.span(), loc.span)))?;
+        node_with_span(document, loc.span)
+    }
+
+    /// Replaces a node's text.
+    pub fn replace(&self, node: NodeRef<'_>, content: impl Into<String>) -> Edit {
+        Edit::replace(self.loc(node), content)
+    }
+
+    /// Writes a scalar as a double-quoted string of `value` (its tag, if any, stays an issue
+    /// of its own: no edit for a tagged scalar).
+    pub fn quote(&self, node: NodeRef<'_>, value: &str) -> Option<Edit> {
+        if node.tag().is_some() || node.span().is_empty() {
+            return None;
+        }
+        Some(self.replace(node, double_quoted(value)))
+    }
+
+    /// Inserts `key: value` into `mapping`, after its last entry (block style: same
+    /// indentation, on a line of its own; flow style: before the closing brace). `value` is
+    /// YAML text on one line (a scalar, or a flow collection).
+    pub fn insert_entry(&self, mapping: NodeRef<'_>, key: &str, value: &str) -> Option<Edit> {
+        self.insert_path(mapping, &[], key, value)
+    }
+
+    /// Inserts `key: value` into the mapping at `path` below `mapping`, creating the missing
+    /// mappings of the path (`metadata` → `annotations`). An existing `key` is not replaced:
+    /// the caller checks for it first.
+    pub fn insert_path(
+        &self,
+        mapping: NodeRef<'_>,
+        path: &[&str],
+        key: &str,
+        value: &str,
+    ) -> Option<Edit> {
+        self.insert_entries(mapping, path, &[(key.to_string(), value.to_string())])
+    }
+
+    /// [`YamlFile::insert_path`] for several entries at once, in order.
+    pub fn insert_entries(
+        &self,
+        mapping: NodeRef<'_>,
+        path: &[&str],
+        entries: &[(String, String)],
+    ) -> Option<Edit> {
+        if entries.is_empty() || !mapping.is_mapping() {
+            return None;
+        }
+        // Walk down the part of the path that exists.
+        let mut node = mapping;
+        let mut rest = path;
+        while let Some((first, tail)) = rest.split_first() {
+            let Some(child) = own_value(node, first) else {
+                break;
+            };
+            if !child.is_mapping() {
+                // `annotations:` with nothing, or a scalar where a mapping belongs.
+                return None;
+            }
+            node = child;
+            rest = tail;
+        }
+        if self.is_flow(node) {
+            return self.insert_flow(node, rest, entries);
+        }
+        let indent = self.column(node.span().start())?;
+        let step = self.indent_step(node);
+        let newline = self.newline_at(node.span().end());
+        let mut content = String::new();
+        let mut depth = indent;
+        for segment in rest {
+            content.push_str(newline);
+            content.push_str(&" ".repeat(depth));
+            content.push_str(&plain_key(segment));
+            content.push(':');
+            depth += step;
+        }
+        for (key, value) in entries {
+            content.push_str(newline);
+            content.push_str(&" ".repeat(depth));
+            content.push_str(&plain_key(key));
+            content.push_str(": ");
+            content.push_str(value);
+        }
+        Some(Edit::insert(
+            self.file,
+            self.line_end(node.span().end()),
+            content,
+        ))
+    }
+
+    /// Inserts into a flow mapping: `{a: b}` → `{a: b, key: value}`.
+    fn insert_flow(
+        &self,
+        node: NodeRef<'_>,
+        path: &[&str],
+        entries: &[(String, String)],
+    ) -> Option<Edit> {
+        let span = node.span();
+        let close = span.end().checked_sub(1)?;
+        if self.text.as_bytes().get(close) != Some(&b'}') {
+            return None;
+        }
+        let mut inner = entries
+            .iter()
+            .map(|(k, v)| format!("{}: {v}", plain_key(k)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        for segment in path.iter().rev() {
+            inner = format!("{}: {{{inner}}}", plain_key(segment));
+        }
+        let empty = matches!(&node.node().kind, NodeKind::Mapping(pairs) if pairs.is_empty());
+        let content = if empty { inner } else { format!(", {inner}") };
+        Some(Edit::insert(self.file, close, content))
+    }
+
+    /// Removes the entry `key` of a block mapping: its whole lines, comments on them included.
+    pub fn remove_entry(&self, mapping: NodeRef<'_>, key: &str) -> Option<Edit> {
+        if self.is_flow(mapping) {
+            return None;
+        }
+        let (k, v) = own_entry(mapping, key)?;
+        let start = self.line_start(k.span().start());
+        // Only the entry on its lines: nothing else may start on the key's line before it.
+        if !self.text[start..k.span().start()].trim().is_empty() {
+            return None;
+        }
+        let end = self.after_line(v.span().end().max(k.span().end()));
+        Some(Edit::delete(self.file, Span::new(start, end)))
+    }
+
+    /// The source text of an entry, `key: value`, when it is on one line (to move it).
+    pub fn entry_text(&self, mapping: NodeRef<'_>, key: &str) -> Option<&'a str> {
+        let (k, v) = own_entry(mapping, key)?;
+        let text = self
+            .text
+            .get(k.span().start()..v.span().end().max(k.span().end()))?;
+        (!text.contains('\n')).then_some(text)
+    }
+
+    /// Appends `item` (one-line YAML text) to a sequence; `sorted` puts it before the first
+    /// item that sorts after it when the items are plain strings in order.
+    pub fn append_item(&self, sequence: NodeRef<'_>, item: &str) -> Option<Edit> {
+        if !sequence.is_sequence() {
+            return None;
+        }
+        let items: Vec<NodeRef<'_>> = sequence.items().collect();
+        if self.is_flow(sequence) {
+            let close = sequence.span().end().checked_sub(1)?;
+            if self.text.as_bytes().get(close) != Some(&b']') {
+                return None;
+            }
+            let content = if items.is_empty() {
+                item.to_string()
+            } else {
+                format!(", {item}")
+            };
+            return Some(Edit::insert(self.file, close, content));
+        }
+        let first = items.first()?;
+        // The dash's column: the item's text starts after `- `.
+        let dash = self.text[..first.span().start()].rfind('-')?;
+        let indent = self.column(dash)?;
+        let texts: Vec<&str> = items.iter().filter_map(|i| i.as_str()).collect();
+        let sorted = texts.len() == items.len() && texts.windows(2).all(|w| w[0] <= w[1]);
+        let newline = self.newline_at(sequence.span().end());
+        if sorted && let Some(next) = items.iter().find(|i| i.as_str() > Some(item_text(item))) {
+            let next_dash = self.text[..next.span().start()].rfind('-')?;
+            let at = self.line_start(next_dash);
+            return Some(Edit::insert(
+                self.file,
+                at,
+                format!("{}- {item}{newline}", " ".repeat(indent)),
+            ));
+        }
+        Some(Edit::insert(
+            self.file,
+            self.line_end(sequence.span().end()),
+            format!("{newline}{}- {item}", " ".repeat(indent)),
+        ))
+    }
+
+    fn loc(&self, node: NodeRef<'_>) -> Loc {
+        Loc {
+            file: self.file,
+            span: node.span(),
+        }
+    }
+
+    fn is_flow(&self, node: NodeRef<'_>) -> bool {
+        matches!(
+            self.text.as_bytes().get(node.span().start()),
+            Some(b'{' | b'[')
+        )
+    }
+
+    /// The 0-based column of `offset`, when only spaces (or `- ` of sequence items) precede it
+    /// on its line.
+    fn column(&self, offset: usize) -> Option<usize> {
+        let start = self.line_start(offset);
+        let before = &self.text[start..offset];
+        before
+            .bytes()
+            .all(|b| b == b' ' || b == b'-')
+            .then_some(offset - start)
+    }
+
+    /// How much deeper a nested block mapping is indented in this document (2 by default).
+    fn indent_step(&self, node: NodeRef<'_>) -> usize {
+        let parent = self.column(node.span().start());
+        let child = match &node.node().kind {
+            NodeKind::Mapping(pairs) => pairs.iter().find_map(|&(_, v)| {
+                let v = node_ref(node, v);
+                (v.is_mapping() && !self.is_flow(v)).then(|| self.column(v.span().start()))?
+            }),
+            _ => None,
+        };
+        match (parent, child) {
+            (Some(p), Some(c)) if c > p => c - p,
+            _ => 2,
+        }
+    }
+
+    fn line_start(&self, offset: usize) -> usize {
+        self.text[..offset].rfind('\n').map_or(0, |i| i + 1)
+    }
+
+    /// The end of `offset`'s line, before its line break.
+    fn line_end(&self, offset: usize) -> usize {
+        let end = self.text[offset..]
+            .find('\n')
+            .map_or(self.text.len(), |i| offset + i);
+        if end > offset && self.text.as_bytes()[end - 1] == b'\r' {
+            end - 1
+        } else {
+            end
+        }
+    }
+
+    /// The start of the line after `offset`'s.
+    fn after_line(&self, offset: usize) -> usize {
+        self.text[offset..]
+            .find('\n')
+            .map_or(self.text.len(), |i| offset + i + 1)
+    }
+
+    /// The line break the file uses around `offset`.
+    fn newline_at(&self, offset: usize) -> &'static str {
+        let end = self.text[offset..]
+            .find('\n')
+            .map(|i| offset + i)
+            .or_else(|| self.text.find('\n'));
+        match end {
+            Some(i) if i > 0 && self.text.as_bytes()[i - 1] == b'\r' => "\r\n",
+            _ => "\n",
+        }
+    }
+}
+
+/// `value` as a YAML double-quoted scalar.
+pub fn double_quoted(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A key written plain when YAML reads it back as the same string, quoted otherwise.
+fn plain_key(key: &str) -> String {
+    let plain = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '/' | '-' | '_'))
+        && !key.starts_with(['-', '.'])
+        && crate::yaml::yaml11::resolve_plain(key) == crate::yaml::yaml11::YamlType::String;
+    if plain {
+        key.to_string()
+    } else {
+        double_quoted(key)
+    }
+}
+
+/// The string an item's YAML text stands for (its quotes removed), to sort by.
+fn item_text(item: &str) -> &str {
+    item.trim_matches('"')
+}
+
+fn contains(outer: Span, inner: Span) -> bool {
+    outer.start() <= inner.start() && inner.end() <= outer.end()
+}
+
+/// The deepest-first search would be shorter, but the arena is in creation order: a
+/// collection's children come after it, so the first collection with the span is the outer.
+fn node_with_span(document: &Document, span: Span) -> Option<NodeRef<'_>> {
+    let root = document.root()?;
+    let mut found = None;
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        if node.span() == span {
+            if !matches!(node.node().kind, NodeKind::Scalar(_)) {
+                return Some(node);
+            }
+            found.get_or_insert(node);
+        }
+        if !contains(node.span(), span) && node.span() != span {
+            continue;
+        }
+        match &node.node().kind {
+            NodeKind::Mapping(pairs) => {
+                for &(k, v) in pairs {
+                    stack.push(node_ref(node, k));
+                    stack.push(node_ref(node, v));
+                }
+            }
+            NodeKind::Sequence(items) => {
+                stack.extend(items.iter().map(|&i| node_ref(node, i)));
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+fn node_ref<'d>(near: NodeRef<'d>, id: crate::yaml::NodeId) -> NodeRef<'d> {
+    near.resolve(id)
+}
+
+/// A key the mapping sets itself (not through a merge key), and its value.
+fn own_entry<'d>(mapping: NodeRef<'d>, key: &str) -> Option<(NodeRef<'d>, NodeRef<'d>)> {
+    let NodeKind::Mapping(pairs) = &mapping.node().kind else {
+        return None;
+    };
+    pairs.iter().find_map(|&(k, v)| {
+        let k = node_ref(mapping, k);
+        (k.scalar().is_some_and(|s| s.text == key)).then(|| (k, node_ref(mapping, v)))
+    })
+}
+
+fn own_value<'d>(mapping: NodeRef<'d>, key: &str) -> Option<NodeRef<'d>> {
+    own_entry(mapping, key).map(|(_, v)| v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{Limits, parse};
+
+    /// Applies the edit that `build` makes on `text`'s first document.
+    fn edited(text: &str, build: impl Fn(&YamlFile<'_>, NodeRef<'_>) -> Option<Edit>) -> String {
+        let parsed = parse(text, &Limits::default());
+        let file = YamlFile::new(FileId(0), text, &parsed);
+        let root = file.document(0).expect("a document");
+        let edit = build(&file, root).expect("an edit");
+        let mut out = text.to_string();
+        out.replace_range(edit.span.range(), &edit.content);
+        assert!(
+            parse(&out, &Limits::default()).problems.is_empty(),
+            "still YAML:\n{out}"
+        );
+        out
+    }
+
+    #[test]
+    fn inserts_after_the_last_entry_with_its_indentation() {
+        let text = "metadata:\n    name: x # the name\n    labels:\n      a: b\nspec: {}\n";
+        let out = edited(text, |f, root| {
+            f.insert_entry(root.get("metadata")?, "namespace", "postgres")
+        });
+        assert_eq!(
+            out,
+            "metadata:\n    name: x # the name\n    labels:\n      a: b\n    namespace: postgres\nspec: {}\n"
+        );
+    }
+
+    #[test]
+    fn creates_missing_parents_with_the_document_s_step() {
+        let text = "metadata:\n    name: x\n    labels:\n        a: b\n";
+        let out = edited(text, |f, root| {
+            f.insert_path(root, &["metadata", "annotations"], "k/v", "\"0\"")
+        });
+        assert_eq!(
+            out,
+            "metadata:\n    name: x\n    labels:\n        a: b\n    annotations:\n        k/v: \"0\"\n"
+        );
+    }
+
+    #[test]
+    fn keeps_crlf_and_inserts_before_the_next_document() {
+        let text = "a: 1\r\nb: 2\r\n---\r\nc: 3\r\n";
+        let out = edited(text, |f, root| f.insert_entry(root, "d", "4"));
+        assert_eq!(out, "a: 1\r\nb: 2\r\nd: 4\r\n---\r\nc: 3\r\n");
+    }
+
+    #[test]
+    fn flow_mappings() {
+        let text = "metadata: {name: x}\n";
+        let out = edited(text, |f, root| {
+            f.insert_path(root, &["metadata", "annotations"], "a", "\"1\"")
+        });
+        assert_eq!(out, "metadata: {name: x, annotations: {a: \"1\"}}\n");
+        let out = edited("m: {}\n", |f, root| {
+            f.insert_entry(root.get("m")?, "a", "b")
+        });
+        assert_eq!(out, "m: {a: b}\n");
+    }
+
+    #[test]
+    fn entries_in_sequence_items() {
+        let text = "roles:\n  - name: a\n    superuser: false\n  - name: b\n";
+        let out = edited(text, |f, root| {
+            let first = root.get("roles")?.items().next()?;
+            f.insert_entry(first, "login", "true")
+        });
+        assert_eq!(
+            out,
+            "roles:\n  - name: a\n    superuser: false\n    login: true\n  - name: b\n"
+        );
+    }
+
+    #[test]
+    fn removes_whole_lines() {
+        let text = "a: 1\nb: 2 # why\nc: 3\n";
+        let out = edited(text, |f, root| f.remove_entry(root, "b"));
+        assert_eq!(out, "a: 1\nc: 3\n");
+    }
+
+    #[test]
+    fn appends_to_sequences_in_order() {
+        let text = "resources:\n  - a.yaml\n  - c.yaml\n";
+        let out = edited(text, |f, root| {
+            f.append_item(root.get("resources")?, "b.yaml")
+        });
+        assert_eq!(out, "resources:\n  - a.yaml\n  - b.yaml\n  - c.yaml\n");
+        let text = "resources:\n- z.yaml\n- c.yaml\n";
+        let out = edited(text, |f, root| {
+            f.append_item(root.get("resources")?, "b.yaml")
+        });
+        assert_eq!(out, "resources:\n- z.yaml\n- c.yaml\n- b.yaml\n");
+        let out = edited("resources: [a.yaml]\n", |f, root| {
+            f.append_item(root.get("resources")?, "b.yaml")
+        });
+        assert_eq!(out, "resources: [a.yaml, b.yaml]\n");
+    }
+
+    #[test]
+    fn quotes_in_place() {
+        let text = "a:\n  wave: 1 # keep\n";
+        let out = edited(text, |f, root| f.quote(root.path(&["a", "wave"])?, "1"));
+        assert_eq!(out, "a:\n  wave: \"1\" # keep\n");
+    }
+
+    #[test]
+    fn finds_nodes_by_span() {
+        let text = "a: 1\n---\nb:\n  c: {d: e}\n";
+        let parsed = parse(text, &Limits::default());
+        let file = YamlFile::new(FileId(0), text, &parsed);
+        let c = file.document(1).unwrap().path(&["b", "c"]).unwrap();
+        let loc = Loc {
+            file: FileId(0),
+            span: c.span(),
+        };
+        assert_eq!(file.node_at(loc).unwrap().id(), c.id());
+    }
+}
