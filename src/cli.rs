@@ -730,8 +730,21 @@ fn list_rules(format: ListFormat) -> Result<Outcome, String> {
 fn explain(id: &str) -> Result<Outcome, String> {
     known_rule(id)?;
     let meta = rules::find(id).expect("checked above").meta();
+    let fix = match &meta.fix {
+        Some(fix) => format!(
+            "Fix: {} (`{}`): {}.",
+            fix.applicability.as_str(),
+            match fix.applicability {
+                crate::edit::Applicability::Safe => "pglint check --fix",
+                crate::edit::Applicability::Unsafe => "pglint check --fix --unsafe-fixes",
+                crate::edit::Applicability::DisplayOnly => "shown, applied by hand",
+            },
+            fix.what
+        ),
+        None => "Fix: none.".to_string(),
+    };
     println!(
-        "# {}\n\nDefault severity: {}. Group: {}.\n{}\n\n{}",
+        "# {}\n\nDefault severity: {}. Group: {}.\n{}\n{fix}\n\n{}",
         meta.id,
         meta.default_level.as_str(),
         meta.group,

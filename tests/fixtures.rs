@@ -71,6 +71,10 @@ fn render((project, config): (Project, Config)) -> (String, Vec<&'static str>) {
             ));
         }
     }
+    if let Some(fixable) = summary.fixable_line() {
+        text.push_str(&fixable);
+        text.push('\n');
+    }
     text.push_str(&summary.line());
     text.push('\n');
     (text, diagnostics.iter().map(|d| d.rule).collect())

@@ -444,3 +444,37 @@ fn rust_hook_builds_pglint_and_fails_a_staged_broken_owner() {
     }
     clean_then_broken_owner("pglint", || Pglint::Built);
 }
+
+/// `pglint-fix-system` repairs a staged file (a Database without its sync wave): the hook fails
+/// because it changed the file, as every pre-commit fixer does; run again, it passes.
+#[test]
+fn fix_hook_repairs_a_staged_file_and_fails_the_run_that_changed_it() {
+    if !prerequisites("fix_hook_repairs_a_staged_file_and_fails_the_run_that_changed_it") {
+        return;
+    }
+    let temp = tempfile::tempdir().unwrap();
+    let snapshot = snapshot_of_this_checkout(temp.path());
+    let repo = conformant_repository(temp.path());
+    let path = repo.join(BROKEN_FILE);
+    let text = fs::read_to_string(&path).unwrap();
+    let wave = "  annotations:\n    argocd.argoproj.io/sync-wave: \"2\"\n";
+    assert!(text.contains(wave), "fixture changed:\n{text}");
+    fs::write(&path, text.replace(wave, "")).unwrap();
+    git(&repo, &["add", BROKEN_FILE]);
+
+    let (ok, output) = try_repo(&repo, &snapshot, "pglint-fix-system", false, Pglint::OnPath);
+    assert!(!ok, "the hook changed a file but passed:\n{output}");
+    assert!(
+        output.contains("files were modified by this hook"),
+        "{output}"
+    );
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        text,
+        "the wave is back where it was"
+    );
+
+    git(&repo, &["add", BROKEN_FILE]);
+    let (ok, output) = try_repo(&repo, &snapshot, "pglint-fix-system", false, Pglint::OnPath);
+    assert!(ok, "nothing left to fix, yet the hook failed:\n{output}");
+}

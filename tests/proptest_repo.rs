@@ -134,3 +134,40 @@ proptest! {
         prop_assert_eq!(json_report(&on_disk, &config), json_report(&in_memory, &config));
     }
 }
+
+/// How many YAML problems a file's bytes have (`None`: not UTF-8 text).
+fn parse_problems(bytes: &[u8]) -> Option<usize> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    Some(
+        pglint::yaml::parse(text, &pglint::yaml::Limits::default())
+            .problems
+            .len(),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(24), ..ProptestConfig::default() })]
+
+    /// `--fix --unsafe-fixes` never makes a file parse worse than it did: a fix that would is
+    /// rolled back.
+    #[test]
+    fn fixes_never_break_parsing(mutations in vec(mutation(), 1..6)) {
+        let mut files = conformant();
+        apply_all(&mut files, &mutations);
+        let dir = tempfile::tempdir().unwrap();
+        for (path, bytes) in &files {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, bytes).unwrap();
+        }
+        let config = Config::default();
+        let project = Project::load(dir.path(), &config).unwrap();
+        let fixed = pglint::fix::run(dir.path(), &config, project, true, &|_, _| true).unwrap();
+        for changed in &fixed.changed {
+            let before = parse_problems(&changed.before);
+            let after = parse_problems(&changed.after);
+            prop_assert!(after.is_some() && after <= before, "{}: {before:?} -> {after:?}", changed.path);
+        }
+    }
+}

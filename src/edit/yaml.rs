@@ -111,14 +111,14 @@ impl<'a> YamlFile<'a> {
         for segment in rest {
             content.push_str(newline);
             content.push_str(&" ".repeat(depth));
-            content.push_str(&plain_key(segment));
+            content.push_str(&string(segment));
             content.push(':');
             depth += step;
         }
         for (key, value) in entries {
             content.push_str(newline);
             content.push_str(&" ".repeat(depth));
-            content.push_str(&plain_key(key));
+            content.push_str(&string(key));
             content.push_str(": ");
             content.push_str(value);
         }
@@ -126,6 +126,30 @@ impl<'a> YamlFile<'a> {
             self.file,
             self.line_end(node.span().end()),
             content,
+        ))
+    }
+
+    /// Inserts `key: value` right after the entry `after` of a block mapping (`namespace`
+    /// after `name`), else after its last entry.
+    pub fn insert_after(
+        &self,
+        mapping: NodeRef<'_>,
+        after: &str,
+        key: &str,
+        value: &str,
+    ) -> Option<Edit> {
+        let Some((k, v)) = own_entry(mapping, after).filter(|_| !self.is_flow(mapping)) else {
+            return self.insert_entry(mapping, key, value);
+        };
+        if v.scalar().is_none() || self.text[k.span().start()..v.span().end()].contains('\n') {
+            return self.insert_entry(mapping, key, value);
+        }
+        let indent = self.column(k.span().start())?;
+        let newline = self.newline_at(v.span().end());
+        Some(Edit::insert(
+            self.file,
+            self.line_end(v.span().end()),
+            format!("{newline}{}{}: {value}", " ".repeat(indent), string(key)),
         ))
     }
 
@@ -143,11 +167,11 @@ impl<'a> YamlFile<'a> {
         }
         let mut inner = entries
             .iter()
-            .map(|(k, v)| format!("{}: {v}", plain_key(k)))
+            .map(|(k, v)| format!("{}: {v}", string(k)))
             .collect::<Vec<_>>()
             .join(", ");
         for segment in path.iter().rev() {
-            inner = format!("{}: {{{inner}}}", plain_key(segment));
+            inner = format!("{}: {{{inner}}}", string(segment));
         }
         let empty = matches!(&node.node().kind, NodeKind::Mapping(pairs) if pairs.is_empty());
         let content = if empty { inner } else { format!(", {inner}") };
@@ -176,6 +200,21 @@ impl<'a> YamlFile<'a> {
             .text
             .get(k.span().start()..v.span().end().max(k.span().end()))?;
         (!text.contains('\n')).then_some(text)
+    }
+
+    /// The source text of an entry's value, when it is on one line (to move it).
+    pub fn value_text(&self, mapping: NodeRef<'_>, key: &str) -> Option<&'a str> {
+        let (_, v) = own_entry(mapping, key)?;
+        let text = self.text.get(v.span().range())?;
+        (!text.contains('\n') && !text.is_empty()).then_some(text)
+    }
+
+    /// The number of entries a mapping sets itself.
+    pub fn entry_count(&self, mapping: NodeRef<'_>) -> usize {
+        match &mapping.node().kind {
+            NodeKind::Mapping(pairs) => pairs.len(),
+            _ => 0,
+        }
     }
 
     /// Appends `item` (one-line YAML text) to a sequence; `sorted` puts it before the first
@@ -315,8 +354,9 @@ pub fn double_quoted(value: &str) -> String {
     out
 }
 
-/// A key written plain when YAML reads it back as the same string, quoted otherwise.
-fn plain_key(key: &str) -> String {
+/// A string written plain when YAML (1.1 and 1.2) reads it back as the same string, quoted
+/// otherwise: for keys and for values such as names.
+pub fn string(key: &str) -> String {
     let plain = !key.is_empty()
         && key
             .chars()
@@ -464,6 +504,19 @@ mod tests {
         assert_eq!(
             out,
             "roles:\n  - name: a\n    superuser: false\n    login: true\n  - name: b\n"
+        );
+    }
+
+    #[test]
+    fn inserts_after_a_key() {
+        let text = "- metadata:\n    name: x # n\n    labels: {}\n";
+        let out = edited(text, |f, root| {
+            let metadata = root.items().next()?.get("metadata")?;
+            f.insert_after(metadata, "name", "namespace", "postgres")
+        });
+        assert_eq!(
+            out,
+            "- metadata:\n    name: x # n\n    namespace: postgres\n    labels: {}\n"
         );
     }
 

@@ -32,7 +32,7 @@ pub use read::{is_string_map_problem, similar};
 pub use secrets::Scope;
 pub use secrets::{
     DataEntry, ExternalSecret, SealedEntry, SealedSecret, SealedTemplate, SealedValue, Secret,
-    is_identity_key, key_list,
+    is_identity_key, key_list, seal_command,
 };
 pub use sensitive::secret_spans;
 pub use waves::WaveValue;

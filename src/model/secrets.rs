@@ -413,6 +413,14 @@ impl ExternalSecret {
     }
 }
 
+/// The commands that seal fresh values for the Secret `namespace/name` with the repository's
+/// certificate (strict scope: bound to that name and namespace), for a fix a person must make.
+pub fn seal_command(name: &str, namespace: &str, certificate: &str) -> String {
+    format!(
+        "kubectl create secret generic {name} -n {namespace} --from-literal=username=… --from-literal=password=… --dry-run=client -o yaml | kubeseal --cert {certificate} -o yaml"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,6 +25,8 @@ pub fn render<'a>(
         if old == new {
             continue;
         }
+        // A masked value keeps its length in blanks: not in a diff's lines.
+        let (old, new) = (trim_line_ends(&old), trim_line_ends(&new));
         let diff = TextDiff::from_lines(&old, &new);
         out.push_str(
             &diff
@@ -35,4 +37,20 @@ pub fn render<'a>(
         );
     }
     out
+}
+
+/// Each line without its trailing blanks (line breaks kept).
+fn trim_line_ends(text: &str) -> String {
+    text.split_inclusive('\n')
+        .map(|line| {
+            let (body, end) = match line.strip_suffix("\r\n") {
+                Some(body) => (body, "\r\n"),
+                None => match line.strip_suffix('\n') {
+                    Some(body) => (body, "\n"),
+                    None => (line, ""),
+                },
+            };
+            format!("{}{end}", body.trim_end_matches(' '))
+        })
+        .collect()
 }

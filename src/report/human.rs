@@ -308,6 +308,10 @@ pub fn render(
         out.push('\n');
     }
     if let Some(summary) = summary {
+        if let Some(fixable) = summary.fixable_line() {
+            out.push_str(&fixable);
+            out.push('\n');
+        }
         out.push_str(&summary.line());
         out.push('\n');
     }

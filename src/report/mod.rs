@@ -57,24 +57,27 @@ impl Summary {
         }
     }
 
-    /// `2 errors, 1 warning in 41 files; 1 fixable with `--fix``
+    /// `2 errors, 1 warning in 41 files`
     pub fn line(&self) -> String {
         let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-        let mut line = format!(
+        format!(
             "{}, {} in {}",
             plural(self.errors, "error"),
             plural(self.warnings, "warning"),
             plural(self.files, "file")
-        );
-        match (self.fixable, self.unsafe_fixable) {
-            (0, 0) => {}
-            (safe, 0) => line.push_str(&format!("; {safe} fixable with `--fix`")),
-            (0, more) => line.push_str(&format!("; {more} fixable with `--fix --unsafe-fixes`")),
-            (safe, more) => line.push_str(&format!(
-                "; {safe} fixable with `--fix` ({more} more with `--unsafe-fixes`)"
-            )),
-        }
-        line
+        )
+    }
+
+    /// `[*] 1 fixable with `pglint check --fix` (2 more with `--unsafe-fixes`)`, when any is.
+    pub fn fixable_line(&self) -> Option<String> {
+        Some(match (self.fixable, self.unsafe_fixable) {
+            (0, 0) => return None,
+            (safe, 0) => format!("[*] {safe} fixable with `pglint check --fix`"),
+            (0, more) => format!("[*] {more} fixable with `pglint check --fix --unsafe-fixes`"),
+            (safe, more) => format!(
+                "[*] {safe} fixable with `pglint check --fix` ({more} more with `--unsafe-fixes`)"
+            ),
+        })
     }
 }
 

@@ -56,6 +56,7 @@ declare_rule! {
         group: "parsing",
         level: Error,
         summary: "an annotation or label value is not a string as Kubernetes reads YAML (1.1)",
+        fix: (Safe, "quotes the value; a YAML 1.1 boolean word where a component reads a boolean (Reflector's `yes`) becomes `\"true\"`/`\"false\"`, a written null becomes `\"\"`"),
         check: check,
     }
 }

@@ -56,6 +56,7 @@ declare_rule! {
         group: "references",
         level: Error,
         summary: "a Database's (Pooler's, backup's) spec.cluster.name names no Cluster in its namespace",
+        fix: (Unsafe, "writes the one similar Cluster name in the reference"),
         check: check,
     }
 }
@@ -134,7 +135,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 }
             }
         } else if let Some(suggestion) = similar(cluster_name.as_str(), visible.iter().copied()) {
-            finding = finding.help(format!("did you mean `{suggestion}`?"));
+            finding = finding
+                .help(format!("did you mean `{suggestion}`?"))
+                .fix_opt(cx.rename_fix(cluster_name.loc, suggestion));
             let mut ids: Vec<_> = cx.index.clusters_named(suggestion, namespace);
             ids.sort_unstable();
             if let Some(&cid) = ids.first() {

@@ -11,7 +11,7 @@ use crate::edit::yaml::YamlFile;
 use crate::index::Index;
 use crate::model::Object;
 use crate::project::Project;
-use crate::source::FileId;
+use crate::source::{FileId, Loc};
 use crate::yaml::ParsedFile;
 
 /// A rule's default level.
@@ -52,6 +52,17 @@ pub struct RuleMeta {
     /// Markdown with the sections `## What it does`, `## Why is this bad?`, `## Example`,
     /// `## Use instead` and `## How to fix`.
     pub docs: &'static str,
+    /// What the rule's fix does, when it has one.
+    pub fix: Option<FixMeta>,
+}
+
+/// A rule's fix, as `pglint explain` and the README describe it.
+#[derive(Debug)]
+pub struct FixMeta {
+    /// The most a fix of the rule is applied with (a finding may offer a less safe one).
+    pub applicability: crate::edit::Applicability,
+    /// One line, lowercase, no trailing period.
+    pub what: &'static str,
 }
 
 /// Everything a rule may read. Rules never touch the file system and never print.
@@ -95,6 +106,32 @@ impl<'p> Context<'p> {
         several.then(|| self.deploy().deployments[deployment].name.as_str())
     }
 
+    /// The fix of a reference with one likely target: write that name instead (unsafe: it is
+    /// pglint's guess at what was meant).
+    pub fn rename_fix(&self, reference: Loc, name: &str) -> Option<crate::edit::Fix> {
+        let yaml = self.yaml(reference.file);
+        let node = yaml.node_at(reference)?;
+        node.scalar()?;
+        let edit = yaml.replace(node, crate::edit::yaml::string(name));
+        Some(crate::edit::Fix::unsafe_edits(
+            format!("write `{name}`"),
+            vec![edit],
+        ))
+    }
+
+    /// The fix of a SealedSecret whose values cannot stay: only a person can seal new ones
+    /// (the command, for its name and namespace).
+    pub fn reseal(&self, obj: &Object) -> crate::edit::Fix {
+        crate::edit::Fix::display_only(format!(
+            "seal new values: `{}`",
+            crate::model::seal_command(
+                obj.name().unwrap_or("NAME"),
+                obj.namespace_str().unwrap_or(&self.config.namespace),
+                &self.config.certificate
+            )
+        ))
+    }
+
     /// What the repository's deployments apply, where (see [`crate::deploy`]).
     pub fn deploy(&self) -> &'p Deploy<'p> {
         self.index.deploy()
@@ -132,6 +169,15 @@ pub trait Rule: Sync {
 /// Declares a rule: a unit struct, its [`RuleMeta`] (the doc comment becomes `docs`) and its
 /// [`Rule`] impl calling `check`.
 macro_rules! declare_rule {
+    (@fix) => {
+        None
+    };
+    (@fix ($applicability:ident, $what:literal)) => {
+        Some($crate::rules::FixMeta {
+            applicability: $crate::edit::Applicability::$applicability,
+            what: $what,
+        })
+    };
     (
         $(#[doc = $doc:literal])*
         pub struct $name:ident {
@@ -139,6 +185,7 @@ macro_rules! declare_rule {
             group: $group:literal,
             level: $level:ident,
             summary: $summary:literal,
+            $(fix: ($fix_applicability:ident, $fix_what:literal),)?
             check: $check:path $(,)?
         }
     ) => {
@@ -151,6 +198,7 @@ macro_rules! declare_rule {
                 default_level: $crate::rules::DefaultLevel::$level,
                 summary: $summary,
                 docs: concat!($($doc, "\n"),*),
+                fix: declare_rule!(@fix $(($fix_applicability, $fix_what))?),
             };
         }
 
@@ -240,13 +288,14 @@ pub fn find(id: &str) -> Option<&'static dyn Rule> {
 
 /// The README's rule table: id, default level, summary.
 pub fn markdown_table() -> String {
-    let mut table = String::from("| rule | default | what it reports |\n|---|---|---|\n");
+    let mut table = String::from("| rule | default | fix | what it reports |\n|---|---|---|---|\n");
     for rule in ALL {
         let meta = rule.meta();
         table.push_str(&format!(
-            "| `{}` | {} | {} |\n",
+            "| `{}` | {} | {} | {} |\n",
             meta.id,
             meta.default_level.as_str(),
+            meta.fix.as_ref().map_or("", |f| f.applicability.as_str()),
             meta.summary
         ));
     }

@@ -1,5 +1,7 @@
 use crate::diagnostic::Finding;
-use crate::model::metadata_key;
+use crate::edit::Fix;
+use crate::edit::yaml::string;
+use crate::model::{Object, metadata_key};
 use crate::rules::Context;
 
 declare_rule! {
@@ -46,6 +48,7 @@ declare_rule! {
         group: "references",
         level: Error,
         summary: "an SOP object in the SOP folder has no namespace",
+        fix: (Safe, "adds `namespace: <configured namespace>` after `metadata.name`"),
         check: check,
     }
 }
@@ -75,9 +78,26 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 .label("no `metadata.namespace`")
                 .help(format!(
                     "add `namespace: {namespace}` to its `metadata`, or `namespace: {namespace}` to the folder's kustomization.yaml"
-                )),
+                ))
+                .fix_opt(set_namespace(cx, obj, namespace)),
         );
     }
+}
+
+/// Writes the SOP namespace into the object's own `metadata` (replacing a blank one).
+fn set_namespace(cx: &Context<'_>, obj: &Object, namespace: &str) -> Option<Fix> {
+    let yaml = cx.yaml(obj.file);
+    let edit = match &obj.meta.namespace {
+        Some(blank) => yaml.replace(yaml.node_at(blank.loc)?, string(namespace)),
+        None => {
+            let metadata = yaml.document(obj.document)?.get("metadata")?;
+            yaml.insert_after(metadata, "name", "namespace", &string(namespace))?
+        }
+    };
+    Some(Fix::safe(
+        format!("add `namespace: {namespace}`"),
+        vec![edit],
+    ))
 }
 
 #[cfg(test)]

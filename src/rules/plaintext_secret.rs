@@ -1,4 +1,5 @@
 use crate::diagnostic::Finding;
+use crate::edit::Fix;
 use crate::model::{DataEntry, GeneratorKind, Spec, is_identity_key, key_list};
 use crate::rules::Context;
 
@@ -62,6 +63,7 @@ declare_rule! {
         group: "secrets",
         level: Error,
         summary: "a v1 Secret or kustomize secretGenerator with plaintext values is committed",
+        fix: (DisplayOnly, "says how to seal the file, and to rotate the credential"),
         check: check,
     }
 }
@@ -99,7 +101,13 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 "seal it with `kubeseal --cert {} --format yaml` and commit only the SealedSecret; \
                  rotate the credential, since git history keeps the leaked value",
                 cx.config.certificate
-            )),
+            ))
+            .fix(Fix::display_only(format!(
+                "seal it (`kubeseal --cert {} -o yaml < {} > {}-sealed.yaml`), delete the plaintext file, and rotate the credential",
+                cx.config.certificate,
+                cx.path(obj),
+                obj.name().unwrap_or("secret")
+            ))),
         );
     }
 }
@@ -141,6 +149,9 @@ fn check_generators(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 .help(format!(
                     "replace the generator by a SealedSecret (`kubeseal --cert {} --format yaml`), delete the values from the repository and rotate the credential",
                     cx.config.certificate
+                ))
+                .fix(Fix::display_only(
+                    "replace the generator by a SealedSecret, delete the values from the repository, and rotate the credential",
                 )),
             );
         }

@@ -1,5 +1,6 @@
 use crate::diagnostic::Finding;
-use crate::model::Spec;
+use crate::edit::Fix;
+use crate::model::{Object, Spec};
 use crate::model::reflector::{reflector, reflector_entries};
 use crate::rules::Context;
 
@@ -59,6 +60,7 @@ declare_rule! {
         group: "reflector",
         level: Error,
         summary: "Reflector annotations sit on a SealedSecret's own metadata instead of spec.template.metadata",
+        fix: (Safe, "moves the annotations, as written, to `spec.template.metadata.annotations`"),
         check: check,
     }
 }
@@ -117,6 +119,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         for (name, annotation) in rest {
             finding = finding.related(annotation.key.loc, format!("`{name}` is misplaced too"));
         }
+        let keys: Vec<&str> = misplaced.iter().map(|(_, a)| a.key.as_str()).collect();
+        finding = finding.fix_opt(move_to_template(cx, obj, &keys));
         if let Some(t) = template {
             let loc = t
                 .annotations
@@ -129,6 +133,37 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         out.push(finding);
     }
+}
+
+/// Moves the annotations `keys` of the object's own metadata, as written, to the end of
+/// `spec.template.metadata.annotations` (created when absent); an `annotations` mapping left
+/// empty goes too.
+fn move_to_template(cx: &Context<'_>, obj: &Object, keys: &[&str]) -> Option<Fix> {
+    let yaml = cx.yaml(obj.file);
+    let root = yaml.document(obj.document)?;
+    let metadata = root.get("metadata")?;
+    let annotations = metadata.get("annotations")?;
+    let mut moved = Vec::new();
+    for key in keys {
+        moved.push((key.to_string(), yaml.value_text(annotations, key)?.to_string()));
+    }
+    let mut edits = Vec::new();
+    if yaml.entry_count(annotations) == keys.len() {
+        edits.push(yaml.remove_entry(metadata, "annotations")?);
+    } else {
+        for key in keys {
+            edits.push(yaml.remove_entry(annotations, key)?);
+        }
+    }
+    edits.push(yaml.insert_entries(
+        root,
+        &["spec", "template", "metadata", "annotations"],
+        &moved,
+    )?);
+    Some(Fix::safe(
+        "move them to `spec.template.metadata.annotations`",
+        edits,
+    ))
 }
 
 #[cfg(test)]

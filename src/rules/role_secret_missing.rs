@@ -61,6 +61,7 @@ declare_rule! {
         group: "references",
         level: Error,
         summary: "a role's passwordSecret names no Secret, SealedSecret or ExternalSecret in the Cluster's namespace",
+        fix: (Unsafe, "writes the one similar Secret name in `passwordSecret.name`"),
         check: check,
     }
 }
@@ -158,7 +159,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     format!("{} `{name}` is in namespace `{other_ns}`", other.kind_str()),
                 );
         } else if let Some(suggestion) = similar(name, visible.iter().copied()) {
-            finding = finding.help(format!("did you mean `{suggestion}`?"));
+            finding = finding
+                .help(format!("did you mean `{suggestion}`?"))
+                .fix_opt(cx.rename_fix(used.loc(), suggestion));
             let mut ids: Vec<ObjectId> = cx
                 .index
                 .secret_sources(suggestion, namespace)

@@ -58,6 +58,7 @@ declare_rule! {
         group: "secrets",
         level: Error,
         summary: "a SealedSecret's template name or namespace differs from its own: it was renamed or moved after sealing",
+        fix: (DisplayOnly, "prints the command that seals new values for this Secret"),
         check: check,
     }
 }
@@ -101,7 +102,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             if let Some(own) = scope.annotation(&obj.meta) {
                 finding = finding.related(own.key.loc, "the scope the controller uses");
             }
-            out.push(finding);
+            out.push(finding.fix(cx.reseal(obj)));
         }
         if scope == Scope::ClusterWide {
             continue;
@@ -165,7 +166,8 @@ fn compare(
              SealedSecret back the {field} `{}`; editing the template does not help",
             own.value, cx.config.certificate, sealed_for.value
         ))
-        .related(own.loc, related),
+        .related(own.loc, related)
+        .fix(cx.reseal(obj)),
     )
 }
 

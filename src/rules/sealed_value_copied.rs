@@ -49,6 +49,7 @@ declare_rule! {
         group: "secrets",
         level: Error,
         summary: "an encryptedData value copied from another SealedSecret cannot be decrypted where it was copied to",
+        fix: (DisplayOnly, "prints the command that seals new values for this Secret"),
         check: check,
     }
 }
@@ -87,7 +88,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .help(format!(
                 "seal a new value for this SealedSecret (`kubeseal --cert {} --format yaml`)",
                 cx.config.certificate
-            )),
+            ))
+            .fix(cx.reseal(&cx.project.objects[copy.0])),
         );
     }
 }

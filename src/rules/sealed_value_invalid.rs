@@ -53,6 +53,7 @@ declare_rule! {
         group: "secrets",
         level: Error,
         summary: "an encryptedData value is not sealed-secrets ciphertext for the repository's key",
+        fix: (DisplayOnly, "prints the command that seals new values for this Secret"),
         check: check,
     }
 }
@@ -203,7 +204,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             out.push(
                 Finding::new(entry.value_loc, message)
                     .label("not sealed-secrets ciphertext")
-                    .help(help),
+                    .help(help)
+                    .fix(cx.reseal(obj)),
             );
         }
     }

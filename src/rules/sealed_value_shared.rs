@@ -44,6 +44,7 @@ declare_rule! {
         group: "secrets",
         level: Warning,
         summary: "two SealedSecrets hold the same ciphertext: two apps share one password",
+        fix: (DisplayOnly, "prints the command that seals new values for this Secret"),
         check: check,
     }
 }
@@ -72,7 +73,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             )
             .label("shared ciphertext")
             .related(original.1.value_loc, format!("also in {}", from.display_name()))
-            .help("seal a value of its own for this Secret"),
+            .help("seal a value of its own for this Secret")
+            .fix(cx.reseal(to)),
         );
     }
 }

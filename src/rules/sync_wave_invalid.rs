@@ -1,4 +1,5 @@
 use crate::diagnostic::Finding;
+use crate::edit::Fix;
 use crate::hash::HashSet;
 use crate::model::{SYNC_WAVE, Spec, WaveValue, parse_wave};
 use crate::rules::Context;
@@ -43,6 +44,7 @@ declare_rule! {
         group: "waves",
         level: Error,
         summary: "a sync-wave annotation is not an integer string, so Argo CD silently uses wave 0",
+        fix: (Safe, "writes the integer meant, quoted (`2.0` or `\" 2\"` become `\"2\"`); a guess from a letter typed for a digit (`O` for `0`) is unsafe"),
         check: check,
     }
 }
@@ -87,24 +89,36 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     "sync wave `{shown}` is not an integer: Argo CD silently syncs these objects in wave 0"
                 )
             };
+            let suggested = suggestion(annotation.value.as_str());
             out.push(
                 Finding::new(annotation.value.loc, message)
                 .label("not an integer")
-                .help(match suggestion(annotation.value.as_str()) {
-                    Some(wave) => format!("did you mean `\"{wave}\"`?"),
+                .help(match suggested {
+                    Some((wave, _)) => format!("did you mean `\"{wave}\"`?"),
                     None => "write a whole number in quotes, e.g. `\"2\"` (an optional sign and digits only)".into(),
-                }),
+                })
+                .fix_opt(suggested.and_then(|(wave, exact)| {
+                    let yaml = cx.yaml(annotation.value.loc.file);
+                    let edit = yaml.replace(yaml.node_at(annotation.value.loc)?, format!("\"{wave}\""));
+                    let message = format!("write `\"{wave}\"`");
+                    Some(if exact {
+                        Fix::safe(message, vec![edit])
+                    } else {
+                        Fix::unsafe_edits(message, vec![edit])
+                    })
+                })),
             );
         }
     }
 }
 
-/// The integer a user most likely meant: surrounding blanks or quotes removed, a letter typed
-/// for a digit (`O`, `l`), or a whole decimal (`2.0`).
-fn suggestion(text: &str) -> Option<i64> {
+/// The integer a user most likely meant, and whether it is exactly what they wrote:
+/// surrounding blanks or quotes removed or a whole decimal (`2.0`) are; a letter typed for a
+/// digit (`O`, `l`) is a guess.
+fn suggestion(text: &str) -> Option<(i64, bool)> {
     let trimmed = text.trim().trim_matches(['"', '\'']).trim();
     if let Some(wave) = parse_wave(trimmed) {
-        return Some(wave);
+        return Some((wave, true));
     }
     let digits: String = trimmed
         .chars()
@@ -115,11 +129,11 @@ fn suggestion(text: &str) -> Option<i64> {
         })
         .collect();
     if let Some(wave) = parse_wave(&digits) {
-        return Some(wave);
+        return Some((wave, false));
     }
     let (whole, fraction) = trimmed.split_once('.')?;
     let wave = parse_wave(whole)?;
-    (!fraction.is_empty() && fraction.bytes().all(|b| b == b'0')).then_some(wave)
+    (!fraction.is_empty() && fraction.bytes().all(|b| b == b'0')).then_some((wave, true))
 }
 
 /// Long values are cut in messages.
@@ -138,18 +152,18 @@ mod tests {
 
     #[test]
     fn suggests_the_integer_meant() {
-        assert_eq!(suggestion(" 2"), Some(2));
-        assert_eq!(suggestion("2 "), Some(2));
-        assert_eq!(suggestion("'1'"), Some(1));
-        assert_eq!(suggestion("\"-1\""), Some(-1));
-        assert_eq!(suggestion("2.0"), Some(2));
-        assert_eq!(suggestion("-1.00"), Some(-1));
+        assert_eq!(suggestion(" 2"), Some((2, true)));
+        assert_eq!(suggestion("2 "), Some((2, true)));
+        assert_eq!(suggestion("'1'"), Some((1, true)));
+        assert_eq!(suggestion("\"-1\""), Some((-1, true)));
+        assert_eq!(suggestion("2.0"), Some((2, true)));
+        assert_eq!(suggestion("-1.00"), Some((-1, true)));
         assert_eq!(suggestion("2.5"), None);
         assert_eq!(suggestion("2."), None);
         assert_eq!(suggestion("two"), None);
-        assert_eq!(suggestion("O"), Some(0));
-        assert_eq!(suggestion("-l"), Some(-1));
-        assert_eq!(suggestion("1O"), Some(10));
+        assert_eq!(suggestion("O"), Some((0, false)));
+        assert_eq!(suggestion("-l"), Some((-1, false)));
+        assert_eq!(suggestion("1O"), Some((10, false)));
         assert_eq!(suggestion("0x10"), None);
         assert_eq!(suggestion(""), None);
     }

@@ -1,5 +1,6 @@
 use crate::diagnostic::Finding;
-use crate::model::{SYNC_WAVE, Spec, metadata_key};
+use crate::edit::Fix;
+use crate::model::{Object, SYNC_WAVE, Spec, metadata_key};
 use crate::rules::Context;
 
 declare_rule! {
@@ -56,6 +57,7 @@ declare_rule! {
         group: "waves",
         level: Error,
         summary: "a Cluster or Database in the SOP folder has no sync-wave annotation",
+        fix: (Safe, "adds the SOP wave to the object's `metadata.annotations`"),
         check: check,
     }
 }
@@ -100,9 +102,26 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .label("no `argocd.argoproj.io/sync-wave`")
             .help(format!(
                 "add `{SYNC_WAVE}: \"{expected}\"` to `metadata.annotations`"
-            )),
+            ))
+            .fix_opt(add_wave(cx, obj, expected)),
         );
     }
+}
+
+/// Adds the annotation to the object's own metadata.
+fn add_wave(cx: &Context<'_>, obj: &Object, wave: i64) -> Option<Fix> {
+    let yaml = cx.yaml(obj.file);
+    let root = yaml.document(obj.document)?;
+    let edit = yaml.insert_path(
+        root,
+        &["metadata", "annotations"],
+        SYNC_WAVE,
+        &format!("\"{wave}\""),
+    )?;
+    Some(Fix::safe(
+        format!("add `{SYNC_WAVE}: \"{wave}\"`"),
+        vec![edit],
+    ))
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 use crate::diagnostic::Finding;
 use crate::hash::HashSet;
 use crate::index::configured_wave;
-use crate::model::{SYNC_WAVE, WaveValue};
+use crate::edit::Fix;
+use crate::model::{Annotation, Object, SYNC_WAVE, WaveValue};
 use crate::rules::Context;
 
 declare_rule! {
@@ -45,6 +46,7 @@ declare_rule! {
         group: "waves",
         level: Error,
         summary: "an SOP object's sync wave is not the one configured for its kind",
+        fix: (Safe, "sets the SOP wave where the object writes it (not in a kustomization shared by other kinds)"),
         check: check,
     }
 }
@@ -86,9 +88,21 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         out.push(
             Finding::new(annotation.value.loc, message)
                 .label(format!("expected \"{expected}\""))
-                .help(format!("set `{SYNC_WAVE}: \"{expected}\"`")),
+                .help(format!("set `{SYNC_WAVE}: \"{expected}\"`"))
+                .fix_opt(set_wave(cx, obj, annotation, expected)),
         );
     }
+}
+
+/// Sets the wave where the object itself writes it (a kustomization's common wave is shared
+/// with other kinds: no fix there).
+fn set_wave(cx: &Context<'_>, obj: &Object, annotation: &Annotation, wave: i64) -> Option<Fix> {
+    if annotation.value.loc.file != obj.file {
+        return None;
+    }
+    let yaml = cx.yaml(obj.file);
+    let edit = yaml.replace(yaml.node_at(annotation.value.loc)?, format!("\"{wave}\""));
+    Some(Fix::safe(format!("set the wave to \"{wave}\""), vec![edit]))
 }
 
 #[cfg(test)]

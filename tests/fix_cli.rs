@@ -1,0 +1,204 @@
+//! `pglint check --fix | --unsafe-fixes | --diff` through the real binary: what is written,
+//! exit codes, the JSON `fix` field, and that a secret value never shows in a diff or a
+//! report of a file being fixed.
+
+#[path = "common/fs.rs"]
+mod fs;
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const DB: &str = "infra/databases/postgres/gitea-db.yaml";
+const CANARY: &str = "CANARY-pl41nt3xt-Zq9";
+
+fn pglint(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("pglint").expect("binary built");
+    cmd.env_remove("GITHUB_ACTIONS")
+        .env("NO_COLOR", "1")
+        .current_dir(dir)
+        .args(["check", "--root", "."]);
+    cmd
+}
+
+/// The conformant repository with `gitea-db.yaml` replaced by `text`, and no kustomization
+/// (kustomize would set the namespace and write the wave as a string).
+fn repository(text: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/conformant");
+    fs::copy_dir(&base, dir.path());
+    std::fs::write(dir.path().join(DB), text).unwrap();
+    std::fs::remove_file(
+        dir.path()
+            .join("infra/databases/postgres/kustomization.yaml"),
+    )
+    .unwrap();
+    dir
+}
+
+/// gitea's Database with an unquoted wave and no namespace (both safe fixes), a typo in its
+/// cluster (an unsafe fix), and a plaintext Secret in the same file, CRLF line endings.
+fn broken() -> String {
+    format!(
+        "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: gitea-db # the app's database\n  annotations:\n    argocd.argoproj.io/sync-wave: 2\nspec:\n  name: gitea\n  owner: gitea_user\n  cluster:\n    name: postgres-sharde\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: leak\n  namespace: postgres\nstringData:\n  password: {CANARY}\n"
+    )
+    .replace('\n', "\r\n")
+}
+
+fn read(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join(DB)).unwrap()
+}
+
+#[test]
+fn diff_prints_and_writes_nothing() {
+    let dir = repository(&broken());
+    let output = pglint(dir.path()).arg("--diff").output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.starts_with(&format!("--- a/{DB}")), "{stdout}");
+    assert!(
+        stdout.contains("+    argocd.argoproj.io/sync-wave: \"2\"\r\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("+  namespace: postgres\r\n"), "{stdout}");
+    // Unsafe fixes only with `--unsafe-fixes`.
+    assert!(!stdout.contains("postgres-shared"), "{stdout}");
+    assert!(!stdout.contains(CANARY) && !stderr.contains(CANARY));
+    assert_eq!(read(dir.path()), broken(), "--diff wrote");
+
+    let output = pglint(dir.path())
+        .args(["--diff", "--unsafe-fixes"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains("+    name: postgres-shared\r\n"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(CANARY));
+}
+
+#[test]
+fn diff_of_a_clean_repository_is_empty() {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/conformant");
+    let output = pglint(&base).arg("--diff").output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn fix_writes_safe_fixes_and_reports_what_remains() {
+    let dir = repository(&broken());
+    let output = pglint(dir.path())
+        .args(["--fix", "--format", "json"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(!stdout.contains(CANARY) && !stderr.contains(CANARY));
+    assert!(stderr.contains("fixed 2 findings in 1 files"), "{stderr}");
+    let fixed = read(dir.path());
+    assert_eq!(
+        fixed,
+        broken()
+            .replace("sync-wave: 2", "sync-wave: \"2\"")
+            .replace(
+                "# the app's database\r\n",
+                "# the app's database\r\n  namespace: postgres\r\n"
+            )
+    );
+    // What remains: the plaintext Secret, and the cluster typo (an unsafe fix, offered).
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let rules: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"plaintext-secret"), "{rules:?}");
+    assert!(rules.contains(&"cluster-missing"), "{rules:?}");
+    assert!(!rules.contains(&"annotation-not-string"), "{rules:?}");
+    assert_eq!(output.status.code(), Some(1));
+    let typo = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rule"] == "cluster-missing")
+        .unwrap();
+    let fix = &typo["fix"];
+    assert_eq!(fix["applicability"], "unsafe");
+    assert_eq!(fix["edits"][0]["file"], DB);
+    assert_eq!(fix["edits"][0]["content"], "postgres-shared");
+    assert_eq!(
+        (
+            fix["edits"][0]["line"].as_u64(),
+            fix["edits"][0]["column"].as_u64()
+        ),
+        (typo["line"].as_u64(), typo["column"].as_u64())
+    );
+    assert_eq!(fix["edits"][0]["end_column"], typo["end_column"]);
+
+    // Then the unsafe one; a second run has nothing left to do.
+    let output = pglint(dir.path())
+        .args(["--fix", "--unsafe-fixes"])
+        .output()
+        .unwrap();
+    assert!(read(dir.path()).contains("name: postgres-shared\r\n"));
+    assert!(!String::from_utf8_lossy(&output.stdout).contains(CANARY));
+    let before = read(dir.path());
+    let output = pglint(dir.path())
+        .args(["--fix", "--unsafe-fixes"])
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&output.stderr).contains("fixed"),
+        "nothing to fix the second time"
+    );
+    assert_eq!(read(dir.path()), before);
+}
+
+#[test]
+fn an_insertion_is_an_empty_range_in_json() {
+    let dir = repository(&broken());
+    let output = pglint(dir.path())
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let missing = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rule"] == "namespace-missing")
+        .expect("namespace-missing");
+    let edit = &missing["fix"]["edits"][0];
+    assert_eq!(missing["fix"]["applicability"], "safe");
+    assert_eq!(edit["content"], "\r\n  namespace: postgres");
+    assert_eq!(edit["end_line"], edit["line"]);
+    assert_eq!(
+        edit["end_column"].as_u64().unwrap() + 1,
+        edit["column"].as_u64().unwrap()
+    );
+    // Nothing written without a fix flag.
+    assert_eq!(read(dir.path()), broken());
+}
+
+#[cfg(unix)]
+#[test]
+fn fix_keeps_permissions_and_leaves_no_temporary_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = repository(&broken());
+    let path = dir.path().join(DB);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+    pglint(dir.path()).arg("--fix").output().unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+    let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().contains("pglint-fix"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
