@@ -135,8 +135,11 @@ fn every_fixable_rule_fixture_is_fixed() {
 #[path = "common/synth.rs"]
 mod synth;
 
+/// A hand edit of an app's Database, SealedSecret and the shared Cluster file.
+type Mistake = fn(&synth::App, &mut String, &mut String, &mut String);
+
 /// Fixable mistakes made in a generated repository, each in the way a hand edit makes it.
-const MISTAKES: &[(&str, fn(&synth::App, &mut String, &mut String, &mut String))] = &[
+const MISTAKES: &[(&str, Mistake)] = &[
     ("namespace removed", |_, db, _, _| {
         *db = db.replacen("  namespace: postgres\n", "", 1)
     }),
