@@ -74,6 +74,9 @@ pub struct JsonSummary {
     pub documents: usize,
     pub errors: usize,
     pub warnings: usize,
+    /// Findings `--fix` repairs, and those only `--fix --unsafe-fixes` does.
+    pub fixable: usize,
+    pub unsafe_fixable: usize,
 }
 
 fn location(project: &Project, loc: Loc) -> JsonLocation<'_> {
@@ -144,6 +147,8 @@ pub fn report<'p>(
             documents: summary.documents,
             errors: summary.errors,
             warnings: summary.warnings,
+            fixable: summary.fixable,
+            unsafe_fixable: summary.unsafe_fixable,
         },
     }
 }
