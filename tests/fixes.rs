@@ -184,6 +184,36 @@ const MISTAKES: &[(&str, Mistake)] = &[
             )
         },
     ),
+    ("owner typo", |app, db, _, _| {
+        *db = db.replacen(
+            &format!("owner: {}\n", app.role()),
+            &format!("owner: {}\n", app.role().replace("_user", "_usr")),
+            1,
+        )
+    }),
+    ("owner cannot log in", |app, _, _, cluster| {
+        *cluster = cluster.replacen(
+            &format!(
+                "- name: {}\n        ensure: present\n        login: true\n",
+                app.role()
+            ),
+            &format!(
+                "- name: {}\n        ensure: present\n        login: false\n",
+                app.role()
+            ),
+            1,
+        )
+    }),
+    ("reflector annotations removed", |app, _, sealed, _| {
+        *sealed = sealed.replacen(
+            &format!(
+                "        reflector.v1.k8s.emberstack.com/reflection-allowed: \"true\"\n        reflector.v1.k8s.emberstack.com/reflection-allowed-namespaces: {}\n        reflector.v1.k8s.emberstack.com/reflection-auto-enabled: \"true\"\n",
+                app.name
+            ),
+            "",
+            1,
+        )
+    }),
     ("password secret typo", |app, _, _, cluster| {
         *cluster = cluster.replacen(
             &format!("name: {}\n", app.secret()),
@@ -222,6 +252,13 @@ fn generated_mistakes_are_all_fixed_and_nothing_else_changes() {
         made += 1;
     }
     std::fs::write(&cluster_path, &cluster).unwrap();
+    // The last app's files left out of the kustomization (appended back at its end).
+    let kustomization_path = pg.join("kustomization.yaml");
+    let kustomization = std::fs::read_to_string(&kustomization_path).unwrap();
+    let last = synth::app_names(APPS, 5).pop().unwrap();
+    let unlisted = format!("  - {}\n", last.db_file());
+    assert!(kustomization.ends_with(&unlisted));
+    std::fs::write(&kustomization_path, kustomization.replace(&unlisted, "")).unwrap();
     let config = Config::default();
     let broken = pglint::lint::lint(&Project::load(dir.path(), &config).unwrap(), &config);
     assert!(

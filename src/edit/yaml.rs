@@ -361,7 +361,7 @@ pub fn string(key: &str) -> String {
         && key
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '/' | '-' | '_'))
-        && !key.starts_with(['-', '.'])
+        && !key.starts_with('-')
         && crate::yaml::yaml11::resolve_plain(key) == crate::yaml::yaml11::YamlType::String;
     if plain {
         key.to_string()

@@ -1,8 +1,10 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostic::Finding;
+use crate::edit::Fix;
+use crate::edit::yaml::string;
 use crate::hash::{HashMap, HashSet};
-use crate::model::{Kustomization, Object, PathRef, PathRole};
+use crate::model::{Kustomization, Object, PathRef, PathRole, Spec};
 use crate::rules::Context;
 use crate::source::{Loc, Span, ancestors, parent_dir};
 
@@ -52,6 +54,7 @@ declare_rule! {
         group: "kustomize",
         level: Error,
         summary: "a manifest is never applied because a kustomization owns its folder but does not list it",
+        fix: (Unsafe, "adds the file to the kustomization's `resources` (in order when the list is sorted); never a file holding a Secret"),
         check: check,
     }
 }
@@ -212,6 +215,22 @@ fn finding(cx: &Context<'_>, path: &str, objects: &[&Object], owner: Ownership<'
         "add `- {entry}` to `resources:` in `{kustomization_path}`, or delete the file if it is no longer needed"
     ))
     .related(related.0, related.1)
+    .fix_opt(list_file(cx, k, &entry, objects))
+}
+
+/// Adds the file to the kustomization's `resources` (in order, when the list is sorted). Never
+/// for a file holding a Secret: deploying a plaintext credential is not a fix.
+fn list_file(cx: &Context<'_>, k: &Kustomization, entry: &str, objects: &[&Object]) -> Option<Fix> {
+    if objects.iter().any(|o| matches!(o.spec, Spec::Secret(_))) {
+        return None;
+    }
+    let yaml = cx.yaml(k.file);
+    let resources = yaml.document(0)?.get("resources")?;
+    let edit = yaml.append_item(resources, &string(entry))?;
+    Some(Fix::unsafe_edits(
+        format!("add `{entry}` to `resources`"),
+        vec![edit],
+    ))
 }
 
 #[cfg(test)]

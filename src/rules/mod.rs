@@ -106,6 +106,15 @@ impl<'p> Context<'p> {
         several.then(|| self.deploy().deployments[deployment].name.as_str())
     }
 
+    /// The document an object was read from, as written in its file, to edit it: `None` for
+    /// an object a kustomize generator made (its `kind` is not in its file).
+    pub fn object_yaml(&self, obj: &Object) -> Option<(YamlFile<'_>, crate::yaml::NodeRef<'_>)> {
+        let yaml = self.yaml(obj.file);
+        let root = yaml.document(obj.document)?;
+        let kind = root.get("kind")?;
+        (Some(kind.span()) == obj.kind_name.as_ref().map(|k| k.loc.span)).then_some((yaml, root))
+    }
+
     /// The fix of a reference with one likely target: write that name instead (unsafe: it is
     /// pglint's guess at what was meant).
     pub fn rename_fix(&self, reference: Loc, name: &str) -> Option<crate::edit::Fix> {

@@ -86,11 +86,11 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 
 /// Writes the SOP namespace into the object's own `metadata` (replacing a blank one).
 fn set_namespace(cx: &Context<'_>, obj: &Object, namespace: &str) -> Option<Fix> {
-    let yaml = cx.yaml(obj.file);
+    let (yaml, root) = cx.object_yaml(obj)?;
     let edit = match &obj.meta.namespace {
         Some(blank) => yaml.replace(yaml.node_at(blank.loc)?, string(namespace)),
         None => {
-            let metadata = yaml.document(obj.document)?.get("metadata")?;
+            let metadata = root.get("metadata")?;
             yaml.insert_after(metadata, "name", "namespace", &string(namespace))?
         }
     };

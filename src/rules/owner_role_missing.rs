@@ -42,6 +42,7 @@ declare_rule! {
         group: "references",
         level: Error,
         summary: "a Database's owner is not a role of its cluster",
+        fix: (Unsafe, "writes the one similar role name in `spec.owner`"),
         check: check,
     }
 }
@@ -88,7 +89,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .label("no such role")
             .in_deployment(cx.deployment_of(database_id));
         finding = match suggestion {
-            Some(role) => finding.help(format!("did you mean `{role}`?")),
+            Some(role) => finding
+                .help(format!("did you mean `{role}`?"))
+                .fix_opt(cx.rename_fix(owner.loc, role)),
             None => finding.help(format!(
                 "add a role `{}` with `login: true` to `spec.managed.roles` of `{}`, or use one of: {}",
                 owner.value,

@@ -1,9 +1,12 @@
 use crate::diagnostic::Finding;
+use crate::edit::Fix;
+use crate::edit::yaml::string;
+use crate::model::apps::app_of;
 use crate::model::reflector::{
     ALLOWED, ALLOWED_NAMESPACES, ALLOWED_SELECTOR, AUTO_ENABLED, KNOWN, reflector,
     reflector_entries, secret_meta,
 };
-use crate::model::{REFLECTOR_PREFIX, Spec, closest};
+use crate::model::{Object, REFLECTOR_PREFIX, Spec, closest};
 use crate::rules::Context;
 
 declare_rule! {
@@ -56,6 +59,7 @@ declare_rule! {
         group: "reflector",
         level: Error,
         summary: "a credentials secret in the SOP folder lacks a Reflector annotation",
+        fix: (Unsafe, "adds the missing annotations where Reflector reads them, mirroring to the namespace named after the app (`<app>-db-creds`: `<app>`)"),
         check: check,
     }
 }
@@ -145,9 +149,39 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 format!("credentials secret `{secret_name}` lacks the Reflector {what} {names}: {consequence}"),
             )
             .label(format!("missing {names}"))
-            .help(format!("add {lines} to {place}")),
+            .help(format!("add {lines} to {place}"))
+            .fix_opt(add_annotations(cx, obj, &missing)),
         );
     }
+}
+
+/// Adds the missing annotations where Reflector reads them, mirroring to the namespace of
+/// the app the Secret's name tells (`<app>-db-creds`: namespace `<app>`).
+fn add_annotations(cx: &Context<'_>, obj: &Object, missing: &[&str]) -> Option<Fix> {
+    let app = app_of(obj.name()?, &cx.config.naming.secret_suffix)?;
+    let mut entries: Vec<(String, String)> = missing
+        .iter()
+        .map(|&name| {
+            let value = if name == ALLOWED_NAMESPACES {
+                string(app)
+            } else {
+                "\"true\"".to_string()
+            };
+            (format!("{REFLECTOR_PREFIX}{name}"), value)
+        })
+        .collect();
+    // In key order, as kubeseal writes them.
+    entries.sort();
+    let path: &[&str] = match obj.spec {
+        Spec::SealedSecret(_) => &["spec", "template", "metadata", "annotations"],
+        _ => &["metadata", "annotations"],
+    };
+    let (yaml, root) = cx.object_yaml(obj)?;
+    let edit = yaml.insert_entries(root, path, &entries)?;
+    Some(Fix::unsafe_edits(
+        format!("add the Reflector annotations, mirroring to namespace `{app}`"),
+        vec![edit],
+    ))
 }
 
 #[cfg(test)]

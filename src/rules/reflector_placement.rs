@@ -139,8 +139,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 /// `spec.template.metadata.annotations` (created when absent); an `annotations` mapping left
 /// empty goes too.
 fn move_to_template(cx: &Context<'_>, obj: &Object, keys: &[&str]) -> Option<Fix> {
-    let yaml = cx.yaml(obj.file);
-    let root = yaml.document(obj.document)?;
+    let (yaml, root) = cx.object_yaml(obj)?;
     let metadata = root.get("metadata")?;
     let annotations = metadata.get("annotations")?;
     let mut moved = Vec::new();

@@ -1,4 +1,5 @@
 use crate::diagnostic::Finding;
+use crate::edit::Fix;
 use crate::index::{OwnerRef, RoleOrigin};
 use crate::model::Role;
 use crate::rules::Context;
@@ -41,6 +42,7 @@ declare_rule! {
         group: "privileges",
         level: Error,
         summary: "a Database's owner role cannot log in (it lacks login: true)",
+        fix: (Unsafe, "sets `login: true` on the owner role (it lets the role connect)"),
         check: check,
     }
 }
@@ -109,9 +111,20 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             )
             .label("NOLOGIN role")
             .help(format!("add `login: true` to {place}"))
-            .related(related_loc, related),
+            .related(related_loc, related)
+            .fix_opt(allow_login(cx, role)),
         );
     }
+}
+
+/// `login: true` in the role's entry (replacing `login: false`).
+fn allow_login(cx: &Context<'_>, role: &Role) -> Option<Fix> {
+    let yaml = cx.yaml(role.loc.file);
+    let edit = match &role.login {
+        Some(login) => yaml.replace(yaml.node_at(login.loc)?, "true"),
+        None => yaml.insert_entry(yaml.node_at(role.loc)?, "login", "true")?,
+    };
+    Some(Fix::unsafe_edits("set `login: true`", vec![edit]))
 }
 
 #[cfg(test)]

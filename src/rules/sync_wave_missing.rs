@@ -110,8 +110,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 
 /// Adds the annotation to the object's own metadata.
 fn add_wave(cx: &Context<'_>, obj: &Object, wave: i64) -> Option<Fix> {
-    let yaml = cx.yaml(obj.file);
-    let root = yaml.document(obj.document)?;
+    let (yaml, root) = cx.object_yaml(obj)?;
     let edit = yaml.insert_path(
         root,
         &["metadata", "annotations"],
