@@ -237,6 +237,9 @@ fn sarif_samples(dir: &Path) -> Vec<PathBuf> {
         .map(|(name, code)| {
             let output = check(&fixture(name), &["--format", "sarif"]);
             assert_eq!(output.status.code(), Some(code), "{name}");
+            // The example's fixes (`artifactChanges`) are validated too.
+            let fixes = String::from_utf8_lossy(&output.stdout).contains("\"artifactChanges\"");
+            assert_eq!(fixes, name == "example", "{name}");
             let path = dir.join(format!("{name}.sarif"));
             std::fs::write(&path, &output.stdout).unwrap();
             path
