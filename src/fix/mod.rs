@@ -334,3 +334,82 @@ fn write_one(root: &Path, file: &Changed) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{FileId, Span};
+
+    const DB: &str = "kind: Database\nmetadata:\n  name: db\n";
+
+    fn repository() -> (tempfile::TempDir, Project, Config) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("db.yaml"), DB).unwrap();
+        let config = Config::default();
+        let project = Project::load(dir.path(), &config).unwrap();
+        (dir, project, config)
+    }
+
+    fn insertion(at: usize, content: &str) -> Fix {
+        Fix::safe(
+            "test",
+            vec![Edit {
+                file: FileId(0),
+                span: Span::new(at, at),
+                content: content.into(),
+            }],
+        )
+    }
+
+    #[test]
+    fn a_fix_that_breaks_parsing_is_rolled_back_and_the_others_kept() {
+        let (dir, project, config) = repository();
+        let mut buffers = HashMap::default();
+        buffers.insert(
+            "db.yaml".to_string(),
+            Buffer::read(dir.path(), &project, FileId(0)).unwrap(),
+        );
+        let good = insertion(DB.len(), "  namespace: postgres\n");
+        let bad = insertion(0, "{ unclosed: [\n");
+        let mut skipped = Vec::new();
+        let kept = apply_checked(
+            &project,
+            &config,
+            &mut buffers,
+            &[("good", &good), ("bad", &bad)],
+            &mut skipped,
+        );
+        assert_eq!(kept, ["good"]);
+        assert_eq!(skipped.len(), 1, "{skipped:?}");
+        assert!(skipped[0].starts_with("bad at db.yaml:1: "), "{skipped:?}");
+        assert_eq!(
+            buffers["db.yaml"].bytes,
+            format!("{DB}  namespace: postgres\n").into_bytes()
+        );
+    }
+
+    #[test]
+    fn a_file_changed_since_it_was_read_is_not_written() {
+        let (dir, _, _) = repository();
+        let changed = Changed {
+            path: "db.yaml".into(),
+            before: DB.as_bytes().to_vec(),
+            after: format!("{DB}  namespace: postgres\n").into_bytes(),
+        };
+        std::fs::write(dir.path().join("db.yaml"), "kind: Database\n").unwrap();
+        let failures = write(dir.path(), std::slice::from_ref(&changed));
+        assert_eq!(failures, ["db.yaml: changed while pglint ran; not written"]);
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("db.yaml")).unwrap(),
+            "kind: Database\n"
+        );
+        // Unchanged: written, and no temporary file left.
+        std::fs::write(dir.path().join("db.yaml"), DB).unwrap();
+        assert!(write(dir.path(), &[changed.clone()]).is_empty());
+        assert_eq!(
+            std::fs::read(dir.path().join("db.yaml")).unwrap(),
+            changed.after
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}
