@@ -405,7 +405,7 @@ mod tests {
         );
         // Unchanged: written, and no temporary file left.
         std::fs::write(dir.path().join("db.yaml"), DB).unwrap();
-        assert!(write(dir.path(), &[changed.clone()]).is_empty());
+        assert!(write(dir.path(), std::slice::from_ref(&changed)).is_empty());
         assert_eq!(
             std::fs::read(dir.path().join("db.yaml")).unwrap(),
             changed.after
