@@ -11,6 +11,7 @@
 pub mod baseline;
 pub mod cert;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod deploy;
 pub mod diagnostic;
@@ -24,6 +25,7 @@ pub mod model;
 pub mod project;
 pub mod report;
 pub mod rules;
+pub mod seal;
 pub mod source;
 pub mod suppress;
 pub mod yaml;
