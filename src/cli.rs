@@ -638,12 +638,11 @@ fn fix(
         eprintln!("pglint: would fix {count} findings in {files} files");
         return Ok(Fixing::Diffed { any: files > 0 });
     }
-    let failures = crate::fix::write(root, &fixed.changed);
-    for failure in &failures {
-        eprintln!("pglint: error: {failure}");
-    }
-    if !failures.is_empty() {
-        return Err("some fixes were not written".into());
+    if let Err(failures) = crate::write::write_all(root, &fixed.changed) {
+        for failure in &failures {
+            eprintln!("pglint: error: {failure}");
+        }
+        return Err("the fixes were not written".into());
     }
     if count > 0 {
         eprintln!("pglint: fixed {count} findings in {files} files");

@@ -28,4 +28,5 @@ pub mod rules;
 pub mod seal;
 pub mod source;
 pub mod suppress;
+pub mod write;
 pub mod yaml;

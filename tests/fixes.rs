@@ -84,7 +84,7 @@ fn every_fixable_rule_fixture_is_fixed() {
         let tree_before = read_tree(temp.path());
         let fixed = fix_run(temp.path(), &config);
         assert!(
-            fix::write(temp.path(), &fixed.changed).is_empty(),
+            pglint::write::write_all(temp.path(), &fixed.changed).is_ok(),
             "{name}: write failed"
         );
         if !fixed.skipped.is_empty() {
@@ -269,7 +269,7 @@ fn generated_mistakes_are_all_fixed_and_nothing_else_changes() {
 
     let fixed = fix_run(dir.path(), &config);
     assert!(fixed.skipped.is_empty(), "{:?}", fixed.skipped);
-    assert!(fix::write(dir.path(), &fixed.changed).is_empty());
+    assert!(pglint::write::write_all(dir.path(), &fixed.changed).is_ok());
     assert_eq!(
         identities(&fixed.diagnostics),
         Vec::<(String, String)>::new()

@@ -165,7 +165,7 @@ proptest! {
         let project = Project::load(dir.path(), &config).unwrap();
         let fixed = pglint::fix::run(dir.path(), &config, project, true, &|_, _| true).unwrap();
         for changed in &fixed.changed {
-            let before = parse_problems(&changed.before);
+            let before = parse_problems(changed.before.as_deref().unwrap_or_default());
             let after = parse_problems(&changed.after);
             prop_assert!(after.is_some() && after <= before, "{}: {before:?} -> {after:?}", changed.path);
         }

@@ -1,8 +1,8 @@
 //! Stage 7 (beside the reports): applying the rules' fixes. Edits are applied to the bytes
 //! read from disk, the repository is linted again from those bytes, and again until nothing
 //! is left to fix (at most [`MAX_PASSES`] times, like ruff). A fix whose edits would leave a
-//! file that no longer parses is rolled back. Nothing is written here: [`write`] writes the
-//! result atomically, each file only if it is still what was read.
+//! file that no longer parses is rolled back. Nothing is written here: [`crate::write`] writes
+//! the result atomically, each file only if it is still what was read.
 
 use std::path::Path;
 
@@ -12,21 +12,12 @@ use crate::edit::{Edit, Fix};
 use crate::hash::HashMap;
 use crate::lint::lint;
 use crate::project::{Project, decode};
-use crate::source::Digest;
+use crate::write::Changed;
 use crate::yaml::parse;
 
 /// How many times a run lints and fixes before it stops (a fix that keeps making new work
 /// would otherwise loop).
 pub const MAX_PASSES: usize = 10;
-
-/// A file a run changed: its bytes as read and as fixed.
-#[derive(Debug, Clone)]
-pub struct Changed {
-    /// Repository-relative path.
-    pub path: String,
-    pub before: Vec<u8>,
-    pub after: Vec<u8>,
-}
 
 /// What a fix run did.
 #[derive(Debug)]
@@ -134,7 +125,7 @@ pub fn run(
         .filter(|(_, b)| b.bytes != b.before)
         .map(|(path, b)| Changed {
             path,
-            before: b.before,
+            before: Some(b.before),
             after: b.bytes,
         })
         .collect();
@@ -289,52 +280,6 @@ fn problems(bytes: &[u8], config: &Config) -> usize {
     }
 }
 
-/// Writes each changed file atomically: a temporary file beside it, holding the new bytes and
-/// the old permissions, renamed over it, and only while the file still holds what was read.
-/// Returns what could not be written, and why.
-pub fn write(root: &Path, changed: &[Changed]) -> Vec<String> {
-    let mut failures = Vec::new();
-    for file in changed {
-        if let Err(reason) = write_one(root, file) {
-            failures.push(format!("{}: {reason}; not written", file.path));
-        }
-    }
-    failures
-}
-
-fn write_one(root: &Path, file: &Changed) -> Result<(), String> {
-    let target = root.join(&file.path);
-    let now = std::fs::read(&target).map_err(|e| e.to_string())?;
-    if Digest::of(&now) != Digest::of(&file.before) {
-        return Err("changed while pglint ran".into());
-    }
-    let permissions = std::fs::metadata(&target)
-        .map_err(|e| e.to_string())?
-        .permissions();
-    let dir = target.parent().ok_or("no parent folder")?;
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temporary = dir.join(format!(".{name}.pglint-fix-{}", std::process::id()));
-    let result = (|| {
-        use std::io::Write;
-        let mut out = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temporary)?;
-        out.write_all(&file.after)?;
-        out.sync_all()?;
-        std::fs::set_permissions(&temporary, permissions)?;
-        std::fs::rename(&temporary, &target)
-    })();
-    if let Err(error) = result {
-        let _ = std::fs::remove_file(&temporary);
-        return Err(error.to_string());
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -386,30 +331,5 @@ mod tests {
             buffers["db.yaml"].bytes,
             format!("{DB}  namespace: postgres\n").into_bytes()
         );
-    }
-
-    #[test]
-    fn a_file_changed_since_it_was_read_is_not_written() {
-        let (dir, _, _) = repository();
-        let changed = Changed {
-            path: "db.yaml".into(),
-            before: DB.as_bytes().to_vec(),
-            after: format!("{DB}  namespace: postgres\n").into_bytes(),
-        };
-        std::fs::write(dir.path().join("db.yaml"), "kind: Database\n").unwrap();
-        let failures = write(dir.path(), std::slice::from_ref(&changed));
-        assert_eq!(failures, ["db.yaml: changed while pglint ran; not written"]);
-        assert_eq!(
-            std::fs::read_to_string(dir.path().join("db.yaml")).unwrap(),
-            "kind: Database\n"
-        );
-        // Unchanged: written, and no temporary file left.
-        std::fs::write(dir.path().join("db.yaml"), DB).unwrap();
-        assert!(write(dir.path(), std::slice::from_ref(&changed)).is_empty());
-        assert_eq!(
-            std::fs::read(dir.path().join("db.yaml")).unwrap(),
-            changed.after
-        );
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }
