@@ -58,6 +58,16 @@ pub enum RoleOrigin<'p> {
     DatabaseRole(ObjectId, &'p Role),
 }
 
+impl<'p> RoleOrigin<'p> {
+    /// The declared role, unless it is the bootstrap owner (which has no declaration).
+    pub fn role(self) -> Option<&'p Role> {
+        match self {
+            RoleOrigin::Managed(role) | RoleOrigin::DatabaseRole(_, role) => Some(role),
+            RoleOrigin::Bootstrap => None,
+        }
+    }
+}
+
 /// A Database's `spec.owner` with the clusters its `spec.cluster.name` may land on. Only
 /// Databases whose owner and cluster are both written and knowable (not `${VAR}`) have one.
 #[derive(Debug, Clone)]
@@ -866,6 +876,26 @@ impl<'p> Index<'p> {
             return Some(RoleOrigin::DatabaseRole(id, &db_role.role));
         }
         (spec.bootstrap.owner == name).then_some(RoleOrigin::Bootstrap)
+    }
+
+    /// The roles of a cluster that are members of the role `name` (their `inRoles` lists it):
+    /// its managed roles, then its DatabaseRoles, in declaration order.
+    pub fn members_of(&self, cluster: ObjectId, name: &str) -> Vec<RoleOrigin<'p>> {
+        let Spec::Cluster(spec) = &self.object(cluster).spec else {
+            return Vec::new();
+        };
+        let mut members: Vec<RoleOrigin<'p>> = spec
+            .roles
+            .iter()
+            .filter(|r| r.is_member_of(name))
+            .map(RoleOrigin::Managed)
+            .collect();
+        members.extend(
+            self.database_roles_of(cluster)
+                .filter(|(_, r)| r.role.is_member_of(name))
+                .map(|(id, r)| RoleOrigin::DatabaseRole(id, &r.role)),
+        );
+        members
     }
 
     /// Every role name of a cluster (managed, DatabaseRole, bootstrap owner).

@@ -68,6 +68,12 @@ pub struct Role {
     pub password_secret: Option<Spanned<String>>,
     /// The `passwordSecret` key, to point at when the name is wrong or conflicting.
     pub password_secret_key: Option<Loc>,
+    /// `connectionLimit` (CNPG's default, -1, is no limit).
+    pub connection_limit: Option<Spanned<i64>>,
+    /// `validUntil` as written (RFC 3339; see [`Role::valid_until_epoch`]).
+    pub valid_until: Option<Spanned<String>>,
+    /// `inRoles`: the roles this role is made a member of.
+    pub in_roles: Vec<Spanned<String>>,
 }
 
 impl Role {
@@ -84,6 +90,17 @@ impl Role {
             flag("bypassrls"),
             flag("disablePassword"),
         );
+        let connection_limit = reader.integer(
+            node.get("connectionLimit"),
+            &format!("{path}.connectionLimit"),
+        );
+        let valid_until = reader.date_time(node.get("validUntil"), &format!("{path}.validUntil"));
+        let mut in_roles = Vec::new();
+        if let Some(list) = reader.sequence(node.get("inRoles"), &format!("{path}.inRoles")) {
+            for item in list.items() {
+                in_roles.extend(reader.string(Some(item), &format!("{path}.inRoles[]")));
+            }
+        }
         let secret_entry = node.get_entry("passwordSecret");
         let secret_node = reader.mapping(
             secret_entry.map(|(_, v)| v),
@@ -103,6 +120,9 @@ impl Role {
             password_secret: secret_node
                 .and_then(|s| reader.string(s.get("name"), &format!("{path}.passwordSecret.name"))),
             password_secret_key: secret_entry.map(|(k, _)| reader.loc(k)),
+            connection_limit,
+            valid_until,
+            in_roles,
         }
     }
 
@@ -116,6 +136,19 @@ impl Role {
 
     pub fn can_login(&self) -> bool {
         self.login.as_ref().is_some_and(|l| l.value)
+    }
+
+    /// Is `name` one of the roles this role is a member of (`inRoles`)?
+    pub fn is_member_of(&self, name: &str) -> bool {
+        self.in_roles.iter().any(|r| r.value == name)
+    }
+
+    /// `validUntil` in seconds since the Unix epoch, when it is a valid RFC 3339 date-time
+    /// (what `metav1.Time` accepts); `None` when absent, templated or malformed.
+    pub fn valid_until_epoch(&self) -> Option<i64> {
+        self.valid_until
+            .as_ref()
+            .and_then(|v| super::time::parse_rfc3339(v.as_str()))
     }
 
     /// Privileges set to true, by field name.
