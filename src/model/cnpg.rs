@@ -174,6 +174,13 @@ pub struct Bootstrap {
     pub owner_loc: Option<Loc>,
     /// `bootstrap.initdb.secret.name`: the owner's credentials.
     pub secret: Option<Spanned<String>>,
+    /// The bootstrap may create roles the repository does not list: the cluster is restored
+    /// or cloned from another one (`recovery`, `pg_basebackup`), imports one
+    /// (`initdb.import`), or runs SQL kept in ConfigMaps or Secrets (`postInit*SQLRefs`).
+    pub other_roles_unknown: bool,
+    /// The SQL statements written in `postInitSQL`, `postInitApplicationSQL` and
+    /// `postInitTemplateSQL`: roles they create exist too.
+    pub sql: Vec<String>,
 }
 
 /// A CNPG `Cluster`.
@@ -223,8 +230,32 @@ impl Bootstrap {
                 owner: "app".into(),
                 owner_loc: None,
                 secret: None,
+                other_roles_unknown: false,
+                sql: Vec::new(),
             };
         };
+        let initdb = method_key.as_str() == Some("initdb");
+        let other_roles_unknown = !initdb
+            || [
+                "import",
+                "postInitSQLRefs",
+                "postInitApplicationSQLRefs",
+                "postInitTemplateSQLRefs",
+            ]
+            .into_iter()
+            .any(|field| method.get(field).is_some_and(|n| !n.is_null()));
+        // Read leniently: pglint only looks for role names in them.
+        let sql: Vec<String> = [
+            "postInitSQL",
+            "postInitApplicationSQL",
+            "postInitTemplateSQL",
+        ]
+        .into_iter()
+        .filter_map(|field| method.get(field))
+        .filter(|list| list.is_sequence())
+        .flat_map(|list| list.items())
+        .filter_map(|item| item.as_str().map(str::to_string))
+        .collect();
         let owner = reader
             .string(method.get("owner"), "spec.bootstrap.owner")
             .or_else(|| reader.string(method.get("database"), "spec.bootstrap.database"));
@@ -236,6 +267,8 @@ impl Bootstrap {
             secret: method
                 .get("secret")
                 .and_then(|s| reader.string(s.get("name"), "spec.bootstrap.secret.name")),
+            other_roles_unknown,
+            sql,
         }
     }
 }

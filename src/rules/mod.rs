@@ -186,6 +186,7 @@ registry! {
     role_secret_missing::RoleSecretMissing,
     role_secret_keys::RoleSecretKeys,
     role_duplicate::RoleDuplicate,
+    role_in_roles_missing::RoleInRolesMissing,
     database_duplicate::DatabaseDuplicate,
     role_password_conflict::RolePasswordConflict,
     role_no_password::RoleNoPassword,
