@@ -54,6 +54,9 @@ pub struct Context<'p> {
     pub project: &'p Project,
     pub index: &'p Index<'p>,
     pub config: &'p Config,
+    /// Seconds since the Unix epoch, read once from the configured clock
+    /// ([`crate::config::Clock`]): what a date such as a role's `validUntil` is compared with.
+    pub now: i64,
 }
 
 impl<'p> Context<'p> {
@@ -62,6 +65,7 @@ impl<'p> Context<'p> {
             project,
             index,
             config,
+            now: config.clock.now(),
         }
     }
 
@@ -197,6 +201,7 @@ registry! {
     naming_convention::NamingConvention,
     role_privileged::RolePrivileged,
     role_login_disabled::RoleLoginDisabled,
+    owner_role_locked::OwnerRoleLocked,
     reflection_too_broad::ReflectionTooBroad,
     sync_wave_missing::SyncWaveMissing,
     sync_wave_invalid::SyncWaveInvalid,
