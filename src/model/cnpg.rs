@@ -181,6 +181,11 @@ pub struct Bootstrap {
     /// The SQL statements written in `postInitSQL`, `postInitApplicationSQL` and
     /// `postInitTemplateSQL`: roles they create exist too.
     pub sql: Vec<String>,
+    /// The bootstrap creates the application database and its owner, whose password the
+    /// instance manager keeps setting from the bootstrap secret (CNPG's
+    /// `ShouldCreateApplicationDatabase`): `initdb` (also by default) unless a monolith import,
+    /// `recovery` or `pg_basebackup` that names a `database`.
+    pub creates_owner: bool,
 }
 
 /// A CNPG `Cluster`.
@@ -219,6 +224,15 @@ impl Cluster {
 }
 
 impl Bootstrap {
+    /// The Secret the owner's password comes from: `secret.name`, else the one the operator
+    /// generates, `<cluster>-app` (`GetApplicationSecretName` in `api/v1/cluster_funcs.go`).
+    pub fn secret_name(&self, cluster: &str) -> String {
+        match &self.secret {
+            Some(secret) => secret.value.clone(),
+            None => format!("{cluster}-app"),
+        }
+    }
+
     fn read(reader: &mut Reader<'_>, spec: Option<NodeRef<'_>>) -> Bootstrap {
         let method = spec.and_then(|s| s.get("bootstrap")).and_then(|b| {
             ["initdb", "recovery", "pg_basebackup"]
@@ -232,9 +246,18 @@ impl Bootstrap {
                 secret: None,
                 other_roles_unknown: false,
                 sql: Vec::new(),
+                creates_owner: true,
             };
         };
         let initdb = method_key.as_str() == Some("initdb");
+        let creates_owner = if initdb {
+            method.path(&["import", "type"]).and_then(|t| t.as_str()) != Some("monolith")
+        } else {
+            method
+                .get("database")
+                .and_then(|d| d.as_str())
+                .is_some_and(|d| !d.is_empty())
+        };
         let other_roles_unknown = !initdb
             || [
                 "import",
@@ -269,6 +292,7 @@ impl Bootstrap {
                 .and_then(|s| reader.string(s.get("name"), "spec.bootstrap.secret.name")),
             other_roles_unknown,
             sql,
+            creates_owner,
         }
     }
 }

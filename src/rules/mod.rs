@@ -194,6 +194,7 @@ registry! {
     database_duplicate::DatabaseDuplicate,
     role_password_conflict::RolePasswordConflict,
     role_no_password::RoleNoPassword,
+    bootstrap_owner_password::BootstrapOwnerPassword,
     secret_unreferenced::SecretUnreferenced,
     name_reserved::NameReserved,
     name_invalid::NameInvalid,
