@@ -189,6 +189,9 @@ pub struct Index<'p> {
     inputs: OnceLock<HashSet<String>>,
     /// Built on first use, by the kustomize rules.
     folders: OnceLock<HashSet<String>>,
+    /// Secret name → per namespace, the distinct role names whose password it is.
+    #[allow(clippy::type_complexity)]
+    secret_roles: HashMap<&'p str, Vec<(Option<&'p str>, Vec<&'p str>)>>,
 }
 
 /// Two namespaces may be the same object's: equal, or one of them unknown (unset or templated).
@@ -369,6 +372,7 @@ impl<'p> Index<'p> {
             chains: Vec::new(),
             inputs: OnceLock::new(),
             folders: OnceLock::new(),
+            secret_roles: HashMap::default(),
         };
         index.instances = Self::instances(project, deploy, index.inputs());
         for id in 0..index.instances.len() {
@@ -421,6 +425,7 @@ impl<'p> Index<'p> {
         }
         index.credentials = index.find_credentials(config);
         index.chains = index.find_chains();
+        index.secret_roles = index.find_secret_roles();
         index
     }
 
@@ -598,6 +603,40 @@ impl<'p> Index<'p> {
                     })
             })
             .collect()
+    }
+
+    /// The distinct role names whose password the Secret `name` in `namespace` is, in order
+    /// of reference ([`Index::checked_uses`]). More than one: the Secret's single `username`
+    /// can match only one of them (`role-username-mismatch`).
+    pub fn roles_sharing_secret(&self, namespace: Option<&str>, name: &str) -> &[&'p str] {
+        let map = &self.secret_roles;
+        map.get(name)
+            .and_then(|by_namespace| by_namespace.iter().find(|(ns, _)| *ns == namespace))
+            .map_or(&[], |(_, roles)| roles.as_slice())
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn find_secret_roles(&self) -> HashMap<&'p str, Vec<(Option<&'p str>, Vec<&'p str>)>> {
+        let mut map: HashMap<&'p str, Vec<(Option<&'p str>, Vec<&'p str>)>> = HashMap::default();
+        for used in self.checked_uses() {
+            let Some(role) = used.role_name else { continue };
+            let by_namespace = map.entry(used.name.as_str()).or_default();
+            let at = match by_namespace
+                .iter()
+                .position(|(ns, _)| *ns == used.namespace)
+            {
+                Some(at) => at,
+                None => {
+                    by_namespace.push((used.namespace, Vec::new()));
+                    by_namespace.len() - 1
+                }
+            };
+            let roles = &mut by_namespace[at].1;
+            if !roles.contains(&role) {
+                roles.push(role);
+            }
+        }
+        map
     }
 
     /// The Secret sources a reference resolves to; empty when the Secret does not exist.

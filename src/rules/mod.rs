@@ -189,6 +189,7 @@ registry! {
     owner_role_absent::OwnerRoleAbsent,
     role_secret_missing::RoleSecretMissing,
     role_secret_keys::RoleSecretKeys,
+    role_username_mismatch::RoleUsernameMismatch,
     role_duplicate::RoleDuplicate,
     role_in_roles_missing::RoleInRolesMissing,
     database_duplicate::DatabaseDuplicate,
