@@ -640,9 +640,23 @@ impl<'p> Index<'p> {
     }
 
     /// The Secret sources a reference resolves to; empty when the Secret does not exist.
+    /// When some of the candidates are applied together with the reference (by its
+    /// deployment, or from its folder when nothing is known to deploy them), only those: a
+    /// namespace-less object of the same name elsewhere (another app's copy) is not the one
+    /// CNPG reads.
     pub fn resolve_secret(&self, used: &SecretUse<'_>) -> Vec<SecretSource> {
         let mut sources = self.secret_sources(used.name.as_str(), used.namespace);
         sources.sort_by_key(|s| s.object());
+        if sources.len() > 1 {
+            let together: Vec<SecretSource> = sources
+                .iter()
+                .copied()
+                .filter(|s| self.applied_together(used.instance, s.object()))
+                .collect();
+            if !together.is_empty() {
+                return together;
+            }
+        }
         sources
     }
 

@@ -298,6 +298,27 @@ spec:
     }
 
     #[test]
+    fn a_copy_elsewhere_is_not_the_secret_cnpg_reads() {
+        // Both without a namespace: the one beside the Cluster is the one it uses.
+        let external = |keys: &str| {
+            format!(
+                "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: gitea-db-creds\nspec:\n  data:\n{keys}"
+            )
+        };
+        let complete = external(
+            "    - secretKey: username\n      remoteRef: {key: k}\n    - secretKey: password\n      remoteRef: {key: k}\n",
+        );
+        let app_copy = external("    - secretKey: DB_PASSWORD\n      remoteRef: {key: k}\n");
+        let cluster = CLUSTER.replace("  namespace: db\n", "");
+        let files = [
+            ("db/c.yaml", cluster.as_str()),
+            ("db/e.yaml", complete.as_str()),
+            ("apps/gitea/e.yaml", app_copy.as_str()),
+        ];
+        assert!(run(&files, check).is_empty());
+    }
+
+    #[test]
     fn missing_keys_are_reported_once_per_secret() {
         let sops = "apiVersion: v1
 kind: Secret
