@@ -1,4 +1,5 @@
 use crate::diagnostic::Finding;
+use crate::hash::HashMap;
 use crate::index::{SecretSource, SecretUse, UserKind, operator_generated};
 use crate::model::apps::Verdict;
 use crate::model::{Object, Spec, is_unknowable};
@@ -155,17 +156,18 @@ fn generated<'p>(cx: &Context<'p>, used: &SecretUse<'p>) -> Option<Known<'p>> {
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     // The references, grouped by the Secret they name.
     let mut groups: Vec<Vec<SecretUse<'_>>> = Vec::new();
+    let mut by_secret: HashMap<(Option<&str>, &str), usize> = HashMap::default();
     for used in cx.index.checked_uses() {
         if used.role_name.is_none_or(is_unknowable) {
             continue;
         }
-        match groups
-            .iter_mut()
-            .find(|g| g[0].namespace == used.namespace && g[0].name.value == used.name.value)
-        {
-            Some(group) => group.push(used),
-            None => groups.push(vec![used]),
-        }
+        let at = *by_secret
+            .entry((used.namespace, used.name.as_str()))
+            .or_insert_with(|| {
+                groups.push(Vec::new());
+                groups.len() - 1
+            });
+        groups[at].push(used);
     }
     for group in groups {
         let known = known_usernames(cx, &group[0]);
