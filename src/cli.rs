@@ -257,15 +257,25 @@ fn load_config(
         Some(path) => path.to_path_buf(),
         None => root.join(FILE_NAME),
     };
+    // `PGLINT_NOW` fixes the time dates are compared with.
+    let clock = match std::env::var(crate::config::NOW_VAR) {
+        Ok(text) if !text.trim().is_empty() => crate::config::Clock::at(&text)
+            .map_err(|e| format!("{}: {e}", crate::config::NOW_VAR))?,
+        _ => crate::config::Clock::System,
+    };
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
         Err(e) if explicit.is_none() && e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(Ok(Config::default()));
+            return Ok(Ok(Config {
+                clock,
+                ..Config::default()
+            }));
         }
         Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
     };
     let ids: Vec<&str> = rules::ALL.iter().map(|r| r.meta().id).collect();
-    Ok(Config::from_toml(&path.display().to_string(), &text, &ids))
+    Ok(Config::from_toml(&path.display().to_string(), &text, &ids)
+        .map(|config| Config { clock, ..config }))
 }
 
 /// The repository root and the project loaded from it, for the commands that only read.

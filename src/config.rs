@@ -64,6 +64,42 @@ pub struct Config {
     /// Files larger than this are not read (`yaml-limit`).
     pub max_file_bytes: u64,
     pub deploy: DeployConfig,
+    /// The time rules compare dates with (a role's `validUntil`).
+    pub clock: Clock,
+}
+
+/// The environment variable that fixes the clock (an RFC 3339 date-time).
+pub const NOW_VAR: &str = "PGLINT_NOW";
+
+/// Where "now" comes from: the system clock, or a fixed time (the CLI reads `PGLINT_NOW`;
+/// tests set one), so a finding about a date never depends on the day the tests run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Clock {
+    #[default]
+    System,
+    /// Seconds since the Unix epoch.
+    Fixed(i64),
+}
+
+impl Clock {
+    /// A fixed clock at an RFC 3339 date-time (`2026-01-31T12:00:00Z`).
+    pub fn at(text: &str) -> Result<Clock, String> {
+        crate::model::time::parse_rfc3339(text.trim())
+            .map(Clock::Fixed)
+            .ok_or_else(|| {
+                format!("`{text}` is no RFC 3339 date-time (such as `2026-01-31T12:00:00Z`)")
+            })
+    }
+
+    /// Seconds since the Unix epoch.
+    pub fn now(self) -> i64 {
+        match self {
+            Clock::Fixed(now) => now,
+            Clock::System => std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
+        }
+    }
 }
 
 /// `[deploy]`: what pglint cannot read from the repository about how it is deployed.
@@ -97,6 +133,7 @@ impl Default for Config {
             limits: Limits::default(),
             max_file_bytes: 16 * 1024 * 1024,
             deploy: DeployConfig::default(),
+            clock: Clock::default(),
         }
     }
 }

@@ -58,6 +58,16 @@ pub enum RoleOrigin<'p> {
     DatabaseRole(ObjectId, &'p Role),
 }
 
+impl<'p> RoleOrigin<'p> {
+    /// The declared role, unless it is the bootstrap owner (which has no declaration).
+    pub fn role(self) -> Option<&'p Role> {
+        match self {
+            RoleOrigin::Managed(role) | RoleOrigin::DatabaseRole(_, role) => Some(role),
+            RoleOrigin::Bootstrap => None,
+        }
+    }
+}
+
 /// A Database's `spec.owner` with the clusters its `spec.cluster.name` may land on. Only
 /// Databases whose owner and cluster are both written and knowable (not `${VAR}`) have one.
 #[derive(Debug, Clone)]
@@ -179,6 +189,9 @@ pub struct Index<'p> {
     inputs: OnceLock<HashSet<String>>,
     /// Built on first use, by the kustomize rules.
     folders: OnceLock<HashSet<String>>,
+    /// Secret name → per namespace, the distinct role names whose password it is.
+    #[allow(clippy::type_complexity)]
+    secret_roles: HashMap<&'p str, Vec<(Option<&'p str>, Vec<&'p str>)>>,
 }
 
 /// Two namespaces may be the same object's: equal, or one of them unknown (unset or templated).
@@ -359,6 +372,7 @@ impl<'p> Index<'p> {
             chains: Vec::new(),
             inputs: OnceLock::new(),
             folders: OnceLock::new(),
+            secret_roles: HashMap::default(),
         };
         index.instances = Self::instances(project, deploy, index.inputs());
         for id in 0..index.instances.len() {
@@ -411,6 +425,7 @@ impl<'p> Index<'p> {
         }
         index.credentials = index.find_credentials(config);
         index.chains = index.find_chains();
+        index.secret_roles = index.find_secret_roles();
         index
     }
 
@@ -590,10 +605,58 @@ impl<'p> Index<'p> {
             .collect()
     }
 
+    /// The distinct role names whose password the Secret `name` in `namespace` is, in order
+    /// of reference ([`Index::checked_uses`]). More than one: the Secret's single `username`
+    /// can match only one of them (`role-username-mismatch`).
+    pub fn roles_sharing_secret(&self, namespace: Option<&str>, name: &str) -> &[&'p str] {
+        let map = &self.secret_roles;
+        map.get(name)
+            .and_then(|by_namespace| by_namespace.iter().find(|(ns, _)| *ns == namespace))
+            .map_or(&[], |(_, roles)| roles.as_slice())
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn find_secret_roles(&self) -> HashMap<&'p str, Vec<(Option<&'p str>, Vec<&'p str>)>> {
+        let mut map: HashMap<&'p str, Vec<(Option<&'p str>, Vec<&'p str>)>> = HashMap::default();
+        for used in self.checked_uses() {
+            let Some(role) = used.role_name else { continue };
+            let by_namespace = map.entry(used.name.as_str()).or_default();
+            let at = match by_namespace
+                .iter()
+                .position(|(ns, _)| *ns == used.namespace)
+            {
+                Some(at) => at,
+                None => {
+                    by_namespace.push((used.namespace, Vec::new()));
+                    by_namespace.len() - 1
+                }
+            };
+            let roles = &mut by_namespace[at].1;
+            if !roles.contains(&role) {
+                roles.push(role);
+            }
+        }
+        map
+    }
+
     /// The Secret sources a reference resolves to; empty when the Secret does not exist.
+    /// When some of the candidates are applied together with the reference (by its
+    /// deployment, or from its folder when nothing is known to deploy them), only those: a
+    /// namespace-less object of the same name elsewhere (another app's copy) is not the one
+    /// CNPG reads.
     pub fn resolve_secret(&self, used: &SecretUse<'_>) -> Vec<SecretSource> {
         let mut sources = self.secret_sources(used.name.as_str(), used.namespace);
         sources.sort_by_key(|s| s.object());
+        if sources.len() > 1 {
+            let together: Vec<SecretSource> = sources
+                .iter()
+                .copied()
+                .filter(|s| self.applied_together(used.instance, s.object()))
+                .collect();
+            if !together.is_empty() {
+                return together;
+            }
+        }
         sources
     }
 
@@ -866,6 +929,26 @@ impl<'p> Index<'p> {
             return Some(RoleOrigin::DatabaseRole(id, &db_role.role));
         }
         (spec.bootstrap.owner == name).then_some(RoleOrigin::Bootstrap)
+    }
+
+    /// The roles of a cluster that are members of the role `name` (their `inRoles` lists it):
+    /// its managed roles, then its DatabaseRoles, in declaration order.
+    pub fn members_of(&self, cluster: ObjectId, name: &str) -> Vec<RoleOrigin<'p>> {
+        let Spec::Cluster(spec) = &self.object(cluster).spec else {
+            return Vec::new();
+        };
+        let mut members: Vec<RoleOrigin<'p>> = spec
+            .roles
+            .iter()
+            .filter(|r| r.is_member_of(name))
+            .map(RoleOrigin::Managed)
+            .collect();
+        members.extend(
+            self.database_roles_of(cluster)
+                .filter(|(_, r)| r.role.is_member_of(name))
+                .map(|(id, r)| RoleOrigin::DatabaseRole(id, &r.role)),
+        );
+        members
     }
 
     /// Every role name of a cluster (managed, DatabaseRole, bootstrap owner).

@@ -11,7 +11,6 @@
 pub mod baseline;
 pub mod cert;
 pub mod cli;
-pub mod clock;
 pub mod config;
 pub mod deploy;
 pub mod diagnostic;

@@ -7,8 +7,6 @@
 //! value encrypted with AES-256-GCM under the session key with a zero nonce (the key is used
 //! once), tag appended; the whole blob in padded standard base64.
 
-use std::time::SystemTime;
-
 use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
@@ -32,7 +30,10 @@ pub struct SealingKey {
 pub enum CertError {
     NotPem(String),
     NotRsa,
-    Expired { not_after: SystemTime },
+    /// Seconds since the Unix epoch.
+    Expired {
+        not_after: i64,
+    },
     NotYetValid,
 }
 
@@ -46,7 +47,7 @@ impl std::fmt::Display for CertError {
             CertError::Expired { not_after } => write!(
                 f,
                 "it expired {} (kubeseal refuses an expired certificate; the controller renews its key every 30 days: fetch the current one)",
-                crate::clock::format_date(*not_after)
+                crate::model::time::format_date(*not_after)
             ),
             CertError::NotYetValid => f.write_str("it is not valid yet"),
         }
@@ -57,19 +58,22 @@ impl std::fmt::Display for CertError {
 const RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
 
 impl SealingKey {
-    /// The RSA key of the first certificate of `pem`, refused when `now` is outside its
-    /// validity (as kubeseal's `ParseKey` refuses it) or when it is not RSA.
-    pub fn from_pem(pem: &[u8], now: SystemTime) -> Result<SealingKey, CertError> {
+    /// The RSA key of the first certificate of `pem`, refused when `now` (seconds since the
+    /// Unix epoch) is outside its validity (as kubeseal's `ParseKey` refuses it) or when it is
+    /// not RSA.
+    pub fn from_pem(pem: &[u8], now: i64) -> Result<SealingKey, CertError> {
         let certificate =
             Certificate::from_pem(pem).map_err(|e| CertError::NotPem(e.to_string()))?;
         let tbs = certificate.tbs_certificate();
         let validity = tbs.validity();
-        if now > validity.not_after.to_system_time() {
-            return Err(CertError::Expired {
-                not_after: validity.not_after.to_system_time(),
-            });
+        let seconds = |time: x509_cert::time::Time| {
+            i64::try_from(time.to_unix_duration().as_secs()).unwrap_or(i64::MAX)
+        };
+        let not_after = seconds(validity.not_after);
+        if now > not_after {
+            return Err(CertError::Expired { not_after });
         }
-        if now < validity.not_before.to_system_time() {
+        if now < seconds(validity.not_before) {
             return Err(CertError::NotYetValid);
         }
         let spki = tbs.subject_public_key_info();
@@ -150,14 +154,15 @@ pub fn generate_password(length: usize) -> Result<Zeroizing<String>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::time::parse_rfc3339;
     use rsa::PrivateKey as RsaPrivateKey;
     use rsa::pkcs8::DecodePrivateKey;
 
     const CERT: &[u8] = include_bytes!("../fixtures/sealing/test-only-cert.pem");
     const KEY: &str = include_str!("../fixtures/sealing/test-only-private-key.pem");
 
-    fn now() -> SystemTime {
-        crate::clock::parse("2030-06-01T00:00:00Z").unwrap()
+    fn now() -> i64 {
+        parse_rfc3339("2030-06-01T00:00:00Z").unwrap()
     }
 
     /// The controller's `HybridDecrypt`, for the round trip.
@@ -199,12 +204,12 @@ mod tests {
 
     #[test]
     fn refuses_expired_early_and_non_rsa_certificates() {
-        let late = crate::clock::parse("2040-01-01T00:00:00Z").unwrap();
+        let late = parse_rfc3339("2040-01-01T00:00:00Z").unwrap();
         assert!(matches!(
             SealingKey::from_pem(CERT, late),
             Err(CertError::Expired { .. })
         ));
-        let early = crate::clock::parse("2001-01-01T00:00:00Z").unwrap();
+        let early = parse_rfc3339("2001-01-01T00:00:00Z").unwrap();
         assert_eq!(
             SealingKey::from_pem(CERT, early).unwrap_err(),
             CertError::NotYetValid

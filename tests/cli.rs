@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::Value;
 
+#[path = "common/fixture.rs"]
+mod rule_fixture;
+
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures")
@@ -178,6 +181,44 @@ fn bad_invocations_exit_two() {
         .args(["check", "--root", ".", "--select", "nope"])
         .assert()
         .code(2);
+}
+
+#[test]
+fn pglint_now_sets_the_time_dates_are_compared_with() {
+    // `vaultwarden_user` has `validUntil: "2001-01-01T00:00:00Z"`.
+    let dir = tempfile::tempdir().unwrap();
+    rule_fixture::write("owner-role-locked", dir.path());
+    let run = |now: Option<&str>| {
+        let mut cmd = pglint();
+        cmd.current_dir(dir.path())
+            .args(["check", "--root", ".", "--format", "json"]);
+        match now {
+            Some(now) => cmd.env("PGLINT_NOW", now),
+            None => cmd.env_remove("PGLINT_NOW"),
+        };
+        cmd.output().unwrap()
+    };
+    let rules = |output: &std::process::Output| -> Vec<String> {
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let today = run(None);
+    assert_eq!(today.status.code(), Some(1));
+    assert_eq!(rules(&today), ["owner-role-locked"]);
+    let before = run(Some("2000-12-31T23:59:59Z"));
+    assert_eq!(before.status.code(), Some(0));
+    assert!(rules(&before).is_empty());
+    let after = run(Some("2001-01-01T00:00:00+00:00"));
+    assert_eq!(rules(&after), ["owner-role-locked"]);
+    let bad = run(Some("yesterday"));
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("PGLINT_NOW"), "{stderr}");
 }
 
 #[test]

@@ -92,6 +92,13 @@ fn conformant_repository_has_no_findings() {
     assert!(rules.is_empty(), "expected no diagnostics, got:\n{text}");
 }
 
+/// Patterns that stray from the SOP but are right: nothing to report.
+#[test]
+fn correct_patterns_have_no_findings() {
+    let (text, rules) = render(load(&fixtures().join("scenarios/correct-role-patterns")));
+    assert!(rules.is_empty(), "expected no diagnostics, got:\n{text}");
+}
+
 #[test]
 fn example_repository() {
     let (text, rules) = render(load(&fixtures().join("example")));

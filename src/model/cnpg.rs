@@ -68,6 +68,12 @@ pub struct Role {
     pub password_secret: Option<Spanned<String>>,
     /// The `passwordSecret` key, to point at when the name is wrong or conflicting.
     pub password_secret_key: Option<Loc>,
+    /// `connectionLimit` (CNPG's default, -1, is no limit).
+    pub connection_limit: Option<Spanned<i64>>,
+    /// `validUntil` as written (RFC 3339; see [`Role::valid_until_epoch`]).
+    pub valid_until: Option<Spanned<String>>,
+    /// `inRoles`: the roles this role is made a member of.
+    pub in_roles: Vec<Spanned<String>>,
 }
 
 impl Role {
@@ -84,6 +90,17 @@ impl Role {
             flag("bypassrls"),
             flag("disablePassword"),
         );
+        let connection_limit = reader.integer(
+            node.get("connectionLimit"),
+            &format!("{path}.connectionLimit"),
+        );
+        let valid_until = reader.date_time(node.get("validUntil"), &format!("{path}.validUntil"));
+        let mut in_roles = Vec::new();
+        if let Some(list) = reader.sequence(node.get("inRoles"), &format!("{path}.inRoles")) {
+            for item in list.items() {
+                in_roles.extend(reader.string(Some(item), &format!("{path}.inRoles[]")));
+            }
+        }
         let secret_entry = node.get_entry("passwordSecret");
         let secret_node = reader.mapping(
             secret_entry.map(|(_, v)| v),
@@ -103,6 +120,9 @@ impl Role {
             password_secret: secret_node
                 .and_then(|s| reader.string(s.get("name"), &format!("{path}.passwordSecret.name"))),
             password_secret_key: secret_entry.map(|(k, _)| reader.loc(k)),
+            connection_limit,
+            valid_until,
+            in_roles,
         }
     }
 
@@ -116,6 +136,19 @@ impl Role {
 
     pub fn can_login(&self) -> bool {
         self.login.as_ref().is_some_and(|l| l.value)
+    }
+
+    /// Is `name` one of the roles this role is a member of (`inRoles`)?
+    pub fn is_member_of(&self, name: &str) -> bool {
+        self.in_roles.iter().any(|r| r.value == name)
+    }
+
+    /// `validUntil` in seconds since the Unix epoch, when it is a valid RFC 3339 date-time
+    /// (what `metav1.Time` accepts); `None` when absent, templated or malformed.
+    pub fn valid_until_epoch(&self) -> Option<i64> {
+        self.valid_until
+            .as_ref()
+            .and_then(|v| super::time::parse_rfc3339(v.as_str()))
     }
 
     /// Privileges set to true, by field name.
@@ -141,6 +174,18 @@ pub struct Bootstrap {
     pub owner_loc: Option<Loc>,
     /// `bootstrap.initdb.secret.name`: the owner's credentials.
     pub secret: Option<Spanned<String>>,
+    /// The bootstrap may create roles the repository does not list: the cluster is restored
+    /// or cloned from another one (`recovery`, `pg_basebackup`), imports one
+    /// (`initdb.import`), or runs SQL kept in ConfigMaps or Secrets (`postInit*SQLRefs`).
+    pub other_roles_unknown: bool,
+    /// The SQL statements written in `postInitSQL`, `postInitApplicationSQL` and
+    /// `postInitTemplateSQL`: roles they create exist too.
+    pub sql: Vec<String>,
+    /// The bootstrap creates the application database and its owner, whose password the
+    /// instance manager keeps setting from the bootstrap secret (CNPG's
+    /// `ShouldCreateApplicationDatabase`): `initdb` (also by default) unless a monolith import,
+    /// `recovery` or `pg_basebackup` that names a `database`.
+    pub creates_owner: bool,
 }
 
 /// A CNPG `Cluster`.
@@ -179,6 +224,15 @@ impl Cluster {
 }
 
 impl Bootstrap {
+    /// The Secret the owner's password comes from: `secret.name`, else the one the operator
+    /// generates, `<cluster>-app` (`GetApplicationSecretName` in `api/v1/cluster_funcs.go`).
+    pub fn secret_name(&self, cluster: &str) -> String {
+        match &self.secret {
+            Some(secret) => secret.value.clone(),
+            None => format!("{cluster}-app"),
+        }
+    }
+
     fn read(reader: &mut Reader<'_>, spec: Option<NodeRef<'_>>) -> Bootstrap {
         let method = spec.and_then(|s| s.get("bootstrap")).and_then(|b| {
             ["initdb", "recovery", "pg_basebackup"]
@@ -190,8 +244,41 @@ impl Bootstrap {
                 owner: "app".into(),
                 owner_loc: None,
                 secret: None,
+                other_roles_unknown: false,
+                sql: Vec::new(),
+                creates_owner: true,
             };
         };
+        let initdb = method_key.as_str() == Some("initdb");
+        let creates_owner = if initdb {
+            method.path(&["import", "type"]).and_then(|t| t.as_str()) != Some("monolith")
+        } else {
+            method
+                .get("database")
+                .and_then(|d| d.as_str())
+                .is_some_and(|d| !d.is_empty())
+        };
+        let other_roles_unknown = !initdb
+            || [
+                "import",
+                "postInitSQLRefs",
+                "postInitApplicationSQLRefs",
+                "postInitTemplateSQLRefs",
+            ]
+            .into_iter()
+            .any(|field| method.get(field).is_some_and(|n| !n.is_null()));
+        // Read leniently: pglint only looks for role names in them.
+        let sql: Vec<String> = [
+            "postInitSQL",
+            "postInitApplicationSQL",
+            "postInitTemplateSQL",
+        ]
+        .into_iter()
+        .filter_map(|field| method.get(field))
+        .filter(|list| list.is_sequence())
+        .flat_map(|list| list.items())
+        .filter_map(|item| item.as_str().map(str::to_string))
+        .collect();
         let owner = reader
             .string(method.get("owner"), "spec.bootstrap.owner")
             .or_else(|| reader.string(method.get("database"), "spec.bootstrap.database"));
@@ -203,6 +290,9 @@ impl Bootstrap {
             secret: method
                 .get("secret")
                 .and_then(|s| reader.string(s.get("name"), "spec.bootstrap.secret.name")),
+            other_roles_unknown,
+            sql,
+            creates_owner,
         }
     }
 }

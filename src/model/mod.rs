@@ -15,6 +15,7 @@ pub(crate) mod read;
 pub mod reflector;
 mod secrets;
 mod sensitive;
+pub mod time;
 mod waves;
 
 pub use cnpg::{Bootstrap, Cluster, ClusterUser, Database, DatabaseRole, Role};

@@ -126,6 +126,47 @@ impl Reader<'_> {
         }
     }
 
+    /// An integer field (`connectionLimit`); a value too large for `i64` is left out.
+    pub fn integer(&mut self, node: Option<NodeRef<'_>>, field: &str) -> Option<Spanned<i64>> {
+        let node = node?;
+        if node.is_null() {
+            return None;
+        }
+        match node.scalar() {
+            Some(scalar) if classify(scalar, node.tag()) == YamlType::Int => {
+                let value = scalar.text.replace('_', "").parse().ok()?;
+                Some(Spanned::new(value, self.loc(node)))
+            }
+            _ => {
+                self.wrong_type(node, field, "an integer");
+                None
+            }
+        }
+    }
+
+    /// A date-time field (`validUntil`): a string, or a plain scalar YAML 1.1 reads as a
+    /// timestamp (which the API server's YAML reader keeps as a string).
+    pub fn date_time(&mut self, node: Option<NodeRef<'_>>, field: &str) -> Option<Spanned<String>> {
+        let node = node?;
+        if node.is_null() {
+            return None;
+        }
+        match node.scalar() {
+            Some(scalar)
+                if matches!(
+                    classify(scalar, node.tag()),
+                    YamlType::String | YamlType::Timestamp
+                ) =>
+            {
+                Some(Spanned::new(scalar.text.clone(), self.loc(node)))
+            }
+            _ => {
+                self.wrong_type(node, field, "a date-time string");
+                None
+            }
+        }
+    }
+
     /// A mapping field; null is absent.
     pub fn mapping<'d>(&mut self, node: Option<NodeRef<'d>>, field: &str) -> Option<NodeRef<'d>> {
         let node = node?;

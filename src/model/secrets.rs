@@ -28,6 +28,32 @@ pub struct DataEntry {
     pub templated: bool,
     /// Only public material: PEM `CERTIFICATE` blocks (a CA bundle, `ca.crt`), no private key.
     pub public: bool,
+    /// The value, kept for the `username` key only (a role name, public in the Cluster
+    /// anyway; never another key's value): base64-decoded under a Secret's `data`. `None` for
+    /// a placeholder, a template, or base64 that is not UTF-8 text.
+    pub username: Option<String>,
+}
+
+/// The `username` a list of entries gives the Secret, where it is written: the last entry of
+/// that key (`stringData` after `data`, as the API server merges them). `None` when there is
+/// none or its value cannot be known.
+fn username_of<'e>(entries: impl IntoIterator<Item = &'e DataEntry>) -> Option<Spanned<&'e str>> {
+    let entry = entries
+        .into_iter()
+        .filter(|d| d.key.value == "username")
+        .last()?;
+    Some(Spanned::new(entry.username.as_deref()?, entry.value_loc))
+}
+
+/// A `username` value as the Secret will hold it: a Secret's `data` values (`path` `data`)
+/// are base64 (Go's decoder skips line breaks); the others, `stringData` and a SealedSecret
+/// template's `data` (a Go template), are the text itself.
+fn username_value(path: &str, text: &str) -> Option<String> {
+    if path != "data" {
+        return Some(text.to_string());
+    }
+    let compact: String = text.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
+    String::from_utf8(GO_STD.decode(compact.as_bytes()).ok()?).ok()
 }
 
 fn read_data(
@@ -44,13 +70,20 @@ fn read_data(
         .into_iter()
         .filter_map(|(k, v)| {
             let key = k.as_str()?;
+            let placeholder = v.as_str().is_none_or(is_placeholder);
+            let templated = reader.is_templated(v);
+            let username = v
+                .as_str()
+                .filter(|_| key == "username" && !placeholder && !templated)
+                .and_then(|text| username_value(path, text));
             Some(DataEntry {
                 key: Spanned::new(key.to_string(), loc_of(reader.file, k)),
                 value_loc: loc_of(reader.file, v),
                 field,
-                placeholder: v.as_str().is_none_or(is_placeholder),
-                templated: reader.is_templated(v),
+                placeholder,
+                templated,
                 public: v.as_str().is_some_and(|text| is_public_pem(field, text)),
+                username,
             })
         })
         .collect()
@@ -138,6 +171,11 @@ impl Secret {
 
     pub fn has_key(&self, key: &str) -> bool {
         self.data.iter().any(|d| d.key.value == key)
+    }
+
+    /// The `username` it holds, when it is written in clear (see [`DataEntry::username`]).
+    pub fn username(&self) -> Option<Spanned<&str>> {
+        username_of(&self.data)
     }
 }
 
@@ -330,6 +368,14 @@ impl SealedSecret {
         self.encrypted.iter().any(|e| e.key.value == key)
     }
 
+    /// The `username` the generated Secret gets in clear: a literal in `spec.template.data`,
+    /// which the controller renders over the decrypted values (`Unseal` in sealed-secrets
+    /// `pkg/apis/sealedsecrets/v1alpha1/sealedsecret_expansion.go`).
+    pub fn username(&self) -> Option<Spanned<&str>> {
+        let template = self.template.as_ref()?;
+        username_of(template.data.iter().filter(|d| d.field == "data"))
+    }
+
     /// Metadata the generated Secret gets (the template's), if there is a template.
     pub fn secret_meta(&self) -> Option<&Metadata> {
         self.template.as_ref().map(|t| &t.meta)
@@ -391,10 +437,31 @@ impl Scope {
 }
 
 /// An external-secrets.io `ExternalSecret`: it creates a Secret named `spec.target.name`
-/// (else its own name), with keys pglint cannot know.
+/// (else its own name). Its keys and a literal `username` are known when they are written
+/// (see [`ExternalSecret::keys`]); the values it fetches never are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExternalSecret {
     pub target_name: Option<String>,
+    /// `spec.data[].secretKey`: the keys of the values it fetches one by one.
+    pub secret_keys: Vec<Spanned<String>>,
+    /// `spec.dataFrom` is set: it adds keys that only the provider knows.
+    pub data_from: bool,
+    /// `spec.target.creationPolicy` (`Owner` by default).
+    pub creation_policy: Option<String>,
+    pub template: Option<ExternalTemplate>,
+    /// The `spec.data` key, else the `spec` key: where to point about the keys.
+    pub keys_loc: Option<Loc>,
+}
+
+/// `spec.target.template` of an ExternalSecret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalTemplate {
+    /// `data` keys, each with its value when that is a literal (no template).
+    pub data: Vec<(Spanned<String>, Option<Spanned<String>>)>,
+    /// `templateFrom` is set: keys come from a ConfigMap or Secret.
+    pub template_from: bool,
+    /// `mergePolicy: Merge`: the fetched keys are kept beside the template's.
+    pub merge: bool,
 }
 
 impl ExternalSecret {
@@ -405,11 +472,116 @@ impl ExternalSecret {
             text: reader.text,
             problems: &mut problems,
         };
+        let spec = root.get_entry("spec");
+        let spec_node = spec.map(|(_, v)| v).filter(|v| v.is_mapping());
+        let data = spec_node.and_then(|s| s.get_entry("data"));
+        let secret_keys = data
+            .map(|(_, list)| list)
+            .filter(|list| list.is_sequence())
+            .into_iter()
+            .flat_map(|list| list.items())
+            .filter_map(|item| lenient.string(item.get("secretKey"), "spec.data[].secretKey"))
+            .collect();
+        let non_empty = |node: Option<NodeRef<'_>>| {
+            node.is_some_and(|n| !n.is_null() && (n.items().next().is_some() || n.is_mapping()))
+        };
+        let target = spec_node.and_then(|s| s.get("target"));
+        let template = target
+            .and_then(|t| t.get("template"))
+            .filter(|t| t.is_mapping())
+            .map(|t| ExternalTemplate {
+                data: t
+                    .get("data")
+                    .filter(|d| d.is_mapping())
+                    .map(|d| d.entries())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|(k, v)| {
+                        let key = k.as_str()?;
+                        let literal = v
+                            .as_str()
+                            .filter(|text| !super::is_unknowable(text))
+                            .map(|text| Spanned::new(text.to_string(), lenient.loc(v)));
+                        Some((Spanned::new(key.to_string(), lenient.loc(k)), literal))
+                    })
+                    .collect(),
+                template_from: non_empty(t.get("templateFrom")),
+                merge: t.get("mergePolicy").and_then(|m| m.as_str()) == Some("Merge"),
+            });
         ExternalSecret {
             target_name: lenient
                 .string(root.path(&["spec", "target", "name"]), "spec.target.name")
                 .map(|s| s.value),
+            secret_keys,
+            data_from: non_empty(spec_node.and_then(|s| s.get("dataFrom"))),
+            creation_policy: target
+                .and_then(|t| t.get("creationPolicy"))
+                .and_then(|p| p.as_str())
+                .map(str::to_string),
+            template,
+            keys_loc: data.or(spec).map(|(k, _)| lenient.loc(k)),
         }
+    }
+
+    /// The keys of the Secret it writes, as external-secrets' `ApplyTemplate`
+    /// (`pkg/controllers/externalsecret/externalsecret_controller_template.go`) makes them:
+    /// the template's `data` keys, plus the fetched `spec.data[].secretKey`s when there is no
+    /// template data or `mergePolicy` is `Merge`. `None` when they cannot be known: keys from
+    /// `dataFrom` or `templateFrom`, or a `creationPolicy` that keeps (`Merge`,
+    /// `CreateOrMerge`) or leaves (`None`) another writer's keys, or an object that writes
+    /// no key at all (incomplete).
+    pub fn keys(&self) -> Option<Vec<&str>> {
+        if matches!(
+            self.creation_policy.as_deref(),
+            Some("Merge" | "CreateOrMerge" | "None")
+        ) {
+            return None;
+        }
+        // Nothing written at all: an incomplete object, not one without keys.
+        let template_keys = self.template.as_ref().map_or(0, |t| t.data.len());
+        if self.secret_keys.is_empty() && template_keys == 0 {
+            return None;
+        }
+        let fetched_known = !self.data_from
+            && !self
+                .secret_keys
+                .iter()
+                .any(|k| super::is_unknowable(k.as_str()));
+        let fetched = self.secret_keys.iter().map(|k| k.as_str());
+        let mut keys: Vec<&str> = Vec::new();
+        match &self.template {
+            None => {
+                if !fetched_known {
+                    return None;
+                }
+                keys.extend(fetched);
+            }
+            Some(template) => {
+                if template.template_from {
+                    return None;
+                }
+                keys.extend(template.data.iter().map(|(k, _)| k.as_str()));
+                if template.merge || template.data.is_empty() {
+                    if !fetched_known {
+                        return None;
+                    }
+                    keys.extend(fetched);
+                }
+            }
+        }
+        Some(keys)
+    }
+
+    /// The `username` its template writes as a literal (`spec.target.template.data`), which
+    /// wins over any fetched value.
+    pub fn username(&self) -> Option<Spanned<&str>> {
+        let (_, value) = self
+            .template
+            .as_ref()?
+            .data
+            .iter()
+            .rfind(|(k, _)| k.value == "username")?;
+        value.as_ref().map(|v| Spanned::new(v.as_str(), v.loc))
     }
 }
 
@@ -438,7 +610,73 @@ mod tests {
             placeholder: false,
             templated: false,
             public: false,
+            username: None,
         }
+    }
+
+    fn spec(text: &str) -> crate::model::Spec {
+        crate::model::tests::object(text).spec
+    }
+
+    #[test]
+    fn usernames_in_clear_are_read_others_are_not() {
+        let secret = |body: &str| match spec(&format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n{body}"
+        )) {
+            crate::model::Spec::Secret(s) => s.username().map(|u| u.value.to_string()),
+            _ => panic!(),
+        };
+        // `Z2l0ZWFfdXNlcgo=` is "gitea_user\n".
+        assert_eq!(
+            secret("data:\n  username: Z2l0ZWFfdXNlcgo=\n").as_deref(),
+            Some("gitea_user\n")
+        );
+        assert_eq!(
+            secret("data:\n  username: Z2l0ZWFfdXNlcgo=\nstringData:\n  username: app\n")
+                .as_deref(),
+            Some("app")
+        );
+        assert_eq!(secret("stringData:\n  username: <path:kv#user>\n"), None);
+        assert_eq!(secret("stringData:\n  username: ${USER}\n"), None);
+        assert_eq!(secret("data:\n  username: not base64!\n"), None);
+        let sealed = spec(
+            "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: s\nspec:\n  encryptedData:\n    password: AgA=\n  template:\n    data:\n      username: gitea_user\n",
+        );
+        let crate::model::Spec::SealedSecret(sealed) = sealed else {
+            panic!()
+        };
+        assert_eq!(sealed.username().map(|u| u.value), Some("gitea_user"));
+    }
+
+    #[test]
+    fn external_secret_keys_follow_apply_template() {
+        let external = |body: &str| match spec(&format!(
+            "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: e\nspec:\n{body}"
+        )) {
+            crate::model::Spec::ExternalSecret(e) => e,
+            _ => panic!(),
+        };
+        let data = "  data:\n    - secretKey: user\n      remoteRef: {key: k}\n    - secretKey: password\n      remoteRef: {key: k}\n";
+        assert_eq!(external(data).keys(), Some(vec!["user", "password"]));
+        assert_eq!(external(data).username(), None);
+        let from = format!("{data}  dataFrom:\n    - extract: {{key: k}}\n");
+        assert_eq!(external(&from).keys(), None);
+        let template = format!(
+            "{data}  target:\n    template:\n      data:\n        username: gitea_user\n        password: \"{{{{ .password }}}}\"\n"
+        );
+        let e = external(&template);
+        assert_eq!(e.keys(), Some(vec!["username", "password"]));
+        assert_eq!(e.username().map(|u| u.value), Some("gitea_user"));
+        let merged = template.replace(
+            "    template:\n",
+            "    template:\n      mergePolicy: Merge\n",
+        );
+        assert_eq!(
+            external(&merged).keys(),
+            Some(vec!["username", "password", "user", "password"])
+        );
+        let kept = format!("{data}  target:\n    creationPolicy: Merge\n");
+        assert_eq!(external(&kept).keys(), None);
     }
 
     #[test]

@@ -73,6 +73,9 @@ pub struct Context<'p> {
     /// Files parsed again on demand, for the few findings that propose a fix (the project
     /// keeps the model, not the YAML trees).
     parsed: Box<[OnceLock<ParsedFile>]>,
+    /// Seconds since the Unix epoch, read once from the configured clock
+    /// ([`crate::config::Clock`]): what a date such as a role's `validUntil` is compared with.
+    pub now: i64,
 }
 
 impl<'p> Context<'p> {
@@ -82,6 +85,7 @@ impl<'p> Context<'p> {
             index,
             config,
             parsed: (0..project.files.len()).map(|_| OnceLock::new()).collect(),
+            now: config.clock.now(),
         }
     }
 
@@ -259,10 +263,13 @@ registry! {
     owner_role_absent::OwnerRoleAbsent,
     role_secret_missing::RoleSecretMissing,
     role_secret_keys::RoleSecretKeys,
+    role_username_mismatch::RoleUsernameMismatch,
     role_duplicate::RoleDuplicate,
+    role_in_roles_missing::RoleInRolesMissing,
     database_duplicate::DatabaseDuplicate,
     role_password_conflict::RolePasswordConflict,
     role_no_password::RoleNoPassword,
+    bootstrap_owner_password::BootstrapOwnerPassword,
     secret_unreferenced::SecretUnreferenced,
     name_reserved::NameReserved,
     name_invalid::NameInvalid,
@@ -270,6 +277,7 @@ registry! {
     naming_convention::NamingConvention,
     role_privileged::RolePrivileged,
     role_login_disabled::RoleLoginDisabled,
+    owner_role_locked::OwnerRoleLocked,
     reflection_too_broad::ReflectionTooBroad,
     sync_wave_missing::SyncWaveMissing,
     sync_wave_invalid::SyncWaveInvalid,

@@ -15,7 +15,8 @@ declare_rule! {
     /// `<app>-db.yaml` and creating database `<app>` (`-` becomes `_` in role and database
     /// names: `home-assistant` → `home_assistant_user`). It only speaks up when the evidence
     /// is clear: the other names of the chain agree on an app, and one part names another
-    /// one (or none). The message says which parts disagree.
+    /// one (or none). The message says which parts disagree. A Secret that roles of different
+    /// names share is left to `role-username-mismatch`: that is an error, whatever the names.
     ///
     /// ## Why is this bad?
     /// One shared cluster holds every app's credentials, role and database. The names are
@@ -102,6 +103,17 @@ fn check_chain(
         sealed_file_suffix,
         ..
     } = &cx.config.naming;
+    // A Secret that several roles use is `role-username-mismatch`'s (an error: its one
+    // username matches one role at most), not a naming question.
+    let namespace = cx.index.object(chain.cluster).namespace_str();
+    if cx
+        .index
+        .roles_sharing_secret(namespace, chain.secret_name.as_str())
+        .len()
+        > 1
+    {
+        return;
+    }
     let Some(Assessment {
         role,
         secret_name,

@@ -8,7 +8,12 @@ declare_rule! {
     /// ## What it does
     /// Checks that the role owning a `Database` can log in: its `spec.managed.roles` entry
     /// (or `DatabaseRole`) sets `login: true`. The cluster's bootstrap owner
-    /// (`bootstrap.initdb.owner`, default `app`) is fine: CNPG creates it with `LOGIN`.
+    /// (`bootstrap.initdb.owner`, default `app`) is fine: CNPG creates it with `LOGIN`. So is
+    /// the least-privilege pattern: a `NOLOGIN` group role owns the Database, and the app's
+    /// login role (with a `passwordSecret`) is a member of it through `inRoles`. CNPG grants
+    /// that membership with `CREATE ROLE … IN ROLE` / `GRANT` (`appendInRoleOptions` and
+    /// `UpdateMembership` in `internal/management/controller/roles/postgres.go`), so the app
+    /// logs in as itself and acts as the owner.
     ///
     /// ## Why is this bad?
     /// CNPG's default for `login` is `false`: a role declared without it is created
@@ -61,8 +66,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let origins: Vec<RoleOrigin<'_>> = clusters
-            .into_iter()
-            .filter_map(|c| cx.index.find_role(c, owner.as_str()))
+            .iter()
+            .filter_map(|&c| cx.index.find_role(c, owner.as_str()))
             .collect();
         // The bootstrap owner is created with LOGIN.
         if origins.iter().any(|o| matches!(o, RoleOrigin::Bootstrap)) {
@@ -78,6 +83,17 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         // No such role is `owner-role-missing`'s, `ensure: absent` is `owner-role-absent`'s;
         // one candidate cluster whose role can log in is enough.
         if roles.is_empty() || roles.iter().any(|r| r.can_login() || r.is_absent()) {
+            continue;
+        }
+        // A group role that the app's login role is a member of: least privilege.
+        let logs_in_as_member = clusters.iter().any(|&c| {
+            cx.index
+                .members_of(c, owner.as_str())
+                .into_iter()
+                .filter_map(RoleOrigin::role)
+                .any(|m| m.can_login() && !m.is_absent() && m.password_secret.is_some())
+        });
+        if logs_in_as_member {
             continue;
         }
         let role: &Role = roles[0];
@@ -161,5 +177,35 @@ mod tests {
                 "db/d.yaml:7:10 Database owner `wiki` cannot log in: the role lacks `login: true`",
             ]
         );
+    }
+
+    #[test]
+    fn a_group_role_owner_with_a_login_member_is_least_privilege() {
+        let member = |login: &str, secret: &str| {
+            CLUSTER.replace(
+                "      - name: group_owner\n",
+                &format!(
+                    "      - name: group_owner\n      - name: gitea_app\n        login: {login}\n        inRoles:\n          - group_owner\n{secret}"
+                ),
+            )
+        };
+        let with_secret = "        passwordSecret:\n          name: gitea-app-creds\n";
+        let files = |cluster: String| {
+            vec![
+                ("db/cluster.yaml", cluster),
+                ("db/c.yaml", db("c", "group_owner")),
+            ]
+        };
+        let lint = |cluster: String| {
+            let files = files(cluster);
+            let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+            run(&files, check)
+        };
+        assert!(lint(member("true", with_secret)).is_empty());
+        // A member that cannot log in, or has no password, does not make the owner usable.
+        let reported =
+            ["db/c.yaml:7:10 Database owner `group_owner` cannot log in: the role lacks `login: true`"];
+        assert_eq!(lint(member("false", with_secret)), reported);
+        assert_eq!(lint(member("true", "")), reported);
     }
 }

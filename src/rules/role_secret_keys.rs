@@ -12,15 +12,22 @@ declare_rule! {
     /// `bootstrap.initdb.secret`) names has both a `username` and a `password` key: the keys
     /// of `data`/`stringData` for a Secret, of `spec.encryptedData` (and
     /// `spec.template.data`) for a SealedSecret. SOPS-encrypted Secrets keep their keys in
-    /// clear and are checked too. An ExternalSecret's keys cannot be known: it is skipped.
+    /// clear and are checked too. An ExternalSecret's keys are those it writes: its
+    /// `spec.target.template.data` keys, plus its `spec.data[].secretKey`s when the template
+    /// has no data or merges (`ApplyTemplate` in external-secrets
+    /// `pkg/controllers/externalsecret/externalsecret_controller_template.go`); with
+    /// `dataFrom`, `templateFrom` or a merging `creationPolicy` they cannot be known, and it is
+    /// skipped.
     ///
     /// ## Why is this bad?
     /// CNPG requires the `kubernetes.io/basic-auth` layout: without `username` it fails with
     /// "username key doesn't exist inside the secret", without `password` with "password key
     /// doesn't exist inside the secret". The role is then not reconciled
-    /// (`status.managedRolesStatus.cannotReconcile`), and the app cannot log in. A
-    /// SealedSecret sealed from a Secret with other key names (`user`, `pass`, `POSTGRES_PASSWORD`)
-    /// is the usual cause.
+    /// (`status.managedRolesStatus.cannotReconcile`), and the app cannot log in
+    /// (`GetUserPasswordFromSecret` in `internal/management/utils/secrets.go`, called by
+    /// `getPassword` in `internal/management/controller/roles/runnable.go`). A SealedSecret
+    /// sealed from a Secret with other key names (`user`, `pass`, `POSTGRES_PASSWORD`), or an
+    /// ExternalSecret whose `secretKey`s copy the vault's names, is the usual cause.
     ///
     /// ## Example
     /// ```yaml
@@ -85,6 +92,10 @@ fn known_keys(obj: &Object) -> Option<(Vec<&str>, Loc)> {
             }
             Some((keys, loc))
         }
+        Spec::ExternalSecret(external) => {
+            let keys = external.keys()?;
+            Some((keys, external.keys_loc.unwrap_or_else(|| obj.anchor())))
+        }
         _ => None,
     }
 }
@@ -107,10 +118,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let mut users: BTreeMap<ObjectId, Vec<SecretUse<'_>>> = BTreeMap::new();
     for used in cx.index.checked_uses() {
         let sources = cx.index.resolve_secret(&used);
-        if sources
-            .iter()
-            .any(|s| matches!(s, SecretSource::External(_)))
-        {
+        // An ExternalSecret whose keys cannot be known may supply what another source lacks.
+        if sources.iter().any(|s| {
+            matches!(s, SecretSource::External(_)) && known_keys(cx.index.object(s.object())).is_none()
+        }) {
             continue;
         }
         for source in sources {
@@ -126,8 +137,26 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if missing.is_empty() {
             continue;
         }
+        // An ExternalSecret's look-alike `secretKey` is the node to rename.
+        let loc = match &obj.spec {
+            Spec::ExternalSecret(external) => missing
+                .iter()
+                .find_map(|m| {
+                    external
+                        .secret_keys
+                        .iter()
+                        .find(|k| look_alike(k.as_str(), m))
+                        .map(|k| k.loc)
+                })
+                .unwrap_or(loc),
+            _ => loc,
+        };
         let field = match obj.spec {
             Spec::SealedSecret(_) => "`spec.encryptedData`",
+            Spec::ExternalSecret(ref external) if external.template.is_some() => {
+                "`spec.target.template.data` or `spec.data[].secretKey`"
+            }
+            Spec::ExternalSecret(_) => "`spec.data[].secretKey`",
             _ => "`data`/`stringData`",
         };
         let missing_text = missing
@@ -147,7 +176,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         .label(format!("no {missing_text} in {field}"))
         .help(format!(
             "CNPG reads `username` and `password` (kubernetes.io/basic-auth); {}",
-            hint(&keys, &missing, matches!(obj.spec, Spec::SealedSecret(_)))
+            hint(&keys, &missing, &obj.spec)
         ));
         for used in &uses {
             finding = finding.related(used.loc(), format!("{} uses this Secret", used.describe()));
@@ -157,7 +186,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 }
 
 /// How to fix: rename a look-alike key, or add the key.
-fn hint(keys: &[&str], missing: &[&str], sealed: bool) -> String {
+fn hint(keys: &[&str], missing: &[&str], spec: &Spec) -> String {
     let renames: Vec<String> = missing
         .iter()
         .filter_map(|m| {
@@ -167,8 +196,13 @@ fn hint(keys: &[&str], missing: &[&str], sealed: bool) -> String {
         .collect();
     if !renames.is_empty() {
         renames.join(" and ")
-    } else if sealed {
+    } else if matches!(spec, Spec::SealedSecret(_)) {
         "seal the Secret again with both keys".to_string()
+    } else if matches!(spec, Spec::ExternalSecret(_)) {
+        format!(
+            "add a `spec.data` entry with `secretKey: {}` for each",
+            missing.join("`/`secretKey: ")
+        )
     } else {
         "add the missing keys".to_string()
     }
@@ -233,6 +267,58 @@ metadata:
     }
 
     #[test]
+    fn an_external_secret_must_write_both_keys() {
+        let external = |spec: &str| {
+            format!(
+                "apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata:
+  name: gitea-db-creds
+  namespace: db
+spec:
+{spec}"
+            )
+        };
+        let vault_names = external(
+            "  data:\n    - secretKey: user\n      remoteRef: {key: gitea}\n    - secretKey: password\n      remoteRef: {key: gitea}\n",
+        );
+        assert_eq!(
+            run(&[("c.yaml", CLUSTER), ("e.yaml", &vault_names)], check),
+            [
+                "ExternalSecret `gitea-db-creds` has no `username` key, which role `gitea_user` of cluster `pg` needs"
+            ]
+        );
+        // A template that writes the username; keys from `dataFrom` cannot be known.
+        let templated = external(
+            "  target:\n    template:\n      mergePolicy: Merge\n      data:\n        username: gitea_user\n  data:\n    - secretKey: password\n      remoteRef: {key: gitea}\n",
+        );
+        assert!(run(&[("c.yaml", CLUSTER), ("e.yaml", &templated)], check).is_empty());
+        let extracted = external("  dataFrom:\n    - extract: {key: gitea}\n  data:\n    - secretKey: user\n      remoteRef: {key: gitea}\n");
+        assert!(run(&[("c.yaml", CLUSTER), ("e.yaml", &extracted)], check).is_empty());
+    }
+
+    #[test]
+    fn a_copy_elsewhere_is_not_the_secret_cnpg_reads() {
+        // Both without a namespace: the one beside the Cluster is the one it uses.
+        let external = |keys: &str| {
+            format!(
+                "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: gitea-db-creds\nspec:\n  data:\n{keys}"
+            )
+        };
+        let complete = external(
+            "    - secretKey: username\n      remoteRef: {key: k}\n    - secretKey: password\n      remoteRef: {key: k}\n",
+        );
+        let app_copy = external("    - secretKey: DB_PASSWORD\n      remoteRef: {key: k}\n");
+        let cluster = CLUSTER.replace("  namespace: db\n", "");
+        let files = [
+            ("db/c.yaml", cluster.as_str()),
+            ("db/e.yaml", complete.as_str()),
+            ("apps/gitea/e.yaml", app_copy.as_str()),
+        ];
+        assert!(run(&files, check).is_empty());
+    }
+
+    #[test]
     fn missing_keys_are_reported_once_per_secret() {
         let sops = "apiVersion: v1
 kind: Secret
@@ -255,6 +341,15 @@ sops:
     }
 
     use super::{hint, look_alike};
+    use crate::model::Spec;
+
+    fn sealed() -> Spec {
+        Spec::SealedSecret(Box::new(crate::model::SealedSecret {
+            encrypted_loc: None,
+            encrypted: Vec::new(),
+            template: None,
+        }))
+    }
 
     #[test]
     fn look_alike_keys() {
@@ -269,15 +364,15 @@ sops:
     #[test]
     fn hints_rename_or_reseal() {
         assert_eq!(
-            hint(&["user", "password"], &["username"], true),
+            hint(&["user", "password"], &["username"], &sealed()),
             "rename `user` to `username`"
         );
         assert_eq!(
-            hint(&["password"], &["username"], true),
+            hint(&["password"], &["username"], &sealed()),
             "seal the Secret again with both keys"
         );
         assert_eq!(
-            hint(&[], &["username", "password"], false),
+            hint(&[], &["username", "password"], &Spec::Other),
             "add the missing keys"
         );
     }
