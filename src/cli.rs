@@ -47,6 +47,15 @@ enum Command {
     Render(RenderArgs),
     /// List the deployments pglint found: what applies objects, from where.
     Deployments(RepoArgs),
+    /// Add an app's database the SOP way, in one command: the SealedSecret `<app>-db-creds`
+    /// (sealed in process with the repository's certificate, a fresh password that is never
+    /// written in clear nor shown), the login role in the shared Cluster, the Database, and
+    /// the new files in the folder's kustomization. Nothing is written when the result would
+    /// add a finding or the app exists (exit 2).
+    New(NewArgs),
+    /// Re-seal one value, read from standard input, into an existing SealedSecret (a password
+    /// rotation), under that SealedSecret's own scope; the rest of the file is kept.
+    Seal(SealArgs),
     /// Write a commented default `pglint.toml` in the current directory.
     Init {
         /// Overwrite an existing file.
@@ -117,6 +126,57 @@ struct RepoArgs {
     config: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = ListFormat::Human)]
     format: ListFormat,
+}
+
+/// Where the repository is, for the commands that change it.
+#[derive(Debug, clap::Args)]
+struct RootArgs {
+    /// Repository root. Default: the git top level around the working directory, else the
+    /// working directory.
+    #[arg(long)]
+    root: Option<PathBuf>,
+    /// Configuration file. Default: `pglint.toml` at the repository root, if present.
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct NewArgs {
+    /// The app's name (a DNS label: lowercase letters, digits, `-`).
+    app: String,
+    /// The app's namespace, where Reflector mirrors the credentials. Default: APP.
+    #[arg(long, value_name = "APP_NS")]
+    namespace: Option<String>,
+    /// The login role. Default: APP with `-` written `_`, then `_user`.
+    #[arg(long, value_name = "NAME")]
+    role: Option<String>,
+    /// The database. Default: APP with `-` written `_`.
+    #[arg(long, value_name = "NAME")]
+    database: Option<String>,
+    /// Read the password from the first line of standard input instead of generating 32
+    /// random URL-safe characters.
+    #[arg(long)]
+    password_stdin: bool,
+    /// Print the change as a diff (sealed values masked) and write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    #[command(flatten)]
+    repo: RootArgs,
+}
+
+#[derive(Debug, clap::Args)]
+struct SealArgs {
+    /// The SealedSecret's name.
+    #[arg(long)]
+    name: String,
+    /// Its namespace. Default: the SOP namespace (`postgres`).
+    #[arg(long, value_name = "NS")]
+    namespace: Option<String>,
+    /// The key in `spec.encryptedData` to (re)write, e.g. `password`.
+    #[arg(long)]
+    key: String,
+    #[command(flatten)]
+    repo: RootArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -209,6 +269,8 @@ pub fn main() -> ExitCode {
         Command::Explain { rule } => explain(&rule),
         Command::Render(args) => render(args),
         Command::Deployments(args) => list_deployments(args),
+        Command::New(args) => new_app(args),
+        Command::Seal(args) => seal(args),
         Command::Init { force } => init(force),
     };
     outcome
@@ -280,16 +342,25 @@ fn load_config(
 
 /// The repository root and the project loaded from it, for the commands that only read.
 fn load_repository(args: &RepoArgs) -> Result<(PathBuf, Config, Project), String> {
+    load_root(args.root.as_ref(), args.config.as_deref())
+}
+
+/// The repository at `root` (default: around the working directory), its configuration and
+/// the project loaded from it.
+fn load_root(
+    root: Option<&PathBuf>,
+    config: Option<&Path>,
+) -> Result<(PathBuf, Config, Project), String> {
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
-    let root = match &args.root {
+    let root = match root {
         Some(root) => cwd.join(root),
         None => repository_root(&cwd),
     };
     let root = root
         .canonicalize()
         .map_err(|e| format!("{}: {e}", root.display()))?;
-    let config = match load_config(&root, args.config.as_deref())? {
+    let config = match load_config(&root, config)? {
         Ok(config) => config,
         Err(error) => return Err(report::human::render_config_error(&error, false)),
     };
@@ -760,6 +831,91 @@ fn explain(id: &str) -> Result<Outcome, String> {
         meta.summary,
         report::rule_docs(meta)
     );
+    Ok(Outcome::Clean)
+}
+
+fn new_app(args: NewArgs) -> Result<Outcome, String> {
+    use zeroize::Zeroizing;
+
+    let (root, config, project) = load_root(args.repo.root.as_ref(), args.repo.config.as_deref())?;
+    let password = if args.password_stdin {
+        let mut line = Zeroizing::new(String::new());
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+        let length = line.trim_end_matches(['\n', '\r']).len();
+        line.truncate(length);
+        if line.is_empty() {
+            return Err("--password-stdin: the first line of standard input is empty".into());
+        }
+        line
+    } else {
+        crate::seal::generate_password(32)?
+    };
+    let request = crate::new::NewApp {
+        app: args.app,
+        namespace: args.namespace,
+        role: args.role,
+        database: args.database,
+    };
+    let plan = crate::new::plan_new(&root, &config, &project, &request, &password)?;
+    drop(password);
+    if args.dry_run {
+        let paths = plan.changes.iter().map(|c| c.path.as_str());
+        print_stdout(&report::diff::render(&project, &plan.after, paths));
+        eprintln!("pglint: dry run: nothing written");
+        return Ok(Outcome::Clean);
+    }
+    if let Err(failures) = crate::write::write_all(&root, &plan.changes) {
+        return Err(format!("nothing was written: {}", failures.join("; ")));
+    }
+    let mut out = format!("added `{}`:\n", request.app);
+    for line in &plan.summary {
+        out.push_str(&format!("  {line}\n"));
+    }
+    for change in &plan.changes {
+        let verb = if change.before.is_some() {
+            "changed"
+        } else {
+            "created"
+        };
+        out.push_str(&format!("  {verb} {}\n", change.path));
+    }
+    out.push_str("The password exists only in the sealed values: once the app is synced, its pods read it from the mirrored Secret.\n");
+    print_stdout(&out);
+    Ok(Outcome::Clean)
+}
+
+fn seal(args: SealArgs) -> Result<Outcome, String> {
+    use std::io::Read;
+    use zeroize::Zeroizing;
+
+    let (root, config, project) = load_root(args.repo.root.as_ref(), args.repo.config.as_deref())?;
+    let mut value = Zeroizing::new(Vec::new());
+    std::io::stdin()
+        .read_to_end(&mut value)
+        .map_err(|e| format!("cannot read the value from standard input: {e}"))?;
+    // One trailing line break is the shell's, not the value's.
+    if value.ends_with(b"\n") {
+        value.pop();
+        if value.ends_with(b"\r") {
+            value.pop();
+        }
+    }
+    if value.is_empty() {
+        return Err("the value on standard input is empty".into());
+    }
+    let request = crate::new::SealRequest {
+        name: args.name,
+        namespace: args.namespace,
+        key: args.key,
+    };
+    let (change, message) = crate::new::plan_seal(&root, &config, &project, &request, &value)?;
+    drop(value);
+    if let Err(failures) = crate::write::write_all(&root, std::slice::from_ref(&change)) {
+        return Err(format!("nothing was written: {}", failures.join("; ")));
+    }
+    print_stdout(&format!("{message}\n"));
     Ok(Outcome::Clean)
 }
 

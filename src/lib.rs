@@ -21,6 +21,7 @@ pub mod hash;
 pub mod index;
 pub mod lint;
 pub mod model;
+pub mod new;
 pub mod project;
 pub mod report;
 pub mod rules;

@@ -13,7 +13,7 @@ use crate::model::{
     Kustomization, KustomizeGraph, Object, PathRole, apply_kustomizations, is_kustomization_file,
     secret_spans,
 };
-use crate::source::{Digest, FileId, Origin, SourceFile, SourceMap, SourceText, Span};
+use crate::source::{Digest, FileId, Origin, SourceFile, SourceMap, SourceText, Span, ancestors};
 use crate::yaml::{Directive, YamlProblem, YamlProblemKind, directives, parse};
 
 /// What reading one file produced besides its objects.
@@ -164,7 +164,8 @@ impl Project {
     }
 
     /// [`Project::load`], with the bytes of some files (by repository path) taken from
-    /// `overrides` instead of the disk: a fix run checks its edits before writing them.
+    /// `overrides` instead of the disk: a fix run checks its edits before writing them. An
+    /// override the walk does not find is a new file (`pglint new` checks what it would add).
     pub fn load_with(
         root: &Path,
         config: &Config,
@@ -194,9 +195,34 @@ impl Project {
             })
         })?;
         drop(sender);
+        let mut walked = walked;
         let mut batches: Vec<(u32, Batch)> = receiver.into_iter().collect();
         batches.sort_unstable_by_key(|(first, _)| *first);
-        let batches = batches.into_iter().map(|(_, batch)| batch).collect();
+        let mut batches: Vec<Batch> = batches.into_iter().map(|(_, batch)| batch).collect();
+        let mut new_files: Vec<(&String, &Vec<u8>)> = overrides
+            .iter()
+            .filter(|(path, _)| !walked.paths.contains(path.as_str()))
+            .collect();
+        if !new_files.is_empty() {
+            new_files.sort();
+            let first: usize = batches.iter().map(|b| b.sources.len()).sum();
+            let inputs = new_files
+                .iter()
+                .map(|(path, bytes)| Input {
+                    path: path.to_string(),
+                    content: Content::Memory(Ok(bytes.to_vec())),
+                })
+                .collect();
+            batches.push(Batch::load(inputs, first as u32, config));
+            for (path, _) in new_files {
+                walked.paths.insert(path.clone());
+                walked.paths.extend(
+                    ancestors(path)
+                        .filter(|d| !d.is_empty())
+                        .map(str::to_string),
+                );
+            }
+        }
         let certificate = read_certificate(root, config);
         let mut project =
             Project::assemble(root.to_path_buf(), batches, walked, certificate, config);

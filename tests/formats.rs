@@ -5,6 +5,9 @@
 #[path = "common/fs.rs"]
 mod fs_util;
 
+#[path = "common/python.rs"]
+mod python;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command as Process, Output, Stdio};
@@ -325,31 +328,6 @@ print("\n".join(errors))
 sys.exit(1 if errors else 0)
 "#;
 
-/// A Python with `jsonschema`: the system's, else a virtual environment in `target/`.
-fn python_with_jsonschema() -> Option<PathBuf> {
-    let system = PathBuf::from("python3");
-    let has_jsonschema = |python: &Path| {
-        Process::new(python)
-            .args(["-c", "import jsonschema"])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if !on_path("python3") {
-        return None;
-    }
-    if has_jsonschema(&system) {
-        return Some(system);
-    }
-    let venv = manifest_dir().join("target").join("jsonschema-venv");
-    let python = venv.join("bin").join("python");
-    if !has_jsonschema(&python) {
-        run(Process::new("python3").args(["-m", "venv"]).arg(&venv));
-        run(Process::new(&python).args(["-m", "pip", "install", "--quiet", "jsonschema"]));
-    }
-    Some(python)
-}
-
 #[test]
 fn sarif_matches_the_json_schema() {
     let schema = manifest_dir().join("../shared/schemas/sarif-2.1.0.json");
@@ -357,7 +335,7 @@ fn sarif_matches_the_json_schema() {
         eprintln!("skipped: {} is absent", schema.display());
         return;
     }
-    let Some(python) = python_with_jsonschema() else {
+    let Some(python) = python::python_with("jsonschema", "jsonschema", "jsonschema-venv") else {
         eprintln!("skipped: python3 is not on PATH");
         return;
     };

@@ -217,6 +217,109 @@ impl<'a> YamlFile<'a> {
         }
     }
 
+    /// Appends a block mapping as the last item of a block sequence: `lines` are its lines,
+    /// indented relative to the item (`name: x`, `passwordSecret:`, `  name: y`).
+    pub fn append_block_item(&self, sequence: NodeRef<'_>, lines: &[String]) -> Option<Edit> {
+        if !sequence.is_sequence() || self.is_flow(sequence) || lines.is_empty() {
+            return None;
+        }
+        let first = sequence.items().next()?;
+        let dash = self.text[..first.span().start()].rfind('-')?;
+        let indent = self.column(dash)?;
+        let newline = self.newline_at(sequence.span().end());
+        let mut content = String::new();
+        for (i, line) in lines.iter().enumerate() {
+            content.push_str(newline);
+            content.push_str(&" ".repeat(indent));
+            content.push_str(if i == 0 { "- " } else { "  " });
+            content.push_str(line);
+        }
+        Some(Edit::insert(
+            self.file,
+            self.line_end(sequence.span().end()),
+            content,
+        ))
+    }
+
+    /// Inserts `key:` with a block value (`lines`, indented relative to the key's children)
+    /// into the mapping at `path` below `mapping`, creating the missing mappings of the path.
+    pub fn insert_block(
+        &self,
+        mapping: NodeRef<'_>,
+        path: &[&str],
+        key: &str,
+        lines: &[String],
+    ) -> Option<Edit> {
+        let mut edit = self.insert_path(mapping, path, key, "")?;
+        if edit.content.contains(['{', '}']) || !edit.content.ends_with(": ") {
+            // A flow mapping on the way: a block value does not fit.
+            return None;
+        }
+        edit.content.truncate(edit.content.len() - 1);
+        let newline = if edit.content.contains("\r\n") {
+            "\r\n"
+        } else {
+            "\n"
+        };
+        let depth = edit.content.rsplit(newline).next()?.len()
+            - edit.content.rsplit(newline).next()?.trim_start().len();
+        let step = self.indent_step(mapping);
+        for line in lines {
+            edit.content.push_str(newline);
+            edit.content.push_str(&" ".repeat(depth + step));
+            edit.content.push_str(line);
+        }
+        Some(edit)
+    }
+
+    /// Appends several one-line items to a sequence in one edit (each at its sorted place
+    /// when the items are plain strings in order, see [`YamlFile::append_item`]).
+    pub fn append_items(&self, sequence: NodeRef<'_>, items: &[String]) -> Vec<Edit> {
+        let mut edits: Vec<Edit> = Vec::new();
+        for item in items {
+            let Some(edit) = self.append_item(sequence, item) else {
+                return Vec::new();
+            };
+            match edits.iter_mut().find(|e| e.span == edit.span) {
+                // Same place: the later item goes after the earlier one.
+                Some(same) if edit.content.starts_with(['\n', '\r']) => {
+                    same.content.push_str(&edit.content)
+                }
+                Some(same) => same.content.push_str(&edit.content),
+                None => edits.push(edit),
+            }
+        }
+        edits
+    }
+
+    /// Does the document use YAML aliases or merge keys (`*name`, `<<`)? An edit in it could
+    /// change what an alias shares: the callers that add entries refuse such documents.
+    pub fn uses_aliases(&self, root: NodeRef<'_>) -> bool {
+        let mut stack = vec![root.id()];
+        while let Some(id) = stack.pop() {
+            let node = root.node_of(id);
+            match &node.kind {
+                NodeKind::Alias(_) => return true,
+                NodeKind::Mapping(pairs) => {
+                    for &(k, v) in pairs {
+                        if root.node_of(k).kind
+                            == NodeKind::Scalar(crate::yaml::Scalar {
+                                text: "<<".into(),
+                                style: crate::yaml::ScalarStyle::Plain,
+                            })
+                        {
+                            return true;
+                        }
+                        stack.extend([k, v]);
+                    }
+                }
+                NodeKind::Sequence(items) => stack.extend(items.iter().copied()),
+                NodeKind::Scalar(_) => {}
+            }
+        }
+        false
+    }
+
     /// Appends `item` (one-line YAML text) to a sequence; `sorted` puts it before the first
     /// item that sorts after it when the items are plain strings in order.
     pub fn append_item(&self, sequence: NodeRef<'_>, item: &str) -> Option<Edit> {
@@ -518,6 +621,61 @@ mod tests {
             out,
             "- metadata:\n    name: x # n\n    namespace: postgres\n    labels: {}\n"
         );
+    }
+
+    #[test]
+    fn block_items_and_blocks() {
+        let text = "spec:\n  managed:\n    roles:\n      - name: a # first\n        login: true\n\nafter: 1\n";
+        let lines = [
+            "name: b".to_string(),
+            "passwordSecret:".into(),
+            "  name: b-creds".into(),
+        ];
+        let out = edited(text, |f, root| {
+            f.append_block_item(root.path(&["spec", "managed", "roles"])?, &lines)
+        });
+        assert_eq!(
+            out,
+            "spec:\n  managed:\n    roles:\n      - name: a # first\n        login: true\n      - name: b\n        passwordSecret:\n          name: b-creds\n\nafter: 1\n"
+        );
+        let out = edited("spec:\n  instances: 1\n", |f, root| {
+            f.insert_block(
+                root,
+                &["spec", "managed"],
+                "roles",
+                &["- name: b".to_string()],
+            )
+        });
+        assert_eq!(
+            out,
+            "spec:\n  instances: 1\n  managed:\n    roles:\n      - name: b\n"
+        );
+    }
+
+    #[test]
+    fn several_items_in_one_edit() {
+        let text = "resources:\n  - a.yaml\n";
+        let parsed = parse(text, &Limits::default());
+        let file = YamlFile::new(FileId(0), text, &parsed);
+        let resources = file.document(0).unwrap().get("resources").unwrap();
+        let edits = file.append_items(resources, &["b.yaml".into(), "c.yaml".into()]);
+        assert_eq!(edits.len(), 1);
+        let mut out = text.to_string();
+        out.replace_range(edits[0].span.range(), &edits[0].content);
+        assert_eq!(out, "resources:\n  - a.yaml\n  - b.yaml\n  - c.yaml\n");
+    }
+
+    #[test]
+    fn aliases_are_seen() {
+        for (text, uses) in [
+            ("a: &x 1\nb: *x\n", true),
+            ("a: {<<: {b: 1}}\n", true),
+            ("a: &x 1\nb: 2\n", false),
+        ] {
+            let parsed = parse(text, &Limits::default());
+            let file = YamlFile::new(FileId(0), text, &parsed);
+            assert_eq!(file.uses_aliases(file.document(0).unwrap()), uses, "{text}");
+        }
     }
 
     #[test]

@@ -141,6 +141,30 @@ pub fn run(
     })
 }
 
+/// The files `edits` change (read from disk under `root`, still as `project` read them), as
+/// changes to write: for the commands that compute their edits once (`new`, `seal`).
+pub fn apply_edits(root: &Path, project: &Project, edits: &[Edit]) -> Result<Vec<Changed>, String> {
+    let mut files: Vec<crate::source::FileId> = edits.iter().map(|e| e.file).collect();
+    files.sort_unstable();
+    files.dedup();
+    let mut changes = Vec::new();
+    for file in files {
+        let path = project.path(file);
+        let buffer =
+            Buffer::read(root, project, file).map_err(|reason| format!("{path} {reason}"))?;
+        let mine: Vec<&Edit> = edits.iter().filter(|e| e.file == file).collect();
+        if mine.iter().any(|e| !in_text(project, e)) {
+            return Err(format!("{path}: an edit falls outside the file"));
+        }
+        changes.push(Changed {
+            path: path.to_string(),
+            after: buffer.edited(&mine),
+            before: Some(buffer.before),
+        });
+    }
+    Ok(changes)
+}
+
 impl Buffer {
     /// The file's bytes on disk, if they are still the text that was checked and a fix can
     /// edit them in place (UTF-8).

@@ -133,6 +133,11 @@ impl<'d> NodeRef<'d> {
         self.id
     }
 
+    /// A node of the same document as written (an alias stays an alias).
+    pub fn node_of(&self, id: NodeId) -> &'d Node {
+        self.doc.node(id)
+    }
+
     /// Another node of the same document, aliases resolved.
     pub fn resolve(&self, id: NodeId) -> NodeRef<'d> {
         NodeRef::new(self.doc, id)
