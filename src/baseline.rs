@@ -123,15 +123,7 @@ impl<'p> KeyMaker<'p> {
                 && loc.span.end() <= o.loc.span.end().max(o.loc.span.start())
         });
         let (object_key, field) = match object {
-            Some(obj) => (
-                format!(
-                    "{}/{}/{}",
-                    obj.kind_str(),
-                    obj.namespace_str().unwrap_or(""),
-                    obj.name().unwrap_or("")
-                ),
-                self.field_path(loc, obj.document),
-            ),
+            Some(obj) => (obj.identity(), self.field_path(loc, obj.document)),
             None => (path, self.field_path(loc, 0)),
         };
         Key {

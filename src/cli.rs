@@ -102,6 +102,11 @@ struct CheckArgs {
     /// Report only findings that FILE (from `--write-baseline`) does not record.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
+    /// Report only the findings this change introduces against the git revision REF (a
+    /// branch, tag or commit, read from git's objects: no checkout), plus change-safety
+    /// findings (data a merge would drop, renames CNPG cannot do, rotated credentials).
+    #[arg(long, value_name = "REF", conflicts_with_all = ["write_baseline", "baseline"])]
+    base: Option<String>,
     /// Apply the safe fixes, then report what remains.
     #[arg(long)]
     fix: bool,
@@ -581,7 +586,7 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
     for (path, reason) in &project.unreadable {
         eprintln!("pglint: note: skipped {path}: {reason}");
     }
-    let (project, mut diagnostics) = if args.fix || args.diff {
+    let (mut project, mut diagnostics) = if args.fix || args.diff {
         match fix(&root, &config, project, &filters, &args)? {
             Fixing::Fixed(project, diagnostics) => (*project, diagnostics),
             Fixing::Diffed { any } => {
@@ -601,6 +606,9 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
         std::mem::forget(deploy);
         (project, diagnostics)
     };
+    if let Some(reference) = &args.base {
+        compare_with_base(&root, &config, reference, &mut project, &mut diagnostics)?;
+    }
     // Reports read the files they show again: one that changed since it was checked cannot be
     // shown (its positions and the secrets to mask are those of the old text).
     let changed = project.changed_files(diagnostics.iter().flat_map(|d| {
@@ -729,6 +737,21 @@ fn fix(
         eprintln!("pglint: fixed {count} findings in {files} files");
     }
     Ok(Fixing::Fixed(Box::new(fixed.project), fixed.diagnostics))
+}
+
+/// `--base REF`: the tree at REF from git's objects, compared with the working tree (see
+/// [`crate::lint::compare_with_base`]).
+fn compare_with_base(
+    root: &Path,
+    config: &Config,
+    reference: &str,
+    project: &mut Project,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<(), String> {
+    let files = crate::git::tree_at(root, reference, config.max_file_bytes)?;
+    let base = Project::from_files(files, config)?;
+    crate::lint::compare_with_base(project, &base, reference, config, diagnostics);
+    Ok(())
 }
 
 /// Repository-relative prefixes of the PATH arguments.

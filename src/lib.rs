@@ -17,6 +17,7 @@ pub mod diagnostic;
 pub mod discover;
 pub mod edit;
 pub mod fix;
+pub mod git;
 pub mod hash;
 pub mod index;
 pub mod lint;

@@ -19,6 +19,70 @@ pub fn rule_severity(rule: &dyn Rule, config: &Config) -> Option<Severity> {
     }
 }
 
+/// The change-safety findings (rules of the group `change`) of the working tree against
+/// `base` (`check --base`), unsorted, their base locations past the project's files (see
+/// [`Project::add_base_files`]). Not subject to suppression comments: a finding may point
+/// into a file the change deleted.
+pub fn lint_changes(project: &Project, config: &Config, base: rules::Base<'_>) -> Vec<Diagnostic> {
+    let deploy = Deploy::build(project, config);
+    let index = Index::build(project, config, &deploy);
+    let cx = Context::new(project, &index, config).with_base(base);
+    rules::ALL
+        .iter()
+        .filter(|rule| rule.meta().group == CHANGE_GROUP)
+        .filter_map(|rule| rule_severity(*rule, config).map(|severity| (rule, severity)))
+        .flat_map(|(rule, severity)| {
+            let mut findings = Vec::new();
+            rule.check(&cx, &mut findings);
+            findings.into_iter().map(move |finding| Diagnostic {
+                rule: rule.meta().id,
+                severity: finding.at_most.map_or(severity, |cap| severity.min(cap)),
+                finding,
+            })
+        })
+        .collect()
+}
+
+/// `check --base`: keeps only the findings `project` introduces over `base` (matched by
+/// identity: rule, object, field path, as a baseline — never by line), then adds the
+/// change-safety findings, `base`'s files they point at included in `project` as
+/// `REF:path`.
+pub fn compare_with_base(
+    project: &mut Project,
+    base: &Project,
+    reference: &str,
+    config: &Config,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let before = lint(base, config);
+    crate::baseline::Baseline::record(base, &before).filter(project, diagnostics);
+    let mut changes = lint_changes(project, config, rules::Base::new(base, reference, project));
+    project.add_base_files(base, reference, &mut changes);
+    diagnostics.extend(changes);
+    sort(project, diagnostics);
+}
+
+/// The rules that compare the working tree with a base revision.
+pub const CHANGE_GROUP: &str = "change";
+
+/// Sorts diagnostics by file, position and rule, and drops duplicates.
+pub fn sort(project: &Project, diagnostics: &mut Vec<Diagnostic>) {
+    diagnostics.sort_by(|a, b| {
+        let key = |d: &Diagnostic| {
+            (
+                project.path(d.finding.loc.file),
+                d.finding.loc.span.start(),
+                d.rule,
+                d.finding.loc.span.end(),
+            )
+        };
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| a.finding.message.cmp(&b.finding.message))
+    });
+    diagnostics.dedup();
+}
+
 /// Every diagnostic of the enabled rules, deduplicated, sorted by file, line, column, rule.
 pub fn lint(project: &Project, config: &Config) -> Vec<Diagnostic> {
     let deploy = Deploy::build(project, config);
@@ -43,20 +107,7 @@ pub fn lint_indexed(project: &Project, index: &Index<'_>, config: &Config) -> Ve
         })
         .collect();
     apply_suppressions(project, config, &mut diagnostics);
-    diagnostics.sort_by(|a, b| {
-        let key = |d: &Diagnostic| {
-            (
-                project.path(d.finding.loc.file),
-                d.finding.loc.span.start(),
-                d.rule,
-                d.finding.loc.span.end(),
-            )
-        };
-        key(a)
-            .cmp(&key(b))
-            .then_with(|| a.finding.message.cmp(&b.finding.message))
-    });
-    diagnostics.dedup();
+    sort(project, &mut diagnostics);
     diagnostics
 }
 

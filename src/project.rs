@@ -34,6 +34,9 @@ pub struct FileInfo {
     pub vanished: bool,
     /// Its `# pglint-ignore` comments.
     pub directives: Vec<Directive>,
+    /// A file of the base revision, shown where a change-safety finding points at what was
+    /// there before (see [`Project::add_base_files`]); not part of the repository.
+    pub from_base: bool,
 }
 
 /// The sealed-secrets certificate, as far as pglint needs it.
@@ -406,7 +409,48 @@ impl Project {
 
     /// Files checked (vanished ones excluded).
     pub fn file_count(&self) -> usize {
-        self.files.iter().filter(|f| !f.vanished).count()
+        self.files
+            .iter()
+            .filter(|f| !f.vanished && !f.from_base)
+            .count()
+    }
+
+    /// Gives the base revision's files that `diagnostics` point at (file ids past this
+    /// project's, see [`crate::rules::Context::base_loc`]) a place among this project's files,
+    /// named `REF:path` as git names a file at a revision, with their secret values masked as
+    /// in `base`.
+    pub fn add_base_files(
+        &mut self,
+        base: &Project,
+        reference: &str,
+        diagnostics: &mut [crate::diagnostic::Diagnostic],
+    ) {
+        let offset = self.sources.len() as u32;
+        let mut added: HashMap<u32, FileId> = HashMap::default();
+        for diagnostic in diagnostics {
+            let finding = &mut diagnostic.finding;
+            let locs = std::iter::once(&mut finding.loc)
+                .chain(finding.related.iter_mut().map(|r| &mut r.loc));
+            for loc in locs {
+                let Some(index) = loc.file.0.checked_sub(offset) else {
+                    continue;
+                };
+                loc.file = *added.entry(index).or_insert_with(|| {
+                    let file = FileId(index);
+                    let info = &base.files[index as usize];
+                    self.files.push(FileInfo {
+                        sensitive: info.sensitive.clone(),
+                        unparsed_from: info.unparsed_from,
+                        from_base: true,
+                        ..FileInfo::default()
+                    });
+                    self.sources.push(SourceFile::with_text(
+                        format!("{reference}:{}", base.path(file)),
+                        base.text(file).text.clone(),
+                    ))
+                });
+            }
+        }
     }
 
     pub fn document_count(&self) -> usize {

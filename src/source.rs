@@ -281,6 +281,12 @@ impl SourceMap {
         self.files.len()
     }
 
+    /// Adds a file after the others.
+    pub fn push(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
+        FileId(self.files.len() as u32 - 1)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
     }

@@ -44,7 +44,18 @@ fn load(dir: &Path) -> (Project, Config) {
 
 /// One line per diagnostic, indented help and related lines: readable in a snapshot diff.
 fn render((project, config): (Project, Config)) -> (String, Vec<&'static str>) {
-    let diagnostics = lint(&project, &config);
+    render_change((project, config), None)
+}
+
+/// [`render`], of the change from `base` (a change-safety fixture) when given.
+fn render_change(
+    (mut project, config): (Project, Config),
+    base: Option<Project>,
+) -> (String, Vec<&'static str>) {
+    let mut diagnostics = lint(&project, &config);
+    if let Some(base) = &base {
+        pglint::lint::compare_with_base(&mut project, base, "base", &config, &mut diagnostics);
+    }
     let summary = Summary::new(&project, &diagnostics);
     let report = json::report(&project, &diagnostics, summary);
     let mut text = String::new();
@@ -115,7 +126,10 @@ fn every_rule_fixture_triggers_its_rule() {
             pglint::rules::find(&rule).is_some(),
             "fixture {name} names no rule"
         );
-        let (text, rules) = render(fixture::project(&name));
+        let (project, config) = fixture::project(&name);
+        let base = fixture::base_revision(&name)
+            .map(|files| Project::from_files(files, &config).expect("base revision loads"));
+        let (text, rules) = render_change((project, config), base);
         if !rules.contains(&rule.as_str()) {
             failures.push(format!("{name}: no `{rule}` diagnostic in:\n{text}"));
         }

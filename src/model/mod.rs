@@ -218,6 +218,17 @@ impl Object {
             .unwrap_or(self.loc)
     }
 
+    /// `Kind/namespace/name`: what identifies the object across revisions of the repository
+    /// (a baseline entry, a change between a base and the working tree).
+    pub fn identity(&self) -> String {
+        format!(
+            "{}/{}/{}",
+            self.kind_str(),
+            self.namespace_str().unwrap_or(""),
+            self.name().unwrap_or("")
+        )
+    }
+
     /// `Kind/name` for messages.
     pub fn display_name(&self) -> String {
         format!(

@@ -73,18 +73,102 @@ pub struct Context<'p> {
     /// Files parsed again on demand, for the few findings that propose a fix (the project
     /// keeps the model, not the YAML trees).
     parsed: Box<[OnceLock<ParsedFile>]>,
+    /// The repository before the change (`check --base REF`): what the change-safety rules
+    /// compare with. `None` otherwise, and those rules report nothing.
+    pub base: Option<Base<'p>>,
     /// Seconds since the Unix epoch, read once from the configured clock
     /// ([`crate::config::Clock`]): what a date such as a role's `validUntil` is compared with.
     pub now: i64,
 }
 
+/// The repository at the base revision of a change, and which of its objects are which
+/// objects of the working tree (same [`Object::identity`]).
+pub struct Base<'p> {
+    pub project: &'p Project,
+    /// The revision as the user named it (`origin/main`).
+    pub reference: &'p str,
+    before: crate::hash::HashMap<String, usize>,
+    after: crate::hash::HashMap<String, usize>,
+}
+
+impl<'p> Base<'p> {
+    pub fn new(project: &'p Project, reference: &'p str, current: &Project) -> Base<'p> {
+        let by_identity = |project: &Project| {
+            let mut map = crate::hash::HashMap::default();
+            for (id, obj) in project.objects.iter().enumerate() {
+                if obj.name().is_some() {
+                    map.entry(obj.identity()).or_insert(id);
+                }
+            }
+            map
+        };
+        Base {
+            project,
+            reference,
+            before: by_identity(project),
+            after: by_identity(current),
+        }
+    }
+
+    /// The base's object with the identity of `current` (an object of the working tree).
+    pub fn before(&self, current: &Object) -> Option<&'p Object> {
+        self.before
+            .get(&current.identity())
+            .map(|&id| &self.project.objects[id])
+    }
+
+    /// Does the working tree still hold an object with the identity of `old` (a base object)?
+    pub fn kept(&self, old: &Object) -> bool {
+        self.after.contains_key(&old.identity())
+    }
+
+    /// Does the base hold an object with the identity of `current`?
+    pub fn existed(&self, current: &Object) -> bool {
+        self.before.contains_key(&current.identity())
+    }
+}
+
 impl<'p> Context<'p> {
+    /// The objects of the base revision (empty without one).
+    pub fn base_objects(&self) -> impl Iterator<Item = &'p Object> {
+        self.base
+            .as_ref()
+            .map(|b| b.project.objects.as_slice())
+            .unwrap_or_default()
+            .iter()
+    }
+
+    /// `REF:path` of a base object's file, as git names it.
+    pub fn base_path(&self, obj: &Object) -> String {
+        match &self.base {
+            Some(base) => format!("{}:{}", base.reference, base.project.path(obj.file)),
+            None => String::new(),
+        }
+    }
+
+    /// The same context, comparing with `base`.
+    pub fn with_base(mut self, base: Base<'p>) -> Context<'p> {
+        self.base = Some(base);
+        self
+    }
+
+    /// A location in the base project, as a finding of this context carries it: file ids
+    /// past the working tree's stand for the base's files, until the report adds them as
+    /// files of their own ([`crate::project::Project::add_base_files`]).
+    pub fn base_loc(&self, loc: Loc) -> Loc {
+        Loc {
+            file: FileId(self.project.sources.len() as u32 + loc.file.0),
+            span: loc.span,
+        }
+    }
+
     pub fn new(project: &'p Project, index: &'p Index<'p>, config: &'p Config) -> Context<'p> {
         Context {
             project,
             index,
             config,
             parsed: (0..project.files.len()).map(|_| OnceLock::new()).collect(),
+            base: None,
             now: config.clock.now(),
         }
     }
@@ -296,6 +380,12 @@ registry! {
     reload_label::ReloadLabel,
     suppression_invalid::SuppressionInvalid,
     suppression_unused::SuppressionUnused,
+    database_dropped::DatabaseDropped,
+    database_pruned::DatabasePruned,
+    database_renamed::DatabaseRenamed,
+    cluster_renamed::ClusterRenamed,
+    role_orphaned::RoleOrphaned,
+    sealed_value_rotated::SealedValueRotated,
 }
 
 /// Looks a rule up by id.

@@ -119,7 +119,7 @@ pub fn materialize(name: &str) -> Vec<(String, Vec<u8>)> {
         );
     }
     for (path, bytes) in files(&dir) {
-        if path == MANIFEST {
+        if path == MANIFEST || path.starts_with(&format!("{BASE_REVISION}/")) {
             continue;
         }
         assert!(
@@ -158,4 +158,21 @@ pub fn write(name: &str, dir: &Path) {
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
         std::fs::write(target, bytes).unwrap();
     }
+}
+
+/// The folder of a change-safety fixture that holds its base revision: the files that differ
+/// from `fixtures/conformant/` at the base (the fixture's own files are the working tree).
+pub const BASE_REVISION: &str = ".base";
+
+/// The base revision of a change-safety fixture (`<fixture>/.base/` over the base
+/// repository), if it has one.
+pub fn base_revision(name: &str) -> Option<Vec<(String, Vec<u8>)>> {
+    let dir = fixtures().join("rules").join(name).join(BASE_REVISION);
+    if !dir.is_dir() {
+        return None;
+    }
+    let mut repository = files(&base());
+    repository.extend(files(&dir));
+    repository.remove(README);
+    Some(repository.into_iter().collect())
 }
