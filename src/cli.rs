@@ -56,6 +56,9 @@ enum Command {
     /// Re-seal one value, read from standard input, into an existing SealedSecret (a password
     /// rotation), under that SealedSecret's own scope; the rest of the file is kept.
     Seal(SealArgs),
+    /// Draw the chains credentials Secret → role → Database → Cluster, with their sync waves
+    /// and deployments; links a finding breaks in red, with the rule's id.
+    Graph(GraphArgs),
     /// Write a commented default `pglint.toml` in the current directory.
     Init {
         /// Overwrite an existing file.
@@ -107,6 +110,11 @@ struct CheckArgs {
     /// findings (data a merge would drop, renames CNPG cannot do, rotated credentials).
     #[arg(long, value_name = "REF", conflicts_with_all = ["write_baseline", "baseline"])]
     base: Option<String>,
+    /// Also write a Markdown summary (counts, findings with links, the Mermaid picture of the
+    /// chains the change touches) to FILE. Under GitHub Actions it is appended to
+    /// `$GITHUB_STEP_SUMMARY` anyway.
+    #[arg(long, value_name = "FILE")]
+    summary: Option<PathBuf>,
     /// Apply the safe fixes, then report what remains.
     #[arg(long)]
     fix: bool,
@@ -131,6 +139,26 @@ struct RepoArgs {
     config: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = ListFormat::Human)]
     format: ListFormat,
+}
+
+#[derive(Debug, clap::Args)]
+struct GraphArgs {
+    #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+    format: GraphFormat,
+    /// Only the chains of this app (its Database, role and Secret names start with APP).
+    #[arg(long)]
+    app: Option<String>,
+    #[command(flatten)]
+    repo: RootArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum GraphFormat {
+    /// A Mermaid flowchart (bare, starting with `flowchart`; GitHub renders it in Markdown).
+    Mermaid,
+    /// Graphviz DOT.
+    Dot,
+    Json,
 }
 
 /// Where the repository is, for the commands that change it.
@@ -274,6 +302,7 @@ pub fn main() -> ExitCode {
         Command::Explain { rule } => explain(&rule),
         Command::Render(args) => render(args),
         Command::Deployments(args) => list_deployments(args),
+        Command::Graph(args) => graph(args),
         Command::New(args) => new_app(args),
         Command::Seal(args) => seal(args),
         Command::Init { force } => init(force),
@@ -606,9 +635,16 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
         std::mem::forget(deploy);
         (project, diagnostics)
     };
-    if let Some(reference) = &args.base {
-        compare_with_base(&root, &config, reference, &mut project, &mut diagnostics)?;
-    }
+    let touched = match &args.base {
+        Some(reference) => Some(compare_with_base(
+            &root,
+            &config,
+            reference,
+            &mut project,
+            &mut diagnostics,
+        )?),
+        None => None,
+    };
     // Reports read the files they show again: one that changed since it was checked cannot be
     // shown (its positions and the secrets to mask are those of the old text).
     let changed = project.changed_files(diagnostics.iter().flat_map(|d| {
@@ -681,6 +717,15 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`pglint check | head`) is not pglint's failure.
     let _ = stdout.write_all(output.as_bytes());
+    write_summaries(
+        &root,
+        &config,
+        &project,
+        &diagnostics,
+        summary,
+        touched.as_deref(),
+        args.summary.as_deref(),
+    )?;
     let failing = summary.errors > 0 || (args.deny_warnings && summary.warnings > 0);
     // The process ends here: freeing every object one by one would only cost time.
     std::mem::forget(diagnostics);
@@ -739,6 +784,64 @@ fn fix(
     Ok(Fixing::Fixed(Box::new(fixed.project), fixed.diagnostics))
 }
 
+/// The Markdown summary, to `--summary FILE` and appended to `$GITHUB_STEP_SUMMARY` when it
+/// is set. Its picture shows the chains of the files the change touched (with `--base`), else
+/// those with findings.
+fn write_summaries(
+    root: &Path,
+    config: &Config,
+    project: &Project,
+    diagnostics: &[Diagnostic],
+    summary: Summary,
+    touched: Option<&[String]>,
+    file: Option<&Path>,
+) -> Result<(), String> {
+    let step_summary = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty());
+    if file.is_none() && step_summary.is_none() {
+        return Ok(());
+    }
+    let deploy = crate::deploy::Deploy::build(project, config);
+    let files: Vec<&str> = match touched {
+        Some(paths) => paths.iter().map(String::as_str).collect(),
+        None => diagnostics
+            .iter()
+            .map(|d| project.path(d.finding.loc.file))
+            .collect(),
+    };
+    let graph = report::graph::Graph::build(project, &deploy, diagnostics, None).touching(&files);
+    let prefix = crate::git::top_level_prefix(root);
+    let links = report::summary::Links::from_env(prefix);
+    let text = report::summary::markdown(project, diagnostics, summary, Some(&graph), &links);
+    if let Some(path) = file {
+        std::fs::write(path, &text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    if let Some(path) = step_summary {
+        use std::io::Write as _;
+        let mut out = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| format!("cannot write $GITHUB_STEP_SUMMARY: {e}"))?;
+        out.write_all(text.as_bytes())
+            .map_err(|e| format!("cannot write $GITHUB_STEP_SUMMARY: {e}"))?;
+    }
+    Ok(())
+}
+
+fn graph(args: GraphArgs) -> Result<Outcome, String> {
+    let (_, config, project) = load_root(args.repo.root.as_ref(), args.repo.config.as_deref())?;
+    let deploy = crate::deploy::Deploy::build(&project, &config);
+    let index = Index::build(&project, &config, &deploy);
+    let diagnostics = lint_indexed(&project, &index, &config);
+    let graph = report::graph::Graph::build(&project, &deploy, &diagnostics, args.app.as_deref());
+    print_stdout(&match args.format {
+        GraphFormat::Mermaid => graph.mermaid(),
+        GraphFormat::Dot => graph.dot(),
+        GraphFormat::Json => graph.json(),
+    });
+    Ok(Outcome::Clean)
+}
+
 /// `--base REF`: the tree at REF from git's objects, compared with the working tree (see
 /// [`crate::lint::compare_with_base`]).
 fn compare_with_base(
@@ -747,11 +850,16 @@ fn compare_with_base(
     reference: &str,
     project: &mut Project,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Result<(), String> {
+) -> Result<Vec<String>, String> {
     let files = crate::git::tree_at(root, reference, config.max_file_bytes)?;
     let base = Project::from_files(files, config)?;
-    crate::lint::compare_with_base(project, &base, reference, config, diagnostics);
-    Ok(())
+    Ok(crate::lint::compare_with_base(
+        project,
+        &base,
+        reference,
+        config,
+        diagnostics,
+    ))
 }
 
 /// Repository-relative prefixes of the PATH arguments.

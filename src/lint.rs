@@ -47,19 +47,36 @@ pub fn lint_changes(project: &Project, config: &Config, base: rules::Base<'_>) -
 /// identity: rule, object, field path, as a baseline — never by line), then adds the
 /// change-safety findings, `base`'s files they point at included in `project` as
 /// `REF:path`.
+///
+/// Returns the paths the change touched: files added, changed or deleted.
 pub fn compare_with_base(
     project: &mut Project,
     base: &Project,
     reference: &str,
     config: &Config,
     diagnostics: &mut Vec<Diagnostic>,
-) {
+) -> Vec<String> {
+    let mut touched: Vec<String> = Vec::new();
+    for (file, source) in project.sources.iter() {
+        let same = base
+            .file_id(&source.path)
+            .is_some_and(|old| base.text(old).text == project.text(file).text);
+        if !same {
+            touched.push(source.path.clone());
+        }
+    }
+    for (_, source) in base.sources.iter() {
+        if project.file_id(&source.path).is_none() {
+            touched.push(source.path.clone());
+        }
+    }
     let before = lint(base, config);
     crate::baseline::Baseline::record(base, &before).filter(project, diagnostics);
     let mut changes = lint_changes(project, config, rules::Base::new(base, reference, project));
     project.add_base_files(base, reference, &mut changes);
     diagnostics.extend(changes);
     sort(project, diagnostics);
+    touched
 }
 
 /// The rules that compare the working tree with a base revision.

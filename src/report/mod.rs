@@ -3,11 +3,13 @@
 pub mod diff;
 pub mod github;
 pub mod gitlab;
+pub mod graph;
 pub mod human;
 pub mod json;
 mod mask;
 pub mod objects;
 pub mod sarif;
+pub mod summary;
 
 use std::fmt;
 
