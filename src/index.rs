@@ -179,6 +179,10 @@ pub struct Index<'p> {
     inputs: OnceLock<HashSet<String>>,
     /// Built on first use, by the kustomize rules.
     folders: OnceLock<HashSet<String>>,
+    /// Manual Reflector mirrors by the source they name, built on first use.
+    mirrors: OnceLock<HashMap<String, Vec<ObjectId>>>,
+    /// Namespaces some manifest uses, built on first use.
+    used_namespaces: OnceLock<HashSet<String>>,
 }
 
 /// Two namespaces may be the same object's: equal, or one of them unknown (unset or templated).
@@ -359,6 +363,8 @@ impl<'p> Index<'p> {
             chains: Vec::new(),
             inputs: OnceLock::new(),
             folders: OnceLock::new(),
+            mirrors: OnceLock::new(),
+            used_namespaces: OnceLock::new(),
         };
         index.instances = Self::instances(project, deploy, index.inputs());
         for id in 0..index.instances.len() {
@@ -694,6 +700,76 @@ impl<'p> Index<'p> {
         }
     }
 
+    /// The manual Reflector mirrors of the Secret `namespace/name`: Secrets (or SealedSecret
+    /// templates) annotated `reflects: <namespace>/<name>`, which Reflector fills from their
+    /// source instead of creating a mirror itself.
+    pub fn mirrors_of(&self, namespace: &str, name: &str) -> &[ObjectId] {
+        let mirrors = self.mirrors.get_or_init(|| {
+            let mut mirrors: HashMap<String, Vec<ObjectId>> = HashMap::default();
+            for (id, instance) in self.instances.iter().enumerate() {
+                let Some(meta) = crate::model::reflector::secret_meta(instance.object) else {
+                    continue;
+                };
+                let Some(annotation) =
+                    crate::model::reflector::reflector(meta, crate::model::reflector::REFLECTS)
+                else {
+                    continue;
+                };
+                let value = annotation.value.as_str().trim();
+                if value.matches('/').count() == 1 {
+                    mirrors.entry(value.to_string()).or_default().push(id);
+                }
+            }
+            mirrors
+        });
+        mirrors
+            .get(&format!("{namespace}/{name}"))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Does some manifest of the repository use `namespace`: an object in it, a `Namespace`
+    /// of that name, or a deployment (kustomization, Argo CD destination, Flux target) that
+    /// puts objects there?
+    pub fn namespace_used(&self, namespace: &str) -> bool {
+        let used = self.used_namespaces.get_or_init(|| {
+            let mut used: HashSet<String> = HashSet::default();
+            let add = |used: &mut HashSet<String>, obj: &Object| {
+                if obj.kind_str() == "Namespace"
+                    && let Some(name) = obj.name()
+                {
+                    add_name(used, name);
+                }
+                for ns in [
+                    obj.namespace_str(),
+                    obj.meta.namespace.as_ref().map(|n| n.as_str()),
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    add_name(used, ns);
+                }
+            };
+            for obj in &self.project.objects {
+                add(&mut used, obj);
+            }
+            for deployment in &self.deploy.deployments {
+                for ns in [&deployment.forced_namespace, &deployment.default_namespace]
+                    .into_iter()
+                    .flatten()
+                {
+                    add_name(&mut used, ns.as_str());
+                }
+                if let Ok(rendered) = &deployment.rendered {
+                    for resource in &rendered.resources {
+                        add(&mut used, &resource.object);
+                    }
+                }
+            }
+            used
+        });
+        used.contains(namespace)
+    }
+
     /// Secrets and SealedSecrets in the SOP folder: where the Reflector rules apply.
     pub fn sop_secrets<'a>(&'a self, config: &'a Config) -> impl Iterator<Item = &'p Object> + 'a {
         self.project.objects.iter().filter(move |obj| {
@@ -995,6 +1071,12 @@ impl<'p> Index<'p> {
             })
             .map(|(id, _)| id)
             .collect()
+    }
+}
+
+fn add_name(set: &mut HashSet<String>, name: &str) {
+    if !set.contains(name) {
+        set.insert(name.to_string());
     }
 }
 

@@ -1,6 +1,6 @@
 use crate::diagnostic::Finding;
 use crate::model::reflector::{
-    ALLOWED, ALLOWED_NAMESPACES, ALLOWED_SELECTOR, AUTO_ENABLED, KNOWN, reflector,
+    ALLOWED, ALLOWED_NAMESPACES, ALLOWED_SELECTOR, AUTO_ENABLED, KNOWN, REFLECTS, reflector,
     reflector_entries, secret_meta,
 };
 use crate::model::{REFLECTOR_PREFIX, Spec, closest};
@@ -15,14 +15,25 @@ declare_rule! {
     /// controller copies onto the Secret it creates.
     ///
     /// A mirror (a Secret annotated `reflects: <namespace>/<name>`) is not checked: its source
-    /// carries the annotations. Annotations that sit on a SealedSecret's own metadata instead
-    /// are reported by `reflector-placement`, not here.
+    /// carries the annotations. A source that the repository mirrors by hand (a Secret in the
+    /// app's namespace annotated `reflects: postgres/<app>-db-creds`) needs no
+    /// `reflection-auto-enabled`: the manual mirror is the alternative to auto-mirroring.
+    /// Annotations that sit on a SealedSecret's own metadata instead are reported by
+    /// `reflector-placement`, not here.
     ///
     /// ## Why is this bad?
     /// Without `reflection-allowed` and `reflection-auto-enabled`, Reflector never copies the
     /// credentials into the app's namespace: the app's Deployment waits for a Secret that never
     /// appears. Without `reflection-allowed-namespaces`, Reflector allows *every* namespace,
     /// so with auto-reflection the database password is copied into all of them.
+    ///
+    /// Source (emberstack/kubernetes-reflector, `src/ES.Kubernetes.Reflector/Mirroring/Core/`):
+    /// `ResourceMirror.cs` `HandleUpsert` makes a source an auto source only when
+    /// `objProperties is { Allowed: true, AutoEnabled: true }`, and fills a manual mirror
+    /// (`IsReflection: true, IsAutoReflection: false`) only when `CanBeReflectedToNamespace`
+    /// holds; `MirroringPropertiesExtensions.cs` `CanBeReflectedToNamespace` is
+    /// `properties.Allowed && PatternListMatch(properties.AllowedNamespaces, ns)`, and
+    /// `PatternListMatch` returns true for an empty list.
     ///
     /// ## Example
     /// ```yaml
@@ -72,9 +83,14 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let meta = secret_meta(obj);
         // A mirror (`reflects: <namespace>/<name>`) gets its data from a source elsewhere: the
         // source carries the annotations.
-        if meta.is_some_and(|m| reflector(m, "reflects").is_some()) {
+        if meta.is_some_and(|m| reflector(m, REFLECTS).is_some()) {
             continue;
         }
+        // Mirrored by hand: Reflector fills the mirrors without auto-reflection.
+        let mirrored = match (obj.namespace_str(), obj.name()) {
+            (Some(namespace), Some(name)) => !cx.index.mirrors_of(namespace, name).is_empty(),
+            _ => false,
+        };
         // Keys written with a typo are `reflector-invalid`'s (with a "did you mean").
         let unknown: Vec<&str> = meta
             .into_iter()
@@ -85,6 +101,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let missing: Vec<&str> = REQUIRED
             .iter()
             .copied()
+            .filter(|&name| !(mirrored && name == AUTO_ENABLED))
             .filter(|&name| {
                 let present = meta.is_some_and(|m| {
                     reflector(m, name).is_some()
@@ -199,6 +216,19 @@ mod tests {
                         "f-db-creds",
                         &[(ALLOWED, "\"true\""), (ALLOWED_NAMESPACES, "f")],
                     ),
+                ),
+                // Mirrored by hand: no auto-reflection needed.
+                (
+                    "g.yaml",
+                    &secret(
+                        "g-db-creds",
+                        &[(ALLOWED, "\"true\""), (ALLOWED_NAMESPACES, "g")],
+                    ),
+                ),
+                (
+                    "g-mirror.yaml",
+                    &secret("g-db-creds", &[("reflects", "postgres/g-db-creds")])
+                        .replace("namespace: postgres", "namespace: g"),
                 ),
             ],
         );
