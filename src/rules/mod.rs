@@ -197,6 +197,8 @@ registry! {
     role_privileged::RolePrivileged,
     role_login_disabled::RoleLoginDisabled,
     reflection_too_broad::ReflectionTooBroad,
+    reflection_wrong_namespace::ReflectionWrongNamespace,
+    reflection_blocked::ReflectionBlocked,
     sync_wave_missing::SyncWaveMissing,
     sync_wave_invalid::SyncWaveInvalid,
     sync_wave_wrong::SyncWaveWrong,
