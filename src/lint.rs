@@ -43,6 +43,7 @@ pub fn lint_indexed(project: &Project, index: &Index<'_>, config: &Config) -> Ve
         })
         .collect();
     apply_suppressions(project, config, &mut diagnostics);
+    drop_advice_on_plaintext(project, &mut diagnostics);
     diagnostics.sort_by(|a, b| {
         let key = |d: &Diagnostic| {
             (
@@ -58,6 +59,38 @@ pub fn lint_indexed(project: &Project, index: &Index<'_>, config: &Config) -> Ve
     });
     diagnostics.dedup();
     diagnostics
+}
+
+/// A plaintext Secret gets `plaintext-secret` only: advice to list it in a kustomization, to
+/// annotate it for Reflector or to reference it would keep a leaked credential in use. What
+/// is said about how its file is written (the `parsing` group) and about suppressions stays.
+fn drop_advice_on_plaintext(project: &Project, diagnostics: &mut Vec<Diagnostic>) {
+    let plaintext: Vec<crate::source::Loc> = project
+        .objects
+        .iter()
+        .filter(|obj| match &obj.spec {
+            crate::model::Spec::Secret(secret) => !secret.plaintext_values().is_empty(),
+            _ => false,
+        })
+        .map(|obj| obj.loc)
+        .collect();
+    if plaintext.is_empty() {
+        return;
+    }
+    let kept = |rule: &str| {
+        rule == "plaintext-secret"
+            || rules::find(rule)
+                .is_none_or(|r| matches!(r.meta().group, "parsing" | "suppressions"))
+    };
+    diagnostics.retain(|d| {
+        let at = d.finding.loc;
+        kept(d.rule)
+            || !plaintext.iter().any(|obj| {
+                obj.file == at.file
+                    && obj.span.start() <= at.span.start()
+                    && at.span.end() <= obj.span.end()
+            })
+    });
 }
 
 /// Drops suppressed diagnostics and reports suppressions of rules that ran but matched nothing.
