@@ -145,13 +145,16 @@ impl Format {
         project: &Project,
         diagnostics: &[Diagnostic],
         summary: Summary,
+        notices: &[String],
         quiet: bool,
         color: bool,
     ) -> String {
         let summary_line = (!quiet).then_some(summary);
         match self {
             Format::Human => report::human::render(project, diagnostics, summary_line, color),
-            Format::Json => report::json::render(project, diagnostics, summary),
+            Format::Json => {
+                report::json::render_with_notices(project, diagnostics, summary, notices)
+            }
             Format::Sarif => report::sarif::render(project, diagnostics),
             Format::Github => report::github::render(project, diagnostics, summary_line),
             Format::Gitlab => report::gitlab::render(project, diagnostics),
@@ -491,7 +494,21 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
     }
     let deploy = crate::deploy::Deploy::build(&project, &config);
     let index = Index::build(&project, &config, &deploy);
-    let mut diagnostics = lint_indexed(&project, &index, &config);
+    let linted = lint_indexed(&project, &index, &config);
+    let mut diagnostics = linted.diagnostics;
+    let mut notices: Vec<String> = Vec::new();
+    if linted.skipped > 0 {
+        let files: Vec<&str> = linted.unparsed.iter().map(|&f| project.path(f)).collect();
+        notices.push(format!(
+            "{} not reported: {} could not be parsed, and what it declares may be what they find missing; fix it and run pglint again",
+            if linted.skipped == 1 {
+                "1 finding".to_string()
+            } else {
+                format!("{} findings", linted.skipped)
+            },
+            files.join(", ")
+        ));
+    }
     // Reports read the files they show again: one that changed since it was checked cannot be
     // shown (its positions and the secrets to mask are those of the old text).
     let changed = project.changed_files(diagnostics.iter().flat_map(|d| {
@@ -550,16 +567,20 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
     if !filters.is_empty() {
         diagnostics.retain(|d| concerns(&project, d, &filters));
     }
-    let summary = Summary::new(&project, &diagnostics);
+    let summary = Summary::new(&project, &diagnostics).with_skipped(linted.skipped);
+    for notice in &notices {
+        eprintln!("pglint: note: {notice}");
+    }
     let format = Format::resolve(args.format);
     let output = match &args.output {
         Some(path) => {
-            let report = format.render(&project, &diagnostics, summary, args.quiet, false);
+            let report =
+                format.render(&project, &diagnostics, summary, &notices, args.quiet, false);
             std::fs::write(path, report)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            Format::Human.render(&project, &diagnostics, summary, args.quiet, color)
+            Format::Human.render(&project, &diagnostics, summary, &notices, args.quiet, color)
         }
-        None => format.render(&project, &diagnostics, summary, args.quiet, color),
+        None => format.render(&project, &diagnostics, summary, &notices, args.quiet, color),
     };
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`pglint check | head`) is not pglint's failure.

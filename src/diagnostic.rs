@@ -44,6 +44,10 @@ pub struct Finding {
     /// The most severe this finding may be, whatever its rule's level: a rule whose milder
     /// cases are only hygiene (`role-privileged`: `createdb` alone) caps them.
     pub at_most: Option<Severity>,
+    /// The finding exists only because no object of these kinds was found (an empty list: of
+    /// any kind): when a file that could not be parsed may hold one, the engine does not
+    /// report it (a cascade of the parse error), and counts it as skipped.
+    pub absent: Option<&'static [&'static str]>,
 }
 
 impl Finding {
@@ -56,7 +60,15 @@ impl Finding {
             related: Vec::new(),
             deployment: None,
             at_most: None,
+            absent: None,
         }
+    }
+
+    /// Marks the finding as resting on the absence of objects of `kinds` (see
+    /// [`Finding::absent`]; `&[]` for any kind).
+    pub fn rests_on_absence(mut self, kinds: &'static [&'static str]) -> Self {
+        self.absent = Some(kinds);
+        self
     }
 
     /// Caps the finding's severity (see [`Finding::at_most`]).

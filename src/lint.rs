@@ -8,6 +8,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::index::Index;
 use crate::project::Project;
 use crate::rules::{self, Context, Rule};
+use crate::source::FileId;
 use crate::suppress::Suppressions;
 
 /// The level a rule runs at under `config`, or `None` when it is off.
@@ -19,15 +20,32 @@ pub fn rule_severity(rule: &dyn Rule, config: &Config) -> Option<Severity> {
     }
 }
 
+/// What a lint run reports, and what it leaves out as a cascade of a parse error.
+#[derive(Debug, Default)]
+pub struct Linted {
+    /// Deduplicated, sorted by file, line, column, rule.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Findings not reported: they rest on the absence of objects (a role, a Cluster, a
+    /// Secret…) that a file which could not be parsed may declare.
+    pub skipped: usize,
+    /// The files that could not be parsed and explain those findings, in file order.
+    pub unparsed: Vec<FileId>,
+}
+
 /// Every diagnostic of the enabled rules, deduplicated, sorted by file, line, column, rule.
 pub fn lint(project: &Project, config: &Config) -> Vec<Diagnostic> {
+    lint_all(project, config).diagnostics
+}
+
+/// [`lint`], with what was skipped.
+pub fn lint_all(project: &Project, config: &Config) -> Linted {
     let deploy = Deploy::build(project, config);
     lint_indexed(project, &Index::build(project, config, &deploy), config)
 }
 
-/// [`lint`] with the project's deployments and index built by the caller (who decides when
+/// [`lint_all`] with the project's deployments and index built by the caller (who decides when
 /// they are freed).
-pub fn lint_indexed(project: &Project, index: &Index<'_>, config: &Config) -> Vec<Diagnostic> {
+pub fn lint_indexed(project: &Project, index: &Index<'_>, config: &Config) -> Linted {
     let cx = Context::new(project, index, config);
     let mut diagnostics: Vec<Diagnostic> = rules::ALL
         .par_iter()
@@ -58,7 +76,48 @@ pub fn lint_indexed(project: &Project, index: &Index<'_>, config: &Config) -> Ve
             .then_with(|| a.finding.message.cmp(&b.finding.message))
     });
     diagnostics.dedup();
-    diagnostics
+    let (skipped, unparsed) = skip_cascades(project, &mut diagnostics);
+    Linted {
+        diagnostics,
+        skipped,
+        unparsed,
+    }
+}
+
+/// Root causes, not cascades: drops the findings that rest on the absence of objects of a
+/// kind that a file which could not be parsed names in its unread part (the Cluster file is
+/// broken: its roles are not "missing"). Returns how many were dropped, and the files that
+/// explain them.
+fn skip_cascades(project: &Project, diagnostics: &mut Vec<Diagnostic>) -> (usize, Vec<FileId>) {
+    let broken: Vec<(FileId, &[String])> = project
+        .files
+        .iter()
+        .enumerate()
+        .filter(|(_, info)| !info.skipped && !info.unread_kinds.is_empty())
+        .map(|(i, info)| (FileId(i as u32), info.unread_kinds.as_slice()))
+        .collect();
+    if broken.is_empty() {
+        return (0, Vec::new());
+    }
+    let mut explaining: Vec<FileId> = Vec::new();
+    let before = diagnostics.len();
+    diagnostics.retain(|d| {
+        let Some(kinds) = d.finding.absent else {
+            return true;
+        };
+        let mut kept = true;
+        for &(file, unread) in &broken {
+            if kinds.is_empty() || kinds.iter().any(|k| unread.iter().any(|u| u == k)) {
+                kept = false;
+                if !explaining.contains(&file) {
+                    explaining.push(file);
+                }
+            }
+        }
+        kept
+    });
+    explaining.sort();
+    (before - diagnostics.len(), explaining)
 }
 
 /// A plaintext Secret gets `plaintext-secret` only: advice to list it in a kustomization, to

@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::Value;
 
+#[path = "common/fixture.rs"]
+mod rule_fixture;
+
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures")
@@ -383,4 +386,53 @@ fn render_a_file_shows_it_in_every_overlay_and_a_missing_path_is_exit_2() {
         .unwrap();
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("does not exist"));
+}
+
+#[test]
+fn findings_that_follow_from_a_parse_error_are_skipped_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    rule_fixture::write("yaml-syntax--cluster", dir.path());
+    let output = pglint()
+        .current_dir(dir.path())
+        .args(["check", "--root", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let rules: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["yaml-syntax"]);
+    assert_eq!(report["version"], 1);
+    assert_eq!(report["summary"]["skipped"], 4);
+    let notices = report["summary"]["notices"].as_array().unwrap();
+    assert!(
+        notices[0]
+            .as_str()
+            .unwrap()
+            .starts_with("4 findings not reported: infra/databases/postgres/postgres-cluster.yaml could not be parsed"),
+        "{notices:?}"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("pglint: note: 4 findings not reported"),
+        "{stderr}"
+    );
+    // The human summary line says it too.
+    let human = pglint()
+        .current_dir(dir.path())
+        .args(["check", "--root", "."])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        stdout.contains("1 error, 0 warnings in 11 files; 4 findings skipped"),
+        "{stdout}"
+    );
+    // A clean run has neither field: the contract only grows optional fields.
+    let (_, clean) = json(&["check", "--root", "."], &fixture("conformant"));
+    assert!(clean["summary"].get("skipped").is_none());
+    assert!(clean["summary"].get("notices").is_none());
 }

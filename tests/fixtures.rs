@@ -23,7 +23,7 @@ use std::path::Path;
 
 use fixture::fixtures;
 use pglint::config::Config;
-use pglint::lint::lint;
+use pglint::lint::{lint, lint_all};
 use pglint::project::Project;
 use pglint::report::{Summary, json};
 
@@ -46,8 +46,9 @@ fn load(dir: &Path) -> (Project, Config) {
 
 /// One line per diagnostic, indented help and related lines: readable in a snapshot diff.
 fn render((project, config): (Project, Config)) -> (String, Vec<&'static str>) {
-    let diagnostics = lint(&project, &config);
-    let summary = Summary::new(&project, &diagnostics);
+    let linted = lint_all(&project, &config);
+    let diagnostics = linted.diagnostics;
+    let summary = Summary::new(&project, &diagnostics).with_skipped(linted.skipped);
     let report = json::report(&project, &diagnostics, summary);
     let mut text = String::new();
     for d in &report.diagnostics {

@@ -86,6 +86,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         );
         let mut finding = Finding::new(owner.loc, message)
             .label("no such role")
+            .rests_on_absence(&["Cluster", "DatabaseRole"])
             .in_deployment(cx.deployment_of(database_id));
         finding = match suggestion {
             Some(role) => finding.help(format!("did you mean `{role}`?")),

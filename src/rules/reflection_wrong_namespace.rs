@@ -280,6 +280,7 @@ fn unused(
             ),
         )
         .label("used by no manifest")
+        .rests_on_absence(&[])
         .help(format!(
             "did you mean `{own}`? (if app `{}` runs in {named}, set it under `[app-namespaces]` in pglint.toml)",
             source.app

@@ -153,7 +153,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 obj.kind_str()
             ),
         )
-        .label("unused credentials");
+        .label("unused credentials")
+        .rests_on_absence(&["Cluster", "DatabaseRole"]);
         let alike = similar(name, nearby.iter().map(|u| u.name.as_str()));
         finding = match alike.and_then(|s| nearby.iter().find(|u| u.name.value == s)) {
             Some(used) => finding.help(format!(
