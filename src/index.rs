@@ -70,6 +70,19 @@ pub struct OwnerRef<'p> {
     pub clusters: Vec<ObjectId>,
 }
 
+/// A Database whose owner is no role of its cluster (`owner-role-missing`'s case), with what
+/// the SOP chain says about it.
+#[derive(Debug, Clone)]
+pub struct MissingOwner<'p> {
+    pub owner: OwnerRef<'p>,
+    /// The first of the clusters the Database lands on.
+    pub cluster: ObjectId,
+    /// A credentials secret `<app>-db-creds` of the owner's app (the owner is `<app>` or
+    /// `<app>_…`) in the cluster's namespace that no role uses: the chain shows a role that is
+    /// simply missing, not a typo.
+    pub unused_secret: Option<ObjectId>,
+}
+
 /// A credentials secret → the cluster role that uses it → the databases that role owns.
 #[derive(Debug, Clone)]
 pub struct Chain<'p> {
@@ -920,6 +933,90 @@ impl<'p> Index<'p> {
                 clusters,
             })
         })
+    }
+
+    /// Every Database whose owner is no role of its cluster: not being dropped (`ensure:
+    /// absent` uses no owner), on a cluster of the repository (else `cluster-missing`'s case),
+    /// where no partly known deployment may declare the role. Two rules read it:
+    /// `owner-role-missing` reports these, and `secret-unreferenced` leaves their
+    /// [`MissingOwner::unused_secret`] to it (one finding for one missing role).
+    pub fn missing_owners(&self, config: &Config) -> Vec<MissingOwner<'p>> {
+        let mut missing: Vec<MissingOwner<'p>> = Vec::new();
+        for owner in self.owner_refs() {
+            if owner.database.is_absent() {
+                continue;
+            }
+            let Some(&cluster) = owner.clusters.first() else {
+                continue;
+            };
+            if owner
+                .clusters
+                .iter()
+                .any(|&c| self.find_role(c, owner.owner.as_str()).is_some())
+            {
+                continue;
+            }
+            // A DatabaseRole that a Helm chart or remote base deploys may declare it.
+            if self
+                .deploy
+                .may_hide_objects(self.object(cluster).namespace_str())
+            {
+                continue;
+            }
+            missing.push(MissingOwner {
+                owner,
+                cluster,
+                unused_secret: None,
+            });
+        }
+        if missing.is_empty() {
+            return missing;
+        }
+        // The credentials secrets no role uses, by their app (`-` and `_` alike).
+        let uses = self.secret_uses();
+        let mut used: HashMap<&str, Vec<Option<&str>>> = HashMap::default();
+        for u in &uses {
+            used.entry(u.name.as_str()).or_default().push(u.namespace);
+        }
+        let mut unused: HashMap<String, Vec<ObjectId>> = HashMap::default();
+        for &id in self.credentials() {
+            let obj = self.object(id);
+            let Some(name) = obj.name() else { continue };
+            let Some(app) = app_of(name, &config.naming.secret_suffix) else {
+                continue;
+            };
+            let named = used.get(name).is_some_and(|namespaces| {
+                namespaces
+                    .iter()
+                    .any(|&ns| same_namespace(ns, obj.namespace_str()))
+            });
+            if !named && !is_unknowable(name) {
+                unused
+                    .entry(crate::model::apps::normalize(app))
+                    .or_default()
+                    .push(id);
+            }
+        }
+        if unused.is_empty() {
+            return missing;
+        }
+        for m in &mut missing {
+            let namespace = self.object(m.cluster).namespace_str();
+            let owner = crate::model::apps::normalize(m.owner.owner.as_str());
+            // The owner's app: the owner itself or a prefix of it ending before a `_`.
+            let prefixes = std::iter::once(owner.as_str()).chain(
+                owner
+                    .rmatch_indices('_')
+                    .map(|(at, _)| &owner[..at])
+                    .filter(|p| !p.is_empty()),
+            );
+            m.unused_secret = prefixes
+                .filter_map(|app| unused.get(app))
+                .flatten()
+                .copied()
+                .find(|&id| same_namespace(self.object(id).namespace_str(), namespace));
+        }
+        missing
     }
 
     /// The clusters a Database (or DatabaseRole) with this `spec.cluster.name` lands on.

@@ -15,6 +15,7 @@ pub(crate) mod read;
 pub mod reflector;
 mod secrets;
 mod sensitive;
+pub mod suggest;
 mod waves;
 
 pub use cnpg::{Bootstrap, Cluster, ClusterUser, Database, DatabaseRole, Role};
@@ -35,6 +36,7 @@ pub use secrets::{
     is_identity_key, key_list,
 };
 pub use sensitive::secret_spans;
+pub use suggest::Suggester;
 pub use waves::WaveValue;
 
 use crate::source::{FileId, Loc, Spanned};
