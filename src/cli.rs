@@ -47,7 +47,8 @@ enum Command {
     Render(RenderArgs),
     /// List the deployments pglint found: what applies objects, from where.
     Deployments(RepoArgs),
-    /// Write a commented default `pglint.toml` in the current directory.
+    /// Write a commented default `pglint.toml` at the repository root (the git top level around
+    /// the working directory, else the working directory).
     Init {
         /// Overwrite an existing file.
         #[arg(long)]
@@ -70,7 +71,8 @@ struct CheckArgs {
     /// Write the report in `--format` to FILE, and the human report to standard output.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Configuration file. Default: `pglint.toml` at the repository root, if present.
+    /// Configuration file. Default: the first `pglint.toml` from the working directory up to
+    /// the repository root, if any.
     #[arg(long)]
     config: Option<PathBuf>,
     /// Exit 1 on warnings too.
@@ -101,7 +103,8 @@ struct RepoArgs {
     /// working directory.
     #[arg(long)]
     root: Option<PathBuf>,
-    /// Configuration file. Default: `pglint.toml` at the repository root, if present.
+    /// Configuration file. Default: the first `pglint.toml` from the working directory up to
+    /// the repository root, if any.
     #[arg(long)]
     config: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = ListFormat::Human)]
@@ -241,23 +244,48 @@ fn known_rule(id: &str) -> Result<(), String> {
     })
 }
 
+/// The configuration file in use: `--config FILE`, else the first `pglint.toml` from the
+/// working directory up to the repository root (only the root's when the working directory is
+/// outside the repository).
+fn config_path(root: &Path, cwd: &Path, explicit: Option<&Path>) -> Option<PathBuf> {
+    if let Some(path) = explicit {
+        return Some(cwd.join(path));
+    }
+    let cwd = cwd.canonicalize().unwrap_or_else(|_| cwd.to_path_buf());
+    let start = if cwd.starts_with(root) {
+        cwd.as_path()
+    } else {
+        root
+    };
+    start
+        .ancestors()
+        .take_while(|dir| dir.starts_with(root))
+        .map(|dir| dir.join(FILE_NAME))
+        .find(|path| path.is_file())
+}
+
+/// The configuration, and the repository-relative path of its file when it is in the
+/// repository.
 fn load_config(
     root: &Path,
+    cwd: &Path,
     explicit: Option<&Path>,
-) -> Result<Result<Config, ConfigError>, String> {
-    let path = match explicit {
-        Some(path) => path.to_path_buf(),
-        None => root.join(FILE_NAME),
+) -> Result<(Result<Config, ConfigError>, Option<String>), String> {
+    let Some(path) = config_path(root, cwd, explicit) else {
+        return Ok((Ok(Config::default()), None));
     };
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if explicit.is_none() && e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(Ok(Config::default()));
-        }
-        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
-    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let relative = path.canonicalize().ok().and_then(|p| {
+        p.strip_prefix(root)
+            .ok()
+            .map(|r| crate::discover::relative(Path::new(""), r))
+    });
     let ids: Vec<&str> = rules::ALL.iter().map(|r| r.meta().id).collect();
-    Ok(Config::from_toml(&path.display().to_string(), &text, &ids))
+    Ok((
+        Config::from_toml(&path.display().to_string(), &text, &ids),
+        relative,
+    ))
 }
 
 /// The repository root and the project loaded from it, for the commands that only read.
@@ -271,7 +299,7 @@ fn load_repository(args: &RepoArgs) -> Result<(PathBuf, Config, Project), String
     let root = root
         .canonicalize()
         .map_err(|e| format!("{}: {e}", root.display()))?;
-    let config = match load_config(&root, args.config.as_deref())? {
+    let config = match load_config(&root, &cwd, args.config.as_deref())?.0 {
         Ok(config) => config,
         Err(error) => return Err(report::human::render_config_error(&error, false)),
     };
@@ -461,7 +489,8 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
         .canonicalize()
         .map_err(|e| format!("{}: {e}", root.display()))?;
     let color = use_color(args.color);
-    let mut config = match load_config(&root, args.config.as_deref())? {
+    let (config, config_file) = load_config(&root, &cwd, args.config.as_deref())?;
+    let mut config = match config {
         Ok(config) => config,
         Err(error) => {
             eprint!("{}", report::human::render_config_error(&error, color));
@@ -496,7 +525,7 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
     let index = Index::build(&project, &config, &deploy);
     let linted = lint_indexed(&project, &index, &config);
     let mut diagnostics = linted.diagnostics;
-    let mut notices: Vec<String> = Vec::new();
+    let mut notices = crate::notices::notices(&project, &config, config_file.as_deref());
     if linted.skipped > 0 {
         let files: Vec<&str> = linted.unparsed.iter().map(|&f| project.path(f)).collect();
         notices.push(format!(
@@ -691,13 +720,17 @@ fn explain(id: &str) -> Result<Outcome, String> {
 }
 
 fn init(force: bool) -> Result<Outcome, String> {
-    let path = Path::new(FILE_NAME);
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
+    let path = repository_root(&cwd).join(FILE_NAME);
     if path.exists() && !force {
         return Err(format!(
-            "{FILE_NAME} already exists (use --force to overwrite)"
+            "{} already exists (use --force to overwrite)",
+            path.display()
         ));
     }
-    std::fs::write(path, DEFAULT_TOML).map_err(|e| format!("cannot write {FILE_NAME}: {e}"))?;
-    println!("wrote {FILE_NAME}");
+    std::fs::write(&path, DEFAULT_TOML)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    println!("wrote {}", path.display());
     Ok(Outcome::Clean)
 }

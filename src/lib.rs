@@ -19,6 +19,7 @@ pub mod hash;
 pub mod index;
 pub mod lint;
 pub mod model;
+pub mod notices;
 pub mod project;
 pub mod report;
 pub mod rules;
