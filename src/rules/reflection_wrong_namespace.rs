@@ -271,8 +271,7 @@ fn unused(
     } else {
         ("which", "namespaces")
     };
-    Some(
-        Finding::new(
+    let mut finding = Finding::new(
             at,
             format!(
                 "`{list_name}` of `{}` names the {what} {named}, {which} no manifest of the repository uses, and not `{own}`, the namespace of app `{}`: the app never gets its database credentials",
@@ -286,8 +285,20 @@ fn unused(
             source.app
         ))
         .at_most(Severity::Warning)
-        .in_deployment(cx.deployment_of(source.id)),
-    )
+        .in_deployment(cx.deployment_of(source.id));
+    // The other end of the chain: the app's role that logs in with these credentials.
+    let role = cx
+        .index
+        .roles_using_secret(source.name, Some(source.namespace))
+        .into_iter()
+        .find_map(|(_, role)| role.name.as_ref());
+    if let Some(role) = role {
+        finding = finding.related(
+            role.loc,
+            format!("app `{}`'s role `{}` logs in with `{}`", source.app, role.value, source.name),
+        );
+    }
+    Some(finding)
 }
 
 #[cfg(test)]
