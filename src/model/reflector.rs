@@ -65,8 +65,8 @@ pub fn opaque(text: &str) -> bool {
     is_unknowable(text) || (text.starts_with("ENC[") && text.ends_with(']'))
 }
 
-/// A namespace list's entries as Reflector splits them (on `,`, trimmed); empty entries are
-/// kept as `""` so that they can be reported.
+/// A namespace list's entries as split on `,` and trimmed; empty entries are kept as `""`
+/// (Reflector drops them: see [`NamespaceList`] for its reading).
 pub fn list_entries(text: &str) -> Vec<&str> {
     text.split(',').map(str::trim).collect()
 }
