@@ -25,13 +25,13 @@ pub fn notices(project: &Project, config: &Config, config_path: Option<&str>) ->
             ));
         }
     }
+    let nested = format!("/{FILE_NAME}");
     let mut ignored: Vec<&str> = project
         .paths
         .iter()
         .map(String::as_str)
         .filter(|path| {
-            (*path == FILE_NAME || path.ends_with(&format!("/{FILE_NAME}")))
-                && Some(*path) != config_path
+            (*path == FILE_NAME || path.ends_with(nested.as_str())) && Some(*path) != config_path
         })
         .collect();
     ignored.sort_unstable();

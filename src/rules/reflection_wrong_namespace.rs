@@ -127,6 +127,10 @@ fn sources<'p>(cx: &Context<'p>) -> Vec<Source<'p>> {
 /// Does the app in `namespace` get the credentials: an auto mirror, or a manual one that the
 /// source allows?
 fn reaches(index: &Index<'_>, source: &Source<'_>, m: &Mirroring, namespace: &str) -> Option<bool> {
+    let auto = m.auto_reflects_to(namespace);
+    if auto == Some(true) {
+        return auto;
+    }
     let mirrored = index
         .mirrors_of(source.namespace, source.name)
         .iter()
@@ -136,8 +140,8 @@ fn reaches(index: &Index<'_>, source: &Source<'_>, m: &Mirroring, namespace: &st
     } else {
         Some(false)
     };
-    match (m.auto_reflects_to(namespace), manual) {
-        (Some(true), _) | (_, Some(true)) => Some(true),
+    match (auto, manual) {
+        (_, Some(true)) => Some(true),
         (Some(false), Some(false)) => Some(false),
         _ => None,
     }
