@@ -196,6 +196,8 @@ pub struct Index<'p> {
     mirrors: OnceLock<HashMap<String, Vec<ObjectId>>>,
     /// Namespaces some manifest uses, built on first use.
     used_namespaces: OnceLock<HashSet<String>>,
+    /// [`Index::missing_owners`] as (Database, cluster, unused secret), found on first use.
+    missing_owners: OnceLock<Vec<(ObjectId, ObjectId, Option<ObjectId>)>>,
 }
 
 /// Two namespaces may be the same object's: equal, or one of them unknown (unset or templated).
@@ -378,6 +380,7 @@ impl<'p> Index<'p> {
             folders: OnceLock::new(),
             mirrors: OnceLock::new(),
             used_namespaces: OnceLock::new(),
+            missing_owners: OnceLock::new(),
         };
         index.instances = Self::instances(project, deploy, index.inputs());
         for id in 0..index.instances.len() {
@@ -918,20 +921,23 @@ impl<'p> Index<'p> {
 
     /// Every Database owner reference, resolved to its clusters.
     pub fn owner_refs(&self) -> impl Iterator<Item = OwnerRef<'p>> + '_ {
-        self.databases().filter_map(|(id, database)| {
-            let (owner, cluster_name) = (database.owner.as_ref()?, database.cluster.as_ref()?);
-            if is_unknowable(owner.as_str()) || is_unknowable(cluster_name.as_str()) {
-                return None;
-            }
-            let mut clusters = self.cluster_of(id, cluster_name.as_str());
-            clusters.sort_unstable();
-            Some(OwnerRef {
-                database_id: id,
-                database,
-                owner,
-                cluster_name,
-                clusters,
-            })
+        self.databases()
+            .filter_map(|(id, database)| self.owner_ref(id, database))
+    }
+
+    fn owner_ref(&self, id: ObjectId, database: &'p Database) -> Option<OwnerRef<'p>> {
+        let (owner, cluster_name) = (database.owner.as_ref()?, database.cluster.as_ref()?);
+        if is_unknowable(owner.as_str()) || is_unknowable(cluster_name.as_str()) {
+            return None;
+        }
+        let mut clusters = self.cluster_of(id, cluster_name.as_str());
+        clusters.sort_unstable();
+        Some(OwnerRef {
+            database_id: id,
+            database,
+            owner,
+            cluster_name,
+            clusters,
         })
     }
 
@@ -941,6 +947,29 @@ impl<'p> Index<'p> {
     /// `owner-role-missing` reports these, and `secret-unreferenced` leaves their
     /// [`MissingOwner::unused_secret`] to it (one finding for one missing role).
     pub fn missing_owners(&self, config: &Config) -> Vec<MissingOwner<'p>> {
+        // Found once (ids only, for the index's lifetime), read by both rules.
+        let found = self.missing_owners.get_or_init(|| {
+            self.find_missing_owners(config)
+                .into_iter()
+                .map(|m| (m.owner.database_id, m.cluster, m.unused_secret))
+                .collect()
+        });
+        found
+            .iter()
+            .filter_map(|&(id, cluster, unused_secret)| {
+                let Spec::Database(database) = &self.object(id).spec else {
+                    return None;
+                };
+                Some(MissingOwner {
+                    owner: self.owner_ref(id, database)?,
+                    cluster,
+                    unused_secret,
+                })
+            })
+            .collect()
+    }
+
+    fn find_missing_owners(&self, config: &Config) -> Vec<MissingOwner<'p>> {
         let mut missing: Vec<MissingOwner<'p>> = Vec::new();
         for owner in self.owner_refs() {
             if owner.database.is_absent() {

@@ -87,7 +87,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         // Mirrored by hand: Reflector fills the mirrors without auto-reflection.
-        let mirrored = match (obj.namespace_str(), obj.name()) {
+        let mirrored = || match (obj.namespace_str(), obj.name()) {
             (Some(namespace), Some(name)) => !cx.index.mirrors_of(namespace, name).is_empty(),
             _ => false,
         };
@@ -101,7 +101,6 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let missing: Vec<&str> = REQUIRED
             .iter()
             .copied()
-            .filter(|&name| !(mirrored && name == AUTO_ENABLED))
             .filter(|&name| {
                 let present = meta.is_some_and(|m| {
                     reflector(m, name).is_some()
@@ -112,7 +111,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 let misspelt = unknown
                     .iter()
                     .any(|u| closest(u, KNOWN.iter().copied()) == Some(name));
-                !present && !misplaced && !misspelt
+                !present && !misplaced && !misspelt && !(name == AUTO_ENABLED && mirrored())
             })
             .collect();
         if missing.is_empty() {
