@@ -111,7 +111,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 let misspelt = unknown
                     .iter()
                     .any(|u| closest(u, KNOWN.iter().copied()) == Some(name));
-                !present && !misplaced && !misspelt && !(name == AUTO_ENABLED && mirrored())
+                let by_hand = name == AUTO_ENABLED && mirrored();
+                !(present || misplaced || misspelt || by_hand)
             })
             .collect();
         if missing.is_empty() {
