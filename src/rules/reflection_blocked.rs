@@ -14,16 +14,22 @@ declare_rule! {
     /// `reflector.v1.k8s.emberstack.com/reflects: <source namespace>/<name>`).
     ///
     /// ## Why is this bad?
-    /// Reflector never overwrites a Secret it did not create: it skips a namespace that already
-    /// holds a Secret of the source's name. The app there keeps reading that Secret, not the
+    /// When the source changes, Reflector skips a namespace that already holds a Secret of the
+    /// source's name that is not its mirror: it creates mirrors only where no such Secret
+    /// exists and updates only its own. The app there keeps reading that Secret, not the
     /// credentials of its role, and logs in with a wrong or stale password (or not at all).
+    /// (Only an event on the namespace itself, such as Reflector restarting, makes it try to
+    /// create the mirror there, and it then patches the existing Secret over: which values the
+    /// app reads depends on the order of events.)
     ///
     /// Source (emberstack/kubernetes-reflector,
     /// `src/ES.Kubernetes.Reflector/Mirroring/Core/ResourceMirror.cs`,
     /// `AutoReflectionForSource`): mirrors are created only in namespaces where
     /// `matches.All(m => m.Namespace() != s.Name())` (no Secret of that name exists), and
     /// updated only where `m.GetMirroringProperties().Reflects == sourceNsName`; the README
-    /// says "Reflector will skip any conflicting resource when creating auto-mirrors".
+    /// says "Reflector will skip any conflicting resource when creating auto-mirrors". The
+    /// namespace branch of `Handle(WatcherEvent)` calls `ResourceReflect(…, null, null, true, …)`,
+    /// whose create falls back to a patch on `HttpStatusCode.Conflict`.
     ///
     /// ## Example
     /// ```yaml
@@ -124,7 +130,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 Finding::new(
                     blocker.anchor(),
                     format!(
-                        "{makes} already exists in namespace `{target}`{instead}: Reflector never overwrites it, so the credentials of `{namespace}/{name}` never reach `{target}`"
+                        "{makes} already exists in namespace `{target}`{instead}: Reflector skips it when mirroring, so the credentials of `{namespace}/{name}` do not reliably reach `{target}`"
                     ),
                 )
                 .label("keeps Reflector's mirror out")
@@ -174,7 +180,7 @@ mod tests {
         assert_eq!(
             run(&in_gitea(&[])),
             [
-                "apps/gitea/s.yaml:4 Secret `gitea-db-creds` already exists in namespace `gitea`: Reflector never overwrites it, so the credentials of `postgres/gitea-db-creds` never reach `gitea`"
+                "apps/gitea/s.yaml:4 Secret `gitea-db-creds` already exists in namespace `gitea`: Reflector skips it when mirroring, so the credentials of `postgres/gitea-db-creds` do not reliably reach `gitea`"
             ]
         );
         // A mirror of another source is skipped too.
