@@ -48,6 +48,14 @@
 //! anything but exit 0 means the numbers would not measure a real check;
 //! exit 2 (pglint could not check) aborts on every shape.
 //!
+//! With `--owner-typos T` (shapes `sop` and `small`) the harness measures the cost of
+//! findings instead: next to each repository it generates the same one in which `T`
+//! Databases have an owner that is no role (`synth::add_owner_typos`: a dropped letter,
+//! swapped letters, the wrong case, a word three edits away, in turn), then alternates
+//! `pglint check` on the clean and on the mistyped repository and reports both medians and
+//! the median of the per-pair ratios (mistyped / clean). "Did you mean" must keep that
+//! ratio bounded (at most 2× for 3,000 typos).
+//!
 //! Defaults for the binaries are `release/pglint` and
 //! `release/examples/parse_floor` in the target directory this harness was
 //! built into (normally `target/`).
@@ -91,6 +99,10 @@ struct Args {
     /// Regenerate the repositories even if a previous run left them.
     #[arg(long)]
     regen: bool,
+    /// Compare a clean run with a run on the same repository in which this many Databases
+    /// have an owner typo (shapes `sop` and `small`), instead of pglint with the floor.
+    #[arg(long, value_name = "T")]
+    owner_typos: Option<usize>,
 }
 
 /// The layouts the benchmark can generate (see the module documentation).
@@ -173,6 +185,23 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
 
+    if let Some(typos) = args.owner_typos {
+        if args.shape == Shape::Argo {
+            eprintln!("error: --owner-typos needs --shape sop or small");
+            return ExitCode::FAILURE;
+        }
+        return match run_typos(&args, &pglint, typos) {
+            Ok(rows) => {
+                print_typo_table(&rows);
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+
     match run(&args, &pglint, &floor) {
         Ok(rows) => {
             print_table(&rows);
@@ -227,6 +256,115 @@ fn run(args: &Args, pglint: &Path, floor: &Path) -> io::Result<Vec<Row>> {
         rows.push(row);
     }
     Ok(rows)
+}
+
+/// One repository measured clean and with owner typos.
+struct TypoRow {
+    apps: usize,
+    typos: usize,
+    clean: Vec<Sample>,
+    mistyped: Vec<Sample>,
+}
+
+fn run_typos(args: &Args, pglint: &Path, typos: usize) -> io::Result<Vec<TypoRow>> {
+    let mut rows = Vec::with_capacity(args.apps.len());
+    for &apps in &args.apps {
+        let (clean_dir, repo) = ensure_repo(args.shape, apps, args.regen)?;
+        let (typo_dir, typos) = ensure_typo_repo(args.shape, apps, typos, args.regen)?;
+        eprintln!(
+            "N={apps}: {} files, {:.2} MiB of YAML; {typos} owner typos in {}",
+            repo.files,
+            repo.yaml_bytes as f64 / MIB,
+            typo_dir.display()
+        );
+        let command = |dir: &Path| {
+            let mut cmd = Command::new(pglint);
+            cmd.arg("check")
+                .arg("--root")
+                .arg(dir)
+                .args(["--format", "json", "-q"]);
+            cmd
+        };
+        let (mut clean_cmd, mut typo_cmd) = (command(&clean_dir), command(&typo_dir));
+        let clean_ok = args.shape.pglint_ok();
+        warm_up_pglint(&mut clean_cmd, clean_ok)?;
+        warm_up_pglint(&mut typo_cmd, &[1])?;
+        let mut row = TypoRow {
+            apps,
+            typos,
+            clean: Vec::new(),
+            mistyped: Vec::new(),
+        };
+        for i in 1..=args.runs {
+            row.clean.push(measure(&mut clean_cmd, clean_ok)?);
+            row.mistyped.push(measure(&mut typo_cmd, &[1])?);
+            eprintln!(
+                "  run {i}/{}: clean {:.1} ms, with typos {:.1} ms",
+                args.runs,
+                ms(row.clean.last().unwrap().wall),
+                ms(row.mistyped.last().unwrap().wall),
+            );
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// The repository of [`ensure_repo`] with `typos` owner typos, generated unless a complete one
+/// is there; returns its folder and how many typos it holds.
+fn ensure_typo_repo(
+    shape: Shape,
+    apps: usize,
+    typos: usize,
+    regen: bool,
+) -> io::Result<(PathBuf, usize)> {
+    let tmp = std::env::temp_dir();
+    let name = format!("{}-owner-typos-{typos}", shape.dir_name(apps));
+    let dir = tmp.join(&name);
+    let stamp = tmp.join(format!("{name}.stats"));
+    if !regen
+        && dir.is_dir()
+        && let Some(written) = fs::read_to_string(&stamp)
+            .ok()
+            .and_then(|t| t.trim().parse::<usize>().ok())
+    {
+        return Ok((dir, written));
+    }
+    eprintln!(
+        "generating {apps} apps with {typos} owner typos into {} ...",
+        dir.display()
+    );
+    let _ = fs::remove_file(&stamp);
+    match fs::remove_dir_all(&dir) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    shape.write(&dir, apps, SEED)?;
+    let written = synth::add_owner_typos(&dir, apps, SEED, typos)?;
+    fs::write(&stamp, format!("{written}\n"))?;
+    Ok((dir, written))
+}
+
+fn print_typo_table(rows: &[TypoRow]) {
+    println!(
+        "| N apps | owner typos | clean median ms | clean min–max ms | with typos median ms | with typos min–max ms | typos/clean |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|");
+    for row in rows {
+        let (clean_median, clean_range) = wall_summary(&row.clean);
+        let (typo_median, typo_range) = wall_summary(&row.mistyped);
+        let ratio = median(
+            row.mistyped
+                .iter()
+                .zip(&row.clean)
+                .map(|(t, c)| t.wall.as_secs_f64() / c.wall.as_secs_f64())
+                .collect(),
+        );
+        println!(
+            "| {} | {} | {clean_median:.1} | {clean_range} | {typo_median:.1} | {typo_range} | {ratio:.2}× |",
+            row.apps, row.typos
+        );
+    }
 }
 
 /// The target directory this harness runs from: its binary lives at

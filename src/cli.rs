@@ -59,7 +59,8 @@ enum Command {
     /// Draw the chains credentials Secret → role → Database → Cluster, with their sync waves
     /// and deployments; links a finding breaks in red, with the rule's id.
     Graph(GraphArgs),
-    /// Write a commented default `pglint.toml` in the current directory.
+    /// Write a commented default `pglint.toml` at the repository root (the git top level around
+    /// the working directory, else the working directory).
     Init {
         /// Overwrite an existing file.
         #[arg(long)]
@@ -82,7 +83,8 @@ struct CheckArgs {
     /// Write the report in `--format` to FILE, and the human report to standard output.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Configuration file. Default: `pglint.toml` at the repository root, if present.
+    /// Configuration file. Default: the first `pglint.toml` from the working directory up to
+    /// the repository root, if any.
     #[arg(long)]
     config: Option<PathBuf>,
     /// Exit 1 on warnings too.
@@ -134,7 +136,8 @@ struct RepoArgs {
     /// working directory.
     #[arg(long)]
     root: Option<PathBuf>,
-    /// Configuration file. Default: `pglint.toml` at the repository root, if present.
+    /// Configuration file. Default: the first `pglint.toml` from the working directory up to
+    /// the repository root, if any.
     #[arg(long)]
     config: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = ListFormat::Human)]
@@ -249,13 +252,16 @@ impl Format {
         project: &Project,
         diagnostics: &[Diagnostic],
         summary: Summary,
+        notices: &[String],
         quiet: bool,
         color: bool,
     ) -> String {
         let summary_line = (!quiet).then_some(summary);
         match self {
             Format::Human => report::human::render(project, diagnostics, summary_line, color),
-            Format::Json => report::json::render(project, diagnostics, summary),
+            Format::Json => {
+                report::json::render_with_notices(project, diagnostics, summary, notices)
+            }
             Format::Sarif => report::sarif::render(project, diagnostics),
             Format::Github => report::github::render(project, diagnostics, summary_line),
             Format::Gitlab => report::gitlab::render(project, diagnostics),
@@ -345,33 +351,61 @@ fn known_rule(id: &str) -> Result<(), String> {
     })
 }
 
+/// The configuration file in use: `--config FILE`, else the first `pglint.toml` from the
+/// working directory up to the repository root (only the root's when the working directory is
+/// outside the repository).
+fn config_path(root: &Path, cwd: &Path, explicit: Option<&Path>) -> Option<PathBuf> {
+    if let Some(path) = explicit {
+        return Some(cwd.join(path));
+    }
+    let cwd = cwd.canonicalize().unwrap_or_else(|_| cwd.to_path_buf());
+    let start = if cwd.starts_with(root) {
+        cwd.as_path()
+    } else {
+        root
+    };
+    start
+        .ancestors()
+        .take_while(|dir| dir.starts_with(root))
+        .map(|dir| dir.join(FILE_NAME))
+        .find(|path| path.is_file())
+}
+
+/// The configuration, and the repository-relative path of its file when it is in the
+/// repository.
 fn load_config(
     root: &Path,
+    cwd: &Path,
     explicit: Option<&Path>,
-) -> Result<Result<Config, ConfigError>, String> {
-    let path = match explicit {
-        Some(path) => path.to_path_buf(),
-        None => root.join(FILE_NAME),
-    };
+) -> Result<(Result<Config, ConfigError>, Option<String>), String> {
     // `PGLINT_NOW` fixes the time dates are compared with.
     let clock = match std::env::var(crate::config::NOW_VAR) {
         Ok(text) if !text.trim().is_empty() => crate::config::Clock::at(&text)
             .map_err(|e| format!("{}: {e}", crate::config::NOW_VAR))?,
         _ => crate::config::Clock::System,
     };
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if explicit.is_none() && e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(Ok(Config {
+    let Some(path) = config_path(root, cwd, explicit) else {
+        return Ok((
+            Ok(Config {
                 clock,
                 ..Config::default()
-            }));
-        }
-        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+            }),
+            None,
+        ));
     };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let relative = path.canonicalize().ok().and_then(|p| {
+        p.strip_prefix(root)
+            .ok()
+            .map(|r| crate::discover::relative(Path::new(""), r))
+    });
     let ids: Vec<&str> = rules::ALL.iter().map(|r| r.meta().id).collect();
-    Ok(Config::from_toml(&path.display().to_string(), &text, &ids)
-        .map(|config| Config { clock, ..config }))
+    Ok((
+        Config::from_toml(&path.display().to_string(), &text, &ids)
+            .map(|config| Config { clock, ..config }),
+        relative,
+    ))
 }
 
 /// The repository root and the project loaded from it, for the commands that only read.
@@ -394,7 +428,7 @@ fn load_root(
     let root = root
         .canonicalize()
         .map_err(|e| format!("{}: {e}", root.display()))?;
-    let config = match load_config(&root, config)? {
+    let config = match load_config(&root, &cwd, config)?.0 {
         Ok(config) => config,
         Err(error) => return Err(report::human::render_config_error(&error, false)),
     };
@@ -584,7 +618,8 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
         .canonicalize()
         .map_err(|e| format!("{}: {e}", root.display()))?;
     let color = use_color(args.color);
-    let mut config = match load_config(&root, args.config.as_deref())? {
+    let (config, config_file) = load_config(&root, &cwd, args.config.as_deref())?;
+    let mut config = match config {
         Ok(config) => config,
         Err(error) => {
             eprint!("{}", report::human::render_config_error(&error, color));
@@ -615,9 +650,10 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
     for (path, reason) in &project.unreadable {
         eprintln!("pglint: note: skipped {path}: {reason}");
     }
-    let (mut project, mut diagnostics) = if args.fix || args.diff {
+    let mut notices = crate::notices::notices(&project, &config, config_file.as_deref());
+    let (mut project, mut diagnostics, skipped) = if args.fix || args.diff {
         match fix(&root, &config, project, &filters, &args)? {
-            Fixing::Fixed(project, diagnostics) => (*project, diagnostics),
+            Fixing::Fixed(project, diagnostics) => (*project, diagnostics, 0),
             Fixing::Diffed { any } => {
                 return Ok(if any {
                     Outcome::Findings
@@ -629,11 +665,23 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
     } else {
         let deploy = crate::deploy::Deploy::build(&project, &config);
         let index = Index::build(&project, &config, &deploy);
-        let diagnostics = lint_indexed(&project, &index, &config);
+        let linted = lint_indexed(&project, &index, &config);
+        if linted.skipped > 0 {
+            let files: Vec<&str> = linted.unparsed.iter().map(|&f| project.path(f)).collect();
+            notices.push(format!(
+                "{} not reported: {} could not be parsed, and what it declares may be what they find missing; fix it and run pglint again",
+                if linted.skipped == 1 {
+                    "1 finding".to_string()
+                } else {
+                    format!("{} findings", linted.skipped)
+                },
+                files.join(", ")
+            ));
+        }
         // The process ends soon: freeing every object one by one would only cost time.
         std::mem::forget(index);
         std::mem::forget(deploy);
-        (project, diagnostics)
+        (project, linted.diagnostics, linted.skipped)
     };
     let touched = match &args.base {
         Some(reference) => Some(compare_with_base(
@@ -703,16 +751,20 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
     if !filters.is_empty() {
         diagnostics.retain(|d| concerns(&project, d, &filters));
     }
-    let summary = Summary::new(&project, &diagnostics);
+    let summary = Summary::new(&project, &diagnostics).with_skipped(skipped);
+    for notice in &notices {
+        eprintln!("pglint: note: {notice}");
+    }
     let format = Format::resolve(args.format);
     let output = match &args.output {
         Some(path) => {
-            let report = format.render(&project, &diagnostics, summary, args.quiet, false);
+            let report =
+                format.render(&project, &diagnostics, summary, &notices, args.quiet, false);
             std::fs::write(path, report)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            Format::Human.render(&project, &diagnostics, summary, args.quiet, color)
+            Format::Human.render(&project, &diagnostics, summary, &notices, args.quiet, color)
         }
-        None => format.render(&project, &diagnostics, summary, args.quiet, color),
+        None => format.render(&project, &diagnostics, summary, &notices, args.quiet, color),
     };
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`pglint check | head`) is not pglint's failure.
@@ -832,7 +884,7 @@ fn graph(args: GraphArgs) -> Result<Outcome, String> {
     let (_, config, project) = load_root(args.repo.root.as_ref(), args.repo.config.as_deref())?;
     let deploy = crate::deploy::Deploy::build(&project, &config);
     let index = Index::build(&project, &config, &deploy);
-    let diagnostics = lint_indexed(&project, &index, &config);
+    let diagnostics = lint_indexed(&project, &index, &config).diagnostics;
     let graph = report::graph::Graph::build(&project, &deploy, &diagnostics, args.app.as_deref());
     print_stdout(&match args.format {
         GraphFormat::Mermaid => graph.mermaid(),
@@ -1051,13 +1103,17 @@ fn seal(args: SealArgs) -> Result<Outcome, String> {
 }
 
 fn init(force: bool) -> Result<Outcome, String> {
-    let path = Path::new(FILE_NAME);
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
+    let path = repository_root(&cwd).join(FILE_NAME);
     if path.exists() && !force {
         return Err(format!(
-            "{FILE_NAME} already exists (use --force to overwrite)"
+            "{} already exists (use --force to overwrite)",
+            path.display()
         ));
     }
-    std::fs::write(path, DEFAULT_TOML).map_err(|e| format!("cannot write {FILE_NAME}: {e}"))?;
-    println!("wrote {FILE_NAME}");
+    std::fs::write(&path, DEFAULT_TOML)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    println!("wrote {}", path.display());
     Ok(Outcome::Clean)
 }

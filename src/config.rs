@@ -24,6 +24,12 @@ pub struct Naming {
     pub sealed_file_suffix: String,
     /// Database file name without `.yaml`: `<app>-db`.
     pub database_file_suffix: String,
+    /// The app's namespace, where Reflector must copy its credentials: `<prefix><app><suffix>`
+    /// (default: the app's name).
+    pub namespace_prefix: String,
+    pub namespace_suffix: String,
+    /// Apps whose namespace does not follow the pattern (`[app-namespaces]`).
+    pub app_namespaces: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for Naming {
@@ -33,6 +39,20 @@ impl Default for Naming {
             database_suffix: "-db".into(),
             sealed_file_suffix: "-secrets-sealed".into(),
             database_file_suffix: "-db".into(),
+            namespace_prefix: String::new(),
+            namespace_suffix: String::new(),
+            app_namespaces: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
+impl Naming {
+    /// The namespace of `app` (the `<app>` of `<app>-db-creds`): its `[app-namespaces]` entry,
+    /// else the `namespace` pattern filled in.
+    pub fn app_namespace(&self, app: &str) -> String {
+        match self.app_namespaces.get(app) {
+            Some(namespace) => namespace.clone(),
+            None => format!("{}{app}{}", self.namespace_prefix, self.namespace_suffix),
         }
     }
 }
@@ -201,6 +221,13 @@ secret = "{app}-db-creds"
 database = "{app}-db"
 sealed-file = "{app}-secrets-sealed.yaml"
 database-file = "{app}-db.yaml"
+# The app's namespace, into which Reflector copies its credentials: `{app}` with an optional
+# fixed prefix and suffix, e.g. "apps-{app}".
+namespace = "{app}"
+
+# Apps whose namespace does not follow `naming.namespace`: app = "namespace".
+[app-namespaces]
+# gitea = "git"
 
 # Per-rule level: "error", "warning" or "off". `pglint rules` lists every rule.
 [rules]
@@ -238,6 +265,7 @@ struct FileConfig {
     rules: Option<std::collections::BTreeMap<toml::Spanned<String>, toml::Spanned<String>>>,
     limits: Option<FileLimits>,
     deploy: Option<FileDeploy>,
+    app_namespaces: Option<std::collections::BTreeMap<String, toml::Spanned<String>>>,
 }
 
 #[derive(serde::Deserialize)]
@@ -262,6 +290,20 @@ struct FileNaming {
     database: Option<toml::Spanned<String>>,
     sealed_file: Option<toml::Spanned<String>>,
     database_file: Option<toml::Spanned<String>>,
+    namespace: Option<toml::Spanned<String>>,
+}
+
+/// Is `text` made of what a namespace (a DNS label) may hold?
+fn namespace_chars(text: &str) -> bool {
+    text.bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// `<prefix>{app}<suffix>` → (prefix, suffix).
+fn namespace_pattern(pattern: &str) -> Option<(String, String)> {
+    let (prefix, suffix) = pattern.split_once("{app}")?;
+    (namespace_chars(prefix) && namespace_chars(suffix))
+        .then(|| (prefix.to_string(), suffix.to_string()))
 }
 
 /// `{app}<suffix>` → `<suffix>`; file patterns also lose their `.yaml`/`.yml`.
@@ -323,7 +365,34 @@ impl Config {
             config.waves.cluster = waves.cluster.unwrap_or(config.waves.cluster);
             config.waves.database = waves.database.unwrap_or(config.waves.database);
         }
+        for (app, namespace) in file.app_namespaces.unwrap_or_default() {
+            let valid = !namespace.get_ref().is_empty()
+                && namespace.get_ref().len() <= 63
+                && namespace_chars(namespace.get_ref());
+            if !valid {
+                return Err(error(
+                    Some(namespace.span()),
+                    format!("`{}` is not a namespace name", namespace.get_ref()),
+                    Some("a namespace is 1 to 63 lowercase letters, digits or `-`".into()),
+                ));
+            }
+            config
+                .naming
+                .app_namespaces
+                .insert(app, namespace.into_inner());
+        }
         if let Some(naming) = file.naming {
+            if let Some(pattern) = &naming.namespace {
+                let (prefix, suffix) = namespace_pattern(pattern.get_ref()).ok_or_else(|| {
+                    error(
+                        Some(pattern.span()),
+                        format!("invalid namespace pattern `{}`", pattern.get_ref()),
+                        Some("write `{app}` with an optional fixed prefix and suffix of lowercase letters, digits or `-`, e.g. \"apps-{app}\"".into()),
+                    )
+                })?;
+                config.naming.namespace_prefix = prefix;
+                config.naming.namespace_suffix = suffix;
+            }
             let fields = [
                 (naming.secret, false, &mut config.naming.secret_suffix),
                 (naming.database, false, &mut config.naming.database_suffix),
@@ -440,6 +509,22 @@ mod tests {
         let bad = Config::from_toml("pglint.toml", "[naming]\ndatabase = \"db-{app}\"\n", RULES)
             .unwrap_err();
         assert_eq!(bad.message, "invalid naming pattern `db-{app}`");
+        assert_eq!(config.naming.app_namespace("gitea"), "gitea");
+        let namespaces =
+            "[naming]\nnamespace = \"apps-{app}\"\n[app-namespaces]\ngitea = \"git\"\n";
+        let namespaced = Config::from_toml("pglint.toml", namespaces, RULES).unwrap();
+        assert_eq!(namespaced.naming.app_namespace("wiki"), "apps-wiki");
+        assert_eq!(namespaced.naming.app_namespace("gitea"), "git");
+        let bad = Config::from_toml(
+            "pglint.toml",
+            "[naming]\nnamespace = \"Apps_{app}\"\n",
+            RULES,
+        )
+        .unwrap_err();
+        assert_eq!(bad.message, "invalid namespace pattern `Apps_{app}`");
+        let bad = Config::from_toml("pglint.toml", "[app-namespaces]\ngitea = \"Git\"\n", RULES)
+            .unwrap_err();
+        assert_eq!(bad.message, "`Git` is not a namespace name");
         assert_eq!(config.levels["secret-type"], Level::On(Severity::Error));
         assert_eq!(config.levels["owner-role-missing"], Level::Off);
     }

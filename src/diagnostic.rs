@@ -47,6 +47,10 @@ pub struct Finding {
     pub at_most: Option<Severity>,
     /// The edits that repair it, when they are mechanical (see [`crate::edit`]).
     pub fix: Option<Fix>,
+    /// The finding exists only because no object of these kinds was found (an empty list: of
+    /// any kind): when a file that could not be parsed may hold one, the engine does not
+    /// report it (a cascade of the parse error), and counts it as skipped.
+    pub absent: Option<&'static [&'static str]>,
 }
 
 impl Finding {
@@ -60,7 +64,15 @@ impl Finding {
             deployment: None,
             at_most: None,
             fix: None,
+            absent: None,
         }
+    }
+
+    /// Marks the finding as resting on the absence of objects of `kinds` (see
+    /// [`Finding::absent`]; `&[]` for any kind).
+    pub fn rests_on_absence(mut self, kinds: &'static [&'static str]) -> Self {
+        self.absent = Some(kinds);
+        self
     }
 
     /// Caps the finding's severity (see [`Finding::at_most`]).

@@ -80,6 +80,19 @@ pub struct OwnerRef<'p> {
     pub clusters: Vec<ObjectId>,
 }
 
+/// A Database whose owner is no role of its cluster (`owner-role-missing`'s case), with what
+/// the SOP chain says about it.
+#[derive(Debug, Clone)]
+pub struct MissingOwner<'p> {
+    pub owner: OwnerRef<'p>,
+    /// The first of the clusters the Database lands on.
+    pub cluster: ObjectId,
+    /// A credentials secret `<app>-db-creds` of the owner's app (the owner is `<app>` or
+    /// `<app>_…`) in the cluster's namespace that no role uses: the chain shows a role that is
+    /// simply missing, not a typo.
+    pub unused_secret: Option<ObjectId>,
+}
+
 /// A credentials secret → the cluster role that uses it → the databases that role owns.
 #[derive(Debug, Clone)]
 pub struct Chain<'p> {
@@ -192,6 +205,12 @@ pub struct Index<'p> {
     /// Secret name → per namespace, the distinct role names whose password it is.
     #[allow(clippy::type_complexity)]
     secret_roles: HashMap<&'p str, Vec<(Option<&'p str>, Vec<&'p str>)>>,
+    /// Manual Reflector mirrors by the source they name, built on first use.
+    mirrors: OnceLock<HashMap<String, Vec<ObjectId>>>,
+    /// Namespaces some manifest uses, built on first use.
+    used_namespaces: OnceLock<HashSet<String>>,
+    /// [`Index::missing_owners`] as (Database, cluster, unused secret), found on first use.
+    missing_owners: OnceLock<Vec<(ObjectId, ObjectId, Option<ObjectId>)>>,
 }
 
 /// Two namespaces may be the same object's: equal, or one of them unknown (unset or templated).
@@ -373,6 +392,9 @@ impl<'p> Index<'p> {
             inputs: OnceLock::new(),
             folders: OnceLock::new(),
             secret_roles: HashMap::default(),
+            mirrors: OnceLock::new(),
+            used_namespaces: OnceLock::new(),
+            missing_owners: OnceLock::new(),
         };
         index.instances = Self::instances(project, deploy, index.inputs());
         for id in 0..index.instances.len() {
@@ -757,6 +779,76 @@ impl<'p> Index<'p> {
         }
     }
 
+    /// The manual Reflector mirrors of the Secret `namespace/name`: Secrets (or SealedSecret
+    /// templates) annotated `reflects: <namespace>/<name>`, which Reflector fills from their
+    /// source instead of creating a mirror itself.
+    pub fn mirrors_of(&self, namespace: &str, name: &str) -> &[ObjectId] {
+        let mirrors = self.mirrors.get_or_init(|| {
+            let mut mirrors: HashMap<String, Vec<ObjectId>> = HashMap::default();
+            for (id, instance) in self.instances.iter().enumerate() {
+                let Some(meta) = crate::model::reflector::secret_meta(instance.object) else {
+                    continue;
+                };
+                let Some(annotation) =
+                    crate::model::reflector::reflector(meta, crate::model::reflector::REFLECTS)
+                else {
+                    continue;
+                };
+                let value = annotation.value.as_str().trim();
+                if value.matches('/').count() == 1 {
+                    mirrors.entry(value.to_string()).or_default().push(id);
+                }
+            }
+            mirrors
+        });
+        mirrors
+            .get(&format!("{namespace}/{name}"))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Does some manifest of the repository use `namespace`: an object in it, a `Namespace`
+    /// of that name, or a deployment (kustomization, Argo CD destination, Flux target) that
+    /// puts objects there?
+    pub fn namespace_used(&self, namespace: &str) -> bool {
+        let used = self.used_namespaces.get_or_init(|| {
+            let mut used: HashSet<String> = HashSet::default();
+            let add = |used: &mut HashSet<String>, obj: &Object| {
+                if obj.kind_str() == "Namespace"
+                    && let Some(name) = obj.name()
+                {
+                    add_name(used, name);
+                }
+                for ns in [
+                    obj.namespace_str(),
+                    obj.meta.namespace.as_ref().map(|n| n.as_str()),
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    add_name(used, ns);
+                }
+            };
+            for obj in &self.project.objects {
+                add(&mut used, obj);
+            }
+            for deployment in &self.deploy.deployments {
+                for ns in [&deployment.forced_namespace, &deployment.default_namespace]
+                    .into_iter()
+                    .flatten()
+                {
+                    add_name(&mut used, ns.as_str());
+                }
+                if let Ok(rendered) = &deployment.rendered {
+                    for resource in &rendered.resources {
+                        add(&mut used, &resource.object);
+                    }
+                }
+            }
+            used
+        });
+        used.contains(namespace)
+    }
+
     /// Secrets and SealedSecrets in the SOP folder: where the Reflector rules apply.
     pub fn sop_secrets<'a>(&'a self, config: &'a Config) -> impl Iterator<Item = &'p Object> + 'a {
         self.project.objects.iter().filter(move |obj| {
@@ -892,21 +984,131 @@ impl<'p> Index<'p> {
 
     /// Every Database owner reference, resolved to its clusters.
     pub fn owner_refs(&self) -> impl Iterator<Item = OwnerRef<'p>> + '_ {
-        self.databases().filter_map(|(id, database)| {
-            let (owner, cluster_name) = (database.owner.as_ref()?, database.cluster.as_ref()?);
-            if is_unknowable(owner.as_str()) || is_unknowable(cluster_name.as_str()) {
-                return None;
-            }
-            let mut clusters = self.cluster_of(id, cluster_name.as_str());
-            clusters.sort_unstable();
-            Some(OwnerRef {
-                database_id: id,
-                database,
-                owner,
-                cluster_name,
-                clusters,
-            })
+        self.databases()
+            .filter_map(|(id, database)| self.owner_ref(id, database))
+    }
+
+    fn owner_ref(&self, id: ObjectId, database: &'p Database) -> Option<OwnerRef<'p>> {
+        let (owner, cluster_name) = (database.owner.as_ref()?, database.cluster.as_ref()?);
+        if is_unknowable(owner.as_str()) || is_unknowable(cluster_name.as_str()) {
+            return None;
+        }
+        let mut clusters = self.cluster_of(id, cluster_name.as_str());
+        clusters.sort_unstable();
+        Some(OwnerRef {
+            database_id: id,
+            database,
+            owner,
+            cluster_name,
+            clusters,
         })
+    }
+
+    /// Every Database whose owner is no role of its cluster: not being dropped (`ensure:
+    /// absent` uses no owner), on a cluster of the repository (else `cluster-missing`'s case),
+    /// where no partly known deployment may declare the role. Two rules read it:
+    /// `owner-role-missing` reports these, and `secret-unreferenced` leaves their
+    /// [`MissingOwner::unused_secret`] to it (one finding for one missing role).
+    pub fn missing_owners(&self, config: &Config) -> Vec<MissingOwner<'p>> {
+        // Found once (ids only, for the index's lifetime), read by both rules.
+        let found = self.missing_owners.get_or_init(|| {
+            self.find_missing_owners(config)
+                .into_iter()
+                .map(|m| (m.owner.database_id, m.cluster, m.unused_secret))
+                .collect()
+        });
+        found
+            .iter()
+            .filter_map(|&(id, cluster, unused_secret)| {
+                let Spec::Database(database) = &self.object(id).spec else {
+                    return None;
+                };
+                Some(MissingOwner {
+                    owner: self.owner_ref(id, database)?,
+                    cluster,
+                    unused_secret,
+                })
+            })
+            .collect()
+    }
+
+    fn find_missing_owners(&self, config: &Config) -> Vec<MissingOwner<'p>> {
+        let mut missing: Vec<MissingOwner<'p>> = Vec::new();
+        for owner in self.owner_refs() {
+            if owner.database.is_absent() {
+                continue;
+            }
+            let Some(&cluster) = owner.clusters.first() else {
+                continue;
+            };
+            if owner
+                .clusters
+                .iter()
+                .any(|&c| self.find_role(c, owner.owner.as_str()).is_some())
+            {
+                continue;
+            }
+            // A DatabaseRole that a Helm chart or remote base deploys may declare it.
+            if self
+                .deploy
+                .may_hide_objects(self.object(cluster).namespace_str())
+            {
+                continue;
+            }
+            missing.push(MissingOwner {
+                owner,
+                cluster,
+                unused_secret: None,
+            });
+        }
+        if missing.is_empty() {
+            return missing;
+        }
+        // The credentials secrets no role uses, by their app (`-` and `_` alike).
+        let uses = self.secret_uses();
+        let mut used: HashMap<&str, Vec<Option<&str>>> = HashMap::default();
+        for u in &uses {
+            used.entry(u.name.as_str()).or_default().push(u.namespace);
+        }
+        let mut unused: HashMap<String, Vec<ObjectId>> = HashMap::default();
+        for &id in self.credentials() {
+            let obj = self.object(id);
+            let Some(name) = obj.name() else { continue };
+            let Some(app) = app_of(name, &config.naming.secret_suffix) else {
+                continue;
+            };
+            let named = used.get(name).is_some_and(|namespaces| {
+                namespaces
+                    .iter()
+                    .any(|&ns| same_namespace(ns, obj.namespace_str()))
+            });
+            if !named && !is_unknowable(name) {
+                unused
+                    .entry(crate::model::apps::normalize(app))
+                    .or_default()
+                    .push(id);
+            }
+        }
+        if unused.is_empty() {
+            return missing;
+        }
+        for m in &mut missing {
+            let namespace = self.object(m.cluster).namespace_str();
+            let owner = crate::model::apps::normalize(m.owner.owner.as_str());
+            // The owner's app: the owner itself or a prefix of it ending before a `_`.
+            let prefixes = std::iter::once(owner.as_str()).chain(
+                owner
+                    .rmatch_indices('_')
+                    .map(|(at, _)| &owner[..at])
+                    .filter(|p| !p.is_empty()),
+            );
+            m.unused_secret = prefixes
+                .filter_map(|app| unused.get(app))
+                .flatten()
+                .copied()
+                .find(|&id| same_namespace(self.object(id).namespace_str(), namespace));
+        }
+        missing
     }
 
     /// The clusters a Database (or DatabaseRole) with this `spec.cluster.name` lands on.
@@ -1078,6 +1280,12 @@ impl<'p> Index<'p> {
             })
             .map(|(id, _)| id)
             .collect()
+    }
+}
+
+fn add_name(set: &mut HashSet<String>, name: &str) {
+    if !set.contains(name) {
+        set.insert(name.to_string());
     }
 }
 

@@ -23,6 +23,7 @@ pub mod index;
 pub mod lint;
 pub mod model;
 pub mod new;
+pub mod notices;
 pub mod project;
 pub mod report;
 pub mod rules;

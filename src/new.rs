@@ -28,7 +28,8 @@ use crate::yaml::parse;
 #[derive(Debug, Clone, Default)]
 pub struct NewApp {
     pub app: String,
-    /// The app's namespace, where Reflector mirrors the Secret (default: the app's name).
+    /// The app's namespace, where Reflector mirrors the Secret (default: `[naming]`'s, the
+    /// app's name unless configured).
     pub namespace: Option<String>,
     /// The login role (default: `<app>_user`, `-` written `_`).
     pub role: Option<String>,
@@ -80,7 +81,10 @@ impl Names {
     fn new(config: &Config, request: &NewApp) -> Result<Names, String> {
         let app = request.app.clone();
         dns_label(&app)?;
-        let app_namespace = request.namespace.clone().unwrap_or_else(|| app.clone());
+        let app_namespace = request
+            .namespace
+            .clone()
+            .unwrap_or_else(|| config.naming.app_namespace(&app));
         dns_label(&app_namespace)?;
         let underscored = app.replace('-', "_");
         let role = request

@@ -37,6 +37,10 @@ pub struct FileInfo {
     /// A file of the base revision, shown where a change-safety finding points at what was
     /// there before (see [`Project::add_base_files`]); not part of the repository.
     pub from_base: bool,
+    /// The kinds named (`kind: X` lines) in the text a syntax error or a limit kept from being
+    /// modelled: objects of these kinds may be missing from the project. Empty when the whole
+    /// file was modelled.
+    pub unread_kinds: Vec<String>,
 }
 
 /// The sealed-secrets certificate, as far as pglint needs it.
@@ -491,6 +495,9 @@ fn load_file(input: Input, id: FileId, config: &Config, batch: &mut Batch) {
         info.documents = parsed.documents.len();
         info.problems = parsed.problems;
         info.unparsed_from = parsed.unparsed_from;
+        if let Some(from) = parsed.unparsed_from {
+            info.unread_kinds = kinds_named(text.get(from..).unwrap_or_default());
+        }
         info.directives = directives(&text);
         let is_kustomization = is_kustomization_file(&path);
         for (index, doc) in parsed.documents.iter().enumerate() {
@@ -512,6 +519,27 @@ fn load_file(input: Input, id: FileId, config: &Config, batch: &mut Batch) {
     batch.sources.push(source);
     batch.files.push(info);
     batch.kustomizations.extend(kustomization);
+}
+
+/// The kinds that `kind:` lines of some YAML text name, sorted, whatever the text's syntax:
+/// what a part of a file that could not be parsed may have declared.
+pub fn kinds_named(text: &str) -> Vec<String> {
+    let mut kinds: Vec<String> = text
+        .lines()
+        .filter_map(|line| {
+            let line = line.trim_start().trim_start_matches("- ");
+            let rest = line.strip_prefix("kind")?.trim_start().strip_prefix(':')?;
+            let value = rest.split(" #").next().unwrap_or_default().trim();
+            let value = value.trim_matches(|c| c == '"' || c == '\'');
+            (!value.is_empty()
+                && value.chars().all(|c| c.is_ascii_alphanumeric())
+                && value.starts_with(|c: char| c.is_ascii_uppercase()))
+            .then(|| value.to_string())
+        })
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    kinds
 }
 
 /// A file's text read again for a report: `None` unless its bytes are the ones checked.
@@ -633,6 +661,7 @@ fn skip_generator_inputs(
         let info = &mut files[id.0 as usize];
         info.skipped = true;
         info.problems.clear();
+        info.unread_kinds.clear();
     }
     objects.retain(|o| !skipped.contains(&o.file));
 }
@@ -674,6 +703,20 @@ fn parse_certificate(bytes: &[u8]) -> Certificate {
 mod tests {
     use super::*;
     use crate::discover::discover;
+
+    #[test]
+    fn the_kinds_an_unparsed_text_names() {
+        let text = "apiVersion: v1\nkind: Cluster # the shared one\n  bad: [\n---\n- kind: \"Database\"\nkind:\nkind: ${KIND}\nkindness: x\n";
+        assert_eq!(kinds_named(text), ["Cluster", "Database"]);
+        let config = Config::default();
+        let broken = "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: pg\n bad: indent\n";
+        let project = Project::from_texts(
+            &[("ok.yaml", "kind: Secret\n"), ("c.yaml", broken)],
+            &config,
+        );
+        assert_eq!(project.files[0].unread_kinds, ["Cluster"]);
+        assert!(project.files[1].unread_kinds.is_empty());
+    }
 
     #[test]
     fn files_that_vanish_after_the_walk_are_noted_not_reported() {

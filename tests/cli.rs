@@ -425,3 +425,128 @@ fn render_a_file_shows_it_in_every_overlay_and_a_missing_path_is_exit_2() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("does not exist"));
 }
+
+#[test]
+fn findings_that_follow_from_a_parse_error_are_skipped_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    rule_fixture::write("yaml-syntax--cluster", dir.path());
+    let output = pglint()
+        .current_dir(dir.path())
+        .args(["check", "--root", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let rules: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["yaml-syntax"]);
+    assert_eq!(report["version"], 1);
+    assert_eq!(report["summary"]["skipped"], 4);
+    let notices = report["summary"]["notices"].as_array().unwrap();
+    assert!(
+        notices[0]
+            .as_str()
+            .unwrap()
+            .starts_with("4 findings not reported: infra/databases/postgres/postgres-cluster.yaml could not be parsed"),
+        "{notices:?}"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("pglint: note: 4 findings not reported"),
+        "{stderr}"
+    );
+    // The human summary line says it too.
+    let human = pglint()
+        .current_dir(dir.path())
+        .args(["check", "--root", "."])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        stdout.contains("1 error, 0 warnings in 11 files; 4 findings skipped"),
+        "{stdout}"
+    );
+    // A clean run has neither field: the contract only grows optional fields.
+    let (_, clean) = json(&["check", "--root", "."], &fixture("conformant"));
+    assert!(clean["summary"].get("skipped").is_none());
+    assert!(clean["summary"].get("notices").is_none());
+}
+
+#[test]
+fn configuration_is_found_from_the_working_directory_up_and_others_are_noted() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    rule_fixture::write("owner-role-missing", repo);
+    std::fs::create_dir(repo.join(".git")).unwrap();
+    std::fs::create_dir_all(repo.join("apps/wiki")).unwrap();
+    std::fs::write(
+        repo.join("apps/wiki/pglint.toml"),
+        "[rules]\nowner-role-missing = \"off\"\n",
+    )
+    .unwrap();
+    // From the root: the nested file is not read, and a note says so.
+    let from_root = pglint()
+        .current_dir(repo)
+        .args(["check", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(from_root.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&from_root.stdout).unwrap();
+    let notices = report["summary"]["notices"].as_array().unwrap();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(
+        notices[0]
+            .as_str()
+            .unwrap()
+            .starts_with("`apps/wiki/pglint.toml` is ignored"),
+        "{notices:?}"
+    );
+    let stderr = String::from_utf8_lossy(&from_root.stderr);
+    assert!(
+        stderr.contains("pglint: note: `apps/wiki/pglint.toml` is ignored"),
+        "{stderr}"
+    );
+    // From its folder: it is the configuration, found upward; the root is still the
+    // repository's.
+    let from_folder = pglint()
+        .current_dir(repo.join("apps/wiki"))
+        .args(["check", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(from_folder.status.code(), Some(0));
+    let report: Value = serde_json::from_slice(&from_folder.stdout).unwrap();
+    assert!(report["summary"].get("notices").is_none(), "{report}");
+    // `init` from a folder writes at the root.
+    pglint()
+        .current_dir(repo.join("apps"))
+        .arg("init")
+        .assert()
+        .success();
+    assert!(repo.join("pglint.toml").is_file());
+    assert!(!repo.join("apps/pglint.toml").exists());
+}
+
+#[test]
+fn an_sop_folder_that_does_not_exist_is_noted() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    rule_fixture::write("owner-role-missing", repo);
+    std::fs::write(
+        repo.join("pglint.toml"),
+        "sop-folder = \"infra/db/postgres\"\n",
+    )
+    .unwrap();
+    let (code, report) = json(&["check", "--root", "."], repo);
+    assert_eq!(code, 1);
+    let notices = report["summary"]["notices"].as_array().unwrap();
+    assert!(
+        notices[0]
+            .as_str()
+            .unwrap()
+            .starts_with("the SOP folder `infra/db/postgres` does not exist"),
+        "{notices:?}"
+    );
+}

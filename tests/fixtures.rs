@@ -6,6 +6,8 @@
 //! - `fixtures/rules/<rule-id>[--variant]/`: must produce at least one `<rule-id>` diagnostic.
 //!   Each holds only what differs from `fixtures/conformant/` and is built in memory
 //!   (`tests/common/fixture.rs`).
+//! - `fixtures/quiet/<name>/`: a correct pattern laid over `fixtures/conformant/` the same way;
+//!   must produce no diagnostic at all.
 //! - `fixtures/scenarios/<name>/` and `fixtures/example/`: snapshot only.
 //!
 //! A fixture may carry a `pglint.toml` (e.g. to turn an opt-in rule on).
@@ -21,7 +23,7 @@ use std::path::Path;
 
 use fixture::fixtures;
 use pglint::config::Config;
-use pglint::lint::lint;
+use pglint::lint::{lint, lint_all};
 use pglint::project::Project;
 use pglint::report::{Summary, json};
 
@@ -52,11 +54,12 @@ fn render_change(
     (mut project, config): (Project, Config),
     base: Option<Project>,
 ) -> (String, Vec<&'static str>) {
-    let mut diagnostics = lint(&project, &config);
+    let linted = lint_all(&project, &config);
+    let mut diagnostics = linted.diagnostics;
     if let Some(base) = &base {
         pglint::lint::compare_with_base(&mut project, base, "base", &config, &mut diagnostics);
     }
-    let summary = Summary::new(&project, &diagnostics);
+    let summary = Summary::new(&project, &diagnostics).with_skipped(linted.skipped);
     let report = json::report(&project, &diagnostics, summary);
     let mut text = String::new();
     for d in &report.diagnostics {
@@ -139,11 +142,23 @@ fn every_rule_fixture_triggers_its_rule() {
 }
 
 #[test]
+fn quiet_fixtures_have_no_findings() {
+    let mut failures = Vec::new();
+    for name in fixture::quiet_names() {
+        let (text, rules) = render(fixture::project(&name));
+        if !rules.is_empty() {
+            failures.push(format!("{name}: expected no diagnostics, got:\n{text}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
 fn rule_fixtures_hold_only_what_differs_from_the_base() {
     let base = fixture::files(&fixture::base());
     let mut problems = Vec::new();
-    for name in fixture::names() {
-        let dir = fixtures().join("rules").join(&name);
+    for name in fixture::names().into_iter().chain(fixture::quiet_names()) {
+        let dir = fixture::dir_of(&name);
         let files = fixture::files(&dir);
         if !files.contains_key("README.md") {
             problems.push(format!("{name}: no README.md describing the scenario"));

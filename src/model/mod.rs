@@ -15,6 +15,7 @@ pub(crate) mod read;
 pub mod reflector;
 mod secrets;
 mod sensitive;
+pub mod suggest;
 pub mod time;
 mod waves;
 
@@ -36,6 +37,7 @@ pub use secrets::{
     is_identity_key, key_list, seal_command,
 };
 pub use sensitive::secret_spans;
+pub use suggest::Suggester;
 pub use waves::WaveValue;
 
 use crate::source::{FileId, Loc, Spanned};

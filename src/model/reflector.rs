@@ -1,8 +1,10 @@
 //! Reflector (emberstack/kubernetes-reflector): the annotations it reads on a Secret and how
 //! it reads their values.
 
+pub mod mirroring;
 pub mod pattern;
 
+pub use mirroring::{Mirroring, NamespaceList, reflects, switch};
 pub use pattern::{Pattern, looks_like_glob};
 
 use super::{Annotation, Metadata, Object, REFLECTOR_PREFIX, Spec, is_unknowable};
@@ -13,6 +15,7 @@ pub const ALLOWED_NAMESPACES: &str = "reflection-allowed-namespaces";
 pub const ALLOWED_SELECTOR: &str = "reflection-allowed-namespaces-selector";
 pub const AUTO_NAMESPACES: &str = "reflection-auto-namespaces";
 pub const AUTO_SELECTOR: &str = "reflection-auto-namespaces-selector";
+pub const REFLECTS: &str = "reflects";
 
 /// Every annotation Reflector reads or writes (after the prefix).
 pub const KNOWN: &[&str] = &[
@@ -22,7 +25,7 @@ pub const KNOWN: &[&str] = &[
     AUTO_ENABLED,
     AUTO_NAMESPACES,
     AUTO_SELECTOR,
-    "reflects",
+    REFLECTS,
     "auto-reflects",
     "reflected-version",
     "reflected-at",
@@ -62,8 +65,8 @@ pub fn opaque(text: &str) -> bool {
     is_unknowable(text) || (text.starts_with("ENC[") && text.ends_with(']'))
 }
 
-/// A namespace list's entries as Reflector splits them (on `,`, trimmed); empty entries are
-/// kept as `""` so that they can be reported.
+/// A namespace list's entries as split on `,` and trimmed; empty entries are kept as `""`
+/// (Reflector drops them: see [`NamespaceList`] for its reading).
 pub fn list_entries(text: &str) -> Vec<&str> {
     text.split(',').map(str::trim).collect()
 }

@@ -177,6 +177,21 @@ impl Secret {
     pub fn username(&self) -> Option<Spanned<&str>> {
         username_of(&self.data)
     }
+
+    /// The values it commits in clear, in file order: none when SOPS encrypts it; never a
+    /// placeholder, public material (PEM certificates) or an identity key (`username`).
+    pub fn plaintext_values(&self) -> Vec<&DataEntry> {
+        if self.sops {
+            return Vec::new();
+        }
+        let mut values: Vec<&DataEntry> = self
+            .data
+            .iter()
+            .filter(|d| !d.placeholder && !d.public && !is_identity_key(&d.key.value))
+            .collect();
+        values.sort_by_key(|d| d.key.loc.span.start());
+        values
+    }
 }
 
 /// One `spec.encryptedData` entry. The value itself is not kept (a plaintext value pasted

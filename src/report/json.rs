@@ -77,6 +77,19 @@ pub struct JsonSummary {
     /// Findings `--fix` repairs, and those only `--fix --unsafe-fixes` does.
     pub fixable: usize,
     pub unsafe_fixable: usize,
+    /// Findings not reported because they may only follow from a file that could not be
+    /// parsed (omitted when none).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub skipped: usize,
+    /// What the run wants a reader to know that is no finding: a file that could not be
+    /// parsed hid findings, the SOP folder holds nothing, a `pglint.toml` is ignored (omitted
+    /// when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<String>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 fn location(project: &Project, loc: Loc) -> JsonLocation<'_> {
@@ -107,6 +120,16 @@ pub fn report<'p>(
     project: &'p Project,
     diagnostics: &'p [Diagnostic],
     summary: Summary,
+) -> JsonReport<'p> {
+    report_with_notices(project, diagnostics, summary, &[])
+}
+
+/// [`report`] with the run's notices in the summary.
+pub fn report_with_notices<'p>(
+    project: &'p Project,
+    diagnostics: &'p [Diagnostic],
+    summary: Summary,
+    notices: &[String],
 ) -> JsonReport<'p> {
     JsonReport {
         version: VERSION,
@@ -149,13 +172,26 @@ pub fn report<'p>(
             warnings: summary.warnings,
             fixable: summary.fixable,
             unsafe_fixable: summary.unsafe_fixable,
+            skipped: summary.skipped,
+            notices: notices.to_vec(),
         },
     }
 }
 
 pub fn render(project: &Project, diagnostics: &[Diagnostic], summary: Summary) -> String {
-    let mut text = serde_json::to_string_pretty(&report(project, diagnostics, summary))
-        .expect("the JSON report serialises");
+    render_with_notices(project, diagnostics, summary, &[])
+}
+
+/// [`render`] with the run's notices in the summary.
+pub fn render_with_notices(
+    project: &Project,
+    diagnostics: &[Diagnostic],
+    summary: Summary,
+    notices: &[String],
+) -> String {
+    let mut text =
+        serde_json::to_string_pretty(&report_with_notices(project, diagnostics, summary, notices))
+            .expect("the JSON report serialises");
     text.push('\n');
     text
 }

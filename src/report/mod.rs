@@ -32,6 +32,9 @@ pub struct Summary {
     pub fixable: usize,
     /// Findings only `--fix --unsafe-fixes` repairs.
     pub unsafe_fixable: usize,
+    /// Findings not reported because they rest on objects a file that could not be parsed
+    /// may declare (see [`crate::lint::Linted::skipped`]).
+    pub skipped: usize,
 }
 
 impl Summary {
@@ -56,18 +59,32 @@ impl Summary {
             warnings: count(Severity::Warning),
             fixable,
             unsafe_fixable: fixes(true) - fixable,
+            skipped: 0,
         }
     }
 
-    /// `2 errors, 1 warning in 41 files`
+    /// With the count of findings skipped as cascades of a parse error.
+    pub fn with_skipped(mut self, skipped: usize) -> Summary {
+        self.skipped = skipped;
+        self
+    }
+
+    /// `2 errors, 1 warning in 41 files`, then `; 3 findings skipped: …` when some were.
     pub fn line(&self) -> String {
         let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-        format!(
+        let mut line = format!(
             "{}, {} in {}",
             plural(self.errors, "error"),
             plural(self.warnings, "warning"),
             plural(self.files, "file")
-        )
+        );
+        if self.skipped > 0 {
+            line.push_str(&format!(
+                "; {} skipped: they may only follow from a file that could not be parsed",
+                plural(self.skipped, "finding")
+            ));
+        }
+        line
     }
 
     /// `[*] 1 fixable with `pglint check --fix` (2 more with `--unsafe-fixes`)`, when any is.

@@ -96,6 +96,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             ),
         )
         .label("no such Cluster")
+        .rests_on_absence(&["Cluster"])
         .in_deployment(cx.deployment_of(id));
         let mut elsewhere: Vec<_> = cx
             .index

@@ -363,6 +363,8 @@ registry! {
     role_login_disabled::RoleLoginDisabled,
     owner_role_locked::OwnerRoleLocked,
     reflection_too_broad::ReflectionTooBroad,
+    reflection_wrong_namespace::ReflectionWrongNamespace,
+    reflection_blocked::ReflectionBlocked,
     sync_wave_missing::SyncWaveMissing,
     sync_wave_invalid::SyncWaveInvalid,
     sync_wave_wrong::SyncWaveWrong,

@@ -69,6 +69,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             ),
         )
         .label("never applied")
+        .rests_on_absence(&["Application", "ApplicationSet", "Kustomization"])
         .help("list the file in the kustomization of a folder a deployment applies, or deploy its folder");
         // The deployment whose folder is the nearest above this file.
         let nearest = ancestors(path).find_map(|dir| {

@@ -1,6 +1,8 @@
 use crate::diagnostic::Finding;
-use crate::index::{OwnerRef, RoleOrigin};
-use crate::model::{Spec, closest};
+use crate::hash::HashMap;
+use crate::index::{MissingOwner, OwnerRef, RoleOrigin};
+use crate::model::apps::{app_of, same_app};
+use crate::model::{ObjectId, Spec, Suggester};
 use crate::rules::Context;
 
 declare_rule! {
@@ -9,10 +11,22 @@ declare_rule! {
     /// Cluster's `spec.managed.roles`, its bootstrap owner (`bootstrap.initdb.owner`, default
     /// `app`), or a `DatabaseRole` of that cluster. The match is exact and case-sensitive.
     ///
+    /// The help follows the SOP chain: when the owner's app (the owner is `<app>` or
+    /// `<app>_…`) has its credentials secret `<app>-db-creds` in the cluster's namespace and no
+    /// role uses it, the role is simply missing: "add role `grafana_user` with passwordSecret
+    /// `grafana-db-creds`" (and `secret-unreferenced` stays quiet about that secret). Otherwise
+    /// it suggests the closest role name, never the role of another app than the one the
+    /// Database's own names tell (`<app>-db`, `<app>-db.yaml`).
+    ///
     /// ## Why is this bad?
     /// CNPG runs `CREATE DATABASE … OWNER "<owner>"` without checking the role first. With a
     /// missing role PostgreSQL answers `role "<owner>" does not exist`, the Database stays
     /// `applied: false` and retries every 30 seconds, and the app never gets its database.
+    ///
+    /// Source (cloudnative-pg, `internal/management/controller/database_controller_sql.go`):
+    /// the database is created with `CREATE DATABASE … OWNER <owner>` (the `OWNER` clause
+    /// written when `len(obj.Spec.Owner) > 0`) and no check of the role beforehand; the error
+    /// (SQLSTATE 42704) goes to `markAsFailed` in `database_controller.go`.
     ///
     /// ## Example
     /// ```yaml
@@ -47,81 +61,107 @@ declare_rule! {
     }
 }
 
+/// How many role names a help lists at most.
+const LISTED: usize = 10;
+
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for OwnerRef {
-        database_id,
-        database,
-        owner,
-        cluster_name,
-        clusters,
-    } in cx.index.owner_refs()
+    // One suggester per cluster, built on its first miss: thousands of typos on a cluster of
+    // thousands of roles must not compare every owner with every role.
+    let mut suggesters: HashMap<ObjectId, Suggester<'_>> = HashMap::default();
+    let suffix = &cx.config.naming.secret_suffix;
+    for MissingOwner {
+        owner:
+            OwnerRef {
+                database_id,
+                owner,
+                cluster_name,
+                ..
+            },
+        cluster,
+        unused_secret,
+    } in cx.index.missing_owners(cx.config)
     {
-        // A Database being dropped (`ensure: absent`) does not use its owner: an app being
-        // decommissioned may already have lost its role.
-        if database.is_absent() {
-            continue;
-        }
-        // With no such cluster, `cluster-missing` reports the Database instead.
-        let Some(&cluster) = clusters.first() else {
-            continue;
-        };
-        if clusters
-            .iter()
-            .any(|&c| cx.index.find_role(c, owner.as_str()).is_some())
-        {
-            continue;
-        }
-        // A DatabaseRole that a Helm chart or remote base deploys may declare it.
-        if cx
-            .deploy()
-            .may_hide_objects(cx.index.object(cluster).namespace_str())
-        {
-            continue;
-        }
         let cluster_obj = cx.index.object(cluster);
-        let roles = cx.index.role_names(cluster);
-        let suggestion = closest(owner.as_str(), roles.iter().copied());
         let message = format!(
             "Database owner `{}` is not a role of cluster `{}`",
             owner.value, cluster_name.value
         );
         let mut finding = Finding::new(owner.loc, message)
             .label("no such role")
+            .rests_on_absence(&["Cluster", "DatabaseRole"])
             .in_deployment(cx.deployment_of(database_id));
+        let roles_loc = match &cluster_obj.spec {
+            Spec::Cluster(spec) => spec.roles_loc,
+            _ => None,
+        }
+        .unwrap_or_else(|| cluster_obj.anchor());
+        let roles_label = format!("roles of {} are declared here", cluster_name.value);
+        // The chain shows the role is simply missing: the owner's app has its credentials
+        // secret, and no role uses it. No other app's role is the answer then.
+        if let Some(secret_id) = unused_secret {
+            let secret = cx.index.object(secret_id);
+            let secret_name = secret.name().unwrap_or("<unnamed>");
+            finding = finding
+                .help(format!(
+                    "add role `{}` with `login: true` and `passwordSecret: {{name: {secret_name}}}` to `spec.managed.roles` of `{}`",
+                    owner.value, cluster_name.value
+                ))
+                .related(
+                    secret.anchor(),
+                    format!("`{secret_name}` holds the password of `{}`, but no role uses it", owner.value),
+                )
+                .related(roles_loc, roles_label);
+            out.push(finding);
+            continue;
+        }
+        let suggester = suggesters
+            .entry(cluster)
+            .or_insert_with(|| Suggester::new(cx.index.role_names(cluster)));
+        // Never another app's role: the Database's own names tell its app.
+        let database_names = cx
+            .index
+            .database_names(cx.config, cx.index.object(database_id));
+        let database_app = database_names.app();
+        let suggestion = suggester.closest(owner.as_str()).filter(|&role| {
+            let role_app = match cx.index.find_role(cluster, role) {
+                Some(RoleOrigin::Managed(r) | RoleOrigin::DatabaseRole(_, r)) => r
+                    .password_secret
+                    .as_ref()
+                    .and_then(|s| app_of(s.as_str(), suffix)),
+                _ => None,
+            };
+            match (database_app, role_app) {
+                (Some(a), Some(b)) => same_app(a, b),
+                _ => true,
+            }
+        });
         finding = match suggestion {
             Some(role) => finding
                 .help(format!("did you mean `{role}`?"))
                 .fix_opt(cx.rename_fix(owner.loc, role)),
-            None => finding.help(format!(
-                "add a role `{}` with `login: true` to `spec.managed.roles` of `{}`, or use one of: {}",
-                owner.value,
-                cluster_name.value,
-                roles.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ")
-            )),
+            None => {
+                let roles = cx.index.role_names(cluster);
+                let mut listed: Vec<String> =
+                    roles.iter().take(LISTED).map(|r| format!("`{r}`")).collect();
+                if roles.len() > LISTED {
+                    listed.push(format!("… ({} more)", roles.len() - LISTED));
+                }
+                finding.help(format!(
+                    "add a role `{}` with `login: true` to `spec.managed.roles` of `{}`, or use one of: {}",
+                    owner.value,
+                    cluster_name.value,
+                    listed.join(", ")
+                ))
+            }
         };
         let declared = suggestion
             .and_then(|role| match cx.index.find_role(cluster, role) {
                 Some(RoleOrigin::Managed(r) | RoleOrigin::DatabaseRole(_, r)) => {
-                    r.name.as_ref().map(|n| n.loc)
+                    r.name.as_ref().map(|n| (n.loc, format!("`{role}` is declared here")))
                 }
                 _ => None,
-            })
-            .map(|loc| {
-                (
-                    loc,
-                    format!("`{}` is declared here", suggestion.unwrap_or_default()),
-                )
             });
-        let (loc, label) = declared.unwrap_or_else(|| {
-            let roles_loc = match &cluster_obj.spec {
-                Spec::Cluster(spec) => spec.roles_loc,
-                _ => None,
-            };
-            (
-                roles_loc.unwrap_or_else(|| cluster_obj.anchor()),
-                format!("roles of {} are declared here", cluster_name.value),
-            )
-        });
+        let (loc, label) = declared.unwrap_or((roles_loc, roles_label));
         finding = finding.related(loc, label);
         out.push(finding);
     }
@@ -130,7 +170,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::check;
-    use crate::rules::testing::{CLUSTER, DATABASE, messages as run};
+    use crate::rules::testing::{CLUSTER, DATABASE, SECRET, messages as run};
 
     #[test]
     fn a_missing_owner_is_reported_unless_the_database_is_being_dropped() {
@@ -141,5 +181,51 @@ mod tests {
         );
         let dropped = typo.replace("owner: gone_user", "owner: gone_user\n  ensure: absent");
         assert!(run(&[("c.yaml", CLUSTER), ("d.yaml", &dropped)], check).is_empty());
+    }
+
+    /// The help of the one `owner-role-missing` finding over `files`.
+    fn help(files: &[(&str, &str)]) -> String {
+        let config = crate::config::Config::default();
+        let project = crate::project::Project::from_texts(files, &config);
+        let found: Vec<_> = crate::lint::lint(&project, &config)
+            .into_iter()
+            .filter(|d| d.rule == "owner-role-missing")
+            .collect();
+        assert_eq!(found.len(), 1, "{found:?}");
+        found[0].finding.help.clone().unwrap_or_default()
+    }
+
+    #[test]
+    fn typos_get_the_closest_role_of_the_same_app_only() {
+        let typo = DATABASE.replace("owner: gitea_user", "owner: gitea_usr");
+        assert_eq!(
+            help(&[("c.yaml", CLUSTER), ("d.yaml", &typo)]),
+            "did you mean `gitea_user`?"
+        );
+        // `giteax-db` is another app than gitea: its owner is not gitea's role mistyped.
+        let other = DATABASE
+            .replace("owner: gitea_user", "owner: giteax_user")
+            .replace("name: gitea-db", "name: giteax-db");
+        assert!(
+            help(&[("c.yaml", CLUSTER), ("d.yaml", &other)]).starts_with(
+                "add a role `giteax_user` with `login: true` to `spec.managed.roles` of `pg`, or use one of: `gitea_user`"
+            )
+        );
+    }
+
+    #[test]
+    fn a_role_simply_missing_is_named_with_its_secret() {
+        let grafana = DATABASE
+            .replace("owner: gitea_user", "owner: grafana_user")
+            .replace("name: gitea-db", "name: grafana-db");
+        let secret = SECRET.replace("gitea-db-creds", "grafana-db-creds");
+        assert_eq!(
+            help(&[
+                ("infra/databases/postgres/c.yaml", CLUSTER),
+                ("infra/databases/postgres/d.yaml", &grafana),
+                ("infra/databases/postgres/s.yaml", &secret),
+            ]),
+            "add role `grafana_user` with `login: true` and `passwordSecret: {name: grafana-db-creds}` to `spec.managed.roles` of `pg`"
+        );
     }
 }

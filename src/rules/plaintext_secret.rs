@@ -1,6 +1,6 @@
 use crate::diagnostic::Finding;
 use crate::edit::Fix;
-use crate::model::{DataEntry, GeneratorKind, Spec, is_identity_key, key_list};
+use crate::model::{GeneratorKind, Spec, is_identity_key, key_list};
 use crate::rules::Context;
 
 declare_rule! {
@@ -20,6 +20,11 @@ declare_rule! {
     /// A kustomize `secretGenerator` is a Secret committed in clear too: its `literals`, and
     /// the `files`/`envs` it reads from the repository, become the Secret's values (kustomize
     /// `api/internal/generators/secret.go`); reported at the first such entry.
+    ///
+    /// A plaintext Secret gets this finding only: the lint engine drops every other rule's
+    /// finding located in it (that it is not listed in a kustomization, lacks Reflector
+    /// annotations, …), since the fix is to seal it, not to apply or annotate it. Findings
+    /// about how the file is written (YAML, annotation types) and suppressions stay.
     ///
     /// ## Why is this bad?
     /// `data` is base64, not encryption: anyone who can read the repository, its forks, CI
@@ -74,15 +79,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Spec::Secret(secret) = &obj.spec else {
             continue;
         };
-        if secret.sops {
-            continue;
-        }
-        let mut values: Vec<&DataEntry> = secret
-            .data
-            .iter()
-            .filter(|d| !d.placeholder && !d.public && !is_identity_key(&d.key.value))
-            .collect();
-        values.sort_by_key(|d| d.key.loc.span.start());
+        let values = secret.plaintext_values();
         let Some(first) = values.first() else {
             continue;
         };

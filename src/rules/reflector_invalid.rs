@@ -11,11 +11,13 @@ declare_rule! {
     /// ## What it does
     /// Checks the values of the Reflector annotations on a Secret (for a SealedSecret: on
     /// `spec.template.metadata`, which the controller copies onto the Secret) in the SOP folder:
-    /// - `reflection-allowed` and `reflection-auto-enabled` must be `"true"`;
+    /// - `reflection-allowed` and `reflection-auto-enabled` must read as true: `"true"` in any
+    ///   case (`"True"`, `"TRUE"` are fine, as Reflector reads them);
     /// - every comma-separated entry of `reflection-allowed-namespaces` and
     ///   `reflection-auto-namespaces` must be a valid regular expression (not a shell glob such
-    ///   as `*` or `app-*`), and not empty; an empty `reflection-allowed-namespaces` is reported
-    ///   too;
+    ///   as `*` or `app-*`); an empty `reflection-allowed-namespaces`, or one holding only
+    ///   commas, is reported too (empty entries next to real ones, as in `"nextcloud,"`, are
+    ///   fine: Reflector drops them);
     /// - the annotation key must be one Reflector knows (a typo such as `reflection-alowed` is
     ///   silently ignored).
     ///
@@ -26,7 +28,16 @@ declare_rule! {
     /// Each namespace entry is a .NET regular expression that must match the whole namespace:
     /// a bare `*` is not a valid expression (Reflector's event handling fails on it), and
     /// `app-*` matches only `app`, `app-`, `app--`…, never `app-web`. An empty
-    /// `reflection-allowed-namespaces` means *every* namespace.
+    /// `reflection-allowed-namespaces` means *every* namespace; one of only commas, none.
+    ///
+    /// Source (emberstack/kubernetes-reflector,
+    /// `src/ES.Kubernetes.Reflector/Mirroring/Core/MirroringPropertiesExtensions.cs`):
+    /// `GetMirroringProperties` reads the switches with `TryGetAnnotationValue(…, out bool
+    /// allowed) && allowed` (ES.FX's `TryGetAnnotationValue` converts with .NET's bool converter,
+    /// which trims and ignores case, and returns false when it cannot convert);
+    /// `PatternListMatch` returns true for an empty list, else splits on `,` with
+    /// `StringSplitOptions.RemoveEmptyEntries`, skips blank entries, and requires
+    /// `Regex.Match(value, pattern)` to match the whole namespace.
     ///
     /// ## Example
     /// ```yaml
@@ -105,15 +116,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 
 fn check_switch(name: &str, annotation: &Annotation, out: &mut Vec<Finding>) {
     let value = annotation.value.as_str();
-    if value == "true" {
-        return;
-    }
     let (message, help) = match dotnet_bool(value) {
-        Some(true) => (
-            format!("`{name}` must be `\"true\"`, found `{value:?}`"),
-            "Reflector happens to accept this spelling (it trims and ignores case), but write exactly `\"true\"`"
-                .to_string(),
-        ),
+        // Reflector's bool converter trims and ignores case: `"True"` is true.
+        Some(true) => return,
         Some(false) => (
             format!("`{name}` is `{value:?}`: Reflector never copies the credentials to the app's namespace"),
             "write `\"true\"`; to stop reflecting this secret, remove the Reflector annotations instead".to_string(),
@@ -148,12 +153,20 @@ fn check_list(name: &str, annotation: &Annotation, out: &mut Vec<Finding>) {
         return;
     }
     let entries = list_entries(value);
-    if entries.iter().any(|e| e.is_empty()) {
+    // Reflector drops empty entries (`"nextcloud,"` is `nextcloud`); with nothing else left the
+    // list matches no namespace at all.
+    if entries.iter().all(|e| e.is_empty()) {
+        let reach = if name == ALLOWED_NAMESPACES {
+            "Reflector allows no namespace"
+        } else {
+            "Reflector copies the secret into no namespace"
+        };
         out.push(
-            Finding::new(loc, format!("`{name}` has an empty entry"))
-                .label("empty entry")
-                .help("remove the extra comma: entries are separated by single commas"),
+            Finding::new(loc, format!("`{name}` holds only commas: {reach}"))
+                .label("no entry")
+                .help("name the app's namespace, e.g. `gitea`"),
         );
+        return;
     }
     for entry in entries.into_iter().filter(|e| !e.is_empty()) {
         match Pattern::parse(entry) {
@@ -205,7 +218,7 @@ mod tests {
                         &[
                             (ALLOWED, "\"True\""),
                             (AUTO_ENABLED, "\"1\""),
-                            (ALLOWED_NAMESPACES, "a,,b"),
+                            (ALLOWED_NAMESPACES, "a,,b,"),
                         ],
                     ),
                 ),
@@ -231,18 +244,29 @@ mod tests {
                         ],
                     ),
                 ),
+                (
+                    "d.yaml",
+                    &secret(
+                        "d-db-creds",
+                        &[
+                            (ALLOWED, "\" TRUE \""),
+                            (AUTO_ENABLED, "\"true\""),
+                            (ALLOWED_NAMESPACES, "\",\""),
+                        ],
+                    ),
+                ),
             ],
         );
         assert_eq!(
             found,
             [
-                "a.yaml:7 `reflection-allowed` must be `\"true\"`, found `\"True\"`",
+                // `"True"` is true to Reflector, and it drops the empty entries of `a,,b,`.
                 "a.yaml:8 `reflection-auto-enabled` is `\"1\"`, which Reflector silently reads as false",
-                "a.yaml:9 `reflection-allowed-namespaces` has an empty entry",
                 // An unquoted `true` is `annotation-not-string`'s.
                 "b.yaml:8 `reflection-auto-enabled` is `\"false\"`: Reflector never copies the credentials to the app's namespace",
                 "b.yaml:9 `reflection-allowed-namespaces` is empty: Reflector allows every namespace",
                 "c.yaml:8 `reflection-allowed-namespaces` entry `[a-z` is not a valid regular expression (unterminated `[]` set): Reflector fails on it",
+                "d.yaml:9 `reflection-allowed-namespaces` holds only commas: Reflector allows no namespace",
             ]
         );
     }

@@ -3,7 +3,7 @@ use crate::edit::Fix;
 use crate::edit::yaml::string;
 use crate::model::apps::app_of;
 use crate::model::reflector::{
-    ALLOWED, ALLOWED_NAMESPACES, ALLOWED_SELECTOR, AUTO_ENABLED, KNOWN, reflector,
+    ALLOWED, ALLOWED_NAMESPACES, ALLOWED_SELECTOR, AUTO_ENABLED, KNOWN, REFLECTS, reflector,
     reflector_entries, secret_meta,
 };
 use crate::model::{Object, REFLECTOR_PREFIX, Spec, closest};
@@ -18,14 +18,25 @@ declare_rule! {
     /// controller copies onto the Secret it creates.
     ///
     /// A mirror (a Secret annotated `reflects: <namespace>/<name>`) is not checked: its source
-    /// carries the annotations. Annotations that sit on a SealedSecret's own metadata instead
-    /// are reported by `reflector-placement`, not here.
+    /// carries the annotations. A source that the repository mirrors by hand (a Secret in the
+    /// app's namespace annotated `reflects: postgres/<app>-db-creds`) needs no
+    /// `reflection-auto-enabled`: the manual mirror is the alternative to auto-mirroring.
+    /// Annotations that sit on a SealedSecret's own metadata instead are reported by
+    /// `reflector-placement`, not here.
     ///
     /// ## Why is this bad?
     /// Without `reflection-allowed` and `reflection-auto-enabled`, Reflector never copies the
     /// credentials into the app's namespace: the app's Deployment waits for a Secret that never
     /// appears. Without `reflection-allowed-namespaces`, Reflector allows *every* namespace,
     /// so with auto-reflection the database password is copied into all of them.
+    ///
+    /// Source (emberstack/kubernetes-reflector, `src/ES.Kubernetes.Reflector/Mirroring/Core/`):
+    /// `ResourceMirror.cs` `HandleUpsert` makes a source an auto source only when
+    /// `objProperties is { Allowed: true, AutoEnabled: true }`, and fills a manual mirror
+    /// (`IsReflection: true, IsAutoReflection: false`) only when `CanBeReflectedToNamespace`
+    /// holds; `MirroringPropertiesExtensions.cs` `CanBeReflectedToNamespace` is
+    /// `properties.Allowed && PatternListMatch(properties.AllowedNamespaces, ns)`, and
+    /// `PatternListMatch` returns true for an empty list.
     ///
     /// ## Example
     /// ```yaml
@@ -76,9 +87,14 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let meta = secret_meta(obj);
         // A mirror (`reflects: <namespace>/<name>`) gets its data from a source elsewhere: the
         // source carries the annotations.
-        if meta.is_some_and(|m| reflector(m, "reflects").is_some()) {
+        if meta.is_some_and(|m| reflector(m, REFLECTS).is_some()) {
             continue;
         }
+        // Mirrored by hand: Reflector fills the mirrors without auto-reflection.
+        let mirrored = || match (obj.namespace_str(), obj.name()) {
+            (Some(namespace), Some(name)) => !cx.index.mirrors_of(namespace, name).is_empty(),
+            _ => false,
+        };
         // Keys written with a typo are `reflector-invalid`'s (with a "did you mean").
         let unknown: Vec<&str> = meta
             .into_iter()
@@ -99,7 +115,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 let misspelt = unknown
                     .iter()
                     .any(|u| closest(u, KNOWN.iter().copied()) == Some(name));
-                !present && !misplaced && !misspelt
+                let by_hand = name == AUTO_ENABLED && mirrored();
+                !(present || misplaced || misspelt || by_hand)
             })
             .collect();
         if missing.is_empty() {
@@ -163,7 +180,7 @@ fn add_annotations(cx: &Context<'_>, obj: &Object, missing: &[&str]) -> Option<F
         .iter()
         .map(|&name| {
             let value = if name == ALLOWED_NAMESPACES {
-                string(app)
+                string(&cx.config.naming.app_namespace(app))
             } else {
                 "\"true\"".to_string()
             };
@@ -179,7 +196,10 @@ fn add_annotations(cx: &Context<'_>, obj: &Object, missing: &[&str]) -> Option<F
     let (yaml, root) = cx.object_yaml(obj)?;
     let edit = yaml.insert_entries(root, path, &entries)?;
     Some(Fix::unsafe_edits(
-        format!("add the Reflector annotations, mirroring to namespace `{app}`"),
+        format!(
+            "add the Reflector annotations, mirroring to namespace `{}`",
+            cx.config.naming.app_namespace(app)
+        ),
         vec![edit],
     ))
 }
@@ -233,6 +253,19 @@ mod tests {
                         "f-db-creds",
                         &[(ALLOWED, "\"true\""), (ALLOWED_NAMESPACES, "f")],
                     ),
+                ),
+                // Mirrored by hand: no auto-reflection needed.
+                (
+                    "g.yaml",
+                    &secret(
+                        "g-db-creds",
+                        &[(ALLOWED, "\"true\""), (ALLOWED_NAMESPACES, "g")],
+                    ),
+                ),
+                (
+                    "g-mirror.yaml",
+                    &secret("g-db-creds", &[("reflects", "postgres/g-db-creds")])
+                        .replace("namespace: postgres", "namespace: g"),
                 ),
             ],
         );

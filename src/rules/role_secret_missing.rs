@@ -130,6 +130,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             ),
         )
         .label("no such Secret")
+        .rests_on_absence(&["Secret", "SealedSecret", "ExternalSecret", "Kustomization"])
         .in_deployment(cx.deployment_of(used.instance));
         if matches!(used.kind, UserKind::Bootstrap) {
             finding.message = format!(

@@ -1,7 +1,7 @@
 use crate::diagnostic::Finding;
-use crate::hash::HashMap;
+use crate::hash::{HashMap, HashSet};
 use crate::index::{operator_generated, same_namespace};
-use crate::model::{Object, REFLECTOR_PREFIX, Spec, is_unknowable, similar};
+use crate::model::{Object, ObjectId, REFLECTOR_PREFIX, Spec, is_unknowable, similar};
 use crate::rules::Context;
 
 declare_rule! {
@@ -9,7 +9,9 @@ declare_rule! {
     /// Warns about a credentials secret in the SOP folder (a Secret or SealedSecret named
     /// `*-db-creds`, or carrying Reflector annotations and a `password` key) that no role
     /// names: no `passwordSecret` of a Cluster's managed role or of a `DatabaseRole`, and no
-    /// `bootstrap.initdb.secret` in its namespace.
+    /// `bootstrap.initdb.secret` in its namespace. A secret whose app's Database names the
+    /// missing role as its owner is `owner-role-missing`'s finding (with the role to add), not
+    /// this one.
     ///
     /// ## Why is this bad?
     /// A credentials secret nobody uses means one of two things. Either the role that should
@@ -90,6 +92,14 @@ fn looks_like_credentials(obj: &Object, name: &str, secret_suffix: &str) -> bool
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let uses = cx.index.secret_uses();
     let misdirected = cx.index.misdirected_secrets(cx.config);
+    // A Database's owner is the missing role that would use it: `owner-role-missing` reports
+    // that one mistake, with the role to add.
+    let awaited: HashSet<ObjectId> = cx
+        .index
+        .missing_owners(cx.config)
+        .iter()
+        .filter_map(|m| m.unused_secret)
+        .collect();
     let templated_use = uses.iter().any(|u| is_unknowable(u.name.as_str()));
     let mut uses_by_name: HashMap<&str, Vec<Option<&str>>> = HashMap::default();
     for u in &uses {
@@ -102,6 +112,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let obj = cx.index.object(id);
         let Some(name) = obj.name() else { continue };
         let namespace = obj.namespace_str();
+        if awaited.contains(&id) {
+            continue;
+        }
         if !cx.in_sop_folder(obj) || is_unknowable(name) || namespace.is_some_and(is_unknowable) {
             continue;
         }
@@ -153,7 +166,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 obj.kind_str()
             ),
         )
-        .label("unused credentials");
+        .label("unused credentials")
+        .rests_on_absence(&["Cluster", "DatabaseRole"]);
         let alike = similar(name, nearby.iter().map(|u| u.name.as_str()));
         finding = match alike.and_then(|s| nearby.iter().find(|u| u.name.value == s)) {
             Some(used) => finding.help(format!(

@@ -2,7 +2,9 @@
 //!
 //! A rule fixture `fixtures/rules/<name>/` holds only what differs from the shared base
 //! repository `fixtures/conformant/`: the files it adds or changes, as they are, and a
-//! `README.md` describing the scenario. An optional manifest `.fixture.toml` lists the base
+//! `README.md` describing the scenario. A quiet fixture `fixtures/quiet/<name>/` (named
+//! `quiet/<name>` here) is laid out the same way and holds a correct pattern that must produce
+//! no finding at all. An optional manifest `.fixture.toml` lists the base
 //! files it deletes, or says it starts from nothing:
 //!
 //! ```toml
@@ -37,14 +39,35 @@ pub fn base() -> PathBuf {
 
 /// The names of the rule fixtures (`<rule-id>[--variant]`), sorted.
 pub fn names() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(fixtures().join("rules"))
-        .expect("fixtures/rules is readable")
-        .map(|entry| entry.expect("fixtures/rules is readable"))
+    subfolders(&fixtures().join("rules"))
+}
+
+/// The names of the quiet fixtures (`quiet/<name>`), sorted.
+pub fn quiet_names() -> Vec<String> {
+    subfolders(&fixtures().join("quiet"))
+        .into_iter()
+        .map(|name| format!("quiet/{name}"))
+        .collect()
+}
+
+fn subfolders(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.unwrap_or_else(|e| panic!("{}: {e}", dir.display())))
         .filter(|entry| entry.file_type().is_ok_and(|t| t.is_dir()))
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
     names
+}
+
+/// The folder of a fixture: `fixtures/rules/<name>`, or `fixtures/quiet/<name>` for
+/// `quiet/<name>`.
+pub fn dir_of(name: &str) -> PathBuf {
+    match name.strip_prefix("quiet/") {
+        Some(quiet) => fixtures().join("quiet").join(quiet),
+        None => fixtures().join("rules").join(name),
+    }
 }
 
 /// `.fixture.toml`.
@@ -62,7 +85,7 @@ pub struct Manifest {
 impl Manifest {
     /// The fixture's manifest; none is an empty one.
     pub fn read(name: &str) -> Manifest {
-        let path = fixtures().join("rules").join(name).join(MANIFEST);
+        let path = dir_of(name).join(MANIFEST);
         match std::fs::read_to_string(&path) {
             Ok(text) => toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Manifest::default(),
@@ -104,7 +127,7 @@ pub fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 /// deletions of its manifest; neither the manifest nor a `README.md` at the top (the base's
 /// or the fixture's, which only describe the scenario) is part of it. Sorted by path.
 pub fn materialize(name: &str) -> Vec<(String, Vec<u8>)> {
-    let dir = fixtures().join("rules").join(name);
+    let dir = dir_of(name);
     assert!(dir.is_dir(), "no fixture {}", dir.display());
     let manifest = Manifest::read(name);
     let mut repository = if manifest.has_base() {

@@ -233,6 +233,40 @@ fn write_pg_repo(
     Ok(out.stats)
 }
 
+/// Gives `typos` Databases of a repository that `write_sop_repo(root, apps, seed)` (or
+/// `write_small_repo`) wrote an owner that is no role: every `apps / typos`-th app, in turn
+/// one of four mistakes, so that "did you mean" meets each case it answers differently:
+/// a dropped letter (`…_usr`) and swapped letters (`…_uesr`), one edit from the role; the
+/// wrong case (`Billing_0042_user`); and a word three edits away (`…_owner`), which no role is
+/// within one edit of. Returns how many Databases it rewrote.
+pub fn add_owner_typos(root: &Path, apps: usize, seed: u64, typos: usize) -> io::Result<usize> {
+    let apps = app_names(apps, seed);
+    let typos = typos.min(apps.len());
+    if typos == 0 {
+        return Ok(0);
+    }
+    let step = apps.len() / typos;
+    for (n, app) in apps.iter().step_by(step).take(typos).enumerate() {
+        let role = app.role();
+        let stem = role.strip_suffix("_user").unwrap_or(&role);
+        let typo = match n % 4 {
+            0 => format!("{stem}_usr"),
+            1 => format!("{stem}_uesr"),
+            2 => {
+                let mut chars = role.chars();
+                let first = chars.next().map(|c| c.to_ascii_uppercase());
+                first.into_iter().chain(chars).collect()
+            }
+            _ => format!("{stem}_owner"),
+        };
+        let path = root.join(PG_DIR).join(app.db_file());
+        let text =
+            database_yaml(app).replace(&format!("owner: {role}\n"), &format!("owner: {typo}\n"));
+        fs::write(path, text)?;
+    }
+    Ok(typos)
+}
+
 /// Folder of the shared Cluster in `write_argo_repo`.
 pub const ARGO_CLUSTER_DIR: &str = "infra/databases/postgres/cluster";
 /// Folder holding one folder per app in `write_argo_repo`.

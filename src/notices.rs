@@ -1,0 +1,92 @@
+//! What a run must not pass over in silence although it is no finding: a configuration that
+//! points at nothing, or one that is never read. `check` prints each as a note on stderr and
+//! lists it in the JSON summary (`notices`).
+
+use crate::config::{Config, FILE_NAME};
+use crate::project::Project;
+
+/// The notices about `project` checked under `config`. `config_path` is the repository-relative
+/// path of the `pglint.toml` in use (`None`: the defaults, or a file outside the repository).
+pub fn notices(project: &Project, config: &Config, config_path: Option<&str>) -> Vec<String> {
+    let mut notices = Vec::new();
+    let folder = config.sop_folder.trim_matches('/');
+    if !folder.is_empty() {
+        if !project.paths.contains(folder) {
+            notices.push(format!(
+                "the SOP folder `{folder}` does not exist: the rules that check the SOP folder (namespaces, sync waves, naming, Reflector) had nothing to check; set `sop-folder` in {FILE_NAME}"
+            ));
+        } else if !project
+            .objects
+            .iter()
+            .any(|obj| config.in_sop_folder(project.path(obj.file)))
+        {
+            notices.push(format!(
+                "the SOP folder `{folder}` holds no Kubernetes object: the rules that check the SOP folder (namespaces, sync waves, naming, Reflector) had nothing to check; set `sop-folder` in {FILE_NAME}"
+            ));
+        }
+    }
+    let nested = format!("/{FILE_NAME}");
+    let mut ignored: Vec<&str> = project
+        .paths
+        .iter()
+        .map(String::as_str)
+        .filter(|path| {
+            (*path == FILE_NAME || path.ends_with(nested.as_str())) && Some(*path) != config_path
+        })
+        .collect();
+    ignored.sort_unstable();
+    for path in ignored {
+        let used = match config_path {
+            Some(used) => format!("`{used}` is the one in use"),
+            None => "none is in use".to_string(),
+        };
+        notices.push(format!(
+            "`{path}` is ignored: pglint reads the first {FILE_NAME} from the working directory up to the repository root ({used}); run pglint from its folder, or merge it into the one in use"
+        ));
+    }
+    notices
+}
+
+#[cfg(test)]
+mod tests {
+    use super::notices;
+    use crate::config::Config;
+    use crate::project::Project;
+
+    #[test]
+    fn an_sop_folder_with_nothing_and_ignored_configurations() {
+        let config = Config::default();
+        let secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n";
+        let in_sop = Project::from_texts(&[("infra/databases/postgres/s.yaml", secret)], &config);
+        assert!(notices(&in_sop, &config, None).is_empty());
+        let elsewhere = Project::from_texts(&[("apps/s.yaml", secret)], &config);
+        assert_eq!(
+            notices(&elsewhere, &config, None),
+            [
+                "the SOP folder `infra/databases/postgres` does not exist: the rules that check the SOP folder (namespaces, sync waves, naming, Reflector) had nothing to check; set `sop-folder` in pglint.toml"
+            ]
+        );
+        let empty = Project::from_texts(
+            &[
+                ("infra/databases/postgres/notes.yaml", "just: data\n"),
+                ("apps/s.yaml", secret),
+            ],
+            &config,
+        );
+        assert!(notices(&empty, &config, None)[0].contains("holds no Kubernetes object"));
+        let nested = Project::from_texts(
+            &[
+                ("infra/databases/postgres/s.yaml", secret),
+                ("pglint.toml", ""),
+                ("apps/pglint.toml", ""),
+            ],
+            &config,
+        );
+        assert_eq!(
+            notices(&nested, &config, Some("pglint.toml")),
+            [
+                "`apps/pglint.toml` is ignored: pglint reads the first pglint.toml from the working directory up to the repository root (`pglint.toml` is the one in use); run pglint from its folder, or merge it into the one in use"
+            ]
+        );
+    }
+}
