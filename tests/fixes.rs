@@ -9,8 +9,9 @@
 
 #[path = "common/fixture.rs"]
 mod fixture;
+#[path = "common/fs.rs"]
+mod fs;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use pglint::config::Config;
@@ -27,28 +28,6 @@ fn fixable(diagnostics: &[Diagnostic]) -> Vec<&Diagnostic> {
         .iter()
         .filter(|d| d.finding.fix.as_ref().is_some_and(|f| f.applies(true)))
         .collect()
-}
-
-/// Every file under `dir`, by relative path.
-fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(folder) = stack.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let relative = path
-                    .strip_prefix(dir)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                out.insert(relative, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    out
 }
 
 /// `(rule, message)` of each diagnostic, sorted: a finding's identity without its position.
@@ -81,7 +60,7 @@ fn every_fixable_rule_fixture_is_fixed() {
             continue;
         }
         fixed_fixtures += 1;
-        let tree_before = read_tree(temp.path());
+        let tree_before = fs::read_tree(temp.path());
         let fixed = fix_run(temp.path(), &config);
         assert!(
             pglint::write::write_all(temp.path(), &fixed.changed).is_ok(),
@@ -104,7 +83,7 @@ fn every_fixable_rule_fixture_is_fixed() {
             }
         }
         // Only the changed files differ.
-        let tree_after = read_tree(temp.path());
+        let tree_after = fs::read_tree(temp.path());
         let changed: Vec<&str> = fixed.changed.iter().map(|c| c.path.as_str()).collect();
         for (path, bytes) in &tree_before {
             if !changed.contains(&path.as_str()) && tree_after.get(path) != Some(bytes) {
@@ -231,7 +210,7 @@ fn generated_mistakes_are_all_fixed_and_nothing_else_changes() {
     const APPS: usize = 60;
     let dir = tempfile::tempdir().unwrap();
     synth::write_sop_repo(dir.path(), APPS, 5).unwrap();
-    let original = read_tree(dir.path());
+    let original = fs::read_tree(dir.path());
     let pg = dir.path().join("infra/databases/postgres");
     let cluster_path = pg.join("postgres-cluster.yaml");
     let mut cluster = std::fs::read_to_string(&cluster_path).unwrap();
@@ -274,7 +253,7 @@ fn generated_mistakes_are_all_fixed_and_nothing_else_changes() {
         identities(&fixed.diagnostics),
         Vec::<(String, String)>::new()
     );
-    let after = read_tree(dir.path());
+    let after = fs::read_tree(dir.path());
     for (path, bytes) in &original {
         assert!(
             after.get(path) == Some(bytes),

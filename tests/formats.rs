@@ -81,18 +81,7 @@ fn on_path(program: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-fn run(command: &mut Process) -> Output {
-    let output = command
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
-    assert!(
-        output.status.success(),
-        "{command:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
+use python::run;
 
 fn is_fingerprint(text: &str) -> bool {
     text.split_once(':').is_some_and(|(hash, occurrence)| {

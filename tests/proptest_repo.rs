@@ -122,17 +122,23 @@ proptest! {
     fn disk_and_memory_agree(mutations in vec(mutation(), 1..6)) {
         let mut files = conformant();
         apply_all(&mut files, &mutations);
-        let dir = tempfile::tempdir().unwrap();
-        for (path, bytes) in &files {
-            let path = dir.path().join(path);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, bytes).unwrap();
-        }
+        let dir = on_disk(&files);
         let config = Config::default();
         let on_disk = Project::load(dir.path(), &config).unwrap();
         let in_memory = Project::from_files(files, &config).unwrap();
         prop_assert_eq!(json_report(&on_disk, &config), json_report(&in_memory, &config));
     }
+}
+
+/// The files written into a new temporary directory.
+fn on_disk(files: &Files) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, bytes) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    dir
 }
 
 /// How many YAML problems a file's bytes have (`None`: not UTF-8 text).
@@ -155,12 +161,7 @@ proptest! {
     fn fixes_never_break_parsing(mutations in vec(mutation(), 1..6)) {
         let mut files = conformant();
         apply_all(&mut files, &mutations);
-        let dir = tempfile::tempdir().unwrap();
-        for (path, bytes) in &files {
-            let path = dir.path().join(path);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, bytes).unwrap();
-        }
+        let dir = on_disk(&files);
         let config = Config::default();
         let project = Project::load(dir.path(), &config).unwrap();
         let fixed = pglint::fix::run(dir.path(), &config, project, true, &|_, _| true).unwrap();

@@ -41,7 +41,8 @@ pub fn python_with(module: &str, package: &str, venv: &str) -> Option<PathBuf> {
     Some(python)
 }
 
-fn run(command: &mut Command) {
+/// Runs `command`, failing the test with its output when it fails.
+pub fn run(command: &mut Command) -> std::process::Output {
     let output = command
         .output()
         .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
@@ -51,4 +52,5 @@ fn run(command: &mut Command) {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
+    output
 }
