@@ -13,6 +13,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::index::Index;
 use crate::lint::{lint_indexed, rule_severity};
 use crate::project::Project;
+use crate::report::human::Style;
 use crate::report::{self, Summary};
 use crate::rules;
 
@@ -85,6 +86,8 @@ struct CheckArgs {
     /// Exit 1 on warnings too.
     #[arg(long)]
     deny_warnings: bool,
+    /// Colour the human report. `auto`: when standard output is a terminal, unless
+    /// `NO_COLOR` is set or `TERM=dumb`; `FORCE_COLOR` or `CLICOLOR_FORCE` force it.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
     /// Print only the findings, no summary line (human format).
@@ -217,11 +220,11 @@ impl Format {
         diagnostics: &[Diagnostic],
         summary: Summary,
         quiet: bool,
-        color: bool,
+        style: Style,
     ) -> String {
         let summary_line = (!quiet).then_some(summary);
         match self {
-            Format::Human => report::human::render(project, diagnostics, summary_line, color),
+            Format::Human => report::human::render(project, diagnostics, summary_line, style),
             Format::Json => report::json::render(project, diagnostics, summary),
             Format::Sarif => report::sarif::render(project, diagnostics),
             Format::Github => report::github::render(project, diagnostics, summary_line),
@@ -281,14 +284,45 @@ pub fn main() -> ExitCode {
         .into()
 }
 
-fn use_color(choice: ColorChoice) -> bool {
-    match choice {
+/// The look of the human report on standard output.
+fn terminal_style(choice: ColorChoice) -> Style {
+    let stdout = std::io::stdout();
+    let terminal_width = stdout
+        .is_terminal()
+        .then(|| terminal_size::terminal_size_of(&stdout))
+        .flatten()
+        .map(|(width, _)| usize::from(width.0));
+    style_for(choice, |name| std::env::var_os(name), terminal_width)
+}
+
+/// The style from `--color`, the environment and, when standard output is a terminal, its
+/// width. Colour: the flag, else `FORCE_COLOR` (https://force-color.org), else `NO_COLOR`
+/// (https://no-color.org), else `CLICOLOR_FORCE`, else a terminal that is not `TERM=dumb`
+/// (a variable counts when set, non-empty and, for the two that force, not `0`). `TERM=dumb`
+/// also means ASCII drawing. Width: `COLUMNS`, else the terminal's, else [`Style::WIDTH`].
+fn style_for(
+    choice: ColorChoice,
+    var: impl Fn(&str) -> Option<std::ffi::OsString>,
+    terminal_width: Option<usize>,
+) -> Style {
+    let set = |name: &str| var(name).filter(|v| !v.is_empty());
+    let forces = |name: &str| set(name).is_some_and(|v| v != "0");
+    let dumb = var("TERM").is_some_and(|t| t == "dumb");
+    let color = match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stdout().is_terminal()
-        }
+        ColorChoice::Auto if forces("FORCE_COLOR") => true,
+        ColorChoice::Auto if set("NO_COLOR").is_some() => false,
+        ColorChoice::Auto if forces("CLICOLOR_FORCE") => true,
+        ColorChoice::Auto => terminal_width.is_some() && !dumb,
+    };
+    let columns = set("COLUMNS")
+        .and_then(|v| v.to_str()?.trim().parse::<usize>().ok())
+        .filter(|&w| w > 0);
+    Style {
+        color,
+        unicode: !dumb,
+        width: columns.or(terminal_width).unwrap_or(Style::WIDTH),
     }
 }
 
@@ -362,7 +396,9 @@ fn load_root(
         .map_err(|e| format!("{}: {e}", root.display()))?;
     let config = match load_config(&root, config)? {
         Ok(config) => config,
-        Err(error) => return Err(report::human::render_config_error(&error, false)),
+        Err(error) => {
+            return Err(report::human::render_config_error(&error, Style::plain()));
+        }
     };
     let project = Project::load(&root, &config)?;
     for (path, reason) in &project.unreadable {
@@ -549,11 +585,11 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
     let root = root
         .canonicalize()
         .map_err(|e| format!("{}: {e}", root.display()))?;
-    let color = use_color(args.color);
+    let style = terminal_style(args.color);
     let mut config = match load_config(&root, args.config.as_deref())? {
         Ok(config) => config,
         Err(error) => {
-            eprint!("{}", report::human::render_config_error(&error, color));
+            eprint!("{}", report::human::render_config_error(&error, style));
             return Ok(Outcome::Failure);
         }
     };
@@ -663,12 +699,12 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
     let format = Format::resolve(args.format);
     let output = match &args.output {
         Some(path) => {
-            let report = format.render(&project, &diagnostics, summary, args.quiet, false);
+            let report = format.render(&project, &diagnostics, summary, args.quiet, Style::plain());
             std::fs::write(path, report)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            Format::Human.render(&project, &diagnostics, summary, args.quiet, color)
+            Format::Human.render(&project, &diagnostics, summary, args.quiet, style)
         }
-        None => format.render(&project, &diagnostics, summary, args.quiet, color),
+        None => format.render(&project, &diagnostics, summary, args.quiet, style),
     };
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`pglint check | head`) is not pglint's failure.
@@ -929,4 +965,56 @@ fn init(force: bool) -> Result<Outcome, String> {
     std::fs::write(path, DEFAULT_TOML).map_err(|e| format!("cannot write {FILE_NAME}: {e}"))?;
     println!("wrote {FILE_NAME}");
     Ok(Outcome::Clean)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsString;
+
+    fn style(choice: ColorChoice, vars: &[(&str, &str)], terminal: Option<usize>) -> Style {
+        let var = |name: &str| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| OsString::from(v))
+        };
+        style_for(choice, var, terminal)
+    }
+
+    #[test]
+    fn colour_precedence() {
+        let auto = |vars: &[(&str, &str)], terminal| style(ColorChoice::Auto, vars, terminal).color;
+        assert!(auto(&[], Some(80)));
+        assert!(!auto(&[], None));
+        assert!(!auto(&[("NO_COLOR", "1")], Some(80)));
+        assert!(
+            auto(&[("NO_COLOR", "")], Some(80)),
+            "an empty NO_COLOR is unset"
+        );
+        assert!(auto(&[("FORCE_COLOR", "1"), ("NO_COLOR", "1")], None));
+        assert!(!auto(&[("FORCE_COLOR", "0")], None));
+        assert!(auto(&[("CLICOLOR_FORCE", "1")], None));
+        assert!(!auto(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")], None));
+        assert!(!auto(&[("TERM", "dumb")], Some(80)));
+        assert!(auto(&[("TERM", "dumb"), ("FORCE_COLOR", "1")], Some(80)));
+        let forced = [("FORCE_COLOR", "1")];
+        assert!(!style(ColorChoice::Never, &forced, Some(80)).color);
+        assert!(style(ColorChoice::Always, &[("NO_COLOR", "1")], None).color);
+    }
+
+    #[test]
+    fn drawing_and_width() {
+        let plain = style(ColorChoice::Auto, &[], None);
+        assert_eq!((plain.unicode, plain.width), (true, Style::WIDTH));
+        assert!(!style(ColorChoice::Always, &[("TERM", "dumb")], None).unicode);
+        assert_eq!(style(ColorChoice::Auto, &[], Some(90)).width, 90);
+        assert_eq!(
+            style(ColorChoice::Auto, &[("COLUMNS", "70")], Some(90)).width,
+            70
+        );
+        for bad in ["0", "wide", ""] {
+            let width = style(ColorChoice::Auto, &[("COLUMNS", bad)], None).width;
+            assert_eq!(width, Style::WIDTH, "COLUMNS={bad:?}");
+        }
+    }
 }

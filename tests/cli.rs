@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::Value;
 
+#[path = "common/env.rs"]
+mod env;
+
 #[path = "common/fixture.rs"]
 mod rule_fixture;
 
@@ -17,7 +20,7 @@ fn fixture(name: &str) -> PathBuf {
 
 fn pglint() -> Command {
     let mut cmd = Command::cargo_bin("pglint").expect("binary built");
-    cmd.env_remove("GITHUB_ACTIONS").env("NO_COLOR", "1");
+    env::plain_output(&mut cmd);
     cmd
 }
 
@@ -424,4 +427,94 @@ fn render_a_file_shows_it_in_every_overlay_and_a_missing_path_is_exit_2() {
         .unwrap();
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("does not exist"));
+}
+
+/// Standard output of `check` on the example with these environment variables (the test
+/// helper's `NO_COLOR=1` included unless removed) and arguments.
+fn styled(vars: &[(&str, Option<&str>)], args: &[&str]) -> String {
+    let mut cmd = pglint();
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["check", "--root", "fixtures/example"])
+        .args(args);
+    for (name, value) in vars {
+        match value {
+            Some(value) => cmd.env(name, value),
+            None => cmd.env_remove(name),
+        };
+    }
+    String::from_utf8(cmd.output().unwrap().stdout).unwrap()
+}
+
+#[test]
+fn colour_follows_the_flag_then_force_color_then_no_color() {
+    let colored = |text: &str| text.contains("\u{1b}[");
+    // FORCE_COLOR wins over NO_COLOR (force-color.org); the flag wins over both.
+    assert!(colored(&styled(&[("FORCE_COLOR", Some("1"))], &[])));
+    assert!(colored(&styled(&[("FORCE_COLOR", Some("true"))], &[])));
+    assert!(!colored(&styled(
+        &[("FORCE_COLOR", Some("1"))],
+        &["--color", "never"]
+    )));
+    assert!(!colored(&styled(&[("FORCE_COLOR", Some("0"))], &[])));
+    assert!(!colored(&styled(&[("FORCE_COLOR", Some(""))], &[])));
+    // CLICOLOR_FORCE forces colour unless NO_COLOR is set.
+    assert!(colored(&styled(
+        &[("CLICOLOR_FORCE", Some("1")), ("NO_COLOR", None)],
+        &[]
+    )));
+    assert!(!colored(&styled(&[("CLICOLOR_FORCE", Some("1"))], &[])));
+    assert!(colored(&styled(
+        &[("NO_COLOR", Some("1"))],
+        &["--color", "always"]
+    )));
+    // Not a terminal: no colour by default.
+    assert!(!colored(&styled(&[("NO_COLOR", None)], &[])));
+    // Machine formats never have colour.
+    let forced = styled(&[("FORCE_COLOR", Some("1"))], &["--format", "concise"]);
+    assert!(!colored(&forced), "{forced}");
+}
+
+#[test]
+fn term_dumb_means_ascii_drawing() {
+    let dumb = styled(&[("TERM", Some("dumb"))], &[]);
+    assert!(dumb.contains("8 |   owner: wikijs_usr"), "{dumb}");
+    assert!(dumb.is_ascii(), "{dumb}");
+    let plain = styled(&[("TERM", Some("xterm-256color"))], &[]);
+    assert!(plain.contains("8 │   owner: wikijs_usr"), "{plain}");
+}
+
+#[test]
+fn human_output_names_the_severity_and_wraps_at_spaces_outside_code_spans() {
+    let wide = styled(&[], &[]);
+    assert!(wide.contains("\nerror[owner-role-missing] [*]\n"), "{wide}");
+    for columns in ["60", "44"] {
+        let width: usize = columns.parse().unwrap();
+        let text = styled(&[("COLUMNS", Some(columns))], &[]);
+        assert_ne!(text, wide, "COLUMNS={columns} changes the wrapping");
+        let mut prose = 0;
+        for line in text.lines() {
+            // Every code span opens and closes on the same line.
+            assert_eq!(line.matches('`').count() % 2, 0, "{line:?} in\n{text}");
+            let Some(content) = ["  × ", "  │ ", "  help: ", "        "]
+                .iter()
+                .find_map(|indent| line.strip_prefix(indent))
+            else {
+                continue;
+            };
+            prose += 1;
+            // Past the width only when it holds one word: no space outside a code span.
+            let mut in_code = false;
+            let breakable = content.trim().chars().any(|c| {
+                in_code ^= c == '`';
+                c == ' ' && !in_code
+            });
+            assert!(
+                line.chars().count() <= width || !breakable,
+                "{line:?} is longer than {width} columns"
+            );
+        }
+        assert!(prose > 10, "{text}");
+        // Names with hyphens are never split.
+        assert!(text.contains("`reflection-allowed-namespaces`"), "{text}");
+    }
 }

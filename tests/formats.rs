@@ -2,6 +2,9 @@
 //! the JSON schema), GitHub annotations, GitLab Code Quality, line-independent fingerprints and
 //! `--output`.
 
+#[path = "common/env.rs"]
+mod env;
+
 #[path = "common/fs.rs"]
 mod fs_util;
 
@@ -27,7 +30,7 @@ fn fixture(name: &str) -> PathBuf {
 
 fn pglint() -> Command {
     let mut cmd = Command::cargo_bin("pglint").expect("binary built");
-    cmd.env_remove("GITHUB_ACTIONS").env("NO_COLOR", "1");
+    env::plain_output(&mut cmd);
     cmd
 }
 

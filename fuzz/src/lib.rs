@@ -73,6 +73,12 @@ pub fn run(files: Vec<(String, Vec<u8>)>) {
         }
     }
     report::github::render(&project, &diagnostics, Some(summary));
-    report::human::render(&project, &diagnostics, Some(summary), false);
-    report::human::render(&project, &diagnostics, None, true);
+    let plain = report::human::Style::plain();
+    report::human::render(&project, &diagnostics, Some(summary), plain);
+    let narrow = report::human::Style {
+        color: true,
+        unicode: false,
+        width: 20,
+    };
+    report::human::render(&project, &diagnostics, None, narrow);
 }

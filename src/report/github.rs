@@ -54,7 +54,12 @@ pub fn render(project: &Project, diagnostics: &[Diagnostic], summary: Option<Sum
         out.push_str(&annotation(project, diagnostic));
         out.push('\n');
     }
-    out.push_str(&human::render(project, diagnostics, summary, false));
+    out.push_str(&human::render(
+        project,
+        diagnostics,
+        summary,
+        human::Style::plain(),
+    ));
     out
 }
 
