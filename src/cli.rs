@@ -74,12 +74,18 @@ struct CheckArgs {
     /// working directory.
     #[arg(long)]
     root: Option<PathBuf>,
-    /// Output format. Default: `github` when `GITHUB_ACTIONS=true`, else `human`.
+    /// Output format. Default: `github` when `GITHUB_ACTIONS=true`, else `human`; with
+    /// `--output`, the file's format (default `json`).
     #[arg(long, value_enum)]
     format: Option<Format>,
-    /// Write the report in `--format` to FILE, and the human report to standard output.
-    #[arg(long, value_name = "FILE")]
+    /// Write the report in `--format` (default `json`) to FILE, and the human report to
+    /// standard output.
+    #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Print how many findings each rule has instead of the findings (`--format human` or
+    /// `json`).
+    #[arg(long)]
+    statistics: bool,
     /// Configuration file. Default: `pglint.toml` at the repository root, if present.
     #[arg(long)]
     config: Option<PathBuf>,
@@ -90,14 +96,14 @@ struct CheckArgs {
     /// `NO_COLOR` is set or `TERM=dumb`; `FORCE_COLOR` or `CLICOLOR_FORCE` force it.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
-    /// Print only the findings, no summary line (human format).
+    /// Print only the findings, no summary line (human and concise formats).
     #[arg(short, long)]
     quiet: bool,
-    /// Run only these rules (repeatable).
-    #[arg(long = "select", value_name = "RULE")]
+    /// Run only these rules (comma-separated, repeatable).
+    #[arg(long = "select", value_name = "RULE", value_delimiter = ',')]
     select: Vec<String>,
-    /// Turn these rules off (repeatable).
-    #[arg(long = "ignore", value_name = "RULE")]
+    /// Turn these rules off (comma-separated, repeatable).
+    #[arg(long = "ignore", value_name = "RULE", value_delimiter = ',')]
     ignore: Vec<String>,
     /// Record today's findings in FILE (then exit 0): adopt pglint without fixing everything.
     #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
@@ -192,7 +198,10 @@ struct RenderArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
+    /// Graphical reports with snippets.
     Human,
+    /// One line per finding: `file:line:col: severity[rule] message`.
+    Concise,
     Json,
     /// SARIF 2.1.0, for GitHub code scanning.
     Sarif,
@@ -202,11 +211,23 @@ enum Format {
     Gitlab,
 }
 
+/// What `check` reports, in whichever format.
+struct Shown<'a> {
+    project: &'a Project,
+    diagnostics: &'a [Diagnostic],
+    summary: Summary,
+    /// Print the summary line (no `--quiet`).
+    summary_line: bool,
+    /// `--statistics`: counts per rule instead of the findings.
+    statistics: bool,
+}
+
 impl Format {
-    /// The format asked for, else the one the environment calls for.
-    fn resolve(explicit: Option<Format>) -> Format {
+    /// The format of standard output: the one asked for, else the one the environment calls
+    /// for (`github` on GitHub Actions, except for `--statistics`).
+    fn for_stdout(explicit: Option<Format>, statistics: bool) -> Format {
         explicit.unwrap_or_else(|| {
-            if std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
+            if !statistics && std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
                 Format::Github
             } else {
                 Format::Human
@@ -214,17 +235,29 @@ impl Format {
         })
     }
 
-    fn render(
-        self,
-        project: &Project,
-        diagnostics: &[Diagnostic],
-        summary: Summary,
-        quiet: bool,
-        style: Style,
-    ) -> String {
-        let summary_line = (!quiet).then_some(summary);
+    /// The format of `--output FILE`: the one asked for, else the JSON contract (never
+    /// switched by the environment).
+    fn for_file(explicit: Option<Format>) -> Format {
+        explicit.unwrap_or(Format::Json)
+    }
+
+    fn render(self, shown: &Shown<'_>, style: Style) -> String {
+        let Shown {
+            project,
+            diagnostics,
+            summary,
+            ..
+        } = *shown;
+        let summary_line = shown.summary_line.then_some(summary);
+        if shown.statistics {
+            return match self {
+                Format::Json => report::statistics::render_json(diagnostics, summary),
+                _ => report::statistics::render_human(diagnostics, summary_line),
+            };
+        }
         match self {
             Format::Human => report::human::render(project, diagnostics, summary_line, style),
+            Format::Concise => report::concise::render(project, diagnostics, summary_line),
             Format::Json => report::json::render(project, diagnostics, summary),
             Format::Sarif => report::sarif::render(project, diagnostics),
             Format::Github => report::github::render(project, diagnostics, summary_line),
@@ -586,6 +619,12 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
         .canonicalize()
         .map_err(|e| format!("{}: {e}", root.display()))?;
     let style = terminal_style(args.color);
+    if args.statistics
+        && let Some(format) = args.format
+        && !matches!(format, Format::Human | Format::Json)
+    {
+        return Err("--statistics works with --format human or json".into());
+    }
     let mut config = match load_config(&root, args.config.as_deref())? {
         Ok(config) => config,
         Err(error) => {
@@ -696,15 +735,21 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
         diagnostics.retain(|d| concerns(&project, d, &filters));
     }
     let summary = Summary::new(&project, &diagnostics);
-    let format = Format::resolve(args.format);
+    let shown = Shown {
+        project: &project,
+        diagnostics: &diagnostics,
+        summary,
+        summary_line: !args.quiet,
+        statistics: args.statistics,
+    };
     let output = match &args.output {
         Some(path) => {
-            let report = format.render(&project, &diagnostics, summary, args.quiet, Style::plain());
+            let report = Format::for_file(args.format).render(&shown, Style::plain());
             std::fs::write(path, report)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            Format::Human.render(&project, &diagnostics, summary, args.quiet, style)
+            Format::Human.render(&shown, style)
         }
-        None => format.render(&project, &diagnostics, summary, args.quiet, style),
+        None => Format::for_stdout(args.format, args.statistics).render(&shown, style),
     };
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`pglint check | head`) is not pglint's failure.

@@ -429,6 +429,196 @@ fn render_a_file_shows_it_in_every_overlay_and_a_missing_path_is_exit_2() {
     assert!(String::from_utf8_lossy(&missing.stderr).contains("does not exist"));
 }
 
+/// The pattern of a `--format concise` line, as the README documents it.
+const CONCISE: &str = r"^(.+):([0-9]+):([0-9]+): (error|warning)\[([a-z0-9-]+)\] (.*)$";
+
+fn stdout(args: &[&str]) -> (i32, String) {
+    let output = pglint()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    (output.status.code().unwrap(), text)
+}
+
+fn json_at(args: &[&str]) -> Value {
+    json(args, Path::new(env!("CARGO_MANIFEST_DIR"))).1
+}
+
+#[test]
+fn concise_lines_match_the_documented_pattern() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    assert!(readme.contains(CONCISE), "the README documents {CONCISE}");
+    let pattern = regex::Regex::new(CONCISE).unwrap();
+    let args = ["check", "--root", "fixtures/example", "--format", "concise"];
+    let (code, text) = stdout(&args);
+    assert_eq!(code, 1, "exit code as for any format");
+    let report = json_at(&args[..3]);
+    let diagnostics = report["diagnostics"].as_array().unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), diagnostics.len() + 1, "{text}");
+    for (line, d) in lines.iter().zip(diagnostics) {
+        let found = pattern
+            .captures(line)
+            .unwrap_or_else(|| panic!("{line:?} does not match {CONCISE}"));
+        let message = d["message"].as_str().unwrap().replace('\n', " ");
+        let expected = [
+            d["file"].as_str().unwrap().to_string(),
+            d["line"].to_string(),
+            d["column"].to_string(),
+            d["severity"].as_str().unwrap().to_string(),
+            d["rule"].as_str().unwrap().to_string(),
+            message,
+        ];
+        for (i, expected) in expected.iter().enumerate() {
+            assert_eq!(&found[i + 1], expected, "{line}");
+        }
+    }
+    assert_eq!(lines.last().unwrap(), &"3 errors, 0 warnings in 46 files");
+    let (_, quiet) = stdout(&[&args[..], &["-q"]].concat());
+    assert_eq!(quiet.lines().count(), diagnostics.len(), "{quiet}");
+    let (code, clean) = stdout(&[
+        "check",
+        "--root",
+        "fixtures/conformant",
+        "--format",
+        "concise",
+    ]);
+    assert_eq!((code, clean.lines().count()), (0, 1), "{clean}");
+}
+
+#[test]
+fn statistics_count_the_findings_per_rule() {
+    for root in ["fixtures/example", "fixtures/scenarios/app-of-apps"] {
+        let findings = json_at(&["check", "--root", root]);
+        let mut expected: Vec<(u64, String, String)> = Vec::new();
+        for d in findings["diagnostics"].as_array().unwrap() {
+            let (rule, severity) = (d["rule"].as_str().unwrap(), d["severity"].as_str().unwrap());
+            match expected.iter_mut().find(|(_, r, _)| r == rule) {
+                Some(row) => row.0 += 1,
+                None => expected.push((1, rule.into(), severity.into())),
+            }
+        }
+        // Most findings first, then by rule id.
+        expected.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        assert!(!expected.is_empty(), "{root}");
+
+        let stats = json_at(&["check", "--root", root, "--statistics"]);
+        assert_eq!(stats["version"], 1);
+        assert_eq!(stats["summary"], findings["summary"]);
+        let rows: Vec<(u64, String, String)> = stats["statistics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                let text = |key: &str| s[key].as_str().unwrap().to_string();
+                (s["count"].as_u64().unwrap(), text("rule"), text("severity"))
+            })
+            .collect();
+        assert_eq!(rows, expected, "{root}");
+
+        let (code, table) = stdout(&["check", "--root", root, "--statistics"]);
+        assert_eq!(code, if root.ends_with("example") { 1 } else { 0 });
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(
+            lines[0].split_whitespace().collect::<Vec<_>>(),
+            ["rule", "severity", "count"]
+        );
+        for ((count, rule, severity), line) in expected.iter().zip(&lines[1..]) {
+            let cells: Vec<&str> = line.split_whitespace().collect();
+            assert_eq!(
+                cells,
+                [rule.as_str(), severity, &count.to_string()],
+                "{table}"
+            );
+        }
+        assert!(!table.contains('│'), "no findings, only counts: {table}");
+        assert!(lines.last().unwrap().ends_with(" files"), "{table}");
+    }
+    let sarif = pglint()
+        .args(["check", "--root", "fixtures/example", "--statistics"])
+        .args(["--format", "sarif"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert_eq!(sarif.status.code(), Some(2), "statistics are human or JSON");
+}
+
+#[test]
+fn select_and_ignore_take_comma_separated_lists() {
+    let rules = |args: &[&str]| -> Vec<String> {
+        let report = json_at(&[&["check", "--root", "fixtures/example"], args].concat());
+        let mut rules: Vec<String> = report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["rule"].as_str().unwrap().to_string())
+            .collect();
+        rules.sort();
+        rules
+    };
+    assert_eq!(
+        rules(&["--select", "owner-role-missing,sync-wave-missing"]),
+        ["owner-role-missing", "sync-wave-missing"]
+    );
+    assert_eq!(
+        rules(&[
+            "--select",
+            "owner-role-missing",
+            "--select",
+            "reflector-placement"
+        ]),
+        ["owner-role-missing", "reflector-placement"]
+    );
+    assert_eq!(
+        rules(&["--ignore", "owner-role-missing,sync-wave-missing"]),
+        ["reflector-placement"]
+    );
+    let (code, _) = stdout(&["check", "--root", "fixtures/example", "--select", "a,b"]);
+    assert_eq!(code, 2, "each listed rule must exist");
+}
+
+#[test]
+fn short_output_flag_writes_json_unless_a_format_is_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report");
+    // Not `github` on GitHub Actions: the file gets the JSON contract, stdout the human report.
+    let output = pglint()
+        .env("GITHUB_ACTIONS", "true")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["check", "--root", "fixtures/example", "-o"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(!stdout.contains("::error"), "{stdout}");
+    assert!(stdout.contains("8 │   owner: wikijs_usr"), "{stdout}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let report: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    assert_eq!(report["version"], 1);
+    assert_eq!(report["diagnostics"].as_array().unwrap().len(), 3);
+
+    let output = pglint()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "check",
+            "--root",
+            "fixtures/example",
+            "--format",
+            "concise",
+            "-o",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.starts_with("infra/databases/postgres/"), "{text}");
+}
+
 /// Standard output of `check` on the example with these environment variables (the test
 /// helper's `NO_COLOR=1` included unless removed) and arguments.
 fn styled(vars: &[(&str, Option<&str>)], args: &[&str]) -> String {

@@ -142,14 +142,20 @@ pub fn report<'p>(
                     .collect(),
             })
             .collect(),
-        summary: JsonSummary {
+        summary: summary.into(),
+    }
+}
+
+impl From<Summary> for JsonSummary {
+    fn from(summary: Summary) -> JsonSummary {
+        JsonSummary {
             files: summary.files,
             documents: summary.documents,
             errors: summary.errors,
             warnings: summary.warnings,
             fixable: summary.fixable,
             unsafe_fixable: summary.unsafe_fixable,
-        },
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! Stage 7: rendering diagnostics. Every format reads the same [`Diagnostic`] list.
 
+pub mod concise;
 pub mod diff;
 pub mod github;
 pub mod gitlab;
@@ -8,6 +9,7 @@ pub mod json;
 mod mask;
 pub mod objects;
 pub mod sarif;
+pub mod statistics;
 
 use std::fmt;
 
