@@ -32,11 +32,8 @@ pub struct Cli {
 enum Command {
     /// Lint the repository (or only report findings about the given files and folders).
     Check(CheckArgs),
-    /// List every rule: id, default severity, summary.
-    Rules {
-        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
-        format: ListFormat,
-    },
+    /// List every rule: id, level as configured (`pglint.toml`), default level, summary.
+    Rules(RepoArgs),
     /// Print a rule's full documentation.
     Explain {
         /// A rule id, e.g. `owner-role-missing`.
@@ -301,7 +298,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Check(args) => check(args),
-        Command::Rules { format } => list_rules(format),
+        Command::Rules(args) => list_rules(args),
         Command::Explain { rule } => explain(&rule),
         Command::Render(args) => render(args),
         Command::Deployments(args) => list_deployments(args),
@@ -418,6 +415,16 @@ fn load_root(
     root: Option<&PathBuf>,
     config: Option<&Path>,
 ) -> Result<(PathBuf, Config, Project), String> {
+    let (root, config) = root_config(root, config)?;
+    let project = Project::load(&root, &config)?;
+    for (path, reason) in &project.unreadable {
+        eprintln!("pglint: note: skipped {path}: {reason}");
+    }
+    Ok((root, config, project))
+}
+
+/// The repository root (default: around the working directory) and its configuration.
+fn root_config(root: Option<&PathBuf>, config: Option<&Path>) -> Result<(PathBuf, Config), String> {
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
     let root = match root {
@@ -433,11 +440,7 @@ fn load_root(
             return Err(report::human::render_config_error(&error, Style::plain()));
         }
     };
-    let project = Project::load(&root, &config)?;
-    for (path, reason) in &project.unreadable {
-        eprintln!("pglint: note: skipped {path}: {reason}");
-    }
-    Ok((root, config, project))
+    Ok((root, config))
 }
 
 fn render(args: RenderArgs) -> Result<Outcome, String> {
@@ -853,20 +856,27 @@ fn concerns(project: &Project, diagnostic: &Diagnostic, filters: &[String]) -> b
             .any(|r| matches(r.loc.file))
 }
 
-fn list_rules(format: ListFormat) -> Result<Outcome, String> {
+fn list_rules(args: RepoArgs) -> Result<Outcome, String> {
+    let (_, config) = root_config(args.root.as_ref(), args.config.as_deref())?;
+    let level = |rule| rule_severity(rule, &config).map_or("off", Severity::as_str);
     let mut out = String::new();
-    match format {
+    match args.format {
         ListFormat::Human => {
             let width = rules::ALL
                 .iter()
                 .map(|r| r.meta().id.len())
                 .max()
                 .unwrap_or(0);
+            out.push_str(&format!(
+                "{:width$}  {:7}  {:7}  summary\n",
+                "rule", "level", "default"
+            ));
             for rule in rules::ALL {
                 let meta = rule.meta();
                 out.push_str(&format!(
-                    "{:width$}  {:7}  {}\n",
+                    "{:width$}  {:7}  {:7}  {}\n",
                     meta.id,
+                    level(*rule),
                     meta.default_level.as_str(),
                     meta.summary
                 ));
@@ -877,7 +887,7 @@ fn list_rules(format: ListFormat) -> Result<Outcome, String> {
                 .iter()
                 .map(|r| {
                     let m = r.meta();
-                    serde_json::json!({"id": m.id, "group": m.group, "severity": m.default_level.as_str(), "summary": m.summary})
+                    serde_json::json!({"id": m.id, "group": m.group, "level": level(*r), "severity": m.default_level.as_str(), "summary": m.summary})
                 })
                 .collect();
             out = serde_json::to_string_pretty(&list).map_err(|e| e.to_string())?;

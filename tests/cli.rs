@@ -708,3 +708,80 @@ fn human_output_names_the_severity_and_wraps_at_spaces_outside_code_spans() {
         assert!(text.contains("`reflection-allowed-namespaces`"), "{text}");
     }
 }
+
+#[test]
+fn rules_show_the_configured_level() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("pglint.toml"),
+        "[rules]\nowner-role-missing = \"off\"\nsecret-type = \"warning\"\n",
+    )
+    .unwrap();
+    let output = pglint()
+        .args(["rules", "--format", "json", "--root"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let list: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let rule = |id: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let owner = rule("owner-role-missing");
+    assert_eq!(
+        (&owner["level"], &owner["severity"]),
+        (&"off".into(), &"error".into())
+    );
+    let secret_type = rule("secret-type");
+    assert_eq!(
+        (&secret_type["level"], &secret_type["severity"]),
+        (&"warning".into(), &"off".into())
+    );
+    let unchanged = rule("sync-wave-missing");
+    assert_eq!(unchanged["level"], unchanged["severity"]);
+
+    // The same with `--config`, in the table.
+    let config = dir.path().join("pglint.toml");
+    let output = pglint()
+        .current_dir(dir.path())
+        .args(["rules", "--root", ".", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let table = String::from_utf8(output.stdout).unwrap();
+    let row = |id: &str| -> Vec<String> {
+        let line = table
+            .lines()
+            .find(|l| l.starts_with(&format!("{id} ")))
+            .unwrap_or_else(|| panic!("{id} in {table}"));
+        line.split_whitespace().take(3).map(String::from).collect()
+    };
+    assert_eq!(
+        table
+            .lines()
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .collect::<Vec<_>>(),
+        ["rule", "level", "default", "summary"]
+    );
+    assert_eq!(
+        row("owner-role-missing"),
+        ["owner-role-missing", "off", "error"]
+    );
+    assert_eq!(row("secret-type"), ["secret-type", "warning", "off"]);
+
+    // A broken configuration is exit 2, as for `check`.
+    std::fs::write(&config, "[rules]\nowner-role-mising = \"off\"\n").unwrap();
+    let output = pglint()
+        .args(["rules", "--root"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
