@@ -217,6 +217,8 @@ struct Shown<'a> {
     summary_line: bool,
     /// `--statistics`: counts per rule instead of the findings.
     statistics: bool,
+    /// The git top level, which the CI formats' paths are relative to.
+    top: &'a Path,
 }
 
 impl Format {
@@ -243,6 +245,7 @@ impl Format {
             project,
             diagnostics,
             summary,
+            top,
             ..
         } = *shown;
         let summary_line = shown.summary_line.then_some(summary);
@@ -256,9 +259,9 @@ impl Format {
             Format::Human => report::human::render(project, diagnostics, summary_line, style),
             Format::Concise => report::concise::render(project, diagnostics, summary_line),
             Format::Json => report::json::render(project, diagnostics, summary),
-            Format::Sarif => report::sarif::render(project, diagnostics),
-            Format::Github => report::github::render(project, diagnostics, summary_line),
-            Format::Gitlab => report::gitlab::render(project, diagnostics),
+            Format::Sarif => report::sarif::render(project, diagnostics, top),
+            Format::Github => report::github::render(project, diagnostics, summary_line, top),
+            Format::Gitlab => report::gitlab::render(project, diagnostics, top),
         }
     }
 }
@@ -358,8 +361,7 @@ fn style_for(
 
 /// The git top level around `dir`, else `dir`.
 fn repository_root(dir: &Path) -> PathBuf {
-    dir.ancestors()
-        .find(|d| d.join(".git").exists())
+    crate::discover::git_top_level(dir)
         .unwrap_or(dir)
         .to_path_buf()
 }
@@ -744,6 +746,7 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
         summary,
         summary_line: !args.quiet,
         statistics: args.statistics,
+        top: crate::discover::git_top_level(&root).unwrap_or(&root),
     };
     let output = match &args.output {
         Some(path) => {
