@@ -13,6 +13,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::index::Index;
 use crate::lint::{lint_indexed, rule_severity};
 use crate::project::Project;
+use crate::report::human::Style;
 use crate::report::{self, Summary};
 use crate::rules;
 
@@ -31,11 +32,8 @@ pub struct Cli {
 enum Command {
     /// Lint the repository (or only report findings about the given files and folders).
     Check(CheckArgs),
-    /// List every rule: id, default severity, summary.
-    Rules {
-        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
-        format: ListFormat,
-    },
+    /// List every rule: id, level as configured (`pglint.toml`), default level, summary.
+    Rules(RepoArgs),
     /// Print a rule's full documentation.
     Explain {
         /// A rule id, e.g. `owner-role-missing`.
@@ -77,12 +75,18 @@ struct CheckArgs {
     /// working directory.
     #[arg(long)]
     root: Option<PathBuf>,
-    /// Output format. Default: `github` when `GITHUB_ACTIONS=true`, else `human`.
+    /// Output format. Default: `github` when `GITHUB_ACTIONS=true`, else `human`; with
+    /// `--output`, the file's format (default `json`).
     #[arg(long, value_enum)]
     format: Option<Format>,
-    /// Write the report in `--format` to FILE, and the human report to standard output.
-    #[arg(long, value_name = "FILE")]
+    /// Write the report in `--format` (default `json`) to FILE, and the human report to
+    /// standard output.
+    #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Print how many findings each rule has instead of the findings (`--format human` or
+    /// `json`).
+    #[arg(long)]
+    statistics: bool,
     /// Configuration file. Default: the first `pglint.toml` from the working directory up to
     /// the repository root, if any.
     #[arg(long)]
@@ -90,16 +94,18 @@ struct CheckArgs {
     /// Exit 1 on warnings too.
     #[arg(long)]
     deny_warnings: bool,
+    /// Colour the human report. `auto`: when standard output is a terminal, unless
+    /// `NO_COLOR` is set or `TERM=dumb`; `FORCE_COLOR` or `CLICOLOR_FORCE` force it.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
-    /// Print only the findings, no summary line (human format).
+    /// Print only the findings, no summary line (human and concise formats).
     #[arg(short, long)]
     quiet: bool,
-    /// Run only these rules (repeatable).
-    #[arg(long = "select", value_name = "RULE")]
+    /// Run only these rules (comma-separated, repeatable).
+    #[arg(long = "select", value_name = "RULE", value_delimiter = ',')]
     select: Vec<String>,
-    /// Turn these rules off (repeatable).
-    #[arg(long = "ignore", value_name = "RULE")]
+    /// Turn these rules off (comma-separated, repeatable).
+    #[arg(long = "ignore", value_name = "RULE", value_delimiter = ',')]
     ignore: Vec<String>,
     /// Record today's findings in FILE (then exit 0): adopt pglint without fixing everything.
     #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
@@ -225,7 +231,10 @@ struct RenderArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
+    /// Graphical reports with snippets.
     Human,
+    /// One line per finding: `file:line:col: severity[rule] message`.
+    Concise,
     Json,
     /// SARIF 2.1.0, for GitHub code scanning.
     Sarif,
@@ -235,11 +244,27 @@ enum Format {
     Gitlab,
 }
 
+/// What `check` reports, in whichever format.
+struct Shown<'a> {
+    project: &'a Project,
+    diagnostics: &'a [Diagnostic],
+    summary: Summary,
+    /// Print the summary line (no `--quiet`).
+    summary_line: bool,
+    /// `--statistics`: counts per rule instead of the findings.
+    statistics: bool,
+    /// What the run wants a reader to know that is no finding (in the JSON summary).
+    notices: &'a [String],
+    /// The git top level, which the CI formats' paths are relative to.
+    top: &'a Path,
+}
+
 impl Format {
-    /// The format asked for, else the one the environment calls for.
-    fn resolve(explicit: Option<Format>) -> Format {
+    /// The format of standard output: the one asked for, else the one the environment calls
+    /// for (`github` on GitHub Actions, except for `--statistics`).
+    fn for_stdout(explicit: Option<Format>, statistics: bool) -> Format {
         explicit.unwrap_or_else(|| {
-            if std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
+            if !statistics && std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
                 Format::Github
             } else {
                 Format::Human
@@ -247,24 +272,36 @@ impl Format {
         })
     }
 
-    fn render(
-        self,
-        project: &Project,
-        diagnostics: &[Diagnostic],
-        summary: Summary,
-        notices: &[String],
-        quiet: bool,
-        color: bool,
-    ) -> String {
-        let summary_line = (!quiet).then_some(summary);
+    /// The format of `--output FILE`: the one asked for, else the JSON contract (never
+    /// switched by the environment).
+    fn for_file(explicit: Option<Format>) -> Format {
+        explicit.unwrap_or(Format::Json)
+    }
+
+    fn render(self, shown: &Shown<'_>, style: Style) -> String {
+        let Shown {
+            project,
+            diagnostics,
+            summary,
+            top,
+            ..
+        } = *shown;
+        let summary_line = shown.summary_line.then_some(summary);
+        if shown.statistics {
+            return match self {
+                Format::Json => report::statistics::render_json(diagnostics, summary),
+                _ => report::statistics::render_human(diagnostics, summary_line),
+            };
+        }
         match self {
-            Format::Human => report::human::render(project, diagnostics, summary_line, color),
+            Format::Human => report::human::render(project, diagnostics, summary_line, style),
+            Format::Concise => report::concise::render(project, diagnostics, summary_line),
             Format::Json => {
-                report::json::render_with_notices(project, diagnostics, summary, notices)
+                report::json::render_with_notices(project, diagnostics, summary, shown.notices)
             }
-            Format::Sarif => report::sarif::render(project, diagnostics),
-            Format::Github => report::github::render(project, diagnostics, summary_line),
-            Format::Gitlab => report::gitlab::render(project, diagnostics),
+            Format::Sarif => report::sarif::render(project, diagnostics, top),
+            Format::Github => report::github::render(project, diagnostics, summary_line, top),
+            Format::Gitlab => report::gitlab::render(project, diagnostics, top),
         }
     }
 }
@@ -304,7 +341,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Check(args) => check(args),
-        Command::Rules { format } => list_rules(format),
+        Command::Rules(args) => list_rules(args),
         Command::Explain { rule } => explain(&rule),
         Command::Render(args) => render(args),
         Command::Deployments(args) => list_deployments(args),
@@ -321,21 +358,51 @@ pub fn main() -> ExitCode {
         .into()
 }
 
-fn use_color(choice: ColorChoice) -> bool {
-    match choice {
+/// The look of the human report on standard output.
+fn terminal_style(choice: ColorChoice) -> Style {
+    let stdout = std::io::stdout();
+    let terminal_width = stdout
+        .is_terminal()
+        .then(|| terminal_size::terminal_size_of(&stdout))
+        .flatten()
+        .map(|(width, _)| usize::from(width.0));
+    style_for(choice, |name| std::env::var_os(name), terminal_width)
+}
+
+/// The style from `--color`, the environment and, when standard output is a terminal, its
+/// width. Colour: the flag, else `FORCE_COLOR` (https://force-color.org), else `NO_COLOR`
+/// (https://no-color.org), else `CLICOLOR_FORCE`, else a terminal that is not `TERM=dumb`
+/// (a variable counts when set, non-empty and, for the two that force, not `0`). `TERM=dumb`
+/// also means ASCII drawing. Width: `COLUMNS`, else the terminal's, else [`Style::WIDTH`].
+fn style_for(
+    choice: ColorChoice,
+    var: impl Fn(&str) -> Option<std::ffi::OsString>,
+    terminal_width: Option<usize>,
+) -> Style {
+    let set = |name: &str| var(name).filter(|v| !v.is_empty());
+    let forces = |name: &str| set(name).is_some_and(|v| v != "0");
+    let dumb = var("TERM").is_some_and(|t| t == "dumb");
+    let color = match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stdout().is_terminal()
-        }
+        ColorChoice::Auto if forces("FORCE_COLOR") => true,
+        ColorChoice::Auto if set("NO_COLOR").is_some() => false,
+        ColorChoice::Auto if forces("CLICOLOR_FORCE") => true,
+        ColorChoice::Auto => terminal_width.is_some() && !dumb,
+    };
+    let columns = set("COLUMNS")
+        .and_then(|v| v.to_str()?.trim().parse::<usize>().ok())
+        .filter(|&w| w > 0);
+    Style {
+        color,
+        unicode: !dumb,
+        width: columns.or(terminal_width).unwrap_or(Style::WIDTH),
     }
 }
 
 /// The git top level around `dir`, else `dir`.
 fn repository_root(dir: &Path) -> PathBuf {
-    dir.ancestors()
-        .find(|d| d.join(".git").exists())
+    crate::discover::git_top_level(dir)
         .unwrap_or(dir)
         .to_path_buf()
 }
@@ -419,6 +486,16 @@ fn load_root(
     root: Option<&PathBuf>,
     config: Option<&Path>,
 ) -> Result<(PathBuf, Config, Project), String> {
+    let (root, config) = root_config(root, config)?;
+    let project = Project::load(&root, &config)?;
+    for (path, reason) in &project.unreadable {
+        eprintln!("pglint: note: skipped {path}: {reason}");
+    }
+    Ok((root, config, project))
+}
+
+/// The repository root (default: around the working directory) and its configuration.
+fn root_config(root: Option<&PathBuf>, config: Option<&Path>) -> Result<(PathBuf, Config), String> {
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
     let root = match root {
@@ -430,13 +507,11 @@ fn load_root(
         .map_err(|e| format!("{}: {e}", root.display()))?;
     let config = match load_config(&root, &cwd, config)?.0 {
         Ok(config) => config,
-        Err(error) => return Err(report::human::render_config_error(&error, false)),
+        Err(error) => {
+            return Err(report::human::render_config_error(&error, Style::plain()));
+        }
     };
-    let project = Project::load(&root, &config)?;
-    for (path, reason) in &project.unreadable {
-        eprintln!("pglint: note: skipped {path}: {reason}");
-    }
-    Ok((root, config, project))
+    Ok((root, config))
 }
 
 fn render(args: RenderArgs) -> Result<Outcome, String> {
@@ -617,12 +692,18 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
     let root = root
         .canonicalize()
         .map_err(|e| format!("{}: {e}", root.display()))?;
-    let color = use_color(args.color);
+    let style = terminal_style(args.color);
+    if args.statistics
+        && let Some(format) = args.format
+        && !matches!(format, Format::Human | Format::Json)
+    {
+        return Err("--statistics works with --format human or json".into());
+    }
     let (config, config_file) = load_config(&root, &cwd, args.config.as_deref())?;
     let mut config = match config {
         Ok(config) => config,
         Err(error) => {
-            eprint!("{}", report::human::render_config_error(&error, color));
+            eprint!("{}", report::human::render_config_error(&error, style));
             return Ok(Outcome::Failure);
         }
     };
@@ -755,16 +836,23 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
     for notice in &notices {
         eprintln!("pglint: note: {notice}");
     }
-    let format = Format::resolve(args.format);
+    let shown = Shown {
+        project: &project,
+        diagnostics: &diagnostics,
+        summary,
+        notices: &notices,
+        summary_line: !args.quiet,
+        statistics: args.statistics,
+        top: crate::discover::git_top_level(&root).unwrap_or(&root),
+    };
     let output = match &args.output {
         Some(path) => {
-            let report =
-                format.render(&project, &diagnostics, summary, &notices, args.quiet, false);
+            let report = Format::for_file(args.format).render(&shown, Style::plain());
             std::fs::write(path, report)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            Format::Human.render(&project, &diagnostics, summary, &notices, args.quiet, color)
+            Format::Human.render(&shown, style)
         }
-        None => format.render(&project, &diagnostics, summary, &notices, args.quiet, color),
+        None => Format::for_stdout(args.format, args.statistics).render(&shown, style),
     };
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`pglint check | head`) is not pglint's failure.
@@ -955,20 +1043,27 @@ fn concerns(project: &Project, diagnostic: &Diagnostic, filters: &[String]) -> b
             .any(|r| matches(r.loc.file))
 }
 
-fn list_rules(format: ListFormat) -> Result<Outcome, String> {
+fn list_rules(args: RepoArgs) -> Result<Outcome, String> {
+    let (_, config) = root_config(args.root.as_ref(), args.config.as_deref())?;
+    let level = |rule| rule_severity(rule, &config).map_or("off", Severity::as_str);
     let mut out = String::new();
-    match format {
+    match args.format {
         ListFormat::Human => {
             let width = rules::ALL
                 .iter()
                 .map(|r| r.meta().id.len())
                 .max()
                 .unwrap_or(0);
+            out.push_str(&format!(
+                "{:width$}  {:7}  {:7}  summary\n",
+                "rule", "level", "default"
+            ));
             for rule in rules::ALL {
                 let meta = rule.meta();
                 out.push_str(&format!(
-                    "{:width$}  {:7}  {}\n",
+                    "{:width$}  {:7}  {:7}  {}\n",
                     meta.id,
+                    level(*rule),
                     meta.default_level.as_str(),
                     meta.summary
                 ));
@@ -979,7 +1074,7 @@ fn list_rules(format: ListFormat) -> Result<Outcome, String> {
                 .iter()
                 .map(|r| {
                     let m = r.meta();
-                    serde_json::json!({"id": m.id, "group": m.group, "severity": m.default_level.as_str(), "summary": m.summary})
+                    serde_json::json!({"id": m.id, "group": m.group, "level": level(*r), "severity": m.default_level.as_str(), "summary": m.summary})
                 })
                 .collect();
             out = serde_json::to_string_pretty(&list).map_err(|e| e.to_string())?;
@@ -1116,4 +1211,56 @@ fn init(force: bool) -> Result<Outcome, String> {
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     println!("wrote {}", path.display());
     Ok(Outcome::Clean)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsString;
+
+    fn style(choice: ColorChoice, vars: &[(&str, &str)], terminal: Option<usize>) -> Style {
+        let var = |name: &str| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| OsString::from(v))
+        };
+        style_for(choice, var, terminal)
+    }
+
+    #[test]
+    fn colour_precedence() {
+        let auto = |vars: &[(&str, &str)], terminal| style(ColorChoice::Auto, vars, terminal).color;
+        assert!(auto(&[], Some(80)));
+        assert!(!auto(&[], None));
+        assert!(!auto(&[("NO_COLOR", "1")], Some(80)));
+        assert!(
+            auto(&[("NO_COLOR", "")], Some(80)),
+            "an empty NO_COLOR is unset"
+        );
+        assert!(auto(&[("FORCE_COLOR", "1"), ("NO_COLOR", "1")], None));
+        assert!(!auto(&[("FORCE_COLOR", "0")], None));
+        assert!(auto(&[("CLICOLOR_FORCE", "1")], None));
+        assert!(!auto(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")], None));
+        assert!(!auto(&[("TERM", "dumb")], Some(80)));
+        assert!(auto(&[("TERM", "dumb"), ("FORCE_COLOR", "1")], Some(80)));
+        let forced = [("FORCE_COLOR", "1")];
+        assert!(!style(ColorChoice::Never, &forced, Some(80)).color);
+        assert!(style(ColorChoice::Always, &[("NO_COLOR", "1")], None).color);
+    }
+
+    #[test]
+    fn drawing_and_width() {
+        let plain = style(ColorChoice::Auto, &[], None);
+        assert_eq!((plain.unicode, plain.width), (true, Style::WIDTH));
+        assert!(!style(ColorChoice::Always, &[("TERM", "dumb")], None).unicode);
+        assert_eq!(style(ColorChoice::Auto, &[], Some(90)).width, 90);
+        assert_eq!(
+            style(ColorChoice::Auto, &[("COLUMNS", "70")], Some(90)).width,
+            70
+        );
+        for bad in ["0", "wide", ""] {
+            let width = style(ColorChoice::Auto, &[("COLUMNS", bad)], None).width;
+            assert_eq!(width, Style::WIDTH, "COLUMNS={bad:?}");
+        }
+    }
 }

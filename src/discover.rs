@@ -45,6 +45,12 @@ pub struct YamlFile {
 
 const SKIPPED_DIRS: &[&str] = &[".git", "target", "node_modules"];
 
+/// The git top level around `dir` (`dir` or the nearest folder above it holding `.git`, a
+/// folder, or a file as in a worktree), if any.
+pub fn git_top_level(dir: &Path) -> Option<&Path> {
+    dir.ancestors().find(|d| d.join(".git").exists())
+}
+
 /// Is this a file name pglint reads?
 pub fn is_yaml(path: &str) -> bool {
     path.ends_with(".yaml") || path.ends_with(".yml")

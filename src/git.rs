@@ -171,10 +171,7 @@ fn cat_files(top: &Path, objects: &[&str]) -> Result<Vec<Vec<u8>>, String> {
 /// The path of `root` below the git top level around it, with a trailing `/` (empty at the
 /// top level, or outside git): what makes a repository path a path of the git repository.
 pub fn top_level_prefix(root: &Path) -> String {
-    let top = root
-        .ancestors()
-        .find(|dir| dir.join(".git").exists())
-        .unwrap_or(root);
+    let top = crate::discover::git_top_level(root).unwrap_or(root);
     match root.strip_prefix(top) {
         Ok(rest) if !rest.as_os_str().is_empty() => {
             format!("{}/", rest.to_string_lossy().replace('\\', "/"))

@@ -3,6 +3,8 @@
 //! findings with the old value shown, a clear exit 2 for a missing revision, and git's index
 //! and working tree left as they were.
 
+#[path = "common/env.rs"]
+mod env;
 #[path = "common/fs.rs"]
 mod fs;
 
@@ -64,10 +66,8 @@ fn repository() -> tempfile::TempDir {
 }
 
 fn check(dir: &Path, args: &[&str]) -> (i32, Value, String) {
-    let output = Command::cargo_bin("pglint")
-        .unwrap()
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITHUB_STEP_SUMMARY")
+    let mut cmd = Command::cargo_bin("pglint").unwrap();
+    let output = env::plain_output(&mut cmd)
         .current_dir(dir)
         .args(["check", "--root", ".", "--format", "json"])
         .args(args)

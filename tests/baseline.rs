@@ -1,6 +1,9 @@
 //! `--write-baseline` / `--baseline` on the real binary: recorded findings stay quiet when
 //! lines move, new findings are reported, and fixed ones are named so the baseline shrinks.
 
+#[path = "common/env.rs"]
+mod env;
+
 #[path = "common/fs.rs"]
 mod fs_util;
 
@@ -11,9 +14,7 @@ use serde_json::Value;
 
 fn pglint(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("pglint").unwrap();
-    cmd.current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("GITHUB_ACTIONS");
+    env::plain_output(&mut cmd).current_dir(dir);
     cmd
 }
 

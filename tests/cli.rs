@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::Value;
 
+#[path = "common/env.rs"]
+mod env;
+
 #[path = "common/fixture.rs"]
 mod rule_fixture;
 
@@ -17,7 +20,7 @@ fn fixture(name: &str) -> PathBuf {
 
 fn pglint() -> Command {
     let mut cmd = Command::cargo_bin("pglint").expect("binary built");
-    cmd.env_remove("GITHUB_ACTIONS").env("NO_COLOR", "1");
+    env::plain_output(&mut cmd);
     cmd
 }
 
@@ -549,4 +552,361 @@ fn an_sop_folder_that_does_not_exist_is_noted() {
             .starts_with("the SOP folder `infra/db/postgres` does not exist"),
         "{notices:?}"
     );
+}
+
+/// The pattern of a `--format concise` line, as the README documents it.
+const CONCISE: &str = r"^(.+):([0-9]+):([0-9]+): (error|warning)\[([a-z0-9-]+)\] (.*)$";
+
+fn stdout(args: &[&str]) -> (i32, String) {
+    let output = pglint()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    (output.status.code().unwrap(), text)
+}
+
+fn json_at(args: &[&str]) -> Value {
+    json(args, Path::new(env!("CARGO_MANIFEST_DIR"))).1
+}
+
+#[test]
+fn concise_lines_match_the_documented_pattern() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    assert!(readme.contains(CONCISE), "the README documents {CONCISE}");
+    let pattern = regex::Regex::new(CONCISE).unwrap();
+    let args = ["check", "--root", "fixtures/example", "--format", "concise"];
+    let (code, text) = stdout(&args);
+    assert_eq!(code, 1, "exit code as for any format");
+    let report = json_at(&args[..3]);
+    let diagnostics = report["diagnostics"].as_array().unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), diagnostics.len() + 1, "{text}");
+    for (line, d) in lines.iter().zip(diagnostics) {
+        let found = pattern
+            .captures(line)
+            .unwrap_or_else(|| panic!("{line:?} does not match {CONCISE}"));
+        let message = d["message"].as_str().unwrap().replace('\n', " ");
+        let expected = [
+            d["file"].as_str().unwrap().to_string(),
+            d["line"].to_string(),
+            d["column"].to_string(),
+            d["severity"].as_str().unwrap().to_string(),
+            d["rule"].as_str().unwrap().to_string(),
+            message,
+        ];
+        for (i, expected) in expected.iter().enumerate() {
+            assert_eq!(&found[i + 1], expected, "{line}");
+        }
+    }
+    assert_eq!(lines.last().unwrap(), &"3 errors, 0 warnings in 46 files");
+    let (_, quiet) = stdout(&[&args[..], &["-q"]].concat());
+    assert_eq!(quiet.lines().count(), diagnostics.len(), "{quiet}");
+    let (code, clean) = stdout(&[
+        "check",
+        "--root",
+        "fixtures/conformant",
+        "--format",
+        "concise",
+    ]);
+    assert_eq!((code, clean.lines().count()), (0, 1), "{clean}");
+}
+
+#[test]
+fn statistics_count_the_findings_per_rule() {
+    for root in ["fixtures/example", "fixtures/scenarios/app-of-apps"] {
+        let findings = json_at(&["check", "--root", root]);
+        let mut expected: Vec<(u64, String, String)> = Vec::new();
+        for d in findings["diagnostics"].as_array().unwrap() {
+            let (rule, severity) = (d["rule"].as_str().unwrap(), d["severity"].as_str().unwrap());
+            match expected.iter_mut().find(|(_, r, _)| r == rule) {
+                Some(row) => row.0 += 1,
+                None => expected.push((1, rule.into(), severity.into())),
+            }
+        }
+        // Most findings first, then by rule id.
+        expected.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        assert!(!expected.is_empty(), "{root}");
+
+        let stats = json_at(&["check", "--root", root, "--statistics"]);
+        assert_eq!(stats["version"], 1);
+        assert_eq!(stats["summary"], findings["summary"]);
+        let rows: Vec<(u64, String, String)> = stats["statistics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                let text = |key: &str| s[key].as_str().unwrap().to_string();
+                (s["count"].as_u64().unwrap(), text("rule"), text("severity"))
+            })
+            .collect();
+        assert_eq!(rows, expected, "{root}");
+
+        let (code, table) = stdout(&["check", "--root", root, "--statistics"]);
+        assert_eq!(code, if root.ends_with("example") { 1 } else { 0 });
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(
+            lines[0].split_whitespace().collect::<Vec<_>>(),
+            ["rule", "severity", "count"]
+        );
+        for ((count, rule, severity), line) in expected.iter().zip(&lines[1..]) {
+            let cells: Vec<&str> = line.split_whitespace().collect();
+            assert_eq!(
+                cells,
+                [rule.as_str(), severity, &count.to_string()],
+                "{table}"
+            );
+        }
+        assert!(!table.contains('│'), "no findings, only counts: {table}");
+        assert!(lines.last().unwrap().ends_with(" files"), "{table}");
+    }
+    let sarif = pglint()
+        .args(["check", "--root", "fixtures/example", "--statistics"])
+        .args(["--format", "sarif"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert_eq!(sarif.status.code(), Some(2), "statistics are human or JSON");
+}
+
+#[test]
+fn select_and_ignore_take_comma_separated_lists() {
+    let rules = |args: &[&str]| -> Vec<String> {
+        let report = json_at(&[&["check", "--root", "fixtures/example"], args].concat());
+        let mut rules: Vec<String> = report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["rule"].as_str().unwrap().to_string())
+            .collect();
+        rules.sort();
+        rules
+    };
+    assert_eq!(
+        rules(&["--select", "owner-role-missing,sync-wave-missing"]),
+        ["owner-role-missing", "sync-wave-missing"]
+    );
+    assert_eq!(
+        rules(&[
+            "--select",
+            "owner-role-missing",
+            "--select",
+            "reflector-placement"
+        ]),
+        ["owner-role-missing", "reflector-placement"]
+    );
+    assert_eq!(
+        rules(&["--ignore", "owner-role-missing,sync-wave-missing"]),
+        ["reflector-placement"]
+    );
+    let (code, _) = stdout(&["check", "--root", "fixtures/example", "--select", "a,b"]);
+    assert_eq!(code, 2, "each listed rule must exist");
+}
+
+#[test]
+fn short_output_flag_writes_json_unless_a_format_is_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report");
+    // Not `github` on GitHub Actions: the file gets the JSON contract, stdout the human report.
+    let output = pglint()
+        .env("GITHUB_ACTIONS", "true")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["check", "--root", "fixtures/example", "-o"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(!stdout.contains("::error"), "{stdout}");
+    assert!(stdout.contains("8 │   owner: wikijs_usr"), "{stdout}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let report: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    assert_eq!(report["version"], 1);
+    assert_eq!(report["diagnostics"].as_array().unwrap().len(), 3);
+
+    let output = pglint()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "check",
+            "--root",
+            "fixtures/example",
+            "--format",
+            "concise",
+            "-o",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.starts_with("infra/databases/postgres/"), "{text}");
+}
+
+/// Standard output of `check` on the example with these environment variables (the test
+/// helper's `NO_COLOR=1` included unless removed) and arguments.
+fn styled(vars: &[(&str, Option<&str>)], args: &[&str]) -> String {
+    let mut cmd = pglint();
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["check", "--root", "fixtures/example"])
+        .args(args);
+    for (name, value) in vars {
+        match value {
+            Some(value) => cmd.env(name, value),
+            None => cmd.env_remove(name),
+        };
+    }
+    String::from_utf8(cmd.output().unwrap().stdout).unwrap()
+}
+
+#[test]
+fn colour_follows_the_flag_then_force_color_then_no_color() {
+    let colored = |text: &str| text.contains("\u{1b}[");
+    // FORCE_COLOR wins over NO_COLOR (force-color.org); the flag wins over both.
+    assert!(colored(&styled(&[("FORCE_COLOR", Some("1"))], &[])));
+    assert!(colored(&styled(&[("FORCE_COLOR", Some("true"))], &[])));
+    assert!(!colored(&styled(
+        &[("FORCE_COLOR", Some("1"))],
+        &["--color", "never"]
+    )));
+    assert!(!colored(&styled(&[("FORCE_COLOR", Some("0"))], &[])));
+    assert!(!colored(&styled(&[("FORCE_COLOR", Some(""))], &[])));
+    // CLICOLOR_FORCE forces colour unless NO_COLOR is set.
+    assert!(colored(&styled(
+        &[("CLICOLOR_FORCE", Some("1")), ("NO_COLOR", None)],
+        &[]
+    )));
+    assert!(!colored(&styled(&[("CLICOLOR_FORCE", Some("1"))], &[])));
+    assert!(colored(&styled(
+        &[("NO_COLOR", Some("1"))],
+        &["--color", "always"]
+    )));
+    // Not a terminal: no colour by default.
+    assert!(!colored(&styled(&[("NO_COLOR", None)], &[])));
+    // Machine formats never have colour.
+    let forced = styled(&[("FORCE_COLOR", Some("1"))], &["--format", "concise"]);
+    assert!(!colored(&forced), "{forced}");
+}
+
+#[test]
+fn term_dumb_means_ascii_drawing() {
+    let dumb = styled(&[("TERM", Some("dumb"))], &[]);
+    assert!(dumb.contains("8 |   owner: wikijs_usr"), "{dumb}");
+    assert!(dumb.is_ascii(), "{dumb}");
+    let plain = styled(&[("TERM", Some("xterm-256color"))], &[]);
+    assert!(plain.contains("8 │   owner: wikijs_usr"), "{plain}");
+}
+
+#[test]
+fn human_output_names_the_severity_and_wraps_at_spaces_outside_code_spans() {
+    let wide = styled(&[], &[]);
+    assert!(wide.contains("\nerror[owner-role-missing] [*]\n"), "{wide}");
+    for columns in ["60", "44"] {
+        let width: usize = columns.parse().unwrap();
+        let text = styled(&[("COLUMNS", Some(columns))], &[]);
+        assert_ne!(text, wide, "COLUMNS={columns} changes the wrapping");
+        let mut prose = 0;
+        for line in text.lines() {
+            // Every code span opens and closes on the same line.
+            assert_eq!(line.matches('`').count() % 2, 0, "{line:?} in\n{text}");
+            let Some(content) = ["  × ", "  │ ", "  help: ", "        "]
+                .iter()
+                .find_map(|indent| line.strip_prefix(indent))
+            else {
+                continue;
+            };
+            prose += 1;
+            // Past the width only when it holds one word: no space outside a code span.
+            let mut in_code = false;
+            let breakable = content.trim().chars().any(|c| {
+                in_code ^= c == '`';
+                c == ' ' && !in_code
+            });
+            assert!(
+                line.chars().count() <= width || !breakable,
+                "{line:?} is longer than {width} columns"
+            );
+        }
+        assert!(prose > 10, "{text}");
+        // Names with hyphens are never split.
+        assert!(text.contains("`reflection-allowed-namespaces`"), "{text}");
+    }
+}
+
+#[test]
+fn rules_show_the_configured_level() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("pglint.toml"),
+        "[rules]\nowner-role-missing = \"off\"\nsecret-type = \"warning\"\n",
+    )
+    .unwrap();
+    let output = pglint()
+        .args(["rules", "--format", "json", "--root"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let list: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let rule = |id: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let owner = rule("owner-role-missing");
+    assert_eq!(
+        (&owner["level"], &owner["severity"]),
+        (&"off".into(), &"error".into())
+    );
+    let secret_type = rule("secret-type");
+    assert_eq!(
+        (&secret_type["level"], &secret_type["severity"]),
+        (&"warning".into(), &"off".into())
+    );
+    let unchanged = rule("sync-wave-missing");
+    assert_eq!(unchanged["level"], unchanged["severity"]);
+
+    // The same with `--config`, in the table.
+    let config = dir.path().join("pglint.toml");
+    let output = pglint()
+        .current_dir(dir.path())
+        .args(["rules", "--root", ".", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let table = String::from_utf8(output.stdout).unwrap();
+    let row = |id: &str| -> Vec<String> {
+        let line = table
+            .lines()
+            .find(|l| l.starts_with(&format!("{id} ")))
+            .unwrap_or_else(|| panic!("{id} in {table}"));
+        line.split_whitespace().take(3).map(String::from).collect()
+    };
+    assert_eq!(
+        table
+            .lines()
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .collect::<Vec<_>>(),
+        ["rule", "level", "default", "summary"]
+    );
+    assert_eq!(
+        row("owner-role-missing"),
+        ["owner-role-missing", "off", "error"]
+    );
+    assert_eq!(row("secret-type"), ["secret-type", "warning", "off"]);
+
+    // A broken configuration is exit 2, as for `check`.
+    std::fs::write(&config, "[rules]\nowner-role-mising = \"off\"\n").unwrap();
+    let output = pglint()
+        .args(["rules", "--root"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
 }

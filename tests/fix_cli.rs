@@ -2,6 +2,9 @@
 //! exit codes, the JSON `fix` field, and that a secret value never shows in a diff or a
 //! report of a file being fixed.
 
+#[path = "common/env.rs"]
+mod env;
+
 #[path = "common/fs.rs"]
 mod fs;
 
@@ -15,8 +18,7 @@ const CANARY: &str = "CANARY-pl41nt3xt-Zq9";
 
 fn pglint(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("pglint").expect("binary built");
-    cmd.env_remove("GITHUB_ACTIONS")
-        .env("NO_COLOR", "1")
+    env::plain_output(&mut cmd)
         .current_dir(dir)
         .args(["check", "--root", "."]);
     cmd

@@ -190,7 +190,12 @@ fn scenarios() {
 fn human((project, config): (Project, Config)) -> String {
     let diagnostics = lint(&project, &config);
     let summary = Summary::new(&project, &diagnostics);
-    pglint::report::human::render(&project, &diagnostics, Some(summary), false)
+    pglint::report::human::render(
+        &project,
+        &diagnostics,
+        Some(summary),
+        pglint::report::human::Style::plain(),
+    )
 }
 
 #[test]

@@ -2,6 +2,9 @@
 //! the JSON schema), GitHub annotations, GitLab Code Quality, line-independent fingerprints and
 //! `--output`.
 
+#[path = "common/env.rs"]
+mod env;
+
 #[path = "common/fs.rs"]
 mod fs_util;
 
@@ -27,7 +30,7 @@ fn fixture(name: &str) -> PathBuf {
 
 fn pglint() -> Command {
     let mut cmd = Command::cargo_bin("pglint").expect("binary built");
-    cmd.env_remove("GITHUB_ACTIONS").env("NO_COLOR", "1");
+    env::plain_output(&mut cmd);
     cmd
 }
 
@@ -83,6 +86,19 @@ fn on_path(program: &str) -> bool {
 
 use python::run;
 
+/// The repository root's path below the git top level around it, with a trailing `/`
+/// (`fixtures/example/` in a checkout of pglint; empty outside git): what the CI formats'
+/// paths start with.
+fn top_prefix(root: &Path) -> String {
+    let root = root.canonicalize().unwrap();
+    match root.ancestors().find(|dir| dir.join(".git").exists()) {
+        Some(top) if top != root => {
+            format!("{}/", root.strip_prefix(top).unwrap().to_str().unwrap())
+        }
+        _ => String::new(),
+    }
+}
+
 fn is_fingerprint(text: &str) -> bool {
     text.split_once(':').is_some_and(|(hash, occurrence)| {
         hash.len() == 16
@@ -108,9 +124,12 @@ fn sarif_describes_every_rule_and_matches_the_json_report() {
     let root = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
         .as_str()
         .unwrap();
+    let prefix = top_prefix(&example);
     assert!(
-        root.starts_with("file:///") && root.ends_with("/example/"),
-        "{root}"
+        root.starts_with("file:///")
+            && format!("{root}{prefix}").ends_with("/example/")
+            && (prefix.is_empty() || !root.ends_with("/example/")),
+        "{root} is the git top level"
     );
 
     let driver = &run["tool"]["driver"];
@@ -167,7 +186,7 @@ fn sarif_describes_every_rule_and_matches_the_json_report() {
         }
         let locations = array(&result["locations"]);
         assert_eq!(locations.len(), 1);
-        assert_location(&locations[0]["physicalLocation"], diagnostic);
+        assert_location(&locations[0]["physicalLocation"], diagnostic, &prefix);
         let related = array(&diagnostic["related"]);
         let related_locations = result["relatedLocations"]
             .as_array()
@@ -176,7 +195,7 @@ fn sarif_describes_every_rule_and_matches_the_json_report() {
         for (i, (location, related)) in related_locations.iter().zip(related).enumerate() {
             assert_eq!(int(&location["id"]), i as u64);
             assert_eq!(location["message"]["text"], related["message"]);
-            assert_location(&location["physicalLocation"], related);
+            assert_location(&location["physicalLocation"], related, &prefix);
         }
         let fingerprint = result["partialFingerprints"]["primaryLocationLineHash"]
             .as_str()
@@ -195,7 +214,7 @@ fn sarif_describes_every_rule_and_matches_the_json_report() {
     let location = &owner["locations"][0]["physicalLocation"];
     assert_eq!(
         location["artifactLocation"]["uri"],
-        "infra/databases/postgres/wikijs-db.yaml"
+        format!("{prefix}infra/databases/postgres/wikijs-db.yaml")
     );
     assert_eq!(
         location["region"],
@@ -209,11 +228,14 @@ fn sarif_describes_every_rule_and_matches_the_json_report() {
     );
 }
 
-/// A SARIF physical location against a JSON-report location: the same place, with SARIF's
-/// exclusive end column.
-fn assert_location(sarif: &Value, json: &Value) {
+/// A SARIF physical location against a JSON-report location: the same place (below `prefix`,
+/// the root's path from the git top level), with SARIF's exclusive end column.
+fn assert_location(sarif: &Value, json: &Value, prefix: &str) {
     let artifact = &sarif["artifactLocation"];
-    assert_eq!(artifact["uri"], json["file"]);
+    assert_eq!(
+        artifact["uri"],
+        format!("{prefix}{}", json["file"].as_str().unwrap())
+    );
     assert_eq!(artifact["uriBaseId"], "%SRCROOT%");
     let region = &sarif["region"];
     assert_eq!(region["startLine"], json["line"]);
@@ -222,21 +244,56 @@ fn assert_location(sarif: &Value, json: &Value) {
     assert_eq!(int(&region["endColumn"]), int(&json["end_column"]) + 1);
 }
 
-/// The SARIF logs the validators check: findings with related locations, and an empty run.
+/// The SARIF logs the validators check: findings with related locations, an empty run, and
+/// the example checked in a subfolder of a monorepo.
 fn sarif_samples(dir: &Path) -> Vec<PathBuf> {
-    [("example", 1), ("conformant", 0)]
-        .into_iter()
-        .map(|(name, code)| {
-            let output = check(&fixture(name), &["--format", "sarif"]);
-            assert_eq!(output.status.code(), Some(code), "{name}");
-            // The example's fixes (`artifactChanges`) are validated too.
-            let fixes = String::from_utf8_lossy(&output.stdout).contains("\"artifactChanges\"");
-            assert_eq!(fixes, name == "example", "{name}");
-            let path = dir.join(format!("{name}.sarif"));
-            std::fs::write(&path, &output.stdout).unwrap();
-            path
-        })
-        .collect()
+    let monorepo = monorepo(&dir.join("monorepo"), GitDir::Folder);
+    [
+        ("example", fixture("example"), 1),
+        ("conformant", fixture("conformant"), 0),
+        ("monorepo", monorepo.join(MONOREPO_ROOT), 1),
+    ]
+    .into_iter()
+    .map(|(name, root, code)| {
+        let output = check(&root, &["--format", "sarif"]);
+        assert_eq!(output.status.code(), Some(code), "{name}");
+        // The example's fixes (`artifactChanges`) are validated too.
+        let fixes = String::from_utf8_lossy(&output.stdout).contains("\"artifactChanges\"");
+        assert_eq!(fixes, code == 1, "{name}");
+        let path = dir.join(format!("{name}.sarif"));
+        std::fs::write(&path, &output.stdout).unwrap();
+        path
+    })
+    .collect()
+}
+
+/// Where the monorepo keeps the example, below its git top level.
+const MONOREPO_ROOT: &str = "sub/dir";
+
+/// How a monorepo's `.git` looks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum GitDir {
+    /// `git init` (a folder; made by hand when git is not installed).
+    Folder,
+    /// A file naming the git folder, as in a worktree.
+    File,
+}
+
+/// A git repository at `top` holding the example in [`MONOREPO_ROOT`]; returns `top`.
+fn monorepo(top: &Path, git: GitDir) -> PathBuf {
+    fs_util::copy_dir(&fixture("example"), &top.join(MONOREPO_ROOT));
+    match git {
+        GitDir::Folder if on_path("git") => {
+            run(Process::new("git")
+                .args(["init", "--quiet"])
+                .arg(top)
+                .env_remove("GIT_DIR")
+                .env_remove("GIT_WORK_TREE"));
+        }
+        GitDir::Folder => std::fs::create_dir(top.join(".git")).unwrap(),
+        GitDir::File => std::fs::write(top.join(".git"), "gitdir: /elsewhere/.git\n").unwrap(),
+    }
+    top.canonicalize().unwrap()
 }
 
 /// Installs the SARIF Multitool into `target/sarif-multitool` (once) and returns its binary.
@@ -383,8 +440,9 @@ fn fingerprints_survive_unrelated_lines_moving() {
                 .unwrap()
         })
         .collect();
+    let prefix = top_prefix(&root);
     for file in files {
-        let path = root.join(file);
+        let path = root.join(file.strip_prefix(prefix.as_str()).unwrap());
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, format!("# an unrelated comment\n{text}")).unwrap();
     }
@@ -419,11 +477,16 @@ fn github_annotations_then_the_human_report() {
         let title = format!(",title=pglint ({})::", diagnostic["rule"].as_str().unwrap());
         assert!(annotation.contains(&title), "{annotation}");
     }
+    let prefix = top_prefix(&fixture("example"));
     assert!(
         annotations.contains(
-            &"::error file=infra/databases/postgres/wikijs-db.yaml,line=8,endLine=8,col=10,\
-              endColumn=20,title=pglint (owner-role-missing)::Database owner `wikijs_usr` is not \
-              a role of cluster `postgres-shared`%0Ahelp: did you mean `wikijs_user`?"
+            &format!(
+                "::error file={prefix}infra/databases/postgres/wikijs-db.yaml,line=8,endLine=8,\
+                 col=10,endColumn=20,title=pglint (owner-role-missing)::Database owner \
+                 `wikijs_usr` is not a role of cluster `postgres-shared`%0Ahelp: did you mean \
+                 `wikijs_user`?"
+            )
+            .as_str()
         ),
         "{text}"
     );
@@ -502,7 +565,14 @@ fn gitlab_code_quality_report() {
                 .unwrap()
                 .starts_with(diagnostic["message"].as_str().unwrap())
         );
-        assert_eq!(issue["location"]["path"], diagnostic["file"]);
+        assert_eq!(
+            issue["location"]["path"],
+            format!(
+                "{}{}",
+                top_prefix(&example),
+                diagnostic["file"].as_str().unwrap()
+            )
+        );
         assert_eq!(issue["location"]["lines"]["begin"], diagnostic["line"]);
         assert_eq!(issue["location"]["lines"]["end"], diagnostic["end_line"]);
         let fingerprint = issue["fingerprint"].as_str().unwrap();
@@ -560,4 +630,90 @@ fn output_writes_the_format_to_a_file_and_the_human_report_to_stdout() {
         .unwrap();
     assert_eq!(unwritable.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unwritable.stderr).contains("cannot write"));
+}
+
+#[test]
+fn ci_formats_give_paths_from_the_git_top_level_in_a_monorepo() {
+    for git in [GitDir::Folder, GitDir::File] {
+        let dir = tempfile::tempdir().unwrap();
+        let top = monorepo(&dir.path().join("mono"), git);
+        let under = |path: &str| path.starts_with(&format!("{MONOREPO_ROOT}/infra/"));
+        let in_monorepo = |args: &[&str]| {
+            let output = pglint()
+                .current_dir(&top)
+                .args(["check", "--root", MONOREPO_ROOT])
+                .args(args)
+                .output()
+                .unwrap();
+            assert_eq!(output.status.code(), Some(1), "{args:?}");
+            output
+        };
+
+        let sarif = parse(&in_monorepo(&["--format", "sarif"]));
+        let run = &sarif["runs"][0];
+        let base = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+            .as_str()
+            .unwrap();
+        assert_eq!(base, format!("file://{}/", top.display()), "the top level");
+        let mut uris = Vec::new();
+        for result in array(&run["results"]) {
+            let locations = array(&result["locations"])
+                .iter()
+                .chain(result["relatedLocations"].as_array().into_iter().flatten());
+            for location in locations {
+                let artifact = &location["physicalLocation"]["artifactLocation"];
+                assert_eq!(artifact["uriBaseId"], "%SRCROOT%");
+                uris.push(artifact["uri"].as_str().unwrap().to_string());
+            }
+        }
+        assert!(uris.len() > 3 && uris.iter().all(|u| under(u)), "{uris:?}");
+        assert!(
+            uris.iter().all(|u| top.join(u).is_file()),
+            "the URIs resolve against %SRCROOT%: {uris:?}"
+        );
+
+        let github = String::from_utf8(in_monorepo(&["--format", "github"]).stdout).unwrap();
+        let files: Vec<&str> = github
+            .lines()
+            .filter_map(|l| l.strip_prefix("::error file="))
+            .map(|l| l.split(',').next().unwrap())
+            .collect();
+        assert_eq!(files.len(), 3, "{github}");
+        assert!(files.iter().all(|f| under(f)), "{files:?}");
+        // The human report after the annotations keeps repository-relative paths.
+        assert!(github.contains("─[infra/databases/postgres/wikijs-db.yaml:8:10]"));
+
+        let gitlab = parse(&in_monorepo(&["--format", "gitlab"]));
+        let paths: Vec<&str> = array(&gitlab)
+            .iter()
+            .map(|issue| issue["location"]["path"].as_str().unwrap())
+            .collect();
+        assert!(
+            !paths.is_empty() && paths.iter().all(|p| under(p)),
+            "{paths:?}"
+        );
+
+        // JSON and concise stay relative to the repository root.
+        let json = parse(&in_monorepo(&["--format", "json"]));
+        let json_files: Vec<&str> = array(&json["diagnostics"])
+            .iter()
+            .map(|d| d["file"].as_str().unwrap())
+            .collect();
+        assert!(
+            json_files.iter().all(|f| f.starts_with("infra/")),
+            "{json_files:?}"
+        );
+        let concise = String::from_utf8(in_monorepo(&["--format", "concise"]).stdout).unwrap();
+        assert!(concise.starts_with("infra/"), "{concise}");
+
+        // Fingerprints do not depend on where the repository sits.
+        let fingerprints = |log: &Value| -> Vec<Value> {
+            array(&log["runs"][0]["results"])
+                .iter()
+                .map(|r| r["partialFingerprints"].clone())
+                .collect()
+        };
+        let alone = report(&fixture("example"), "sarif");
+        assert_eq!(fingerprints(&sarif), fingerprints(&alone));
+    }
 }

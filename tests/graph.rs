@@ -2,6 +2,9 @@
 //! parsed) and the Markdown summary `check` writes to `--summary FILE` and appends to
 //! `$GITHUB_STEP_SUMMARY`.
 
+#[path = "common/env.rs"]
+mod env;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -14,9 +17,7 @@ fn example() -> std::path::PathBuf {
 
 fn pglint() -> Command {
     let mut cmd = Command::cargo_bin("pglint").unwrap();
-    cmd.env_remove("GITHUB_ACTIONS")
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .env("NO_COLOR", "1");
+    env::plain_output(&mut cmd);
     cmd
 }
 

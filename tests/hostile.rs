@@ -6,6 +6,9 @@
 //! healthy SOP file (a Database whose owner role is missing) and adds its hostile files under
 //! `hostile/`.
 
+#[path = "common/env.rs"]
+mod env;
+
 #[path = "common/fs.rs"]
 mod fs_util;
 
@@ -47,10 +50,7 @@ struct Run {
 }
 
 fn pglint(root: &Path, format: &str) -> Run {
-    let output = Command::cargo_bin("pglint")
-        .unwrap()
-        .env_remove("GITHUB_ACTIONS")
-        .env("NO_COLOR", "1")
+    let output = env::plain_output(&mut Command::cargo_bin("pglint").unwrap())
         .args(["check", "--root"])
         .arg(root)
         .args(["--format", format])
@@ -692,7 +692,12 @@ fn fuzz_regressions_do_not_panic() {
         let json = pglint::report::json::render(&project, &diagnostics, summary);
         serde_json::from_str::<Value>(&json)
             .unwrap_or_else(|e| panic!("{}: invalid JSON: {e}", path.display()));
-        pglint::report::human::render(&project, &diagnostics, Some(summary), false);
+        pglint::report::human::render(
+            &project,
+            &diagnostics,
+            Some(summary),
+            pglint::report::human::Style::plain(),
+        );
     }
 }
 

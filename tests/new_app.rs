@@ -8,6 +8,9 @@
 //! - refusals (existing app, bad name, missing or expired certificate, a Cluster file pglint
 //!   cannot edit safely) exit 2 and write nothing.
 
+#[path = "common/env.rs"]
+mod env;
+
 #[path = "common/fs.rs"]
 mod fs;
 #[path = "common/python.rs"]
@@ -39,9 +42,8 @@ fn repository(name: &str) -> tempfile::TempDir {
 
 fn pglint(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("pglint").expect("binary built");
-    cmd.env_remove("GITHUB_ACTIONS")
+    env::plain_output(&mut cmd)
         .env_remove("PGLINT_NOW")
-        .env("NO_COLOR", "1")
         .current_dir(dir);
     cmd
 }

@@ -65,6 +65,10 @@ fn command(program: impl AsRef<std::ffi::OsStr>) -> Command {
         "GIT_PREFIX",
         "GITHUB_ACTIONS",
         "PRE_COMMIT",
+        "FORCE_COLOR",
+        "CLICOLOR_FORCE",
+        "COLUMNS",
+        "TERM",
     ] {
         cmd.env_remove(var);
     }

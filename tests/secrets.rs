@@ -2,6 +2,9 @@
 //! any output format (stdout, stderr, `--output` file), neither in clear nor base64-encoded,
 //! while the findings about those places are reported.
 
+#[path = "common/env.rs"]
+mod env;
+
 #[path = "common/fs.rs"]
 mod fs_util;
 
@@ -166,9 +169,7 @@ spec:
 
 fn pglint() -> Command {
     let mut cmd = Command::cargo_bin("pglint").unwrap();
-    cmd.env_remove("GITHUB_ACTIONS")
-        .env("NO_COLOR", "1")
-        .timeout(Duration::from_secs(20));
+    env::plain_output(&mut cmd).timeout(Duration::from_secs(20));
     cmd
 }
 

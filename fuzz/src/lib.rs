@@ -65,14 +65,28 @@ pub fn run(files: Vec<(String, Vec<u8>)>) {
             "json",
             report::json::render(&project, &diagnostics, summary),
         ),
-        ("sarif", report::sarif::render(&project, &diagnostics)),
-        ("gitlab", report::gitlab::render(&project, &diagnostics)),
+        (
+            "sarif",
+            report::sarif::render(&project, &diagnostics, &project.root),
+        ),
+        (
+            "gitlab",
+            report::gitlab::render(&project, &diagnostics, &project.root),
+        ),
     ] {
         if let Err(error) = serde_json::from_str::<serde_json::Value>(&text) {
             panic!("invalid {format} report ({error}):\n{text}");
         }
     }
-    report::github::render(&project, &diagnostics, Some(summary));
-    report::human::render(&project, &diagnostics, Some(summary), false);
-    report::human::render(&project, &diagnostics, None, true);
+    report::github::render(&project, &diagnostics, Some(summary), &project.root);
+    report::concise::render(&project, &diagnostics, Some(summary));
+    report::statistics::render_json(&diagnostics, summary);
+    let plain = report::human::Style::plain();
+    report::human::render(&project, &diagnostics, Some(summary), plain);
+    let narrow = report::human::Style {
+        color: true,
+        unicode: false,
+        width: 20,
+    };
+    report::human::render(&project, &diagnostics, None, narrow);
 }

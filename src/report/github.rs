@@ -1,7 +1,9 @@
 //! `--format github`: one GitHub Actions workflow command per diagnostic, so findings show as
 //! annotations on the pull request, followed by the human report for the job log.
 
-use super::{Summary, human, message_with_help, position, printable};
+use std::path::Path;
+
+use super::{Summary, TopLevel, human, message_with_help, position, printable};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::project::Project;
 
@@ -19,7 +21,8 @@ fn escape_property(text: &str) -> String {
 
 /// `::error file=…,line=…,endLine=…,col=…,endColumn=…,title=pglint (rule)::message`.
 /// Columns are given only for a finding on one line; `endColumn` is exclusive, as in SARIF.
-fn annotation(project: &Project, diagnostic: &Diagnostic) -> String {
+/// `file` is relative to the git top level, where GitHub resolves it.
+fn annotation(project: &Project, top: &TopLevel<'_>, diagnostic: &Diagnostic) -> String {
     let finding = &diagnostic.finding;
     let pos = position(project, finding.loc);
     let command = match diagnostic.severity {
@@ -27,7 +30,7 @@ fn annotation(project: &Project, diagnostic: &Diagnostic) -> String {
         Severity::Warning => "warning",
     };
     let mut properties = vec![
-        ("file", pos.file.to_string()),
+        ("file", top.path(pos.file)),
         ("line", pos.start.line.to_string()),
         ("endLine", pos.end.line.to_string()),
     ];
@@ -47,14 +50,26 @@ fn annotation(project: &Project, diagnostic: &Diagnostic) -> String {
     )
 }
 
-/// The annotations, then the human report without color (its summary unless `None`).
-pub fn render(project: &Project, diagnostics: &[Diagnostic], summary: Option<Summary>) -> String {
+/// The annotations, then the human report without color (its summary unless `None`). `top` is
+/// the git top level around the project's root.
+pub fn render(
+    project: &Project,
+    diagnostics: &[Diagnostic],
+    summary: Option<Summary>,
+    top: &Path,
+) -> String {
+    let top = TopLevel::new(project, top);
     let mut out = String::new();
     for diagnostic in diagnostics {
-        out.push_str(&annotation(project, diagnostic));
+        out.push_str(&annotation(project, &top, diagnostic));
         out.push('\n');
     }
-    out.push_str(&human::render(project, diagnostics, summary, false));
+    out.push_str(&human::render(
+        project,
+        diagnostics,
+        summary,
+        human::Style::plain(),
+    ));
     out
 }
 

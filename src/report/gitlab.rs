@@ -1,24 +1,27 @@
 //! `--format gitlab`: a GitLab Code Quality report (the `codequality` artifact of a CI job).
 
+use std::path::Path;
+
 use serde::Serialize;
 
-use super::{fingerprints, message_with_help, position};
+use super::{TopLevel, fingerprints, message_with_help, position};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::project::Project;
 
 #[derive(Debug, Serialize)]
-struct Issue<'p> {
+struct Issue {
     description: String,
     check_name: &'static str,
     /// Independent of line numbers, like SARIF's, so moved findings stay the same issue.
     fingerprint: String,
     severity: &'static str,
-    location: Location<'p>,
+    location: Location,
 }
 
 #[derive(Debug, Serialize)]
-struct Location<'p> {
-    path: &'p str,
+struct Location {
+    /// Relative to the git top level, where GitLab resolves it.
+    path: String,
     lines: Lines,
 }
 
@@ -35,8 +38,10 @@ fn severity(severity: Severity) -> &'static str {
     }
 }
 
-pub fn render(project: &Project, diagnostics: &[Diagnostic]) -> String {
-    let issues: Vec<Issue<'_>> = diagnostics
+/// The report; `top` is the git top level around the project's root.
+pub fn render(project: &Project, diagnostics: &[Diagnostic], top: &Path) -> String {
+    let top = TopLevel::new(project, top);
+    let issues: Vec<Issue> = diagnostics
         .iter()
         .zip(fingerprints(project, diagnostics))
         .map(|(d, fingerprint)| {
@@ -47,7 +52,7 @@ pub fn render(project: &Project, diagnostics: &[Diagnostic]) -> String {
                 fingerprint: fingerprint.to_string(),
                 severity: severity(d.severity),
                 location: Location {
-                    path: pos.file,
+                    path: top.path(pos.file),
                     lines: Lines {
                         begin: pos.start.line,
                         end: pos.end.line,

@@ -9,12 +9,88 @@ use miette::{
     MietteError, MietteSpanContents, NamedSource, SourceCode, SourceSpan, SpanContents,
 };
 
+use textwrap::core::Word;
+use textwrap::{WordSeparator, WordSplitter};
+
 use super::{Summary, masked_text, printable};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::edit::Applicability;
 use crate::hash::HashMap;
 use crate::project::Project;
 use crate::source::{FileId, Loc};
+
+/// How the report looks: the command line decides from the terminal and the environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    /// ANSI colours.
+    pub color: bool,
+    /// Unicode box drawing (else ASCII).
+    pub unicode: bool,
+    /// The columns messages and help are wrapped to (the snippets are never wrapped).
+    pub width: usize,
+}
+
+impl Style {
+    /// The width when it cannot be known (output to a file or a pipe).
+    pub const WIDTH: usize = 120;
+
+    /// No colour, Unicode box drawing, [`Style::WIDTH`] columns: for logs, files and tests.
+    pub fn plain() -> Style {
+        Style {
+            color: false,
+            unicode: true,
+            width: Style::WIDTH,
+        }
+    }
+
+    fn theme(self) -> GraphicalTheme {
+        match (self.unicode, self.color) {
+            (true, true) => GraphicalTheme::unicode(),
+            (true, false) => GraphicalTheme::unicode_nocolor(),
+            (false, true) => GraphicalTheme::ascii(),
+            (false, false) => GraphicalTheme::none(),
+        }
+    }
+
+    /// miette's report handler, wrapping text at spaces only: never inside a word, a name
+    /// with hyphens or a `code span`.
+    fn handler(self) -> GraphicalReportHandler {
+        GraphicalReportHandler::new_themed(self.theme())
+            .with_width(self.width)
+            .with_links(false)
+            .with_break_words(false)
+            .with_word_splitter(WordSplitter::NoHyphenation)
+            .with_word_separator(WordSeparator::Custom(words))
+    }
+}
+
+/// The words a line is wrapped between: runs of text ending in spaces, where the spaces inside
+/// a `code span` (closed on the same line) do not end a word.
+fn words(line: &str) -> Box<dyn Iterator<Item = Word<'_>> + '_> {
+    let bytes = line.as_bytes();
+    let mut words = Vec::new();
+    let (mut start, mut i, mut in_code) = (0, 0, false);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'`' if in_code => in_code = false,
+            b'`' => in_code = line[i + 1..].contains('`'),
+            b' ' if !in_code => {
+                while bytes.get(i) == Some(&b' ') {
+                    i += 1;
+                }
+                words.push(Word::from(&line[start..i]));
+                start = i;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if start < line.len() {
+        words.push(Word::from(&line[start..]));
+    }
+    Box::new(words.into_iter())
+}
 
 /// Masked file texts, shared by every report that shows the file.
 struct Sources<'p> {
@@ -164,11 +240,12 @@ impl Report {
         }
         let fixable = finding.fix.as_ref().is_some_and(|f| f.applies(true));
         Report {
-            code: if fixable {
-                format!("{} [*]", diagnostic.rule)
-            } else {
-                diagnostic.rule.to_string()
-            },
+            code: format!(
+                "{}[{}]{}",
+                diagnostic.severity.as_str(),
+                diagnostic.rule,
+                if fixable { " [*]" } else { "" }
+            ),
             severity: diagnostic.severity,
             message: text(&finding.message),
             help,
@@ -262,17 +339,9 @@ pub fn render(
     project: &Project,
     diagnostics: &[Diagnostic],
     summary: Option<Summary>,
-    color: bool,
+    style: Style,
 ) -> String {
-    let theme = if color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(120)
-        .with_links(false)
-        .with_context_lines(1);
+    let handler = style.handler().with_context_lines(1);
     let mut sources = Sources {
         project,
         cache: HashMap::default(),
@@ -298,7 +367,7 @@ pub fn render(
             let at = super::position(project, diagnostic.finding.loc);
             out.push_str(&format!(
                 "{}: {}\n  at {}:{}:{}\n",
-                diagnostic.rule,
+                report.code,
                 printable(&diagnostic.finding.message),
                 at.file,
                 at.start.line,
@@ -358,12 +427,7 @@ impl MietteDiagnostic for ConfigReport {
     }
 }
 
-pub fn render_config_error(error: &crate::config::ConfigError, color: bool) -> String {
-    let theme = if color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
+pub fn render_config_error(error: &crate::config::ConfigError, style: Style) -> String {
     let report = ConfigReport {
         message: format!("invalid configuration: {}", error.message),
         help: error.help.clone(),
@@ -371,12 +435,59 @@ pub fn render_config_error(error: &crate::config::ConfigError, color: bool) -> S
         span: error.span.clone(),
     };
     let mut out = String::new();
-    if GraphicalReportHandler::new_themed(theme)
-        .with_links(false)
-        .render_report(&mut out, &report)
-        .is_err()
-    {
+    if style.handler().render_report(&mut out, &report).is_err() {
         out = format!("{error}\n");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(line: &str) -> Vec<&str> {
+        words(line).map(|w| w.word).collect()
+    }
+
+    #[test]
+    fn code_spans_are_one_word() {
+        assert_eq!(
+            split("add `sync-wave: \"2\"` to  `metadata`, then re-seal"),
+            [
+                "add",
+                "`sync-wave: \"2\"`",
+                "to",
+                "`metadata`,",
+                "then",
+                "re-seal"
+            ]
+        );
+        // A backtick without its pair on the line is an ordinary character.
+        assert_eq!(split("a `b c"), ["a", "`b", "c"]);
+        assert_eq!(split("  lead"), ["", "lead"]);
+    }
+
+    #[test]
+    fn wrapping_never_breaks_a_code_span_or_a_name() {
+        let style = Style {
+            width: 30,
+            ..Style::plain()
+        };
+        let text = "the value `reflector.v1.k8s.emberstack.com/reflection-allowed: \"true\"` of \
+                    `wikijs-secrets-sealed` is misplaced";
+        let report = ConfigReport {
+            message: text.into(),
+            help: None,
+            source: NamedSource::new("pglint.toml", String::new()),
+            span: None,
+        };
+        let mut out = String::new();
+        style.handler().render_report(&mut out, &report).unwrap();
+        assert!(
+            out.contains("`reflector.v1.k8s.emberstack.com/reflection-allowed: \"true\"`"),
+            "{out}"
+        );
+        assert!(out.contains("`wikijs-secrets-sealed`"), "{out}");
+        assert!(out.lines().count() > 3, "wrapped: {out}");
+    }
 }

@@ -166,6 +166,15 @@ pub fn report_with_notices<'p>(
             })
             .collect(),
         summary: JsonSummary {
+            notices: notices.to_vec(),
+            ..summary.into()
+        },
+    }
+}
+
+impl From<Summary> for JsonSummary {
+    fn from(summary: Summary) -> JsonSummary {
+        JsonSummary {
             files: summary.files,
             documents: summary.documents,
             errors: summary.errors,
@@ -173,8 +182,8 @@ pub fn report_with_notices<'p>(
             fixable: summary.fixable,
             unsafe_fixable: summary.unsafe_fixable,
             skipped: summary.skipped,
-            notices: notices.to_vec(),
-        },
+            notices: Vec::new(),
+        }
     }
 }
 

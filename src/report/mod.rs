@@ -1,5 +1,6 @@
 //! Stage 7: rendering diagnostics. Every format reads the same [`Diagnostic`] list.
 
+pub mod concise;
 pub mod diff;
 pub mod github;
 pub mod gitlab;
@@ -9,9 +10,11 @@ pub mod json;
 mod mask;
 pub mod objects;
 pub mod sarif;
+pub mod statistics;
 pub mod summary;
 
 use std::fmt;
+use std::path::Path;
 
 use crate::diagnostic::{Diagnostic, Finding, Severity};
 use crate::hash::HashMap;
@@ -97,6 +100,44 @@ impl Summary {
                 "[*] {safe} fixable with `pglint check --fix` ({more} more with `--unsafe-fixes`)"
             ),
         })
+    }
+}
+
+/// Where CI systems resolve paths from: the git top level, which is the repository root or a
+/// folder above it (a monorepo checked with `--root sub/dir`). Annotations land on a pull
+/// request's diff only with paths relative to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopLevel<'p> {
+    /// The folder paths are relative to.
+    pub dir: &'p Path,
+    /// The repository root's path below `dir`, with a trailing `/` (empty when they are the
+    /// same folder).
+    prefix: String,
+}
+
+impl<'p> TopLevel<'p> {
+    /// `top` is the git top level around the project's root; a folder the root is not in is
+    /// ignored (paths stay relative to the root).
+    pub fn new(project: &'p Project, top: &'p Path) -> TopLevel<'p> {
+        match project.root.strip_prefix(top) {
+            Ok(below) if below.as_os_str().is_empty() => TopLevel {
+                dir: top,
+                prefix: String::new(),
+            },
+            Ok(below) => TopLevel {
+                dir: top,
+                prefix: format!("{}/", crate::discover::relative(Path::new(""), below)),
+            },
+            Err(_) => TopLevel {
+                dir: &project.root,
+                prefix: String::new(),
+            },
+        }
+    }
+
+    /// A repository-relative path made relative to the top level.
+    pub fn path(&self, file: &str) -> String {
+        format!("{}{file}", self.prefix)
     }
 }
 

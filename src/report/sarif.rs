@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{Fingerprint, fingerprints, message_with_help, position, rule_docs};
+use super::{Fingerprint, TopLevel, fingerprints, message_with_help, position, rule_docs};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::edit::Fix;
 use crate::hash::HashMap;
@@ -17,7 +17,8 @@ use crate::source::Loc;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const VERSION: &str = "2.1.0";
-/// The base every artifact URI is relative to: the repository root.
+/// The base every artifact URI is relative to: the git top level (GitHub code scanning
+/// resolves URIs against the checkout), which is the repository root or a folder above it.
 const SRCROOT: &str = "%SRCROOT%";
 /// The `partialFingerprints` key GitHub code scanning matches results by.
 const FINGERPRINT_KEY: &str = "primaryLocationLineHash";
@@ -259,12 +260,12 @@ fn root_uri(root: &Path) -> String {
     format!("file://{slash}{path}{trailing}")
 }
 
-fn physical(project: &Project, loc: Loc) -> PhysicalLocation {
+fn physical(project: &Project, top: &TopLevel<'_>, loc: Loc) -> PhysicalLocation {
     let pos = position(project, loc);
     PhysicalLocation {
         artifact_location: ArtifactLocation {
             // `:` is encoded: in a relative reference it would read as a scheme.
-            uri: percent_encode(pos.file, b""),
+            uri: percent_encode(&top.path(pos.file), b""),
             uri_base_id: Some(SRCROOT),
         },
         region: Region {
@@ -278,6 +279,7 @@ fn physical(project: &Project, loc: Loc) -> PhysicalLocation {
 
 fn result(
     project: &Project,
+    top: &TopLevel<'_>,
     diagnostic: &Diagnostic,
     rule_index: usize,
     fingerprint: Fingerprint,
@@ -290,7 +292,7 @@ fn result(
         message: Message::new(message_with_help(finding)),
         locations: [Location {
             id: None,
-            physical_location: physical(project, finding.loc),
+            physical_location: physical(project, top, finding.loc),
             message: None,
         }],
         related_locations: finding
@@ -299,7 +301,7 @@ fn result(
             .enumerate()
             .map(|(id, related)| Location {
                 id: Some(id),
-                physical_location: physical(project, related.loc),
+                physical_location: physical(project, top, related.loc),
                 message: Some(Message::new(related.message.as_str())),
             })
             .collect(),
@@ -308,18 +310,19 @@ fn result(
             .fix
             .iter()
             .filter(|fix| !fix.edits.is_empty())
-            .map(|fix| sarif_fix(project, fix))
+            .map(|fix| sarif_fix(project, top, fix))
             .collect(),
     }
 }
 
 /// The fix's edits, grouped by file in the order they come.
-fn sarif_fix(project: &Project, fix: &Fix) -> SarifFix {
+fn sarif_fix(project: &Project, top: &TopLevel<'_>, fix: &Fix) -> SarifFix {
     let mut changes: Vec<ArtifactChange> = Vec::new();
     let mut files: Vec<crate::source::FileId> = Vec::new();
     for edit in &fix.edits {
         let physical = physical(
             project,
+            top,
             Loc {
                 file: edit.file,
                 span: edit.span,
@@ -348,7 +351,9 @@ fn sarif_fix(project: &Project, fix: &Fix) -> SarifFix {
     }
 }
 
-pub fn render(project: &Project, diagnostics: &[Diagnostic]) -> String {
+/// The log; `top` is the git top level around the project's root (`%SRCROOT%`).
+pub fn render(project: &Project, diagnostics: &[Diagnostic], top: &Path) -> String {
+    let top = TopLevel::new(project, top);
     let index: HashMap<&str, usize> = rules::ALL
         .iter()
         .enumerate()
@@ -357,7 +362,7 @@ pub fn render(project: &Project, diagnostics: &[Diagnostic]) -> String {
     let results = diagnostics
         .iter()
         .zip(fingerprints(project, diagnostics))
-        .map(|(d, fingerprint)| result(project, d, index[d.rule], fingerprint))
+        .map(|(d, fingerprint)| result(project, &top, d, index[d.rule], fingerprint))
         .collect();
     let log = Log {
         schema: SCHEMA,
@@ -377,7 +382,7 @@ pub fn render(project: &Project, diagnostics: &[Diagnostic]) -> String {
             original_uri_base_ids: BTreeMap::from([(
                 SRCROOT,
                 ArtifactLocation {
-                    uri: root_uri(&project.root),
+                    uri: root_uri(top.dir),
                     uri_base_id: None,
                 },
             )]),
