@@ -283,6 +283,13 @@ fn refusals_write_nothing() {
         &[],
         "is reserved",
     );
+    // Mirrored into another app's namespace: a finding the repository did not have.
+    refused(
+        dir,
+        &["new", "wikijs", "--namespace", "gitea"],
+        &[],
+        "would introduce findings; nothing was written",
+    );
     refused(
         dir,
         &["new", "wikijs"],
