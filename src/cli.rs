@@ -338,6 +338,11 @@ fn known_rule(id: &str) -> Result<(), String> {
     if rules::find(id).is_some() {
         return Ok(());
     }
+    if rules::live::find(id).is_some() {
+        return Err(format!(
+            "`{id}` is a check of `pglint verify` (it needs the live cluster), not a rule of `pglint check`"
+        ));
+    }
     let suggestion = crate::model::closest(id, rules::ALL.iter().map(|r| r.meta().id));
     Err(match suggestion {
         Some(s) => format!("unknown rule `{id}`; did you mean `{s}`?"),
@@ -369,7 +374,8 @@ fn load_config(
         }
         Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
     };
-    let ids: Vec<&str> = rules::ALL.iter().map(|r| r.meta().id).collect();
+    // One `[rules]` table sets the levels of the rules and of the live checks.
+    let ids: Vec<&str> = rules::catalogue().map(|m| m.id).collect();
     Ok(Config::from_toml(&path.display().to_string(), &text, &ids)
         .map(|config| Config { clock, ..config }))
 }
@@ -907,13 +913,8 @@ fn list_rules(format: ListFormat) -> Result<Outcome, String> {
     let mut out = String::new();
     match format {
         ListFormat::Human => {
-            let width = rules::ALL
-                .iter()
-                .map(|r| r.meta().id.len())
-                .max()
-                .unwrap_or(0);
-            for rule in rules::ALL {
-                let meta = rule.meta();
+            let width = rules::catalogue().map(|m| m.id.len()).max().unwrap_or(0);
+            for meta in rules::catalogue() {
                 out.push_str(&format!(
                     "{:width$}  {:7}  {}\n",
                     meta.id,
@@ -923,10 +924,8 @@ fn list_rules(format: ListFormat) -> Result<Outcome, String> {
             }
         }
         ListFormat::Json => {
-            let list: Vec<_> = rules::ALL
-                .iter()
-                .map(|r| {
-                    let m = r.meta();
+            let list: Vec<_> = rules::catalogue()
+                .map(|m| {
                     serde_json::json!({"id": m.id, "group": m.group, "severity": m.default_level.as_str(), "summary": m.summary})
                 })
                 .collect();
@@ -939,8 +938,13 @@ fn list_rules(format: ListFormat) -> Result<Outcome, String> {
 }
 
 fn explain(id: &str) -> Result<Outcome, String> {
-    known_rule(id)?;
-    let meta = rules::find(id).expect("checked above").meta();
+    let Some(meta) = rules::meta(id) else {
+        let suggestion = crate::model::closest(id, rules::catalogue().map(|m| m.id));
+        return Err(match suggestion {
+            Some(s) => format!("unknown rule `{id}`; did you mean `{s}`?"),
+            None => format!("unknown rule `{id}`; `pglint rules` lists every rule"),
+        });
+    };
     let fix = match &meta.fix {
         Some(fix) => format!(
             "Fix: {} (`{}`): {}.",
@@ -954,11 +958,16 @@ fn explain(id: &str) -> Result<Outcome, String> {
         ),
         None => "Fix: none.".to_string(),
     };
+    let group = if meta.group == rules::live::GROUP {
+        "live (reported by `pglint verify`, which compares the repository with the live cluster)"
+    } else {
+        meta.group
+    };
     println!(
         "# {}\n\nDefault severity: {}. Group: {}.\n{}\n{fix}\n\n{}",
         meta.id,
         meta.default_level.as_str(),
-        meta.group,
+        group,
         meta.summary,
         report::rule_docs(meta)
     );
