@@ -59,6 +59,10 @@ enum Command {
     /// Draw the chains credentials Secret → role → Database → Cluster, with their sync waves
     /// and deployments; links a finding breaks in red, with the rule's id.
     Graph(GraphArgs),
+    /// Compare the repository with what is live after a sync: a cluster's roles and databases
+    /// in PostgreSQL (read-only catalogue queries) and the Secrets, SealedSecrets, Clusters
+    /// and Databases `kubectl get … -o json` printed. Findings and exit codes as `check`.
+    Verify(VerifyArgs),
     /// Write a commented default `pglint.toml` in the current directory.
     Init {
         /// Overwrite an existing file.
@@ -126,6 +130,43 @@ struct CheckArgs {
     /// anything to fix).
     #[arg(long, conflicts_with_all = ["write_baseline", "fix"])]
     diff: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct VerifyArgs {
+    /// The PostgreSQL to compare with: a URL
+    /// (`postgresql://USER@HOST:5432/DB?sslmode=verify-full&sslrootcert=ca.crt`) or libpq
+    /// `key=value` pairs; unset parameters come from libpq's variables (`PGHOST`, `PGPORT`,
+    /// `PGUSER`, `PGPASSWORD`, `PGDATABASE`, `PGSSLMODE`, `PGSSLROOTCERT`…). Without it and
+    /// without `PGHOST`/`PGHOSTADDR`/`PGPORT`/`PGDATABASE`/`PGUSER`, PostgreSQL is not read.
+    #[arg(long, value_name = "URL")]
+    database_url: Option<String>,
+    /// The Cluster to verify (`NAME` or `NAMESPACE/NAME`). Default: the only one.
+    #[arg(long, value_name = "NAME")]
+    cluster: Option<String>,
+    /// When several deployments apply the Cluster: the one that is live here.
+    #[arg(long, value_name = "NAME")]
+    deployment: Option<String>,
+    /// The JSON of `kubectl get secrets,sealedsecrets,clusters.postgresql.cnpg.io,databases.postgresql.cnpg.io -A -o json`
+    /// (`-`: standard input). Secret values in it are never read nor shown.
+    #[arg(long, value_name = "FILE|-")]
+    kube_objects: Option<PathBuf>,
+    /// Output format. Default: `github` when `GITHUB_ACTIONS=true`, else `human`.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Write the report in `--format` to FILE, and the human report to standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Exit 1 on warnings too.
+    #[arg(long)]
+    deny_warnings: bool,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    /// Print only the findings, no summary line nor note of what was compared.
+    #[arg(short, long)]
+    quiet: bool,
+    #[command(flatten)]
+    repo: RootArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -252,11 +293,25 @@ impl Format {
         quiet: bool,
         color: bool,
     ) -> String {
+        let rules: Vec<&rules::RuleMeta> = rules::ALL.iter().map(|r| r.meta()).collect();
+        self.render_with(project, diagnostics, summary, quiet, color, &rules)
+    }
+
+    /// [`Format::render`], SARIF describing `rules`.
+    fn render_with(
+        self,
+        project: &Project,
+        diagnostics: &[Diagnostic],
+        summary: Summary,
+        quiet: bool,
+        color: bool,
+        rules: &[&rules::RuleMeta],
+    ) -> String {
         let summary_line = (!quiet).then_some(summary);
         match self {
             Format::Human => report::human::render(project, diagnostics, summary_line, color),
             Format::Json => report::json::render(project, diagnostics, summary),
-            Format::Sarif => report::sarif::render(project, diagnostics),
+            Format::Sarif => report::sarif::render_with(project, diagnostics, rules),
             Format::Github => report::github::render(project, diagnostics, summary_line),
             Format::Gitlab => report::gitlab::render(project, diagnostics),
         }
@@ -305,6 +360,7 @@ pub fn main() -> ExitCode {
         Command::Graph(args) => graph(args),
         Command::New(args) => new_app(args),
         Command::Seal(args) => seal(args),
+        Command::Verify(args) => verify(args),
         Command::Init { force } => init(force),
     };
     outcome
@@ -1057,6 +1113,134 @@ fn seal(args: SealArgs) -> Result<Outcome, String> {
     }
     print_stdout(&format!("{message}\n"));
     Ok(Outcome::Clean)
+}
+
+fn verify(args: VerifyArgs) -> Result<Outcome, String> {
+    use crate::verify::{self, kube::KubeObjects, live};
+
+    let color = use_color(args.color);
+    let env = |name: &str| std::env::var(name).ok();
+    let read_database = args.database_url.is_some() || live::environment_names_a_server(&env);
+    if !read_database && args.kube_objects.is_none() {
+        return Err("nothing to compare with: give --database-url (or set PGHOST and the other libpq variables) and/or --kube-objects FILE".into());
+    }
+    let (_, config, project) = load_root(args.repo.root.as_ref(), args.repo.config.as_deref())?;
+    let deploy = crate::deploy::Deploy::build(&project, &config);
+    let index = Index::build(&project, &config, &deploy);
+    let target = verify::choose_cluster(
+        &index,
+        &config,
+        args.cluster.as_deref(),
+        args.deployment.as_deref(),
+    )?;
+    let kube = match &args.kube_objects {
+        None => None,
+        Some(path) => {
+            let (name, text) = if path.as_os_str() == "-" {
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| {
+                    format!("cannot read the Kubernetes objects from standard input: {e}")
+                })?;
+                ("standard input".to_string(), text)
+            } else {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                (path.display().to_string(), text)
+            };
+            let objects = KubeObjects::parse(&text).map_err(|e| format!("{name}: {e}"))?;
+            // The text holds every Secret's values: gone as soon as it is read.
+            drop(zeroize::Zeroizing::new(text));
+            Some(objects)
+        }
+    };
+    let options = read_database
+        .then(|| live::ConnectOptions::resolve(args.database_url.as_deref(), &env))
+        .transpose()
+        .map_err(|e| format!("--database-url: {e}"))?;
+    let catalogue = options.as_ref().map(live::read_catalogue).transpose()?;
+    let mut diagnostics = verify::compare(
+        &index,
+        &config,
+        &target,
+        verify::Live {
+            catalogue: catalogue.as_ref(),
+            kube: kube.as_ref(),
+        },
+    );
+    crate::lint::sort(&project, &mut diagnostics);
+    if !args.quiet {
+        let mut compared = Vec::new();
+        if let (Some(options), Some(catalogue)) = (&options, &catalogue) {
+            compared.push(format!(
+                "PostgreSQL {} at {} ({} roles, {} databases)",
+                catalogue.server_version,
+                options.describe(),
+                catalogue.roles.len(),
+                catalogue.databases.len()
+            ));
+        }
+        if let Some(kube) = &kube {
+            compared.push(format!("{} Kubernetes objects", kube.len()));
+        }
+        eprintln!(
+            "pglint: verified cluster `{}/{}` against {}",
+            target.namespace(&config),
+            target.name(),
+            compared.join(" and ")
+        );
+    }
+    let changed = project.changed_files(diagnostics.iter().flat_map(|d| {
+        std::iter::once(d.finding.loc.file).chain(d.finding.related.iter().map(|r| r.loc.file))
+    }));
+    if !changed.is_empty() {
+        for &file in &changed {
+            eprintln!(
+                "pglint: error: {} changed while pglint ran: run pglint verify again",
+                project.path(file)
+            );
+        }
+        return Ok(Outcome::Failure);
+    }
+    let summary = Summary::new(&project, &diagnostics);
+    let format = Format::resolve(args.format);
+    let live_rules: &[&rules::RuleMeta] = rules::live::ALL;
+    let output = match &args.output {
+        Some(path) => {
+            let report = format.render_with(
+                &project,
+                &diagnostics,
+                summary,
+                args.quiet,
+                false,
+                live_rules,
+            );
+            std::fs::write(path, report)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            Format::Human.render_with(
+                &project,
+                &diagnostics,
+                summary,
+                args.quiet,
+                color,
+                live_rules,
+            )
+        }
+        None => format.render_with(
+            &project,
+            &diagnostics,
+            summary,
+            args.quiet,
+            color,
+            live_rules,
+        ),
+    };
+    print_stdout(&output);
+    let failing = summary.errors > 0 || (args.deny_warnings && summary.warnings > 0);
+    Ok(if failing {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
 }
 
 fn init(force: bool) -> Result<Outcome, String> {

@@ -29,5 +29,6 @@ pub mod rules;
 pub mod seal;
 pub mod source;
 pub mod suppress;
+pub mod verify;
 pub mod write;
 pub mod yaml;
