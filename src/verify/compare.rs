@@ -972,3 +972,273 @@ fn rfc3339(seconds: i64) -> String {
         time % 60
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::deploy::Deploy;
+    use crate::project::Project;
+    use crate::verify::kube::KubeObjects;
+    use crate::verify::live::LiveDatabase;
+
+    const CLUSTER: &str = "apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata:
+  name: pg
+  namespace: postgres
+spec:
+  bootstrap:
+    initdb:
+      database: app
+  managed:
+    roles:
+      - name: grafana_user
+        login: true
+        inherit: false
+        connectionLimit: 5
+        validUntil: \"2030-01-01T00:00:00Z\"
+        inRoles: [pg_monitor, readers]
+        passwordSecret:
+          name: grafana-db-creds
+      - name: readers
+      - name: old_user
+        ensure: absent
+";
+
+    const DATABASES: &str = "apiVersion: postgresql.cnpg.io/v1
+kind: Database
+metadata:
+  name: grafana-db
+  namespace: postgres
+spec:
+  name: grafana
+  owner: grafana_user
+  cluster:
+    name: pg
+---
+apiVersion: postgresql.cnpg.io/v1
+kind: Database
+metadata:
+  name: old-db
+  namespace: postgres
+spec:
+  name: old
+  owner: readers
+  ensure: absent
+  cluster:
+    name: pg
+";
+
+    const SECRET: &str = "apiVersion: v1
+kind: Secret
+metadata:
+  name: grafana-db-creds
+  namespace: postgres
+  annotations:
+    reflector.v1.k8s.emberstack.com/reflection-allowed: \"true\"
+    reflector.v1.k8s.emberstack.com/reflection-auto-enabled: \"true\"
+    reflector.v1.k8s.emberstack.com/reflection-allowed-namespaces: \"grafana,monitoring-.*\"
+type: kubernetes.io/basic-auth
+stringData:
+  username: grafana_user
+  password: not-a-real-one
+";
+
+    fn role(name: &str) -> LiveRole {
+        LiveRole {
+            name: name.into(),
+            superuser: false,
+            inherit: true,
+            createrole: false,
+            createdb: false,
+            login: false,
+            replication: false,
+            bypassrls: false,
+            connection_limit: -1,
+            valid_until: None,
+            member_of: Vec::new(),
+        }
+    }
+
+    fn matching() -> Catalogue {
+        let grafana = LiveRole {
+            login: true,
+            inherit: false,
+            connection_limit: 5,
+            valid_until: crate::model::time::parse_rfc3339("2030-01-01T00:00:00Z"),
+            member_of: vec!["pg_monitor".into(), "readers".into()],
+            ..role("grafana_user")
+        };
+        Catalogue {
+            server_version: "17".into(),
+            roles: vec![
+                role("postgres"),
+                role("streaming_replica"),
+                role("cnpg_pooler_pgbouncer"),
+                role("pg_monitor"),
+                role("app"),
+                grafana,
+                role("readers"),
+            ],
+            databases: ["postgres", "template0", "template1", "app", "grafana"]
+                .into_iter()
+                .map(|name| LiveDatabase {
+                    name: name.into(),
+                    owner: if name == "grafana" {
+                        "grafana_user"
+                    } else {
+                        "postgres"
+                    }
+                    .into(),
+                })
+                .collect(),
+        }
+    }
+
+    /// `rule path:line message` of each finding.
+    fn run(
+        config: &Config,
+        catalogue: Option<&Catalogue>,
+        kube: Option<&KubeObjects>,
+    ) -> Vec<String> {
+        let files = [
+            ("infra/pg.yaml", CLUSTER),
+            ("infra/dbs.yaml", DATABASES),
+            ("infra/secret.yaml", SECRET),
+        ];
+        let project = Project::from_texts(&files, config);
+        let deploy = Deploy::build(&project, config);
+        let index = Index::build(&project, config, &deploy);
+        let target = crate::verify::choose_cluster(&index, config, None, None).unwrap();
+        let mut diagnostics = compare(&index, config, &target, Live { catalogue, kube });
+        crate::lint::sort(&project, &mut diagnostics);
+        diagnostics
+            .iter()
+            .map(|d| {
+                let at = project
+                    .text(d.finding.loc.file)
+                    .line_col(d.finding.loc.span.start());
+                format!(
+                    "{} {}:{} {}",
+                    d.rule,
+                    project.path(d.finding.loc.file),
+                    at.line,
+                    d.finding.message
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_matching_catalogue_is_clean() {
+        assert_eq!(
+            run(&Config::default(), Some(&matching()), None),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn attributes_memberships_expiry_and_absent_objects() {
+        let mut live = matching();
+        let grafana = live
+            .roles
+            .iter_mut()
+            .find(|r| r.name == "grafana_user")
+            .unwrap();
+        grafana.inherit = true;
+        grafana.connection_limit = -1;
+        grafana.valid_until = Some(0);
+        grafana.member_of = vec!["pg_monitor".into(), "pg_write_all_data".into()];
+        live.roles.push(role("old_user"));
+        live.databases.push(LiveDatabase {
+            name: "old".into(),
+            owner: "readers".into(),
+        });
+        live.roles.push(role("temp_1"));
+        live.databases.push(LiveDatabase {
+            name: "scratch".into(),
+            owner: "postgres".into(),
+        });
+        assert_eq!(
+            run(&Config::default(), Some(&live), None),
+            [
+                "live-absent-exists infra/dbs.yaml:20 Database `old-db` declares database `old` `ensure: absent`, but it exists in PostgreSQL",
+                "live-drift infra/pg.yaml:11 database `scratch` (owner `postgres`) exists in PostgreSQL, but no Database of cluster `pg` declares it",
+                "live-drift infra/pg.yaml:11 role `temp_1` exists in PostgreSQL, but cluster `pg` does not declare it",
+                "live-role-attributes infra/pg.yaml:14 role `grafana_user` is INHERIT in PostgreSQL, while the repository declares `inherit: false`",
+                "live-role-attributes infra/pg.yaml:15 role `grafana_user` has no connection limit in PostgreSQL, while the repository declares `connectionLimit: 5`",
+                "live-role-attributes infra/pg.yaml:16 role `grafana_user` is VALID UNTIL 1970-01-01T00:00:00Z (expired) in PostgreSQL, while the repository declares `validUntil: 2030-01-01T00:00:00Z`",
+                "live-role-membership infra/pg.yaml:17 role `grafana_user` is a member of `pg_write_all_data` in PostgreSQL, which its `inRoles` does not list",
+                "live-role-membership infra/pg.yaml:17 role `grafana_user` is not a member of `readers` in PostgreSQL, while its `inRoles` lists it",
+                "live-absent-exists infra/pg.yaml:22 role `old_user` is declared `ensure: absent` but exists in PostgreSQL",
+            ]
+        );
+    }
+
+    #[test]
+    fn unmanaged_names_and_levels_come_from_the_configuration() {
+        let mut live = matching();
+        live.roles.push(role("tmp_42"));
+        live.roles.retain(|r| r.name != "readers");
+        let mut config = Config::default();
+        config.verify.unmanaged_roles = vec!["tmp_*".into()];
+        config
+            .levels
+            .insert("live-role-missing".into(), Level::On(Severity::Warning));
+        config
+            .levels
+            .insert("live-role-membership".into(), Level::Off);
+        let project = Project::from_texts(&[("infra/pg.yaml", CLUSTER)], &config);
+        let deploy = Deploy::build(&project, &config);
+        let index = Index::build(&project, &config, &deploy);
+        let target =
+            crate::verify::choose_cluster(&index, &config, Some("postgres/pg"), None).unwrap();
+        let diagnostics = compare(
+            &index,
+            &config,
+            &target,
+            Live {
+                catalogue: Some(&live),
+                kube: None,
+            },
+        );
+        let found: Vec<(&str, Severity)> =
+            diagnostics.iter().map(|d| (d.rule, d.severity)).collect();
+        // `readers` is missing (a warning now), `tmp_42` is unmanaged, and `grafana` is drift:
+        // only the Cluster file was given, so no Database declares it.
+        assert_eq!(
+            found,
+            [
+                ("live-role-missing", Severity::Warning),
+                ("live-drift", Severity::Warning),
+            ]
+        );
+    }
+
+    #[test]
+    fn kube_objects_secrets_reflection_and_status() {
+        let json = r#"{"kind":"List","apiVersion":"v1","items":[
+          {"apiVersion":"v1","kind":"Secret","metadata":{"name":"grafana-db-creds","namespace":"postgres"},
+           "data":{"username":"Z3JhZmFuYV91c2Vy"}},
+          {"apiVersion":"v1","kind":"Secret","metadata":{"name":"grafana-db-creds","namespace":"grafana"},
+           "data":{"username":"x","password":"y"}},
+          {"apiVersion":"postgresql.cnpg.io/v1","kind":"Cluster","metadata":{"name":"pg","namespace":"postgres"},
+           "status":{"managedRolesStatus":{"byStatus":{"reconciled":["grafana_user"],"pending-reconciliation":["readers"]},
+             "cannotReconcile":{"old_user":["could not perform DELETE on role old_user: role \"old_user\" cannot be dropped because some objects depend on it"]}}}},
+          {"apiVersion":"postgresql.cnpg.io/v1","kind":"Database","metadata":{"name":"grafana-db","namespace":"postgres","generation":1},
+           "status":{"applied":false,"message":"while creating database \"grafana\": ERROR: role \"grafana_user\" does not exist (SQLSTATE 42704)","observedGeneration":1}}
+        ]}"#;
+        let kube = KubeObjects::parse(json).unwrap();
+        assert_eq!(
+            run(&Config::default(), None, Some(&kube)),
+            [
+                "live-not-reconciled infra/dbs.yaml:4 Database `postgres/grafana-db` is not applied: while creating database \"grafana\": ERROR: role \"grafana_user\" does not exist (SQLSTATE 42704)",
+                "live-not-synced infra/dbs.yaml:15 Database `postgres/old-db` is not among the Kubernetes objects given",
+                "live-not-reconciled infra/pg.yaml:20 role `readers` is pending reconciliation in cluster `pg`",
+                "live-not-reconciled infra/pg.yaml:22 CNPG cannot reconcile role `old_user`: could not perform DELETE on role old_user: role \"old_user\" cannot be dropped because some objects depend on it",
+                "live-secret-missing infra/secret.yaml:4 Secret `postgres/grafana-db-creds` has no `password` key in the cluster (it has `username`)",
+                "live-secret-not-reflected infra/secret.yaml:9 `grafana/grafana-db-creds` exists but is not Reflector's copy of `postgres/grafana-db-creds`, and Reflector does not overwrite it",
+            ]
+        );
+    }
+}
