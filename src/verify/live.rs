@@ -481,13 +481,14 @@ FROM pg_catalog.pg_database d ORDER BY 1";
 
 /// Connects and reads the catalogues in a read-only transaction.
 pub fn read_catalogue(options: &ConnectOptions) -> Result<Catalogue, String> {
-    let failed = |e: &dyn std::fmt::Display| {
+    let failed = |reason: String| {
         format!(
             "cannot read PostgreSQL at {}: {}",
             options.describe(),
-            one_line(&e.to_string())
+            one_line(&reason)
         )
     };
+    let failed_pg = |e: postgres::Error| failed(describe_error(&e));
     let mut config = postgres::Config::new();
     config
         .host(&options.host)
@@ -502,7 +503,7 @@ pub fn read_catalogue(options: &ConnectOptions) -> Result<Catalogue, String> {
     if let Some(password) = &options.password {
         config.password(password.as_bytes());
     }
-    let mut client = match tls::client_config(options).map_err(|e| failed(&e))? {
+    let mut client = match tls::client_config(options).map_err(failed)? {
         None => {
             config.ssl_mode(postgres::config::SslMode::Disable);
             config.connect(postgres::NoTls)
@@ -512,22 +513,22 @@ pub fn read_catalogue(options: &ConnectOptions) -> Result<Catalogue, String> {
             config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
         }
     }
-    .map_err(|e| failed(&e))?;
+    .map_err(failed_pg)?;
     let mut transaction = client
         .build_transaction()
         .read_only(true)
         .start()
-        .map_err(|e| failed(&e))?;
+        .map_err(failed_pg)?;
     transaction
         .batch_execute("SET LOCAL statement_timeout = '30s'")
-        .map_err(|e| failed(&e))?;
+        .map_err(failed_pg)?;
     let server_version: String = transaction
         .query_one("SHOW server_version", &[])
-        .map_err(|e| failed(&e))?
+        .map_err(failed_pg)?
         .get(0);
     let roles = transaction
         .query(ROLES, &[])
-        .map_err(|e| failed(&e))?
+        .map_err(failed_pg)?
         .iter()
         .map(|row| LiveRole {
             name: row.get(0),
@@ -545,19 +546,41 @@ pub fn read_catalogue(options: &ConnectOptions) -> Result<Catalogue, String> {
         .collect();
     let databases = transaction
         .query(DATABASES, &[])
-        .map_err(|e| failed(&e))?
+        .map_err(failed_pg)?
         .iter()
         .map(|row| LiveDatabase {
             name: row.get(0),
             owner: row.get(1),
         })
         .collect();
-    transaction.rollback().map_err(|e| failed(&e))?;
+    transaction.rollback().map_err(failed_pg)?;
     Ok(Catalogue {
         server_version,
         roles,
         databases,
     })
+}
+
+/// What went wrong: the server's own message for a database error (`FATAL: password
+/// authentication failed for user "…"`), else the error and its causes.
+fn describe_error(error: &postgres::Error) -> String {
+    if let Some(db) = error.as_db_error() {
+        let mut text = format!("{}: {}", db.severity(), db.message());
+        if let Some(detail) = db.detail() {
+            text.push_str(&format!(" ({detail})"));
+        }
+        return text;
+    }
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(&format!(": {cause_text}"));
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// An error's text on one line.
