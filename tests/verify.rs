@@ -195,7 +195,7 @@ impl Server {
             .prefix("pglint-verify-")
             .tempdir()
             .unwrap();
-        let mut server = Server {
+        let server = Server {
             bin,
             owner,
             data: dir.path().join("data"),
