@@ -151,3 +151,22 @@ fn readme_rule_table_is_current() {
         "README rule table is stale; replace it with:\n{expected}"
     );
 }
+
+#[test]
+fn readme_live_checks_table_is_current() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme
+        .find("<!-- live-checks-table")
+        .expect("README has the live-checks-table marker");
+    let body_start = readme[start..].find("-->").unwrap() + start + 4;
+    let end = readme
+        .find("<!-- /live-checks-table -->")
+        .expect("README has the end marker");
+    let expected = pglint::rules::live_markdown_table();
+    assert_eq!(
+        readme[body_start..end].trim(),
+        expected.trim(),
+        "README live checks table is stale; replace it with:\n{expected}"
+    );
+}
