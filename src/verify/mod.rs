@@ -100,3 +100,45 @@ pub fn choose_cluster<'p>(
     }
     Ok(matching[0])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::deploy::Deploy;
+    use crate::project::Project;
+
+    #[test]
+    fn a_cluster_several_deployments_apply_needs_deployment() {
+        let config = Config::default();
+        let cluster = "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: pg\n  namespace: postgres\nspec:\n  instances: 1\n";
+        let files = [
+            ("base/cluster.yaml", cluster),
+            ("base/kustomization.yaml", "resources:\n  - cluster.yaml\n"),
+            ("prod/kustomization.yaml", "resources:\n  - ../base\n"),
+            ("test/kustomization.yaml", "resources:\n  - ../base\n"),
+        ];
+        let project = Project::from_texts(&files, &config);
+        let deploy = Deploy::build(&project, &config);
+        let index = Index::build(&project, &config, &deploy);
+        let error = choose_cluster(&index, &config, None, None).unwrap_err();
+        assert!(
+            error.starts_with("Cluster `postgres/pg` is applied by several deployments"),
+            "{error}"
+        );
+        let prod = deploy
+            .deployments
+            .iter()
+            .position(|d| d.name.contains("prod"))
+            .expect("a deployment for prod");
+        let chosen = choose_cluster(
+            &index,
+            &config,
+            Some("pg"),
+            Some(&deploy.deployments[prod].name),
+        )
+        .unwrap();
+        assert_eq!(index.instance(chosen.id).deployment, Some(prod));
+        let unknown = choose_cluster(&index, &config, None, Some("staging")).unwrap_err();
+        assert!(unknown.contains("no deployment `staging`"), "{unknown}");
+    }
+}
