@@ -57,6 +57,10 @@ enum Command {
     /// Draw the chains credentials Secret → role → Database → Cluster, with their sync waves
     /// and deployments; links a finding breaks in red, with the rule's id.
     Graph(GraphArgs),
+    /// Compare the repository with what is live after a sync: a cluster's roles and databases
+    /// in PostgreSQL (read-only catalogue queries) and the Secrets, SealedSecrets, Clusters
+    /// and Databases `kubectl get … -o json` printed. Findings and exit codes as `check`.
+    Verify(VerifyArgs),
     /// Write a commented default `pglint.toml` at the repository root (the git top level around
     /// the working directory, else the working directory).
     Init {
@@ -134,6 +138,43 @@ struct CheckArgs {
     /// anything to fix).
     #[arg(long, conflicts_with_all = ["write_baseline", "fix"])]
     diff: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct VerifyArgs {
+    /// The PostgreSQL to compare with: a URL
+    /// (`postgresql://USER@HOST:5432/DB?sslmode=verify-full&sslrootcert=ca.crt`) or libpq
+    /// `key=value` pairs; unset parameters come from libpq's variables (`PGHOST`, `PGPORT`,
+    /// `PGUSER`, `PGPASSWORD`, `PGDATABASE`, `PGSSLMODE`, `PGSSLROOTCERT`…). Without it and
+    /// without `PGHOST`/`PGHOSTADDR`/`PGPORT`/`PGDATABASE`/`PGUSER`, PostgreSQL is not read.
+    #[arg(long, value_name = "URL")]
+    database_url: Option<String>,
+    /// The Cluster to verify (`NAME` or `NAMESPACE/NAME`). Default: the only one.
+    #[arg(long, value_name = "NAME")]
+    cluster: Option<String>,
+    /// When several deployments apply the Cluster: the one that is live here.
+    #[arg(long, value_name = "NAME")]
+    deployment: Option<String>,
+    /// The JSON of `kubectl get secrets,sealedsecrets,clusters.postgresql.cnpg.io,databases.postgresql.cnpg.io -A -o json`
+    /// (`-`: standard input). Secret values in it are never read nor shown.
+    #[arg(long, value_name = "FILE|-")]
+    kube_objects: Option<PathBuf>,
+    /// Output format. Default: `github` when `GITHUB_ACTIONS=true`, else `human`.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Write the report in `--format` to FILE, and the human report to standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Exit 1 on warnings too.
+    #[arg(long)]
+    deny_warnings: bool,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    /// Print only the findings, no summary line nor note of what was compared.
+    #[arg(short, long)]
+    quiet: bool,
+    #[command(flatten)]
+    repo: RootArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -255,6 +296,8 @@ struct Shown<'a> {
     statistics: bool,
     /// What the run wants a reader to know that is no finding (in the JSON summary).
     notices: &'a [String],
+    /// What SARIF describes in `tool.driver.rules`: the rules, or the live checks.
+    rules: &'a [&'static rules::RuleMeta],
     /// The git top level, which the CI formats' paths are relative to.
     top: &'a Path,
 }
@@ -299,7 +342,7 @@ impl Format {
             Format::Json => {
                 report::json::render_with_notices(project, diagnostics, summary, shown.notices)
             }
-            Format::Sarif => report::sarif::render(project, diagnostics, top),
+            Format::Sarif => report::sarif::render_with(project, diagnostics, shown.rules, top),
             Format::Github => report::github::render(project, diagnostics, summary_line, top),
             Format::Gitlab => report::gitlab::render(project, diagnostics, top),
         }
@@ -348,6 +391,7 @@ pub fn main() -> ExitCode {
         Command::Graph(args) => graph(args),
         Command::New(args) => new_app(args),
         Command::Seal(args) => seal(args),
+        Command::Verify(args) => verify(args),
         Command::Init { force } => init(force),
     };
     outcome
@@ -411,6 +455,11 @@ fn known_rule(id: &str) -> Result<(), String> {
     if rules::find(id).is_some() {
         return Ok(());
     }
+    if rules::live::find(id).is_some() {
+        return Err(format!(
+            "`{id}` is a check of `pglint verify` (it needs the live cluster), not a rule of `pglint check`"
+        ));
+    }
     let suggestion = crate::model::closest(id, rules::ALL.iter().map(|r| r.meta().id));
     Err(match suggestion {
         Some(s) => format!("unknown rule `{id}`; did you mean `{s}`?"),
@@ -467,7 +516,8 @@ fn load_config(
             .ok()
             .map(|r| crate::discover::relative(Path::new(""), r))
     });
-    let ids: Vec<&str> = rules::ALL.iter().map(|r| r.meta().id).collect();
+    // One `[rules]` table sets the levels of the rules and of the live checks.
+    let ids: Vec<&str> = rules::catalogue().map(|m| m.id).collect();
     Ok((
         Config::from_toml(&path.display().to_string(), &text, &ids)
             .map(|config| Config { clock, ..config }),
@@ -836,11 +886,13 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
     for notice in &notices {
         eprintln!("pglint: note: {notice}");
     }
+    let all_rules: Vec<&rules::RuleMeta> = rules::ALL.iter().map(|r| r.meta()).collect();
     let shown = Shown {
         project: &project,
         diagnostics: &diagnostics,
         summary,
         notices: &notices,
+        rules: &all_rules,
         summary_line: !args.quiet,
         statistics: args.statistics,
         top: crate::discover::git_top_level(&root).unwrap_or(&root),
@@ -1045,36 +1097,29 @@ fn concerns(project: &Project, diagnostic: &Diagnostic, filters: &[String]) -> b
 
 fn list_rules(args: RepoArgs) -> Result<Outcome, String> {
     let (_, config) = root_config(args.root.as_ref(), args.config.as_deref())?;
-    let level = |rule| rule_severity(rule, &config).map_or("off", Severity::as_str);
+    let level = |meta| crate::lint::severity_of(meta, &config).map_or("off", Severity::as_str);
     let mut out = String::new();
     match args.format {
         ListFormat::Human => {
-            let width = rules::ALL
-                .iter()
-                .map(|r| r.meta().id.len())
-                .max()
-                .unwrap_or(0);
+            let width = rules::catalogue().map(|m| m.id.len()).max().unwrap_or(0);
             out.push_str(&format!(
                 "{:width$}  {:7}  {:7}  summary\n",
                 "rule", "level", "default"
             ));
-            for rule in rules::ALL {
-                let meta = rule.meta();
+            for meta in rules::catalogue() {
                 out.push_str(&format!(
                     "{:width$}  {:7}  {:7}  {}\n",
                     meta.id,
-                    level(*rule),
+                    level(meta),
                     meta.default_level.as_str(),
                     meta.summary
                 ));
             }
         }
         ListFormat::Json => {
-            let list: Vec<_> = rules::ALL
-                .iter()
-                .map(|r| {
-                    let m = r.meta();
-                    serde_json::json!({"id": m.id, "group": m.group, "level": level(*r), "severity": m.default_level.as_str(), "summary": m.summary})
+            let list: Vec<_> = rules::catalogue()
+                .map(|m| {
+                    serde_json::json!({"id": m.id, "group": m.group, "level": level(m), "severity": m.default_level.as_str(), "summary": m.summary})
                 })
                 .collect();
             out = serde_json::to_string_pretty(&list).map_err(|e| e.to_string())?;
@@ -1086,8 +1131,13 @@ fn list_rules(args: RepoArgs) -> Result<Outcome, String> {
 }
 
 fn explain(id: &str) -> Result<Outcome, String> {
-    known_rule(id)?;
-    let meta = rules::find(id).expect("checked above").meta();
+    let Some(meta) = rules::meta(id) else {
+        let suggestion = crate::model::closest(id, rules::catalogue().map(|m| m.id));
+        return Err(match suggestion {
+            Some(s) => format!("unknown rule `{id}`; did you mean `{s}`?"),
+            None => format!("unknown rule `{id}`; `pglint rules` lists every rule"),
+        });
+    };
     let fix = match &meta.fix {
         Some(fix) => format!(
             "Fix: {} (`{}`): {}.",
@@ -1101,11 +1151,16 @@ fn explain(id: &str) -> Result<Outcome, String> {
         ),
         None => "Fix: none.".to_string(),
     };
+    let group = if meta.group == rules::live::GROUP {
+        "live (reported by `pglint verify`, which compares the repository with the live cluster)"
+    } else {
+        meta.group
+    };
     println!(
         "# {}\n\nDefault severity: {}. Group: {}.\n{}\n{fix}\n\n{}",
         meta.id,
         meta.default_level.as_str(),
-        meta.group,
+        group,
         meta.summary,
         report::rule_docs(meta)
     );
@@ -1195,6 +1250,122 @@ fn seal(args: SealArgs) -> Result<Outcome, String> {
     }
     print_stdout(&format!("{message}\n"));
     Ok(Outcome::Clean)
+}
+
+fn verify(args: VerifyArgs) -> Result<Outcome, String> {
+    use crate::verify::{self, kube::KubeObjects, live};
+
+    let style = terminal_style(args.color);
+    let env = |name: &str| std::env::var(name).ok();
+    let read_database = args.database_url.is_some() || live::environment_names_a_server(&env);
+    if !read_database && args.kube_objects.is_none() {
+        return Err("nothing to compare with: give --database-url (or set PGHOST and the other libpq variables) and/or --kube-objects FILE".into());
+    }
+    let (_, config, project) = load_root(args.repo.root.as_ref(), args.repo.config.as_deref())?;
+    let deploy = crate::deploy::Deploy::build(&project, &config);
+    let index = Index::build(&project, &config, &deploy);
+    let target = verify::choose_cluster(
+        &index,
+        &config,
+        args.cluster.as_deref(),
+        args.deployment.as_deref(),
+    )?;
+    let kube = match &args.kube_objects {
+        None => None,
+        Some(path) => {
+            let (name, text) = if path.as_os_str() == "-" {
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| {
+                    format!("cannot read the Kubernetes objects from standard input: {e}")
+                })?;
+                ("standard input".to_string(), text)
+            } else {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                (path.display().to_string(), text)
+            };
+            let objects = KubeObjects::parse(&text).map_err(|e| format!("{name}: {e}"))?;
+            // The text holds every Secret's values: gone as soon as it is read.
+            drop(zeroize::Zeroizing::new(text));
+            Some(objects)
+        }
+    };
+    let options = read_database
+        .then(|| live::ConnectOptions::resolve(args.database_url.as_deref(), &env))
+        .transpose()
+        .map_err(|e| format!("--database-url: {e}"))?;
+    let catalogue = options.as_ref().map(live::read_catalogue).transpose()?;
+    let mut diagnostics = verify::compare(
+        &index,
+        &config,
+        &target,
+        verify::Live {
+            catalogue: catalogue.as_ref(),
+            kube: kube.as_ref(),
+        },
+    );
+    crate::lint::sort(&project, &mut diagnostics);
+    if !args.quiet {
+        let mut compared = Vec::new();
+        if let (Some(options), Some(catalogue)) = (&options, &catalogue) {
+            compared.push(format!(
+                "PostgreSQL {} at {} ({} roles, {} databases)",
+                catalogue.server_version,
+                options.describe(),
+                catalogue.roles.len(),
+                catalogue.databases.len()
+            ));
+        }
+        if let Some(kube) = &kube {
+            compared.push(format!("{} Kubernetes objects", kube.len()));
+        }
+        eprintln!(
+            "pglint: verified cluster `{}/{}` against {}",
+            target.namespace(&config),
+            target.name(),
+            compared.join(" and ")
+        );
+    }
+    let changed = project.changed_files(diagnostics.iter().flat_map(|d| {
+        std::iter::once(d.finding.loc.file).chain(d.finding.related.iter().map(|r| r.loc.file))
+    }));
+    if !changed.is_empty() {
+        for &file in &changed {
+            eprintln!(
+                "pglint: error: {} changed while pglint ran: run pglint verify again",
+                project.path(file)
+            );
+        }
+        return Ok(Outcome::Failure);
+    }
+    let summary = Summary::new(&project, &diagnostics);
+    let root = project.root.clone();
+    let shown = Shown {
+        project: &project,
+        diagnostics: &diagnostics,
+        summary,
+        notices: &[],
+        rules: rules::live::ALL,
+        summary_line: !args.quiet,
+        statistics: false,
+        top: crate::discover::git_top_level(&root).unwrap_or(&root),
+    };
+    let output = match &args.output {
+        Some(path) => {
+            let report = Format::for_file(args.format).render(&shown, Style::plain());
+            std::fs::write(path, report)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            Format::Human.render(&shown, style)
+        }
+        None => Format::for_stdout(args.format, false).render(&shown, style),
+    };
+    print_stdout(&output);
+    let failing = summary.errors > 0 || (args.deny_warnings && summary.warnings > 0);
+    Ok(if failing {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
 }
 
 fn init(force: bool) -> Result<Outcome, String> {

@@ -86,6 +86,17 @@ pub struct Config {
     pub deploy: DeployConfig,
     /// The time rules compare dates with (a role's `validUntil`).
     pub clock: Clock,
+    pub verify: VerifyConfig,
+}
+
+/// `[verify]`: what `pglint verify` leaves alone in the live database.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VerifyConfig {
+    /// Live roles the repository is not expected to declare (names or globs): never
+    /// `live-drift`, besides PostgreSQL's and CloudNativePG's own and the bootstrap owner.
+    pub unmanaged_roles: Vec<String>,
+    /// Live databases the repository is not expected to declare (names or globs).
+    pub unmanaged_databases: Vec<String>,
 }
 
 /// The environment variable that fixes the clock (an RFC 3339 date-time).
@@ -154,6 +165,7 @@ impl Default for Config {
             max_file_bytes: 16 * 1024 * 1024,
             deploy: DeployConfig::default(),
             clock: Clock::default(),
+            verify: VerifyConfig::default(),
         }
     }
 }
@@ -242,6 +254,14 @@ repo-urls = []
 # waves then wait for its child Applications (without it, since Argo CD 1.8, they do not).
 application-health = false
 
+# `pglint verify`: live roles and databases the repository is not expected to declare (names
+# or globs such as "tmp_*"), never reported as drift. PostgreSQL's and CloudNativePG's own
+# (`pg_*`, `postgres`, `streaming_replica`, `cnpg_*`, `template0`, `template1`) and the
+# bootstrap owner and its database never are.
+[verify]
+unmanaged-roles = []
+unmanaged-databases = []
+
 # Bounds on what one file may cost; reaching one is a `yaml-limit` finding.
 [limits]
 max-file-bytes = 16777216
@@ -266,6 +286,14 @@ struct FileConfig {
     limits: Option<FileLimits>,
     deploy: Option<FileDeploy>,
     app_namespaces: Option<std::collections::BTreeMap<String, toml::Spanned<String>>>,
+    verify: Option<FileVerify>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct FileVerify {
+    unmanaged_roles: Option<Vec<String>>,
+    unmanaged_databases: Option<Vec<String>>,
 }
 
 #[derive(serde::Deserialize)]
@@ -359,6 +387,25 @@ impl Config {
         if let Some(deploy) = file.deploy {
             config.deploy.repo_urls = deploy.repo_urls.unwrap_or_default();
             config.deploy.application_health = deploy.application_health.unwrap_or_default();
+        }
+        if let Some(verify) = file.verify {
+            config.verify.unmanaged_roles = verify.unmanaged_roles.unwrap_or_default();
+            config.verify.unmanaged_databases = verify.unmanaged_databases.unwrap_or_default();
+            for pattern in config
+                .verify
+                .unmanaged_roles
+                .iter()
+                .chain(&config.verify.unmanaged_databases)
+            {
+                if let Err(e) = globset::Glob::new(pattern) {
+                    let span = text.find(pattern.as_str()).map(|s| s..s + pattern.len());
+                    return Err(error(
+                        span,
+                        format!("invalid name pattern `{pattern}`: {e}"),
+                        None,
+                    ));
+                }
+            }
         }
         if let Some(waves) = file.waves {
             config.waves.secret = waves.secret.unwrap_or(config.waves.secret);
@@ -492,6 +539,7 @@ mod tests {
         assert_eq!(config.naming, default.naming);
         assert_eq!(config.limits, default.limits);
         assert_eq!(config.max_file_bytes, default.max_file_bytes);
+        assert_eq!(config.verify, default.verify);
         assert!(config.levels.is_empty());
     }
 

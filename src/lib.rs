@@ -30,5 +30,6 @@ pub mod rules;
 pub mod seal;
 pub mod source;
 pub mod suppress;
+pub mod verify;
 pub mod write;
 pub mod yaml;

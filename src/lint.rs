@@ -13,10 +13,15 @@ use crate::suppress::Suppressions;
 
 /// The level a rule runs at under `config`, or `None` when it is off.
 pub fn rule_severity(rule: &dyn Rule, config: &Config) -> Option<Severity> {
-    match config.levels.get(rule.meta().id) {
+    severity_of(rule.meta(), config)
+}
+
+/// The level a catalogue entry (a rule or a live check) runs at under `config`.
+pub fn severity_of(meta: &rules::RuleMeta, config: &Config) -> Option<Severity> {
+    match config.levels.get(meta.id) {
         Some(Level::Off) => None,
         Some(Level::On(severity)) => Some(*severity),
-        None => rule.meta().default_level.severity(),
+        None => meta.default_level.severity(),
     }
 }
 

@@ -16,8 +16,8 @@ const SECTIONS: &[&str] = &[
 #[test]
 fn every_rule_has_full_documentation() {
     let mut missing = Vec::new();
-    for rule in ALL {
-        let meta = rule.meta();
+    // The live checks of `pglint verify` are documented like the rules.
+    for meta in pglint::rules::catalogue() {
         for section in SECTIONS {
             if !meta.docs.contains(section) {
                 missing.push(format!("{}: no `{section}`", meta.id));
@@ -36,13 +36,13 @@ fn every_rule_has_full_documentation() {
 
 #[test]
 fn summaries_follow_the_message_convention() {
-    for rule in ALL {
-        let summary = rule.meta().summary;
-        assert!(!summary.is_empty(), "{}", rule.meta().id);
+    for meta in pglint::rules::catalogue() {
+        let summary = meta.summary;
+        assert!(!summary.is_empty(), "{}", meta.id);
         assert!(
             !summary.ends_with('.'),
             "{}: summary ends with a period",
-            rule.meta().id
+            meta.id
         );
         assert!(
             !summary.starts_with(|c: char| c.is_ascii_uppercase())
@@ -52,14 +52,14 @@ fn summaries_follow_the_message_convention() {
                     .is_some_and(|w| w.chars().skip(1).any(|c| c.is_ascii_uppercase())
                         || ["SOP", "Database", "Cluster", "Reflector"].contains(&w)),
             "{}: summary starts upper-case",
-            rule.meta().id
+            meta.id
         );
     }
 }
 
 #[test]
 fn rule_ids_are_unique_kebab_case() {
-    let mut ids: Vec<&str> = ALL.iter().map(|r| r.meta().id).collect();
+    let mut ids: Vec<&str> = pglint::rules::catalogue().map(|m| m.id).collect();
     for id in &ids {
         assert!(
             id.chars()
@@ -71,6 +71,20 @@ fn rule_ids_are_unique_kebab_case() {
     let count = ids.len();
     ids.dedup();
     assert_eq!(ids.len(), count, "duplicate rule ids");
+}
+
+#[test]
+fn live_checks_are_no_rules_of_check() {
+    for meta in pglint::rules::live::ALL {
+        assert!(meta.id.starts_with("live-"), "{}", meta.id);
+        assert_eq!(meta.group, pglint::rules::live::GROUP);
+        assert!(pglint::rules::find(meta.id).is_none(), "{}", meta.id);
+        assert!(std::ptr::eq(pglint::rules::meta(meta.id).unwrap(), *meta));
+    }
+    assert!(
+        ALL.iter()
+            .all(|r| r.meta().group != pglint::rules::live::GROUP)
+    );
 }
 
 #[test]
@@ -135,5 +149,24 @@ fn readme_rule_table_is_current() {
         readme[body_start..end].trim(),
         expected.trim(),
         "README rule table is stale; replace it with:\n{expected}"
+    );
+}
+
+#[test]
+fn readme_live_checks_table_is_current() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme
+        .find("<!-- live-checks-table")
+        .expect("README has the live-checks-table marker");
+    let body_start = readme[start..].find("-->").unwrap() + start + 4;
+    let end = readme
+        .find("<!-- /live-checks-table -->")
+        .expect("README has the end marker");
+    let expected = pglint::rules::live_markdown_table();
+    assert_eq!(
+        readme[body_start..end].trim(),
+        expected.trim(),
+        "README live checks table is stale; replace it with:\n{expected}"
     );
 }

@@ -328,7 +328,29 @@ fn rules_and_explain_come_from_the_registry() {
         .output()
         .unwrap();
     let list: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(list.as_array().unwrap().len(), pglint::rules::ALL.len());
+    // The rules of `check`, then the live checks of `verify`.
+    assert_eq!(
+        list.as_array().unwrap().len(),
+        pglint::rules::ALL.len() + pglint::rules::live::ALL.len()
+    );
+    let live = pglint().args(["explain", "live-drift"]).output().unwrap();
+    assert_eq!(live.status.code(), Some(0));
+    let live = String::from_utf8(live.stdout).unwrap();
+    assert!(
+        live.contains("Group: live (reported by `pglint verify`"),
+        "{live}"
+    );
+    assert!(live.contains("## How to fix"), "{live}");
+    let select = pglint()
+        .args(["check", "--select", "live-drift"])
+        .output()
+        .unwrap();
+    assert_eq!(select.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&select.stderr).contains("is a check of `pglint verify`"),
+        "{}",
+        String::from_utf8_lossy(&select.stderr)
+    );
     let explain = pglint()
         .args(["explain", "owner-role-missing"])
         .output()

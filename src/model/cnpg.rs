@@ -63,6 +63,8 @@ pub struct Role {
     pub createrole: Option<Spanned<bool>>,
     pub replication: Option<Spanned<bool>>,
     pub bypassrls: Option<Spanned<bool>>,
+    /// `inherit` (CNPG's default is true).
+    pub inherit: Option<Spanned<bool>>,
     pub disable_password: Option<Spanned<bool>>,
     /// `passwordSecret.name`.
     pub password_secret: Option<Spanned<String>>,
@@ -81,15 +83,16 @@ impl Role {
         let ensure = reader.string(node.get("ensure"), &format!("{path}.ensure"));
         reader.enumeration(&ensure, "ensure", ENSURE);
         let mut flag = |field: &str| reader.boolean(node.get(field), &format!("{path}.{field}"));
-        let (login, superuser, createdb, createrole, replication, bypassrls, disable_password) = (
+        let (login, superuser, createdb, createrole, replication, bypassrls, inherit) = (
             flag("login"),
             flag("superuser"),
             flag("createdb"),
             flag("createrole"),
             flag("replication"),
             flag("bypassrls"),
-            flag("disablePassword"),
+            flag("inherit"),
         );
+        let disable_password = flag("disablePassword");
         let connection_limit = reader.integer(
             node.get("connectionLimit"),
             &format!("{path}.connectionLimit"),
@@ -116,6 +119,7 @@ impl Role {
             createrole,
             replication,
             bypassrls,
+            inherit,
             disable_password,
             password_secret: secret_node
                 .and_then(|s| reader.string(s.get("name"), &format!("{path}.passwordSecret.name"))),
@@ -170,6 +174,9 @@ impl Role {
 pub struct Bootstrap {
     /// The owner role's name: the explicit `owner`, else the `database`, else `app`.
     pub owner: String,
+    /// The application database it creates: the explicit `database`, else `app` (CNPG's
+    /// default for `initdb`, and what the owner defaults to).
+    pub database: String,
     /// Where the owner (or the bootstrap method) is written, if anywhere.
     pub owner_loc: Option<Loc>,
     /// `bootstrap.initdb.secret.name`: the owner's credentials.
@@ -242,6 +249,7 @@ impl Bootstrap {
         let Some((method_key, method)) = method else {
             return Bootstrap {
                 owner: "app".into(),
+                database: "app".into(),
                 owner_loc: None,
                 secret: None,
                 other_roles_unknown: false,
@@ -279,10 +287,15 @@ impl Bootstrap {
         .flat_map(|list| list.items())
         .filter_map(|item| item.as_str().map(str::to_string))
         .collect();
+        let database = reader.string(method.get("database"), "spec.bootstrap.database");
+        let database_name = database
+            .as_ref()
+            .map_or_else(|| "app".to_string(), |d| d.value.clone());
         let owner = reader
             .string(method.get("owner"), "spec.bootstrap.owner")
-            .or_else(|| reader.string(method.get("database"), "spec.bootstrap.database"));
+            .or(database);
         Bootstrap {
+            database: database_name,
             owner: owner
                 .as_ref()
                 .map_or_else(|| "app".into(), |o| o.value.clone()),
@@ -399,15 +412,17 @@ mod tests {
     #[test]
     fn cluster_roles_and_bootstrap_owner() {
         let obj = object(
-            "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: pg\nspec:\n  bootstrap:\n    initdb:\n      database: gitea\n  managed:\n    roles:\n      - name: gitea_user\n        login: true\n        passwordSecret:\n          name: gitea-db-creds\n      - name: admin\n        superuser: yes\n        nme: typo\n",
+            "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: pg\nspec:\n  bootstrap:\n    initdb:\n      database: gitea\n  managed:\n    roles:\n      - name: gitea_user\n        login: true\n        inherit: false\n        passwordSecret:\n          name: gitea-db-creds\n      - name: admin\n        superuser: yes\n        nme: typo\n",
         );
         let Spec::Cluster(cluster) = &obj.spec else {
             panic!()
         };
         assert_eq!(cluster.bootstrap.owner, "gitea");
+        assert_eq!(cluster.bootstrap.database, "gitea");
         assert_eq!(cluster.roles.len(), 2);
         let gitea = cluster.role("gitea_user").unwrap();
         assert!(gitea.can_login());
+        assert_eq!(gitea.inherit.as_ref().map(|i| i.value), Some(false));
         assert_eq!(
             gitea.password_secret.as_ref().unwrap().value,
             "gitea-db-creds"

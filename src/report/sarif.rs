@@ -353,11 +353,23 @@ fn sarif_fix(project: &Project, top: &TopLevel<'_>, fix: &Fix) -> SarifFix {
 
 /// The log; `top` is the git top level around the project's root (`%SRCROOT%`).
 pub fn render(project: &Project, diagnostics: &[Diagnostic], top: &Path) -> String {
+    let metas: Vec<&RuleMeta> = rules::ALL.iter().map(|r| r.meta()).collect();
+    render_with(project, diagnostics, &metas, top)
+}
+
+/// [`render`] describing `metas` in `tool.driver.rules` (`pglint verify`: the live checks);
+/// every diagnostic's rule must be one of them.
+pub fn render_with(
+    project: &Project,
+    diagnostics: &[Diagnostic],
+    metas: &[&RuleMeta],
+    top: &Path,
+) -> String {
     let top = TopLevel::new(project, top);
-    let index: HashMap<&str, usize> = rules::ALL
+    let index: HashMap<&str, usize> = metas
         .iter()
         .enumerate()
-        .map(|(i, rule)| (rule.meta().id, i))
+        .map(|(i, meta)| (meta.id, i))
         .collect();
     let results = diagnostics
         .iter()
@@ -376,7 +388,7 @@ pub fn render(project: &Project, diagnostics: &[Diagnostic], top: &Path) -> Stri
                     information_uri: [env!("CARGO_PKG_HOMEPAGE"), env!("CARGO_PKG_REPOSITORY")]
                         .into_iter()
                         .find(|uri| !uri.is_empty()),
-                    rules: rules::ALL.iter().map(|r| descriptor(r.meta())).collect(),
+                    rules: metas.iter().map(|m| descriptor(m)).collect(),
                 },
             },
             original_uri_base_ids: BTreeMap::from([(

@@ -311,6 +311,7 @@ macro_rules! declare_rule {
     };
 }
 
+pub mod live;
 #[cfg(test)]
 pub(crate) mod testing;
 
@@ -395,11 +396,31 @@ pub fn find(id: &str) -> Option<&'static dyn Rule> {
     ALL.iter().copied().find(|r| r.meta().id == id)
 }
 
+/// Every catalogue entry: the rules `check` runs, then the live checks `verify` reports.
+pub fn catalogue() -> impl Iterator<Item = &'static RuleMeta> {
+    ALL.iter()
+        .map(|r| r.meta())
+        .chain(live::ALL.iter().copied())
+}
+
+/// A catalogue entry (a rule or a live check) by id.
+pub fn meta(id: &str) -> Option<&'static RuleMeta> {
+    catalogue().find(|m| m.id == id)
+}
+
 /// The README's rule table: id, default level, summary.
 pub fn markdown_table() -> String {
+    table(ALL.iter().map(|r| r.meta()))
+}
+
+/// The README's table of the live checks `pglint verify` reports.
+pub fn live_markdown_table() -> String {
+    table(live::ALL.iter().copied())
+}
+
+fn table(metas: impl Iterator<Item = &'static RuleMeta>) -> String {
     let mut table = String::from("| rule | default | fix | what it reports |\n|---|---|---|---|\n");
-    for rule in ALL {
-        let meta = rule.meta();
+    for meta in metas {
         table.push_str(&format!(
             "| `{}` | {} | {} | {} |\n",
             meta.id,

@@ -1,0 +1,699 @@
+//! The PostgreSQL side of `pglint verify`: where to connect (a URL or libpq `key=value` pairs,
+//! over libpq's environment variables), TLS as libpq's `sslmode` means it, and the read-only
+//! catalogue queries.
+//!
+//! The password is only ever handed to the client library: no message, error or output of this
+//! module holds it, and `pg_roles.rolpassword` (always `********` anyway) is never selected.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use zeroize::Zeroizing;
+
+use super::tls;
+
+/// libpq's `sslmode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SslMode {
+    Disable,
+    Allow,
+    Prefer,
+    Require,
+    VerifyCa,
+    VerifyFull,
+}
+
+impl SslMode {
+    fn parse(text: &str) -> Result<SslMode, String> {
+        Ok(match text {
+            "disable" => SslMode::Disable,
+            "allow" => SslMode::Allow,
+            "prefer" => SslMode::Prefer,
+            "require" => SslMode::Require,
+            "verify-ca" => SslMode::VerifyCa,
+            "verify-full" => SslMode::VerifyFull,
+            _ => {
+                return Err(
+                    "invalid sslmode: use disable, allow, prefer, require, verify-ca or verify-full"
+                        .into(),
+                );
+            }
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SslMode::Disable => "disable",
+            SslMode::Allow => "allow",
+            SslMode::Prefer => "prefer",
+            SslMode::Require => "require",
+            SslMode::VerifyCa => "verify-ca",
+            SslMode::VerifyFull => "verify-full",
+        }
+    }
+}
+
+/// Where and how to connect, as libpq would from the same URL and environment.
+#[derive(Clone)]
+pub struct ConnectOptions {
+    /// A host name, an IP address, or a Unix socket folder (starting with `/`).
+    pub host: String,
+    /// `hostaddr`: the address to connect to, `host` then being only the name TLS verifies.
+    pub hostaddr: Option<std::net::IpAddr>,
+    pub port: u16,
+    pub user: String,
+    pub password: Option<Zeroizing<String>>,
+    pub dbname: String,
+    pub sslmode: SslMode,
+    /// The CA certificates (PEM) `verify-ca`/`verify-full` trust: `sslrootcert`, else
+    /// `~/.postgresql/root.crt` when it exists.
+    pub sslrootcert: Option<PathBuf>,
+    /// A client certificate and its key (PEM), for certificate authentication.
+    pub sslcert: Option<PathBuf>,
+    pub sslkey: Option<PathBuf>,
+    pub connect_timeout: Duration,
+}
+
+impl std::fmt::Debug for ConnectOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectOptions")
+            .field("host", &self.host)
+            .field("hostaddr", &self.hostaddr)
+            .field("port", &self.port)
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "********"))
+            .field("dbname", &self.dbname)
+            .field("sslmode", &self.sslmode)
+            .field("sslrootcert", &self.sslrootcert)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The libpq environment variables pglint reads, and the parameter each sets.
+const ENVIRONMENT: &[(&str, &str)] = &[
+    ("PGHOST", "host"),
+    ("PGHOSTADDR", "hostaddr"),
+    ("PGPORT", "port"),
+    ("PGUSER", "user"),
+    ("PGPASSWORD", "password"),
+    ("PGDATABASE", "dbname"),
+    ("PGSSLMODE", "sslmode"),
+    ("PGSSLROOTCERT", "sslrootcert"),
+    ("PGSSLCERT", "sslcert"),
+    ("PGSSLKEY", "sslkey"),
+    ("PGCONNECT_TIMEOUT", "connect_timeout"),
+];
+
+/// The parameters a connection string may set.
+const PARAMETERS: &[&str] = &[
+    "host",
+    "hostaddr",
+    "port",
+    "user",
+    "password",
+    "dbname",
+    "sslmode",
+    "sslrootcert",
+    "sslcert",
+    "sslkey",
+    "connect_timeout",
+    "application_name",
+];
+
+/// Is any libpq variable that says where to connect set? (`verify` then compares with
+/// PostgreSQL even without `--database-url`.)
+pub fn environment_names_a_server(env: &dyn Fn(&str) -> Option<String>) -> bool {
+    ["PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER"]
+        .iter()
+        .any(|name| env(name).is_some_and(|v| !v.is_empty()))
+}
+
+impl ConnectOptions {
+    /// The options of `url` (a `postgresql://` URL or `key=value` pairs; `None`: only the
+    /// environment), each missing parameter taken from `env` (libpq's variables) then from
+    /// libpq's defaults. Errors never quote the password.
+    pub fn resolve(
+        url: Option<&str>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<ConnectOptions, String> {
+        let mut params: Vec<(String, Zeroizing<String>)> = match url {
+            Some(text) => parse_connection_string(text)?,
+            None => Vec::new(),
+        };
+        for (variable, key) in ENVIRONMENT {
+            if params.iter().any(|(k, _)| k == key) {
+                continue;
+            }
+            if let Some(value) = env(variable).filter(|v| !v.is_empty()) {
+                params.push((key.to_string(), Zeroizing::new(value)));
+            }
+        }
+        let get = |key: &str| {
+            params
+                .iter()
+                .rev()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.as_str())
+                .filter(|v| !v.is_empty())
+        };
+        let port = match get("port") {
+            Some(port) => port
+                .parse::<u16>()
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or("invalid port: not a number from 1 to 65535")?,
+            None => 5432,
+        };
+        let hostaddr = get("hostaddr")
+            .map(|a| {
+                a.parse::<std::net::IpAddr>()
+                    .map_err(|_| "invalid hostaddr: not a numeric IP address".to_string())
+            })
+            .transpose()?;
+        let host = match (get("host"), hostaddr) {
+            (Some(host), _) => {
+                if host.contains(',') {
+                    return Err("several hosts are not supported: name the primary (the `<cluster>-rw` service)".into());
+                }
+                host.to_string()
+            }
+            (None, Some(address)) => address.to_string(),
+            (None, None) => default_host(port),
+        };
+        let user = match get("user") {
+            Some(user) => user.to_string(),
+            None => env("USER")
+                .or_else(|| env("LOGNAME"))
+                .filter(|u| !u.is_empty())
+                .ok_or("no user name: set PGUSER or put the user in the URL")?,
+        };
+        let dbname = get("dbname").unwrap_or(&user).to_string();
+        let sslmode = SslMode::parse(get("sslmode").unwrap_or("prefer"))?;
+        let home = env("HOME").map(PathBuf::from);
+        let sslrootcert = match get("sslrootcert") {
+            Some("system") => {
+                return Err("sslrootcert=system is not supported: name the CA file (the `ca.crt` of the `<cluster>-ca` Secret)".into());
+            }
+            Some(path) => Some(PathBuf::from(path)),
+            None => home
+                .as_ref()
+                .map(|h| h.join(".postgresql/root.crt"))
+                .filter(|p| p.is_file()),
+        };
+        let connect_timeout = match get("connect_timeout") {
+            Some(text) => text
+                .parse::<u64>()
+                .map_err(|_| "invalid connect_timeout: not a number of seconds".to_string())?,
+            None => 10,
+        };
+        let password = params
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "password")
+            .map(|(_, v)| v.clone());
+        Ok(ConnectOptions {
+            host,
+            hostaddr,
+            port,
+            user,
+            password,
+            dbname,
+            sslmode,
+            sslrootcert,
+            sslcert: get("sslcert").map(PathBuf::from),
+            sslkey: get("sslkey").map(PathBuf::from),
+            // libpq: zero, or no value, waits forever; pglint waits at most 10 seconds.
+            connect_timeout: Duration::from_secs(if connect_timeout == 0 {
+                10
+            } else {
+                connect_timeout.max(2)
+            }),
+        })
+    }
+
+    /// `host:port` (or the socket folder and port), for messages.
+    pub fn describe(&self) -> String {
+        let address = match self.hostaddr {
+            Some(address) if address.to_string() != self.host => {
+                format!("{} ({address})", self.host)
+            }
+            _ => self.host.clone(),
+        };
+        format!(
+            "{address}:{} as `{}`, database `{}`, sslmode={}",
+            self.port,
+            self.user,
+            self.dbname,
+            self.sslmode.as_str()
+        )
+    }
+}
+
+/// libpq's default: the local socket folder when a server listens there, else `localhost`.
+fn default_host(port: u16) -> String {
+    ["/var/run/postgresql", "/run/postgresql", "/tmp"]
+        .into_iter()
+        .find(|dir| Path::new(dir).join(format!(".s.PGSQL.{port}")).exists())
+        .unwrap_or("localhost")
+        .to_string()
+}
+
+/// The parameters of a connection string: a `postgres://`/`postgresql://` URL or libpq's
+/// `key=value` pairs (values quoted with `'`, `\` escaping).
+pub fn parse_connection_string(text: &str) -> Result<Vec<(String, Zeroizing<String>)>, String> {
+    let text = text.trim();
+    let params = if let Some(rest) = text
+        .strip_prefix("postgresql://")
+        .or_else(|| text.strip_prefix("postgres://"))
+    {
+        parse_url(rest)?
+    } else if text.contains('=') {
+        parse_key_values(text)?
+    } else {
+        return Err(
+            "the database URL is neither a postgresql:// URL nor key=value pairs".to_string(),
+        );
+    };
+    // A malformed string may put part of the password where a key or a value is expected:
+    // errors name no text of it, only a parameter pglint knows.
+    for (key, _) in &params {
+        if !PARAMETERS.contains(&key.as_str()) {
+            let hint = crate::model::closest(key, PARAMETERS.iter().copied())
+                .map(|s| format!("did you mean `{s}`? "))
+                .unwrap_or_default();
+            return Err(format!(
+                "unknown connection parameter: {hint}pglint reads {}",
+                PARAMETERS.join(", ")
+            ));
+        }
+    }
+    Ok(params)
+}
+
+fn parse_url(rest: &str) -> Result<Vec<(String, Zeroizing<String>)>, String> {
+    let mut params = Vec::new();
+    let (before_query, query) = match rest.split_once('?') {
+        Some((a, q)) => (a, Some(q)),
+        None => (rest, None),
+    };
+    let (authority, path) = match before_query.split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (before_query, None),
+    };
+    // An `@` past the host: a password with an unescaped `/` or `?` was cut there.
+    if path.is_some_and(|p| p.contains('@')) || query.is_some_and(|q| q.contains('@')) {
+        return Err("the URL has an `@` after its host: percent-encode `/`, `?`, `@` and `:` in the user name and password (%2F, %3F, %40, %3A)".into());
+    }
+    let (userinfo, hostport) = match authority.rsplit_once('@') {
+        Some((u, h)) => (Some(u), h),
+        None => (None, authority),
+    };
+    if let Some(userinfo) = userinfo {
+        let (user, password) = match userinfo.split_once(':') {
+            Some((u, p)) => (u, Some(p)),
+            None => (userinfo, None),
+        };
+        if !user.is_empty() {
+            params.push(("user".into(), decode(user, "the user name")?));
+        }
+        if let Some(password) = password {
+            params.push(("password".into(), decode(password, "the password")?));
+        }
+    }
+    if !hostport.is_empty() {
+        let (host, port) = if let Some(bracketed) = hostport.strip_prefix('[') {
+            let (host, after) = bracketed
+                .split_once(']')
+                .ok_or("the URL's IPv6 address lacks its `]`")?;
+            (host, after.strip_prefix(':'))
+        } else {
+            match hostport.rsplit_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (hostport, None),
+            }
+        };
+        if !host.is_empty() {
+            params.push(("host".into(), decode(host, "the host")?));
+        }
+        if let Some(port) = port.filter(|p| !p.is_empty()) {
+            params.push(("port".into(), decode(port, "the port")?));
+        }
+    }
+    if let Some(path) = path.filter(|p| !p.is_empty()) {
+        params.push(("dbname".into(), decode(path, "the database name")?));
+    }
+    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair
+            .split_once('=')
+            .ok_or("a URL parameter lacks its `=value`")?;
+        let key = decode(key, "a parameter name")?;
+        let value = decode(value, "a parameter value")?;
+        params.push((key.to_string(), value));
+    }
+    Ok(params)
+}
+
+/// Percent-decoding; the error names `what`, never the text.
+fn decode(text: &str, what: &str) -> Result<Zeroizing<String>, String> {
+    let bytes = text.as_bytes();
+    let mut out = Zeroizing::new(Vec::with_capacity(bytes.len()));
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(|| format!("the URL's {what} has an invalid %-escape"))?;
+            out.push(hex);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out.to_vec())
+        .map(Zeroizing::new)
+        .map_err(|_| format!("the URL's {what} is not UTF-8"))
+}
+
+fn parse_key_values(text: &str) -> Result<Vec<(String, Zeroizing<String>)>, String> {
+    let mut params = Vec::new();
+    let mut chars = text.chars().peekable();
+    loop {
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        if chars.peek().is_none() {
+            break;
+        }
+        let mut key = String::new();
+        while let Some(c) = chars.next_if(|c| *c != '=' && !c.is_whitespace()) {
+            key.push(c);
+        }
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        if chars.next() != Some('=') {
+            return Err("a connection parameter lacks its `=value`".into());
+        }
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        let mut value = Zeroizing::new(String::new());
+        if chars.next_if_eq(&'\'').is_some() {
+            loop {
+                match chars.next() {
+                    Some('\\') => value.push(chars.next().unwrap_or('\\')),
+                    Some('\'') => break,
+                    Some(c) => value.push(c),
+                    None => {
+                        return Err("a quoted connection parameter lacks its closing quote".into());
+                    }
+                }
+            }
+        } else {
+            while let Some(c) = chars.next_if(|c| !c.is_whitespace()) {
+                if c == '\\' {
+                    value.push(chars.next().unwrap_or('\\'));
+                } else {
+                    value.push(c);
+                }
+            }
+        }
+        params.push((key, value));
+    }
+    Ok(params)
+}
+
+/// A row of `pg_roles`, with the roles it is a member of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveRole {
+    pub name: String,
+    pub superuser: bool,
+    pub inherit: bool,
+    pub createrole: bool,
+    pub createdb: bool,
+    pub login: bool,
+    pub replication: bool,
+    pub bypassrls: bool,
+    /// -1: no limit.
+    pub connection_limit: i64,
+    /// Seconds since the Unix epoch; `None`: no expiry (NULL or `infinity`).
+    pub valid_until: Option<i64>,
+    /// Sorted, distinct.
+    pub member_of: Vec<String>,
+}
+
+/// A row of `pg_database`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveDatabase {
+    pub name: String,
+    pub owner: String,
+}
+
+/// What the catalogues hold.
+#[derive(Debug, Clone, Default)]
+pub struct Catalogue {
+    pub server_version: String,
+    pub roles: Vec<LiveRole>,
+    pub databases: Vec<LiveDatabase>,
+}
+
+impl Catalogue {
+    pub fn role(&self, name: &str) -> Option<&LiveRole> {
+        self.roles.iter().find(|r| r.name == name)
+    }
+
+    pub fn database(&self, name: &str) -> Option<&LiveDatabase> {
+        self.databases.iter().find(|d| d.name == name)
+    }
+}
+
+const ROLES: &str = "\
+SELECT r.rolname::text, r.rolsuper, r.rolinherit, r.rolcreaterole, r.rolcreatedb, r.rolcanlogin,
+       r.rolreplication, r.rolbypassrls, r.rolconnlimit::int8,
+       CASE WHEN r.rolvaliduntil IS NULL OR r.rolvaliduntil = 'infinity' THEN NULL
+            WHEN r.rolvaliduntil = '-infinity' THEN (-9223372036854775807)::int8
+            ELSE floor(extract(epoch FROM r.rolvaliduntil))::int8 END,
+       ARRAY(SELECT DISTINCT g.rolname::text FROM pg_catalog.pg_auth_members m
+             JOIN pg_catalog.pg_roles g ON g.oid = m.roleid
+             WHERE m.member = r.oid ORDER BY 1)
+FROM pg_catalog.pg_roles r ORDER BY 1";
+
+const DATABASES: &str = "\
+SELECT d.datname::text, pg_catalog.pg_get_userbyid(d.datdba)::text
+FROM pg_catalog.pg_database d ORDER BY 1";
+
+/// Connects and reads the catalogues in a read-only transaction.
+pub fn read_catalogue(options: &ConnectOptions) -> Result<Catalogue, String> {
+    let failed = |reason: String| {
+        format!(
+            "cannot read PostgreSQL at {}: {}",
+            options.describe(),
+            one_line(&reason)
+        )
+    };
+    let failed_pg = |e: postgres::Error| failed(describe_error(&e));
+    let mut config = postgres::Config::new();
+    config
+        .host(&options.host)
+        .port(options.port)
+        .user(&options.user)
+        .dbname(&options.dbname)
+        .application_name("pglint verify")
+        .connect_timeout(options.connect_timeout);
+    if let Some(address) = options.hostaddr {
+        config.hostaddr(address);
+    }
+    if let Some(password) = &options.password {
+        config.password(password.as_bytes());
+    }
+    let mut client = match tls::client_config(options).map_err(failed)? {
+        None => {
+            config.ssl_mode(postgres::config::SslMode::Disable);
+            config.connect(postgres::NoTls)
+        }
+        Some((mode, tls)) => {
+            config.ssl_mode(mode);
+            config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
+        }
+    }
+    .map_err(failed_pg)?;
+    let mut transaction = client
+        .build_transaction()
+        .read_only(true)
+        .start()
+        .map_err(failed_pg)?;
+    transaction
+        .batch_execute("SET LOCAL statement_timeout = '30s'")
+        .map_err(failed_pg)?;
+    let server_version: String = transaction
+        .query_one("SHOW server_version", &[])
+        .map_err(failed_pg)?
+        .get(0);
+    let roles = transaction
+        .query(ROLES, &[])
+        .map_err(failed_pg)?
+        .iter()
+        .map(|row| LiveRole {
+            name: row.get(0),
+            superuser: row.get(1),
+            inherit: row.get(2),
+            createrole: row.get(3),
+            createdb: row.get(4),
+            login: row.get(5),
+            replication: row.get(6),
+            bypassrls: row.get(7),
+            connection_limit: row.get(8),
+            valid_until: row.get(9),
+            member_of: row.get(10),
+        })
+        .collect();
+    let databases = transaction
+        .query(DATABASES, &[])
+        .map_err(failed_pg)?
+        .iter()
+        .map(|row| LiveDatabase {
+            name: row.get(0),
+            owner: row.get(1),
+        })
+        .collect();
+    transaction.rollback().map_err(failed_pg)?;
+    Ok(Catalogue {
+        server_version,
+        roles,
+        databases,
+    })
+}
+
+/// What went wrong: the server's own message for a database error (`FATAL: password
+/// authentication failed for user "…"`), else the error and its causes.
+fn describe_error(error: &postgres::Error) -> String {
+    if let Some(db) = error.as_db_error() {
+        let mut text = format!("{}: {}", db.severity(), db.message());
+        if let Some(detail) = db.detail() {
+            text.push_str(&format!(" ({detail})"));
+        }
+        return text;
+    }
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(&format!(": {cause_text}"));
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// An error's text on one line.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn urls_with_escapes_ipv6_and_parameters() {
+        let options = ConnectOptions::resolve(
+            Some("postgresql://app%40x:p%40ss%3Aw@[::1]:6543/my%20db?sslmode=verify-full&sslrootcert=/ca.crt"),
+            &env(&[("PGUSER", "ignored"), ("PGHOST", "ignored")]),
+        )
+        .unwrap();
+        assert_eq!(options.user, "app@x");
+        assert_eq!(
+            options.password.as_deref().map(String::as_str),
+            Some("p@ss:w")
+        );
+        assert_eq!(options.host, "::1");
+        assert_eq!(options.port, 6543);
+        assert_eq!(options.dbname, "my db");
+        assert_eq!(options.sslmode, SslMode::VerifyFull);
+        assert_eq!(options.sslrootcert.as_deref(), Some(Path::new("/ca.crt")));
+        assert!(!format!("{options:?}").contains("p@ss"));
+        assert!(!options.describe().contains("p@ss"));
+    }
+
+    #[test]
+    fn key_values_and_the_environment() {
+        let options = ConnectOptions::resolve(
+            Some("host=db.example port = 5433 password='it\\'s quoted' user=me"),
+            &env(&[
+                ("PGDATABASE", "cat"),
+                ("PGPASSWORD", "other"),
+                ("PGSSLMODE", "require"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(options.host, "db.example");
+        assert_eq!(options.port, 5433);
+        assert_eq!(
+            options.password.as_deref().map(String::as_str),
+            Some("it's quoted")
+        );
+        assert_eq!(options.dbname, "cat");
+        assert_eq!(options.sslmode, SslMode::Require);
+        let from_env = ConnectOptions::resolve(
+            None,
+            &env(&[
+                ("PGHOST", "10.0.0.1"),
+                ("PGUSER", "u"),
+                ("PGPASSWORD", "secret"),
+                ("PGSSLMODE", "verify-ca"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                from_env.host.as_str(),
+                from_env.port,
+                from_env.dbname.as_str()
+            ),
+            ("10.0.0.1", 5432, "u")
+        );
+        assert_eq!(from_env.sslmode, SslMode::VerifyCa);
+    }
+
+    #[test]
+    fn mistakes_never_quote_the_password() {
+        for url in [
+            "postgresql://u:s3cr%zzet@h/db",
+            "postgresql://u:s3cret@h/db?sslmode=bogus",
+            "postgresql://u:s3cret@h:notaport/db",
+            "host=h password='s3cret",
+            "host=h password=s3cret unknown=1",
+            "host=h password=s3 cret=1",
+            "postgresql://u:s3/cret@h/db",
+            "postgresql://u:s3cret@h/db?sslmode",
+            "postgresql://u:s3?cret@h/db",
+            "s3cret",
+        ] {
+            let error = ConnectOptions::resolve(Some(url), &env(&[])).unwrap_err();
+            assert!(!error.contains("s3cr"), "{error}");
+        }
+    }
+
+    #[test]
+    fn hostaddr_keeps_the_name_tls_verifies() {
+        let options = ConnectOptions::resolve(
+            Some("host=pg-rw.postgres.svc hostaddr=127.0.0.1 user=u"),
+            &env(&[]),
+        )
+        .unwrap();
+        assert_eq!(options.host, "pg-rw.postgres.svc");
+        assert_eq!(options.hostaddr, Some("127.0.0.1".parse().unwrap()));
+        assert!(
+            options
+                .describe()
+                .starts_with("pg-rw.postgres.svc (127.0.0.1):5432")
+        );
+        assert!(ConnectOptions::resolve(Some("host=a,b user=u"), &env(&[])).is_err());
+    }
+}
