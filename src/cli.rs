@@ -302,6 +302,27 @@ struct Shown<'a> {
     top: &'a Path,
 }
 
+impl Shown<'_> {
+    /// The report for standard output; with `--output FILE`, the report in `format` (JSON by
+    /// default) is written there and standard output gets the human one.
+    fn output(
+        &self,
+        format: Option<Format>,
+        file: Option<&Path>,
+        style: Style,
+    ) -> Result<String, String> {
+        match file {
+            Some(path) => {
+                let report = Format::for_file(format).render(self, Style::plain());
+                std::fs::write(path, report)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                Ok(Format::Human.render(self, style))
+            }
+            None => Ok(Format::for_stdout(format, self.statistics).render(self, style)),
+        }
+    }
+}
+
 impl Format {
     /// The format of standard output: the one asked for, else the one the environment calls
     /// for (`github` on GitHub Actions, except for `--statistics`).
@@ -897,15 +918,7 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
         statistics: args.statistics,
         top: crate::discover::git_top_level(&root).unwrap_or(&root),
     };
-    let output = match &args.output {
-        Some(path) => {
-            let report = Format::for_file(args.format).render(&shown, Style::plain());
-            std::fs::write(path, report)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            Format::Human.render(&shown, style)
-        }
-        None => Format::for_stdout(args.format, args.statistics).render(&shown, style),
-    };
+    let output = shown.output(args.format, args.output.as_deref(), style)?;
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`pglint check | head`) is not pglint's failure.
     let _ = stdout.write_all(output.as_bytes());
@@ -1350,15 +1363,7 @@ fn verify(args: VerifyArgs) -> Result<Outcome, String> {
         statistics: false,
         top: crate::discover::git_top_level(&root).unwrap_or(&root),
     };
-    let output = match &args.output {
-        Some(path) => {
-            let report = Format::for_file(args.format).render(&shown, Style::plain());
-            std::fs::write(path, report)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            Format::Human.render(&shown, style)
-        }
-        None => Format::for_stdout(args.format, false).render(&shown, style),
-    };
+    let output = shown.output(args.format, args.output.as_deref(), style)?;
     print_stdout(&output);
     let failing = summary.errors > 0 || (args.deny_warnings && summary.warnings > 0);
     Ok(if failing {
