@@ -189,11 +189,17 @@ fn finding(entry: &Annotation, what: &str) -> Finding {
         kind if key == LAST_APPLIED => finding(kind.describe().into(), "quote the value".into()),
         kind => {
             let text = entry.value.as_str();
+            // Where a boolean is read, the quoted word must be one it accepts.
+            let quoted = match kind {
+                YamlType::Bool if entry.holds_boolean() => {
+                    if is_true(text) { "true" } else { "false" }.to_string()
+                }
+                _ => text.replace('"', "\\\""),
+            };
             finding(
                 format!("{} (`{text}`)", kind.describe()),
                 format!(
-                    "quote it: `{key}: \"{}\"`; one non-string value hides all of the object's {}s from Argo CD",
-                    text.replace('"', "\\\""),
+                    "quote it: `{key}: \"{quoted}\"`; one non-string value hides all of the object's {}s from Argo CD",
                     if what.ends_with("label") {
                         "label"
                     } else {
