@@ -13,7 +13,6 @@ use zeroize::Zeroizing;
 
 use crate::config::Config;
 use crate::deploy::Deploy;
-use crate::diagnostic::Diagnostic;
 use crate::edit::Edit;
 use crate::edit::yaml::{YamlFile, string};
 use crate::lint::lint;
@@ -359,16 +358,6 @@ fn sealing_key(root: &Path, config: &Config) -> Result<SealingKey, String> {
         .map_err(|e| format!("cannot seal with {path}: {e}"))
 }
 
-/// `(rule, message)` of each finding: its identity without its position.
-fn identities(diagnostics: &[Diagnostic]) -> Vec<(&'static str, String)> {
-    let mut out: Vec<_> = diagnostics
-        .iter()
-        .map(|d| (d.rule, d.finding.message.clone()))
-        .collect();
-    out.sort();
-    out
-}
-
 /// Everything `pglint new` would write, checked. `Err` is the reason to refuse (exit 2).
 pub fn plan_new(
     root: &Path,
@@ -411,24 +400,24 @@ pub fn plan_new(
     let sealed = sealed_secret_yaml(config, &names, &username, &sealed_password);
 
     let after = Project::load_with(root, config, &overrides(&sealed, &changes))?;
-    let before = identities(&lint(project, config));
-    let mut introduced: Vec<String> = Vec::new();
-    let mut remaining = before;
-    for diagnostic in lint(&after, config) {
-        let identity = (diagnostic.rule, diagnostic.finding.message.clone());
-        if let Some(i) = remaining.iter().position(|b| *b == identity) {
-            remaining.swap_remove(i);
-        } else {
+    // What the repository already had is matched by identity (rule, object, field path), as a
+    // baseline matches it: only what adding the app introduces blocks it.
+    let mut introduced = lint(&after, config);
+    crate::baseline::Baseline::record(project, &lint(project, config))
+        .filter(&after, &mut introduced);
+    let introduced: Vec<String> = introduced
+        .iter()
+        .map(|diagnostic| {
             let loc = diagnostic.finding.loc;
             let line = after.text(loc.file).line_col(loc.span.start()).line;
-            introduced.push(format!(
+            format!(
                 "  {}:{line}: {}: {}",
                 after.path(loc.file),
                 diagnostic.rule,
                 diagnostic.finding.message
-            ));
-        }
-    }
+            )
+        })
+        .collect();
     if !introduced.is_empty() {
         return Err(format!(
             "adding `{}` would introduce findings; nothing was written:\n{}",

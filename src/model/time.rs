@@ -104,9 +104,32 @@ pub fn format_date(seconds: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
+/// `2026-01-31T12:00:00Z`: an RFC 3339 date-time in UTC (what [`parse_rfc3339`] reads).
+pub fn format_rfc3339(seconds: i64) -> String {
+    let time = seconds.rem_euclid(86_400);
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        format_date(seconds),
+        time / 3600,
+        time % 3600 / 60,
+        time % 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::{format_date, parse_rfc3339};
+
+    #[test]
+    fn formats_round_trip() {
+        for text in [
+            "1970-01-01T00:00:00Z",
+            "2036-02-29T23:59:59Z",
+            "2001-09-09T01:46:40Z",
+        ] {
+            assert_eq!(super::format_rfc3339(parse_rfc3339(text).unwrap()), text);
+        }
+    }
 
     #[test]
     fn formats_dates() {

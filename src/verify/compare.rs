@@ -360,7 +360,10 @@ fn compare_attributes(out: &mut Out<'_>, role: &Role, live: &LiveRole, config: &
         let show = |at: Option<i64>| match at {
             None => "no expiry".to_string(),
             Some(i64::MIN..=-9_000_000_000_000_000_000) => "VALID UNTIL '-infinity'".to_string(),
-            Some(seconds) => format!("VALID UNTIL {}", rfc3339(seconds)),
+            Some(seconds) => format!(
+                "VALID UNTIL {}",
+                crate::model::time::format_rfc3339(seconds)
+            ),
         };
         let (at, declared) = match &role.valid_until {
             Some(value) => (value.loc, format!("`validUntil: {}`", value.as_str())),
@@ -380,7 +383,10 @@ fn compare_attributes(out: &mut Out<'_>, role: &Role, live: &LiveRole, config: &
             .label(format!("live: {}", show(live.valid_until)))
             .help(format!(
                 "make them agree: `ALTER ROLE \"{name}\" VALID UNTIL '{}'`, or change the YAML",
-                expiry.map_or_else(|| "infinity".to_string(), rfc3339)
+                expiry.map_or_else(
+                    || "infinity".to_string(),
+                    crate::model::time::format_rfc3339
+                )
             )),
         );
     }
@@ -959,18 +965,6 @@ fn compare_secrets(
             }
         }
     }
-}
-
-/// `2026-01-31T12:00:00Z`.
-fn rfc3339(seconds: i64) -> String {
-    let time = seconds.rem_euclid(86_400);
-    format!(
-        "{}T{:02}:{:02}:{:02}Z",
-        crate::model::time::format_date(seconds),
-        time / 3600,
-        time % 3600 / 60,
-        time % 60
-    )
 }
 
 #[cfg(test)]
