@@ -1,0 +1,195 @@
+//! What the API server accepts: the CRD schemas of the kinds pglint reads, embedded verbatim
+//! (`schemas/crds/`, see `PROVENANCE`), compiled once per run and only for the kinds a
+//! repository holds, and the structural validation of an object against them.
+//!
+//! Validation runs where an object's YAML tree is at hand: when a file is loaded, and again
+//! when the deploy layer re-reads an object a kustomize patch changed, so that a value a patch
+//! introduced is reported at the patch's node. The violations are kept on the object
+//! (`Object::schema`); the `schema-invalid` and `schema-unknown-field` rules report them for
+//! every applied instance.
+
+mod check;
+pub mod compiled;
+pub mod embedded;
+
+use std::sync::{LazyLock, OnceLock};
+
+pub use compiled::Schema;
+pub use embedded::{EMBEDDED, EmbeddedCrd};
+
+use crate::source::{FileId, Loc};
+use crate::yaml::{Limits, NodeRef, parse};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViolationKind {
+    /// A type, `required`, `enum`, `format`, `pattern`, bound or length the API server refuses.
+    Invalid,
+    /// A field the schema does not declare.
+    UnknownField,
+}
+
+/// One thing the schema refuses, at the node to edit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub loc: Loc,
+    pub kind: ViolationKind,
+    /// The field path as the API server prints it (`spec.managed.roles[0].login`).
+    pub path: String,
+    /// The API server's message (kube-openapi's wording).
+    pub message: String,
+    /// A close name: a declared property for an unknown field, an allowed value for an enum.
+    pub suggestion: Option<String>,
+}
+
+/// One CRD's served versions, each with its compiled schema.
+#[derive(Debug, Default)]
+pub struct Crd {
+    pub versions: Vec<(String, Schema)>,
+}
+
+impl Crd {
+    /// Reads a CustomResourceDefinition's `spec.versions[].schema.openAPIV3Schema`.
+    pub fn compile(root: NodeRef<'_>) -> Crd {
+        let versions = root
+            .path(&["spec", "versions"])
+            .map(|versions| {
+                versions
+                    .items()
+                    .filter_map(|version| {
+                        let name = version.get("name")?.as_str()?.to_string();
+                        let schema = version.path(&["schema", "openAPIV3Schema"])?;
+                        Some((name, Schema::compile(schema)))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Crd { versions }
+    }
+
+    pub fn version(&self, name: &str) -> Option<&Schema> {
+        self.versions
+            .iter()
+            .find(|(version, _)| version == name)
+            .map(|(_, schema)| schema)
+    }
+}
+
+/// The embedded CRDs, each compiled the first time an object of its kind is validated.
+static COMPILED: LazyLock<Vec<OnceLock<Crd>>> =
+    LazyLock::new(|| EMBEDDED.iter().map(|_| OnceLock::new()).collect());
+
+/// The embedded CRD of a kind, if pglint embeds one.
+pub fn embedded(group: &str, kind: &str) -> Option<(&'static EmbeddedCrd, &'static Crd)> {
+    let at = EMBEDDED
+        .iter()
+        .position(|crd| crd.group == group && crd.kind == kind)?;
+    let crd = COMPILED[at].get_or_init(|| compile_embedded(&EMBEDDED[at]));
+    Some((&EMBEDDED[at], crd))
+}
+
+fn compile_embedded(crd: &EmbeddedCrd) -> Crd {
+    let text = std::str::from_utf8(crd.bytes).expect("embedded CRDs are UTF-8");
+    // Trusted data, larger than a repository file may be.
+    let limits = Limits {
+        max_nodes: usize::MAX,
+        ..Limits::default()
+    };
+    let parsed = parse(text, &limits);
+    parsed
+        .documents
+        .iter()
+        .filter_map(|doc| doc.root())
+        .find(|root| root.get("kind").and_then(|k| k.as_str()) == Some("CustomResourceDefinition"))
+        .map(Crd::compile)
+        .unwrap_or_default()
+}
+
+/// Validates an object (`root`, read from `file`) against the embedded schema of its
+/// `apiVersion` and `kind`; `None` when pglint embeds no schema for them. `templated` tells
+/// values that only exist after Flux or Helm substitution, which are not judged.
+pub fn validate(
+    api_version: &str,
+    kind: &str,
+    root: NodeRef<'_>,
+    file: FileId,
+    templated: &dyn Fn(NodeRef<'_>) -> bool,
+) -> Option<Vec<Violation>> {
+    let (group, version) = api_version.rsplit_once('/')?;
+    let (_, crd) = embedded(group, kind)?;
+    Some(validate_with(crd.version(version)?, root, file, templated))
+}
+
+/// Validates an object against a compiled schema.
+pub fn validate_with(
+    schema: &Schema,
+    root: NodeRef<'_>,
+    file: FileId,
+    templated: &dyn Fn(NodeRef<'_>) -> bool,
+) -> Vec<Violation> {
+    let mut walk = check::Walk {
+        file,
+        templated,
+        out: Vec::new(),
+    };
+    walk.root(schema, root);
+    walk.out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn violations(text: &str) -> Vec<String> {
+        let parsed = parse(text, &Limits::default());
+        let root = parsed.documents[0].root().unwrap();
+        let api_version = root.get("apiVersion").and_then(|n| n.as_str()).unwrap();
+        let kind = root.get("kind").and_then(|n| n.as_str()).unwrap();
+        validate(api_version, kind, root, FileId(0), &|_| false)
+            .expect("an embedded kind")
+            .into_iter()
+            .map(|v| {
+                let line = text[..v.loc.span.start()].matches('\n').count() + 1;
+                format!("{line} {}", v.message)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_embedded_crd_compiles_with_a_version() {
+        for crd in EMBEDDED {
+            let (_, compiled) = embedded(crd.group, crd.kind).unwrap();
+            assert!(!compiled.versions.is_empty(), "{}", crd.file);
+        }
+    }
+
+    #[test]
+    fn types_enums_formats_required_and_unknown_fields() {
+        let cluster = "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: pg\nspec:\n  instances: three\n  instancess: 3\n  primaryUpdateStrategy: sometimes\n  storage:\n    size: 1Gi\n  managed:\n    roles:\n      - name: app\n        login: true\n        validUntil: next spring\n        passwordSecret:\n          name: app\n          nmae: x\n";
+        assert_eq!(
+            violations(cluster),
+            [
+                "6 `spec.instances` in body must be of type integer: \"string\"",
+                "7 unknown field \"spec.instancess\"",
+                "8 `spec.primaryUpdateStrategy`: Unsupported value: \"sometimes\": supported values: \"unsupervised\", \"supervised\"",
+                "15 `spec.managed.roles[0].validUntil` in body must be of type date-time: \"next spring\"",
+                "18 unknown field \"spec.managed.roles[0].passwordSecret.nmae\"",
+            ]
+        );
+        let database = "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: db\nspec:\n  owner: app\n  cluster:\n    name: pg\n  connectionLimit: lots\n";
+        assert_eq!(
+            violations(database),
+            [
+                "9 `spec.connectionLimit` in body must be of type integer: \"string\"",
+                "6 `spec.name`: Required value",
+            ]
+        );
+    }
+
+    #[test]
+    fn open_maps_quantities_and_int_or_string_pass() {
+        let cluster = "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: pg\nspec:\n  instances: 3\n  postgresql:\n    parameters:\n      max_connections: \"200\"\n  resources:\n    requests:\n      memory: 512Mi\n      cpu: 1\n  storage:\n    size: 10Gi\n  inheritedMetadata:\n    labels:\n      team: db\n";
+        assert_eq!(violations(cluster), Vec::<String>::new());
+        let bad = "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: pg\nspec:\n  instances: 1\n  resources:\n    requests:\n      memory: lots\n";
+        assert_eq!(violations(bad).len(), 1, "{:?}", violations(bad));
+    }
+}
