@@ -330,6 +330,8 @@ registry! {
     yaml_duplicate_key::YamlDuplicateKey,
     annotation_not_string::AnnotationNotString,
     manifest_invalid::ManifestInvalid,
+    schema_invalid::SchemaInvalid,
+    schema_unknown_field::SchemaUnknownField,
     plaintext_secret::PlaintextSecret,
     sealed_template_data::SealedTemplateData,
     sealed_value_invalid::SealedValueInvalid,

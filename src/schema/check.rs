@@ -131,12 +131,24 @@ impl Walk<'_> {
                 }
             }
         }
+        // A misspelled required field is one mistake: the unknown key, whose help names it.
+        let misspelled: Vec<String> = self
+            .out
+            .iter()
+            .filter(|v| {
+                v.kind == ViolationKind::UnknownField
+                    && v.path.rsplit_once('.').map_or("", |(parent, _)| parent) == path
+            })
+            .filter_map(|v| v.suggestion.clone())
+            .collect();
         for required in &schema.required {
-            if !entries.iter().any(|(k, _)| k.as_str() == Some(required)) {
+            if !entries.iter().any(|(k, _)| k.as_str() == Some(required))
+                && !misspelled.contains(required)
+            {
                 let child = join(path, required);
                 self.push(
                     node,
-                    ViolationKind::Invalid,
+                    ViolationKind::Required,
                     &child,
                     format!("`{child}`: Required value"),
                 );

@@ -22,8 +22,10 @@ use crate::yaml::{Limits, NodeRef, parse};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ViolationKind {
-    /// A type, `required`, `enum`, `format`, `pattern`, bound or length the API server refuses.
+    /// A type, `enum`, `format`, `pattern`, bound or length the API server refuses.
     Invalid,
+    /// A `required` field is missing.
+    Required,
     /// A field the schema does not declare.
     UnknownField,
 }
@@ -104,6 +106,18 @@ fn compile_embedded(crd: &EmbeddedCrd) -> Crd {
         .unwrap_or_default()
 }
 
+/// Is the object validated against an embedded schema (its group, kind and version have one)?
+pub fn covers(object: &crate::model::Object) -> bool {
+    let (Some(api_version), Some(kind)) = (&object.api_version, &object.kind_name) else {
+        return false;
+    };
+    api_version
+        .as_str()
+        .rsplit_once('/')
+        .and_then(|(group, version)| embedded(group, kind.as_str())?.1.version(version))
+        .is_some()
+}
+
 /// Validates an object (`root`, read from `file`) against the embedded schema of its
 /// `apiVersion` and `kind`; `None` when pglint embeds no schema for them. `templated` tells
 /// values that only exist after Flux or Helm substitution, which are not judged.
@@ -133,6 +147,75 @@ pub fn validate_with(
     };
     walk.root(schema, root);
     walk.out
+}
+
+/// Violations another rule reports better, at the same node: the schema stays quiet there.
+/// A label or annotation value that is not a string (`annotation-not-string` gives the YAML
+/// quoting fix), and a SealedSecret template's `stringData` (`sealed-template-data`: values
+/// in clear are a leak first).
+fn owned_elsewhere(object: &crate::model::Object, violation: &Violation) -> bool {
+    let in_meta_map = violation.path.contains("metadata.labels.")
+        || violation.path.contains("metadata.annotations.");
+    let sealed_string_data = object.kind_str() == "SealedSecret"
+        && (violation.path == "spec.template.stringData"
+            || violation.path.starts_with("spec.template.stringData."));
+    in_meta_map || sealed_string_data
+}
+
+/// A violation of an object as a deployment applies it.
+#[derive(Debug, Clone, Copy)]
+pub struct Applied<'p> {
+    pub violation: &'p Violation,
+    /// The object as rendered (a patched one, when a patch changed it).
+    pub object: &'p crate::model::Object,
+    /// How it is applied; `None` when no deployment applies it (as written).
+    pub deployment: Option<crate::deploy::DeploymentKind>,
+}
+
+/// The schema violations of every applied instance of `objects` (each object as each
+/// deployment renders it), each once: the same node refused in two deployments is one
+/// violation. An object no deployment applies is judged as written (once it is applied, the
+/// API server will), except for missing required fields: what applies it may complete it
+/// where pglint cannot see (a parent Flux Kustomization's `patches` commonly set `interval`
+/// and `prune` on every child; an unlisted file may be a patch).
+pub fn applied<'p>(
+    objects: impl Iterator<Item = (crate::model::ObjectId, &'p crate::model::Object)>,
+    deploy: &'p crate::deploy::Deploy<'p>,
+) -> Vec<Applied<'p>> {
+    let mut seen = crate::hash::HashSet::default();
+    let mut out = Vec::new();
+    for (id, written) in objects {
+        let mut placed = false;
+        for (deployment, resource) in deploy.instances_of(id) {
+            placed = true;
+            for violation in &resource.object.schema {
+                if !owned_elsewhere(&resource.object, violation)
+                    && seen.insert((violation.loc, violation.message.as_str()))
+                {
+                    out.push(Applied {
+                        violation,
+                        object: &resource.object,
+                        deployment: Some(deployment.kind),
+                    });
+                }
+            }
+        }
+        if !placed {
+            for violation in &written.schema {
+                if violation.kind != ViolationKind::Required
+                    && !owned_elsewhere(written, violation)
+                    && seen.insert((violation.loc, violation.message.as_str()))
+                {
+                    out.push(Applied {
+                        violation,
+                        object: written,
+                        deployment: None,
+                    });
+                }
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
