@@ -332,6 +332,7 @@ registry! {
     manifest_invalid::ManifestInvalid,
     schema_invalid::SchemaInvalid,
     schema_unknown_field::SchemaUnknownField,
+    cel_rule_failed::CelRuleFailed,
     plaintext_secret::PlaintextSecret,
     sealed_template_data::SealedTemplateData,
     sealed_value_invalid::SealedValueInvalid,

@@ -57,7 +57,7 @@ declare_rule! {
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for applied in crate::schema::applied(cx.objects(), cx.deploy()) {
         let violation = applied.violation;
-        if violation.kind == ViolationKind::UnknownField {
+        if !matches!(violation.kind, ViolationKind::Invalid | ViolationKind::Required) {
             continue;
         }
         let help = match &violation.suggestion {

@@ -329,7 +329,7 @@ fn join(path: &str, name: &str) -> String {
 }
 
 /// The JSON type name kube-openapi prints for a value of the wrong type.
-fn found_type(node: NodeRef<'_>) -> &'static str {
+pub(super) fn found_type(node: NodeRef<'_>) -> &'static str {
     if node.is_mapping() {
         return "object";
     }

@@ -183,6 +183,29 @@ impl Schema {
         schema
     }
 
+    /// Does this schema, or one below it, carry CEL rules?
+    pub fn has_rules(&self) -> bool {
+        !self.rules.is_empty()
+            || self.properties.iter().any(|(_, p)| p.has_rules())
+            || self.items.as_ref().is_some_and(|i| i.has_rules())
+            || matches!(&self.additional, Additional::Values(v) if v.has_rules())
+    }
+
+    /// The `message` of the CEL rule written `rule`, anywhere in this schema.
+    pub fn rule_message(&self, rule: &str) -> Option<&str> {
+        if let Some(found) = self.rules.iter().find(|r| r.rule == rule) {
+            return found.message.as_deref();
+        }
+        self.properties
+            .iter()
+            .find_map(|(_, p)| p.rule_message(rule))
+            .or_else(|| self.items.as_ref().and_then(|i| i.rule_message(rule)))
+            .or_else(|| match &self.additional {
+                Additional::Values(v) => v.rule_message(rule),
+                _ => None,
+            })
+    }
+
     pub fn property(&self, name: &str) -> Option<&Schema> {
         self.properties
             .binary_search_by(|(key, _)| key.as_str().cmp(name))

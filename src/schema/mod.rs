@@ -11,6 +11,7 @@
 mod check;
 pub mod compiled;
 pub mod embedded;
+pub mod json;
 
 use std::sync::{LazyLock, OnceLock};
 
@@ -28,6 +29,11 @@ pub enum ViolationKind {
     Required,
     /// A field the schema does not declare.
     UnknownField,
+    /// A CEL rule (`x-kubernetes-validations`) evaluated to false.
+    Cel,
+    /// A CEL rule pglint cannot evaluate (an unsupported function, an evaluation error): a
+    /// notice, never a pass in silence.
+    Unevaluated,
 }
 
 /// One thing the schema refuses, at the node to edit.
@@ -44,28 +50,54 @@ pub struct Violation {
 }
 
 /// One CRD's served versions, each with its compiled schema.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Crd {
     pub versions: Vec<(String, Schema)>,
+    /// Per version (same order), its CEL rules compiled by kube-cel, when it has any.
+    cel: Vec<Option<kube_cel::CompiledSchema>>,
+}
+
+impl std::fmt::Debug for Crd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Crd")
+            .field("versions", &self.versions)
+            .finish()
+    }
 }
 
 impl Crd {
     /// Reads a CustomResourceDefinition's `spec.versions[].schema.openAPIV3Schema`.
     pub fn compile(root: NodeRef<'_>) -> Crd {
-        let versions = root
+        let mut crd = Crd::default();
+        for version in root
             .path(&["spec", "versions"])
-            .map(|versions| {
-                versions
-                    .items()
-                    .filter_map(|version| {
-                        let name = version.get("name")?.as_str()?.to_string();
-                        let schema = version.path(&["schema", "openAPIV3Schema"])?;
-                        Some((name, Schema::compile(schema)))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        Crd { versions }
+            .into_iter()
+            .flat_map(|v| v.items())
+        {
+            let (Some(name), Some(schema)) = (
+                version.get("name").and_then(|n| n.as_str()),
+                version.path(&["schema", "openAPIV3Schema"]),
+            ) else {
+                continue;
+            };
+            let compiled = Schema::compile(schema);
+            let cel = compiled.has_rules().then(|| {
+                let json = json::to_json(schema, &|_| false).unwrap_or_default();
+                kube_cel::compile_schema(&json)
+            });
+            crd.versions.push((name.to_string(), compiled));
+            crd.cel.push(cel);
+        }
+        crd
+    }
+
+    /// The CEL rules of a version, compiled, when it has any.
+    fn cel(&self, name: &str) -> Option<&kube_cel::CompiledSchema> {
+        let at = self
+            .versions
+            .iter()
+            .position(|(version, _)| version == name)?;
+        self.cel[at].as_ref()
     }
 
     pub fn version(&self, name: &str) -> Option<&Schema> {
@@ -130,7 +162,89 @@ pub fn validate(
 ) -> Option<Vec<Violation>> {
     let (group, version) = api_version.rsplit_once('/')?;
     let (_, crd) = embedded(group, kind)?;
-    Some(validate_with(crd.version(version)?, root, file, templated))
+    let mut violations = validate_with(crd.version(version)?, root, file, templated);
+    if let (Some(cel), Some(schema)) = (crd.cel(version), crd.version(version)) {
+        evaluate_rules(cel, schema, root, file, templated, &mut violations);
+    }
+    Some(violations)
+}
+
+/// Evaluates the CEL rules of `x-kubernetes-validations` on an object (transition rules need
+/// the object's previous version: they do not run here). An object holding a value that only
+/// exists after substitution is not evaluated.
+fn evaluate_rules(
+    cel: &kube_cel::CompiledSchema,
+    schema: &Schema,
+    root: NodeRef<'_>,
+    file: FileId,
+    templated: &dyn Fn(NodeRef<'_>) -> bool,
+    out: &mut Vec<Violation>,
+) {
+    let Some(object) = json::to_json(root, templated) else {
+        return;
+    };
+    let Err(errors) = kube_cel::validate_compiled(cel, &object, None) else {
+        return;
+    };
+    for error in errors {
+        let node = json::node_at(root, &error.field_path);
+        let path = error.field_path.trim_start_matches('.').to_string();
+        let found = check::found_type(node);
+        // A rule reading a field the object does not set fails with "no such key", and the API
+        // server refuses the object with that error (apiextensions-apiserver,
+        // `pkg/apiserver/schema/cel/validation.go`, `validateExpressions`: "%v evaluating
+        // rule: %v").
+        let missing_key = std::error::Error::source(&error)
+            .and_then(|cause| cause.downcast_ref::<kube_cel::cel::ExecutionError>())
+            .and_then(|cause| match cause {
+                kube_cel::cel::ExecutionError::NoSuchKey(key) => Some(key.to_string()),
+                _ => None,
+            });
+        let (kind, message) = match (&error.kind, missing_key) {
+            (kube_cel::ErrorKind::ValidationFailure, _) => (
+                ViolationKind::Cel,
+                format!("`{path}`: Invalid value: \"{found}\": {}", error.message),
+            ),
+            (kube_cel::ErrorKind::EvaluationError, Some(key)) => {
+                let rule = schema
+                    .rule_message(&error.rule)
+                    .map_or_else(|| format!("failed rule: {}", error.rule), str::to_string);
+                (
+                    ViolationKind::Cel,
+                    format!(
+                        "`{path}`: Invalid value: \"{found}\": no such key: {key} evaluating rule: {rule}"
+                    ),
+                )
+            }
+            _ => (
+                ViolationKind::Unevaluated,
+                format!("the rule `{}` at `{path}`: {}", error.rule, error.message),
+            ),
+        };
+        let at = field_named_by(node, &error.rule).unwrap_or(node);
+        out.push(Violation {
+            loc: Loc {
+                file: at.file().unwrap_or(file),
+                span: at.span(),
+            },
+            kind,
+            path,
+            message,
+            suggestion: None,
+        });
+    }
+}
+
+/// The key of the first field a rule reads (`self.imageName`) that the mapping sets: the line
+/// to edit, rather than the whole mapping the rule is declared on.
+fn field_named_by<'d>(node: NodeRef<'d>, rule: &str) -> Option<NodeRef<'d>> {
+    rule.match_indices("self.").find_map(|(at, prefix)| {
+        let rest = &rule[at + prefix.len()..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        node.get_entry(&rest[..end]).map(|(key, _)| key)
+    })
 }
 
 /// Validates an object against a compiled schema.
