@@ -191,6 +191,20 @@ impl Schema {
             || matches!(&self.additional, Additional::Values(v) if v.has_rules())
     }
 
+    /// Does this schema, or one below it, carry a transition rule (`oldSelf`)?
+    pub fn has_transition_rules(&self) -> bool {
+        self.rules.iter().any(CelRule::is_transition)
+            || self
+                .properties
+                .iter()
+                .any(|(_, p)| p.has_transition_rules())
+            || self
+                .items
+                .as_ref()
+                .is_some_and(|i| i.has_transition_rules())
+            || matches!(&self.additional, Additional::Values(v) if v.has_transition_rules())
+    }
+
     /// The `message` of the CEL rule written `rule`, anywhere in this schema.
     pub fn rule_message(&self, rule: &str) -> Option<&str> {
         if let Some(found) = self.rules.iter().find(|r| r.rule == rule) {

@@ -169,6 +169,64 @@ pub fn validate(
     Some(violations)
 }
 
+/// The CRD version of an object's kind whose CEL rules include transition rules (`oldSelf`),
+/// with its compiled rules; `None` for any other object.
+fn with_transition_rules(
+    api_version: &str,
+    kind: &str,
+) -> Option<(&'static Schema, &'static kube_cel::CompiledSchema)> {
+    let (group, version) = api_version.rsplit_once('/')?;
+    let (_, crd) = embedded(group, kind)?;
+    let schema = crd.version(version)?;
+    schema
+        .has_transition_rules()
+        .then_some((schema, crd.cel(version)?))
+}
+
+/// Does the object's kind have transition rules (`oldSelf`) to check a change against?
+pub fn has_transition_rules(api_version: &str, kind: &str) -> bool {
+    with_transition_rules(api_version, kind).is_some()
+}
+
+/// The transition rules (`self == oldSelf`: an immutable field) that an update from `old` to
+/// `new` breaks, as the API server evaluates them on an update; located in `new` (read from
+/// `file`). Rules that do not read `oldSelf` are not repeated here.
+pub fn transition_violations(
+    api_version: &str,
+    kind: &str,
+    new: NodeRef<'_>,
+    old: NodeRef<'_>,
+    file: FileId,
+) -> Vec<Violation> {
+    let Some((schema, cel)) = with_transition_rules(api_version, kind) else {
+        return Vec::new();
+    };
+    let templated = |node: NodeRef<'_>| {
+        node.scalar()
+            .is_some_and(|s| crate::model::is_unknowable(&s.text))
+    };
+    let (Some(new_json), Some(old_json)) = (
+        json::to_json(new, &templated),
+        json::to_json(old, &templated),
+    ) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if let Err(errors) = kube_cel::validate_compiled(cel, &new_json, Some(&old_json)) {
+        report_rule_errors(
+            errors
+                .into_iter()
+                .filter(|e| e.rule.contains("oldSelf"))
+                .collect(),
+            schema,
+            new,
+            file,
+            &mut out,
+        );
+    }
+    out
+}
+
 /// Evaluates the CEL rules of `x-kubernetes-validations` on an object (transition rules need
 /// the object's previous version: they do not run here). An object holding a value that only
 /// exists after substitution is not evaluated.
@@ -186,6 +244,17 @@ fn evaluate_rules(
     let Err(errors) = kube_cel::validate_compiled(cel, &object, None) else {
         return;
     };
+    report_rule_errors(errors.into_vec(), schema, root, file, out);
+}
+
+/// kube-cel's errors as violations at their nodes, with the API server's messages.
+fn report_rule_errors(
+    errors: Vec<kube_cel::ValidationError>,
+    schema: &Schema,
+    root: NodeRef<'_>,
+    file: FileId,
+    out: &mut Vec<Violation>,
+) {
     for error in errors {
         let node = json::node_at(root, &error.field_path);
         let path = error.field_path.trim_start_matches('.').to_string();
