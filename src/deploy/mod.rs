@@ -19,7 +19,7 @@ use crate::model::{
 };
 use crate::project::Project;
 use crate::source::{Loc, Span, Spanned, parent_dir};
-pub use kustomize::{BuildError, Kustomize, Rendered, Resource, Unknown};
+pub use kustomize::{BuildError, Kustomize, LoadRestrictor, Refusal, Rendered, Resource, Unknown};
 
 /// Something that applies objects to a cluster.
 #[derive(Debug)]
@@ -41,6 +41,9 @@ pub struct Deployment<'p> {
     pub forced_namespace: Option<Spanned<String>>,
     /// The Flux Kustomizations it waits for (`dependsOn`).
     pub depends_on: Vec<Spanned<String>>,
+    /// Which files its kustomize build may read: Flux reads any file of its source; Argo CD
+    /// (and, where no deployer is known, kustomize itself) only the kustomization's folder.
+    pub restrictor: LoadRestrictor,
     /// It runs `kustomize build` (a kustomization, or Flux's generated one), so what it applies
     /// is re-serialised by kustomize's YAML 1.2 reader; a plain folder is read as YAML 1.1.
     pub kustomize_built: bool,
@@ -127,7 +130,9 @@ impl<'p> Deploy<'p> {
                 _ => {}
             }
         }
-        let declared = !planned.is_empty() || !unknown_deployers.is_empty();
+        // Where no deployment is known (no deployer, or none whose source is known to be this
+        // repository), every root kustomization and loose folder is built and judged.
+        let declared = !planned.is_empty();
         if !declared {
             planned = fallback_plans(project, &kustomize);
         }
@@ -196,6 +201,11 @@ impl<'p> Deploy<'p> {
     /// Is the object applied by some deployment? `None` when that cannot be known (a
     /// deployment failed to render, or is only partly known).
     pub fn is_applied(&self, object: ObjectId) -> Option<bool> {
+        // Deployers exist but none is known to apply this repository: the roots built in
+        // their stead are judged, not known to be applied.
+        if !self.declared && !self.unknown_deployers.is_empty() {
+            return None;
+        }
         if self.instances.contains_key(&object) {
             return Some(true);
         }
@@ -324,6 +334,7 @@ struct Plan<'p> {
     exclude: Option<&'p str>,
     /// For a folder no kustomization reaches: exactly these manifest files.
     files: Option<Vec<&'p str>>,
+    restrictor: LoadRestrictor,
     unknown: Vec<Unknown>,
     depends_on: Vec<Spanned<String>>,
 }
@@ -353,6 +364,7 @@ impl<'p> Plan<'p> {
             include: None,
             exclude: None,
             files: None,
+            restrictor: LoadRestrictor::RootOnly,
             unknown: Vec::new(),
             depends_on: Vec::new(),
         }
@@ -372,6 +384,7 @@ impl<'p> Plan<'p> {
             default_namespace: self.default_namespace,
             forced_namespace: self.forced_namespace,
             depends_on: self.depends_on,
+            restrictor: self.restrictor,
             rendered,
         }
     }
@@ -383,7 +396,7 @@ impl<'p> Plan<'p> {
     ) -> Result<Rendered<'p>, BuildError> {
         let has_kustomization = project.kustomize.in_dir(&self.root).is_some();
         let mut rendered = if has_kustomization {
-            kustomize.accumulate_root(&self.root)?
+            kustomize.accumulate_root(&self.root, self.restrictor)?
         } else {
             let mut rendered = Rendered::default();
             let glob = |pattern: Option<&str>| {
@@ -436,7 +449,9 @@ impl<'p> Plan<'p> {
         rendered.unknown.extend(releases);
         for (written, path) in &self.components {
             match path {
-                Some(path) => kustomize.add_component(path, written.loc, &mut rendered)?,
+                Some(path) => {
+                    kustomize.add_component(path, written.loc, self.restrictor, &mut rendered)?
+                }
                 None => rendered.unknown.push(Unknown {
                     loc: written.loc,
                     reason: format!("component `{}` is outside the repository", written.value),
@@ -844,6 +859,9 @@ fn flux_plan<'p>(
     plan.common_annotations = &flux.common_annotations;
     plan.common_labels = &flux.common_labels;
     plan.recurse = true;
+    // kustomize-controller builds with `LoadRestrictionsNone` on a file system confined to
+    // the source (fluxcd/pkg `kustomize/kustomize_generator.go`, `Build`).
+    plan.restrictor = LoadRestrictor::None;
     plan.components = flux
         .components
         .iter()
@@ -877,22 +895,44 @@ fn fallback_plans<'p>(project: &'p Project, kustomize: &Kustomize<'p>) -> Vec<Pl
         .filter(|p| p.role == PathRole::Resource)
         .filter_map(|p| p.resolved.as_deref())
         .collect();
-    let mut plans: Vec<Plan<'p>> = graph
-        .kustomizations
+    let root_plan = |k: &crate::model::Kustomization| {
+        let origin = Loc {
+            file: k.file,
+            span: Span::new(0, 0),
+        };
+        Plan::new(
+            DeploymentKind::KustomizeRoot,
+            format!("kustomization {}", display_dir(&k.dir)),
+            origin,
+            k.dir.clone(),
+        )
+    };
+    let candidates = || {
+        graph
+            .kustomizations
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| !k.build.is_component)
+    };
+    let mut roots: Vec<usize> = candidates()
+        .filter(|(_, k)| !included.contains(k.dir.as_str()))
+        .map(|(i, _)| i)
+        .collect();
+    // Kustomizations that only include each other (a cycle) have no root: the first of each
+    // cycle is built too, so that the cycle is reported rather than nothing at all.
+    let mut built: HashSet<&str> = roots
         .iter()
-        .filter(|k| !k.build.is_component && !included.contains(k.dir.as_str()))
-        .map(|k| {
-            let origin = Loc {
-                file: k.file,
-                span: Span::new(0, 0),
-            };
-            Plan::new(
-                DeploymentKind::KustomizeRoot,
-                format!("kustomization {}", display_dir(&k.dir)),
-                origin,
-                k.dir.clone(),
-            )
-        })
+        .flat_map(|&k| graph.reached_kustomizations(k))
+        .collect();
+    for (i, k) in candidates() {
+        if !built.contains(k.dir.as_str()) {
+            roots.push(i);
+            built.extend(graph.reached_kustomizations(i));
+        }
+    }
+    let mut plans: Vec<Plan<'p>> = roots
+        .iter()
+        .map(|&k| root_plan(&graph.kustomizations[k]))
         .collect();
     let reached: HashSet<&str> = (0..graph.kustomizations.len())
         .flat_map(|k| graph.reach(k).keys())
