@@ -23,7 +23,7 @@ use std::path::Path;
 
 use fixture::fixtures;
 use pglint::config::Config;
-use pglint::lint::{lint, lint_all};
+use pglint::engine::lint::{lint, lint_all};
 use pglint::project::Project;
 use pglint::report::{Summary, json};
 
@@ -57,7 +57,13 @@ fn render_change(
     let linted = lint_all(&project, &config);
     let mut diagnostics = linted.diagnostics;
     if let Some(base) = &base {
-        pglint::lint::compare_with_base(&mut project, base, "base", &config, &mut diagnostics);
+        pglint::engine::lint::compare_with_base(
+            &mut project,
+            base,
+            "base",
+            &config,
+            &mut diagnostics,
+        );
     }
     let summary = Summary::new(&project, &diagnostics).with_skipped(linted.skipped);
     let report = json::report(&project, &diagnostics, summary);

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use assert_cmd::Command;
 use pglint::config::Config;
-use pglint::lint::lint;
+use pglint::engine::lint::lint;
 use pglint::project::Project;
 
 #[test]

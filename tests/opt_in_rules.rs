@@ -6,7 +6,7 @@ mod fixture;
 
 use pglint::config::{Config, Level};
 use pglint::diagnostic::Severity;
-use pglint::lint::lint;
+use pglint::engine::lint::lint;
 use pglint::project::Project;
 
 /// `path:line:column message` of `rule`'s findings, the rule turned on, in a rule fixture

@@ -36,7 +36,7 @@ pub struct Summary {
     /// Findings only `--fix --unsafe-fixes` repairs.
     pub unsafe_fixable: usize,
     /// Findings not reported because they rest on objects a file that could not be parsed
-    /// may declare (see [`crate::lint::Linted::skipped`]).
+    /// may declare (see [`crate::engine::lint::Linted::skipped`]).
     pub skipped: usize,
 }
 

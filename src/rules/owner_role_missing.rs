@@ -187,7 +187,7 @@ mod tests {
     fn help(files: &[(&str, &str)]) -> String {
         let config = crate::config::Config::default();
         let project = crate::project::Project::from_texts(files, &config);
-        let found: Vec<_> = crate::lint::lint(&project, &config)
+        let found: Vec<_> = crate::engine::lint::lint(&project, &config)
             .into_iter()
             .filter(|d| d.rule == "owner-role-missing")
             .collect();

@@ -4,8 +4,8 @@
 use crate::config::Config;
 use crate::deploy::Deploy;
 use crate::diagnostic::Finding;
+use crate::engine::lint::lint;
 use crate::index::Index;
-use crate::lint::lint;
 use crate::model::REFLECTOR_PREFIX;
 use crate::project::Project;
 use crate::rules::Context;

@@ -1105,7 +1105,7 @@ stringData:
         let index = Index::build(&project, config, &deploy);
         let target = crate::verify::choose_cluster(&index, config, None, None).unwrap();
         let mut diagnostics = compare(&index, config, &target, Live { catalogue, kube });
-        crate::lint::sort(&project, &mut diagnostics);
+        crate::engine::lint::sort(&project, &mut diagnostics);
         diagnostics
             .iter()
             .map(|d| {
