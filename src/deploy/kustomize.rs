@@ -503,11 +503,12 @@ impl<'p> Kustomize<'p> {
                 continue;
             }
             let Some(path) = &entry.resolved else {
-                return Err(BuildError::at(
-                    entry.written.loc,
-                    format!("`{}` leaves the repository", entry.written.value),
-                )
-                .kind(Refusal::OutsideRoot));
+                // pglint may be checking a folder of a larger repository: not guessed at.
+                out.unknown.push(Unknown {
+                    loc: entry.written.loc,
+                    reason: format!("`{}` leaves the repository", entry.written.value),
+                });
+                continue;
             };
             let first = out.resources.len();
             if let Some(sub_k) = self.kustomization(path) {

@@ -44,6 +44,9 @@ pub struct Deployment<'p> {
     /// Which files its kustomize build may read: Flux reads any file of its source; Argo CD
     /// (and, where no deployer is known, kustomize itself) only the kustomization's folder.
     pub restrictor: LoadRestrictor,
+    /// What pglint assumed to find this deployment (a source taken to be this repository
+    /// because its path exists here): `check` says so in a notice.
+    pub assumption: Option<String>,
     /// It runs `kustomize build` (a kustomization, or Flux's generated one), so what it applies
     /// is re-serialised by kustomize's YAML 1.2 reader; a plain folder is read as YAML 1.1.
     pub kustomize_built: bool,
@@ -105,13 +108,14 @@ impl<'p> Deploy<'p> {
     /// repository by one of its git remotes or `[deploy] repo-urls`.
     pub fn build(project: &'p Project, config: &crate::config::Config) -> Deploy<'p> {
         let kustomize = Kustomize::new(project);
-        let remotes = remotes::Remotes::new(
+        let mut remotes = remotes::Remotes::new(
             project
                 .repository_urls
                 .iter()
                 .chain(&config.deploy.repo_urls)
                 .map(String::as_str),
         );
+        remotes.identify(project.objects.iter().flat_map(source_urls));
         let mut planned: Vec<Plan<'p>> = Vec::new();
         let mut unknown_deployers: Vec<(Unknown, DeploymentKind)> = Vec::new();
         for (id, object) in project.objects.iter().enumerate() {
@@ -335,6 +339,8 @@ struct Plan<'p> {
     /// For a folder no kustomization reaches: exactly these manifest files.
     files: Option<Vec<&'p str>>,
     restrictor: LoadRestrictor,
+    /// What was assumed to find it (see [`Deployment::assumption`]).
+    assumption: Option<String>,
     unknown: Vec<Unknown>,
     depends_on: Vec<Spanned<String>>,
 }
@@ -365,6 +371,7 @@ impl<'p> Plan<'p> {
             exclude: None,
             files: None,
             restrictor: LoadRestrictor::RootOnly,
+            assumption: None,
             unknown: Vec::new(),
             depends_on: Vec::new(),
         }
@@ -385,6 +392,7 @@ impl<'p> Plan<'p> {
             forced_namespace: self.forced_namespace,
             depends_on: self.depends_on,
             restrictor: self.restrictor,
+            assumption: self.assumption,
             rendered,
         }
     }
@@ -556,8 +564,20 @@ fn source_plans<'p>(
         if source.is_ref_only {
             continue;
         }
+        let mut assumption = None;
         match remotes.is_this_repository(source.repo_url.as_ref()) {
             Some(true) => {}
+            // No source names a remote of this checkout (a fork, a mirror, a fresh `git
+            // init`): one whose folder exists here is taken to be this repository.
+            _ if !remotes.identified
+                && source.repo_url.is_some()
+                && source_root(project, source).is_some() =>
+            {
+                let url = source.repo_url.as_ref().map_or("", |u| u.as_str());
+                assumption = Some(format!(
+                    "{name}: `{url}` is taken to be this repository because its path exists here and no git remote names it; list it in `[deploy] repo-urls` to say so"
+                ));
+            }
             Some(false) => continue,
             None => {
                 if let Some(url) = &source.repo_url {
@@ -581,6 +601,7 @@ fn source_plans<'p>(
         let origin = source.path.as_ref().map_or(source.loc, |p| p.loc);
         let mut plan = Plan::new(DeploymentKind::Application, name.clone(), origin, root);
         plan.declared_by = Some(id);
+        plan.assumption = assumption;
         plan.default_namespace = app.destination_namespace.clone();
         plan.forced_namespace = source.kustomize_namespace.clone();
         plan.prefix = source.name_prefix.clone();
@@ -628,6 +649,9 @@ fn appset_plans<'p>(
             } => {
                 match remotes.is_this_repository(repo_url.as_ref()) {
                     Some(true) => {}
+                    // As for a source: the folders it generates are looked for here (each
+                    // Application made then says what was assumed).
+                    _ if !remotes.identified && repo_url.is_some() => {}
                     Some(false) => continue,
                     None => {
                         unknown.push((
@@ -790,6 +814,33 @@ fn fill_application(
         source.name_suffix = filled(&original.name_suffix);
     }
     app
+}
+
+/// The `repoURL`s of an object's Argo CD sources and git generators.
+fn source_urls(object: &crate::model::Object) -> Vec<&str> {
+    fn sources(app: &Application) -> Vec<&str> {
+        app.sources
+            .iter()
+            .filter_map(|s| s.repo_url.as_ref().map(|u| u.as_str()))
+            .collect()
+    }
+    match &object.spec {
+        Spec::Application(app) => sources(app),
+        Spec::ApplicationSet(set) => {
+            let mut urls = sources(&set.template);
+            for generator in &set.generators {
+                if let AppSetGenerator::GitDirectories {
+                    repo_url: Some(url),
+                    ..
+                } = generator
+                {
+                    urls.push(url.as_str());
+                }
+            }
+            urls
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// The folder an Argo CD source applies, when it is in this repository.
@@ -1046,10 +1097,30 @@ mod tests {
     #[test]
     fn sources_of_other_repositories_are_not_this_repository() {
         let app = application("dbs", "db", "postgres");
-        let mut project = project(&[("argocd/dbs.yaml", &app), ("db/app-db.yaml", DB)]);
-        project.repository_urls = vec!["git@example.com:other/repo.git".into()];
+        let elsewhere = application("other", "not-here", "postgres")
+            .replace("example.com/repo.git", "example.com/other.git");
+        let mut project = project(&[
+            ("argocd/dbs.yaml", &app),
+            ("argocd/other.yaml", &elsewhere),
+            ("db/app-db.yaml", DB),
+        ]);
+        // A fork: its remote names no source. The source whose folder exists here is taken to
+        // be this repository, and says so; the other one is not built.
+        project.repository_urls = vec!["git@example.com:fork/repo.git".into()];
         let deploy = Deploy::build(&project, &Config::default());
-        // Who applies this repository is then unknown: its folders are judged on their own.
+        assert!(deploy.declared);
+        let [deployment] = deploy.deployments.as_slice() else {
+            panic!("one deployment")
+        };
+        assert!(
+            deployment
+                .assumption
+                .as_deref()
+                .is_some_and(|a| a.contains("is taken to be this repository"))
+        );
+        // Once the remote names one of them, another URL is another repository.
+        project.repository_urls = vec!["git@example.com:other.git".into()];
+        let deploy = Deploy::build(&project, &Config::default());
         assert!(!deploy.declared);
         assert!(
             deploy
@@ -1062,6 +1133,7 @@ mod tests {
         let deploy = Deploy::build(&project, &config);
         assert!(deploy.declared);
         assert_eq!(deploy.deployments.len(), 1);
+        assert!(deploy.deployments[0].assumption.is_none());
     }
 
     #[test]

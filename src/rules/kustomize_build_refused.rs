@@ -99,8 +99,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .label("kustomize refuses the build here")
             .help(help(kind, &deployments));
         for deployment in deployments {
-            // A root kustomization built on its own is its own origin: nothing to add.
-            if deployment.declared_by.is_some() || deployment.origin.file != loc.file {
+            // A root kustomization built on its own is named in the message already.
+            if deployment.declared_by.is_some() {
                 finding = finding.related(deployment.origin, format!("built by {}", deployment.name));
             }
         }
