@@ -382,6 +382,7 @@ registry! {
     sealed_value_copied::SealedValueCopied,
     sealed_value_shared::SealedValueShared,
     kustomize_missing::KustomizeMissing,
+    kustomize_build_refused::KustomizeBuildRefused,
     kustomize_unlisted::KustomizeUnlisted,
     not_deployed::NotDeployed,
     namespace_missing::NamespaceMissing,
