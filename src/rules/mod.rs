@@ -55,6 +55,10 @@ pub struct RuleMeta {
     pub docs: &'static str,
     /// What the rule's fix does, when it has one.
     pub fix: Option<FixMeta>,
+    /// The rules whose finding at the same node already explains this rule's: the engine
+    /// reports theirs, with this one's objects as related locations (see
+    /// [`crate::engine::precedence`]).
+    pub yields_to: &'static [RuleId],
 }
 
 /// A rule's fix, as `pglint explain` and the README describe it.
@@ -285,6 +289,7 @@ macro_rules! declare_rule {
             level: $level:ident,
             summary: $summary:literal,
             $(fix: ($fix_applicability:ident, $fix_what:literal),)?
+            $(yields_to: [$($yields:ident),* $(,)?],)?
             check: $check:path $(,)?
         }
     ) => {
@@ -298,6 +303,7 @@ macro_rules! declare_rule {
                 summary: $summary,
                 docs: concat!($($doc, "\n"),*),
                 fix: declare_rule!(@fix $(($fix_applicability, $fix_what))?),
+                yields_to: &[$($($crate::rules::RuleId::$yields),*)?],
             };
         }
 
