@@ -83,6 +83,9 @@ pub enum Refusal {
     Patch,
     /// A YAML document kustomize's reader refuses (an alias to another document's anchor).
     Yaml,
+    /// A listed file that is not valid YAML (a syntax error, a duplicate key): `yaml-syntax`
+    /// and `yaml-duplicate-key` report it.
+    Unparsed,
     /// Anything else kustomize or the deployer refuses.
     Other,
 }
@@ -529,6 +532,7 @@ impl<'p> Kustomize<'p> {
                 out.unknown.append(&mut sub.unknown);
             } else if let Some(range) = self.objects_by_path.get(path.as_str()) {
                 walk.check_file(dir, &entry.written, path)?;
+                self.check_parsed(&entry.written, path)?;
                 let file = self.project.objects[range.start].file;
                 if let Some(alias) = self.project.files[file.0 as usize].foreign_aliases.first() {
                     return Err(BuildError::at(
@@ -550,6 +554,7 @@ impl<'p> Kustomize<'p> {
             } else if self.project.paths.contains(path.as_str()) {
                 if !self.is_folder(path) {
                     walk.check_file(dir, &entry.written, path)?;
+                    self.check_parsed(&entry.written, path)?;
                     // A manifest file with no object (empty, or all of it unparseable).
                     continue;
                 }
@@ -609,6 +614,31 @@ impl<'p> Kustomize<'p> {
         }
         self.transform(k, out)?;
         walk.stack.pop();
+        Ok(())
+    }
+
+    /// kustomize's YAML reader refuses a file with a syntax error or a duplicate key.
+    fn check_parsed(&self, written: &Spanned<String>, path: &str) -> Result<(), BuildError> {
+        let Some(file) = self.project.file_id(path) else {
+            return Ok(());
+        };
+        let invalid = self.project.files[file.0 as usize]
+            .problems
+            .iter()
+            .any(|p| {
+                matches!(
+                    p.kind,
+                    crate::yaml::YamlProblemKind::Syntax { .. }
+                        | crate::yaml::YamlProblemKind::DuplicateKey { .. }
+                )
+            });
+        if invalid {
+            return Err(BuildError::at(
+                written.loc,
+                format!("`{}` is not valid YAML", written.value),
+            )
+            .kind(Refusal::Unparsed));
+        }
         Ok(())
     }
 
