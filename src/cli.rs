@@ -10,12 +10,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::baseline::Baseline;
 use crate::config::{Config, ConfigError, DEFAULT_TOML, FILE_NAME, Level};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::engine::{self, lint::rule_severity};
+use crate::engine::{self, lint::severity_of};
 use crate::index::Index;
 use crate::project::Project;
 use crate::report::human::Style;
 use crate::report::{self, Summary};
-use crate::rules;
+use crate::rules::{self, RuleId};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -472,9 +472,11 @@ fn repository_root(dir: &Path) -> PathBuf {
         .to_path_buf()
 }
 
-fn known_rule(id: &str) -> Result<(), String> {
-    if rules::find(id).is_some() {
-        return Ok(());
+/// The rule of `check` written `id`.
+fn known_rule(id: &str) -> Result<RuleId, String> {
+    match RuleId::parse(id) {
+        Some(rule) if rule.rule().is_some() => return Ok(rule),
+        _ => {}
     }
     if rules::live::find(id).is_some() {
         return Err(format!(
@@ -537,10 +539,8 @@ fn load_config(
             .ok()
             .map(|r| crate::discover::relative(Path::new(""), r))
     });
-    // One `[rules]` table sets the levels of the rules and of the live checks.
-    let ids: Vec<&str> = rules::catalogue().map(|m| m.id).collect();
     Ok((
-        Config::from_toml(&path.display().to_string(), &text, &ids)
+        Config::from_toml(&path.display().to_string(), &text)
             .map(|config| Config { clock, ..config }),
         relative,
     ))
@@ -785,23 +785,28 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
             return Ok(Outcome::Failure);
         }
     };
-    for id in args.select.iter().chain(&args.ignore) {
-        known_rule(id)?;
-    }
-    if !args.select.is_empty() {
+    let select = args
+        .select
+        .iter()
+        .map(|id| known_rule(id))
+        .collect::<Result<Vec<RuleId>, String>>()?;
+    let ignore = args
+        .ignore
+        .iter()
+        .map(|id| known_rule(id))
+        .collect::<Result<Vec<RuleId>, String>>()?;
+    if !select.is_empty() {
         for rule in rules::ALL {
-            let id = rule.meta().id;
-            if !args.select.iter().any(|s| s == id) {
-                config.levels.insert(id.to_string(), Level::Off);
-            } else if rule_severity(*rule, &config).is_none() {
-                config
-                    .levels
-                    .insert(id.to_string(), Level::On(Severity::Warning));
+            let id = rule.id();
+            if !select.contains(&id) {
+                config.levels.insert(id, Level::Off);
+            } else if severity_of(id, &config).is_none() {
+                config.levels.insert(id, Level::On(Severity::Warning));
             }
         }
     }
-    for id in &args.ignore {
-        config.levels.insert(id.clone(), Level::Off);
+    for id in ignore {
+        config.levels.insert(id, Level::Off);
     }
     let paths = path_filters(&root, &cwd, &args.paths)?;
     let baseline = match &args.baseline {
@@ -1029,8 +1034,7 @@ fn path_filters(root: &Path, cwd: &Path, paths: &[PathBuf]) -> Result<Vec<String
 
 fn list_rules(args: RepoArgs) -> Result<Outcome, String> {
     let (_, config) = root_config(args.root.as_ref(), args.config.as_deref())?;
-    let level =
-        |meta| crate::engine::lint::severity_of(meta, &config).map_or("off", Severity::as_str);
+    let level = |id| engine::lint::severity_of(id, &config).map_or("off", Severity::as_str);
     let mut out = String::new();
     match args.format {
         ListFormat::Human => {
@@ -1039,20 +1043,23 @@ fn list_rules(args: RepoArgs) -> Result<Outcome, String> {
                 "{:width$}  {:7}  {:7}  summary\n",
                 "rule", "level", "default"
             ));
-            for meta in rules::catalogue() {
+            for &id in RuleId::ALL {
+                let meta = id.meta();
                 out.push_str(&format!(
                     "{:width$}  {:7}  {:7}  {}\n",
                     meta.id,
-                    level(meta),
+                    level(id),
                     meta.default_level.as_str(),
                     meta.summary
                 ));
             }
         }
         ListFormat::Json => {
-            let list: Vec<_> = rules::catalogue()
-                .map(|m| {
-                    serde_json::json!({"id": m.id, "group": m.group, "level": level(m), "severity": m.default_level.as_str(), "summary": m.summary})
+            let list: Vec<_> = RuleId::ALL
+                .iter()
+                .map(|&id| {
+                    let m = id.meta();
+                    serde_json::json!({"id": m.id, "group": m.group.as_str(), "level": level(id), "severity": m.default_level.as_str(), "summary": m.summary})
                 })
                 .collect();
             out = serde_json::to_string_pretty(&list).map_err(|e| e.to_string())?;
@@ -1084,10 +1091,10 @@ fn explain(id: &str) -> Result<Outcome, String> {
         ),
         None => "Fix: none.".to_string(),
     };
-    let group = if meta.group == rules::live::GROUP {
+    let group = if meta.group == rules::RuleGroup::Live {
         "live (reported by `pglint verify`, which compares the repository with the live cluster)"
     } else {
-        meta.group
+        meta.group.as_str()
     };
     println!(
         "# {}\n\nDefault severity: {}. Group: {}.\n{}\n{fix}\n\n{}",
@@ -1273,12 +1280,13 @@ fn verify(args: VerifyArgs) -> Result<Outcome, String> {
     }
     let summary = Summary::new(&project, &diagnostics);
     let root = project.root.clone();
+    let live_checks: Vec<&rules::RuleMeta> = rules::live::all().collect();
     let shown = Shown {
         project: &project,
         diagnostics: &diagnostics,
         summary,
         notices: &[],
-        rules: rules::live::ALL,
+        rules: &live_checks,
         summary_line: !args.quiet,
         statistics: false,
         top: crate::discover::git_top_level(&root).unwrap_or(&root),

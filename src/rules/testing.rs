@@ -69,7 +69,7 @@ pub fn findings(rule: &str, files: &[(&str, &str)]) -> Vec<String> {
     let project = Project::from_texts(files, &config);
     lint(&project, &config)
         .into_iter()
-        .filter(|d| d.rule == rule)
+        .filter(|d| d.rule.as_str() == rule)
         .map(|d| {
             let file = d.finding.loc.file;
             let line = project.text(file).line_col(d.finding.loc.span.start()).line;
