@@ -86,6 +86,10 @@ pub enum Refusal {
     /// A listed file that is not valid YAML (a syntax error, a duplicate key): `yaml-syntax`
     /// and `yaml-duplicate-key` report it.
     Unparsed,
+    /// A kustomization or object kustomize cannot read (a label value that is not a string,
+    /// an object without `metadata.name`): `annotation-not-string` and `manifest-invalid`
+    /// report it.
+    Invalid,
     /// Anything else kustomize or the deployer refuses.
     Other,
 }
@@ -488,6 +492,30 @@ impl<'p> Kustomize<'p> {
                 kind: Refusal::Other,
             });
         }
+        // kustomize reads `commonLabels`/`commonAnnotations` as maps of strings
+        // (`api/types/kustomization.go`): a YAML boolean or number fails to unmarshal.
+        if let Some(entry) = k
+            .common_labels
+            .entries
+            .iter()
+            .chain(&k.common_annotations.entries)
+            .find(|e| {
+                matches!(
+                    e.yaml_type,
+                    YamlType::Bool | YamlType::Int | YamlType::Float
+                )
+            })
+        {
+            return Err(BuildError::at(
+                entry.value.loc,
+                format!(
+                    "`{}` is a {}, not a string: kustomize cannot read the kustomization",
+                    entry.key.value,
+                    entry.yaml_type.describe()
+                ),
+            )
+            .kind(Refusal::Invalid));
+        }
         walk.stack.push(dir.to_string());
         let build = &k.build;
         for unknown in &build.unknown_fields {
@@ -548,8 +576,19 @@ impl<'p> Kustomize<'p> {
                     .kind(Refusal::Yaml));
                 }
                 for id in range.clone() {
-                    out.resources
-                        .push(Resource::of(id, &self.project.objects[id]));
+                    let object = &self.project.objects[id];
+                    // `resource.go`: "missing metadata.name in object".
+                    if object.name().is_none() {
+                        return Err(BuildError::at(
+                            object.anchor(),
+                            format!(
+                                "{} has no `metadata.name`: kustomize refuses it",
+                                object.kind_str()
+                            ),
+                        )
+                        .kind(Refusal::Invalid));
+                    }
+                    out.resources.push(Resource::of(id, object));
                 }
             } else if self.project.paths.contains(path.as_str()) {
                 if !self.is_folder(path) {

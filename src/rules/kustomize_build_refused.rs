@@ -36,7 +36,8 @@ declare_rule! {
     ///   file one document at a time (`MalformedYAMLError: unknown anchor`).
     ///
     /// A listed file or folder that does not exist is `kustomize-missing`'s; a listed file that
-    /// is not valid YAML is `yaml-syntax`'s or `yaml-duplicate-key`'s. What pglint does
+    /// is not valid YAML is `yaml-syntax`'s or `yaml-duplicate-key`'s; a label value that is
+    /// not a string `annotation-not-string`'s, an object without a name `manifest-invalid`'s. What pglint does
     /// not model (Helm charts, remote bases, replacements, …) is not guessed at: `check`
     /// lists it as a notice.
     ///
@@ -84,8 +85,12 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Err(error) = &deployment.rendered else {
             continue;
         };
-        // Owned by `kustomize-missing`, and by `yaml-syntax`/`yaml-duplicate-key`.
-        if matches!(error.kind, Refusal::Missing | Refusal::Unparsed) {
+        // Owned by `kustomize-missing`, `yaml-syntax`/`yaml-duplicate-key`, and
+        // `annotation-not-string`/`manifest-invalid`.
+        if matches!(
+            error.kind,
+            Refusal::Missing | Refusal::Unparsed | Refusal::Invalid
+        ) {
             continue;
         }
         let loc = error.loc.unwrap_or(deployment.origin);
@@ -171,7 +176,7 @@ fn help(kind: Refusal, deployments: &[&Deployment<'_>]) -> String {
         Refusal::Yaml => {
             "anchors only reach within their own document: write the value out, or anchor it again in this document".into()
         }
-        Refusal::Missing | Refusal::Unparsed | Refusal::Other => {
+        Refusal::Missing | Refusal::Unparsed | Refusal::Invalid | Refusal::Other => {
             "fix what kustomize refuses".into()
         }
     }
