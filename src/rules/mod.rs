@@ -522,6 +522,8 @@ pub enum RuleGroup {
     Ordering,
     Hygiene,
     Suppressions,
+    /// What the API server accepts: the CRD schemas and their CEL rules.
+    Schema,
     /// Compares the working tree with a base revision (`check --base`).
     Change,
     /// Compares the repository with the live cluster (`pglint verify`).
@@ -529,7 +531,7 @@ pub enum RuleGroup {
 }
 
 impl RuleGroup {
-    const ALL: [RuleGroup; 14] = [
+    const ALL: [RuleGroup; 15] = [
         RuleGroup::Parsing,
         RuleGroup::Secrets,
         RuleGroup::Kustomize,
@@ -542,6 +544,7 @@ impl RuleGroup {
         RuleGroup::Ordering,
         RuleGroup::Hygiene,
         RuleGroup::Suppressions,
+        RuleGroup::Schema,
         RuleGroup::Change,
         RuleGroup::Live,
     ];
@@ -560,6 +563,7 @@ impl RuleGroup {
             RuleGroup::Ordering => "ordering",
             RuleGroup::Hygiene => "hygiene",
             RuleGroup::Suppressions => "suppressions",
+            RuleGroup::Schema => "schema",
             RuleGroup::Change => "change",
             RuleGroup::Live => "live",
         }
