@@ -420,6 +420,29 @@ mod tests {
             .collect()
     }
 
+    /// A rule kube-cel cannot evaluate is an `Unevaluated` violation (a notice), never a pass.
+    #[test]
+    fn rules_that_cannot_be_evaluated_are_said() {
+        let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  versions:\n    - name: v1\n      schema:\n        openAPIV3Schema:\n          type: object\n          properties:\n            spec:\n              type: object\n              properties:\n                items:\n                  type: array\n                  items:\n                    type: string\n              x-kubernetes-validations:\n                - rule: self.items.sortBy(i, i) == self.items\n                  message: sorted\n";
+        let parsed = parse(crd, &Limits::default());
+        let crd = Crd::compile(parsed.documents[0].root().unwrap());
+        let object = "apiVersion: example.com/v1\nkind: Thing\nspec:\n  items: [b, a]\n";
+        let parsed = parse(object, &Limits::default());
+        let root = parsed.documents[0].root().unwrap();
+        let mut out = Vec::new();
+        evaluate_rules(
+            crd.cel("v1").expect("rules compiled"),
+            crd.version("v1").unwrap(),
+            root,
+            FileId(0),
+            &|_| false,
+            &mut out,
+        );
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].kind, ViolationKind::Unevaluated, "{out:?}");
+        assert!(out[0].message.contains("sortBy"), "{out:?}");
+    }
+
     #[test]
     fn every_embedded_crd_compiles_with_a_version() {
         for crd in EMBEDDED {
