@@ -367,35 +367,32 @@ pub fn applied<'p>(
 ) -> Vec<Applied<'p>> {
     let mut seen = crate::hash::HashSet::default();
     let mut out = Vec::new();
+    let mut keep = |object: &'p crate::model::Object,
+                    deployment: Option<crate::deploy::DeploymentKind>,
+                    out: &mut Vec<Applied<'p>>| {
+        for violation in &object.schema {
+            // Unapplied: a required field may come from what pglint cannot see.
+            let unseen_required = deployment.is_none() && violation.kind == ViolationKind::Required;
+            if !unseen_required
+                && !owned_elsewhere(object, violation)
+                && seen.insert((violation.loc, violation.message.as_str()))
+            {
+                out.push(Applied {
+                    violation,
+                    object,
+                    deployment,
+                });
+            }
+        }
+    };
     for (id, written) in objects {
         let mut placed = false;
         for (deployment, resource) in deploy.instances_of(id) {
             placed = true;
-            for violation in &resource.object.schema {
-                if !owned_elsewhere(&resource.object, violation)
-                    && seen.insert((violation.loc, violation.message.as_str()))
-                {
-                    out.push(Applied {
-                        violation,
-                        object: &resource.object,
-                        deployment: Some(deployment.kind),
-                    });
-                }
-            }
+            keep(&resource.object, Some(deployment.kind), &mut out);
         }
         if !placed {
-            for violation in &written.schema {
-                if violation.kind != ViolationKind::Required
-                    && !owned_elsewhere(written, violation)
-                    && seen.insert((violation.loc, violation.message.as_str()))
-                {
-                    out.push(Applied {
-                        violation,
-                        object: written,
-                        deployment: None,
-                    });
-                }
-            }
+            keep(written, None, &mut out);
         }
     }
     out
