@@ -870,6 +870,7 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
         diagnostics,
         skipped,
         notices,
+        unidentified,
         touched,
         changed_meanwhile,
         stale_baseline,
@@ -938,7 +939,8 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
         touched.as_deref(),
         args.summary.as_deref(),
     )?;
-    let failing = summary.errors > 0 || (args.deny_warnings && summary.warnings > 0);
+    let failing =
+        summary.errors > 0 || (args.deny_warnings && (summary.warnings > 0 || unidentified));
     // The process ends here: freeing every object one by one would only cost time.
     std::mem::forget(diagnostics);
     std::mem::forget(project);

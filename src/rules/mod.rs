@@ -379,6 +379,9 @@ registry! {
     yaml_duplicate_key::YamlDuplicateKey,
     annotation_not_string::AnnotationNotString,
     manifest_invalid::ManifestInvalid,
+    schema_invalid::SchemaInvalid,
+    schema_unknown_field::SchemaUnknownField,
+    cel_rule_failed::CelRuleFailed,
     plaintext_secret::PlaintextSecret,
     sealed_template_data::SealedTemplateData,
     sealed_value_invalid::SealedValueInvalid,
@@ -388,6 +391,7 @@ registry! {
     sealed_value_copied::SealedValueCopied,
     sealed_value_shared::SealedValueShared,
     kustomize_missing::KustomizeMissing,
+    kustomize_build_refused::KustomizeBuildRefused,
     kustomize_unlisted::KustomizeUnlisted,
     not_deployed::NotDeployed,
     namespace_missing::NamespaceMissing,
@@ -518,6 +522,8 @@ pub enum RuleGroup {
     Ordering,
     Hygiene,
     Suppressions,
+    /// What the API server accepts: the CRD schemas and their CEL rules.
+    Schema,
     /// Compares the working tree with a base revision (`check --base`).
     Change,
     /// Compares the repository with the live cluster (`pglint verify`).
@@ -525,7 +531,7 @@ pub enum RuleGroup {
 }
 
 impl RuleGroup {
-    const ALL: [RuleGroup; 14] = [
+    const ALL: [RuleGroup; 15] = [
         RuleGroup::Parsing,
         RuleGroup::Secrets,
         RuleGroup::Kustomize,
@@ -538,6 +544,7 @@ impl RuleGroup {
         RuleGroup::Ordering,
         RuleGroup::Hygiene,
         RuleGroup::Suppressions,
+        RuleGroup::Schema,
         RuleGroup::Change,
         RuleGroup::Live,
     ];
@@ -556,6 +563,7 @@ impl RuleGroup {
             RuleGroup::Ordering => "ordering",
             RuleGroup::Hygiene => "hygiene",
             RuleGroup::Suppressions => "suppressions",
+            RuleGroup::Schema => "schema",
             RuleGroup::Change => "change",
             RuleGroup::Live => "live",
         }
