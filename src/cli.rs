@@ -558,11 +558,40 @@ fn load_root(
     config: Option<&Path>,
 ) -> Result<(PathBuf, Config, Project), String> {
     let (root, config) = root_config(root, config)?;
-    let project = Project::load(&root, &config)?;
+    for note in crate::write::recover_if_needed(&root) {
+        eprintln!("pglint: note: {note}");
+    }
+    let project = load_project(&root, &config)?;
+    Ok((root, config, project))
+}
+
+/// As [`load_root`] for a command that writes: the write lock is taken before the repository
+/// is read and held until the lock is dropped.
+fn load_root_to_write(
+    root: Option<&PathBuf>,
+    config: Option<&Path>,
+) -> Result<(crate::write::Lock, Config, Project), String> {
+    let (root, config) = root_config(root, config)?;
+    let lock = lock_to_write(&root)?;
+    let project = load_project(&root, &config)?;
+    Ok((lock, config, project))
+}
+
+/// The write lock of `root`, saying what it finished of an earlier run's interrupted write.
+fn lock_to_write(root: &Path) -> Result<crate::write::Lock, String> {
+    let (lock, notes) = crate::write::Lock::acquire(root)?;
+    for note in notes {
+        eprintln!("pglint: note: {note}");
+    }
+    Ok(lock)
+}
+
+fn load_project(root: &Path, config: &Config) -> Result<Project, String> {
+    let project = Project::load(root, config)?;
     for (path, reason) in &project.unreadable {
         eprintln!("pglint: note: skipped {path}: {reason}");
     }
-    Ok((root, config, project))
+    Ok(project)
 }
 
 /// The repository root (default: around the working directory) and its configuration.
@@ -798,13 +827,18 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
     }
     let filters = path_filters(&root, &cwd, &args.paths)?;
 
-    let project = Project::load(&root, &config)?;
-    for (path, reason) in &project.unreadable {
-        eprintln!("pglint: note: skipped {path}: {reason}");
-    }
+    let lock = if args.fix && !args.diff {
+        Some(lock_to_write(&root)?)
+    } else {
+        for note in crate::write::recover_if_needed(&root) {
+            eprintln!("pglint: note: {note}");
+        }
+        None
+    };
+    let project = load_project(&root, &config)?;
     let mut notices = crate::notices::notices(&project, &config, config_file.as_deref());
     let (mut project, mut diagnostics, skipped) = if args.fix || args.diff {
-        match fix(&root, &config, project, &filters, &args)? {
+        match fix(&root, lock.as_ref(), &config, project, &filters, &args)? {
             Fixing::Fixed(project, diagnostics) => (*project, diagnostics, 0),
             Fixing::Diffed { any } => {
                 return Ok(if any {
@@ -956,6 +990,7 @@ enum Fixing {
 /// then writes them or prints them as a diff.
 fn fix(
     root: &Path,
+    lock: Option<&crate::write::Lock>,
     config: &Config,
     project: Project,
     filters: &[String],
@@ -977,7 +1012,8 @@ fn fix(
         eprintln!("pglint: would fix {count} findings in {files} files");
         return Ok(Fixing::Diffed { any: files > 0 });
     }
-    if let Err(failures) = crate::write::write_all(root, &fixed.changed) {
+    let lock = lock.ok_or("--fix writes under the repository's lock")?;
+    if let Err(failures) = crate::write::write_all(lock, &fixed.changed) {
         for failure in &failures {
             eprintln!("pglint: error: {failure}");
         }
@@ -1183,7 +1219,9 @@ fn explain(id: &str) -> Result<Outcome, String> {
 fn new_app(args: NewArgs) -> Result<Outcome, String> {
     use zeroize::Zeroizing;
 
-    let (root, config, project) = load_root(args.repo.root.as_ref(), args.repo.config.as_deref())?;
+    let (lock, config, project) =
+        load_root_to_write(args.repo.root.as_ref(), args.repo.config.as_deref())?;
+    let root = lock.root().to_path_buf();
     let password = if args.password_stdin {
         let mut line = Zeroizing::new(String::new());
         std::io::stdin()
@@ -1212,7 +1250,7 @@ fn new_app(args: NewArgs) -> Result<Outcome, String> {
         eprintln!("pglint: dry run: nothing written");
         return Ok(Outcome::Clean);
     }
-    if let Err(failures) = crate::write::write_all(&root, &plan.changes) {
+    if let Err(failures) = crate::write::write_all(&lock, &plan.changes) {
         return Err(format!("nothing was written: {}", failures.join("; ")));
     }
     let mut out = format!("added `{}`:\n", request.app);
@@ -1236,7 +1274,9 @@ fn seal(args: SealArgs) -> Result<Outcome, String> {
     use std::io::Read;
     use zeroize::Zeroizing;
 
-    let (root, config, project) = load_root(args.repo.root.as_ref(), args.repo.config.as_deref())?;
+    let (lock, config, project) =
+        load_root_to_write(args.repo.root.as_ref(), args.repo.config.as_deref())?;
+    let root = lock.root().to_path_buf();
     let mut value = Zeroizing::new(Vec::new());
     std::io::stdin()
         .read_to_end(&mut value)
@@ -1258,7 +1298,7 @@ fn seal(args: SealArgs) -> Result<Outcome, String> {
     };
     let (change, message) = crate::new::plan_seal(&root, &config, &project, &request, &value)?;
     drop(value);
-    if let Err(failures) = crate::write::write_all(&root, std::slice::from_ref(&change)) {
+    if let Err(failures) = crate::write::write_all(&lock, std::slice::from_ref(&change)) {
         return Err(format!("nothing was written: {}", failures.join("; ")));
     }
     print_stdout(&format!("{message}\n"));
@@ -1376,15 +1416,36 @@ fn verify(args: VerifyArgs) -> Result<Outcome, String> {
 fn init(force: bool) -> Result<Outcome, String> {
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
-    let path = repository_root(&cwd).join(FILE_NAME);
-    if path.exists() && !force {
-        return Err(format!(
-            "{} already exists (use --force to overwrite)",
-            path.display()
-        ));
+    let root = repository_root(&cwd);
+    let path = root.join(FILE_NAME);
+    let lock = lock_to_write(&root)?;
+    // Through the writer: atomic, and never through a symbolic link.
+    let before = match std::fs::symlink_metadata(&path) {
+        Err(_) => None,
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(format!(
+                "{} is a symbolic link; pglint never writes through one",
+                path.display()
+            ));
+        }
+        Ok(_) if !force => {
+            return Err(format!(
+                "{} already exists (use --force to overwrite)",
+                path.display()
+            ));
+        }
+        Ok(_) => {
+            Some(std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?)
+        }
+    };
+    let change = crate::write::Changed {
+        path: FILE_NAME.to_string(),
+        before,
+        after: DEFAULT_TOML.as_bytes().to_vec(),
+    };
+    if let Err(failures) = crate::write::write_all(&lock, &[change]) {
+        return Err(format!("nothing was written: {}", failures.join("; ")));
     }
-    std::fs::write(&path, DEFAULT_TOML)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     println!("wrote {}", path.display());
     Ok(Outcome::Clean)
 }
