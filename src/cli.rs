@@ -173,6 +173,10 @@ struct VerifyArgs {
     /// Print only the findings, no summary line nor note of what was compared.
     #[arg(short, long)]
     quiet: bool,
+    /// Answer a server that asks for the password in clear text or as MD5 over a connection
+    /// without TLS (refused by default: CloudNativePG serves TLS and SCRAM).
+    #[arg(long)]
+    allow_password_without_tls: bool,
     #[command(flatten)]
     repo: RootArgs,
 }
@@ -1347,7 +1351,15 @@ fn verify(args: VerifyArgs) -> Result<Outcome, String> {
         .then(|| live::ConnectOptions::resolve(args.database_url.as_deref(), &env))
         .transpose()
         .map_err(|e| format!("--database-url: {e}"))?;
-    let catalogue = options.as_ref().map(live::read_catalogue).transpose()?;
+    if options.as_ref().is_some_and(|o| o.password_in_url) {
+        eprintln!(
+            "pglint: warning: the password in --database-url is visible to other users in the process list; use PGPASSWORD or a password file (~/.pgpass, PGPASSFILE) instead"
+        );
+    }
+    let catalogue = options
+        .as_ref()
+        .map(|o| live::read_catalogue(o, args.allow_password_without_tls))
+        .transpose()?;
     let mut diagnostics = verify::compare(
         &index,
         &config,
