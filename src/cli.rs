@@ -241,7 +241,7 @@ struct NewArgs {
     #[arg(long, value_name = "NAME")]
     database: Option<String>,
     /// Read the password from the first line of standard input instead of generating 32
-    /// random URL-safe characters.
+    /// random URL-safe characters; at a terminal, prompt for it without echo, twice.
     #[arg(long)]
     password_stdin: bool,
     /// Print the change as a diff (sealed values masked) and write nothing.
@@ -574,11 +574,11 @@ fn load_root(
 fn load_root_to_write(
     root: Option<&PathBuf>,
     config: Option<&Path>,
-) -> Result<(crate::write::Lock, Config, Project), String> {
-    let (root, config) = root_config(root, config)?;
+) -> Result<(crate::write::Lock, Config, crate::new::ConfigFile, Project), String> {
+    let (root, config, file) = root_config_file(root, config)?;
     let lock = lock_to_write(&root)?;
     let project = load_project(&root, &config)?;
-    Ok((lock, config, project))
+    Ok((lock, config, file, project))
 }
 
 /// The write lock of `root`, saying what it finished of an earlier run's interrupted write.
@@ -600,6 +600,14 @@ fn load_project(root: &Path, config: &Config) -> Result<Project, String> {
 
 /// The repository root (default: around the working directory) and its configuration.
 fn root_config(root: Option<&PathBuf>, config: Option<&Path>) -> Result<(PathBuf, Config), String> {
+    root_config_file(root, config).map(|(root, config, _)| (root, config))
+}
+
+/// [`root_config`], and where the configuration file is.
+fn root_config_file(
+    root: Option<&PathBuf>,
+    config: Option<&Path>,
+) -> Result<(PathBuf, Config, crate::new::ConfigFile), String> {
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
     let root = match root {
@@ -609,13 +617,19 @@ fn root_config(root: Option<&PathBuf>, config: Option<&Path>) -> Result<(PathBuf
     let root = root
         .canonicalize()
         .map_err(|e| format!("{}: {e}", root.display()))?;
-    let config = match load_config(&root, &cwd, config)?.0 {
-        Ok(config) => config,
+    let (loaded, relative) = load_config(&root, &cwd, config)?;
+    let loaded = match loaded {
+        Ok(loaded) => loaded,
         Err(error) => {
             return Err(report::human::render_config_error(&error, Style::plain()));
         }
     };
-    Ok((root, config))
+    let file = match (relative, config) {
+        (Some(path), _) => crate::new::ConfigFile::InRepository(path),
+        (None, Some(_)) => crate::new::ConfigFile::Elsewhere,
+        (None, None) => crate::new::ConfigFile::Absent,
+    };
+    Ok((root, loaded, file))
 }
 
 fn render(args: RenderArgs) -> Result<Outcome, String> {
@@ -1221,12 +1235,15 @@ fn explain(id: &str) -> Result<Outcome, String> {
 }
 
 fn new_app(args: NewArgs) -> Result<Outcome, String> {
+    use std::io::IsTerminal;
     use zeroize::Zeroizing;
 
-    let (lock, config, project) =
+    let (lock, config, config_file, project) =
         load_root_to_write(args.repo.root.as_ref(), args.repo.config.as_deref())?;
     let root = lock.root().to_path_buf();
-    let password = if args.password_stdin {
+    let password = if args.password_stdin && std::io::stdin().is_terminal() {
+        prompt_secret("password for the new role")?
+    } else if args.password_stdin {
         let mut line = Zeroizing::new(String::new());
         std::io::stdin()
             .read_line(&mut line)
@@ -1240,11 +1257,15 @@ fn new_app(args: NewArgs) -> Result<Outcome, String> {
     } else {
         crate::seal::generate_password(32)?
     };
+    if password.contains('\0') {
+        return Err("the password holds a NUL byte, which PostgreSQL cannot store".into());
+    }
     let request = crate::new::NewApp {
         app: args.app,
         namespace: args.namespace,
         role: args.role,
         database: args.database,
+        config_file,
     };
     let plan = crate::new::plan_new(&root, &config, &project, &request, &password)?;
     drop(password);
@@ -1274,17 +1295,46 @@ fn new_app(args: NewArgs) -> Result<Outcome, String> {
     Ok(Outcome::Clean)
 }
 
+/// A secret typed at a terminal: prompted for without echo (on the terminal, not standard
+/// output), then once more to confirm.
+fn prompt_secret(what: &str) -> Result<zeroize::Zeroizing<String>, String> {
+    use zeroize::Zeroizing;
+    let read = |prompt: String| {
+        rpassword::prompt_password(prompt)
+            .map(Zeroizing::new)
+            .map_err(|e| format!("cannot read the {what} from the terminal: {e}"))
+    };
+    let first = read(format!("{what}: "))?;
+    if first.is_empty() {
+        return Err(format!("the {what} is empty; nothing was written"));
+    }
+    let again = read(format!("{what} (again): "))?;
+    if *first != *again {
+        return Err(format!(
+            "the two entries of the {what} differ; nothing was written"
+        ));
+    }
+    Ok(first)
+}
+
 fn seal(args: SealArgs) -> Result<Outcome, String> {
-    use std::io::Read;
+    use std::io::{IsTerminal, Read};
     use zeroize::Zeroizing;
 
-    let (lock, config, project) =
+    let (lock, config, _, project) =
         load_root_to_write(args.repo.root.as_ref(), args.repo.config.as_deref())?;
     let root = lock.root().to_path_buf();
+    // Before a value is typed for a key the API server would refuse.
+    crate::new::check_secret_key(&args.key)?;
     let mut value = Zeroizing::new(Vec::new());
-    std::io::stdin()
-        .read_to_end(&mut value)
-        .map_err(|e| format!("cannot read the value from standard input: {e}"))?;
+    if std::io::stdin().is_terminal() {
+        let typed = prompt_secret(&format!("value of `{}`", args.key))?;
+        value.extend_from_slice(typed.as_bytes());
+    } else {
+        std::io::stdin()
+            .read_to_end(&mut value)
+            .map_err(|e| format!("cannot read the value from standard input: {e}"))?;
+    }
     // One trailing line break is the shell's, not the value's.
     if value.ends_with(b"\n") {
         value.pop();

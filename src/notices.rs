@@ -3,7 +3,7 @@
 //! lists it in the JSON summary (`notices`).
 
 use crate::config::{Config, FILE_NAME};
-use crate::project::Project;
+use crate::project::{Certificate, Project};
 
 /// The notices about `project` checked under `config`. `config_path` is the repository-relative
 /// path of the `pglint.toml` in use (`None`: the defaults, or a file outside the repository).
@@ -24,6 +24,23 @@ pub fn notices(project: &Project, config: &Config, config_path: Option<&str>) ->
                 "the SOP folder `{folder}` holds no Kubernetes object: the rules that check the SOP folder (namespaces, sync waves, naming, Reflector) had nothing to check; set `sop-folder` in {FILE_NAME}"
             ));
         }
+    }
+    // Sealed values' lengths are checked against the certificate's key: without it, only
+    // against the controller's default size.
+    let sealed = project
+        .objects
+        .iter()
+        .any(|obj| matches!(obj.spec, crate::model::Spec::SealedSecret(_)));
+    let path = &config.certificate;
+    let unusable = match &project.certificate {
+        Certificate::Found { .. } => None,
+        Certificate::Absent => Some("it is missing".to_string()),
+        Certificate::Invalid { reason } => Some(format!("it cannot be used: {reason}")),
+    };
+    if let Some(why) = unusable.filter(|_| sealed) {
+        notices.push(format!(
+            "the sealing certificate `{path}` was not read ({why}): sealed values were checked against the controller's default RSA-4096 key only, and `pglint new`/`seal` cannot seal; commit it with `kubeseal --fetch-cert > {path}` or set `certificate` in {FILE_NAME}"
+        ));
     }
     let nested = format!("/{FILE_NAME}");
     let mut ignored: Vec<&str> = project
@@ -74,6 +91,15 @@ mod tests {
             &config,
         );
         assert!(notices(&empty, &config, None)[0].contains("holds no Kubernetes object"));
+        let sealed = "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: s\n";
+        let no_certificate =
+            Project::from_texts(&[("infra/databases/postgres/s.yaml", sealed)], &config);
+        assert_eq!(
+            notices(&no_certificate, &config, None),
+            [
+                "the sealing certificate `infra/sealed-secrets/pub-cert.pem` was not read (it is missing): sealed values were checked against the controller's default RSA-4096 key only, and `pglint new`/`seal` cannot seal; commit it with `kubeseal --fetch-cert > infra/sealed-secrets/pub-cert.pem` or set `certificate` in pglint.toml"
+            ]
+        );
         let nested = Project::from_texts(
             &[
                 ("infra/databases/postgres/s.yaml", secret),

@@ -298,3 +298,67 @@ fn init_never_writes_through_a_symbolic_link() {
     let tree = fs::read_tree(repo.path());
     assert_eq!(tree.keys().collect::<Vec<_>>(), ["pglint.toml"]);
 }
+
+/// `new --password-stdin` at a terminal (a pseudo-terminal made by Python's `pty`): a prompt,
+/// no echo of what is typed, a confirmation; two different entries write nothing.
+#[cfg(unix)]
+#[test]
+fn a_password_typed_at_a_terminal_is_not_echoed_and_is_confirmed() {
+    const TYPED: &str = "Typed-At-A-Terminal-42";
+    let script = r#"
+import os, pty, sys, time
+binary, root, app, first, second = sys.argv[1:6]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(binary, [binary, "new", app, "--password-stdin", "--root", root])
+out = b""
+def read_until(marker, limit=60):
+    global out
+    end = time.time() + limit
+    while marker not in out and time.time() < end:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+# Typed as a person types: after the prompt (echo is switched off right after it shows).
+read_until(b": ")
+time.sleep(0.5)
+os.write(fd, first.encode() + b"\r")
+read_until(b"(again): ")
+time.sleep(0.5)
+os.write(fd, second.encode() + b"\r")
+read_until(b"\x00never")
+_, status = os.waitpid(pid, 0)
+sys.stdout.buffer.write(out)
+sys.exit(os.waitstatus_to_exitcode(status))
+"#;
+    let run = |app: &str, second: &str| {
+        let repo = example();
+        let output = Command::new("python3")
+            .arg("-c")
+            .arg(script)
+            .arg(binary())
+            .arg(repo.path())
+            .args([app, TYPED, second])
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("python3 runs the pseudo-terminal");
+        (repo, output)
+    };
+    let (repo, output) = run("outline", TYPED);
+    let shown = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(output.status.code(), Some(0), "{shown}");
+    assert!(shown.contains("password for the new role: "), "{shown}");
+    assert!(shown.contains("(again): "), "{shown}");
+    assert!(!shown.contains(TYPED), "the password was echoed: {shown}");
+    assert!(repo.path().join(PG).join("outline-db.yaml").exists());
+
+    let (repo, output) = run("outline", "Something-Else");
+    let shown = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{shown}");
+    assert!(shown.contains("differ"), "{shown}");
+    assert!(!repo.path().join(PG).join("outline-db.yaml").exists());
+}

@@ -241,6 +241,61 @@ impl<'a> YamlFile<'a> {
         ))
     }
 
+    /// Gives `key` of `mapping`, a list with no item yet (`key: []`, `key:` alone or followed
+    /// only by comments, `key: ~`), its first block item (`lines` as for
+    /// [`YamlFile::append_block_item`]). A comment on the key's line stays there; comment
+    /// lines below it stay below the new item. `None` when the value is not such an empty list.
+    pub fn fill_empty_list(
+        &self,
+        mapping: NodeRef<'_>,
+        key: &str,
+        lines: &[String],
+    ) -> Option<Edit> {
+        let (key_node, value) = mapping.get_entry(key)?;
+        let empty_flow =
+            value.is_sequence() && value.items().next().is_none() && self.is_flow(value);
+        if !(value.is_null() || empty_flow) || lines.is_empty() {
+            return None;
+        }
+        let colon = key_node.span().end() + self.text[key_node.span().end()..].find(':')? + 1;
+        let line_end = self.line_end(colon);
+        let mut value_span = value.span();
+        if empty_flow {
+            // The parser's span of a flow sequence may run on over a trailing comment.
+            let close = self.text[value_span.start()..].find(']')?;
+            value_span = Span::new(value_span.start(), value_span.start() + close + 1);
+        }
+        // What stays on the key's line: a comment after the value (`[]`, `~`, `null` go).
+        let kept_from = if value_span.is_empty() {
+            colon
+        } else if value_span.start() >= colon && value_span.end() <= line_end {
+            value_span.end()
+        } else {
+            return None;
+        };
+        let kept = &self.text[kept_from..line_end];
+        let mut content = if kept.trim().is_empty() {
+            String::new()
+        } else {
+            kept.to_string()
+        };
+        let indent = self.column(key_node.span().start())? + self.indent_step(mapping);
+        let newline = self.newline_at(colon);
+        for (i, line) in lines.iter().enumerate() {
+            content.push_str(newline);
+            content.push_str(&" ".repeat(indent));
+            content.push_str(if i == 0 { "- " } else { "  " });
+            content.push_str(line);
+        }
+        Some(Edit::replace(
+            Loc {
+                file: self.file,
+                span: Span::new(colon, line_end),
+            },
+            content,
+        ))
+    }
+
     /// Inserts `key:` with a block value (`lines`, indented relative to the key's children)
     /// into the mapping at `path` below `mapping`, creating the missing mappings of the path.
     pub fn insert_block(
@@ -621,6 +676,56 @@ mod tests {
             out,
             "- metadata:\n    name: x # n\n    namespace: postgres\n    labels: {}\n"
         );
+    }
+
+    #[test]
+    fn the_first_item_of_an_empty_list() {
+        let lines = [
+            "name: b".to_string(),
+            "passwordSecret:".into(),
+            "  name: b-creds".into(),
+        ];
+        let item = "\n      - name: b\n        passwordSecret:\n          name: b-creds";
+        for (roles, after) in [
+            ("roles: []", format!("roles:{item}")),
+            (
+                "roles: [ ]  # none yet",
+                format!("roles:  # none yet{item}"),
+            ),
+            ("roles:", format!("roles:{item}")),
+            ("roles: ~", format!("roles:{item}")),
+            ("roles: # soon", format!("roles: # soon{item}")),
+            (
+                "roles:\n      # the first app adds itself here",
+                format!("roles:{item}\n      # the first app adds itself here"),
+            ),
+        ] {
+            let text = format!("spec:\n  managed:\n    {roles}\n  instances: 1\n");
+            let out = edited(&text, |f, root| {
+                f.fill_empty_list(root.path(&["spec", "managed"])?, "roles", &lines)
+            });
+            assert_eq!(
+                out,
+                format!("spec:\n  managed:\n    {after}\n  instances: 1\n"),
+                "{roles}"
+            );
+            // The value read back is exactly the one item.
+            let parsed = parse(&out, &Limits::default());
+            let root = parsed.documents[0].root().unwrap();
+            let list = root.path(&["spec", "managed", "roles"]).unwrap();
+            let items: Vec<_> = list.items().collect();
+            assert_eq!(items.len(), 1, "{out}");
+            assert_eq!(
+                items[0].path(&["passwordSecret", "name"]).unwrap().as_str(),
+                Some("b-creds")
+            );
+        }
+        // A list with items is not empty.
+        let text = "managed:\n  roles:\n    - name: a\n";
+        let parsed = parse(text, &Limits::default());
+        let file = YamlFile::new(FileId(0), text, &parsed);
+        let managed = file.document(0).unwrap().get("managed").unwrap();
+        assert!(file.fill_empty_list(managed, "roles", &lines).is_none());
     }
 
     #[test]
