@@ -825,6 +825,11 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
             return Ok(Outcome::Failure);
         }
     };
+    if args.unsafe_fixes && !args.fix && !args.diff {
+        eprintln!(
+            "pglint: warning: --unsafe-fixes does nothing without --fix or --diff: nothing was fixed (the summary counts the unsafe fixes either way)"
+        );
+    }
     for id in args.select.iter().chain(&args.ignore) {
         known_rule(id)?;
     }
@@ -925,9 +930,9 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
         std::fs::write(path, baseline.to_json())
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         eprintln!(
-            "pglint: recorded {} findings in {} entries to {}",
-            diagnostics.len(),
-            baseline.entries.len(),
+            "pglint: recorded {} in {} to {}",
+            report::counted(diagnostics.len(), "finding"),
+            report::counted(baseline.entries.len(), "entry"),
             path.display()
         );
         return Ok(Outcome::Clean);
@@ -1027,7 +1032,11 @@ fn fix(
     if let Some(before) = before {
         let paths = fixed.changed.iter().map(|c| c.path.as_str());
         print_stdout(&report::diff::render(&before, &fixed.project, paths));
-        eprintln!("pglint: would fix {count} findings in {files} files");
+        eprintln!(
+            "pglint: would fix {} in {}",
+            report::counted(count, "finding"),
+            report::counted(files, "file")
+        );
         return Ok(Fixing::Diffed { any: files > 0 });
     }
     let lock = lock.ok_or("--fix writes under the repository's lock")?;
@@ -1038,7 +1047,11 @@ fn fix(
         return Err("the fixes were not written".into());
     }
     if count > 0 {
-        eprintln!("pglint: fixed {count} findings in {files} files");
+        eprintln!(
+            "pglint: fixed {} in {}",
+            report::counted(count, "finding"),
+            report::counted(files, "file")
+        );
     }
     Ok(Fixing::Fixed(Box::new(fixed.project), fixed.diagnostics))
 }

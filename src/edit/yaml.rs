@@ -93,8 +93,12 @@ impl<'a> YamlFile<'a> {
             let Some(child) = own_value(node, first) else {
                 break;
             };
+            if child.is_null() && !self.is_flow(node) {
+                // `annotations:` with nothing (or only a comment): the entries become its value.
+                return self.fill_empty_mapping(node, first, tail, entries);
+            }
             if !child.is_mapping() {
-                // `annotations:` with nothing, or a scalar where a mapping belongs.
+                // A scalar where a mapping belongs.
                 return None;
             }
             node = child;
@@ -125,6 +129,41 @@ impl<'a> YamlFile<'a> {
         Some(Edit::insert(
             self.file,
             self.line_end(node.span().end()),
+            content,
+        ))
+    }
+
+    /// The value of `key` in `mapping` is empty: it becomes the block mapping of `path` (the
+    /// mappings still missing) holding `entries`.
+    fn fill_empty_mapping(
+        &self,
+        mapping: NodeRef<'_>,
+        key: &str,
+        path: &[&str],
+        entries: &[(String, String)],
+    ) -> Option<Edit> {
+        let (span, mut content, indent, newline) = self.empty_value_slot(mapping, key)?;
+        let step = self.indent_step(mapping);
+        let mut depth = indent;
+        for segment in path {
+            content.push_str(newline);
+            content.push_str(&" ".repeat(depth));
+            content.push_str(&string(segment));
+            content.push(':');
+            depth += step;
+        }
+        for (key, value) in entries {
+            content.push_str(newline);
+            content.push_str(&" ".repeat(depth));
+            content.push_str(&string(key));
+            content.push_str(": ");
+            content.push_str(value);
+        }
+        Some(Edit::replace(
+            Loc {
+                file: self.file,
+                span,
+            },
             content,
         ))
     }
@@ -251,18 +290,43 @@ impl<'a> YamlFile<'a> {
         key: &str,
         lines: &[String],
     ) -> Option<Edit> {
-        let (key_node, value) = mapping.get_entry(key)?;
+        let (_, value) = mapping.get_entry(key)?;
         let empty_flow =
             value.is_sequence() && value.items().next().is_none() && self.is_flow(value);
         if !(value.is_null() || empty_flow) || lines.is_empty() {
             return None;
         }
+        let (span, mut content, indent, newline) = self.empty_value_slot(mapping, key)?;
+        for (i, line) in lines.iter().enumerate() {
+            content.push_str(newline);
+            content.push_str(&" ".repeat(indent));
+            content.push_str(if i == 0 { "- " } else { "  " });
+            content.push_str(line);
+        }
+        Some(Edit::replace(
+            Loc {
+                file: self.file,
+                span,
+            },
+            content,
+        ))
+    }
+
+    /// Where the block value of `key` goes when its value is empty (null, `[]`, `{}`): the
+    /// bytes from after the colon to the end of the key's line (to replace), what of them stays
+    /// (a comment), the value's indentation and the line break.
+    fn empty_value_slot(
+        &self,
+        mapping: NodeRef<'_>,
+        key: &str,
+    ) -> Option<(Span, String, usize, &'static str)> {
+        let (key_node, value) = mapping.get_entry(key)?;
         let colon = key_node.span().end() + self.text[key_node.span().end()..].find(':')? + 1;
         let line_end = self.line_end(colon);
         let mut value_span = value.span();
-        if empty_flow {
-            // The parser's span of a flow sequence may run on over a trailing comment.
-            let close = self.text[value_span.start()..].find(']')?;
+        if self.is_flow(value) {
+            // The parser's span of an empty flow collection may run on over a comment.
+            let close = self.text[value_span.start()..].find([']', '}'])?;
             value_span = Span::new(value_span.start(), value_span.start() + close + 1);
         }
         // What stays on the key's line: a comment after the value (`[]`, `~`, `null` go).
@@ -274,25 +338,17 @@ impl<'a> YamlFile<'a> {
             return None;
         };
         let kept = &self.text[kept_from..line_end];
-        let mut content = if kept.trim().is_empty() {
+        let content = if kept.trim().is_empty() {
             String::new()
         } else {
             kept.to_string()
         };
         let indent = self.column(key_node.span().start())? + self.indent_step(mapping);
-        let newline = self.newline_at(colon);
-        for (i, line) in lines.iter().enumerate() {
-            content.push_str(newline);
-            content.push_str(&" ".repeat(indent));
-            content.push_str(if i == 0 { "- " } else { "  " });
-            content.push_str(line);
-        }
-        Some(Edit::replace(
-            Loc {
-                file: self.file,
-                span: Span::new(colon, line_end),
-            },
+        Some((
+            Span::new(colon, line_end),
             content,
+            indent,
+            self.newline_at(colon),
         ))
     }
 
@@ -676,6 +732,29 @@ mod tests {
             out,
             "- metadata:\n    name: x # n\n    namespace: postgres\n    labels: {}\n"
         );
+    }
+
+    #[test]
+    fn entries_into_an_empty_mapping() {
+        for (annotations, after) in [
+            ("annotations:", "annotations:\n    a: \"2\""),
+            ("annotations:  # none", "annotations:  # none\n    a: \"2\""),
+            ("annotations: ~", "annotations:\n    a: \"2\""),
+            (
+                "annotations:\n    # todo",
+                "annotations:\n    a: \"2\"\n    # todo",
+            ),
+        ] {
+            let text = format!("metadata:\n  name: x\n  {annotations}\nspec: {{}}\n");
+            let out = edited(&text, |f, root| {
+                f.insert_path(root, &["metadata", "annotations"], "a", "\"2\"")
+            });
+            assert_eq!(
+                out,
+                format!("metadata:\n  name: x\n  {after}\nspec: {{}}\n"),
+                "{annotations}"
+            );
+        }
     }
 
     #[test]
