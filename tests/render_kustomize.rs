@@ -98,73 +98,71 @@ fn compare_dirs(dirs: &[(PathBuf, PathBuf)]) -> Outcome {
         unknown: 0,
         differences: Vec::new(),
     };
-    {
-        for (repo, dir) in dirs {
-            let kustomize = Command::new("kubectl")
-                .arg("kustomize")
-                .arg(&dir)
-                .output()
-                .expect("kubectl runs");
-            let relative = dir.strip_prefix(repo).expect("inside the repository");
-            let relative = if relative.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                relative
-            };
-            let render = Command::new(env!("CARGO_BIN_EXE_pglint"))
-                .arg("render")
-                .arg(relative)
-                .args(["--format", "json", "--root"])
-                .arg(repo)
-                .current_dir(repo)
-                .output()
-                .expect("pglint runs");
-            let name = format!("{}", dir.display());
-            if !kustomize.status.success() {
-                // The same decision: pglint refuses too, or says what it cannot see (a Helm
-                // chart without `--enable-helm`, a remote base offline).
-                if !render.status.success() {
-                    outcome.refused += 1;
-                } else if String::from_utf8_lossy(&render.stderr).contains("partly known") {
-                    outcome.unknown += 1;
-                } else {
-                    outcome.differences.push(format!(
-                        "{name}: kubectl kustomize refuses ({}), pglint builds it",
-                        String::from_utf8_lossy(&kustomize.stderr).trim()
-                    ));
-                }
-                continue;
-            }
+    for (repo, dir) in dirs {
+        let kustomize = Command::new("kubectl")
+            .arg("kustomize")
+            .arg(dir)
+            .output()
+            .expect("kubectl runs");
+        let relative = dir.strip_prefix(repo).expect("inside the repository");
+        let relative = if relative.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            relative
+        };
+        let render = Command::new(env!("CARGO_BIN_EXE_pglint"))
+            .arg("render")
+            .arg(relative)
+            .args(["--format", "json", "--root"])
+            .arg(repo)
+            .current_dir(repo)
+            .output()
+            .expect("pglint runs");
+        let name = format!("{}", dir.display());
+        if !kustomize.status.success() {
+            // The same decision: pglint refuses too, or says what it cannot see (a Helm
+            // chart without `--enable-helm`, a remote base offline).
             if !render.status.success() {
+                outcome.refused += 1;
+            } else if String::from_utf8_lossy(&render.stderr).contains("partly known") {
+                outcome.unknown += 1;
+            } else {
                 outcome.differences.push(format!(
-                    "{name}: pglint render failed: {}",
-                    String::from_utf8_lossy(&render.stderr)
-                ));
-                continue;
-            }
-            let rendered = scratch.path().join("rendered.json");
-            std::fs::write(&rendered, &render.stdout).expect("write");
-            let mut diff = Command::new("python3")
-                .arg(&script)
-                .arg(&rendered)
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .spawn()
-                .expect("python3 runs");
-            use std::io::Write;
-            diff.stdin
-                .take()
-                .expect("stdin")
-                .write_all(&kustomize.stdout)
-                .expect("write to the comparison");
-            let result = diff.wait_with_output().expect("comparison ends");
-            outcome.compared += 1;
-            if !result.status.success() {
-                outcome.differences.push(format!(
-                    "{name}:\n{}",
-                    String::from_utf8_lossy(&result.stdout)
+                    "{name}: kubectl kustomize refuses ({}), pglint builds it",
+                    String::from_utf8_lossy(&kustomize.stderr).trim()
                 ));
             }
+            continue;
+        }
+        if !render.status.success() {
+            outcome.differences.push(format!(
+                "{name}: pglint render failed: {}",
+                String::from_utf8_lossy(&render.stderr)
+            ));
+            continue;
+        }
+        let rendered = scratch.path().join("rendered.json");
+        std::fs::write(&rendered, &render.stdout).expect("write");
+        let mut diff = Command::new("python3")
+            .arg(&script)
+            .arg(&rendered)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 runs");
+        use std::io::Write;
+        diff.stdin
+            .take()
+            .expect("stdin")
+            .write_all(&kustomize.stdout)
+            .expect("write to the comparison");
+        let result = diff.wait_with_output().expect("comparison ends");
+        outcome.compared += 1;
+        if !result.status.success() {
+            outcome.differences.push(format!(
+                "{name}:\n{}",
+                String::from_utf8_lossy(&result.stdout)
+            ));
         }
     }
     outcome
