@@ -307,21 +307,7 @@ impl<'a> YamlFile<'a> {
         let step = self.indent_step(node);
         let newline = self.newline_at(node.span().end());
         let mut content = String::new();
-        let mut depth = indent;
-        for segment in rest {
-            content.push_str(newline);
-            content.push_str(&" ".repeat(depth));
-            content.push_str(&string(segment));
-            content.push(':');
-            depth += step;
-        }
-        for (key, value) in entries {
-            content.push_str(newline);
-            content.push_str(&" ".repeat(depth));
-            content.push_str(&string(key));
-            content.push_str(": ");
-            content.push_str(value);
-        }
+        block_entries(&mut content, newline, indent, step, rest, entries);
         Some(Edit::insert(
             self.file,
             self.line_end(node.span().end()),
@@ -340,21 +326,7 @@ impl<'a> YamlFile<'a> {
     ) -> Option<Edit> {
         let (span, mut content, indent, newline) = self.empty_value_slot(mapping, key)?;
         let step = self.indent_step(mapping);
-        let mut depth = indent;
-        for segment in path {
-            content.push_str(newline);
-            content.push_str(&" ".repeat(depth));
-            content.push_str(&string(segment));
-            content.push(':');
-            depth += step;
-        }
-        for (key, value) in entries {
-            content.push_str(newline);
-            content.push_str(&" ".repeat(depth));
-            content.push_str(&string(key));
-            content.push_str(": ");
-            content.push_str(value);
-        }
+        block_entries(&mut content, newline, indent, step, path, entries);
         Some(Edit::replace(
             Loc {
                 file: self.file,
@@ -758,6 +730,32 @@ impl<'a> YamlFile<'a> {
             Some(i) if i > 0 && self.text.as_bytes()[i - 1] == b'\r' => "\r\n",
             _ => "\n",
         }
+    }
+}
+
+/// Appends the block lines of the mappings `path` (each one level deeper) and then of
+/// `entries` (`key: value`), starting at `depth`.
+fn block_entries(
+    content: &mut String,
+    newline: &str,
+    mut depth: usize,
+    step: usize,
+    path: &[&str],
+    entries: &[(String, String)],
+) {
+    for segment in path {
+        content.push_str(newline);
+        content.push_str(&" ".repeat(depth));
+        content.push_str(&string(segment));
+        content.push(':');
+        depth += step;
+    }
+    for (key, value) in entries {
+        content.push_str(newline);
+        content.push_str(&" ".repeat(depth));
+        content.push_str(&string(key));
+        content.push_str(": ");
+        content.push_str(value);
     }
 }
 
