@@ -69,7 +69,7 @@ pub fn secret_spans(doc: &Document) -> Vec<Span> {
 /// `_` or `-` inside, or a typo of a letter or two. The API server (or Argo CD's apply, which
 /// drops the unknown field) does not read such a key, but its value is still the secret
 /// committed in clear: masking too much is harmless, too little is not.
-fn is_secret_field(key: &str) -> bool {
+pub(crate) fn is_secret_field(key: &str) -> bool {
     if SECRET_FIELDS.contains(&key) {
         return true;
     }
