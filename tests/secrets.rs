@@ -32,6 +32,8 @@ const CANARIES: &[&str] = &[
     "Canary-Secret-In-List-33e8",
     "Canary-Generator-Literal-8c5b",
     "Canary-Limit-Unread-d2f6",
+    "Canary-Misspelt-stringdata-5e1f",
+    "Canary-Misspelt-Data-a7c9",
 ];
 
 fn b64(text: &str) -> String {
@@ -65,6 +67,8 @@ fn repository() -> tempfile::TempDir {
         in_list,
         literal,
         unread,
+        misspelt_string_data,
+        misspelt_data,
     ] = CANARIES
     else {
         unreachable!()
@@ -155,6 +159,15 @@ spec:
             "resources: [secret.yaml, sealed.yaml, missing.yaml]\nsecretGenerator:\n- name: gen\n  literals:\n  - password={literal}\n  literals: [again]\n"
         ),
     );
+    // Under a key the API server does not read (`stringdata`, `Data`): still in Git in clear.
+    write(
+        root,
+        "apps/web/misspelt.yaml",
+        &format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: misspelt\n  namespace: web\nstringdata:\n  password: {misspelt_string_data}\nData:\n  token: {}\n",
+            b64(misspelt_data)
+        ),
+    );
     // Past a limit, the rest of the file is not parsed: what it holds must stay masked.
     let deep = "[".repeat(300);
     write(
@@ -228,6 +241,12 @@ fn canaries_never_reach_any_output() {
         ] {
             if format != "gitlab" || stdout.contains("check_name") {
                 assert!(stdout.contains(rule), "{format}: no {rule} in\n{stdout}");
+            }
+        }
+        if format == "json" {
+            for field in ["stringdata", "Data"] {
+                let reported = format!("unknown field `{field}` in a Secret");
+                assert!(stdout.contains(&reported), "{reported} in\n{stdout}");
             }
         }
         // The report file of `--output`, and the human report printed beside it.

@@ -172,14 +172,14 @@ fn a_file_saved_during_fix_is_never_overwritten() {
     let duration = start.elapsed();
 
     let mut caught = 0;
-    for step in 1..=8u32 {
+    for step in 1..=6u32 {
         let repo = tempfile::tempdir().unwrap();
         fs::copy_dir(template.path(), repo.path());
         let path = repo.path().join(&target);
         // The editor's save: a Database written by hand, without the typo pglint fixes.
         let saved = format!("# saved by an editor ({step})\n");
         let mut child = fix(repo.path()).stderr(Stdio::piped()).spawn().unwrap();
-        std::thread::sleep(duration * step / 10);
+        std::thread::sleep(duration * step / 8);
         std::fs::write(&path, &saved).unwrap();
         let status = wait_for(&mut child, Duration::from_secs(120));
         let mut stderr = String::new();
@@ -226,7 +226,7 @@ fn sigint_and_sigkill_at_random_points_leave_the_original_or_the_fixed_repositor
         state
     };
     let (mut as_original, mut as_fixed) = (0, 0);
-    for run in 0..20 {
+    for run in 0..16 {
         let repo = tempfile::tempdir().unwrap();
         fs::copy_dir(template.path(), repo.path());
         let mut child = fix(repo.path())

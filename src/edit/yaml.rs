@@ -6,7 +6,7 @@
 
 use super::Edit;
 use crate::source::{FileId, Loc, Span};
-use crate::yaml::{Document, NodeKind, NodeRef, ParsedFile};
+use crate::yaml::{Document, NodeKind, NodeRef, ParsedFile, ScalarStyle};
 
 /// One parsed file and its text: finds nodes by the spans the model kept, and builds edits.
 pub struct YamlFile<'a> {
@@ -47,13 +47,209 @@ impl<'a> YamlFile<'a> {
         Edit::replace(self.loc(node), content)
     }
 
+    /// Sets a scalar to the string `value` in the author's style: quoted as it was (double,
+    /// single), plain when `value` reads back as that string unquoted (else double-quoted), a
+    /// block scalar (`|`, `>`) kept a block with its header's indicator. Only the scalar's own
+    /// bytes change: a comment after it, on its line, stays. The edited file is parsed again
+    /// and the scalar must read back as exactly `value`, a string; else `None`.
+    pub fn set_string(&self, node: NodeRef<'_>, value: &str) -> Option<Edit> {
+        let scalar = node.scalar()?;
+        if node.tag().is_some() || node.span().is_empty() {
+            return None;
+        }
+        let start = self.scalar_start(node);
+        let (end, content) = match scalar.style {
+            ScalarStyle::DoubleQuoted => (self.scalar_end(node)?, double_quoted(value)),
+            ScalarStyle::SingleQuoted => {
+                let content = if value.chars().any(char::is_control) {
+                    double_quoted(value)
+                } else {
+                    format!("'{}'", value.replace('\'', "''"))
+                };
+                (self.scalar_end(node)?, content)
+            }
+            ScalarStyle::Plain => (self.scalar_end(node)?, string(value)),
+            ScalarStyle::Literal | ScalarStyle::Folded => {
+                if value.contains(['\n', '\r']) || value.is_empty() || value.trim() != value {
+                    return None;
+                }
+                // The node's span is its content; the header (`>-`, `|`) ends the line before.
+                let mut header_line = self.line_start(start);
+                loop {
+                    header_line = self.line_start(header_line.checked_sub(1)?);
+                    if !self.text[header_line..self.line_end(header_line)]
+                        .trim()
+                        .is_empty()
+                    {
+                        break;
+                    }
+                }
+                let header_end = self.line_end(header_line);
+                let line = &self.text[header_line..header_end];
+                let code = line.find(" #").unwrap_or(line.len());
+                let at = header_line + line[..code].rfind(['|', '>'])?;
+                // After the indicator and its chomping and indentation indicators.
+                let header = self.text[at + 1..header_end]
+                    .find(|c: char| !matches!(c, '-' | '+' | '0'..='9'))
+                    .map_or(header_end, |i| at + 1 + i);
+                let comment = &self.text[header..header_end];
+                let indicator = if scalar.style == ScalarStyle::Literal {
+                    "|"
+                } else {
+                    ">"
+                };
+                let parent = self.line_indent(header_line);
+                let mut end = header_end;
+                let mut indent = None;
+                let mut next = self.after_line(header_line);
+                while next < self.text.len() {
+                    let line_end = self.line_end(next);
+                    let line = &self.text[next..line_end];
+                    let depth = line.len() - line.trim_start_matches(' ').len();
+                    if !line.trim().is_empty() {
+                        if depth <= parent {
+                            break;
+                        }
+                        indent.get_or_insert(depth);
+                        end = line_end;
+                    }
+                    next = self.after_line(next);
+                }
+                let indent = indent.unwrap_or(parent + 2);
+                let newline = self.newline_at(at);
+                let edit = Edit::replace(
+                    Loc {
+                        file: self.file,
+                        span: Span::new(at, end),
+                    },
+                    format!(
+                        "{indicator}-{comment}{newline}{}{value}",
+                        " ".repeat(indent)
+                    ),
+                );
+                return self.reads_back(&edit, value).then_some(edit);
+            }
+        };
+        let edit = Edit::replace(
+            Loc {
+                file: self.file,
+                span: Span::new(start, end),
+            },
+            content,
+        );
+        self.reads_back(&edit, value).then_some(edit)
+    }
+
+    /// Where a one-line scalar (plain, single- or double-quoted) ends: after its closing quote,
+    /// or before the spaces and comment that follow a plain one. `None` for a block scalar or
+    /// a plain one folded over several lines.
+    fn scalar_end(&self, node: NodeRef<'_>) -> Option<usize> {
+        let scalar = node.scalar()?;
+        let start = self.scalar_start(node);
+        let bytes = self.text.as_bytes();
+        match scalar.style {
+            ScalarStyle::DoubleQuoted => {
+                let mut i = start + 1;
+                while *bytes.get(i)? != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                Some(i + 1)
+            }
+            ScalarStyle::SingleQuoted => {
+                let mut i = start + 1;
+                loop {
+                    match bytes.get(i)? {
+                        b'\'' if bytes.get(i + 1) == Some(&b'\'') => i += 2,
+                        b'\'' => return Some(i + 1),
+                        _ => i += 1,
+                    }
+                }
+            }
+            // On one line, a plain scalar's source is its value (in flow style too, where
+            // `,`, `]` or `}` follow it).
+            ScalarStyle::Plain => (!scalar.text.contains(['\n', '\r'])
+                && self.text[start..].starts_with(scalar.text.as_str()))
+            .then_some(start + scalar.text.len()),
+            ScalarStyle::Literal | ScalarStyle::Folded => None,
+        }
+    }
+
+    /// Where a scalar's own text starts: after its anchor (`&name `), which stays.
+    fn scalar_start(&self, node: NodeRef<'_>) -> usize {
+        let mut start = node.span().start();
+        while self.text[start..].starts_with('&') {
+            let rest = &self.text[start..];
+            let name = rest.find([' ', '\t']).unwrap_or(rest.len());
+            let blank = rest[name..]
+                .find(|c| c != ' ' && c != '\t')
+                .unwrap_or(rest.len() - name);
+            start += name + blank;
+        }
+        start
+    }
+
+    /// Does the file, with `edit` applied, hold at the edit's start a string scalar `value`?
+    fn reads_back(&self, edit: &Edit, value: &str) -> bool {
+        let mut text = self.text.to_string();
+        text.replace_range(edit.span.range(), &edit.content);
+        let parsed = crate::yaml::parse(&text, &crate::yaml::Limits::default());
+        if !parsed.problems.is_empty() {
+            return false;
+        }
+        let (start, end) = (edit.span.start(), edit.span.start() + edit.content.len());
+        parsed.documents.iter().any(|document| {
+            let Some(root) = document.root() else {
+                return false;
+            };
+            let mut stack = vec![root];
+            while let Some(node) = stack.pop() {
+                // The scalar the edit wrote (its span may start at its anchor, before the edit,
+                // or at a block's content, after the header).
+                if let Some(scalar) = node.scalar()
+                    && node.span().start() < end.max(start + 1)
+                    && node.span().end() > start
+                {
+                    return scalar.text == value
+                        && crate::yaml::yaml11::classify(scalar, node.tag())
+                            == crate::yaml::yaml11::YamlType::String;
+                }
+                match &node.node().kind {
+                    NodeKind::Mapping(pairs) => stack.extend(
+                        pairs
+                            .iter()
+                            .flat_map(|&(k, v)| [node_ref(node, k), node_ref(node, v)]),
+                    ),
+                    NodeKind::Sequence(items) => {
+                        stack.extend(items.iter().map(|&i| node_ref(node, i)))
+                    }
+                    _ => {}
+                }
+            }
+            false
+        })
+    }
+
+    /// The indentation of `offset`'s line (spaces and `- ` of sequence items count).
+    fn line_indent(&self, offset: usize) -> usize {
+        let line = &self.text[self.line_start(offset)..self.line_end(offset)];
+        line.len() - line.trim_start_matches([' ', '-']).len()
+    }
+
     /// Writes a scalar as a double-quoted string of `value` (its tag, if any, stays an issue
     /// of its own: no edit for a tagged scalar).
     pub fn quote(&self, node: NodeRef<'_>, value: &str) -> Option<Edit> {
         if node.tag().is_some() || node.span().is_empty() {
             return None;
         }
-        Some(self.replace(node, double_quoted(value)))
+        let span = Span::new(self.scalar_start(node), self.scalar_end(node)?);
+        let edit = Edit::replace(
+            Loc {
+                file: self.file,
+                span,
+            },
+            double_quoted(value),
+        );
+        self.reads_back(&edit, value).then_some(edit)
     }
 
     /// Inserts `key: value` into `mapping`, after its last entry (block style: same
@@ -111,21 +307,7 @@ impl<'a> YamlFile<'a> {
         let step = self.indent_step(node);
         let newline = self.newline_at(node.span().end());
         let mut content = String::new();
-        let mut depth = indent;
-        for segment in rest {
-            content.push_str(newline);
-            content.push_str(&" ".repeat(depth));
-            content.push_str(&string(segment));
-            content.push(':');
-            depth += step;
-        }
-        for (key, value) in entries {
-            content.push_str(newline);
-            content.push_str(&" ".repeat(depth));
-            content.push_str(&string(key));
-            content.push_str(": ");
-            content.push_str(value);
-        }
+        block_entries(&mut content, newline, indent, step, rest, entries);
         Some(Edit::insert(
             self.file,
             self.line_end(node.span().end()),
@@ -144,21 +326,7 @@ impl<'a> YamlFile<'a> {
     ) -> Option<Edit> {
         let (span, mut content, indent, newline) = self.empty_value_slot(mapping, key)?;
         let step = self.indent_step(mapping);
-        let mut depth = indent;
-        for segment in path {
-            content.push_str(newline);
-            content.push_str(&" ".repeat(depth));
-            content.push_str(&string(segment));
-            content.push(':');
-            depth += step;
-        }
-        for (key, value) in entries {
-            content.push_str(newline);
-            content.push_str(&" ".repeat(depth));
-            content.push_str(&string(key));
-            content.push_str(": ");
-            content.push_str(value);
-        }
+        block_entries(&mut content, newline, indent, step, path, entries);
         Some(Edit::replace(
             Loc {
                 file: self.file,
@@ -514,14 +682,26 @@ impl<'a> YamlFile<'a> {
         }
     }
 
+    /// The character that ends lines: `\n` (also in CRLF files), or `\r` in a file of old Mac
+    /// line endings, which edits keep.
+    fn line_break(&self) -> char {
+        if !self.text.contains('\n') && self.text.contains('\r') {
+            '\r'
+        } else {
+            '\n'
+        }
+    }
+
     fn line_start(&self, offset: usize) -> usize {
-        self.text[..offset].rfind('\n').map_or(0, |i| i + 1)
+        self.text[..offset]
+            .rfind(self.line_break())
+            .map_or(0, |i| i + 1)
     }
 
     /// The end of `offset`'s line, before its line break.
     fn line_end(&self, offset: usize) -> usize {
         let end = self.text[offset..]
-            .find('\n')
+            .find(self.line_break())
             .map_or(self.text.len(), |i| offset + i);
         if end > offset && self.text.as_bytes()[end - 1] == b'\r' {
             end - 1
@@ -533,12 +713,15 @@ impl<'a> YamlFile<'a> {
     /// The start of the line after `offset`'s.
     fn after_line(&self, offset: usize) -> usize {
         self.text[offset..]
-            .find('\n')
+            .find(self.line_break())
             .map_or(self.text.len(), |i| offset + i + 1)
     }
 
     /// The line break the file uses around `offset`.
     fn newline_at(&self, offset: usize) -> &'static str {
+        if self.line_break() == '\r' {
+            return "\r";
+        }
         let end = self.text[offset..]
             .find('\n')
             .map(|i| offset + i)
@@ -547,6 +730,32 @@ impl<'a> YamlFile<'a> {
             Some(i) if i > 0 && self.text.as_bytes()[i - 1] == b'\r' => "\r\n",
             _ => "\n",
         }
+    }
+}
+
+/// Appends the block lines of the mappings `path` (each one level deeper) and then of
+/// `entries` (`key: value`), starting at `depth`.
+fn block_entries(
+    content: &mut String,
+    newline: &str,
+    mut depth: usize,
+    step: usize,
+    path: &[&str],
+    entries: &[(String, String)],
+) {
+    for segment in path {
+        content.push_str(newline);
+        content.push_str(&" ".repeat(depth));
+        content.push_str(&string(segment));
+        content.push(':');
+        depth += step;
+    }
+    for (key, value) in entries {
+        content.push_str(newline);
+        content.push_str(&" ".repeat(depth));
+        content.push_str(&string(key));
+        content.push_str(": ");
+        content.push_str(value);
     }
 }
 
@@ -731,6 +940,118 @@ mod tests {
         assert_eq!(
             out,
             "- metadata:\n    name: x # n\n    namespace: postgres\n    labels: {}\n"
+        );
+    }
+
+    /// `value` written in `style` as the value of `key:` (None: the style cannot hold it).
+    fn render(style: usize, value: &str) -> Option<String> {
+        let plain_ok = string(value) == value;
+        Some(match style {
+            0 if plain_ok => value.to_string(),
+            1 => format!("'{}'", value.replace('\'', "''")),
+            2 => double_quoted(value),
+            3 => format!(">-\n    {value}"),
+            4 => format!("|-\n    {value}"),
+            5 => format!("&anchor {}", double_quoted(value)),
+            _ => return None,
+        })
+    }
+
+    proptest::proptest! {
+        /// Every scalar style, with or without a comment, in a block or a flow mapping, CR, LF
+        /// or CRLF: the edited value reads back as exactly the new string and every byte
+        /// outside the scalar is the author's.
+        #[test]
+        fn set_string_keeps_style_comments_and_every_other_byte(
+            style in 0usize..6,
+            old in proptest::sample::select(vec!["gitea_usr", "2.0", "it's", "a b", "yes", "x#y"]),
+            new in proptest::sample::select(vec!["gitea_user", "2", "true", "o'k", "a: b", "#c"]),
+            comment in proptest::bool::ANY,
+            flow in proptest::bool::ANY,
+            newline in proptest::sample::select(vec!["\n", "\r\n", "\r"]),
+        ) {
+            let Some(written) = render(style, old) else { return Ok(()); };
+            let block = style == 3 || style == 4;
+            let tail = if comment { "  # set by Jane, OPS-12" } else { "" };
+            let (head, value_line) = if flow && !block {
+                ("meta: {before: 1, ".to_string(), format!("owner: {written}, after: 2}}{tail}"))
+            } else if block {
+                // A block scalar's header carries the comment.
+                let (header, body) = written.split_once('\n').unwrap();
+                ("before: 1\n".to_string(), format!("owner: {header}{tail}\n{body}"))
+            } else {
+                ("before: 1\n".to_string(), format!("owner: {written}{tail}"))
+            };
+            let text = format!("{head}{value_line}\nend: 3\n").replace('\n', newline);
+            let parsed = parse(&text, &Limits::default());
+            proptest::prop_assume!(parsed.problems.is_empty());
+            let file = YamlFile::new(FileId(0), &text, &parsed);
+            let root = file.document(0).unwrap();
+            let node = if flow && !block {
+                root.path(&["meta", "owner"]).unwrap()
+            } else {
+                root.get("owner").unwrap()
+            };
+            let edit = file.set_string(node, new);
+            // Every style can take any of these values (quoted when plain cannot).
+            proptest::prop_assert!(edit.is_some(), "no edit of {text:?}");
+            let edit = edit.unwrap();
+            let mut out = text.clone();
+            out.replace_range(edit.span.range(), &edit.content);
+            // The bytes around the edit are the author's.
+            proptest::prop_assert_eq!(&out[..edit.span.start()], &text[..edit.span.start()]);
+            proptest::prop_assert_eq!(
+                &out[edit.span.start() + edit.content.len()..],
+                &text[edit.span.end()..]
+            );
+            proptest::prop_assert!(out.contains(tail));
+            proptest::prop_assert!(out.contains("end: 3"));
+            if newline == "\r" {
+                proptest::prop_assert!(!out.contains('\n'), "{out:?}");
+            }
+            // The value reads back as the string.
+            let reparsed = parse(&out, &Limits::default());
+            proptest::prop_assert!(reparsed.problems.is_empty(), "{out:?}");
+            let root = reparsed.documents[0].root().unwrap();
+            let node = if flow && !block {
+                root.path(&["meta", "owner"]).unwrap()
+            } else {
+                root.get("owner").unwrap()
+            };
+            let scalar = node.scalar().unwrap();
+            proptest::prop_assert_eq!(scalar.text.as_str(), new);
+            proptest::prop_assert_eq!(
+                crate::yaml::yaml11::classify(scalar, node.tag()),
+                crate::yaml::yaml11::YamlType::String
+            );
+            // The author's quoting is kept where the value allows it.
+            let kept = match style {
+                1 if !new.contains(char::is_control) => out.contains(&format!("'{}'", new.replace('\'', "''"))),
+                2 | 5 => out.contains(&double_quoted(new)),
+                3 => out.contains(">-"),
+                4 => out.contains("|-"),
+                _ => true,
+            };
+            proptest::prop_assert!(kept, "{out:?}");
+        }
+    }
+
+    #[test]
+    fn a_wave_in_a_folded_block_becomes_the_string() {
+        let text = "metadata:\n  annotations:\n    argocd.argoproj.io/sync-wave: >-\n      2.0\n  name: x\n";
+        let parsed = parse(text, &Limits::default());
+        let file = YamlFile::new(FileId(0), text, &parsed);
+        let node = file
+            .document(0)
+            .unwrap()
+            .path(&["metadata", "annotations", "argocd.argoproj.io/sync-wave"])
+            .unwrap();
+        let edit = file.set_string(node, "2").unwrap();
+        let mut out = text.to_string();
+        out.replace_range(edit.span.range(), &edit.content);
+        assert_eq!(
+            out,
+            "metadata:\n  annotations:\n    argocd.argoproj.io/sync-wave: >-\n      2\n  name: x\n"
         );
     }
 

@@ -160,6 +160,38 @@ pub struct Secret {
 
 impl Secret {
     pub(crate) fn read(reader: &mut Reader<'_>, root: NodeRef<'_>) -> Secret {
+        // What the API server reads of a v1 Secret (`sops:` belongs to SOPS, which decrypts
+        // the file before it is applied).
+        const FIELDS: &[&str] = &[
+            "apiVersion",
+            "kind",
+            "metadata",
+            "data",
+            "stringData",
+            "type",
+            "immutable",
+            "sops",
+        ];
+        for (key, _) in root.entries() {
+            let Some(name) = key.as_str() else { continue };
+            if FIELDS.contains(&name) || !super::sensitive::is_secret_field(name) {
+                continue;
+            }
+            let meant = if name.to_ascii_lowercase().contains("string") {
+                "stringData"
+            } else {
+                "data"
+            };
+            reader.problem(
+                key,
+                format!(
+                    "unknown field `{name}` in a Secret: the API server does not read it (Argo CD's default apply drops it with a warning, so its values never reach the cluster; server-side apply and Flux refuse the object), and its values are committed in clear"
+                ),
+                Some(format!(
+                    "did you mean `{meant}`? Then seal the Secret (`kubeseal --cert …`) and commit the SealedSecret instead"
+                )),
+            );
+        }
         let mut data = read_data(reader, root, "data", "data");
         data.extend(read_data(reader, root, "stringData", "stringData"));
         Secret {

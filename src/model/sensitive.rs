@@ -53,9 +53,7 @@ pub fn secret_spans(doc: &Document) -> Vec<Span> {
                     let key_text = doc.resolve(key).scalar().map(|s| s.text.as_str());
                     match key_text {
                         Some(LAST_APPLIED) => walk.mark(value),
-                        Some(field) if in_secret && SECRET_FIELDS.contains(&field) => {
-                            walk.mark(value)
-                        }
+                        Some(field) if in_secret && is_secret_field(field) => walk.mark(value),
                         Some("literals") if in_generator => walk.mark(value),
                         Some("secretGenerator") => stack.push((value, in_secret, true)),
                         _ => stack.push((value, in_secret, in_generator)),
@@ -65,6 +63,26 @@ pub fn secret_spans(doc: &Document) -> Vec<Span> {
         }
     }
     walk.spans
+}
+
+/// Is `key` one of [`SECRET_FIELDS`] under any spelling: another case (`stringdata`, `Data`),
+/// `_` or `-` inside, or a typo of a letter or two. The API server (or Argo CD's apply, which
+/// drops the unknown field) does not read such a key, but its value is still the secret
+/// committed in clear: masking too much is harmless, too little is not.
+pub(crate) fn is_secret_field(key: &str) -> bool {
+    if SECRET_FIELDS.contains(&key) {
+        return true;
+    }
+    let folded: String = key
+        .chars()
+        .filter(|c| !matches!(c, '_' | '-' | ' '))
+        .flat_map(char::to_lowercase)
+        .collect();
+    SECRET_FIELDS.iter().any(|field| {
+        let field = field.to_ascii_lowercase();
+        let typos = if field.len() <= 4 { 1 } else { 2 };
+        strsim::damerau_levenshtein(&folded, &field) <= typos
+    })
 }
 
 /// Does a `kind` of this mapping (any of them if repeated, or a merged one) name a Secret-like
@@ -142,6 +160,18 @@ mod tests {
         for secret in ["SECRET1", "SECRET2", "password=SECRET3"] {
             assert!(found.contains(&secret), "{secret}: {found:?}");
         }
+    }
+
+    #[test]
+    fn misspelt_fields_are_secret_too() {
+        let text = "kind: Secret\nstringdata:\n  password: SECRET1\nData:\n  k: SECRET2\n\
+                    string_data: {a: SECRET3}\nstrngData: SECRET4\nencrypted-data: SECRET5\n\
+                    metadata: {name: x}\ntype: Opaque\n";
+        assert_eq!(
+            masked(text),
+            ["SECRET1", "SECRET2", "SECRET3", "SECRET4", "SECRET5"]
+        );
+        assert!(!is_secret_field("metadata") && !is_secret_field("type"));
     }
 
     #[test]

@@ -214,7 +214,7 @@ impl<'p> Context<'p> {
         let yaml = self.yaml(reference.file);
         let node = yaml.node_at(reference)?;
         node.scalar()?;
-        let edit = yaml.replace(node, crate::edit::yaml::string(name));
+        let edit = yaml.set_string(node, name)?;
         Some(crate::edit::Fix::unsafe_edits(
             format!("write `{name}`"),
             vec![edit],

@@ -99,7 +99,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 })
                 .fix_opt(suggested.and_then(|(wave, exact)| {
                     let yaml = cx.yaml(annotation.value.loc.file);
-                    let edit = yaml.replace(yaml.node_at(annotation.value.loc)?, format!("\"{wave}\""));
+                    let edit = yaml.set_string(yaml.node_at(annotation.value.loc)?, &wave.to_string())?;
                     let message = format!("write `\"{wave}\"`");
                     Some(if exact {
                         Fix::safe(message, vec![edit])

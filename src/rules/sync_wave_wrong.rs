@@ -101,7 +101,7 @@ fn set_wave(cx: &Context<'_>, obj: &Object, annotation: &Annotation, wave: i64) 
         return None;
     }
     let yaml = cx.yaml(obj.file);
-    let edit = yaml.replace(yaml.node_at(annotation.value.loc)?, format!("\"{wave}\""));
+    let edit = yaml.set_string(yaml.node_at(annotation.value.loc)?, &wave.to_string())?;
     Some(Fix::safe(format!("set the wave to \"{wave}\""), vec![edit]))
 }
 

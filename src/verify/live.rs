@@ -638,14 +638,7 @@ async fn read(options: &ConnectOptions, allow: bool) -> Result<Catalogue, String
                 .map_err(|e| format!("{}: {e}", path.display()))
         })
         .await?;
-        let (client, connection) = within(limit, "starting the session", async {
-            config
-                .connect_raw(stream, tokio_postgres::NoTls)
-                .await
-                .map_err(pg)
-        })
-        .await?;
-        tokio::spawn(connection);
+        let client = without_tls(&config, stream, limit).await?;
         return query(&client, limit).await;
     }
     let stream = within(limit, "connecting", async {
@@ -659,17 +652,7 @@ async fn read(options: &ConnectOptions, allow: bool) -> Result<Catalogue, String
     let _ = stream.set_nodelay(true);
     let stream = super::plaintext::Watched::new(stream, allow);
     let client = match tls {
-        None => {
-            let (client, connection) = within(limit, "starting the session", async {
-                config
-                    .connect_raw(stream, tokio_postgres::NoTls)
-                    .await
-                    .map_err(pg)
-            })
-            .await?;
-            tokio::spawn(connection);
-            client
-        }
+        None => without_tls(&config, stream, limit).await?,
         Some((_, tls)) => {
             use tokio_postgres::tls::MakeTlsConnect;
             let mut make = tokio_postgres_rustls::MakeRustlsConnect::new(tls);
@@ -687,6 +670,26 @@ async fn read(options: &ConnectOptions, allow: bool) -> Result<Catalogue, String
         }
     };
     query(&client, limit).await
+}
+
+/// The session over `stream` as it is (no TLS), its connection driven in the background.
+async fn without_tls<S>(
+    config: &tokio_postgres::Config,
+    stream: S,
+    limit: Duration,
+) -> Result<tokio_postgres::Client, String>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (client, connection) = within(limit, "starting the session", async {
+        config
+            .connect_raw(stream, tokio_postgres::NoTls)
+            .await
+            .map_err(|e| describe_error(&e))
+    })
+    .await?;
+    tokio::spawn(connection);
+    Ok(client)
 }
 
 /// The catalogue queries, in a read-only transaction, each under its deadline.
