@@ -28,6 +28,7 @@ pub mod project;
 pub mod report;
 pub mod rules;
 pub mod seal;
+pub mod server;
 pub mod source;
 pub mod suppress;
 pub mod verify;
