@@ -3,6 +3,7 @@
 
 use crate::diagnostic::Severity;
 use crate::hash::HashMap;
+use crate::rules::RuleId;
 use crate::yaml::Limits;
 
 /// The sync wave each SOP kind belongs to.
@@ -79,7 +80,7 @@ pub struct Config {
     /// Globs of repository-relative paths never read.
     pub exclude: Vec<String>,
     /// Per-rule levels overriding the defaults.
-    pub levels: HashMap<String, Level>,
+    pub levels: HashMap<RuleId, Level>,
     pub limits: Limits,
     /// Files larger than this are not read (`yaml-limit`).
     pub max_file_bytes: u64,
@@ -359,8 +360,9 @@ struct FileLimits {
 }
 
 impl Config {
-    /// Reads `pglint.toml` text over the defaults. `known_rules` are the valid rule ids.
-    pub fn from_toml(path: &str, text: &str, known_rules: &[&str]) -> Result<Config, ConfigError> {
+    /// Reads `pglint.toml` text over the defaults. One `[rules]` table sets the levels of
+    /// the rules and of the live checks.
+    pub fn from_toml(path: &str, text: &str) -> Result<Config, ConfigError> {
         let error = |span: Option<std::ops::Range<usize>>,
                      message: String,
                      help: Option<String>| ConfigError {
@@ -491,8 +493,9 @@ impl Config {
             config.limits.max_nodes = limits.max_nodes.unwrap_or(config.limits.max_nodes);
         }
         for (rule, level) in file.rules.unwrap_or_default() {
-            if !known_rules.contains(&rule.get_ref().as_str()) {
-                let suggestion = crate::model::closest(rule.get_ref(), known_rules.iter().copied());
+            let Some(id) = RuleId::parse(rule.get_ref()) else {
+                let known = crate::rules::catalogue().map(|meta| meta.id);
+                let suggestion = crate::model::closest(rule.get_ref(), known);
                 return Err(error(
                     Some(rule.span()),
                     format!("unknown rule `{}`", rule.get_ref()),
@@ -501,7 +504,7 @@ impl Config {
                         |s| format!("did you mean `{s}`?"),
                     )),
                 ));
-            }
+            };
             let parsed = match level.get_ref().as_str() {
                 "off" => Level::Off,
                 "warning" => Level::On(Severity::Warning),
@@ -514,7 +517,7 @@ impl Config {
                     ));
                 }
             };
-            config.levels.insert(rule.into_inner(), parsed);
+            config.levels.insert(id, parsed);
         }
         if let Err(message) = crate::discover::build_globs(&config.exclude) {
             let span = text.find("exclude").map(|s| s..s + "exclude".len());
@@ -528,11 +531,9 @@ impl Config {
 mod tests {
     use super::*;
 
-    const RULES: &[&str] = &["secret-type", "owner-role-missing"];
-
     #[test]
     fn default_file_is_the_default_config() {
-        let config = Config::from_toml("pglint.toml", DEFAULT_TOML, RULES).unwrap();
+        let config = Config::from_toml("pglint.toml", DEFAULT_TOML).unwrap();
         let default = Config::default();
         assert_eq!(config.sop_folder, default.sop_folder);
         assert_eq!(config.waves, default.waves);
@@ -546,44 +547,42 @@ mod tests {
     #[test]
     fn rule_levels_and_overrides() {
         let text = "namespace = \"db\"\n[waves]\ndatabase = 5\n[rules]\nsecret-type = \"error\"\nowner-role-missing = \"off\"\n";
-        let config = Config::from_toml("pglint.toml", text, RULES).unwrap();
+        let config = Config::from_toml("pglint.toml", text).unwrap();
         assert_eq!(config.namespace, "db");
         assert_eq!(config.waves.database, 5);
         let naming = "[naming]\nsecret = \"{app}-pg-creds\"\nsealed-file = \"{app}-sealed.yml\"\n";
-        let named = Config::from_toml("pglint.toml", naming, RULES).unwrap();
+        let named = Config::from_toml("pglint.toml", naming).unwrap();
         assert_eq!(named.naming.secret_suffix, "-pg-creds");
         assert_eq!(named.naming.sealed_file_suffix, "-sealed");
         assert_eq!(named.naming.database_suffix, "-db");
-        let bad = Config::from_toml("pglint.toml", "[naming]\ndatabase = \"db-{app}\"\n", RULES)
-            .unwrap_err();
+        let bad =
+            Config::from_toml("pglint.toml", "[naming]\ndatabase = \"db-{app}\"\n").unwrap_err();
         assert_eq!(bad.message, "invalid naming pattern `db-{app}`");
         assert_eq!(config.naming.app_namespace("gitea"), "gitea");
         let namespaces =
             "[naming]\nnamespace = \"apps-{app}\"\n[app-namespaces]\ngitea = \"git\"\n";
-        let namespaced = Config::from_toml("pglint.toml", namespaces, RULES).unwrap();
+        let namespaced = Config::from_toml("pglint.toml", namespaces).unwrap();
         assert_eq!(namespaced.naming.app_namespace("wiki"), "apps-wiki");
         assert_eq!(namespaced.naming.app_namespace("gitea"), "git");
-        let bad = Config::from_toml(
-            "pglint.toml",
-            "[naming]\nnamespace = \"Apps_{app}\"\n",
-            RULES,
-        )
-        .unwrap_err();
+        let bad =
+            Config::from_toml("pglint.toml", "[naming]\nnamespace = \"Apps_{app}\"\n").unwrap_err();
         assert_eq!(bad.message, "invalid namespace pattern `Apps_{app}`");
-        let bad = Config::from_toml("pglint.toml", "[app-namespaces]\ngitea = \"Git\"\n", RULES)
-            .unwrap_err();
+        let bad =
+            Config::from_toml("pglint.toml", "[app-namespaces]\ngitea = \"Git\"\n").unwrap_err();
         assert_eq!(bad.message, "`Git` is not a namespace name");
-        assert_eq!(config.levels["secret-type"], Level::On(Severity::Error));
-        assert_eq!(config.levels["owner-role-missing"], Level::Off);
+        assert_eq!(
+            config.levels[&RuleId::SecretType],
+            Level::On(Severity::Error)
+        );
+        assert_eq!(config.levels[&RuleId::OwnerRoleMissing], Level::Off);
     }
 
     #[test]
     fn mistakes_point_into_the_file() {
-        let unknown_key =
-            Config::from_toml("pglint.toml", "namespce = \"x\"\n", RULES).unwrap_err();
+        let unknown_key = Config::from_toml("pglint.toml", "namespce = \"x\"\n").unwrap_err();
         assert_eq!(unknown_key.span, Some(0..8));
         let unknown_rule =
-            Config::from_toml("pglint.toml", "[rules]\nsecret-typ = \"off\"\n", RULES).unwrap_err();
+            Config::from_toml("pglint.toml", "[rules]\nsecret-typ = \"off\"\n").unwrap_err();
         assert_eq!(unknown_rule.message, "unknown rule `secret-typ`");
         assert_eq!(
             unknown_rule.help.as_deref(),
@@ -594,8 +593,7 @@ mod tests {
             "secret-typ"
         );
         let bad_level =
-            Config::from_toml("pglint.toml", "[rules]\nsecret-type = \"loud\"\n", RULES)
-                .unwrap_err();
+            Config::from_toml("pglint.toml", "[rules]\nsecret-type = \"loud\"\n").unwrap_err();
         assert_eq!(bad_level.message, "unknown level `loud`");
     }
 }

@@ -1,9 +1,12 @@
 //! What a run must not pass over in silence although it is no finding: a configuration that
-//! points at nothing, or one that is never read. `check` prints each as a note on stderr and
-//! lists it in the JSON summary (`notices`).
+//! points at nothing, or one that is never read; deployers pglint cannot place, and what a
+//! build holds that pglint does not model. `check` prints each as a note on stderr and lists
+//! it in the JSON summary (`notices`).
 
 use crate::config::{Config, FILE_NAME};
-use crate::project::Project;
+use crate::deploy::{Deploy, Unknown};
+use crate::project::{Certificate, Project};
+use crate::source::Loc;
 
 /// The notices about `project` checked under `config`. `config_path` is the repository-relative
 /// path of the `pglint.toml` in use (`None`: the defaults, or a file outside the repository).
@@ -25,6 +28,24 @@ pub fn notices(project: &Project, config: &Config, config_path: Option<&str>) ->
             ));
         }
     }
+    // Sealed values' lengths are checked against the certificate's key: without it, only
+    // against the controller's default size.
+    let sealed = project
+        .objects
+        .iter()
+        .any(|obj| matches!(obj.spec, crate::model::Spec::SealedSecret(_)));
+    let path = &config.certificate;
+    let unusable = match &project.certificate {
+        Certificate::Found { .. } => None,
+        Certificate::Absent => Some("it is missing".to_string()),
+        Certificate::Invalid { reason } => Some(format!("it cannot be used: {reason}")),
+    };
+    if let Some(why) = unusable.filter(|_| sealed) {
+        notices.push(format!(
+            "the sealing certificate `{path}` was not read ({why}): sealed values were checked against the controller's default RSA-4096 key only, and `pglint new`/`seal` cannot seal; commit it with `kubeseal --fetch-cert > {path}` or set `certificate` in {FILE_NAME}"
+        ));
+    }
+    notices.extend(unevaluated_rules(project));
     let nested = format!("/{FILE_NAME}");
     let mut ignored: Vec<&str> = project
         .paths
@@ -45,6 +66,98 @@ pub fn notices(project: &Project, config: &Config, config_path: Option<&str>) ->
         ));
     }
     notices
+}
+
+/// What the deploy layer could not know, as notices.
+#[derive(Debug, Default)]
+pub struct DeployNotices {
+    pub notices: Vec<String>,
+    /// The repository declares Argo CD or Flux deployers, but none is known to apply this
+    /// repository: what was judged are its kustomizations on their own (`--deny-warnings`
+    /// fails the run).
+    pub unidentified: bool,
+}
+
+/// The notices about what `deploy` did not know: deployers it could not place, assumptions
+/// it made, and constructs it does not model (each with the deployments it concerns).
+pub fn deploy_notices(project: &Project, deploy: &Deploy<'_>) -> DeployNotices {
+    let mut out = DeployNotices::default();
+    let at = |loc: Loc| {
+        let line = project.text(loc.file).line_col(loc.span.start()).line;
+        format!("{}:{line}", project.path(loc.file))
+    };
+    for unknown in &deploy.unknown_deployers {
+        out.notices.push(format!(
+            "not built: {} ({})",
+            unknown.reason,
+            at(unknown.loc)
+        ));
+    }
+    if !deploy.declared && !deploy.unknown_deployers.is_empty() {
+        out.unidentified = true;
+        out.notices.push(
+            "no Argo CD Application or Flux Kustomization is known to apply this repository: every root kustomization and folder was built and judged on its own instead, and whether an object is applied is not known".to_string(),
+        );
+    }
+    for deployment in &deploy.deployments {
+        if let Some(assumption) = &deployment.assumption {
+            out.notices.push(assumption.clone());
+        }
+    }
+    // One notice per construct, naming every deployment it is part of.
+    let mut unknown: Vec<(&Unknown, Vec<&str>)> = Vec::new();
+    for deployment in &deploy.deployments {
+        let Ok(rendered) = &deployment.rendered else {
+            continue;
+        };
+        for construct in &rendered.unknown {
+            match unknown.iter_mut().find(|(u, _)| *u == construct) {
+                Some((_, names)) => names.push(&deployment.name),
+                None => unknown.push((construct, vec![&deployment.name])),
+            }
+        }
+    }
+    for (construct, deployments) in unknown {
+        out.notices.push(format!(
+            "partly known: {} ({}), in {}: pglint does not model it, so what it adds or changes is not checked",
+            construct.reason,
+            at(construct.loc),
+            deployments.join(", ")
+        ));
+    }
+    out
+}
+
+/// CEL rules of a CRD that pglint could not evaluate on some object (an unsupported function,
+/// an evaluation error): each rule once, with the first object and how many there are.
+fn unevaluated_rules(project: &Project) -> Vec<String> {
+    let mut rules: Vec<(String, String, usize)> = Vec::new();
+    for obj in &project.objects {
+        for violation in &obj.schema {
+            if violation.kind != crate::schema::ViolationKind::Unevaluated {
+                continue;
+            }
+            match rules.iter_mut().find(|(m, ..)| *m == violation.message) {
+                Some((_, _, count)) => *count += 1,
+                None => rules.push((
+                    violation.message.clone(),
+                    format!("{} in `{}`", obj.display_name(), project.path(obj.file)),
+                    1,
+                )),
+            }
+        }
+    }
+    rules
+        .into_iter()
+        .map(|(message, first, count)| {
+            let more = if count > 1 {
+                format!(" and {} more objects", count - 1)
+            } else {
+                String::new()
+            };
+            format!("a CRD validation rule was not checked on {first}{more}: {message}")
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -74,6 +187,15 @@ mod tests {
             &config,
         );
         assert!(notices(&empty, &config, None)[0].contains("holds no Kubernetes object"));
+        let sealed = "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: s\n";
+        let no_certificate =
+            Project::from_texts(&[("infra/databases/postgres/s.yaml", sealed)], &config);
+        assert_eq!(
+            notices(&no_certificate, &config, None),
+            [
+                "the sealing certificate `infra/sealed-secrets/pub-cert.pem` was not read (it is missing): sealed values were checked against the controller's default RSA-4096 key only, and `pglint new`/`seal` cannot seal; commit it with `kubeseal --fetch-cert > infra/sealed-secrets/pub-cert.pem` or set `certificate` in pglint.toml"
+            ]
+        );
         let nested = Project::from_texts(
             &[
                 ("infra/databases/postgres/s.yaml", secret),

@@ -7,28 +7,26 @@ use crate::deploy::Deploy;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::index::Index;
 use crate::project::Project;
-use crate::rules::{self, Context, Rule};
+use crate::rules::{self, Context, Rule, RuleGroup, RuleId};
 use crate::source::FileId;
 use crate::suppress::Suppressions;
 
-/// The level a rule runs at under `config`, or `None` when it is off.
-pub fn rule_severity(rule: &dyn Rule, config: &Config) -> Option<Severity> {
-    severity_of(rule.meta(), config)
-}
-
-/// The level a catalogue entry (a rule or a live check) runs at under `config`.
-pub fn severity_of(meta: &rules::RuleMeta, config: &Config) -> Option<Severity> {
-    match config.levels.get(meta.id) {
+/// The level a catalogue entry (a rule or a live check) runs at under `config`, or `None`
+/// when it is off.
+pub fn severity_of(id: RuleId, config: &Config) -> Option<Severity> {
+    match config.levels.get(&id) {
         Some(Level::Off) => None,
         Some(Level::On(severity)) => Some(*severity),
-        None => meta.default_level.severity(),
+        None => id.meta().default_level.severity(),
     }
 }
 
 /// The change-safety findings (rules of the group `change`) of the working tree against
 /// `base` (`check --base`), unsorted, their base locations past the project's files (see
-/// [`Project::add_base_files`]). Not subject to suppression comments: a finding may point
-/// into a file the change deleted.
+/// [`Project::add_base_files`]). They gate a merge until acknowledged: a suppression comment
+/// on the finding's line, which must give a reason (`# pglint-ignore: database-dropped --
+/// backed up in …`), is the acknowledgement. A finding in a file the change deleted has no
+/// line to acknowledge on.
 pub fn lint_changes(project: &Project, config: &Config, base: rules::Base<'_>) -> Vec<Diagnostic> {
     let deploy = Deploy::build(project, config);
     let index = Index::build(project, config, &deploy);
@@ -36,9 +34,13 @@ pub fn lint_changes(project: &Project, config: &Config, base: rules::Base<'_>) -
     let change_rules: Vec<&dyn Rule> = rules::ALL
         .iter()
         .copied()
-        .filter(|rule| rule.meta().group == CHANGE_GROUP)
+        .filter(|rule| rule.meta().group == RuleGroup::Change)
         .collect();
-    run(&cx, &change_rules)
+    let mut changes = run(&cx, &change_rules);
+    // Whether an acknowledgement is still needed is only known with a base: never reported
+    // as unused.
+    let _unused = Suppressions::collect(project).apply(&mut changes);
+    changes
 }
 
 /// The findings of `rules` (those `config` turns on) over `cx`, attributed and at their
@@ -46,12 +48,12 @@ pub fn lint_changes(project: &Project, config: &Config, base: rules::Base<'_>) -
 fn run(cx: &Context<'_>, rules: &[&dyn Rule]) -> Vec<Diagnostic> {
     rules
         .par_iter()
-        .filter_map(|rule| rule_severity(*rule, cx.config).map(|severity| (rule, severity)))
+        .filter_map(|rule| severity_of(rule.id(), cx.config).map(|severity| (rule, severity)))
         .flat_map_iter(|(rule, severity)| {
             let mut findings = Vec::new();
             rule.check(cx, &mut findings);
             findings.into_iter().map(move |finding| Diagnostic {
-                rule: rule.meta().id,
+                rule: rule.id(),
                 severity: finding.at_most.map_or(severity, |cap| severity.min(cap)),
                 finding,
             })
@@ -92,11 +94,10 @@ pub fn compare_with_base(
     project.add_base_files(base, reference, &mut changes);
     diagnostics.extend(changes);
     sort(project, diagnostics);
+    super::precedence::one_finding_per_mistake(diagnostics);
+    sort(project, diagnostics);
     touched
 }
-
-/// The rules that compare the working tree with a base revision.
-pub const CHANGE_GROUP: &str = "change";
 
 /// Sorts diagnostics by file, position and rule, and drops duplicates.
 pub fn sort(project: &Project, diagnostics: &mut Vec<Diagnostic>) {
@@ -146,6 +147,8 @@ pub fn lint_indexed(project: &Project, index: &Index<'_>, config: &Config) -> Li
     let mut diagnostics = run(&cx, rules::ALL);
     apply_suppressions(project, config, &mut diagnostics);
     drop_advice_on_plaintext(project, &mut diagnostics);
+    sort(project, &mut diagnostics);
+    super::precedence::one_finding_per_mistake(&mut diagnostics);
     sort(project, &mut diagnostics);
     let (skipped, unparsed) = skip_cascades(project, &mut diagnostics);
     Linted {
@@ -207,10 +210,9 @@ fn drop_advice_on_plaintext(project: &Project, diagnostics: &mut Vec<Diagnostic>
     if plaintext.is_empty() {
         return;
     }
-    let kept = |rule: &str| {
-        rule == "plaintext-secret"
-            || rules::find(rule)
-                .is_none_or(|r| matches!(r.meta().group, "parsing" | "suppressions"))
+    let kept = |rule: RuleId| {
+        rule == RuleId::PlaintextSecret
+            || matches!(rule.group(), RuleGroup::Parsing | RuleGroup::Suppressions)
     };
     diagnostics.retain(|d| {
         let at = d.finding.loc;
@@ -225,22 +227,80 @@ fn drop_advice_on_plaintext(project: &Project, diagnostics: &mut Vec<Diagnostic>
 
 /// Drops suppressed diagnostics and reports suppressions of rules that ran but matched nothing.
 fn apply_suppressions(project: &Project, config: &Config, diagnostics: &mut Vec<Diagnostic>) {
-    let known: Vec<&str> = rules::ALL.iter().map(|r| r.meta().id).collect();
-    let suppressions = Suppressions::collect(project, &known);
+    let suppressions = Suppressions::collect(project);
     let unused = suppressions.apply(diagnostics);
-    let unused_rule = rules::find("suppression-unused").expect("registered");
-    let Some(severity) = rule_severity(unused_rule, config) else {
+    let Some(severity) = severity_of(RuleId::SuppressionUnused, config) else {
         return;
     };
-    let ran = |id: &str| rules::find(id).is_some_and(|r| rule_severity(r, config).is_some());
+    // A change-safety rule reports only under `--base`: its acknowledgements are not unused
+    // without one.
+    let ran = |id: RuleId| id.group() != RuleGroup::Change && severity_of(id, config).is_some();
     diagnostics.extend(
         unused
             .into_iter()
-            .filter(|(rule, _)| ran(rule))
+            .filter(|&(rule, _)| ran(rule))
             .map(|(_, finding)| Diagnostic {
-                rule: unused_rule.meta().id,
+                rule: RuleId::SuppressionUnused,
                 severity,
                 finding,
             }),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{CLUSTER, DATABASE};
+
+    /// `check --base` of a change setting `ensure: absent`, the line as given.
+    fn gate(ensure_line: &str) -> Vec<(RuleId, Severity)> {
+        let config = Config::default();
+        let base = Project::from_texts(&[("c.yaml", CLUSTER), ("d.yaml", DATABASE)], &config);
+        let dropped = format!("{DATABASE}{ensure_line}\n");
+        let mut project = Project::from_texts(
+            &[("c.yaml", CLUSTER), ("d.yaml", dropped.as_str())],
+            &config,
+        );
+        let mut diagnostics = lint(&project, &config);
+        compare_with_base(&mut project, &base, "main", &config, &mut diagnostics);
+        diagnostics.iter().map(|d| (d.rule, d.severity)).collect()
+    }
+
+    #[test]
+    fn dropping_data_gates_a_change_until_acknowledged_with_a_reason() {
+        // One change, one finding, an error: the hygiene rule yields to the change rule.
+        assert_eq!(
+            gate("  ensure: absent"),
+            [(RuleId::DatabaseDropped, Severity::Error)]
+        );
+        // Acknowledged on its line, with a reason: what is left is the hygiene warning.
+        assert_eq!(
+            gate("  ensure: absent # pglint-ignore: database-dropped -- backed up, app retired"),
+            [(RuleId::DatabaseReclaimDelete, Severity::Warning)]
+        );
+        // Without a reason the comment acknowledges nothing (and is itself reported).
+        let unexplained = gate("  ensure: absent # pglint-ignore: database-dropped");
+        assert!(
+            unexplained.contains(&(RuleId::DatabaseDropped, Severity::Error)),
+            "{unexplained:?}"
+        );
+        assert!(
+            unexplained
+                .iter()
+                .any(|(rule, _)| *rule == RuleId::SuppressionInvalid),
+            "{unexplained:?}"
+        );
+    }
+
+    #[test]
+    fn an_acknowledgement_is_not_unused_without_a_base() {
+        let config = Config::default();
+        let text = format!(
+            "{DATABASE}  ensure: absent # pglint-ignore: database-dropped -- backed up, app retired\n"
+        );
+        let project =
+            Project::from_texts(&[("c.yaml", CLUSTER), ("d.yaml", text.as_str())], &config);
+        let rules: Vec<RuleId> = lint(&project, &config).iter().map(|d| d.rule).collect();
+        assert!(!rules.contains(&RuleId::SuppressionUnused), "{rules:?}");
+    }
 }

@@ -7,6 +7,7 @@
 //! code: the caller does. It writes only the fixes it was asked to apply.
 
 pub mod lint;
+pub mod precedence;
 
 use std::fmt;
 use std::path::Path;
@@ -35,6 +36,8 @@ pub struct Options<'a> {
     pub baseline: Option<&'a Baseline>,
     /// The repository-relative path of the configuration file in use, for the notices.
     pub config_file: Option<&'a str>,
+    /// The repository's write lock, which [`FixMode::Write`] writes under.
+    pub writer: Option<&'a crate::write::Lock>,
 }
 
 /// Whether and how [`check`] fixes.
@@ -59,6 +62,9 @@ pub struct Report {
     pub skipped: usize,
     /// What the run wants a reader to know that is no finding.
     pub notices: Vec<String>,
+    /// Argo CD or Flux deployers exist but none is known to apply this repository (see
+    /// [`crate::notices::DeployNotices::unidentified`]): `--deny-warnings` fails the run.
+    pub unidentified: bool,
     /// With `--base`: the paths the change touched (added, changed or deleted).
     pub touched: Option<Vec<String>>,
     /// Files that changed on disk while pglint ran; their findings were dropped, since
@@ -126,10 +132,14 @@ pub fn check(
 ) -> Result<Report, EngineError> {
     let root = project.root.clone();
     let mut notices = crate::notices::notices(&project, config, options.config_file);
+    let mut unidentified = false;
     let in_scope = |project: &Project, d: &Diagnostic| concerns(project, d, &options.paths);
     let (mut project, mut diagnostics, skipped, fixes) = match options.fix {
         FixMode::Off => {
             let deploy = Deploy::build(&project, config);
+            let known = crate::notices::deploy_notices(&project, &deploy);
+            notices.extend(known.notices);
+            unidentified = known.unidentified;
             let index = Index::build(&project, config, &deploy);
             let linted = lint::lint_indexed(&project, &index, config);
             if linted.skipped > 0 {
@@ -159,13 +169,23 @@ pub fn check(
                     diagnostics: fixed.diagnostics,
                     skipped: 0,
                     notices,
+                    unidentified,
                     touched: None,
                     changed_meanwhile: Vec::new(),
                     stale_baseline: Vec::new(),
                     fixes: Some(fixes),
                 });
             }
-            crate::write::write_all(&root, &fixes.changed).map_err(EngineError::Write)?;
+            let lock = options.writer.ok_or_else(|| {
+                EngineError::Write(vec!["--fix writes under the repository's lock".into()])
+            })?;
+            crate::write::write_all(lock, &fixes.changed).map_err(EngineError::Write)?;
+            let known = crate::notices::deploy_notices(
+                &fixed.project,
+                &Deploy::build(&fixed.project, config),
+            );
+            notices.extend(known.notices);
+            unidentified = known.unidentified;
             (fixed.project, fixed.diagnostics, 0, Some(fixes))
         }
     };
@@ -208,6 +228,7 @@ pub fn check(
         diagnostics,
         skipped,
         notices,
+        unidentified,
         touched,
         changed_meanwhile,
         stale_baseline,

@@ -24,6 +24,17 @@ use crate::source::{FileId, LineCol, Loc};
 
 pub use mask::masked_text;
 
+/// `1 file`, `2 files`, `2 entries`: a count and its noun (an English regular plural).
+pub fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        return format!("1 {noun}");
+    }
+    match noun.strip_suffix('y') {
+        Some(stem) if !stem.ends_with(['a', 'e', 'i', 'o', 'u']) => format!("{n} {stem}ies"),
+        _ => format!("{n} {noun}s"),
+    }
+}
+
 /// Counts for the summary line and the JSON `summary` object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Summary {
@@ -74,7 +85,7 @@ impl Summary {
 
     /// `2 errors, 1 warning in 41 files`, then `; 3 findings skipped: …` when some were.
     pub fn line(&self) -> String {
-        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        let plural = counted;
         let mut line = format!(
             "{}, {} in {}",
             plural(self.errors, "error"),
@@ -223,7 +234,7 @@ pub fn fingerprints(project: &Project, diagnostics: &[Diagnostic]) -> Vec<Finger
                 .or_insert_with(|| masked_text(project, loc.file));
             let node = text.get(loc.span.range()).unwrap_or_default();
             let mut hasher = Fnv1a::default();
-            hasher.write(d.rule);
+            hasher.write(d.rule.as_str());
             hasher.write(project.path(loc.file));
             for word in node.split_whitespace() {
                 hasher.write(word);
@@ -293,7 +304,7 @@ mod tests {
         let text = &project.text(FileId(0)).text;
         let start = text.match_indices(needle).nth(nth).unwrap().0;
         Diagnostic {
-            rule: "some-rule",
+            rule: crate::rules::RuleId::SecretType,
             severity: Severity::Error,
             finding: Finding::new(
                 Loc {
