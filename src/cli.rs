@@ -890,6 +890,7 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
         baseline: baseline.as_ref(),
         config_file: config_file.as_deref(),
         writer: None,
+        long_running: false,
     };
 
     let lock = if matches!(fix, FixMode::Write { .. }) {

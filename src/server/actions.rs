@@ -8,6 +8,7 @@ use crate::diagnostic::Diagnostic;
 use crate::edit::Applicability;
 use crate::hash::HashMap;
 use crate::hash::HashSet;
+use crate::rules::RuleId;
 use crate::source::FileId;
 
 use super::text::LineIndex;
@@ -24,7 +25,7 @@ pub fn code_actions(
     let index = LineIndex::new(text);
     let (start, end) = (index.offset(range.start), index.offset(range.end));
     let mut actions = Vec::new();
-    let mut suppressed: HashSet<(usize, &str)> = HashSet::default();
+    let mut suppressed: HashSet<(usize, RuleId)> = HashSet::default();
     for diagnostic in &analysis.diagnostics {
         let loc = diagnostic.finding.loc;
         if loc.file != file || loc.span.end() < start || loc.span.start() > end {

@@ -86,8 +86,7 @@ impl Workspace {
             };
             return;
         };
-        let ids: Vec<&str> = crate::rules::catalogue().map(|m| m.id).collect();
-        match Config::from_toml(&path.display().to_string(), &text, &ids) {
+        match Config::from_toml(&path.display().to_string(), &text) {
             Ok(config) => {
                 self.config = Config { clock, ..config };
                 self.config_file = Some(crate::config::FILE_NAME.to_string());
@@ -123,6 +122,7 @@ impl Workspace {
             Project::load_with(&self.root, &self.config, &overrides).map_err(EngineError::Load)?;
         let options = Options {
             config_file: self.config_file.as_deref(),
+            long_running: true,
             ..Options::default()
         };
         let report = engine::check(project, &self.config, &options)?;
