@@ -151,18 +151,11 @@ impl Server {
         server
     }
 
-    /// Adds the project around a workspace folder (its git top level, else the folder).
+    /// Adds the project around a workspace folder.
     fn add_folder(&mut self, folder: &Url) {
-        let Some(root) = folder
-            .to_file_path()
-            .ok()
-            .and_then(|p| p.canonicalize().ok())
-        else {
+        let Some(root) = project_root(folder) else {
             return;
         };
-        let root = crate::discover::git_top_level(&root)
-            .unwrap_or(&root)
-            .to_path_buf();
         if self.workspaces.iter().all(|w| w.root != root) {
             self.workspaces.push(Workspace::new(root));
             self.changed();
@@ -170,16 +163,9 @@ impl Server {
     }
 
     fn remove_folder(&mut self, folder: &Url) {
-        let Some(path) = folder
-            .to_file_path()
-            .ok()
-            .and_then(|p| p.canonicalize().ok())
-        else {
+        let Some(root) = project_root(folder) else {
             return;
         };
-        let root = crate::discover::git_top_level(&path)
-            .unwrap_or(&path)
-            .to_path_buf();
         if let Some(i) = self.workspaces.iter().position(|w| w.root == root) {
             let workspace = self.workspaces.remove(i);
             for uri in workspace.published.into_keys() {
@@ -735,6 +721,16 @@ fn params<N: lsp_types::notification::Notification>(
     notification: Notification,
 ) -> Option<N::Params> {
     serde_json::from_value(notification.params).ok()
+}
+
+/// The project of a workspace folder: its git top level, else the folder (links resolved).
+fn project_root(folder: &Url) -> Option<PathBuf> {
+    let folder = folder.to_file_path().ok()?.canonicalize().ok()?;
+    Some(
+        crate::discover::git_top_level(&folder)
+            .unwrap_or(&folder)
+            .to_path_buf(),
+    )
 }
 
 /// A path with its links resolved: its own, else its folder's (a buffer not saved yet).

@@ -95,20 +95,14 @@ impl Navigation {
         builder.symbols();
         builder.links();
         let mut navigation = builder.navigation;
-        for (i, symbol) in navigation.symbols.iter().enumerate() {
-            navigation
-                .by_file
-                .entry(symbol.loc.file)
-                .or_default()
-                .push((symbol.loc, Item::Symbol(i)));
+        let mut by_file: HashMap<FileId, Vec<(Loc, Item)>> = HashMap::default();
+        let symbols =
+            (navigation.symbols.iter().enumerate()).map(|(i, s)| (s.loc, Item::Symbol(i)));
+        let links = (navigation.links.iter().enumerate()).map(|(i, l)| (l.loc, Item::Link(i)));
+        for (loc, item) in symbols.chain(links) {
+            by_file.entry(loc.file).or_default().push((loc, item));
         }
-        for (i, link) in navigation.links.iter().enumerate() {
-            navigation
-                .by_file
-                .entry(link.loc.file)
-                .or_default()
-                .push((link.loc, Item::Link(i)));
-        }
+        navigation.by_file = by_file;
         navigation
     }
 

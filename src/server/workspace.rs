@@ -127,10 +127,15 @@ impl Workspace {
         };
         let report = engine::check(project, &self.config, &options)?;
         self.dirty = false;
+        // What the walk could not read is said too, as `check` says it on stderr.
+        let mut notices = report.notices;
+        notices.extend(
+            (report.project.unreadable.iter()).map(|(path, reason)| format!("{path}: {reason}")),
+        );
         Ok(self.analysis.insert(Analysis {
             project: report.project,
             diagnostics: report.diagnostics,
-            notices: report.notices,
+            notices,
             open_texts: open,
             navigation: OnceCell::new(),
         }))
