@@ -326,8 +326,15 @@ impl Server {
                         text: p.text_document.text,
                         version: p.text_document.version,
                     };
-                    self.documents.insert(p.text_document.uri.clone(), document);
-                    self.touched(&p.text_document.uri);
+                    let uri = p.text_document.uri;
+                    // A buffer that holds what was checked changes nothing: its findings are
+                    // published as they are, without checking the whole project again.
+                    let unchanged = self.checked_as(&uri, &document.text);
+                    self.documents.insert(uri.clone(), document);
+                    match unchanged {
+                        Some(i) => self.publish_checked(i, uri),
+                        None => self.touched(&uri),
+                    }
                 }
             }
             notif::DidChangeTextDocument::METHOD => {
@@ -342,8 +349,12 @@ impl Server {
                 }
             }
             notif::DidCloseTextDocument::METHOD => {
-                if let Some(p) = params::<notif::DidCloseTextDocument>(notification) {
-                    self.documents.remove(&p.text_document.uri);
+                if let Some(p) = params::<notif::DidCloseTextDocument>(notification)
+                    && let Some(document) = self.documents.remove(&p.text_document.uri)
+                    && self
+                        .checked_as(&p.text_document.uri, &document.text)
+                        .is_none()
+                {
                     self.touched(&p.text_document.uri);
                 }
             }
@@ -385,6 +396,25 @@ impl Server {
             .filter(|(_, w)| path.starts_with(&w.root))
             .max_by_key(|(_, w)| w.root.as_os_str().len())
             .and_then(|(i, w)| Some((i, w.relative(&path)?)))
+    }
+
+    /// The workspace of `uri` when its last check read `text` from the disk for it, and
+    /// nothing changed since.
+    fn checked_as(&self, uri: &Url, text: &str) -> Option<usize> {
+        let (i, _) = self.locate(uri)?;
+        let workspace = &self.workspaces[i];
+        if workspace.dirty || workspace.analysis.is_none() {
+            return None;
+        }
+        let disk = std::fs::read(uri.to_file_path().ok()?).ok()?;
+        (disk == text.as_bytes()).then_some(i)
+    }
+
+    /// Publishes the last check's findings of a file just opened.
+    fn publish_checked(&mut self, i: usize, uri: Url) {
+        let published = &mut self.workspaces[i].published;
+        let diagnostics = published.entry(uri.clone()).or_default().clone();
+        self.publish(uri, diagnostics);
     }
 
     /// An open buffer of a workspace changed: check it again once the editor is quiet.
