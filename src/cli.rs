@@ -68,6 +68,10 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// The language server for editors (LSP over standard input and output): diagnostics as
+    /// you type, fixes and suppressions as code actions, definition, references, hover and
+    /// completion along the Secret → role → Database → Cluster chain.
+    Server,
 }
 
 #[derive(Debug, clap::Args)]
@@ -418,6 +422,11 @@ pub fn main() -> ExitCode {
         Command::Seal(args) => seal(args),
         Command::Verify(args) => verify(args),
         Command::Init { force } => init(force),
+        // The protocol's exit codes: 0 after `shutdown` then `exit`, 1 on `exit` alone.
+        Command::Server => crate::server::run().map(|clean| match clean {
+            true => Outcome::Clean,
+            false => Outcome::Findings,
+        }),
     };
     outcome
         .unwrap_or_else(|message| {
@@ -881,6 +890,7 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
         baseline: baseline.as_ref(),
         config_file: config_file.as_deref(),
         writer: None,
+        long_running: false,
     };
 
     let lock = if matches!(fix, FixMode::Write { .. }) {

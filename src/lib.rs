@@ -29,6 +29,7 @@ pub mod report;
 pub mod rules;
 pub mod schema;
 pub mod seal;
+pub mod server;
 pub mod source;
 pub mod suppress;
 pub mod verify;

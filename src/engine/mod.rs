@@ -38,6 +38,9 @@ pub struct Options<'a> {
     pub config_file: Option<&'a str>,
     /// The repository's write lock, which [`FixMode::Write`] writes under.
     pub writer: Option<&'a crate::write::Lock>,
+    /// The caller goes on after the check (an editor's server checks on every change): the
+    /// index and deployments are freed rather than left to the end of the process.
+    pub long_running: bool,
 }
 
 /// Whether and how [`check`] fixes.
@@ -147,8 +150,10 @@ pub fn check(
             }
             // The process usually ends soon after a check: freeing every object one by one
             // would only cost time.
-            std::mem::forget(index);
-            std::mem::forget(deploy);
+            if !options.long_running {
+                std::mem::forget(index);
+                std::mem::forget(deploy);
+            }
             (project, linted.diagnostics, linted.skipped, None)
         }
         FixMode::Write { unsafe_fixes } | FixMode::Preview { unsafe_fixes } => {

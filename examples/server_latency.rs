@@ -1,0 +1,250 @@
+//! How long after a keystroke `pglint server` publishes diagnostics, in a generated
+//! repository (`tests/common/synth.rs`, as `gen_repo` writes it), and its memory over many
+//! edits.
+//!
+//! ```text
+//! cargo run --release --example server_latency -- [--apps 10000] [--edits 20] [--burst 2000]
+//! ```
+//!
+//! The example starts itself as the server (`pglint::server::run` over its own standard input
+//! and output, exactly as `pglint server` runs it) and acts as the editor: it opens one
+//! Database, then makes `--edits` keystrokes one at a time (a typo in `spec.owner`, then its
+//! correction), each timed from `didChange` sent to the `publishDiagnostics` that reflects it.
+//! Then `--burst` keystrokes are typed 2 ms apart (debounced into fewer checks), and the
+//! server's resident memory is read from `/proc` before and after.
+
+#[path = "../tests/common/synth.rs"]
+mod synth;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use serde_json::{Value, json};
+
+#[derive(Parser)]
+struct Args {
+    #[arg(long, default_value_t = 10_000)]
+    apps: usize,
+    /// Keystrokes timed one at a time (an even number: they end on a correction).
+    #[arg(long, default_value_t = 20)]
+    edits: usize,
+    /// Keystrokes typed quickly afterwards, for the memory figure.
+    #[arg(long, default_value_t = 2_000)]
+    burst: usize,
+    /// Internal: run as the server.
+    #[arg(long, hide = true)]
+    serve: bool,
+}
+
+fn main() {
+    let args = Args::parse();
+    if args.serve {
+        let clean = pglint::server::run().expect("the server runs");
+        std::process::exit(if clean { 0 } else { 1 });
+    }
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let root = dir.path().canonicalize().unwrap();
+    let stats = synth::write_sop_repo(&root, args.apps, 42).expect("the repository is written");
+    std::fs::create_dir(root.join(".git")).unwrap();
+    println!("{} apps, {} files", args.apps, stats.files);
+
+    let mut server = Command::new(std::env::current_exe().unwrap())
+        .arg("--serve")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the server starts");
+    let pid = server.id();
+    let mut editor = Editor {
+        stdin: server.stdin.take().unwrap(),
+        messages: reader(server.stdout.take().unwrap()),
+        next_id: 1,
+    };
+    editor.request(
+        "initialize",
+        json!({"processId": null, "capabilities": {},
+               "workspaceFolders": [{"uri": format!("file://{}", root.display()), "name": "repo"}]}),
+    );
+    editor.notify("initialized", json!({}));
+
+    let app = &synth::app_names(args.apps, 42)[args.apps / 2];
+    let path = root.join("infra/databases/postgres").join(app.db_file());
+    let uri = format!("file://{}", path.display());
+    let text = std::fs::read_to_string(&path).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.trim_start().starts_with("owner:"))
+        .expect("an owner line");
+    let column = text.lines().nth(line).unwrap().len();
+    let started = Instant::now();
+    editor.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}),
+    );
+    let base = editor.diagnostics(&uri, |_| true);
+    println!(
+        "open: first diagnostics after {:.0} ms",
+        ms(started.elapsed())
+    );
+    let rss_open = rss_kib(pid);
+
+    // A keystroke: append `x` to the owner (a finding), or delete it (none). The timed edits
+    // end on a correction when their number is even.
+    let mut version = 1;
+    let mut keystroke = |editor: &mut Editor, typo: bool| {
+        version += 1;
+        let change = if typo {
+            json!({"range": {"start": {"line": line, "character": column},
+                             "end": {"line": line, "character": column}}, "text": "x"})
+        } else {
+            json!({"range": {"start": {"line": line, "character": column},
+                             "end": {"line": line, "character": column + 1}}, "text": ""})
+        };
+        editor.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version},
+                   "contentChanges": [change]}),
+        );
+    };
+    let mut latencies = Vec::new();
+    for i in 0..args.edits & !1 {
+        let typo = i % 2 == 0;
+        let sent = Instant::now();
+        keystroke(&mut editor, typo);
+        editor.diagnostics(&uri, |d| (d.len() > base) == typo);
+        latencies.push(sent.elapsed());
+    }
+    latencies.sort();
+    if !latencies.is_empty() {
+        let pick = |q: f64| ms(latencies[((latencies.len() - 1) as f64 * q).round() as usize]);
+        println!(
+            "keystroke → diagnostics over {} edits: median {:.0} ms, p90 {:.0} ms, max {:.0} ms",
+            latencies.len(),
+            pick(0.5),
+            pick(0.9),
+            pick(1.0)
+        );
+    }
+
+    let rss_edits = rss_kib(pid);
+    // An odd burst: it ends on a typo, after a correction, so the end is a new publication.
+    let burst = args.burst | 1;
+    let started = Instant::now();
+    for i in 0..burst {
+        keystroke(&mut editor, i % 2 == 0);
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    editor.diagnostics(&uri, |d| d.len() > base);
+    println!(
+        "burst of {burst} keystrokes 2 ms apart: settled {:.0} ms after the first",
+        ms(started.elapsed())
+    );
+    println!(
+        "server RSS: {} MiB after opening, {} MiB after {} timed edits, {} MiB after {} more",
+        rss_open / 1024,
+        rss_edits / 1024,
+        args.edits,
+        rss_kib(pid) / 1024,
+        burst
+    );
+    editor.request("shutdown", Value::Null);
+    editor.notify("exit", Value::Null);
+    server.wait().unwrap();
+}
+
+struct Editor {
+    stdin: ChildStdin,
+    messages: Receiver<Value>,
+    next_id: i64,
+}
+
+impl Editor {
+    fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        self.wait(|m| m["id"] == id && m.get("method").is_none())
+    }
+
+    fn wait(&mut self, matches: impl Fn(&Value) -> bool) -> Value {
+        loop {
+            let message = self
+                .messages
+                .recv_timeout(Duration::from_secs(600))
+                .expect("the server answers");
+            if matches(&message) {
+                return message;
+            }
+        }
+    }
+
+    /// Waits for diagnostics of `uri` that `matches`; how many there are.
+    fn diagnostics(&mut self, uri: &str, matches: impl Fn(&[Value]) -> bool) -> usize {
+        let message = self.wait(|m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri
+                && matches(m["params"]["diagnostics"].as_array().unwrap())
+        });
+        message["params"]["diagnostics"].as_array().unwrap().len()
+    }
+}
+
+fn reader(stdout: impl Read + Send + 'static) -> Receiver<Value> {
+    let (sender, receiver) = channel();
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(stdout);
+        loop {
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    return;
+                }
+                if line.trim().is_empty() {
+                    break;
+                }
+                if let Some(value) = line.strip_prefix("Content-Length:") {
+                    length = value.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0; length];
+            if reader.read_exact(&mut body).is_err() {
+                return;
+            }
+            if sender.send(serde_json::from_slice(&body).unwrap()).is_err() {
+                return;
+            }
+        }
+    });
+    receiver
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+/// The resident memory of a process (Linux), in KiB; 0 where `/proc` cannot tell.
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
