@@ -56,6 +56,26 @@ pub struct Rendered<'p> {
     pub unknown: Vec<Unknown>,
 }
 
+impl<'p> Rendered<'p> {
+    /// Adds an object of a manifest file, as written. A `v1 List` stands for its items,
+    /// which kustomize, Argo CD and kubectl apply one by one: pglint does not expand it yet,
+    /// and says so.
+    fn push_object(&mut self, id: ObjectId, object: &'p Object) {
+        if object.kind_str() == "List"
+            && object
+                .api_version
+                .as_ref()
+                .is_some_and(|v| v.as_str() == "v1")
+        {
+            self.unknown.push(Unknown {
+                loc: object.anchor(),
+                reason: "a `kind: List` document: its items are applied one by one, but pglint does not read them as objects".into(),
+            });
+        }
+        self.resources.push(Resource::of(id, object));
+    }
+}
+
 /// Why kustomize itself would refuse to build: a refusal, at the node that causes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildError {
@@ -420,8 +440,7 @@ impl<'p> Kustomize<'p> {
                 .into_iter()
                 .flatten()
             {
-                out.resources
-                    .push(Resource::of(id, &self.project.objects[id]));
+                out.push_object(id, &self.project.objects[id]);
             }
         }
     }
@@ -578,7 +597,7 @@ impl<'p> Kustomize<'p> {
                 for id in range.clone() {
                     let object = &self.project.objects[id];
                     // `resource.go`: "missing metadata.name in object".
-                    if object.name().is_none() {
+                    if object.name().is_none() && object.kind_str() != "List" {
                         return Err(BuildError::at(
                             object.anchor(),
                             format!(
@@ -588,7 +607,7 @@ impl<'p> Kustomize<'p> {
                         )
                         .kind(Refusal::Invalid));
                     }
-                    out.resources.push(Resource::of(id, object));
+                    out.push_object(id, object);
                 }
             } else if self.project.paths.contains(path.as_str()) {
                 if !self.is_folder(path) {
@@ -805,6 +824,14 @@ impl<'p> Kustomize<'p> {
         out: &mut Rendered<'p>,
     ) -> Result<(), BuildError> {
         let documents = self.patch_documents(patch)?;
+        for document in documents.iter().filter(|d| d.is_mapping()) {
+            if let Some(loc) = list_item_directive(document) {
+                out.unknown.push(Unknown {
+                    loc,
+                    reason: "a `$patch` directive on a list item: kustomize applies it by the kind's merge keys (a custom resource has none: the whole list is replaced and the item kept as written), which pglint does not model".into(),
+                });
+            }
+        }
         for document in documents {
             let is_json = match patch.kind {
                 PatchKind::Json6902 => true,
@@ -1025,6 +1052,19 @@ fn walk_locs(value: &mut Value, fix: &impl Fn(&mut Loc)) {
                 walk_locs(v, fix);
             }
         }
+    }
+}
+
+/// Where a strategic-merge patch puts a `$patch` directive on an item of a list, if it does.
+fn list_item_directive(value: &Value) -> Option<Loc> {
+    match value {
+        Value::Scalar { .. } => None,
+        Value::Sequence { items, .. } => items.iter().find_map(|item| {
+            item.get("$patch")
+                .map(Value::loc)
+                .or_else(|| list_item_directive(item))
+        }),
+        Value::Mapping { entries, .. } => entries.iter().find_map(|(_, v)| list_item_directive(v)),
     }
 }
 
@@ -1396,6 +1436,32 @@ mod tests {
                 .expect_err("a cycle")
                 .message
                 .contains("cycle")
+        );
+    }
+
+    #[test]
+    fn lists_and_list_item_directives_are_said_to_be_unknown() {
+        let project = project(&[
+            (
+                "k/kustomization.yaml",
+                "resources: [list.yaml, db.yaml]\npatches:\n  - target: {kind: Database}\n    patch: |\n      apiVersion: postgresql.cnpg.io/v1\n      kind: Database\n      metadata: {name: x}\n      spec:\n        extensions:\n          - name: vector\n            $patch: delete\n",
+            ),
+            (
+                "k/list.yaml",
+                "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: a}\n",
+            ),
+            ("k/db.yaml", DATABASE),
+        ]);
+        let rendered = Kustomize::new(&project).build("k").expect("builds");
+        let reasons: Vec<&str> = rendered.unknown.iter().map(|u| u.reason.as_str()).collect();
+        assert_eq!(reasons.len(), 2, "{reasons:?}");
+        assert!(
+            reasons[0].starts_with("a `kind: List` document"),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons[1].starts_with("a `$patch` directive on a list item"),
+            "{reasons:?}"
         );
     }
 
