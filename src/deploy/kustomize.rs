@@ -258,17 +258,24 @@ pub enum LoadRestrictor {
 }
 
 /// The state of one build's walk over kustomizations.
-struct Walk {
+struct Walk<'c> {
     /// The kustomization folders being built, outermost first.
     stack: Vec<String>,
     restrictor: LoadRestrictor,
+    /// Components a deployer adds to the top kustomization (Flux `spec.components`, Argo CD
+    /// `kustomize.components`): applied after its own, before its patches and transformers.
+    root_components: &'c [DeployerComponent],
 }
 
-impl Walk {
-    fn new(restrictor: LoadRestrictor) -> Walk {
+/// A component a deployer adds: as written, and resolved (`None`: outside the repository).
+pub type DeployerComponent = (Spanned<String>, Option<String>);
+
+impl<'c> Walk<'c> {
+    fn new(restrictor: LoadRestrictor) -> Walk<'c> {
         Walk {
             stack: Vec::new(),
             restrictor,
+            root_components: &[],
         }
     }
 
@@ -401,7 +408,7 @@ impl<'p> Kustomize<'p> {
     /// `kustomize build DIR` (kustomize's default load restrictor): the folder must hold a
     /// kustomization.
     pub fn build(&self, dir: &str) -> Result<Rendered<'p>, BuildError> {
-        let mut rendered = self.accumulate_root(dir, LoadRestrictor::RootOnly)?;
+        let mut rendered = self.accumulate_root(dir, LoadRestrictor::RootOnly, &[])?;
         let fifo = self.kustomization(dir).is_some_and(|k| k.build.fifo_order);
         finish(&mut rendered, fifo);
         Ok(rendered)
@@ -413,9 +420,14 @@ impl<'p> Kustomize<'p> {
         &self,
         dir: &str,
         restrictor: LoadRestrictor,
+        components: &[DeployerComponent],
     ) -> Result<Rendered<'p>, BuildError> {
         let mut rendered = Rendered::default();
-        self.accumulate(dir, None, &mut rendered, &mut Walk::new(restrictor))?;
+        let mut walk = Walk {
+            root_components: components,
+            ..Walk::new(restrictor)
+        };
+        self.accumulate(dir, None, &mut rendered, &mut walk)?;
         Ok(rendered)
     }
 
@@ -466,7 +478,7 @@ impl<'p> Kustomize<'p> {
         dir: &str,
         named_at: Option<Loc>,
         out: &mut Rendered<'p>,
-        walk: &mut Walk,
+        walk: &mut Walk<'_>,
     ) -> Result<(), BuildError> {
         let Some(k) = self.kustomization(dir) else {
             let message = format!("`{}` holds no kustomization.yaml", display(dir));
@@ -663,6 +675,17 @@ impl<'p> Kustomize<'p> {
                 .kind(Refusal::ComponentKind));
             }
             self.accumulate(path, Some(entry.written.loc), out, walk)?;
+        }
+        if walk.stack.len() == 1 {
+            for (written, path) in std::mem::take(&mut walk.root_components) {
+                match path {
+                    Some(path) => self.accumulate(path, Some(written.loc), out, walk)?,
+                    None => out.unknown.push(Unknown {
+                        loc: written.loc,
+                        reason: format!("component `{}` is outside the repository", written.value),
+                    }),
+                }
+            }
         }
         for patch in &build.patches {
             if let PatchBody::File(Some(path)) = &patch.body {
