@@ -30,6 +30,16 @@ pub struct Instance<'p> {
     pub deployment: Option<DeploymentId>,
 }
 
+/// An instance a deployment renamed (see [`Index::renamed_from`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Renamed<'p> {
+    pub instance: ObjectId,
+    /// The node that set the applied name.
+    pub at: Loc,
+    /// The applied name.
+    pub name: &'p str,
+}
+
 /// Something that makes a Secret of a given name exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SecretSource {
@@ -479,6 +489,37 @@ impl<'p> Index<'p> {
         (start..self.instances.len()).take_while(move |&i| self.instances[i].source == Some(source))
     }
 
+    /// An instance of one of `kinds` in `namespace` that its deployment renamed away from
+    /// `written`, the name its file gives it (a kustomization's `namePrefix:`/`nameSuffix:`,
+    /// a patch of `metadata.name`): the cause of a reference to `written` that finds nothing.
+    pub fn renamed_from(
+        &self,
+        kinds: &[&str],
+        written: &str,
+        namespace: Option<&str>,
+    ) -> Option<Renamed<'p>> {
+        self.instances
+            .iter()
+            .enumerate()
+            .find_map(|(id, instance)| {
+                let object = instance.object;
+                if !kinds.contains(&object.kind_str())
+                    || !same_namespace(object.namespace_str(), namespace)
+                {
+                    return None;
+                }
+                let source = &self.project.objects[instance.source?];
+                let before = source.meta.name.as_ref()?;
+                let after = object.meta.name.as_ref()?;
+                (before.value == written && after.value != written && after.loc != before.loc)
+                    .then_some(Renamed {
+                        instance: id,
+                        at: after.loc,
+                        name: after.value.as_str(),
+                    })
+            })
+    }
+
     /// What the deployments apply, where.
     pub fn deploy(&self) -> &'p Deploy<'p> {
         self.deploy
@@ -850,11 +891,18 @@ impl<'p> Index<'p> {
     }
 
     /// Secrets and SealedSecrets in the SOP folder: where the Reflector rules apply.
-    pub fn sop_secrets<'a>(&'a self, config: &'a Config) -> impl Iterator<Item = &'p Object> + 'a {
-        self.project.objects.iter().filter(move |obj| {
-            matches!(obj.spec, Spec::Secret(_) | Spec::SealedSecret(_))
-                && self.in_sop_folder(config, obj)
-        })
+    pub fn sop_secrets<'a>(
+        &'a self,
+        config: &'a Config,
+    ) -> impl Iterator<Item = (ObjectId, &'p Object)> + 'a {
+        self.project
+            .objects
+            .iter()
+            .enumerate()
+            .filter(move |(_, obj)| {
+                matches!(obj.spec, Spec::Secret(_) | Spec::SealedSecret(_))
+                    && self.in_sop_folder(config, obj)
+            })
     }
 
     /// The wave an object would have once `sync-wave-missing` and `sync-wave-wrong` are fixed:
