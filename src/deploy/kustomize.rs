@@ -48,6 +48,16 @@ pub struct Unknown {
     pub reason: String,
 }
 
+impl Unknown {
+    /// A component outside the repository (or remote), named at `written`.
+    pub fn component_outside(written: &Spanned<String>) -> Unknown {
+        Unknown {
+            loc: written.loc,
+            reason: format!("component `{}` is outside the repository", written.value),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Rendered<'p> {
     pub resources: Vec<Resource<'p>>,
@@ -650,42 +660,38 @@ impl<'p> Kustomize<'p> {
             }
         }
         self.generate(k, out)?;
-        for entry in &build.components {
-            let Some(path) = entry.resolved.as_deref().filter(|_| !entry.remote) else {
-                out.unknown.push(Unknown {
-                    loc: entry.written.loc,
-                    reason: format!(
-                        "component `{}` is outside the repository",
-                        entry.written.value
-                    ),
-                });
+        // Its own components, then (at the top) those its deployer adds.
+        let deployer = if walk.stack.len() == 1 {
+            std::mem::take(&mut walk.root_components)
+        } else {
+            &[]
+        };
+        let own = build.components.iter().map(|entry| {
+            let path = entry.resolved.as_deref().filter(|_| !entry.remote);
+            (&entry.written, path)
+        });
+        let added = deployer
+            .iter()
+            .map(|(written, path)| (written, path.as_deref()));
+        for (written, path) in own.chain(added) {
+            let Some(path) = path else {
+                out.unknown.push(Unknown::component_outside(written));
                 continue;
             };
             if let Some(component) = self.kustomization(path)
                 && !component.build.is_component
             {
                 return Err(BuildError::at(
-                    entry.written.loc,
+                    written.loc,
                     format!(
                         "`{}` is a `kind: Kustomization`, listed under `components`: kustomize says \"expected kind 'Component' for path '{}' but got 'Kustomization'\"",
-                        entry.written.value,
+                        written.value,
                         display(path)
                     ),
                 )
                 .kind(Refusal::ComponentKind));
             }
-            self.accumulate(path, Some(entry.written.loc), out, walk)?;
-        }
-        if walk.stack.len() == 1 {
-            for (written, path) in std::mem::take(&mut walk.root_components) {
-                match path {
-                    Some(path) => self.accumulate(path, Some(written.loc), out, walk)?,
-                    None => out.unknown.push(Unknown {
-                        loc: written.loc,
-                        reason: format!("component `{}` is outside the repository", written.value),
-                    }),
-                }
-            }
+            self.accumulate(path, Some(written.loc), out, walk)?;
         }
         for patch in &build.patches {
             if let PatchBody::File(Some(path)) = &patch.body {

@@ -468,10 +468,7 @@ impl<'p> Plan<'p> {
                 Some(path) => {
                     kustomize.add_component(path, written.loc, self.restrictor, &mut rendered)?
                 }
-                None => rendered.unknown.push(Unknown {
-                    loc: written.loc,
-                    reason: format!("component `{}` is outside the repository", written.value),
-                }),
+                None => rendered.unknown.push(Unknown::component_outside(written)),
             }
         }
         // As in the top kustomization the deployer writes around the folder's: patches
