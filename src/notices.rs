@@ -46,6 +46,7 @@ pub fn notices(project: &Project, config: &Config, config_path: Option<&str>) ->
         ));
     }
     notices.extend(unevaluated_rules(project));
+    notices.extend(repository_crds(project));
     let nested = format!("/{FILE_NAME}");
     let mut ignored: Vec<&str> = project
         .paths
@@ -128,6 +129,34 @@ pub fn deploy_notices(project: &Project, deploy: &Deploy<'_>) -> DeployNotices {
     out
 }
 
+/// CustomResourceDefinitions the repository holds for a kind pglint embeds the CRD of: the
+/// objects are validated against the embedded one, which may be another version (the
+/// repository's own CRDs do not replace the embedded ones yet).
+fn repository_crds(project: &Project) -> Vec<String> {
+    project
+        .objects
+        .iter()
+        .filter(|obj| obj.kind_str() == "CustomResourceDefinition")
+        .filter_map(|obj| {
+            // A CRD is named `<plural>.<group>`.
+            let (_, group) = obj.name()?.split_once('.')?;
+            let embedded: Vec<String> = crate::schema::EMBEDDED
+                .iter()
+                .filter(|crd| crd.group == group)
+                .map(|crd| format!("{} ({})", crd.kind, crd.release))
+                .collect();
+            (!embedded.is_empty()).then(|| {
+                format!(
+                    "`{}` holds the CustomResourceDefinition `{}`: pglint validates {group} objects against its embedded CRDs instead ({}), which may differ from the version this repository installs",
+                    project.path(obj.file),
+                    obj.name().unwrap_or_default(),
+                    embedded.join(", ")
+                )
+            })
+        })
+        .collect()
+}
+
 /// CEL rules of a CRD that pglint could not evaluate on some object (an unsupported function,
 /// an evaluation error): each rule once, with the first object and how many there are.
 fn unevaluated_rules(project: &Project) -> Vec<String> {
@@ -195,6 +224,29 @@ mod tests {
             known.notices[0].starts_with("not built: Application dbs"),
             "{:?}",
             known.notices
+        );
+    }
+
+    #[test]
+    fn a_repository_crd_of_an_embedded_group_is_said() {
+        let config = Config::default();
+        let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: databases.postgresql.cnpg.io\n";
+        let other = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\n";
+        let project =
+            Project::from_texts(&[("crds/db.yaml", crd), ("crds/w.yaml", other)], &config);
+        let said = notices(&project, &config, None);
+        let about: Vec<&String> = said
+            .iter()
+            .filter(|n| n.contains("CustomResourceDefinition"))
+            .collect();
+        assert_eq!(about.len(), 1, "{said:#?}");
+        assert!(about[0].starts_with(
+            "`crds/db.yaml` holds the CustomResourceDefinition `databases.postgresql.cnpg.io`"
+        ));
+        assert!(
+            about[0].contains("Database (CloudNativePG v1.30.0)"),
+            "{}",
+            about[0]
         );
     }
 

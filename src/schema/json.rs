@@ -96,3 +96,37 @@ pub fn node_at<'d>(root: NodeRef<'d>, path: &str) -> NodeRef<'d> {
     }
     node
 }
+
+/// Removes the transition rules (those reading `oldSelf`) from every
+/// `x-kubernetes-validations` of a schema, and the lists they leave empty. Returns whether any
+/// rule is left.
+pub fn strip_transition_rules(schema: &mut Value) -> bool {
+    const KEY: &str = "x-kubernetes-validations";
+    let mut left = false;
+    match schema {
+        Value::Object(map) => {
+            if let Some(Value::Array(rules)) = map.get_mut(KEY) {
+                rules.retain(|rule| {
+                    !rule
+                        .get("rule")
+                        .and_then(Value::as_str)
+                        .is_some_and(|r| r.contains("oldSelf"))
+                });
+                left |= !rules.is_empty();
+                if rules.is_empty() {
+                    map.remove(KEY);
+                }
+            }
+            for (_, child) in map.iter_mut() {
+                left |= strip_transition_rules(child);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                left |= strip_transition_rules(item);
+            }
+        }
+        _ => {}
+    }
+    left
+}

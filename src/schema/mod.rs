@@ -53,8 +53,13 @@ pub struct Violation {
 #[derive(Default)]
 pub struct Crd {
     pub versions: Vec<(String, Schema)>,
-    /// Per version (same order), its CEL rules compiled by kube-cel, when it has any.
+    /// Per version (same order), its CEL rules but the transition rules, compiled by
+    /// kube-cel, when it has any: what a new object is checked with. Transition rules are left
+    /// out rather than skipped, so that kube-cel does not convert every field they guard.
     cel: Vec<Option<kube_cel::CompiledSchema>>,
+    /// Per version, all its CEL rules, when it has transition rules: what an update is
+    /// checked with (`check --base`).
+    cel_update: Vec<Option<kube_cel::CompiledSchema>>,
 }
 
 impl std::fmt::Debug for Crd {
@@ -81,12 +86,21 @@ impl Crd {
                 continue;
             };
             let compiled = Schema::compile(schema);
-            let cel = compiled.has_rules().then(|| {
+            let mut cel = None;
+            let mut cel_update = None;
+            if compiled.has_rules() {
                 let json = json::to_json(schema, &|_| false).unwrap_or_default();
-                kube_cel::compile_schema(&json)
-            });
+                if compiled.has_transition_rules() {
+                    cel_update = Some(kube_cel::compile_schema(&json));
+                }
+                let mut creation = json;
+                if json::strip_transition_rules(&mut creation) {
+                    cel = Some(kube_cel::compile_schema(&creation));
+                }
+            }
             crd.versions.push((name.to_string(), compiled));
             crd.cel.push(cel);
+            crd.cel_update.push(cel_update);
         }
         crd
     }
@@ -98,6 +112,15 @@ impl Crd {
             .iter()
             .position(|(version, _)| version == name)?;
         self.cel[at].as_ref()
+    }
+
+    /// All the CEL rules of a version, transition rules included, when it has those.
+    fn cel_update(&self, name: &str) -> Option<&kube_cel::CompiledSchema> {
+        let at = self
+            .versions
+            .iter()
+            .position(|(version, _)| version == name)?;
+        self.cel_update[at].as_ref()
     }
 
     pub fn version(&self, name: &str) -> Option<&Schema> {
@@ -180,7 +203,7 @@ fn with_transition_rules(
     let schema = crd.version(version)?;
     schema
         .has_transition_rules()
-        .then_some((schema, crd.cel(version)?))
+        .then_some((schema, crd.cel_update(version)?))
 }
 
 /// Does the object's kind have transition rules (`oldSelf`) to check a change against?
