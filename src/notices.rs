@@ -196,6 +196,38 @@ mod tests {
     use crate::project::Project;
 
     #[test]
+    fn what_deploy_does_not_know_is_said_with_its_deployments() {
+        let config = Config::default();
+        let project = Project::from_texts(
+            &[
+                ("a/kustomization.yaml", "resources: [../base]\n"),
+                ("b/kustomization.yaml", "resources: [../base]\n"),
+                ("base/kustomization.yaml", "helmCharts:\n  - name: x\n"),
+            ],
+            &config,
+        );
+        let deploy = crate::deploy::Deploy::build(&project, &config);
+        let known = super::deploy_notices(&project, &deploy);
+        assert!(!known.unidentified);
+        assert_eq!(
+            known.notices,
+            [
+                "partly known: `helmCharts` is not modelled (base/kustomization.yaml:1), in kustomization a, kustomization b: pglint does not model it, so what it adds or changes is not checked"
+            ]
+        );
+        let app = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: dbs\nspec:\n  source:\n    repoURL: https://example.com/repo.git\n    path: elsewhere\n";
+        let project = Project::from_texts(&[("argocd/dbs.yaml", app)], &config);
+        let deploy = crate::deploy::Deploy::build(&project, &config);
+        let known = super::deploy_notices(&project, &deploy);
+        assert!(known.unidentified);
+        assert!(
+            known.notices[0].starts_with("not built: Application dbs"),
+            "{:?}",
+            known.notices
+        );
+    }
+
+    #[test]
     fn a_repository_crd_of_an_embedded_group_is_said() {
         let config = Config::default();
         let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: databases.postgresql.cnpg.io\n";

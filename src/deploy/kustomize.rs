@@ -48,12 +48,42 @@ pub struct Unknown {
     pub reason: String,
 }
 
+impl Unknown {
+    /// A component outside the repository (or remote), named at `written`.
+    pub fn component_outside(written: &Spanned<String>) -> Unknown {
+        Unknown {
+            loc: written.loc,
+            reason: format!("component `{}` is outside the repository", written.value),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Rendered<'p> {
     pub resources: Vec<Resource<'p>>,
     /// Why the output is only partly known (a remote base, `helmCharts`, …); empty when it is
     /// complete.
     pub unknown: Vec<Unknown>,
+}
+
+impl<'p> Rendered<'p> {
+    /// Adds an object of a manifest file, as written. A `v1 List` stands for its items,
+    /// which kustomize, Argo CD and kubectl apply one by one: pglint does not expand it yet,
+    /// and says so.
+    fn push_object(&mut self, id: ObjectId, object: &'p Object) {
+        if object.kind_str() == "List"
+            && object
+                .api_version
+                .as_ref()
+                .is_some_and(|v| v.as_str() == "v1")
+        {
+            self.unknown.push(Unknown {
+                loc: object.anchor(),
+                reason: "a `kind: List` document: its items are applied one by one, but pglint does not read them as objects".into(),
+            });
+        }
+        self.resources.push(Resource::of(id, object));
+    }
 }
 
 /// Why kustomize itself would refuse to build: a refusal, at the node that causes it.
@@ -238,17 +268,24 @@ pub enum LoadRestrictor {
 }
 
 /// The state of one build's walk over kustomizations.
-struct Walk {
+struct Walk<'c> {
     /// The kustomization folders being built, outermost first.
     stack: Vec<String>,
     restrictor: LoadRestrictor,
+    /// Components a deployer adds to the top kustomization (Flux `spec.components`, Argo CD
+    /// `kustomize.components`): applied after its own, before its patches and transformers.
+    root_components: &'c [DeployerComponent],
 }
 
-impl Walk {
-    fn new(restrictor: LoadRestrictor) -> Walk {
+/// A component a deployer adds: as written, and resolved (`None`: outside the repository).
+pub type DeployerComponent = (Spanned<String>, Option<String>);
+
+impl<'c> Walk<'c> {
+    fn new(restrictor: LoadRestrictor) -> Walk<'c> {
         Walk {
             stack: Vec::new(),
             restrictor,
+            root_components: &[],
         }
     }
 
@@ -381,7 +418,7 @@ impl<'p> Kustomize<'p> {
     /// `kustomize build DIR` (kustomize's default load restrictor): the folder must hold a
     /// kustomization.
     pub fn build(&self, dir: &str) -> Result<Rendered<'p>, BuildError> {
-        let mut rendered = self.accumulate_root(dir, LoadRestrictor::RootOnly)?;
+        let mut rendered = self.accumulate_root(dir, LoadRestrictor::RootOnly, &[])?;
         let fifo = self.kustomization(dir).is_some_and(|k| k.build.fifo_order);
         finish(&mut rendered, fifo);
         Ok(rendered)
@@ -393,9 +430,14 @@ impl<'p> Kustomize<'p> {
         &self,
         dir: &str,
         restrictor: LoadRestrictor,
+        components: &[DeployerComponent],
     ) -> Result<Rendered<'p>, BuildError> {
         let mut rendered = Rendered::default();
-        self.accumulate(dir, None, &mut rendered, &mut Walk::new(restrictor))?;
+        let mut walk = Walk {
+            root_components: components,
+            ..Walk::new(restrictor)
+        };
+        self.accumulate(dir, None, &mut rendered, &mut walk)?;
         Ok(rendered)
     }
 
@@ -420,8 +462,7 @@ impl<'p> Kustomize<'p> {
                 .into_iter()
                 .flatten()
             {
-                out.resources
-                    .push(Resource::of(id, &self.project.objects[id]));
+                out.push_object(id, &self.project.objects[id]);
             }
         }
     }
@@ -447,7 +488,7 @@ impl<'p> Kustomize<'p> {
         dir: &str,
         named_at: Option<Loc>,
         out: &mut Rendered<'p>,
-        walk: &mut Walk,
+        walk: &mut Walk<'_>,
     ) -> Result<(), BuildError> {
         let Some(k) = self.kustomization(dir) else {
             let message = format!("`{}` holds no kustomization.yaml", display(dir));
@@ -578,7 +619,7 @@ impl<'p> Kustomize<'p> {
                 for id in range.clone() {
                     let object = &self.project.objects[id];
                     // `resource.go`: "missing metadata.name in object".
-                    if object.name().is_none() {
+                    if object.name().is_none() && object.kind_str() != "List" {
                         return Err(BuildError::at(
                             object.anchor(),
                             format!(
@@ -588,7 +629,7 @@ impl<'p> Kustomize<'p> {
                         )
                         .kind(Refusal::Invalid));
                     }
-                    out.resources.push(Resource::of(id, object));
+                    out.push_object(id, object);
                 }
             } else if self.project.paths.contains(path.as_str()) {
                 if !self.is_folder(path) {
@@ -619,31 +660,38 @@ impl<'p> Kustomize<'p> {
             }
         }
         self.generate(k, out)?;
-        for entry in &build.components {
-            let Some(path) = entry.resolved.as_deref().filter(|_| !entry.remote) else {
-                out.unknown.push(Unknown {
-                    loc: entry.written.loc,
-                    reason: format!(
-                        "component `{}` is outside the repository",
-                        entry.written.value
-                    ),
-                });
+        // Its own components, then (at the top) those its deployer adds.
+        let deployer = if walk.stack.len() == 1 {
+            std::mem::take(&mut walk.root_components)
+        } else {
+            &[]
+        };
+        let own = build.components.iter().map(|entry| {
+            let path = entry.resolved.as_deref().filter(|_| !entry.remote);
+            (&entry.written, path)
+        });
+        let added = deployer
+            .iter()
+            .map(|(written, path)| (written, path.as_deref()));
+        for (written, path) in own.chain(added) {
+            let Some(path) = path else {
+                out.unknown.push(Unknown::component_outside(written));
                 continue;
             };
             if let Some(component) = self.kustomization(path)
                 && !component.build.is_component
             {
                 return Err(BuildError::at(
-                    entry.written.loc,
+                    written.loc,
                     format!(
                         "`{}` is a `kind: Kustomization`, listed under `components`: kustomize says \"expected kind 'Component' for path '{}' but got 'Kustomization'\"",
-                        entry.written.value,
+                        written.value,
                         display(path)
                     ),
                 )
                 .kind(Refusal::ComponentKind));
             }
-            self.accumulate(path, Some(entry.written.loc), out, walk)?;
+            self.accumulate(path, Some(written.loc), out, walk)?;
         }
         for patch in &build.patches {
             if let PatchBody::File(Some(path)) = &patch.body {
@@ -805,6 +853,14 @@ impl<'p> Kustomize<'p> {
         out: &mut Rendered<'p>,
     ) -> Result<(), BuildError> {
         let documents = self.patch_documents(patch)?;
+        for document in documents.iter().filter(|d| d.is_mapping()) {
+            if let Some(loc) = list_item_directive(document) {
+                out.unknown.push(Unknown {
+                    loc,
+                    reason: "a `$patch` directive on a list item: kustomize applies it by the kind's merge keys (a custom resource has none: the whole list is replaced and the item kept as written), which pglint does not model".into(),
+                });
+            }
+        }
         for document in documents {
             let is_json = match patch.kind {
                 PatchKind::Json6902 => true,
@@ -1025,6 +1081,19 @@ fn walk_locs(value: &mut Value, fix: &impl Fn(&mut Loc)) {
                 walk_locs(v, fix);
             }
         }
+    }
+}
+
+/// Where a strategic-merge patch puts a `$patch` directive on an item of a list, if it does.
+fn list_item_directive(value: &Value) -> Option<Loc> {
+    match value {
+        Value::Scalar { .. } => None,
+        Value::Sequence { items, .. } => items.iter().find_map(|item| {
+            item.get("$patch")
+                .map(Value::loc)
+                .or_else(|| list_item_directive(item))
+        }),
+        Value::Mapping { entries, .. } => entries.iter().find_map(|(_, v)| list_item_directive(v)),
     }
 }
 
@@ -1396,6 +1465,32 @@ mod tests {
                 .expect_err("a cycle")
                 .message
                 .contains("cycle")
+        );
+    }
+
+    #[test]
+    fn lists_and_list_item_directives_are_said_to_be_unknown() {
+        let project = project(&[
+            (
+                "k/kustomization.yaml",
+                "resources: [list.yaml, db.yaml]\npatches:\n  - target: {kind: Database}\n    patch: |\n      apiVersion: postgresql.cnpg.io/v1\n      kind: Database\n      metadata: {name: x}\n      spec:\n        extensions:\n          - name: vector\n            $patch: delete\n",
+            ),
+            (
+                "k/list.yaml",
+                "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: a}\n",
+            ),
+            ("k/db.yaml", DATABASE),
+        ]);
+        let rendered = Kustomize::new(&project).build("k").expect("builds");
+        let reasons: Vec<&str> = rendered.unknown.iter().map(|u| u.reason.as_str()).collect();
+        assert_eq!(reasons.len(), 2, "{reasons:?}");
+        assert!(
+            reasons[0].starts_with("a `kind: List` document"),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons[1].starts_with("a `$patch` directive on a list item"),
+            "{reasons:?}"
         );
     }
 

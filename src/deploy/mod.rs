@@ -331,7 +331,7 @@ struct Plan<'p> {
     /// The deployer's own patches (Argo CD `kustomize.patches`, Flux `spec.patches`).
     patches: &'p [crate::model::Patch],
     /// Flux `components`, resolved (`None`: outside the repository).
-    components: Vec<(Spanned<String>, Option<String>)>,
+    components: Vec<kustomize::DeployerComponent>,
     /// Argo CD `directory.recurse`; Flux's generated kustomization always recurses.
     recurse: bool,
     /// Argo CD `directory.include`/`exclude`, over paths relative to the root.
@@ -410,7 +410,7 @@ impl<'p> Plan<'p> {
     ) -> Result<Rendered<'p>, BuildError> {
         let has_kustomization = project.kustomize.in_dir(&self.root).is_some();
         let mut rendered = if has_kustomization {
-            kustomize.accumulate_root(&self.root, self.restrictor)?
+            kustomize.accumulate_root(&self.root, self.restrictor, &self.components)?
         } else {
             let mut rendered = Rendered::default();
             let glob = |pattern: Option<&str>| {
@@ -461,15 +461,14 @@ impl<'p> Plan<'p> {
             })
             .collect();
         rendered.unknown.extend(releases);
-        for (written, path) in &self.components {
+        // A folder without a kustomization: Flux's generated one lists the files, then the
+        // components (with one, they were added to it above).
+        for (written, path) in self.components.iter().filter(|_| !has_kustomization) {
             match path {
                 Some(path) => {
                     kustomize.add_component(path, written.loc, self.restrictor, &mut rendered)?
                 }
-                None => rendered.unknown.push(Unknown {
-                    loc: written.loc,
-                    reason: format!("component `{}` is outside the repository", written.value),
-                }),
+                None => rendered.unknown.push(Unknown::component_outside(written)),
             }
         }
         // As in the top kustomization the deployer writes around the folder's: patches
@@ -1325,6 +1324,32 @@ mod tests {
             owner("argo/db.yaml"),
             ("argo_owner".into(), "argocd/app.yaml".into(), true)
         );
+    }
+
+    #[test]
+    fn deployer_components_come_before_the_kustomizations_patches() {
+        // Flux appends `spec.components` to the folder's kustomization: a patch there may
+        // patch what a component adds (a refusal otherwise).
+        let flux = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: app\nspec:\n  path: ./app\n  components: [../cnpg]\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n";
+        let project = project(&[
+            ("flux/app.yaml", flux),
+            (
+                "app/kustomization.yaml",
+                "resources: []\npatches:\n  - path: cluster.yaml\n",
+            ),
+            (
+                "app/cluster.yaml",
+                "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: pg\nspec:\n  instances: 3\n",
+            ),
+            (
+                "cnpg/kustomization.yaml",
+                "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: [cluster.yaml]\n",
+            ),
+            ("cnpg/cluster.yaml", CLUSTER),
+        ]);
+        let deploy = Deploy::build(&project, &Config::default());
+        let rendered = deploy.deployments[0].rendered.as_ref().expect("builds");
+        assert_eq!(rendered.resources.len(), 1);
     }
 
     #[test]
