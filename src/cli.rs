@@ -5,10 +5,10 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::baseline::Baseline;
-use crate::config::{Config, ConfigError, DEFAULT_TOML, FILE_NAME, Level};
+use crate::config::{Config, ConfigArg, ConfigError, DEFAULT_TOML, FILE_NAME, Level};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::index::Index;
 use crate::lint::{lint_indexed, rule_severity};
@@ -61,6 +61,16 @@ enum Command {
     /// in PostgreSQL (read-only catalogue queries) and the Secrets, SealedSecrets, Clusters
     /// and Databases `kubectl get … -o json` printed. Findings and exit codes as `check`.
     Verify(VerifyArgs),
+    /// Print a shell completion script, e.g. `pglint completions bash >
+    /// ~/.local/share/bash-completion/completions/pglint`.
+    Completions { shell: clap_complete::Shell },
+    /// Print pglint's manual page (roff) to standard output, or write one page per command
+    /// into DIR: `pglint man | man -l -`.
+    Man {
+        /// Write `pglint.1`, `pglint-check.1`… into this folder instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Write a commented default `pglint.toml` at the repository root (the git top level around
     /// the working directory, else the working directory).
     Init {
@@ -91,13 +101,20 @@ struct CheckArgs {
     /// `json`).
     #[arg(long)]
     statistics: bool,
-    /// Configuration file. Default: the first `pglint.toml` from the working directory up to
-    /// the repository root, if any.
-    #[arg(long)]
-    config: Option<PathBuf>,
+    /// Configuration file, or a TOML `key = value` overriding one of its settings
+    /// (repeatable), e.g. `--config 'rules.secret-type = "off"'`. Default file: the first
+    /// `pglint.toml` from the working directory up to the repository root, if any.
+    #[arg(long, value_name = "FILE|KEY=VALUE", value_parser = ConfigArg::parse)]
+    config: Vec<ConfigArg>,
     /// Exit 1 on warnings too.
     #[arg(long)]
     deny_warnings: bool,
+    /// Exit 0 even when there are findings (2 still means pglint could not check).
+    #[arg(long, conflicts_with = "exit_non_zero_on_fix")]
+    exit_zero: bool,
+    /// With `--fix`: exit 1 when a fix was applied, even if no finding remains.
+    #[arg(long, requires = "fix")]
+    exit_non_zero_on_fix: bool,
     /// Colour the human report. `auto`: when standard output is a terminal, unless
     /// `NO_COLOR` is set or `TERM=dumb`; `FORCE_COLOR` or `CLICOLOR_FORCE` force it.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
@@ -183,10 +200,11 @@ struct RepoArgs {
     /// working directory.
     #[arg(long)]
     root: Option<PathBuf>,
-    /// Configuration file. Default: the first `pglint.toml` from the working directory up to
-    /// the repository root, if any.
-    #[arg(long)]
-    config: Option<PathBuf>,
+    /// Configuration file, or a TOML `key = value` overriding one of its settings
+    /// (repeatable), e.g. `--config 'rules.secret-type = "off"'`. Default file: the first
+    /// `pglint.toml` from the working directory up to the repository root, if any.
+    #[arg(long, value_name = "FILE|KEY=VALUE", value_parser = ConfigArg::parse)]
+    config: Vec<ConfigArg>,
     #[arg(long, value_enum, default_value_t = ListFormat::Human)]
     format: ListFormat,
 }
@@ -218,9 +236,10 @@ struct RootArgs {
     /// working directory.
     #[arg(long)]
     root: Option<PathBuf>,
-    /// Configuration file. Default: `pglint.toml` at the repository root, if present.
-    #[arg(long)]
-    config: Option<PathBuf>,
+    /// Configuration file, or a TOML `key = value` overriding one of its settings
+    /// (repeatable). Default file: `pglint.toml` at the repository root, if present.
+    #[arg(long, value_name = "FILE|KEY=VALUE", value_parser = ConfigArg::parse)]
+    config: Vec<ConfigArg>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -283,6 +302,10 @@ enum Format {
     Github,
     /// GitLab Code Quality.
     Gitlab,
+    /// JUnit XML (GitLab and Jenkins test reports): one failed test case per finding.
+    Junit,
+    /// reviewdog's Diagnostic Format (`reviewdog -f=rdjson`): fixes become suggested changes.
+    Rdjson,
 }
 
 /// What `check` reports, in whichever format.
@@ -366,6 +389,8 @@ impl Format {
             Format::Sarif => report::sarif::render_with(project, diagnostics, shown.rules, top),
             Format::Github => report::github::render(project, diagnostics, summary_line, top),
             Format::Gitlab => report::gitlab::render(project, diagnostics, top),
+            Format::Junit => report::junit::render(project, diagnostics, top),
+            Format::Rdjson => report::rdjson::render(project, diagnostics, top),
         }
     }
 }
@@ -414,6 +439,13 @@ pub fn main() -> ExitCode {
         Command::Seal(args) => seal(args),
         Command::Verify(args) => verify(args),
         Command::Init { force } => init(force),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "pglint", &mut out);
+            print_stdout(&String::from_utf8_lossy(&out));
+            Ok(Outcome::Clean)
+        }
+        Command::Man { dir } => man(dir.as_deref()),
     };
     outcome
         .unwrap_or_else(|message| {
@@ -513,7 +545,7 @@ fn config_path(root: &Path, cwd: &Path, explicit: Option<&Path>) -> Option<PathB
 fn load_config(
     root: &Path,
     cwd: &Path,
-    explicit: Option<&Path>,
+    args: &[ConfigArg],
 ) -> Result<(Result<Config, ConfigError>, Option<String>), String> {
     // `PGLINT_NOW` fixes the time dates are compared with.
     let clock = match std::env::var(crate::config::NOW_VAR) {
@@ -521,12 +553,13 @@ fn load_config(
             .map_err(|e| format!("{}: {e}", crate::config::NOW_VAR))?,
         _ => crate::config::Clock::System,
     };
-    let Some(path) = config_path(root, cwd, explicit) else {
+    // One `[rules]` table sets the levels of the rules and of the live checks.
+    let ids: Vec<&str> = rules::catalogue().map(|m| m.id).collect();
+    let overrides = ConfigArg::overrides(args);
+    let Some(path) = config_path(root, cwd, ConfigArg::file(args)?) else {
         return Ok((
-            Ok(Config {
-                clock,
-                ..Config::default()
-            }),
+            Config::from_toml_with_overrides(FILE_NAME, "", overrides, &ids)
+                .map(|config| Config { clock, ..config }),
             None,
         ));
     };
@@ -537,10 +570,8 @@ fn load_config(
             .ok()
             .map(|r| crate::discover::relative(Path::new(""), r))
     });
-    // One `[rules]` table sets the levels of the rules and of the live checks.
-    let ids: Vec<&str> = rules::catalogue().map(|m| m.id).collect();
     Ok((
-        Config::from_toml(&path.display().to_string(), &text, &ids)
+        Config::from_toml_with_overrides(&path.display().to_string(), &text, overrides, &ids)
             .map(|config| Config { clock, ..config }),
         relative,
     ))
@@ -548,14 +579,14 @@ fn load_config(
 
 /// The repository root and the project loaded from it, for the commands that only read.
 fn load_repository(args: &RepoArgs) -> Result<(PathBuf, Config, Project), String> {
-    load_root(args.root.as_ref(), args.config.as_deref())
+    load_root(args.root.as_ref(), &args.config)
 }
 
 /// The repository at `root` (default: around the working directory), its configuration and
 /// the project loaded from it.
 fn load_root(
     root: Option<&PathBuf>,
-    config: Option<&Path>,
+    config: &[ConfigArg],
 ) -> Result<(PathBuf, Config, Project), String> {
     let (root, config) = root_config(root, config)?;
     let project = Project::load(&root, &config)?;
@@ -566,7 +597,7 @@ fn load_root(
 }
 
 /// The repository root (default: around the working directory) and its configuration.
-fn root_config(root: Option<&PathBuf>, config: Option<&Path>) -> Result<(PathBuf, Config), String> {
+fn root_config(root: Option<&PathBuf>, config: &[ConfigArg]) -> Result<(PathBuf, Config), String> {
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
     let root = match root {
@@ -770,7 +801,7 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
     {
         return Err("--statistics works with --format human or json".into());
     }
-    let (config, config_file) = load_config(&root, &cwd, args.config.as_deref())?;
+    let (config, config_file) = load_config(&root, &cwd, &args.config)?;
     let mut config = match config {
         Ok(config) => config,
         Err(error) => {
@@ -803,11 +834,15 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
         eprintln!("pglint: note: skipped {path}: {reason}");
     }
     let mut notices = crate::notices::notices(&project, &config, config_file.as_deref());
+    let mut fixed = 0;
     let (mut project, mut diagnostics, skipped) = if args.fix || args.diff {
         match fix(&root, &config, project, &filters, &args)? {
-            Fixing::Fixed(project, diagnostics) => (*project, diagnostics, 0),
+            Fixing::Fixed(project, diagnostics, count) => {
+                fixed = count;
+                (*project, diagnostics, 0)
+            }
             Fixing::Diffed { any } => {
-                return Ok(if any {
+                return Ok(if any && !args.exit_zero {
                     Outcome::Findings
                 } else {
                     Outcome::Clean
@@ -931,7 +966,10 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
         touched.as_deref(),
         args.summary.as_deref(),
     )?;
-    let failing = summary.errors > 0 || (args.deny_warnings && summary.warnings > 0);
+    let failing = !args.exit_zero
+        && (summary.errors > 0
+            || (args.deny_warnings && summary.warnings > 0)
+            || (args.exit_non_zero_on_fix && fixed > 0));
     // The process ends here: freeing every object one by one would only cost time.
     std::mem::forget(diagnostics);
     std::mem::forget(project);
@@ -948,8 +986,9 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
 enum Fixing {
     /// `--diff` printed the fixes; were there any?
     Diffed { any: bool },
-    /// `--fix` wrote them: the fixed repository (in memory, as written) and its findings.
-    Fixed(Box<Project>, Vec<Diagnostic>),
+    /// `--fix` wrote them: the fixed repository (in memory, as written), its findings, and
+    /// how many findings the fixes repaired.
+    Fixed(Box<Project>, Vec<Diagnostic>, usize),
 }
 
 /// `--fix` and `--diff`: applies the fixes of the findings about `filters` (all when empty),
@@ -986,7 +1025,11 @@ fn fix(
     if count > 0 {
         eprintln!("pglint: fixed {count} findings in {files} files");
     }
-    Ok(Fixing::Fixed(Box::new(fixed.project), fixed.diagnostics))
+    Ok(Fixing::Fixed(
+        Box::new(fixed.project),
+        fixed.diagnostics,
+        count,
+    ))
 }
 
 /// The Markdown summary, to `--summary FILE` and appended to `$GITHUB_STEP_SUMMARY` when it
@@ -1034,7 +1077,7 @@ fn write_summaries(
 }
 
 fn graph(args: GraphArgs) -> Result<Outcome, String> {
-    let (_, config, project) = load_root(args.repo.root.as_ref(), args.repo.config.as_deref())?;
+    let (_, config, project) = load_root(args.repo.root.as_ref(), &args.repo.config)?;
     let deploy = crate::deploy::Deploy::build(&project, &config);
     let index = Index::build(&project, &config, &deploy);
     let diagnostics = lint_indexed(&project, &index, &config).diagnostics;
@@ -1109,7 +1152,7 @@ fn concerns(project: &Project, diagnostic: &Diagnostic, filters: &[String]) -> b
 }
 
 fn list_rules(args: RepoArgs) -> Result<Outcome, String> {
-    let (_, config) = root_config(args.root.as_ref(), args.config.as_deref())?;
+    let (_, config) = root_config(args.root.as_ref(), &args.config)?;
     let level = |meta| crate::lint::severity_of(meta, &config).map_or("off", Severity::as_str);
     let mut out = String::new();
     match args.format {
@@ -1183,7 +1226,7 @@ fn explain(id: &str) -> Result<Outcome, String> {
 fn new_app(args: NewArgs) -> Result<Outcome, String> {
     use zeroize::Zeroizing;
 
-    let (root, config, project) = load_root(args.repo.root.as_ref(), args.repo.config.as_deref())?;
+    let (root, config, project) = load_root(args.repo.root.as_ref(), &args.repo.config)?;
     let password = if args.password_stdin {
         let mut line = Zeroizing::new(String::new());
         std::io::stdin()
@@ -1236,7 +1279,7 @@ fn seal(args: SealArgs) -> Result<Outcome, String> {
     use std::io::Read;
     use zeroize::Zeroizing;
 
-    let (root, config, project) = load_root(args.repo.root.as_ref(), args.repo.config.as_deref())?;
+    let (root, config, project) = load_root(args.repo.root.as_ref(), &args.repo.config)?;
     let mut value = Zeroizing::new(Vec::new());
     std::io::stdin()
         .read_to_end(&mut value)
@@ -1274,7 +1317,7 @@ fn verify(args: VerifyArgs) -> Result<Outcome, String> {
     if !read_database && args.kube_objects.is_none() {
         return Err("nothing to compare with: give --database-url (or set PGHOST and the other libpq variables) and/or --kube-objects FILE".into());
     }
-    let (_, config, project) = load_root(args.repo.root.as_ref(), args.repo.config.as_deref())?;
+    let (_, config, project) = load_root(args.repo.root.as_ref(), &args.repo.config)?;
     let deploy = crate::deploy::Deploy::build(&project, &config);
     let index = Index::build(&project, &config, &deploy);
     let target = verify::choose_cluster(
@@ -1371,6 +1414,27 @@ fn verify(args: VerifyArgs) -> Result<Outcome, String> {
     } else {
         Outcome::Clean
     })
+}
+
+/// `pglint man`: the manual page of the command line, from the same definition as `--help`.
+fn man(dir: Option<&Path>) -> Result<Outcome, String> {
+    let command = Cli::command();
+    match dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            clap_mangen::generate_to(command, dir)
+                .map_err(|e| format!("cannot write into {}: {e}", dir.display()))?;
+        }
+        None => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(command)
+                .render(&mut out)
+                .map_err(|e| format!("cannot render the manual page: {e}"))?;
+            print_stdout(&String::from_utf8_lossy(&out));
+        }
+    }
+    Ok(Outcome::Clean)
 }
 
 fn init(force: bool) -> Result<Outcome, String> {
