@@ -196,7 +196,7 @@ fn contains(node: NodeRef<'_>, offset: usize) -> bool {
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::lint::lint;
+    use crate::engine::lint::lint;
 
     /// The same object, broken by one overlay only: its entry names that deployment; and a
     /// baseline without deployments (written before they were modelled) still reads.

@@ -1,5 +1,5 @@
-//! The command line: parses arguments, runs the pipeline, prints, and maps the outcome to an
-//! exit code.
+//! The command line: parses arguments, runs the engine ([`crate::engine`]), prints, and maps
+//! the outcome to an exit code.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -10,12 +10,12 @@ use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use crate::baseline::Baseline;
 use crate::config::{Config, ConfigArg, ConfigError, DEFAULT_TOML, FILE_NAME, Level};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::engine::{self, lint::severity_of};
 use crate::index::Index;
-use crate::lint::{lint_indexed, rule_severity};
 use crate::project::Project;
 use crate::report::human::Style;
 use crate::report::{self, Summary};
-use crate::rules;
+use crate::rules::{self, RuleId};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -504,9 +504,11 @@ fn repository_root(dir: &Path) -> PathBuf {
         .to_path_buf()
 }
 
-fn known_rule(id: &str) -> Result<(), String> {
-    if rules::find(id).is_some() {
-        return Ok(());
+/// The rule of `check` written `id`.
+fn known_rule(id: &str) -> Result<RuleId, String> {
+    match RuleId::parse(id) {
+        Some(rule) if rule.rule().is_some() => return Ok(rule),
+        _ => {}
     }
     if rules::live::find(id).is_some() {
         return Err(format!(
@@ -553,12 +555,10 @@ fn load_config(
             .map_err(|e| format!("{}: {e}", crate::config::NOW_VAR))?,
         _ => crate::config::Clock::System,
     };
-    // One `[rules]` table sets the levels of the rules and of the live checks.
-    let ids: Vec<&str> = rules::catalogue().map(|m| m.id).collect();
     let overrides = ConfigArg::overrides(args);
     let Some(path) = config_path(root, cwd, ConfigArg::file(args)?) else {
         return Ok((
-            Config::from_toml_with_overrides(FILE_NAME, "", overrides, &ids)
+            Config::from_toml_with_overrides(FILE_NAME, "", overrides)
                 .map(|config| Config { clock, ..config }),
             None,
         ));
@@ -571,7 +571,7 @@ fn load_config(
             .map(|r| crate::discover::relative(Path::new(""), r))
     });
     Ok((
-        Config::from_toml_with_overrides(&path.display().to_string(), &text, overrides, &ids)
+        Config::from_toml_with_overrides(&path.display().to_string(), &text, overrides)
             .map(|config| Config { clock, ..config }),
         relative,
     ))
@@ -589,11 +589,16 @@ fn load_root(
     config: &[ConfigArg],
 ) -> Result<(PathBuf, Config, Project), String> {
     let (root, config) = root_config(root, config)?;
-    let project = Project::load(&root, &config)?;
+    let project = engine::load(&root, &config).map_err(|e| e.to_string())?;
+    print_unreadable(&project);
+    Ok((root, config, project))
+}
+
+/// Notes the files the load skipped (unreadable, too large…).
+fn print_unreadable(project: &Project) {
     for (path, reason) in &project.unreadable {
         eprintln!("pglint: note: skipped {path}: {reason}");
     }
-    Ok((root, config, project))
 }
 
 /// The repository root (default: around the working directory) and its configuration.
@@ -782,6 +787,8 @@ fn list_deployments(args: RepoArgs) -> Result<Outcome, String> {
 }
 
 fn check(args: CheckArgs) -> Result<Outcome, String> {
+    use crate::engine::FixMode;
+
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
     let root = match &args.root {
@@ -809,99 +816,106 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
             return Ok(Outcome::Failure);
         }
     };
-    for id in args.select.iter().chain(&args.ignore) {
-        known_rule(id)?;
-    }
-    if !args.select.is_empty() {
+    let select = args
+        .select
+        .iter()
+        .map(|id| known_rule(id))
+        .collect::<Result<Vec<RuleId>, String>>()?;
+    let ignore = args
+        .ignore
+        .iter()
+        .map(|id| known_rule(id))
+        .collect::<Result<Vec<RuleId>, String>>()?;
+    if !select.is_empty() {
         for rule in rules::ALL {
-            let id = rule.meta().id;
-            if !args.select.iter().any(|s| s == id) {
-                config.levels.insert(id.to_string(), Level::Off);
-            } else if rule_severity(*rule, &config).is_none() {
-                config
-                    .levels
-                    .insert(id.to_string(), Level::On(Severity::Warning));
+            let id = rule.id();
+            if !select.contains(&id) {
+                config.levels.insert(id, Level::Off);
+            } else if severity_of(id, &config).is_none() {
+                config.levels.insert(id, Level::On(Severity::Warning));
             }
         }
     }
-    for id in &args.ignore {
-        config.levels.insert(id.clone(), Level::Off);
+    for id in ignore {
+        config.levels.insert(id, Level::Off);
     }
-    let filters = path_filters(&root, &cwd, &args.paths)?;
-
-    let project = Project::load(&root, &config)?;
-    for (path, reason) in &project.unreadable {
-        eprintln!("pglint: note: skipped {path}: {reason}");
-    }
-    let mut notices = crate::notices::notices(&project, &config, config_file.as_deref());
-    let mut fixed = 0;
-    let (mut project, mut diagnostics, skipped) = if args.fix || args.diff {
-        match fix(&root, &config, project, &filters, &args)? {
-            Fixing::Fixed(project, diagnostics, count) => {
-                fixed = count;
-                (*project, diagnostics, 0)
-            }
-            Fixing::Diffed { any } => {
-                return Ok(if any && !args.exit_zero {
-                    Outcome::Findings
-                } else {
-                    Outcome::Clean
-                });
-            }
+    let paths = path_filters(&root, &cwd, &args.paths)?;
+    let baseline = match &args.baseline {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            Some(Baseline::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?)
         }
-    } else {
-        let deploy = crate::deploy::Deploy::build(&project, &config);
-        let index = Index::build(&project, &config, &deploy);
-        let linted = lint_indexed(&project, &index, &config);
-        if linted.skipped > 0 {
-            let files: Vec<&str> = linted.unparsed.iter().map(|&f| project.path(f)).collect();
-            notices.push(format!(
-                "{} not reported: {} could not be parsed, and what it declares may be what they find missing; fix it and run pglint again",
-                if linted.skipped == 1 {
-                    "1 finding".to_string()
-                } else {
-                    format!("{} findings", linted.skipped)
-                },
-                files.join(", ")
-            ));
-        }
-        // The process ends soon: freeing every object one by one would only cost time.
-        std::mem::forget(index);
-        std::mem::forget(deploy);
-        (project, linted.diagnostics, linted.skipped)
-    };
-    let touched = match &args.base {
-        Some(reference) => Some(compare_with_base(
-            &root,
-            &config,
-            reference,
-            &mut project,
-            &mut diagnostics,
-        )?),
         None => None,
     };
-    // Reports read the files they show again: one that changed since it was checked cannot be
-    // shown (its positions and the secrets to mask are those of the old text).
-    let changed = project.changed_files(diagnostics.iter().flat_map(|d| {
-        std::iter::once(d.finding.loc.file).chain(d.finding.related.iter().map(|r| r.loc.file))
-    }));
-    for &file in &changed {
+    let fix = match (args.fix, args.diff) {
+        (_, true) => FixMode::Preview {
+            unsafe_fixes: args.unsafe_fixes,
+        },
+        (true, false) => FixMode::Write {
+            unsafe_fixes: args.unsafe_fixes,
+        },
+        (false, false) => FixMode::Off,
+    };
+    let options = engine::Options {
+        paths,
+        fix,
+        base: args.base.as_deref(),
+        baseline: baseline.as_ref(),
+        config_file: config_file.as_deref(),
+    };
+
+    let project = engine::load(&root, &config).map_err(|e| e.to_string())?;
+    print_unreadable(&project);
+    let report = match engine::check(project, &config, &options) {
+        Ok(report) => report,
+        Err(engine::EngineError::Write(failures)) => {
+            for failure in &failures {
+                eprintln!("pglint: error: {failure}");
+            }
+            return Err("the fixes were not written".into());
+        }
+        Err(error) => return Err(error.to_string()),
+    };
+    let fixed = report.fixes.as_ref().map_or(0, |fixes| fixes.count);
+    if let Some(fixes) = &report.fixes {
+        for note in &fixes.skipped {
+            eprintln!("pglint: note: {note}");
+        }
+        let (count, files) = (fixes.count, fixes.changed.len());
+        if let Some(before) = &fixes.before {
+            let paths = fixes.changed.iter().map(|c| c.path.as_str());
+            print_stdout(&report::diff::render(before, &report.project, paths));
+            eprintln!("pglint: would fix {count} findings in {files} files");
+            return Ok(if files > 0 && !args.exit_zero {
+                Outcome::Findings
+            } else {
+                Outcome::Clean
+            });
+        }
+        if count > 0 {
+            eprintln!("pglint: fixed {count} findings in {files} files");
+        }
+    }
+    let engine::Report {
+        project,
+        diagnostics,
+        skipped,
+        notices,
+        unidentified,
+        touched,
+        changed_meanwhile,
+        stale_baseline,
+        fixes: _,
+    } = report;
+    for &file in &changed_meanwhile {
         eprintln!(
             "pglint: error: {} changed while pglint ran; its findings are not shown: run pglint again",
             project.path(file)
         );
     }
-    if !changed.is_empty() {
-        diagnostics.retain(|d| {
-            !changed.contains(&d.finding.loc.file)
-                && d.finding
-                    .related
-                    .iter()
-                    .all(|r| !changed.contains(&r.loc.file))
-        });
-    }
     if let Some(path) = &args.write_baseline {
-        if !changed.is_empty() {
+        if !changed_meanwhile.is_empty() {
             return Err("files changed while pglint ran; the baseline was not written".into());
         }
         let baseline = Baseline::record(&project, &diagnostics);
@@ -915,28 +929,20 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
         );
         return Ok(Outcome::Clean);
     }
-    if let Some(path) = &args.baseline {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let baseline =
-            Baseline::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        let stale = baseline.filter(&project, &mut diagnostics);
-        if !stale.is_empty() {
-            let count: usize = stale.iter().map(|e| e.count).sum();
+    if let Some(path) = &args.baseline
+        && !stale_baseline.is_empty()
+    {
+        let count: usize = stale_baseline.iter().map(|e| e.count).sum();
+        eprintln!(
+            "pglint: {count} baseline findings are gone; shrink the baseline with --write-baseline {}:",
+            path.display()
+        );
+        for entry in &stale_baseline {
             eprintln!(
-                "pglint: {count} baseline findings are gone; shrink the baseline with --write-baseline {}:",
-                path.display()
+                "  {} {} {} (x{})",
+                entry.key.rule, entry.key.object, entry.key.path, entry.count
             );
-            for entry in &stale {
-                eprintln!(
-                    "  {} {} {} (x{})",
-                    entry.key.rule, entry.key.object, entry.key.path, entry.count
-                );
-            }
         }
-    }
-    if !filters.is_empty() {
-        diagnostics.retain(|d| concerns(&project, d, &filters));
     }
     let summary = Summary::new(&project, &diagnostics).with_skipped(skipped);
     for notice in &notices {
@@ -954,9 +960,8 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
         top: crate::discover::git_top_level(&root).unwrap_or(&root),
     };
     let output = shown.output(args.format, args.output.as_deref(), style)?;
-    let mut stdout = std::io::stdout().lock();
     // A closed pipe (`pglint check | head`) is not pglint's failure.
-    let _ = stdout.write_all(output.as_bytes());
+    print_stdout(&output);
     write_summaries(
         &root,
         &config,
@@ -968,68 +973,18 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
     )?;
     let failing = !args.exit_zero
         && (summary.errors > 0
-            || (args.deny_warnings && summary.warnings > 0)
+            || (args.deny_warnings && (summary.warnings > 0 || unidentified))
             || (args.exit_non_zero_on_fix && fixed > 0));
     // The process ends here: freeing every object one by one would only cost time.
     std::mem::forget(diagnostics);
     std::mem::forget(project);
-    Ok(if !changed.is_empty() {
+    Ok(if !changed_meanwhile.is_empty() {
         Outcome::Failure
     } else if failing {
         Outcome::Findings
     } else {
         Outcome::Clean
     })
-}
-
-/// What `--fix` or `--diff` did.
-enum Fixing {
-    /// `--diff` printed the fixes; were there any?
-    Diffed { any: bool },
-    /// `--fix` wrote them: the fixed repository (in memory, as written), its findings, and
-    /// how many findings the fixes repaired.
-    Fixed(Box<Project>, Vec<Diagnostic>, usize),
-}
-
-/// `--fix` and `--diff`: applies the fixes of the findings about `filters` (all when empty),
-/// then writes them or prints them as a diff.
-fn fix(
-    root: &Path,
-    config: &Config,
-    project: Project,
-    filters: &[String],
-    args: &CheckArgs,
-) -> Result<Fixing, String> {
-    // The texts as read, for the diff (the run consumes the project).
-    let before = args.diff.then(|| Project::load(root, config)).transpose()?;
-    let in_scope =
-        |project: &Project, d: &Diagnostic| filters.is_empty() || concerns(project, d, filters);
-    let fixed = crate::fix::run(root, config, project, args.unsafe_fixes, &in_scope)?;
-    for note in &fixed.skipped {
-        eprintln!("pglint: note: {note}");
-    }
-    let count = fixed.applied_count();
-    let files = fixed.changed.len();
-    if let Some(before) = before {
-        let paths = fixed.changed.iter().map(|c| c.path.as_str());
-        print_stdout(&report::diff::render(&before, &fixed.project, paths));
-        eprintln!("pglint: would fix {count} findings in {files} files");
-        return Ok(Fixing::Diffed { any: files > 0 });
-    }
-    if let Err(failures) = crate::write::write_all(root, &fixed.changed) {
-        for failure in &failures {
-            eprintln!("pglint: error: {failure}");
-        }
-        return Err("the fixes were not written".into());
-    }
-    if count > 0 {
-        eprintln!("pglint: fixed {count} findings in {files} files");
-    }
-    Ok(Fixing::Fixed(
-        Box::new(fixed.project),
-        fixed.diagnostics,
-        count,
-    ))
 }
 
 /// The Markdown summary, to `--summary FILE` and appended to `$GITHUB_STEP_SUMMARY` when it
@@ -1080,7 +1035,7 @@ fn graph(args: GraphArgs) -> Result<Outcome, String> {
     let (_, config, project) = load_root(args.repo.root.as_ref(), &args.repo.config)?;
     let deploy = crate::deploy::Deploy::build(&project, &config);
     let index = Index::build(&project, &config, &deploy);
-    let diagnostics = lint_indexed(&project, &index, &config).diagnostics;
+    let diagnostics = engine::lint::lint_indexed(&project, &index, &config).diagnostics;
     let graph = report::graph::Graph::build(&project, &deploy, &diagnostics, args.app.as_deref());
     print_stdout(&match args.format {
         GraphFormat::Mermaid => graph.mermaid(),
@@ -1088,26 +1043,6 @@ fn graph(args: GraphArgs) -> Result<Outcome, String> {
         GraphFormat::Json => graph.json(),
     });
     Ok(Outcome::Clean)
-}
-
-/// `--base REF`: the tree at REF from git's objects, compared with the working tree (see
-/// [`crate::lint::compare_with_base`]).
-fn compare_with_base(
-    root: &Path,
-    config: &Config,
-    reference: &str,
-    project: &mut Project,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Result<Vec<String>, String> {
-    let files = crate::git::tree_at(root, reference, config.max_file_bytes)?;
-    let base = Project::from_files(files, config)?;
-    Ok(crate::lint::compare_with_base(
-        project,
-        &base,
-        reference,
-        config,
-        diagnostics,
-    ))
 }
 
 /// Repository-relative prefixes of the PATH arguments.
@@ -1131,29 +1066,9 @@ fn path_filters(root: &Path, cwd: &Path, paths: &[PathBuf]) -> Result<Vec<String
         .collect()
 }
 
-/// Is the diagnostic located (primary or related) in one of the filtered paths?
-fn concerns(project: &Project, diagnostic: &Diagnostic, filters: &[String]) -> bool {
-    let matches = |file| {
-        let path = project.path(file);
-        filters.iter().any(|f| {
-            f.is_empty()
-                || path == f
-                || path
-                    .strip_prefix(f.as_str())
-                    .is_some_and(|r| r.starts_with('/'))
-        })
-    };
-    matches(diagnostic.finding.loc.file)
-        || diagnostic
-            .finding
-            .related
-            .iter()
-            .any(|r| matches(r.loc.file))
-}
-
 fn list_rules(args: RepoArgs) -> Result<Outcome, String> {
     let (_, config) = root_config(args.root.as_ref(), &args.config)?;
-    let level = |meta| crate::lint::severity_of(meta, &config).map_or("off", Severity::as_str);
+    let level = |id| engine::lint::severity_of(id, &config).map_or("off", Severity::as_str);
     let mut out = String::new();
     match args.format {
         ListFormat::Human => {
@@ -1162,20 +1077,23 @@ fn list_rules(args: RepoArgs) -> Result<Outcome, String> {
                 "{:width$}  {:7}  {:7}  summary\n",
                 "rule", "level", "default"
             ));
-            for meta in rules::catalogue() {
+            for &id in RuleId::ALL {
+                let meta = id.meta();
                 out.push_str(&format!(
                     "{:width$}  {:7}  {:7}  {}\n",
                     meta.id,
-                    level(meta),
+                    level(id),
                     meta.default_level.as_str(),
                     meta.summary
                 ));
             }
         }
         ListFormat::Json => {
-            let list: Vec<_> = rules::catalogue()
-                .map(|m| {
-                    serde_json::json!({"id": m.id, "group": m.group, "level": level(m), "severity": m.default_level.as_str(), "summary": m.summary})
+            let list: Vec<_> = RuleId::ALL
+                .iter()
+                .map(|&id| {
+                    let m = id.meta();
+                    serde_json::json!({"id": m.id, "group": m.group.as_str(), "level": level(id), "severity": m.default_level.as_str(), "summary": m.summary})
                 })
                 .collect();
             out = serde_json::to_string_pretty(&list).map_err(|e| e.to_string())?;
@@ -1207,10 +1125,10 @@ fn explain(id: &str) -> Result<Outcome, String> {
         ),
         None => "Fix: none.".to_string(),
     };
-    let group = if meta.group == rules::live::GROUP {
+    let group = if meta.group == rules::RuleGroup::Live {
         "live (reported by `pglint verify`, which compares the repository with the live cluster)"
     } else {
-        meta.group
+        meta.group.as_str()
     };
     println!(
         "# {}\n\nDefault severity: {}. Group: {}.\n{}\n{fix}\n\n{}",
@@ -1360,7 +1278,7 @@ fn verify(args: VerifyArgs) -> Result<Outcome, String> {
             kube: kube.as_ref(),
         },
     );
-    crate::lint::sort(&project, &mut diagnostics);
+    crate::engine::lint::sort(&project, &mut diagnostics);
     if !args.quiet {
         let mut compared = Vec::new();
         if let (Some(options), Some(catalogue)) = (&options, &catalogue) {
@@ -1396,12 +1314,13 @@ fn verify(args: VerifyArgs) -> Result<Outcome, String> {
     }
     let summary = Summary::new(&project, &diagnostics);
     let root = project.root.clone();
+    let live_checks: Vec<&rules::RuleMeta> = rules::live::all().collect();
     let shown = Shown {
         project: &project,
         diagnostics: &diagnostics,
         summary,
         notices: &[],
-        rules: rules::live::ALL,
+        rules: &live_checks,
         summary_line: !args.quiet,
         statistics: false,
         top: crate::discover::git_top_level(&root).unwrap_or(&root),

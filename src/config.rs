@@ -3,6 +3,7 @@
 
 use crate::diagnostic::Severity;
 use crate::hash::HashMap;
+use crate::rules::RuleId;
 use crate::yaml::Limits;
 
 /// The sync wave each SOP kind belongs to.
@@ -79,7 +80,7 @@ pub struct Config {
     /// Globs of repository-relative paths never read.
     pub exclude: Vec<String>,
     /// Per-rule levels overriding the defaults.
-    pub levels: HashMap<String, Level>,
+    pub levels: HashMap<RuleId, Level>,
     pub limits: Limits,
     /// Files larger than this are not read (`yaml-limit`).
     pub max_file_bytes: u64,
@@ -445,19 +446,21 @@ fn without_null(schema: &mut serde_json::Value) {
 
 /// The JSON Schema of `pglint.toml` (`pglint.schema.json` at the repository root, for
 /// editors: taplo, SchemaStore), generated from the types that read it; `[rules]` keys are
-/// `known_rules`.
-pub fn json_schema(known_rules: &[&str]) -> serde_json::Value {
+/// the ids of the rules and live checks.
+pub fn json_schema() -> serde_json::Value {
     let generator = schemars::generate::SchemaSettings::draft07().into_generator();
     let mut schema = generator.into_root_schema_for::<FileConfig>().to_value();
     without_null(&mut schema);
     schema["$id"] = "https://github.com/pglint/pglint/raw/main/pglint.schema.json".into();
-    schema["properties"]["rules"]["propertyNames"] = serde_json::json!({ "enum": known_rules });
+    let ids: Vec<&str> = RuleId::ALL.iter().map(|id| id.as_str()).collect();
+    schema["properties"]["rules"]["propertyNames"] = serde_json::json!({ "enum": ids });
     schema
 }
 
 impl Config {
-    /// Reads `pglint.toml` text over the defaults. `known_rules` are the valid rule ids.
-    pub fn from_toml(path: &str, text: &str, known_rules: &[&str]) -> Result<Config, ConfigError> {
+    /// Reads `pglint.toml` text over the defaults. One `[rules]` table sets the levels of
+    /// the rules and of the live checks.
+    pub fn from_toml(path: &str, text: &str) -> Result<Config, ConfigError> {
         let error = |span: Option<std::ops::Range<usize>>,
                      message: String,
                      help: Option<String>| ConfigError {
@@ -588,8 +591,9 @@ impl Config {
             config.limits.max_nodes = limits.max_nodes.unwrap_or(config.limits.max_nodes);
         }
         for (rule, level) in file.rules.unwrap_or_default() {
-            if !known_rules.contains(&rule.get_ref().as_str()) {
-                let suggestion = crate::model::closest(rule.get_ref(), known_rules.iter().copied());
+            let Some(id) = RuleId::parse(rule.get_ref()) else {
+                let known = crate::rules::catalogue().map(|meta| meta.id);
+                let suggestion = crate::model::closest(rule.get_ref(), known);
                 return Err(error(
                     Some(rule.span()),
                     format!("unknown rule `{}`", rule.get_ref()),
@@ -598,7 +602,7 @@ impl Config {
                         |s| format!("did you mean `{s}`?"),
                     )),
                 ));
-            }
+            };
             let parsed = match level.get_ref().as_str() {
                 "off" => Level::Off,
                 "warning" => Level::On(Severity::Warning),
@@ -611,7 +615,7 @@ impl Config {
                     ));
                 }
             };
-            config.levels.insert(rule.into_inner(), parsed);
+            config.levels.insert(id, parsed);
         }
         if let Err(message) = crate::discover::build_globs(&config.exclude) {
             let span = text.find("exclude").map(|s| s..s + "exclude".len());
@@ -676,25 +680,20 @@ impl Config {
         path: &str,
         text: &str,
         overrides: impl IntoIterator<Item = &'a str>,
-        known_rules: &[&str],
     ) -> Result<Config, ConfigError> {
-        let base = Config::from_toml(path, text, known_rules)?;
+        let base = Config::from_toml(path, text)?;
         let mut overrides = overrides.into_iter().peekable();
         if overrides.peek().is_none() {
             return Ok(base);
         }
         let mut merged: toml::Table = text.parse().unwrap_or_default();
         for text in overrides {
-            Config::from_toml("--config", text, known_rules)?;
+            Config::from_toml("--config", text)?;
             let table: toml::Table = text.parse().unwrap_or_default();
             merge_tables(&mut merged, table);
         }
         let merged_text = toml::to_string(&merged).unwrap_or_default();
-        Config::from_toml(
-            &format!("{path} with the --config overrides"),
-            &merged_text,
-            known_rules,
-        )
+        Config::from_toml(&format!("{path} with the --config overrides"), &merged_text)
     }
 }
 
@@ -716,11 +715,9 @@ fn merge_tables(base: &mut toml::Table, over: toml::Table) {
 mod tests {
     use super::*;
 
-    const RULES: &[&str] = &["secret-type", "owner-role-missing"];
-
     #[test]
     fn default_file_is_the_default_config() {
-        let config = Config::from_toml("pglint.toml", DEFAULT_TOML, RULES).unwrap();
+        let config = Config::from_toml("pglint.toml", DEFAULT_TOML).unwrap();
         let default = Config::default();
         assert_eq!(config.sop_folder, default.sop_folder);
         assert_eq!(config.waves, default.waves);
@@ -734,35 +731,34 @@ mod tests {
     #[test]
     fn rule_levels_and_overrides() {
         let text = "namespace = \"db\"\n[waves]\ndatabase = 5\n[rules]\nsecret-type = \"error\"\nowner-role-missing = \"off\"\n";
-        let config = Config::from_toml("pglint.toml", text, RULES).unwrap();
+        let config = Config::from_toml("pglint.toml", text).unwrap();
         assert_eq!(config.namespace, "db");
         assert_eq!(config.waves.database, 5);
         let naming = "[naming]\nsecret = \"{app}-pg-creds\"\nsealed-file = \"{app}-sealed.yml\"\n";
-        let named = Config::from_toml("pglint.toml", naming, RULES).unwrap();
+        let named = Config::from_toml("pglint.toml", naming).unwrap();
         assert_eq!(named.naming.secret_suffix, "-pg-creds");
         assert_eq!(named.naming.sealed_file_suffix, "-sealed");
         assert_eq!(named.naming.database_suffix, "-db");
-        let bad = Config::from_toml("pglint.toml", "[naming]\ndatabase = \"db-{app}\"\n", RULES)
-            .unwrap_err();
+        let bad =
+            Config::from_toml("pglint.toml", "[naming]\ndatabase = \"db-{app}\"\n").unwrap_err();
         assert_eq!(bad.message, "invalid naming pattern `db-{app}`");
         assert_eq!(config.naming.app_namespace("gitea"), "gitea");
         let namespaces =
             "[naming]\nnamespace = \"apps-{app}\"\n[app-namespaces]\ngitea = \"git\"\n";
-        let namespaced = Config::from_toml("pglint.toml", namespaces, RULES).unwrap();
+        let namespaced = Config::from_toml("pglint.toml", namespaces).unwrap();
         assert_eq!(namespaced.naming.app_namespace("wiki"), "apps-wiki");
         assert_eq!(namespaced.naming.app_namespace("gitea"), "git");
-        let bad = Config::from_toml(
-            "pglint.toml",
-            "[naming]\nnamespace = \"Apps_{app}\"\n",
-            RULES,
-        )
-        .unwrap_err();
+        let bad =
+            Config::from_toml("pglint.toml", "[naming]\nnamespace = \"Apps_{app}\"\n").unwrap_err();
         assert_eq!(bad.message, "invalid namespace pattern `Apps_{app}`");
-        let bad = Config::from_toml("pglint.toml", "[app-namespaces]\ngitea = \"Git\"\n", RULES)
-            .unwrap_err();
+        let bad =
+            Config::from_toml("pglint.toml", "[app-namespaces]\ngitea = \"Git\"\n").unwrap_err();
         assert_eq!(bad.message, "`Git` is not a namespace name");
-        assert_eq!(config.levels["secret-type"], Level::On(Severity::Error));
-        assert_eq!(config.levels["owner-role-missing"], Level::Off);
+        assert_eq!(
+            config.levels[&RuleId::SecretType],
+            Level::On(Severity::Error)
+        );
+        assert_eq!(config.levels[&RuleId::OwnerRoleMissing], Level::Off);
     }
 
     #[test]
@@ -773,15 +769,16 @@ mod tests {
             "waves.database = 7",
             "namespace = \"pg\"",
         ];
-        let config =
-            Config::from_toml_with_overrides("pglint.toml", file, overrides, RULES).unwrap();
+        let config = Config::from_toml_with_overrides("pglint.toml", file, overrides).unwrap();
         assert_eq!(config.namespace, "pg");
         assert_eq!((config.waves.secret, config.waves.database), (3, 7));
-        assert_eq!(config.levels["secret-type"], Level::On(Severity::Error));
-        assert_eq!(config.levels["owner-role-missing"], Level::Off);
-        let bad =
-            Config::from_toml_with_overrides("pglint.toml", file, ["namespce = \"x\""], RULES)
-                .unwrap_err();
+        assert_eq!(
+            config.levels[&RuleId::SecretType],
+            Level::On(Severity::Error)
+        );
+        assert_eq!(config.levels[&RuleId::OwnerRoleMissing], Level::Off);
+        let bad = Config::from_toml_with_overrides("pglint.toml", file, ["namespce = \"x\""])
+            .unwrap_err();
         assert_eq!((bad.path.as_str(), bad.span), ("--config", Some(0..8)));
         assert_eq!(
             ConfigArg::parse("rules.secret-type = \"off\"").unwrap(),
@@ -798,11 +795,10 @@ mod tests {
 
     #[test]
     fn mistakes_point_into_the_file() {
-        let unknown_key =
-            Config::from_toml("pglint.toml", "namespce = \"x\"\n", RULES).unwrap_err();
+        let unknown_key = Config::from_toml("pglint.toml", "namespce = \"x\"\n").unwrap_err();
         assert_eq!(unknown_key.span, Some(0..8));
         let unknown_rule =
-            Config::from_toml("pglint.toml", "[rules]\nsecret-typ = \"off\"\n", RULES).unwrap_err();
+            Config::from_toml("pglint.toml", "[rules]\nsecret-typ = \"off\"\n").unwrap_err();
         assert_eq!(unknown_rule.message, "unknown rule `secret-typ`");
         assert_eq!(
             unknown_rule.help.as_deref(),
@@ -813,8 +809,7 @@ mod tests {
             "secret-typ"
         );
         let bad_level =
-            Config::from_toml("pglint.toml", "[rules]\nsecret-type = \"loud\"\n", RULES)
-                .unwrap_err();
+            Config::from_toml("pglint.toml", "[rules]\nsecret-type = \"loud\"\n").unwrap_err();
         assert_eq!(bad_level.message, "unknown level `loud`");
     }
 }

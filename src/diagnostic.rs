@@ -129,7 +129,7 @@ impl Finding {
 /// A finding attributed to a rule, at its configured severity.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Diagnostic {
-    pub rule: &'static str,
+    pub rule: crate::rules::RuleId,
     pub severity: Severity,
     pub finding: Finding,
 }

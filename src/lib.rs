@@ -4,7 +4,7 @@
 //! Data flows one way, one module per stage:
 //! [`discover`] files → [`yaml`] (parse with spans) → [`model`] (typed Kubernetes objects) →
 //! [`deploy`] (what is applied, where, with provenance) → [`index`] (cross-references over
-//! instances) → [`rules`] → [`report`].
+//! instances) → [`rules`] → [`engine`] (the check pipeline that runs them) → [`report`].
 
 #![forbid(unsafe_code)]
 
@@ -16,11 +16,11 @@ pub mod deploy;
 pub mod diagnostic;
 pub mod discover;
 pub mod edit;
+pub mod engine;
 pub mod fix;
 pub mod git;
 pub mod hash;
 pub mod index;
-pub mod lint;
 pub mod model;
 pub mod new;
 pub mod notices;

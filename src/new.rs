@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::deploy::Deploy;
 use crate::edit::Edit;
 use crate::edit::yaml::{YamlFile, string};
-use crate::lint::lint;
+use crate::engine::lint::lint;
 use crate::model::names::{NameKind, invalid, reserved};
 use crate::model::{Object, REFLECTOR_PREFIX, SYNC_WAVE, Scope, Spec};
 use crate::project::Project;
@@ -402,9 +402,13 @@ pub fn plan_new(
     let after = Project::load_with(root, config, &overrides(&sealed, &changes))?;
     // What the repository already had is matched by identity (rule, object, field path), as a
     // baseline matches it: only what adding the app introduces blocks it.
-    let mut introduced = lint(&after, config);
-    crate::baseline::Baseline::record(project, &lint(project, config))
-        .filter(&after, &mut introduced);
+    let already = crate::baseline::Baseline::record(project, &lint(project, config));
+    let options = crate::engine::Options {
+        baseline: Some(&already),
+        ..crate::engine::Options::default()
+    };
+    let checked = crate::engine::check(after, config, &options).map_err(|e| e.to_string())?;
+    let (after, introduced) = (checked.project, checked.diagnostics);
     let introduced: Vec<String> = introduced
         .iter()
         .map(|diagnostic| {

@@ -1,9 +1,12 @@
 //! What a run must not pass over in silence although it is no finding: a configuration that
-//! points at nothing, or one that is never read. `check` prints each as a note on stderr and
-//! lists it in the JSON summary (`notices`).
+//! points at nothing, or one that is never read; deployers pglint cannot place, and what a
+//! build holds that pglint does not model. `check` prints each as a note on stderr and lists
+//! it in the JSON summary (`notices`).
 
 use crate::config::{Config, FILE_NAME};
+use crate::deploy::{Deploy, Unknown};
 use crate::project::Project;
+use crate::source::Loc;
 
 /// The notices about `project` checked under `config`. `config_path` is the repository-relative
 /// path of the `pglint.toml` in use (`None`: the defaults, or a file outside the repository).
@@ -45,6 +48,66 @@ pub fn notices(project: &Project, config: &Config, config_path: Option<&str>) ->
         ));
     }
     notices
+}
+
+/// What the deploy layer could not know, as notices.
+#[derive(Debug, Default)]
+pub struct DeployNotices {
+    pub notices: Vec<String>,
+    /// The repository declares Argo CD or Flux deployers, but none is known to apply this
+    /// repository: what was judged are its kustomizations on their own (`--deny-warnings`
+    /// fails the run).
+    pub unidentified: bool,
+}
+
+/// The notices about what `deploy` did not know: deployers it could not place, assumptions
+/// it made, and constructs it does not model (each with the deployments it concerns).
+pub fn deploy_notices(project: &Project, deploy: &Deploy<'_>) -> DeployNotices {
+    let mut out = DeployNotices::default();
+    let at = |loc: Loc| {
+        let line = project.text(loc.file).line_col(loc.span.start()).line;
+        format!("{}:{line}", project.path(loc.file))
+    };
+    for unknown in &deploy.unknown_deployers {
+        out.notices.push(format!(
+            "not built: {} ({})",
+            unknown.reason,
+            at(unknown.loc)
+        ));
+    }
+    if !deploy.declared && !deploy.unknown_deployers.is_empty() {
+        out.unidentified = true;
+        out.notices.push(
+            "no Argo CD Application or Flux Kustomization is known to apply this repository: every root kustomization and folder was built and judged on its own instead, and whether an object is applied is not known".to_string(),
+        );
+    }
+    for deployment in &deploy.deployments {
+        if let Some(assumption) = &deployment.assumption {
+            out.notices.push(assumption.clone());
+        }
+    }
+    // One notice per construct, naming every deployment it is part of.
+    let mut unknown: Vec<(&Unknown, Vec<&str>)> = Vec::new();
+    for deployment in &deploy.deployments {
+        let Ok(rendered) = &deployment.rendered else {
+            continue;
+        };
+        for construct in &rendered.unknown {
+            match unknown.iter_mut().find(|(u, _)| *u == construct) {
+                Some((_, names)) => names.push(&deployment.name),
+                None => unknown.push((construct, vec![&deployment.name])),
+            }
+        }
+    }
+    for (construct, deployments) in unknown {
+        out.notices.push(format!(
+            "partly known: {} ({}), in {}: pglint does not model it, so what it adds or changes is not checked",
+            construct.reason,
+            at(construct.loc),
+            deployments.join(", ")
+        ));
+    }
+    out
 }
 
 #[cfg(test)]

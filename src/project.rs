@@ -41,6 +41,9 @@ pub struct FileInfo {
     /// modelled: objects of these kinds may be missing from the project. Empty when the whole
     /// file was modelled.
     pub unread_kinds: Vec<String>,
+    /// Aliases to an anchor of another document of the file (see
+    /// [`crate::yaml::ParsedFile::foreign_aliases`]): kustomize refuses the file.
+    pub foreign_aliases: Vec<Span>,
 }
 
 /// The sealed-secrets certificate, as far as pglint needs it.
@@ -495,6 +498,7 @@ fn load_file(input: Input, id: FileId, config: &Config, batch: &mut Batch) {
         info.documents = parsed.documents.len();
         info.problems = parsed.problems;
         info.unparsed_from = parsed.unparsed_from;
+        info.foreign_aliases = parsed.foreign_aliases.clone();
         if let Some(from) = parsed.unparsed_from {
             info.unread_kinds = kinds_named(text.get(from..).unwrap_or_default());
         }

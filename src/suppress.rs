@@ -7,13 +7,14 @@ use crate::diagnostic::{Diagnostic, Finding};
 use crate::hash::HashSet;
 use crate::model::closest;
 use crate::project::Project;
+use crate::rules::RuleId;
 use crate::source::{FileId, Loc, Span};
 use crate::yaml::Directive;
 
 pub const ANNOTATION: &str = "pglint.dev/ignore";
 
 /// Rules whose findings only an excluded path in `pglint.toml` can silence.
-pub const UNSUPPRESSIBLE: &[&str] = &["plaintext-secret"];
+pub const UNSUPPRESSIBLE: &[RuleId] = &[RuleId::PlaintextSecret];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Scope {
@@ -28,7 +29,7 @@ enum Scope {
 struct Suppression {
     file: FileId,
     scope: Scope,
-    rules: Vec<(String, Span)>,
+    rules: Vec<(RuleId, Span)>,
 }
 
 /// A suppression comment or annotation that cannot work as written.
@@ -46,12 +47,12 @@ pub struct Suppressions {
 }
 
 impl Suppressions {
-    /// Reads every suppression of the project. `known` are the valid rule ids.
-    pub fn collect(project: &Project, known: &[&str]) -> Suppressions {
+    /// Reads every suppression of the project; the rules of `check` are what they may name.
+    pub fn collect(project: &Project) -> Suppressions {
         let mut suppressions = Suppressions::default();
         for (index, info) in project.files.iter().enumerate() {
             for directive in &info.directives {
-                suppressions.parse_comment(FileId(index as u32), directive, known);
+                suppressions.parse_comment(FileId(index as u32), directive);
             }
         }
         for obj in &project.objects {
@@ -64,14 +65,13 @@ impl Suppressions {
                 annotation.value.loc,
                 Scope::Object(obj.loc.span),
                 rules,
-                known,
                 false,
             );
         }
         suppressions
     }
 
-    fn parse_comment(&mut self, file: FileId, directive: &Directive, known: &[&str]) {
+    fn parse_comment(&mut self, file: FileId, directive: &Directive) {
         let (start, comment) = (directive.start, directive.text.as_str());
         let body = comment.trim_start_matches('#').trim_start();
         let text = comment.trim_end();
@@ -133,17 +133,10 @@ impl Suppressions {
             }
         };
         let rules = split_rules(list, rest_offset);
-        self.add(loc, scope, rules, known, true);
+        self.add(loc, scope, rules, true);
     }
 
-    fn add(
-        &mut self,
-        loc: Loc,
-        scope: Scope,
-        rules: Vec<(String, usize)>,
-        known: &[&str],
-        inline: bool,
-    ) {
+    fn add(&mut self, loc: Loc, scope: Scope, rules: Vec<(String, usize)>, inline: bool) {
         let mut valid = Vec::new();
         for (rule, at) in rules {
             let rule_loc = Loc {
@@ -154,21 +147,23 @@ impl Suppressions {
                     loc.span
                 },
             };
-            if !known.contains(&rule.as_str()) {
+            let Some(id) = RuleId::parse(&rule).filter(|id| id.rule().is_some()) else {
+                let known = crate::rules::ALL.iter().map(|r| r.meta().id);
                 self.invalid.push(InvalidSuppression {
                     loc: rule_loc,
                     message: format!("suppression names unknown rule `{rule}`"),
-                    help: closest(&rule, known.iter().copied())
-                        .map(|s| format!("did you mean `{s}`?")),
+                    help: closest(&rule, known).map(|s| format!("did you mean `{s}`?")),
                 });
-            } else if UNSUPPRESSIBLE.contains(&rule.as_str()) {
+                continue;
+            };
+            if UNSUPPRESSIBLE.contains(&id) {
                 self.invalid.push(InvalidSuppression {
                     loc: rule_loc,
                     message: format!("`{rule}` cannot be suppressed"),
                     help: Some("remove the secret from the repository; to skip a path entirely, add it to `exclude` in pglint.toml".into()),
                 });
             } else {
-                valid.push((rule, rule_loc.span));
+                valid.push((id, rule_loc.span));
             }
         }
         if valid.is_empty() {
@@ -183,7 +178,7 @@ impl Suppressions {
 
     /// Drops the diagnostics a suppression covers; returns the suppressions (rule by rule)
     /// that covered nothing.
-    pub fn apply(&self, diagnostics: &mut Vec<Diagnostic>) -> Vec<(String, Finding)> {
+    pub fn apply(&self, diagnostics: &mut Vec<Diagnostic>) -> Vec<(RuleId, Finding)> {
         let mut used: HashSet<(usize, usize)> = HashSet::default();
         diagnostics.retain(|d| {
             if UNSUPPRESSIBLE.contains(&d.rule) {
@@ -203,7 +198,7 @@ impl Suppressions {
                         span.start() <= loc.span.start() && loc.span.start() <= span.end()
                     }
                 };
-                let r = s.rules.iter().position(|(rule, _)| rule == d.rule)?;
+                let r = s.rules.iter().position(|&(rule, _)| rule == d.rule)?;
                 in_scope.then_some((i, r))
             });
             match hit {
@@ -219,7 +214,7 @@ impl Suppressions {
             for (r, (rule, span)) in s.rules.iter().enumerate() {
                 if !used.contains(&(i, r)) {
                     unused.push((
-                        rule.clone(),
+                        *rule,
                         Finding::new(
                             Loc {
                                 file: s.file,

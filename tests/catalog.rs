@@ -75,15 +75,16 @@ fn rule_ids_are_unique_kebab_case() {
 
 #[test]
 fn live_checks_are_no_rules_of_check() {
-    for meta in pglint::rules::live::ALL {
+    for meta in pglint::rules::live::all() {
         assert!(meta.id.starts_with("live-"), "{}", meta.id);
-        assert_eq!(meta.group, pglint::rules::live::GROUP);
+        assert_eq!(meta.group, pglint::rules::RuleGroup::Live);
         assert!(pglint::rules::find(meta.id).is_none(), "{}", meta.id);
-        assert!(std::ptr::eq(pglint::rules::meta(meta.id).unwrap(), *meta));
+        let id = pglint::rules::RuleId::parse(meta.id).expect("a typed id");
+        assert!(id.is_live() && id.rule().is_none() && id.meta().id == meta.id);
     }
     assert!(
         ALL.iter()
-            .all(|r| r.meta().group != pglint::rules::live::GROUP)
+            .all(|r| r.meta().group != pglint::rules::RuleGroup::Live)
     );
 }
 

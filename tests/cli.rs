@@ -331,7 +331,7 @@ fn rules_and_explain_come_from_the_registry() {
     // The rules of `check`, then the live checks of `verify`.
     assert_eq!(
         list.as_array().unwrap().len(),
-        pglint::rules::ALL.len() + pglint::rules::live::ALL.len()
+        pglint::rules::ALL.len() + pglint::rules::live::all().count()
     );
     let live = pglint().args(["explain", "live-drift"]).output().unwrap();
     assert_eq!(live.status.code(), Some(0));
@@ -931,4 +931,122 @@ fn rules_show_the_configured_level() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
+}
+
+/// `git init` in `dir`: a checkout with no remote.
+fn git_init(dir: &Path) {
+    let status = std::process::Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(dir)
+        .status()
+        .expect("git runs");
+    assert!(status.success());
+}
+
+/// Copies a fixture repository to a new temporary folder.
+fn copy_fixture(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let from = fixture(name);
+    for entry in walk(&from) {
+        let to = dir.path().join(entry.strip_prefix(&from).unwrap());
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(&entry, &to).unwrap();
+    }
+    dir
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[test]
+fn a_checkout_without_a_remote_still_builds_its_applications() {
+    // The example names its repository in `[deploy] repo-urls`; a fresh `git init` of it
+    // without that line must find the same mistakes, saying what it assumed.
+    let (_, with_urls) = json(&["check", "--root", "."], &fixture("example"));
+    let dir = copy_fixture("example");
+    std::fs::write(dir.path().join("pglint.toml"), "").unwrap();
+    git_init(dir.path());
+    let (code, report) = json(&["check"], dir.path());
+    assert_eq!(code, 1);
+    let rules = |report: &Value| -> Vec<String> {
+        report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| format!("{} {}", d["rule"], d["location"]["file"]))
+            .collect()
+    };
+    assert_eq!(rules(&report), rules(&with_urls));
+    let notices = report["summary"]["notices"].as_array().unwrap();
+    assert!(
+        notices.iter().any(|n| n
+            .as_str()
+            .unwrap()
+            .contains("is taken to be this repository because its path exists here")),
+        "{notices:?}"
+    );
+}
+
+#[test]
+fn applications_of_no_known_repository_are_said_and_fail_deny_warnings() {
+    // An Application whose folder is not in this checkout and no remote: nothing is known to
+    // deploy the repository, so its kustomizations are judged on their own, and said so.
+    let dir = copy_fixture("conformant");
+    std::fs::create_dir_all(dir.path().join("argocd")).unwrap();
+    std::fs::write(
+        dir.path().join("argocd/dbs.yaml"),
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: dbs\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://example.com/other.git\n    path: elsewhere\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: postgres\n",
+    )
+    .unwrap();
+    git_init(dir.path());
+    let (code, report) = json(&["check"], dir.path());
+    assert_eq!(code, 0, "{report}");
+    let notices: Vec<&str> = report["summary"]["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert!(
+        notices
+            .iter()
+            .any(|n| n.starts_with("no Argo CD Application or Flux Kustomization is known")),
+        "{notices:?}"
+    );
+    let (code, _) = json(&["check", "--deny-warnings"], dir.path());
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn a_kustomization_listing_its_parent_folder_fails_check() {
+    // The acceptance case of issue #18: a cycle through `..`, in a checkout with no remote.
+    let dir = copy_fixture("conformant");
+    let sop = dir.path().join("infra/databases/postgres");
+    std::fs::create_dir_all(sop.join("loop")).unwrap();
+    std::fs::write(sop.join("loop/kustomization.yaml"), "resources:\n  - ..\n").unwrap();
+    let mut kustomization = std::fs::read_to_string(sop.join("kustomization.yaml")).unwrap();
+    kustomization.push_str("  - loop\n");
+    std::fs::write(sop.join("kustomization.yaml"), kustomization).unwrap();
+    git_init(dir.path());
+    let (code, report) = json(&["check"], dir.path());
+    assert_eq!(code, 1);
+    let diagnostics = report["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 1, "{report}");
+    assert_eq!(diagnostics[0]["rule"], "kustomize-build-refused");
+    assert!(
+        diagnostics[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cycle")
+    );
 }

@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use pglint::config::Config;
-use pglint::lint::lint_all;
+use pglint::engine::lint::lint_all;
 use pglint::project::Project;
 use pglint::report::{Summary, json};
 

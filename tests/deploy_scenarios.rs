@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use pglint::config::Config;
-use pglint::lint::lint;
+use pglint::engine::lint::lint;
 use pglint::project::Project;
 
 /// (rule, message with the overlay folders' names masked) → count.

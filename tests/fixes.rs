@@ -55,7 +55,7 @@ fn every_fixable_rule_fixture_is_fixed() {
         let temp = tempfile::tempdir().unwrap();
         fixture::write(&name, temp.path());
         let before = Project::load(temp.path(), &config).unwrap();
-        let diagnostics = pglint::lint::lint(&before, &config);
+        let diagnostics = pglint::engine::lint::lint(&before, &config);
         if fixable(&diagnostics).is_empty() {
             continue;
         }
@@ -239,7 +239,7 @@ fn generated_mistakes_are_all_fixed_and_nothing_else_changes() {
     assert!(kustomization.ends_with(&unlisted));
     std::fs::write(&kustomization_path, kustomization.replace(&unlisted, "")).unwrap();
     let config = Config::default();
-    let broken = pglint::lint::lint(&Project::load(dir.path(), &config).unwrap(), &config);
+    let broken = pglint::engine::lint::lint(&Project::load(dir.path(), &config).unwrap(), &config);
     assert!(
         broken.len() >= made,
         "{made} mistakes, {} findings",

@@ -23,7 +23,7 @@ use std::path::Path;
 
 use fixture::fixtures;
 use pglint::config::Config;
-use pglint::lint::{lint, lint_all};
+use pglint::engine::lint::{lint, lint_all};
 use pglint::project::Project;
 use pglint::report::{Summary, json};
 
@@ -33,8 +33,7 @@ fn config(dir: &Path) -> Config {
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Config::default();
     };
-    let ids: Vec<&str> = pglint::rules::ALL.iter().map(|r| r.meta().id).collect();
-    Config::from_toml("pglint.toml", &text, &ids).expect("fixture configuration is valid")
+    Config::from_toml("pglint.toml", &text).expect("fixture configuration is valid")
 }
 
 /// A fixture repository on disk, with its configuration.
@@ -57,7 +56,13 @@ fn render_change(
     let linted = lint_all(&project, &config);
     let mut diagnostics = linted.diagnostics;
     if let Some(base) = &base {
-        pglint::lint::compare_with_base(&mut project, base, "base", &config, &mut diagnostics);
+        pglint::engine::lint::compare_with_base(
+            &mut project,
+            base,
+            "base",
+            &config,
+            &mut diagnostics,
+        );
     }
     let summary = Summary::new(&project, &diagnostics).with_skipped(linted.skipped);
     let report = json::report(&project, &diagnostics, summary);
@@ -91,7 +96,7 @@ fn render_change(
     }
     text.push_str(&summary.line());
     text.push('\n');
-    (text, diagnostics.iter().map(|d| d.rule).collect())
+    (text, diagnostics.iter().map(|d| d.rule.as_str()).collect())
 }
 
 fn snapshot(name: &str, text: &str) {

@@ -163,7 +163,7 @@ fn sarif_describes_every_rule_and_matches_the_json_report() {
         assert!(level == "error" || level == "warning", "{level}");
         assert_eq!(
             descriptor["properties"]["tags"],
-            serde_json::json!([meta.group])
+            serde_json::json!([meta.group.as_str()])
         );
     }
 

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use assert_cmd::Command;
 use pglint::config::Config;
-use pglint::lint::lint;
+use pglint::engine::lint::lint;
 use pglint::project::Project;
 
 #[test]
@@ -20,7 +20,7 @@ fn a_large_conformant_repository_reports_nothing() {
     let config = Config::default();
     let project = Project::load(repo.path(), &config).unwrap();
     let diagnostics = lint(&project, &config);
-    let rules: Vec<&str> = diagnostics.iter().map(|d| d.rule).collect();
+    let rules: Vec<&str> = diagnostics.iter().map(|d| d.rule.as_str()).collect();
     assert!(rules.is_empty(), "{rules:?}");
 }
 

@@ -687,7 +687,7 @@ fn fuzz_regressions_do_not_panic() {
         let bytes = fs::read(&path).unwrap();
         let files = vec![("infra/databases/postgres/input.yaml".to_string(), bytes)];
         let project = pglint::project::Project::from_files(files, &config).unwrap();
-        let diagnostics = pglint::lint::lint(&project, &config);
+        let diagnostics = pglint::engine::lint::lint(&project, &config);
         let summary = pglint::report::Summary::new(&project, &diagnostics);
         let json = pglint::report::json::render(&project, &diagnostics, summary);
         serde_json::from_str::<Value>(&json)

@@ -6,16 +6,17 @@ mod fixture;
 
 use pglint::config::{Config, Level};
 use pglint::diagnostic::Severity;
-use pglint::lint::lint;
+use pglint::engine::lint::lint;
 use pglint::project::Project;
 
 /// `path:line:column message` of `rule`'s findings, the rule turned on, in a rule fixture
 /// (`None`: the conformant base itself).
 fn lint_with(rule: &str, fixture_name: Option<&str>) -> Vec<String> {
     let mut config = Config::default();
-    config
-        .levels
-        .insert(rule.to_string(), Level::On(Severity::Warning));
+    config.levels.insert(
+        pglint::rules::RuleId::parse(rule).expect("a rule"),
+        Level::On(Severity::Warning),
+    );
     let files = match fixture_name {
         Some(name) => fixture::materialize(name),
         None => fixture::files(&fixture::base()).into_iter().collect(),
@@ -23,7 +24,7 @@ fn lint_with(rule: &str, fixture_name: Option<&str>) -> Vec<String> {
     let project = Project::from_files(files, &config).expect("fixture loads");
     lint(&project, &config)
         .into_iter()
-        .filter(|d| d.rule == rule)
+        .filter(|d| d.rule.as_str() == rule)
         .map(|d| {
             let file = d.finding.loc.file;
             let at = project.text(file).line_col(d.finding.loc.span.start());

@@ -14,7 +14,7 @@ use std::path::Path;
 
 use mutate::{Files, Mutation, NEW_FILES, apply_all};
 use pglint::config::Config;
-use pglint::lint::lint;
+use pglint::engine::lint::lint;
 use pglint::project::Project;
 use pglint::report::{Summary, json};
 use proptest::collection::vec;

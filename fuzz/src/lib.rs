@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use pglint::config::Config;
-use pglint::lint::lint;
+use pglint::engine::lint::lint;
 use pglint::project::Project;
 use pglint::report::{self, Summary};
 

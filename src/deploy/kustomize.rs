@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use super::generate;
-use super::patch::{json6902, strategic_merge};
+use super::patch::{PatchError, json6902, strategic_merge};
 use super::value::Value;
 use crate::hash::HashMap;
 use crate::model::{
@@ -56,11 +56,35 @@ pub struct Rendered<'p> {
     pub unknown: Vec<Unknown>,
 }
 
-/// Why kustomize itself would refuse to build.
+/// Why kustomize itself would refuse to build: a refusal, at the node that causes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildError {
     pub loc: Option<Loc>,
     pub message: String,
+    pub kind: Refusal,
+}
+
+/// What kind of refusal: rules that own a cause (`kustomize-missing` owns a path that does
+/// not exist) tell theirs apart by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// A listed file or folder does not exist, or a folder holds no kustomization.
+    Missing,
+    /// A kustomization includes itself or a folder above it.
+    Cycle,
+    /// A file outside the kustomization's folder, under kustomize's default load restrictor.
+    OutsideRoot,
+    /// A `kind: Component` under `resources`, or a kustomization under `components`.
+    ComponentKind,
+    /// Two resources with the same id (kind, name, namespace), e.g. one file listed twice.
+    DuplicateId,
+    /// A patch kustomize cannot apply (a failing `test`, an unknown `$patch:` directive, a
+    /// strategic-merge patch that matches no resource, …).
+    Patch,
+    /// A YAML document kustomize's reader refuses (an alias to another document's anchor).
+    Yaml,
+    /// Anything else kustomize or the deployer refuses.
+    Other,
 }
 
 impl BuildError {
@@ -68,7 +92,13 @@ impl BuildError {
         BuildError {
             loc: Some(loc),
             message: message.into(),
+            kind: Refusal::Other,
         }
+    }
+
+    fn kind(mut self, kind: Refusal) -> Self {
+        self.kind = kind;
+        self
     }
 }
 
@@ -189,6 +219,139 @@ pub struct Kustomize<'p> {
     limits: Limits,
 }
 
+/// Which files a kustomization may read (`--load-restrictor`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadRestrictor {
+    /// kustomize's default, and Argo CD's unless `kustomize.buildOptions` says otherwise:
+    /// files in or below the kustomization's folder only (`RestrictionRootOnly`,
+    /// `api/internal/loader/loadrestrictions.go`).
+    RootOnly,
+    /// `LoadRestrictionsNone`: Flux's kustomize-controller, or Argo CD configured so.
+    None,
+}
+
+/// The state of one build's walk over kustomizations.
+struct Walk {
+    /// The kustomization folders being built, outermost first.
+    stack: Vec<String>,
+    restrictor: LoadRestrictor,
+}
+
+impl Walk {
+    fn new(restrictor: LoadRestrictor) -> Walk {
+        Walk {
+            stack: Vec::new(),
+            restrictor,
+        }
+    }
+
+    /// A file the kustomization in `dir` reads: refused outside `dir` under the default
+    /// load restrictor.
+    fn check_file(
+        &self,
+        dir: &str,
+        written: &Spanned<String>,
+        path: &str,
+    ) -> Result<(), BuildError> {
+        if self.restrictor == LoadRestrictor::None
+            || is_within(crate::source::parent_dir(path), dir)
+        {
+            return Ok(());
+        }
+        Err(BuildError::at(
+            written.loc,
+            format!(
+                "`{}` is outside the kustomization's folder `{}`: kustomize's default load restrictor says \"security; file '{}' is not in or below '{}'\"",
+                written.value,
+                display(dir),
+                path,
+                display(dir)
+            ),
+        )
+        .kind(Refusal::OutsideRoot))
+    }
+}
+
+/// Is `path` the folder `dir` or inside it (`dir` "" is the repository's root)?
+fn is_within(path: &str, dir: &str) -> bool {
+    dir.is_empty()
+        || path
+            .strip_prefix(dir)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// A repository-relative folder for messages: `.` for the root.
+fn display(dir: &str) -> &str {
+    if dir.is_empty() { "." } else { dir }
+}
+
+/// The ids of the resources one kustomization accumulated: kustomize refuses a second
+/// resource with the same id (`api/resmap/reswrangler.go`, `Append`: "may not add resource
+/// with an already registered id"). Hashes only; a collision is confirmed on the objects.
+struct Ids {
+    seen: crate::hash::HashMap<u64, Vec<usize>>,
+    state: foldhash::fast::RandomState,
+}
+
+impl Ids {
+    fn of(resources: &[Resource<'_>]) -> Ids {
+        let mut ids = Ids {
+            seen: crate::hash::HashMap::default(),
+            state: foldhash::fast::RandomState::default(),
+        };
+        for (i, resource) in resources.iter().enumerate() {
+            let hash = ids.hash(resource);
+            ids.seen.entry(hash).or_default().push(i);
+        }
+        ids
+    }
+
+    fn hash(&self, resource: &Resource<'_>) -> u64 {
+        use std::hash::BuildHasher;
+        self.state.hash_one(resource_id(resource))
+    }
+
+    /// Records `resources[first..]`; a duplicate is refused at `at`.
+    fn add(&mut self, resources: &[Resource<'_>], first: usize, at: Loc) -> Result<(), BuildError> {
+        for (i, resource) in resources.iter().enumerate().skip(first) {
+            if resource.object.name().is_none() {
+                continue;
+            }
+            let hash = self.hash(resource);
+            let same = self.seen.entry(hash).or_default();
+            if let Some(&j) = same.iter().find(|&&j| same_id(resource, &resources[j])) {
+                let object = &resources[j].object;
+                return Err(BuildError::at(
+                    at,
+                    format!(
+                        "{} is already among the resources: kustomize says \"may not add resource with an already registered id\"",
+                        object.display_name()
+                    ),
+                )
+                .kind(Refusal::DuplicateId));
+            }
+            same.push(i);
+        }
+        Ok(())
+    }
+}
+
+/// kustomize's resource id: group, version, kind, name, namespace (none and `default` alike).
+fn resource_id<'r>(resource: &'r Resource<'_>) -> (&'r str, &'r str, Option<&'r str>, &'r str) {
+    let object = &resource.object;
+    let namespace = object.namespace_str().unwrap_or("default");
+    (
+        object.api_version.as_ref().map_or("", |v| v.as_str()),
+        object.kind_str(),
+        object.name(),
+        namespace,
+    )
+}
+
+fn same_id(a: &Resource<'_>, b: &Resource<'_>) -> bool {
+    resource_id(a) == resource_id(b)
+}
+
 /// How deep `resources` may nest before the build stops (kustomize has no limit; a cycle is
 /// caught first, this bounds pathological chains).
 const MAX_DEPTH: usize = 64;
@@ -208,9 +371,10 @@ impl<'p> Kustomize<'p> {
         }
     }
 
-    /// `kustomize build DIR`: the folder must hold a kustomization.
+    /// `kustomize build DIR` (kustomize's default load restrictor): the folder must hold a
+    /// kustomization.
     pub fn build(&self, dir: &str) -> Result<Rendered<'p>, BuildError> {
-        let mut rendered = self.accumulate_root(dir)?;
+        let mut rendered = self.accumulate_root(dir, LoadRestrictor::RootOnly)?;
         let fifo = self.kustomization(dir).is_some_and(|k| k.build.fifo_order);
         finish(&mut rendered, fifo);
         Ok(rendered)
@@ -218,9 +382,13 @@ impl<'p> Kustomize<'p> {
 
     /// What the kustomization in `dir` accumulates, before [`finish`]: a deployer (Flux, Argo
     /// CD) adds its own transformations in between.
-    pub fn accumulate_root(&self, dir: &str) -> Result<Rendered<'p>, BuildError> {
+    pub fn accumulate_root(
+        &self,
+        dir: &str,
+        restrictor: LoadRestrictor,
+    ) -> Result<Rendered<'p>, BuildError> {
         let mut rendered = Rendered::default();
-        self.accumulate(dir, None, &mut rendered, &mut Vec::new())?;
+        self.accumulate(dir, None, &mut rendered, &mut Walk::new(restrictor))?;
         Ok(rendered)
     }
 
@@ -229,9 +397,10 @@ impl<'p> Kustomize<'p> {
         &self,
         dir: &str,
         at: Loc,
+        restrictor: LoadRestrictor,
         out: &mut Rendered<'p>,
     ) -> Result<(), BuildError> {
-        self.accumulate(dir, Some(at), out, &mut Vec::new())
+        self.accumulate(dir, Some(at), out, &mut Walk::new(restrictor))
     }
 
     /// Adds the objects of manifest files (a folder applied as plain manifests), as written.
@@ -271,22 +440,52 @@ impl<'p> Kustomize<'p> {
         dir: &str,
         named_at: Option<Loc>,
         out: &mut Rendered<'p>,
-        stack: &mut Vec<String>,
+        walk: &mut Walk,
     ) -> Result<(), BuildError> {
         let Some(k) = self.kustomization(dir) else {
-            let message = format!("`{dir}` holds no kustomization.yaml");
+            let message = format!("`{}` holds no kustomization.yaml", display(dir));
             return Err(BuildError {
                 loc: named_at,
                 message,
+                kind: Refusal::Missing,
             });
         };
-        if stack.iter().any(|d| d == dir) || stack.len() > MAX_DEPTH {
+        // kustomize's loader refuses a root that is a visited root or a folder above one
+        // (`api/internal/loader/fileloader.go`, `errIfArgEqualOrHigher`).
+        if let Some(visited) = walk.stack.iter().find(|d| is_within(d, dir)) {
+            let message = if visited == dir {
+                format!(
+                    "`{}` includes itself (a cycle of kustomizations): kustomize says \"cycle detected: candidate root '{}' contains visited root '{}'\"",
+                    display(dir),
+                    display(dir),
+                    display(visited)
+                )
+            } else {
+                format!(
+                    "`{}` is a folder above `{}`, which is being built (a cycle): kustomize says \"cycle detected: candidate root '{}' contains visited root '{}'\"",
+                    display(dir),
+                    display(visited),
+                    display(dir),
+                    display(visited)
+                )
+            };
             return Err(BuildError {
                 loc: named_at,
-                message: format!("`{dir}` includes itself (a cycle of kustomizations)"),
+                message,
+                kind: Refusal::Cycle,
             });
         }
-        stack.push(dir.to_string());
+        if walk.stack.len() > MAX_DEPTH {
+            return Err(BuildError {
+                loc: named_at,
+                message: format!(
+                    "`{}` is nested more than {MAX_DEPTH} kustomizations deep; pglint does not build further",
+                    display(dir)
+                ),
+                kind: Refusal::Other,
+            });
+        }
+        walk.stack.push(dir.to_string());
         let build = &k.build;
         for unknown in &build.unknown_fields {
             out.unknown.push(Unknown {
@@ -294,6 +493,7 @@ impl<'p> Kustomize<'p> {
                 reason: format!("`{}` is not modelled", unknown.value),
             });
         }
+        let mut ids = Ids::of(&out.resources);
         for entry in &build.resources {
             if entry.remote {
                 out.unknown.push(Unknown {
@@ -303,35 +503,75 @@ impl<'p> Kustomize<'p> {
                 continue;
             }
             let Some(path) = &entry.resolved else {
-                return Err(BuildError::at(
-                    entry.written.loc,
-                    format!("`{}` leaves the repository", entry.written.value),
-                ));
+                // pglint may be checking a folder of a larger repository: not guessed at.
+                out.unknown.push(Unknown {
+                    loc: entry.written.loc,
+                    reason: format!("`{}` leaves the repository", entry.written.value),
+                });
+                continue;
             };
-            if self.kustomization(path).is_some() {
+            let first = out.resources.len();
+            if let Some(sub_k) = self.kustomization(path) {
+                if sub_k.build.is_component {
+                    return Err(BuildError::at(
+                        entry.written.loc,
+                        format!(
+                            "`{}` is a `kind: Component`, listed under `resources`: kustomize says \"expected kind != 'Component' for path '{}'\"",
+                            entry.written.value,
+                            display(path)
+                        ),
+                    )
+                    .kind(Refusal::ComponentKind));
+                }
                 let mut sub = Rendered::default();
-                self.accumulate(path, Some(entry.written.loc), &mut sub, stack)?;
+                self.accumulate(path, Some(entry.written.loc), &mut sub, walk)?;
                 out.resources.append(&mut sub.resources);
                 out.unknown.append(&mut sub.unknown);
             } else if let Some(range) = self.objects_by_path.get(path.as_str()) {
+                walk.check_file(dir, &entry.written, path)?;
+                let file = self.project.objects[range.start].file;
+                if let Some(alias) = self.project.files[file.0 as usize].foreign_aliases.first() {
+                    return Err(BuildError::at(
+                        Loc {
+                            file,
+                            span: *alias,
+                        },
+                        format!(
+                            "an alias to an anchor of another YAML document: kustomize reads `{}` one document at a time and says \"unknown anchor referenced\"",
+                            entry.written.value
+                        ),
+                    )
+                    .kind(Refusal::Yaml));
+                }
                 for id in range.clone() {
                     out.resources
                         .push(Resource::of(id, &self.project.objects[id]));
                 }
             } else if self.project.paths.contains(path.as_str()) {
                 if !self.is_folder(path) {
+                    walk.check_file(dir, &entry.written, path)?;
                     // A manifest file with no object (empty, or all of it unparseable).
                     continue;
                 }
                 return Err(BuildError::at(
                     entry.written.loc,
                     format!("folder `{path}` holds no kustomization.yaml"),
-                ));
+                )
+                .kind(Refusal::Missing));
             } else {
                 return Err(BuildError::at(
                     entry.written.loc,
                     format!("`{}` does not exist", entry.written.value),
-                ));
+                )
+                .kind(Refusal::Missing));
+            }
+            ids.add(&out.resources, first, entry.written.loc)?;
+        }
+        for generator in &build.generators {
+            for (written, path) in generator.files.iter().chain(&generator.envs) {
+                if let Some(path) = path {
+                    walk.check_file(dir, written, path)?;
+                }
             }
         }
         self.generate(k, out)?;
@@ -346,10 +586,29 @@ impl<'p> Kustomize<'p> {
                 });
                 continue;
             };
-            self.accumulate(path, Some(entry.written.loc), out, stack)?;
+            if let Some(component) = self.kustomization(path)
+                && !component.build.is_component
+            {
+                return Err(BuildError::at(
+                    entry.written.loc,
+                    format!(
+                        "`{}` is a `kind: Kustomization`, listed under `components`: kustomize says \"expected kind 'Component' for path '{}' but got 'Kustomization'\"",
+                        entry.written.value,
+                        display(path)
+                    ),
+                )
+                .kind(Refusal::ComponentKind));
+            }
+            self.accumulate(path, Some(entry.written.loc), out, walk)?;
+        }
+        for patch in &build.patches {
+            if let PatchBody::File(Some(path)) = &patch.body {
+                let written = Spanned::new(path.clone(), patch.loc);
+                walk.check_file(dir, &written, path)?;
+            }
         }
         self.transform(k, out)?;
-        stack.pop();
+        walk.stack.pop();
         Ok(())
     }
 
@@ -501,10 +760,11 @@ impl<'p> Kustomize<'p> {
                         return Err(BuildError::at(
                             patch.loc,
                             format!(
-                                "no resource matches strategic merge patch {}",
+                                "no resource matches strategic merge patch {} (it has no `target:`, so kind and name select): kustomize says \"failed to find unique target for patch\"",
                                 describe(&document)
                             ),
-                        ));
+                        )
+                        .kind(Refusal::Patch));
                     }
                     found
                 }
@@ -516,7 +776,7 @@ impl<'p> Kustomize<'p> {
                     None => self.tree_of(resource)?,
                 };
                 if is_json {
-                    json6902(&mut tree, &document).map_err(|e| BuildError::at(patch.loc, e.0))?;
+                    json6902(&mut tree, &document).map_err(|e| e.refusal(patch.loc))?;
                 } else {
                     let mut document = document.clone();
                     // A targeted patch does not rename what it selects.
@@ -526,7 +786,7 @@ impl<'p> Kustomize<'p> {
                         meta.remove("name");
                         meta.remove("namespace");
                     }
-                    strategic_merge(&mut tree, &document);
+                    strategic_merge(&mut tree, &document).map_err(|e| e.refusal(patch.loc))?;
                 }
                 resource.retype(tree, self)?;
             }
@@ -699,6 +959,13 @@ fn walk_locs(value: &mut Value, fix: &impl Fn(&mut Loc)) {
     }
 }
 
+impl PatchError {
+    /// The refusal of the build, at the patch (or, where known, the operation or directive).
+    fn refusal(self, patch: Loc) -> BuildError {
+        BuildError::at(self.loc.unwrap_or(patch), self.message).kind(Refusal::Patch)
+    }
+}
+
 /// `Kind name` of a patch, for messages.
 fn describe(document: &Value) -> String {
     format!(
@@ -763,7 +1030,9 @@ impl<'p> Resource<'p> {
             .map(|id| kustomize.project.objects[id].file)
             .map_or("", |file| kustomize.project.text(file).text.as_str());
         let object = Object::from_document(loc.file, self.object.document, &document, text)
-            .ok_or_else(|| BuildError::at(loc, "the patch leaves no apiVersion or kind"))?;
+            .ok_or_else(|| {
+                BuildError::at(loc, "the patch leaves no apiVersion or kind").kind(Refusal::Patch)
+            })?;
         self.object = Cow::Owned(Object { loc, ..object });
         self.tree = Some(tree);
         Ok(())

@@ -19,7 +19,7 @@ use crate::model::{
 };
 use crate::project::Project;
 use crate::source::{Loc, Span, Spanned, parent_dir};
-pub use kustomize::{BuildError, Kustomize, Rendered, Resource, Unknown};
+pub use kustomize::{BuildError, Kustomize, LoadRestrictor, Refusal, Rendered, Resource, Unknown};
 
 /// Something that applies objects to a cluster.
 #[derive(Debug)]
@@ -41,6 +41,12 @@ pub struct Deployment<'p> {
     pub forced_namespace: Option<Spanned<String>>,
     /// The Flux Kustomizations it waits for (`dependsOn`).
     pub depends_on: Vec<Spanned<String>>,
+    /// Which files its kustomize build may read: Flux reads any file of its source; Argo CD
+    /// (and, where no deployer is known, kustomize itself) only the kustomization's folder.
+    pub restrictor: LoadRestrictor,
+    /// What pglint assumed to find this deployment (a source taken to be this repository
+    /// because its path exists here): `check` says so in a notice.
+    pub assumption: Option<String>,
     /// It runs `kustomize build` (a kustomization, or Flux's generated one), so what it applies
     /// is re-serialised by kustomize's YAML 1.2 reader; a plain folder is read as YAML 1.1.
     pub kustomize_built: bool,
@@ -102,13 +108,14 @@ impl<'p> Deploy<'p> {
     /// repository by one of its git remotes or `[deploy] repo-urls`.
     pub fn build(project: &'p Project, config: &crate::config::Config) -> Deploy<'p> {
         let kustomize = Kustomize::new(project);
-        let remotes = remotes::Remotes::new(
+        let mut remotes = remotes::Remotes::new(
             project
                 .repository_urls
                 .iter()
                 .chain(&config.deploy.repo_urls)
                 .map(String::as_str),
         );
+        remotes.identify(project.objects.iter().flat_map(source_urls));
         let mut planned: Vec<Plan<'p>> = Vec::new();
         let mut unknown_deployers: Vec<(Unknown, DeploymentKind)> = Vec::new();
         for (id, object) in project.objects.iter().enumerate() {
@@ -127,7 +134,9 @@ impl<'p> Deploy<'p> {
                 _ => {}
             }
         }
-        let declared = !planned.is_empty() || !unknown_deployers.is_empty();
+        // Where no deployment is known (no deployer, or none whose source is known to be this
+        // repository), every root kustomization and loose folder is built and judged.
+        let declared = !planned.is_empty();
         if !declared {
             planned = fallback_plans(project, &kustomize);
         }
@@ -196,6 +205,11 @@ impl<'p> Deploy<'p> {
     /// Is the object applied by some deployment? `None` when that cannot be known (a
     /// deployment failed to render, or is only partly known).
     pub fn is_applied(&self, object: ObjectId) -> Option<bool> {
+        // Deployers exist but none is known to apply this repository: the roots built in
+        // their stead are judged, not known to be applied.
+        if !self.declared && !self.unknown_deployers.is_empty() {
+            return None;
+        }
         if self.instances.contains_key(&object) {
             return Some(true);
         }
@@ -324,6 +338,9 @@ struct Plan<'p> {
     exclude: Option<&'p str>,
     /// For a folder no kustomization reaches: exactly these manifest files.
     files: Option<Vec<&'p str>>,
+    restrictor: LoadRestrictor,
+    /// What was assumed to find it (see [`Deployment::assumption`]).
+    assumption: Option<String>,
     unknown: Vec<Unknown>,
     depends_on: Vec<Spanned<String>>,
 }
@@ -353,6 +370,8 @@ impl<'p> Plan<'p> {
             include: None,
             exclude: None,
             files: None,
+            restrictor: LoadRestrictor::RootOnly,
+            assumption: None,
             unknown: Vec::new(),
             depends_on: Vec::new(),
         }
@@ -372,6 +391,8 @@ impl<'p> Plan<'p> {
             default_namespace: self.default_namespace,
             forced_namespace: self.forced_namespace,
             depends_on: self.depends_on,
+            restrictor: self.restrictor,
+            assumption: self.assumption,
             rendered,
         }
     }
@@ -383,7 +404,7 @@ impl<'p> Plan<'p> {
     ) -> Result<Rendered<'p>, BuildError> {
         let has_kustomization = project.kustomize.in_dir(&self.root).is_some();
         let mut rendered = if has_kustomization {
-            kustomize.accumulate_root(&self.root)?
+            kustomize.accumulate_root(&self.root, self.restrictor)?
         } else {
             let mut rendered = Rendered::default();
             let glob = |pattern: Option<&str>| {
@@ -436,7 +457,9 @@ impl<'p> Plan<'p> {
         rendered.unknown.extend(releases);
         for (written, path) in &self.components {
             match path {
-                Some(path) => kustomize.add_component(path, written.loc, &mut rendered)?,
+                Some(path) => {
+                    kustomize.add_component(path, written.loc, self.restrictor, &mut rendered)?
+                }
                 None => rendered.unknown.push(Unknown {
                     loc: written.loc,
                     reason: format!("component `{}` is outside the repository", written.value),
@@ -541,8 +564,20 @@ fn source_plans<'p>(
         if source.is_ref_only {
             continue;
         }
+        let mut assumption = None;
         match remotes.is_this_repository(source.repo_url.as_ref()) {
             Some(true) => {}
+            // No source names a remote of this checkout (a fork, a mirror, a fresh `git
+            // init`): one whose folder exists here is taken to be this repository.
+            _ if !remotes.identified
+                && source.repo_url.is_some()
+                && source_root(project, source).is_some() =>
+            {
+                let url = source.repo_url.as_ref().map_or("", |u| u.as_str());
+                assumption = Some(format!(
+                    "{name}: `{url}` is taken to be this repository because its path exists here and no git remote names it; list it in `[deploy] repo-urls` to say so"
+                ));
+            }
             Some(false) => continue,
             None => {
                 if let Some(url) = &source.repo_url {
@@ -566,6 +601,7 @@ fn source_plans<'p>(
         let origin = source.path.as_ref().map_or(source.loc, |p| p.loc);
         let mut plan = Plan::new(DeploymentKind::Application, name.clone(), origin, root);
         plan.declared_by = Some(id);
+        plan.assumption = assumption;
         plan.default_namespace = app.destination_namespace.clone();
         plan.forced_namespace = source.kustomize_namespace.clone();
         plan.prefix = source.name_prefix.clone();
@@ -613,6 +649,9 @@ fn appset_plans<'p>(
             } => {
                 match remotes.is_this_repository(repo_url.as_ref()) {
                     Some(true) => {}
+                    // As for a source: the folders it generates are looked for here (each
+                    // Application made then says what was assumed).
+                    _ if !remotes.identified && repo_url.is_some() => {}
                     Some(false) => continue,
                     None => {
                         unknown.push((
@@ -777,6 +816,33 @@ fn fill_application(
     app
 }
 
+/// The `repoURL`s of an object's Argo CD sources and git generators.
+fn source_urls(object: &crate::model::Object) -> Vec<&str> {
+    fn sources(app: &Application) -> Vec<&str> {
+        app.sources
+            .iter()
+            .filter_map(|s| s.repo_url.as_ref().map(|u| u.as_str()))
+            .collect()
+    }
+    match &object.spec {
+        Spec::Application(app) => sources(app),
+        Spec::ApplicationSet(set) => {
+            let mut urls = sources(&set.template);
+            for generator in &set.generators {
+                if let AppSetGenerator::GitDirectories {
+                    repo_url: Some(url),
+                    ..
+                } = generator
+                {
+                    urls.push(url.as_str());
+                }
+            }
+            urls
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// The folder an Argo CD source applies, when it is in this repository.
 fn source_root(project: &Project, source: &AppSource) -> Option<String> {
     let path = source.path.as_ref()?;
@@ -844,6 +910,9 @@ fn flux_plan<'p>(
     plan.common_annotations = &flux.common_annotations;
     plan.common_labels = &flux.common_labels;
     plan.recurse = true;
+    // kustomize-controller builds with `LoadRestrictionsNone` on a file system confined to
+    // the source (fluxcd/pkg `kustomize/kustomize_generator.go`, `Build`).
+    plan.restrictor = LoadRestrictor::None;
     plan.components = flux
         .components
         .iter()
@@ -877,22 +946,44 @@ fn fallback_plans<'p>(project: &'p Project, kustomize: &Kustomize<'p>) -> Vec<Pl
         .filter(|p| p.role == PathRole::Resource)
         .filter_map(|p| p.resolved.as_deref())
         .collect();
-    let mut plans: Vec<Plan<'p>> = graph
-        .kustomizations
+    let root_plan = |k: &crate::model::Kustomization| {
+        let origin = Loc {
+            file: k.file,
+            span: Span::new(0, 0),
+        };
+        Plan::new(
+            DeploymentKind::KustomizeRoot,
+            format!("kustomization {}", display_dir(&k.dir)),
+            origin,
+            k.dir.clone(),
+        )
+    };
+    let candidates = || {
+        graph
+            .kustomizations
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| !k.build.is_component)
+    };
+    let mut roots: Vec<usize> = candidates()
+        .filter(|(_, k)| !included.contains(k.dir.as_str()))
+        .map(|(i, _)| i)
+        .collect();
+    // Kustomizations that only include each other (a cycle) have no root: the first of each
+    // cycle is built too, so that the cycle is reported rather than nothing at all.
+    let mut built: HashSet<&str> = roots
         .iter()
-        .filter(|k| !k.build.is_component && !included.contains(k.dir.as_str()))
-        .map(|k| {
-            let origin = Loc {
-                file: k.file,
-                span: Span::new(0, 0),
-            };
-            Plan::new(
-                DeploymentKind::KustomizeRoot,
-                format!("kustomization {}", display_dir(&k.dir)),
-                origin,
-                k.dir.clone(),
-            )
-        })
+        .flat_map(|&k| graph.reached_kustomizations(k))
+        .collect();
+    for (i, k) in candidates() {
+        if !built.contains(k.dir.as_str()) {
+            roots.push(i);
+            built.extend(graph.reached_kustomizations(i));
+        }
+    }
+    let mut plans: Vec<Plan<'p>> = roots
+        .iter()
+        .map(|&k| root_plan(&graph.kustomizations[k]))
         .collect();
     let reached: HashSet<&str> = (0..graph.kustomizations.len())
         .flat_map(|k| graph.reach(k).keys())
@@ -1006,10 +1097,30 @@ mod tests {
     #[test]
     fn sources_of_other_repositories_are_not_this_repository() {
         let app = application("dbs", "db", "postgres");
-        let mut project = project(&[("argocd/dbs.yaml", &app), ("db/app-db.yaml", DB)]);
-        project.repository_urls = vec!["git@example.com:other/repo.git".into()];
+        let elsewhere = application("other", "not-here", "postgres")
+            .replace("example.com/repo.git", "example.com/other.git");
+        let mut project = project(&[
+            ("argocd/dbs.yaml", &app),
+            ("argocd/other.yaml", &elsewhere),
+            ("db/app-db.yaml", DB),
+        ]);
+        // A fork: its remote names no source. The source whose folder exists here is taken to
+        // be this repository, and says so; the other one is not built.
+        project.repository_urls = vec!["git@example.com:fork/repo.git".into()];
         let deploy = Deploy::build(&project, &Config::default());
-        // Who applies this repository is then unknown: its folders are judged on their own.
+        assert!(deploy.declared);
+        let [deployment] = deploy.deployments.as_slice() else {
+            panic!("one deployment")
+        };
+        assert!(
+            deployment
+                .assumption
+                .as_deref()
+                .is_some_and(|a| a.contains("is taken to be this repository"))
+        );
+        // Once the remote names one of them, another URL is another repository.
+        project.repository_urls = vec!["git@example.com:other.git".into()];
+        let deploy = Deploy::build(&project, &Config::default());
         assert!(!deploy.declared);
         assert!(
             deploy
@@ -1022,6 +1133,7 @@ mod tests {
         let deploy = Deploy::build(&project, &config);
         assert!(deploy.declared);
         assert_eq!(deploy.deployments.len(), 1);
+        assert!(deploy.deployments[0].assumption.is_none());
     }
 
     #[test]

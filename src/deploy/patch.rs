@@ -7,23 +7,25 @@
 //! (`api/filters/patchjson6902`, via evanphx/json-patch).
 
 use super::value::Value;
+use crate::source::Loc;
 
 /// Merges `patch` into `target` (both mappings at the top).
-pub fn strategic_merge(target: &mut Value, patch: &Value) {
+pub fn strategic_merge(target: &mut Value, patch: &Value) -> Result<(), PatchError> {
+    let own = directive(patch)?;
     let (Value::Mapping { entries, .. }, Value::Mapping { .. }) = (&mut *target, patch) else {
         *target = patch.clone();
-        return;
+        return Ok(());
     };
-    match patch.get("$patch").and_then(Value::as_str) {
+    match own {
         Some("replace") => {
             let mut replacement = patch.clone();
             replacement.remove("$patch");
             *target = replacement;
-            return;
+            return Ok(());
         }
         Some("delete") => {
             entries.clear();
-            return;
+            return Ok(());
         }
         _ => {}
     }
@@ -32,7 +34,7 @@ pub fn strategic_merge(target: &mut Value, patch: &Value) {
         ..
     } = patch
     else {
-        return;
+        return Ok(());
     };
     for (key, value) in patch_entries {
         let Some(name) = key.as_str() else { continue };
@@ -43,92 +45,149 @@ pub fn strategic_merge(target: &mut Value, patch: &Value) {
             target.remove(name);
             continue;
         }
+        let deletes = value.is_mapping() && directive(value)? == Some("delete");
         match target.get_mut(name) {
             Some(existing) if existing.is_mapping() && value.is_mapping() => {
-                if value.get("$patch").and_then(Value::as_str) == Some("delete") {
+                if deletes {
                     target.remove(name);
                 } else {
-                    strategic_merge(existing, value);
+                    strategic_merge(existing, value)?;
                 }
             }
-            Some(existing) => *existing = without_directives(value),
+            Some(existing) => *existing = without_directives(value)?,
             None => {
-                if value.get("$patch").and_then(Value::as_str) != Some("delete") {
-                    target.set(name, without_directives(value), key.loc());
+                if !deletes {
+                    target.set(name, without_directives(value)?, key.loc());
                 }
             }
-        }
-    }
-}
-
-/// A value added by a patch, without the patch's own `$patch` directives.
-fn without_directives(value: &Value) -> Value {
-    let mut value = value.clone();
-    if let Value::Mapping { entries, .. } = &mut value {
-        entries.retain(|(k, _)| k.as_str().is_none_or(|k| !k.starts_with('$')));
-        for (_, v) in entries.iter_mut() {
-            *v = without_directives(v);
-        }
-    }
-    value
-}
-
-/// Why a JSON 6902 patch could not be applied (kustomize fails the build).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PatchError(pub String);
-
-/// Applies RFC 6902 operations (a sequence of `{op, path, value, from}` mappings).
-pub fn json6902(target: &mut Value, operations: &Value) -> Result<(), PatchError> {
-    let Value::Sequence { items, .. } = operations else {
-        return Err(PatchError(
-            "a JSON 6902 patch must be a list of operations".into(),
-        ));
-    };
-    for operation in items {
-        let field = |key: &str| operation.get(key).and_then(Value::as_str);
-        let op = field("op").ok_or_else(|| PatchError("an operation has no `op`".into()))?;
-        let path = pointer(field("path").unwrap_or(""))?;
-        match op {
-            "add" | "replace" | "test" => {
-                let value = operation
-                    .get("value")
-                    .ok_or_else(|| PatchError(format!("`{op}` needs a `value`")))?
-                    .clone();
-                match op {
-                    "add" => add(target, &path, value)?,
-                    "replace" => {
-                        *lookup_mut(target, &path).ok_or_else(|| missing(&path))? = value;
-                    }
-                    _ => {
-                        let found = lookup_mut(target, &path).ok_or_else(|| missing(&path))?;
-                        if !same_content(found, &value) {
-                            return Err(PatchError(format!("test failed at /{}", path.join("/"))));
-                        }
-                    }
-                }
-            }
-            "remove" => {
-                remove(target, &path)?;
-            }
-            "move" | "copy" => {
-                let from = pointer(field("from").unwrap_or(""))?;
-                let value = if op == "move" {
-                    remove(target, &from)?
-                } else {
-                    lookup_mut(target, &from)
-                        .ok_or_else(|| missing(&from))?
-                        .clone()
-                };
-                add(target, &path, value)?;
-            }
-            other => return Err(PatchError(format!("unknown operation `{other}`"))),
         }
     }
     Ok(())
 }
 
+/// A mapping's `$patch:` directive: `merge`, `replace` or `delete`; anything else fails the
+/// build (kyaml `merge2/smpdirective.go`, `determineMappingNodePatchStrategy`).
+fn directive(patch: &Value) -> Result<Option<&str>, PatchError> {
+    let Some(value) = patch.get("$patch") else {
+        return Ok(None);
+    };
+    match value.as_str() {
+        Some(known @ ("merge" | "replace" | "delete")) => Ok(Some(known)),
+        other => {
+            let written = other.unwrap_or("");
+            Err(PatchError {
+                message: format!(
+                    "unknown `$patch:` directive `{written}` (kustomize knows `merge`, `replace` and `delete`): kustomize says \"unknown patch strategy '{written}'\""
+                ),
+                loc: Some(value.loc()),
+            })
+        }
+    }
+}
+
+/// A value added by a patch, without the patch's own `$patch` directives (each still one
+/// kustomize knows).
+fn without_directives(value: &Value) -> Result<Value, PatchError> {
+    directive(value)?;
+    let mut value = value.clone();
+    if let Value::Mapping { entries, .. } = &mut value {
+        entries.retain(|(k, _)| k.as_str().is_none_or(|k| !k.starts_with('$')));
+        for (_, v) in entries.iter_mut() {
+            *v = without_directives(v)?;
+        }
+    }
+    Ok(value)
+}
+
+/// Why a patch could not be applied (kustomize fails the build).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatchError {
+    pub message: String,
+    /// The operation or directive at fault, when known (else the patch as a whole).
+    pub loc: Option<Loc>,
+}
+
+impl PatchError {
+    fn new(message: impl Into<String>) -> PatchError {
+        PatchError {
+            message: message.into(),
+            loc: None,
+        }
+    }
+
+    fn at(mut self, loc: Loc) -> PatchError {
+        self.loc.get_or_insert(loc);
+        self
+    }
+}
+
+/// Applies RFC 6902 operations (a sequence of `{op, path, value, from}` mappings), as
+/// evanphx/json-patch does for kustomize (`api/filters/patchjson6902`).
+pub fn json6902(target: &mut Value, operations: &Value) -> Result<(), PatchError> {
+    let Value::Sequence { items, .. } = operations else {
+        return Err(PatchError::new(
+            "a JSON 6902 patch must be a list of operations",
+        ));
+    };
+    for operation in items {
+        apply_operation(target, operation).map_err(|e| e.at(operation.loc()))?;
+    }
+    Ok(())
+}
+
+fn apply_operation(target: &mut Value, operation: &Value) -> Result<(), PatchError> {
+    let field = |key: &str| operation.get(key).and_then(Value::as_str);
+    let op = field("op").ok_or_else(|| PatchError::new("an operation has no `op`"))?;
+    let path = pointer(field("path").unwrap_or(""))?;
+    match op {
+        "add" | "replace" | "test" => {
+            let value = operation
+                .get("value")
+                .ok_or_else(|| PatchError::new(format!("`{op}` needs a `value`")))?
+                .clone();
+            match op {
+                "add" => add(target, &path, value)?,
+                "replace" => {
+                    *lookup_mut(target, &path).ok_or_else(|| missing(&path))? = value;
+                }
+                _ => {
+                    let holds =
+                        lookup_mut(target, &path).is_some_and(|found| same_content(found, &value));
+                    if !holds {
+                        let at = format!("/{}", path.join("/"));
+                        return Err(PatchError::new(format!(
+                            "the `test` operation at `{at}` does not hold: kustomize says \"testing value {at} failed: test failed\""
+                        )));
+                    }
+                }
+            }
+        }
+        "remove" => {
+            remove(target, &path)?;
+        }
+        "move" | "copy" => {
+            let Some(from) = field("from") else {
+                return Err(PatchError::new(format!(
+                    "`{op}` has no `from`: kustomize says \"{op} operation failed to decode from: operation, missing from field\""
+                )));
+            };
+            let from = pointer(from)?;
+            let value = if op == "move" {
+                remove(target, &from)?
+            } else {
+                lookup_mut(target, &from)
+                    .ok_or_else(|| missing(&from))?
+                    .clone()
+            };
+            add(target, &path, value)?;
+        }
+        other => return Err(PatchError::new(format!("unknown operation `{other}`"))),
+    }
+    Ok(())
+}
+
 fn missing(path: &[String]) -> PatchError {
-    PatchError(format!("no value at /{}", path.join("/")))
+    PatchError::new(format!("no value at /{}", path.join("/")))
 }
 
 /// RFC 6901: `/a/b~1c` → `["a", "b/c"]`.
@@ -138,7 +197,7 @@ fn pointer(text: &str) -> Result<Vec<String>, PatchError> {
     }
     let rest = text
         .strip_prefix('/')
-        .ok_or_else(|| PatchError(format!("path `{text}` must start with `/`")))?;
+        .ok_or_else(|| PatchError::new(format!("path `{text}` must start with `/`")))?;
     Ok(rest
         .split('/')
         .map(|part| part.replace("~1", "/").replace("~0", "~"))
@@ -239,7 +298,8 @@ mod tests {
         strategic_merge(
             &mut target,
             &value("spec:\n  owner: b\n  roles: [{name: z}]\n  drop: null\n", 1),
-        );
+        )
+        .unwrap();
         let spec = target.get("spec").unwrap();
         assert_eq!(spec.get("owner").and_then(Value::as_str), Some("b"));
         // The patched value remembers the patch file.
@@ -283,7 +343,8 @@ mod tests {
         strategic_merge(
             &mut target,
             &value("metadata:\n  annotations:\n    $patch: delete\n", 1),
-        );
+        )
+        .unwrap();
         assert!(target.path(&["metadata", "annotations"]).is_none());
     }
 }

@@ -5,13 +5,24 @@
 #[derive(Debug, Default)]
 pub struct Remotes {
     urls: Vec<String>,
+    /// Some source of the repository names one of them: the repository's own URL is known,
+    /// and a source naming another URL is another repository. Otherwise (a fresh `git init`,
+    /// a fork, a mirror) a source whose path exists in this tree is taken to be this one.
+    pub identified: bool,
 }
 
 impl Remotes {
     pub fn new<'a>(urls: impl IntoIterator<Item = &'a str>) -> Remotes {
         Remotes {
             urls: urls.into_iter().map(normalise).collect(),
+            identified: false,
         }
+    }
+
+    /// Records whether any of `sources` (the repository's Argo CD source URLs) names this
+    /// repository.
+    pub fn identify<'a>(&mut self, mut sources: impl Iterator<Item = &'a str>) {
+        self.identified = sources.any(|url| self.urls.contains(&normalise(url)));
     }
 
     /// Does `url` name this repository? `None` when that cannot be known: no git remote and

@@ -9,9 +9,10 @@ use std::path::Path;
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::edit::{Edit, Fix};
+use crate::engine::lint::lint;
 use crate::hash::HashMap;
-use crate::lint::lint;
 use crate::project::{Project, decode};
+use crate::rules::RuleId;
 use crate::write::Changed;
 use crate::yaml::parse;
 
@@ -28,7 +29,7 @@ pub struct Fixed {
     /// Changed files, in path order.
     pub changed: Vec<Changed>,
     /// How many findings' fixes were applied, by rule.
-    pub applied: Vec<(&'static str, usize)>,
+    pub applied: Vec<(RuleId, usize)>,
     /// Fixes that were not applied, and why (`rule at path:line: reason`).
     pub skipped: Vec<String>,
 }
@@ -58,12 +59,12 @@ pub fn run(
 ) -> Result<Fixed, String> {
     let mut buffers: HashMap<String, Buffer> = HashMap::default();
     let mut unfixable: HashMap<String, String> = HashMap::default();
-    let mut applied: HashMap<&'static str, usize> = HashMap::default();
+    let mut applied: HashMap<RuleId, usize> = HashMap::default();
     let mut skipped = Vec::new();
     let mut project = project;
     let mut diagnostics = lint(&project, config);
     for _ in 0..MAX_PASSES {
-        let mut accepted: Vec<(&'static str, &Fix)> = Vec::new();
+        let mut accepted: Vec<(RuleId, &Fix)> = Vec::new();
         let mut taken: Vec<&Edit> = Vec::new();
         for diagnostic in &diagnostics {
             let Some(fix) = &diagnostic.finding.fix else {
@@ -130,7 +131,7 @@ pub fn run(
         })
         .collect();
     changed.sort_by(|a, b| a.path.cmp(&b.path));
-    let mut applied: Vec<(&'static str, usize)> = applied.into_iter().collect();
+    let mut applied: Vec<(RuleId, usize)> = applied.into_iter().collect();
     applied.sort();
     Ok(Fixed {
         project,
@@ -216,9 +217,9 @@ fn apply_checked(
     project: &Project,
     config: &Config,
     buffers: &mut HashMap<String, Buffer>,
-    accepted: &[(&'static str, &Fix)],
+    accepted: &[(RuleId, &Fix)],
     skipped: &mut Vec<String>,
-) -> Vec<&'static str> {
+) -> Vec<RuleId> {
     let mut rejected = vec![false; accepted.len()];
     let mut by_path: HashMap<&str, Vec<usize>> = HashMap::default();
     for (i, (_, fix)) in accepted.iter().enumerate() {
@@ -345,12 +346,18 @@ mod tests {
             &project,
             &config,
             &mut buffers,
-            &[("good", &good), ("bad", &bad)],
+            &[
+                (RuleId::NamespaceMissing, &good),
+                (RuleId::NamespaceWrong, &bad),
+            ],
             &mut skipped,
         );
-        assert_eq!(kept, ["good"]);
+        assert_eq!(kept, [RuleId::NamespaceMissing]);
         assert_eq!(skipped.len(), 1, "{skipped:?}");
-        assert!(skipped[0].starts_with("bad at db.yaml:1: "), "{skipped:?}");
+        assert!(
+            skipped[0].starts_with("namespace-wrong at db.yaml:1: "),
+            "{skipped:?}"
+        );
         assert_eq!(
             buffers["db.yaml"].bytes,
             format!("{DB}  namespace: postgres\n").into_bytes()

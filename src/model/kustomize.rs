@@ -625,6 +625,27 @@ impl KustomizeGraph {
         &self.reaches[kustomization]
     }
 
+    /// The folders of the kustomizations a kustomization includes as resources or
+    /// components, directly or not, itself first.
+    pub fn reached_kustomizations(&self, start: usize) -> Vec<&str> {
+        let mut visited = HashSet::default();
+        let mut stack = vec![start];
+        let mut dirs = Vec::new();
+        while let Some(i) = stack.pop() {
+            if !visited.insert(i) {
+                continue;
+            }
+            let k = &self.kustomizations[i];
+            dirs.push(k.dir.as_str());
+            for path in k.paths.iter().filter(|p| p.role == PathRole::Resource) {
+                if let Some(&sub) = path.resolved.as_deref().and_then(|r| self.by_dir.get(r)) {
+                    stack.push(sub);
+                }
+            }
+        }
+        dirs
+    }
+
     fn walk_from(&self, start: usize) -> HashMap<String, PathRole> {
         let mut reached = HashMap::default();
         let mut visited = HashSet::default();

@@ -79,6 +79,9 @@ impl StringMap {
                     let message =
                         format!("`{field}` values must be strings, found {}", v.type_name());
                     reader.problem(v, message, Some("quote the value".into()));
+                    if let Some(problem) = reader.problems.last_mut() {
+                        problem.kind = super::ShapeKind::StringMapValue;
+                    }
                 }
                 continue;
             };

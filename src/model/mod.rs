@@ -29,8 +29,8 @@ pub use kustomize::{
 pub use meta::metadata_key;
 pub use meta::{Annotation, Metadata, StringMap};
 pub use names::NameKind;
-pub use read::{ShapeProblem, closest};
-pub use read::{is_string_map_problem, similar};
+pub use read::similar;
+pub use read::{ShapeKind, ShapeProblem, closest};
 pub use secrets::Scope;
 pub use secrets::{
     DataEntry, ExternalSecret, SealedEntry, SealedSecret, SealedTemplate, SealedValue, Secret,

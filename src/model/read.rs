@@ -17,18 +17,18 @@ pub struct ShapeProblem {
     /// field holding a word that is a boolean in YAML 1.1 only (`on`, `yes`, `y`, `off`, …),
     /// which kustomize's YAML 1.2 reader keeps as a string.
     pub after_kustomize: bool,
+    pub kind: ShapeKind,
 }
 
-/// The shape problems `StringMap::read` records for a mapping or list value.
-pub fn is_string_map_problem(message: &str) -> bool {
-    [
-        "`annotations` values",
-        "`labels` values",
-        "`commonAnnotations` values",
-        "`commonLabels` values",
-    ]
-    .iter()
-    .any(|prefix| message.starts_with(prefix))
+/// What kind of shape problem it is: which rule reports it follows from this, never from the
+/// message's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShapeKind {
+    /// A field of the wrong type, an unknown field or value (`manifest-invalid`).
+    Field,
+    /// A mapping or list as a value of a string map such as `annotations` or `labels`
+    /// (`annotation-not-string`).
+    StringMapValue,
 }
 
 pub(crate) struct Reader<'p> {
@@ -63,6 +63,7 @@ impl Reader<'_> {
             help,
             templated: self.is_templated(node),
             after_kustomize: false,
+            kind: ShapeKind::Field,
         };
         self.problems.push(problem);
     }
@@ -114,6 +115,7 @@ impl Reader<'_> {
                         )),
                         templated: false,
                         after_kustomize: true,
+                        kind: ShapeKind::Field,
                     });
                 }
                 let value = crate::yaml::yaml11::is_true(&scalar.text);
@@ -225,6 +227,7 @@ impl Reader<'_> {
             // A template was let through above.
             templated: false,
             after_kustomize: false,
+            kind: ShapeKind::Field,
         });
     }
 }
@@ -278,7 +281,7 @@ pub fn similar<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) ->
 
 #[cfg(test)]
 mod tests {
-    use super::{closest, is_string_map_problem, similar};
+    use super::{ShapeKind, closest, similar};
 
     #[test]
     fn suggests_typos_only() {
@@ -310,15 +313,32 @@ mod tests {
     }
 
     #[test]
-    fn recognises_string_map_shape_problems() {
-        assert!(is_string_map_problem(
-            "`annotations` values must be strings, found a mapping"
-        ));
-        assert!(is_string_map_problem(
-            "`labels` values must be strings, found a list"
-        ));
-        assert!(!is_string_map_problem(
-            "`metadata.name` must be a string, found an integer"
-        ));
+    fn string_map_values_are_their_own_kind_of_shape_problem() {
+        let config = crate::config::Config::default();
+        let text = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: 7\n  annotations:\n    a: {b: c}\n  labels:\n    l: [x]\n";
+        let project = crate::project::Project::from_texts(&[("s.yaml", text)], &config);
+        let mut kinds: Vec<(ShapeKind, &str)> = project.objects[0]
+            .shape_problems
+            .iter()
+            .map(|p| (p.kind, p.message.as_str()))
+            .collect();
+        kinds.sort_by_key(|(_, message)| *message);
+        assert_eq!(
+            kinds,
+            [
+                (
+                    ShapeKind::StringMapValue,
+                    "`annotations` values must be strings, found a mapping"
+                ),
+                (
+                    ShapeKind::StringMapValue,
+                    "`labels` values must be strings, found a list"
+                ),
+                (
+                    ShapeKind::Field,
+                    "`metadata.name` must be a string, found an integer"
+                ),
+            ]
+        );
     }
 }

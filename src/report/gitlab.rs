@@ -7,11 +7,12 @@ use serde::Serialize;
 use super::{TopLevel, fingerprints, message_with_help, position};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::project::Project;
+use crate::rules::RuleId;
 
 #[derive(Debug, Serialize)]
 struct Issue {
     description: String,
-    check_name: &'static str,
+    check_name: RuleId,
     /// Independent of line numbers, like SARIF's, so moved findings stay the same issue.
     fingerprint: String,
     severity: &'static str,

@@ -13,6 +13,7 @@ use crate::diagnostic::Diagnostic;
 use crate::model::apps::starts_with_app;
 use crate::model::{Object, Spec};
 use crate::project::Project;
+use crate::rules::RuleId;
 use crate::source::Loc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -55,7 +56,7 @@ pub struct Edge {
     pub link: &'static str,
     /// The rule whose finding breaks this link.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub broken: Option<&'static str>,
+    pub broken: Option<RuleId>,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -140,11 +141,7 @@ fn qualified(obj: &Object) -> String {
 }
 
 /// The rule of a finding at `loc`, among the rules that break a chain's link.
-fn broken_at(
-    diagnostics: &[Diagnostic],
-    loc: Option<Loc>,
-    rules: &[&'static str],
-) -> Option<&'static str> {
+fn broken_at(diagnostics: &[Diagnostic], loc: Option<Loc>, rules: &[RuleId]) -> Option<RuleId> {
     let loc = loc?;
     diagnostics
         .iter()
@@ -190,7 +187,7 @@ fn add_role(
             from: secret_id,
             to: id.clone(),
             link: "passwordSecret",
-            broken: broken_at(diagnostics, Some(secret.loc), &["role-secret-missing"]),
+            broken: broken_at(diagnostics, Some(secret.loc), &[RuleId::RoleSecretMissing]),
         });
     }
     id
@@ -279,7 +276,7 @@ impl Graph {
                 broken: broken_at(
                     diagnostics,
                     database.cluster.as_ref().map(|c| c.loc),
-                    &["cluster-missing"],
+                    &[RuleId::ClusterMissing],
                 ),
             });
             // The owner role, in that cluster.
@@ -309,9 +306,9 @@ impl Graph {
                     diagnostics,
                     Some(owner.loc),
                     &[
-                        "owner-role-missing",
-                        "owner-role-absent",
-                        "role-login-disabled",
+                        RuleId::OwnerRoleMissing,
+                        RuleId::OwnerRoleAbsent,
+                        RuleId::RoleLoginDisabled,
                     ],
                 ),
             });

@@ -6,6 +6,7 @@ use super::{Summary, position};
 use crate::diagnostic::Diagnostic;
 use crate::edit::Edit;
 use crate::project::Project;
+use crate::rules::RuleId;
 use crate::source::Loc;
 
 pub const VERSION: u32 = 1;
@@ -19,7 +20,7 @@ pub struct JsonReport<'p> {
 
 #[derive(Debug, Serialize)]
 pub struct JsonDiagnostic<'p> {
-    pub rule: &'static str,
+    pub rule: RuleId,
     pub severity: &'static str,
     pub message: &'p str,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -110,6 +110,7 @@ mod tests {
     use crate::config::Config;
     use crate::diagnostic::{Diagnostic, Finding, Severity};
     use crate::project::Project;
+    use crate::rules::RuleId;
     use crate::source::{FileId, Loc, Span};
 
     #[test]
@@ -118,7 +119,7 @@ mod tests {
         std::fs::write(dir.path().join("a.yaml"), "a: <b>\n").unwrap();
         let project = Project::load(dir.path(), &Config::default()).unwrap();
         let finding = |message: &str| Diagnostic {
-            rule: "some-rule",
+            rule: RuleId::OwnerRoleMissing,
             severity: Severity::Error,
             finding: Finding::new(
                 Loc {
@@ -130,11 +131,11 @@ mod tests {
         };
         let report = super::render(&project, &[finding("one <x>"), finding("two")], dir.path());
         assert!(
-            report.contains("name=\"some-rule at a.yaml:1:4\""),
+            report.contains("name=\"owner-role-missing at a.yaml:1:4\""),
             "{report}"
         );
         assert!(
-            report.contains("name=\"some-rule at a.yaml:1:4 #2\""),
+            report.contains("name=\"owner-role-missing at a.yaml:1:4 #2\""),
             "{report}"
         );
         assert!(

@@ -38,7 +38,7 @@ pub struct Summary {
     /// Findings only `--fix --unsafe-fixes` repairs.
     pub unsafe_fixable: usize,
     /// Findings not reported because they rest on objects a file that could not be parsed
-    /// may declare (see [`crate::lint::Linted::skipped`]).
+    /// may declare (see [`crate::engine::lint::Linted::skipped`]).
     pub skipped: usize,
 }
 
@@ -225,7 +225,7 @@ pub fn fingerprints(project: &Project, diagnostics: &[Diagnostic]) -> Vec<Finger
                 .or_insert_with(|| masked_text(project, loc.file));
             let node = text.get(loc.span.range()).unwrap_or_default();
             let mut hasher = Fnv1a::default();
-            hasher.write(d.rule);
+            hasher.write(d.rule.as_str());
             hasher.write(project.path(loc.file));
             for word in node.split_whitespace() {
                 hasher.write(word);
@@ -295,7 +295,7 @@ mod tests {
         let text = &project.text(FileId(0)).text;
         let start = text.match_indices(needle).nth(nth).unwrap().0;
         Diagnostic {
-            rule: "some-rule",
+            rule: crate::rules::RuleId::SecretType,
             severity: Severity::Error,
             finding: Finding::new(
                 Loc {

@@ -114,7 +114,7 @@ pub fn render(project: &Project, diagnostics: &[Diagnostic], top: &Path) -> Stri
                     },
                     severity: severity(d.severity),
                     code: Code {
-                        value: d.rule,
+                        value: d.rule.as_str(),
                         // The README's rule list (`pglint explain RULE` prints the docs).
                         url: format!("{url}#rules"),
                     },

@@ -12,7 +12,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::edit::Fix;
 use crate::hash::HashMap;
 use crate::project::Project;
-use crate::rules::{self, DefaultLevel, RuleMeta};
+use crate::rules::{self, DefaultLevel, RuleId, RuleMeta};
 use crate::source::Loc;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -105,7 +105,7 @@ struct Properties {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct SarifResult {
-    rule_id: &'static str,
+    rule_id: RuleId,
     rule_index: usize,
     level: &'static str,
     message: Message,
@@ -232,7 +232,9 @@ fn descriptor(meta: &RuleMeta) -> ReportingDescriptor {
             enabled: meta.default_level != DefaultLevel::Off,
             level: meta.default_level.severity().map_or("warning", level),
         },
-        properties: Properties { tags: [meta.group] },
+        properties: Properties {
+            tags: [meta.group.as_str()],
+        },
     }
 }
 
@@ -374,7 +376,7 @@ pub fn render_with(
     let results = diagnostics
         .iter()
         .zip(fingerprints(project, diagnostics))
-        .map(|(d, fingerprint)| result(project, &top, d, index[d.rule], fingerprint))
+        .map(|(d, fingerprint)| result(project, &top, d, index[d.rule.as_str()], fingerprint))
         .collect();
     let log = Log {
         schema: SCHEMA,

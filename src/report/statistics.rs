@@ -6,11 +6,12 @@ use serde::Serialize;
 use super::Summary;
 use super::json::{JsonSummary, VERSION};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::rules::RuleId;
 
 /// The findings of one rule at one severity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct RuleCount {
-    pub rule: &'static str,
+    pub rule: RuleId,
     #[serde(serialize_with = "severity_name")]
     pub severity: Severity,
     pub count: usize,
@@ -39,7 +40,7 @@ pub fn count(diagnostics: &[Diagnostic]) -> Vec<RuleCount> {
     rows.sort_by(|a, b| {
         b.count
             .cmp(&a.count)
-            .then(a.rule.cmp(b.rule))
+            .then(a.rule.cmp(&b.rule))
             .then(a.severity.as_str().cmp(b.severity.as_str()))
     });
     rows
@@ -48,7 +49,12 @@ pub fn count(diagnostics: &[Diagnostic]) -> Vec<RuleCount> {
 /// `rule  severity  count` under a header, then the summary line (unless `None`).
 pub fn render_human(diagnostics: &[Diagnostic], summary: Option<Summary>) -> String {
     let rows = count(diagnostics);
-    let width = rows.iter().map(|r| r.rule.len()).max().unwrap_or(0).max(4);
+    let width = rows
+        .iter()
+        .map(|r| r.rule.as_str().len())
+        .max()
+        .unwrap_or(0)
+        .max(4);
     let mut out = String::new();
     if !rows.is_empty() {
         out.push_str(&format!(

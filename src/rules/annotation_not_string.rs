@@ -1,6 +1,6 @@
 use crate::diagnostic::Finding;
 use crate::edit::Fix;
-use crate::model::{Annotation, LAST_APPLIED, Spec, StringMap, is_string_map_problem};
+use crate::model::{Annotation, LAST_APPLIED, ShapeKind, Spec, StringMap};
 use crate::rules::Context;
 use crate::source::FileId;
 use crate::yaml::yaml11::{YamlType, is_true};
@@ -80,7 +80,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         // Mappings and lists under `annotations:`/`labels:` are not entries: the model records
         // them as shape problems, reported here for every object (not only SOP ones).
         for problem in &obj.shape_problems {
-            if is_string_map_problem(&problem.message) {
+            if problem.kind == ShapeKind::StringMapValue {
                 out.push(
                     Finding::new(problem.loc, problem.message.clone())
                         .label("not a string")

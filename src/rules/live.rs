@@ -7,10 +7,7 @@
 //! `pglint explain`, SARIF descriptors and `[rules]` levels in `pglint.toml` treat them alike),
 //! the same documentation sections, and the same [`Diagnostic`](crate::diagnostic::Diagnostic)s.
 
-use super::{DefaultLevel, RuleMeta};
-
-/// The group every live check belongs to.
-pub const GROUP: &str = "live";
+use super::{DefaultLevel, RuleGroup, RuleMeta};
 
 /// Declares a live check's [`RuleMeta`] as a constant; the doc comment becomes its docs.
 macro_rules! live_check {
@@ -24,7 +21,7 @@ macro_rules! live_check {
     ) => {
         pub const $name: RuleMeta = RuleMeta {
             id: $id,
-            group: GROUP,
+            group: RuleGroup::Live,
             default_level: DefaultLevel::$level,
             summary: $summary,
             docs: concat!($($doc, "\n"),*),
@@ -456,22 +453,16 @@ live_check! {
 }
 
 /// Every live check, in catalogue order.
-pub static ALL: &[&RuleMeta] = &[
-    &ROLE_MISSING,
-    &ROLE_ATTRIBUTES,
-    &ROLE_MEMBERSHIP,
-    &DATABASE_MISSING,
-    &DATABASE_OWNER,
-    &ABSENT_EXISTS,
-    &DRIFT,
-    &SECRET_MISSING,
-    &SECRET_NOT_REFLECTED,
-    &SEALED_SECRET_FAILED,
-    &NOT_RECONCILED,
-    &NOT_SYNCED,
-];
+pub fn all() -> impl Iterator<Item = &'static RuleMeta> {
+    super::RuleId::ALL
+        .iter()
+        .filter(|id| id.is_live())
+        .map(|id| id.meta())
+}
 
 /// Looks a live check up by id.
 pub fn find(id: &str) -> Option<&'static RuleMeta> {
-    ALL.iter().copied().find(|m| m.id == id)
+    super::RuleId::parse(id)
+        .filter(|id| id.is_live())
+        .map(super::RuleId::meta)
 }

@@ -1,5 +1,5 @@
 use crate::diagnostic::Finding;
-use crate::model::{Object, Spec, is_string_map_problem, is_unknowable};
+use crate::model::{Object, ShapeKind, Spec, is_unknowable};
 use crate::rules::Context;
 
 declare_rule! {
@@ -120,7 +120,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             );
         }
         for problem in &obj.shape_problems {
-            if is_string_map_problem(&problem.message)
+            if problem.kind == ShapeKind::StringMapValue
                 || problem.templated
                 || (problem.after_kustomize && !cx.deploy().built_by_kustomize(id))
             {

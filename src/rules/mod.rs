@@ -44,8 +44,9 @@ impl DefaultLevel {
 /// What `pglint rules` and `pglint explain` show, and what SARIF describes.
 #[derive(Debug)]
 pub struct RuleMeta {
+    /// As written; [`RuleId`] is the typed id.
     pub id: &'static str,
-    pub group: &'static str,
+    pub group: RuleGroup,
     pub default_level: DefaultLevel,
     /// One line, lowercase, no trailing period.
     pub summary: &'static str,
@@ -259,6 +260,7 @@ impl<'p> Context<'p> {
 }
 
 pub trait Rule: Sync {
+    fn id(&self) -> RuleId;
     fn meta(&self) -> &'static RuleMeta;
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>);
 }
@@ -291,7 +293,7 @@ macro_rules! declare_rule {
         impl $name {
             pub const META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
                 id: $id,
-                group: $group,
+                group: $crate::rules::RuleGroup::named($group),
                 default_level: $crate::rules::DefaultLevel::$level,
                 summary: $summary,
                 docs: concat!($($doc, "\n"),*),
@@ -300,6 +302,10 @@ macro_rules! declare_rule {
         }
 
         impl $crate::rules::Rule for $name {
+            fn id(&self) -> $crate::rules::RuleId {
+                $crate::rules::RuleId::$name
+            }
+
             fn meta(&self) -> &'static $crate::rules::RuleMeta {
                 &Self::META
             }
@@ -315,16 +321,53 @@ pub mod live;
 #[cfg(test)]
 pub(crate) mod testing;
 
+/// Generates, from the list of rules and live checks: the rule modules, [`ALL`], and the typed
+/// id of every catalogue entry, [`RuleId`] (a rule's variant is its struct's name, which
+/// `declare_rule!` names as the rule's id: a rule missing here does not compile).
 macro_rules! registry {
-    ($($module:ident :: $rule:ident,)*) => {
+    (
+        rules { $($module:ident :: $rule:ident,)* }
+        live { $($live:ident => $live_variant:ident,)* }
+    ) => {
         $(mod $module;)*
 
         /// Every rule, in catalogue order.
         pub static ALL: &[&dyn Rule] = &[$(&$module::$rule),*];
+
+        /// The id of a catalogue entry: a rule `check` runs, or a live check `verify`
+        /// reports. Written (`pglint.toml`, suppressions, reports, baselines) as its
+        /// kebab-case [`RuleId::as_str`].
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum RuleId {
+            $($rule,)*
+            $($live_variant,)*
+        }
+
+        impl RuleId {
+            /// Every id, in catalogue order: the rules, then the live checks.
+            pub const ALL: &[RuleId] = &[$(RuleId::$rule,)* $(RuleId::$live_variant,)*];
+
+            /// The entry's metadata.
+            pub fn meta(self) -> &'static RuleMeta {
+                match self {
+                    $(RuleId::$rule => &$module::$rule::META,)*
+                    $(RuleId::$live_variant => &live::$live,)*
+                }
+            }
+
+            /// The rule `check` runs under this id (`None` for a live check).
+            pub fn rule(self) -> Option<&'static dyn Rule> {
+                match self {
+                    $(RuleId::$rule => Some(&$module::$rule),)*
+                    _ => None,
+                }
+            }
+        }
     };
 }
 
 registry! {
+    rules {
     yaml_syntax::YamlSyntax,
     yaml_limit::YamlLimit,
     yaml_duplicate_key::YamlDuplicateKey,
@@ -339,6 +382,7 @@ registry! {
     sealed_value_copied::SealedValueCopied,
     sealed_value_shared::SealedValueShared,
     kustomize_missing::KustomizeMissing,
+    kustomize_build_refused::KustomizeBuildRefused,
     kustomize_unlisted::KustomizeUnlisted,
     not_deployed::NotDeployed,
     namespace_missing::NamespaceMissing,
@@ -389,23 +433,170 @@ registry! {
     cluster_renamed::ClusterRenamed,
     role_orphaned::RoleOrphaned,
     sealed_value_rotated::SealedValueRotated,
+    }
+    live {
+        ROLE_MISSING => LiveRoleMissing,
+        ROLE_ATTRIBUTES => LiveRoleAttributes,
+        ROLE_MEMBERSHIP => LiveRoleMembership,
+        DATABASE_MISSING => LiveDatabaseMissing,
+        DATABASE_OWNER => LiveDatabaseOwner,
+        ABSENT_EXISTS => LiveAbsentExists,
+        DRIFT => LiveDrift,
+        SECRET_MISSING => LiveSecretMissing,
+        SECRET_NOT_REFLECTED => LiveSecretNotReflected,
+        SEALED_SECRET_FAILED => LiveSealedSecretFailed,
+        NOT_RECONCILED => LiveNotReconciled,
+        NOT_SYNCED => LiveNotSynced,
+    }
+}
+
+impl RuleId {
+    /// The id as written: `owner-role-missing`.
+    pub fn as_str(self) -> &'static str {
+        self.meta().id
+    }
+
+    /// The id written `id`, if there is one.
+    pub fn parse(id: &str) -> Option<RuleId> {
+        RuleId::ALL.iter().copied().find(|r| r.as_str() == id)
+    }
+
+    pub fn group(self) -> RuleGroup {
+        self.meta().group
+    }
+
+    /// Is it a live check (`pglint verify`), not a rule of `check`?
+    pub fn is_live(self) -> bool {
+        self.group() == RuleGroup::Live
+    }
+}
+
+impl std::fmt::Display for RuleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Ordered as written, so output sorted by rule does not depend on the catalogue's order.
+impl Ord for RuleId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl PartialOrd for RuleId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl serde::Serialize for RuleId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// What a rule is about: `pglint rules --format json`, SARIF tags, and what the engine treats
+/// alike (the change-safety rules run only under `--base`; what is said about how a file is
+/// written stays on a plaintext Secret).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RuleGroup {
+    Parsing,
+    Secrets,
+    Kustomize,
+    Deployment,
+    References,
+    Names,
+    Privileges,
+    Reflector,
+    Waves,
+    Ordering,
+    Hygiene,
+    Suppressions,
+    /// Compares the working tree with a base revision (`check --base`).
+    Change,
+    /// Compares the repository with the live cluster (`pglint verify`).
+    Live,
+}
+
+impl RuleGroup {
+    const ALL: [RuleGroup; 14] = [
+        RuleGroup::Parsing,
+        RuleGroup::Secrets,
+        RuleGroup::Kustomize,
+        RuleGroup::Deployment,
+        RuleGroup::References,
+        RuleGroup::Names,
+        RuleGroup::Privileges,
+        RuleGroup::Reflector,
+        RuleGroup::Waves,
+        RuleGroup::Ordering,
+        RuleGroup::Hygiene,
+        RuleGroup::Suppressions,
+        RuleGroup::Change,
+        RuleGroup::Live,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RuleGroup::Parsing => "parsing",
+            RuleGroup::Secrets => "secrets",
+            RuleGroup::Kustomize => "kustomize",
+            RuleGroup::Deployment => "deployment",
+            RuleGroup::References => "references",
+            RuleGroup::Names => "names",
+            RuleGroup::Privileges => "privileges",
+            RuleGroup::Reflector => "reflector",
+            RuleGroup::Waves => "waves",
+            RuleGroup::Ordering => "ordering",
+            RuleGroup::Hygiene => "hygiene",
+            RuleGroup::Suppressions => "suppressions",
+            RuleGroup::Change => "change",
+            RuleGroup::Live => "live",
+        }
+    }
+
+    /// The group written `name` in a `declare_rule!`; an unknown name fails the build.
+    pub const fn named(name: &str) -> RuleGroup {
+        let mut i = 0;
+        while i < RuleGroup::ALL.len() {
+            if const_str_eq(RuleGroup::ALL[i].as_str(), name) {
+                return RuleGroup::ALL[i];
+            }
+            i += 1;
+        }
+        panic!("unknown rule group")
+    }
+}
+
+const fn const_str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// Looks a rule up by id.
 pub fn find(id: &str) -> Option<&'static dyn Rule> {
-    ALL.iter().copied().find(|r| r.meta().id == id)
+    RuleId::parse(id)?.rule()
 }
 
 /// Every catalogue entry: the rules `check` runs, then the live checks `verify` reports.
 pub fn catalogue() -> impl Iterator<Item = &'static RuleMeta> {
-    ALL.iter()
-        .map(|r| r.meta())
-        .chain(live::ALL.iter().copied())
+    RuleId::ALL.iter().map(|id| id.meta())
 }
 
 /// A catalogue entry (a rule or a live check) by id.
 pub fn meta(id: &str) -> Option<&'static RuleMeta> {
-    catalogue().find(|m| m.id == id)
+    RuleId::parse(id).map(RuleId::meta)
 }
 
 /// The README's rule table: id, default level, summary.
@@ -415,7 +606,7 @@ pub fn markdown_table() -> String {
 
 /// The README's table of the live checks `pglint verify` reports.
 pub fn live_markdown_table() -> String {
-    table(live::ALL.iter().copied())
+    table(live::all())
 }
 
 fn table(metas: impl Iterator<Item = &'static RuleMeta>) -> String {

@@ -187,9 +187,9 @@ mod tests {
     fn help(files: &[(&str, &str)]) -> String {
         let config = crate::config::Config::default();
         let project = crate::project::Project::from_texts(files, &config);
-        let found: Vec<_> = crate::lint::lint(&project, &config)
+        let found: Vec<_> = crate::engine::lint::lint(&project, &config)
             .into_iter()
-            .filter(|d| d.rule == "owner-role-missing")
+            .filter(|d| d.rule == crate::rules::RuleId::OwnerRoleMissing)
             .collect();
         assert_eq!(found.len(), 1, "{found:?}");
         found[0].finding.help.clone().unwrap_or_default()

@@ -150,9 +150,9 @@ mod tests {
         let cluster = CLUSTER.replace("createdb: false", "createdb: true");
         let config = Config::default();
         let project = crate::project::Project::from_texts(&[("c.yaml", &cluster)], &config);
-        let severities: Vec<(String, Severity)> = crate::lint::lint(&project, &config)
+        let severities: Vec<(String, Severity)> = crate::engine::lint::lint(&project, &config)
             .into_iter()
-            .filter(|d| d.rule == "role-privileged")
+            .filter(|d| d.rule == crate::rules::RuleId::RolePrivileged)
             .map(|d| (d.finding.message, d.severity))
             .collect();
         assert_eq!(

@@ -38,8 +38,7 @@ declare_rule! {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let known: Vec<&str> = crate::rules::ALL.iter().map(|r| r.meta().id).collect();
-    for invalid in Suppressions::collect(cx.project, &known).invalid {
+    for invalid in Suppressions::collect(cx.project).invalid {
         out.push(Finding::new(invalid.loc, invalid.message).help_opt(invalid.help));
     }
 }

@@ -4,8 +4,8 @@
 use crate::config::Config;
 use crate::deploy::Deploy;
 use crate::diagnostic::Finding;
+use crate::engine::lint::lint;
 use crate::index::Index;
-use crate::lint::lint;
 use crate::model::REFLECTOR_PREFIX;
 use crate::project::Project;
 use crate::rules::Context;
@@ -69,7 +69,7 @@ pub fn findings(rule: &str, files: &[(&str, &str)]) -> Vec<String> {
     let project = Project::from_texts(files, &config);
     lint(&project, &config)
         .into_iter()
-        .filter(|d| d.rule == rule)
+        .filter(|d| d.rule.as_str() == rule)
         .map(|d| {
             let file = d.finding.loc.file;
             let line = project.text(file).line_col(d.finding.loc.span.start()).line;

@@ -2,7 +2,7 @@
 //! live catalogue rows and Kubernetes objects, as [`Diagnostic`]s located at the Git node that
 //! declared the intent, the live value in the message.
 
-use crate::config::{Config, Level};
+use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Finding, Severity};
 use crate::hash::HashSet;
 use crate::index::{Index, SecretSource};
@@ -11,12 +11,7 @@ use crate::model::reflector::{
     opaque, reflector, secret_meta,
 };
 use crate::model::{Cluster, Database, Object, ObjectId, Role, is_unknowable};
-use crate::rules::RuleMeta;
-use crate::rules::live::{
-    ABSENT_EXISTS, DATABASE_MISSING, DATABASE_OWNER, DRIFT, NOT_RECONCILED, NOT_SYNCED,
-    ROLE_ATTRIBUTES, ROLE_MEMBERSHIP, ROLE_MISSING, SEALED_SECRET_FAILED, SECRET_MISSING,
-    SECRET_NOT_REFLECTED,
-};
+use crate::rules::RuleId;
 use crate::source::{Loc, Spanned};
 
 use super::kube::KubeObjects;
@@ -69,17 +64,12 @@ struct Out<'c> {
 }
 
 impl Out<'_> {
-    fn push(&mut self, meta: &'static RuleMeta, finding: Finding) {
-        let severity = match self.config.levels.get(meta.id) {
-            Some(Level::Off) => return,
-            Some(Level::On(severity)) => *severity,
-            None => match meta.default_level.severity() {
-                Some(severity) => severity,
-                None => return,
-            },
+    fn push(&mut self, rule: RuleId, finding: Finding) {
+        let Some(severity) = crate::engine::lint::severity_of(rule, self.config) else {
+            return;
         };
         self.diagnostics.push(Diagnostic {
-            rule: meta.id,
+            rule,
             severity: finding.at_most.map_or(severity, |cap| severity.min(cap)),
             finding,
         });
@@ -183,7 +173,7 @@ fn compare_roles(
             if live.is_some() {
                 let at = role.ensure.as_ref().map_or(name.loc, |e| e.loc);
                 out.push(
-                    &ABSENT_EXISTS,
+                    RuleId::LiveAbsentExists,
                     Finding::new(
                         at,
                         format!(
@@ -199,7 +189,7 @@ fn compare_roles(
         }
         let Some(live) = live else {
             out.push(
-                &ROLE_MISSING,
+                RuleId::LiveRoleMissing,
                 Finding::new(
                     name.loc,
                     format!("role `{}` does not exist in PostgreSQL", name.as_str()),
@@ -311,7 +301,7 @@ fn compare_attributes(out: &mut Out<'_>, role: &Role, live: &LiveRole, config: &
             ),
         };
         out.push(
-            &ROLE_ATTRIBUTES,
+            RuleId::LiveRoleAttributes,
             Finding::new(at, message)
                 .label(format!("live: {keyword}"))
                 .help(format!(
@@ -335,7 +325,7 @@ fn compare_attributes(out: &mut Out<'_>, role: &Role, live: &LiveRole, config: &
             format!("CONNECTION LIMIT {}", live.connection_limit)
         };
         out.push(
-            &ROLE_ATTRIBUTES,
+            RuleId::LiveRoleAttributes,
             Finding::new(
                 at,
                 format!(
@@ -371,7 +361,7 @@ fn compare_attributes(out: &mut Out<'_>, role: &Role, live: &LiveRole, config: &
         };
         let expired = live.valid_until.is_some_and(|t| t <= config.clock.now());
         out.push(
-            &ROLE_ATTRIBUTES,
+            RuleId::LiveRoleAttributes,
             Finding::new(
                 at,
                 format!(
@@ -400,7 +390,7 @@ fn compare_membership(out: &mut Out<'_>, role: &Role, live: &LiveRole) {
     for wanted in &role.in_roles {
         if !live.member_of.iter().any(|m| m == wanted.as_str()) {
             out.push(
-                &ROLE_MEMBERSHIP,
+                RuleId::LiveRoleMembership,
                 Finding::new(
                     wanted.loc,
                     format!(
@@ -425,7 +415,7 @@ fn compare_membership(out: &mut Out<'_>, role: &Role, live: &LiveRole) {
     for member_of in &live.member_of {
         if !role.is_member_of(member_of) {
             out.push(
-                &ROLE_MEMBERSHIP,
+                RuleId::LiveRoleMembership,
                 Finding::new(
                     at,
                     format!(
@@ -453,7 +443,7 @@ fn compare_databases(
             if live.is_some() {
                 let at = database.ensure.as_ref().map_or(name.loc, |e| e.loc);
                 out.push(
-                    &ABSENT_EXISTS,
+                    RuleId::LiveAbsentExists,
                     Finding::new(
                         at,
                         format!(
@@ -470,7 +460,7 @@ fn compare_databases(
         }
         let Some(live) = live else {
             out.push(
-                &DATABASE_MISSING,
+                RuleId::LiveDatabaseMissing,
                 Finding::new(
                     name.loc,
                     format!("database `{}` does not exist in PostgreSQL", name.as_str()),
@@ -492,7 +482,7 @@ fn compare_databases(
         };
         if live.owner != owner.as_str() {
             out.push(
-                &DATABASE_OWNER,
+                RuleId::LiveDatabaseOwner,
                 Finding::new(
                     owner.loc,
                     format!(
@@ -566,7 +556,7 @@ fn drift(
             format!(" ({})", attributes.join(", "))
         };
         out.push(
-            &DRIFT,
+            RuleId::LiveDrift,
             Finding::new(
                 at,
                 format!(
@@ -593,7 +583,7 @@ fn drift(
             continue;
         }
         out.push(
-            &DRIFT,
+            RuleId::LiveDrift,
             Finding::new(
                 at,
                 format!(
@@ -619,7 +609,7 @@ fn compare_cluster_status(
     let Some(live) = kube.cluster(namespace, target.name()) else {
         if !kube.clusters.is_empty() {
             out.push(
-                &NOT_SYNCED,
+                RuleId::LiveNotSynced,
                 Finding::new(
                     target.object.anchor(),
                     format!(
@@ -648,7 +638,7 @@ fn compare_cluster_status(
         };
         if let Some(causes) = live.roles.cannot_reconcile.get(name.as_str()) {
             out.push(
-                &NOT_RECONCILED,
+                RuleId::LiveNotReconciled,
                 Finding::new(
                     at,
                     format!(
@@ -666,7 +656,7 @@ fn compare_cluster_status(
             );
         } else if pending.iter().any(|p| p == name.as_str()) {
             out.push(
-                &NOT_RECONCILED,
+                RuleId::LiveNotReconciled,
                 Finding::new(
                     at,
                     format!(
@@ -695,7 +685,7 @@ fn compare_database_status(
         let Some(live) = kube.database(namespace, name) else {
             if !kube.databases.is_empty() {
                 out.push(
-                    &NOT_SYNCED,
+                    RuleId::LiveNotSynced,
                     Finding::new(
                         obj.anchor(),
                         format!(
@@ -720,7 +710,7 @@ fn compare_database_status(
                     && observed < generation
                 {
                     out.push(
-                        &NOT_RECONCILED,
+                        RuleId::LiveNotReconciled,
                         Finding::new(
                             obj.anchor(),
                             format!(
@@ -734,7 +724,7 @@ fn compare_database_status(
                 }
             }
             Some(false) => out.push(
-                &NOT_RECONCILED,
+                RuleId::LiveNotReconciled,
                 Finding::new(
                     obj.anchor(),
                     format!(
@@ -746,7 +736,7 @@ fn compare_database_status(
                 .help("fix what the message names; CNPG retries every 30 seconds"),
             ),
             None => out.push(
-                &NOT_RECONCILED,
+                RuleId::LiveNotReconciled,
                 Finding::new(
                     obj.anchor(),
                     format!(
@@ -835,7 +825,7 @@ fn compare_secrets(
             let obj = git_object(*source);
             match kube.sealed_secret(namespace, secret) {
                 None if !kube.sealed_secrets.is_empty() => out.push(
-                    &NOT_SYNCED,
+                    RuleId::LiveNotSynced,
                     Finding::new(
                         obj.anchor(),
                         format!(
@@ -854,7 +844,7 @@ fn compare_secrets(
                     {
                         sealed_failed = true;
                         out.push(
-                            &SEALED_SECRET_FAILED,
+                            RuleId::LiveSealedSecretFailed,
                             Finding::new(
                                 obj.anchor(),
                                 format!(
@@ -886,7 +876,7 @@ fn compare_secrets(
                     .map(|s| format!(" ({} in the repository)", git_object(*s).display_name()))
                     .unwrap_or_default();
                 out.push(
-                    &SECRET_MISSING,
+                    RuleId::LiveSecretMissing,
                     Finding::new(
                         anchor,
                         format!(
@@ -907,7 +897,7 @@ fn compare_secrets(
             .collect();
         if !missing.is_empty() {
             out.push(
-                &SECRET_MISSING,
+                RuleId::LiveSecretMissing,
                 Finding::new(
                     anchor,
                     format!(
@@ -957,7 +947,7 @@ fn compare_secrets(
                     Some(_) => continue,
                 };
                 out.push(
-                    &SECRET_NOT_REFLECTED,
+                    RuleId::LiveSecretNotReflected,
                     Finding::new(at, message)
                         .label(format!("names `{copy_namespace}`"))
                         .help("check that Reflector runs and reads these annotations on the Secret; delete a hand-made Secret of the same name in that namespace"),
@@ -970,6 +960,7 @@ fn compare_secrets(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Level;
     use crate::deploy::Deploy;
     use crate::project::Project;
     use crate::verify::kube::KubeObjects;
@@ -1105,7 +1096,7 @@ stringData:
         let index = Index::build(&project, config, &deploy);
         let target = crate::verify::choose_cluster(&index, config, None, None).unwrap();
         let mut diagnostics = compare(&index, config, &target, Live { catalogue, kube });
-        crate::lint::sort(&project, &mut diagnostics);
+        crate::engine::lint::sort(&project, &mut diagnostics);
         diagnostics
             .iter()
             .map(|d| {
@@ -1178,10 +1169,8 @@ stringData:
         config.verify.unmanaged_roles = vec!["tmp_*".into()];
         config
             .levels
-            .insert("live-role-missing".into(), Level::On(Severity::Warning));
-        config
-            .levels
-            .insert("live-role-membership".into(), Level::Off);
+            .insert(RuleId::LiveRoleMissing, Level::On(Severity::Warning));
+        config.levels.insert(RuleId::LiveRoleMembership, Level::Off);
         let project = Project::from_texts(&[("infra/pg.yaml", CLUSTER)], &config);
         let deploy = Deploy::build(&project, &config);
         let index = Index::build(&project, &config, &deploy);
@@ -1196,15 +1185,15 @@ stringData:
                 kube: None,
             },
         );
-        let found: Vec<(&str, Severity)> =
+        let found: Vec<(RuleId, Severity)> =
             diagnostics.iter().map(|d| (d.rule, d.severity)).collect();
         // `readers` is missing (a warning now), `tmp_42` is unmanaged, and `grafana` is drift:
         // only the Cluster file was given, so no Database declares it.
         assert_eq!(
             found,
             [
-                ("live-role-missing", Severity::Warning),
-                ("live-drift", Severity::Warning),
+                (RuleId::LiveRoleMissing, Severity::Warning),
+                (RuleId::LiveDrift, Severity::Warning),
             ]
         );
     }

@@ -67,6 +67,10 @@ pub struct ParsedFile {
     /// that did not become a complete document starts (the end of the last complete one).
     /// Nothing is known about the structure of the text from there on.
     pub unparsed_from: Option<usize>,
+    /// Aliases (`*name`) to an anchor of an earlier document: YAML scopes anchors to their
+    /// document, so readers that take one document at a time (kustomize, Kubernetes) refuse
+    /// the file. Each is read as an empty value here.
+    pub foreign_aliases: Vec<Span>,
 }
 
 /// Parses every document of `text`. Never panics; a syntax error or a limit stops the file
@@ -249,10 +253,13 @@ impl<'t> Builder<'t> {
                 }
                 let kind = match self.anchors.get(&anchor) {
                     Some(&target) => NodeKind::Alias(target),
-                    None => NodeKind::Scalar(Scalar {
-                        text: String::new(),
-                        style: ScalarStyle::Plain,
-                    }),
+                    None => {
+                        self.file.foreign_aliases.push(span);
+                        NodeKind::Scalar(Scalar {
+                            text: String::new(),
+                            style: ScalarStyle::Plain,
+                        })
+                    }
                 };
                 self.leaf(kind, span, 0, None)
             }
@@ -578,6 +585,14 @@ mod tests {
             parsed.problems[0].kind,
             YamlProblemKind::Syntax { .. }
         ));
+    }
+
+    #[test]
+    fn an_alias_to_another_documents_anchor_is_exposed() {
+        let text = "a: &d 1\nb: *d\n---\nc: *d\n";
+        let parsed = parse_ok(text);
+        assert_eq!(parsed.foreign_aliases, [Span::new(21, 23)]);
+        assert_eq!(&text[21..23], "*d");
     }
 
     #[test]

@@ -162,8 +162,7 @@ pub fn config(files: &[(String, Vec<u8>)]) -> Config {
         return Config::default();
     };
     let text = std::str::from_utf8(bytes).expect("pglint.toml is UTF-8");
-    let ids: Vec<&str> = pglint::rules::ALL.iter().map(|r| r.meta().id).collect();
-    Config::from_toml("pglint.toml", text, &ids).expect("fixture configuration is valid")
+    Config::from_toml("pglint.toml", text).expect("fixture configuration is valid")
 }
 
 /// The fixture's repository, built in memory, and its configuration.

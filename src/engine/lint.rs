@@ -7,21 +7,17 @@ use crate::deploy::Deploy;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::index::Index;
 use crate::project::Project;
-use crate::rules::{self, Context, Rule};
+use crate::rules::{self, Context, Rule, RuleGroup, RuleId};
 use crate::source::FileId;
 use crate::suppress::Suppressions;
 
-/// The level a rule runs at under `config`, or `None` when it is off.
-pub fn rule_severity(rule: &dyn Rule, config: &Config) -> Option<Severity> {
-    severity_of(rule.meta(), config)
-}
-
-/// The level a catalogue entry (a rule or a live check) runs at under `config`.
-pub fn severity_of(meta: &rules::RuleMeta, config: &Config) -> Option<Severity> {
-    match config.levels.get(meta.id) {
+/// The level a catalogue entry (a rule or a live check) runs at under `config`, or `None`
+/// when it is off.
+pub fn severity_of(id: RuleId, config: &Config) -> Option<Severity> {
+    match config.levels.get(&id) {
         Some(Level::Off) => None,
         Some(Level::On(severity)) => Some(*severity),
-        None => meta.default_level.severity(),
+        None => id.meta().default_level.severity(),
     }
 }
 
@@ -36,7 +32,7 @@ pub fn lint_changes(project: &Project, config: &Config, base: rules::Base<'_>) -
     let change_rules: Vec<&dyn Rule> = rules::ALL
         .iter()
         .copied()
-        .filter(|rule| rule.meta().group == CHANGE_GROUP)
+        .filter(|rule| rule.meta().group == RuleGroup::Change)
         .collect();
     run(&cx, &change_rules)
 }
@@ -46,12 +42,12 @@ pub fn lint_changes(project: &Project, config: &Config, base: rules::Base<'_>) -
 fn run(cx: &Context<'_>, rules: &[&dyn Rule]) -> Vec<Diagnostic> {
     rules
         .par_iter()
-        .filter_map(|rule| rule_severity(*rule, cx.config).map(|severity| (rule, severity)))
+        .filter_map(|rule| severity_of(rule.id(), cx.config).map(|severity| (rule, severity)))
         .flat_map_iter(|(rule, severity)| {
             let mut findings = Vec::new();
             rule.check(cx, &mut findings);
             findings.into_iter().map(move |finding| Diagnostic {
-                rule: rule.meta().id,
+                rule: rule.id(),
                 severity: finding.at_most.map_or(severity, |cap| severity.min(cap)),
                 finding,
             })
@@ -94,9 +90,6 @@ pub fn compare_with_base(
     sort(project, diagnostics);
     touched
 }
-
-/// The rules that compare the working tree with a base revision.
-pub const CHANGE_GROUP: &str = "change";
 
 /// Sorts diagnostics by file, position and rule, and drops duplicates.
 pub fn sort(project: &Project, diagnostics: &mut Vec<Diagnostic>) {
@@ -207,10 +200,9 @@ fn drop_advice_on_plaintext(project: &Project, diagnostics: &mut Vec<Diagnostic>
     if plaintext.is_empty() {
         return;
     }
-    let kept = |rule: &str| {
-        rule == "plaintext-secret"
-            || rules::find(rule)
-                .is_none_or(|r| matches!(r.meta().group, "parsing" | "suppressions"))
+    let kept = |rule: RuleId| {
+        rule == RuleId::PlaintextSecret
+            || matches!(rule.group(), RuleGroup::Parsing | RuleGroup::Suppressions)
     };
     diagnostics.retain(|d| {
         let at = d.finding.loc;
@@ -225,20 +217,18 @@ fn drop_advice_on_plaintext(project: &Project, diagnostics: &mut Vec<Diagnostic>
 
 /// Drops suppressed diagnostics and reports suppressions of rules that ran but matched nothing.
 fn apply_suppressions(project: &Project, config: &Config, diagnostics: &mut Vec<Diagnostic>) {
-    let known: Vec<&str> = rules::ALL.iter().map(|r| r.meta().id).collect();
-    let suppressions = Suppressions::collect(project, &known);
+    let suppressions = Suppressions::collect(project);
     let unused = suppressions.apply(diagnostics);
-    let unused_rule = rules::find("suppression-unused").expect("registered");
-    let Some(severity) = rule_severity(unused_rule, config) else {
+    let Some(severity) = severity_of(RuleId::SuppressionUnused, config) else {
         return;
     };
-    let ran = |id: &str| rules::find(id).is_some_and(|r| rule_severity(r, config).is_some());
+    let ran = |id: RuleId| severity_of(id, config).is_some();
     diagnostics.extend(
         unused
             .into_iter()
-            .filter(|(rule, _)| ran(rule))
+            .filter(|&(rule, _)| ran(rule))
             .map(|(_, finding)| Diagnostic {
-                rule: unused_rule.meta().id,
+                rule: RuleId::SuppressionUnused,
                 severity,
                 finding,
             }),
