@@ -31,7 +31,9 @@ fail() {
 mkdir -p "$tools"
 case "$install" in
   pip)
-    python3 -m venv "$tools/venv" || fail "cannot create a virtualenv"
+    python=python3
+    command -v python3 > /dev/null || python=python # Windows runners
+    "$python" -m venv "$tools/venv" || fail "cannot create a virtualenv"
     if [ -x "$tools/venv/bin/python" ]; then bin="$tools/venv/bin"; else bin="$tools/venv/Scripts"; fi
     spec="pglint${version:+==$version}"
     "$bin/python" -m pip install --quiet --disable-pip-version-check "$spec" \
