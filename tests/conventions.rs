@@ -178,6 +178,26 @@ fn config_overrides_lay_over_the_file() {
         "{stderr}"
     );
     assert!(stderr.contains("--config"), "{stderr}");
+    // The other commands that read pglint.toml take overrides too.
+    let (code, rules) = pglint_in(
+        &example(),
+        &[
+            "rules",
+            "--format",
+            "json",
+            "--config",
+            "rules.secret-type = \"off\"",
+        ],
+    );
+    assert_eq!(code, 0);
+    let rules: Value = serde_json::from_str(&rules).unwrap();
+    let secret_type = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "secret-type")
+        .unwrap();
+    assert_eq!(secret_type["level"], "off");
 }
 
 #[test]
