@@ -51,6 +51,23 @@ pub struct Finding {
     /// any kind): when a file that could not be parsed may hold one, the engine does not
     /// report it (a cascade of the parse error), and counts it as skipped.
     pub absent: Option<&'static [&'static str]>,
+    /// The node of the transformation that made the problem, when it is not where the rule
+    /// judged (a kustomization's `namePrefix:` that renamed the Cluster a Database names, a
+    /// Cluster renamed away from the name its Databases use): the engine reports every
+    /// finding with one cause once, there, the judged objects listed as related locations.
+    pub cause: Option<Cause>,
+    /// The object the rule judged (its name, or the field), when the finding points at a
+    /// transformation instead: what the engine lists when it merges findings of one node.
+    pub subject: Option<Loc>,
+}
+
+/// Where a problem was made, and how (see [`Finding::cause`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Cause {
+    pub loc: Loc,
+    /// What the node did, as the message of the one finding reported there ("`namePrefix:
+    /// shared-` renames Cluster `postgres-shared` to `shared-postgres-shared`").
+    pub what: String,
 }
 
 impl Finding {
@@ -65,7 +82,29 @@ impl Finding {
             at_most: None,
             fix: None,
             absent: None,
+            cause: None,
+            subject: None,
         }
+    }
+
+    /// Records the judged object's node (see [`Finding::subject`]).
+    pub fn subject(mut self, loc: Loc) -> Self {
+        self.subject = Some(loc);
+        self
+    }
+
+    /// Where the judged object is: its subject, else where the finding points.
+    pub fn subject_loc(&self) -> Loc {
+        self.subject.unwrap_or(self.loc)
+    }
+
+    /// Records the node that made the problem (see [`Finding::cause`]).
+    pub fn caused_by(mut self, loc: Loc, what: impl Into<String>) -> Self {
+        self.cause = Some(Cause {
+            loc,
+            what: what.into(),
+        });
+        self
     }
 
     /// Marks the finding as resting on the absence of objects of `kinds` (see

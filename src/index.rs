@@ -30,6 +30,16 @@ pub struct Instance<'p> {
     pub deployment: Option<DeploymentId>,
 }
 
+/// An instance a deployment renamed (see [`Index::renamed_from`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Renamed<'p> {
+    pub instance: ObjectId,
+    /// The node that set the applied name.
+    pub at: Loc,
+    /// The applied name.
+    pub name: &'p str,
+}
+
 /// Something that makes a Secret of a given name exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SecretSource {
@@ -477,6 +487,37 @@ impl<'p> Index<'p> {
             .instances
             .partition_point(|i| i.source.is_some_and(|s| s < source));
         (start..self.instances.len()).take_while(move |&i| self.instances[i].source == Some(source))
+    }
+
+    /// An instance of one of `kinds` in `namespace` that its deployment renamed away from
+    /// `written`, the name its file gives it (a kustomization's `namePrefix:`/`nameSuffix:`,
+    /// a patch of `metadata.name`): the cause of a reference to `written` that finds nothing.
+    pub fn renamed_from(
+        &self,
+        kinds: &[&str],
+        written: &str,
+        namespace: Option<&str>,
+    ) -> Option<Renamed<'p>> {
+        self.instances
+            .iter()
+            .enumerate()
+            .find_map(|(id, instance)| {
+                let object = instance.object;
+                if !kinds.contains(&object.kind_str())
+                    || !same_namespace(object.namespace_str(), namespace)
+                {
+                    return None;
+                }
+                let source = &self.project.objects[instance.source?];
+                let before = source.meta.name.as_ref()?;
+                let after = object.meta.name.as_ref()?;
+                (before.value == written && after.value != written && after.loc != before.loc)
+                    .then_some(Renamed {
+                        instance: id,
+                        at: after.loc,
+                        name: after.value.as_str(),
+                    })
+            })
     }
 
     /// What the deployments apply, where.

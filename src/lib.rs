@@ -27,6 +27,7 @@ pub mod notices;
 pub mod project;
 pub mod report;
 pub mod rules;
+pub mod schema;
 pub mod seal;
 pub mod source;
 pub mod suppress;

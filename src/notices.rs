@@ -28,6 +28,7 @@ pub fn notices(project: &Project, config: &Config, config_path: Option<&str>) ->
             ));
         }
     }
+    notices.extend(unevaluated_rules(project));
     let nested = format!("/{FILE_NAME}");
     let mut ignored: Vec<&str> = project
         .paths
@@ -108,6 +109,38 @@ pub fn deploy_notices(project: &Project, deploy: &Deploy<'_>) -> DeployNotices {
         ));
     }
     out
+}
+
+/// CEL rules of a CRD that pglint could not evaluate on some object (an unsupported function,
+/// an evaluation error): each rule once, with the first object and how many there are.
+fn unevaluated_rules(project: &Project) -> Vec<String> {
+    let mut rules: Vec<(String, String, usize)> = Vec::new();
+    for obj in &project.objects {
+        for violation in &obj.schema {
+            if violation.kind != crate::schema::ViolationKind::Unevaluated {
+                continue;
+            }
+            match rules.iter_mut().find(|(m, ..)| *m == violation.message) {
+                Some((_, _, count)) => *count += 1,
+                None => rules.push((
+                    violation.message.clone(),
+                    format!("{} in `{}`", obj.display_name(), project.path(obj.file)),
+                    1,
+                )),
+            }
+        }
+    }
+    rules
+        .into_iter()
+        .map(|(message, first, count)| {
+            let more = if count > 1 {
+                format!(" and {} more objects", count - 1)
+            } else {
+                String::new()
+            };
+            format!("a CRD validation rule was not checked on {first}{more}: {message}")
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -6,8 +6,10 @@
 //! that `kubectl kustomize` builds offline, `pglint render DIR --format json` must give the same
 //! objects (kind, namespace, name) in the same order, apiVersions, annotations, labels, and the
 //! same values of the fields pglint reads (`tests/support/render_diff.py` compares them,
-//! reading kustomize's output with PyYAML). A difference is a failure. Kustomizations kustomize itself refuses
-//! (Helm charts without `--enable-helm`, remote bases offline) are counted and skipped.
+//! reading kustomize's output with PyYAML). A difference is a failure. Where kustomize refuses,
+//! pglint must make the same decision: refuse too (`render` exits non-zero), or report the
+//! build partly known (Helm charts without `--enable-helm`, remote bases offline: counted as
+//! unknowns). Each test prints its counts (identical outputs, identical refusals, unknowns).
 //!
 //! Needs `kubectl` (`.ci/run` installs it) and Python's `yaml` module (installed with pip when
 //! missing); without kubectl the test says so and passes, so a fresh clone still passes.
@@ -66,8 +68,12 @@ fn kustomization_dirs(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 struct Outcome {
+    /// Built by both, with identical output.
     compared: usize,
-    skipped: usize,
+    /// Refused by both.
+    refused: usize,
+    /// Refused by kustomize offline, partly known to pglint (Helm charts, remote bases).
+    unknown: usize,
     differences: Vec<String>,
 }
 
@@ -77,7 +83,8 @@ fn compare(repositories: &[PathBuf]) -> Outcome {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/render_diff.py");
     let mut outcome = Outcome {
         compared: 0,
-        skipped: 0,
+        refused: 0,
+        unknown: 0,
         differences: Vec::new(),
     };
     for repo in repositories {
@@ -89,10 +96,6 @@ fn compare(repositories: &[PathBuf]) -> Outcome {
                 .arg(&dir)
                 .output()
                 .expect("kubectl runs");
-            if !kustomize.status.success() {
-                outcome.skipped += 1;
-                continue;
-            }
             let relative = dir.strip_prefix(repo).expect("inside the repository");
             let relative = if relative.as_os_str().is_empty() {
                 Path::new(".")
@@ -108,6 +111,21 @@ fn compare(repositories: &[PathBuf]) -> Outcome {
                 .output()
                 .expect("pglint runs");
             let name = format!("{}", dir.display());
+            if !kustomize.status.success() {
+                // The same decision: pglint refuses too, or says what it cannot see (a Helm
+                // chart without `--enable-helm`, a remote base offline).
+                if !render.status.success() {
+                    outcome.refused += 1;
+                } else if String::from_utf8_lossy(&render.stderr).contains("partly known") {
+                    outcome.unknown += 1;
+                } else {
+                    outcome.differences.push(format!(
+                        "{name}: kubectl kustomize refuses ({}), pglint builds it",
+                        String::from_utf8_lossy(&kustomize.stderr).trim()
+                    ));
+                }
+                continue;
+            }
             if !render.status.success() {
                 outcome.differences.push(format!(
                     "{name}: pglint render failed: {}",
@@ -168,11 +186,13 @@ fn fixtures_render_like_kustomize() {
         "pglint renders differently from kubectl kustomize:\n{}",
         outcome.differences.join("\n")
     );
-    // The render fixtures alone hold four buildable overlays.
+    // The render fixtures alone hold four buildable overlays; the kustomize-build-refused
+    // fixtures ten refusals.
     assert!(outcome.compared >= 4, "compared only {}", outcome.compared);
+    assert!(outcome.refused >= 10, "refused only {}", outcome.refused);
     eprintln!(
-        "{} kustomizations identical, {} that kustomize refuses skipped",
-        outcome.compared, outcome.skipped
+        "{} kustomizations identical, {} refused by both, {} refused by kustomize offline and partly known to pglint",
+        outcome.compared, outcome.refused, outcome.unknown
     );
 }
 
@@ -199,7 +219,7 @@ fn corpus_renders_like_kustomize() {
         "kustomize built nothing in the corpus"
     );
     eprintln!(
-        "{} kustomizations identical, {} that kustomize refuses skipped",
-        outcome.compared, outcome.skipped
+        "{} kustomizations identical, {} refused by both, {} refused by kustomize offline and partly known to pglint",
+        outcome.compared, outcome.refused, outcome.unknown
     );
 }

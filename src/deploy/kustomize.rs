@@ -83,6 +83,13 @@ pub enum Refusal {
     Patch,
     /// A YAML document kustomize's reader refuses (an alias to another document's anchor).
     Yaml,
+    /// A listed file that is not valid YAML (a syntax error, a duplicate key): `yaml-syntax`
+    /// and `yaml-duplicate-key` report it.
+    Unparsed,
+    /// A kustomization or object kustomize cannot read (a label value that is not a string,
+    /// an object without `metadata.name`): `annotation-not-string` and `manifest-invalid`
+    /// report it.
+    Invalid,
     /// Anything else kustomize or the deployer refuses.
     Other,
 }
@@ -485,6 +492,30 @@ impl<'p> Kustomize<'p> {
                 kind: Refusal::Other,
             });
         }
+        // kustomize reads `commonLabels`/`commonAnnotations` as maps of strings
+        // (`api/types/kustomization.go`): a YAML boolean or number fails to unmarshal.
+        if let Some(entry) = k
+            .common_labels
+            .entries
+            .iter()
+            .chain(&k.common_annotations.entries)
+            .find(|e| {
+                matches!(
+                    e.yaml_type,
+                    YamlType::Bool | YamlType::Int | YamlType::Float
+                )
+            })
+        {
+            return Err(BuildError::at(
+                entry.value.loc,
+                format!(
+                    "`{}` is a {}, not a string: kustomize cannot read the kustomization",
+                    entry.key.value,
+                    entry.yaml_type.describe()
+                ),
+            )
+            .kind(Refusal::Invalid));
+        }
         walk.stack.push(dir.to_string());
         let build = &k.build;
         for unknown in &build.unknown_fields {
@@ -529,6 +560,7 @@ impl<'p> Kustomize<'p> {
                 out.unknown.append(&mut sub.unknown);
             } else if let Some(range) = self.objects_by_path.get(path.as_str()) {
                 walk.check_file(dir, &entry.written, path)?;
+                self.check_parsed(&entry.written, path)?;
                 let file = self.project.objects[range.start].file;
                 if let Some(alias) = self.project.files[file.0 as usize].foreign_aliases.first() {
                     return Err(BuildError::at(
@@ -544,12 +576,24 @@ impl<'p> Kustomize<'p> {
                     .kind(Refusal::Yaml));
                 }
                 for id in range.clone() {
-                    out.resources
-                        .push(Resource::of(id, &self.project.objects[id]));
+                    let object = &self.project.objects[id];
+                    // `resource.go`: "missing metadata.name in object".
+                    if object.name().is_none() {
+                        return Err(BuildError::at(
+                            object.anchor(),
+                            format!(
+                                "{} has no `metadata.name`: kustomize refuses it",
+                                object.kind_str()
+                            ),
+                        )
+                        .kind(Refusal::Invalid));
+                    }
+                    out.resources.push(Resource::of(id, object));
                 }
             } else if self.project.paths.contains(path.as_str()) {
                 if !self.is_folder(path) {
                     walk.check_file(dir, &entry.written, path)?;
+                    self.check_parsed(&entry.written, path)?;
                     // A manifest file with no object (empty, or all of it unparseable).
                     continue;
                 }
@@ -609,6 +653,31 @@ impl<'p> Kustomize<'p> {
         }
         self.transform(k, out)?;
         walk.stack.pop();
+        Ok(())
+    }
+
+    /// kustomize's YAML reader refuses a file with a syntax error or a duplicate key.
+    fn check_parsed(&self, written: &Spanned<String>, path: &str) -> Result<(), BuildError> {
+        let Some(file) = self.project.file_id(path) else {
+            return Ok(());
+        };
+        let invalid = self.project.files[file.0 as usize]
+            .problems
+            .iter()
+            .any(|p| {
+                matches!(
+                    p.kind,
+                    crate::yaml::YamlProblemKind::Syntax { .. }
+                        | crate::yaml::YamlProblemKind::DuplicateKey { .. }
+                )
+            });
+        if invalid {
+            return Err(BuildError::at(
+                written.loc,
+                format!("`{}` is not valid YAML", written.value),
+            )
+            .kind(Refusal::Unparsed));
+        }
         Ok(())
     }
 

@@ -140,6 +140,8 @@ pub fn lint_indexed(project: &Project, index: &Index<'_>, config: &Config) -> Li
     apply_suppressions(project, config, &mut diagnostics);
     drop_advice_on_plaintext(project, &mut diagnostics);
     sort(project, &mut diagnostics);
+    super::precedence::one_finding_per_mistake(&mut diagnostics);
+    sort(project, &mut diagnostics);
     let (skipped, unparsed) = skip_cascades(project, &mut diagnostics);
     Linted {
         diagnostics,

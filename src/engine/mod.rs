@@ -7,6 +7,7 @@
 //! code: the caller does. It writes only the fixes it was asked to apply.
 
 pub mod lint;
+pub mod precedence;
 
 use std::fmt;
 use std::path::Path;

@@ -73,6 +73,9 @@ pub struct Object {
     pub written_meta: Option<Box<Metadata>>,
     /// Fields with a wrong type, unknown names or values outside an enum.
     pub shape_problems: Vec<ShapeProblem>,
+    /// What the kind's embedded CRD schema refuses (see [`crate::schema`]); empty for a kind
+    /// pglint embeds no schema for.
+    pub schema: Vec<crate::schema::Violation>,
 }
 
 /// The typed part of the kinds pglint understands (boxed: most objects are `Other`, and a
@@ -159,6 +162,15 @@ impl Object {
             }
             _ => Spec::Other,
         };
+        let schema = match (&api_version, &kind_name) {
+            (Some(api_version), Some(kind)) => {
+                crate::schema::validate(api_version.as_str(), kind.as_str(), root, file, &|node| {
+                    reader.is_templated(node)
+                })
+                .unwrap_or_default()
+            }
+            _ => Vec::new(),
+        };
         Some(Object {
             file,
             document,
@@ -170,6 +182,7 @@ impl Object {
             namespace_override: None,
             written_meta: None,
             shape_problems: problems,
+            schema,
         })
     }
 

@@ -176,6 +176,10 @@ impl SourceCode for Masked {
     }
 }
 
+/// Past this many related locations in other files, the human report lists them one line
+/// each instead of a snippet each.
+const COMPACT_AFTER: usize = 3;
+
 /// One report: the primary location, same-file related labels, and related notes for the
 /// locations in other files (each with its own snippet).
 struct Report {
@@ -214,9 +218,28 @@ impl Report {
             true,
         )];
         let mut related = Vec::new();
+        // Many objects one mistake affects (the engine merged their findings): a compact list,
+        // one line each, instead of a snippet each.
+        let elsewhere = finding
+            .related
+            .iter()
+            .filter(|r| r.loc.file != finding.loc.file)
+            .count();
+        let mut listed = Vec::new();
         for r in &finding.related {
             if r.loc.file == finding.loc.file {
                 labels.push(labeled(r.loc, Some(text(&r.message)), false));
+            } else if elsewhere > COMPACT_AFTER {
+                let line = sources
+                    .project
+                    .text(r.loc.file)
+                    .line_col(r.loc.span.start())
+                    .line;
+                listed.push(format!(
+                    "  {}:{line}: {}",
+                    sources.project.path(r.loc.file),
+                    text(&r.message)
+                ));
             } else {
                 related.push(Note {
                     message: text(&r.message),
@@ -226,6 +249,13 @@ impl Report {
             }
         }
         let mut help = finding.help.as_deref().map(text);
+        if !listed.is_empty() {
+            let list = format!("affected ({}):\n{}", listed.len(), listed.join("\n"));
+            help = Some(match help {
+                Some(help) => format!("{list}\n{help}"),
+                None => list,
+            });
+        }
         if let Some(fix) = &finding.fix {
             let how = match fix.applicability {
                 Applicability::Safe => "safe fix, `--fix`",

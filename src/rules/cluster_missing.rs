@@ -1,6 +1,7 @@
 use crate::diagnostic::Finding;
 use crate::model::{is_unknowable, similar};
 use crate::rules::Context;
+use crate::source::{Loc, Spanned};
 
 declare_rule! {
     /// ## What it does
@@ -57,6 +58,8 @@ declare_rule! {
         level: Error,
         summary: "a Database's (Pooler's, backup's) spec.cluster.name names no Cluster in its namespace",
         fix: (Unsafe, "writes the one similar Cluster name in the reference"),
+        // A deployment that renames the Cluster and its SealedSecrets is one mistake there.
+        yields_to: [SealedSecretMoved],
         check: check,
     }
 }
@@ -162,8 +165,46 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     .join(", ")
             ));
         }
+        if let Some(cause) = cause(cx, cluster_name, namespace, &visible) {
+            finding = finding.caused_by(cause.0, cause.1);
+        }
         out.push(finding);
     }
+}
+
+/// Where a name the Databases share stopped naming their Cluster, when that is one node:
+/// the deployment that renamed the Cluster, or the only Cluster of the namespace, named
+/// otherwise than the configured shared cluster its Databases name.
+fn cause(
+    cx: &Context<'_>,
+    name: &Spanned<String>,
+    namespace: Option<&str>,
+    visible: &[&str],
+) -> Option<(Loc, String)> {
+    if let Some(renamed) = cx.index.renamed_from(&["Cluster"], name.as_str(), namespace) {
+        return Some((
+            renamed.at,
+            format!(
+                "this renames Cluster `{}` to `{}`, so what names cluster `{}` finds none",
+                name.value, renamed.name, name.value
+            ),
+        ));
+    }
+    let [only] = visible else {
+        return None;
+    };
+    if name.value != cx.config.cluster {
+        return None;
+    }
+    let cluster = cx.index.clusters_named(only, namespace).into_iter().min()?;
+    let written = cx.index.object(cluster).meta.name.as_ref()?;
+    Some((
+        written.loc,
+        format!(
+            "Cluster `{only}` is not named `{}`, the shared cluster's name its Databases use",
+            name.value
+        ),
+    ))
 }
 
 #[cfg(test)]

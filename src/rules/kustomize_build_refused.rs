@@ -19,7 +19,8 @@ declare_rule! {
     ///   `RestrictionRootOnly`). Argo CD builds with it unless `kustomize.buildOptions` in an
     ///   `argocd-cm` ConfigMap of the repository says `--load-restrictor
     ///   LoadRestrictionsNone`; Flux's kustomize-controller builds with
-    ///   `LoadRestrictionsNone`; with no deployer known, kustomize's default is assumed and
+    ///   `LoadRestrictionsNone` (fluxcd/pkg `kustomize/kustomize_generator.go`, `Build`);
+    ///   with no deployer known, kustomize's default is assumed and
     ///   the message says so;
     /// - a `kind: Component` listed under `resources`, or a kustomization under `components`
     ///   (`api/internal/target/kusttarget.go`, `accumulateResources`/`accumulateComponents`);
@@ -34,7 +35,9 @@ declare_rule! {
     /// - an alias to an anchor of another YAML document of the same file: kustomize reads a
     ///   file one document at a time (`MalformedYAMLError: unknown anchor`).
     ///
-    /// A listed file or folder that does not exist is `kustomize-missing`'s. What pglint does
+    /// A listed file or folder that does not exist is `kustomize-missing`'s; a listed file that
+    /// is not valid YAML is `yaml-syntax`'s or `yaml-duplicate-key`'s; a label value that is
+    /// not a string `annotation-not-string`'s, an object without a name `manifest-invalid`'s. What pglint does
     /// not model (Helm charts, remote bases, replacements, …) is not guessed at: `check`
     /// lists it as a notice.
     ///
@@ -82,7 +85,12 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Err(error) = &deployment.rendered else {
             continue;
         };
-        if error.kind == Refusal::Missing {
+        // Owned by `kustomize-missing`, `yaml-syntax`/`yaml-duplicate-key`, and
+        // `annotation-not-string`/`manifest-invalid`.
+        if matches!(
+            error.kind,
+            Refusal::Missing | Refusal::Unparsed | Refusal::Invalid
+        ) {
             continue;
         }
         let loc = error.loc.unwrap_or(deployment.origin);
@@ -168,7 +176,9 @@ fn help(kind: Refusal, deployments: &[&Deployment<'_>]) -> String {
         Refusal::Yaml => {
             "anchors only reach within their own document: write the value out, or anchor it again in this document".into()
         }
-        Refusal::Missing | Refusal::Other => "fix what kustomize refuses".into(),
+        Refusal::Missing | Refusal::Unparsed | Refusal::Invalid | Refusal::Other => {
+            "fix what kustomize refuses".into()
+        }
     }
 }
 

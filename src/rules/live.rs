@@ -26,6 +26,7 @@ macro_rules! live_check {
             summary: $summary,
             docs: concat!($($doc, "\n"),*),
             fix: None,
+            yields_to: &[],
         };
     };
 }

@@ -4,36 +4,31 @@ use crate::rules::Context;
 
 declare_rule! {
     /// ## What it does
-    /// Checks the shape of the four SOP kinds (`v1 Secret`, `bitnami.com SealedSecret`, CNPG
-    /// `Cluster` and `Database`): each needs `apiVersion`, `kind` and `metadata.name` (a
-    /// Secret may use `metadata.generateName` instead); every field pglint reads must have
-    /// the right type (a mapping, a list, a string, a YAML 1.1 boolean); a `Database.spec`,
-    /// `Cluster.spec.managed.roles[]` or `SealedSecret.spec` field must be one the CRD knows
-    /// (a typo such as `ownr` gets a "did you mean"); and enum fields (`ensure`,
-    /// `databaseReclaimPolicy`) must hold an allowed value. Values that only exist after Flux
-    /// or Helm substitution are not judged. In an object a deployment builds with kustomize, a
-    /// boolean field must be `true` or `false`: kustomize reads YAML 1.2 (kyaml, go-yaml v3),
-    /// where `on`, `yes` or `y` are strings, and writes them quoted, so the API server gets
-    /// `"on"` for a boolean (checked with `kubectl kustomize`, kustomize v5.5.0).
+    /// Checks what the CRD schemas do not: each of the four SOP kinds (`v1 Secret`,
+    /// `bitnami.com SealedSecret`, CNPG `Cluster` and `Database`) needs `apiVersion`, `kind`
+    /// and `metadata.name` (a Secret may use `metadata.generateName` instead) and an
+    /// `apiVersion` the API server serves. The fields of a kind pglint embeds the CRD of are
+    /// judged by that schema (`schema-invalid`, `schema-unknown-field`); for the others (a
+    /// `v1 Secret`, or an object at an unserved version) every field pglint reads must have
+    /// the right type. Values that only exist after Flux or Helm substitution are not judged.
+    /// In an object a deployment builds with kustomize, a boolean field must be `true` or
+    /// `false`: kustomize reads YAML 1.2 (kyaml, go-yaml v3), where `on`, `yes` or `y` are
+    /// strings, and writes them quoted, so the API server gets `"on"` for a boolean (checked
+    /// with `kubectl kustomize`, kustomize v5.5.0); the schema, which reads the file as
+    /// Kubernetes does (YAML 1.1), cannot see that.
     ///
     /// ## Why is this bad?
-    /// The API server rejects an object without `apiVersion`, `kind` or name, and rejects a
-    /// wrong type or enum value against the CRD schema, so the Argo CD sync fails and the
-    /// waves after it are not applied. An unknown field is worse: unless the client asks for
-    /// strict field validation, the API server prunes it silently, so a Database with
-    /// `ownr: gitea_user` is created without that owner and a role with `passwordsecret:`
-    /// gets no password, without any error.
+    /// The API server rejects an object without `apiVersion`, `kind` or name, at a version it
+    /// does not serve, or with a field of the wrong type, so the Argo CD sync fails and the
+    /// waves after it are not applied.
     ///
     /// ## Example
     /// ```yaml
     /// apiVersion: postgresql.cnpg.io/v1
     /// kind: Database
-    /// metadata:
-    ///   name: gitea-db
     /// spec:
     ///   name: gitea
-    ///   ownr: gitea_user        # unknown field, pruned by the API server
-    ///   cluster: postgres-shared  # must be a mapping
+    ///   owner: gitea_user
     /// ```
     ///
     /// ## Use instead
@@ -45,8 +40,6 @@ declare_rule! {
     /// spec:
     ///   name: gitea
     ///   owner: gitea_user
-    ///   cluster:
-    ///     name: postgres-shared
     /// ```
     ///
     /// ## How to fix
@@ -56,7 +49,7 @@ declare_rule! {
         id: "manifest-invalid",
         group: "parsing",
         level: Error,
-        summary: "an SOP object is malformed: a required field is missing, a field has the wrong type, or a CRD field is unknown or outside its enum",
+        summary: "an SOP object lacks apiVersion, kind or name, names an unserved apiVersion, or has a field of the wrong type that no embedded schema judges",
         check: check,
     }
 }
@@ -119,8 +112,21 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     .help(format!("add `metadata.name`: {why}")),
             );
         }
+        // The CRD schema judges the fields of a kind it covers (`schema-invalid`,
+        // `schema-unknown-field`); what it cannot see stays here: a YAML 1.1 boolean that only
+        // kustomize's re-serialisation turns into a string.
+        // The object's own metadata is the API server's generic ObjectMeta, not the schema's.
+        let covered = crate::schema::covers(obj);
+        let in_metadata = |loc: crate::source::Loc| {
+            obj.meta.loc.is_some_and(|meta| {
+                meta.file == loc.file
+                    && meta.span.start() <= loc.span.start()
+                    && loc.span.end() <= meta.span.end()
+            })
+        };
         for problem in &obj.shape_problems {
-            if problem.kind == ShapeKind::StringMapValue
+            if (covered && !problem.after_kustomize && !in_metadata(problem.loc))
+                || problem.kind == ShapeKind::StringMapValue
                 || problem.templated
                 || (problem.after_kustomize && !cx.deploy().built_by_kustomize(id))
             {

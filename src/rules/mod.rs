@@ -55,6 +55,10 @@ pub struct RuleMeta {
     pub docs: &'static str,
     /// What the rule's fix does, when it has one.
     pub fix: Option<FixMeta>,
+    /// The rules whose finding at the same node already explains this rule's: the engine
+    /// reports theirs, with this one's objects as related locations (see
+    /// [`crate::engine::precedence`]).
+    pub yields_to: &'static [RuleId],
 }
 
 /// A rule's fix, as `pglint explain` and the README describe it.
@@ -285,6 +289,7 @@ macro_rules! declare_rule {
             level: $level:ident,
             summary: $summary:literal,
             $(fix: ($fix_applicability:ident, $fix_what:literal),)?
+            $(yields_to: [$($yields:ident),* $(,)?],)?
             check: $check:path $(,)?
         }
     ) => {
@@ -298,6 +303,7 @@ macro_rules! declare_rule {
                 summary: $summary,
                 docs: concat!($($doc, "\n"),*),
                 fix: declare_rule!(@fix $(($fix_applicability, $fix_what))?),
+                yields_to: &[$($($crate::rules::RuleId::$yields),*)?],
             };
         }
 
@@ -373,6 +379,9 @@ registry! {
     yaml_duplicate_key::YamlDuplicateKey,
     annotation_not_string::AnnotationNotString,
     manifest_invalid::ManifestInvalid,
+    schema_invalid::SchemaInvalid,
+    schema_unknown_field::SchemaUnknownField,
+    cel_rule_failed::CelRuleFailed,
     plaintext_secret::PlaintextSecret,
     sealed_template_data::SealedTemplateData,
     sealed_value_invalid::SealedValueInvalid,
@@ -513,6 +522,8 @@ pub enum RuleGroup {
     Ordering,
     Hygiene,
     Suppressions,
+    /// What the API server accepts: the CRD schemas and their CEL rules.
+    Schema,
     /// Compares the working tree with a base revision (`check --base`).
     Change,
     /// Compares the repository with the live cluster (`pglint verify`).
@@ -520,7 +531,7 @@ pub enum RuleGroup {
 }
 
 impl RuleGroup {
-    const ALL: [RuleGroup; 14] = [
+    const ALL: [RuleGroup; 15] = [
         RuleGroup::Parsing,
         RuleGroup::Secrets,
         RuleGroup::Kustomize,
@@ -533,6 +544,7 @@ impl RuleGroup {
         RuleGroup::Ordering,
         RuleGroup::Hygiene,
         RuleGroup::Suppressions,
+        RuleGroup::Schema,
         RuleGroup::Change,
         RuleGroup::Live,
     ];
@@ -551,6 +563,7 @@ impl RuleGroup {
             RuleGroup::Ordering => "ordering",
             RuleGroup::Hygiene => "hygiene",
             RuleGroup::Suppressions => "suppressions",
+            RuleGroup::Schema => "schema",
             RuleGroup::Change => "change",
             RuleGroup::Live => "live",
         }

@@ -62,6 +62,8 @@ declare_rule! {
         level: Error,
         summary: "a role's passwordSecret names no Secret, SealedSecret or ExternalSecret in the Cluster's namespace",
         fix: (Unsafe, "writes the one similar Secret name in `passwordSecret.name`"),
+        // A deployment that renames the SealedSecret (and the Cluster) is one mistake there.
+        yields_to: [SealedSecretMoved, ClusterMissing],
         check: check,
     }
 }
@@ -182,6 +184,17 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 "commit a SealedSecret `{name}` in {where_} holding `username` and `password` \
                  (kubeseal --format yaml of a kubernetes.io/basic-auth Secret)"
             ));
+        }
+        if let Some(renamed) =
+            cx.index
+                .renamed_from(&["Secret", "SealedSecret"], name, namespace)
+        {
+            let what = format!(
+                "this renames {} `{name}` to `{}`, so the role's passwordSecret finds none",
+                cx.index.object(renamed.instance).kind_str(),
+                renamed.name
+            );
+            finding = finding.caused_by(renamed.at, what);
         }
         out.push(finding);
     }

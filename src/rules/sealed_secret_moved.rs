@@ -48,6 +48,8 @@ declare_rule! {
         group: "secrets",
         level: Error,
         summary: "a deployment moves or renames a SealedSecret away from where it was sealed: it can never be decrypted",
+        // A kustomization moving the SOP's objects out of their namespace is one mistake.
+        yields_to: [NamespaceWrong],
         check: check,
     }
 }
@@ -105,6 +107,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             let verb = if field == "name" { "renames" } else { "moves" };
             out.push(
                 Finding::new(now.loc, message)
+                    .subject(sealed_for.loc)
                     .label(format!("{verb} the SealedSecret"))
                     .related(sealed_for.loc, format!("sealed for this {field}"))
                     .help(format!(

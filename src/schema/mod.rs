@@ -1,0 +1,392 @@
+//! What the API server accepts: the CRD schemas of the kinds pglint reads, embedded verbatim
+//! (`schemas/crds/`, see `PROVENANCE`), compiled once per run and only for the kinds a
+//! repository holds, and the structural validation of an object against them.
+//!
+//! Validation runs where an object's YAML tree is at hand: when a file is loaded, and again
+//! when the deploy layer re-reads an object a kustomize patch changed, so that a value a patch
+//! introduced is reported at the patch's node. The violations are kept on the object
+//! (`Object::schema`); the `schema-invalid` and `schema-unknown-field` rules report them for
+//! every applied instance.
+
+mod check;
+pub mod compiled;
+pub mod embedded;
+pub mod json;
+
+use std::sync::{LazyLock, OnceLock};
+
+pub use compiled::Schema;
+pub use embedded::{EMBEDDED, EmbeddedCrd};
+
+use crate::source::{FileId, Loc};
+use crate::yaml::{Limits, NodeRef, parse};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViolationKind {
+    /// A type, `enum`, `format`, `pattern`, bound or length the API server refuses.
+    Invalid,
+    /// A `required` field is missing.
+    Required,
+    /// A field the schema does not declare.
+    UnknownField,
+    /// A CEL rule (`x-kubernetes-validations`) evaluated to false.
+    Cel,
+    /// A CEL rule pglint cannot evaluate (an unsupported function, an evaluation error): a
+    /// notice, never a pass in silence.
+    Unevaluated,
+}
+
+/// One thing the schema refuses, at the node to edit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub loc: Loc,
+    pub kind: ViolationKind,
+    /// The field path as the API server prints it (`spec.managed.roles[0].login`).
+    pub path: String,
+    /// The API server's message (kube-openapi's wording).
+    pub message: String,
+    /// A close name: a declared property for an unknown field, an allowed value for an enum.
+    pub suggestion: Option<String>,
+}
+
+/// One CRD's served versions, each with its compiled schema.
+#[derive(Default)]
+pub struct Crd {
+    pub versions: Vec<(String, Schema)>,
+    /// Per version (same order), its CEL rules compiled by kube-cel, when it has any.
+    cel: Vec<Option<kube_cel::CompiledSchema>>,
+}
+
+impl std::fmt::Debug for Crd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Crd")
+            .field("versions", &self.versions)
+            .finish()
+    }
+}
+
+impl Crd {
+    /// Reads a CustomResourceDefinition's `spec.versions[].schema.openAPIV3Schema`.
+    pub fn compile(root: NodeRef<'_>) -> Crd {
+        let mut crd = Crd::default();
+        for version in root
+            .path(&["spec", "versions"])
+            .into_iter()
+            .flat_map(|v| v.items())
+        {
+            let (Some(name), Some(schema)) = (
+                version.get("name").and_then(|n| n.as_str()),
+                version.path(&["schema", "openAPIV3Schema"]),
+            ) else {
+                continue;
+            };
+            let compiled = Schema::compile(schema);
+            let cel = compiled.has_rules().then(|| {
+                let json = json::to_json(schema, &|_| false).unwrap_or_default();
+                kube_cel::compile_schema(&json)
+            });
+            crd.versions.push((name.to_string(), compiled));
+            crd.cel.push(cel);
+        }
+        crd
+    }
+
+    /// The CEL rules of a version, compiled, when it has any.
+    fn cel(&self, name: &str) -> Option<&kube_cel::CompiledSchema> {
+        let at = self
+            .versions
+            .iter()
+            .position(|(version, _)| version == name)?;
+        self.cel[at].as_ref()
+    }
+
+    pub fn version(&self, name: &str) -> Option<&Schema> {
+        self.versions
+            .iter()
+            .find(|(version, _)| version == name)
+            .map(|(_, schema)| schema)
+    }
+}
+
+/// The embedded CRDs, each compiled the first time an object of its kind is validated.
+static COMPILED: LazyLock<Vec<OnceLock<Crd>>> =
+    LazyLock::new(|| EMBEDDED.iter().map(|_| OnceLock::new()).collect());
+
+/// The embedded CRD of a kind, if pglint embeds one.
+pub fn embedded(group: &str, kind: &str) -> Option<(&'static EmbeddedCrd, &'static Crd)> {
+    let at = EMBEDDED
+        .iter()
+        .position(|crd| crd.group == group && crd.kind == kind)?;
+    let crd = COMPILED[at].get_or_init(|| compile_embedded(&EMBEDDED[at]));
+    Some((&EMBEDDED[at], crd))
+}
+
+fn compile_embedded(crd: &EmbeddedCrd) -> Crd {
+    let text = std::str::from_utf8(crd.bytes).expect("embedded CRDs are UTF-8");
+    // Trusted data, larger than a repository file may be.
+    let limits = Limits {
+        max_nodes: usize::MAX,
+        ..Limits::default()
+    };
+    let parsed = parse(text, &limits);
+    parsed
+        .documents
+        .iter()
+        .filter_map(|doc| doc.root())
+        .find(|root| root.get("kind").and_then(|k| k.as_str()) == Some("CustomResourceDefinition"))
+        .map(Crd::compile)
+        .unwrap_or_default()
+}
+
+/// Is the object validated against an embedded schema (its group, kind and version have one)?
+pub fn covers(object: &crate::model::Object) -> bool {
+    let (Some(api_version), Some(kind)) = (&object.api_version, &object.kind_name) else {
+        return false;
+    };
+    api_version
+        .as_str()
+        .rsplit_once('/')
+        .and_then(|(group, version)| embedded(group, kind.as_str())?.1.version(version))
+        .is_some()
+}
+
+/// Validates an object (`root`, read from `file`) against the embedded schema of its
+/// `apiVersion` and `kind`; `None` when pglint embeds no schema for them. `templated` tells
+/// values that only exist after Flux or Helm substitution, which are not judged.
+pub fn validate(
+    api_version: &str,
+    kind: &str,
+    root: NodeRef<'_>,
+    file: FileId,
+    templated: &dyn Fn(NodeRef<'_>) -> bool,
+) -> Option<Vec<Violation>> {
+    let (group, version) = api_version.rsplit_once('/')?;
+    let (_, crd) = embedded(group, kind)?;
+    let mut violations = validate_with(crd.version(version)?, root, file, templated);
+    if let (Some(cel), Some(schema)) = (crd.cel(version), crd.version(version)) {
+        evaluate_rules(cel, schema, root, file, templated, &mut violations);
+    }
+    Some(violations)
+}
+
+/// Evaluates the CEL rules of `x-kubernetes-validations` on an object (transition rules need
+/// the object's previous version: they do not run here). An object holding a value that only
+/// exists after substitution is not evaluated.
+fn evaluate_rules(
+    cel: &kube_cel::CompiledSchema,
+    schema: &Schema,
+    root: NodeRef<'_>,
+    file: FileId,
+    templated: &dyn Fn(NodeRef<'_>) -> bool,
+    out: &mut Vec<Violation>,
+) {
+    let Some(object) = json::to_json(root, templated) else {
+        return;
+    };
+    let Err(errors) = kube_cel::validate_compiled(cel, &object, None) else {
+        return;
+    };
+    for error in errors {
+        let node = json::node_at(root, &error.field_path);
+        let path = error.field_path.trim_start_matches('.').to_string();
+        let found = check::found_type(node);
+        // A rule reading a field the object does not set fails with "no such key", and the API
+        // server refuses the object with that error (apiextensions-apiserver,
+        // `pkg/apiserver/schema/cel/validation.go`, `validateExpressions`: "%v evaluating
+        // rule: %v").
+        let missing_key = std::error::Error::source(&error)
+            .and_then(|cause| cause.downcast_ref::<kube_cel::cel::ExecutionError>())
+            .and_then(|cause| match cause {
+                kube_cel::cel::ExecutionError::NoSuchKey(key) => Some(key.to_string()),
+                _ => None,
+            });
+        let (kind, message) = match (&error.kind, missing_key) {
+            (kube_cel::ErrorKind::ValidationFailure, _) => (
+                ViolationKind::Cel,
+                format!("`{path}`: Invalid value: \"{found}\": {}", error.message),
+            ),
+            (kube_cel::ErrorKind::EvaluationError, Some(key)) => {
+                let rule = schema
+                    .rule_message(&error.rule)
+                    .map_or_else(|| format!("failed rule: {}", error.rule), str::to_string);
+                (
+                    ViolationKind::Cel,
+                    format!(
+                        "`{path}`: Invalid value: \"{found}\": no such key: {key} evaluating rule: {rule}"
+                    ),
+                )
+            }
+            _ => (
+                ViolationKind::Unevaluated,
+                format!("the rule `{}` at `{path}`: {}", error.rule, error.message),
+            ),
+        };
+        let at = field_named_by(node, &error.rule).unwrap_or(node);
+        out.push(Violation {
+            loc: Loc {
+                file: at.file().unwrap_or(file),
+                span: at.span(),
+            },
+            kind,
+            path,
+            message,
+            suggestion: None,
+        });
+    }
+}
+
+/// The key of the first field a rule reads (`self.imageName`) that the mapping sets: the line
+/// to edit, rather than the whole mapping the rule is declared on.
+fn field_named_by<'d>(node: NodeRef<'d>, rule: &str) -> Option<NodeRef<'d>> {
+    rule.match_indices("self.").find_map(|(at, prefix)| {
+        let rest = &rule[at + prefix.len()..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        node.get_entry(&rest[..end]).map(|(key, _)| key)
+    })
+}
+
+/// Validates an object against a compiled schema.
+pub fn validate_with(
+    schema: &Schema,
+    root: NodeRef<'_>,
+    file: FileId,
+    templated: &dyn Fn(NodeRef<'_>) -> bool,
+) -> Vec<Violation> {
+    let mut walk = check::Walk {
+        file,
+        templated,
+        out: Vec::new(),
+    };
+    walk.root(schema, root);
+    walk.out
+}
+
+/// Violations another rule reports better, at the same node: the schema stays quiet there.
+/// A label or annotation value that is not a string (`annotation-not-string` gives the YAML
+/// quoting fix), and a SealedSecret template's `stringData` (`sealed-template-data`: values
+/// in clear are a leak first).
+fn owned_elsewhere(object: &crate::model::Object, violation: &Violation) -> bool {
+    let in_meta_map = violation.path.contains("metadata.labels.")
+        || violation.path.contains("metadata.annotations.");
+    let sealed_string_data = object.kind_str() == "SealedSecret"
+        && (violation.path == "spec.template.stringData"
+            || violation.path.starts_with("spec.template.stringData."));
+    in_meta_map || sealed_string_data
+}
+
+/// A violation of an object as a deployment applies it.
+#[derive(Debug, Clone, Copy)]
+pub struct Applied<'p> {
+    pub violation: &'p Violation,
+    /// The object as rendered (a patched one, when a patch changed it).
+    pub object: &'p crate::model::Object,
+    /// How it is applied; `None` when no deployment applies it (as written).
+    pub deployment: Option<crate::deploy::DeploymentKind>,
+}
+
+/// The schema violations of every applied instance of `objects` (each object as each
+/// deployment renders it), each once: the same node refused in two deployments is one
+/// violation. An object no deployment applies is judged as written (once it is applied, the
+/// API server will), except for missing required fields: what applies it may complete it
+/// where pglint cannot see (a parent Flux Kustomization's `patches` commonly set `interval`
+/// and `prune` on every child; an unlisted file may be a patch).
+pub fn applied<'p>(
+    objects: impl Iterator<Item = (crate::model::ObjectId, &'p crate::model::Object)>,
+    deploy: &'p crate::deploy::Deploy<'p>,
+) -> Vec<Applied<'p>> {
+    let mut seen = crate::hash::HashSet::default();
+    let mut out = Vec::new();
+    for (id, written) in objects {
+        let mut placed = false;
+        for (deployment, resource) in deploy.instances_of(id) {
+            placed = true;
+            for violation in &resource.object.schema {
+                if !owned_elsewhere(&resource.object, violation)
+                    && seen.insert((violation.loc, violation.message.as_str()))
+                {
+                    out.push(Applied {
+                        violation,
+                        object: &resource.object,
+                        deployment: Some(deployment.kind),
+                    });
+                }
+            }
+        }
+        if !placed {
+            for violation in &written.schema {
+                if violation.kind != ViolationKind::Required
+                    && !owned_elsewhere(written, violation)
+                    && seen.insert((violation.loc, violation.message.as_str()))
+                {
+                    out.push(Applied {
+                        violation,
+                        object: written,
+                        deployment: None,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn violations(text: &str) -> Vec<String> {
+        let parsed = parse(text, &Limits::default());
+        let root = parsed.documents[0].root().unwrap();
+        let api_version = root.get("apiVersion").and_then(|n| n.as_str()).unwrap();
+        let kind = root.get("kind").and_then(|n| n.as_str()).unwrap();
+        validate(api_version, kind, root, FileId(0), &|_| false)
+            .expect("an embedded kind")
+            .into_iter()
+            .map(|v| {
+                let line = text[..v.loc.span.start()].matches('\n').count() + 1;
+                format!("{line} {}", v.message)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_embedded_crd_compiles_with_a_version() {
+        for crd in EMBEDDED {
+            let (_, compiled) = embedded(crd.group, crd.kind).unwrap();
+            assert!(!compiled.versions.is_empty(), "{}", crd.file);
+        }
+    }
+
+    #[test]
+    fn types_enums_formats_required_and_unknown_fields() {
+        let cluster = "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: pg\nspec:\n  instances: three\n  instancess: 3\n  primaryUpdateStrategy: sometimes\n  storage:\n    size: 1Gi\n  managed:\n    roles:\n      - name: app\n        login: true\n        validUntil: next spring\n        passwordSecret:\n          name: app\n          nmae: x\n";
+        assert_eq!(
+            violations(cluster),
+            [
+                "6 `spec.instances` in body must be of type integer: \"string\"",
+                "7 unknown field \"spec.instancess\"",
+                "8 `spec.primaryUpdateStrategy`: Unsupported value: \"sometimes\": supported values: \"unsupervised\", \"supervised\"",
+                "15 `spec.managed.roles[0].validUntil` in body must be of type date-time: \"next spring\"",
+                "18 unknown field \"spec.managed.roles[0].passwordSecret.nmae\"",
+            ]
+        );
+        let database = "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: db\nspec:\n  owner: app\n  cluster:\n    name: pg\n  connectionLimit: lots\n";
+        assert_eq!(
+            violations(database),
+            [
+                "9 `spec.connectionLimit` in body must be of type integer: \"string\"",
+                "6 `spec.name`: Required value",
+            ]
+        );
+    }
+
+    #[test]
+    fn open_maps_quantities_and_int_or_string_pass() {
+        let cluster = "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: pg\nspec:\n  instances: 3\n  postgresql:\n    parameters:\n      max_connections: \"200\"\n  resources:\n    requests:\n      memory: 512Mi\n      cpu: 1\n  storage:\n    size: 10Gi\n  inheritedMetadata:\n    labels:\n      team: db\n";
+        assert_eq!(violations(cluster), Vec::<String>::new());
+        let bad = "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: pg\nspec:\n  instances: 1\n  resources:\n    requests:\n      memory: lots\n";
+        assert_eq!(violations(bad).len(), 1, "{:?}", violations(bad));
+    }
+}
