@@ -190,6 +190,10 @@ struct VerifyArgs {
     /// Print only the findings, no summary line nor note of what was compared.
     #[arg(short, long)]
     quiet: bool,
+    /// Answer a server that asks for the password in clear text or as MD5 over a connection
+    /// without TLS (refused by default: CloudNativePG serves TLS and SCRAM).
+    #[arg(long)]
+    allow_password_without_tls: bool,
     #[command(flatten)]
     repo: RootArgs,
 }
@@ -256,7 +260,7 @@ struct NewArgs {
     #[arg(long, value_name = "NAME")]
     database: Option<String>,
     /// Read the password from the first line of standard input instead of generating 32
-    /// random URL-safe characters.
+    /// random URL-safe characters; at a terminal, prompt for it without echo, twice.
     #[arg(long)]
     password_stdin: bool,
     /// Print the change as a diff (sealed values masked) and write nothing.
@@ -589,9 +593,34 @@ fn load_root(
     config: &[ConfigArg],
 ) -> Result<(PathBuf, Config, Project), String> {
     let (root, config) = root_config(root, config)?;
+    for note in crate::write::recover_if_needed(&root) {
+        eprintln!("pglint: note: {note}");
+    }
     let project = engine::load(&root, &config).map_err(|e| e.to_string())?;
     print_unreadable(&project);
     Ok((root, config, project))
+}
+
+/// As [`load_root`] for a command that writes: the write lock is taken before the repository
+/// is read and held until the lock is dropped.
+fn load_root_to_write(
+    root: Option<&PathBuf>,
+    config: &[ConfigArg],
+) -> Result<(crate::write::Lock, Config, crate::new::ConfigFile, Project), String> {
+    let (root, config, file) = root_config_file(root, config)?;
+    let lock = lock_to_write(&root)?;
+    let project = engine::load(&root, &config).map_err(|e| e.to_string())?;
+    print_unreadable(&project);
+    Ok((lock, config, file, project))
+}
+
+/// The write lock of `root`, saying what it finished of an earlier run's interrupted write.
+fn lock_to_write(root: &Path) -> Result<crate::write::Lock, String> {
+    let (lock, notes) = crate::write::Lock::acquire(root)?;
+    for note in notes {
+        eprintln!("pglint: note: {note}");
+    }
+    Ok(lock)
 }
 
 /// Notes the files the load skipped (unreadable, too large…).
@@ -603,6 +632,14 @@ fn print_unreadable(project: &Project) {
 
 /// The repository root (default: around the working directory) and its configuration.
 fn root_config(root: Option<&PathBuf>, config: &[ConfigArg]) -> Result<(PathBuf, Config), String> {
+    root_config_file(root, config).map(|(root, config, _)| (root, config))
+}
+
+/// [`root_config`], and where the configuration file is.
+fn root_config_file(
+    root: Option<&PathBuf>,
+    config: &[ConfigArg],
+) -> Result<(PathBuf, Config, crate::new::ConfigFile), String> {
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
     let root = match root {
@@ -612,13 +649,19 @@ fn root_config(root: Option<&PathBuf>, config: &[ConfigArg]) -> Result<(PathBuf,
     let root = root
         .canonicalize()
         .map_err(|e| format!("{}: {e}", root.display()))?;
-    let config = match load_config(&root, &cwd, config)?.0 {
-        Ok(config) => config,
+    let (loaded, relative) = load_config(&root, &cwd, config)?;
+    let loaded = match loaded {
+        Ok(loaded) => loaded,
         Err(error) => {
             return Err(report::human::render_config_error(&error, Style::plain()));
         }
     };
-    Ok((root, config))
+    let file = match (relative, ConfigArg::file(config)?) {
+        (Some(path), _) => crate::new::ConfigFile::InRepository(path),
+        (None, Some(_)) => crate::new::ConfigFile::Elsewhere,
+        (None, None) => crate::new::ConfigFile::Absent,
+    };
+    Ok((root, loaded, file))
 }
 
 fn render(args: RenderArgs) -> Result<Outcome, String> {
@@ -816,6 +859,11 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
             return Ok(Outcome::Failure);
         }
     };
+    if args.unsafe_fixes && !args.fix && !args.diff {
+        eprintln!(
+            "pglint: warning: --unsafe-fixes does nothing without --fix or --diff: nothing was fixed (the summary counts the unsafe fixes either way)"
+        );
+    }
     let select = args
         .select
         .iter()
@@ -863,8 +911,21 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
         base: args.base.as_deref(),
         baseline: baseline.as_ref(),
         config_file: config_file.as_deref(),
+        writer: None,
     };
 
+    let lock = if matches!(fix, FixMode::Write { .. }) {
+        Some(lock_to_write(&root)?)
+    } else {
+        for note in crate::write::recover_if_needed(&root) {
+            eprintln!("pglint: note: {note}");
+        }
+        None
+    };
+    let options = engine::Options {
+        writer: lock.as_ref(),
+        ..options
+    };
     let project = engine::load(&root, &config).map_err(|e| e.to_string())?;
     print_unreadable(&project);
     let report = match engine::check(project, &config, &options) {
@@ -886,7 +947,11 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
         if let Some(before) = &fixes.before {
             let paths = fixes.changed.iter().map(|c| c.path.as_str());
             print_stdout(&report::diff::render(before, &report.project, paths));
-            eprintln!("pglint: would fix {count} findings in {files} files");
+            eprintln!(
+                "pglint: would fix {} in {}",
+                report::counted(count, "finding"),
+                report::counted(files, "file")
+            );
             return Ok(if files > 0 && !args.exit_zero {
                 Outcome::Findings
             } else {
@@ -894,7 +959,11 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
             });
         }
         if count > 0 {
-            eprintln!("pglint: fixed {count} findings in {files} files");
+            eprintln!(
+                "pglint: fixed {} in {}",
+                report::counted(count, "finding"),
+                report::counted(files, "file")
+            );
         }
     }
     let engine::Report {
@@ -922,9 +991,9 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
         std::fs::write(path, baseline.to_json())
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         eprintln!(
-            "pglint: recorded {} findings in {} entries to {}",
-            diagnostics.len(),
-            baseline.entries.len(),
+            "pglint: recorded {} in {} to {}",
+            report::counted(diagnostics.len(), "finding"),
+            report::counted(baseline.entries.len(), "entry"),
             path.display()
         );
         return Ok(Outcome::Clean);
@@ -1142,10 +1211,15 @@ fn explain(id: &str) -> Result<Outcome, String> {
 }
 
 fn new_app(args: NewArgs) -> Result<Outcome, String> {
+    use std::io::IsTerminal;
     use zeroize::Zeroizing;
 
-    let (root, config, project) = load_root(args.repo.root.as_ref(), &args.repo.config)?;
-    let password = if args.password_stdin {
+    let (lock, config, config_file, project) =
+        load_root_to_write(args.repo.root.as_ref(), &args.repo.config)?;
+    let root = lock.root().to_path_buf();
+    let password = if args.password_stdin && std::io::stdin().is_terminal() {
+        prompt_secret("password for the new role")?
+    } else if args.password_stdin {
         let mut line = Zeroizing::new(String::new());
         std::io::stdin()
             .read_line(&mut line)
@@ -1159,11 +1233,15 @@ fn new_app(args: NewArgs) -> Result<Outcome, String> {
     } else {
         crate::seal::generate_password(32)?
     };
+    if password.contains('\0') {
+        return Err("the password holds a NUL byte, which PostgreSQL cannot store".into());
+    }
     let request = crate::new::NewApp {
         app: args.app,
         namespace: args.namespace,
         role: args.role,
         database: args.database,
+        config_file,
     };
     let plan = crate::new::plan_new(&root, &config, &project, &request, &password)?;
     drop(password);
@@ -1173,7 +1251,7 @@ fn new_app(args: NewArgs) -> Result<Outcome, String> {
         eprintln!("pglint: dry run: nothing written");
         return Ok(Outcome::Clean);
     }
-    if let Err(failures) = crate::write::write_all(&root, &plan.changes) {
+    if let Err(failures) = crate::write::write_all(&lock, &plan.changes) {
         return Err(format!("nothing was written: {}", failures.join("; ")));
     }
     let mut out = format!("added `{}`:\n", request.app);
@@ -1193,15 +1271,46 @@ fn new_app(args: NewArgs) -> Result<Outcome, String> {
     Ok(Outcome::Clean)
 }
 
+/// A secret typed at a terminal: prompted for without echo (on the terminal, not standard
+/// output), then once more to confirm.
+fn prompt_secret(what: &str) -> Result<zeroize::Zeroizing<String>, String> {
+    use zeroize::Zeroizing;
+    let read = |prompt: String| {
+        rpassword::prompt_password(prompt)
+            .map(Zeroizing::new)
+            .map_err(|e| format!("cannot read the {what} from the terminal: {e}"))
+    };
+    let first = read(format!("{what}: "))?;
+    if first.is_empty() {
+        return Err(format!("the {what} is empty; nothing was written"));
+    }
+    let again = read(format!("{what} (again): "))?;
+    if *first != *again {
+        return Err(format!(
+            "the two entries of the {what} differ; nothing was written"
+        ));
+    }
+    Ok(first)
+}
+
 fn seal(args: SealArgs) -> Result<Outcome, String> {
-    use std::io::Read;
+    use std::io::{IsTerminal, Read};
     use zeroize::Zeroizing;
 
-    let (root, config, project) = load_root(args.repo.root.as_ref(), &args.repo.config)?;
+    let (lock, config, _, project) =
+        load_root_to_write(args.repo.root.as_ref(), &args.repo.config)?;
+    let root = lock.root().to_path_buf();
+    // Before a value is typed for a key the API server would refuse.
+    crate::new::check_secret_key(&args.key)?;
     let mut value = Zeroizing::new(Vec::new());
-    std::io::stdin()
-        .read_to_end(&mut value)
-        .map_err(|e| format!("cannot read the value from standard input: {e}"))?;
+    if std::io::stdin().is_terminal() {
+        let typed = prompt_secret(&format!("value of `{}`", args.key))?;
+        value.extend_from_slice(typed.as_bytes());
+    } else {
+        std::io::stdin()
+            .read_to_end(&mut value)
+            .map_err(|e| format!("cannot read the value from standard input: {e}"))?;
+    }
     // One trailing line break is the shell's, not the value's.
     if value.ends_with(b"\n") {
         value.pop();
@@ -1219,7 +1328,7 @@ fn seal(args: SealArgs) -> Result<Outcome, String> {
     };
     let (change, message) = crate::new::plan_seal(&root, &config, &project, &request, &value)?;
     drop(value);
-    if let Err(failures) = crate::write::write_all(&root, std::slice::from_ref(&change)) {
+    if let Err(failures) = crate::write::write_all(&lock, std::slice::from_ref(&change)) {
         return Err(format!("nothing was written: {}", failures.join("; ")));
     }
     print_stdout(&format!("{message}\n"));
@@ -1268,7 +1377,15 @@ fn verify(args: VerifyArgs) -> Result<Outcome, String> {
         .then(|| live::ConnectOptions::resolve(args.database_url.as_deref(), &env))
         .transpose()
         .map_err(|e| format!("--database-url: {e}"))?;
-    let catalogue = options.as_ref().map(live::read_catalogue).transpose()?;
+    if options.as_ref().is_some_and(|o| o.password_in_url) {
+        eprintln!(
+            "pglint: warning: the password in --database-url is visible to other users in the process list; use PGPASSWORD or a password file (~/.pgpass, PGPASSFILE) instead"
+        );
+    }
+    let catalogue = options
+        .as_ref()
+        .map(|o| live::read_catalogue(o, args.allow_password_without_tls))
+        .transpose()?;
     let mut diagnostics = verify::compare(
         &index,
         &config,
@@ -1359,15 +1476,36 @@ fn man(dir: Option<&Path>) -> Result<Outcome, String> {
 fn init(force: bool) -> Result<Outcome, String> {
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
-    let path = repository_root(&cwd).join(FILE_NAME);
-    if path.exists() && !force {
-        return Err(format!(
-            "{} already exists (use --force to overwrite)",
-            path.display()
-        ));
+    let root = repository_root(&cwd);
+    let path = root.join(FILE_NAME);
+    let lock = lock_to_write(&root)?;
+    // Through the writer: atomic, and never through a symbolic link.
+    let before = match std::fs::symlink_metadata(&path) {
+        Err(_) => None,
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(format!(
+                "{} is a symbolic link; pglint never writes through one",
+                path.display()
+            ));
+        }
+        Ok(_) if !force => {
+            return Err(format!(
+                "{} already exists (use --force to overwrite)",
+                path.display()
+            ));
+        }
+        Ok(_) => {
+            Some(std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?)
+        }
+    };
+    let change = crate::write::Changed {
+        path: FILE_NAME.to_string(),
+        before,
+        after: DEFAULT_TOML.as_bytes().to_vec(),
+    };
+    if let Err(failures) = crate::write::write_all(&lock, &[change]) {
+        return Err(format!("nothing was written: {}", failures.join("; ")));
     }
-    std::fs::write(&path, DEFAULT_TOML)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     println!("wrote {}", path.display());
     Ok(Outcome::Clean)
 }

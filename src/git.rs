@@ -107,18 +107,64 @@ pub fn tree_at(
 fn missing(top: &Path, reference: &str) -> String {
     let shallow =
         text(git(top).args(["rev-parse", "--is-shallow-repository"])).is_ok_and(|s| s == "true");
-    let fetch = match reference.split_once('/') {
-        Some((remote, branch)) if !remote.is_empty() => {
-            format!("git fetch {remote} {branch}")
-        }
-        _ => format!("git fetch origin {reference}"),
-    };
+    let hint = fetch_hint(reference, shallow);
     if shallow {
-        format!(
-            "`{reference}` is not in this shallow clone; fetch it first: `{fetch}` (or `git fetch --unshallow`; in GitHub Actions, `actions/checkout` with `fetch-depth: 0`)"
-        )
+        format!("`{reference}` is not in this shallow clone; {hint}")
     } else {
-        format!("`{reference}` names no commit in this repository; fetch it first: `{fetch}`")
+        format!("`{reference}` names no commit in this repository; {hint}")
+    }
+}
+
+/// How to get `reference` into the clone. A relative revision (`main~2`, `HEAD^`) cannot be
+/// fetched by name: its base is fetched, with enough history for the suffix.
+fn fetch_hint(reference: &str, shallow: bool) -> String {
+    let base_end = reference.find(['~', '^']).unwrap_or(reference.len());
+    let (base, suffix) = reference.split_at(base_end);
+    let unshallow = if shallow {
+        " (in GitHub Actions, `actions/checkout` with `fetch-depth: 0`)"
+    } else {
+        ""
+    };
+    let fetch_base = match base.split_once('/') {
+        Some((remote, branch)) if !remote.is_empty() && !branch.is_empty() => Some(format!(
+            "git fetch {} {}",
+            shell_quote(remote),
+            shell_quote(branch)
+        )),
+        _ if base.is_empty() || base == "HEAD" || base == "@" => None,
+        _ => Some(format!("git fetch origin {}", shell_quote(base))),
+    };
+    match (suffix.is_empty(), fetch_base) {
+        (true, Some(fetch)) => format!(
+            "fetch it first: `{fetch}`{}",
+            if shallow {
+                format!(" (or `git fetch --unshallow`){unshallow}")
+            } else {
+                String::new()
+            }
+        ),
+        (false, Some(fetch)) if shallow => format!(
+            "`{suffix}` counts back through history this clone lacks: `{fetch} && git fetch --unshallow`{unshallow}"
+        ),
+        (false, Some(fetch)) => format!("fetch its base first: `{fetch}`"),
+        (_, None) if shallow => format!(
+            "`{suffix}` counts back through history this clone lacks: `git fetch --unshallow`{unshallow}"
+        ),
+        (_, None) => "the history is shorter than that".to_string(),
+    }
+}
+
+/// `arg` as a POSIX shell reads it back: bare when it holds only safe characters, else in
+/// single quotes.
+fn shell_quote(arg: &str) -> String {
+    let safe = !arg.is_empty()
+        && arg
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_./:@%+=,-".contains(&b));
+    if safe {
+        arg.to_string()
+    } else {
+        format!("'{}'", arg.replace('\'', "'\\''"))
     }
 }
 
@@ -177,5 +223,38 @@ pub fn top_level_prefix(root: &Path) -> String {
             format!("{}/", rest.to_string_lossy().replace('\\', "/"))
         }
         _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fetch_hints_for_names_relative_revisions_and_odd_characters() {
+        assert_eq!(
+            fetch_hint("origin/main", false),
+            "fetch it first: `git fetch origin main`"
+        );
+        assert_eq!(
+            fetch_hint("main", true),
+            "fetch it first: `git fetch origin main` (or `git fetch --unshallow`) (in GitHub Actions, `actions/checkout` with `fetch-depth: 0`)"
+        );
+        assert_eq!(
+            fetch_hint("origin/main~2", true),
+            "`~2` counts back through history this clone lacks: `git fetch origin main && git fetch --unshallow` (in GitHub Actions, `actions/checkout` with `fetch-depth: 0`)"
+        );
+        assert_eq!(
+            fetch_hint("HEAD~3", true),
+            "`~3` counts back through history this clone lacks: `git fetch --unshallow` (in GitHub Actions, `actions/checkout` with `fetch-depth: 0`)"
+        );
+        assert_eq!(
+            fetch_hint("HEAD^", false),
+            "the history is shorter than that"
+        );
+        assert_eq!(
+            fetch_hint("origin/it's;rm -rf", false),
+            "fetch it first: `git fetch origin 'it'\\''s;rm -rf'`"
+        );
     }
 }

@@ -34,6 +34,20 @@ pub struct NewApp {
     pub role: Option<String>,
     /// The database (default: the app's name, `-` written `_`).
     pub database: Option<String>,
+    /// Where `--namespace` is recorded when the configuration does not give it already.
+    pub config_file: ConfigFile,
+}
+
+/// The configuration file in use, as far as `new` may write to it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ConfigFile {
+    /// None: `pglint.toml` is created at the root.
+    #[default]
+    Absent,
+    /// This repository path.
+    InRepository(String),
+    /// Outside the repository (`--config`): not written.
+    Elsewhere,
 }
 
 /// The names of everything `new` writes.
@@ -56,6 +70,27 @@ pub struct Plan {
     /// The repository as it will be, for a diff.
     pub after: Project,
     pub summary: Vec<String>,
+}
+
+/// A key of a Secret's data, as the API server accepts it (`IsConfigMapKey` in Kubernetes'
+/// `apimachinery/pkg/util/validation`): at most 253 of `-._a-zA-Z0-9`, not `.` or `..`.
+pub fn check_secret_key(key: &str) -> Result<(), String> {
+    let valid = !key.is_empty()
+        && key.len() <= 253
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+        && key != "."
+        && key != ".."
+        && !key.starts_with("..");
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "--key `{}`: a Secret key is at most 253 letters, digits, `-`, `_` and `.` (not `.` or `..`); the API server refuses others",
+            key.escape_debug()
+        ))
+    }
 }
 
 /// A DNS-1123 label: what a namespace (and so an app) may be called.
@@ -233,11 +268,15 @@ fn add_role(
         "passwordSecret:".to_string(),
         format!("  name: {}", string(&names.secret)),
     ];
+    let managed = root.path(&["spec", "managed"]);
     let edit = match root.path(&["spec", "managed", "roles"]) {
-        Some(roles) if roles.is_sequence() => yaml
+        Some(roles) if roles.is_sequence() && roles.items().next().is_some() => yaml
             .append_block_item(roles, &role)
-            .ok_or_else(|| cannot("`spec.managed.roles` is written in flow style or empty")),
-        Some(_) => Err(cannot("`spec.managed.roles` is not a list")),
+            .ok_or_else(|| cannot("`spec.managed.roles` is written in flow style")),
+        // The first role: `roles: []`, or `roles:` holding nothing but comments.
+        Some(_) => managed
+            .and_then(|managed| yaml.fill_empty_list(managed, "roles", &role))
+            .ok_or_else(|| cannot("`spec.managed.roles` is not a list pglint can add to")),
         None => {
             let mut lines = vec![format!("- {}", role[0])];
             lines.extend(role[1..].iter().map(|line| format!("  {line}")));
@@ -348,6 +387,156 @@ fn deployed_identity(
     }
 }
 
+/// The Cluster's bootstrap database and owner are the Cluster's own: a Database or role of
+/// the same name would take them over (CNPG's `initdb` creates `app` owned by `app` unless
+/// told otherwise), and `check` cannot tell the two apart afterwards.
+fn refuse_bootstrap_names(
+    project: &Project,
+    cluster: &Object,
+    names: &Names,
+) -> Result<(), String> {
+    let Spec::Cluster(spec) = &cluster.spec else {
+        return Ok(());
+    };
+    let bootstrap = &spec.bootstrap;
+    let clash = if names.database == bootstrap.database {
+        Some(("database", &names.database, "--database"))
+    } else if names.role == bootstrap.owner {
+        Some(("owner", &names.role, "--role"))
+    } else {
+        None
+    };
+    match clash {
+        None => Ok(()),
+        Some((what, name, option)) => Err(format!(
+            "`{name}` is the bootstrap {what} of Cluster `{}` ({}): CNPG created it with the cluster, and a second object claiming it would take it over; choose another name ({option} NAME)",
+            cluster.name().unwrap_or_default(),
+            at(project, cluster)
+        )),
+    }
+}
+
+/// `--namespace` that the configuration does not give the app already: recorded under
+/// `[app-namespaces]` (the configuration file edited, or created), so that `check` knows the
+/// app's namespace too. A new namespace is the normal case: no manifest has to use it yet.
+fn record_namespace(
+    root: &Path,
+    project: &Project,
+    config: &Config,
+    request: &NewApp,
+    names: &Names,
+) -> Result<Option<(Config, Changed)>, String> {
+    let Some(namespace) = &request.namespace else {
+        return Ok(None);
+    };
+    if config.naming.app_namespace(&names.app) == *namespace {
+        return Ok(None);
+    }
+    // Another app's namespace: its pods could read this app's credentials.
+    let other = project.objects.iter().find_map(|obj| {
+        let app = obj
+            .name()?
+            .strip_suffix(config.naming.secret_suffix.as_str())?;
+        (matches!(obj.spec, Spec::Secret(_) | Spec::SealedSecret(_))
+            && app != names.app
+            && config.naming.app_namespace(app) == *namespace)
+            .then(|| (app.to_string(), at(project, obj)))
+    });
+    if let Some((app, location)) = other {
+        return Err(format!(
+            "--namespace {namespace}: that is app `{app}`'s namespace (its credentials, {location}, are mirrored there), so its pods could read `{}`'s; give each app its own namespace",
+            names.app
+        ));
+    }
+    // Both are DNS labels (checked): a bare TOML key and a plain basic string.
+    let entry = format!("{} = \"{namespace}\"", names.app);
+    let by_hand = |why: String| {
+        format!(
+            "--namespace {namespace}: {why}; add `{entry}` under `[app-namespaces]` of the configuration by hand"
+        )
+    };
+    let path = match &request.config_file {
+        ConfigFile::InRepository(path) => path.clone(),
+        ConfigFile::Absent => crate::config::FILE_NAME.to_string(),
+        ConfigFile::Elsewhere => {
+            return Err(by_hand(
+                "the configuration file is outside the repository".into(),
+            ));
+        }
+    };
+    let before = match std::fs::read(root.join(&path)) {
+        Ok(bytes) => Some(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(by_hand(format!("cannot read {path}: {e}"))),
+    };
+    let text = match &before {
+        Some(bytes) => std::str::from_utf8(bytes)
+            .map_err(|_| by_hand(format!("{path} is not UTF-8")))?
+            .to_string(),
+        None => String::new(),
+    };
+    let after = with_table_entry(&text, "app-namespaces", &entry);
+    let edited = Config::from_toml(&path, &after)
+        .map_err(|_| by_hand(format!("{path} would not load afterwards")))?;
+    if edited.naming.app_namespace(&names.app) != *namespace {
+        return Err(by_hand(format!(
+            "{path} gives the table in a form pglint does not edit"
+        )));
+    }
+    let mut config = config.clone();
+    config
+        .naming
+        .app_namespaces
+        .insert(names.app.clone(), namespace.clone());
+    Ok(Some((
+        config,
+        Changed {
+            path,
+            before,
+            after: after.into_bytes(),
+        },
+    )))
+}
+
+/// `text` (TOML) with the line `entry` added at the end of its `[table]`, or a new table
+/// appended; every other byte kept.
+fn with_table_entry(text: &str, table: &str, entry: &str) -> String {
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let header = format!("[{table}]");
+    let is_header = |line: &str| line.split('#').next().unwrap_or("").trim() == header;
+    let mut offset = 0;
+    let mut in_table = false;
+    let mut insert_at = None;
+    for line in text.split_inclusive('\n') {
+        let content = line.trim_end_matches(['\n', '\r']);
+        let trimmed = content.trim();
+        if in_table && trimmed.starts_with('[') {
+            break;
+        }
+        if is_header(content) {
+            in_table = true;
+            insert_at = Some(offset + content.len());
+        } else if in_table && !trimmed.is_empty() && !trimmed.starts_with('#') {
+            insert_at = Some(offset + content.len());
+        }
+        offset += line.len();
+    }
+    match insert_at {
+        Some(at) => format!("{}{newline}{entry}{}", &text[..at], &text[at..]),
+        None => {
+            let mut out = text.to_string();
+            if !out.is_empty() && !out.ends_with('\n') {
+                out.push_str(newline);
+            }
+            if !out.is_empty() {
+                out.push_str(newline);
+            }
+            out.push_str(&format!("{header}{newline}{entry}{newline}"));
+            out
+        }
+    }
+}
+
 /// The certificate to seal with, or how to fetch it.
 fn sealing_key(root: &Path, config: &Config) -> Result<SealingKey, String> {
     let path = &config.certificate;
@@ -368,7 +557,11 @@ pub fn plan_new(
 ) -> Result<Plan, String> {
     let names = Names::new(config, request)?;
     refuse_existing(project, config, &names)?;
+    let recorded = record_namespace(root, project, config, request, &names)?;
+    let before_config = config;
+    let config = recorded.as_ref().map_or(config, |(config, _)| config);
     let cluster = shared_cluster(project, config)?;
+    refuse_bootstrap_names(project, cluster, &names)?;
     let key = sealing_key(root, config)?;
     let mut edits = vec![add_role(project, config, cluster, &names)?];
     edits.extend(list_files(project, config, &names)?);
@@ -402,7 +595,7 @@ pub fn plan_new(
     let after = Project::load_with(root, config, &overrides(&sealed, &changes))?;
     // What the repository already had is matched by identity (rule, object, field path), as a
     // baseline matches it: only what adding the app introduces blocks it.
-    let already = crate::baseline::Baseline::record(project, &lint(project, config));
+    let already = crate::baseline::Baseline::record(project, &lint(project, before_config));
     let options = crate::engine::Options {
         baseline: Some(&already),
         ..crate::engine::Options::default()
@@ -439,8 +632,16 @@ pub fn plan_new(
         before: None,
         after: database_yaml(config, &names).into_bytes(),
     });
+    let mut summary = Vec::new();
+    if let Some((_, change)) = &recorded {
+        summary.push(format!(
+            "namespace `{}` recorded as app `{}`'s in `[app-namespaces]` of {}",
+            names.app_namespace, names.app, change.path
+        ));
+        changes.push(change.clone());
+    }
     changes.sort_by(|a, b| a.path.cmp(&b.path));
-    let summary = vec![
+    summary.extend([
         format!(
             "SealedSecret `{}` ({}), sealed for {namespace}/{name}, mirrored by Reflector to namespace `{}`",
             names.secret, names.sealed_file, names.app_namespace
@@ -456,7 +657,7 @@ pub fn plan_new(
             "Database `{}` owned by `{}` ({})",
             names.database, names.role, names.database_file
         ),
-    ];
+    ]);
     Ok(Plan {
         changes,
         after,
@@ -481,6 +682,7 @@ pub fn plan_seal(
     request: &SealRequest,
     value: &Zeroizing<Vec<u8>>,
 ) -> Result<(Changed, String), String> {
+    check_secret_key(&request.key)?;
     let namespace = request.namespace.as_deref().unwrap_or(&config.namespace);
     let found: Vec<&Object> = project
         .objects
@@ -607,5 +809,43 @@ mod tests {
             },
         );
         assert!(reserved.unwrap_err().contains("reserved"));
+    }
+
+    #[test]
+    fn secret_keys_as_kubernetes_accepts_them() {
+        for good in ["password", "tls.crt", "A_b-1", ".env"] {
+            assert!(check_secret_key(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            ".",
+            "..",
+            "..x",
+            "a b",
+            "pass/word",
+            "ключ",
+            &"k".repeat(254),
+        ] {
+            assert!(check_secret_key(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_table_entry_keeps_every_other_byte() {
+        let entry = "home-assistant = \"home\"";
+        assert_eq!(
+            with_table_entry("", "app-namespaces", entry),
+            "[app-namespaces]\nhome-assistant = \"home\"\n"
+        );
+        assert_eq!(
+            with_table_entry("[sop]\r\ncluster = \"pg\"", "app-namespaces", entry),
+            "[sop]\r\ncluster = \"pg\"\r\n\r\n[app-namespaces]\r\nhome-assistant = \"home\"\r\n"
+        );
+        let text =
+            "[app-namespaces]  # odd ones\ngitea = \"git\" # why\n\n# next\n[rules]\nx = 1\n";
+        assert_eq!(
+            with_table_entry(text, "app-namespaces", entry),
+            "[app-namespaces]  # odd ones\ngitea = \"git\" # why\nhome-assistant = \"home\"\n\n# next\n[rules]\nx = 1\n"
+        );
     }
 }

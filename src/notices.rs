@@ -5,7 +5,7 @@
 
 use crate::config::{Config, FILE_NAME};
 use crate::deploy::{Deploy, Unknown};
-use crate::project::Project;
+use crate::project::{Certificate, Project};
 use crate::source::Loc;
 
 /// The notices about `project` checked under `config`. `config_path` is the repository-relative
@@ -27,6 +27,23 @@ pub fn notices(project: &Project, config: &Config, config_path: Option<&str>) ->
                 "the SOP folder `{folder}` holds no Kubernetes object: the rules that check the SOP folder (namespaces, sync waves, naming, Reflector) had nothing to check; set `sop-folder` in {FILE_NAME}"
             ));
         }
+    }
+    // Sealed values' lengths are checked against the certificate's key: without it, only
+    // against the controller's default size.
+    let sealed = project
+        .objects
+        .iter()
+        .any(|obj| matches!(obj.spec, crate::model::Spec::SealedSecret(_)));
+    let path = &config.certificate;
+    let unusable = match &project.certificate {
+        Certificate::Found { .. } => None,
+        Certificate::Absent => Some("it is missing".to_string()),
+        Certificate::Invalid { reason } => Some(format!("it cannot be used: {reason}")),
+    };
+    if let Some(why) = unusable.filter(|_| sealed) {
+        notices.push(format!(
+            "the sealing certificate `{path}` was not read ({why}): sealed values were checked against the controller's default RSA-4096 key only, and `pglint new`/`seal` cannot seal; commit it with `kubeseal --fetch-cert > {path}` or set `certificate` in {FILE_NAME}"
+        ));
     }
     notices.extend(unevaluated_rules(project));
     let nested = format!("/{FILE_NAME}");
@@ -170,6 +187,15 @@ mod tests {
             &config,
         );
         assert!(notices(&empty, &config, None)[0].contains("holds no Kubernetes object"));
+        let sealed = "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: s\n";
+        let no_certificate =
+            Project::from_texts(&[("infra/databases/postgres/s.yaml", sealed)], &config);
+        assert_eq!(
+            notices(&no_certificate, &config, None),
+            [
+                "the sealing certificate `infra/sealed-secrets/pub-cert.pem` was not read (it is missing): sealed values were checked against the controller's default RSA-4096 key only, and `pglint new`/`seal` cannot seal; commit it with `kubeseal --fetch-cert > infra/sealed-secrets/pub-cert.pem` or set `certificate` in pglint.toml"
+            ]
+        );
         let nested = Project::from_texts(
             &[
                 ("infra/databases/postgres/s.yaml", secret),

@@ -611,7 +611,10 @@ fn decode_text(bytes: Vec<u8>) -> Result<String, String> {
         return decode_utf16(rest, u16::from_be_bytes);
     }
     if bytes.contains(&0) {
-        return Err("binary file (contains NUL bytes); it was not read".into());
+        let at = bytes.iter().position(|&b| b == 0).unwrap_or(0);
+        return Err(format!(
+            "not a text file: it holds a NUL byte (at byte {at}), so it is binary data or a corrupted file, not YAML; it was not read (if it belongs there, add it to `exclude` in pglint.toml)"
+        ));
     }
     let bytes = match bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
         Some(rest) => rest.to_vec(),
@@ -634,7 +637,7 @@ fn decode_utf16(bytes: &[u8], word: fn([u8; 2]) -> u16) -> Result<String, String
         .collect::<Result<String, _>>()
         .map_err(|_| "file is not valid UTF-16; it was not read".to_string())?;
     if text.contains('\0') {
-        return Err("binary file (contains NUL characters); it was not read".into());
+        return Err("not a text file: it holds a NUL character, so it is binary data or a corrupted file, not YAML; it was not read".into());
     }
     Ok(text)
 }

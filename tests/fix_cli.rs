@@ -100,7 +100,7 @@ fn fix_writes_safe_fixes_and_reports_what_remains() {
     let stdout = String::from_utf8(output.stdout).unwrap();
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(!stdout.contains(CANARY) && !stderr.contains(CANARY));
-    assert!(stderr.contains("fixed 2 findings in 1 files"), "{stderr}");
+    assert!(stderr.contains("fixed 2 findings in 1 file\n"), "{stderr}");
     let fixed = read(dir.path());
     assert_eq!(
         fixed,

@@ -62,10 +62,12 @@ fn every_fixable_rule_fixture_is_fixed() {
         fixed_fixtures += 1;
         let tree_before = fs::read_tree(temp.path());
         let fixed = fix_run(temp.path(), &config);
+        let (lock, _) = pglint::write::Lock::acquire(temp.path()).unwrap();
         assert!(
-            pglint::write::write_all(temp.path(), &fixed.changed).is_ok(),
+            pglint::write::write_all(&lock, &fixed.changed).is_ok(),
             "{name}: write failed"
         );
+        drop(lock);
         if !fixed.skipped.is_empty() {
             failures.push(format!("{name}: fixes skipped: {:?}", fixed.skipped));
         }
@@ -248,7 +250,9 @@ fn generated_mistakes_are_all_fixed_and_nothing_else_changes() {
 
     let fixed = fix_run(dir.path(), &config);
     assert!(fixed.skipped.is_empty(), "{:?}", fixed.skipped);
-    assert!(pglint::write::write_all(dir.path(), &fixed.changed).is_ok());
+    let (lock, _) = pglint::write::Lock::acquire(dir.path()).unwrap();
+    assert!(pglint::write::write_all(&lock, &fixed.changed).is_ok());
+    drop(lock);
     assert_eq!(
         identities(&fixed.diagnostics),
         Vec::<(String, String)>::new()

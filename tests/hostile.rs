@@ -312,7 +312,10 @@ fn encodings_and_line_endings() {
     assert_eq!(position(tabs), (4, 1));
     assert!(message(tabs).contains("tabs"), "{tabs}");
     for (file, says) in [
-        ("hostile/binary.yaml", "binary file"),
+        (
+            "hostile/binary.yaml",
+            "not a text file: it holds a NUL byte",
+        ),
         ("hostile/latin1.yaml", "not valid UTF-8"),
         ("hostile/utf16-odd.yaml", "odd number of bytes"),
         ("hostile/utf16-surrogate.yaml", "not valid UTF-16"),

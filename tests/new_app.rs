@@ -283,12 +283,31 @@ fn refusals_write_nothing() {
         &[],
         "is reserved",
     );
-    // Mirrored into another app's namespace: a finding the repository did not have.
+    // Mirrored into another app's namespace.
     refused(
         dir,
         &["new", "wikijs", "--namespace", "gitea"],
         &[],
-        "would introduce findings; nothing was written",
+        "that is app `gitea`'s namespace",
+    );
+    // The Cluster's bootstrap database and owner (CNPG's `app` by default).
+    refused(
+        dir,
+        &["new", "app"],
+        &[],
+        "is the bootstrap database of Cluster",
+    );
+    refused(
+        dir,
+        &["new", "wikijs", "--role", "app"],
+        &[],
+        "is the bootstrap owner of Cluster",
+    );
+    refused(
+        dir,
+        &["seal", "--name", "gitea-db-creds", "--key", "pass word"],
+        &[],
+        "a Secret key is at most 253",
     );
     refused(
         dir,
@@ -378,4 +397,40 @@ fn seal_rewrites_one_value_under_the_sealedsecret_s_scope() {
     assert_eq!(changed.len(), 1);
     assert!(changed[0].0.starts_with("    password: "));
     assert_eq!(before.lines().count(), after.lines().count());
+}
+
+/// A new app in a namespace no manifest uses yet (the normal case): recorded in pglint.toml so
+/// that `check` knows it, and the first role of a Cluster whose `roles:` is empty.
+#[test]
+fn a_new_namespace_and_the_first_role() {
+    for roles in [
+        "    roles: []\n",
+        "    roles:\n      # the first app adds itself here\n",
+    ] {
+        let repo = repository("conformant");
+        let cluster = repo.path().join(PG).join("postgres-cluster.yaml");
+        let text = std::fs::read_to_string(&cluster).unwrap();
+        let start = text.find("    roles:\n").unwrap();
+        std::fs::write(&cluster, format!("{}{roles}", &text[..start])).unwrap();
+        // Only the new app's role: the other apps lose theirs (findings that stay).
+        let before = findings(repo.path());
+        let output = pglint(repo.path())
+            .args(["new", "outline", "--namespace", "docs"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{roles}: {stderr}");
+        let config = std::fs::read_to_string(repo.path().join("pglint.toml")).unwrap();
+        assert!(
+            config.ends_with("[app-namespaces]\noutline = \"docs\"\n"),
+            "{config}"
+        );
+        assert_eq!(findings(repo.path()), before, "{roles}");
+        let after = std::fs::read_to_string(&cluster).unwrap();
+        assert!(
+            after[start..].starts_with("    roles:\n      - name: outline_user\n"),
+            "{}",
+            &after[start..]
+        );
+    }
 }

@@ -848,10 +848,10 @@ impl<'p> Kustomize<'p> {
                     json6902(&mut tree, &document).map_err(|e| e.refusal(patch.loc))?;
                 } else {
                     let mut document = document.clone();
-                    // A targeted patch does not rename what it selects.
-                    if patch.target.is_some()
-                        && let Some(meta) = document.get_mut("metadata")
-                    {
+                    // A patch never renames what it selects: its name and namespace only
+                    // select (by the resource's current or any earlier id), and the resource
+                    // keeps the ones its prefix, suffix and namespace gave it.
+                    if let Some(meta) = document.get_mut("metadata") {
                         meta.remove("name");
                         meta.remove("namespace");
                     }

@@ -116,17 +116,18 @@ impl<'p> Deploy<'p> {
                 .map(String::as_str),
         );
         remotes.identify(project.objects.iter().flat_map(source_urls));
+        let argo_restrictor = argo_restrictor(project);
         let mut planned: Vec<Plan<'p>> = Vec::new();
         let mut unknown_deployers: Vec<(Unknown, DeploymentKind)> = Vec::new();
         for (id, object) in project.objects.iter().enumerate() {
             match &object.spec {
                 Spec::Application(app) => {
                     let plans = app_plans(project, id, app, &remotes, &mut unknown_deployers);
-                    planned.extend(plans);
+                    planned.extend(plans.into_iter().map(|p| p.restricted(argo_restrictor)));
                 }
                 Spec::ApplicationSet(set) => {
                     let plans = appset_plans(project, id, set, &remotes, &mut unknown_deployers);
-                    planned.extend(plans);
+                    planned.extend(plans.into_iter().map(|p| p.restricted(argo_restrictor)));
                 }
                 Spec::FluxKustomization(flux) => {
                     planned.extend(flux_plan(project, id, flux, &mut unknown_deployers));
@@ -375,6 +376,11 @@ impl<'p> Plan<'p> {
             unknown: Vec::new(),
             depends_on: Vec::new(),
         }
+    }
+
+    fn restricted(mut self, restrictor: LoadRestrictor) -> Plan<'p> {
+        self.restrictor = restrictor;
+        self
     }
 
     fn render(self, project: &'p Project, kustomize: &Kustomize<'p>) -> Deployment<'p> {
@@ -814,6 +820,38 @@ fn fill_application(
         source.name_suffix = filled(&original.name_suffix);
     }
     app
+}
+
+/// How Argo CD builds kustomizations: kustomize's default load restrictor, unless
+/// `kustomize.buildOptions` in an `argocd-cm` ConfigMap of the repository says
+/// `--load-restrictor LoadRestrictionsNone` (argo-cd `util/kustomize/kustomize.go`: `Build`
+/// passes the options, split into words by `parseKustomizeBuildOptions`, to `kustomize build`).
+fn argo_restrictor(project: &Project) -> LoadRestrictor {
+    let none = project
+        .objects
+        .iter()
+        .filter(|o| o.kind_str() == "ConfigMap" && o.name() == Some("argocd-cm"))
+        .any(|object| {
+            let text = &project.text(object.file).text;
+            let parsed = crate::yaml::parse(text, &crate::yaml::Limits::default());
+            parsed
+                .documents
+                .get(object.document)
+                .and_then(|d| d.root())
+                .and_then(|root| root.path(&["data", "kustomize.buildOptions"]))
+                .and_then(|options| options.as_str())
+                .is_some_and(|options| {
+                    let words: Vec<&str> = options.split([' ', '=']).collect();
+                    words
+                        .windows(2)
+                        .any(|w| w == ["--load-restrictor", "LoadRestrictionsNone"])
+                })
+        });
+    if none {
+        LoadRestrictor::None
+    } else {
+        LoadRestrictor::RootOnly
+    }
 }
 
 /// The `repoURL`s of an object's Argo CD sources and git generators.

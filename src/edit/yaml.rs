@@ -93,8 +93,12 @@ impl<'a> YamlFile<'a> {
             let Some(child) = own_value(node, first) else {
                 break;
             };
+            if child.is_null() && !self.is_flow(node) {
+                // `annotations:` with nothing (or only a comment): the entries become its value.
+                return self.fill_empty_mapping(node, first, tail, entries);
+            }
             if !child.is_mapping() {
-                // `annotations:` with nothing, or a scalar where a mapping belongs.
+                // A scalar where a mapping belongs.
                 return None;
             }
             node = child;
@@ -125,6 +129,41 @@ impl<'a> YamlFile<'a> {
         Some(Edit::insert(
             self.file,
             self.line_end(node.span().end()),
+            content,
+        ))
+    }
+
+    /// The value of `key` in `mapping` is empty: it becomes the block mapping of `path` (the
+    /// mappings still missing) holding `entries`.
+    fn fill_empty_mapping(
+        &self,
+        mapping: NodeRef<'_>,
+        key: &str,
+        path: &[&str],
+        entries: &[(String, String)],
+    ) -> Option<Edit> {
+        let (span, mut content, indent, newline) = self.empty_value_slot(mapping, key)?;
+        let step = self.indent_step(mapping);
+        let mut depth = indent;
+        for segment in path {
+            content.push_str(newline);
+            content.push_str(&" ".repeat(depth));
+            content.push_str(&string(segment));
+            content.push(':');
+            depth += step;
+        }
+        for (key, value) in entries {
+            content.push_str(newline);
+            content.push_str(&" ".repeat(depth));
+            content.push_str(&string(key));
+            content.push_str(": ");
+            content.push_str(value);
+        }
+        Some(Edit::replace(
+            Loc {
+                file: self.file,
+                span,
+            },
             content,
         ))
     }
@@ -238,6 +277,78 @@ impl<'a> YamlFile<'a> {
             self.file,
             self.line_end(sequence.span().end()),
             content,
+        ))
+    }
+
+    /// Gives `key` of `mapping`, a list with no item yet (`key: []`, `key:` alone or followed
+    /// only by comments, `key: ~`), its first block item (`lines` as for
+    /// [`YamlFile::append_block_item`]). A comment on the key's line stays there; comment
+    /// lines below it stay below the new item. `None` when the value is not such an empty list.
+    pub fn fill_empty_list(
+        &self,
+        mapping: NodeRef<'_>,
+        key: &str,
+        lines: &[String],
+    ) -> Option<Edit> {
+        let (_, value) = mapping.get_entry(key)?;
+        let empty_flow =
+            value.is_sequence() && value.items().next().is_none() && self.is_flow(value);
+        if !(value.is_null() || empty_flow) || lines.is_empty() {
+            return None;
+        }
+        let (span, mut content, indent, newline) = self.empty_value_slot(mapping, key)?;
+        for (i, line) in lines.iter().enumerate() {
+            content.push_str(newline);
+            content.push_str(&" ".repeat(indent));
+            content.push_str(if i == 0 { "- " } else { "  " });
+            content.push_str(line);
+        }
+        Some(Edit::replace(
+            Loc {
+                file: self.file,
+                span,
+            },
+            content,
+        ))
+    }
+
+    /// Where the block value of `key` goes when its value is empty (null, `[]`, `{}`): the
+    /// bytes from after the colon to the end of the key's line (to replace), what of them stays
+    /// (a comment), the value's indentation and the line break.
+    fn empty_value_slot(
+        &self,
+        mapping: NodeRef<'_>,
+        key: &str,
+    ) -> Option<(Span, String, usize, &'static str)> {
+        let (key_node, value) = mapping.get_entry(key)?;
+        let colon = key_node.span().end() + self.text[key_node.span().end()..].find(':')? + 1;
+        let line_end = self.line_end(colon);
+        let mut value_span = value.span();
+        if self.is_flow(value) {
+            // The parser's span of an empty flow collection may run on over a comment.
+            let close = self.text[value_span.start()..].find([']', '}'])?;
+            value_span = Span::new(value_span.start(), value_span.start() + close + 1);
+        }
+        // What stays on the key's line: a comment after the value (`[]`, `~`, `null` go).
+        let kept_from = if value_span.is_empty() {
+            colon
+        } else if value_span.start() >= colon && value_span.end() <= line_end {
+            value_span.end()
+        } else {
+            return None;
+        };
+        let kept = &self.text[kept_from..line_end];
+        let content = if kept.trim().is_empty() {
+            String::new()
+        } else {
+            kept.to_string()
+        };
+        let indent = self.column(key_node.span().start())? + self.indent_step(mapping);
+        Some((
+            Span::new(colon, line_end),
+            content,
+            indent,
+            self.newline_at(colon),
         ))
     }
 
@@ -621,6 +732,79 @@ mod tests {
             out,
             "- metadata:\n    name: x # n\n    namespace: postgres\n    labels: {}\n"
         );
+    }
+
+    #[test]
+    fn entries_into_an_empty_mapping() {
+        for (annotations, after) in [
+            ("annotations:", "annotations:\n    a: \"2\""),
+            ("annotations:  # none", "annotations:  # none\n    a: \"2\""),
+            ("annotations: ~", "annotations:\n    a: \"2\""),
+            (
+                "annotations:\n    # todo",
+                "annotations:\n    a: \"2\"\n    # todo",
+            ),
+        ] {
+            let text = format!("metadata:\n  name: x\n  {annotations}\nspec: {{}}\n");
+            let out = edited(&text, |f, root| {
+                f.insert_path(root, &["metadata", "annotations"], "a", "\"2\"")
+            });
+            assert_eq!(
+                out,
+                format!("metadata:\n  name: x\n  {after}\nspec: {{}}\n"),
+                "{annotations}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_first_item_of_an_empty_list() {
+        let lines = [
+            "name: b".to_string(),
+            "passwordSecret:".into(),
+            "  name: b-creds".into(),
+        ];
+        let item = "\n      - name: b\n        passwordSecret:\n          name: b-creds";
+        for (roles, after) in [
+            ("roles: []", format!("roles:{item}")),
+            (
+                "roles: [ ]  # none yet",
+                format!("roles:  # none yet{item}"),
+            ),
+            ("roles:", format!("roles:{item}")),
+            ("roles: ~", format!("roles:{item}")),
+            ("roles: # soon", format!("roles: # soon{item}")),
+            (
+                "roles:\n      # the first app adds itself here",
+                format!("roles:{item}\n      # the first app adds itself here"),
+            ),
+        ] {
+            let text = format!("spec:\n  managed:\n    {roles}\n  instances: 1\n");
+            let out = edited(&text, |f, root| {
+                f.fill_empty_list(root.path(&["spec", "managed"])?, "roles", &lines)
+            });
+            assert_eq!(
+                out,
+                format!("spec:\n  managed:\n    {after}\n  instances: 1\n"),
+                "{roles}"
+            );
+            // The value read back is exactly the one item.
+            let parsed = parse(&out, &Limits::default());
+            let root = parsed.documents[0].root().unwrap();
+            let list = root.path(&["spec", "managed", "roles"]).unwrap();
+            let items: Vec<_> = list.items().collect();
+            assert_eq!(items.len(), 1, "{out}");
+            assert_eq!(
+                items[0].path(&["passwordSecret", "name"]).unwrap().as_str(),
+                Some("b-creds")
+            );
+        }
+        // A list with items is not empty.
+        let text = "managed:\n  roles:\n    - name: a\n";
+        let parsed = parse(text, &Limits::default());
+        let file = YamlFile::new(FileId(0), text, &parsed);
+        let managed = file.document(0).unwrap().get("managed").unwrap();
+        assert!(file.fill_empty_list(managed, "roles", &lines).is_none());
     }
 
     #[test]

@@ -23,8 +23,10 @@ pub fn severity_of(id: RuleId, config: &Config) -> Option<Severity> {
 
 /// The change-safety findings (rules of the group `change`) of the working tree against
 /// `base` (`check --base`), unsorted, their base locations past the project's files (see
-/// [`Project::add_base_files`]). Not subject to suppression comments: a finding may point
-/// into a file the change deleted.
+/// [`Project::add_base_files`]). They gate a merge until acknowledged: a suppression comment
+/// on the finding's line, which must give a reason (`# pglint-ignore: database-dropped --
+/// backed up in …`), is the acknowledgement. A finding in a file the change deleted has no
+/// line to acknowledge on.
 pub fn lint_changes(project: &Project, config: &Config, base: rules::Base<'_>) -> Vec<Diagnostic> {
     let deploy = Deploy::build(project, config);
     let index = Index::build(project, config, &deploy);
@@ -34,7 +36,11 @@ pub fn lint_changes(project: &Project, config: &Config, base: rules::Base<'_>) -
         .copied()
         .filter(|rule| rule.meta().group == RuleGroup::Change)
         .collect();
-    run(&cx, &change_rules)
+    let mut changes = run(&cx, &change_rules);
+    // Whether an acknowledgement is still needed is only known with a base: never reported
+    // as unused.
+    let _unused = Suppressions::collect(project).apply(&mut changes);
+    changes
 }
 
 /// The findings of `rules` (those `config` turns on) over `cx`, attributed and at their
@@ -87,6 +93,8 @@ pub fn compare_with_base(
     let mut changes = lint_changes(project, config, rules::Base::new(base, reference, project));
     project.add_base_files(base, reference, &mut changes);
     diagnostics.extend(changes);
+    sort(project, diagnostics);
+    super::precedence::one_finding_per_mistake(diagnostics);
     sort(project, diagnostics);
     touched
 }
@@ -224,7 +232,9 @@ fn apply_suppressions(project: &Project, config: &Config, diagnostics: &mut Vec<
     let Some(severity) = severity_of(RuleId::SuppressionUnused, config) else {
         return;
     };
-    let ran = |id: RuleId| severity_of(id, config).is_some();
+    // A change-safety rule reports only under `--base`: its acknowledgements are not unused
+    // without one.
+    let ran = |id: RuleId| id.group() != RuleGroup::Change && severity_of(id, config).is_some();
     diagnostics.extend(
         unused
             .into_iter()
@@ -235,4 +245,62 @@ fn apply_suppressions(project: &Project, config: &Config, diagnostics: &mut Vec<
                 finding,
             }),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{CLUSTER, DATABASE};
+
+    /// `check --base` of a change setting `ensure: absent`, the line as given.
+    fn gate(ensure_line: &str) -> Vec<(RuleId, Severity)> {
+        let config = Config::default();
+        let base = Project::from_texts(&[("c.yaml", CLUSTER), ("d.yaml", DATABASE)], &config);
+        let dropped = format!("{DATABASE}{ensure_line}\n");
+        let mut project = Project::from_texts(
+            &[("c.yaml", CLUSTER), ("d.yaml", dropped.as_str())],
+            &config,
+        );
+        let mut diagnostics = lint(&project, &config);
+        compare_with_base(&mut project, &base, "main", &config, &mut diagnostics);
+        diagnostics.iter().map(|d| (d.rule, d.severity)).collect()
+    }
+
+    #[test]
+    fn dropping_data_gates_a_change_until_acknowledged_with_a_reason() {
+        // One change, one finding, an error: the hygiene rule yields to the change rule.
+        assert_eq!(
+            gate("  ensure: absent"),
+            [(RuleId::DatabaseDropped, Severity::Error)]
+        );
+        // Acknowledged on its line, with a reason: what is left is the hygiene warning.
+        assert_eq!(
+            gate("  ensure: absent # pglint-ignore: database-dropped -- backed up, app retired"),
+            [(RuleId::DatabaseReclaimDelete, Severity::Warning)]
+        );
+        // Without a reason the comment acknowledges nothing (and is itself reported).
+        let unexplained = gate("  ensure: absent # pglint-ignore: database-dropped");
+        assert!(
+            unexplained.contains(&(RuleId::DatabaseDropped, Severity::Error)),
+            "{unexplained:?}"
+        );
+        assert!(
+            unexplained
+                .iter()
+                .any(|(rule, _)| *rule == RuleId::SuppressionInvalid),
+            "{unexplained:?}"
+        );
+    }
+
+    #[test]
+    fn an_acknowledgement_is_not_unused_without_a_base() {
+        let config = Config::default();
+        let text = format!(
+            "{DATABASE}  ensure: absent # pglint-ignore: database-dropped -- backed up, app retired\n"
+        );
+        let project =
+            Project::from_texts(&[("c.yaml", CLUSTER), ("d.yaml", text.as_str())], &config);
+        let rules: Vec<RuleId> = lint(&project, &config).iter().map(|d| d.rule).collect();
+        assert!(!rules.contains(&RuleId::SuppressionUnused), "{rules:?}");
+    }
 }

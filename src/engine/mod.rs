@@ -36,6 +36,8 @@ pub struct Options<'a> {
     pub baseline: Option<&'a Baseline>,
     /// The repository-relative path of the configuration file in use, for the notices.
     pub config_file: Option<&'a str>,
+    /// The repository's write lock, which [`FixMode::Write`] writes under.
+    pub writer: Option<&'a crate::write::Lock>,
 }
 
 /// Whether and how [`check`] fixes.
@@ -174,7 +176,10 @@ pub fn check(
                     fixes: Some(fixes),
                 });
             }
-            crate::write::write_all(&root, &fixes.changed).map_err(EngineError::Write)?;
+            let lock = options.writer.ok_or_else(|| {
+                EngineError::Write(vec!["--fix writes under the repository's lock".into()])
+            })?;
+            crate::write::write_all(lock, &fixes.changed).map_err(EngineError::Write)?;
             let known = crate::notices::deploy_notices(
                 &fixed.project,
                 &Deploy::build(&fixed.project, config),

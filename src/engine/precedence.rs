@@ -86,7 +86,8 @@ fn merge(node: Loc, members: Vec<Diagnostic>) -> Vec<Diagnostic> {
             merge_rule(node, &mine)
         })
         .collect();
-    // What the dropped rules judged, on the finding they yield to.
+    // What the dropped rules judged, on the finding they yield to: the object, or for a
+    // finding already about this node (merged, or reported here), the objects it lists.
     for dropped in members.iter().filter(|d| !kept.contains(&d.rule)) {
         let target = dropped
             .rule
@@ -95,11 +96,16 @@ fn merge(node: Loc, members: Vec<Diagnostic>) -> Vec<Diagnostic> {
             .iter()
             .find_map(|y| out.iter().position(|d| d.rule == *y))
             .unwrap_or(0);
-        add_related(
-            &mut out[target].finding.related,
-            dropped.finding.subject_loc(),
-            format!("{} ({})", dropped.finding.message, dropped.rule),
-        );
+        let related = &mut out[target].finding.related;
+        let subject = dropped.finding.subject_loc();
+        if subject != node {
+            let message = format!("{} ({})", dropped.finding.message, dropped.rule);
+            add_related(related, subject, message);
+        } else {
+            for r in dropped.finding.related.iter().filter(|r| r.loc != node) {
+                add_related(related, r.loc, format!("{} ({})", r.message, dropped.rule));
+            }
+        }
     }
     out
 }

@@ -54,6 +54,9 @@ pub struct Kustomization {
     /// What `kustomize build` reads beyond the paths above (see [`Build`]); boxed, since most
     /// kustomizations only list resources.
     pub build: Box<Build>,
+    /// List entries commented out in its text (`# - restore.yaml`), resolved: a decision not
+    /// to apply the file, not an omission.
+    pub commented_out: Vec<String>,
 }
 
 /// `kind: Component` (applied to the resources of the kustomization that names it).
@@ -246,6 +249,22 @@ impl Kustomization {
                 }
             }
         }
+        // A Helm chart's values files are read by the chart, not applied.
+        for chart in root.get("helmCharts").into_iter().flat_map(|l| l.items()) {
+            let values = chart.get("valuesFile").into_iter();
+            let more = chart
+                .get("additionalValuesFiles")
+                .into_iter()
+                .flat_map(|l| l.items());
+            for item in values.chain(more) {
+                if let Some(text) = item.as_str() {
+                    add(
+                        Spanned::new(text.to_string(), loc_of(file, item)),
+                        PathRole::Input,
+                    );
+                }
+            }
+        }
         for key in ["configMapGenerator", "secretGenerator"] {
             for generator in root.get(key).into_iter().flat_map(|l| l.items()) {
                 for field in ["files", "envs"] {
@@ -275,11 +294,32 @@ impl Kustomization {
             namespace: reader.string(root.get("namespace"), "namespace"),
             common_annotations: StringMap::read(&mut reader, Some(root), "commonAnnotations"),
             common_labels: StringMap::read(&mut reader, Some(root), "commonLabels"),
+            commented_out: commented_out_entries(text)
+                .filter_map(|entry| join(&dir, entry))
+                .collect(),
             dir,
             paths,
             build,
         })
     }
+}
+
+/// The list entries of a YAML text that are commented out: `# - restore.yaml`, `#- ./db/`.
+/// Only what reads as one path (no spaces, not a `key:`) counts; prose in comments does not.
+fn commented_out_entries(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().filter_map(|line| {
+        let comment = line.trim_start().strip_prefix('#')?.trim_start();
+        let entry = comment.strip_prefix('-')?;
+        // `# - db.yaml # restore later`: the entry, without its own comment.
+        let entry = entry.split(" #").next().unwrap_or(entry).trim();
+        let entry = entry.trim_matches(|c| c == '"' || c == '\'');
+        let path_like = !entry.is_empty()
+            && !entry.contains(char::is_whitespace)
+            && !entry.ends_with(':')
+            && !entry.contains("://")
+            && (entry.contains('.') || entry.contains('/'));
+        path_like.then_some(entry)
+    })
 }
 
 /// Fields whose effect pglint does not model: a build that uses them is partly unknown.
@@ -739,6 +779,13 @@ fn merge_into(target: &mut StringMap, common: &StringMap) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn commented_out_entries_are_paths_only() {
+        let text = "resources:\n  - a.yaml\n  # - restore.yaml\n  #- ./db/\n  # - \"quoted.yaml\"\n  # the backup job, see README.md for details\n  # - name: value\n";
+        let entries: Vec<&str> = super::commented_out_entries(text).collect();
+        assert_eq!(entries, ["restore.yaml", "./db/", "quoted.yaml"]);
+    }
 
     #[test]
     fn join_resolves_dots() {

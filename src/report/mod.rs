@@ -26,6 +26,17 @@ use crate::source::{FileId, LineCol, Loc};
 
 pub use mask::masked_text;
 
+/// `1 file`, `2 files`, `2 entries`: a count and its noun (an English regular plural).
+pub fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        return format!("1 {noun}");
+    }
+    match noun.strip_suffix('y') {
+        Some(stem) if !stem.ends_with(['a', 'e', 'i', 'o', 'u']) => format!("{n} {stem}ies"),
+        _ => format!("{n} {noun}s"),
+    }
+}
+
 /// Counts for the summary line and the JSON `summary` object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Summary {
@@ -76,7 +87,7 @@ impl Summary {
 
     /// `2 errors, 1 warning in 41 files`, then `; 3 findings skipped: …` when some were.
     pub fn line(&self) -> String {
-        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        let plural = counted;
         let mut line = format!(
             "{}, {} in {}",
             plural(self.errors, "error"),

@@ -58,8 +58,9 @@ declare_rule! {
         level: Error,
         summary: "a Database's (Pooler's, backup's) spec.cluster.name names no Cluster in its namespace",
         fix: (Unsafe, "writes the one similar Cluster name in the reference"),
-        // A deployment that renames the Cluster and its SealedSecrets is one mistake there.
-        yields_to: [SealedSecretMoved],
+        // A deployment that renames the Cluster and its SealedSecrets is one mistake there;
+        // under `--base`, so is the Cluster's rename.
+        yields_to: [SealedSecretMoved, ClusterRenamed],
         check: check,
     }
 }

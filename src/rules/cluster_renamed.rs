@@ -34,7 +34,7 @@ declare_rule! {
     pub struct ClusterRenamed {
         id: "cluster-renamed",
         group: "change",
-        level: Warning,
+        level: Error,
         summary: "a change renames or moves a Cluster, which makes a new, empty cluster",
         check: check,
     }

@@ -39,7 +39,7 @@ declare_rule! {
     pub struct DatabaseDropped {
         id: "database-dropped",
         group: "change",
-        level: Warning,
+        level: Error,
         summary: "a change sets a Database to ensure: absent, so CNPG drops its database",
         check: check,
     }

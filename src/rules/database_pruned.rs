@@ -38,7 +38,7 @@ declare_rule! {
     pub struct DatabasePruned {
         id: "database-pruned",
         group: "change",
-        level: Warning,
+        level: Error,
         summary: "a change removes a Database whose reclaim policy is delete, so pruning drops its database",
         check: check,
     }

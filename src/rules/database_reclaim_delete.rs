@@ -47,6 +47,8 @@ declare_rule! {
         group: "hygiene",
         level: Warning,
         summary: "a Database drops its PostgreSQL database: databaseReclaimPolicy delete or ensure absent",
+        // Under `--base`, setting `ensure: absent` is the change that drops the data: one finding.
+        yields_to: [DatabaseDropped],
         check: check,
     }
 }

@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Severity};
 use crate::edit::Fix;
 use crate::edit::yaml::string;
 use crate::hash::{HashMap, HashSet};
@@ -19,6 +19,14 @@ declare_rule! {
     /// individual files (`- ./databases/forgejo.yaml` owns `databases/`). A folder that no
     /// kustomization owns may be applied directly (a Flux `Kustomization` path, an Argo CD
     /// directory source), so its files are never reported.
+    ///
+    /// An entry commented out in the kustomization (`# - restore.yaml`) is a decision, not an
+    /// omission: that file is not reported (nor re-added by the fix). Files a build reads
+    /// without applying them (patches, components, generator and replacement inputs, a Helm
+    /// chart's `valuesFile`) are reached. A file holding only kinds outside the SOP (a
+    /// dashboard ConfigMap, a backup job) is a warning; Secrets, SealedSecrets, Clusters,
+    /// Databases and roles stay errors. A SOPS-encrypted document, whose kind and name are
+    /// ciphertext, is named by its file.
     ///
     /// ## Why is this bad?
     /// When a folder has a `kustomization.yaml`, Argo CD and Flux apply exactly what it lists.
@@ -112,6 +120,17 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
     }
 
+    // An entry commented out is a decision: its file (or folder) is not forgotten.
+    for k in kustomizations {
+        for path in &k.commented_out {
+            let path = path.trim_end_matches('/');
+            if dirs.contains(path) {
+                reached_dirs.insert(path);
+            } else {
+                reached.insert(path);
+            }
+        }
+    }
     // A folder named as a resource reaches everything below it.
     let below_reached_dir = |path: &str| ancestors(path).any(|dir| reached_dirs.contains(dir));
     // Files with objects nothing reaches, in path order.
@@ -155,12 +174,20 @@ fn is_below(path: &str, dir: &str) -> bool {
 
 fn finding(cx: &Context<'_>, path: &str, objects: &[&Object], owner: Ownership<'_>) -> Finding {
     let first = objects[0];
-    let what = match objects.len() {
-        1 => format!("{} is", first.display_name()),
-        2 => format!("{} and 1 more object are", first.display_name()),
-        n => format!("{} and {} more objects are", first.display_name(), n - 1),
-    };
     let file_name = path.rsplit('/').next().unwrap_or(path);
+    let what = if objects.iter().any(|o| sops_encrypted(o)) {
+        // Its kind and name are ciphertext: the file is the name a reader knows.
+        match objects.len() {
+            1 => format!("the SOPS-encrypted document of `{file_name}` is"),
+            n => format!("the {n} documents of `{file_name}` (SOPS-encrypted) are"),
+        }
+    } else {
+        match objects.len() {
+            1 => format!("{} is", first.display_name()),
+            2 => format!("{} and 1 more object are", first.display_name()),
+            n => format!("{} and {} more objects are", first.display_name(), n - 1),
+        }
+    };
     let (k, related) = match owner {
         Ownership::Own(k) => {
             let entry = k
@@ -206,7 +233,7 @@ fn finding(cx: &Context<'_>, path: &str, objects: &[&Object], owner: Ownership<'
         };
         format!("./{rest}")
     };
-    Finding::new(
+    let finding = Finding::new(
         first.anchor(),
         format!("{what} never applied: `{kustomization_path}` owns this folder but does not list `{file_name}`"),
     )
@@ -215,7 +242,32 @@ fn finding(cx: &Context<'_>, path: &str, objects: &[&Object], owner: Ownership<'
         "add `- {entry}` to `resources:` in `{kustomization_path}`, or delete the file if it is no longer needed"
     ))
     .related(related.0, related.1)
-    .fix_opt(list_file(cx, k, &entry, objects))
+    .fix_opt(list_file(cx, k, &entry, objects));
+    // What the SOP is about stays an error; a forgotten dashboard or backup job is advice.
+    if objects.iter().any(|o| of_the_sop(o)) {
+        finding
+    } else {
+        finding.at_most(Severity::Warning)
+    }
+}
+
+/// An object of the kinds the SOP's three waves are made of: credentials, the Cluster and its
+/// roles, the Databases.
+fn of_the_sop(obj: &Object) -> bool {
+    matches!(
+        obj.spec,
+        Spec::Secret(_)
+            | Spec::SealedSecret(_)
+            | Spec::Cluster(_)
+            | Spec::Database(_)
+            | Spec::DatabaseRole(_)
+            | Spec::ClusterUser(_)
+    ) || obj.kind_str() == "ExternalSecret"
+}
+
+/// A document SOPS encrypted whole: its kind or name is ciphertext (`ENC[AES256_GCM,…]`).
+fn sops_encrypted(obj: &Object) -> bool {
+    obj.kind_str().starts_with("ENC[") || obj.name().is_some_and(|n| n.starts_with("ENC["))
 }
 
 /// Adds the file to the kustomization's `resources` (in order, when the list is sorted). Never
@@ -236,6 +288,66 @@ fn list_file(cx: &Context<'_>, k: &Kustomization, entry: &str, objects: &[&Objec
 #[cfg(test)]
 mod tests {
     use super::is_below;
+    use crate::diagnostic::Severity;
+    use crate::rules::testing::{DATABASE, lint_texts};
+
+    const CONFIGMAP: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dash\n";
+
+    /// `(severity, message)` of the rule's findings.
+    fn unlisted(files: &[(&str, &str)]) -> Vec<(Severity, String)> {
+        lint_texts(files)
+            .into_iter()
+            .filter(|d| d.rule.as_str() == "kustomize-unlisted")
+            .map(|d| (d.severity, d.finding.message))
+            .collect()
+    }
+
+    #[test]
+    fn a_commented_out_entry_is_a_decision() {
+        let listed = |resources: &str| {
+            unlisted(&[
+                ("k/kustomization.yaml", resources),
+                ("k/a.yaml", CONFIGMAP),
+                ("k/db.yaml", DATABASE),
+            ])
+        };
+        assert_eq!(
+            listed("resources:\n  - a.yaml\n"),
+            [(
+                Severity::Error,
+                "Database `gitea-db` is never applied: `k/kustomization.yaml` owns this folder but does not list `db.yaml`".to_string()
+            )]
+        );
+        assert!(listed("resources:\n  - a.yaml\n  # - db.yaml\n").is_empty());
+        assert!(listed("resources:\n  - a.yaml\n#  - ./db.yaml # restore later\n").is_empty());
+    }
+
+    #[test]
+    fn kinds_outside_the_sop_are_a_warning() {
+        let found = unlisted(&[
+            ("k/kustomization.yaml", "resources:\n  - db.yaml\n"),
+            ("k/db.yaml", DATABASE),
+            ("k/dashboard.yaml", CONFIGMAP),
+        ]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, Severity::Warning);
+    }
+
+    #[test]
+    fn an_encrypted_document_is_named_by_its_file() {
+        let encrypted = "apiVersion: ENC[AES256_GCM,data:abc,type:str]\nkind: ENC[AES256_GCM,data:def,type:str]\nmetadata:\n  name: ENC[AES256_GCM,data:ghi,type:str]\nsops:\n  version: 3.8.1\n";
+        let found = unlisted(&[
+            ("k/kustomization.yaml", "resources:\n  - db.yaml\n"),
+            ("k/db.yaml", DATABASE),
+            ("k/creds.sops.yaml", encrypted),
+        ]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].1.starts_with("the SOPS-encrypted document of `creds.sops.yaml` is never applied"),
+            "{found:?}"
+        );
+        assert!(!found[0].1.contains("AES256"), "{found:?}");
+    }
 
     #[test]
     fn below() {

@@ -439,6 +439,7 @@ registry! {
     database_dropped::DatabaseDropped,
     database_pruned::DatabasePruned,
     database_renamed::DatabaseRenamed,
+    field_immutable::FieldImmutable,
     cluster_renamed::ClusterRenamed,
     role_orphaned::RoleOrphaned,
     sealed_value_rotated::SealedValueRotated,

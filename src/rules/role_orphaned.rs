@@ -41,7 +41,7 @@ declare_rule! {
     pub struct RoleOrphaned {
         id: "role-orphaned",
         group: "change",
-        level: Warning,
+        level: Error,
         summary: "a change removes a managed role that owns a database, leaving it unmanaged in PostgreSQL",
         check: check,
     }

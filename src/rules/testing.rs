@@ -62,6 +62,12 @@ pub fn messages(files: &[(&str, &str)], check: fn(&Context<'_>, &mut Vec<Finding
     findings.into_iter().map(|f| f.message).collect()
 }
 
+/// Every diagnostic of the whole lint of `files` under the default configuration.
+pub fn lint_texts(files: &[(&str, &str)]) -> Vec<crate::diagnostic::Diagnostic> {
+    let config = Config::default();
+    lint(&Project::from_texts(files, &config), &config)
+}
+
 /// `path:line message` of every finding of `rule` after the whole lint (suppressions and
 /// deduplication included).
 pub fn findings(rule: &str, files: &[(&str, &str)]) -> Vec<String> {

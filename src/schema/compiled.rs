@@ -183,27 +183,36 @@ impl Schema {
         schema
     }
 
+    /// The schemas directly below this one: properties, items, map values.
+    fn children(&self) -> impl Iterator<Item = &Schema> {
+        let values = match &self.additional {
+            Additional::Values(values) => Some(values.as_ref()),
+            _ => None,
+        };
+        self.properties
+            .iter()
+            .map(|(_, p)| p)
+            .chain(self.items.as_deref())
+            .chain(values)
+    }
+
     /// Does this schema, or one below it, carry CEL rules?
     pub fn has_rules(&self) -> bool {
-        !self.rules.is_empty()
-            || self.properties.iter().any(|(_, p)| p.has_rules())
-            || self.items.as_ref().is_some_and(|i| i.has_rules())
-            || matches!(&self.additional, Additional::Values(v) if v.has_rules())
+        !self.rules.is_empty() || self.children().any(Schema::has_rules)
+    }
+
+    /// Does this schema, or one below it, carry a transition rule (`oldSelf`)?
+    pub fn has_transition_rules(&self) -> bool {
+        self.rules.iter().any(CelRule::is_transition)
+            || self.children().any(Schema::has_transition_rules)
     }
 
     /// The `message` of the CEL rule written `rule`, anywhere in this schema.
     pub fn rule_message(&self, rule: &str) -> Option<&str> {
-        if let Some(found) = self.rules.iter().find(|r| r.rule == rule) {
-            return found.message.as_deref();
+        match self.rules.iter().find(|r| r.rule == rule) {
+            Some(found) => found.message.as_deref(),
+            None => self.children().find_map(|child| child.rule_message(rule)),
         }
-        self.properties
-            .iter()
-            .find_map(|(_, p)| p.rule_message(rule))
-            .or_else(|| self.items.as_ref().and_then(|i| i.rule_message(rule)))
-            .or_else(|| match &self.additional {
-                Additional::Values(v) => v.rule_message(rule),
-                _ => None,
-            })
     }
 
     pub fn property(&self, name: &str) -> Option<&Schema> {

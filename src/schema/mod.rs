@@ -169,6 +169,64 @@ pub fn validate(
     Some(violations)
 }
 
+/// The CRD version of an object's kind whose CEL rules include transition rules (`oldSelf`),
+/// with its compiled rules; `None` for any other object.
+fn with_transition_rules(
+    api_version: &str,
+    kind: &str,
+) -> Option<(&'static Schema, &'static kube_cel::CompiledSchema)> {
+    let (group, version) = api_version.rsplit_once('/')?;
+    let (_, crd) = embedded(group, kind)?;
+    let schema = crd.version(version)?;
+    schema
+        .has_transition_rules()
+        .then_some((schema, crd.cel(version)?))
+}
+
+/// Does the object's kind have transition rules (`oldSelf`) to check a change against?
+pub fn has_transition_rules(api_version: &str, kind: &str) -> bool {
+    with_transition_rules(api_version, kind).is_some()
+}
+
+/// The transition rules (`self == oldSelf`: an immutable field) that an update from `old` to
+/// `new` breaks, as the API server evaluates them on an update; located in `new` (read from
+/// `file`). Rules that do not read `oldSelf` are not repeated here.
+pub fn transition_violations(
+    api_version: &str,
+    kind: &str,
+    new: NodeRef<'_>,
+    old: NodeRef<'_>,
+    file: FileId,
+) -> Vec<Violation> {
+    let Some((schema, cel)) = with_transition_rules(api_version, kind) else {
+        return Vec::new();
+    };
+    let templated = |node: NodeRef<'_>| {
+        node.scalar()
+            .is_some_and(|s| crate::model::is_unknowable(&s.text))
+    };
+    let (Some(new_json), Some(old_json)) = (
+        json::to_json(new, &templated),
+        json::to_json(old, &templated),
+    ) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if let Err(errors) = kube_cel::validate_compiled(cel, &new_json, Some(&old_json)) {
+        report_rule_errors(
+            errors
+                .into_iter()
+                .filter(|e| e.rule.contains("oldSelf"))
+                .collect(),
+            schema,
+            new,
+            file,
+            &mut out,
+        );
+    }
+    out
+}
+
 /// Evaluates the CEL rules of `x-kubernetes-validations` on an object (transition rules need
 /// the object's previous version: they do not run here). An object holding a value that only
 /// exists after substitution is not evaluated.
@@ -186,6 +244,17 @@ fn evaluate_rules(
     let Err(errors) = kube_cel::validate_compiled(cel, &object, None) else {
         return;
     };
+    report_rule_errors(errors.into_vec(), schema, root, file, out);
+}
+
+/// kube-cel's errors as violations at their nodes, with the API server's messages.
+fn report_rule_errors(
+    errors: Vec<kube_cel::ValidationError>,
+    schema: &Schema,
+    root: NodeRef<'_>,
+    file: FileId,
+    out: &mut Vec<Violation>,
+) {
     for error in errors {
         let node = json::node_at(root, &error.field_path);
         let path = error.field_path.trim_start_matches('.').to_string();
@@ -298,35 +367,32 @@ pub fn applied<'p>(
 ) -> Vec<Applied<'p>> {
     let mut seen = crate::hash::HashSet::default();
     let mut out = Vec::new();
+    let mut keep = |object: &'p crate::model::Object,
+                    deployment: Option<crate::deploy::DeploymentKind>,
+                    out: &mut Vec<Applied<'p>>| {
+        for violation in &object.schema {
+            // Unapplied: a required field may come from what pglint cannot see.
+            let unseen_required = deployment.is_none() && violation.kind == ViolationKind::Required;
+            if !unseen_required
+                && !owned_elsewhere(object, violation)
+                && seen.insert((violation.loc, violation.message.as_str()))
+            {
+                out.push(Applied {
+                    violation,
+                    object,
+                    deployment,
+                });
+            }
+        }
+    };
     for (id, written) in objects {
         let mut placed = false;
         for (deployment, resource) in deploy.instances_of(id) {
             placed = true;
-            for violation in &resource.object.schema {
-                if !owned_elsewhere(&resource.object, violation)
-                    && seen.insert((violation.loc, violation.message.as_str()))
-                {
-                    out.push(Applied {
-                        violation,
-                        object: &resource.object,
-                        deployment: Some(deployment.kind),
-                    });
-                }
-            }
+            keep(&resource.object, Some(deployment.kind), &mut out);
         }
         if !placed {
-            for violation in &written.schema {
-                if violation.kind != ViolationKind::Required
-                    && !owned_elsewhere(written, violation)
-                    && seen.insert((violation.loc, violation.message.as_str()))
-                {
-                    out.push(Applied {
-                        violation,
-                        object: written,
-                        deployment: None,
-                    });
-                }
-            }
+            keep(written, None, &mut out);
         }
     }
     out
@@ -349,6 +415,29 @@ mod tests {
                 format!("{line} {}", v.message)
             })
             .collect()
+    }
+
+    /// A rule kube-cel cannot evaluate is an `Unevaluated` violation (a notice), never a pass.
+    #[test]
+    fn rules_that_cannot_be_evaluated_are_said() {
+        let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  versions:\n    - name: v1\n      schema:\n        openAPIV3Schema:\n          type: object\n          properties:\n            spec:\n              type: object\n              properties:\n                items:\n                  type: array\n                  items:\n                    type: string\n              x-kubernetes-validations:\n                - rule: self.items.sortBy(i, i) == self.items\n                  message: sorted\n";
+        let parsed = parse(crd, &Limits::default());
+        let crd = Crd::compile(parsed.documents[0].root().unwrap());
+        let object = "apiVersion: example.com/v1\nkind: Thing\nspec:\n  items: [b, a]\n";
+        let parsed = parse(object, &Limits::default());
+        let root = parsed.documents[0].root().unwrap();
+        let mut out = Vec::new();
+        evaluate_rules(
+            crd.cel("v1").expect("rules compiled"),
+            crd.version("v1").unwrap(),
+            root,
+            FileId(0),
+            &|_| false,
+            &mut out,
+        );
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].kind, ViolationKind::Unevaluated, "{out:?}");
+        assert!(out[0].message.contains("sortBy"), "{out:?}");
     }
 
     #[test]

@@ -72,6 +72,8 @@ pub struct ConnectOptions {
     pub sslcert: Option<PathBuf>,
     pub sslkey: Option<PathBuf>,
     pub connect_timeout: Duration,
+    /// The URL itself carries the password (visible in the process list).
+    pub password_in_url: bool,
 }
 
 impl std::fmt::Debug for ConnectOptions {
@@ -102,6 +104,7 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ("PGSSLCERT", "sslcert"),
     ("PGSSLKEY", "sslkey"),
     ("PGCONNECT_TIMEOUT", "connect_timeout"),
+    ("PGPASSFILE", "passfile"),
 ];
 
 /// The parameters a connection string may set.
@@ -117,6 +120,7 @@ const PARAMETERS: &[&str] = &[
     "sslcert",
     "sslkey",
     "connect_timeout",
+    "passfile",
     "application_name",
 ];
 
@@ -206,12 +210,32 @@ impl ConnectOptions {
                 .map_err(|_| "invalid connect_timeout: not a number of seconds".to_string())?,
             None => 10,
         };
-        let password = params
-            .iter()
-            .rev()
-            .find(|(k, _)| k == "password")
-            .map(|(_, v)| v.clone());
+        let given = |params: &[(String, Zeroizing<String>)]| {
+            params
+                .iter()
+                .rev()
+                .find(|(k, _)| k == "password")
+                .map(|(_, v)| v.clone())
+        };
+        let password_in_url = match url {
+            Some(text) => given(&parse_connection_string(text)?).is_some(),
+            None => false,
+        };
+        let password = match given(&params) {
+            Some(password) => Some(password),
+            None => {
+                let passfile = match get("passfile") {
+                    Some(path) => Some(PathBuf::from(path)),
+                    None => home.as_ref().map(|h| h.join(".pgpass")),
+                };
+                match passfile {
+                    Some(path) => from_passfile(&path, &host, port, &dbname, &user)?,
+                    None => None,
+                }
+            }
+        };
         Ok(ConnectOptions {
+            password_in_url,
             host,
             hostaddr,
             port,
@@ -247,6 +271,72 @@ impl ConnectOptions {
             self.sslmode.as_str()
         )
     }
+}
+
+/// The password of the first line of a libpq password file (`hostname:port:database:username:password`,
+/// `*` matching anything, `\:` and `\\` escaped) that matches; `None` when the file does not
+/// exist. Like libpq, a file others may read is not used (here: an error saying so).
+fn from_passfile(
+    path: &Path,
+    host: &str,
+    port: u16,
+    dbname: &str,
+    user: &str,
+) -> Result<Option<Zeroizing<String>>, String> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => Zeroizing::new(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("passfile {}: {e}", path.display())),
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .map_err(|e| format!("passfile {}: {e}", path.display()))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            return Err(format!(
+                "passfile {} has group or world access: `chmod 0600` it (libpq ignores such a file)",
+                path.display()
+            ));
+        }
+    }
+    // libpq matches a socket folder, or the default socket, as `localhost`.
+    let host = if host.starts_with('/') {
+        "localhost"
+    } else {
+        host
+    };
+    let port = port.to_string();
+    let wanted = [host, port.as_str(), dbname, user];
+    for line in text.lines() {
+        if line.starts_with('#') {
+            continue;
+        }
+        let mut fields: Vec<Zeroizing<String>> = vec![Zeroizing::new(String::new())];
+        let mut chars = line.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => {
+                    if let Some(next) = chars.next() {
+                        fields.last_mut().unwrap().push(next);
+                    }
+                }
+                ':' if fields.len() < 5 => fields.push(Zeroizing::new(String::new())),
+                c => fields.last_mut().unwrap().push(c),
+            }
+        }
+        if fields.len() == 5
+            && fields[..4]
+                .iter()
+                .zip(wanted)
+                .all(|(field, want)| field.as_str() == "*" || field.as_str() == want)
+        {
+            return Ok(Some(fields.pop().unwrap()));
+        }
+    }
+    Ok(None)
 }
 
 /// libpq's default: the local socket folder when a server listens there, else `localhost`.
@@ -479,8 +569,19 @@ const DATABASES: &str = "\
 SELECT d.datname::text, pg_catalog.pg_get_userbyid(d.datdba)::text
 FROM pg_catalog.pg_database d ORDER BY 1";
 
-/// Connects and reads the catalogues in a read-only transaction.
-pub fn read_catalogue(options: &ConnectOptions) -> Result<Catalogue, String> {
+/// How long a catalogue query may take: the server's own `statement_timeout` (set to this in
+/// the transaction) and a little more for the answer to arrive.
+const QUERY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Connects and reads the catalogues in a read-only transaction. Every network step (TCP
+/// connection, TLS, authentication, each query) has a deadline: `connect_timeout` for the
+/// connection, [`QUERY_TIMEOUT`] past it for each query. Over TCP without TLS, a request for
+/// the password in clear or as MD5 is refused before the password is sent
+/// ([`super::plaintext`]), unless `allow_password_without_tls`.
+pub fn read_catalogue(
+    options: &ConnectOptions,
+    allow_password_without_tls: bool,
+) -> Result<Catalogue, String> {
     let failed = |reason: String| {
         format!(
             "cannot read PostgreSQL at {}: {}",
@@ -488,47 +589,130 @@ pub fn read_catalogue(options: &ConnectOptions) -> Result<Catalogue, String> {
             one_line(&reason)
         )
     };
-    let failed_pg = |e: postgres::Error| failed(describe_error(&e));
-    let mut config = postgres::Config::new();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| failed(e.to_string()))?;
+    runtime
+        .block_on(read(options, allow_password_without_tls))
+        .map_err(failed)
+}
+
+/// `step` within `limit`, else an error that says which step did not answer.
+async fn within<T>(
+    limit: Duration,
+    what: &str,
+    step: impl std::future::Future<Output = Result<T, String>>,
+) -> Result<T, String> {
+    tokio::time::timeout(limit, step).await.unwrap_or_else(|_| {
+        Err(format!(
+            "no answer within {} s while {what} (connect_timeout, PGCONNECT_TIMEOUT)",
+            limit.as_secs()
+        ))
+    })
+}
+
+async fn read(options: &ConnectOptions, allow: bool) -> Result<Catalogue, String> {
+    let mut config = tokio_postgres::Config::new();
     config
-        .host(&options.host)
-        .port(options.port)
         .user(&options.user)
         .dbname(&options.dbname)
-        .application_name("pglint verify")
-        .connect_timeout(options.connect_timeout);
-    if let Some(address) = options.hostaddr {
-        config.hostaddr(address);
-    }
+        .application_name("pglint verify");
     if let Some(password) = &options.password {
         config.password(password.as_bytes());
     }
-    let mut client = match tls::client_config(options).map_err(failed)? {
-        None => {
-            config.ssl_mode(postgres::config::SslMode::Disable);
-            config.connect(postgres::NoTls)
-        }
-        Some((mode, tls)) => {
-            config.ssl_mode(mode);
-            config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
-        }
+    let tls = tls::client_config(options)?;
+    config.ssl_mode(match &tls {
+        None => tokio_postgres::config::SslMode::Disable,
+        Some((mode, _)) => *mode,
+    });
+    let limit = options.connect_timeout;
+    let pg = |e: tokio_postgres::Error| describe_error(&e);
+    #[cfg(unix)]
+    if options.host.starts_with('/') {
+        // A local socket: no network to read the password on.
+        let path = Path::new(&options.host).join(format!(".s.PGSQL.{}", options.port));
+        let stream = within(limit, "connecting", async {
+            tokio::net::UnixStream::connect(&path)
+                .await
+                .map_err(|e| format!("{}: {e}", path.display()))
+        })
+        .await?;
+        let (client, connection) = within(limit, "starting the session", async {
+            config
+                .connect_raw(stream, tokio_postgres::NoTls)
+                .await
+                .map_err(pg)
+        })
+        .await?;
+        tokio::spawn(connection);
+        return query(&client, limit).await;
     }
-    .map_err(failed_pg)?;
-    let mut transaction = client
-        .build_transaction()
-        .read_only(true)
-        .start()
-        .map_err(failed_pg)?;
-    transaction
-        .batch_execute("SET LOCAL statement_timeout = '30s'")
-        .map_err(failed_pg)?;
-    let server_version: String = transaction
-        .query_one("SHOW server_version", &[])
-        .map_err(failed_pg)?
+    let stream = within(limit, "connecting", async {
+        let stream = match options.hostaddr {
+            Some(address) => tokio::net::TcpStream::connect((address, options.port)).await,
+            None => tokio::net::TcpStream::connect((options.host.as_str(), options.port)).await,
+        };
+        stream.map_err(|e| e.to_string())
+    })
+    .await?;
+    let _ = stream.set_nodelay(true);
+    let stream = super::plaintext::Watched::new(stream, allow);
+    let client = match tls {
+        None => {
+            let (client, connection) = within(limit, "starting the session", async {
+                config
+                    .connect_raw(stream, tokio_postgres::NoTls)
+                    .await
+                    .map_err(pg)
+            })
+            .await?;
+            tokio::spawn(connection);
+            client
+        }
+        Some((_, tls)) => {
+            use tokio_postgres::tls::MakeTlsConnect;
+            let mut make = tokio_postgres_rustls::MakeRustlsConnect::new(tls);
+            let connect = MakeTlsConnect::<super::plaintext::Watched<tokio::net::TcpStream>>::make_tls_connect(
+                &mut make,
+                &options.host,
+            )
+            .map_err(|e| e.to_string())?;
+            let (client, connection) = within(limit, "negotiating TLS and authenticating", async {
+                config.connect_raw(stream, connect).await.map_err(pg)
+            })
+            .await?;
+            tokio::spawn(connection);
+            client
+        }
+    };
+    query(&client, limit).await
+}
+
+/// The catalogue queries, in a read-only transaction, each under its deadline.
+async fn query(client: &tokio_postgres::Client, limit: Duration) -> Result<Catalogue, String> {
+    let limit = QUERY_TIMEOUT + limit;
+    let pg = |e: tokio_postgres::Error| describe_error(&e);
+    let run = |sql: &'static str| async move {
+        within(limit, "reading the catalogues", async {
+            client.query(sql, &[]).await.map_err(pg)
+        })
+        .await
+    };
+    within(limit, "starting a transaction", async {
+        client
+            .batch_execute("BEGIN READ ONLY; SET LOCAL statement_timeout = '30s'")
+            .await
+            .map_err(pg)
+    })
+    .await?;
+    let server_version: String = run("SHOW server_version")
+        .await?
+        .first()
+        .ok_or("SHOW server_version returned no row")?
         .get(0);
-    let roles = transaction
-        .query(ROLES, &[])
-        .map_err(failed_pg)?
+    let roles = run(ROLES)
+        .await?
         .iter()
         .map(|row| LiveRole {
             name: row.get(0),
@@ -544,16 +728,18 @@ pub fn read_catalogue(options: &ConnectOptions) -> Result<Catalogue, String> {
             member_of: row.get(10),
         })
         .collect();
-    let databases = transaction
-        .query(DATABASES, &[])
-        .map_err(failed_pg)?
+    let databases = run(DATABASES)
+        .await?
         .iter()
         .map(|row| LiveDatabase {
             name: row.get(0),
             owner: row.get(1),
         })
         .collect();
-    transaction.rollback().map_err(failed_pg)?;
+    within(limit, "ending the transaction", async {
+        client.batch_execute("ROLLBACK").await.map_err(pg)
+    })
+    .await?;
     Ok(Catalogue {
         server_version,
         roles,
@@ -563,7 +749,7 @@ pub fn read_catalogue(options: &ConnectOptions) -> Result<Catalogue, String> {
 
 /// What went wrong: the server's own message for a database error (`FATAL: password
 /// authentication failed for user "…"`), else the error and its causes.
-fn describe_error(error: &postgres::Error) -> String {
+fn describe_error(error: &tokio_postgres::Error) -> String {
     if let Some(db) = error.as_db_error() {
         let mut text = format!("{}: {}", db.severity(), db.message());
         if let Some(detail) = db.detail() {
@@ -619,6 +805,51 @@ mod tests {
         assert_eq!(options.sslrootcert.as_deref(), Some(Path::new("/ca.crt")));
         assert!(!format!("{options:?}").contains("p@ss"));
         assert!(!options.describe().contains("p@ss"));
+    }
+
+    #[test]
+    fn the_password_file_as_libpq_reads_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pgpass");
+        std::fs::write(
+            &path,
+            "# comment\nother:5432:*:u:wrong\n*:5432:app:u:pa\\:ss\\\\word\n*:*:*:*:fallback\n",
+        )
+        .unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        let passfile = path.to_string_lossy().into_owned();
+        let resolve = |url: &str| {
+            ConnectOptions::resolve(Some(url), &env(&[("PGPASSFILE", passfile.as_str())]))
+        };
+        let options = resolve("host=db.example user=u dbname=app").unwrap();
+        assert_eq!(
+            options.password.as_deref().map(String::as_str),
+            Some("pa:ss\\word")
+        );
+        assert!(!options.password_in_url);
+        let options = resolve("host=db.example user=v dbname=x").unwrap();
+        assert_eq!(
+            options.password.as_deref().map(String::as_str),
+            Some("fallback")
+        );
+        // A password given outright wins, and one in the URL is noted.
+        let options = resolve("postgresql://u:given@db.example/app").unwrap();
+        assert_eq!(
+            options.password.as_deref().map(String::as_str),
+            Some("given")
+        );
+        assert!(options.password_in_url);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+            let error = resolve("host=db.example user=u dbname=app").unwrap_err();
+            assert!(error.contains("chmod 0600"), "{error}");
+        }
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! `pglint verify`: the repository's intent for one cluster against what is live.
 //!
 //! A reader of the outside, beside `check`: [`live`] reads PostgreSQL's catalogues
-//! (`pg_roles`, `pg_database`, `pg_auth_members`, read-only) through [`tls`], [`kube`] reads
+//! (`pg_roles`, `pg_database`, `pg_auth_members`, read-only) through [`tls`] (or, without
+//! TLS, [`plaintext`]'s watch that never lets the password go in clear), [`kube`] reads
 //! the objects `kubectl get … -o json` printed, and [`compare`] turns both into the same
 //! [`Diagnostic`](crate::diagnostic::Diagnostic)s `check` reports, located at the Git node that
 //! declared the intent (found through the [`Index`]). The checks' ids and documentation are
@@ -10,6 +11,7 @@
 pub mod compare;
 pub mod kube;
 pub mod live;
+pub mod plaintext;
 pub mod tls;
 
 use crate::config::Config;

@@ -25,12 +25,12 @@ use super::live::{ConnectOptions, SslMode};
 /// `sslmode=disable`.
 pub fn client_config(
     options: &ConnectOptions,
-) -> Result<Option<(postgres::config::SslMode, ClientConfig)>, String> {
+) -> Result<Option<(tokio_postgres::config::SslMode, ClientConfig)>, String> {
     let negotiate = match options.sslmode {
         SslMode::Disable => return Ok(None),
-        SslMode::Allow | SslMode::Prefer => postgres::config::SslMode::Prefer,
+        SslMode::Allow | SslMode::Prefer => tokio_postgres::config::SslMode::Prefer,
         SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => {
-            postgres::config::SslMode::Require
+            tokio_postgres::config::SslMode::Require
         }
     };
     let provider = Arc::new(rustls::crypto::ring::default_provider());

@@ -856,10 +856,10 @@ fn app_kustomization_yaml(app: &App) -> String {
 }
 
 /// SplitMix64: tiny, fast, and good enough to make test data look random.
-struct SplitMix64(u64);
+pub struct SplitMix64(u64);
 
 impl SplitMix64 {
-    fn new(seed: u64) -> Self {
+    pub fn new(seed: u64) -> Self {
         Self(seed)
     }
 
@@ -872,7 +872,7 @@ impl SplitMix64 {
     }
 
     /// Uniform-enough value in `0..n` (modulo bias is irrelevant here).
-    fn below(&mut self, n: usize) -> usize {
+    pub fn below(&mut self, n: usize) -> usize {
         (self.next_u64() % n as u64) as usize
     }
 
