@@ -891,11 +891,18 @@ impl<'p> Index<'p> {
     }
 
     /// Secrets and SealedSecrets in the SOP folder: where the Reflector rules apply.
-    pub fn sop_secrets<'a>(&'a self, config: &'a Config) -> impl Iterator<Item = &'p Object> + 'a {
-        self.project.objects.iter().filter(move |obj| {
-            matches!(obj.spec, Spec::Secret(_) | Spec::SealedSecret(_))
-                && self.in_sop_folder(config, obj)
-        })
+    pub fn sop_secrets<'a>(
+        &'a self,
+        config: &'a Config,
+    ) -> impl Iterator<Item = (ObjectId, &'p Object)> + 'a {
+        self.project
+            .objects
+            .iter()
+            .enumerate()
+            .filter(move |(_, obj)| {
+                matches!(obj.spec, Spec::Secret(_) | Spec::SealedSecret(_))
+                    && self.in_sop_folder(config, obj)
+            })
     }
 
     /// The wave an object would have once `sync-wave-missing` and `sync-wave-wrong` are fixed:

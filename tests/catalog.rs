@@ -171,3 +171,36 @@ fn readme_live_checks_table_is_current() {
         "README live checks table is stale; replace it with:\n{expected}"
     );
 }
+
+/// A rule's code never names another rule: precedence is declared (`yields_to`, typed ids)
+/// and decided by the engine, not by a rule matching ids. Documentation and comments may name
+/// other rules (to tell a reader whose finding a case is), and so may the rule's tests.
+#[test]
+fn rule_code_names_no_other_rule() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules");
+    let ids: Vec<&str> = ALL.iter().map(|r| r.meta().id).collect();
+    let mut offenders = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap().filter_map(Result::ok) {
+        let path = entry.path();
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        if matches!(name.as_str(), "mod" | "testing" | "live") {
+            continue;
+        }
+        let own = name.replace('_', "-");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let code: String = text
+            .split("#[cfg(test)]")
+            .next()
+            .unwrap_or_default()
+            .lines()
+            .filter(|line| !line.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for id in ids.iter().filter(|id| **id != own) {
+            if code.contains(&format!("\"{id}\"")) {
+                offenders.push(format!("{name}.rs names `{id}`"));
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "{offenders:#?}");
+}

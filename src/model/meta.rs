@@ -20,6 +20,19 @@ impl Annotation {
         self.yaml_type == YamlType::String
     }
 
+    /// Is the value a string to a YAML 1.2 reader (kustomize's, which then writes it quoted)?
+    /// YAML 1.1's `yes`, `on`, `y` and dates are; numbers, `true`/`false` and null are not.
+    pub fn is_string_in_yaml12(&self) -> bool {
+        match self.yaml_type {
+            YamlType::String | YamlType::Timestamp => true,
+            YamlType::Bool => !matches!(
+                self.value.as_str(),
+                "true" | "True" | "TRUE" | "false" | "False" | "FALSE"
+            ),
+            YamlType::Null | YamlType::Int | YamlType::Float => false,
+        }
+    }
+
     /// Does the component reading this key parse its value as a boolean (`"true"`)? Reflector
     /// (`bool.TryParse`) and the Sealed Secrets controller (`== "true"`) do for these.
     pub fn holds_boolean(&self) -> bool {

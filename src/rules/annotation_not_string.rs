@@ -123,7 +123,7 @@ fn own(
     for entry in &map.entries {
         if entry.is_string()
             || entry.value.loc.file != file
-            || (yaml12 && string_in_yaml12(entry))
+            || (yaml12 && entry.is_string_in_yaml12())
         {
             continue;
         }
@@ -155,19 +155,6 @@ fn quote(cx: &Context<'_>, entry: &Annotation) -> Option<Fix> {
         format!("write `{}`", edit.content),
         vec![edit],
     ))
-}
-
-/// Is the value a string to a YAML 1.2 reader (kustomize's)? YAML 1.1's `yes`, `on`, `y` and
-/// dates are; numbers, `true`/`false` and null are not.
-fn string_in_yaml12(entry: &Annotation) -> bool {
-    match entry.yaml_type {
-        YamlType::String | YamlType::Timestamp => true,
-        YamlType::Bool => !matches!(
-            entry.value.as_str(),
-            "true" | "True" | "TRUE" | "false" | "False" | "FALSE"
-        ),
-        YamlType::Null | YamlType::Int | YamlType::Float => false,
-    }
 }
 
 fn finding(entry: &Annotation, what: &str) -> Finding {

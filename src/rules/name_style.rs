@@ -1,5 +1,4 @@
 use crate::diagnostic::Finding;
-use crate::model::names::invalid;
 use crate::rules::Context;
 
 declare_rule! {
@@ -42,6 +41,8 @@ declare_rule! {
         group: "names",
         level: Warning,
         summary: "a role or database name needs quoting in SQL: not [a-z_][a-z0-9_]*",
+        // An empty or over-long name is one mistake, reported as invalid.
+        yields_to: [NameInvalid],
         check: check,
     }
 }
@@ -73,8 +74,7 @@ fn suggestion(name: &str) -> String {
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for (kind, name) in cx.index.declared_names() {
-        // Empty and over-long names are `name-invalid`'s.
-        if plain_identifier(name.as_str()) || invalid(name.as_str()).is_some() {
+        if plain_identifier(name.as_str()) {
             continue;
         }
         let plain = suggestion(name.as_str());
@@ -105,6 +105,22 @@ mod tests {
         for bad in ["", "home-assistant", "Gitea", "2fa", "a.b", "naïve", "x y"] {
             assert!(!plain_identifier(bad), "{bad}");
         }
+    }
+
+    /// An over-long name that also needs quoting is one mistake: `name-invalid`'s, to which
+    /// this rule yields at the same node.
+    #[test]
+    fn an_invalid_name_is_reported_once() {
+        let long = "Gitea-".repeat(11);
+        let cluster = format!(
+            "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: pg\nspec:\n  managed:\n    roles:\n      - name: {long}\n        login: true\n"
+        );
+        let rules: Vec<&str> = crate::rules::testing::lint_texts(&[("c.yaml", &cluster)])
+            .iter()
+            .map(|d| d.rule.as_str())
+            .filter(|r| r.starts_with("name-"))
+            .collect();
+        assert_eq!(rules, ["name-invalid"]);
     }
 
     #[test]

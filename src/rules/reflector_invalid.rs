@@ -21,6 +21,11 @@ declare_rule! {
     /// - the annotation key must be one Reflector knows (a typo such as `reflection-alowed` is
     ///   silently ignored).
     ///
+    /// Values are judged as Reflector receives them: for an object only kustomize builds
+    /// (YAML 1.2), an unquoted `yes` or `on` arrives as the string `"yes"`, which Reflector's
+    /// `bool.TryParse` reads as false; written so elsewhere, the API server refuses the
+    /// unquoted value (`annotation-not-string`).
+    ///
     /// ## Why is this bad?
     /// Reflector parses the two switches as .NET booleans and treats anything it cannot parse
     /// as false, without a warning: `"yes"`, `"1"` or `"on"` leave the credentials in the
@@ -80,13 +85,18 @@ fn value_loc(a: &Annotation) -> Loc {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for obj in cx.index.sop_secrets(cx.config) {
+    for (id, obj) in cx.index.sop_secrets(cx.config) {
         let Some(meta) = secret_meta(obj) else {
             continue;
         };
+        // Built by kustomize only, the object reaches Reflector as kustomize (YAML 1.2) writes
+        // it: an unquoted `yes` becomes the string "yes", which Reflector reads as false.
+        let as_kustomize_writes = cx.deploy().only_built_by_kustomize(id);
         for (name, annotation) in reflector_entries(meta) {
-            // Unquoted booleans and numbers are `annotation-not-string`'s finding.
-            if !annotation.is_string() || opaque(&annotation.value.value) {
+            let reaches_reflector_as_text = annotation.is_string()
+                || (as_kustomize_writes && annotation.is_string_in_yaml12());
+            // Otherwise the API server refuses the unquoted value: not a string.
+            if !reaches_reflector_as_text || opaque(&annotation.value.value) {
                 continue;
             }
             match name {
@@ -205,6 +215,26 @@ fn check_list(name: &str, annotation: &Annotation, out: &mut Vec<Finding>) {
 mod tests {
     use super::*;
     use crate::rules::testing::{lint_sop, secret};
+
+    /// An unquoted `yes`: through kustomize it reaches Reflector as the string "yes", read as
+    /// false; applied as written, the API server refuses it (`annotation-not-string`'s).
+    #[test]
+    fn yaml11_yes_through_kustomize_is_the_string_reflector_reads_as_false() {
+        let text = secret("a-db-creds", &[(ALLOWED, "yes"), (ALLOWED_NAMESPACES, "a")]);
+        let built = lint_sop(
+            "reflector-invalid",
+            &[
+                ("kustomization.yaml", "resources:\n  - a.yaml\n"),
+                ("a.yaml", &text),
+            ],
+        );
+        assert_eq!(built.len(), 1, "{built:?}");
+        assert!(
+            built[0].ends_with("`reflection-allowed` is `\"yes\"`, which Reflector silently reads as false"),
+            "{built:?}"
+        );
+        assert!(lint_sop("reflector-invalid", &[("a.yaml", &text)]).is_empty());
+    }
 
     #[test]
     fn switches_and_lists() {

@@ -66,7 +66,7 @@ declare_rule! {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for obj in cx.index.sop_secrets(cx.config) {
+    for (_, obj) in cx.index.sop_secrets(cx.config) {
         let Spec::SealedSecret(sealed) = &obj.spec else {
             continue;
         };
