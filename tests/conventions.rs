@@ -367,7 +367,8 @@ fn shipped_config_schema_is_the_generated_one() {
     );
 }
 
-/// The ```toml blocks of a Markdown text.
+/// The ```toml blocks of a Markdown text: the pglint.toml examples (an editor's file is fenced
+/// with its name after the language, ```toml languages.toml, and is not one).
 fn toml_blocks(markdown: &str) -> Vec<String> {
     markdown
         .split("```toml\n")
