@@ -13,6 +13,7 @@ mod meta;
 pub mod names;
 pub(crate) mod read;
 pub mod reflector;
+pub mod replicator;
 mod secrets;
 mod sensitive;
 pub mod suggest;

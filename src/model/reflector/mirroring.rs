@@ -32,7 +32,7 @@ fn or(a: Option<bool>, b: Option<bool>) -> Option<bool> {
 }
 
 /// An annotation value pglint can read as Reflector does: a string, not substituted later.
-fn readable(annotation: &Annotation) -> Option<&str> {
+pub fn readable(annotation: &Annotation) -> Option<&str> {
     let value = annotation.value.as_str();
     (annotation.is_string() && !opaque(value)).then_some(value)
 }
