@@ -413,10 +413,14 @@ impl<'p> Plan<'p> {
             kustomize.accumulate_root(&self.root, self.restrictor, &self.components)?
         } else {
             let mut rendered = Rendered::default();
+            // Argo CD matches the path relative to the source folder with `glob.Match(pattern,
+            // relPath)` and no separators (argo-cd `reposerver/repository/repository.go`
+            // `findManifests`, `util/glob/glob.go` `Match` → gobwas/glob `Compile`): `*` also
+            // matches `/`, so `*.yaml` takes in files of subfolders too.
             let glob = |pattern: Option<&str>| {
                 pattern.and_then(|p| {
                     globset::GlobBuilder::new(p)
-                        .literal_separator(true)
+                        .literal_separator(false)
                         .build()
                         .ok()
                         .map(|g| g.compile_matcher())
@@ -1122,13 +1126,16 @@ mod tests {
             ("db/app-old.yaml", &DB.replace("app-db", "old-db")),
             ("db/new/wiki-db.yaml", &DB.replace("app-db", "wiki-db")),
             ("db/other/x-db.yaml", &DB.replace("app-db", "x-db")),
+            ("db/new/b-old.yaml", &DB.replace("app-db", "b-db")),
         ]);
         let deploy = Deploy::build(&project, &Config::default());
         let applied = |path: &str| deploy.is_applied(object_id(&project, path));
         assert_eq!(applied("db/app-db.yaml"), Some(true));
         assert_eq!(applied("db/new/wiki-db.yaml"), Some(true));
         assert_eq!(applied("db/app-old.yaml"), Some(false));
-        assert_eq!(applied("db/other/x-db.yaml"), Some(false));
+        // Argo CD's globs have no separators: `*` matches across `/`, in include and exclude.
+        assert_eq!(applied("db/other/x-db.yaml"), Some(true));
+        assert_eq!(applied("db/new/b-old.yaml"), Some(false));
     }
 
     #[test]
