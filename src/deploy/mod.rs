@@ -416,15 +416,18 @@ impl<'p> Plan<'p> {
             // Argo CD matches the path relative to the source folder with `glob.Match(pattern,
             // relPath)` and no separators (argo-cd `reposerver/repository/repository.go`
             // `findManifests`, `util/glob/glob.go` `Match` → gobwas/glob `Compile`): `*` also
-            // matches `/`, so `*.yaml` takes in files of subfolders too.
+            // matches `/`, so `*.yaml` takes in files of subfolders too. An empty pattern is no
+            // filter; one that does not compile matches nothing (`Match` returns false).
             let glob = |pattern: Option<&str>| {
-                pattern.and_then(|p| {
-                    globset::GlobBuilder::new(p)
-                        .literal_separator(false)
-                        .build()
-                        .ok()
-                        .map(|g| g.compile_matcher())
-                })
+                let pattern = pattern.filter(|p| !p.is_empty())?;
+                let mut set = globset::GlobSetBuilder::new();
+                if let Ok(glob) = globset::GlobBuilder::new(pattern)
+                    .literal_separator(false)
+                    .build()
+                {
+                    set.add(glob);
+                }
+                Some(set.build().unwrap_or_else(|_| globset::GlobSet::empty()))
             };
             let (include, exclude) = (glob(self.include), glob(self.exclude));
             let relative = |path: &'p str| {
@@ -1136,6 +1139,27 @@ mod tests {
         // Argo CD's globs have no separators: `*` matches across `/`, in include and exclude.
         assert_eq!(applied("db/other/x-db.yaml"), Some(true));
         assert_eq!(applied("db/new/b-old.yaml"), Some(false));
+    }
+
+    #[test]
+    fn directory_patterns_empty_or_invalid() {
+        let app = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: dbs\nspec:\n  source:\n    repoURL: https://example.com/repo.git\n    path: db\n    directory:\n      include: INCLUDE\n      exclude: EXCLUDE\n  destination:\n    namespace: postgres\n";
+        // An empty pattern is no filter; one that does not compile matches nothing.
+        for (include, exclude, expected) in [
+            ("''", "''", true),
+            ("'[a'", "''", false),
+            ("''", "'{a'", true),
+        ] {
+            let app = app.replace("INCLUDE", include).replace("EXCLUDE", exclude);
+            let project = project(&[("argocd/dbs.yaml", &app), ("db/app-db.yaml", DB)]);
+            let deploy = Deploy::build(&project, &Config::default());
+            let applied = deploy.is_applied(object_id(&project, "db/app-db.yaml"));
+            assert_eq!(
+                applied,
+                Some(expected),
+                "include {include}, exclude {exclude}"
+            );
+        }
     }
 
     #[test]
