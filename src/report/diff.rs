@@ -16,17 +16,15 @@ pub fn render<'a>(
     for path in paths {
         let old = before
             .file_id(path)
-            .map(|file| masked_text(before, file))
+            .map(|file| masked_text(before, file).text)
             .unwrap_or_default();
         let new = after
             .file_id(path)
-            .map(|file| masked_text(after, file))
+            .map(|file| masked_text(after, file).text)
             .unwrap_or_default();
         if old == new {
             continue;
         }
-        // A masked value keeps its length in blanks: not in a diff's lines.
-        let (old, new) = (trim_line_ends(&old), trim_line_ends(&new));
         let diff = TextDiff::from_lines(&old, &new);
         out.push_str(
             &diff
@@ -37,20 +35,4 @@ pub fn render<'a>(
         );
     }
     out
-}
-
-/// Each line without its trailing blanks (line breaks kept).
-fn trim_line_ends(text: &str) -> String {
-    text.split_inclusive('\n')
-        .map(|line| {
-            let (body, end) = match line.strip_suffix("\r\n") {
-                Some(body) => (body, "\r\n"),
-                None => match line.strip_suffix('\n') {
-                    Some(body) => (body, "\n"),
-                    None => (line, ""),
-                },
-            };
-            format!("{}{end}", body.trim_end_matches(' '))
-        })
-        .collect()
 }
