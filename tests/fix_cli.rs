@@ -82,6 +82,68 @@ fn diff_prints_and_writes_nothing() {
     assert!(!stdout.contains(CANARY));
 }
 
+/// `git apply [--check]` of `patch` in `dir`: `Ok` or git's complaint.
+fn git_apply(dir: &Path, patch: &str, check: bool) -> Result<(), String> {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), patch).unwrap();
+    let output = std::process::Command::new("git")
+        .arg("apply")
+        .args(check.then_some("--check"))
+        .arg(file.path())
+        .current_dir(dir)
+        .output()
+        .expect("git is installed");
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).into_owned())
+    }
+}
+
+#[test]
+fn a_diff_without_secrets_in_its_hunks_applies_with_git() {
+    // The Secret in the same file is far from both fixes: its masked line is in no hunk.
+    let dir = repository(&broken());
+    let output = pglint(dir.path())
+        .args(["--diff", "--unsafe-fixes"])
+        .output()
+        .unwrap();
+    let patch = String::from_utf8(output.stdout).unwrap();
+    assert!(!patch.contains(CANARY) && !patch.contains("cannot be applied"));
+    // Real bytes in context, trailing comment and CRLF included.
+    assert!(
+        patch.contains("   name: gitea-db # the app's database\r\n"),
+        "{patch}"
+    );
+    git_apply(dir.path(), &patch, true).unwrap_or_else(|e| panic!("{e}\n{patch}"));
+    git_apply(dir.path(), &patch, false).unwrap();
+    let output = pglint(dir.path())
+        .args(["--diff", "--unsafe-fixes"])
+        .output()
+        .unwrap();
+    assert!(output.stdout.is_empty(), "the applied diff left fixes");
+}
+
+#[test]
+fn a_diff_whose_hunk_shows_a_secret_says_it_cannot_be_applied() {
+    // The wave to fix is two lines before the password: the hunk's context holds it.
+    let text = format!(
+        "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nspec:\n  name: gitea\n  owner: gitea_user\n  cluster:\n    name: postgres-shared\nmetadata:\n  name: gitea-db\n  namespace: postgres\n  annotations:\n    argocd.argoproj.io/sync-wave: 2\n---\nstringData:\n  password: {CANARY}\napiVersion: v1\nkind: Secret\nmetadata:\n  name: leak\n  namespace: postgres\n"
+    );
+    let dir = repository(&text);
+    let output = pglint(dir.path()).arg("--diff").output().unwrap();
+    let patch = String::from_utf8(output.stdout).unwrap();
+    assert!(!patch.contains(CANARY), "{patch}");
+    assert!(
+        patch.starts_with(&format!(
+            "pglint: this diff of {DB} cannot be applied with `git apply`: its hunk at line 9 shows a line that holds a secret value, masked here"
+        )),
+        "{patch}"
+    );
+    assert!(patch.contains("\n   password: ********\n"), "{patch}");
+    assert!(git_apply(dir.path(), &patch, true).is_err());
+}
+
 #[test]
 fn diff_of_a_clean_repository_is_empty() {
     let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/conformant");
