@@ -266,3 +266,50 @@ fn fix_keeps_permissions_and_leaves_no_temporary_file() {
         .collect();
     assert!(leftovers.is_empty());
 }
+
+#[test]
+fn one_fix_run_lists_every_unlisted_file_in_an_empty_flow_list() {
+    // More files than `--fix` has rounds, all appended at the same `]`, which a comment follows.
+    let dir = tempfile::tempdir().unwrap();
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/conformant");
+    fs::copy_dir(&base, dir.path());
+    let folder = dir.path().join("infra/databases/postgres");
+    for i in 0..pglint::fix::MAX_PASSES {
+        std::fs::write(
+            folder.join(format!("extra-{i:02}.yaml")),
+            format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra-{i}\n"),
+        )
+        .unwrap();
+    }
+    let kustomization = folder.join("kustomization.yaml");
+    std::fs::write(
+        &kustomization,
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: postgres\nresources: []  # listed by pglint ]\n",
+    )
+    .unwrap();
+    let output = pglint(dir.path())
+        .args(["--fix", "--unsafe-fixes"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(!stdout.contains("kustomize-unlisted"), "{stdout}{stderr}");
+    let text = std::fs::read_to_string(&kustomization).unwrap();
+    let listed: Vec<&str> = text
+        .split_once("resources: [")
+        .and_then(|(_, rest)| rest.split_once(']'))
+        .unwrap()
+        .0
+        .split(", ")
+        .collect();
+    let mut expected: Vec<String> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name != "kustomization.yaml")
+        .collect();
+    expected.sort();
+    let mut sorted = listed.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, expected, "{text}");
+    assert!(text.ends_with("]  # listed by pglint ]\n"), "{text}");
+}
