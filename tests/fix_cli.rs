@@ -82,6 +82,68 @@ fn diff_prints_and_writes_nothing() {
     assert!(!stdout.contains(CANARY));
 }
 
+/// `git apply [--check]` of `patch` in `dir`: `Ok` or git's complaint.
+fn git_apply(dir: &Path, patch: &str, check: bool) -> Result<(), String> {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), patch).unwrap();
+    let output = std::process::Command::new("git")
+        .arg("apply")
+        .args(check.then_some("--check"))
+        .arg(file.path())
+        .current_dir(dir)
+        .output()
+        .expect("git is installed");
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).into_owned())
+    }
+}
+
+#[test]
+fn a_diff_without_secrets_in_its_hunks_applies_with_git() {
+    // The Secret in the same file is far from both fixes: its masked line is in no hunk.
+    let dir = repository(&broken());
+    let output = pglint(dir.path())
+        .args(["--diff", "--unsafe-fixes"])
+        .output()
+        .unwrap();
+    let patch = String::from_utf8(output.stdout).unwrap();
+    assert!(!patch.contains(CANARY) && !patch.contains("cannot be applied"));
+    // Real bytes in context, trailing comment and CRLF included.
+    assert!(
+        patch.contains("   name: gitea-db # the app's database\r\n"),
+        "{patch}"
+    );
+    git_apply(dir.path(), &patch, true).unwrap_or_else(|e| panic!("{e}\n{patch}"));
+    git_apply(dir.path(), &patch, false).unwrap();
+    let output = pglint(dir.path())
+        .args(["--diff", "--unsafe-fixes"])
+        .output()
+        .unwrap();
+    assert!(output.stdout.is_empty(), "the applied diff left fixes");
+}
+
+#[test]
+fn a_diff_whose_hunk_shows_a_secret_says_it_cannot_be_applied() {
+    // The wave to fix is two lines before the password: the hunk's context holds it.
+    let text = format!(
+        "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nspec:\n  name: gitea\n  owner: gitea_user\n  cluster:\n    name: postgres-shared\nmetadata:\n  name: gitea-db\n  namespace: postgres\n  annotations:\n    argocd.argoproj.io/sync-wave: 2\n---\nstringData:\n  password: {CANARY}\napiVersion: v1\nkind: Secret\nmetadata:\n  name: leak\n  namespace: postgres\n"
+    );
+    let dir = repository(&text);
+    let output = pglint(dir.path()).arg("--diff").output().unwrap();
+    let patch = String::from_utf8(output.stdout).unwrap();
+    assert!(!patch.contains(CANARY), "{patch}");
+    assert!(
+        patch.starts_with(&format!(
+            "pglint: this diff of {DB} cannot be applied with `git apply`: its hunk at line 9 shows a line that holds a secret value, masked here"
+        )),
+        "{patch}"
+    );
+    assert!(patch.contains("\n   password: ********\n"), "{patch}");
+    assert!(git_apply(dir.path(), &patch, true).is_err());
+}
+
 #[test]
 fn diff_of_a_clean_repository_is_empty() {
     let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/conformant");
@@ -203,4 +265,51 @@ fn fix_keeps_permissions_and_leaves_no_temporary_file() {
         .filter(|e| e.file_name().to_string_lossy().contains("pglint-fix"))
         .collect();
     assert!(leftovers.is_empty());
+}
+
+#[test]
+fn one_fix_run_lists_every_unlisted_file_in_an_empty_flow_list() {
+    // More files than `--fix` has rounds, all appended at the same `]`, which a comment follows.
+    let dir = tempfile::tempdir().unwrap();
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/conformant");
+    fs::copy_dir(&base, dir.path());
+    let folder = dir.path().join("infra/databases/postgres");
+    for i in 0..pglint::fix::MAX_PASSES {
+        std::fs::write(
+            folder.join(format!("extra-{i:02}.yaml")),
+            format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra-{i}\n"),
+        )
+        .unwrap();
+    }
+    let kustomization = folder.join("kustomization.yaml");
+    std::fs::write(
+        &kustomization,
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: postgres\nresources: []  # listed by pglint ]\n",
+    )
+    .unwrap();
+    let output = pglint(dir.path())
+        .args(["--fix", "--unsafe-fixes"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(!stdout.contains("kustomize-unlisted"), "{stdout}{stderr}");
+    let text = std::fs::read_to_string(&kustomization).unwrap();
+    let listed: Vec<&str> = text
+        .split_once("resources: [")
+        .and_then(|(_, rest)| rest.split_once(']'))
+        .unwrap()
+        .0
+        .split(", ")
+        .collect();
+    let mut expected: Vec<String> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name != "kustomization.yaml")
+        .collect();
+    expected.sort();
+    let mut sorted = listed.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, expected, "{text}");
+    assert!(text.ends_with("]  # listed by pglint ]\n"), "{text}");
 }

@@ -37,6 +37,11 @@ pub struct Edit {
     pub file: FileId,
     pub span: Span,
     pub content: String,
+    /// Set on an insertion that appends an item to a list: several such insertions at one
+    /// offset go in together, in order, with this separator before a later one that does not
+    /// start with it (`x` and `y` into `[]` give `[x, y]`). One `--fix` round then adds every
+    /// missing item.
+    pub appends_with: Option<&'static str>,
 }
 
 impl Edit {
@@ -45,6 +50,7 @@ impl Edit {
             file: loc.file,
             span: loc.span,
             content: content.into(),
+            appends_with: None,
         }
     }
 
@@ -53,6 +59,7 @@ impl Edit {
             file,
             span: Span::new(at, at),
             content: content.into(),
+            appends_with: None,
         }
     }
 
@@ -61,11 +68,34 @@ impl Edit {
             file,
             span,
             content: String::new(),
+            appends_with: None,
         }
     }
 
+    /// An insertion that appends an item to a list (see [`Edit::appends_with`]).
+    pub fn append(
+        file: FileId,
+        at: usize,
+        content: impl Into<String>,
+        separator: &'static str,
+    ) -> Edit {
+        Edit {
+            appends_with: Some(separator),
+            ..Edit::insert(file, at, content)
+        }
+    }
+
+    /// Do the two edits append items to the same list at the same place?
+    pub fn appends_beside(&self, other: &Edit) -> bool {
+        self.file == other.file
+            && self.span.is_empty()
+            && self.span == other.span
+            && self.appends_with.is_some()
+            && self.appends_with == other.appends_with
+    }
+
     /// Do the two edits touch the same bytes of the same file? Two insertions at one offset
-    /// conflict too: their order would be arbitrary.
+    /// conflict too (their order would be arbitrary), unless both append to the same list.
     pub fn overlaps(&self, other: &Edit) -> bool {
         // Touching ends are fine when the earlier edit replaces something: the insertion or
         // replacement after it starts where it ends.
@@ -75,6 +105,7 @@ impl Edit {
             && other.span.start() <= self.span.end()
             && !follows(self, other)
             && !follows(other, self)
+            && !self.appends_beside(other)
     }
 }
 

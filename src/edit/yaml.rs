@@ -607,16 +607,13 @@ impl<'a> YamlFile<'a> {
         }
         let items: Vec<NodeRef<'_>> = sequence.items().collect();
         if self.is_flow(sequence) {
-            let close = sequence.span().end().checked_sub(1)?;
-            if self.text.as_bytes().get(close) != Some(&b']') {
-                return None;
-            }
-            let content = if items.is_empty() {
+            let (close, trailing_comma) = self.flow_close(sequence, items.last())?;
+            let content = if items.is_empty() || trailing_comma {
                 item.to_string()
             } else {
                 format!(", {item}")
             };
-            return Some(Edit::insert(self.file, close, content));
+            return Some(Edit::append(self.file, close, content, ", "));
         }
         let first = items.first()?;
         // The dash's column: the item's text starts after `- `.
@@ -628,17 +625,50 @@ impl<'a> YamlFile<'a> {
         if sorted && let Some(next) = items.iter().find(|i| i.as_str() > Some(item_text(item))) {
             let next_dash = self.text[..next.span().start()].rfind('-')?;
             let at = self.line_start(next_dash);
-            return Some(Edit::insert(
+            return Some(Edit::append(
                 self.file,
                 at,
                 format!("{}- {item}{newline}", " ".repeat(indent)),
+                "",
             ));
         }
-        Some(Edit::insert(
+        Some(Edit::append(
             self.file,
             self.line_end(sequence.span().end()),
             format!("{newline}{}- {item}", " ".repeat(indent)),
+            "",
         ))
+    }
+
+    /// The offset of a flow sequence's `]`, after its last item (or its `[`), past blanks,
+    /// line breaks, a trailing comma (then `true`) and comments. The node's span may run over
+    /// a comment after the `]`.
+    fn flow_close(
+        &self,
+        sequence: NodeRef<'_>,
+        last: Option<&NodeRef<'_>>,
+    ) -> Option<(usize, bool)> {
+        let from = match last {
+            None => sequence.span().start() + 1,
+            Some(item) if item.scalar().is_some() => self.scalar_end(*item)?,
+            Some(item) => item.span().end(),
+        };
+        let bytes = self.text.as_bytes();
+        let mut i = from;
+        let mut comma = false;
+        while let Some(&b) = bytes.get(i) {
+            match b {
+                b']' => return Some((i, comma)),
+                b',' => {
+                    comma = true;
+                    i += 1;
+                }
+                b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+                b'#' => i = self.line_end(i),
+                _ => return None,
+            }
+        }
+        None
     }
 
     fn loc(&self, node: NodeRef<'_>) -> Loc {
@@ -1206,6 +1236,23 @@ mod tests {
             f.append_item(root.get("resources")?, "b.yaml")
         });
         assert_eq!(out, "resources: [a.yaml, b.yaml]\n");
+        // The flow sequence's span may run over a comment after its `]`; a `]` in a comment
+        // or a quoted item is not the end.
+        for (text, expected) in [
+            (
+                "resources: []  # none yet ]\n",
+                "resources: [b.yaml]  # none yet ]\n",
+            ),
+            (
+                "resources: ['a]' , # first\n  ]  # x]\n",
+                "resources: ['a]' , # first\n  b.yaml]  # x]\n",
+            ),
+        ] {
+            let out = edited(text, |f, root| {
+                f.append_item(root.get("resources")?, "b.yaml")
+            });
+            assert_eq!(out, expected);
+        }
     }
 
     #[test]

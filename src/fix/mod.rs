@@ -202,9 +202,22 @@ impl Buffer {
         let mut edits = edits.to_vec();
         edits.sort_by_key(|e| std::cmp::Reverse((e.span.start(), e.span.end())));
         let mut bytes = self.bytes.clone();
-        for edit in edits {
+        let mut i = 0;
+        while i < edits.len() {
+            let edit = edits[i];
+            // Items appended at one place (kept in the order given by the stable sort).
+            let mut content = edit.content.clone();
+            i += 1;
+            while let Some(next) = edits.get(i).filter(|next| next.appends_beside(edit)) {
+                let separator = next.appends_with.unwrap_or_default();
+                if !next.content.starts_with(separator) {
+                    content.push_str(separator);
+                }
+                content.push_str(&next.content);
+                i += 1;
+            }
             let range = edit.span.start() + self.text_start..edit.span.end() + self.text_start;
-            bytes.splice(range, edit.content.bytes());
+            bytes.splice(range, content.bytes());
         }
         bytes
     }
@@ -327,6 +340,7 @@ mod tests {
                 file: FileId(0),
                 span: Span::new(at, at),
                 content: content.into(),
+                appends_with: None,
             }],
         )
     }

@@ -1,10 +1,17 @@
-//! `pglint check --diff`: the fixes as a unified diff, secret values masked on both sides
-//! (a context line of a fixed file may hold a plaintext password).
+//! `pglint check --diff`: the fixes as a unified diff that `git apply` accepts. A line that
+//! holds a secret value (a context line of a fixed file may hold a plaintext password) is shown
+//! masked; every other line shows its real bytes. A hunk with a masked line cannot be applied,
+//! and the diff says so before the file's header, where `git apply` reads nothing.
 
-use similar::TextDiff;
+use std::fmt::Write;
 
-use super::masked_text;
+use similar::{DiffOp, TextDiff};
+
+use super::{MaskedText, masked_text};
 use crate::project::Project;
+
+/// Lines of context around each change, as `diff -u` and `git diff`.
+const CONTEXT: usize = 3;
 
 /// A unified diff of every file `path` whose text differs between `before` and `after`.
 pub fn render<'a>(
@@ -14,43 +21,123 @@ pub fn render<'a>(
 ) -> String {
     let mut out = String::new();
     for path in paths {
-        let old = before
-            .file_id(path)
-            .map(|file| masked_text(before, file))
-            .unwrap_or_default();
-        let new = after
-            .file_id(path)
-            .map(|file| masked_text(after, file))
-            .unwrap_or_default();
-        if old == new {
+        let old = Side::of(before, path);
+        let new = Side::of(after, path);
+        if old.real == new.real {
             continue;
         }
-        // A masked value keeps its length in blanks: not in a diff's lines.
-        let (old, new) = (trim_line_ends(&old), trim_line_ends(&new));
-        let diff = TextDiff::from_lines(&old, &new);
-        out.push_str(
-            &diff
-                .unified_diff()
-                .context_radius(3)
-                .header(&format!("a/{path}"), &format!("b/{path}"))
-                .to_string(),
-        );
+        let (old_lines, new_lines) = (old.real_lines(), new.real_lines());
+        let diff = TextDiff::from_slices(&old_lines, &new_lines);
+        let mut hunks = String::new();
+        let mut masked_hunks = Vec::new();
+        for ops in diff.grouped_ops(CONTEXT) {
+            let (Some(first), Some(last)) = (ops.first(), ops.last()) else {
+                continue;
+            };
+            let olds = first.old_range().start..last.old_range().end;
+            let news = first.new_range().start..last.new_range().end;
+            let _ = writeln!(hunks, "@@ -{} +{} @@", hunk_range(&olds), hunk_range(&news));
+            let mut masked = false;
+            for op in &ops {
+                let lines: Vec<(char, &Side, usize)> = match op {
+                    DiffOp::Equal { .. } => op.old_range().map(|i| (' ', &old, i)).collect(),
+                    _ => op
+                        .old_range()
+                        .map(|i| ('-', &old, i))
+                        .chain(op.new_range().map(|i| ('+', &new, i)))
+                        .collect(),
+                };
+                for (sign, side, i) in lines {
+                    let (line, is_masked) = side.line(i);
+                    masked |= is_masked;
+                    hunks.push(sign);
+                    hunks.push_str(line);
+                    if !line.ends_with('\n') {
+                        hunks.push_str("\n\\ No newline at end of file\n");
+                    }
+                }
+            }
+            if masked {
+                masked_hunks.push(olds.start + 1);
+            }
+        }
+        if !masked_hunks.is_empty() {
+            let lines: Vec<String> = masked_hunks.iter().map(usize::to_string).collect();
+            let (hunks_at, show) = if lines.len() == 1 {
+                ("its hunk at line", "shows a line")
+            } else {
+                ("its hunks at lines", "show lines")
+            };
+            let _ = writeln!(
+                out,
+                "pglint: this diff of {path} cannot be applied with `git apply`: {hunks_at} {} {show} that holds a secret value, masked here; `pglint check --fix` applies it",
+                lines.join(", ")
+            );
+        }
+        let _ = write!(out, "--- a/{path}\n+++ b/{path}\n{hunks}");
     }
     out
 }
 
-/// Each line without its trailing blanks (line breaks kept).
-fn trim_line_ends(text: &str) -> String {
-    text.split_inclusive('\n')
-        .map(|line| {
-            let (body, end) = match line.strip_suffix("\r\n") {
-                Some(body) => (body, "\r\n"),
-                None => match line.strip_suffix('\n') {
-                    Some(body) => (body, "\n"),
-                    None => (line, ""),
-                },
-            };
-            format!("{}{end}", body.trim_end_matches(' '))
-        })
-        .collect()
+/// `start,len` of a unified diff's hunk header (`start` is the line before an empty range).
+fn hunk_range(lines: &std::ops::Range<usize>) -> String {
+    let start = if lines.is_empty() {
+        lines.start
+    } else {
+        lines.start + 1
+    };
+    format!("{start},{}", lines.len())
+}
+
+/// One side of a file's diff: its real text, and its masked text line by line.
+struct Side {
+    real: String,
+    real_lines: Vec<(usize, usize)>,
+    masked: MaskedText,
+    masked_lines: Vec<(usize, usize)>,
+}
+
+impl Side {
+    fn of(project: &Project, path: &str) -> Side {
+        let (real, masked) = project.file_id(path).map_or_else(Default::default, |file| {
+            (project.text(file).text.clone(), masked_text(project, file))
+        });
+        Side {
+            real_lines: line_ranges(&real),
+            masked_lines: line_ranges(&masked.text),
+            real,
+            masked,
+        }
+    }
+
+    fn real_lines(&self) -> Vec<&str> {
+        self.real_lines
+            .iter()
+            .map(|&(start, end)| &self.real[start..end])
+            .collect()
+    }
+
+    /// Line `i` (with its line break) as the diff may show it, and whether it is masked.
+    fn line(&self, i: usize) -> (&str, bool) {
+        let (start, end) = self.real_lines[i];
+        let real = &self.real[start..end];
+        match self.masked_lines.get(i) {
+            Some(&(start, end)) if &self.masked.text[start..end] != real => {
+                (&self.masked.text[start..end], true)
+            }
+            _ => (real, false),
+        }
+    }
+}
+
+/// `start..end` of each line of `text`, its `\n` included: lines as `git apply` reads them
+/// (a `\r` stays part of its line).
+fn line_ranges(text: &str) -> Vec<(usize, usize)> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        lines.push((start, start + line.len()));
+        start += line.len();
+    }
+    lines
 }

@@ -12,7 +12,7 @@ use miette::{
 use textwrap::core::Word;
 use textwrap::{WordSeparator, WordSplitter};
 
-use super::{Summary, masked_text, printable};
+use super::{MaskedText, Summary, masked_text, printable};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::edit::Applicability;
 use crate::hash::HashMap;
@@ -104,13 +104,13 @@ impl<'p> Sources<'p> {
         self.cache
             .entry(file)
             .or_insert_with(|| {
-                let text = masked_text(project, file);
+                let masked = masked_text(project, file);
                 let line_starts = std::iter::once(0)
-                    .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                    .chain(masked.text.match_indices('\n').map(|(i, _)| i + 1))
                     .collect();
                 Arc::new(Masked {
                     name: project.path(file).to_string(),
-                    text,
+                    masked,
                     line_starts,
                 })
             })
@@ -123,7 +123,7 @@ impl<'p> Sources<'p> {
 /// hands miette only the lines around the span (the answer is the same).
 struct Masked {
     name: String,
-    text: String,
+    masked: MaskedText,
     line_starts: Vec<usize>,
 }
 
@@ -135,7 +135,7 @@ impl Masked {
     /// Would miette show this span? It pads underlines with `{:width$}`, which panics past
     /// `u16::MAX` columns (a tab counts 4).
     fn fits(&self, start: usize, len: usize) -> bool {
-        let line_start = self.line_starts[self.line_of(start.min(self.text.len()))];
+        let line_start = self.line_starts[self.line_of(start.min(self.masked.text.len()))];
         (start + len).saturating_sub(line_start) * 4 < usize::from(u16::MAX)
     }
 }
@@ -148,7 +148,7 @@ impl SourceCode for Masked {
         after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
         let (start, end) = (span.offset(), span.offset() + span.len());
-        if end > self.text.len() {
+        if end > self.masked.text.len() {
             return Err(MietteError::OutOfBounds);
         }
         let first = self.line_of(start).saturating_sub(before);
@@ -158,8 +158,8 @@ impl SourceCode for Masked {
             .line_starts
             .get(last + 1)
             .copied()
-            .unwrap_or(self.text.len());
-        let window = &self.text.as_bytes()[window_start..window_end];
+            .unwrap_or(self.masked.text.len());
+        let window = &self.masked.text.as_bytes()[window_start..window_end];
         let inner = SourceSpan::new((start - window_start).into(), span.len());
         let contents = window.read_span(&inner, before, after)?;
         Ok(Box::new(MietteSpanContents::new_named(
@@ -199,8 +199,10 @@ struct Note {
     label: LabeledSpan,
 }
 
-fn labeled(loc: Loc, text: Option<String>, primary: bool) -> LabeledSpan {
-    let span = (loc.span.start(), loc.span.len());
+/// A label on `source`, whose masked values may be shorter or longer than the original ones.
+fn labeled(source: &Masked, loc: Loc, text: Option<String>, primary: bool) -> LabeledSpan {
+    let range = source.masked.range(loc.span.range());
+    let span = (range.start, range.len());
     if primary {
         LabeledSpan::new_primary_with_span(text, span)
     } else {
@@ -212,7 +214,9 @@ impl Report {
     fn new(diagnostic: &Diagnostic, sources: &mut Sources<'_>) -> Report {
         let finding = &diagnostic.finding;
         let text = |t: &str| printable(t).into_owned();
+        let source = sources.named(finding.loc.file);
         let mut labels = vec![labeled(
+            &source,
             finding.loc,
             finding.label.as_deref().map(text),
             true,
@@ -228,7 +232,7 @@ impl Report {
         let mut listed = Vec::new();
         for r in &finding.related {
             if r.loc.file == finding.loc.file {
-                labels.push(labeled(r.loc, Some(text(&r.message)), false));
+                labels.push(labeled(&source, r.loc, Some(text(&r.message)), false));
             } else if elsewhere > COMPACT_AFTER {
                 let line = sources
                     .project
@@ -241,10 +245,11 @@ impl Report {
                     text(&r.message)
                 ));
             } else {
+                let other = sources.named(r.loc.file);
                 related.push(Note {
                     message: text(&r.message),
-                    source: sources.named(r.loc.file),
-                    label: labeled(r.loc, Some(text(&r.message)), true),
+                    label: labeled(&other, r.loc, Some(text(&r.message)), true),
+                    source: other,
                 });
             }
         }
@@ -279,7 +284,7 @@ impl Report {
             severity: diagnostic.severity,
             message: text(&finding.message),
             help,
-            source: sources.named(finding.loc.file),
+            source,
             labels,
             related,
         }
@@ -387,7 +392,6 @@ pub fn render(
             .chain(report.related.iter().map(|n| (&n.source, &n.label)))
             .all(|(source, label)| source.fits(label.offset(), label.len()));
         if fits && handler.render_report(&mut rendered, &report).is_ok() {
-            // Masked values end in blanks (offsets must not move): keep lines tidy.
             for line in rendered.lines() {
                 out.push_str(line.trim_end());
                 out.push('\n');

@@ -1,31 +1,102 @@
 //! Secret values never reach a snippet: their bytes are replaced before rendering.
 
+use std::ops::Range;
+
 use crate::project::Project;
 use crate::source::FileId;
 
-const MASK: u8 = b'*';
+/// What every masked line of a value becomes, whatever its length: a mask of the value's own
+/// length would tell how long a password is.
+pub const MASK: &str = "********";
 
-/// The file's text with every secret value masked, at the same byte offsets:
+/// A file's text with every secret value masked, and where each masked piece was, so that a
+/// span of the original text can be shown on the masked one.
+#[derive(Debug, Clone, Default)]
+pub struct MaskedText {
+    pub text: String,
+    /// Original `start..end` of each piece replaced by [`MASK`], and where that mask starts in
+    /// `text`; in order, never overlapping.
+    pieces: Vec<(Range<usize>, usize)>,
+}
+
+impl MaskedText {
+    /// Where a byte offset of the original text falls in the masked text (inside a masked
+    /// piece: at most the mask's end).
+    pub fn offset(&self, original: usize) -> usize {
+        let after = self
+            .pieces
+            .partition_point(|(range, _)| range.start <= original);
+        let Some((range, at)) = after.checked_sub(1).map(|i| &self.pieces[i]) else {
+            return original;
+        };
+        if original < range.end {
+            at + (original - range.start).min(MASK.len())
+        } else {
+            at + MASK.len() + (original - range.end)
+        }
+    }
+
+    /// An original range on the masked text.
+    pub fn range(&self, original: Range<usize>) -> Range<usize> {
+        let start = self.offset(original.start);
+        start..self.offset(original.end).max(start)
+    }
+}
+
+/// The file's text with every secret value masked, each line of a value by the same [`MASK`]:
 /// - the spans the loader marked as secret (see `model::secret_spans`);
 /// - when a syntax error or a limit stopped the parse, the text from the end of the last
 ///   complete document on is not understood: if it may hold a secret, every value in it is
 ///   masked, keys and indentation kept;
 /// - a file a kustomize generator reads (`secretGenerator` `files`/`envs`) is data, all masked.
-pub fn masked_text(project: &Project, file: FileId) -> String {
+pub fn masked_text(project: &Project, file: FileId) -> MaskedText {
     let info = &project.files[file.0 as usize];
     let mut bytes = project.text(file).text.clone().into_bytes();
-    if info.skipped {
-        mask_range(&mut bytes, 0, usize::MAX);
-    }
-    for span in &info.sensitive {
-        mask_range(&mut bytes, span.start(), span.end());
-    }
-    if let Some(from) = info.unparsed_from {
-        mask_unparsed(&mut bytes, from);
-    }
     neutralise_controls(&mut bytes);
     // Only ASCII bytes inside whole characters were replaced, so this stays UTF-8.
-    String::from_utf8(bytes).unwrap_or_default()
+    let text = String::from_utf8(bytes).unwrap_or_default();
+    let mut ranges: Vec<Range<usize>> = info.sensitive.iter().map(|s| s.range()).collect();
+    if info.skipped {
+        ranges.push(0..text.len());
+    }
+    if let Some(from) = info.unparsed_from {
+        ranges.extend(unparsed_values(text.as_bytes(), from));
+    }
+    mask(&text, ranges)
+}
+
+/// `text` with each line of each range replaced by [`MASK`], line breaks kept.
+fn mask(text: &str, mut ranges: Vec<Range<usize>>) -> MaskedText {
+    ranges.sort_by_key(|r| r.start);
+    let mut masked = MaskedText {
+        text: String::with_capacity(text.len()),
+        pieces: Vec::new(),
+    };
+    let mut copied = 0;
+    for range in ranges {
+        let mut start = range.start.clamp(copied, text.len());
+        let end = range.end.clamp(start, text.len());
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        let mut end = end;
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        let mut at = start.max(copied);
+        for line in text[at..end].split_inclusive(['\n', '\r']) {
+            let body = line.trim_end_matches(['\n', '\r']);
+            if !body.is_empty() {
+                masked.text.push_str(&text[copied..at]);
+                masked.pieces.push((at..at + body.len(), masked.text.len()));
+                masked.text.push_str(MASK);
+                copied = at + body.len();
+            }
+            at += line.len();
+        }
+    }
+    masked.text.push_str(&text[copied..]);
+    masked
 }
 
 /// Control characters in a file (an escape sequence, a bell) would act on the terminal that
@@ -47,38 +118,6 @@ fn neutralise_controls(bytes: &mut [u8]) {
     }
 }
 
-/// How many `*` show that a value is there; the rest of it becomes blank, so a 700-character
-/// sealed value does not fill the terminal while every byte offset stays where it was.
-const SHOWN_MASK: usize = 8;
-
-fn mask_range(bytes: &mut [u8], start: usize, end: usize) {
-    let end = end.min(bytes.len());
-    let start = start.min(end);
-    let mut i = start;
-    let mut on_line = 0;
-    while i < end {
-        let width = utf8_width(bytes[i]);
-        if matches!(bytes[i], b'\n' | b'\r') {
-            on_line = 0;
-        } else if i + width <= end {
-            // Replace a whole character by as many bytes as it has: offsets stay valid.
-            let fill = if on_line < SHOWN_MASK { MASK } else { b' ' };
-            bytes[i..i + width].fill(fill);
-            on_line += width;
-        }
-        i += width;
-    }
-}
-
-fn utf8_width(first: u8) -> usize {
-    match first {
-        0x00..=0x7F => 1,
-        0xC0..=0xDF => 2,
-        0xE0..=0xEF => 3,
-        _ => 4,
-    }
-}
-
 /// Words that say a text may hold a secret (compared in lower case).
 const SECRET_WORDS: &[&str] = &[
     "secret",
@@ -88,9 +127,9 @@ const SECRET_WORDS: &[&str] = &[
     "literals",
 ];
 
-/// Masks the values of the text from `from` on, whose structure is unknown, unless nothing in
-/// it suggests a secret. Keys stay readable so a syntax error can still be located.
-fn mask_unparsed(bytes: &mut [u8], from: usize) {
+/// The values of the text from `from` on, whose structure is unknown, to mask: none when
+/// nothing in it suggests a secret. Keys stay readable so a syntax error can still be located.
+fn unparsed_values(bytes: &[u8], from: usize) -> Vec<Range<usize>> {
     let from = from.min(bytes.len());
     let region = &bytes[from..];
     let lower = region.to_ascii_lowercase();
@@ -99,17 +138,14 @@ fn mask_unparsed(bytes: &mut [u8], from: usize) {
         .any(|word| contains(&lower, word.as_bytes()))
         || lines(region).any(|(start, end)| line_key(&region[start..end]) == Some(b"data"));
     if !may_hold_secrets {
-        return;
+        return Vec::new();
     }
-    let spans: Vec<(usize, usize)> = lines(region)
+    lines(region)
         .map(|(start, end)| {
             let value = line_value_start(&region[start..end]);
-            (from + start + value, from + end)
+            from + start + value..from + end
         })
-        .collect();
-    for (start, end) in spans {
-        mask_range(bytes, start, end);
-    }
+        .collect()
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -224,10 +260,7 @@ mod tests {
     use super::*;
 
     fn unparsed(text: &str) -> String {
-        let mut bytes = text.as_bytes().to_vec();
-        mask_unparsed(&mut bytes, 0);
-        assert_eq!(bytes.len(), text.len());
-        String::from_utf8(bytes).unwrap()
+        mask(text, unparsed_values(text.as_bytes(), 0)).text
     }
 
     #[test]
@@ -236,8 +269,8 @@ mod tests {
                     \"quoted key\": v\n  {\"password\":\"json\"}\n  block text\n";
         assert_eq!(
             unparsed(text),
-            "kind: ******\nstringData:\n  password: *******\n  - x: ********  \n\
-             \"quoted key\": *\n  ********           \n  ********  \n"
+            "kind: ********\nstringData:\n  password: ********\n  - x: ********\n\
+             \"quoted key\": ********\n  ********\n  ********\n"
         );
     }
 
@@ -250,12 +283,30 @@ mod tests {
     }
 
     #[test]
-    fn masking_keeps_offsets_and_line_breaks() {
-        let mut bytes = "a: sé\ncret\r\n".as_bytes().to_vec();
-        let len = bytes.len();
-        mask_range(&mut bytes, 3, len);
-        assert_eq!(bytes.len(), len);
-        assert_eq!(String::from_utf8(bytes).unwrap(), "a: ***\n****\r\n");
+    fn every_line_of_a_value_gets_the_same_mask_whatever_its_length() {
+        let text = "a: sé\ncret\r\nb: x\rc: 1\n";
+        let masked = mask(text, vec![3..13, 16..17]);
+        assert_eq!(masked.text, "a: ********\n********\r\nb: ********\rc: 1\n");
+        let long = format!("password: {}\n", "A".repeat(700));
+        let short = "password: A\n";
+        assert_eq!(
+            mask(&long, std::iter::once(10..long.len() - 1).collect()).text,
+            mask(short, std::iter::once(10..short.len() - 1).collect()).text
+        );
+    }
+
+    #[test]
+    fn original_offsets_map_onto_the_masked_text() {
+        let text = "a: xy\nb: 0123456789\nc: z\n";
+        let masked = mask(text, vec![3..5, 9..19]);
+        assert_eq!(masked.text, "a: ********\nb: ********\nc: z\n");
+        assert_eq!(masked.offset(0), 0);
+        assert_eq!(masked.offset(3), 3);
+        assert_eq!(masked.offset(5), 11);
+        let c = text.find("c: z").unwrap();
+        assert_eq!(&masked.text[masked.range(c..c + 4)], "c: z");
+        assert_eq!(&masked.text[masked.range(6..19)], "b: ********");
+        assert_eq!(&masked.text[masked.range(12..15)], "***");
     }
 
     #[test]
@@ -265,15 +316,5 @@ mod tests {
         neutralise_controls(&mut bytes);
         assert_eq!(bytes.len(), len);
         assert_eq!(String::from_utf8(bytes).unwrap(), "a: ?[31mred?\tb??\n");
-    }
-
-    #[test]
-    fn long_values_show_a_short_mask() {
-        let text = format!("password: {}\n", "A".repeat(700));
-        let mut bytes = text.clone().into_bytes();
-        mask_range(&mut bytes, 10, text.len() - 1);
-        let masked = String::from_utf8(bytes).unwrap();
-        assert_eq!(masked.len(), text.len());
-        assert_eq!(masked.trim_end(), "password: ********");
     }
 }

@@ -24,7 +24,7 @@ use crate::project::Project;
 use crate::rules::RuleMeta;
 use crate::source::{FileId, LineCol, Loc};
 
-pub use mask::masked_text;
+pub use mask::{MaskedText, masked_text};
 
 /// `1 file`, `2 files`, `2 entries`: a count and its noun (an English regular plural).
 pub fn counted(n: usize, noun: &str) -> String {
@@ -225,7 +225,7 @@ impl fmt::Display for Fingerprint {
 
 /// One [`Fingerprint`] per diagnostic, in the same order.
 pub fn fingerprints(project: &Project, diagnostics: &[Diagnostic]) -> Vec<Fingerprint> {
-    let mut masked: HashMap<FileId, String> = HashMap::default();
+    let mut masked: HashMap<FileId, MaskedText> = HashMap::default();
     let mut seen: HashMap<u64, usize> = HashMap::default();
     diagnostics
         .iter()
@@ -234,7 +234,10 @@ pub fn fingerprints(project: &Project, diagnostics: &[Diagnostic]) -> Vec<Finger
             let text = masked
                 .entry(loc.file)
                 .or_insert_with(|| masked_text(project, loc.file));
-            let node = text.get(loc.span.range()).unwrap_or_default();
+            let node = text
+                .text
+                .get(text.range(loc.span.range()))
+                .unwrap_or_default();
             let mut hasher = Fnv1a::default();
             hasher.write(d.rule.as_str());
             hasher.write(project.path(loc.file));
