@@ -5,10 +5,10 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::baseline::Baseline;
-use crate::config::{Config, ConfigError, DEFAULT_TOML, FILE_NAME, Level};
+use crate::config::{Config, ConfigArg, ConfigError, DEFAULT_TOML, FILE_NAME, Level};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::{self, lint::severity_of};
 use crate::index::Index;
@@ -61,6 +61,16 @@ enum Command {
     /// in PostgreSQL (read-only catalogue queries) and the Secrets, SealedSecrets, Clusters
     /// and Databases `kubectl get … -o json` printed. Findings and exit codes as `check`.
     Verify(VerifyArgs),
+    /// Print a shell completion script, e.g. `pglint completions bash >
+    /// ~/.local/share/bash-completion/completions/pglint`.
+    Completions { shell: clap_complete::Shell },
+    /// Print pglint's manual page (roff) to standard output, or write one page per command
+    /// into DIR: `pglint man | man -l -`.
+    Man {
+        /// Write `pglint.1`, `pglint-check.1`… into this folder instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Write a commented default `pglint.toml` at the repository root (the git top level around
     /// the working directory, else the working directory).
     Init {
@@ -95,13 +105,20 @@ struct CheckArgs {
     /// `json`).
     #[arg(long)]
     statistics: bool,
-    /// Configuration file. Default: the first `pglint.toml` from the working directory up to
-    /// the repository root, if any.
-    #[arg(long)]
-    config: Option<PathBuf>,
+    /// Configuration file, or a TOML `key = value` overriding one of its settings
+    /// (repeatable), e.g. `--config 'rules.secret-type = "off"'`. Default file: the first
+    /// `pglint.toml` from the working directory up to the repository root, if any.
+    #[arg(long, value_name = "FILE|KEY=VALUE", value_parser = ConfigArg::parse)]
+    config: Vec<ConfigArg>,
     /// Exit 1 on warnings too.
     #[arg(long)]
     deny_warnings: bool,
+    /// Exit 0 even when there are findings (2 still means pglint could not check).
+    #[arg(long, conflicts_with = "exit_non_zero_on_fix")]
+    exit_zero: bool,
+    /// With `--fix`: exit 1 when a fix was applied, even if no finding remains.
+    #[arg(long, requires = "fix")]
+    exit_non_zero_on_fix: bool,
     /// Colour the human report. `auto`: when standard output is a terminal, unless
     /// `NO_COLOR` is set or `TERM=dumb`; `FORCE_COLOR` or `CLICOLOR_FORCE` force it.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
@@ -191,10 +208,11 @@ struct RepoArgs {
     /// working directory.
     #[arg(long)]
     root: Option<PathBuf>,
-    /// Configuration file. Default: the first `pglint.toml` from the working directory up to
-    /// the repository root, if any.
-    #[arg(long)]
-    config: Option<PathBuf>,
+    /// Configuration file, or a TOML `key = value` overriding one of its settings
+    /// (repeatable), e.g. `--config 'rules.secret-type = "off"'`. Default file: the first
+    /// `pglint.toml` from the working directory up to the repository root, if any.
+    #[arg(long, value_name = "FILE|KEY=VALUE", value_parser = ConfigArg::parse)]
+    config: Vec<ConfigArg>,
     #[arg(long, value_enum, default_value_t = ListFormat::Human)]
     format: ListFormat,
 }
@@ -226,9 +244,10 @@ struct RootArgs {
     /// working directory.
     #[arg(long)]
     root: Option<PathBuf>,
-    /// Configuration file. Default: `pglint.toml` at the repository root, if present.
-    #[arg(long)]
-    config: Option<PathBuf>,
+    /// Configuration file, or a TOML `key = value` overriding one of its settings
+    /// (repeatable). Default file: `pglint.toml` at the repository root, if present.
+    #[arg(long, value_name = "FILE|KEY=VALUE", value_parser = ConfigArg::parse)]
+    config: Vec<ConfigArg>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -291,6 +310,10 @@ enum Format {
     Github,
     /// GitLab Code Quality.
     Gitlab,
+    /// JUnit XML (GitLab and Jenkins test reports): one failed test case per finding.
+    Junit,
+    /// reviewdog's Diagnostic Format (`reviewdog -f=rdjson`): fixes become suggested changes.
+    Rdjson,
 }
 
 /// What `check` reports, in whichever format.
@@ -374,6 +397,8 @@ impl Format {
             Format::Sarif => report::sarif::render_with(project, diagnostics, shown.rules, top),
             Format::Github => report::github::render(project, diagnostics, summary_line, top),
             Format::Gitlab => report::gitlab::render(project, diagnostics, top),
+            Format::Junit => report::junit::render(project, diagnostics, top),
+            Format::Rdjson => report::rdjson::render(project, diagnostics, top),
         }
     }
 }
@@ -427,6 +452,13 @@ pub fn main() -> ExitCode {
             true => Outcome::Clean,
             false => Outcome::Findings,
         }),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "pglint", &mut out);
+            print_stdout(&String::from_utf8_lossy(&out));
+            Ok(Outcome::Clean)
+        }
+        Command::Man { dir } => man(dir.as_deref()),
     };
     outcome
         .unwrap_or_else(|message| {
@@ -528,7 +560,7 @@ fn config_path(root: &Path, cwd: &Path, explicit: Option<&Path>) -> Option<PathB
 fn load_config(
     root: &Path,
     cwd: &Path,
-    explicit: Option<&Path>,
+    args: &[ConfigArg],
 ) -> Result<(Result<Config, ConfigError>, Option<String>), String> {
     // `PGLINT_NOW` fixes the time dates are compared with.
     let clock = match std::env::var(crate::config::NOW_VAR) {
@@ -536,12 +568,11 @@ fn load_config(
             .map_err(|e| format!("{}: {e}", crate::config::NOW_VAR))?,
         _ => crate::config::Clock::System,
     };
-    let Some(path) = config_path(root, cwd, explicit) else {
+    let overrides = ConfigArg::overrides(args);
+    let Some(path) = config_path(root, cwd, ConfigArg::file(args)?) else {
         return Ok((
-            Ok(Config {
-                clock,
-                ..Config::default()
-            }),
+            Config::from_toml_with_overrides(FILE_NAME, "", overrides)
+                .map(|config| Config { clock, ..config }),
             None,
         ));
     };
@@ -553,7 +584,7 @@ fn load_config(
             .map(|r| crate::discover::relative(Path::new(""), r))
     });
     Ok((
-        Config::from_toml(&path.display().to_string(), &text)
+        Config::from_toml_with_overrides(&path.display().to_string(), &text, overrides)
             .map(|config| Config { clock, ..config }),
         relative,
     ))
@@ -561,14 +592,14 @@ fn load_config(
 
 /// The repository root and the project loaded from it, for the commands that only read.
 fn load_repository(args: &RepoArgs) -> Result<(PathBuf, Config, Project), String> {
-    load_root(args.root.as_ref(), args.config.as_deref())
+    load_root(args.root.as_ref(), &args.config)
 }
 
 /// The repository at `root` (default: around the working directory), its configuration and
 /// the project loaded from it.
 fn load_root(
     root: Option<&PathBuf>,
-    config: Option<&Path>,
+    config: &[ConfigArg],
 ) -> Result<(PathBuf, Config, Project), String> {
     let (root, config) = root_config(root, config)?;
     for note in crate::write::recover_if_needed(&root) {
@@ -583,7 +614,7 @@ fn load_root(
 /// is read and held until the lock is dropped.
 fn load_root_to_write(
     root: Option<&PathBuf>,
-    config: Option<&Path>,
+    config: &[ConfigArg],
 ) -> Result<(crate::write::Lock, Config, crate::new::ConfigFile, Project), String> {
     let (root, config, file) = root_config_file(root, config)?;
     let lock = lock_to_write(&root)?;
@@ -609,14 +640,14 @@ fn print_unreadable(project: &Project) {
 }
 
 /// The repository root (default: around the working directory) and its configuration.
-fn root_config(root: Option<&PathBuf>, config: Option<&Path>) -> Result<(PathBuf, Config), String> {
+fn root_config(root: Option<&PathBuf>, config: &[ConfigArg]) -> Result<(PathBuf, Config), String> {
     root_config_file(root, config).map(|(root, config, _)| (root, config))
 }
 
 /// [`root_config`], and where the configuration file is.
 fn root_config_file(
     root: Option<&PathBuf>,
-    config: Option<&Path>,
+    config: &[ConfigArg],
 ) -> Result<(PathBuf, Config, crate::new::ConfigFile), String> {
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
@@ -634,7 +665,7 @@ fn root_config_file(
             return Err(report::human::render_config_error(&error, Style::plain()));
         }
     };
-    let file = match (relative, config) {
+    let file = match (relative, ConfigArg::file(config)?) {
         (Some(path), _) => crate::new::ConfigFile::InRepository(path),
         (None, Some(_)) => crate::new::ConfigFile::Elsewhere,
         (None, None) => crate::new::ConfigFile::Absent,
@@ -829,7 +860,7 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
     {
         return Err("--statistics works with --format human or json".into());
     }
-    let (config, config_file) = load_config(&root, &cwd, args.config.as_deref())?;
+    let (config, config_file) = load_config(&root, &cwd, &args.config)?;
     let mut config = match config {
         Ok(config) => config,
         Err(error) => {
@@ -917,6 +948,7 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
         }
         Err(error) => return Err(error.to_string()),
     };
+    let fixed = report.fixes.as_ref().map_or(0, |fixes| fixes.count);
     if let Some(fixes) = &report.fixes {
         for note in &fixes.skipped {
             eprintln!("pglint: note: {note}");
@@ -930,7 +962,7 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
                 report::counted(count, "finding"),
                 report::counted(files, "file")
             );
-            return Ok(if files > 0 {
+            return Ok(if files > 0 && !args.exit_zero {
                 Outcome::Findings
             } else {
                 Outcome::Clean
@@ -1018,8 +1050,10 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
         touched.as_deref(),
         args.summary.as_deref(),
     )?;
-    let failing =
-        summary.errors > 0 || (args.deny_warnings && (summary.warnings > 0 || unidentified));
+    let failing = !args.exit_zero
+        && (summary.errors > 0
+            || (args.deny_warnings && (summary.warnings > 0 || unidentified))
+            || (args.exit_non_zero_on_fix && fixed > 0));
     // The process ends here: freeing every object one by one would only cost time.
     std::mem::forget(diagnostics);
     std::mem::forget(project);
@@ -1077,7 +1111,7 @@ fn write_summaries(
 }
 
 fn graph(args: GraphArgs) -> Result<Outcome, String> {
-    let (_, config, project) = load_root(args.repo.root.as_ref(), args.repo.config.as_deref())?;
+    let (_, config, project) = load_root(args.repo.root.as_ref(), &args.repo.config)?;
     let deploy = crate::deploy::Deploy::build(&project, &config);
     let index = Index::build(&project, &config, &deploy);
     let diagnostics = engine::lint::lint_indexed(&project, &index, &config).diagnostics;
@@ -1112,7 +1146,7 @@ fn path_filters(root: &Path, cwd: &Path, paths: &[PathBuf]) -> Result<Vec<String
 }
 
 fn list_rules(args: RepoArgs) -> Result<Outcome, String> {
-    let (_, config) = root_config(args.root.as_ref(), args.config.as_deref())?;
+    let (_, config) = root_config(args.root.as_ref(), &args.config)?;
     let level = |id| engine::lint::severity_of(id, &config).map_or("off", Severity::as_str);
     let mut out = String::new();
     match args.format {
@@ -1204,7 +1238,7 @@ fn new_app(args: NewArgs) -> Result<Outcome, String> {
     use zeroize::Zeroizing;
 
     let (lock, config, config_file, project) =
-        load_root_to_write(args.repo.root.as_ref(), args.repo.config.as_deref())?;
+        load_root_to_write(args.repo.root.as_ref(), &args.repo.config)?;
     let root = lock.root().to_path_buf();
     let password = if args.password_stdin && std::io::stdin().is_terminal() {
         prompt_secret("password for the new role")?
@@ -1287,7 +1321,7 @@ fn seal(args: SealArgs) -> Result<Outcome, String> {
     use zeroize::Zeroizing;
 
     let (lock, config, _, project) =
-        load_root_to_write(args.repo.root.as_ref(), args.repo.config.as_deref())?;
+        load_root_to_write(args.repo.root.as_ref(), &args.repo.config)?;
     let root = lock.root().to_path_buf();
     // Before a value is typed for a key the API server would refuse.
     crate::new::check_secret_key(&args.key)?;
@@ -1333,7 +1367,7 @@ fn verify(args: VerifyArgs) -> Result<Outcome, String> {
     if !read_database && args.kube_objects.is_none() {
         return Err("nothing to compare with: give --database-url (or set PGHOST and the other libpq variables) and/or --kube-objects FILE".into());
     }
-    let (_, config, project) = load_root(args.repo.root.as_ref(), args.repo.config.as_deref())?;
+    let (_, config, project) = load_root(args.repo.root.as_ref(), &args.repo.config)?;
     let deploy = crate::deploy::Deploy::build(&project, &config);
     let index = Index::build(&project, &config, &deploy);
     let target = verify::choose_cluster(
@@ -1439,6 +1473,27 @@ fn verify(args: VerifyArgs) -> Result<Outcome, String> {
     } else {
         Outcome::Clean
     })
+}
+
+/// `pglint man`: the manual page of the command line, from the same definition as `--help`.
+fn man(dir: Option<&Path>) -> Result<Outcome, String> {
+    let command = Cli::command();
+    match dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            clap_mangen::generate_to(command, dir)
+                .map_err(|e| format!("cannot write into {}: {e}", dir.display()))?;
+        }
+        None => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(command)
+                .render(&mut out)
+                .map_err(|e| format!("cannot render the manual page: {e}"))?;
+            print_stdout(&String::from_utf8_lossy(&out));
+        }
+    }
+    Ok(Outcome::Clean)
 }
 
 fn init(force: bool) -> Result<Outcome, String> {

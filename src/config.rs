@@ -272,53 +272,114 @@ max-aliases = 10000
 max-nodes = 2000000
 "#;
 
-#[derive(serde::Deserialize)]
+/// `pglint.toml` as written. The doc comments are the descriptions of `pglint.schema.json`
+/// (see [`json_schema`]).
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(
+    title = "pglint.toml",
+    description = "pglint's configuration (https://github.com/pglint/pglint#configuration)"
+)]
 struct FileConfig {
+    /// Folder (relative to the repository root) holding the SOP objects: the credentials
+    /// SealedSecrets, the shared Cluster and the Databases.
     sop_folder: Option<String>,
+    /// Namespace every SOP object lives in.
     namespace: Option<String>,
+    /// Name of the shared CNPG Cluster.
     cluster: Option<String>,
+    /// The sealed-secrets controller's certificate (`kubeseal --fetch-cert`).
     certificate: Option<String>,
+    /// Roles allowed to hold superuser, createdb, createrole, replication or bypassrls.
     privileged_roles: Option<Vec<String>>,
+    /// Paths never read (globs relative to the repository root), e.g. ["legacy/**"].
     exclude: Option<Vec<String>>,
+    /// Argo CD sync wave of each SOP kind.
     waves: Option<FileWaves>,
+    /// SOP names (`naming-convention`): `{app}` followed by a fixed suffix.
     naming: Option<FileNaming>,
+    /// Per-rule level. `pglint rules` lists every rule.
+    #[schemars(with = "Option<std::collections::BTreeMap<String, FileLevel>>")]
     rules: Option<std::collections::BTreeMap<toml::Spanned<String>, toml::Spanned<String>>>,
+    /// Bounds on what one file may cost; reaching one is a `yaml-limit` finding.
     limits: Option<FileLimits>,
+    /// How the repository is deployed, where pglint cannot read it from the repository.
     deploy: Option<FileDeploy>,
+    /// Apps whose namespace does not follow `naming.namespace`: app = "namespace".
+    #[schemars(with = "Option<std::collections::BTreeMap<String, NamespaceName>>")]
     app_namespaces: Option<std::collections::BTreeMap<String, toml::Spanned<String>>>,
+    /// `pglint verify`: live roles and databases the repository is not expected to declare.
     verify: Option<FileVerify>,
 }
 
-#[derive(serde::Deserialize)]
+/// A rule's level: "error", "warning" or "off".
+#[derive(schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)] // Only its schema is used: `[rules]` is read with spans, then matched.
+enum FileLevel {
+    Error,
+    Warning,
+    Off,
+}
+
+/// A namespace name: a DNS label.
+#[derive(schemars::JsonSchema)]
+#[schemars(transparent)]
+#[allow(dead_code)] // Only its schema is used.
+struct NamespaceName(
+    #[schemars(length(min = 1, max = 63), regex(pattern = r"^[a-z0-9-]+$"))] String,
+);
+
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct FileVerify {
+    /// Live roles never reported as drift (names or globs such as "tmp_*").
     unmanaged_roles: Option<Vec<String>>,
+    /// Live databases never reported as drift (names or globs).
     unmanaged_databases: Option<Vec<String>>,
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct FileDeploy {
+    /// URLs that name this repository in Argo CD `repoURL`s, besides its git remotes.
     repo_urls: Option<Vec<String>>,
+    /// true when `argocd-cm` restores the Application health check: a parent Application's
+    /// sync waves then wait for its child Applications.
     application_health: Option<bool>,
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct FileWaves {
+    /// Wave of the credentials SealedSecrets (default 0).
     secret: Option<i64>,
+    /// Wave of the shared Cluster (default 1).
     cluster: Option<i64>,
+    /// Wave of the Databases (default 2).
     database: Option<i64>,
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct FileNaming {
+    /// The credentials Secret: `{app}` then a fixed suffix (default "{app}-db-creds").
+    #[schemars(with = "Option<String>", regex(pattern = r"^\{app\}[^{/]+$"))]
     secret: Option<toml::Spanned<String>>,
+    /// The Database's name: `{app}` then a fixed suffix (default "{app}-db").
+    #[schemars(with = "Option<String>", regex(pattern = r"^\{app\}[^{/]+$"))]
     database: Option<toml::Spanned<String>>,
+    /// The SealedSecret's file (default "{app}-secrets-sealed.yaml").
+    #[schemars(with = "Option<String>", regex(pattern = r"^\{app\}[^{/]+\.ya?ml$"))]
     sealed_file: Option<toml::Spanned<String>>,
+    /// The Database's file (default "{app}-db.yaml").
+    #[schemars(with = "Option<String>", regex(pattern = r"^\{app\}[^{/]+\.ya?ml$"))]
     database_file: Option<toml::Spanned<String>>,
+    /// The app's namespace: `{app}` with an optional fixed prefix and suffix (default "{app}").
+    #[schemars(
+        with = "Option<String>",
+        regex(pattern = r"^[a-z0-9-]*\{app\}[a-z0-9-]*$")
+    )]
     namespace: Option<toml::Spanned<String>>,
 }
 
@@ -349,14 +410,51 @@ fn pattern_suffix(pattern: &str, file: bool) -> Option<String> {
         .then(|| suffix.to_string())
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct FileLimits {
+    /// Files larger than this are not read (at most 1 GiB).
+    #[schemars(range(max = MAX_FILE_BYTES_CEILING))]
     max_file_bytes: Option<u64>,
+    /// Deepest nesting of YAML collections.
     max_depth: Option<usize>,
+    /// Most YAML documents in one file.
     max_documents: Option<usize>,
+    /// Most alias expansions in one file.
     max_aliases: Option<usize>,
+    /// Most YAML nodes in one file.
     max_nodes: Option<usize>,
+}
+
+/// Removes `null` from the schema's types: TOML has none, an optional key is one left out.
+fn without_null(schema: &mut serde_json::Value) {
+    match schema {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::Array(types)) = map.get_mut("type") {
+                types.retain(|t| t != "null");
+                if let [only] = &types[..] {
+                    let only = only.clone();
+                    map.insert("type".into(), only);
+                }
+            }
+            map.values_mut().for_each(without_null);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(without_null),
+        _ => {}
+    }
+}
+
+/// The JSON Schema of `pglint.toml` (`pglint.schema.json` at the repository root, for
+/// editors: taplo, SchemaStore), generated from the types that read it; `[rules]` keys are
+/// the ids of the rules and live checks.
+pub fn json_schema() -> serde_json::Value {
+    let generator = schemars::generate::SchemaSettings::draft07().into_generator();
+    let mut schema = generator.into_root_schema_for::<FileConfig>().to_value();
+    without_null(&mut schema);
+    schema["$id"] = "https://github.com/pglint/pglint/raw/main/pglint.schema.json".into();
+    let ids: Vec<&str> = RuleId::ALL.iter().map(|id| id.as_str()).collect();
+    schema["properties"]["rules"]["propertyNames"] = serde_json::json!({ "enum": ids });
+    schema
 }
 
 impl Config {
@@ -527,6 +625,92 @@ impl Config {
     }
 }
 
+/// One `--config` argument: a configuration file, or a TOML `key = value` that overrides
+/// the file's setting (as in ruff: `--config 'rules.secret-type = "off"'`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigArg {
+    File(std::path::PathBuf),
+    Override(String),
+}
+
+impl ConfigArg {
+    /// An existing file is a file; else text that parses as TOML is an override; else a
+    /// file (whose absence is reported when it is read).
+    pub fn parse(text: &str) -> Result<ConfigArg, String> {
+        let path = std::path::Path::new(text);
+        if path.is_file() || !text.contains('=') {
+            return Ok(ConfigArg::File(path.to_path_buf()));
+        }
+        match text.parse::<toml::Table>() {
+            Ok(_) => Ok(ConfigArg::Override(text.to_string())),
+            Err(e) => Err(format!(
+                "neither a file nor a TOML `key = value` ({}); quote strings, e.g. 'namespace = \"db\"' or 'rules.secret-type = \"off\"'",
+                e.message().trim()
+            )),
+        }
+    }
+
+    /// The file among `args`, if any (at most one).
+    pub fn file(args: &[ConfigArg]) -> Result<Option<&std::path::Path>, String> {
+        let mut files = args.iter().filter_map(|arg| match arg {
+            ConfigArg::File(path) => Some(path.as_path()),
+            ConfigArg::Override(_) => None,
+        });
+        let first = files.next();
+        match files.next() {
+            Some(_) => Err("--config names one configuration file at most (and any number of `key = value` overrides)".into()),
+            None => Ok(first),
+        }
+    }
+
+    /// The overrides among `args`, in order.
+    pub fn overrides(args: &[ConfigArg]) -> impl Iterator<Item = &str> {
+        args.iter().filter_map(|arg| match arg {
+            ConfigArg::Override(text) => Some(text.as_str()),
+            ConfigArg::File(_) => None,
+        })
+    }
+}
+
+impl Config {
+    /// [`Config::from_toml`] of `text` (the file, `""` without one) with each override laid
+    /// over it, later ones winning. A mistake points into the file or into the override that
+    /// makes it.
+    pub fn from_toml_with_overrides<'a>(
+        path: &str,
+        text: &str,
+        overrides: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Config, ConfigError> {
+        let base = Config::from_toml(path, text)?;
+        let mut overrides = overrides.into_iter().peekable();
+        if overrides.peek().is_none() {
+            return Ok(base);
+        }
+        let mut merged: toml::Table = text.parse().unwrap_or_default();
+        for text in overrides {
+            Config::from_toml("--config", text)?;
+            let table: toml::Table = text.parse().unwrap_or_default();
+            merge_tables(&mut merged, table);
+        }
+        let merged_text = toml::to_string(&merged).unwrap_or_default();
+        Config::from_toml(&format!("{path} with the --config overrides"), &merged_text)
+    }
+}
+
+/// Lays `over` on `base`: tables merge key by key, any other value replaces.
+fn merge_tables(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(inner)), toml::Value::Table(value)) => {
+                merge_tables(inner, value)
+            }
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -575,6 +759,38 @@ mod tests {
             Level::On(Severity::Error)
         );
         assert_eq!(config.levels[&RuleId::OwnerRoleMissing], Level::Off);
+    }
+
+    #[test]
+    fn overrides_lay_over_the_file() {
+        let file = "namespace = \"db\"\n[rules]\nsecret-type = \"error\"\n[waves]\nsecret = 3\n";
+        let overrides = [
+            "rules.owner-role-missing = \"off\"",
+            "waves.database = 7",
+            "namespace = \"pg\"",
+        ];
+        let config = Config::from_toml_with_overrides("pglint.toml", file, overrides).unwrap();
+        assert_eq!(config.namespace, "pg");
+        assert_eq!((config.waves.secret, config.waves.database), (3, 7));
+        assert_eq!(
+            config.levels[&RuleId::SecretType],
+            Level::On(Severity::Error)
+        );
+        assert_eq!(config.levels[&RuleId::OwnerRoleMissing], Level::Off);
+        let bad = Config::from_toml_with_overrides("pglint.toml", file, ["namespce = \"x\""])
+            .unwrap_err();
+        assert_eq!((bad.path.as_str(), bad.span), ("--config", Some(0..8)));
+        assert_eq!(
+            ConfigArg::parse("rules.secret-type = \"off\"").unwrap(),
+            ConfigArg::Override("rules.secret-type = \"off\"".into())
+        );
+        assert_eq!(
+            ConfigArg::parse("custom.toml").unwrap(),
+            ConfigArg::File("custom.toml".into())
+        );
+        assert!(ConfigArg::parse("namespace = db").is_err());
+        let two = [ConfigArg::File("a".into()), ConfigArg::File("b".into())];
+        assert!(ConfigArg::file(&two).is_err());
     }
 
     #[test]

@@ -127,6 +127,17 @@ impl SourceText {
         self.line_col(last)
     }
 
+    /// The 1-based line and byte column (UTF-8 bytes from the line's start, plus one) of a
+    /// byte offset: reviewdog's positions.
+    pub fn line_byte_col(&self, offset: usize) -> LineCol {
+        let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
+        let line = self.line_col(offset).line;
+        LineCol {
+            line,
+            column: offset - self.line_starts[line - 1] as usize + 1,
+        }
+    }
+
     /// Byte offset where a 1-based line starts.
     pub fn line_start(&self, line: usize) -> Option<usize> {
         self.line_starts

@@ -15,6 +15,9 @@
 //!   dependencies' artifacts between runs (pre-commit itself installs into a throw-away store
 //!   on every `try-repo`, whatever `PRE_COMMIT_HOME` says).
 //!
+//! - The wheel-based hooks of `pre-commit-mirror/` (`language: python`) install the wheel built
+//!   from this checkout (`tests/common/wheel.rs`) in seconds.
+//!
 //! Skipped, with a message, when `git` or `python3` is missing. Anything else that goes wrong
 //! (no network for PyPI/crates.io, no `venv` module, a hook misbehaving) fails.
 
@@ -23,6 +26,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Instant;
+
+#[path = "common/python.rs"]
+mod python;
+#[path = "common/wheel.rs"]
+mod wheel;
 
 const BROKEN_FILE: &str = "infra/databases/postgres/gitea-db.yaml";
 
@@ -481,4 +489,107 @@ fn fix_hook_repairs_a_staged_file_and_fails_the_run_that_changed_it() {
     git(&repo, &["add", BROKEN_FILE]);
     let (ok, output) = try_repo(&repo, &snapshot, "pglint-fix-system", false, Pglint::OnPath);
     assert!(ok, "nothing left to fix, yet the hook failed:\n{output}");
+}
+
+/// The wheel-based hook repository (`pre-commit-mirror/`), as users get it: committed as a
+/// repository of its own, named with a `rev` in `.pre-commit-config.yaml`. pre-commit installs
+/// it (a package depending on `pglint==<version>`) with pip from a folder holding the wheel
+/// built from this checkout and setuptools (`PIP_NO_INDEX`, `PIP_FIND_LINKS`): the first
+/// install, into an empty `PRE_COMMIT_HOME`, is timed. The hooks then pass the conformant
+/// repository and fail a staged broken owner; `pglint` is not on `PATH`, so the wheel's runs.
+#[test]
+fn wheel_hook_repository_installs_in_seconds_and_fails_a_staged_broken_owner() {
+    if !prerequisites("wheel_hook_repository_installs_in_seconds_and_fails_a_staged_broken_owner") {
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (ok, text) = run(command("python3")
+        .arg(root.join("pre-commit-mirror/refresh.py"))
+        .arg("--check"));
+    assert!(ok, "{text}");
+    let ids = |path: &Path| -> Vec<String> {
+        fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .filter_map(|l| l.strip_prefix("- id: ").map(str::to_string))
+            .collect()
+    };
+    assert_eq!(
+        ids(&root.join("pre-commit-mirror/.pre-commit-hooks.yaml")),
+        ids(&root.join(".pre-commit-hooks.yaml")),
+        "the mirror has the same hook ids"
+    );
+    let Some(wheel) = wheel::wheel() else { return };
+    let pre_commit = pre_commit();
+
+    let temp = tempfile::tempdir().unwrap();
+    let wheelhouse = temp.path().join("wheelhouse");
+    fs::create_dir_all(&wheelhouse).unwrap();
+    fs::copy(&wheel, wheelhouse.join(wheel.file_name().unwrap())).unwrap();
+    // The mirror's build backend, which pip would otherwise fetch from PyPI.
+    let python = pre_commit.parent().unwrap().join("python");
+    let (ok, text) = run(command(&python)
+        .args([
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
+        .args(["--only-binary", ":all:", "--dest"])
+        .arg(&wheelhouse)
+        .arg("setuptools"));
+    assert!(ok, "pip download setuptools failed:\n{text}");
+
+    let mirror = temp.path().join("pglint-pre-commit");
+    copy_tree(&root.join("pre-commit-mirror"), &mirror);
+    init_repository(&mirror);
+    git(&mirror, &["add", "--all"]);
+    commit(&mirror, "pglint-pre-commit");
+    let rev = git(&mirror, &["rev-parse", "HEAD"]);
+    let repo = conformant_repository(temp.path());
+    fs::write(
+        repo.join(".pre-commit-config.yaml"),
+        format!(
+            "repos:\n  - repo: {}\n    rev: {}\n    hooks:\n      - id: pglint\n      - id: pglint-config\n",
+            mirror.display(),
+            rev.trim()
+        ),
+    )
+    .unwrap();
+    git(&repo, &["add", ".pre-commit-config.yaml"]);
+    commit(&repo, "pre-commit");
+
+    // PATH without this build's binary, nor cargo's.
+    let path: Vec<PathBuf> = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .filter(|dir| !dir.join("pglint").exists())
+        .collect();
+    let pre_commit_in = |args: &[&str]| {
+        let mut cmd = command(&pre_commit);
+        cmd.current_dir(&repo)
+            .env("PATH", std::env::join_paths(&path).unwrap())
+            .env("PRE_COMMIT_HOME", temp.path().join("pre-commit-home"))
+            .env("PIP_NO_INDEX", "1")
+            .env("PIP_FIND_LINKS", &wheelhouse)
+            .args(args);
+        run(&mut cmd)
+    };
+    let started = Instant::now();
+    let (ok, text) = pre_commit_in(&["install-hooks"]);
+    let first_install = started.elapsed();
+    assert!(ok, "installing the wheel-based hooks failed:\n{text}");
+    eprintln!("wheel-based hooks: first install in {first_install:.1?}");
+    assert!(
+        first_install.as_secs() < 90,
+        "the first install took {first_install:.1?}; it should take seconds"
+    );
+
+    let (ok, text) = pre_commit_in(&["run", "--all-files", "--color", "never", "--verbose"]);
+    assert!(ok, "the conformant layout failed:\n{text}");
+    assert!(text.contains("0 errors"), "no pglint summary:\n{text}");
+    break_database_owner(&repo);
+    git(&repo, &["add", BROKEN_FILE]);
+    let (ok, text) = pre_commit_in(&["run", "--color", "never"]);
+    assert!(!ok, "a Database owned by a missing role passed:\n{text}");
+    assert!(text.contains("owner-role-missing"), "{text}");
 }

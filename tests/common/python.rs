@@ -34,6 +34,10 @@ pub fn python_with(module: &str, package: &str, venv: &str) -> Option<PathBuf> {
         .join("target")
         .join(venv);
     let python = venv.join("bin").join("python");
+    // Tests running at the same time may want the same virtualenv.
+    std::fs::create_dir_all(venv.parent().unwrap()).unwrap();
+    let lock = std::fs::File::create(venv.with_extension("lock")).unwrap();
+    lock.lock().unwrap();
     if !imports(&python) {
         run(Command::new("python3").args(["-m", "venv"]).arg(&venv));
         run(Command::new(&python).args(["-m", "pip", "install", "--quiet", package]));
