@@ -24,6 +24,16 @@ fn pglint() -> Command {
     cmd
 }
 
+/// The rule ids of a JSON report's diagnostics, in order.
+fn rules_of(report: &Value) -> Vec<&str> {
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap())
+        .collect()
+}
+
 fn json(args: &[&str], dir: &Path) -> (i32, Value) {
     let output = pglint()
         .current_dir(dir)
@@ -281,12 +291,7 @@ fn select_and_ignore_override_the_configuration() {
         ],
         root,
     );
-    let rules: Vec<&str> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["rule"].as_str().unwrap())
-        .collect();
+    let rules = rules_of(&report);
     assert_eq!(rules, ["owner-role-missing"]);
 }
 
@@ -458,12 +463,7 @@ fn the_repository_crd_of_a_kind_wins_and_is_named() {
     let dir = tempfile::tempdir().unwrap();
     rule_fixture::write("schema-unknown-field--repository-crd", dir.path());
     let (_, report) = json(&["check", "--root", "."], dir.path());
-    let rules: Vec<&str> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["rule"].as_str().unwrap())
-        .collect();
+    let rules = rules_of(&report);
     // `databaseReclaimPolicy: archive` only the repository's CRD allows: no schema-invalid.
     assert_eq!(rules, ["schema-unknown-field"], "{report}");
     let schemas = report["summary"]["schemas"].as_array().unwrap();
@@ -508,12 +508,7 @@ fn findings_that_follow_from_a_parse_error_are_skipped_and_counted() {
         .output()
         .unwrap();
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let rules: Vec<&str> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["rule"].as_str().unwrap())
-        .collect();
+    let rules = rules_of(&report);
     assert_eq!(rules, ["yaml-syntax"]);
     assert_eq!(report["version"], 1);
     assert_eq!(report["summary"]["skipped"], 4);
