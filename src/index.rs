@@ -14,9 +14,10 @@ use crate::hash::{HashMap, HashSet};
 use crate::model::apps::{DatabaseNames, Verdict, app_of, file_app, judge, same_app};
 use crate::model::names::{invalid, reserved};
 use crate::model::{
-    Cluster, ClusterUser, Database, DatabaseRole, NameKind, Object, ObjectId, PathRole, Role,
-    SealedEntry, SealedSecret, Secret, Spec, WaveValue, closest, is_unknowable,
+    Cluster, ClusterUser, Database, DatabaseRole, Metadata, NameKind, Object, ObjectId, PathRole,
+    Role, SealedEntry, SealedSecret, Secret, Spec, WaveValue, closest, is_unknowable,
 };
+use crate::model::{reflector, replicator};
 use crate::project::Project;
 use crate::source::{Loc, Spanned, ancestors, parent_dir};
 
@@ -190,6 +191,15 @@ pub struct Assessment<'p> {
     pub verdict: Verdict,
 }
 
+/// A controller that copies a Secret into other namespaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Copier {
+    /// emberstack/kubernetes-reflector.
+    Reflector,
+    /// mittwald/kubernetes-replicator.
+    Replicator,
+}
+
 pub struct Index<'p> {
     project: &'p Project,
     deploy: &'p Deploy<'p>,
@@ -215,8 +225,9 @@ pub struct Index<'p> {
     /// Secret name → per namespace, the distinct role names whose password it is.
     #[allow(clippy::type_complexity)]
     secret_roles: HashMap<&'p str, Vec<(Option<&'p str>, Vec<&'p str>)>>,
-    /// Manual Reflector mirrors by the source they name, built on first use.
-    mirrors: OnceLock<HashMap<String, Vec<ObjectId>>>,
+    /// Copies that name their source (Reflector's manual mirrors, the replicator's pulls), by
+    /// copier and the source they name, built on first use.
+    mirrors: OnceLock<HashMap<(Copier, String), Vec<ObjectId>>>,
     /// Namespaces some manifest uses, built on first use.
     used_namespaces: OnceLock<HashSet<String>>,
     /// [`Index::missing_owners`] as (Database, cluster, unused secret), found on first use.
@@ -820,31 +831,59 @@ impl<'p> Index<'p> {
         }
     }
 
-    /// The manual Reflector mirrors of the Secret `namespace/name`: Secrets (or SealedSecret
-    /// templates) annotated `reflects: <namespace>/<name>`, which Reflector fills from their
-    /// source instead of creating a mirror itself.
-    pub fn mirrors_of(&self, namespace: &str, name: &str) -> &[ObjectId] {
+    /// The copies of the Secret `namespace/name` that `by` fills from it: Secrets (or
+    /// SealedSecret templates) annotated Reflector `reflects: <namespace>/<name>`, or
+    /// kubernetes-replicator `replicate-from: <namespace>/<name>`.
+    pub fn mirrors_of(&self, by: Copier, namespace: &str, name: &str) -> &[ObjectId] {
         let mirrors = self.mirrors.get_or_init(|| {
-            let mut mirrors: HashMap<String, Vec<ObjectId>> = HashMap::default();
+            let mut mirrors: HashMap<(Copier, String), Vec<ObjectId>> = HashMap::default();
             for (id, instance) in self.instances.iter().enumerate() {
-                let Some(meta) = crate::model::reflector::secret_meta(instance.object) else {
+                let Some(meta) = reflector::secret_meta(instance.object) else {
                     continue;
                 };
-                let Some(annotation) =
-                    crate::model::reflector::reflector(meta, crate::model::reflector::REFLECTS)
-                else {
-                    continue;
-                };
-                let value = annotation.value.as_str().trim();
-                if value.matches('/').count() == 1 {
-                    mirrors.entry(value.to_string()).or_default().push(id);
+                if let Some(annotation) = reflector::reflector(meta, reflector::REFLECTS) {
+                    let value = annotation.value.as_str().trim();
+                    if value.matches('/').count() == 1 {
+                        let key = (Copier::Reflector, value.to_string());
+                        mirrors.entry(key).or_default().push(id);
+                    }
+                }
+                if let Some((namespace, name)) = replicator::replicate_from(meta) {
+                    let key = (Copier::Replicator, format!("{namespace}/{name}"));
+                    mirrors.entry(key).or_default().push(id);
                 }
             }
             mirrors
         });
         mirrors
-            .get(&format!("{namespace}/{name}"))
+            .get(&(by, format!("{namespace}/{name}")))
             .map_or(&[], Vec::as_slice)
+    }
+
+    /// Does kubernetes-replicator copy the Secret `namespace/name` (metadata `meta`) into
+    /// `target`: pushed by its `replicate-to`, or pulled by a `replicate-from` copy in
+    /// `target` that the source permits? Three-valued like [`reflector::Mirroring`].
+    pub fn replicated_to(
+        &self,
+        meta: &Metadata,
+        namespace: &str,
+        name: &str,
+        target: &str,
+    ) -> Option<bool> {
+        let pulled = self
+            .mirrors_of(Copier::Replicator, namespace, name)
+            .iter()
+            .any(|&id| self.object(id).namespace_str() == Some(target));
+        let pulled = if pulled {
+            replicator::permits(meta, target)
+        } else {
+            Some(false)
+        };
+        match (replicator::pushes_to(meta, namespace, target), pulled) {
+            (Some(true), _) | (_, Some(true)) => Some(true),
+            (Some(false), Some(false)) => Some(false),
+            _ => None,
+        }
     }
 
     /// Does some manifest of the repository use `namespace`: an object in it, a `Namespace`

@@ -601,8 +601,8 @@ impl<'p> Kustomize<'p> {
                 out.unknown.append(&mut sub.unknown);
             } else if let Some(range) = self.objects_by_path.get(path.as_str()) {
                 walk.check_file(dir, &entry.written, path)?;
-                self.check_parsed(&entry.written, path)?;
                 let file = self.project.objects[range.start].file;
+                self.check_parsed(&entry.written, file)?;
                 if let Some(alias) = self.project.files[file.0 as usize].foreign_aliases.first() {
                     return Err(BuildError::at(
                         Loc {
@@ -634,7 +634,9 @@ impl<'p> Kustomize<'p> {
             } else if self.project.paths.contains(path.as_str()) {
                 if !self.is_folder(path) {
                     walk.check_file(dir, &entry.written, path)?;
-                    self.check_parsed(&entry.written, path)?;
+                    if let Some(file) = self.project.file_id(path) {
+                        self.check_parsed(&entry.written, file)?;
+                    }
                     // A manifest file with no object (empty, or all of it unparseable).
                     continue;
                 }
@@ -705,10 +707,11 @@ impl<'p> Kustomize<'p> {
     }
 
     /// kustomize's YAML reader refuses a file with a syntax error or a duplicate key.
-    fn check_parsed(&self, written: &Spanned<String>, path: &str) -> Result<(), BuildError> {
-        let Some(file) = self.project.file_id(path) else {
-            return Ok(());
-        };
+    fn check_parsed(
+        &self,
+        written: &Spanned<String>,
+        file: crate::source::FileId,
+    ) -> Result<(), BuildError> {
         let invalid = self.project.files[file.0 as usize]
             .problems
             .iter()

@@ -413,14 +413,21 @@ impl<'p> Plan<'p> {
             kustomize.accumulate_root(&self.root, self.restrictor, &self.components)?
         } else {
             let mut rendered = Rendered::default();
+            // Argo CD matches the path relative to the source folder with `glob.Match(pattern,
+            // relPath)` and no separators (argo-cd `reposerver/repository/repository.go`
+            // `findManifests`, `util/glob/glob.go` `Match` → gobwas/glob `Compile`): `*` also
+            // matches `/`, so `*.yaml` takes in files of subfolders too. An empty pattern is no
+            // filter; one that does not compile matches nothing (`Match` returns false).
             let glob = |pattern: Option<&str>| {
-                pattern.and_then(|p| {
-                    globset::GlobBuilder::new(p)
-                        .literal_separator(true)
-                        .build()
-                        .ok()
-                        .map(|g| g.compile_matcher())
-                })
+                let pattern = pattern.filter(|p| !p.is_empty())?;
+                let mut set = globset::GlobSetBuilder::new();
+                if let Ok(glob) = globset::GlobBuilder::new(pattern)
+                    .literal_separator(false)
+                    .build()
+                {
+                    set.add(glob);
+                }
+                Some(set.build().unwrap_or_else(|_| globset::GlobSet::empty()))
             };
             let (include, exclude) = (glob(self.include), glob(self.exclude));
             let relative = |path: &'p str| {
@@ -1122,13 +1129,37 @@ mod tests {
             ("db/app-old.yaml", &DB.replace("app-db", "old-db")),
             ("db/new/wiki-db.yaml", &DB.replace("app-db", "wiki-db")),
             ("db/other/x-db.yaml", &DB.replace("app-db", "x-db")),
+            ("db/new/b-old.yaml", &DB.replace("app-db", "b-db")),
         ]);
         let deploy = Deploy::build(&project, &Config::default());
         let applied = |path: &str| deploy.is_applied(object_id(&project, path));
         assert_eq!(applied("db/app-db.yaml"), Some(true));
         assert_eq!(applied("db/new/wiki-db.yaml"), Some(true));
         assert_eq!(applied("db/app-old.yaml"), Some(false));
-        assert_eq!(applied("db/other/x-db.yaml"), Some(false));
+        // Argo CD's globs have no separators: `*` matches across `/`, in include and exclude.
+        assert_eq!(applied("db/other/x-db.yaml"), Some(true));
+        assert_eq!(applied("db/new/b-old.yaml"), Some(false));
+    }
+
+    #[test]
+    fn directory_patterns_empty_or_invalid() {
+        let app = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: dbs\nspec:\n  source:\n    repoURL: https://example.com/repo.git\n    path: db\n    directory:\n      include: INCLUDE\n      exclude: EXCLUDE\n  destination:\n    namespace: postgres\n";
+        // An empty pattern is no filter; one that does not compile matches nothing.
+        for (include, exclude, expected) in [
+            ("''", "''", true),
+            ("'[a'", "''", false),
+            ("''", "'{a'", true),
+        ] {
+            let app = app.replace("INCLUDE", include).replace("EXCLUDE", exclude);
+            let project = project(&[("argocd/dbs.yaml", &app), ("db/app-db.yaml", DB)]);
+            let deploy = Deploy::build(&project, &Config::default());
+            let applied = deploy.is_applied(object_id(&project, "db/app-db.yaml"));
+            assert_eq!(
+                applied,
+                Some(expected),
+                "include {include}, exclude {exclude}"
+            );
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod meta;
 pub mod names;
 pub(crate) mod read;
 pub mod reflector;
+pub mod replicator;
 mod secrets;
 mod sensitive;
 pub mod suggest;
@@ -307,6 +308,22 @@ pub(crate) fn loc_of(file: FileId, node: NodeRef<'_>) -> Loc {
         file: node.file().unwrap_or(file),
         span: node.span(),
     }
+}
+
+/// The metadata of a Secret whose annotations are `annotations` (keys after `prefix`, values
+/// as written in YAML), for the annotation readers' tests.
+#[cfg(test)]
+pub fn annotated_secret_meta(prefix: &str, annotations: &[(&str, &str)]) -> Metadata {
+    let mut text = String::from("apiVersion: v1\nkind: Secret\nmetadata:\n  name: a\n");
+    if !annotations.is_empty() {
+        text.push_str("  annotations:\n");
+        for (key, value) in annotations {
+            text.push_str(&format!("    {prefix}{key}: {value}\n"));
+        }
+    }
+    let config = crate::config::Config::default();
+    let project = crate::project::Project::from_texts(&[("s.yaml", &text)], &config);
+    project.objects[0].meta.clone()
 }
 
 #[cfg(test)]

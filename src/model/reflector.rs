@@ -4,7 +4,7 @@
 pub mod mirroring;
 pub mod pattern;
 
-pub use mirroring::{Mirroring, NamespaceList, reflects, switch};
+pub use mirroring::{Mirroring, NamespaceList, readable, reflects, switch};
 pub use pattern::{Pattern, looks_like_glob};
 
 use super::{Annotation, Metadata, Object, REFLECTOR_PREFIX, Spec, is_unknowable};

@@ -1,6 +1,6 @@
 use crate::diagnostic::{Finding, Severity};
 use crate::hash::HashMap;
-use crate::index::Index;
+use crate::index::{Copier, Index};
 use crate::model::apps::app_of;
 use crate::model::reflector::{
     ALLOWED_NAMESPACES, AUTO_NAMESPACES, Mirroring, NamespaceList, REFLECTS, reflector,
@@ -26,6 +26,9 @@ declare_rule! {
     /// A list naming a namespace that manifests of the repository do use is left alone: the
     /// app may well run there (say so in `[app-namespaces]`). The app is the one the secret's
     /// name tells as written (a kustomize `namePrefix` renames the Secret, not the app).
+    /// Credentials that mittwald kubernetes-replicator copies into the app's namespace
+    /// (`replicator.v1.mittwald.de/replicate-to` on the source, or a `replicate-from` copy
+    /// there that the source permits) reach the app: nothing is reported.
     ///
     /// ## Why is this bad?
     /// Reflector creates the copy only in namespaces both lists take in, and fills a manual
@@ -132,7 +135,7 @@ fn reaches(index: &Index<'_>, source: &Source<'_>, m: &Mirroring, namespace: &st
         return auto;
     }
     let mirrored = index
-        .mirrors_of(source.namespace, source.name)
+        .mirrors_of(Copier::Reflector, source.namespace, source.name)
         .iter()
         .any(|&id| index.object(id).namespace_str() == Some(namespace));
     let manual = if mirrored {
@@ -140,9 +143,13 @@ fn reaches(index: &Index<'_>, source: &Source<'_>, m: &Mirroring, namespace: &st
     } else {
         Some(false)
     };
-    match (auto, manual) {
-        (_, Some(true)) => Some(true),
-        (Some(false), Some(false)) => Some(false),
+    // kubernetes-replicator may deliver them instead.
+    let replicated = secret_meta(source.obj).map_or(Some(false), |meta| {
+        index.replicated_to(meta, source.namespace, source.name, namespace)
+    });
+    match (auto, manual, replicated) {
+        (_, Some(true), _) | (_, _, Some(true)) => Some(true),
+        (Some(false), Some(false), Some(false)) => Some(false),
         _ => None,
     }
 }
@@ -172,7 +179,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         // another rule's finding).
         let mirrored = cx
             .index
-            .mirrors_of(source.namespace, source.name)
+            .mirrors_of(Copier::Reflector, source.namespace, source.name)
             .iter()
             .any(|&id| cx.index.object(id).namespace_str() == Some(own.as_str()));
         let (list_name, list) = if m.allowed_namespaces.matches(&own) == Some(false) {

@@ -1,11 +1,13 @@
 use crate::diagnostic::Finding;
 use crate::edit::Fix;
 use crate::edit::yaml::string;
+use crate::index::Copier;
 use crate::model::apps::app_of;
 use crate::model::reflector::{
     ALLOWED, ALLOWED_NAMESPACES, ALLOWED_SELECTOR, AUTO_ENABLED, KNOWN, REFLECTS, reflector,
     reflector_entries, secret_meta,
 };
+use crate::model::replicator::{self, replicate_from};
 use crate::model::{Object, REFLECTOR_PREFIX, Spec, closest};
 use crate::rules::Context;
 
@@ -23,6 +25,13 @@ declare_rule! {
     /// `reflection-auto-enabled`: the manual mirror is the alternative to auto-mirroring.
     /// Annotations that sit on a SealedSecret's own metadata instead are reported by
     /// `reflector-placement`, not here.
+    ///
+    /// A secret that mittwald kubernetes-replicator copies instead is not checked either: a
+    /// source carrying `replicator.v1.mittwald.de/replicate-to` or `replicate-to-matching`
+    /// (pushed), or `replication-allowed` (pulled by copies annotated `replicate-from`), and a
+    /// `replicate-from` copy itself (mittwald/kubernetes-replicator
+    /// `replicate/common/generic-replicator.go` `ResourceAdded`, `getNamespacesToReplicate`,
+    /// `IsReplicationPermitted`, `resourceAddedReplicateFrom`).
     ///
     /// ## Why is this bad?
     /// Without `reflection-allowed` and `reflection-auto-enabled`, Reflector never copies the
@@ -85,14 +94,18 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         let sealed = matches!(obj.spec, Spec::SealedSecret(_));
         let meta = secret_meta(obj);
-        // A mirror (`reflects: <namespace>/<name>`) gets its data from a source elsewhere: the
-        // source carries the annotations.
-        if meta.is_some_and(|m| reflector(m, REFLECTS).is_some()) {
+        // A mirror (Reflector's `reflects`, the replicator's `replicate-from`) gets its data from
+        // a source elsewhere: the source carries the annotations.
+        if meta.is_some_and(|m| reflector(m, REFLECTS).is_some() || replicate_from(m).is_some()) {
+            continue;
+        }
+        // Copied by kubernetes-replicator instead: not Reflector's to copy.
+        if meta.is_some_and(replicator::is_source) {
             continue;
         }
         // Mirrored by hand: Reflector fills the mirrors without auto-reflection.
         let mirrored = || match (obj.namespace_str(), obj.name()) {
-            (Some(namespace), Some(name)) => !cx.index.mirrors_of(namespace, name).is_empty(),
+            (Some(namespace), Some(name)) => !cx.index.mirrors_of(Copier::Reflector, namespace, name).is_empty(),
             _ => false,
         };
         // Keys written with a typo are `reflector-invalid`'s (with a "did you mean").

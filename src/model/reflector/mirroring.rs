@@ -32,7 +32,7 @@ fn or(a: Option<bool>, b: Option<bool>) -> Option<bool> {
 }
 
 /// An annotation value pglint can read as Reflector does: a string, not substituted later.
-fn readable(annotation: &Annotation) -> Option<&str> {
+pub fn readable(annotation: &Annotation) -> Option<&str> {
     let value = annotation.value.as_str();
     (annotation.is_string() && !opaque(value)).then_some(value)
 }
@@ -192,19 +192,9 @@ pub fn reflects(meta: &Metadata) -> Option<(String, String)> {
 mod tests {
     use super::*;
     use crate::model::REFLECTOR_PREFIX;
-    use crate::project::Project;
 
     fn meta(annotations: &[(&str, &str)]) -> Metadata {
-        let mut text = String::from("apiVersion: v1\nkind: Secret\nmetadata:\n  name: a\n");
-        if !annotations.is_empty() {
-            text.push_str("  annotations:\n");
-            for (key, value) in annotations {
-                text.push_str(&format!("    {REFLECTOR_PREFIX}{key}: {value}\n"));
-            }
-        }
-        let config = crate::config::Config::default();
-        let project = Project::from_texts(&[("s.yaml", &text)], &config);
-        project.objects[0].meta.clone()
+        crate::model::annotated_secret_meta(REFLECTOR_PREFIX, annotations)
     }
 
     #[test]
