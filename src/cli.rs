@@ -384,7 +384,7 @@ impl Format {
         let summary_line = shown.summary_line.then_some(summary);
         if shown.statistics {
             return match self {
-                Format::Json => report::statistics::render_json(diagnostics, summary),
+                Format::Json => report::statistics::render_json(project, diagnostics, summary),
                 _ => report::statistics::render_human(diagnostics, summary_line),
             };
         }
@@ -1166,6 +1166,8 @@ fn list_rules(args: RepoArgs) -> Result<Outcome, String> {
                     meta.summary
                 ));
             }
+            out.push('\n');
+            out.push_str(&crate::schema::embedded::listing());
         }
         ListFormat::Json => {
             let list: Vec<_> = RuleId::ALL
@@ -1182,6 +1184,14 @@ fn list_rules(args: RepoArgs) -> Result<Outcome, String> {
     let _ = std::io::stdout().write_all(out.as_bytes());
     Ok(Outcome::Clean)
 }
+
+/// The rules that judge objects against a CRD: `explain` names the CRDs.
+const SCHEMA_RULES: [RuleId; 4] = [
+    RuleId::SchemaInvalid,
+    RuleId::SchemaUnknownField,
+    RuleId::CelRuleFailed,
+    RuleId::FieldImmutable,
+];
 
 fn explain(id: &str) -> Result<Outcome, String> {
     let Some(meta) = rules::meta(id) else {
@@ -1217,6 +1227,9 @@ fn explain(id: &str) -> Result<Outcome, String> {
         meta.summary,
         report::rule_docs(meta)
     );
+    if SCHEMA_RULES.iter().any(|rule| rule.as_str() == meta.id) {
+        print!("\n{}", crate::schema::embedded::listing());
+    }
     Ok(Outcome::Clean)
 }
 

@@ -129,32 +129,44 @@ pub fn deploy_notices(project: &Project, deploy: &Deploy<'_>) -> DeployNotices {
     out
 }
 
-/// CustomResourceDefinitions the repository holds for a kind pglint embeds the CRD of: the
-/// objects are validated against the embedded one, which may be another version (the
-/// repository's own CRDs do not replace the embedded ones yet).
+/// CustomResourceDefinitions the repository holds for a group pglint embeds CRDs of: the
+/// kind each defines is validated against it instead of the embedded one; a second CRD of the
+/// same kind is not used.
 fn repository_crds(project: &Project) -> Vec<String> {
-    project
-        .objects
+    let repository = &project.schemas.repository;
+    repository
         .iter()
-        .filter(|obj| obj.kind_str() == "CustomResourceDefinition")
-        .filter_map(|obj| {
-            // A CRD is named `<plural>.<group>`.
-            let (_, group) = obj.name()?.split_once('.')?;
-            let embedded: Vec<String> = crate::schema::EMBEDDED
+        .enumerate()
+        .map(|(at, own)| {
+            let place = format!("`{}:{}`", project.path(own.loc.file), line_of(project, own.loc));
+            if let Some(first) = repository[..at]
                 .iter()
-                .filter(|crd| crd.group == group)
-                .map(|crd| format!("{} ({})", crd.kind, crd.release))
-                .collect();
-            (!embedded.is_empty()).then(|| {
-                format!(
-                    "`{}` holds the CustomResourceDefinition `{}`: pglint validates {group} objects against its embedded CRDs instead ({}), which may differ from the version this repository installs",
-                    project.path(obj.file),
-                    obj.name().unwrap_or_default(),
-                    embedded.join(", ")
-                )
-            })
+                .find(|other| other.group == own.group && other.kind == own.kind)
+            {
+                return format!(
+                    "{place} holds a second CustomResourceDefinition `{}` of {} {}: pglint validates against the first one, `{}:{}`",
+                    own.name,
+                    own.group,
+                    own.kind,
+                    project.path(first.loc.file),
+                    line_of(project, first.loc)
+                );
+            }
+            let instead = match crate::schema::embedded(&own.group, &own.kind) {
+                Some((embedded, _)) => format!("instead of its embedded CRD ({})", embedded.release),
+                None => "(pglint embeds no CRD of this kind)".to_string(),
+            };
+            format!(
+                "{place} holds the CustomResourceDefinition `{}`: pglint validates {} {} objects against it {instead}",
+                own.name, own.group, own.kind
+            )
         })
         .collect()
+}
+
+/// The 1-based line a location starts on.
+fn line_of(project: &Project, loc: crate::source::Loc) -> usize {
+    crate::report::position(project, loc).start.line
 }
 
 /// CEL rules of a CRD that pglint could not evaluate on some object (an unsupported function,
@@ -230,23 +242,38 @@ mod tests {
     #[test]
     fn a_repository_crd_of_an_embedded_group_is_said() {
         let config = Config::default();
-        let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: databases.postgresql.cnpg.io\n";
-        let other = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\n";
-        let project =
-            Project::from_texts(&[("crds/db.yaml", crd), ("crds/w.yaml", other)], &config);
+        let crd = |name: &str, group: &str, kind: &str| {
+            format!(
+                "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: {name}\nspec:\n  group: {group}\n  names:\n    kind: {kind}\n"
+            )
+        };
+        let database = crd(
+            "databases.postgresql.cnpg.io",
+            "postgresql.cnpg.io",
+            "Database",
+        );
+        let again = format!("---\n{database}");
+        let other = crd("widgets.example.com", "example.com", "Widget");
+        let project = Project::from_texts(
+            &[
+                ("crds/db.yaml", &database),
+                ("crds/old/db.yaml", &again),
+                ("crds/w.yaml", &other),
+            ],
+            &config,
+        );
         let said = notices(&project, &config, None);
         let about: Vec<&String> = said
             .iter()
             .filter(|n| n.contains("CustomResourceDefinition"))
             .collect();
-        assert_eq!(about.len(), 1, "{said:#?}");
-        assert!(about[0].starts_with(
-            "`crds/db.yaml` holds the CustomResourceDefinition `databases.postgresql.cnpg.io`"
-        ));
-        assert!(
-            about[0].contains("Database (CloudNativePG v1.30.0)"),
-            "{}",
-            about[0]
+        assert_eq!(
+            about,
+            [
+                "`crds/db.yaml:1` holds the CustomResourceDefinition `databases.postgresql.cnpg.io`: pglint validates postgresql.cnpg.io Database objects against it instead of its embedded CRD (CloudNativePG v1.30.0)",
+                "`crds/old/db.yaml:2` holds a second CustomResourceDefinition `databases.postgresql.cnpg.io` of postgresql.cnpg.io Database: pglint validates against the first one, `crds/db.yaml:1`",
+            ],
+            "{said:#?}"
         );
     }
 

@@ -13,6 +13,7 @@ use crate::model::{
     Kustomization, KustomizeGraph, Object, PathRole, apply_kustomizations, is_kustomization_file,
     secret_spans,
 };
+use crate::schema::{RepositoryCrd, Schemas};
 use crate::source::{Digest, FileId, Origin, SourceFile, SourceMap, SourceText, Span, ancestors};
 use crate::yaml::{Directive, YamlProblem, YamlProblemKind, directives, parse};
 
@@ -77,6 +78,8 @@ pub struct Project {
     pub files: Vec<FileInfo>,
     pub objects: Vec<Object>,
     pub kustomize: KustomizeGraph,
+    /// The CRDs objects are validated against: the embedded ones, and the repository's own.
+    pub schemas: Schemas,
     /// Every file and folder in the repository.
     pub paths: HashSet<String>,
     pub certificate: Certificate,
@@ -118,6 +121,7 @@ struct Batch {
     files: Vec<FileInfo>,
     objects: Vec<Object>,
     kustomizations: Vec<Kustomization>,
+    crds: Vec<RepositoryCrd>,
 }
 
 impl Batch {
@@ -320,11 +324,13 @@ impl Project {
         let mut files = Vec::with_capacity(sources.capacity());
         let mut objects = Vec::with_capacity(count(|b| b.objects.len()));
         let mut kustomizations = Vec::with_capacity(count(|b| b.kustomizations.len()));
+        let mut crds = Vec::new();
         for batch in batches {
             sources.extend(batch.sources);
             files.extend(batch.files);
             objects.extend(batch.objects);
             kustomizations.extend(batch.kustomizations);
+            crds.extend(batch.crds);
         }
         for (source, info) in sources.iter().zip(&files) {
             if info.vanished {
@@ -340,8 +346,9 @@ impl Project {
         skip_generator_inputs(&kustomize, &sources, &mut files, &mut objects);
         apply_kustomizations(&kustomize, &mut objects, |id| sources.get(id).path.as_str());
 
-        Project {
+        let mut project = Project {
             certificate,
+            schemas: Schemas { repository: crds },
             inputs: HashMap::default(),
             repository_urls: Vec::new(),
             max_file_bytes: config.max_file_bytes,
@@ -352,6 +359,45 @@ impl Project {
             kustomize,
             paths,
             unreadable,
+        };
+        project.validate_with_repository_crds(config);
+        project
+    }
+
+    /// Validates again, against the repository's own CRDs, the objects of the kinds they
+    /// define: while files load in parallel, each was validated against the embedded CRD.
+    fn validate_with_repository_crds(&mut self, config: &Config) {
+        let redefined = |object: &Object| {
+            let group = object
+                .api_version
+                .as_ref()
+                .and_then(|v| v.as_str().rsplit_once('/'))
+                .map(|(group, _)| group);
+            self.schemas
+                .repository
+                .iter()
+                .any(|own| Some(own.group.as_str()) == group && own.kind == object.kind_str())
+        };
+        let mut revalidated = Vec::new();
+        let mut parsed: Option<(FileId, crate::yaml::ParsedFile)> = None;
+        for (at, object) in self.objects.iter().enumerate() {
+            if !redefined(object) {
+                continue;
+            }
+            let text = &self.text(object.file).text;
+            if parsed.as_ref().is_none_or(|(file, _)| *file != object.file) {
+                parsed = Some((object.file, parse(text, &config.limits)));
+            }
+            let Some((_, file)) = &parsed else { continue };
+            let again = file.documents.get(object.document).and_then(|doc| {
+                Object::from_document(object.file, object.document, doc, text, &self.schemas)
+            });
+            if let Some(again) = again {
+                revalidated.push((at, again.schema));
+            }
+        }
+        for (at, schema) in revalidated {
+            self.objects[at].schema = schema;
         }
     }
 
@@ -509,7 +555,14 @@ fn load_file(input: Input, id: FileId, config: &Config, batch: &mut Batch) {
             if is_kustomization {
                 kustomization =
                     kustomization.or_else(|| Kustomization::read(id, &path, doc, &text));
-            } else if let Some(object) = Object::from_document(id, index, doc, &text) {
+            } else if let Some(object) =
+                Object::from_document(id, index, doc, &text, &Schemas::EMBEDDED)
+            {
+                if object.kind_str() == "CustomResourceDefinition" {
+                    batch
+                        .crds
+                        .extend(doc.root().and_then(|root| RepositoryCrd::read(root, id)));
+                }
                 batch.objects.push(object);
             }
         }

@@ -24,6 +24,16 @@ fn pglint() -> Command {
     cmd
 }
 
+/// The rule ids of a JSON report's diagnostics, in order.
+fn rules_of(report: &Value) -> Vec<&str> {
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap())
+        .collect()
+}
+
 fn json(args: &[&str], dir: &Path) -> (i32, Value) {
     let output = pglint()
         .current_dir(dir)
@@ -281,12 +291,7 @@ fn select_and_ignore_override_the_configuration() {
         ],
         root,
     );
-    let rules: Vec<&str> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["rule"].as_str().unwrap())
-        .collect();
+    let rules = rules_of(&report);
     assert_eq!(rules, ["owner-role-missing"]);
 }
 
@@ -451,6 +456,48 @@ fn render_a_file_shows_it_in_every_overlay_and_a_missing_path_is_exit_2() {
     assert!(String::from_utf8_lossy(&missing.stderr).contains("does not exist"));
 }
 
+/// The repository's own CRD of a kind replaces the embedded one; the JSON summary names the
+/// CRD each kind was validated against, and a notice says which one the repository's replaced.
+#[test]
+fn the_repository_crd_of_a_kind_wins_and_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    rule_fixture::write("schema-unknown-field--repository-crd", dir.path());
+    let (_, report) = json(&["check", "--root", "."], dir.path());
+    let rules = rules_of(&report);
+    // `databaseReclaimPolicy: archive` only the repository's CRD allows: no schema-invalid.
+    assert_eq!(rules, ["schema-unknown-field"], "{report}");
+    let schemas = report["summary"]["schemas"].as_array().unwrap();
+    let source = |kind: &str| {
+        schemas
+            .iter()
+            .find(|s| s["group"] == "postgresql.cnpg.io" && s["kind"] == kind)
+            .map(|s| s["source"].as_str().unwrap().to_string())
+    };
+    assert_eq!(
+        source("Database").as_deref(),
+        Some("repository infra/crds/postgresql.cnpg.io_databases.yaml:2")
+    );
+    assert_eq!(
+        source("Cluster").as_deref(),
+        Some("embedded CloudNativePG v1.30.0")
+    );
+    let notices = report["summary"]["notices"].as_array().unwrap();
+    assert!(
+        notices.iter().any(|n| n.as_str().unwrap().starts_with(
+            "`infra/crds/postgresql.cnpg.io_databases.yaml:2` holds the CustomResourceDefinition `databases.postgresql.cnpg.io`: pglint validates postgresql.cnpg.io Database objects against it instead of its embedded CRD (CloudNativePG v1.30.0)"
+        )),
+        "{notices:?}"
+    );
+    // `explain` of a schema rule names the embedded CRDs; another rule's does not.
+    let explain = |rule: &str| {
+        let output = pglint().args(["explain", rule]).output().unwrap();
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let listed = "  postgresql.cnpg.io Database: CloudNativePG v1.30.0\n";
+    assert!(explain("schema-invalid").contains(listed));
+    assert!(!explain("owner-role-missing").contains(listed));
+}
+
 #[test]
 fn findings_that_follow_from_a_parse_error_are_skipped_and_counted() {
     let dir = tempfile::tempdir().unwrap();
@@ -461,12 +508,7 @@ fn findings_that_follow_from_a_parse_error_are_skipped_and_counted() {
         .output()
         .unwrap();
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let rules: Vec<&str> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["rule"].as_str().unwrap())
-        .collect();
+    let rules = rules_of(&report);
     assert_eq!(rules, ["yaml-syntax"]);
     assert_eq!(report["version"], 1);
     assert_eq!(report["summary"]["skipped"], 4);

@@ -14,6 +14,7 @@ use super::kustomize::Unknown;
 use super::value::Value;
 use crate::model::{Generator, GeneratorKind, Kustomization, Object, StringMap};
 use crate::project::Project;
+use crate::schema::Schemas;
 use crate::source::Loc;
 
 /// One generated key: its name, where it is declared, its value (bytes).
@@ -133,9 +134,11 @@ pub fn generate(
     }
     let document = tree.to_document();
     Ok(
-        Object::from_document(at.file, 0, &document, "").map(|object| Generated {
-            object: Object { loc: at, ..object },
-            name_hash: hash,
+        Object::from_document(at.file, 0, &document, "", &Schemas::EMBEDDED).map(|object| {
+            Generated {
+                object: Object { loc: at, ..object },
+                name_hash: hash,
+            }
         }),
     )
 }

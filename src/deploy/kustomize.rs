@@ -1170,10 +1170,16 @@ impl<'p> Resource<'p> {
             .source
             .map(|id| kustomize.project.objects[id].file)
             .map_or("", |file| kustomize.project.text(file).text.as_str());
-        let object = Object::from_document(loc.file, self.object.document, &document, text)
-            .ok_or_else(|| {
-                BuildError::at(loc, "the patch leaves no apiVersion or kind").kind(Refusal::Patch)
-            })?;
+        let object = Object::from_document(
+            loc.file,
+            self.object.document,
+            &document,
+            text,
+            &kustomize.project.schemas,
+        )
+        .ok_or_else(|| {
+            BuildError::at(loc, "the patch leaves no apiVersion or kind").kind(Refusal::Patch)
+        })?;
         self.object = Cow::Owned(Object { loc, ..object });
         self.tree = Some(tree);
         Ok(())

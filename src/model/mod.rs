@@ -102,12 +102,14 @@ pub enum Spec {
 
 impl Object {
     /// Reads a document; `None` when it is not a Kubernetes object (no `apiVersion`/`kind`).
-    /// `text` is the file's text.
+    /// `text` is the file's text; `schemas` the CRDs it is validated against (the embedded ones
+    /// while files load: the repository's own are known once every file is).
     pub fn from_document(
         file: FileId,
         document: usize,
         doc: &Document,
         text: &str,
+        schemas: &crate::schema::Schemas,
     ) -> Option<Object> {
         let root = doc.root()?;
         if !root.is_mapping() || (root.get("apiVersion").is_none() && root.get("kind").is_none()) {
@@ -164,12 +166,11 @@ impl Object {
             _ => Spec::Other,
         };
         let schema = match (&api_version, &kind_name) {
-            (Some(api_version), Some(kind)) => {
-                crate::schema::validate(api_version.as_str(), kind.as_str(), root, file, &|node| {
+            (Some(api_version), Some(kind)) => schemas
+                .validate(api_version.as_str(), kind.as_str(), root, file, &|node| {
                     reader.is_templated(node)
                 })
-                .unwrap_or_default()
-            }
+                .unwrap_or_default(),
             _ => Vec::new(),
         };
         Some(Object {
@@ -333,7 +334,14 @@ mod tests {
     pub(crate) fn object(text: &str) -> Object {
         let parsed = parse(text, &Limits::default());
         assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
-        Object::from_document(FileId(0), 0, &parsed.documents[0], text).expect("an object")
+        Object::from_document(
+            FileId(0),
+            0,
+            &parsed.documents[0],
+            text,
+            &crate::schema::Schemas::EMBEDDED,
+        )
+        .expect("an object")
     }
 
     #[test]
@@ -351,7 +359,16 @@ mod tests {
     fn non_kubernetes_yaml_is_not_an_object() {
         let text = "name: ci\non: [push]\n";
         let parsed = parse(text, &Limits::default());
-        assert!(Object::from_document(FileId(0), 0, &parsed.documents[0], text).is_none());
+        assert!(
+            Object::from_document(
+                FileId(0),
+                0,
+                &parsed.documents[0],
+                text,
+                &crate::schema::Schemas::EMBEDDED
+            )
+            .is_none()
+        );
     }
 
     #[test]

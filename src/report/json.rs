@@ -87,6 +87,18 @@ pub struct JsonSummary {
     /// when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notices: Vec<String>,
+    /// The CRD each kind of the repository was validated against (omitted when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub schemas: Vec<JsonSchema>,
+}
+
+/// A kind and the CRD its objects were validated against: `embedded <release>`, or
+/// `repository <path>:<line>` for the repository's own CustomResourceDefinition.
+#[derive(Debug, Serialize)]
+pub struct JsonSchema {
+    pub group: String,
+    pub kind: String,
+    pub source: String,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -168,9 +180,24 @@ pub fn report_with_notices<'p>(
             .collect(),
         summary: JsonSummary {
             notices: notices.to_vec(),
+            schemas: schemas(project),
             ..summary.into()
         },
     }
+}
+
+/// The CRD each kind of the project's objects is validated against, for the summary.
+pub fn schemas(project: &Project) -> Vec<JsonSchema> {
+    project
+        .schemas
+        .used(project.objects.iter())
+        .into_iter()
+        .map(|(group, kind, source)| JsonSchema {
+            group,
+            kind,
+            source: super::schema_source(project, source),
+        })
+        .collect()
 }
 
 impl From<Summary> for JsonSummary {
@@ -184,6 +211,7 @@ impl From<Summary> for JsonSummary {
             unsafe_fixable: summary.unsafe_fixable,
             skipped: summary.skipped,
             notices: Vec::new(),
+            schemas: Vec::new(),
         }
     }
 }

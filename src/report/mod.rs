@@ -166,6 +166,18 @@ pub struct Position<'p> {
     pub end_exclusive: LineCol,
 }
 
+/// Where a kind's schema comes from, as the JSON summary and the notices say it:
+/// `embedded CloudNativePG v1.30.0` or `repository crds/cnpg.yaml:3`.
+pub fn schema_source(project: &Project, source: crate::schema::Source) -> String {
+    match source {
+        crate::schema::Source::Embedded(crd) => format!("embedded {}", crd.release),
+        crate::schema::Source::Repository(loc) => {
+            let at = position(project, loc);
+            format!("repository {}:{}", at.file, at.start.line)
+        }
+    }
+}
+
 pub fn position<'p>(project: &'p Project, loc: Loc) -> Position<'p> {
     let source = project.text(loc.file);
     let start = source.line_col(loc.span.start());

@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::Summary;
 use super::json::{JsonSummary, VERSION};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::project::Project;
 use crate::rules::RuleId;
 
 /// The findings of one rule at one severity.
@@ -89,11 +90,14 @@ struct JsonStatistics {
 
 /// `{"version": 1, "statistics": [{"rule", "severity", "count"}], "summary": {…}}`, the
 /// summary as in the JSON report.
-pub fn render_json(diagnostics: &[Diagnostic], summary: Summary) -> String {
+pub fn render_json(project: &Project, diagnostics: &[Diagnostic], summary: Summary) -> String {
     let report = JsonStatistics {
         version: VERSION,
         statistics: count(diagnostics),
-        summary: summary.into(),
+        summary: JsonSummary {
+            schemas: super::json::schemas(project),
+            ..summary.into()
+        },
     };
     let mut text = serde_json::to_string_pretty(&report).expect("the statistics serialise");
     text.push('\n');

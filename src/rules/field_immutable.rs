@@ -65,7 +65,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let (Some(api_version), Some(kind)) = (&obj.api_version, &obj.kind_name) else {
             continue;
         };
-        if !crate::schema::has_transition_rules(api_version.as_str(), kind.as_str()) {
+        if !cx.project.schemas.has_transition_rules(api_version.as_str(), kind.as_str()) {
             continue;
         }
         let Some(old) = base.before(obj) else {
@@ -83,7 +83,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         else {
             continue;
         };
-        for violation in crate::schema::transition_violations(
+        for violation in cx.project.schemas.transition_violations(
             api_version.as_str(),
             kind.as_str(),
             new_root,

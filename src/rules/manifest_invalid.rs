@@ -116,7 +116,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         // `schema-unknown-field`); what it cannot see stays here: a YAML 1.1 boolean that only
         // kustomize's re-serialisation turns into a string.
         // The object's own metadata is the API server's generic ObjectMeta, not the schema's.
-        let covered = crate::schema::covers(obj);
+        let covered = cx.project.schemas.covers(obj);
         let in_metadata = |loc: crate::source::Loc| {
             obj.meta.loc.is_some_and(|meta| {
                 meta.file == loc.file

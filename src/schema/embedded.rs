@@ -39,3 +39,15 @@ crds! {
     "kustomize.toolkit.fluxcd.io_kustomizations.yaml" => "kustomize.toolkit.fluxcd.io", "Kustomization", "Flux kustomize-controller v1.9.4";
     "source.toolkit.fluxcd.io_gitrepositories.yaml" => "source.toolkit.fluxcd.io", "GitRepository", "Flux source-controller v1.9.1";
 }
+
+/// What `pglint rules` and `pglint explain` say about the CRDs the schema rules validate
+/// against: the embedded ones, one line each, and that a repository's own CRD of a kind wins.
+pub fn listing() -> String {
+    let mut out = String::from(
+        "CRDs the schema rules validate against (embedded; a CustomResourceDefinition the repository holds for a kind replaces its one: `check` names it in a notice and in the JSON summary's `schemas`):\n",
+    );
+    for crd in EMBEDDED {
+        out.push_str(&format!("  {} {}: {}\n", crd.group, crd.kind, crd.release));
+    }
+    out
+}

@@ -161,93 +161,201 @@ fn compile_embedded(crd: &EmbeddedCrd) -> Crd {
         .unwrap_or_default()
 }
 
-/// Is the object validated against an embedded schema (its group, kind and version have one)?
-pub fn covers(object: &crate::model::Object) -> bool {
-    let (Some(api_version), Some(kind)) = (&object.api_version, &object.kind_name) else {
-        return false;
-    };
-    api_version
-        .as_str()
-        .rsplit_once('/')
-        .and_then(|(group, version)| embedded(group, kind.as_str())?.1.version(version))
-        .is_some()
+/// Where the schema a kind is validated against comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum Source {
+    Embedded(&'static EmbeddedCrd),
+    /// The repository's own CustomResourceDefinition, at this document.
+    Repository(Loc),
 }
 
-/// Validates an object (`root`, read from `file`) against the embedded schema of its
-/// `apiVersion` and `kind`; `None` when pglint embeds no schema for them. `templated` tells
-/// values that only exist after Flux or Helm substitution, which are not judged.
-pub fn validate(
-    api_version: &str,
-    kind: &str,
-    root: NodeRef<'_>,
-    file: FileId,
-    templated: &dyn Fn(NodeRef<'_>) -> bool,
-) -> Option<Vec<Violation>> {
-    let (group, version) = api_version.rsplit_once('/')?;
-    let (_, crd) = embedded(group, kind)?;
-    let mut violations = validate_with(crd.version(version)?, root, file, templated);
-    if let (Some(cel), Some(schema)) = (crd.cel(version), crd.version(version)) {
-        evaluate_rules(cel, schema, root, file, templated, &mut violations);
+/// A CustomResourceDefinition the repository holds for a group pglint embeds CRDs of (a pinned
+/// CNPG version): the kind it defines is validated against it rather than the embedded one,
+/// as the API server validates against the CRD the repository installs.
+#[derive(Debug)]
+pub struct RepositoryCrd {
+    /// `metadata.name` (`<plural>.<group>`).
+    pub name: String,
+    pub group: String,
+    pub kind: String,
+    pub loc: Loc,
+    pub crd: Crd,
+}
+
+impl RepositoryCrd {
+    /// Reads a document that is an `apiextensions.k8s.io/v1` CustomResourceDefinition of a
+    /// group pglint embeds; `None` for any other document.
+    pub fn read(root: NodeRef<'_>, file: FileId) -> Option<RepositoryCrd> {
+        let text = |path: &[&str]| root.path(path).and_then(|n| n.as_str());
+        if text(&["kind"]) != Some("CustomResourceDefinition")
+            || text(&["apiVersion"]) != Some("apiextensions.k8s.io/v1")
+        {
+            return None;
+        }
+        let group = text(&["spec", "group"])?;
+        if !EMBEDDED.iter().any(|crd| crd.group == group) {
+            return None;
+        }
+        Some(RepositoryCrd {
+            name: text(&["metadata", "name"]).unwrap_or_default().to_string(),
+            group: group.to_string(),
+            kind: text(&["spec", "names", "kind"])?.to_string(),
+            loc: Loc {
+                file: root.file().unwrap_or(file),
+                span: root.span(),
+            },
+            crd: Crd::compile(root),
+        })
     }
-    Some(violations)
 }
 
-/// The CRD version of an object's kind whose CEL rules include transition rules (`oldSelf`),
-/// with its compiled rules; `None` for any other object.
-fn with_transition_rules(
-    api_version: &str,
-    kind: &str,
-) -> Option<(&'static Schema, &'static kube_cel::CompiledSchema)> {
-    let (group, version) = api_version.rsplit_once('/')?;
-    let (_, crd) = embedded(group, kind)?;
-    let schema = crd.version(version)?;
-    schema
-        .has_transition_rules()
-        .then_some((schema, crd.cel_update(version)?))
+/// The schemas of a run: the embedded CRDs, and the repository's own CRDs, which win for the
+/// kinds they define (the first one in file order, when two define the same kind).
+#[derive(Debug, Default)]
+pub struct Schemas {
+    pub repository: Vec<RepositoryCrd>,
 }
 
-/// Does the object's kind have transition rules (`oldSelf`) to check a change against?
-pub fn has_transition_rules(api_version: &str, kind: &str) -> bool {
-    with_transition_rules(api_version, kind).is_some()
-}
+impl Schemas {
+    /// The embedded CRDs alone.
+    pub const EMBEDDED: Schemas = Schemas {
+        repository: Vec::new(),
+    };
 
-/// The transition rules (`self == oldSelf`: an immutable field) that an update from `old` to
-/// `new` breaks, as the API server evaluates them on an update; located in `new` (read from
-/// `file`). Rules that do not read `oldSelf` are not repeated here.
-pub fn transition_violations(
-    api_version: &str,
-    kind: &str,
-    new: NodeRef<'_>,
-    old: NodeRef<'_>,
-    file: FileId,
-) -> Vec<Violation> {
-    let Some((schema, cel)) = with_transition_rules(api_version, kind) else {
-        return Vec::new();
-    };
-    let templated = |node: NodeRef<'_>| {
-        node.scalar()
-            .is_some_and(|s| crate::model::is_unknowable(&s.text))
-    };
-    let (Some(new_json), Some(old_json)) = (
-        json::to_json(new, &templated),
-        json::to_json(old, &templated),
-    ) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    if let Err(errors) = kube_cel::validate_compiled(cel, &new_json, Some(&old_json)) {
-        report_rule_errors(
-            errors
-                .into_iter()
-                .filter(|e| e.rule.contains("oldSelf"))
-                .collect(),
-            schema,
-            new,
-            file,
-            &mut out,
-        );
+    /// The CRD a kind is validated against, and where it comes from.
+    pub fn lookup(&self, group: &str, kind: &str) -> Option<(Source, &Crd)> {
+        match self
+            .repository
+            .iter()
+            .find(|own| own.group == group && own.kind == kind)
+        {
+            Some(own) => Some((Source::Repository(own.loc), &own.crd)),
+            None => embedded(group, kind).map(|(from, crd)| (Source::Embedded(from), crd)),
+        }
     }
-    out
+
+    /// The CRD version of an `apiVersion` (`group/version`) and kind, with its CRD.
+    fn version<'v>(&self, api_version: &'v str, kind: &str) -> Option<(&Crd, &'v str)> {
+        let (group, version) = api_version.rsplit_once('/')?;
+        let (_, crd) = self.lookup(group, kind)?;
+        Some((crd, version))
+    }
+
+    /// Is the object validated against a schema (its group, kind and version have one)?
+    pub fn covers(&self, object: &crate::model::Object) -> bool {
+        let (Some(api_version), Some(kind)) = (&object.api_version, &object.kind_name) else {
+            return false;
+        };
+        self.version(api_version.as_str(), kind.as_str())
+            .is_some_and(|(crd, version)| crd.version(version).is_some())
+    }
+
+    /// The schema each kind among `objects` is validated against, each kind once, sorted by
+    /// group and kind: what the JSON summary and the notices name.
+    pub fn used<'o>(
+        &self,
+        objects: impl Iterator<Item = &'o crate::model::Object>,
+    ) -> Vec<(String, String, Source)> {
+        let mut used: Vec<(String, String, Source)> = Vec::new();
+        for object in objects {
+            let (Some(api_version), Some(kind)) = (&object.api_version, &object.kind_name) else {
+                continue;
+            };
+            let Some((group, _)) = api_version.as_str().rsplit_once('/') else {
+                continue;
+            };
+            if used
+                .iter()
+                .any(|(g, k, _)| g == group && k == kind.as_str())
+            {
+                continue;
+            }
+            if let Some((source, _)) = self.lookup(group, kind.as_str()) {
+                used.push((group.to_string(), kind.as_str().to_string(), source));
+            }
+        }
+        used.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        used
+    }
+
+    /// Validates an object (`root`, read from `file`) against the schema of its `apiVersion`
+    /// and `kind`; `None` when there is none. `templated` tells values that only exist after
+    /// Flux or Helm substitution, which are not judged.
+    pub fn validate(
+        &self,
+        api_version: &str,
+        kind: &str,
+        root: NodeRef<'_>,
+        file: FileId,
+        templated: &dyn Fn(NodeRef<'_>) -> bool,
+    ) -> Option<Vec<Violation>> {
+        let (crd, version) = self.version(api_version, kind)?;
+        let schema = crd.version(version)?;
+        let mut violations = validate_with(schema, root, file, templated);
+        if let Some(cel) = crd.cel(version) {
+            evaluate_rules(cel, schema, root, file, templated, &mut violations);
+        }
+        Some(violations)
+    }
+
+    /// The CRD version of an object's kind whose CEL rules include transition rules
+    /// (`oldSelf`), with its compiled rules; `None` for any other object.
+    fn with_transition_rules(
+        &self,
+        api_version: &str,
+        kind: &str,
+    ) -> Option<(&Schema, &kube_cel::CompiledSchema)> {
+        let (crd, version) = self.version(api_version, kind)?;
+        let schema = crd.version(version)?;
+        schema
+            .has_transition_rules()
+            .then_some((schema, crd.cel_update(version)?))
+    }
+
+    /// Does the object's kind have transition rules (`oldSelf`) to check a change against?
+    pub fn has_transition_rules(&self, api_version: &str, kind: &str) -> bool {
+        self.with_transition_rules(api_version, kind).is_some()
+    }
+
+    /// The transition rules (`self == oldSelf`: an immutable field) that an update from `old` to
+    /// `new` breaks, as the API server evaluates them on an update; located in `new` (read from
+    /// `file`). Rules that do not read `oldSelf` are not repeated here.
+    pub fn transition_violations(
+        &self,
+        api_version: &str,
+        kind: &str,
+        new: NodeRef<'_>,
+        old: NodeRef<'_>,
+        file: FileId,
+    ) -> Vec<Violation> {
+        let Some((schema, cel)) = self.with_transition_rules(api_version, kind) else {
+            return Vec::new();
+        };
+        let templated = |node: NodeRef<'_>| {
+            node.scalar()
+                .is_some_and(|s| crate::model::is_unknowable(&s.text))
+        };
+        let (Some(new_json), Some(old_json)) = (
+            json::to_json(new, &templated),
+            json::to_json(old, &templated),
+        ) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        if let Err(errors) = kube_cel::validate_compiled(cel, &new_json, Some(&old_json)) {
+            report_rule_errors(
+                errors
+                    .into_iter()
+                    .filter(|e| e.rule.contains("oldSelf"))
+                    .collect(),
+                schema,
+                new,
+                file,
+                &mut out,
+            );
+        }
+        out
+    }
 }
 
 /// Evaluates the CEL rules of `x-kubernetes-validations` on an object (transition rules need
@@ -430,7 +538,8 @@ mod tests {
         let root = parsed.documents[0].root().unwrap();
         let api_version = root.get("apiVersion").and_then(|n| n.as_str()).unwrap();
         let kind = root.get("kind").and_then(|n| n.as_str()).unwrap();
-        validate(api_version, kind, root, FileId(0), &|_| false)
+        Schemas::EMBEDDED
+            .validate(api_version, kind, root, FileId(0), &|_| false)
             .expect("an embedded kind")
             .into_iter()
             .map(|v| {
