@@ -80,7 +80,7 @@ pub fn run(files: Vec<(String, Vec<u8>)>) {
     }
     report::github::render(&project, &diagnostics, Some(summary), &project.root);
     report::concise::render(&project, &diagnostics, Some(summary));
-    report::statistics::render_json(&diagnostics, summary);
+    report::statistics::render_json(&project, &diagnostics, summary);
     let plain = report::human::Style::plain();
     report::human::render(&project, &diagnostics, Some(summary), plain);
     let narrow = report::human::Style {
