@@ -17,23 +17,9 @@ use serde_json::Value;
 
 const CANARY: &str = "canary-pw-7Hq2-never-shown";
 
-fn pglint() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_pglint"));
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("PG") {
-            command.env_remove(name);
-        }
-    }
-    command
-        .env_remove("GITHUB_ACTIONS")
-        .env("NO_COLOR", "1")
-        .env("HOME", "/nonexistent-home-for-pglint-tests");
-    command
-}
-
-fn conformant() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/conformant")
-}
+#[path = "common/verify_env.rs"]
+mod verify_env;
+use verify_env::{conformant, pglint};
 
 fn text(output: &Output) -> String {
     format!(

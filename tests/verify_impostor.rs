@@ -5,31 +5,16 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 const CANARY: &str = "canary-pw-impostor-9Zk";
 
-fn pglint() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_pglint"));
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("PG") {
-            command.env_remove(name);
-        }
-    }
-    command
-        .env_remove("GITHUB_ACTIONS")
-        .env("NO_COLOR", "1")
-        .env("HOME", "/nonexistent-home-for-pglint-tests");
-    command
-}
-
-fn conformant() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/conformant")
-}
+#[path = "common/verify_env.rs"]
+mod verify_env;
+use verify_env::{conformant, pglint};
 
 fn verify(port: u16, extra: &str, flags: &[&str]) -> Output {
     pglint()
