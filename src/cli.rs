@@ -949,6 +949,10 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
         Err(error) => return Err(error.to_string()),
     };
     let fixed = report.fixes.as_ref().map_or(0, |fixes| fixes.count);
+    let fix_refused = report
+        .fixes
+        .as_ref()
+        .is_some_and(|fixes| !fixes.changed_meanwhile.is_empty());
     if let Some(fixes) = &report.fixes {
         for note in &fixes.skipped {
             eprintln!("pglint: note: {note}");
@@ -1057,7 +1061,7 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
     // The process ends here: freeing every object one by one would only cost time.
     std::mem::forget(diagnostics);
     std::mem::forget(project);
-    Ok(if !changed_meanwhile.is_empty() {
+    Ok(if !changed_meanwhile.is_empty() || fix_refused {
         Outcome::Failure
     } else if failing {
         Outcome::Findings

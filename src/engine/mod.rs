@@ -88,6 +88,8 @@ pub struct Fixes {
     pub changed: Vec<Changed>,
     /// Fixes not applied, and why.
     pub skipped: Vec<String>,
+    /// Files changed by someone else after they were checked: not fixed, and the run fails.
+    pub changed_meanwhile: Vec<String>,
     /// Under [`FixMode::Preview`]: the repository as read, for a diff against
     /// [`Report::project`].
     pub before: Option<Project>,
@@ -166,6 +168,7 @@ pub fn check(
                 count: fixed.applied_count(),
                 changed: fixed.changed,
                 skipped: fixed.skipped,
+                changed_meanwhile: fixed.changed_meanwhile,
                 before,
             };
             if preview {

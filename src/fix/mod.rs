@@ -32,7 +32,13 @@ pub struct Fixed {
     pub applied: Vec<(RuleId, usize)>,
     /// Fixes that were not applied, and why (`rule at path:line: reason`).
     pub skipped: Vec<String>,
+    /// Files whose bytes changed after they were checked (an editor's save): left alone, and
+    /// the run must not end as a success.
+    pub changed_meanwhile: Vec<String>,
 }
+
+/// Why [`Buffer::read`] refuses a file someone else wrote since it was checked.
+const CHANGED_MEANWHILE: &str = "changed while pglint ran";
 
 impl Fixed {
     pub fn applied_count(&self) -> usize {
@@ -61,6 +67,7 @@ pub fn run(
     let mut unfixable: HashMap<String, String> = HashMap::default();
     let mut applied: HashMap<RuleId, usize> = HashMap::default();
     let mut skipped = Vec::new();
+    let mut changed_meanwhile = Vec::new();
     let mut project = project;
     let mut diagnostics = lint(&project, config);
     for _ in 0..MAX_PASSES {
@@ -92,6 +99,9 @@ pub fn run(
                             buffers.insert(path.to_string(), buffer);
                         }
                         Err(reason) => {
+                            if reason == CHANGED_MEANWHILE {
+                                changed_meanwhile.push(path.to_string());
+                            }
                             skipped.push(format!("{path}: {reason}; not fixed"));
                             unfixable.insert(path.to_string(), reason);
                             ready = false;
@@ -139,6 +149,7 @@ pub fn run(
         changed,
         applied,
         skipped,
+        changed_meanwhile,
     })
 }
 
@@ -183,7 +194,7 @@ impl Buffer {
         }
         let text = decode(bytes.clone())?;
         if text != project.text(file).text {
-            return Err("changed while pglint ran".into());
+            return Err(CHANGED_MEANWHILE.into());
         }
         let text_start = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
             3
