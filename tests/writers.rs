@@ -171,15 +171,26 @@ fn a_file_saved_during_fix_is_never_overwritten() {
     assert!(fix(probe.path()).status().unwrap().success());
     let duration = start.elapsed();
 
+    // Saves at six points of a run, then more points until one lands between pglint's read and
+    // its write: a loaded machine stretches or shrinks the run, so fixed offsets can all miss.
     let mut caught = 0;
-    for step in 1..=6u32 {
+    for step in 1..=30u32 {
+        if step > 6 && caught > 0 {
+            break;
+        }
         let repo = tempfile::tempdir().unwrap();
         fs::copy_dir(template.path(), repo.path());
         let path = repo.path().join(&target);
         // The editor's save: a Database written by hand, without the typo pglint fixes.
         let saved = format!("# saved by an editor ({step})\n");
         let mut child = fix(repo.path()).stderr(Stdio::piped()).spawn().unwrap();
-        std::thread::sleep(duration * step / 8);
+        let offset = if step <= 6 {
+            duration * step / 8
+        } else {
+            // 0.05, 0.1, … 1.2 of a run.
+            duration * (step - 6) / 20
+        };
+        std::thread::sleep(offset);
         std::fs::write(&path, &saved).unwrap();
         let status = wait_for(&mut child, Duration::from_secs(120));
         let mut stderr = String::new();
