@@ -407,10 +407,7 @@ impl Project {
 
     /// The file read at `path` (a linear search: for the few files a build names by path).
     pub fn file_id(&self, path: &str) -> Option<FileId> {
-        self.sources
-            .iter()
-            .find(|(_, f)| f.path == path)
-            .map(|(id, _)| id)
+        self.sources.find(path)
     }
 
     /// The bytes of a repository file that is an input rather than a manifest (a kustomize

@@ -274,12 +274,22 @@ impl SourceFile {
 #[derive(Debug, Default)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
+    /// Each path's file (the first, should a path repeat): looked up once per listed resource
+    /// of every kustomize build, so a search through `files` would be quadratic.
+    by_path: crate::hash::HashMap<String, FileId>,
 }
 
 impl From<Vec<SourceFile>> for SourceMap {
     /// The files in [`FileId`] order.
     fn from(files: Vec<SourceFile>) -> Self {
-        SourceMap { files }
+        let mut map = SourceMap {
+            files: Vec::with_capacity(files.len()),
+            by_path: crate::hash::HashMap::default(),
+        };
+        for file in files {
+            map.push(file);
+        }
+        map
     }
 }
 
@@ -294,8 +304,15 @@ impl SourceMap {
 
     /// Adds a file after the others.
     pub fn push(&mut self, file: SourceFile) -> FileId {
+        let id = FileId(self.files.len() as u32);
+        self.by_path.entry(file.path.clone()).or_insert(id);
         self.files.push(file);
-        FileId(self.files.len() as u32 - 1)
+        id
+    }
+
+    /// The file read at `path`.
+    pub fn find(&self, path: &str) -> Option<FileId> {
+        self.by_path.get(path).copied()
     }
 
     pub fn is_empty(&self) -> bool {
