@@ -45,6 +45,67 @@ pub fn to_json(node: NodeRef<'_>, templated: &dyn Fn(NodeRef<'_>) -> bool) -> Op
     })
 }
 
+/// [`to_json`] of what the walk of `rules` (pruned by `keep_ways_to_rules`) reaches: whole
+/// below a node with rules, elsewhere only the fields that lead to one (the others are no
+/// rule's `self`). `None` when a value anywhere in the object is templated, as [`to_json`].
+pub fn to_json_for_rules(
+    node: NodeRef<'_>,
+    rules: &kube_cel::CompiledSchema,
+    templated: &dyn Fn(NodeRef<'_>) -> bool,
+) -> Option<Value> {
+    let branches = !(rules.all_of.is_empty() && rules.one_of.is_empty() && rules.any_of.is_empty());
+    if !rules.validations.is_empty() || branches {
+        return to_json(node, templated);
+    }
+    if node.is_mapping() {
+        let mut map = Map::new();
+        for (key, value) in node.entries() {
+            let Some(key) = key.as_str() else { continue };
+            let schema = rules
+                .properties
+                .get(key)
+                .or(rules.additional_properties.as_deref());
+            match schema {
+                Some(schema) => {
+                    map.insert(
+                        key.to_string(),
+                        to_json_for_rules(value, schema, templated)?,
+                    );
+                }
+                None if is_templated(value, templated) => return None,
+                None => {}
+            }
+        }
+        return Some(Value::Object(map));
+    }
+    if node.is_sequence() {
+        let Some(items) = rules.items.as_deref() else {
+            let templated = node.items().any(|item| is_templated(item, templated));
+            return (!templated).then(|| Value::Array(Vec::new()));
+        };
+        return node
+            .items()
+            .map(|item| to_json_for_rules(item, items, templated))
+            .collect::<Option<Vec<_>>>()
+            .map(Value::Array);
+    }
+    to_json(node, templated)
+}
+
+/// Does [`to_json`] find a templated value in `node`?
+fn is_templated(node: NodeRef<'_>, templated: &dyn Fn(NodeRef<'_>) -> bool) -> bool {
+    if node.is_mapping() {
+        return node
+            .entries()
+            .into_iter()
+            .any(|(key, value)| key.as_str().is_some() && is_templated(value, templated));
+    }
+    if node.is_sequence() {
+        return node.items().any(|item| is_templated(item, templated));
+    }
+    templated(node)
+}
+
 fn integer(text: &str) -> Option<Value> {
     let clean = text.replace('_', "");
     let (negative, digits) = match clean.strip_prefix('-') {

@@ -55,7 +55,8 @@ pub struct Crd {
     pub versions: Vec<(String, Schema)>,
     /// Per version (same order), its CEL rules but the transition rules, compiled by
     /// kube-cel, when it has any: what a new object is checked with. Transition rules are left
-    /// out rather than skipped, so that kube-cel does not convert every field they guard.
+    /// out rather than skipped, so that kube-cel does not convert every field they guard; and
+    /// only the ways to a rule are kept (see [`keep_ways_to_rules`]).
     cel: Vec<Option<kube_cel::CompiledSchema>>,
     /// Per version, all its CEL rules, when it has transition rules: what an update is
     /// checked with (`check --base`).
@@ -95,7 +96,9 @@ impl Crd {
                 }
                 let mut creation = json;
                 if json::strip_transition_rules(&mut creation) {
-                    cel = Some(kube_cel::compile_schema(&creation));
+                    let mut rules = kube_cel::compile_schema(&creation);
+                    keep_ways_to_rules(&mut rules);
+                    cel = Some(rules);
                 }
             }
             crd.versions.push((name.to_string(), compiled));
@@ -369,13 +372,60 @@ fn evaluate_rules(
     templated: &dyn Fn(NodeRef<'_>) -> bool,
     out: &mut Vec<Violation>,
 ) {
-    let Some(object) = json::to_json(root, templated) else {
+    let Some(object) = json::to_json_for_rules(root, cel, templated) else {
         return;
     };
     let Err(errors) = kube_cel::validate_compiled(cel, &object, None) else {
         return;
     };
     report_rule_errors(errors.into_vec(), schema, root, file, out);
+}
+
+/// Prunes compiled CEL rules to the schema nodes that hold rules, everything under them, and
+/// the nodes on the way to them; returns whether a rule is left. kube-cel's walk
+/// (`Validator::walk_compiled`) converts the value at every schema node it reaches and binds it
+/// as `self`, rules or not: a Cluster's 10,000 `managed.roles` were converted once per level
+/// above them, and every object's `metadata` at each of its fields. A rule sees only its own
+/// node's value, whole (kept with its full schema, so that defaults and formats are as the API
+/// server has them), so a node with no rule at or under it and none above changes no result.
+/// A node whose `additionalProperties` leads to a rule keeps all its properties (the walk
+/// gives the others' keys to `additionalProperties`); `allOf`/`oneOf`/`anyOf` branches are
+/// pruned alike.
+fn keep_ways_to_rules(schema: &mut kube_cel::CompiledSchema) -> bool {
+    if !schema.validations.is_empty() {
+        return true;
+    }
+    let mut kept = false;
+    let keep = |child: &mut kube_cel::CompiledSchema, kept: &mut bool| {
+        let has = keep_ways_to_rules(child);
+        *kept |= has;
+        has
+    };
+    if schema
+        .items
+        .as_deref_mut()
+        .is_some_and(|items| !keep(items, &mut kept))
+    {
+        schema.items = None;
+    }
+    if schema
+        .additional_properties
+        .as_deref_mut()
+        .is_some_and(|additional| !keep(additional, &mut kept))
+    {
+        schema.additional_properties = None;
+    }
+    if schema.additional_properties.is_some() {
+        for child in schema.properties.values_mut() {
+            keep(child, &mut kept);
+        }
+    } else {
+        schema.properties.retain(|_, child| keep(child, &mut kept));
+    }
+    for branches in [&mut schema.all_of, &mut schema.one_of, &mut schema.any_of] {
+        branches.retain_mut(|branch| keep(branch, &mut kept));
+    }
+    kept
 }
 
 /// kube-cel's errors as violations at their nodes, with the API server's messages.
@@ -570,6 +620,67 @@ mod tests {
         assert_eq!(out.len(), 1, "{out:?}");
         assert_eq!(out[0].kind, ViolationKind::Unevaluated, "{out:?}");
         assert!(out[0].message.contains("sortBy"), "{out:?}");
+    }
+
+    /// The rules pruned to the ways to them find exactly what kube-cel finds over the whole
+    /// object with every schema node, failing or passing, templated or not.
+    #[test]
+    fn pruned_rules_find_what_the_whole_object_finds() {
+        let whole_rules = |group: &str, kind: &str| {
+            let crd = EMBEDDED
+                .iter()
+                .find(|crd| crd.group == group && crd.kind == kind)
+                .unwrap();
+            let text = std::str::from_utf8(crd.bytes).unwrap();
+            let limits = Limits {
+                max_nodes: usize::MAX,
+                ..Limits::default()
+            };
+            let parsed = parse(text, &limits);
+            let root = parsed.documents[0].root().unwrap();
+            let version = root.path(&["spec", "versions"]).unwrap().items().next();
+            let schema = version.unwrap().path(&["schema", "openAPIV3Schema"]);
+            let mut json = json::to_json(schema.unwrap(), &|_| false).unwrap();
+            assert!(json::strip_transition_rules(&mut json));
+            kube_cel::compile_schema(&json)
+        };
+        let errors = |result: Result<(), kube_cel::ValidationErrors>| -> Vec<String> {
+            let errors = result.err().map(|e| e.into_vec()).unwrap_or_default();
+            let mut errors: Vec<String> = errors
+                .iter()
+                .map(|e| format!("{} {}", e.field_path, e.message))
+                .collect();
+            // kube-cel walks properties in hash order.
+            errors.sort();
+            errors
+        };
+        let templated = |node: NodeRef<'_>| {
+            node.scalar()
+                .is_some_and(|s| crate::model::is_unknowable(&s.text))
+        };
+        let cluster = "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: pg\n  labels: {team: db}\nspec:\n  instances: 3\n  imageName: ghcr.io/cloudnative-pg/postgresql:17\n  imageCatalogRef: {apiGroup: example.com, kind: Other, name: c, major: 17}\n  bootstrap:\n    initdb: {database: app, owner: app, icuRules: '&a < b'}\n  postgresql:\n    synchronous: {method: any, number: 0}\n  managed:\n    roles:\n      - {name: app, login: true}\n";
+        let database = "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: db\nspec:\n  name: postgres\n  owner: app\n  icuRules: '&a < b'\n  cluster: {name: pg}\n  servers:\n    - {name: s, fdw: '', ensure: present}\n";
+        let templated_meta = "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: ${APP}-db\nspec:\n  name: postgres\n  owner: app\n  cluster: {name: pg}\n";
+        let fine = "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: db\nspec:\n  name: app\n  owner: app\n  cluster: {name: pg}\n";
+        for (kind, text, failing) in [
+            ("Cluster", cluster, 5),
+            ("Database", database, 3),
+            ("Database", templated_meta, 0),
+            ("Database", fine, 0),
+        ] {
+            let whole = whole_rules("postgresql.cnpg.io", kind);
+            let mut pruned = whole_rules("postgresql.cnpg.io", kind);
+            assert!(keep_ways_to_rules(&mut pruned));
+            assert!(!pruned.properties.contains_key("metadata"), "{kind}");
+            let parsed = parse(text, &Limits::default());
+            let root = parsed.documents[0].root().unwrap();
+            let before = json::to_json(root, &templated)
+                .map(|object| errors(kube_cel::validate_compiled(&whole, &object, None)));
+            let after = json::to_json_for_rules(root, &pruned, &templated)
+                .map(|object| errors(kube_cel::validate_compiled(&pruned, &object, None)));
+            assert_eq!(before, after, "{kind}");
+            assert_eq!(after.unwrap_or_default().len(), failing, "{text}");
+        }
     }
 
     #[test]
