@@ -25,6 +25,8 @@ pub struct FileInfo {
     pub problems: Vec<YamlProblem>,
     /// Spans that hold secret values (masked by reporters), sorted.
     pub sensitive: Vec<Span>,
+    /// Those of them that hold sealed-secrets ciphertext (shown by `--diff`), sorted.
+    pub ciphertext: Vec<Span>,
     /// Where the text that did not become a complete document starts, when a syntax error or
     /// a limit stopped the parse: reporters mask everything from there on that may be secret.
     pub unparsed_from: Option<usize>,
@@ -490,6 +492,7 @@ impl Project {
                     let info = &base.files[index as usize];
                     self.files.push(FileInfo {
                         sensitive: info.sensitive.clone(),
+                        ciphertext: info.ciphertext.clone(),
                         unparsed_from: info.unparsed_from,
                         from_base: true,
                         ..FileInfo::default()
@@ -548,7 +551,9 @@ fn load_file(input: Input, id: FileId, config: &Config, batch: &mut Batch) {
         info.directives = directives(&text);
         let is_kustomization = is_kustomization_file(&path);
         for (index, doc) in parsed.documents.iter().enumerate() {
-            info.sensitive.extend(secret_spans(doc));
+            let secrets = secret_spans(doc);
+            info.sensitive.extend(secrets.values);
+            info.ciphertext.extend(secrets.ciphertext);
             if is_kustomization {
                 kustomization =
                     kustomization.or_else(|| Kustomization::read(id, &path, doc, &text));
@@ -565,6 +570,7 @@ fn load_file(input: Input, id: FileId, config: &Config, batch: &mut Batch) {
         }
         info.sensitive.sort();
         info.sensitive.dedup();
+        info.ciphertext.sort();
     }
     let source = match (location, digest) {
         (Some(location), Some(digest)) => SourceFile::new(path, Origin::Disk { location, digest }),

@@ -59,7 +59,12 @@ fn diff_prints_and_writes_nothing() {
     let stdout = String::from_utf8(output.stdout).unwrap();
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
-    assert!(stdout.starts_with(&format!("--- a/{DB}")), "{stdout}");
+    assert!(
+        stdout.starts_with(&format!(
+            "diff --git a/{DB} b/{DB}\n--- a/{DB}\n+++ b/{DB}\n"
+        )),
+        "{stdout}"
+    );
     assert!(
         stdout.contains("+    argocd.argoproj.io/sync-wave: \"2\"\r\n"),
         "{stdout}"
@@ -122,6 +127,64 @@ fn a_diff_without_secrets_in_its_hunks_applies_with_git() {
         .output()
         .unwrap();
     assert!(output.stdout.is_empty(), "the applied diff left fixes");
+}
+
+#[test]
+fn a_diff_beside_sealed_ciphertext_applies_with_git_and_patch_as_fix_writes_it() {
+    // Fixes next to `encryptedData`: its ciphertext is context of the hunks, shown as it is.
+    let dir = repository(&broken());
+    let sealed = dir
+        .path()
+        .join("infra/databases/postgres/gitea-secrets-sealed.yaml");
+    let text = std::fs::read_to_string(&sealed).unwrap();
+    let text = text
+        .replacen("  namespace: postgres\n", "", 1)
+        .replace("sync-wave: \"0\"", "sync-wave: 0");
+    std::fs::write(&sealed, &text).unwrap();
+    let output = pglint(dir.path()).arg("--diff").output().unwrap();
+    let patch = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        !patch.contains(CANARY) && !patch.contains("cannot be applied"),
+        "{patch}"
+    );
+    assert!(
+        patch.contains("diff --git a/infra/databases/postgres/gitea-secrets-sealed.yaml b/infra/databases/postgres/gitea-secrets-sealed.yaml\n"),
+        "{patch}"
+    );
+    assert!(patch.contains("\n     password: AgCNeYWzHelCP"), "{patch}");
+
+    let fixed = tempfile::tempdir().unwrap();
+    fs::copy_dir(dir.path(), fixed.path());
+    let output = pglint(fixed.path()).arg("--fix").output().unwrap();
+    // Findings without a safe fix remain (1); nothing refused the write (2).
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let by_fix = fs::read_tree(fixed.path());
+    assert_ne!(by_fix, fs::read_tree(dir.path()), "--fix changed nothing");
+
+    let applied = tempfile::tempdir().unwrap();
+    fs::copy_dir(dir.path(), applied.path());
+    git_apply(applied.path(), &patch, false).unwrap_or_else(|e| panic!("{e}\n{patch}"));
+    assert_eq!(
+        fs::read_tree(applied.path()),
+        by_fix,
+        "git apply and --fix differ"
+    );
+
+    let patched = tempfile::tempdir().unwrap();
+    fs::copy_dir(dir.path(), patched.path());
+    let mut child = std::process::Command::new("patch")
+        .args(["-p1", "--quiet", "--no-backup-if-mismatch"])
+        .current_dir(patched.path())
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("patch is installed (.ci/run installs it)");
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), patch.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(
+        fs::read_tree(patched.path()),
+        by_fix,
+        "patch -p1 and --fix differ"
+    );
 }
 
 #[test]

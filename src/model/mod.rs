@@ -35,9 +35,9 @@ pub use read::{ShapeKind, ShapeProblem, closest};
 pub use secrets::Scope;
 pub use secrets::{
     DataEntry, ExternalSecret, SealedEntry, SealedSecret, SealedTemplate, SealedValue, Secret,
-    is_identity_key, key_list, seal_command,
+    is_identity_key, is_rsa_size, key_list, seal_command,
 };
-pub use sensitive::secret_spans;
+pub use sensitive::{SecretSpans, secret_spans};
 pub use suggest::Suggester;
 pub use waves::WaveValue;
 
