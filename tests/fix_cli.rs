@@ -371,8 +371,48 @@ fn one_fix_run_lists_every_unlisted_file_in_an_empty_flow_list() {
         .filter(|name| name != "kustomization.yaml")
         .collect();
     expected.sort();
-    let mut sorted = listed.clone();
-    sorted.sort_unstable();
-    assert_eq!(sorted, expected, "{text}");
+    // Added together in one round, in order.
+    assert_eq!(listed, expected, "{text}");
     assert!(text.ends_with("]  # listed by pglint ]\n"), "{text}");
+}
+
+#[test]
+fn one_fix_run_lists_every_unlisted_file_in_a_sorted_block_list_in_order() {
+    // Every file but the first is missing, and all go before `zz-last.yaml`, at one place.
+    let dir = tempfile::tempdir().unwrap();
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/conformant");
+    fs::copy_dir(&base, dir.path());
+    let folder = dir.path().join("infra/databases/postgres");
+    std::fs::write(
+        folder.join("zz-last.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: last\n",
+    )
+    .unwrap();
+    let kustomization = folder.join("kustomization.yaml");
+    std::fs::write(
+        &kustomization,
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: postgres\nresources:\n  - gitea-db.yaml  # first\n  - zz-last.yaml\n# end\n",
+    )
+    .unwrap();
+    let output = pglint(dir.path())
+        .args(["--fix", "--unsafe-fixes"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(!stdout.contains("kustomize-unlisted"), "{stdout}");
+    let text = std::fs::read_to_string(&kustomization).unwrap();
+    let listed: Vec<&str> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("  - "))
+        .map(|item| item.trim_end_matches("  # first"))
+        .collect();
+    let mut expected: Vec<String> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name != "kustomization.yaml")
+        .collect();
+    expected.sort();
+    assert!(expected.len() > 5, "{expected:?}");
+    assert_eq!(listed, expected, "{text}");
+    assert!(text.contains("  - gitea-db.yaml  # first\n") && text.ends_with("# end\n"));
 }

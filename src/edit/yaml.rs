@@ -335,10 +335,11 @@ impl<'a> YamlFile<'a> {
         let newline = self.newline_at(node.span().end());
         let mut content = String::new();
         block_entries(&mut content, newline, indent, step, rest, entries);
-        Some(Edit::insert(
+        Some(Edit::add(
             self.file,
             self.line_end(node.span().end()),
             content,
+            "",
         ))
     }
 
@@ -380,10 +381,11 @@ impl<'a> YamlFile<'a> {
         }
         let indent = self.column(k.span().start())?;
         let newline = self.newline_at(v.span().end());
-        Some(Edit::insert(
+        Some(Edit::add(
             self.file,
             self.line_end(v.span().end()),
             format!("{newline}{}{}: {value}", " ".repeat(indent), string(key)),
+            "",
         ))
     }
 
@@ -409,7 +411,7 @@ impl<'a> YamlFile<'a> {
         }
         let empty = matches!(&node.node().kind, NodeKind::Mapping(pairs) if pairs.is_empty());
         let content = if empty { inner } else { format!(", {inner}") };
-        Some(Edit::insert(self.file, close, content))
+        Some(Edit::add(self.file, close, content, ", "))
     }
 
     /// Removes the entry `key` of a block mapping: its whole lines, comments on them included.
@@ -468,10 +470,11 @@ impl<'a> YamlFile<'a> {
             content.push_str(if i == 0 { "- " } else { "  " });
             content.push_str(line);
         }
-        Some(Edit::insert(
+        Some(Edit::add(
             self.file,
             self.line_end(sequence.span().end()),
             content,
+            "",
         ))
     }
 

@@ -216,17 +216,15 @@ impl Buffer {
         let mut i = 0;
         while i < edits.len() {
             let edit = edits[i];
-            // Items appended at one place (kept in the order given by the stable sort).
-            let mut content = edit.content.clone();
+            // Items or entries added at one place go in together (the stable sort kept the
+            // order given, in which the first says whether a separator leads).
+            let mut group = vec![edit];
             i += 1;
             while let Some(next) = edits.get(i).filter(|next| next.appends_beside(edit)) {
-                let separator = next.appends_with.unwrap_or_default();
-                if !next.content.starts_with(separator) {
-                    content.push_str(separator);
-                }
-                content.push_str(&next.content);
+                group.push(next);
                 i += 1;
             }
+            let content = Edit::joined(&group);
             let range = edit.span.start() + self.text_start..edit.span.end() + self.text_start;
             bytes.splice(range, content.bytes());
         }
@@ -352,6 +350,7 @@ mod tests {
                 span: Span::new(at, at),
                 content: content.into(),
                 appends_with: None,
+                sorted: false,
             }],
         )
     }
