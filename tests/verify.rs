@@ -19,15 +19,7 @@ const CANARY: &str = "canary-pw-7Hq2-never-shown";
 
 #[path = "common/verify_env.rs"]
 mod verify_env;
-use verify_env::{conformant, pglint};
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
+use verify_env::{conformant, pglint, text};
 
 fn assert_no_canary(output: &Output) {
     let all = text(output);

@@ -14,7 +14,7 @@ const CANARY: &str = "canary-pw-impostor-9Zk";
 
 #[path = "common/verify_env.rs"]
 mod verify_env;
-use verify_env::{conformant, pglint};
+use verify_env::{conformant, pglint, text};
 
 fn verify(port: u16, extra: &str, flags: &[&str]) -> Output {
     pglint()
@@ -29,14 +29,6 @@ fn verify(port: u16, extra: &str, flags: &[&str]) -> Output {
         .env("PGPASSWORD", CANARY)
         .output()
         .unwrap()
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 /// Reads one length-prefixed startup-phase message (SSLRequest or StartupMessage).
