@@ -330,34 +330,52 @@ fn fix_keeps_permissions_and_leaves_no_temporary_file() {
     assert!(leftovers.is_empty());
 }
 
-#[test]
-fn one_fix_run_lists_every_unlisted_file_in_an_empty_flow_list() {
-    // More files than `--fix` has rounds, all appended at the same `]`, which a comment follows.
+/// The conformant repository with `files` added to the SOP folder and its kustomization
+/// replaced by `kustomization`, after one `--fix --unsafe-fixes` run: the kustomization's text,
+/// and the folder's other files, sorted (what it must list).
+fn fixed_kustomization(files: &[(String, String)], kustomization: &str) -> (String, Vec<String>) {
     let dir = tempfile::tempdir().unwrap();
     let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/conformant");
     fs::copy_dir(&base, dir.path());
     let folder = dir.path().join("infra/databases/postgres");
-    for i in 0..pglint::fix::MAX_PASSES {
-        std::fs::write(
-            folder.join(format!("extra-{i:02}.yaml")),
-            format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra-{i}\n"),
-        )
-        .unwrap();
+    for (name, text) in files {
+        std::fs::write(folder.join(name), text).unwrap();
     }
-    let kustomization = folder.join("kustomization.yaml");
-    std::fs::write(
-        &kustomization,
-        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: postgres\nresources: []  # listed by pglint ]\n",
-    )
-    .unwrap();
+    let path = folder.join("kustomization.yaml");
+    std::fs::write(&path, kustomization).unwrap();
     let output = pglint(dir.path())
         .args(["--fix", "--unsafe-fixes"])
         .output()
         .unwrap();
-    let stderr = String::from_utf8(output.stderr).unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
-    assert!(!stdout.contains("kustomize-unlisted"), "{stdout}{stderr}");
-    let text = std::fs::read_to_string(&kustomization).unwrap();
+    assert!(!stdout.contains("kustomize-unlisted"), "{stdout}");
+    let mut expected: Vec<String> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name != "kustomization.yaml")
+        .collect();
+    expected.sort();
+    (std::fs::read_to_string(&path).unwrap(), expected)
+}
+
+const KUSTOMIZATION_HEAD: &str =
+    "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: postgres\n";
+
+#[test]
+fn one_fix_run_lists_every_unlisted_file_in_an_empty_flow_list() {
+    // More files than `--fix` has rounds, all appended at the same `]`, which a comment follows.
+    let files: Vec<(String, String)> = (0..pglint::fix::MAX_PASSES)
+        .map(|i| {
+            (
+                format!("extra-{i:02}.yaml"),
+                format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra-{i}\n"),
+            )
+        })
+        .collect();
+    let (text, expected) = fixed_kustomization(
+        &files,
+        &format!("{KUSTOMIZATION_HEAD}resources: []  # listed by pglint ]\n"),
+    );
     let listed: Vec<&str> = text
         .split_once("resources: [")
         .and_then(|(_, rest)| rest.split_once(']'))
@@ -365,12 +383,6 @@ fn one_fix_run_lists_every_unlisted_file_in_an_empty_flow_list() {
         .0
         .split(", ")
         .collect();
-    let mut expected: Vec<String> = std::fs::read_dir(&folder)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|name| name != "kustomization.yaml")
-        .collect();
-    expected.sort();
     // Added together in one round, in order.
     assert_eq!(listed, expected, "{text}");
     assert!(text.ends_with("]  # listed by pglint ]\n"), "{text}");
@@ -379,39 +391,21 @@ fn one_fix_run_lists_every_unlisted_file_in_an_empty_flow_list() {
 #[test]
 fn one_fix_run_lists_every_unlisted_file_in_a_sorted_block_list_in_order() {
     // Every file but the first is missing, and all go before `zz-last.yaml`, at one place.
-    let dir = tempfile::tempdir().unwrap();
-    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/conformant");
-    fs::copy_dir(&base, dir.path());
-    let folder = dir.path().join("infra/databases/postgres");
-    std::fs::write(
-        folder.join("zz-last.yaml"),
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: last\n",
-    )
-    .unwrap();
-    let kustomization = folder.join("kustomization.yaml");
-    std::fs::write(
-        &kustomization,
-        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: postgres\nresources:\n  - gitea-db.yaml  # first\n  - zz-last.yaml\n# end\n",
-    )
-    .unwrap();
-    let output = pglint(dir.path())
-        .args(["--fix", "--unsafe-fixes"])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    assert!(!stdout.contains("kustomize-unlisted"), "{stdout}");
-    let text = std::fs::read_to_string(&kustomization).unwrap();
+    let last = (
+        "zz-last.yaml".to_string(),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: last\n".to_string(),
+    );
+    let (text, expected) = fixed_kustomization(
+        &[last],
+        &format!(
+            "{KUSTOMIZATION_HEAD}resources:\n  - gitea-db.yaml  # first\n  - zz-last.yaml\n# end\n"
+        ),
+    );
     let listed: Vec<&str> = text
         .lines()
         .filter_map(|line| line.strip_prefix("  - "))
         .map(|item| item.trim_end_matches("  # first"))
         .collect();
-    let mut expected: Vec<String> = std::fs::read_dir(&folder)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|name| name != "kustomization.yaml")
-        .collect();
-    expected.sort();
     assert!(expected.len() > 5, "{expected:?}");
     assert_eq!(listed, expected, "{text}");
     assert!(text.contains("  - gitea-db.yaml  # first\n") && text.ends_with("# end\n"));

@@ -87,9 +87,8 @@ impl Edit {
         separator: &'static str,
     ) -> Edit {
         Edit {
-            appends_with: Some(separator),
             sorted: true,
-            ..Edit::insert(file, at, content)
+            ..Edit::add(file, at, content, separator)
         }
     }
 
