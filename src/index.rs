@@ -230,8 +230,6 @@ pub struct Index<'p> {
     mirrors: OnceLock<HashMap<(Copier, String), Vec<ObjectId>>>,
     /// Namespaces some manifest uses, built on first use.
     used_namespaces: OnceLock<HashSet<String>>,
-    /// [`Index::missing_owners`] as (Database, cluster, unused secret), found on first use.
-    missing_owners: OnceLock<Vec<(ObjectId, ObjectId, Option<ObjectId>)>>,
 }
 
 /// Two namespaces may be the same object's: equal, or one of them unknown (unset or templated).
@@ -415,7 +413,6 @@ impl<'p> Index<'p> {
             secret_roles: HashMap::default(),
             mirrors: OnceLock::new(),
             used_namespaces: OnceLock::new(),
-            missing_owners: OnceLock::new(),
         };
         index.instances = Self::instances(project, deploy, index.inputs());
         for id in 0..index.instances.len() {
@@ -801,19 +798,6 @@ impl<'p> Index<'p> {
         })
     }
 
-    /// The credentials secrets that roles of the SOP folder should use instead of another app's
-    /// (`naming-convention` reports the reference): `secret-unreferenced` leaves them alone.
-    pub fn misdirected_secrets(&self, config: &Config) -> Vec<String> {
-        let secret_suffix = &config.naming.secret_suffix;
-        self.chains()
-            .iter()
-            .filter_map(|chain| match self.assess(config, chain)?.verdict {
-                Verdict::SecretDiffers(app) => Some(format!("{app}{secret_suffix}")),
-                _ => None,
-            })
-            .collect()
-    }
-
     /// What a Database's own names say about its app.
     pub fn database_names(&self, config: &Config, obj: &'p Object) -> DatabaseNames<'p> {
         let Spec::Database(database) = &obj.spec else {
@@ -1093,33 +1077,9 @@ impl<'p> Index<'p> {
 
     /// Every Database whose owner is no role of its cluster: not being dropped (`ensure:
     /// absent` uses no owner), on a cluster of the repository (else `cluster-missing`'s case),
-    /// where no partly known deployment may declare the role. Two rules read it:
-    /// `owner-role-missing` reports these, and `secret-unreferenced` leaves their
-    /// [`MissingOwner::unused_secret`] to it (one finding for one missing role).
+    /// where no partly known deployment may declare the role; with the app's credentials
+    /// secret that no role uses, when there is one ([`MissingOwner::unused_secret`]).
     pub fn missing_owners(&self, config: &Config) -> Vec<MissingOwner<'p>> {
-        // Found once (ids only, for the index's lifetime), read by both rules.
-        let found = self.missing_owners.get_or_init(|| {
-            self.find_missing_owners(config)
-                .into_iter()
-                .map(|m| (m.owner.database_id, m.cluster, m.unused_secret))
-                .collect()
-        });
-        found
-            .iter()
-            .filter_map(|&(id, cluster, unused_secret)| {
-                let Spec::Database(database) = &self.object(id).spec else {
-                    return None;
-                };
-                Some(MissingOwner {
-                    owner: self.owner_ref(id, database)?,
-                    cluster,
-                    unused_secret,
-                })
-            })
-            .collect()
-    }
-
-    fn find_missing_owners(&self, config: &Config) -> Vec<MissingOwner<'p>> {
         let mut missing: Vec<MissingOwner<'p>> = Vec::new();
         for owner in self.owner_refs() {
             if owner.database.is_absent() {

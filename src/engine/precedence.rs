@@ -6,7 +6,12 @@
 //! - a rule that [yields to](crate::rules::RuleMeta::yields_to) another rule reported there
 //!   is dropped: its objects become related locations of that rule's finding;
 //! - a rule's findings there become one, located at that node, every judged object listed as
-//!   a related location, and their fixes one fix when they can be applied together.
+//!   a related location, their distinct helps kept, and their fixes one fix when they can be
+//!   applied together.
+//!
+//! A finding elsewhere is explained too when a finding of a rule it yields to lists its subject
+//! among its related locations: `owner-role-missing`'s "add role `x` with `passwordSecret:
+//! x-db-creds`" names the secret that `secret-unreferenced` would report as unused.
 //!
 //! No rule needs to know whether another rule reports: the precedence is declared, and
 //! decided here once.
@@ -20,6 +25,7 @@ use crate::source::Loc;
 /// Merges the findings of each mistake (see the module's documentation). `diagnostics` are
 /// sorted; the result keeps their order, each merged finding where its first member was.
 pub fn one_finding_per_mistake(diagnostics: &mut Vec<Diagnostic>) {
+    drop_explained(diagnostics);
     let mut groups: HashMap<Loc, Vec<usize>> = HashMap::default();
     for (i, d) in diagnostics.iter().enumerate() {
         groups.entry(node_of(d)).or_default().push(i);
@@ -45,6 +51,31 @@ pub fn one_finding_per_mistake(diagnostics: &mut Vec<Diagnostic>) {
         }
     }
     diagnostics.extend(replaced.into_iter().flatten());
+}
+
+/// Drops each finding whose subject a finding of a rule it yields to lists as a related
+/// location (see the module's documentation). Rules that yield to each other keep both.
+fn drop_explained(diagnostics: &mut Vec<Diagnostic>) {
+    let mut explained: HashMap<Loc, Vec<RuleId>> = HashMap::default();
+    for d in diagnostics.iter() {
+        for related in &d.finding.related {
+            explained.entry(related.loc).or_default().push(d.rule);
+        }
+    }
+    if explained.is_empty() {
+        return;
+    }
+    diagnostics.retain(|d| {
+        let yields_to = d.rule.meta().yields_to;
+        let explainers = explained.get(&d.finding.subject_loc());
+        !explainers.is_some_and(|rules| {
+            rules.iter().any(|&other| {
+                other != d.rule
+                    && yields_to.contains(&other)
+                    && !other.meta().yields_to.contains(&d.rule)
+            })
+        })
+    });
 }
 
 /// The node a finding is about: its cause, else where it points.
@@ -147,6 +178,7 @@ fn merge_rule(node: Loc, mine: &[&Diagnostic]) -> Diagnostic {
         }
     }
     merged.finding.related = related;
+    merged.finding.help = combined_help(mine);
     merged.finding.fix = combined_fix(mine);
     merged
 }
@@ -155,6 +187,18 @@ fn add_related(related: &mut Vec<Related>, loc: Loc, message: String) {
     if !related.iter().any(|r| r.loc == loc && r.message == message) {
         related.push(Related { loc, message });
     }
+}
+
+/// Every distinct help of one rule's findings at a node, in their order, one a line (each
+/// object may need its own: "did you mean `a`?", "did you mean `b`?").
+fn combined_help(mine: &[&Diagnostic]) -> Option<String> {
+    let mut helps: Vec<&str> = Vec::new();
+    for help in mine.iter().filter_map(|d| d.finding.help.as_deref()) {
+        if !helps.contains(&help) {
+            helps.push(help);
+        }
+    }
+    (!helps.is_empty()).then(|| helps.join("\n"))
 }
 
 /// The fixes of one rule's findings at a node, as one: their edits together when every
@@ -272,6 +316,51 @@ mod tests {
             ]
         );
         assert_eq!(diagnostics[1].rule, RuleId::SecretType);
+    }
+
+    #[test]
+    fn a_finding_that_names_another_ones_subject_explains_it() {
+        let secret = at(1, 0);
+        let owner = Finding::new(at(0, 0), "owner `wiki_user` is no role")
+            .related(secret, "`wiki-db-creds` holds its password");
+        let mut diagnostics = vec![
+            diagnostic(RuleId::OwnerRoleMissing, owner.clone()),
+            diagnostic(RuleId::SecretUnreferenced, Finding::new(secret, "unused")),
+        ];
+        one_finding_per_mistake(&mut diagnostics);
+        let rules: Vec<RuleId> = diagnostics.iter().map(|d| d.rule).collect();
+        assert_eq!(rules, [RuleId::OwnerRoleMissing]);
+        // A rule it does not yield to names it: both are reported.
+        let mut diagnostics = vec![
+            diagnostic(RuleId::SecretType, owner),
+            diagnostic(RuleId::SecretUnreferenced, Finding::new(secret, "unused")),
+        ];
+        one_finding_per_mistake(&mut diagnostics);
+        assert_eq!(diagnostics.len(), 2);
+    }
+
+    #[test]
+    fn a_merged_finding_keeps_every_distinct_help() {
+        let node = at(0, 0);
+        let judged = |file, help: &str| {
+            diagnostic(
+                RuleId::ClusterMissing,
+                Finding::new(at(file, 0), "missing")
+                    .caused_by(node, "renamed")
+                    .help(help),
+            )
+        };
+        let mut diagnostics = vec![
+            judged(1, "did you mean `a`?"),
+            judged(2, "did you mean `b`?"),
+            judged(3, "did you mean `a`?"),
+        ];
+        one_finding_per_mistake(&mut diagnostics);
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(
+            diagnostics[0].finding.help.as_deref(),
+            Some("did you mean `a`?\ndid you mean `b`?")
+        );
     }
 
     #[test]
