@@ -15,7 +15,7 @@ use crate::model::apps::{DatabaseNames, Verdict, app_of, file_app, judge, same_a
 use crate::model::names::{invalid, reserved};
 use crate::model::{
     Cluster, ClusterUser, Database, DatabaseRole, Metadata, NameKind, Object, ObjectId, PathRole,
-    Role, SealedEntry, SealedSecret, Secret, Spec, WaveValue, closest, is_unknowable,
+    Role, SealedEntry, SealedSecret, Secret, Spec, closest, is_unknowable,
 };
 use crate::model::{reflector, replicator};
 use crate::project::Project;
@@ -926,25 +926,6 @@ impl<'p> Index<'p> {
                 matches!(obj.spec, Spec::Secret(_) | Spec::SealedSecret(_))
                     && self.in_sop_folder(config, obj)
             })
-    }
-
-    /// The wave an object would have once `sync-wave-missing` and `sync-wave-wrong` are fixed:
-    /// the configured wave when one of them reports the object, else its effective wave.
-    pub fn corrected_wave(&self, config: &Config, obj: &Object) -> i64 {
-        let effective = obj.effective_wave();
-        let Some(expected) = configured_wave(config, obj) else {
-            return effective;
-        };
-        if !self.in_sop_folder(config, obj) {
-            return effective;
-        }
-        match obj.wave().map(WaveValue::of) {
-            // `sync-wave-missing` (Clusters and Databases only).
-            None if matches!(obj.spec, Spec::Cluster(_) | Spec::Database(_)) => expected,
-            // `sync-wave-wrong`.
-            Some(WaveValue::Valid(wave)) if wave != expected => expected,
-            _ => effective,
-        }
     }
 
     /// Clusters named `name` that may share `namespace`.

@@ -10,8 +10,10 @@
 //!   applied together.
 //!
 //! A finding elsewhere is explained too when a finding of a rule it yields to lists its subject
-//! among its related locations: `owner-role-missing`'s "add role `x` with `passwordSecret:
-//! x-db-creds`" names the secret that `secret-unreferenced` would report as unused.
+//! among its related locations (`owner-role-missing`'s "add role `x` with `passwordSecret:
+//! x-db-creds`" names the secret that `secret-unreferenced` would report as unused), or lies in
+//! an object the finding says it is explained within (`sync-wave-order` of two objects, when
+//! `sync-wave-wrong` reports the wave of one of them).
 //!
 //! No rule needs to know whether another rule reports: the precedence is declared, and
 //! decided here once.
@@ -20,7 +22,7 @@ use crate::diagnostic::{Diagnostic, Related};
 use crate::edit::Fix;
 use crate::hash::HashMap;
 use crate::rules::RuleId;
-use crate::source::Loc;
+use crate::source::{FileId, Loc, Span};
 
 /// Merges the findings of each mistake (see the module's documentation). `diagnostics` are
 /// sorted; the result keeps their order, each merged finding where its first member was.
@@ -53,29 +55,47 @@ pub fn one_finding_per_mistake(diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.extend(replaced.into_iter().flatten());
 }
 
-/// Drops each finding whose subject a finding of a rule it yields to lists as a related
-/// location (see the module's documentation). Rules that yield to each other keep both.
+/// Drops each finding that a finding of a rule it yields to explains elsewhere: one that lists
+/// its subject as a related location, or one inside an object the finding names as
+/// [explained within](crate::diagnostic::Finding::explained_within) (see the module's
+/// documentation). Rules that yield to each other keep both.
 fn drop_explained(diagnostics: &mut Vec<Diagnostic>) {
     let mut explained: HashMap<Loc, Vec<RuleId>> = HashMap::default();
+    let mut by_file: HashMap<FileId, Vec<(RuleId, Span)>> = HashMap::default();
     for d in diagnostics.iter() {
         for related in &d.finding.related {
             explained.entry(related.loc).or_default().push(d.rule);
         }
+        let at = d.finding.loc;
+        by_file.entry(at.file).or_default().push((d.rule, at.span));
     }
-    if explained.is_empty() {
-        return;
-    }
-    diagnostics.retain(|d| {
-        let yields_to = d.rule.meta().yields_to;
-        let explainers = explained.get(&d.finding.subject_loc());
-        !explainers.is_some_and(|rules| {
-            rules.iter().any(|&other| {
-                other != d.rule
-                    && yields_to.contains(&other)
-                    && !other.meta().yields_to.contains(&d.rule)
+    let explains = |other: RuleId, d: &Diagnostic| {
+        other != d.rule
+            && d.rule.meta().yields_to.contains(&other)
+            && !other.meta().yields_to.contains(&d.rule)
+    };
+    let within = |d: &Diagnostic| {
+        d.finding.explained_within.iter().any(|object| {
+            by_file.get(&object.file).is_some_and(|found| {
+                found.iter().any(|&(rule, at)| {
+                    explains(rule, d)
+                        && object.span.start() <= at.start()
+                        && at.end() <= object.span.end()
+                })
             })
         })
-    });
+    };
+    let dropped: Vec<bool> = diagnostics
+        .iter()
+        .map(|d| {
+            let named = explained
+                .get(&d.finding.subject_loc())
+                .is_some_and(|rules| rules.iter().any(|&other| explains(other, d)));
+            named || within(d)
+        })
+        .collect();
+    let mut dropped = dropped.into_iter();
+    diagnostics.retain(|_| !dropped.next().unwrap_or(false));
 }
 
 /// The node a finding is about: its cause, else where it points.
@@ -231,7 +251,6 @@ fn combined_fix(mine: &[&Diagnostic]) -> Option<Fix> {
 mod tests {
     use super::*;
     use crate::diagnostic::{Finding, Severity};
-    use crate::source::{FileId, Span};
 
     fn at(file: u32, start: usize) -> Loc {
         Loc {
