@@ -15,11 +15,11 @@ use crate::model::apps::{DatabaseNames, Verdict, app_of, file_app, judge, same_a
 use crate::model::names::{invalid, reserved};
 use crate::model::{
     Cluster, ClusterUser, Database, DatabaseRole, Metadata, NameKind, Object, ObjectId, PathRole,
-    Role, SealedEntry, SealedSecret, Secret, Spec, closest, is_unknowable,
+    Role, SealedEntry, SealedSecret, Secret, Spec, closest, is_unknowable, join,
 };
 use crate::model::{reflector, replicator};
 use crate::project::Project;
-use crate::source::{Loc, Spanned, ancestors, parent_dir};
+use crate::source::{FileId, Loc, Spanned, ancestors, parent_dir};
 
 /// One object as one deployment applies it, or as written when no deployment does.
 #[derive(Debug, Clone, Copy)]
@@ -317,6 +317,41 @@ impl<'p> Index<'p> {
         self.project.paths.get(&path).map(String::as_str)
     }
 
+    /// The files the KSOPS generators of the repository's kustomizations decrypt into their
+    /// builds (see [`crate::model::Ksops`]): build inputs, listed in no `resources`.
+    pub fn ksops_inputs(&self) -> HashSet<String> {
+        let mut inputs = HashSet::default();
+        let generators: Vec<(FileId, &crate::model::Ksops)> = self
+            .project
+            .objects
+            .iter()
+            .filter_map(|obj| match &obj.spec {
+                Spec::Ksops(ksops) => Some((obj.file, &**ksops)),
+                _ => None,
+            })
+            .collect();
+        if generators.is_empty() {
+            return inputs;
+        }
+        for k in &self.project.kustomize.kustomizations {
+            for path in k.paths.iter().filter(|p| p.role == PathRole::Input) {
+                let Some(file) = path
+                    .resolved
+                    .as_deref()
+                    .and_then(|p| self.project.file_id(p))
+                else {
+                    continue;
+                };
+                let files = generators
+                    .iter()
+                    .filter(|(at, _)| *at == file)
+                    .flat_map(|(_, ksops)| &ksops.files);
+                inputs.extend(files.filter_map(|f| join(&k.dir, f.as_str())));
+            }
+        }
+        inputs
+    }
+
     /// Is this project object (a source object, not an instance) only a kustomize patch or
     /// other input of a build, applied by nothing?
     pub fn is_patch(&self, source: ObjectId) -> bool {
@@ -460,6 +495,7 @@ impl<'p> Index<'p> {
                 Spec::Application(_)
                 | Spec::ApplicationSet(_)
                 | Spec::FluxKustomization(_)
+                | Spec::Ksops(_)
                 | Spec::Other => {}
             }
         }
