@@ -178,7 +178,7 @@ fn wave_loc(obj: &Object) -> Loc {
 #[cfg(test)]
 mod tests {
     use super::check;
-    use crate::rules::testing::{lint_texts, run};
+    use crate::rules::testing::{rules_reported, run};
 
     fn annotations(wave: Option<&str>) -> String {
         wave.map_or_else(String::new, |w| {
@@ -220,15 +220,7 @@ mod tests {
 
     /// The rules of the whole lint (precedence included) over the same chain.
     fn lint_rules(dir: &str, waves: [Option<&str>; 3]) -> Vec<String> {
-        with_files(dir, waves, |files| {
-            let mut rules: Vec<String> = lint_texts(files)
-                .iter()
-                .map(|d| d.rule.to_string())
-                .filter(|r| r.starts_with("sync-wave"))
-                .collect();
-            rules.sort();
-            rules
-        })
+        with_files(dir, waves, |files| rules_reported("sync-wave", files))
     }
 
     fn with_files<T>(

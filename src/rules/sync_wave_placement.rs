@@ -115,7 +115,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::check;
-    use crate::rules::testing::{lint_texts, run};
+    use crate::rules::testing::{rules_reported, run};
 
     fn sealed(name: &str, own: Option<&str>, template: &str) -> String {
         let own = own.map_or_else(String::new, |w| {
@@ -152,14 +152,7 @@ mod tests {
         // sync-wave-wrong asks for wave 0, which the template has: setting it settles both.
         let sop = |own: &str, template: &str| {
             let text = sealed("h", Some(own), template);
-            let files = [("infra/databases/postgres/h.yaml", text.as_str())];
-            let mut rules: Vec<String> = lint_texts(&files)
-                .iter()
-                .map(|d| d.rule.to_string())
-                .filter(|r| r.starts_with("sync-wave"))
-                .collect();
-            rules.sort();
-            rules
+            rules_reported("sync-wave", &[("infra/databases/postgres/h.yaml", &text)])
         };
         assert_eq!(sop("\"1\"", "\"0\""), ["sync-wave-wrong"]);
         // A template wave that is not the SOP's own is a mistake of its own.
