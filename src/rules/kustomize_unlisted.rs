@@ -65,6 +65,8 @@ declare_rule! {
         level: Error,
         summary: "a manifest is never applied because a kustomization owns its folder but does not list it",
         fix: (Unsafe, "adds the file to the kustomization's `resources` (in order when the list is sorted); never a file holding a Secret"),
+        // An entry with a typo of this file's name: that finding names this file.
+        yields_to: [KustomizeMissing],
         check: check,
     }
 }
@@ -104,10 +106,6 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 continue;
             }
             if !cx.project.paths.contains(resolved) && !dirs.contains(resolved) {
-                // A typo: `kustomize-missing` reports the entry and suggests this file.
-                if let Some(meant) = cx.index.closest_sibling(resolved) {
-                    reached.insert(meant);
-                }
                 continue;
             }
             if dirs.contains(resolved) {
@@ -295,7 +293,7 @@ fn list_file(cx: &Context<'_>, k: &Kustomization, entry: &str, objects: &[&Objec
 mod tests {
     use super::is_below;
     use crate::diagnostic::Severity;
-    use crate::rules::testing::{DATABASE, lint_texts};
+    use crate::rules::testing::{DATABASE, lint_texts, rules_reported};
 
     const CONFIGMAP: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dash\n";
 
@@ -383,6 +381,24 @@ mod tests {
         // A file the generator does not name is still unlisted.
         let one = generator("secretFrom:\n  - envs:\n      - env/app.enc.yaml\n");
         assert_eq!(found(&one).len(), 1, "{:?}", found(&one));
+    }
+
+    #[test]
+    fn an_entry_with_a_typo_of_the_file_is_one_mistake() {
+        let files = [
+            ("k/kustomization.yaml", "resources:\n  - gitea-dbb.yaml\n"),
+            ("k/gitea-db.yaml", DATABASE),
+        ];
+        // kustomize-missing names the file meant; the unlisted file is that finding's.
+        assert_eq!(rules_reported("kustomize", &files), ["kustomize-missing"]);
+        let elsewhere = [
+            ("k/kustomization.yaml", "resources:\n  - other.yaml\n"),
+            ("k/gitea-db.yaml", DATABASE),
+        ];
+        assert_eq!(
+            rules_reported("kustomize", &elsewhere),
+            ["kustomize-missing", "kustomize-unlisted"]
+        );
     }
 
     #[test]
