@@ -153,8 +153,11 @@ fn merge(node: Loc, members: Vec<Diagnostic>) -> Vec<Diagnostic> {
             let message = format!("{} ({})", dropped.finding.message, dropped.rule);
             add_related(related, subject, message);
         } else {
+            // A place the finding kept already lists is not listed twice.
             for r in dropped.finding.related.iter().filter(|r| r.loc != node) {
-                add_related(related, r.loc, format!("{} ({})", r.message, dropped.rule));
+                if !related.iter().any(|kept| kept.loc == r.loc) {
+                    add_related(related, r.loc, format!("{} ({})", r.message, dropped.rule));
+                }
             }
         }
     }

@@ -74,6 +74,9 @@ declare_rule! {
         group: "names",
         level: Warning,
         summary: "SOP names along a secret → role → database chain disagree on the app",
+        // A Secret that several roles use: its one username matches one role at most, an
+        // error that names the same reference.
+        yields_to: [RoleUsernameMismatch],
         check: check,
     }
 }
@@ -103,17 +106,6 @@ fn check_chain(
         sealed_file_suffix,
         ..
     } = &cx.config.naming;
-    // A Secret that several roles use is `role-username-mismatch`'s (an error: its one
-    // username matches one role at most), not a naming question.
-    let namespace = cx.index.object(chain.cluster).namespace_str();
-    if cx
-        .index
-        .roles_sharing_secret(namespace, chain.secret_name.as_str())
-        .len()
-        > 1
-    {
-        return;
-    }
     let Some(Assessment {
         role,
         secret_name,
