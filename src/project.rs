@@ -450,6 +450,16 @@ impl Project {
             .collect()
     }
 
+    /// The files some stage after loading read again (the deployments, a fix's edits, a
+    /// report) and found changed or vanished since they were checked: what was made of them
+    /// then is not what was checked.
+    pub fn files_found_changed(&self) -> Vec<FileId> {
+        (0..self.sources.len() as u32)
+            .map(FileId)
+            .filter(|&file| self.sources.get(file).found_changed())
+            .collect()
+    }
+
     /// Every YAML problem of every manifest file (generator inputs excluded), with its file.
     pub fn yaml_problems(&self) -> impl Iterator<Item = (FileId, &YamlProblem)> {
         self.files

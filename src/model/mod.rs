@@ -23,7 +23,7 @@ mod waves;
 pub use cnpg::{Bootstrap, Cluster, ClusterUser, Database, DatabaseRole, Role};
 pub use gitops::{AppSetGenerator, AppSource, Application, ApplicationSet, FluxKustomization};
 pub use kustomize::{
-    Build, Entry, Generator, GeneratorKind, GeneratorOptions, InlineText, Kustomization,
+    Build, Entry, Generator, GeneratorKind, GeneratorOptions, InlineText, Ksops, Kustomization,
     KustomizeGraph, LabelSet, LiteralValue, Patch, PatchBody, PatchKind, PathRef, PathRole, Target,
     apply_kustomizations, is_kustomization_file, join,
 };
@@ -97,6 +97,8 @@ pub enum Spec {
     ApplicationSet(Box<ApplicationSet>),
     /// A Flux `Kustomization`.
     FluxKustomization(Box<FluxKustomization>),
+    /// A KSOPS generator: the encrypted files it reads.
+    Ksops(Box<Ksops>),
     Other,
 }
 
@@ -163,6 +165,7 @@ impl Object {
             (Some("kustomize.toolkit.fluxcd.io"), Some("Kustomization")) => {
                 Spec::FluxKustomization(Box::new(FluxKustomization::read(&reader, root)))
             }
+            (Some("viaduct.ai"), Some("ksops")) => Spec::Ksops(Box::new(Ksops::read(file, root))),
             _ => Spec::Other,
         };
         let schema = match (&api_version, &kind_name) {
