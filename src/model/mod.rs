@@ -35,8 +35,9 @@ pub use read::{ShapeKind, ShapeProblem, closest};
 pub use secrets::Scope;
 pub use secrets::{
     DataEntry, ExternalSecret, SealedEntry, SealedSecret, SealedTemplate, SealedValue, Secret,
-    is_identity_key, key_list, seal_command,
+    is_go_base64, is_identity_key, key_list, seal_command,
 };
+pub(crate) use sensitive::is_secret_field;
 pub use sensitive::secret_spans;
 pub use suggest::Suggester;
 pub use waves::WaveValue;
@@ -165,14 +166,21 @@ impl Object {
             }
             _ => Spec::Other,
         };
-        let schema = match (&api_version, &kind_name) {
+        // A SOPS-encrypted document: its values are ciphertext (`ENC[…]`) until SOPS
+        // decrypts it, and its `sops` key is removed then.
+        let sops = root.get("sops").is_some();
+        let mut schema = match (&api_version, &kind_name) {
             (Some(api_version), Some(kind)) => schemas
                 .validate(api_version.as_str(), kind.as_str(), root, file, &|node| {
                     reader.is_templated(node)
+                        || (sops && node.as_str().is_some_and(|t| t.starts_with("ENC[")))
                 })
                 .unwrap_or_default(),
             _ => Vec::new(),
         };
+        if sops {
+            schema.retain(|violation| violation.path != "sops");
+        }
         Some(Object {
             file,
             document,

@@ -7,10 +7,10 @@ declare_rule! {
     /// Checks what the CRD schemas do not: each of the four SOP kinds (`v1 Secret`,
     /// `bitnami.com SealedSecret`, CNPG `Cluster` and `Database`) needs `apiVersion`, `kind`
     /// and `metadata.name` (a Secret may use `metadata.generateName` instead) and an
-    /// `apiVersion` the API server serves. The fields of a kind pglint embeds the CRD of are
-    /// judged by that schema (`schema-invalid`, `schema-unknown-field`); for the others (a
-    /// `v1 Secret`, or an object at an unserved version) every field pglint reads must have
-    /// the right type. Values that only exist after Flux or Helm substitution are not judged.
+    /// `apiVersion` the API server serves. The fields of a kind pglint embeds a schema of
+    /// (the CRDs, and the Kubernetes OpenAPI for a `v1 Secret`) are judged by that schema
+    /// (`schema-invalid`, `schema-unknown-field`); for an object at an unserved version every
+    /// field pglint reads must have the right type. Values that only exist after Flux or Helm substitution are not judged.
     /// In an object a deployment builds with kustomize, a boolean field must be `true` or
     /// `false`: kustomize reads YAML 1.2 (kyaml, go-yaml v3), where `on`, `yes` or `y` are
     /// strings, and writes them quoted, so the API server gets `"on"` for a boolean (checked

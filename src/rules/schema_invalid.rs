@@ -6,8 +6,10 @@ declare_rule! {
     /// ## What it does
     /// Validates every applied object of a kind pglint embeds the CRD of (CNPG `Cluster`,
     /// `Database`, `DatabaseRole`, `Pooler`, `Backup`, `ScheduledBackup`; `SealedSecret`; Argo
-    /// CD `Application`, `ApplicationSet`, `AppProject`; Flux `Kustomization`, `GitRepository`)
-    /// against the CRD's `openAPIV3Schema` as the API server does: types (int-or-string
+    /// CD `Application`, `ApplicationSet`, `AppProject`; Flux `Kustomization`, `GitRepository`),
+    /// and of the built-in `v1` `Secret`, `ConfigMap` and `Namespace` (the Kubernetes OpenAPI,
+    /// `schemas/kubernetes/PROVENANCE`: a Secret's `data` is base64, `stringData` a map of
+    /// strings), against its schema as the API server does: types (int-or-string
     /// included), `required`, `enum`, `format` (`date-time`, `byte`), `pattern` (quantities
     /// such as `512Mi`), `minimum`/`maximum`, lengths and item counts. The object is checked
     /// as rendered, so a value a kustomize patch introduced is reported at the patch's line.

@@ -109,7 +109,18 @@ impl Schema {
         let number = |key: &str| node.get(key).and_then(|n| n.as_str()?.parse::<f64>().ok());
         let count = |key: &str| node.get(key).and_then(|n| n.as_str()?.parse::<u64>().ok());
         let flag = |key: &str| node.get(key).and_then(|n| n.as_str()) == Some("true");
-        schema.ty = text("type").as_deref().and_then(Type::parse);
+        // A derived JSON schema (the built-in kinds') writes `type: [string, "null"]`.
+        match node.get("type") {
+            Some(types) if types.is_sequence() => {
+                for name in types.items().filter_map(|t| t.as_str()) {
+                    match name {
+                        "null" => schema.nullable = true,
+                        other => schema.ty = schema.ty.or(Type::parse(other)),
+                    }
+                }
+            }
+            _ => schema.ty = text("type").as_deref().and_then(Type::parse),
+        }
         if let Some(properties) = node.get("properties") {
             schema.properties = properties
                 .entries()
@@ -119,6 +130,9 @@ impl Schema {
             schema.properties.sort_by(|a, b| a.0.cmp(&b.0));
         }
         schema.additional = match node.get("additionalProperties") {
+            // A reference into definitions pglint does not embed (the built-in kinds'
+            // `metadata`, a Namespace's `spec`): not followed, so anything goes there.
+            _ if node.get("$ref").is_some() => Additional::Anything,
             Some(values) if values.is_mapping() => {
                 Additional::Values(Box::new(Schema::compile(values)))
             }
@@ -153,7 +167,7 @@ impl Schema {
         schema.max_items = count("maxItems");
         schema.min_properties = count("minProperties");
         schema.max_properties = count("maxProperties");
-        schema.nullable = flag("nullable");
+        schema.nullable |= flag("nullable");
         schema.int_or_string = flag("x-kubernetes-int-or-string");
         schema.embedded_resource = flag("x-kubernetes-embedded-resource");
         if schema.embedded_resource {

@@ -16,7 +16,7 @@ pub mod json;
 use std::sync::{LazyLock, OnceLock};
 
 pub use compiled::Schema;
-pub use embedded::{EMBEDDED, EmbeddedCrd};
+pub use embedded::{Artefact, EMBEDDED, EmbeddedCrd};
 
 use crate::source::{FileId, Loc};
 use crate::yaml::{Limits, NodeRef, parse};
@@ -152,13 +152,30 @@ fn compile_embedded(crd: &EmbeddedCrd) -> Crd {
         ..Limits::default()
     };
     let parsed = parse(text, &limits);
-    parsed
-        .documents
-        .iter()
-        .filter_map(|doc| doc.root())
-        .find(|root| root.get("kind").and_then(|k| k.as_str()) == Some("CustomResourceDefinition"))
-        .map(Crd::compile)
-        .unwrap_or_default()
+    let mut roots = parsed.documents.iter().filter_map(|doc| doc.root());
+    match crd.artefact {
+        Artefact::Crd => roots
+            .find(|root| {
+                root.get("kind").and_then(|k| k.as_str()) == Some("CustomResourceDefinition")
+            })
+            .map(Crd::compile)
+            .unwrap_or_default(),
+        // A built-in kind's schema has no CEL rules.
+        Artefact::KindSchema { version } => Crd {
+            versions: roots
+                .next()
+                .map(|root| (version.to_string(), Schema::compile(root)))
+                .into_iter()
+                .collect(),
+            cel: vec![None],
+            cel_update: vec![None],
+        },
+    }
+}
+
+/// The group and version of an `apiVersion`: `v1` is the core group's (empty).
+pub fn group_version(api_version: &str) -> (&str, &str) {
+    api_version.rsplit_once('/').unwrap_or(("", api_version))
 }
 
 /// Where the schema a kind is validated against comes from.
@@ -236,7 +253,7 @@ impl Schemas {
 
     /// The CRD version of an `apiVersion` (`group/version`) and kind, with its CRD.
     fn version<'v>(&self, api_version: &'v str, kind: &str) -> Option<(&Crd, &'v str)> {
-        let (group, version) = api_version.rsplit_once('/')?;
+        let (group, version) = group_version(api_version);
         let (_, crd) = self.lookup(group, kind)?;
         Some((crd, version))
     }
@@ -261,9 +278,7 @@ impl Schemas {
             let (Some(api_version), Some(kind)) = (&object.api_version, &object.kind_name) else {
                 continue;
             };
-            let Some((group, _)) = api_version.as_str().rsplit_once('/') else {
-                continue;
-            };
+            let (group, _) = group_version(api_version.as_str());
             if used
                 .iter()
                 .any(|(g, k, _)| g == group && k == kind.as_str())
@@ -600,6 +615,41 @@ mod tests {
                 "9 `spec.connectionLimit` in body must be of type integer: \"string\"",
                 "6 `spec.name`: Required value",
             ]
+        );
+    }
+
+    /// The built-in kinds pglint reads, from the Kubernetes OpenAPI: a Secret's `data` is
+    /// base64 (as Go decodes it; the value is never printed), `stringData` a map of strings;
+    /// an unknown field gets the closest declared name.
+    #[test]
+    fn built_in_kinds() {
+        let secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ntype: Opaque\ndata:\n  ok: aHVudGVyMg==\n  folded: |\n    aHVu\n    dGVyMg==\n  bad: hunter2!\nstringData:\n  port: 5432\n  host: db\nData:\n  k: dg==\n";
+        assert_eq!(
+            violations(secret),
+            [
+                "11 `data.bad` in body must be of type byte (standard base64, `=`-padded): the value (not shown) is not",
+                "13 `stringData.port` in body must be of type string: \"integer\"",
+                "15 unknown field \"Data\"",
+            ]
+        );
+        let parsed = parse(secret, &Limits::default());
+        let root = parsed.documents[0].root().unwrap();
+        let unknown = Schemas::EMBEDDED
+            .validate("v1", "Secret", root, FileId(0), &|_| false)
+            .unwrap();
+        assert_eq!(unknown[2].suggestion.as_deref(), Some("data"));
+        let config_map = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  url: https://x\n  replicas: 3\nbinaryData:\n  blob: AAEC\nimmutable: yes\n";
+        assert_eq!(
+            violations(config_map),
+            ["7 `data.replicas` in body must be of type string: \"integer\""]
+        );
+        let namespace = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: n\n  labels: {a: b}\nspec:\n  finalizers: [kubernetes]\nstatuss: {}\n";
+        assert_eq!(violations(namespace), ["8 unknown field \"statuss\""]);
+        // Another version, or another group's kind of the same name, has no schema here.
+        assert!(
+            Schemas::EMBEDDED
+                .validate("v2", "Secret", root, FileId(0), &|_| false)
+                .is_none()
         );
     }
 
