@@ -59,10 +59,16 @@ declare_rule! {
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for applied in crate::schema::applied(cx.objects(), cx.deploy()) {
         let violation = applied.violation;
-        if !matches!(violation.kind, ViolationKind::Invalid | ViolationKind::Required) {
+        if !matches!(
+            violation.kind,
+            ViolationKind::Invalid | ViolationKind::Required | ViolationKind::Unserved
+        ) {
             continue;
         }
         let help = match &violation.suggestion {
+            Some(version) if violation.kind == ViolationKind::Unserved => {
+                format!("use `apiVersion: {version}`")
+            }
             Some(value) => format!("did you mean `{value}`?"),
             None => format!(
                 "`kubectl explain {}` shows what the schema accepts",

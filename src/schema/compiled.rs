@@ -99,6 +99,13 @@ pub struct Schema {
     pub int_or_string: bool,
     pub embedded_resource: bool,
     pub rules: Vec<CelRule>,
+    /// The value validations a structural schema may combine (`allOf`, `anyOf`, `oneOf`,
+    /// `not`): they judge values only, never declare fields (apiextensions
+    /// `pkg/apiserver/schema/validation.go`, `validateValueValidation`).
+    pub all_of: Vec<Schema>,
+    pub any_of: Vec<Schema>,
+    pub one_of: Vec<Schema>,
+    pub not: Option<Box<Schema>>,
 }
 
 impl Schema {
@@ -178,6 +185,22 @@ impl Schema {
                 other => other,
             };
         }
+        let branches = |key: &str| -> Vec<Schema> {
+            node.get(key)
+                .map(|list| list.items().map(Schema::compile).collect())
+                .unwrap_or_default()
+        };
+        schema.all_of = branches("allOf");
+        // `anyOf: [{type: integer}, {type: string}]` is how int-or-string is written: the
+        // flag says it already.
+        if !schema.int_or_string {
+            schema.any_of = branches("anyOf");
+        }
+        schema.one_of = branches("oneOf");
+        schema.not = node
+            .get("not")
+            .filter(NodeRef::is_mapping)
+            .map(|not| Box::new(Schema::compile(not)));
         if let Some(rules) = node.get("x-kubernetes-validations") {
             schema.rules = rules
                 .items()
@@ -236,16 +259,16 @@ impl Schema {
             .map(|at| &self.properties[at].1)
     }
 
-    /// The pattern as a regular expression; `None` when it is absent or beyond the `regex`
-    /// crate (then it is not checked).
-    pub fn regex(&self) -> Option<&regex::Regex> {
-        self.compiled_pattern
-            .get_or_init(|| {
-                self.pattern
-                    .as_deref()
-                    .and_then(|p| regex::Regex::new(p).ok())
-            })
-            .as_ref()
+    /// The pattern as a regular expression (Go's RE2 syntax, which the `regex` crate shares);
+    /// `Err` when it is beyond the `regex` crate (then the caller says it was not checked).
+    pub fn regex(&self) -> Option<Result<&regex::Regex, ()>> {
+        let pattern = self.pattern.as_deref()?;
+        Some(
+            self.compiled_pattern
+                .get_or_init(|| regex::Regex::new(pattern).ok())
+                .as_ref()
+                .ok_or(()),
+        )
     }
 
     /// A value of any type is allowed (no `type`, or int-or-string handled by the caller).
