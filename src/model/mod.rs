@@ -196,6 +196,19 @@ impl Object {
         })
     }
 
+    /// The field within `within` (a list item, say) that the API server drops because its
+    /// name is unknown, and that the schema takes for a misspelling of `meant`: the cause of
+    /// whatever `meant` would have given (`passwordSecrets` for `passwordSecret`).
+    pub fn misspelt(&self, within: Loc, meant: &str) -> Option<&crate::schema::Violation> {
+        self.schema.iter().find(|v| {
+            v.kind == crate::schema::ViolationKind::UnknownField
+                && v.suggestion.as_deref() == Some(meant)
+                && v.loc.file == within.file
+                && within.span.start() <= v.loc.span.start()
+                && v.loc.span.end() <= within.span.end()
+        })
+    }
+
     /// The object as its file writes it, without what kustomizations merged into it.
     pub fn as_written(&self) -> Object {
         let mut object = self.clone();

@@ -57,6 +57,7 @@ declare_rule! {
         group: "references",
         level: Warning,
         summary: "a credentials secret in the SOP folder is named by no role",
+        yields_to: [SchemaUnknownField],
         check: check,
     }
 }
@@ -92,6 +93,7 @@ fn looks_like_credentials(obj: &Object, name: &str, secret_suffix: &str) -> bool
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let uses = cx.index.secret_uses();
     let misdirected = cx.index.misdirected_secrets(cx.config);
+    let misspelt = cx.index.misspelt_secret_uses();
     // A Database's owner is the missing role that would use it: `owner-role-missing` reports
     // that one mistake, with the role to add.
     let awaited: HashSet<ObjectId> = cx
@@ -168,6 +170,17 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         )
         .label("unused credentials")
         .rests_on_absence(&["Cluster", "DatabaseRole"]);
+        // A role names it under a misspelt `passwordSecret`: that key is the one mistake
+        // (`schema-unknown-field`).
+        if let Some((key, ..)) = misspelt
+            .iter()
+            .find(|(_, used, ns)| *used == name && same_namespace(*ns, namespace))
+        {
+            finding = finding.caused_by(
+                *key,
+                format!("a role names {} `{name}` under a misspelt `passwordSecret`, which the API server drops", obj.kind_str()),
+            );
+        }
         let alike = similar(name, nearby.iter().map(|u| u.name.as_str()));
         finding = match alike.and_then(|s| nearby.iter().find(|u| u.name.value == s)) {
             Some(used) => finding.help(format!(

@@ -30,6 +30,7 @@ impl Walk<'_> {
             path: path.to_string(),
             message,
             suggestion: None,
+            reference: None,
         });
     }
 
@@ -190,6 +191,11 @@ impl Walk<'_> {
                         path: child.clone(),
                         message: format!("unknown field \"{child}\""),
                         suggestion,
+                        reference: value
+                            .get("name")
+                            .unwrap_or(*value)
+                            .as_str()
+                            .map(str::to_string),
                     });
                 }
             }
@@ -389,6 +395,7 @@ impl Walk<'_> {
                 "`{path}`: Unsupported value: \"{text}\": supported values: {supported}"
             ),
             suggestion,
+            reference: None,
         });
     }
 }

@@ -50,6 +50,9 @@ pub struct Violation {
     pub message: String,
     /// A close name: a declared property for an unknown field, an allowed value for an enum.
     pub suggestion: Option<String>,
+    /// What an unknown field's value names (a string, or a mapping's `name`): a reference the
+    /// API server drops with the field (`passwordSecrets: {name: app-db-creds}`).
+    pub reference: Option<String>,
 }
 
 /// One CRD's served versions, each with its compiled schema.
@@ -336,6 +339,7 @@ impl Schemas {
                     "no matches for kind \"{kind}\" in version \"{api_version}\": its schema serves {}",
                     served.join(", ")
                 ),
+                reference: None,
                 suggestion: crd.versions.last().map(|(name, _)| {
                     let (group, _) = group_version(api_version);
                     if group.is_empty() {
@@ -486,6 +490,7 @@ fn report_rule_errors(
             path,
             message,
             suggestion: None,
+            reference: None,
         });
     }
 }
