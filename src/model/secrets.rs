@@ -329,8 +329,6 @@ pub struct SealedSecret {
     pub template: Option<SealedTemplate>,
 }
 
-const SEALED_SPEC_FIELDS: &[&str] = &["data", "encryptedData", "template"];
-
 impl SealedSecret {
     pub(crate) fn read(reader: &mut Reader<'_>, root: NodeRef<'_>) -> SealedSecret {
         let mut sealed = SealedSecret {
@@ -341,7 +339,6 @@ impl SealedSecret {
         let Some(spec) = reader.mapping(root.get("spec"), "spec") else {
             return sealed;
         };
-        reader.unknown_fields(spec, "spec", SEALED_SPEC_FIELDS);
         if let Some((key, value)) = spec.get_entry("encryptedData") {
             sealed.encrypted_loc = Some(reader.loc(key));
             if let Some(mapping) = reader.mapping(Some(value), "spec.encryptedData") {
