@@ -645,6 +645,28 @@ impl<'p> Index<'p> {
         copies
     }
 
+    /// The secret names roles give under a misspelt `passwordSecret` (`passwordSecrets`), which
+    /// the API server drops: each with the misspelt key (the one mistake) and the namespace.
+    pub fn misspelt_secret_uses(&self) -> Vec<(Loc, &'p str, Option<&'p str>)> {
+        let mut uses = Vec::new();
+        for instance in &self.instances {
+            let obj = instance.object;
+            let roles: Vec<&Role> = match &obj.spec {
+                Spec::Cluster(cluster) => cluster.roles.iter().collect(),
+                Spec::DatabaseRole(db_role) => vec![&db_role.role],
+                _ => continue,
+            };
+            for role in roles {
+                if let Some(misspelt) = obj.misspelt(role.loc, "passwordSecret")
+                    && let Some(name) = &misspelt.reference
+                {
+                    uses.push((misspelt.loc, name.as_str(), obj.namespace_str()));
+                }
+            }
+        }
+        uses
+    }
+
     /// Every `passwordSecret` / bootstrap secret reference, in object order, whatever its value.
     pub fn secret_uses(&self) -> Vec<SecretUse<'p>> {
         let mut uses = Vec::new();
