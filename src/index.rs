@@ -9,7 +9,7 @@
 use std::sync::OnceLock;
 
 use crate::config::Config;
-use crate::deploy::{Deploy, DeploymentId};
+use crate::deploy::{Deploy, DeploymentId, ReplacedList};
 use crate::hash::{HashMap, HashSet};
 use crate::model::apps::{DatabaseNames, Verdict, app_of, file_app, judge, same_app};
 use crate::model::names::{invalid, reserved};
@@ -529,6 +529,21 @@ impl<'p> Index<'p> {
                         name: after.value.as_str(),
                     })
             })
+    }
+
+    /// The patch that replaced the list at `field` (`spec.managed.roles`) of an instance whole:
+    /// a custom resource's list patched with a `$patch` directive on an item, the cause of
+    /// every item the list then lacks or holds as written.
+    pub fn list_replaced(&self, instance: ObjectId, field: &str) -> Option<&'p ReplacedList> {
+        let instance = &self.instances[instance];
+        let rendered = self.deploy.deployments[instance.deployment?]
+            .rendered
+            .as_ref()
+            .ok()?;
+        rendered
+            .replaced_lists
+            .iter()
+            .find(|r| r.source.is_some() && r.source == instance.source && r.list.field == field)
     }
 
     /// What the deployments apply, where.

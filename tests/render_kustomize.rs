@@ -241,12 +241,14 @@ mod synth;
 /// directive), JSON 6902 operations (`test` that holds or not, `copy`/`move` with and
 /// without `from`, a path that does not exist), a `target:` that selects nothing, cycles,
 /// files outside the kustomization's folder, a file listed twice, an alias to another
-/// document's anchor.
+/// document's anchor, `kind: List` documents (and one whose item is not an object), `$patch`
+/// directives on list items (of a built-in kind, merged by key, and of a custom resource,
+/// whose list is replaced), patch `options` (`allowNameChange`, `allowKindChange`), a patch
+/// that deletes a whole object.
 ///
 /// Not generated, as known differences: what kustomize 5.6–5.8 (Argo CD 3.x, Flux) does
 /// differently from the 5.5.0 oracle — empty patch files, and the namespace of nested
-/// kustomizations — and what pglint does not model yet (`kind: List` documents, `$patch`
-/// on list items, patch `options`).
+/// kustomizations.
 fn generated_repository(root: &Path, rng: &mut synth::SplitMix64) {
     let write = |path: &str, text: &str| {
         let path = root.join(path);
@@ -265,6 +267,8 @@ fn generated_repository(root: &Path, rng: &mut synth::SplitMix64) {
     match pick(12) {
         0 => base.push_str("  - cm.yaml\n"),
         1 => base.push_str("  - two.yaml\n"),
+        2 | 3 => base.push_str("  - list.yaml\n"),
+        4 => base.push_str("  - bad-list.yaml\n"),
         _ => {}
     }
     if pick(3) == 0 {
@@ -284,6 +288,14 @@ fn generated_repository(root: &Path, rng: &mut synth::SplitMix64) {
     write(
         "base/two.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\ndata: &shared\n  a: \"1\"\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: second\ndata: *shared\n",
+    );
+    write(
+        "base/list.yaml",
+        "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: listed\n  - apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: web\n    spec:\n      template:\n        spec:\n          containers:\n            - {name: a, image: a1}\n            - {name: b, image: b1}\n---\napiVersion: v1\nkind: ConfigMapList\nitems: null\n",
+    );
+    write(
+        "base/bad-list.yaml",
+        "apiVersion: v1\nkind: List\nitems:\n  - just a string\n",
     );
     write(
         "comp/kustomization.yaml",
@@ -327,6 +339,12 @@ fn generated_repository(root: &Path, rng: &mut synth::SplitMix64) {
         "  - target:\n      kind: Secret\n    patch: |\n      - op: add\n        path: /data/x\n        value: eA==\n",
         "  - target:\n      kind: Database\n    patch: |\n      - op: replace\n        path: /spec/owner\n        value: other\n",
         "  - path: owner.yaml\n",
+        "  - target:\n      kind: Database\n    patch: |\n      apiVersion: postgresql.cnpg.io/v1\n      kind: Database\n      metadata:\n        name: any\n      spec:\n        extensions:\n          - name: vector\n            $patch: delete\n",
+        "  - target:\n      kind: Deployment\n    patch: |\n      apiVersion: apps/v1\n      kind: Deployment\n      metadata:\n        name: any\n      spec:\n        template:\n          spec:\n            containers:\n              - {name: a, $patch: delete}\n              - {name: c, image: c1}\n",
+        "  - target:\n      kind: ConfigMap\n      name: cm\n    options:\n      allowNameChange: true\n    patch: |\n      apiVersion: v1\n      kind: ConfigMap\n      metadata:\n        name: renamed\n        namespace: elsewhere\n",
+        "  - target:\n      kind: ConfigMap\n      name: cm\n    patch: |\n      apiVersion: v1\n      kind: Secret\n      metadata:\n        name: renamed\n",
+        "  - target:\n      kind: ConfigMap\n      name: cm\n    options:\n      allowKindChange: true\n    patch: |\n      apiVersion: v1\n      kind: Secret\n      metadata:\n        name: any\n",
+        "  - path: delete-cm.yaml\n",
     ];
     let count = pick(3);
     if count > 0 {
@@ -336,6 +354,10 @@ fn generated_repository(root: &Path, rng: &mut synth::SplitMix64) {
         }
     }
     write("overlay/kustomization.yaml", &overlay);
+    write(
+        "overlay/delete-cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n$patch: delete\n",
+    );
     write(
         "overlay/owner.yaml",
         "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: app-db\nspec:\n  owner: patched\n",

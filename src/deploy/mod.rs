@@ -19,7 +19,9 @@ use crate::model::{
 };
 use crate::project::Project;
 use crate::source::{Loc, Span, Spanned, parent_dir};
-pub use kustomize::{BuildError, Kustomize, LoadRestrictor, Refusal, Rendered, Resource, Unknown};
+pub use kustomize::{
+    BuildError, Kustomize, LoadRestrictor, Refusal, Rendered, ReplacedList, Resource, Unknown,
+};
 
 /// Something that applies objects to a cluster.
 #[derive(Debug)]
@@ -444,7 +446,7 @@ impl<'p> Plan<'p> {
                     .collect(),
             };
             files.sort_unstable();
-            kustomize.add_files(files, &mut rendered);
+            kustomize.add_files(files, &mut rendered)?;
             rendered
         };
         rendered.unknown.extend(self.unknown.iter().cloned());

@@ -392,6 +392,7 @@ registry! {
     sealed_value_shared::SealedValueShared,
     kustomize_missing::KustomizeMissing,
     kustomize_build_refused::KustomizeBuildRefused,
+    patch_list_replaced::PatchListReplaced,
     kustomize_unlisted::KustomizeUnlisted,
     not_deployed::NotDeployed,
     namespace_missing::NamespaceMissing,
