@@ -546,6 +546,18 @@ impl<'p> Index<'p> {
             .find(|r| r.source.is_some() && r.source == instance.source && r.list.field == field)
     }
 
+    /// Where a deployment's build is refused because the source object `object` is added a
+    /// second time with one id (a file listed twice, two files holding one object): the list
+    /// entry, the cause of everything else that sees the object twice.
+    pub fn refused_as_duplicate(&self, object: ObjectId) -> Option<Loc> {
+        self.deploy.deployments.iter().find_map(|deployment| {
+            let error = deployment.rendered.as_ref().err()?;
+            (error.kind == crate::deploy::Refusal::DuplicateId && error.objects.contains(&object))
+                .then_some(error.loc)
+                .flatten()
+        })
+    }
+
     /// What the deployments apply, where.
     pub fn deploy(&self) -> &'p Deploy<'p> {
         self.deploy

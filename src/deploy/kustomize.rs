@@ -101,6 +101,9 @@ pub struct BuildError {
     pub loc: Option<Loc>,
     pub message: String,
     pub kind: Refusal,
+    /// The source objects a [`Refusal::DuplicateId`] is about (the resource already there and
+    /// the one added again); empty for other refusals.
+    pub objects: Vec<ObjectId>,
 }
 
 /// What kind of refusal: rules that own a cause (`kustomize-missing` owns a path that does
@@ -139,7 +142,13 @@ impl BuildError {
             loc: Some(loc),
             message: message.into(),
             kind: Refusal::Other,
+            objects: Vec::new(),
         }
+    }
+
+    fn about(mut self, objects: impl IntoIterator<Item = Option<ObjectId>>) -> Self {
+        self.objects.extend(objects.into_iter().flatten());
+        self
     }
 
     fn kind(mut self, kind: Refusal) -> Self {
@@ -381,7 +390,8 @@ impl Ids {
                         object.display_name()
                     ),
                 )
-                .kind(Refusal::DuplicateId));
+                .kind(Refusal::DuplicateId)
+                .about([resources[j].source, resource.source]));
             }
             same.push(i);
         }
@@ -604,6 +614,7 @@ impl<'p> Kustomize<'p> {
                 loc: named_at,
                 message,
                 kind: Refusal::Missing,
+                objects: Vec::new(),
             });
         };
         // kustomize's loader refuses a root that is a visited root or a folder above one
@@ -629,6 +640,7 @@ impl<'p> Kustomize<'p> {
                 loc: named_at,
                 message,
                 kind: Refusal::Cycle,
+                objects: Vec::new(),
             });
         }
         if walk.stack.len() > MAX_DEPTH {
@@ -639,6 +651,7 @@ impl<'p> Kustomize<'p> {
                     display(dir)
                 ),
                 kind: Refusal::Other,
+                objects: Vec::new(),
             });
         }
         // kustomize reads `commonLabels`/`commonAnnotations` as maps of strings
