@@ -486,6 +486,25 @@ impl<'p> Kustomize<'p> {
         self.accumulate(dir, Some(at), out, &mut Walk::new(restrictor))
     }
 
+    /// Adds what the kustomization in `dir` builds, as a `resources:` entry naming its folder
+    /// (at `at`) would: Flux's generated kustomization lists a sub-folder holding one.
+    pub fn add_resource_dir(
+        &self,
+        dir: &str,
+        at: Loc,
+        restrictor: LoadRestrictor,
+        out: &mut Rendered<'p>,
+    ) -> Result<(), BuildError> {
+        let mut ids = Ids::of(&out.resources);
+        let mut sub = Rendered::default();
+        self.accumulate(dir, Some(at), &mut sub, &mut Walk::new(restrictor))?;
+        let first = out.resources.len();
+        out.resources.append(&mut sub.resources);
+        out.unknown.append(&mut sub.unknown);
+        out.replaced_lists.append(&mut sub.replaced_lists);
+        ids.add(&out.resources, first, at)
+    }
+
     /// Adds the objects of manifest files (a folder applied as plain manifests), as written;
     /// a list's items in its place (Argo CD `GenerateManifests` expands every object that
     /// `IsList`, with `EachListItem`).

@@ -420,10 +420,12 @@ impl<'p> Plan<'p> {
             // `findManifests`, `util/glob/glob.go` `Match` → gobwas/glob `Compile`): `*` also
             // matches `/`, so `*.yaml` takes in files of subfolders too. An empty pattern is no
             // filter; one that does not compile matches nothing (`Match` returns false).
+            // Without separators gobwas's `**` is any sequence, as `*` is: `**/a.yaml` needs a
+            // `/` before `a.yaml` (globset would let `**/` match no folder at all).
             let glob = |pattern: Option<&str>| {
-                let pattern = pattern.filter(|p| !p.is_empty())?;
+                let pattern = pattern.filter(|p| !p.is_empty())?.replace("**", "*");
                 let mut set = globset::GlobSetBuilder::new();
-                if let Ok(glob) = globset::GlobBuilder::new(pattern)
+                if let Ok(glob) = globset::GlobBuilder::new(&pattern)
                     .literal_separator(false)
                     .build()
                 {
@@ -447,6 +449,15 @@ impl<'p> Plan<'p> {
             };
             files.sort_unstable();
             kustomize.add_files(files, &mut rendered)?;
+            // Flux's generated kustomization lists each sub-folder holding a kustomization (and
+            // does not look inside it), built as a resource (fluxcd/pkg
+            // `kustomize/kustomize_generator.go`, `generateKustomization`: `fs.Walk`, a folder
+            // with a kustomization file is appended and `filepath.SkipDir`).
+            if self.kind == DeploymentKind::Flux {
+                for dir in self.nested_kustomizations(project) {
+                    kustomize.add_resource_dir(dir, self.origin, self.restrictor, &mut rendered)?;
+                }
+            }
             rendered
         };
         rendered.unknown.extend(self.unknown.iter().cloned());
@@ -522,6 +533,26 @@ impl<'p> Plan<'p> {
             kustomize::finish(&mut rendered, fifo);
         }
         Ok(rendered)
+    }
+
+    /// The folders below a Flux folder deployment's root that hold a kustomization with none
+    /// between them and the root.
+    fn nested_kustomizations(&self, project: &'p Project) -> Vec<&'p str> {
+        let prefix = format!("{}/", self.root);
+        let mut dirs: Vec<&str> = project
+            .kustomize
+            .kustomizations
+            .iter()
+            .map(|k| k.dir.as_str())
+            .filter(|dir| (self.root.is_empty() && !dir.is_empty()) || dir.starts_with(&prefix))
+            .filter(|dir| {
+                !crate::source::ancestors(dir)
+                    .take_while(|d| *d != self.root)
+                    .any(|d| project.kustomize.in_dir(d).is_some())
+            })
+            .collect();
+        dirs.sort_unstable();
+        dirs
     }
 
     /// Does a folder deployment (no kustomization at its root) apply this manifest file?
@@ -1141,6 +1172,17 @@ mod tests {
         // Argo CD's globs have no separators: `*` matches across `/`, in include and exclude.
         assert_eq!(applied("db/other/x-db.yaml"), Some(true));
         assert_eq!(applied("db/new/b-old.yaml"), Some(false));
+        // A leading `**/` needs a folder: gobwas reads `**` as `*`, and `*/` a `/`.
+        let deeper = app.replace("'{*.yaml,new/*.yaml}'", "'**/*-db.yaml'");
+        let nested = self::project(&[
+            ("argocd/dbs.yaml", deeper.as_str()),
+            ("db/app-db.yaml", DB),
+            ("db/new/wiki-db.yaml", &DB.replace("app-db", "wiki-db")),
+        ]);
+        let deploy = Deploy::build(&nested, &Config::default());
+        let applied = |path: &str| deploy.is_applied(object_id(&nested, path));
+        assert_eq!(applied("db/app-db.yaml"), Some(false));
+        assert_eq!(applied("db/new/wiki-db.yaml"), Some(true));
     }
 
     #[test]
@@ -1213,7 +1255,14 @@ mod tests {
             ("flux/dbs.yaml", flux),
             ("apps/app-db.yaml", DB),
             ("apps/deeper/cluster.yaml", CLUSTER),
-            ("apps/kustomized/kustomization.yaml", "resources: []\n"),
+            (
+                "apps/kustomized/kustomization.yaml",
+                "resources: [listed.yaml]\n",
+            ),
+            (
+                "apps/kustomized/listed.yaml",
+                &DB.replace("app-db", "listed-db"),
+            ),
             (
                 "apps/kustomized/unlisted.yaml",
                 &DB.replace("app-db", "hidden-db"),
@@ -1235,10 +1284,14 @@ mod tests {
             .map(|r| (r.object.name().unwrap_or(""), r.object.namespace_str()))
             .collect();
         names.sort();
-        // Sub-folders are included, but not past a folder with its own kustomization.
+        // Sub-folders are included; a folder with its own kustomization is built by it.
         assert_eq!(
             names,
-            [("app-db", Some("databases")), ("pg", Some("databases"))]
+            [
+                ("app-db", Some("databases")),
+                ("listed-db", Some("databases")),
+                ("pg", Some("databases"))
+            ]
         );
         assert!(
             rendered
