@@ -913,6 +913,38 @@ impl<'p> Index<'p> {
         }
     }
 
+    /// Does the Secret `namespace/name` (metadata `meta`) reach `target`: a Reflector auto
+    /// mirror, a manual Reflector mirror the source allows, or a kubernetes-replicator copy
+    /// ([`Index::replicated_to`])? Three-valued like [`reflector::Mirroring`].
+    pub fn copied_into(
+        &self,
+        meta: &Metadata,
+        namespace: &str,
+        name: &str,
+        target: &str,
+    ) -> Option<bool> {
+        let m = reflector::Mirroring::of(meta);
+        let auto = m.auto_reflects_to(target);
+        if auto == Some(true) {
+            return auto;
+        }
+        let mirrored = self
+            .mirrors_of(Copier::Reflector, namespace, name)
+            .iter()
+            .any(|&id| self.object(id).namespace_str() == Some(target));
+        let manual = if mirrored {
+            m.reflects_to(target)
+        } else {
+            Some(false)
+        };
+        let replicated = self.replicated_to(meta, namespace, name, target);
+        match (auto, manual, replicated) {
+            (_, Some(true), _) | (_, _, Some(true)) => Some(true),
+            (Some(false), Some(false), Some(false)) => Some(false),
+            _ => None,
+        }
+    }
+
     /// Does some manifest of the repository use `namespace`: an object in it, a `Namespace`
     /// of that name, or a deployment (kustomization, Argo CD destination, Flux target) that
     /// puts objects there?

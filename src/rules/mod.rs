@@ -420,6 +420,7 @@ registry! {
     reflection_too_broad::ReflectionTooBroad,
     reflection_wrong_namespace::ReflectionWrongNamespace,
     reflection_blocked::ReflectionBlocked,
+    replication_blocked::ReplicationBlocked,
     sync_wave_missing::SyncWaveMissing,
     sync_wave_invalid::SyncWaveInvalid,
     sync_wave_wrong::SyncWaveWrong,
