@@ -887,6 +887,13 @@ impl<'p> Index<'p> {
             .map_or(&[], Vec::as_slice)
     }
 
+    /// Is one of [`Index::mirrors_of`] in `target`?
+    pub fn has_copy_in(&self, by: Copier, namespace: &str, name: &str, target: &str) -> bool {
+        self.mirrors_of(by, namespace, name)
+            .iter()
+            .any(|&id| self.object(id).namespace_str() == Some(target))
+    }
+
     /// Does kubernetes-replicator copy the Secret `namespace/name` (metadata `meta`) into
     /// `target`: pushed by its `replicate-to`, or pulled by a `replicate-from` copy in
     /// `target` that the source permits? Three-valued like [`reflector::Mirroring`].
@@ -897,11 +904,7 @@ impl<'p> Index<'p> {
         name: &str,
         target: &str,
     ) -> Option<bool> {
-        let pulled = self
-            .mirrors_of(Copier::Replicator, namespace, name)
-            .iter()
-            .any(|&id| self.object(id).namespace_str() == Some(target));
-        let pulled = if pulled {
+        let pulled = if self.has_copy_in(Copier::Replicator, namespace, name, target) {
             replicator::permits(meta, target)
         } else {
             Some(false)
@@ -928,11 +931,7 @@ impl<'p> Index<'p> {
         if auto == Some(true) {
             return auto;
         }
-        let mirrored = self
-            .mirrors_of(Copier::Reflector, namespace, name)
-            .iter()
-            .any(|&id| self.object(id).namespace_str() == Some(target));
-        let manual = if mirrored {
+        let manual = if self.has_copy_in(Copier::Reflector, namespace, name, target) {
             m.reflects_to(target)
         } else {
             Some(false)

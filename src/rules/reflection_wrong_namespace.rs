@@ -150,11 +150,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         // The list that leaves the app's namespace out (auto-reflection switched off is
         // another rule's finding).
-        let mirrored = cx
-            .index
-            .mirrors_of(Copier::Reflector, source.namespace, source.name)
-            .iter()
-            .any(|&id| cx.index.object(id).namespace_str() == Some(own.as_str()));
+        let mirrored =
+            cx.index
+                .has_copy_in(Copier::Reflector, source.namespace, source.name, &own);
         let (list_name, list) = if m.allowed_namespaces.matches(&own) == Some(false) {
             (ALLOWED_NAMESPACES, &m.allowed_namespaces)
         } else if !mirrored

@@ -159,12 +159,7 @@ fn missed_push(cx: &Context<'_>, meta: &Metadata, name: &str, namespace: &str) -
         return None;
     }
     // A pull from the app's namespace is the other finding's, when refused.
-    if cx
-        .index
-        .mirrors_of(Copier::Replicator, namespace, name)
-        .iter()
-        .any(|&copy| cx.index.object(copy).namespace_str() == Some(own.as_str()))
-    {
+    if cx.index.has_copy_in(Copier::Replicator, namespace, name, &own) {
         return None;
     }
     Some(
