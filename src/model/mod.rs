@@ -24,8 +24,8 @@ pub use cnpg::{Bootstrap, Cluster, ClusterUser, Database, DatabaseRole, Role};
 pub use gitops::{AppSetGenerator, AppSource, Application, ApplicationSet, FluxKustomization};
 pub use kustomize::{
     Build, Entry, Generator, GeneratorKind, GeneratorOptions, InlineText, Ksops, Kustomization,
-    KustomizeGraph, LabelSet, LiteralValue, Patch, PatchBody, PatchKind, PathRef, PathRole, Target,
-    apply_kustomizations, is_kustomization_file, join,
+    KustomizeGraph, LabelSet, LiteralValue, Patch, PatchBody, PatchKind, PatchOptions, PathRef,
+    PathRole, Target, apply_kustomizations, is_kustomization_file, join,
 };
 pub use meta::metadata_key;
 pub use meta::{Annotation, Metadata, StringMap};
