@@ -17,8 +17,11 @@ use crate::schema::{RepositoryCrd, Schemas};
 use crate::source::{Digest, FileId, Origin, SourceFile, SourceMap, SourceText, Span, ancestors};
 use crate::yaml::{Directive, YamlProblem, YamlProblemKind, directives, parse};
 
+mod cache;
+pub use cache::ProjectCache;
+
 /// What reading one file produced besides its objects.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct FileInfo {
     pub documents: usize,
     /// Syntax errors, duplicate keys, limits, unreadable content.
