@@ -20,6 +20,11 @@ use crate::yaml::{Directive, YamlProblem, YamlProblemKind, directives, parse};
 mod cache;
 pub use cache::ProjectCache;
 
+/// The integration tests' file helpers, for the unit tests of the cache.
+#[cfg(test)]
+#[path = "../tests/common/fs.rs"]
+mod test_fs;
+
 /// What reading one file produced besides its objects.
 #[derive(Debug, Default, Clone)]
 pub struct FileInfo {

@@ -13,8 +13,8 @@ use rayon::prelude::*;
 
 use super::{Batch, Content, Input, Project, read_certificate, read_remotes};
 use crate::config::Config;
-use crate::discover::{Discovered, YamlFile, discover};
-use crate::hash::HashMap;
+use crate::discover::{Discovered, YamlFile, discover, is_yaml};
+use crate::hash::{HashMap, HashSet};
 use crate::source::{Digest, SourceFile, ancestors};
 
 /// A repository's files as last loaded, by file id (the walk's order, then the buffers of
@@ -24,6 +24,8 @@ pub struct ProjectCache {
     config: Config,
     /// The last walk (`None`: walk on the next load).
     walked: Option<Discovered>,
+    /// Files changed on disk since the last load (a checkout may report thousands).
+    changed: HashSet<String>,
     files: Vec<Option<CachedFile>>,
 }
 
@@ -44,6 +46,7 @@ impl ProjectCache {
             root,
             config,
             walked: None,
+            changed: HashSet::default(),
             files: Vec::new(),
         }
     }
@@ -58,11 +61,7 @@ impl ProjectCache {
 
     /// The file at `path` (repository-relative) changed on disk: it is read again.
     pub fn changed_on_disk(&mut self, path: &str) {
-        for slot in &mut self.files {
-            if slot.as_ref().is_some_and(|cached| cached.path == path) {
-                *slot = None;
-            }
-        }
+        self.changed.insert(path.to_string());
     }
 
     /// Files or folders may have been created, deleted or renamed, or ignore rules changed:
@@ -75,10 +74,7 @@ impl ProjectCache {
     /// Whether `path` was among the walk's files: a change to any other path (an ignore
     /// file, a new file) calls for [`ProjectCache::walk_again`].
     pub fn knows(&self, path: &str) -> bool {
-        self.files
-            .iter()
-            .flatten()
-            .any(|cached| cached.path == path)
+        is_yaml(path) && self.walked.as_ref().is_some_and(|w| w.paths.contains(path))
     }
 
     /// The repository with `buffers` (repository path → bytes) in place of the disk, as
@@ -119,7 +115,8 @@ impl ProjectCache {
                 let buffer = buffers.get(&file.path);
                 let digest = buffer.map(|bytes| Digest::of(bytes));
                 let kept = self.files[at].as_ref();
-                if kept.is_some_and(|c| c.path == file.path && c.from_buffer == digest) {
+                let same = |c: &CachedFile| c.path == file.path && c.from_buffer == digest;
+                if kept.is_some_and(same) && !self.changed.contains(&file.path) {
                     return None;
                 }
                 let input = match buffer {
@@ -153,6 +150,7 @@ impl ProjectCache {
         for (at, cached) in loaded {
             self.files[at] = Some(cached);
         }
+        self.changed.clear();
 
         // A file that vanished since the walk: the next load walks again.
         let vanished = self.files.iter().flatten().any(CachedFile::vanished);
@@ -213,6 +211,7 @@ mod tests {
 
     use super::*;
     use crate::engine::{self, Options};
+    use crate::project::test_fs as fs;
 
     /// Everything a check sees of a project, and what the check finds.
     fn seen(project: Project, config: &Config) -> String {
@@ -233,24 +232,11 @@ mod tests {
         format!("{loaded}\n{:?}", report.diagnostics)
     }
 
-    fn copy_dir(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            let target = to.join(entry.file_name());
-            if entry.file_type().unwrap().is_dir() {
-                copy_dir(&entry.path(), &target);
-            } else {
-                std::fs::copy(entry.path(), target).unwrap();
-            }
-        }
-    }
-
     #[test]
     fn a_cached_load_is_the_full_load_after_every_kind_of_change() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().canonicalize().unwrap();
-        copy_dir(
+        fs::copy_dir(
             &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/conformant"),
             &root,
         );
