@@ -9,7 +9,7 @@
 use std::sync::OnceLock;
 
 use crate::config::Config;
-use crate::deploy::{Deploy, DeploymentId};
+use crate::deploy::{Deploy, DeploymentId, ReplacedList};
 use crate::hash::{HashMap, HashSet};
 use crate::model::apps::{DatabaseNames, Verdict, app_of, file_app, judge, same_app};
 use crate::model::names::{invalid, reserved};
@@ -564,6 +564,33 @@ impl<'p> Index<'p> {
             })
     }
 
+    /// The patch that replaced the list at `field` (`spec.managed.roles`) of an instance whole:
+    /// a custom resource's list patched with a `$patch` directive on an item, the cause of
+    /// every item the list then lacks or holds as written.
+    pub fn list_replaced(&self, instance: ObjectId, field: &str) -> Option<&'p ReplacedList> {
+        let instance = &self.instances[instance];
+        let rendered = self.deploy.deployments[instance.deployment?]
+            .rendered
+            .as_ref()
+            .ok()?;
+        rendered
+            .replaced_lists
+            .iter()
+            .find(|r| r.source.is_some() && r.source == instance.source && r.list.field == field)
+    }
+
+    /// Where a deployment's build is refused because the source object `object` is added a
+    /// second time with one id (a file listed twice, two files holding one object): the list
+    /// entry, the cause of everything else that sees the object twice.
+    pub fn refused_as_duplicate(&self, object: ObjectId) -> Option<Loc> {
+        self.deploy.deployments.iter().find_map(|deployment| {
+            let error = deployment.rendered.as_ref().err()?;
+            (error.kind == crate::deploy::Refusal::DuplicateId && error.objects.contains(&object))
+                .then_some(error.loc)
+                .flatten()
+        })
+    }
+
     /// What the deployments apply, where.
     pub fn deploy(&self) -> &'p Deploy<'p> {
         self.deploy
@@ -643,6 +670,28 @@ impl<'p> Index<'p> {
             }
         }
         copies
+    }
+
+    /// The secret names roles give under a misspelt `passwordSecret` (`passwordSecrets`), which
+    /// the API server drops: each with the misspelt key (the one mistake) and the namespace.
+    pub fn misspelt_secret_uses(&self) -> Vec<(Loc, &'p str, Option<&'p str>)> {
+        let mut uses = Vec::new();
+        for instance in &self.instances {
+            let obj = instance.object;
+            let roles: Vec<&Role> = match &obj.spec {
+                Spec::Cluster(cluster) => cluster.roles.iter().collect(),
+                Spec::DatabaseRole(db_role) => vec![&db_role.role],
+                _ => continue,
+            };
+            for role in roles {
+                if let Some(misspelt) = obj.misspelt(role.loc, "passwordSecret")
+                    && let Some(name) = &misspelt.reference
+                {
+                    uses.push((misspelt.loc, name.as_str(), obj.namespace_str()));
+                }
+            }
+        }
+        uses
     }
 
     /// Every `passwordSecret` / bootstrap secret reference, in object order, whatever its value.
@@ -880,6 +929,13 @@ impl<'p> Index<'p> {
             .map_or(&[], Vec::as_slice)
     }
 
+    /// Is one of [`Index::mirrors_of`] in `target`?
+    pub fn has_copy_in(&self, by: Copier, namespace: &str, name: &str, target: &str) -> bool {
+        self.mirrors_of(by, namespace, name)
+            .iter()
+            .any(|&id| self.object(id).namespace_str() == Some(target))
+    }
+
     /// Does kubernetes-replicator copy the Secret `namespace/name` (metadata `meta`) into
     /// `target`: pushed by its `replicate-to`, or pulled by a `replicate-from` copy in
     /// `target` that the source permits? Three-valued like [`reflector::Mirroring`].
@@ -890,11 +946,7 @@ impl<'p> Index<'p> {
         name: &str,
         target: &str,
     ) -> Option<bool> {
-        let pulled = self
-            .mirrors_of(Copier::Replicator, namespace, name)
-            .iter()
-            .any(|&id| self.object(id).namespace_str() == Some(target));
-        let pulled = if pulled {
+        let pulled = if self.has_copy_in(Copier::Replicator, namespace, name, target) {
             replicator::permits(meta, target)
         } else {
             Some(false)
@@ -902,6 +954,34 @@ impl<'p> Index<'p> {
         match (replicator::pushes_to(meta, namespace, target), pulled) {
             (Some(true), _) | (_, Some(true)) => Some(true),
             (Some(false), Some(false)) => Some(false),
+            _ => None,
+        }
+    }
+
+    /// Does the Secret `namespace/name` (metadata `meta`) reach `target`: a Reflector auto
+    /// mirror, a manual Reflector mirror the source allows, or a kubernetes-replicator copy
+    /// ([`Index::replicated_to`])? Three-valued like [`reflector::Mirroring`].
+    pub fn copied_into(
+        &self,
+        meta: &Metadata,
+        namespace: &str,
+        name: &str,
+        target: &str,
+    ) -> Option<bool> {
+        let m = reflector::Mirroring::of(meta);
+        let auto = m.auto_reflects_to(target);
+        if auto == Some(true) {
+            return auto;
+        }
+        let manual = if self.has_copy_in(Copier::Reflector, namespace, name, target) {
+            m.reflects_to(target)
+        } else {
+            Some(false)
+        };
+        let replicated = self.replicated_to(meta, namespace, name, target);
+        match (auto, manual, replicated) {
+            (_, Some(true), _) | (_, _, Some(true)) => Some(true),
+            (Some(false), Some(false), Some(false)) => Some(false),
             _ => None,
         }
     }

@@ -17,8 +17,16 @@ use crate::schema::{RepositoryCrd, Schemas};
 use crate::source::{Digest, FileId, Origin, SourceFile, SourceMap, SourceText, Span, ancestors};
 use crate::yaml::{Directive, YamlProblem, YamlProblemKind, directives, parse};
 
+mod cache;
+pub use cache::ProjectCache;
+
+/// The integration tests' file helpers, for the unit tests of the cache.
+#[cfg(test)]
+#[path = "../tests/common/fs.rs"]
+mod test_fs;
+
 /// What reading one file produced besides its objects.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct FileInfo {
     pub documents: usize,
     /// Syntax errors, duplicate keys, limits, unreadable content.

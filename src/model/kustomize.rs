@@ -163,6 +163,15 @@ pub struct Patch {
     pub kind: PatchKind,
     pub body: PatchBody,
     pub target: Option<Target>,
+    pub options: PatchOptions,
+}
+
+/// A `patches` item's `options` (kustomize `types.PatchArgs`): a strategic-merge patch may
+/// rename (or change the kind of) what it selects only when these say so.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PatchOptions {
+    pub allow_name_change: bool,
+    pub allow_kind_change: bool,
 }
 
 /// A patch's `target` selector.
@@ -466,6 +475,7 @@ impl Patch {
                 kind,
                 body,
                 target: None,
+                options: PatchOptions::default(),
             });
         }
         let body = if let Some(path) = item.get("path").and_then(|p| p.as_str()) {
@@ -486,11 +496,20 @@ impl Patch {
                 annotation_selector: field("annotationSelector"),
             }
         });
+        let option = |key: &str| {
+            item.path(&["options", key])
+                .and_then(|v| v.as_str())
+                .is_some_and(|v| v == "true")
+        };
         Some(Patch {
             loc,
             kind,
             body,
             target,
+            options: PatchOptions {
+                allow_name_change: option("allowNameChange"),
+                allow_kind_change: option("allowKindChange"),
+            },
         })
     }
 }

@@ -160,38 +160,8 @@ pub struct Secret {
 
 impl Secret {
     pub(crate) fn read(reader: &mut Reader<'_>, root: NodeRef<'_>) -> Secret {
-        // What the API server reads of a v1 Secret (`sops:` belongs to SOPS, which decrypts
-        // the file before it is applied).
-        const FIELDS: &[&str] = &[
-            "apiVersion",
-            "kind",
-            "metadata",
-            "data",
-            "stringData",
-            "type",
-            "immutable",
-            "sops",
-        ];
-        for (key, _) in root.entries() {
-            let Some(name) = key.as_str() else { continue };
-            if FIELDS.contains(&name) || !super::sensitive::is_secret_field(name) {
-                continue;
-            }
-            let meant = if name.to_ascii_lowercase().contains("string") {
-                "stringData"
-            } else {
-                "data"
-            };
-            reader.problem(
-                key,
-                format!(
-                    "unknown field `{name}` in a Secret: the API server does not read it (Argo CD's default apply drops it with a warning, so its values never reach the cluster; server-side apply and Flux refuse the object), and its values are committed in clear"
-                ),
-                Some(format!(
-                    "did you mean `{meant}`? Then seal the Secret (`kubeseal --cert …`) and commit the SealedSecret instead"
-                )),
-            );
-        }
+        // Its fields, a misspelt `Data` among them, are judged by the built-in schema
+        // (`schema-unknown-field`, `schema-invalid`).
         let mut data = read_data(reader, root, "data", "data");
         data.extend(read_data(reader, root, "stringData", "stringData"));
         Secret {
@@ -250,6 +220,18 @@ const GO_STD: GeneralPurpose = GeneralPurpose::new(
     &alphabet::STANDARD,
     GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true),
 );
+
+/// Does `text` decode as Go's `base64.StdEncoding` does it (line breaks skipped)? What the API
+/// server's JSON decoder asks of a `[]byte` field (a Secret's `data`), and kube-openapi of a
+/// `format: byte` string.
+pub fn is_go_base64(text: &str) -> bool {
+    let compact: Cow<'_, str> = if text.contains(['\r', '\n']) {
+        text.chars().filter(|c| !matches!(c, '\r' | '\n')).collect()
+    } else {
+        Cow::Borrowed(text)
+    };
+    GO_STD.decode(compact.as_bytes()).is_ok()
+}
 
 /// What an `encryptedData` value is, as far as checking it as sealed-secrets ciphertext needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -366,8 +348,6 @@ pub struct SealedSecret {
     pub template: Option<SealedTemplate>,
 }
 
-const SEALED_SPEC_FIELDS: &[&str] = &["data", "encryptedData", "template"];
-
 impl SealedSecret {
     pub(crate) fn read(reader: &mut Reader<'_>, root: NodeRef<'_>) -> SealedSecret {
         let mut sealed = SealedSecret {
@@ -378,7 +358,6 @@ impl SealedSecret {
         let Some(spec) = reader.mapping(root.get("spec"), "spec") else {
             return sealed;
         };
-        reader.unknown_fields(spec, "spec", SEALED_SPEC_FIELDS);
         if let Some((key, value)) = spec.get_entry("encryptedData") {
             sealed.encrypted_loc = Some(reader.loc(key));
             if let Some(mapping) = reader.mapping(Some(value), "spec.encryptedData") {

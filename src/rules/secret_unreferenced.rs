@@ -63,7 +63,7 @@ declare_rule! {
         // Database's owner is the missing role (with this secret for its passwordSecret), a
         // role names a typo of it, or a role of its app uses another app's secret (also one
         // that another role uses: a username that cannot match both).
-        yields_to: [OwnerRoleMissing, RoleSecretMissing, NamingConvention, RoleUsernameMismatch],
+        yields_to: [OwnerRoleMissing, RoleSecretMissing, NamingConvention, RoleUsernameMismatch, SchemaUnknownField],
         check: check,
     }
 }
@@ -98,6 +98,7 @@ fn looks_like_credentials(obj: &Object, name: &str, secret_suffix: &str) -> bool
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let uses = cx.index.secret_uses();
+    let misspelt = cx.index.misspelt_secret_uses();
     let templated_use = uses.iter().any(|u| is_unknowable(u.name.as_str()));
     let mut uses_by_name: HashMap<&str, Vec<Option<&str>>> = HashMap::default();
     for u in &uses {
@@ -149,6 +150,17 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         )
         .label("unused credentials")
         .rests_on_absence(&["Cluster", "DatabaseRole"]);
+        // A role names it under a misspelt `passwordSecret`: that key is the one mistake
+        // (`schema-unknown-field`).
+        if let Some((key, ..)) = misspelt
+            .iter()
+            .find(|(_, used, ns)| *used == name && same_namespace(*ns, namespace))
+        {
+            finding = finding.caused_by(
+                *key,
+                format!("a role names {} `{name}` under a misspelt `passwordSecret`, which the API server drops", obj.kind_str()),
+            );
+        }
         let alike = similar(name, nearby.iter().map(|u| u.name.as_str()));
         finding = match alike.and_then(|s| nearby.iter().find(|u| u.name.value == s)) {
             Some(used) => finding.help(format!(
