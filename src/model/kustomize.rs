@@ -32,6 +32,36 @@ pub enum PathRole {
     GeneratorInput,
 }
 
+/// A KSOPS generator (`apiVersion: viaduct.ai/v1`, `kind: ksops`), which a kustomization
+/// lists under `generators`: the SOPS-encrypted files it decrypts into the build. As
+/// viaduct-ai/kustomize-sops reads it (`ksops.go`, type `ksops`): `files` (whole manifests)
+/// and `secretFrom[].files`/`envs` (a Secret's values), relative to the kustomization's
+/// folder (the plugin's working directory).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ksops {
+    pub files: Vec<Spanned<String>>,
+}
+
+impl Ksops {
+    pub(crate) fn read(file: FileId, root: NodeRef<'_>) -> Ksops {
+        let paths = |list: Option<NodeRef<'_>>| -> Vec<Spanned<String>> {
+            list.into_iter()
+                .flat_map(|l| l.items())
+                .filter_map(|item| {
+                    item.as_str()
+                        .map(|s| Spanned::new(s.to_string(), loc_of(file, item)))
+                })
+                .collect()
+        };
+        let mut files = paths(root.get("files"));
+        for from in root.get("secretFrom").into_iter().flat_map(|l| l.items()) {
+            files.extend(paths(from.get("files")));
+            files.extend(paths(from.get("envs")));
+        }
+        Ksops { files }
+    }
+}
+
 /// A local path a kustomization names, resolved against its folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PathRef {
