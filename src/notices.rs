@@ -170,7 +170,7 @@ fn line_of(project: &Project, loc: crate::source::Loc) -> usize {
 }
 
 /// CEL rules of a CRD that pglint could not evaluate on some object (an unsupported function,
-/// an evaluation error): each rule once, with the first object and how many there are.
+/// an evaluation error), and patterns beyond the `regex` crate: each once, with the first object and how many there are.
 fn unevaluated_rules(project: &Project) -> Vec<String> {
     let mut rules: Vec<(String, String, usize)> = Vec::new();
     for obj in &project.objects {
@@ -196,7 +196,7 @@ fn unevaluated_rules(project: &Project) -> Vec<String> {
             } else {
                 String::new()
             };
-            format!("a CRD validation rule was not checked on {first}{more}: {message}")
+            format!("a schema validation was not checked on {first}{more}: {message}")
         })
         .collect()
 }

@@ -260,6 +260,11 @@ impl SourceFile {
         }
     }
 
+    /// Was the text asked for and found changed (or vanished) since the file was checked?
+    pub fn found_changed(&self) -> bool {
+        matches!(self.text.get(), Some(None))
+    }
+
     /// The text, loaded with `load` the first time; `None` when it is not the text that was
     /// checked.
     pub fn text_or_load(

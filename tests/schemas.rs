@@ -1,10 +1,11 @@
-//! The CRDs pglint embeds are the upstream files, byte for byte: each one's sha256 is the one
-//! `schemas/crds/PROVENANCE` records (with its repository, tag and commit), every embedded
-//! file is listed there, and the copies in `../shared/crds/` (when present) are the same bytes.
+//! The schemas pglint embeds are the upstream files, byte for byte: each one's sha256 is the one
+//! `schemas/crds/PROVENANCE` (repository, tag and commit) or `schemas/kubernetes/PROVENANCE`
+//! (PyPI package, version and wheel) records, every embedded file is listed there, and the CRD
+//! copies in `../shared/crds/` (when present) are the same bytes.
 
 use std::path::Path;
 
-use pglint::schema::EMBEDDED;
+use pglint::schema::{Artefact, EMBEDDED, EmbeddedCrd};
 use sha2::{Digest, Sha256};
 
 fn sha256(bytes: &[u8]) -> String {
@@ -14,44 +15,67 @@ fn sha256(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// `file → (repository, commit, sha256)` from PROVENANCE.
-fn provenance() -> Vec<(String, String, String, String)> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/crds/PROVENANCE");
-    std::fs::read_to_string(path)
-        .expect("schemas/crds/PROVENANCE")
+/// The rows of `schemas/<dir>/PROVENANCE`, each as its 7 tab-separated fields, the file's
+/// name prefixed with `<dir>/` (as `EmbeddedCrd::file` names it).
+fn provenance(dir: &str) -> Vec<Vec<String>> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("schemas/{dir}/PROVENANCE"));
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         .lines()
         .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
         .map(|line| {
-            let fields: Vec<&str> = line.split('\t').collect();
+            let mut fields: Vec<String> = line.split('\t').map(str::to_string).collect();
             assert_eq!(fields.len(), 7, "a PROVENANCE row has 7 fields: {line}");
-            (
-                fields[0].to_string(),
-                fields[1].to_string(),
-                fields[3].to_string(),
-                fields[6].to_string(),
-            )
+            fields[0] = format!("{dir}/{}", fields[0]);
+            fields
         })
         .collect()
 }
 
+fn row<'r>(rows: &'r [Vec<String>], crd: &EmbeddedCrd) -> &'r [String] {
+    rows.iter()
+        .find(|row| row[0] == crd.file)
+        .unwrap_or_else(|| panic!("{} has no PROVENANCE row", crd.file))
+}
+
 #[test]
 fn embedded_crds_match_their_recorded_provenance() {
-    let rows = provenance();
+    // file, repository, tag, commit, path, git blob, sha256
+    let crds = provenance("crds");
+    // file, package, version, Kubernetes release, wheel sha256, member, sha256
+    let builtin = provenance("kubernetes");
     assert_eq!(
-        rows.len(),
+        crds.len() + builtin.len(),
         EMBEDDED.len(),
-        "one PROVENANCE row per embedded CRD"
+        "one PROVENANCE row per embedded schema"
     );
     for crd in EMBEDDED {
-        let (_, repository, commit, sum) = rows
-            .iter()
-            .find(|(file, ..)| file == crd.file)
-            .unwrap_or_else(|| panic!("{} has no PROVENANCE row", crd.file));
-        assert_eq!(commit.len(), 40, "{}: a full commit id", crd.file);
-        assert!(repository.contains('/'), "{}: owner/name", crd.file);
+        let recorded = match crd.artefact {
+            Artefact::Crd => {
+                let row = row(&crds, crd);
+                assert_eq!(row[3].len(), 40, "{}: a full commit id", crd.file);
+                assert!(row[1].contains('/'), "{}: owner/name", crd.file);
+                &row[6]
+            }
+            Artefact::KindSchema { version } => {
+                let row = row(&builtin, crd);
+                assert_eq!(row[4].len(), 64, "{}: the wheel's sha256", crd.file);
+                assert!(
+                    row[5].ends_with(&format!("-{version}.json")),
+                    "{}: the wheel member of version {version}",
+                    crd.file
+                );
+                assert!(
+                    crd.release.contains(&row[3]) && crd.release.contains(&row[2]),
+                    "{}: the release named is the recorded one",
+                    crd.file
+                );
+                &row[6]
+            }
+        };
         assert_eq!(
             &sha256(crd.bytes),
-            sum,
+            recorded,
             "{} is not the recorded upstream file",
             crd.file
         );
@@ -81,7 +105,7 @@ fn embedded_crds_match_the_shared_reference_copies() {
         }
         let crd = EMBEDDED
             .iter()
-            .find(|crd| crd.file == name)
+            .find(|crd| crd.file == format!("crds/{name}"))
             .unwrap_or_else(|| panic!("../shared/crds/{name} is not embedded"));
         let bytes = std::fs::read(entry.path()).unwrap();
         assert_eq!(

@@ -4,51 +4,9 @@ use super::read::Reader;
 use crate::source::{Loc, Spanned};
 use crate::yaml::NodeRef;
 
-const ROLE_FIELDS: &[&str] = &[
-    "bypassrls",
-    "comment",
-    "connectionLimit",
-    "createdb",
-    "createrole",
-    "disablePassword",
-    "ensure",
-    "inRoles",
-    "inherit",
-    "login",
-    "name",
-    "passwordSecret",
-    "replication",
-    "superuser",
-    "validUntil",
-];
-
-const DATABASE_FIELDS: &[&str] = &[
-    "allowConnections",
-    "builtinLocale",
-    "cluster",
-    "collationVersion",
-    "connectionLimit",
-    "databaseReclaimPolicy",
-    "encoding",
-    "ensure",
-    "extensions",
-    "fdws",
-    "icuLocale",
-    "icuRules",
-    "isTemplate",
-    "locale",
-    "localeCType",
-    "localeCollate",
-    "localeProvider",
-    "name",
-    "owner",
-    "schemas",
-    "servers",
-    "tablespace",
-    "template",
-];
-
-const ENSURE: &[&str] = &["present", "absent"];
+// Which fields a role, a Database or a Cluster may have, and which values `ensure` or
+// `databaseReclaimPolicy` take, is the CRD schema's to say (`crate::schema`): these readers
+// only read what pglint's rules need.
 
 /// A role: a `Cluster.spec.managed.roles[]` entry or a `DatabaseRole.spec`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +39,6 @@ pub struct Role {
 impl Role {
     fn read(reader: &mut Reader<'_>, node: NodeRef<'_>, path: &str) -> Role {
         let ensure = reader.string(node.get("ensure"), &format!("{path}.ensure"));
-        reader.enumeration(&ensure, "ensure", ENSURE);
         let mut flag = |field: &str| reader.boolean(node.get(field), &format!("{path}.{field}"));
         let (login, superuser, createdb, createrole, replication, bypassrls, inherit) = (
             flag("login"),
@@ -213,7 +170,6 @@ impl Cluster {
         if let Some(list) = reader.sequence(roles_entry.map(|(_, v)| v), "spec.managed.roles") {
             for item in list.items() {
                 if reader.mapping(Some(item), "spec.managed.roles[]").is_some() {
-                    reader.unknown_fields(item, "spec.managed.roles[]", ROLE_FIELDS);
                     roles.push(Role::read(reader, item, "spec.managed.roles[]"));
                 }
             }
@@ -338,18 +294,11 @@ impl Database {
                 reclaim_policy: None,
             };
         };
-        reader.unknown_fields(spec, "spec", DATABASE_FIELDS);
         let cluster = reader.mapping(spec.get("cluster"), "spec.cluster");
         let ensure = reader.string(spec.get("ensure"), "spec.ensure");
-        reader.enumeration(&ensure, "spec.ensure", ENSURE);
         let reclaim_policy = reader.string(
             spec.get("databaseReclaimPolicy"),
             "spec.databaseReclaimPolicy",
-        );
-        reader.enumeration(
-            &reclaim_policy,
-            "spec.databaseReclaimPolicy",
-            &["delete", "retain"],
         );
         Database {
             name: reader.string(spec.get("name"), "spec.name"),
@@ -436,8 +385,15 @@ mod tests {
         let (after_kustomize, problems): (Vec<_>, Vec<_>) =
             obj.shape_problems.iter().partition(|p| p.after_kustomize);
         assert_eq!(after_kustomize.len(), 1);
-        assert_eq!(problems.len(), 1);
-        assert_eq!(problems[0].help.as_deref(), Some("did you mean `name`?"));
+        // The misspelt field is the schema's to report, not the reader's.
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(
+            obj.schema
+                .iter()
+                .any(|v| v.suggestion.as_deref() == Some("name")),
+            "{:?}",
+            obj.schema
+        );
     }
 
     #[test]
@@ -459,9 +415,14 @@ mod tests {
             messages,
             [
                 "`spec.cluster` must be a mapping, found an integer",
-                "`spec.ensure` must be one of `present`, `absent`, found `gone`",
                 "`spec.owner` must be a string, found a list",
             ]
+        );
+        // `ensure: gone` is the CRD's enum to refuse.
+        assert!(
+            obj.schema.iter().any(|v| v.path == "spec.ensure"),
+            "{:?}",
+            obj.schema
         );
     }
 }

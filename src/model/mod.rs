@@ -23,9 +23,9 @@ mod waves;
 pub use cnpg::{Bootstrap, Cluster, ClusterUser, Database, DatabaseRole, Role};
 pub use gitops::{AppSetGenerator, AppSource, Application, ApplicationSet, FluxKustomization};
 pub use kustomize::{
-    Build, Entry, Generator, GeneratorKind, GeneratorOptions, InlineText, Kustomization,
-    KustomizeGraph, LabelSet, LiteralValue, Patch, PatchBody, PatchKind, PathRef, PathRole, Target,
-    apply_kustomizations, is_kustomization_file, join,
+    Build, Entry, Generator, GeneratorKind, GeneratorOptions, InlineText, Ksops, Kustomization,
+    KustomizeGraph, LabelSet, LiteralValue, Patch, PatchBody, PatchKind, PatchOptions, PathRef,
+    PathRole, Target, apply_kustomizations, is_kustomization_file, join,
 };
 pub use meta::metadata_key;
 pub use meta::{Annotation, Metadata, StringMap};
@@ -35,9 +35,10 @@ pub use read::{ShapeKind, ShapeProblem, closest};
 pub use secrets::Scope;
 pub use secrets::{
     DataEntry, ExternalSecret, SealedEntry, SealedSecret, SealedTemplate, SealedValue, Secret,
-    is_identity_key, key_list, seal_command,
+    is_go_base64, is_identity_key, is_rsa_size, key_list, seal_command,
 };
-pub use sensitive::secret_spans;
+pub(crate) use sensitive::is_secret_field;
+pub use sensitive::{SecretSpans, secret_spans};
 pub use suggest::Suggester;
 pub use waves::WaveValue;
 
@@ -97,6 +98,8 @@ pub enum Spec {
     ApplicationSet(Box<ApplicationSet>),
     /// A Flux `Kustomization`.
     FluxKustomization(Box<FluxKustomization>),
+    /// A KSOPS generator: the encrypted files it reads.
+    Ksops(Box<Ksops>),
     Other,
 }
 
@@ -163,16 +166,24 @@ impl Object {
             (Some("kustomize.toolkit.fluxcd.io"), Some("Kustomization")) => {
                 Spec::FluxKustomization(Box::new(FluxKustomization::read(&reader, root)))
             }
+            (Some("viaduct.ai"), Some("ksops")) => Spec::Ksops(Box::new(Ksops::read(file, root))),
             _ => Spec::Other,
         };
-        let schema = match (&api_version, &kind_name) {
+        // A SOPS-encrypted document: its values are ciphertext (`ENC[…]`) until SOPS
+        // decrypts it, and its `sops` key is removed then.
+        let sops = root.get("sops").is_some();
+        let mut schema = match (&api_version, &kind_name) {
             (Some(api_version), Some(kind)) => schemas
                 .validate(api_version.as_str(), kind.as_str(), root, file, &|node| {
                     reader.is_templated(node)
+                        || (sops && node.as_str().is_some_and(|t| t.starts_with("ENC[")))
                 })
                 .unwrap_or_default(),
             _ => Vec::new(),
         };
+        if sops {
+            schema.retain(|violation| violation.path != "sops");
+        }
         Some(Object {
             file,
             document,
@@ -185,6 +196,19 @@ impl Object {
             written_meta: None,
             shape_problems: problems,
             schema,
+        })
+    }
+
+    /// The field within `within` (a list item, say) that the API server drops because its
+    /// name is unknown, and that the schema takes for a misspelling of `meant`: the cause of
+    /// whatever `meant` would have given (`passwordSecrets` for `passwordSecret`).
+    pub fn misspelt(&self, within: Loc, meant: &str) -> Option<&crate::schema::Violation> {
+        self.schema.iter().find(|v| {
+            v.kind == crate::schema::ViolationKind::UnknownField
+                && v.suggestion.as_deref() == Some(meant)
+                && v.loc.file == within.file
+                && within.span.start() <= v.loc.span.start()
+                && v.loc.span.end() <= within.span.end()
         })
     }
 

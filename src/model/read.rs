@@ -194,50 +194,6 @@ impl Reader<'_> {
             None
         }
     }
-
-    /// Reports keys of `mapping` that `known` does not list, suggesting the closest known one.
-    pub fn unknown_fields(&mut self, mapping: NodeRef<'_>, path: &str, known: &[&str]) {
-        for (key, _) in mapping.entries() {
-            let Some(name) = key.as_str() else { continue };
-            if known.contains(&name) {
-                continue;
-            }
-            let help = closest(name, known.iter().copied())
-                .map(|s| format!("did you mean `{s}`?"))
-                .or_else(|| Some(format!("known fields: {}", known.join(", "))));
-            self.problem(key, format!("unknown field `{name}` in `{path}`"), help);
-        }
-    }
-
-    /// Reports a string that is not one of `allowed`.
-    pub fn enumeration(&mut self, value: &Option<Spanned<String>>, field: &str, allowed: &[&str]) {
-        let Some(value) = value else { return };
-        if allowed.contains(&value.as_str()) || super::is_unknowable(value.as_str()) {
-            return;
-        }
-        self.problems.push(ShapeProblem {
-            loc: value.loc,
-            message: format!(
-                "`{field}` must be one of {}, found `{}`",
-                quote_list(allowed),
-                value.value
-            ),
-            help: closest(&value.value, allowed.iter().copied())
-                .map(|s| format!("did you mean `{s}`?")),
-            // A template was let through above.
-            templated: false,
-            after_kustomize: false,
-            kind: ShapeKind::Field,
-        });
-    }
-}
-
-fn quote_list(items: &[&str]) -> String {
-    items
-        .iter()
-        .map(|s| format!("`{s}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The candidate closest to `name` by edit distance, if it is plausibly a typo of it.

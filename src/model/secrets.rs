@@ -160,38 +160,8 @@ pub struct Secret {
 
 impl Secret {
     pub(crate) fn read(reader: &mut Reader<'_>, root: NodeRef<'_>) -> Secret {
-        // What the API server reads of a v1 Secret (`sops:` belongs to SOPS, which decrypts
-        // the file before it is applied).
-        const FIELDS: &[&str] = &[
-            "apiVersion",
-            "kind",
-            "metadata",
-            "data",
-            "stringData",
-            "type",
-            "immutable",
-            "sops",
-        ];
-        for (key, _) in root.entries() {
-            let Some(name) = key.as_str() else { continue };
-            if FIELDS.contains(&name) || !super::sensitive::is_secret_field(name) {
-                continue;
-            }
-            let meant = if name.to_ascii_lowercase().contains("string") {
-                "stringData"
-            } else {
-                "data"
-            };
-            reader.problem(
-                key,
-                format!(
-                    "unknown field `{name}` in a Secret: the API server does not read it (Argo CD's default apply drops it with a warning, so its values never reach the cluster; server-side apply and Flux refuse the object), and its values are committed in clear"
-                ),
-                Some(format!(
-                    "did you mean `{meant}`? Then seal the Secret (`kubeseal --cert …`) and commit the SealedSecret instead"
-                )),
-            );
-        }
+        // Its fields, a misspelt `Data` among them, are judged by the built-in schema
+        // (`schema-unknown-field`, `schema-invalid`).
         let mut data = read_data(reader, root, "data", "data");
         data.extend(read_data(reader, root, "stringData", "stringData"));
         Secret {
@@ -251,6 +221,18 @@ const GO_STD: GeneralPurpose = GeneralPurpose::new(
     GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true),
 );
 
+/// Does `text` decode as Go's `base64.StdEncoding` does it (line breaks skipped)? What the API
+/// server's JSON decoder asks of a `[]byte` field (a Secret's `data`), and kube-openapi of a
+/// `format: byte` string.
+pub fn is_go_base64(text: &str) -> bool {
+    let compact: Cow<'_, str> = if text.contains(['\r', '\n']) {
+        text.chars().filter(|c| !matches!(c, '\r' | '\n')).collect()
+    } else {
+        Cow::Borrowed(text)
+    };
+    GO_STD.decode(compact.as_bytes()).is_ok()
+}
+
 /// What an `encryptedData` value is, as far as checking it as sealed-secrets ciphertext needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SealedValue {
@@ -274,7 +256,26 @@ pub enum SealedValue {
     },
 }
 
+/// Is `bytes` the size of an RSA block (the modulus of a 1024- to 8192-bit key)?
+pub fn is_rsa_size(bytes: usize) -> bool {
+    matches!(bytes, 128 | 256 | 384 | 512 | 768 | 1024)
+}
+
 impl SealedValue {
+    /// Shaped as sealed-secrets ciphertext for some key: binary base64 starting with an RSA
+    /// block's length, at least that block, the 2-byte prefix and the GCM tag long. No typed
+    /// password or base64 of one is.
+    pub fn looks_sealed(&self) -> bool {
+        match *self {
+            SealedValue::Base64 {
+                len,
+                prefix: Some(prefix),
+                text: false,
+            } => is_rsa_size(usize::from(prefix)) && len >= 2 + usize::from(prefix) + 16,
+            _ => false,
+        }
+    }
+
     pub fn of(value: &str) -> SealedValue {
         if is_unknowable(value) {
             return SealedValue::Templated;
@@ -347,8 +348,6 @@ pub struct SealedSecret {
     pub template: Option<SealedTemplate>,
 }
 
-const SEALED_SPEC_FIELDS: &[&str] = &["data", "encryptedData", "template"];
-
 impl SealedSecret {
     pub(crate) fn read(reader: &mut Reader<'_>, root: NodeRef<'_>) -> SealedSecret {
         let mut sealed = SealedSecret {
@@ -359,7 +358,6 @@ impl SealedSecret {
         let Some(spec) = reader.mapping(root.get("spec"), "spec") else {
             return sealed;
         };
-        reader.unknown_fields(spec, "spec", SEALED_SPEC_FIELDS);
         if let Some((key, value)) = spec.get_entry("encryptedData") {
             sealed.encrypted_loc = Some(reader.loc(key));
             if let Some(mapping) = reader.mapping(Some(value), "spec.encryptedData") {

@@ -44,6 +44,7 @@ declare_rule! {
         group: "references",
         level: Warning,
         summary: "a login: true role has neither a passwordSecret nor disablePassword",
+        yields_to: [SchemaUnknownField],
         check: check,
     }
 }
@@ -125,18 +126,27 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             }
             let name = role.name_str().unwrap_or("<unnamed>");
             let at = role.name.as_ref().map_or(login.loc, |n| n.loc);
-            out.push(
-                Finding::new(
-                    at,
-                    format!("{kind} `{name}` can log in but has no `passwordSecret`: its password is NULL"),
-                )
-                .label("no password")
-                .help(format!(
-                    "add `passwordSecret: {{name: <secret>}}` naming a Secret with `username: {name}` \
-                     and `password`, or set `disablePassword: true` if the role must not have a password"
-                ))
-                .related(login.loc, "`login: true` here"),
-            );
+            let mut finding = Finding::new(
+                at,
+                format!("{kind} `{name}` can log in but has no `passwordSecret`: its password is NULL"),
+            )
+            .label("no password")
+            .help(format!(
+                "add `passwordSecret: {{name: <secret>}}` naming a Secret with `username: {name}` \
+                 and `password`, or set `disablePassword: true` if the role must not have a password"
+            ))
+            .related(login.loc, "`login: true` here");
+            // A misspelt `passwordSecret` is the one mistake (`schema-unknown-field`).
+            if let Some(misspelt) = obj.misspelt(role.loc, "passwordSecret") {
+                finding = finding.caused_by(
+                    misspelt.loc,
+                    format!(
+                        "{}, so {kind} `{name}` gets no password: did you mean `passwordSecret`?",
+                        misspelt.message
+                    ),
+                );
+            }
+            out.push(finding);
         }
     }
 }
@@ -160,6 +170,39 @@ mod tests {
             no_secret.replace("login: true", "login: true\n        disablePassword: true");
         assert!(run(&[("c.yaml", &disabled)], check).is_empty());
         assert!(run(&[("c.yaml", CLUSTER)], check).is_empty());
+    }
+
+    /// A misspelt `passwordSecret` is one mistake: the unknown field, which lists the role
+    /// left without a password and the secret no role names.
+    #[test]
+    fn a_misspelt_password_secret_is_the_unknown_field_alone() {
+        let misspelt = CLUSTER.replace("passwordSecret:", "passwordSecrets:");
+        let files = [
+            ("infra/databases/postgres/c.yaml", misspelt.as_str()),
+            ("infra/databases/postgres/s.yaml", crate::rules::testing::SECRET),
+        ];
+        let lint = crate::rules::testing::lint_texts(&files);
+        let rules: Vec<&str> = lint.iter().map(|d| d.rule.as_str()).collect();
+        assert!(!rules.contains(&"role-no-password"), "{rules:?}");
+        assert!(!rules.contains(&"secret-unreferenced"), "{rules:?}");
+        let unknown = lint
+            .iter()
+            .find(|d| d.rule.as_str() == "schema-unknown-field")
+            .expect("the misspelt key");
+        let related: Vec<&str> = unknown
+            .finding
+            .related
+            .iter()
+            .map(|r| r.message.as_str())
+            .collect();
+        assert!(
+            related.iter().any(|r| r.ends_with("(role-no-password)")),
+            "{related:?}"
+        );
+        assert!(
+            related.iter().any(|r| r.ends_with("(secret-unreferenced)")),
+            "{related:?}"
+        );
     }
 
     #[test]

@@ -6,8 +6,10 @@ declare_rule! {
     /// ## What it does
     /// Validates every applied object of a kind pglint embeds the CRD of (CNPG `Cluster`,
     /// `Database`, `DatabaseRole`, `Pooler`, `Backup`, `ScheduledBackup`; `SealedSecret`; Argo
-    /// CD `Application`, `ApplicationSet`, `AppProject`; Flux `Kustomization`, `GitRepository`)
-    /// against the CRD's `openAPIV3Schema` as the API server does: types (int-or-string
+    /// CD `Application`, `ApplicationSet`, `AppProject`; Flux `Kustomization`, `GitRepository`),
+    /// and of the built-in `v1` `Secret`, `ConfigMap` and `Namespace` (the Kubernetes OpenAPI,
+    /// `schemas/kubernetes/PROVENANCE`: a Secret's `data` is base64, `stringData` a map of
+    /// strings), against its schema as the API server does: types (int-or-string
     /// included), `required`, `enum`, `format` (`date-time`, `byte`), `pattern` (quantities
     /// such as `512Mi`), `minimum`/`maximum`, lengths and item counts. The object is checked
     /// as rendered, so a value a kustomize patch introduced is reported at the patch's line.
@@ -57,10 +59,16 @@ declare_rule! {
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for applied in crate::schema::applied(cx.objects(), cx.deploy()) {
         let violation = applied.violation;
-        if !matches!(violation.kind, ViolationKind::Invalid | ViolationKind::Required) {
+        if !matches!(
+            violation.kind,
+            ViolationKind::Invalid | ViolationKind::Required | ViolationKind::Unserved
+        ) {
             continue;
         }
         let help = match &violation.suggestion {
+            Some(version) if violation.kind == ViolationKind::Unserved => {
+                format!("use `apiVersion: {version}`")
+            }
             Some(value) => format!("did you mean `{value}`?"),
             None => format!(
                 "`kubectl explain {}` shows what the schema accepts",

@@ -1,5 +1,6 @@
 use crate::deploy::DeploymentKind;
 use crate::diagnostic::Finding;
+use crate::model::Spec;
 use crate::rules::Context;
 use crate::schema::ViolationKind;
 
@@ -55,6 +56,7 @@ declare_rule! {
         group: "schema",
         level: Error,
         summary: "an object sets a field its CRD schema does not declare: pruned with a warning by client-side apply, refused by server-side apply",
+        yields_to: [PatchListReplaced],
         check: check,
     }
 }
@@ -76,19 +78,26 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 "`kubectl apply` prunes it with a warning; server-side apply refuses it"
             }
         };
-        let help = match &violation.suggestion {
+        let mut help = match &violation.suggestion {
             Some(name) => format!("did you mean `{name}`?"),
             None => "remove it, or move it to where the schema declares it".to_string(),
         };
+        // A misspelt `data`/`stringData` of a Secret: what it holds never reaches the
+        // cluster, yet it is committed in clear.
+        let in_clear = matches!(applied.object.spec, Spec::Secret(_))
+            && !violation.path.contains('.')
+            && crate::model::is_secret_field(&violation.path);
+        let mut message = format!(
+            "{}: {}: {consequence}",
+            applied.object.display_name(),
+            violation.message
+        );
+        if in_clear {
+            message.push_str(", and its values are committed in clear");
+            help.push_str(" Then seal the Secret (`kubeseal --cert …`) and commit the SealedSecret instead");
+        }
         out.push(
-            Finding::new(
-                violation.loc,
-                format!(
-                    "{}: {}: {consequence}",
-                    applied.object.display_name(),
-                    violation.message
-                ),
-            )
+            Finding::new(violation.loc, message)
             .label("not in the schema")
             .help(help),
         );

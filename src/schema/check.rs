@@ -30,6 +30,7 @@ impl Walk<'_> {
             path: path.to_string(),
             message,
             suggestion: None,
+            reference: None,
         });
     }
 
@@ -64,10 +65,18 @@ impl Walk<'_> {
             return;
         }
         let Some(ty) = schema.ty else {
-            // No type: anything goes (x-kubernetes-preserve-unknown-fields at a leaf).
+            // No type: any type goes (x-kubernetes-preserve-unknown-fields at a leaf, a branch
+            // of `anyOf`), but its value validations still hold.
             if node.is_mapping() && !matches!(schema.additional, Additional::Anything) {
                 self.mapping(schema, node, path, schema.embedded_resource);
             }
+            match scalar_type(node) {
+                Some(Type::String) => self.string(schema, node, path),
+                Some(Type::Integer | Type::Number) => self.number(schema, node, path),
+                _ => {}
+            }
+            self.enumeration(schema, node, path);
+            self.combinations(schema, node, path);
             return;
         };
         let matches = match ty {
@@ -97,6 +106,61 @@ impl Walk<'_> {
             Type::Boolean => {}
         }
         self.enumeration(schema, node, path);
+        self.combinations(schema, node, path);
+    }
+
+    /// `allOf`, `anyOf`, `oneOf` and `not`, as kube-openapi's validator evaluates them
+    /// (`pkg/validation/validate/schema_props.go`): each branch judges the value on its own,
+    /// and only whether it passes counts. Messages are kube-openapi's (`errors/schema.go`).
+    fn combinations(&mut self, schema: &Schema, node: NodeRef<'_>, path: &str) {
+        let mut passes = |branch: &Schema| -> bool {
+            let mut walk = Walk {
+                file: self.file,
+                templated: self.templated,
+                out: Vec::new(),
+            };
+            walk.value(branch, node, path);
+            // A pattern beyond the regex crate is said, not taken as a pass or a failure.
+            self.out.extend(
+                walk.out
+                    .extract_if(.., |v| v.kind == ViolationKind::Unevaluated),
+            );
+            walk.out
+                .iter()
+                .all(|v| v.kind == ViolationKind::UnknownField)
+        };
+        let mut refused = Vec::new();
+        for branch in &schema.all_of {
+            if !passes(branch) {
+                refused.push(format!(
+                    "`{path}` in body must validate all the schemas (allOf)"
+                ));
+                break;
+            }
+        }
+        if !schema.any_of.is_empty() && !schema.any_of.iter().any(&mut passes) {
+            refused.push(format!(
+                "`{path}` in body must validate at least one schema (anyOf)"
+            ));
+        }
+        if !schema.one_of.is_empty() {
+            let passed = schema.one_of.iter().filter(|b| passes(b)).count();
+            if passed != 1 {
+                refused.push(format!(
+                    "`{path}` in body must validate one and only one schema (oneOf)"
+                ));
+            }
+        }
+        if let Some(not) = &schema.not
+            && passes(not)
+        {
+            refused.push(format!(
+                "`{path}` in body must not validate the schema (not)"
+            ));
+        }
+        for message in refused {
+            self.push(node, ViolationKind::Invalid, path, message);
+        }
     }
 
     fn mapping(&mut self, schema: &Schema, node: NodeRef<'_>, path: &str, resource: bool) {
@@ -127,6 +191,11 @@ impl Walk<'_> {
                         path: child.clone(),
                         message: format!("unknown field \"{child}\""),
                         suggestion,
+                        reference: value
+                            .get("name")
+                            .unwrap_or(*value)
+                            .as_str()
+                            .map(str::to_string),
                     });
                 }
             }
@@ -230,26 +299,36 @@ impl Walk<'_> {
                 format!("`{path}` in body should be at most {max} chars long"),
             );
         }
-        if let Some(regex) = schema.regex()
-            && !regex.is_match(text)
-        {
-            let pattern = schema.pattern.as_deref().unwrap_or_default();
-            self.push(
+        let pattern = schema.pattern.as_deref().unwrap_or_default();
+        match schema.regex() {
+            Some(Ok(regex)) if !regex.is_match(text) => self.push(
                 node,
                 ViolationKind::Invalid,
                 path,
                 format!("`{path}` in body should match '{pattern}'"),
-            );
+            ),
+            Some(Err(())) => self.push(
+                node,
+                ViolationKind::Unevaluated,
+                path,
+                format!(
+                    "the pattern '{pattern}' of `{path}` is beyond pglint's regular expressions (the `regex` crate): the value is not checked against it"
+                ),
+            ),
+            _ => {}
         }
         if let Some(format) = schema.format.as_deref()
             && !format_matches(format, text)
         {
-            self.push(
-                node,
-                ViolationKind::Invalid,
-                path,
-                format!("`{path}` in body must be of type {format}: \"{text}\""),
-            );
+            // A `byte` value is a Secret's data: never printed.
+            let message = if format == "byte" {
+                format!(
+                    "`{path}` in body must be of type byte (standard base64, `=`-padded): the value (not shown) is not"
+                )
+            } else {
+                format!("`{path}` in body must be of type {format}: \"{text}\"")
+            };
+            self.push(node, ViolationKind::Invalid, path, message);
         }
     }
 
@@ -316,6 +395,7 @@ impl Walk<'_> {
                 "`{path}`: Unsupported value: \"{text}\": supported values: {supported}"
             ),
             suggestion,
+            reference: None,
         });
     }
 }
@@ -345,12 +425,7 @@ pub(super) fn found_type(node: NodeRef<'_>) -> &'static str {
 fn format_matches(format: &str, text: &str) -> bool {
     match format {
         "date-time" => crate::model::time::parse_rfc3339(text).is_some(),
-        "byte" => {
-            use base64::Engine;
-            base64::engine::general_purpose::STANDARD
-                .decode(text)
-                .is_ok()
-        }
+        "byte" => crate::model::is_go_base64(text),
         _ => true,
     }
 }

@@ -99,6 +99,13 @@ pub struct Schema {
     pub int_or_string: bool,
     pub embedded_resource: bool,
     pub rules: Vec<CelRule>,
+    /// The value validations a structural schema may combine (`allOf`, `anyOf`, `oneOf`,
+    /// `not`): they judge values only, never declare fields (apiextensions
+    /// `pkg/apiserver/schema/validation.go`, `validateValueValidation`).
+    pub all_of: Vec<Schema>,
+    pub any_of: Vec<Schema>,
+    pub one_of: Vec<Schema>,
+    pub not: Option<Box<Schema>>,
 }
 
 impl Schema {
@@ -109,7 +116,18 @@ impl Schema {
         let number = |key: &str| node.get(key).and_then(|n| n.as_str()?.parse::<f64>().ok());
         let count = |key: &str| node.get(key).and_then(|n| n.as_str()?.parse::<u64>().ok());
         let flag = |key: &str| node.get(key).and_then(|n| n.as_str()) == Some("true");
-        schema.ty = text("type").as_deref().and_then(Type::parse);
+        // A derived JSON schema (the built-in kinds') writes `type: [string, "null"]`.
+        match node.get("type") {
+            Some(types) if types.is_sequence() => {
+                for name in types.items().filter_map(|t| t.as_str()) {
+                    match name {
+                        "null" => schema.nullable = true,
+                        other => schema.ty = schema.ty.or(Type::parse(other)),
+                    }
+                }
+            }
+            _ => schema.ty = text("type").as_deref().and_then(Type::parse),
+        }
         if let Some(properties) = node.get("properties") {
             schema.properties = properties
                 .entries()
@@ -119,6 +137,9 @@ impl Schema {
             schema.properties.sort_by(|a, b| a.0.cmp(&b.0));
         }
         schema.additional = match node.get("additionalProperties") {
+            // A reference into definitions pglint does not embed (the built-in kinds'
+            // `metadata`, a Namespace's `spec`): not followed, so anything goes there.
+            _ if node.get("$ref").is_some() => Additional::Anything,
             Some(values) if values.is_mapping() => {
                 Additional::Values(Box::new(Schema::compile(values)))
             }
@@ -153,7 +174,7 @@ impl Schema {
         schema.max_items = count("maxItems");
         schema.min_properties = count("minProperties");
         schema.max_properties = count("maxProperties");
-        schema.nullable = flag("nullable");
+        schema.nullable |= flag("nullable");
         schema.int_or_string = flag("x-kubernetes-int-or-string");
         schema.embedded_resource = flag("x-kubernetes-embedded-resource");
         if schema.embedded_resource {
@@ -164,6 +185,22 @@ impl Schema {
                 other => other,
             };
         }
+        let branches = |key: &str| -> Vec<Schema> {
+            node.get(key)
+                .map(|list| list.items().map(Schema::compile).collect())
+                .unwrap_or_default()
+        };
+        schema.all_of = branches("allOf");
+        // `anyOf: [{type: integer}, {type: string}]` is how int-or-string is written: the
+        // flag says it already.
+        if !schema.int_or_string {
+            schema.any_of = branches("anyOf");
+        }
+        schema.one_of = branches("oneOf");
+        schema.not = node
+            .get("not")
+            .filter(NodeRef::is_mapping)
+            .map(|not| Box::new(Schema::compile(not)));
         if let Some(rules) = node.get("x-kubernetes-validations") {
             schema.rules = rules
                 .items()
@@ -222,16 +259,16 @@ impl Schema {
             .map(|at| &self.properties[at].1)
     }
 
-    /// The pattern as a regular expression; `None` when it is absent or beyond the `regex`
-    /// crate (then it is not checked).
-    pub fn regex(&self) -> Option<&regex::Regex> {
-        self.compiled_pattern
-            .get_or_init(|| {
-                self.pattern
-                    .as_deref()
-                    .and_then(|p| regex::Regex::new(p).ok())
-            })
-            .as_ref()
+    /// The pattern as a regular expression (Go's RE2 syntax, which the `regex` crate shares);
+    /// `Err` when it is beyond the `regex` crate (then the caller says it was not checked).
+    pub fn regex(&self) -> Option<Result<&regex::Regex, ()>> {
+        let pattern = self.pattern.as_deref()?;
+        Some(
+            self.compiled_pattern
+                .get_or_init(|| regex::Regex::new(pattern).ok())
+                .as_ref()
+                .ok_or(()),
+        )
     }
 
     /// A value of any type is allowed (no `type`, or int-or-string handled by the caller).

@@ -16,7 +16,7 @@ pub mod json;
 use std::sync::{LazyLock, OnceLock};
 
 pub use compiled::Schema;
-pub use embedded::{EMBEDDED, EmbeddedCrd};
+pub use embedded::{Artefact, EMBEDDED, EmbeddedCrd};
 
 use crate::source::{FileId, Loc};
 use crate::yaml::{Limits, NodeRef, parse};
@@ -31,9 +31,12 @@ pub enum ViolationKind {
     UnknownField,
     /// A CEL rule (`x-kubernetes-validations`) evaluated to false.
     Cel,
-    /// A CEL rule pglint cannot evaluate (an unsupported function, an evaluation error): a
-    /// notice, never a pass in silence.
+    /// A CEL rule pglint cannot evaluate (an unsupported function, an evaluation error), or a
+    /// `pattern` the `regex` crate cannot compile: a notice, never a pass in silence.
     Unevaluated,
+    /// The CRD of the object's kind does not serve its `apiVersion` (`served: false`, or not
+    /// listed): the API server has no such resource and refuses the object.
+    Unserved,
 }
 
 /// One thing the schema refuses, at the node to edit.
@@ -47,6 +50,9 @@ pub struct Violation {
     pub message: String,
     /// A close name: a declared property for an unknown field, an allowed value for an enum.
     pub suggestion: Option<String>,
+    /// What an unknown field's value names (a string, or a mapping's `name`): a reference the
+    /// API server drops with the field (`passwordSecrets: {name: app-db-creds}`).
+    pub reference: Option<String>,
 }
 
 /// One CRD's served versions, each with its compiled schema.
@@ -85,6 +91,10 @@ impl Crd {
             ) else {
                 continue;
             };
+            // An unserved version is no resource of the API server: objects of it are refused.
+            if version.get("served").and_then(|s| s.as_str()) == Some("false") {
+                continue;
+            }
             let compiled = Schema::compile(schema);
             let mut cel = None;
             let mut cel_update = None;
@@ -152,13 +162,30 @@ fn compile_embedded(crd: &EmbeddedCrd) -> Crd {
         ..Limits::default()
     };
     let parsed = parse(text, &limits);
-    parsed
-        .documents
-        .iter()
-        .filter_map(|doc| doc.root())
-        .find(|root| root.get("kind").and_then(|k| k.as_str()) == Some("CustomResourceDefinition"))
-        .map(Crd::compile)
-        .unwrap_or_default()
+    let mut roots = parsed.documents.iter().filter_map(|doc| doc.root());
+    match crd.artefact {
+        Artefact::Crd => roots
+            .find(|root| {
+                root.get("kind").and_then(|k| k.as_str()) == Some("CustomResourceDefinition")
+            })
+            .map(Crd::compile)
+            .unwrap_or_default(),
+        // A built-in kind's schema has no CEL rules.
+        Artefact::KindSchema { version } => Crd {
+            versions: roots
+                .next()
+                .map(|root| (version.to_string(), Schema::compile(root)))
+                .into_iter()
+                .collect(),
+            cel: vec![None],
+            cel_update: vec![None],
+        },
+    }
+}
+
+/// The group and version of an `apiVersion`: `v1` is the core group's (empty).
+pub fn group_version(api_version: &str) -> (&str, &str) {
+    api_version.rsplit_once('/').unwrap_or(("", api_version))
 }
 
 /// Where the schema a kind is validated against comes from.
@@ -236,9 +263,15 @@ impl Schemas {
 
     /// The CRD version of an `apiVersion` (`group/version`) and kind, with its CRD.
     fn version<'v>(&self, api_version: &'v str, kind: &str) -> Option<(&Crd, &'v str)> {
-        let (group, version) = api_version.rsplit_once('/')?;
+        let (group, version) = group_version(api_version);
         let (_, crd) = self.lookup(group, kind)?;
         Some((crd, version))
+    }
+
+    /// Does a schema define the kind of this `apiVersion`'s group (served at that version or
+    /// not: an unserved version is the schema's finding)?
+    pub fn defines(&self, api_version: &str, kind: &str) -> bool {
+        self.version(api_version, kind).is_some()
     }
 
     /// Is the object validated against a schema (its group, kind and version have one)?
@@ -261,9 +294,7 @@ impl Schemas {
             let (Some(api_version), Some(kind)) = (&object.api_version, &object.kind_name) else {
                 continue;
             };
-            let Some((group, _)) = api_version.as_str().rsplit_once('/') else {
-                continue;
-            };
+            let (group, _) = group_version(api_version.as_str());
             if used
                 .iter()
                 .any(|(g, k, _)| g == group && k == kind.as_str())
@@ -290,7 +321,35 @@ impl Schemas {
         templated: &dyn Fn(NodeRef<'_>) -> bool,
     ) -> Option<Vec<Violation>> {
         let (crd, version) = self.version(api_version, kind)?;
-        let schema = crd.version(version)?;
+        let Some(schema) = crd.version(version) else {
+            let at = root.get("apiVersion").unwrap_or(root);
+            let served: Vec<String> = crd
+                .versions
+                .iter()
+                .map(|(name, _)| format!("`{name}`"))
+                .collect();
+            return Some(vec![Violation {
+                loc: Loc {
+                    file: at.file().unwrap_or(file),
+                    span: at.span(),
+                },
+                kind: ViolationKind::Unserved,
+                path: "apiVersion".to_string(),
+                message: format!(
+                    "no matches for kind \"{kind}\" in version \"{api_version}\": its schema serves {}",
+                    served.join(", ")
+                ),
+                reference: None,
+                suggestion: crd.versions.last().map(|(name, _)| {
+                    let (group, _) = group_version(api_version);
+                    if group.is_empty() {
+                        name.clone()
+                    } else {
+                        format!("{group}/{name}")
+                    }
+                }),
+            }]);
+        };
         let mut violations = validate_with(schema, root, file, templated);
         if let Some(cel) = crd.cel(version) {
             evaluate_rules(cel, schema, root, file, templated, &mut violations);
@@ -431,6 +490,7 @@ fn report_rule_errors(
             path,
             message,
             suggestion: None,
+            reference: None,
         });
     }
 }
@@ -572,6 +632,106 @@ mod tests {
         assert!(out[0].message.contains("sortBy"), "{out:?}");
     }
 
+    /// A CRD of the test's own: `anyOf`/`oneOf`/`allOf`/`not` as value validations, a pattern
+    /// the `regex` crate cannot compile (a look-ahead), an unserved version.
+    const COMBINING_CRD: &str = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  group: example.com\n  names: {kind: Thing}\n  versions:\n    - name: v1alpha1\n      served: false\n      schema:\n        openAPIV3Schema: {type: object}\n    - name: v1\n      served: true\n      schema:\n        openAPIV3Schema:\n          type: object\n          properties:\n            spec:\n              type: object\n              anyOf:\n                - required: [a]\n                - required: [b]\n              not:\n                required: [c]\n              properties:\n                a: {type: string}\n                b: {type: string}\n                c: {type: string}\n                size:\n                  type: string\n                  oneOf:\n                    - pattern: '^[0-9]+$'\n                    - enum: [small, large]\n                  allOf:\n                    - maxLength: 5\n                odd:\n                  type: string\n                  pattern: '^(?!x)'\n";
+
+    fn thing(object: &str) -> Vec<(ViolationKind, String)> {
+        let parsed = parse(COMBINING_CRD, &Limits::default());
+        let crd = RepositoryCrd::read(parsed.documents[0].root().unwrap(), FileId(0));
+        assert!(crd.is_none(), "example.com is no embedded group");
+        let schemas = Schemas {
+            repository: vec![RepositoryCrd {
+                name: "things.example.com".into(),
+                group: "example.com".into(),
+                kind: "Thing".into(),
+                loc: Loc {
+                    file: FileId(0),
+                    span: parsed.documents[0].root().unwrap().span(),
+                },
+                crd: Crd::compile(parsed.documents[0].root().unwrap()),
+            }],
+        };
+        let parsed = parse(object, &Limits::default());
+        let root = parsed.documents[0].root().unwrap();
+        let api_version = root.get("apiVersion").and_then(|n| n.as_str()).unwrap();
+        schemas
+            .validate(api_version, "Thing", root, FileId(0), &|_| false)
+            .expect("a Thing")
+            .into_iter()
+            .map(|v| (v.kind, v.message))
+            .collect()
+    }
+
+    #[test]
+    fn combinators_are_value_validations() {
+        let ok = "apiVersion: example.com/v1\nkind: Thing\nspec:\n  a: x\n  size: large\n";
+        assert_eq!(thing(ok), []);
+        let ok = "apiVersion: example.com/v1\nkind: Thing\nspec:\n  b: x\n  size: '42'\n";
+        assert_eq!(thing(ok), []);
+        let bad = "apiVersion: example.com/v1\nkind: Thing\nspec:\n  c: x\n  size: medium\n";
+        assert_eq!(
+            thing(bad),
+            [
+                (
+                    ViolationKind::Invalid,
+                    "`spec.size` in body must validate all the schemas (allOf)".into()
+                ),
+                (
+                    ViolationKind::Invalid,
+                    "`spec.size` in body must validate one and only one schema (oneOf)".into()
+                ),
+                (
+                    ViolationKind::Invalid,
+                    "`spec` in body must validate at least one schema (anyOf)".into()
+                ),
+                (
+                    ViolationKind::Invalid,
+                    "`spec` in body must not validate the schema (not)".into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_pattern_beyond_the_regex_crate_is_said() {
+        let object = "apiVersion: example.com/v1\nkind: Thing\nspec:\n  a: x\n  odd: z\n";
+        let found = thing(object);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, ViolationKind::Unevaluated, "{found:?}");
+        assert!(found[0].1.contains("'^(?!x)'"), "{found:?}");
+    }
+
+    #[test]
+    fn an_unserved_version_is_refused() {
+        for version in ["v1alpha1", "v2"] {
+            let object =
+                format!("apiVersion: example.com/{version}\nkind: Thing\nspec: {{a: x}}\n");
+            assert_eq!(
+                thing(&object),
+                [(
+                    ViolationKind::Unserved,
+                    format!(
+                        "no matches for kind \"Thing\" in version \"example.com/{version}\": its schema serves `v1`"
+                    )
+                )]
+            );
+        }
+        let secret = "apiVersion: v2\nkind: Secret\nmetadata: {name: s}\n";
+        let parsed = parse(secret, &Limits::default());
+        let found = Schemas::EMBEDDED
+            .validate(
+                "v2",
+                "Secret",
+                parsed.documents[0].root().unwrap(),
+                FileId(0),
+                &|_| false,
+            )
+            .unwrap();
+        assert_eq!(found[0].kind, ViolationKind::Unserved);
+        assert_eq!(found[0].suggestion.as_deref(), Some("v1"));
+    }
+
     #[test]
     fn every_embedded_crd_compiles_with_a_version() {
         for crd in EMBEDDED {
@@ -601,6 +761,35 @@ mod tests {
                 "6 `spec.name`: Required value",
             ]
         );
+    }
+
+    /// The built-in kinds pglint reads, from the Kubernetes OpenAPI: a Secret's `data` is
+    /// base64 (as Go decodes it; the value is never printed), `stringData` a map of strings;
+    /// an unknown field gets the closest declared name.
+    #[test]
+    fn built_in_kinds() {
+        let secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ntype: Opaque\ndata:\n  ok: aHVudGVyMg==\n  folded: |\n    aHVu\n    dGVyMg==\n  bad: hunter2!\nstringData:\n  port: 5432\n  host: db\nData:\n  k: dg==\n";
+        assert_eq!(
+            violations(secret),
+            [
+                "11 `data.bad` in body must be of type byte (standard base64, `=`-padded): the value (not shown) is not",
+                "13 `stringData.port` in body must be of type string: \"integer\"",
+                "15 unknown field \"Data\"",
+            ]
+        );
+        let parsed = parse(secret, &Limits::default());
+        let root = parsed.documents[0].root().unwrap();
+        let unknown = Schemas::EMBEDDED
+            .validate("v1", "Secret", root, FileId(0), &|_| false)
+            .unwrap();
+        assert_eq!(unknown[2].suggestion.as_deref(), Some("data"));
+        let config_map = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  url: https://x\n  replicas: 3\nbinaryData:\n  blob: AAEC\nimmutable: yes\n";
+        assert_eq!(
+            violations(config_map),
+            ["7 `data.replicas` in body must be of type string: \"integer\""]
+        );
+        let namespace = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: n\n  labels: {a: b}\nspec:\n  finalizers: [kubernetes]\nstatuss: {}\n";
+        assert_eq!(violations(namespace), ["8 unknown field \"statuss\""]);
     }
 
     #[test]
