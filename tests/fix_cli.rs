@@ -410,3 +410,15 @@ fn one_fix_run_lists_every_unlisted_file_in_a_sorted_block_list_in_order() {
     assert_eq!(listed, expected, "{text}");
     assert!(text.contains("  - gitea-db.yaml  # first\n") && text.ends_with("# end\n"));
 }
+
+#[test]
+fn unsafe_fixes_alone_says_it_does_nothing() {
+    let dir = repository(&broken());
+    let output = pglint(dir.path()).arg("--unsafe-fixes").output().unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("--unsafe-fixes does nothing without --fix or --diff"),
+        "{stderr}"
+    );
+    assert_eq!(read(dir.path()), broken(), "nothing was written");
+}
