@@ -733,6 +733,18 @@ mod tests {
     }
 
     #[test]
+    fn the_listing_names_each_served_api_version() {
+        let listing = embedded::listing();
+        for line in [
+            "  postgresql.cnpg.io/v1 Database: CloudNativePG v1.30.0\n",
+            "  bitnami.com/v1alpha1 SealedSecret: sealed-secrets 86671a8\n",
+            "  v1 Secret: Kubernetes v1.37.0 (kubernetes-validate 1.37.0)\n",
+        ] {
+            assert!(listing.contains(line), "{line} in {listing}");
+        }
+    }
+
+    #[test]
     fn every_embedded_crd_compiles_with_a_version() {
         for crd in EMBEDDED {
             let (_, compiled) = embedded(crd.group, crd.kind).unwrap();
