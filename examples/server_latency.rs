@@ -3,15 +3,20 @@
 //! edits.
 //!
 //! ```text
-//! cargo run --release --example server_latency -- [--apps 10000] [--edits 20] [--burst 2000]
+//! cargo run --release --example server_latency -- [--apps 10000] [--edits 20] [--sequential 2000]
+//! cargo run --release --example server_latency -- --stages [--apps 10000] [--edits 20]
 //! ```
 //!
 //! The example starts itself as the server (`pglint::server::run` over its own standard input
 //! and output, exactly as `pglint server` runs it) and acts as the editor: it opens one
 //! Database, then makes `--edits` keystrokes one at a time (a typo in `spec.owner`, then its
 //! correction), each timed from `didChange` sent to the `publishDiagnostics` that reflects it.
-//! Then `--burst` keystrokes are typed 2 ms apart (debounced into fewer checks), and the
-//! server's resident memory is read from `/proc` before and after.
+//! Then `--sequential` more keystrokes are made, each waiting for its diagnostics (so none is
+//! coalesced by the debounce), and the server's resident memory is read from `/proc` after 100,
+//! 1,000, 2,000 … of them.
+//!
+//! `--stages` runs no server: it times, in process, each stage of the check a keystroke causes
+//! (the cached load, deploy, index, rules) and of the whole engine run, as the server runs them.
 
 #[path = "../tests/common/synth.rs"]
 mod synth;
@@ -31,9 +36,12 @@ struct Args {
     /// Keystrokes timed one at a time (an even number: they end on a correction).
     #[arg(long, default_value_t = 20)]
     edits: usize,
-    /// Keystrokes typed quickly afterwards, for the memory figure.
+    /// Keystrokes made afterwards, each waited for, for the memory figures.
     #[arg(long, default_value_t = 2_000)]
-    burst: usize,
+    sequential: usize,
+    /// Time each stage of a keystroke's check in process instead (no server).
+    #[arg(long)]
+    stages: bool,
     /// Internal: run as the server.
     #[arg(long, hide = true)]
     serve: bool,
@@ -50,6 +58,10 @@ fn main() {
     let stats = synth::write_sop_repo(&root, args.apps, 42).expect("the repository is written");
     std::fs::create_dir(root.join(".git")).unwrap();
     println!("{} apps, {} files", args.apps, stats.files);
+    if args.stages {
+        stages(&root, &args);
+        return;
+    }
 
     let mut server = Command::new(std::env::current_exe().unwrap())
         .arg("--serve")
@@ -130,26 +142,27 @@ fn main() {
     }
 
     let rss_edits = rss_kib(pid);
-    // An odd burst: it ends on a typo, after a correction, so the end is a new publication.
-    let burst = args.burst | 1;
-    let started = Instant::now();
-    for i in 0..burst {
-        keystroke(&mut editor, i % 2 == 0);
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    editor.diagnostics(&uri, |d| d.len() > base);
     println!(
-        "burst of {burst} keystrokes 2 ms apart: settled {:.0} ms after the first",
-        ms(started.elapsed())
-    );
-    println!(
-        "server RSS: {} MiB after opening, {} MiB after {} timed edits, {} MiB after {} more",
+        "server RSS: {} MiB after opening, {} MiB after {} timed edits",
         rss_open / 1024,
         rss_edits / 1024,
         args.edits,
-        rss_kib(pid) / 1024,
-        burst
     );
+    // Keystrokes one after the other, each waited for: every one is a check.
+    let started = Instant::now();
+    for i in 0..args.sequential {
+        let typo = i % 2 == 0;
+        keystroke(&mut editor, typo);
+        editor.diagnostics(&uri, |d| (d.len() > base) == typo);
+        let done = i + 1;
+        if done == args.sequential || [100, 1_000, 2_000, 5_000].contains(&done) {
+            println!(
+                "server RSS after {done} sequential edits: {} MiB ({:.1} ms per edit)",
+                rss_kib(pid) / 1024,
+                ms(started.elapsed()) / done as f64
+            );
+        }
+    }
     editor.request("shutdown", Value::Null);
     editor.notify("exit", Value::Null);
     server.wait().unwrap();
@@ -230,6 +243,68 @@ fn reader(stdout: impl Read + Send + 'static) -> Receiver<Value> {
         }
     });
     receiver
+}
+
+/// Each stage of the check a keystroke causes, timed in process: the median over `--edits`
+/// keystrokes (alternately a typo in a Database's owner and its correction).
+fn stages(root: &std::path::Path, args: &Args) {
+    use pglint::config::Config;
+    use pglint::engine::{self, Options};
+    use pglint::hash::HashMap;
+    use pglint::project::ProjectCache;
+
+    let config = Config::default();
+    let mut cache = ProjectCache::new(root.to_path_buf(), config.clone());
+    let started = Instant::now();
+    drop(
+        cache
+            .load(&HashMap::default())
+            .expect("the repository loads"),
+    );
+    println!("first load: {:.0} ms", ms(started.elapsed()));
+    let app = &synth::app_names(args.apps, 42)[args.apps / 2];
+    let path = format!("infra/databases/postgres/{}", app.db_file());
+    let text = std::fs::read_to_string(root.join(&path)).unwrap();
+    let typo = text.replacen("owner: ", "owner: x", 1);
+    let names = ["load (cached)", "deploy", "index", "rules", "engine (all)"];
+    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); names.len()];
+    for i in 0..args.edits.max(1) {
+        let buffer = if i % 2 == 0 { &typo } else { &text };
+        let buffers: HashMap<String, Vec<u8>> = [(path.clone(), buffer.clone().into_bytes())]
+            .into_iter()
+            .collect();
+        let mut clock = Instant::now();
+        let mut lap = |stage: usize| {
+            times[stage].push(clock.elapsed());
+            clock = Instant::now();
+        };
+        let project = cache.load(&buffers).expect("the repository loads");
+        lap(0);
+        let deploy = pglint::deploy::Deploy::build(&project, &config);
+        lap(1);
+        let index = pglint::index::Index::build(&project, &config, &deploy);
+        lap(2);
+        let linted = engine::lint::lint_indexed(&project, &index, &config);
+        lap(3);
+        drop(linted);
+        drop(index);
+        drop(deploy);
+        let options = Options {
+            long_running: true,
+            ..Options::default()
+        };
+        let report = engine::check(project, &config, &options).expect("checked");
+        lap(4);
+        drop(report);
+    }
+    for (name, mut laps) in names.iter().zip(times) {
+        laps.sort();
+        println!(
+            "{name}: median {:.0} ms over {} keystrokes",
+            ms(laps[laps.len() / 2]),
+            laps.len()
+        );
+    }
 }
 
 fn ms(duration: Duration) -> f64 {

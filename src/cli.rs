@@ -195,7 +195,9 @@ struct VerifyArgs {
     #[arg(short, long)]
     quiet: bool,
     /// Answer a server that asks for the password in clear text or as MD5 over a connection
-    /// without TLS (refused by default: CloudNativePG serves TLS and SCRAM).
+    /// without TLS (refused by default: CloudNativePG serves TLS and SCRAM). Shorthand for
+    /// libpq's default of `require_auth` (any method); an explicit `require_auth` in the URL
+    /// or PGREQUIREAUTH is honoured instead.
     #[arg(long)]
     allow_password_without_tls: bool,
     #[command(flatten)]

@@ -59,6 +59,11 @@ pub struct Finding {
     /// The object the rule judged (its name, or the field), when the finding points at a
     /// transformation instead: what the engine lists when it merges findings of one node.
     pub subject: Option<Loc>,
+    /// The objects (their whole documents) where a finding of a rule this one yields to
+    /// explains this one: fixing that finding settles this one too (`sync-wave-order` of two
+    /// objects whose SOP waves are in order, when `sync-wave-wrong` reports one of them). The
+    /// engine drops this finding only when such a finding is reported.
+    pub explained_within: Vec<Loc>,
 }
 
 /// Where a problem was made, and how (see [`Finding::cause`]).
@@ -84,12 +89,20 @@ impl Finding {
             absent: None,
             cause: None,
             subject: None,
+            explained_within: Vec::new(),
         }
     }
 
     /// Records the judged object's node (see [`Finding::subject`]).
     pub fn subject(mut self, loc: Loc) -> Self {
         self.subject = Some(loc);
+        self
+    }
+
+    /// Records an object where a finding of a rule this one yields to would explain it (see
+    /// [`Finding::explained_within`]).
+    pub fn explained_within(mut self, object: Loc) -> Self {
+        self.explained_within.push(object);
         self
     }
 

@@ -22,7 +22,7 @@ use crate::config::Config;
 use crate::hash::HashSet;
 
 /// What the walk found. Paths are repository-relative with `/` separators.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Discovered {
     /// `*.yaml`/`*.yml` entries to read, sorted by path: regular files, and special files
     /// (FIFOs, sockets, devices) that are reported without being opened. Never links or folders.

@@ -9,17 +9,17 @@
 use std::sync::OnceLock;
 
 use crate::config::Config;
-use crate::deploy::{Deploy, DeploymentId};
+use crate::deploy::{Deploy, DeploymentId, ReplacedList};
 use crate::hash::{HashMap, HashSet};
 use crate::model::apps::{DatabaseNames, Verdict, app_of, file_app, judge, same_app};
 use crate::model::names::{invalid, reserved};
 use crate::model::{
     Cluster, ClusterUser, Database, DatabaseRole, Metadata, NameKind, Object, ObjectId, PathRole,
-    Role, SealedEntry, SealedSecret, Secret, Spec, WaveValue, closest, is_unknowable,
+    Role, SealedEntry, SealedSecret, Secret, Spec, closest, is_unknowable, join,
 };
 use crate::model::{reflector, replicator};
 use crate::project::Project;
-use crate::source::{Loc, Spanned, ancestors, parent_dir};
+use crate::source::{FileId, Loc, Spanned, ancestors, parent_dir};
 
 /// One object as one deployment applies it, or as written when no deployment does.
 #[derive(Debug, Clone, Copy)]
@@ -230,8 +230,6 @@ pub struct Index<'p> {
     mirrors: OnceLock<HashMap<(Copier, String), Vec<ObjectId>>>,
     /// Namespaces some manifest uses, built on first use.
     used_namespaces: OnceLock<HashSet<String>>,
-    /// [`Index::missing_owners`] as (Database, cluster, unused secret), found on first use.
-    missing_owners: OnceLock<Vec<(ObjectId, ObjectId, Option<ObjectId>)>>,
 }
 
 /// Two namespaces may be the same object's: equal, or one of them unknown (unset or templated).
@@ -317,6 +315,41 @@ impl<'p> Index<'p> {
             format!("{folder}/{suggestion}")
         };
         self.project.paths.get(&path).map(String::as_str)
+    }
+
+    /// The files the KSOPS generators of the repository's kustomizations decrypt into their
+    /// builds (see [`crate::model::Ksops`]): build inputs, listed in no `resources`.
+    pub fn ksops_inputs(&self) -> HashSet<String> {
+        let mut inputs = HashSet::default();
+        let generators: Vec<(FileId, &crate::model::Ksops)> = self
+            .project
+            .objects
+            .iter()
+            .filter_map(|obj| match &obj.spec {
+                Spec::Ksops(ksops) => Some((obj.file, &**ksops)),
+                _ => None,
+            })
+            .collect();
+        if generators.is_empty() {
+            return inputs;
+        }
+        for k in &self.project.kustomize.kustomizations {
+            for path in k.paths.iter().filter(|p| p.role == PathRole::Input) {
+                let Some(file) = path
+                    .resolved
+                    .as_deref()
+                    .and_then(|p| self.project.file_id(p))
+                else {
+                    continue;
+                };
+                let files = generators
+                    .iter()
+                    .filter(|(at, _)| *at == file)
+                    .flat_map(|(_, ksops)| &ksops.files);
+                inputs.extend(files.filter_map(|f| join(&k.dir, f.as_str())));
+            }
+        }
+        inputs
     }
 
     /// Is this project object (a source object, not an instance) only a kustomize patch or
@@ -415,7 +448,6 @@ impl<'p> Index<'p> {
             secret_roles: HashMap::default(),
             mirrors: OnceLock::new(),
             used_namespaces: OnceLock::new(),
-            missing_owners: OnceLock::new(),
         };
         index.instances = Self::instances(project, deploy, index.inputs());
         for id in 0..index.instances.len() {
@@ -463,6 +495,7 @@ impl<'p> Index<'p> {
                 Spec::Application(_)
                 | Spec::ApplicationSet(_)
                 | Spec::FluxKustomization(_)
+                | Spec::Ksops(_)
                 | Spec::Other => {}
             }
         }
@@ -529,6 +562,33 @@ impl<'p> Index<'p> {
                         name: after.value.as_str(),
                     })
             })
+    }
+
+    /// The patch that replaced the list at `field` (`spec.managed.roles`) of an instance whole:
+    /// a custom resource's list patched with a `$patch` directive on an item, the cause of
+    /// every item the list then lacks or holds as written.
+    pub fn list_replaced(&self, instance: ObjectId, field: &str) -> Option<&'p ReplacedList> {
+        let instance = &self.instances[instance];
+        let rendered = self.deploy.deployments[instance.deployment?]
+            .rendered
+            .as_ref()
+            .ok()?;
+        rendered
+            .replaced_lists
+            .iter()
+            .find(|r| r.source.is_some() && r.source == instance.source && r.list.field == field)
+    }
+
+    /// Where a deployment's build is refused because the source object `object` is added a
+    /// second time with one id (a file listed twice, two files holding one object): the list
+    /// entry, the cause of everything else that sees the object twice.
+    pub fn refused_as_duplicate(&self, object: ObjectId) -> Option<Loc> {
+        self.deploy.deployments.iter().find_map(|deployment| {
+            let error = deployment.rendered.as_ref().err()?;
+            (error.kind == crate::deploy::Refusal::DuplicateId && error.objects.contains(&object))
+                .then_some(error.loc)
+                .flatten()
+        })
     }
 
     /// What the deployments apply, where.
@@ -823,19 +883,6 @@ impl<'p> Index<'p> {
         })
     }
 
-    /// The credentials secrets that roles of the SOP folder should use instead of another app's
-    /// (`naming-convention` reports the reference): `secret-unreferenced` leaves them alone.
-    pub fn misdirected_secrets(&self, config: &Config) -> Vec<String> {
-        let secret_suffix = &config.naming.secret_suffix;
-        self.chains()
-            .iter()
-            .filter_map(|chain| match self.assess(config, chain)?.verdict {
-                Verdict::SecretDiffers(app) => Some(format!("{app}{secret_suffix}")),
-                _ => None,
-            })
-            .collect()
-    }
-
     /// What a Database's own names say about its app.
     pub fn database_names(&self, config: &Config, obj: &'p Object) -> DatabaseNames<'p> {
         let Spec::Database(database) = &obj.spec else {
@@ -882,6 +929,13 @@ impl<'p> Index<'p> {
             .map_or(&[], Vec::as_slice)
     }
 
+    /// Is one of [`Index::mirrors_of`] in `target`?
+    pub fn has_copy_in(&self, by: Copier, namespace: &str, name: &str, target: &str) -> bool {
+        self.mirrors_of(by, namespace, name)
+            .iter()
+            .any(|&id| self.object(id).namespace_str() == Some(target))
+    }
+
     /// Does kubernetes-replicator copy the Secret `namespace/name` (metadata `meta`) into
     /// `target`: pushed by its `replicate-to`, or pulled by a `replicate-from` copy in
     /// `target` that the source permits? Three-valued like [`reflector::Mirroring`].
@@ -892,11 +946,7 @@ impl<'p> Index<'p> {
         name: &str,
         target: &str,
     ) -> Option<bool> {
-        let pulled = self
-            .mirrors_of(Copier::Replicator, namespace, name)
-            .iter()
-            .any(|&id| self.object(id).namespace_str() == Some(target));
-        let pulled = if pulled {
+        let pulled = if self.has_copy_in(Copier::Replicator, namespace, name, target) {
             replicator::permits(meta, target)
         } else {
             Some(false)
@@ -904,6 +954,34 @@ impl<'p> Index<'p> {
         match (replicator::pushes_to(meta, namespace, target), pulled) {
             (Some(true), _) | (_, Some(true)) => Some(true),
             (Some(false), Some(false)) => Some(false),
+            _ => None,
+        }
+    }
+
+    /// Does the Secret `namespace/name` (metadata `meta`) reach `target`: a Reflector auto
+    /// mirror, a manual Reflector mirror the source allows, or a kubernetes-replicator copy
+    /// ([`Index::replicated_to`])? Three-valued like [`reflector::Mirroring`].
+    pub fn copied_into(
+        &self,
+        meta: &Metadata,
+        namespace: &str,
+        name: &str,
+        target: &str,
+    ) -> Option<bool> {
+        let m = reflector::Mirroring::of(meta);
+        let auto = m.auto_reflects_to(target);
+        if auto == Some(true) {
+            return auto;
+        }
+        let manual = if self.has_copy_in(Copier::Reflector, namespace, name, target) {
+            m.reflects_to(target)
+        } else {
+            Some(false)
+        };
+        let replicated = self.replicated_to(meta, namespace, name, target);
+        match (auto, manual, replicated) {
+            (_, Some(true), _) | (_, _, Some(true)) => Some(true),
+            (Some(false), Some(false), Some(false)) => Some(false),
             _ => None,
         }
     }
@@ -964,25 +1042,6 @@ impl<'p> Index<'p> {
                 matches!(obj.spec, Spec::Secret(_) | Spec::SealedSecret(_))
                     && self.in_sop_folder(config, obj)
             })
-    }
-
-    /// The wave an object would have once `sync-wave-missing` and `sync-wave-wrong` are fixed:
-    /// the configured wave when one of them reports the object, else its effective wave.
-    pub fn corrected_wave(&self, config: &Config, obj: &Object) -> i64 {
-        let effective = obj.effective_wave();
-        let Some(expected) = configured_wave(config, obj) else {
-            return effective;
-        };
-        if !self.in_sop_folder(config, obj) {
-            return effective;
-        }
-        match obj.wave().map(WaveValue::of) {
-            // `sync-wave-missing` (Clusters and Databases only).
-            None if matches!(obj.spec, Spec::Cluster(_) | Spec::Database(_)) => expected,
-            // `sync-wave-wrong`.
-            Some(WaveValue::Valid(wave)) if wave != expected => expected,
-            _ => effective,
-        }
     }
 
     /// Clusters named `name` that may share `namespace`.
@@ -1115,33 +1174,9 @@ impl<'p> Index<'p> {
 
     /// Every Database whose owner is no role of its cluster: not being dropped (`ensure:
     /// absent` uses no owner), on a cluster of the repository (else `cluster-missing`'s case),
-    /// where no partly known deployment may declare the role. Two rules read it:
-    /// `owner-role-missing` reports these, and `secret-unreferenced` leaves their
-    /// [`MissingOwner::unused_secret`] to it (one finding for one missing role).
+    /// where no partly known deployment may declare the role; with the app's credentials
+    /// secret that no role uses, when there is one ([`MissingOwner::unused_secret`]).
     pub fn missing_owners(&self, config: &Config) -> Vec<MissingOwner<'p>> {
-        // Found once (ids only, for the index's lifetime), read by both rules.
-        let found = self.missing_owners.get_or_init(|| {
-            self.find_missing_owners(config)
-                .into_iter()
-                .map(|m| (m.owner.database_id, m.cluster, m.unused_secret))
-                .collect()
-        });
-        found
-            .iter()
-            .filter_map(|&(id, cluster, unused_secret)| {
-                let Spec::Database(database) = &self.object(id).spec else {
-                    return None;
-                };
-                Some(MissingOwner {
-                    owner: self.owner_ref(id, database)?,
-                    cluster,
-                    unused_secret,
-                })
-            })
-            .collect()
-    }
-
-    fn find_missing_owners(&self, config: &Config) -> Vec<MissingOwner<'p>> {
         let mut missing: Vec<MissingOwner<'p>> = Vec::new();
         for owner in self.owner_refs() {
             if owner.database.is_absent() {

@@ -17,14 +17,24 @@ use crate::schema::{RepositoryCrd, Schemas};
 use crate::source::{Digest, FileId, Origin, SourceFile, SourceMap, SourceText, Span, ancestors};
 use crate::yaml::{Directive, YamlProblem, YamlProblemKind, directives, parse};
 
+mod cache;
+pub use cache::ProjectCache;
+
+/// The integration tests' file helpers, for the unit tests of the cache.
+#[cfg(test)]
+#[path = "../tests/common/fs.rs"]
+mod test_fs;
+
 /// What reading one file produced besides its objects.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct FileInfo {
     pub documents: usize,
     /// Syntax errors, duplicate keys, limits, unreadable content.
     pub problems: Vec<YamlProblem>,
     /// Spans that hold secret values (masked by reporters), sorted.
     pub sensitive: Vec<Span>,
+    /// Those of them that hold sealed-secrets ciphertext (shown by `--diff`), sorted.
+    pub ciphertext: Vec<Span>,
     /// Where the text that did not become a complete document starts, when a syntax error or
     /// a limit stopped the parse: reporters mask everything from there on that may be secret.
     pub unparsed_from: Option<usize>,
@@ -448,6 +458,16 @@ impl Project {
             .collect()
     }
 
+    /// The files some stage after loading read again (the deployments, a fix's edits, a
+    /// report) and found changed or vanished since they were checked: what was made of them
+    /// then is not what was checked.
+    pub fn files_found_changed(&self) -> Vec<FileId> {
+        (0..self.sources.len() as u32)
+            .map(FileId)
+            .filter(|&file| self.sources.get(file).found_changed())
+            .collect()
+    }
+
     /// Every YAML problem of every manifest file (generator inputs excluded), with its file.
     pub fn yaml_problems(&self) -> impl Iterator<Item = (FileId, &YamlProblem)> {
         self.files
@@ -490,6 +510,7 @@ impl Project {
                     let info = &base.files[index as usize];
                     self.files.push(FileInfo {
                         sensitive: info.sensitive.clone(),
+                        ciphertext: info.ciphertext.clone(),
                         unparsed_from: info.unparsed_from,
                         from_base: true,
                         ..FileInfo::default()
@@ -548,7 +569,9 @@ fn load_file(input: Input, id: FileId, config: &Config, batch: &mut Batch) {
         info.directives = directives(&text);
         let is_kustomization = is_kustomization_file(&path);
         for (index, doc) in parsed.documents.iter().enumerate() {
-            info.sensitive.extend(secret_spans(doc));
+            let secrets = secret_spans(doc);
+            info.sensitive.extend(secrets.values);
+            info.ciphertext.extend(secrets.ciphertext);
             if is_kustomization {
                 kustomization =
                     kustomization.or_else(|| Kustomization::read(id, &path, doc, &text));
@@ -565,6 +588,7 @@ fn load_file(input: Input, id: FileId, config: &Config, batch: &mut Batch) {
         }
         info.sensitive.sort();
         info.sensitive.dedup();
+        info.ciphertext.sort();
     }
     let source = match (location, digest) {
         (Some(location), Some(digest)) => SourceFile::new(path, Origin::Disk { location, digest }),

@@ -80,7 +80,7 @@ pub struct LineCol {
 }
 
 /// A file's text and where its lines start: what positions and snippets are computed from.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct SourceText {
     pub text: String,
     /// Byte offset of each line's start. `u32`: a file is at most 4 GiB (the configured file
@@ -222,7 +222,7 @@ impl Digest {
 }
 
 /// Where a file's text comes from when a report needs it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Origin {
     /// On disk: read again, and compared with the digest of what was checked.
     Disk { location: PathBuf, digest: Digest },
@@ -260,6 +260,11 @@ impl SourceFile {
         }
     }
 
+    /// Was the text asked for and found changed (or vanished) since the file was checked?
+    pub fn found_changed(&self) -> bool {
+        matches!(self.text.get(), Some(None))
+    }
+
     /// The text, loaded with `load` the first time; `None` when it is not the text that was
     /// checked.
     pub fn text_or_load(
@@ -267,6 +272,20 @@ impl SourceFile {
         load: impl FnOnce(&Origin) -> Option<SourceText>,
     ) -> Option<&SourceText> {
         self.text.get_or_init(|| load(&self.origin)).as_ref()
+    }
+
+    /// A copy without the text a file on disk read again (the copy reads it when asked); an
+    /// in-memory file's text is copied.
+    pub fn unread_copy(&self) -> SourceFile {
+        let text = match self.origin {
+            Origin::Disk { .. } => OnceLock::new(),
+            Origin::Memory => self.text.clone(),
+        };
+        SourceFile {
+            path: self.path.clone(),
+            origin: self.origin.clone(),
+            text,
+        }
     }
 }
 

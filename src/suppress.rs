@@ -184,22 +184,33 @@ impl Suppressions {
             if UNSUPPRESSIBLE.contains(&d.rule) {
                 return true;
             }
-            let loc = d.finding.loc;
-            let hit = self.entries.iter().enumerate().find_map(|(i, s)| {
-                if s.file != loc.file {
-                    return None;
-                }
-                let in_scope = match s.scope {
-                    Scope::File => true,
-                    Scope::Line(line) => {
-                        line.start() <= loc.span.start() && loc.span.start() < line.end()
+            // Where the finding points, the object it judged, and the node that caused it:
+            // a suppression at any of them silences it (before the engine merges findings of
+            // one cause, so a subject's suppression silences that object only, and the
+            // cause's suppression the whole mistake).
+            let finding = &d.finding;
+            let locs = [
+                Some(finding.loc),
+                finding.subject,
+                finding.cause.as_ref().map(|c| c.loc),
+            ];
+            let hit = locs.into_iter().flatten().find_map(|loc| {
+                self.entries.iter().enumerate().find_map(|(i, s)| {
+                    if s.file != loc.file {
+                        return None;
                     }
-                    Scope::Object(span) => {
-                        span.start() <= loc.span.start() && loc.span.start() <= span.end()
-                    }
-                };
-                let r = s.rules.iter().position(|&(rule, _)| rule == d.rule)?;
-                in_scope.then_some((i, r))
+                    let in_scope = match s.scope {
+                        Scope::File => true,
+                        Scope::Line(line) => {
+                            line.start() <= loc.span.start() && loc.span.start() < line.end()
+                        }
+                        Scope::Object(span) => {
+                            span.start() <= loc.span.start() && loc.span.start() <= span.end()
+                        }
+                    };
+                    let r = s.rules.iter().position(|&(rule, _)| rule == d.rule)?;
+                    in_scope.then_some((i, r))
+                })
             });
             match hit {
                 Some(key) => {
@@ -266,6 +277,77 @@ mod tests {
         );
         assert_eq!(split_reason(" a, b -- legacy"), (" a, b ", Some("legacy")));
         assert_eq!(split_reason(" a"), (" a", None));
+    }
+
+    /// A suppression on the line of a finding's subject or cause silences it: the subject's
+    /// silences that object's finding only, the cause's every finding it caused.
+    #[test]
+    fn suppressions_at_a_subject_or_a_cause() {
+        use crate::config::Config;
+        use crate::diagnostic::{Diagnostic, Finding, Severity};
+        use crate::source::{FileId, Loc, Span};
+        let ignore = "# pglint-ignore: sealed-secret-moved -- resealed by hand\n";
+        // Every file: a first line as long as the suppression (it, or another comment), the
+        // node on the second.
+        let file = |ignored: bool, node: &str| {
+            let first = if ignored {
+                ignore.to_string()
+            } else {
+                format!("#{}\n", " ".repeat(ignore.len() - 2))
+            };
+            format!("{first}{node}\n")
+        };
+        let config = Config::default();
+        let at = |file: u32| Loc {
+            file: FileId(file),
+            span: Span::new(ignore.len(), ignore.len() + 4),
+        };
+        // A finding at the cause (file 0) about a SealedSecret (file 1 or 2), and one judged at
+        // the SealedSecret and caused by the kustomization.
+        let moved =
+            |subject: u32| Finding::new(at(0), format!("moves {subject}")).subject(at(subject));
+        let caused = |judged: u32| {
+            Finding::new(at(judged), format!("judged {judged}")).caused_by(at(0), "renames")
+        };
+        let run = |texts: [(&str, String); 3], findings: Vec<Finding>| {
+            let texts: Vec<(&str, &str)> = texts.iter().map(|(p, t)| (*p, t.as_str())).collect();
+            let project = Project::from_texts(&texts, &config);
+            let mut diagnostics: Vec<Diagnostic> = findings
+                .into_iter()
+                .map(|finding| Diagnostic {
+                    rule: RuleId::SealedSecretMoved,
+                    severity: Severity::Error,
+                    finding,
+                })
+                .collect();
+            let unused = Suppressions::collect(&project).apply(&mut diagnostics);
+            assert!(unused.is_empty(), "{unused:?}");
+            diagnostics
+                .into_iter()
+                .map(|d| d.finding.message)
+                .collect::<Vec<_>>()
+        };
+        let subject_ignored = || {
+            [
+                ("0-kustomization.yaml", file(false, "namePrefix: shared-")),
+                ("1-a.yaml", file(true, "name: a")),
+                ("2-b.yaml", file(false, "name: b")),
+            ]
+        };
+        assert_eq!(
+            run(subject_ignored(), vec![moved(1), moved(2)]),
+            ["moves 2"]
+        );
+        assert_eq!(
+            run(subject_ignored(), vec![caused(1), caused(2)]),
+            ["judged 2"]
+        );
+        let cause_ignored = [
+            ("0-kustomization.yaml", file(true, "namePrefix: shared-")),
+            ("1-a.yaml", file(false, "name: a")),
+            ("2-b.yaml", file(false, "name: b")),
+        ];
+        assert!(run(cause_ignored, vec![caused(1), caused(2)]).is_empty());
     }
 }
 

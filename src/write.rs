@@ -12,15 +12,20 @@
 //! - **Journal.** Every new content is staged in `<root>/.pglint.journal/` under an
 //!   unpredictable name (the tempfile crate), with the target's mode and, where the process
 //!   may, its owner and group, and synced. Only then is `commit.json` written there (by
-//!   rename): from that moment the write is decided, and the renames follow. A run interrupted
-//!   before `commit.json` exists replaced nothing; one interrupted after it is completed by the
-//!   next pglint run ([`Lock::acquire`] and [`recover_if_needed`] say what they did).
+//!   rename): from that moment the write is decided, and the renames follow. Each file being
+//!   replaced is first hard-linked into the journal (copied where links are not possible), so
+//!   its original bytes survive the rename. A run interrupted before `commit.json` exists
+//!   replaced nothing; one interrupted after it is completed by the next pglint run, or rolled
+//!   back when one of its files has changed meanwhile ([`Lock::acquire`] and
+//!   [`recover_if_needed`] say what they did).
 //! - **Signals.** SIGINT, SIGTERM and SIGHUP are held back while a write is staged: before the
 //!   commit they abandon it (the staged files are removed), after it they take effect once the
 //!   renames are done.
 //! - **Checks.** Every target is compared with the bytes that were read before anything is
 //!   staged, and again immediately before its rename: a file changed meanwhile is left alone
-//!   and reported. No path with a symbolic link in it is written (a link could lead outside the
+//!   and reported, and the files already replaced are restored from their backups (the
+//!   `rollback` marker in the journal makes an interrupted restore finish on the next run), so
+//!   the repository is never left half-written. No path with a symbolic link in it is written (a link could lead outside the
 //!   repository).
 
 use std::fs::{self, File};
@@ -38,6 +43,8 @@ pub const LOCK_FILE: &str = ".pglint.lock";
 pub const JOURNAL_DIR: &str = ".pglint.journal";
 /// The record that decides a write, inside [`JOURNAL_DIR`].
 const COMMIT_RECORD: &str = "commit.json";
+/// Beside the record: the decided write is being undone (a file changed under it).
+const ROLLBACK_MARKER: &str = "rollback";
 
 /// A file to write: its repository path, the bytes it held when read (`None`: a new file,
 /// which must still be absent), and its new bytes.
@@ -195,6 +202,9 @@ struct JournalEntry {
     before: Option<String>,
     /// SHA-256 of the new bytes.
     after: String,
+    /// Name, in the journal folder, of the target's original file (`None`: a new file).
+    #[serde(default)]
+    backup: Option<String>,
 }
 
 fn sha256(bytes: &[u8]) -> String {
@@ -238,23 +248,7 @@ fn recover(root: &Path) -> Result<Vec<String>, String> {
                     dir.display()
                 )
             })?;
-            let mut completed = 0;
-            for entry in &journal.files {
-                match roll_forward(root, &dir, entry) {
-                    Ok(true) => completed += 1,
-                    Ok(false) => {}
-                    Err(reason) => notes.push(format!("{}: {reason}", entry.path)),
-                }
-            }
-            notes.insert(
-                0,
-                format!(
-                    "completed an interrupted write (pid {}): {} of {} files replaced now, the others already were",
-                    journal.pid,
-                    completed,
-                    journal.files.len()
-                ),
-            );
+            notes.extend(settle(root, &dir, &journal));
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let staged = fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
@@ -268,6 +262,58 @@ fn recover(root: &Path) -> Result<Vec<String>, String> {
     fs::remove_dir_all(&dir).map_err(|e| format!("cannot remove {}: {e}", dir.display()))?;
     sync_dir(root);
     Ok(notes)
+}
+
+/// Brings an interrupted decided write to one end: completed when every file it names is
+/// still either as it was or as it was to be, else (or when it was already being undone)
+/// rolled back. Returns what was done.
+fn settle(root: &Path, dir: &Path, journal: &Journal) -> Vec<String> {
+    let changed: Vec<&str> = journal
+        .files
+        .iter()
+        .filter(|entry| {
+            let now = checked_target(root, &entry.path).and_then(|t| state(&t));
+            !matches!(now, Ok(now) if now == entry.before || now.as_deref() == Some(entry.after.as_str()))
+        })
+        .map(|entry| entry.path.as_str())
+        .collect();
+    let undoing = dir.join(ROLLBACK_MARKER).exists();
+    if changed.is_empty() && !undoing {
+        let mut notes = Vec::new();
+        let mut completed = 0;
+        for entry in &journal.files {
+            match roll_forward(root, dir, entry) {
+                Ok(true) => completed += 1,
+                Ok(false) => {}
+                Err(reason) => notes.push(format!("{}: {reason}", entry.path)),
+            }
+        }
+        notes.insert(
+            0,
+            format!(
+                "completed an interrupted write (pid {}): {} of {} files replaced now, the others already were",
+                journal.pid,
+                completed,
+                journal.files.len()
+            ),
+        );
+        return notes;
+    }
+    let (restored, mut notes) = roll_back(root, dir, &journal.files);
+    let why = if changed.is_empty() {
+        "it was being undone".to_string()
+    } else {
+        format!("{} changed since it read them", changed.join(", "))
+    };
+    notes.insert(
+        0,
+        format!(
+            "rolled back an interrupted write (pid {}) because {why}: {restored} of {} files restored, the others were untouched",
+            journal.pid,
+            journal.files.len()
+        ),
+    );
+    notes
 }
 
 /// Replaces one target by its staged file, when the target is still as it was. `Ok(true)`:
@@ -292,6 +338,41 @@ fn roll_forward(root: &Path, dir: &Path, entry: &JournalEntry) -> Result<bool, S
     }
     fs::rename(&staged, &target).map_err(|e| e.to_string())?;
     Ok(true)
+}
+
+/// Puts back the original of every target that holds its new bytes (a new file is removed).
+/// Returns how many were restored, and a line for each that could not be.
+fn roll_back(root: &Path, dir: &Path, entries: &[JournalEntry]) -> (usize, Vec<String>) {
+    let mut restored = 0;
+    let mut notes = Vec::new();
+    for entry in entries {
+        let undone = checked_target(root, &entry.path).and_then(|target| {
+            if state(&target)?.as_deref() != Some(entry.after.as_str()) {
+                return Ok(false);
+            }
+            match (&entry.before, &entry.backup) {
+                (None, _) => fs::remove_file(&target).map_err(|e| e.to_string())?,
+                (Some(before), Some(backup)) => {
+                    let backup = dir.join(backup);
+                    if state(&backup)?.as_ref() != Some(before) {
+                        return Err("its original is missing from the journal".into());
+                    }
+                    fs::rename(&backup, &target).map_err(|e| e.to_string())?;
+                }
+                (Some(_), None) => return Err("the journal holds no copy of its original".into()),
+            }
+            Ok(true)
+        });
+        match undone {
+            Ok(true) => restored += 1,
+            Ok(false) => {}
+            Err(reason) => notes.push(format!(
+                "{}: {reason}; left with pglint's new content",
+                entry.path
+            )),
+        }
+    }
+    (restored, notes)
 }
 
 /// `root/path`, refused when `path` leaves the root or goes through a symbolic link.
@@ -374,9 +455,19 @@ impl HeldSignals {
 }
 
 /// Writes every change under the locked root, or none. Returns what prevented it
-/// (`path: reason`); after the commit, a file changed meanwhile is left alone and reported
-/// while the others are written.
+/// (`path: reason`): a file changed since it was read, before or while the others were
+/// replaced, leaves every file as it was.
 pub fn write_all(lock: &Lock, changes: &[Changed]) -> Result<(), Vec<String>> {
+    write_all_observed(lock, changes, &mut |_| {})
+}
+
+/// [`write_all`], calling `before_replacing` with each path just before its last check and
+/// rename (tests change a file there, in the window between the decision and the renames).
+fn write_all_observed(
+    lock: &Lock,
+    changes: &[Changed],
+    before_replacing: &mut dyn FnMut(&str),
+) -> Result<(), Vec<String>> {
     let root = lock.root();
     let mut failures = Vec::new();
     let mut targets = Vec::new();
@@ -395,7 +486,7 @@ pub fn write_all(lock: &Lock, changes: &[Changed]) -> Result<(), Vec<String>> {
         return Ok(());
     }
     let signals = HeldSignals::hold();
-    let result = stage_and_commit(root, changes, &targets, &signals);
+    let result = stage_and_commit(root, changes, &targets, &signals, before_replacing);
     signals.release();
     result
 }
@@ -405,6 +496,7 @@ fn stage_and_commit(
     changes: &[Changed],
     targets: &[PathBuf],
     signals: &HeldSignals,
+    before_replacing: &mut dyn FnMut(&str),
 ) -> Result<(), Vec<String>> {
     let dir = root.join(JOURNAL_DIR);
     fs::create_dir(&dir).map_err(|e| vec![format!("cannot create {}: {e}", dir.display())])?;
@@ -413,12 +505,20 @@ fn stage_and_commit(
         Err(reasons)
     };
     let mut staged = Vec::new();
-    for (change, target) in changes.iter().zip(targets) {
+    let mut backups = Vec::new();
+    for (i, (change, target)) in changes.iter().zip(targets).enumerate() {
         if let Some(signal) = signals.received() {
             return abandon(vec![interrupted(signal)]);
         }
-        match stage(&dir, target, change) {
-            Ok(file) => staged.push(file),
+        let backup = match &change.before {
+            Some(before) => back_up(&dir, i, target, before).map(Some),
+            None => Ok(None),
+        };
+        match backup.and_then(|backup| Ok((stage(&dir, target, change)?, backup))) {
+            Ok((file, backup)) => {
+                staged.push(file);
+                backups.push(backup);
+            }
             Err(error) => {
                 return abandon(vec![format!("{}: {error}; nothing written", change.path)]);
             }
@@ -429,11 +529,13 @@ fn stage_and_commit(
         files: changes
             .iter()
             .zip(&staged)
-            .map(|(change, file)| JournalEntry {
+            .zip(backups)
+            .map(|((change, file), backup)| JournalEntry {
                 path: change.path.clone(),
                 staged: file_name(file.path()),
                 before: change.before.as_deref().map(sha256),
                 after: sha256(&change.after),
+                backup,
             })
             .collect(),
     };
@@ -451,9 +553,11 @@ fn stage_and_commit(
             "cannot record the write: {error}; nothing written"
         )]);
     }
-    // Decided: replace every target still as it was read.
+    // Decided: replace every target, each checked once more right before its rename. One that
+    // changed meanwhile (or cannot be replaced) undoes the replacements made so far.
     let mut failures = Vec::new();
-    for ((change, target), staged) in changes.iter().zip(targets).zip(&staged) {
+    for (i, ((change, target), staged)) in changes.iter().zip(targets).zip(&staged).enumerate() {
+        before_replacing(&change.path);
         let replaced = unchanged(target, change.before.as_deref()).and_then(|()| {
             if let Some(parent) = target.parent() {
                 fs::create_dir_all(parent).map_err(|e| e.to_string())?;
@@ -461,7 +565,20 @@ fn stage_and_commit(
             fs::rename(staged, target).map_err(|e| e.to_string())
         });
         if let Err(reason) = replaced {
-            failures.push(format!("{}: {reason}; left as it is", change.path));
+            // Recorded first, so that a run interrupted while undoing is undone by the next.
+            let marked = File::create(dir.join(ROLLBACK_MARKER)).and_then(|f| f.sync_all());
+            sync_dir(&dir);
+            let (restored, notes) = roll_back(root, &dir, &journal.files[..i]);
+            failures.push(format!(
+                "{}: {reason}; nothing written (the {restored} {} already replaced restored)",
+                change.path,
+                if restored == 1 { "file" } else { "files" }
+            ));
+            failures.extend(notes);
+            if let Err(error) = marked {
+                failures.push(format!("cannot mark the write as undone: {error}"));
+            }
+            break;
         }
     }
     let mut parents: Vec<&Path> = targets.iter().filter_map(|t| t.parent()).collect();
@@ -490,6 +607,24 @@ fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
+}
+
+/// Keeps the target's original in the journal as `backup-N`: a hard link to the same file
+/// (mode, owner and bytes, at no cost), or a copy of the bytes read where a link is refused.
+/// Returns its name.
+fn back_up(dir: &Path, index: usize, target: &Path, before: &[u8]) -> std::io::Result<String> {
+    let name = format!("backup-{index}");
+    if fs::hard_link(target, dir.join(&name)).is_err() {
+        let original = Changed {
+            path: String::new(),
+            before: Some(before.to_vec()),
+            after: before.to_vec(),
+        };
+        stage(dir, target, &original)?
+            .persist(dir.join(&name))
+            .map_err(|e| e.error)?;
+    }
+    Ok(name)
 }
 
 /// Stages the new bytes in the journal folder, with the target's mode (and owner and group
@@ -709,12 +844,14 @@ mod tests {
                     staged: "staged-1".into(),
                     before: Some(sha256(b"old a")),
                     after: sha256(b"new a"),
+                    backup: None,
                 },
                 JournalEntry {
                     path: "b.yaml".into(),
                     staged: "staged-2".into(),
                     before: Some(sha256(b"old b")),
                     after: sha256(b"new b"),
+                    backup: None,
                 },
             ],
         };
@@ -742,5 +879,119 @@ mod tests {
         );
         assert_eq!(names(root), ["a.yaml", "b.yaml"]);
         assert!(recover_if_needed(root).is_empty());
+    }
+
+    #[test]
+    fn a_file_changed_between_the_decision_and_its_rename_undoes_the_whole_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::write(root.join("a.yaml"), "old a").unwrap();
+        fs::write(root.join("b.yaml"), "old b").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(root.join("a.yaml"), fs::Permissions::from_mode(0o640)).unwrap();
+        }
+        let changes = [
+            change("a.yaml", Some("old a"), "new a"),
+            change("apps/c.yaml", None, "new c"),
+            change("b.yaml", Some("old b"), "new b"),
+        ];
+        let (lock, _) = Lock::acquire(root).unwrap();
+        let mut seen = Vec::new();
+        // An editor saves b.yaml after the write was decided and a.yaml and c.yaml replaced.
+        let failures = write_all_observed(&lock, &changes, &mut |path| {
+            seen.push(path.to_string());
+            if path == "b.yaml" {
+                assert_eq!(fs::read_to_string(root.join("a.yaml")).unwrap(), "new a");
+                assert!(root.join(JOURNAL_DIR).join(COMMIT_RECORD).exists());
+                fs::write(root.join("b.yaml"), "editor's b").unwrap();
+            }
+        })
+        .unwrap_err();
+        assert_eq!(seen, ["a.yaml", "apps/c.yaml", "b.yaml"]);
+        assert_eq!(
+            failures,
+            [
+                "b.yaml: changed while pglint ran; nothing written (the 2 files already replaced restored)"
+            ]
+        );
+        assert_eq!(fs::read_to_string(root.join("a.yaml")).unwrap(), "old a");
+        assert_eq!(
+            fs::read_to_string(root.join("b.yaml")).unwrap(),
+            "editor's b"
+        );
+        assert!(!root.join("apps/c.yaml").exists());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(root.join("a.yaml"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o640);
+        }
+        drop(lock);
+        assert_eq!(names(root), ["a.yaml", "apps", "b.yaml"]);
+    }
+
+    /// The journal of a run killed after replacing a.yaml (of a.yaml and b.yaml), as it left it.
+    fn killed_after_the_first_rename(root: &Path) {
+        fs::write(root.join("a.yaml"), "new a").unwrap();
+        fs::write(root.join("b.yaml"), "old b").unwrap();
+        let journal_dir = root.join(JOURNAL_DIR);
+        fs::create_dir(&journal_dir).unwrap();
+        fs::write(journal_dir.join("backup-0"), "old a").unwrap();
+        fs::write(journal_dir.join("backup-1"), "old b").unwrap();
+        fs::write(journal_dir.join("staged-2"), "new b").unwrap();
+        let entry = |path: &str, n: usize| JournalEntry {
+            path: format!("{path}.yaml"),
+            staged: format!("staged-{}", n + 1),
+            before: Some(sha256(format!("old {path}").as_bytes())),
+            after: sha256(format!("new {path}").as_bytes()),
+            backup: Some(format!("backup-{n}")),
+        };
+        let journal = Journal {
+            pid: 7,
+            files: vec![entry("a", 0), entry("b", 1)],
+        };
+        write_record(&journal_dir, &journal).unwrap();
+    }
+
+    #[test]
+    fn the_next_run_rolls_back_a_decided_write_when_one_of_its_files_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        killed_after_the_first_rename(root);
+        fs::write(root.join("b.yaml"), "editor's b").unwrap();
+        assert_eq!(
+            recover_if_needed(root),
+            [
+                "rolled back an interrupted write (pid 7) because b.yaml changed since it read them: 1 of 2 files restored, the others were untouched"
+            ]
+        );
+        assert_eq!(fs::read_to_string(root.join("a.yaml")).unwrap(), "old a");
+        assert_eq!(
+            fs::read_to_string(root.join("b.yaml")).unwrap(),
+            "editor's b"
+        );
+        assert_eq!(names(root), ["a.yaml", "b.yaml"]);
+    }
+
+    #[test]
+    fn the_next_run_finishes_undoing_a_write_interrupted_while_it_was_undone() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        killed_after_the_first_rename(root);
+        fs::write(root.join(JOURNAL_DIR).join(ROLLBACK_MARKER), "").unwrap();
+        assert_eq!(
+            recover_if_needed(root),
+            [
+                "rolled back an interrupted write (pid 7) because it was being undone: 1 of 2 files restored, the others were untouched"
+            ]
+        );
+        assert_eq!(fs::read_to_string(root.join("a.yaml")).unwrap(), "old a");
+        assert_eq!(fs::read_to_string(root.join("b.yaml")).unwrap(), "old b");
+        assert_eq!(names(root), ["a.yaml", "b.yaml"]);
     }
 }

@@ -172,13 +172,18 @@ fn readme_live_checks_table_is_current() {
     );
 }
 
-/// A rule's code never names another rule: precedence is declared (`yields_to`, typed ids)
-/// and decided by the engine, not by a rule matching ids. Documentation and comments may name
-/// other rules (to tell a reader whose finding a case is), and so may the rule's tests.
+/// A rule's code never names another rule, nor reaches into another rule's module:
+/// precedence is declared (`yields_to`, typed ids) and decided by the engine, not by a rule
+/// matching ids or calling another rule's helpers to re-check its condition (a fact two rules
+/// need is one query of the model, deploy layer or index). Documentation and comments may
+/// name other rules (to tell a reader whose finding a case is), and so may the rule's tests.
 #[test]
 fn rule_code_names_no_other_rule() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules");
-    let ids: Vec<&str> = ALL.iter().map(|r| r.meta().id).collect();
+    let rules: Vec<(&str, String)> = ALL
+        .iter()
+        .map(|r| (r.meta().id, format!("{:?}", r.id())))
+        .collect();
     let mut offenders = Vec::new();
     for entry in std::fs::read_dir(&dir).unwrap().filter_map(Result::ok) {
         let path = entry.path();
@@ -186,21 +191,66 @@ fn rule_code_names_no_other_rule() {
         if matches!(name.as_str(), "mod" | "testing" | "live") {
             continue;
         }
-        let own = name.replace('_', "-");
         let text = std::fs::read_to_string(&path).unwrap();
-        let code: String = text
-            .split("#[cfg(test)]")
-            .next()
-            .unwrap_or_default()
-            .lines()
-            .filter(|line| !line.trim_start().starts_with("//"))
-            .collect::<Vec<_>>()
-            .join("\n");
-        for id in ids.iter().filter(|id| **id != own) {
-            if code.contains(&format!("\"{id}\"")) {
-                offenders.push(format!("{name}.rs names `{id}`"));
-            }
+        for offence in other_rules_named(&name, &text, &rules) {
+            offenders.push(format!("{name}.rs {offence}"));
         }
     }
     assert!(offenders.is_empty(), "{offenders:#?}");
+}
+
+/// What the code of the rule file `module` (its tests, comments and `yields_to` list left
+/// out) names of the other `rules` (id, typed variant).
+fn other_rules_named(module: &str, text: &str, rules: &[(&str, String)]) -> Vec<String> {
+    let own = module.replace('_', "-");
+    let mut code: String = text
+        .split("#[cfg(test)]")
+        .next()
+        .unwrap_or_default()
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    if let Some(start) = code.find("yields_to: [") {
+        let end = code[start..]
+            .find(']')
+            .map_or(code.len(), |e| start + e + 1);
+        code.replace_range(start..end, "");
+    }
+    let mut named = Vec::new();
+    for (id, variant) in rules.iter().filter(|(id, _)| *id != own) {
+        let other_module = id.replace('-', "_");
+        let patterns = [
+            (format!("\"{id}\""), "names"),
+            (format!("RuleId::{variant}"), "names the id of"),
+            (format!("{other_module}::"), "uses the module of"),
+        ];
+        for (pattern, what) in patterns {
+            if code.contains(&pattern) {
+                named.push(format!("{what} `{id}` (`{pattern}`)"));
+            }
+        }
+    }
+    named
+}
+
+#[test]
+fn the_meta_test_sees_another_rules_helper_and_typed_id() {
+    let rules = vec![
+        ("owner-role-missing", "OwnerRoleMissing".to_string()),
+        ("secret-unreferenced", "SecretUnreferenced".to_string()),
+    ];
+    let clean = "declare_rule! {\n    yields_to: [OwnerRoleMissing],\n}\n// `owner-role-missing` says\nfn check() {}\n#[cfg(test)]\nmod tests { \"owner-role-missing\" }\n";
+    assert!(other_rules_named("secret_unreferenced", clean, &rules).is_empty());
+    for code in [
+        "fn check() { super::owner_role_missing::awaited(); }",
+        "fn check() { if rule == RuleId::OwnerRoleMissing {} }",
+        "fn check() { let id = \"owner-role-missing\"; }",
+    ] {
+        assert_eq!(
+            other_rules_named("secret_unreferenced", code, &rules).len(),
+            1,
+            "{code}"
+        );
+    }
 }

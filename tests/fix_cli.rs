@@ -59,7 +59,12 @@ fn diff_prints_and_writes_nothing() {
     let stdout = String::from_utf8(output.stdout).unwrap();
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
-    assert!(stdout.starts_with(&format!("--- a/{DB}")), "{stdout}");
+    assert!(
+        stdout.starts_with(&format!(
+            "diff --git a/{DB} b/{DB}\n--- a/{DB}\n+++ b/{DB}\n"
+        )),
+        "{stdout}"
+    );
     assert!(
         stdout.contains("+    argocd.argoproj.io/sync-wave: \"2\"\r\n"),
         "{stdout}"
@@ -122,6 +127,64 @@ fn a_diff_without_secrets_in_its_hunks_applies_with_git() {
         .output()
         .unwrap();
     assert!(output.stdout.is_empty(), "the applied diff left fixes");
+}
+
+#[test]
+fn a_diff_beside_sealed_ciphertext_applies_with_git_and_patch_as_fix_writes_it() {
+    // Fixes next to `encryptedData`: its ciphertext is context of the hunks, shown as it is.
+    let dir = repository(&broken());
+    let sealed = dir
+        .path()
+        .join("infra/databases/postgres/gitea-secrets-sealed.yaml");
+    let text = std::fs::read_to_string(&sealed).unwrap();
+    let text = text
+        .replacen("  namespace: postgres\n", "", 1)
+        .replace("sync-wave: \"0\"", "sync-wave: 0");
+    std::fs::write(&sealed, &text).unwrap();
+    let output = pglint(dir.path()).arg("--diff").output().unwrap();
+    let patch = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        !patch.contains(CANARY) && !patch.contains("cannot be applied"),
+        "{patch}"
+    );
+    assert!(
+        patch.contains("diff --git a/infra/databases/postgres/gitea-secrets-sealed.yaml b/infra/databases/postgres/gitea-secrets-sealed.yaml\n"),
+        "{patch}"
+    );
+    assert!(patch.contains("\n     password: AgCNeYWzHelCP"), "{patch}");
+
+    let fixed = tempfile::tempdir().unwrap();
+    fs::copy_dir(dir.path(), fixed.path());
+    let output = pglint(fixed.path()).arg("--fix").output().unwrap();
+    // Findings without a safe fix remain (1); nothing refused the write (2).
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let by_fix = fs::read_tree(fixed.path());
+    assert_ne!(by_fix, fs::read_tree(dir.path()), "--fix changed nothing");
+
+    let applied = tempfile::tempdir().unwrap();
+    fs::copy_dir(dir.path(), applied.path());
+    git_apply(applied.path(), &patch, false).unwrap_or_else(|e| panic!("{e}\n{patch}"));
+    assert_eq!(
+        fs::read_tree(applied.path()),
+        by_fix,
+        "git apply and --fix differ"
+    );
+
+    let patched = tempfile::tempdir().unwrap();
+    fs::copy_dir(dir.path(), patched.path());
+    let mut child = std::process::Command::new("patch")
+        .args(["-p1", "--quiet", "--no-backup-if-mismatch"])
+        .current_dir(patched.path())
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("patch is installed (.ci/run installs it)");
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), patch.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(
+        fs::read_tree(patched.path()),
+        by_fix,
+        "patch -p1 and --fix differ"
+    );
 }
 
 #[test]
@@ -267,34 +330,52 @@ fn fix_keeps_permissions_and_leaves_no_temporary_file() {
     assert!(leftovers.is_empty());
 }
 
-#[test]
-fn one_fix_run_lists_every_unlisted_file_in_an_empty_flow_list() {
-    // More files than `--fix` has rounds, all appended at the same `]`, which a comment follows.
+/// The conformant repository with `files` added to the SOP folder and its kustomization
+/// replaced by `kustomization`, after one `--fix --unsafe-fixes` run: the kustomization's text,
+/// and the folder's other files, sorted (what it must list).
+fn fixed_kustomization(files: &[(String, String)], kustomization: &str) -> (String, Vec<String>) {
     let dir = tempfile::tempdir().unwrap();
     let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/conformant");
     fs::copy_dir(&base, dir.path());
     let folder = dir.path().join("infra/databases/postgres");
-    for i in 0..pglint::fix::MAX_PASSES {
-        std::fs::write(
-            folder.join(format!("extra-{i:02}.yaml")),
-            format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra-{i}\n"),
-        )
-        .unwrap();
+    for (name, text) in files {
+        std::fs::write(folder.join(name), text).unwrap();
     }
-    let kustomization = folder.join("kustomization.yaml");
-    std::fs::write(
-        &kustomization,
-        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: postgres\nresources: []  # listed by pglint ]\n",
-    )
-    .unwrap();
+    let path = folder.join("kustomization.yaml");
+    std::fs::write(&path, kustomization).unwrap();
     let output = pglint(dir.path())
         .args(["--fix", "--unsafe-fixes"])
         .output()
         .unwrap();
-    let stderr = String::from_utf8(output.stderr).unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
-    assert!(!stdout.contains("kustomize-unlisted"), "{stdout}{stderr}");
-    let text = std::fs::read_to_string(&kustomization).unwrap();
+    assert!(!stdout.contains("kustomize-unlisted"), "{stdout}");
+    let mut expected: Vec<String> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name != "kustomization.yaml")
+        .collect();
+    expected.sort();
+    (std::fs::read_to_string(&path).unwrap(), expected)
+}
+
+const KUSTOMIZATION_HEAD: &str =
+    "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: postgres\n";
+
+#[test]
+fn one_fix_run_lists_every_unlisted_file_in_an_empty_flow_list() {
+    // More files than `--fix` has rounds, all appended at the same `]`, which a comment follows.
+    let files: Vec<(String, String)> = (0..pglint::fix::MAX_PASSES)
+        .map(|i| {
+            (
+                format!("extra-{i:02}.yaml"),
+                format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra-{i}\n"),
+            )
+        })
+        .collect();
+    let (text, expected) = fixed_kustomization(
+        &files,
+        &format!("{KUSTOMIZATION_HEAD}resources: []  # listed by pglint ]\n"),
+    );
     let listed: Vec<&str> = text
         .split_once("resources: [")
         .and_then(|(_, rest)| rest.split_once(']'))
@@ -302,14 +383,30 @@ fn one_fix_run_lists_every_unlisted_file_in_an_empty_flow_list() {
         .0
         .split(", ")
         .collect();
-    let mut expected: Vec<String> = std::fs::read_dir(&folder)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|name| name != "kustomization.yaml")
-        .collect();
-    expected.sort();
-    let mut sorted = listed.clone();
-    sorted.sort_unstable();
-    assert_eq!(sorted, expected, "{text}");
+    // Added together in one round, in order.
+    assert_eq!(listed, expected, "{text}");
     assert!(text.ends_with("]  # listed by pglint ]\n"), "{text}");
+}
+
+#[test]
+fn one_fix_run_lists_every_unlisted_file_in_a_sorted_block_list_in_order() {
+    // Every file but the first is missing, and all go before `zz-last.yaml`, at one place.
+    let last = (
+        "zz-last.yaml".to_string(),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: last\n".to_string(),
+    );
+    let (text, expected) = fixed_kustomization(
+        &[last],
+        &format!(
+            "{KUSTOMIZATION_HEAD}resources:\n  - gitea-db.yaml  # first\n  - zz-last.yaml\n# end\n"
+        ),
+    );
+    let listed: Vec<&str> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("  - "))
+        .map(|item| item.trim_end_matches("  # first"))
+        .collect();
+    assert!(expected.len() > 5, "{expected:?}");
+    assert_eq!(listed, expected, "{text}");
+    assert!(text.contains("  - gitea-db.yaml  # first\n") && text.ends_with("# end\n"));
 }

@@ -267,3 +267,65 @@ fn generated_mistakes_are_all_fixed_and_nothing_else_changes() {
     }
     assert_eq!(after.len(), original.len());
 }
+
+/// Source texts are not kept once loaded (a large repository's texts would double the
+/// memory): the stages after loading (the deployments' kustomize builds, a fix's edits, the
+/// report's snippets) read a file again, checked against the digest of what was loaded
+/// (CONTRIBUTING, "Source texts"). So "nothing reads the disk after loading" holds for the
+/// rules' judgement of the model, not for those reads; what this guarantees instead: a
+/// repository that changes or vanishes after loading is never reported on from other texts.
+/// The run names the files it found changed (and the command line fails), and no finding or
+/// fix points into them.
+#[test]
+fn a_repository_gone_after_loading_fails_the_run_rather_than_changing_it() {
+    use pglint::engine::{self, Options};
+    let dir = tempfile::tempdir().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/example");
+    fs::copy_dir(&example, dir.path());
+    let config = Config::default();
+    let intact = engine::check(
+        engine::load(dir.path(), &config).unwrap(),
+        &config,
+        &Options::default(),
+    )
+    .unwrap();
+    assert!(!intact.diagnostics.is_empty());
+    assert!(intact.changed_meanwhile.is_empty());
+
+    let project = engine::load(dir.path(), &config).unwrap();
+    std::fs::remove_dir_all(dir.path()).unwrap();
+    let gone = engine::check(project, &config, &Options::default()).unwrap();
+    assert!(
+        !gone.changed_meanwhile.is_empty(),
+        "a check after the repository vanished names no changed file: {:?}",
+        identities(&gone.diagnostics)
+    );
+    for d in &gone.diagnostics {
+        let files =
+            std::iter::once(d.finding.loc.file).chain(d.finding.related.iter().map(|r| r.loc.file));
+        for file in files {
+            assert!(
+                !gone.changed_meanwhile.contains(&file),
+                "{} points into {}, which vanished",
+                d.rule,
+                gone.project.path(file)
+            );
+        }
+    }
+    // Fixes are built on the files' texts: none is computed from a text that is gone, and the
+    // fix stage names what it could not read.
+    fs::copy_dir(&example, dir.path());
+    let project = engine::load(dir.path(), &config).unwrap();
+    std::fs::remove_dir_all(dir.path()).unwrap();
+    match fix::run(dir.path(), &config, project, true, &everything) {
+        Ok(fixed) => {
+            assert!(
+                fixed.changed.is_empty(),
+                "{} files fixed",
+                fixed.changed.len()
+            );
+            assert!(!fixed.changed_meanwhile.is_empty());
+        }
+        Err(error) => assert!(!error.is_empty()),
+    }
+}

@@ -74,7 +74,10 @@ fn render_change(
             d.rule, d.severity, l.file, l.line, l.column, l.end_line, l.end_column, d.message
         ));
         if let Some(help) = d.help {
-            text.push_str(&format!("    help: {help}\n"));
+            // A merged finding's helps, one a line.
+            for line in help.lines() {
+                text.push_str(&format!("    help: {line}\n"));
+            }
         }
         for r in &d.related {
             let l = &r.location;

@@ -249,7 +249,7 @@ fn dry_run_writes_nothing() {
     assert_eq!(output.status.code(), Some(0));
     let diff = String::from_utf8(output.stdout).unwrap();
     assert!(
-        diff.contains("+++ b/infra/databases/postgres/wikijs-db.yaml"),
+        diff.contains("diff --git a/infra/databases/postgres/wikijs-db.yaml b/infra/databases/postgres/wikijs-db.yaml\nnew file mode 100644\n--- /dev/null\n+++ b/infra/databases/postgres/wikijs-db.yaml\n"),
         "{diff}"
     );
     assert!(diff.contains("+      - name: wikijs_user"), "{diff}");

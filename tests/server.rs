@@ -29,6 +29,12 @@ struct Client {
 
 impl Client {
     fn start(folders: &[&Path]) -> Client {
+        Client::start_offering(folders, None).0
+    }
+
+    /// Starts the server for `folders`, the client offering these position encodings; the
+    /// client and the `initialize` result.
+    fn start_offering(folders: &[&Path], encodings: Option<&[&str]>) -> (Client, Value) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_pglint"))
             .arg("server")
             .stdin(Stdio::piped())
@@ -59,10 +65,13 @@ impl Client {
             .iter()
             .map(|f| json!({"uri": uri(f), "name": f.file_name().unwrap().to_string_lossy()}))
             .collect();
-        let capabilities = json!({
+        let mut capabilities = json!({
             "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}},
             "textDocument": {"publishDiagnostics": {"relatedInformation": true}},
         });
+        if let Some(encodings) = encodings {
+            capabilities["general"] = json!({"positionEncodings": encodings});
+        }
         let result = client.request(
             "initialize",
             json!({"processId": null, "rootUri": null, "capabilities": capabilities,
@@ -70,7 +79,7 @@ impl Client {
         );
         assert_eq!(result["result"]["serverInfo"]["name"], "pglint", "{result}");
         client.notify("initialized", json!({}));
-        client
+        (client, result)
     }
 
     fn send(&mut self, message: &Value) {
@@ -510,4 +519,44 @@ fn malformed_messages_get_errors_and_the_protocol_ends_cleanly() {
     let mut client = Client::start(&[&root]);
     client.notify("exit", Value::Null);
     assert_eq!(client.exit_code(), 1);
+}
+
+#[test]
+fn positions_count_utf8_bytes_when_offered_else_utf16_units() {
+    let (_dir, root) = repository();
+    let nextcloud = root.join(SOP).join("nextcloud-db.yaml");
+    // One line, with non-ASCII text (2 + 4 bytes; 1 + 2 UTF-16 units) before the owner.
+    let typo = "{apiVersion: postgresql.cnpg.io/v1, kind: Database, metadata: {name: nextcloud-db, \
+                namespace: postgres, annotations: {argocd.argoproj.io/sync-wave: \"2\", \
+                note: \"é😀\"}}, spec: {name: nextcloud, owner: Nextcloud_User, \
+                cluster: {name: postgres-shared}, ensure: present, databaseReclaimPolicy: retain}}\n";
+    let byte = typo.find("Nextcloud_User").unwrap() as u64;
+    let offers: [(Option<&[&str]>, &str, u64); 3] = [
+        (Some(&["utf-16", "utf-8"]), "utf-8", byte),
+        (Some(&["utf-32", "utf-16"]), "utf-16", byte - 3),
+        (None, "utf-16", byte - 3),
+    ];
+    for (offer, negotiated, start) in offers {
+        let (mut client, result) = Client::start_offering(&[&root], offer);
+        assert_eq!(
+            result["result"]["capabilities"]["positionEncoding"], negotiated,
+            "{offer:?}"
+        );
+        client.open(&nextcloud, typo);
+        let found = client.diagnostics(&nextcloud, |d| codes(d).contains(&"owner-role-missing"));
+        let finding = found
+            .iter()
+            .find(|d| d["code"] == "owner-role-missing")
+            .unwrap();
+        let range = json!({"start": {"line": 0, "character": start},
+                           "end": {"line": 0, "character": start + 14}});
+        assert_eq!(finding["range"], range, "{negotiated}");
+        // The client's edit, in the same units, fixes the owner in the server's buffer.
+        client.change(
+            &nextcloud,
+            2,
+            json!([{"range": range, "text": "nextcloud_user"}]),
+        );
+        client.diagnostics(&nextcloud, |d| !codes(d).contains(&"owner-role-missing"));
+    }
 }

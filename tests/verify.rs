@@ -19,15 +19,7 @@ const CANARY: &str = "canary-pw-7Hq2-never-shown";
 
 #[path = "common/verify_env.rs"]
 mod verify_env;
-use verify_env::{conformant, pglint};
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
+use verify_env::{conformant, pglint, text};
 
 fn assert_no_canary(output: &Output) {
     let all = text(output);
@@ -554,6 +546,29 @@ fn verify_against_a_real_postgresql() {
     ]);
     assert_eq!(full.status.code(), Some(1), "{}", text(&full));
     assert_eq!(findings(&full), found, "the same findings over TLS");
+    // require_auth holds inside TLS too: the server's SCRAM is allowed, or refused.
+    let scram = verify_with_password(&[
+        "--database-url",
+        &tls_url(
+            "localhost",
+            "&sslmode=verify-full&require_auth=scram-sha-256",
+        ),
+        "-q",
+    ]);
+    assert_eq!(scram.status.code(), Some(1), "{}", text(&scram));
+    let md5_only = verify_with_password(&[
+        "--database-url",
+        &tls_url("localhost", "&sslmode=verify-full&require_auth=md5"),
+        "-q",
+    ]);
+    assert_eq!(md5_only.status.code(), Some(2), "{}", text(&md5_only));
+    assert!(
+        text(&md5_only).contains(
+            "asks for scram-sha-256 authentication, which require_auth=md5 does not allow"
+        ),
+        "{}",
+        text(&md5_only)
+    );
     // `verify-full` checks the name `host` gives, even when `hostaddr` says where to connect.
     let wrong_name = format!(
         "host=postgres-shared-rw.postgres.svc hostaddr=127.0.0.1 port={} user=postgres dbname=postgres sslmode=verify-full sslrootcert={}",

@@ -14,7 +14,7 @@ const CANARY: &str = "canary-pw-impostor-9Zk";
 
 #[path = "common/verify_env.rs"]
 mod verify_env;
-use verify_env::{conformant, pglint};
+use verify_env::{conformant, pglint, text};
 
 fn verify(port: u16, extra: &str, flags: &[&str]) -> Output {
     pglint()
@@ -31,14 +31,6 @@ fn verify(port: u16, extra: &str, flags: &[&str]) -> Output {
         .unwrap()
 }
 
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
 /// Reads one length-prefixed startup-phase message (SSLRequest or StartupMessage).
 fn read_startup(stream: &mut TcpStream) -> Vec<u8> {
     let mut length = [0u8; 4];
@@ -49,8 +41,25 @@ fn read_startup(stream: &mut TcpStream) -> Vec<u8> {
 }
 
 /// An impostor: answers `N` to SSLRequest, then asks for the password with `code` (3: in
-/// clear text, 5: MD5), and hands back every byte the client sent afterwards.
+/// clear text, 5: MD5; 0 lets the client in without authentication), and hands back every
+/// byte the client sent afterwards.
 fn impostor(code: u32) -> (u16, mpsc::Receiver<Vec<u8>>) {
+    let (port, received) = impostor_seeing_the_opening(code);
+    let (sent, after) = mpsc::channel();
+    thread::spawn(move || {
+        if let Ok((_, bytes)) = received.recv() {
+            let _ = sent.send(bytes);
+        }
+    });
+    (port, after)
+}
+
+/// The client's first message and every byte it sent after the authentication request.
+type Exchange = (Vec<u8>, Vec<u8>);
+
+/// [`impostor`], also handing back the client's first message (an SSLRequest, or the
+/// startup message when the client starts without TLS).
+fn impostor_seeing_the_opening(code: u32) -> (u16, mpsc::Receiver<Exchange>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let (sent, received) = mpsc::channel();
@@ -75,9 +84,87 @@ fn impostor(code: u32) -> (u16, mpsc::Receiver<Vec<u8>>) {
         stream.write_all(&request).unwrap();
         let mut after = Vec::new();
         let _ = stream.read_to_end(&mut after);
-        let _ = sent.send(after);
+        let _ = sent.send((first, after));
     });
     (port, received)
+}
+
+fn holds_the_password(bytes: &[u8]) -> bool {
+    bytes.windows(CANARY.len()).any(|w| w == CANARY.as_bytes())
+}
+
+#[test]
+fn require_auth_is_honoured_as_libpq_does() {
+    // Only SCRAM allowed: an MD5 request is refused, even with the opt-out.
+    let (port, received) = impostor(5);
+    let output = verify(
+        port,
+        "require_auth=scram-sha-256",
+        &["--allow-password-without-tls"],
+    );
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(
+        all.contains("asks for md5 authentication, which require_auth=scram-sha-256 does not allow; the password was not sent"),
+        "{all}"
+    );
+    assert!(!holds_the_password(
+        &received.recv_timeout(Duration::from_secs(15)).unwrap()
+    ));
+
+    // The user allows the password in clear explicitly: it is answered, as libpq would.
+    let (port, received) = impostor(3);
+    let output = verify(port, "require_auth=password", &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(holds_the_password(
+        &received.recv_timeout(Duration::from_secs(15)).unwrap()
+    ));
+
+    // `!none` (from PGREQUIREAUTH): a server that lets anyone in is refused.
+    let (port, received) = impostor(0);
+    let output = pglint()
+        .arg("verify")
+        .arg("--root")
+        .arg(conformant())
+        .arg("--database-url")
+        .arg(format!(
+            "host=127.0.0.1 port={port} user=app dbname=app connect_timeout=5"
+        ))
+        .env("PGPASSWORD", CANARY)
+        .env("PGREQUIREAUTH", "!none")
+        .output()
+        .unwrap();
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(
+        all.contains(
+            "let pglint in without authenticating, which require_auth=!none does not allow"
+        ),
+        "{all}"
+    );
+    let _ = received.recv_timeout(Duration::from_secs(15));
+
+    // A setting libpq would refuse is refused before connecting.
+    let output = verify(1, "require_auth=password,!md5", &[]);
+    let all = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(all.contains("cannot be mixed"), "{all}");
+}
+
+#[test]
+fn sslmode_allow_starts_without_tls_and_prefer_with_it() {
+    for (mode, tls_first) in [("sslmode=allow", false), ("sslmode=prefer", true)] {
+        let (port, received) = impostor_seeing_the_opening(3);
+        let output = verify(port, &format!("{mode} connect_timeout=2"), &[]);
+        assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+        let (first, after) = received.recv_timeout(Duration::from_secs(15)).unwrap();
+        assert_eq!(
+            first == [0x04, 0xd2, 0x16, 0x2f],
+            tls_first,
+            "{mode}: {first:?}"
+        );
+        assert!(!holds_the_password(&after), "{mode}");
+    }
 }
 
 #[test]

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use super::generate;
-use super::patch::{PatchError, json6902, strategic_merge};
+use super::patch::{ListKeys, ListReplaced, PatchError, json6902, strategic_merge};
 use super::value::Value;
 use crate::hash::HashMap;
 use crate::model::{
@@ -64,26 +64,35 @@ pub struct Rendered<'p> {
     /// Why the output is only partly known (a remote base, `helmCharts`, …); empty when it is
     /// complete.
     pub unknown: Vec<Unknown>,
+    /// Lists of custom resources a strategic-merge patch replaced whole while an item asked
+    /// for a `$patch` directive (kustomize builds them; the result is not what was meant).
+    pub replaced_lists: Vec<ReplacedList>,
 }
 
-impl<'p> Rendered<'p> {
-    /// Adds an object of a manifest file, as written. A `v1 List` stands for its items,
-    /// which kustomize, Argo CD and kubectl apply one by one: pglint does not expand it yet,
-    /// and says so.
-    fn push_object(&mut self, id: ObjectId, object: &'p Object) {
-        if object.kind_str() == "List"
-            && object
-                .api_version
-                .as_ref()
-                .is_some_and(|v| v.as_str() == "v1")
-        {
-            self.unknown.push(Unknown {
-                loc: object.anchor(),
-                reason: "a `kind: List` document: its items are applied one by one, but pglint does not read them as objects".into(),
-            });
-        }
-        self.resources.push(Resource::of(id, object));
+impl ReplacedList {
+    /// The replacement as the cause of what the list then lacks (see
+    /// [`crate::diagnostic::Finding::caused_by`]).
+    pub fn cause(&self) -> (Loc, String) {
+        (
+            self.list.directive,
+            format!(
+                "this `$patch` on an item makes kustomize replace `{}` of {} whole: the list's other items are gone",
+                self.list.field, self.object
+            ),
+        )
     }
+}
+
+/// A [`ListReplaced`] with the patch that made it and the object it changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplacedList {
+    /// The patch's entry in its kustomization.
+    pub patch: Loc,
+    /// `Kind name` of the patched object.
+    pub object: String,
+    /// Its source object (`None` for an item of a list document).
+    pub source: Option<ObjectId>,
+    pub list: ListReplaced,
 }
 
 /// Why kustomize itself would refuse to build: a refusal, at the node that causes it.
@@ -92,6 +101,9 @@ pub struct BuildError {
     pub loc: Option<Loc>,
     pub message: String,
     pub kind: Refusal,
+    /// The source objects a [`Refusal::DuplicateId`] is about (the resource already there and
+    /// the one added again); empty for other refusals.
+    pub objects: Vec<ObjectId>,
 }
 
 /// What kind of refusal: rules that own a cause (`kustomize-missing` owns a path that does
@@ -130,7 +142,13 @@ impl BuildError {
             loc: Some(loc),
             message: message.into(),
             kind: Refusal::Other,
+            objects: Vec::new(),
         }
+    }
+
+    fn about(mut self, objects: impl IntoIterator<Item = Option<ObjectId>>) -> Self {
+        self.objects.extend(objects.into_iter().flatten());
+        self
     }
 
     fn kind(mut self, kind: Refusal) -> Self {
@@ -372,12 +390,28 @@ impl Ids {
                         object.display_name()
                     ),
                 )
-                .kind(Refusal::DuplicateId));
+                .kind(Refusal::DuplicateId)
+                .about([resources[j].source, resource.source]));
             }
             same.push(i);
         }
         Ok(())
     }
+}
+
+/// `resource.go`: "missing metadata.name in object".
+fn named(object: &Object) -> Result<(), BuildError> {
+    if object.name().is_some() {
+        return Ok(());
+    }
+    Err(BuildError::at(
+        object.anchor(),
+        format!(
+            "{} has no `metadata.name`: kustomize refuses it",
+            object.kind_str()
+        ),
+    )
+    .kind(Refusal::Invalid))
 }
 
 /// kustomize's resource id: group, version, kind, name, namespace (none and `default` alike).
@@ -452,8 +486,33 @@ impl<'p> Kustomize<'p> {
         self.accumulate(dir, Some(at), out, &mut Walk::new(restrictor))
     }
 
-    /// Adds the objects of manifest files (a folder applied as plain manifests), as written.
-    pub fn add_files<'a>(&self, paths: impl IntoIterator<Item = &'a str>, out: &mut Rendered<'p>) {
+    /// Adds what the kustomization in `dir` builds, as a `resources:` entry naming its folder
+    /// (at `at`) would: Flux's generated kustomization lists a sub-folder holding one.
+    pub fn add_resource_dir(
+        &self,
+        dir: &str,
+        at: Loc,
+        restrictor: LoadRestrictor,
+        out: &mut Rendered<'p>,
+    ) -> Result<(), BuildError> {
+        let mut ids = Ids::of(&out.resources);
+        let mut sub = Rendered::default();
+        self.accumulate(dir, Some(at), &mut sub, &mut Walk::new(restrictor))?;
+        let first = out.resources.len();
+        out.resources.append(&mut sub.resources);
+        out.unknown.append(&mut sub.unknown);
+        out.replaced_lists.append(&mut sub.replaced_lists);
+        ids.add(&out.resources, first, at)
+    }
+
+    /// Adds the objects of manifest files (a folder applied as plain manifests), as written;
+    /// a list's items in its place (Argo CD `GenerateManifests` expands every object that
+    /// `IsList`, with `EachListItem`).
+    pub fn add_files<'a>(
+        &self,
+        paths: impl IntoIterator<Item = &'a str>,
+        out: &mut Rendered<'p>,
+    ) -> Result<(), BuildError> {
         for path in paths {
             for id in self
                 .objects_by_path
@@ -462,9 +521,87 @@ impl<'p> Kustomize<'p> {
                 .into_iter()
                 .flatten()
             {
-                out.push_object(id, &self.project.objects[id]);
+                match self.list_items(id)? {
+                    Some(items) => out.resources.extend(items),
+                    None => out
+                        .resources
+                        .push(Resource::of(id, &self.project.objects[id])),
+                }
             }
         }
+        Ok(())
+    }
+
+    /// The items of a `kind: …List` document that has `items`, each an object of its own
+    /// (nested lists expanded too); `None` for any other object. kustomize reads them so
+    /// (`api/resource/factory.go`, `inlineAnyEmbeddedLists`): `items: null` is no object, an
+    /// `items` that is not a list or an item that is not an object fails the build.
+    fn list_items(&self, id: ObjectId) -> Result<Option<Vec<Resource<'p>>>, BuildError> {
+        let object = &self.project.objects[id];
+        if !object.kind_str().ends_with("List") {
+            return Ok(None);
+        }
+        let text = &self.project.text(object.file).text;
+        let parsed = parse(text, &self.limits);
+        let Some(root) = parsed.documents.get(object.document).and_then(|d| d.root()) else {
+            return Ok(None);
+        };
+        let tree = Value::from_node(root, object.file)
+            .map_err(|_| BuildError::at(object.loc, "the list is too large to read"))?;
+        if tree.get("items").is_none() {
+            return Ok(None);
+        }
+        let mut resources = Vec::new();
+        self.expand_list(object, tree, &mut resources)?;
+        Ok(Some(resources))
+    }
+
+    fn expand_list(
+        &self,
+        list: &Object,
+        mut tree: Value,
+        out: &mut Vec<Resource<'p>>,
+    ) -> Result<(), BuildError> {
+        let kind = tree
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let items = match tree.remove("items") {
+            None => {
+                // Not a collection after all: the object itself.
+                out.push(Resource::from_tree(tree, list.document, self)?);
+                return Ok(());
+            }
+            Some(Value::Sequence { items, .. }) => items,
+            Some(items) if items.is_null() => return Ok(()),
+            Some(items) => {
+                return Err(BuildError::at(
+                    items.loc(),
+                    format!("`items` of a {kind} is not a list: kustomize says \"expected array in {kind}/items\""),
+                )
+                .kind(Refusal::Invalid));
+            }
+        };
+        for item in items {
+            if !item.is_mapping() {
+                return Err(BuildError::at(
+                    item.loc(),
+                    format!("an item of a {kind} is not an object: kustomize cannot read it"),
+                )
+                .kind(Refusal::Invalid));
+            }
+            let nested = item
+                .get("kind")
+                .and_then(Value::as_str)
+                .is_some_and(|k| k.ends_with("List"));
+            if nested {
+                self.expand_list(list, item, out)?;
+            } else {
+                out.push(Resource::from_tree(item, list.document, self)?);
+            }
+        }
+        Ok(())
     }
 
     /// The file a manifest path names, when it holds objects.
@@ -496,6 +633,7 @@ impl<'p> Kustomize<'p> {
                 loc: named_at,
                 message,
                 kind: Refusal::Missing,
+                objects: Vec::new(),
             });
         };
         // kustomize's loader refuses a root that is a visited root or a folder above one
@@ -521,6 +659,7 @@ impl<'p> Kustomize<'p> {
                 loc: named_at,
                 message,
                 kind: Refusal::Cycle,
+                objects: Vec::new(),
             });
         }
         if walk.stack.len() > MAX_DEPTH {
@@ -531,6 +670,7 @@ impl<'p> Kustomize<'p> {
                     display(dir)
                 ),
                 kind: Refusal::Other,
+                objects: Vec::new(),
             });
         }
         // kustomize reads `commonLabels`/`commonAnnotations` as maps of strings
@@ -599,6 +739,7 @@ impl<'p> Kustomize<'p> {
                 self.accumulate(path, Some(entry.written.loc), &mut sub, walk)?;
                 out.resources.append(&mut sub.resources);
                 out.unknown.append(&mut sub.unknown);
+                out.replaced_lists.append(&mut sub.replaced_lists);
             } else if let Some(range) = self.objects_by_path.get(path.as_str()) {
                 walk.check_file(dir, &entry.written, path)?;
                 let file = self.project.objects[range.start].file;
@@ -616,20 +757,21 @@ impl<'p> Kustomize<'p> {
                     )
                     .kind(Refusal::Yaml));
                 }
+                // A list's items come after the file's other objects.
+                let mut items = Vec::new();
                 for id in range.clone() {
                     let object = &self.project.objects[id];
-                    // `resource.go`: "missing metadata.name in object".
-                    if object.name().is_none() && object.kind_str() != "List" {
-                        return Err(BuildError::at(
-                            object.anchor(),
-                            format!(
-                                "{} has no `metadata.name`: kustomize refuses it",
-                                object.kind_str()
-                            ),
-                        )
-                        .kind(Refusal::Invalid));
+                    match self.list_items(id)? {
+                        Some(list) => items.extend(list),
+                        None => {
+                            named(object)?;
+                            out.resources.push(Resource::of(id, object));
+                        }
                     }
-                    out.push_object(id, object);
+                }
+                for item in items {
+                    named(&item.object)?;
+                    out.resources.push(item);
                 }
             } else if self.project.paths.contains(path.as_str()) {
                 if !self.is_folder(path) {
@@ -856,14 +998,6 @@ impl<'p> Kustomize<'p> {
         out: &mut Rendered<'p>,
     ) -> Result<(), BuildError> {
         let documents = self.patch_documents(patch)?;
-        for document in documents.iter().filter(|d| d.is_mapping()) {
-            if let Some(loc) = list_item_directive(document) {
-                out.unknown.push(Unknown {
-                    loc,
-                    reason: "a `$patch` directive on a list item: kustomize applies it by the kind's merge keys (a custom resource has none: the whole list is replaced and the item kept as written), which pglint does not model".into(),
-                });
-            }
-        }
         for document in documents {
             let is_json = match patch.kind {
                 PatchKind::Json6902 => true,
@@ -897,6 +1031,7 @@ impl<'p> Kustomize<'p> {
                     found
                 }
             };
+            let mut deleted = Vec::new();
             for i in selected {
                 let resource = &mut out.resources[i];
                 let mut tree = match resource.tree.take() {
@@ -907,16 +1042,53 @@ impl<'p> Kustomize<'p> {
                     json6902(&mut tree, &document).map_err(|e| e.refusal(patch.loc))?;
                 } else {
                     let mut document = document.clone();
-                    // A patch never renames what it selects: its name and namespace only
-                    // select (by the resource's current or any earlier id), and the resource
-                    // keeps the ones its prefix, suffix and namespace gave it.
+                    // A patch's apiVersion, kind, name and namespace only select (by the
+                    // resource's current or any earlier id); the resource keeps its own and
+                    // those its prefix, suffix and namespace gave it, unless the patch's
+                    // `options` allow a new name or kind (kustomize `resource.go`,
+                    // `ApplySmPatch`; `resWrangler.ApplySmPatch` sets the patch's group and
+                    // version to the resource's).
+                    document.remove("apiVersion");
+                    if !patch.options.allow_kind_change {
+                        document.remove("kind");
+                    }
                     if let Some(meta) = document.get_mut("metadata") {
-                        meta.remove("name");
+                        if !patch.options.allow_name_change {
+                            meta.remove("name");
+                        }
                         meta.remove("namespace");
                     }
-                    strategic_merge(&mut tree, &document).map_err(|e| e.refusal(patch.loc))?;
+                    let object = &resource.object;
+                    let keys = ListKeys::of(
+                        object.api_version.as_ref().map_or("", |v| v.as_str()),
+                        object.kind_str(),
+                    );
+                    let replaced = strategic_merge(&mut tree, &document, keys)
+                        .map_err(|e| e.refusal(patch.loc))?;
+                    out.replaced_lists
+                        .extend(replaced.into_iter().map(|list| ReplacedList {
+                            patch: patch.loc,
+                            object: object.display_name(),
+                            source: resource.source,
+                            list,
+                        }));
+                    // `$patch: delete` on the whole object removes it from the build.
+                    if matches!(&tree, Value::Mapping { entries, .. } if entries.is_empty()) {
+                        deleted.push(i);
+                        continue;
+                    }
                 }
+                let resource = &mut out.resources[i];
+                let before = resource.object.name().map(str::to_string);
                 resource.retype(tree, self)?;
+                if let Some(before) = before
+                    && resource.object.name() != Some(before.as_str())
+                {
+                    resource.previous_names.push(before);
+                }
+            }
+            for i in deleted.into_iter().rev() {
+                out.resources.remove(i);
             }
         }
         Ok(())
@@ -1087,19 +1259,6 @@ fn walk_locs(value: &mut Value, fix: &impl Fn(&mut Loc)) {
     }
 }
 
-/// Where a strategic-merge patch puts a `$patch` directive on an item of a list, if it does.
-fn list_item_directive(value: &Value) -> Option<Loc> {
-    match value {
-        Value::Scalar { .. } => None,
-        Value::Sequence { items, .. } => items.iter().find_map(|item| {
-            item.get("$patch")
-                .map(Value::loc)
-                .or_else(|| list_item_directive(item))
-        }),
-        Value::Mapping { entries, .. } => entries.iter().find_map(|(_, v)| list_item_directive(v)),
-    }
-}
-
 impl PatchError {
     /// The refusal of the build, at the patch (or, where known, the operation or directive).
     fn refusal(self, patch: Loc) -> BuildError {
@@ -1160,6 +1319,31 @@ impl<'p> Resource<'p> {
             Cow::Owned(object.as_written())
         };
         Resource::new(Some(id), written)
+    }
+
+    /// An object that exists only as a tree (an item of a list document).
+    fn from_tree(
+        tree: Value,
+        document: usize,
+        kustomize: &Kustomize<'_>,
+    ) -> Result<Resource<'p>, BuildError> {
+        let loc = tree.loc();
+        let text = kustomize.project.text(loc.file).text.as_str();
+        let object = Object::from_document(
+            loc.file,
+            document,
+            &tree.to_document(),
+            text,
+            &kustomize.project.schemas,
+        )
+        .ok_or_else(|| {
+            BuildError::at(loc, "an item of the list has no apiVersion or kind")
+                .kind(Refusal::Invalid)
+        })?;
+        Ok(Resource {
+            tree: Some(tree),
+            ..Resource::new(None, Cow::Owned(Object { loc, ..object }))
+        })
     }
 
     /// The object's tree after a patch; the typed object is read from it again.
@@ -1477,30 +1661,85 @@ mod tests {
         );
     }
 
+    fn ids(rendered: &Rendered<'_>) -> Vec<String> {
+        rendered
+            .resources
+            .iter()
+            .map(|r| r.object.display_name())
+            .collect()
+    }
+
     #[test]
-    fn lists_and_list_item_directives_are_said_to_be_unknown() {
+    fn list_documents_stand_for_their_items() {
         let project = project(&[
             (
                 "k/kustomization.yaml",
-                "resources: [list.yaml, db.yaml]\npatches:\n  - target: {kind: Database}\n    patch: |\n      apiVersion: postgresql.cnpg.io/v1\n      kind: Database\n      metadata: {name: x}\n      spec:\n        extensions:\n          - name: vector\n            $patch: delete\n",
+                "sortOptions: {order: fifo}\nresources: [list.yaml]\n",
             ),
             (
                 "k/list.yaml",
-                "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: a}\n",
+                "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: a}\n  - apiVersion: v1\n    kind: ConfigMapList\n    items:\n      - {apiVersion: v1, kind: ConfigMap, metadata: {name: nested}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain}\n---\napiVersion: v1\nkind: List\nitems: null\n",
             ),
-            ("k/db.yaml", DATABASE),
+            ("bad/kustomization.yaml", "resources: [list.yaml]\n"),
+            (
+                "bad/list.yaml",
+                "apiVersion: v1\nkind: List\nitems: {a: 1}\n",
+            ),
+        ]);
+        let kustomize = Kustomize::new(&project);
+        let rendered = kustomize.build("k").expect("builds");
+        assert!(rendered.unknown.is_empty(), "{:?}", rendered.unknown);
+        // The items come after the file's other objects, as kustomize appends them.
+        assert_eq!(
+            ids(&rendered),
+            ["ConfigMap `plain`", "ConfigMap `a`", "ConfigMap `nested`"]
+        );
+        let item = &rendered.resources[1];
+        assert!(item.source.is_none());
+        assert_eq!(
+            item.object.loc.file,
+            project.file_id("k/list.yaml").unwrap()
+        );
+        let refused = kustomize.build("bad").expect_err("items is not a list");
+        assert!(
+            refused.message.contains("expected array in List/items"),
+            "{refused:?}"
+        );
+    }
+
+    #[test]
+    fn patch_directives_on_list_items_and_options() {
+        let project = project(&[
+            (
+                "k/kustomization.yaml",
+                "resources: [db.yaml, cm.yaml, gone.yaml]\npatches:\n  - target: {kind: Database}\n    patch: |\n      apiVersion: postgresql.cnpg.io/v1\n      kind: Database\n      metadata: {name: x}\n      spec:\n        extensions:\n          - name: vector\n            $patch: delete\n  - target: {kind: ConfigMap, name: cm}\n    options: {allowNameChange: true}\n    patch: |\n      apiVersion: v1\n      kind: Secret\n      metadata: {name: renamed, namespace: elsewhere}\n  - path: gone-patch.yaml\n",
+            ),
+            (
+                "k/db.yaml",
+                "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata: {name: app-db}\nspec:\n  name: app\n  owner: app\n  cluster: {name: pg}\n  extensions: [{name: vector}, {name: postgis}]\n",
+            ),
+            (
+                "k/cm.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n",
+            ),
+            (
+                "k/gone.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: gone}\n",
+            ),
+            (
+                "k/gone-patch.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: gone}\n$patch: delete\n",
+            ),
         ]);
         let rendered = Kustomize::new(&project).build("k").expect("builds");
-        let reasons: Vec<&str> = rendered.unknown.iter().map(|u| u.reason.as_str()).collect();
-        assert_eq!(reasons.len(), 2, "{reasons:?}");
-        assert!(
-            reasons[0].starts_with("a `kind: List` document"),
-            "{reasons:?}"
-        );
-        assert!(
-            reasons[1].starts_with("a `$patch` directive on a list item"),
-            "{reasons:?}"
-        );
+        // The whole-object delete removed `gone`; the rename kept the kind and namespace.
+        assert_eq!(ids(&rendered), ["ConfigMap `renamed`", "Database `app-db`"]);
+        assert!(rendered.resources[0].object.namespace_str().is_none());
+        assert_eq!(rendered.replaced_lists.len(), 1);
+        let replaced = &rendered.replaced_lists[0];
+        assert_eq!(replaced.object, "Database `app-db`");
+        assert_eq!(replaced.list.field, "spec.extensions");
+        assert_eq!(replaced.list.lost, 2);
     }
 
     #[test]

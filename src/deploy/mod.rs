@@ -19,7 +19,9 @@ use crate::model::{
 };
 use crate::project::Project;
 use crate::source::{Loc, Span, Spanned, parent_dir};
-pub use kustomize::{BuildError, Kustomize, LoadRestrictor, Refusal, Rendered, Resource, Unknown};
+pub use kustomize::{
+    BuildError, Kustomize, LoadRestrictor, Refusal, Rendered, ReplacedList, Resource, Unknown,
+};
 
 /// Something that applies objects to a cluster.
 #[derive(Debug)]
@@ -135,6 +137,11 @@ impl<'p> Deploy<'p> {
                 _ => {}
             }
         }
+        // An app of apps applies the child Application files its folder's `directory.include`
+        // and `exclude` select: a child Application that a parent's folder holds and no parent
+        // selects is never created, so it deploys nothing.
+        let unselected = unselected_children(project, &kustomize, &planned);
+        planned.retain(|plan| plan.declared_by.is_none_or(|id| !unselected.contains(&id)));
         // Where no deployment is known (no deployer, or none whose source is known to be this
         // repository), every root kustomization and loose folder is built and judged.
         let declared = !planned.is_empty();
@@ -413,38 +420,17 @@ impl<'p> Plan<'p> {
             kustomize.accumulate_root(&self.root, self.restrictor, &self.components)?
         } else {
             let mut rendered = Rendered::default();
-            // Argo CD matches the path relative to the source folder with `glob.Match(pattern,
-            // relPath)` and no separators (argo-cd `reposerver/repository/repository.go`
-            // `findManifests`, `util/glob/glob.go` `Match` → gobwas/glob `Compile`): `*` also
-            // matches `/`, so `*.yaml` takes in files of subfolders too. An empty pattern is no
-            // filter; one that does not compile matches nothing (`Match` returns false).
-            let glob = |pattern: Option<&str>| {
-                let pattern = pattern.filter(|p| !p.is_empty())?;
-                let mut set = globset::GlobSetBuilder::new();
-                if let Ok(glob) = globset::GlobBuilder::new(pattern)
-                    .literal_separator(false)
-                    .build()
-                {
-                    set.add(glob);
+            let files = self.selected_files(project, kustomize);
+            kustomize.add_files(files, &mut rendered)?;
+            // Flux's generated kustomization lists each sub-folder holding a kustomization (and
+            // does not look inside it), built as a resource (fluxcd/pkg
+            // `kustomize/kustomize_generator.go`, `generateKustomization`: `fs.Walk`, a folder
+            // with a kustomization file is appended and `filepath.SkipDir`).
+            if self.kind == DeploymentKind::Flux {
+                for dir in self.nested_kustomizations(project) {
+                    kustomize.add_resource_dir(dir, self.origin, self.restrictor, &mut rendered)?;
                 }
-                Some(set.build().unwrap_or_else(|_| globset::GlobSet::empty()))
-            };
-            let (include, exclude) = (glob(self.include), glob(self.exclude));
-            let relative = |path: &'p str| {
-                path.strip_prefix(self.root.as_str())
-                    .map_or(path, |rest| rest.trim_start_matches('/'))
-            };
-            let mut files: Vec<&str> = match &self.files {
-                Some(files) => files.clone(),
-                None => kustomize
-                    .manifest_paths()
-                    .filter(|path| self.includes(project, path))
-                    .filter(|path| include.as_ref().is_none_or(|g| g.is_match(relative(path))))
-                    .filter(|path| !exclude.as_ref().is_some_and(|g| g.is_match(relative(path))))
-                    .collect(),
-            };
-            files.sort_unstable();
-            kustomize.add_files(files, &mut rendered);
+            }
             rendered
         };
         rendered.unknown.extend(self.unknown.iter().cloned());
@@ -522,6 +508,63 @@ impl<'p> Plan<'p> {
         Ok(rendered)
     }
 
+    /// The manifest files a folder deployment (no kustomization at its root) applies. Argo CD
+    /// matches the path relative to the source folder with `glob.Match(pattern, relPath)` and
+    /// no separators (argo-cd `reposerver/repository/repository.go` `findManifests`,
+    /// `util/glob/glob.go` `Match` → gobwas/glob `Compile`): `*` also matches `/`, so `*.yaml`
+    /// takes in files of subfolders too, and `**` is the same as `*` (`**/a.yaml` needs a
+    /// `/` before `a.yaml`; globset would let `**/` match no folder at all). An empty pattern
+    /// is no filter; one that does not compile matches nothing (`Match` returns false).
+    fn selected_files(&self, project: &'p Project, kustomize: &Kustomize<'p>) -> Vec<&'p str> {
+        let glob = |pattern: Option<&str>| {
+            let pattern = pattern.filter(|p| !p.is_empty())?.replace("**", "*");
+            let mut set = globset::GlobSetBuilder::new();
+            if let Ok(glob) = globset::GlobBuilder::new(&pattern)
+                .literal_separator(false)
+                .build()
+            {
+                set.add(glob);
+            }
+            Some(set.build().unwrap_or_else(|_| globset::GlobSet::empty()))
+        };
+        let (include, exclude) = (glob(self.include), glob(self.exclude));
+        let relative = |path: &'p str| {
+            path.strip_prefix(self.root.as_str())
+                .map_or(path, |rest| rest.trim_start_matches('/'))
+        };
+        let mut files: Vec<&str> = match &self.files {
+            Some(files) => files.clone(),
+            None => kustomize
+                .manifest_paths()
+                .filter(|path| self.includes(project, path))
+                .filter(|path| include.as_ref().is_none_or(|g| g.is_match(relative(path))))
+                .filter(|path| !exclude.as_ref().is_some_and(|g| g.is_match(relative(path))))
+                .collect(),
+        };
+        files.sort_unstable();
+        files
+    }
+
+    /// The folders below a Flux folder deployment's root that hold a kustomization with none
+    /// between them and the root.
+    fn nested_kustomizations(&self, project: &'p Project) -> Vec<&'p str> {
+        let prefix = format!("{}/", self.root);
+        let mut dirs: Vec<&str> = project
+            .kustomize
+            .kustomizations
+            .iter()
+            .map(|k| k.dir.as_str())
+            .filter(|dir| (self.root.is_empty() && !dir.is_empty()) || dir.starts_with(&prefix))
+            .filter(|dir| {
+                !crate::source::ancestors(dir)
+                    .take_while(|d| *d != self.root)
+                    .any(|d| project.kustomize.in_dir(d).is_some())
+            })
+            .collect();
+        dirs.sort_unstable();
+        dirs
+    }
+
     /// Does a folder deployment (no kustomization at its root) apply this manifest file?
     fn includes(&self, project: &Project, path: &str) -> bool {
         let dir = parent_dir(path);
@@ -544,6 +587,48 @@ impl<'p> Plan<'p> {
             .take_while(|d| *d != self.root)
             .any(|d| project.kustomize.in_dir(d).is_some())
     }
+}
+
+/// The Application objects whose files another Argo CD directory source holds in its folder
+/// but that no Argo CD directory source selects (an `include`/`exclude` leaves them out).
+fn unselected_children(
+    project: &Project,
+    kustomize: &Kustomize<'_>,
+    planned: &[Plan<'_>],
+) -> crate::hash::HashSet<ObjectId> {
+    let directories: Vec<&Plan<'_>> = planned
+        .iter()
+        .filter(|p| {
+            p.kind == DeploymentKind::Application
+                && p.files.is_none()
+                && project.kustomize.in_dir(&p.root).is_none()
+        })
+        .collect();
+    if !directories
+        .iter()
+        .any(|p| p.include.is_some() || p.exclude.is_some())
+    {
+        return crate::hash::HashSet::default();
+    }
+    let selected: crate::hash::HashSet<&str> = directories
+        .iter()
+        .flat_map(|p| p.selected_files(project, kustomize))
+        .collect();
+    project
+        .objects
+        .iter()
+        .enumerate()
+        .filter(|(_, object)| matches!(object.spec, Spec::Application(_)))
+        .filter(|&(id, object)| {
+            // The root Application is applied by hand, whatever its own folder selects.
+            let path = project.path(object.file);
+            !selected.contains(path)
+                && directories
+                    .iter()
+                    .any(|p| p.declared_by != Some(id) && p.includes(project, path))
+        })
+        .map(|(id, _)| id)
+        .collect()
 }
 
 /// One plan per Argo CD source that applies a folder of this repository.
@@ -1139,6 +1224,49 @@ mod tests {
         // Argo CD's globs have no separators: `*` matches across `/`, in include and exclude.
         assert_eq!(applied("db/other/x-db.yaml"), Some(true));
         assert_eq!(applied("db/new/b-old.yaml"), Some(false));
+        // A leading `**/` needs a folder: gobwas reads `**` as `*`, and `*/` a `/`.
+        let deeper = app.replace("'{*.yaml,new/*.yaml}'", "'**/*-db.yaml'");
+        let nested = self::project(&[
+            ("argocd/dbs.yaml", deeper.as_str()),
+            ("db/app-db.yaml", DB),
+            ("db/new/wiki-db.yaml", &DB.replace("app-db", "wiki-db")),
+        ]);
+        let deploy = Deploy::build(&nested, &Config::default());
+        let applied = |path: &str| deploy.is_applied(object_id(&nested, path));
+        assert_eq!(applied("db/app-db.yaml"), Some(false));
+        assert_eq!(applied("db/new/wiki-db.yaml"), Some(true));
+    }
+
+    #[test]
+    fn an_app_of_apps_include_filter_selects_its_children() {
+        let app = |name: &str, path: &str, directory: &str| {
+            format!(
+                "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\nspec:\n  source:\n    repoURL: https://example.com/repo.git\n    path: {path}\n{directory}  destination:\n    namespace: postgres\n"
+            )
+        };
+        let root = app(
+            "root",
+            "apps",
+            "    directory:\n      include: 'wiki.yaml'\n",
+        );
+        let project = project(&[
+            ("argocd/root.yaml", &root),
+            ("apps/wiki.yaml", &app("wiki", "db/wiki", "")),
+            ("apps/legacy.yaml", &app("legacy", "db/legacy", "")),
+            ("db/wiki/db.yaml", DB),
+            ("db/legacy/db.yaml", &DB.replace("app-db", "legacy-db")),
+        ]);
+        let deploy = Deploy::build(&project, &Config::default());
+        let applied = |path: &str| deploy.is_applied(object_id(&project, path));
+        assert_eq!(applied("db/wiki/db.yaml"), Some(true));
+        // `legacy` sits in the root's folder, but its include leaves it out: never created.
+        assert_eq!(applied("db/legacy/db.yaml"), Some(false));
+        assert!(
+            deploy
+                .deployments
+                .iter()
+                .all(|d| !d.name.contains("legacy"))
+        );
     }
 
     #[test]
@@ -1211,7 +1339,14 @@ mod tests {
             ("flux/dbs.yaml", flux),
             ("apps/app-db.yaml", DB),
             ("apps/deeper/cluster.yaml", CLUSTER),
-            ("apps/kustomized/kustomization.yaml", "resources: []\n"),
+            (
+                "apps/kustomized/kustomization.yaml",
+                "resources: [listed.yaml]\n",
+            ),
+            (
+                "apps/kustomized/listed.yaml",
+                &DB.replace("app-db", "listed-db"),
+            ),
             (
                 "apps/kustomized/unlisted.yaml",
                 &DB.replace("app-db", "hidden-db"),
@@ -1233,10 +1368,14 @@ mod tests {
             .map(|r| (r.object.name().unwrap_or(""), r.object.namespace_str()))
             .collect();
         names.sort();
-        // Sub-folders are included, but not past a folder with its own kustomization.
+        // Sub-folders are included; a folder with its own kustomization is built by it.
         assert_eq!(
             names,
-            [("app-db", Some("databases")), ("pg", Some("databases"))]
+            [
+                ("app-db", Some("databases")),
+                ("listed-db", Some("databases")),
+                ("pg", Some("databases"))
+            ]
         );
         assert!(
             rendered

@@ -140,9 +140,25 @@ impl<'a> YamlFile<'a> {
         self.reads_back(&edit, value).then_some(edit)
     }
 
-    /// Where a one-line scalar (plain, single- or double-quoted) ends: after its closing quote,
-    /// or before the spaces and comment that follow a plain one. `None` for a block scalar or
-    /// a plain one folded over several lines.
+    /// Sets the value of `key` in `mapping` to the string `value`, as [`YamlFile::set_string`]
+    /// does; an empty value (`key:` alone, maybe with a comment) gets the string after its
+    /// colon, and the comment stays.
+    pub fn set_entry_string(&self, mapping: NodeRef<'_>, key: &str, value: &str) -> Option<Edit> {
+        let (key_node, node) = own_entry(mapping, key)?;
+        if !node.span().is_empty() {
+            return self.set_string(node, value);
+        }
+        if node.tag().is_some() || !node.is_null() {
+            return None;
+        }
+        let colon = key_node.span().end() + self.text[key_node.span().end()..].find(':')? + 1;
+        let edit = Edit::insert(self.file, colon, format!(" {}", string(value)));
+        self.reads_back(&edit, value).then_some(edit)
+    }
+
+    /// Where a flow scalar (plain, single- or double-quoted) ends: after its closing quote,
+    /// or before the spaces and comment that follow a plain one (a plain one folded over
+    /// several lines ends with its last line). `None` for a block scalar.
     fn scalar_end(&self, node: NodeRef<'_>) -> Option<usize> {
         let scalar = node.scalar()?;
         let start = self.scalar_start(node);
@@ -167,9 +183,20 @@ impl<'a> YamlFile<'a> {
             }
             // On one line, a plain scalar's source is its value (in flow style too, where
             // `,`, `]` or `}` follow it).
-            ScalarStyle::Plain => (!scalar.text.contains(['\n', '\r'])
-                && self.text[start..].starts_with(scalar.text.as_str()))
-            .then_some(start + scalar.text.len()),
+            ScalarStyle::Plain
+                if !scalar.text.contains(['\n', '\r'])
+                    && self.text[start..].starts_with(scalar.text.as_str()) =>
+            {
+                Some(start + scalar.text.len())
+            }
+            // Folded over several lines: its span ends with its last line's text (a comment
+            // would have ended it). Callers check that the edited file reads back.
+            ScalarStyle::Plain => {
+                let end = node.span().end();
+                let source = self.text.get(start..end)?;
+                (end > start && source.contains(['\n', '\r']) && !source.contains('#'))
+                    .then_some(end)
+            }
             ScalarStyle::Literal | ScalarStyle::Folded => None,
         }
     }
@@ -308,10 +335,11 @@ impl<'a> YamlFile<'a> {
         let newline = self.newline_at(node.span().end());
         let mut content = String::new();
         block_entries(&mut content, newline, indent, step, rest, entries);
-        Some(Edit::insert(
+        Some(Edit::add(
             self.file,
             self.line_end(node.span().end()),
             content,
+            "",
         ))
     }
 
@@ -353,10 +381,11 @@ impl<'a> YamlFile<'a> {
         }
         let indent = self.column(k.span().start())?;
         let newline = self.newline_at(v.span().end());
-        Some(Edit::insert(
+        Some(Edit::add(
             self.file,
             self.line_end(v.span().end()),
             format!("{newline}{}{}: {value}", " ".repeat(indent), string(key)),
+            "",
         ))
     }
 
@@ -382,7 +411,7 @@ impl<'a> YamlFile<'a> {
         }
         let empty = matches!(&node.node().kind, NodeKind::Mapping(pairs) if pairs.is_empty());
         let content = if empty { inner } else { format!(", {inner}") };
-        Some(Edit::insert(self.file, close, content))
+        Some(Edit::add(self.file, close, content, ", "))
     }
 
     /// Removes the entry `key` of a block mapping: its whole lines, comments on them included.
@@ -441,10 +470,11 @@ impl<'a> YamlFile<'a> {
             content.push_str(if i == 0 { "- " } else { "  " });
             content.push_str(line);
         }
-        Some(Edit::insert(
+        Some(Edit::add(
             self.file,
             self.line_end(sequence.span().end()),
             content,
+            "",
         ))
     }
 
@@ -1063,6 +1093,235 @@ mod tests {
                 _ => true,
             };
             proptest::prop_assert!(kept, "{out:?}");
+        }
+    }
+
+    /// A document's data as the parser reads it: what a fix may change (map entries sorted,
+    /// since their order means nothing to Kubernetes).
+    #[derive(Debug, Clone, PartialEq)]
+    enum Model {
+        Scalar(String, crate::yaml::yaml11::YamlType),
+        Map(Vec<(String, Model)>),
+        Seq(Vec<Model>),
+        Alias,
+    }
+
+    fn model(node: NodeRef<'_>) -> Model {
+        match &node.node().kind {
+            NodeKind::Scalar(scalar) => Model::Scalar(
+                scalar.text.clone(),
+                crate::yaml::yaml11::classify(scalar, node.tag()),
+            ),
+            NodeKind::Sequence(_) => Model::Seq(node.items().map(model).collect()),
+            NodeKind::Mapping(_) => {
+                let mut entries: Vec<(String, Model)> = node
+                    .entries()
+                    .into_iter()
+                    .map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), model(v)))
+                    .collect();
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                Model::Map(entries)
+            }
+            NodeKind::Alias(_) => Model::Alias,
+        }
+    }
+
+    fn at<'m>(model: &'m mut Model, path: &[&str]) -> &'m mut Model {
+        path.iter().fold(model, |node, key| match node {
+            Model::Map(entries) => &mut entries.iter_mut().find(|(k, _)| k == key).unwrap().1,
+            _ => panic!("no map at {key}"),
+        })
+    }
+
+    fn set(model: &mut Model, path: &[&str], value: Model) {
+        let (key, parent) = path.split_last().unwrap();
+        let Model::Map(entries) = at(model, parent) else {
+            panic!("no map")
+        };
+        entries.retain(|(k, _)| k != key);
+        entries.push((key.to_string(), value));
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+    }
+
+    fn string_model(value: &str) -> Model {
+        Model::Scalar(value.into(), crate::yaml::yaml11::YamlType::String)
+    }
+
+    /// `value` in `style` as the value of a key indented by `indent`, a comment `tail` after
+    /// it (on a block scalar's header line). `None`: the style cannot hold the value.
+    fn styled(style: usize, value: &str, indent: usize, tail: &str) -> Option<String> {
+        let plain_ok = !value.is_empty()
+            && value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-/ '".contains(c))
+            && !value.starts_with(['\'', ' '])
+            && !value.ends_with(' ');
+        let deeper = " ".repeat(indent + 2);
+        Some(match style {
+            0 if plain_ok => format!("{value}{tail}"),
+            1 => format!("'{}'{tail}", value.replace('\'', "''")),
+            2 => format!("{}{tail}", double_quoted(value)),
+            3 => format!(">-{tail}\n{deeper}{value}"),
+            4 => format!("|-{tail}\n{deeper}{value}"),
+            5 => format!("&anchor {}{tail}", double_quoted(value)),
+            // A plain scalar folded over two lines.
+            6 if plain_ok && value.contains(' ') => {
+                format!("{}{tail}", value.replacen(' ', &format!("\n{deeper}"), 1))
+            }
+            _ => return None,
+        })
+    }
+
+    const TAIL: &str = "  # set by Jane, OPS-12";
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+        /// Every fix kind pglint makes (a rename or wave through `set_string`, quoting, an
+        /// entry inserted, a list item appended or a list filled, an entry removed, a blank
+        /// namespace set) on a document written in every style (plain, folded over lines,
+        /// single, double, `>-`, `|-`, anchored, flow and block lists, comments, LF, CRLF, CR):
+        /// the edited file reads back as exactly the intended data, the edit touches only the
+        /// target's own lines, and every comment that is not on a removed entry stays.
+        #[test]
+        fn every_fix_kind_changes_exactly_what_it_means_to(
+            op in 0usize..8,
+            owner_style in 0usize..7,
+            wave_style in 0usize..7,
+            name_style in 0usize..7,
+            owner in proptest::sample::select(vec!["gitea_usr", "it's", "wiki js", "yes"]),
+            wave in proptest::sample::select(vec!["2.0", "1", "two point"]),
+            new in proptest::sample::select(vec!["gitea_user", "2", "true", "o'k", "a: b", "#c", "x y"]),
+            namespace in proptest::sample::select(vec![None, Some("\"\""), Some("''"), Some(""), Some("~"), Some("\" \"")]),
+            list in 0usize..4,
+            comments in proptest::bool::ANY,
+            newline in proptest::sample::select(vec!["\n", "\r\n", "\r"]),
+        ) {
+            let tail = if comments { TAIL } else { "" };
+            let (Some(owner_text), Some(wave_text), Some(name_text)) = (
+                styled(owner_style, owner, 2, tail),
+                styled(wave_style, wave, 4, tail),
+                styled(name_style, "wiki db", 2, tail),
+            ) else {
+                return Ok(());
+            };
+            let namespace_line = namespace.map_or(String::new(), |n| format!("  namespace: {n}{tail}\n"));
+            let resources = match list {
+                0 => format!("[a.yaml, c.yaml]{tail}"),
+                1 => format!("{tail}\n  - a.yaml\n  - c.yaml"),
+                2 => format!("[]{tail}"),
+                _ => tail.to_string(),
+            };
+            let text = format!(
+                "# head\nkind: Database\nmetadata:\n  name: {name_text}\n{namespace_line}  annotations:\n    argocd.argoproj.io/sync-wave: {wave_text}\nspec:\n  owner: {owner_text}\n  resources: {resources}\n  extra: &keep {{k: v}}{tail}\nend: 3{tail}\n"
+            )
+            .replace('\n', newline);
+            let parsed = parse(&text, &Limits::default());
+            proptest::prop_assert!(parsed.problems.is_empty(), "{text:?}");
+            let file = YamlFile::new(FileId(0), &text, &parsed);
+            let root = file.document(0).unwrap();
+            let mut expected = model(root);
+            let wave_path = ["metadata", "annotations", "argocd.argoproj.io/sync-wave"];
+            // The edit, and the bytes it may touch (the target's lines).
+            let lines_of = |mapping: NodeRef<'_>, key: &str| {
+                let (key, value) = mapping.get_entry(key).unwrap();
+                Span::new(file.line_start(key.span().start()), file.line_end(value.span().end()))
+            };
+            let annotations = root.path(&["metadata", "annotations"]).unwrap();
+            let (edit, region) = match op {
+                0 => {
+                    let node = root.path(&["spec", "owner"]).unwrap();
+                    set(&mut expected, &["spec", "owner"], string_model(new));
+                    (file.set_string(node, new), lines_of(root.get("spec").unwrap(), "owner"))
+                }
+                1 => {
+                    let node = root.path(&wave_path).unwrap();
+                    set(&mut expected, &wave_path, string_model(new));
+                    (file.set_string(node, new), lines_of(annotations, wave_path[2]))
+                }
+                2 => {
+                    // Quoting keeps the text and makes it a string (`2.0` → `"2.0"`).
+                    let node = root.path(&wave_path).unwrap();
+                    set(&mut expected, &wave_path, string_model(wave));
+                    let edit = file.quote(node, wave);
+                    if matches!(wave_style, 3 | 4) {
+                        proptest::prop_assert!(edit.is_none());
+                        return Ok(());
+                    }
+                    (edit, lines_of(annotations, wave_path[2]))
+                }
+                3 => {
+                    let metadata = root.get("metadata").unwrap();
+                    set(&mut expected, &["metadata", "namespace"], string_model("postgres"));
+                    if namespace.is_some() {
+                        let (key, value) = metadata.get_entry("namespace").unwrap();
+                        let region = Span::new(file.line_start(key.span().start()), file.line_end(value.span().end().max(key.span().end())));
+                        (file.set_entry_string(metadata, "namespace", "postgres"), region)
+                    } else {
+                        let edit = file.insert_after(metadata, "name", "namespace", "postgres");
+                        let at = edit.as_ref().map_or(0, |e| e.span.start());
+                        (edit, Span::new(at, at))
+                    }
+                }
+                4 => {
+                    set(&mut expected, &["metadata", "annotations", "pglint.io/note"], string_model("1"));
+                    let edit = file.insert_entry(annotations, "pglint.io/note", "\"1\"");
+                    let at = edit.as_ref().map_or(0, |e| e.span.start());
+                    (edit, Span::new(at, at))
+                }
+                5 => {
+                    let spec = root.get("spec").unwrap();
+                    let items = match list {
+                        0 => vec!["a.yaml", "c.yaml", "b.yaml"],
+                        1 => vec!["a.yaml", "b.yaml", "c.yaml"],
+                        _ => vec!["b.yaml"],
+                    };
+                    set(&mut expected, &["spec", "resources"], Model::Seq(items.into_iter().map(string_model).collect()));
+                    if list == 3 {
+                        let (key, _) = spec.get_entry("resources").unwrap();
+                        let region = Span::new(file.line_start(key.span().start()), file.line_end(key.span().end()));
+                        (file.fill_empty_list(spec, "resources", &["b.yaml".to_string()]), region)
+                    } else {
+                        let edit = file.append_item(spec.get("resources").unwrap(), "b.yaml");
+                        let at = edit.as_ref().map_or(0, |e| e.span.start());
+                        (edit, Span::new(at, at))
+                    }
+                }
+                6 => {
+                    let spec = root.get("spec").unwrap();
+                    let Model::Map(entries) = at(&mut expected, &["spec"]) else { unreachable!() };
+                    entries.retain(|(k, _)| k != "owner");
+                    let (key, value) = spec.get_entry("owner").unwrap();
+                    let region = Span::new(file.line_start(key.span().start()), file.after_line(value.span().end()));
+                    (file.remove_entry(spec, "owner"), region)
+                }
+                _ => {
+                    // A wave fix in the name's style too (a rename of the object).
+                    let node = root.path(&["metadata", "name"]).unwrap();
+                    set(&mut expected, &["metadata", "name"], string_model(new));
+                    (file.set_string(node, new), lines_of(root.get("metadata").unwrap(), "name"))
+                }
+            };
+            proptest::prop_assert!(edit.is_some(), "no edit (op {op}) of {text:?}");
+            let edit = edit.unwrap();
+            proptest::prop_assert!(
+                region.start() <= edit.span.start() && edit.span.end() <= region.end(),
+                "op {op}: the edit {:?} reaches outside {:?} in {text:?}", edit.span, region
+            );
+            let mut out = text.clone();
+            out.replace_range(edit.span.range(), &edit.content);
+            let reparsed = parse(&out, &Limits::default());
+            proptest::prop_assert!(reparsed.problems.is_empty(), "op {op}: {out:?}");
+            proptest::prop_assert_eq!(model(reparsed.documents[0].root().unwrap()), expected, "op {}: {:?}", op, out);
+            let kept = |t: &str| t.matches("OPS-12").count();
+            let removed = usize::from(op == 6 && comments);
+            proptest::prop_assert_eq!(kept(&out), kept(&text) - removed, "op {}: {:?}", op, out);
+            proptest::prop_assert!(out.starts_with("# head"));
+            if newline == "\r" {
+                proptest::prop_assert!(!out.contains('\n'), "{out:?}");
+            }
+            if newline == "\r\n" {
+                proptest::prop_assert!(!out.replace("\r\n", "").contains(['\r', '\n']), "{out:?}");
+            }
         }
     }
 

@@ -213,10 +213,16 @@ pub fn check(
         None => None,
     };
     // Reports read the files they show again: one that changed since it was checked cannot be
-    // shown (its positions and the secrets to mask are those of the old text).
-    let changed_meanwhile = project.changed_files(diagnostics.iter().flat_map(|d| {
+    // shown (its positions and the secrets to mask are those of the old text). A file that
+    // an earlier stage read again and found changed (a kustomization the deployments
+    // re-read, a file a fix was built on) fails the run too: what was made of it is not what
+    // was checked.
+    let mut changed_meanwhile = project.changed_files(diagnostics.iter().flat_map(|d| {
         std::iter::once(d.finding.loc.file).chain(d.finding.related.iter().map(|r| r.loc.file))
     }));
+    changed_meanwhile.extend(project.files_found_changed());
+    changed_meanwhile.sort_unstable();
+    changed_meanwhile.dedup();
     if !changed_meanwhile.is_empty() {
         diagnostics.retain(|d| {
             !changed_meanwhile.contains(&d.finding.loc.file)

@@ -6,7 +6,14 @@
 //! - a rule that [yields to](crate::rules::RuleMeta::yields_to) another rule reported there
 //!   is dropped: its objects become related locations of that rule's finding;
 //! - a rule's findings there become one, located at that node, every judged object listed as
-//!   a related location, and their fixes one fix when they can be applied together.
+//!   a related location, their distinct helps kept, and their fixes one fix when they can be
+//!   applied together.
+//!
+//! A finding elsewhere is explained too when a finding of a rule it yields to lists its subject
+//! among its related locations (`owner-role-missing`'s "add role `x` with `passwordSecret:
+//! x-db-creds`" names the secret that `secret-unreferenced` would report as unused), or lies in
+//! an object the finding says it is explained within (`sync-wave-order` of two objects, when
+//! `sync-wave-wrong` reports the wave of one of them).
 //!
 //! No rule needs to know whether another rule reports: the precedence is declared, and
 //! decided here once.
@@ -15,11 +22,12 @@ use crate::diagnostic::{Diagnostic, Related};
 use crate::edit::Fix;
 use crate::hash::HashMap;
 use crate::rules::RuleId;
-use crate::source::Loc;
+use crate::source::{FileId, Loc, Span};
 
 /// Merges the findings of each mistake (see the module's documentation). `diagnostics` are
 /// sorted; the result keeps their order, each merged finding where its first member was.
 pub fn one_finding_per_mistake(diagnostics: &mut Vec<Diagnostic>) {
+    drop_explained(diagnostics);
     let mut groups: HashMap<Loc, Vec<usize>> = HashMap::default();
     for (i, d) in diagnostics.iter().enumerate() {
         groups.entry(node_of(d)).or_default().push(i);
@@ -45,6 +53,49 @@ pub fn one_finding_per_mistake(diagnostics: &mut Vec<Diagnostic>) {
         }
     }
     diagnostics.extend(replaced.into_iter().flatten());
+}
+
+/// Drops each finding that a finding of a rule it yields to explains elsewhere: one that lists
+/// its subject as a related location, or one inside an object the finding names as
+/// [explained within](crate::diagnostic::Finding::explained_within) (see the module's
+/// documentation). Rules that yield to each other keep both.
+fn drop_explained(diagnostics: &mut Vec<Diagnostic>) {
+    let mut explained: HashMap<Loc, Vec<RuleId>> = HashMap::default();
+    let mut by_file: HashMap<FileId, Vec<(RuleId, Span)>> = HashMap::default();
+    for d in diagnostics.iter() {
+        for related in &d.finding.related {
+            explained.entry(related.loc).or_default().push(d.rule);
+        }
+        let at = d.finding.loc;
+        by_file.entry(at.file).or_default().push((d.rule, at.span));
+    }
+    let explains = |other: RuleId, d: &Diagnostic| {
+        other != d.rule
+            && d.rule.meta().yields_to.contains(&other)
+            && !other.meta().yields_to.contains(&d.rule)
+    };
+    let within = |d: &Diagnostic| {
+        d.finding.explained_within.iter().any(|object| {
+            by_file.get(&object.file).is_some_and(|found| {
+                found.iter().any(|&(rule, at)| {
+                    explains(rule, d)
+                        && object.span.start() <= at.start()
+                        && at.end() <= object.span.end()
+                })
+            })
+        })
+    };
+    let dropped: Vec<bool> = diagnostics
+        .iter()
+        .map(|d| {
+            let named = explained
+                .get(&d.finding.subject_loc())
+                .is_some_and(|rules| rules.iter().any(|&other| explains(other, d)));
+            named || within(d)
+        })
+        .collect();
+    let mut dropped = dropped.into_iter();
+    diagnostics.retain(|_| !dropped.next().unwrap_or(false));
 }
 
 /// The node a finding is about: its cause, else where it points.
@@ -102,8 +153,11 @@ fn merge(node: Loc, members: Vec<Diagnostic>) -> Vec<Diagnostic> {
             let message = format!("{} ({})", dropped.finding.message, dropped.rule);
             add_related(related, subject, message);
         } else {
+            // A place the finding kept already lists is not listed twice.
             for r in dropped.finding.related.iter().filter(|r| r.loc != node) {
-                add_related(related, r.loc, format!("{} ({})", r.message, dropped.rule));
+                if !related.iter().any(|kept| kept.loc == r.loc) {
+                    add_related(related, r.loc, format!("{} ({})", r.message, dropped.rule));
+                }
             }
         }
     }
@@ -147,6 +201,7 @@ fn merge_rule(node: Loc, mine: &[&Diagnostic]) -> Diagnostic {
         }
     }
     merged.finding.related = related;
+    merged.finding.help = combined_help(mine);
     merged.finding.fix = combined_fix(mine);
     merged
 }
@@ -155,6 +210,18 @@ fn add_related(related: &mut Vec<Related>, loc: Loc, message: String) {
     if !related.iter().any(|r| r.loc == loc && r.message == message) {
         related.push(Related { loc, message });
     }
+}
+
+/// Every distinct help of one rule's findings at a node, in their order, one a line (each
+/// object may need its own: "did you mean `a`?", "did you mean `b`?").
+fn combined_help(mine: &[&Diagnostic]) -> Option<String> {
+    let mut helps: Vec<&str> = Vec::new();
+    for help in mine.iter().filter_map(|d| d.finding.help.as_deref()) {
+        if !helps.contains(&help) {
+            helps.push(help);
+        }
+    }
+    (!helps.is_empty()).then(|| helps.join("\n"))
 }
 
 /// The fixes of one rule's findings at a node, as one: their edits together when every
@@ -187,7 +254,6 @@ fn combined_fix(mine: &[&Diagnostic]) -> Option<Fix> {
 mod tests {
     use super::*;
     use crate::diagnostic::{Finding, Severity};
-    use crate::source::{FileId, Span};
 
     fn at(file: u32, start: usize) -> Loc {
         Loc {
@@ -272,6 +338,51 @@ mod tests {
             ]
         );
         assert_eq!(diagnostics[1].rule, RuleId::SecretType);
+    }
+
+    #[test]
+    fn a_finding_that_names_another_ones_subject_explains_it() {
+        let secret = at(1, 0);
+        let owner = Finding::new(at(0, 0), "owner `wiki_user` is no role")
+            .related(secret, "`wiki-db-creds` holds its password");
+        let mut diagnostics = vec![
+            diagnostic(RuleId::OwnerRoleMissing, owner.clone()),
+            diagnostic(RuleId::SecretUnreferenced, Finding::new(secret, "unused")),
+        ];
+        one_finding_per_mistake(&mut diagnostics);
+        let rules: Vec<RuleId> = diagnostics.iter().map(|d| d.rule).collect();
+        assert_eq!(rules, [RuleId::OwnerRoleMissing]);
+        // A rule it does not yield to names it: both are reported.
+        let mut diagnostics = vec![
+            diagnostic(RuleId::SecretType, owner),
+            diagnostic(RuleId::SecretUnreferenced, Finding::new(secret, "unused")),
+        ];
+        one_finding_per_mistake(&mut diagnostics);
+        assert_eq!(diagnostics.len(), 2);
+    }
+
+    #[test]
+    fn a_merged_finding_keeps_every_distinct_help() {
+        let node = at(0, 0);
+        let judged = |file, help: &str| {
+            diagnostic(
+                RuleId::ClusterMissing,
+                Finding::new(at(file, 0), "missing")
+                    .caused_by(node, "renamed")
+                    .help(help),
+            )
+        };
+        let mut diagnostics = vec![
+            judged(1, "did you mean `a`?"),
+            judged(2, "did you mean `b`?"),
+            judged(3, "did you mean `a`?"),
+        ];
+        one_finding_per_mistake(&mut diagnostics);
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(
+            diagnostics[0].finding.help.as_deref(),
+            Some("did you mean `a`?\ndid you mean `b`?")
+        );
     }
 
     #[test]

@@ -70,6 +70,7 @@ pub fn run(
     let mut changed_meanwhile = Vec::new();
     let mut project = project;
     let mut diagnostics = lint(&project, config);
+    found_changed(&project, &mut changed_meanwhile);
     for _ in 0..MAX_PASSES {
         let mut accepted: Vec<(RuleId, &Fix)> = Vec::new();
         let mut taken: Vec<&Edit> = Vec::new();
@@ -130,6 +131,7 @@ pub fn run(
             .collect();
         project = Project::load_with(root, config, &overrides)?;
         diagnostics = lint(&project, config);
+        found_changed(&project, &mut changed_meanwhile);
     }
     let mut changed: Vec<Changed> = buffers
         .into_iter()
@@ -151,6 +153,17 @@ pub fn run(
         skipped,
         changed_meanwhile,
     })
+}
+
+/// Adds the files the lint read again to build fixes (or deployments) and found changed since
+/// they were loaded: their fixes are missing, so the run must not end as a success.
+fn found_changed(project: &Project, changed_meanwhile: &mut Vec<String>) {
+    for file in project.files_found_changed() {
+        let path = project.path(file);
+        if !changed_meanwhile.iter().any(|p| p == path) {
+            changed_meanwhile.push(path.to_string());
+        }
+    }
 }
 
 /// The files `edits` change (read from disk under `root`, still as `project` read them), as
@@ -216,17 +229,15 @@ impl Buffer {
         let mut i = 0;
         while i < edits.len() {
             let edit = edits[i];
-            // Items appended at one place (kept in the order given by the stable sort).
-            let mut content = edit.content.clone();
+            // Items or entries added at one place go in together (the stable sort kept the
+            // order given, in which the first says whether a separator leads).
+            let mut group = vec![edit];
             i += 1;
             while let Some(next) = edits.get(i).filter(|next| next.appends_beside(edit)) {
-                let separator = next.appends_with.unwrap_or_default();
-                if !next.content.starts_with(separator) {
-                    content.push_str(separator);
-                }
-                content.push_str(&next.content);
+                group.push(next);
                 i += 1;
             }
+            let content = Edit::joined(&group);
             let range = edit.span.start() + self.text_start..edit.span.end() + self.text_start;
             bytes.splice(range, content.bytes());
         }
@@ -352,6 +363,7 @@ mod tests {
                 span: Span::new(at, at),
                 content: content.into(),
                 appends_with: None,
+                sorted: false,
             }],
         )
     }

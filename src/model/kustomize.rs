@@ -32,6 +32,36 @@ pub enum PathRole {
     GeneratorInput,
 }
 
+/// A KSOPS generator (`apiVersion: viaduct.ai/v1`, `kind: ksops`), which a kustomization
+/// lists under `generators`: the SOPS-encrypted files it decrypts into the build. As
+/// viaduct-ai/kustomize-sops reads it (`ksops.go`, type `ksops`): `files` (whole manifests)
+/// and `secretFrom[].files`/`envs` (a Secret's values), relative to the kustomization's
+/// folder (the plugin's working directory).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ksops {
+    pub files: Vec<Spanned<String>>,
+}
+
+impl Ksops {
+    pub(crate) fn read(file: FileId, root: NodeRef<'_>) -> Ksops {
+        let paths = |list: Option<NodeRef<'_>>| -> Vec<Spanned<String>> {
+            list.into_iter()
+                .flat_map(|l| l.items())
+                .filter_map(|item| {
+                    item.as_str()
+                        .map(|s| Spanned::new(s.to_string(), loc_of(file, item)))
+                })
+                .collect()
+        };
+        let mut files = paths(root.get("files"));
+        for from in root.get("secretFrom").into_iter().flat_map(|l| l.items()) {
+            files.extend(paths(from.get("files")));
+            files.extend(paths(from.get("envs")));
+        }
+        Ksops { files }
+    }
+}
+
 /// A local path a kustomization names, resolved against its folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PathRef {
@@ -133,6 +163,15 @@ pub struct Patch {
     pub kind: PatchKind,
     pub body: PatchBody,
     pub target: Option<Target>,
+    pub options: PatchOptions,
+}
+
+/// A `patches` item's `options` (kustomize `types.PatchArgs`): a strategic-merge patch may
+/// rename (or change the kind of) what it selects only when these say so.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PatchOptions {
+    pub allow_name_change: bool,
+    pub allow_kind_change: bool,
 }
 
 /// A patch's `target` selector.
@@ -436,6 +475,7 @@ impl Patch {
                 kind,
                 body,
                 target: None,
+                options: PatchOptions::default(),
             });
         }
         let body = if let Some(path) = item.get("path").and_then(|p| p.as_str()) {
@@ -456,11 +496,20 @@ impl Patch {
                 annotation_selector: field("annotationSelector"),
             }
         });
+        let option = |key: &str| {
+            item.path(&["options", key])
+                .and_then(|v| v.as_str())
+                .is_some_and(|v| v == "true")
+        };
         Some(Patch {
             loc,
             kind,
             body,
             target,
+            options: PatchOptions {
+                allow_name_change: option("allowNameChange"),
+                allow_kind_change: option("allowKindChange"),
+            },
         })
     }
 }

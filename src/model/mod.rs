@@ -23,9 +23,9 @@ mod waves;
 pub use cnpg::{Bootstrap, Cluster, ClusterUser, Database, DatabaseRole, Role};
 pub use gitops::{AppSetGenerator, AppSource, Application, ApplicationSet, FluxKustomization};
 pub use kustomize::{
-    Build, Entry, Generator, GeneratorKind, GeneratorOptions, InlineText, Kustomization,
-    KustomizeGraph, LabelSet, LiteralValue, Patch, PatchBody, PatchKind, PathRef, PathRole, Target,
-    apply_kustomizations, is_kustomization_file, join,
+    Build, Entry, Generator, GeneratorKind, GeneratorOptions, InlineText, Ksops, Kustomization,
+    KustomizeGraph, LabelSet, LiteralValue, Patch, PatchBody, PatchKind, PatchOptions, PathRef,
+    PathRole, Target, apply_kustomizations, is_kustomization_file, join,
 };
 pub use meta::metadata_key;
 pub use meta::{Annotation, Metadata, StringMap};
@@ -35,10 +35,10 @@ pub use read::{ShapeKind, ShapeProblem, closest};
 pub use secrets::Scope;
 pub use secrets::{
     DataEntry, ExternalSecret, SealedEntry, SealedSecret, SealedTemplate, SealedValue, Secret,
-    is_go_base64, is_identity_key, key_list, seal_command,
+    is_go_base64, is_identity_key, is_rsa_size, key_list, seal_command,
 };
 pub(crate) use sensitive::is_secret_field;
-pub use sensitive::secret_spans;
+pub use sensitive::{SecretSpans, secret_spans};
 pub use suggest::Suggester;
 pub use waves::WaveValue;
 
@@ -98,6 +98,8 @@ pub enum Spec {
     ApplicationSet(Box<ApplicationSet>),
     /// A Flux `Kustomization`.
     FluxKustomization(Box<FluxKustomization>),
+    /// A KSOPS generator: the encrypted files it reads.
+    Ksops(Box<Ksops>),
     Other,
 }
 
@@ -164,6 +166,7 @@ impl Object {
             (Some("kustomize.toolkit.fluxcd.io"), Some("Kustomization")) => {
                 Spec::FluxKustomization(Box::new(FluxKustomization::read(&reader, root)))
             }
+            (Some("viaduct.ai"), Some("ksops")) => Spec::Ksops(Box::new(Ksops::read(file, root))),
             _ => Spec::Other,
         };
         // A SOPS-encrypted document: its values are ciphertext (`ENC[…]`) until SOPS

@@ -13,8 +13,8 @@
 
 use regex::Regex;
 
-use super::Metadata;
 use super::reflector::readable;
+use super::{Annotation, Metadata};
 
 pub const PREFIX: &str = "replicator.v1.mittwald.de/";
 pub const REPLICATE_TO: &str = "replicate-to";
@@ -23,14 +23,18 @@ pub const REPLICATE_FROM: &str = "replicate-from";
 pub const ALLOWED: &str = "replication-allowed";
 pub const ALLOWED_NAMESPACES: &str = "replication-allowed-namespaces";
 
-/// The replicator annotation `name` (without prefix), `None` when absent; `Some(None)` when
-/// present but unreadable (templated, SOPS, not a string).
-fn value<'m>(meta: &'m Metadata, name: &str) -> Option<Option<&'m str>> {
+/// The replicator annotation `name` (without prefix).
+pub fn annotation<'m>(meta: &'m Metadata, name: &str) -> Option<&'m Annotation> {
     meta.annotations
         .entries
         .iter()
         .find(|a| a.key.value.strip_prefix(PREFIX) == Some(name))
-        .map(readable)
+}
+
+/// The replicator annotation `name` (without prefix), `None` when absent; `Some(None)` when
+/// present but unreadable (templated, SOPS, not a string).
+fn value<'m>(meta: &'m Metadata, name: &str) -> Option<Option<&'m str>> {
+    annotation(meta, name).map(readable)
 }
 
 /// Does any of the comma-separated patterns match the whole `namespace`? As
@@ -100,6 +104,11 @@ pub fn permits(meta: &Metadata, namespace: &str) -> Option<bool> {
         None => Some(false),
         Some(text) => Some(pattern_list_matches(text?, namespace)),
     }
+}
+
+/// Is `replication-allowed` true (whatever the namespace list says)?
+pub fn permits_any(meta: &Metadata) -> bool {
+    value(meta, ALLOWED).flatten().and_then(go_bool) == Some(true)
 }
 
 /// The source a copy pulls from: `replicate-from` as `resourceAddedReplicateFrom` splits it

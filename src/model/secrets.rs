@@ -256,7 +256,26 @@ pub enum SealedValue {
     },
 }
 
+/// Is `bytes` the size of an RSA block (the modulus of a 1024- to 8192-bit key)?
+pub fn is_rsa_size(bytes: usize) -> bool {
+    matches!(bytes, 128 | 256 | 384 | 512 | 768 | 1024)
+}
+
 impl SealedValue {
+    /// Shaped as sealed-secrets ciphertext for some key: binary base64 starting with an RSA
+    /// block's length, at least that block, the 2-byte prefix and the GCM tag long. No typed
+    /// password or base64 of one is.
+    pub fn looks_sealed(&self) -> bool {
+        match *self {
+            SealedValue::Base64 {
+                len,
+                prefix: Some(prefix),
+                text: false,
+            } => is_rsa_size(usize::from(prefix)) && len >= 2 + usize::from(prefix) + 16,
+            _ => false,
+        }
+    }
+
     pub fn of(value: &str) -> SealedValue {
         if is_unknowable(value) {
             return SealedValue::Templated;

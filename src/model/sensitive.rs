@@ -13,6 +13,17 @@ use crate::yaml::{Document, NodeId, NodeKind, NodeRef};
 /// Keys whose values are secret in a Secret-like object, at any depth below it.
 const SECRET_FIELDS: &[&str] = &["data", "stringData", "encryptedData"];
 
+/// Where a document's secret values are.
+#[derive(Debug, Default)]
+pub struct SecretSpans {
+    /// Every value reporters mask (see [`secret_spans`]).
+    pub values: Vec<Span>,
+    /// Those of them that are sealed-secrets ciphertext: only the controller's private key
+    /// opens one, so it is no secret in clear. Snippets mask it all the same (a line of
+    /// ciphertext says nothing to a reader); `--diff` shows it, so that its hunks apply.
+    pub ciphertext: Vec<Span>,
+}
+
 /// Spans of every secret value in `doc`:
 /// - in any mapping whose `kind` mentions "secret" (Secret, SealedSecret, a typo of them…),
 ///   the values of `data`, `stringData` and `encryptedData` keys at any depth below it,
@@ -21,10 +32,10 @@ const SECRET_FIELDS: &[&str] = &["data", "stringData", "encryptedData"];
 /// - anywhere, the `literals` of a kustomize `secretGenerator`.
 ///
 /// Aliases inside a secret value mark their anchored nodes too.
-pub fn secret_spans(doc: &Document) -> Vec<Span> {
+pub fn secret_spans(doc: &Document) -> SecretSpans {
     let mut walk = Walk {
         doc,
-        spans: Vec::new(),
+        spans: SecretSpans::default(),
         marked: vec![false; doc.node_count()],
     };
     let Some(root) = doc.root() else {
@@ -53,6 +64,7 @@ pub fn secret_spans(doc: &Document) -> Vec<Span> {
                     let key_text = doc.resolve(key).scalar().map(|s| s.text.as_str());
                     match key_text {
                         Some(LAST_APPLIED) => walk.mark(value),
+                        Some("encryptedData") if in_secret => walk.mark_encrypted(value),
                         Some(field) if in_secret && is_secret_field(field) => walk.mark(value),
                         Some("literals") if in_generator => walk.mark(value),
                         Some("secretGenerator") => stack.push((value, in_secret, true)),
@@ -114,11 +126,27 @@ fn is_secret_like(doc: &Document, id: NodeId, pairs: &[(NodeId, NodeId)]) -> boo
 
 struct Walk<'d> {
     doc: &'d Document,
-    spans: Vec<Span>,
+    spans: SecretSpans,
     marked: Vec<bool>,
 }
 
 impl Walk<'_> {
+    /// Marks the values of an `encryptedData` mapping, and notes those shaped as
+    /// sealed-secrets ciphertext as such (a pasted plaintext, or base64 of one, is not).
+    fn mark_encrypted(&mut self, id: NodeId) {
+        if let NodeKind::Mapping(pairs) = &self.doc.node(id).kind {
+            for &(_, value) in pairs {
+                let node = self.doc.node(value);
+                if let NodeKind::Scalar(scalar) = &node.kind
+                    && super::SealedValue::of(&scalar.text).looks_sealed()
+                {
+                    self.spans.ciphertext.push(node.span);
+                }
+            }
+        }
+        self.mark(id);
+    }
+
     /// Marks the scalars of a value (keys of mappings inside it stay readable) and, through
     /// any alias inside it, the nodes it borrows.
     fn mark(&mut self, id: NodeId) {
@@ -129,7 +157,7 @@ impl Walk<'_> {
             }
             let node = self.doc.node(id);
             match &node.kind {
-                NodeKind::Scalar(_) => self.spans.push(node.span),
+                NodeKind::Scalar(_) => self.spans.values.push(node.span),
                 NodeKind::Alias(target) => stack.push(*target),
                 NodeKind::Sequence(items) => stack.extend(items),
                 NodeKind::Mapping(pairs) => stack.extend(pairs.iter().map(|&(_, v)| v)),
@@ -145,7 +173,11 @@ mod tests {
 
     fn masked(text: &str) -> Vec<&str> {
         let parsed = parse(text, &Limits::default());
-        let mut spans: Vec<Span> = parsed.documents.iter().flat_map(secret_spans).collect();
+        let mut spans: Vec<Span> = parsed
+            .documents
+            .iter()
+            .flat_map(|doc| secret_spans(doc).values)
+            .collect();
         spans.sort();
         spans.dedup();
         spans
@@ -183,6 +215,31 @@ mod tests {
             ["SECRET1", "SECRET2", "SECRET3", "SECRET4", "SECRET5"]
         );
         assert!(!is_secret_field("metadata") && !is_secret_field("type"));
+    }
+
+    #[test]
+    fn sealed_ciphertext_is_told_from_plaintext_pasted_beside_it() {
+        use base64::Engine as _;
+        let mut sealed = vec![0x02, 0x00];
+        sealed.extend((0..530u32).map(|i| (i * 37 % 251) as u8 | 0x80));
+        let ciphertext = base64::engine::general_purpose::STANDARD.encode(&sealed);
+        let text = format!(
+            "kind: SealedSecret\nspec:\n  template:\n    data:\n      e: &x SECRET3\n  encryptedData:\n    a: {ciphertext}\n    b: SECRET1\n    c: U0VDUkVUMg==\n    d: *x\n"
+        );
+        let parsed = parse(&text, &Limits::default());
+        assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+        let spans = secret_spans(&parsed.documents[0]);
+        let texts = |spans: &[Span]| -> Vec<String> {
+            spans.iter().map(|s| text[s.range()].to_string()).collect()
+        };
+        assert_eq!(texts(&spans.ciphertext), std::slice::from_ref(&ciphertext));
+        let masked = texts(&spans.values);
+        for value in [ciphertext.as_str(), "SECRET1", "U0VDUkVUMg==", "SECRET3"] {
+            assert!(
+                masked.iter().any(|m| m.ends_with(value)),
+                "{value}: {masked:?}"
+            );
+        }
     }
 
     #[test]

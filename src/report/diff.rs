@@ -1,13 +1,15 @@
 //! `pglint check --diff`: the fixes as a unified diff that `git apply` accepts. A line that
 //! holds a secret value (a context line of a fixed file may hold a plaintext password) is shown
-//! masked; every other line shows its real bytes. A hunk with a masked line cannot be applied,
+//! masked; every other line, sealed-secrets ciphertext included, shows its real bytes. Each file
+//! has git's `diff --git` header, so `git apply` and `patch -p1` take it. A hunk with a masked line cannot be applied,
 //! and the diff says so before the file's header, where `git apply` reads nothing.
 
 use std::fmt::Write;
 
 use similar::{DiffOp, TextDiff};
 
-use super::{MaskedText, masked_text};
+use super::MaskedText;
+use super::mask::masked_text_but_ciphertext;
 use crate::project::Project;
 
 /// Lines of context around each change, as `diff -u` and `git diff`.
@@ -74,7 +76,21 @@ pub fn render<'a>(
                 lines.join(", ")
             );
         }
-        let _ = write!(out, "--- a/{path}\n+++ b/{path}\n{hunks}");
+        // Git's header, so that `git apply` and `patch -p1` both take it; a file that one side
+        // lacks is created or deleted, as git writes it.
+        let _ = writeln!(out, "diff --git a/{path} b/{path}");
+        let (from, to) = match (old.exists, new.exists) {
+            (false, _) => {
+                let _ = writeln!(out, "new file mode 100644");
+                ("/dev/null".to_string(), format!("b/{path}"))
+            }
+            (_, false) => {
+                let _ = writeln!(out, "deleted file mode 100644");
+                (format!("a/{path}"), "/dev/null".to_string())
+            }
+            _ => (format!("a/{path}"), format!("b/{path}")),
+        };
+        let _ = write!(out, "--- {from}\n+++ {to}\n{hunks}");
     }
     out
 }
@@ -91,6 +107,7 @@ fn hunk_range(lines: &std::ops::Range<usize>) -> String {
 
 /// One side of a file's diff: its real text, and its masked text line by line.
 struct Side {
+    exists: bool,
     real: String,
     real_lines: Vec<(usize, usize)>,
     masked: MaskedText,
@@ -99,10 +116,15 @@ struct Side {
 
 impl Side {
     fn of(project: &Project, path: &str) -> Side {
-        let (real, masked) = project.file_id(path).map_or_else(Default::default, |file| {
-            (project.text(file).text.clone(), masked_text(project, file))
+        let file = project.file_id(path);
+        let (real, masked) = file.map_or_else(Default::default, |file| {
+            (
+                project.text(file).text.clone(),
+                masked_text_but_ciphertext(project, file),
+            )
         });
         Side {
+            exists: file.is_some(),
             real_lines: line_ranges(&real),
             masked_lines: line_ranges(&masked.text),
             real,

@@ -50,12 +50,27 @@ impl MaskedText {
 ///   masked, keys and indentation kept;
 /// - a file a kustomize generator reads (`secretGenerator` `files`/`envs`) is data, all masked.
 pub fn masked_text(project: &Project, file: FileId) -> MaskedText {
+    masked_text_but(project, file, &[])
+}
+
+/// [`masked_text`] with sealed-secrets ciphertext shown as it is (no secret in clear), for a
+/// diff whose hunks beside it must apply.
+pub fn masked_text_but_ciphertext(project: &Project, file: FileId) -> MaskedText {
+    masked_text_but(project, file, &project.files[file.0 as usize].ciphertext)
+}
+
+fn masked_text_but(project: &Project, file: FileId, shown: &[crate::source::Span]) -> MaskedText {
     let info = &project.files[file.0 as usize];
     let mut bytes = project.text(file).text.clone().into_bytes();
     neutralise_controls(&mut bytes);
     // Only ASCII bytes inside whole characters were replaced, so this stays UTF-8.
     let text = String::from_utf8(bytes).unwrap_or_default();
-    let mut ranges: Vec<Range<usize>> = info.sensitive.iter().map(|s| s.range()).collect();
+    let mut ranges: Vec<Range<usize>> = info
+        .sensitive
+        .iter()
+        .filter(|s| shown.binary_search(s).is_err())
+        .map(|s| s.range())
+        .collect();
     if info.skipped {
         ranges.push(0..text.len());
     }

@@ -9,7 +9,9 @@ declare_rule! {
     /// Checks that no two `Database` objects create the same PostgreSQL database (the same
     /// `spec.name` on the same cluster, in the same namespace), and that no two share
     /// `metadata.name` in one namespace. Points at the later one (by file order), with a
-    /// related label at the first.
+    /// related label at the first. Two objects of one name that one kustomization adds are
+    /// the refusal `kustomize-build-refused` reports at the list entry: this rule yields to it
+    /// there (its finding is listed on that one).
     ///
     /// ## Why is this bad?
     /// Two Databases for one PostgreSQL database conflict: CNPG lets whichever reconciles
@@ -65,6 +67,7 @@ declare_rule! {
         group: "references",
         level: Error,
         summary: "two Databases create the same database on one cluster, or share a metadata.name",
+        yields_to: [KustomizeBuildRefused],
         check: check,
     }
 }
@@ -124,18 +127,29 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 "two Database objects are named `{name}`{}",
                 in_namespace(namespace)
             );
-            out.push(
-                Finding::new(obj.anchor(), message)
-                    .label("second object")
-                    .help(
-                        "Kubernetes keeps only one object per name: rename this one \
-                         (`<app>-db`) or remove it",
-                    )
-                    .related(
-                        first_obj.anchor(),
-                        format!("Database `{name}` is first declared here"),
-                    ),
-            );
+            let mut finding = Finding::new(obj.anchor(), message)
+                .label("second object")
+                .help(
+                    "Kubernetes keeps only one object per name: rename this one \
+                     (`<app>-db`) or remove it",
+                )
+                .related(
+                    first_obj.anchor(),
+                    format!("Database `{name}` is first declared here"),
+                );
+            // Added twice to one build: kustomize refuses it at the list entry
+            // (`kustomize-build-refused`), the one mistake to fix.
+            let refused = [cx.index.instance(id).source, cx.index.instance(first).source]
+                .into_iter()
+                .flatten()
+                .find_map(|source| cx.index.refused_as_duplicate(source));
+            if let Some(at) = refused {
+                finding = finding.caused_by(
+                    at,
+                    format!("kustomize refuses to add Database `{name}` a second time here"),
+                );
+            }
+            out.push(finding);
             continue;
         }
 

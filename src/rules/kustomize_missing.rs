@@ -110,7 +110,8 @@ fn missing(cx: &Context<'_>, path: &PathRef, resolved: &str) -> Finding {
         "{what} `{written}` does not exist: `kustomize build` fails, so nothing here is applied"
     );
     let folder = parent_dir(resolved);
-    let help = match cx.index.closest_sibling(resolved) {
+    let sibling = cx.index.closest_sibling(resolved);
+    let help = match sibling {
         Some(suggestion) => {
             let suggestion = suggestion.rsplit('/').next().unwrap_or(suggestion);
             let trimmed = written.trim_end_matches('/');
@@ -122,7 +123,18 @@ fn missing(cx: &Context<'_>, path: &PathRef, resolved: &str) -> Finding {
         }
         None => "fix the path, add the missing file, or remove the entry".to_string(),
     };
-    Finding::new(path.written.loc, message)
+    let finding = Finding::new(path.written.loc, message)
         .label("no such file or folder")
-        .help(help)
+        .help(help);
+    // The file meant, at its first object: what this entry, once corrected, applies.
+    let meant = sibling
+        .and_then(|p| cx.project.file_id(p))
+        .and_then(|file| cx.objects().find(|(_, obj)| obj.file == file));
+    match meant {
+        Some((_, obj)) => finding.related(
+            obj.anchor(),
+            format!("`{}` is the file meant", cx.path(obj)),
+        ),
+        None => finding,
+    }
 }

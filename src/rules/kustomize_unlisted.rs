@@ -23,7 +23,9 @@ declare_rule! {
     /// An entry commented out in the kustomization (`# - restore.yaml`) is a decision, not an
     /// omission: that file is not reported (nor re-added by the fix). Files a build reads
     /// without applying them (patches, components, generator and replacement inputs, a Helm
-    /// chart's `valuesFile`) are reached. A file holding only kinds outside the SOP (a
+    /// chart's `valuesFile`, the encrypted `files:` and `secretFrom[].files`/`envs` of a
+    /// KSOPS generator, resolved against the kustomization's folder as
+    /// viaduct-ai/kustomize-sops `ksops.go` reads them) are reached. A file holding only kinds outside the SOP (a
     /// dashboard ConfigMap, a backup job) is a warning; Secrets, SealedSecrets, Clusters,
     /// Databases and roles stay errors. A SOPS-encrypted document, whose kind and name are
     /// ciphertext, is named by its file.
@@ -63,6 +65,8 @@ declare_rule! {
         level: Error,
         summary: "a manifest is never applied because a kustomization owns its folder but does not list it",
         fix: (Unsafe, "adds the file to the kustomization's `resources` (in order when the list is sorted); never a file holding a Secret"),
+        // An entry with a typo of this file's name: that finding names this file.
+        yields_to: [KustomizeMissing],
         check: check,
     }
 }
@@ -102,10 +106,6 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 continue;
             }
             if !cx.project.paths.contains(resolved) && !dirs.contains(resolved) {
-                // A typo: `kustomize-missing` reports the entry and suggests this file.
-                if let Some(meant) = cx.index.closest_sibling(resolved) {
-                    reached.insert(meant);
-                }
                 continue;
             }
             if dirs.contains(resolved) {
@@ -119,6 +119,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             }
         }
     }
+
+    // A KSOPS generator decrypts its files into the build: inputs, not forgotten resources.
+    let ksops_inputs = cx.index.ksops_inputs();
+    reached.extend(ksops_inputs.iter().map(String::as_str));
 
     // An entry commented out is a decision: its file (or folder) is not forgotten.
     for k in kustomizations {
@@ -289,7 +293,7 @@ fn list_file(cx: &Context<'_>, k: &Kustomization, entry: &str, objects: &[&Objec
 mod tests {
     use super::is_below;
     use crate::diagnostic::Severity;
-    use crate::rules::testing::{DATABASE, lint_texts};
+    use crate::rules::testing::{DATABASE, lint_texts, rules_reported};
 
     const CONFIGMAP: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dash\n";
 
@@ -347,6 +351,54 @@ mod tests {
             "{found:?}"
         );
         assert!(!found[0].1.contains("AES256"), "{found:?}");
+    }
+
+    #[test]
+    fn files_a_ksops_generator_decrypts_are_build_inputs() {
+        let encrypted = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\ndata:\n  password: ENC[AES256_GCM,data:abc,type:str]\nsops:\n  version: 3.8.1\n";
+        let generator = |files: &str| {
+            format!(
+                "apiVersion: viaduct.ai/v1\nkind: ksops\nmetadata:\n  name: gen\n  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: ksops\n{files}"
+            )
+        };
+        let found = |generator: &str| {
+            unlisted(&[
+                (
+                    "k/kustomization.yaml",
+                    "resources:\n  - db.yaml\ngenerators:\n  - ./secret-generator.yaml\n",
+                ),
+                ("k/db.yaml", DATABASE),
+                ("k/secret-generator.yaml", generator),
+                ("k/creds.enc.yaml", encrypted),
+                ("k/env/app.enc.yaml", encrypted),
+            ])
+        };
+        // `files:` and `secretFrom[].files`/`envs`, relative to the kustomization's folder.
+        let both = generator(
+            "files:\n  - ./creds.enc.yaml\nsecretFrom:\n  - metadata:\n      name: app\n    envs:\n      - env/app.enc.yaml\n",
+        );
+        assert_eq!(found(&both), []);
+        // A file the generator does not name is still unlisted.
+        let one = generator("secretFrom:\n  - envs:\n      - env/app.enc.yaml\n");
+        assert_eq!(found(&one).len(), 1, "{:?}", found(&one));
+    }
+
+    #[test]
+    fn an_entry_with_a_typo_of_the_file_is_one_mistake() {
+        let files = [
+            ("k/kustomization.yaml", "resources:\n  - gitea-dbb.yaml\n"),
+            ("k/gitea-db.yaml", DATABASE),
+        ];
+        // kustomize-missing names the file meant; the unlisted file is that finding's.
+        assert_eq!(rules_reported("kustomize", &files), ["kustomize-missing"]);
+        let elsewhere = [
+            ("k/kustomization.yaml", "resources:\n  - other.yaml\n"),
+            ("k/gitea-db.yaml", DATABASE),
+        ];
+        assert_eq!(
+            rules_reported("kustomize", &elsewhere),
+            ["kustomize-missing", "kustomize-unlisted"]
+        );
     }
 
     #[test]

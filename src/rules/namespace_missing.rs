@@ -87,12 +87,11 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 /// Writes the SOP namespace into the object's own `metadata` (replacing a blank one).
 fn set_namespace(cx: &Context<'_>, obj: &Object, namespace: &str) -> Option<Fix> {
     let (yaml, root) = cx.object_yaml(obj)?;
+    let metadata = root.get("metadata")?;
     let edit = match &obj.meta.namespace {
-        Some(blank) => yaml.replace(yaml.node_at(blank.loc)?, string(namespace)),
-        None => {
-            let metadata = root.get("metadata")?;
-            yaml.insert_after(metadata, "name", "namespace", &string(namespace))?
-        }
+        // In the author's quoting, a comment after it kept.
+        Some(_) => yaml.set_entry_string(metadata, "namespace", namespace)?,
+        None => yaml.insert_after(metadata, "name", "namespace", &string(namespace))?,
     };
     Some(Fix::safe(
         format!("add `namespace: {namespace}`"),

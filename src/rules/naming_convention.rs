@@ -1,7 +1,7 @@
 use crate::config::Naming;
 use crate::diagnostic::Finding;
 use crate::hash::{HashMap, HashSet};
-use crate::index::{Assessment, Chain};
+use crate::index::{Assessment, Chain, SecretSource};
 use crate::model::apps::{Verdict, app_of, file_app, normalize, same_app, starts_with_app};
 use crate::model::names::{invalid, reserved};
 use crate::model::{NameKind, Object, ObjectId, Spec, is_unknowable};
@@ -74,6 +74,9 @@ declare_rule! {
         group: "names",
         level: Warning,
         summary: "SOP names along a secret → role → database chain disagree on the app",
+        // A Secret that several roles use: its one username matches one role at most, an
+        // error that names the same reference.
+        yields_to: [RoleUsernameMismatch],
         check: check,
     }
 }
@@ -103,17 +106,6 @@ fn check_chain(
         sealed_file_suffix,
         ..
     } = &cx.config.naming;
-    // A Secret that several roles use is `role-username-mismatch`'s (an error: its one
-    // username matches one role at most), not a naming question.
-    let namespace = cx.index.object(chain.cluster).namespace_str();
-    if cx
-        .index
-        .roles_sharing_secret(namespace, chain.secret_name.as_str())
-        .len()
-        > 1
-    {
-        return;
-    }
     let Some(Assessment {
         role,
         secret_name,
@@ -150,10 +142,13 @@ fn check_chain(
         Verdict::SecretDiffers(app) => {
             let all: Vec<usize> = (0..databases.len()).collect();
             let expected = format!("{app}{secret_suffix}");
-            let exists = !cx
+            let own_secret = cx
                 .index
                 .secret_sources(&expected, cx.index.object(chain.cluster).namespace_str())
-                .is_empty();
+                .into_iter()
+                .map(SecretSource::object)
+                .min();
+            let exists = own_secret.is_some();
             let parts = format!("role `{role_name}`, {}", describe_databases(&all));
             let mut finding = match secret_app {
                 // Another app's credentials.
@@ -190,6 +185,13 @@ fn check_chain(
                 finding = finding.related(
                     secret.anchor(),
                     format!("{} `{secret_name}` is declared here", secret.kind_str()),
+                );
+            }
+            // The app's own secret, which no role uses then: this finding says why.
+            if let Some(own) = own_secret.map(|id| cx.index.object(id)) {
+                finding = finding.related(
+                    own.anchor(),
+                    format!("{} `{expected}` is app `{app}`'s own", own.kind_str()),
                 );
             }
             out.push(finding);

@@ -57,6 +57,7 @@ declare_rule! {
         level: Error,
         summary: "a Database's owner is not a role of its cluster",
         fix: (Unsafe, "writes the one similar role name in `spec.owner`"),
+        yields_to: [PatchListReplaced],
         check: check,
     }
 }
@@ -90,6 +91,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .label("no such role")
             .rests_on_absence(&["Cluster", "DatabaseRole"])
             .in_deployment(cx.deployment_of(database_id));
+        if let Some(replaced) = cx.index.list_replaced(cluster, "spec.managed.roles") {
+            let (at, what) = replaced.cause();
+            finding = finding.caused_by(at, what);
+        }
         let roles_loc = match &cluster_obj.spec {
             Spec::Cluster(spec) => spec.roles_loc,
             _ => None,

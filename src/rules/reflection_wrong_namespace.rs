@@ -1,12 +1,12 @@
 use crate::diagnostic::{Finding, Severity};
 use crate::hash::HashMap;
-use crate::index::{Copier, Index};
+use crate::index::Copier;
 use crate::model::apps::app_of;
 use crate::model::reflector::{
     ALLOWED_NAMESPACES, AUTO_NAMESPACES, Mirroring, NamespaceList, REFLECTS, reflector,
     secret_meta,
 };
-use crate::model::{Object, ObjectId, is_unknowable};
+use crate::model::{Metadata, Object, ObjectId, is_unknowable};
 use crate::rules::Context;
 use crate::source::Loc;
 
@@ -127,33 +127,6 @@ fn sources<'p>(cx: &Context<'p>) -> Vec<Source<'p>> {
     sources
 }
 
-/// Does the app in `namespace` get the credentials: an auto mirror, or a manual one that the
-/// source allows?
-fn reaches(index: &Index<'_>, source: &Source<'_>, m: &Mirroring, namespace: &str) -> Option<bool> {
-    let auto = m.auto_reflects_to(namespace);
-    if auto == Some(true) {
-        return auto;
-    }
-    let mirrored = index
-        .mirrors_of(Copier::Reflector, source.namespace, source.name)
-        .iter()
-        .any(|&id| index.object(id).namespace_str() == Some(namespace));
-    let manual = if mirrored {
-        m.reflects_to(namespace)
-    } else {
-        Some(false)
-    };
-    // kubernetes-replicator may deliver them instead.
-    let replicated = secret_meta(source.obj).map_or(Some(false), |meta| {
-        index.replicated_to(meta, source.namespace, source.name, namespace)
-    });
-    match (auto, manual, replicated) {
-        (_, Some(true), _) | (_, _, Some(true)) => Some(true),
-        (Some(false), Some(false), Some(false)) => Some(false),
-        _ => None,
-    }
-}
-
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let sources = sources(cx);
     let naming = &cx.config.naming;
@@ -172,16 +145,14 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let own = naming.app_namespace(source.app);
-        if own == source.namespace || reaches(cx.index, source, &m, &own) != Some(false) {
+        if own == source.namespace || cx.index.copied_into(meta, source.namespace, source.name, &own) != Some(false) {
             continue;
         }
         // The list that leaves the app's namespace out (auto-reflection switched off is
         // another rule's finding).
-        let mirrored = cx
-            .index
-            .mirrors_of(Copier::Reflector, source.namespace, source.name)
-            .iter()
-            .any(|&id| cx.index.object(id).namespace_str() == Some(own.as_str()));
+        let mirrored =
+            cx.index
+                .has_copy_in(Copier::Reflector, source.namespace, source.name, &own);
         let (list_name, list) = if m.allowed_namespaces.matches(&own) == Some(false) {
             (ALLOWED_NAMESPACES, &m.allowed_namespaces)
         } else if !mirrored
@@ -203,7 +174,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .filter(|(_, other)| other.app != source.app);
         if let Some((other_ns, other)) = other {
             out.push(another_apps(
-                cx, source, &m, list_name, at, &own, &other_ns, other,
+                cx, source, meta, list_name, at, &own, &other_ns, other,
             ));
         } else if let Some(finding) = unused(cx, source, list_name, list, at, &own) {
             out.push(finding);
@@ -216,14 +187,14 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 fn another_apps(
     cx: &Context<'_>,
     source: &Source<'_>,
-    m: &Mirroring,
+    meta: &Metadata,
     list_name: &str,
     at: Loc,
     own: &str,
     other_ns: &str,
     other: &Source<'_>,
 ) -> Finding {
-    let gets = reaches(cx.index, source, m, other_ns) == Some(true);
+    let gets = cx.index.copied_into(meta, source.namespace, source.name, other_ns) == Some(true);
     let tail = if gets {
         format!(", and app `{}` gets them", other.app)
     } else {

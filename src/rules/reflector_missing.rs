@@ -29,7 +29,8 @@ declare_rule! {
     /// A secret that mittwald kubernetes-replicator copies instead is not checked either: a
     /// source carrying `replicator.v1.mittwald.de/replicate-to` or `replicate-to-matching`
     /// (pushed), or `replication-allowed` (pulled by copies annotated `replicate-from`), and a
-    /// `replicate-from` copy itself (mittwald/kubernetes-replicator
+    /// `replicate-from` copy itself, or a source such a copy names (whether it may pull is
+    /// `replication-blocked`'s) (mittwald/kubernetes-replicator
     /// `replicate/common/generic-replicator.go` `ResourceAdded`, `getNamespacesToReplicate`,
     /// `IsReplicationPermitted`, `resourceAddedReplicateFrom`).
     ///
@@ -99,8 +100,15 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if meta.is_some_and(|m| reflector(m, REFLECTS).is_some() || replicate_from(m).is_some()) {
             continue;
         }
-        // Copied by kubernetes-replicator instead: not Reflector's to copy.
-        if meta.is_some_and(replicator::is_source) {
+        // Copied by kubernetes-replicator instead (pushed, or pulled by a `replicate-from`
+        // copy, which `replication-blocked` judges): not Reflector's to copy.
+        let pulled = match (obj.namespace_str(), obj.name()) {
+            (Some(namespace), Some(name)) => {
+                !cx.index.mirrors_of(Copier::Replicator, namespace, name).is_empty()
+            }
+            _ => false,
+        };
+        if pulled || meta.is_some_and(replicator::is_source) {
             continue;
         }
         // Mirrored by hand: Reflector fills the mirrors without auto-reflection.

@@ -48,6 +48,7 @@ declare_rule! {
         level: Error,
         summary: "a Database's owner role cannot log in (it lacks login: true)",
         fix: (Unsafe, "sets `login: true` on the owner role (it lets the role connect)"),
+        yields_to: [PatchListReplaced],
         check: check,
     }
 }
@@ -117,19 +118,25 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 cluster_name.value
             ),
         };
-        out.push(
-            Finding::new(
-                owner.loc,
-                format!(
-                    "Database owner `{}` cannot log in: the role lacks `login: true`",
-                    owner.value
-                ),
-            )
-            .label("NOLOGIN role")
-            .help(format!("add `login: true` to {place}"))
-            .related(related_loc, related)
-            .fix_opt(allow_login(cx, role)),
-        );
+        let mut finding = Finding::new(
+            owner.loc,
+            format!(
+                "Database owner `{}` cannot log in: the role lacks `login: true`",
+                owner.value
+            ),
+        )
+        .label("NOLOGIN role")
+        .help(format!("add `login: true` to {place}"))
+        .related(related_loc, related)
+        .fix_opt(allow_login(cx, role));
+        if let Some(replaced) = clusters
+            .iter()
+            .find_map(|&c| cx.index.list_replaced(c, "spec.managed.roles"))
+        {
+            let (at, what) = replaced.cause();
+            finding = finding.caused_by(at, what);
+        }
+        out.push(finding);
     }
 }
 

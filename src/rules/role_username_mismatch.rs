@@ -230,8 +230,8 @@ fn mismatched(
         let owner_role = owner.role_name.unwrap_or_default();
         for used in wrong {
             let role = used.role_name.unwrap_or_default();
-            out.push(
-                Finding::new(
+            let own = did_you_mean(cx, used);
+            let finding = Finding::new(
                     used.loc(),
                     format!(
                         "passwordSecret `{name}` of {} holds {shown}: it is role `{owner_role}`'s",
@@ -242,14 +242,14 @@ fn mismatched(
                 .help(format!(
                     "give role `{role}` its own password Secret with `username: {role}` (one \
                      Secret's username matches one role only){}",
-                    did_you_mean(cx, used)
-                        .map(|s| format!("; did you mean `{s}`?"))
+                    own.as_ref()
+                        .map(|(s, _)| format!("; did you mean `{s}`?"))
                         .unwrap_or_default()
                 ))
                 .related(username_loc, format!("the Secret's {shown}"))
                 .related(owner.loc(), format!("role `{owner_role}` uses it too"))
-                .in_deployment(cx.deployment_of(used.instance)),
-            );
+                .in_deployment(cx.deployment_of(used.instance));
+            out.push(with_own_secret(finding, own.as_ref()));
         }
         return;
     }
@@ -260,6 +260,10 @@ fn mismatched(
         .map(|u| u.describe())
         .collect::<Vec<_>>()
         .join(" and ");
+    let own = match roles.as_slice() {
+        [_] => did_you_mean(cx, wrong[0]),
+        _ => None,
+    };
     let help = match roles.as_slice() {
         [role] => format!(
             "set `username` to `{role}`: CNPG requires the role's name{}",
@@ -268,8 +272,9 @@ fn mismatched(
                 Spec::Secret(_) => "",
                 _ => "",
             }
-        ) + &did_you_mean(cx, wrong[0])
-            .map(|s| format!(", or use `{s}` if this Secret is another app's"))
+        ) + &own
+            .as_ref()
+            .map(|(s, _)| format!(", or use `{s}` if this Secret is another app's"))
             .unwrap_or_default(),
         _ => format!(
             "one Secret's username matches one role only: set `username` to one of {} and give \
@@ -296,7 +301,7 @@ fn mismatched(
     for used in &wrong {
         finding = finding.related(used.loc(), format!("{} uses this Secret", used.describe()));
     }
-    out.push(finding);
+    out.push(with_own_secret(finding, own.as_ref()));
 }
 
 /// The Secret's username is not known: roles of different names that share it.
@@ -333,8 +338,8 @@ fn shared(cx: &Context<'_>, group: &[SecretUse<'_>], out: &mut Vec<Finding>) {
             .find(|u| u.role_name != used.role_name)
             .unwrap_or(first);
         let other_role = other.role_name.unwrap_or_default();
-        out.push(
-            Finding::new(
+        let own = did_you_mean(cx, used);
+        let finding = Finding::new(
                 used.loc(),
                 format!(
                     "Secret `{name}` is the password Secret of role `{other_role}` and of {}: its one `username` can match only one of them",
@@ -342,21 +347,21 @@ fn shared(cx: &Context<'_>, group: &[SecretUse<'_>], out: &mut Vec<Finding>) {
                 ),
             )
             .label(format!("shared with role `{other_role}`"))
-            .help(match did_you_mean(cx, used) {
-                Some(secret) => format!("did you mean `{secret}`?"),
+            .help(match &own {
+                Some((secret, _)) => format!("did you mean `{secret}`?"),
                 None => format!(
                     "give role `{role}` its own password Secret with `username: {role}`"
                 ),
             })
             .related(other.loc(), format!("role `{other_role}` uses `{name}` too"))
-            .in_deployment(cx.deployment_of(used.instance)),
-        );
+            .in_deployment(cx.deployment_of(used.instance));
+        out.push(with_own_secret(finding, own.as_ref()));
     }
 }
 
-/// The credentials secret of the reference's own app, when the naming convention says the
-/// Secret it names is another app's and the app's own exists.
-fn did_you_mean(cx: &Context<'_>, used: &SecretUse<'_>) -> Option<String> {
+/// The credentials secret of the reference's own app and where it is declared, when the
+/// naming convention says the Secret it names is another app's and the app's own exists.
+fn did_you_mean(cx: &Context<'_>, used: &SecretUse<'_>) -> Option<(String, Loc)> {
     let chain = cx
         .index
         .chains()
@@ -366,7 +371,22 @@ fn did_you_mean(cx: &Context<'_>, used: &SecretUse<'_>) -> Option<String> {
         return None;
     };
     let expected = format!("{app}{}", cx.config.naming.secret_suffix);
-    (!cx.index.secret_sources(&expected, used.namespace).is_empty()).then_some(expected)
+    let own = cx
+        .index
+        .secret_sources(&expected, used.namespace)
+        .into_iter()
+        .map(SecretSource::object)
+        .min()?;
+    Some((expected, cx.index.object(own).anchor()))
+}
+
+/// The finding with the app's own secret (see [`did_you_mean`]) as a related location: the
+/// finding says why no role uses it.
+fn with_own_secret(finding: Finding, own: Option<&(String, Loc)>) -> Finding {
+    match own {
+        Some((name, at)) => finding.related(*at, format!("`{name}` is this app's own secret")),
+        None => finding,
+    }
 }
 
 #[cfg(test)]

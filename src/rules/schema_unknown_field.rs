@@ -56,6 +56,7 @@ declare_rule! {
         group: "schema",
         level: Error,
         summary: "an object sets a field its CRD schema does not declare: pruned with a warning by client-side apply, refused by server-side apply",
+        yields_to: [PatchListReplaced],
         check: check,
     }
 }

@@ -1,5 +1,5 @@
 use crate::diagnostic::Finding;
-use crate::model::{SealedValue, Spec};
+use crate::model::{SealedValue, Spec, is_rsa_size};
 use crate::project::Certificate;
 use crate::rules::Context;
 
@@ -114,10 +114,6 @@ fn inspect(value: &SealedValue, k: usize) -> Option<Problem> {
         Some(prefix) if prefix != k => Some(Problem::BadPrefix { prefix }),
         _ => None,
     }
-}
-
-fn is_rsa_size(bytes: usize) -> bool {
-    matches!(bytes, 128 | 256 | 384 | 512 | 768 | 1024)
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {

@@ -1,7 +1,7 @@
 use crate::diagnostic::Finding;
-use crate::hash::{HashMap, HashSet};
+use crate::hash::HashMap;
 use crate::index::{operator_generated, same_namespace};
-use crate::model::{Object, ObjectId, REFLECTOR_PREFIX, Spec, is_unknowable, similar};
+use crate::model::{Object, REFLECTOR_PREFIX, Spec, is_unknowable, similar};
 use crate::rules::Context;
 
 declare_rule! {
@@ -9,9 +9,11 @@ declare_rule! {
     /// Warns about a credentials secret in the SOP folder (a Secret or SealedSecret named
     /// `*-db-creds`, or carrying Reflector annotations and a `password` key) that no role
     /// names: no `passwordSecret` of a Cluster's managed role or of a `DatabaseRole`, and no
-    /// `bootstrap.initdb.secret` in its namespace. A secret whose app's Database names the
-    /// missing role as its owner is `owner-role-missing`'s finding (with the role to add), not
-    /// this one.
+    /// `bootstrap.initdb.secret` in its namespace. It yields to a finding that already says
+    /// why the secret is unused and names it: see also `owner-role-missing` (the app's
+    /// Database names the missing role as its owner), `role-secret-missing` (a role names a
+    /// typo of it), `naming-convention` and `role-username-mismatch` (a role of its app uses
+    /// another app's secret).
     ///
     /// ## Why is this bad?
     /// A credentials secret nobody uses means one of two things. Either the role that should
@@ -57,7 +59,11 @@ declare_rule! {
         group: "references",
         level: Warning,
         summary: "a credentials secret in the SOP folder is named by no role",
-        yields_to: [SchemaUnknownField],
+        // Their findings name this secret when they explain why no role uses it: the
+        // Database's owner is the missing role (with this secret for its passwordSecret), a
+        // role names a typo of it, or a role of its app uses another app's secret (also one
+        // that another role uses: a username that cannot match both).
+        yields_to: [OwnerRoleMissing, RoleSecretMissing, NamingConvention, RoleUsernameMismatch, SchemaUnknownField],
         check: check,
     }
 }
@@ -92,16 +98,7 @@ fn looks_like_credentials(obj: &Object, name: &str, secret_suffix: &str) -> bool
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let uses = cx.index.secret_uses();
-    let misdirected = cx.index.misdirected_secrets(cx.config);
     let misspelt = cx.index.misspelt_secret_uses();
-    // A Database's owner is the missing role that would use it: `owner-role-missing` reports
-    // that one mistake, with the role to add.
-    let awaited: HashSet<ObjectId> = cx
-        .index
-        .missing_owners(cx.config)
-        .iter()
-        .filter_map(|m| m.unused_secret)
-        .collect();
     let templated_use = uses.iter().any(|u| is_unknowable(u.name.as_str()));
     let mut uses_by_name: HashMap<&str, Vec<Option<&str>>> = HashMap::default();
     for u in &uses {
@@ -114,9 +111,6 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let obj = cx.index.object(id);
         let Some(name) = obj.name() else { continue };
         let namespace = obj.namespace_str();
-        if awaited.contains(&id) {
-            continue;
-        }
         if !cx.in_sop_folder(obj) || is_unknowable(name) || namespace.is_some_and(is_unknowable) {
             continue;
         }
@@ -145,20 +139,6 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         });
         // A Cluster that a Helm chart or remote base deploys may name it.
         if generated || cx.deploy().may_hide_objects(namespace) {
-            continue;
-        }
-        // A role naming a missing secret close to this one: `role-secret-missing` reports the
-        // typo, with this secret as its suggestion.
-        let missing: Vec<&str> = nearby
-            .iter()
-            .filter(|u| cx.index.resolve_secret(u).is_empty())
-            .map(|u| u.name.as_str())
-            .collect();
-        if similar(name, missing.iter().copied()).is_some() {
-            continue;
-        }
-        // A role of this app uses another app's secret: `naming-convention` reports that.
-        if misdirected.iter().any(|m| m == name) {
             continue;
         }
         let mut finding = Finding::new(
@@ -201,7 +181,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::check;
-    use crate::rules::testing::{CLUSTER, DATABASE_ROLE, SECRET, messages as run};
+    use crate::rules::testing::{CLUSTER, DATABASE_ROLE, SECRET, lint_texts, messages as run};
 
     const DIR: &str = "infra/databases/postgres";
 
@@ -237,9 +217,16 @@ mod tests {
         let wiki = SECRET.replace("gitea-db-creds", "wiki-db-creds");
         let role = format!("{DATABASE_ROLE}  passwordSecret:\n    name: wiki-db-creds\n");
         assert!(run(&[(&c, CLUSTER), (&s, &wiki), ("apps/r.yaml", &role)], check).is_empty());
-        // The role names a typo of it: `role-secret-missing` reports that.
+        // The role names a typo of it: the rule sees an unused secret, and the engine reports
+        // the one mistake as `role-secret-missing`'s, which names this secret.
         let typo = CLUSTER.replace("gitea-db-creds", "wiki-db-cred");
-        assert!(run(&[(&c, &typo), (&s, &wiki)], check).is_empty());
+        assert_eq!(run(&[(&c, &typo), (&s, &wiki)], check).len(), 1);
+        let rules: Vec<&str> = lint_texts(&[(&c, &typo), (&s, &wiki)])
+            .iter()
+            .map(|d| d.rule.as_str())
+            .filter(|r| r.starts_with("role-secret") || *r == "secret-unreferenced")
+            .collect();
+        assert_eq!(rules, ["role-secret-missing"]);
         // Templated references may name it.
         let templated = CLUSTER.replace("gitea-db-creds", "${APP}-db-creds");
         assert!(run(&[(&c, &templated), (&s, &wiki)], check).is_empty());

@@ -1,5 +1,6 @@
 use crate::diagnostic::Finding;
 use crate::hash::HashSet;
+use crate::index::configured_wave;
 use crate::model::{Object, ObjectId, SYNC_WAVE, WaveValue};
 use crate::rules::Context;
 use crate::source::Loc;
@@ -67,6 +68,9 @@ declare_rule! {
         group: "waves",
         level: Error,
         summary: "sync waves do not strictly increase from a credentials secret to its Cluster to its Databases",
+        // Where the SOP's own waves are in order, a missing or other wave on one of the two
+        // objects is the mistake: fixing it restores the order.
+        yields_to: [SyncWaveMissing, SyncWaveWrong],
         check: check,
     }
 }
@@ -109,18 +113,12 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             if before < after {
                 continue;
             }
-            // Fixing what `sync-wave-missing`/`sync-wave-wrong` report would restore the order:
-            // this finding would add nothing.
-            if cx.index.corrected_wave(cx.config, first) < cx.index.corrected_wave(cx.config, second) {
-                continue;
-            }
             let relation = if before == after {
                 "in the same wave as"
             } else {
                 "before"
             };
-            out.push(
-                Finding::new(
+            let finding = Finding::new(
                     wave_loc(second),
                     format!(
                         "{} (wave {after}) is synced {relation} {} (wave {before}), which it depends on",
@@ -135,9 +133,28 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     before + 1,
                     first.display_name()
                 ))
-                .related(wave_loc(first), format!("{} is in wave {before}", first.display_name())),
-            );
+                .related(wave_loc(first), format!("{} is in wave {before}", first.display_name()));
+            out.push(explained_by_sop_waves(cx, finding, first, second));
         }
+    }
+}
+
+/// When the SOP's waves order the two objects, giving each its SOP wave restores the order:
+/// a finding that one of them is missing or has another wave explains this one.
+fn explained_by_sop_waves(
+    cx: &Context<'_>,
+    finding: Finding,
+    first: &Object,
+    second: &Object,
+) -> Finding {
+    match (
+        configured_wave(cx.config, first),
+        configured_wave(cx.config, second),
+    ) {
+        (Some(a), Some(b)) if a < b => finding
+            .explained_within(first.loc)
+            .explained_within(second.loc),
+        _ => finding,
     }
 }
 
@@ -161,7 +178,7 @@ fn wave_loc(obj: &Object) -> Loc {
 #[cfg(test)]
 mod tests {
     use super::check;
-    use crate::rules::testing::run;
+    use crate::rules::testing::{rules_reported, run};
 
     fn annotations(wave: Option<&str>) -> String {
         wave.map_or_else(String::new, |w| {
@@ -196,6 +213,21 @@ mod tests {
         cluster_wave: Option<&str>,
         db_wave: Option<&str>,
     ) -> Vec<String> {
+        with_files(dir, [secret_wave, cluster_wave, db_wave], |files| {
+            run(files, check)
+        })
+    }
+
+    /// The rules of the whole lint (precedence included) over the same chain.
+    fn lint_rules(dir: &str, waves: [Option<&str>; 3]) -> Vec<String> {
+        with_files(dir, waves, |files| rules_reported("sync-wave", files))
+    }
+
+    fn with_files<T>(
+        dir: &str,
+        [secret_wave, cluster_wave, db_wave]: [Option<&str>; 3],
+        f: impl FnOnce(&[(&str, &str)]) -> T,
+    ) -> T {
         let files = [
             (format!("{dir}/secret.yaml"), secret("a-creds", secret_wave)),
             (format!("{dir}/cluster.yaml"), cluster(cluster_wave)),
@@ -205,7 +237,7 @@ mod tests {
             .iter()
             .map(|(p, t)| (p.as_str(), t.as_str()))
             .collect();
-        run(&files, check)
+        f(&files)
     }
 
     #[test]
@@ -252,16 +284,27 @@ mod tests {
     #[test]
     fn sop_folder_findings_of_wrong_or_missing_waves_are_not_repeated() {
         let sop = "infra/databases/postgres";
-        // The Database misses its wave / has the Cluster's: sync-wave-missing / -wrong say it.
-        assert_eq!(lint(sop, None, Some("\"1\""), None), Vec::<String>::new());
+        // The Database misses its wave / has the Cluster's: the rule sees the order broken…
+        assert_eq!(lint(sop, None, Some("\"1\""), None).len(), 1);
+        // …and the engine reports the one mistake as sync-wave-missing's / -wrong's.
         assert_eq!(
-            lint(sop, None, Some("\"1\""), Some("\"1\"")),
-            Vec::<String>::new()
+            lint_rules(sop, [None, Some("\"1\""), None]),
+            ["sync-wave-missing"]
         );
-        // Both wrong in a way the configured waves would not fix alone: still explained.
         assert_eq!(
-            lint(sop, Some("\"3\""), Some("\"2\""), Some("\"2\"")),
-            Vec::<String>::new()
+            lint_rules(sop, [None, Some("\"1\""), Some("\"1\"")]),
+            ["sync-wave-wrong"]
+        );
+        // The secret's and the Cluster's waves wrong, the SOP's in order: two mistakes, no
+        // third.
+        assert_eq!(
+            lint_rules(sop, [Some("\"3\""), Some("\"2\""), Some("\"2\"")]),
+            ["sync-wave-wrong", "sync-wave-wrong"]
+        );
+        // Outside the SOP folder no wave is wrong: the order is the mistake.
+        assert_eq!(
+            lint_rules("apps", [None, Some("\"1\""), Some("\"1\"")]),
+            ["sync-wave-order"]
         );
     }
 }

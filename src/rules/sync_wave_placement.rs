@@ -1,4 +1,5 @@
 use crate::diagnostic::Finding;
+use crate::index::configured_wave;
 use crate::model::{SYNC_WAVE, Spec, WaveValue};
 use crate::rules::Context;
 
@@ -51,6 +52,9 @@ declare_rule! {
         group: "waves",
         level: Warning,
         summary: "a SealedSecret's template carries a sync wave other than its own, which orders nothing",
+        // A template with the SOP's wave, under an own wave of another: setting the own wave
+        // settles both.
+        yields_to: [SyncWaveWrong],
         check: check,
     }
 }
@@ -78,11 +82,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 None => continue,
             },
         };
-        // Equal to its own wave, or to the wave `sync-wave-wrong` asks for there: nothing to add.
-        if template_wave == own_wave
-            || template_wave == cx.index.corrected_wave(cx.config, obj)
-            || !cx.deploy().has_sync_waves(id)
-        {
+        if template_wave == own_wave || !cx.deploy().has_sync_waves(id) {
             continue;
         }
         let mut finding = Finding::new(
@@ -103,6 +103,11 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 ))
                 .related(annotation.value.loc, format!("the SealedSecret's own wave is {own_wave}")),
         };
+        // The template has the SOP's wave for the SealedSecret: a finding that its own wave
+        // is another says all there is (setting it settles both).
+        if configured_wave(cx.config, obj) == Some(template_wave) {
+            finding = finding.explained_within(obj.loc);
+        }
         out.push(finding);
     }
 }
@@ -110,7 +115,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::check;
-    use crate::rules::testing::run;
+    use crate::rules::testing::{rules_reported, run};
 
     fn sealed(name: &str, own: Option<&str>, template: &str) -> String {
         let own = own.map_or_else(String::new, |w| {
@@ -131,11 +136,6 @@ mod tests {
             ("apps/e.yaml", sealed("e", Some("\"x\""), "\"-1\"")),
             ("apps/f.yaml", sealed("f", None, "\"x\"")),
             ("apps/g.yaml", sealed("g", None, "-1")),
-            // Own wave wrong in the SOP folder: sync-wave-wrong asks for 0, which the template has.
-            (
-                "infra/databases/postgres/h.yaml",
-                sealed("h", Some("\"1\""), "\"0\""),
-            ),
         ];
         let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
         assert_eq!(
@@ -144,6 +144,21 @@ mod tests {
                 "apps/c.yaml:9:39 the template's sync wave -1 orders nothing: Argo CD syncs SealedSecret `c` in wave 0",
                 "apps/d.yaml:11:39 the template's sync wave -1 orders nothing: Argo CD syncs SealedSecret `d` in wave -2",
             ]
+        );
+    }
+
+    #[test]
+    fn a_wrong_own_wave_under_the_sop_template_wave_is_one_mistake() {
+        // sync-wave-wrong asks for wave 0, which the template has: setting it settles both.
+        let sop = |own: &str, template: &str| {
+            let text = sealed("h", Some(own), template);
+            rules_reported("sync-wave", &[("infra/databases/postgres/h.yaml", &text)])
+        };
+        assert_eq!(sop("\"1\"", "\"0\""), ["sync-wave-wrong"]);
+        // A template wave that is not the SOP's own is a mistake of its own.
+        assert_eq!(
+            sop("\"1\"", "\"3\""),
+            ["sync-wave-placement", "sync-wave-wrong"]
         );
     }
 }

@@ -68,6 +68,18 @@ pub fn lint_texts(files: &[(&str, &str)]) -> Vec<crate::diagnostic::Diagnostic> 
     lint(&Project::from_texts(files, &config), &config)
 }
 
+/// The ids of the rules the whole lint of `files` reports (precedence included) that start
+/// with `prefix`, sorted, once per finding.
+pub fn rules_reported(prefix: &str, files: &[(&str, &str)]) -> Vec<String> {
+    let mut rules: Vec<String> = lint_texts(files)
+        .iter()
+        .map(|d| d.rule.to_string())
+        .filter(|r| r.starts_with(prefix))
+        .collect();
+    rules.sort();
+    rules
+}
+
 /// `path:line message` of every finding of `rule` after the whole lint (suppressions and
 /// deduplication included).
 pub fn findings(rule: &str, files: &[(&str, &str)]) -> Vec<String> {

@@ -21,8 +21,7 @@ pub fn code_actions(
     range: Range,
     uri_of: &dyn Fn(&str) -> Option<Url>,
 ) -> Vec<CodeAction> {
-    let text = analysis.text(file);
-    let index = LineIndex::new(text);
+    let index = analysis.line_index(file);
     let (start, end) = (index.offset(range.start), index.offset(range.end));
     let mut actions = Vec::new();
     let mut suppressed: HashSet<(usize, RuleId)> = HashSet::default();
@@ -79,7 +78,7 @@ fn fix_action(
         let uri = uri_of(analysis.project.path(edit.file))?;
         let index = indexes
             .entry(edit.file)
-            .or_insert_with(|| LineIndex::new(analysis.text(edit.file)));
+            .or_insert_with(|| analysis.line_index(edit.file));
         changes
             .entry(uri)
             .or_default()

@@ -26,7 +26,7 @@ use lsp_types::request::{self as req, Request as _};
 use lsp_types::{
     CodeActionOrCommand, CodeActionProviderCapability, CompletionItem, CompletionItemKind,
     CompletionOptions, CompletionResponse, DidChangeWatchedFilesRegistrationOptions,
-    FileSystemWatcher, GlobPattern, GotoDefinitionResponse, Hover, HoverContents,
+    FileChangeType, FileSystemWatcher, GlobPattern, GotoDefinitionResponse, Hover, HoverContents,
     HoverProviderCapability, InitializeParams, InitializeResult, Location, MarkupContent,
     MarkupKind, MessageType, OneOf, Position, PublishDiagnosticsParams, Registration,
     RegistrationParams, ServerCapabilities, ServerInfo, TextDocumentSyncCapability,
@@ -37,7 +37,7 @@ use lsp_types::{
 use crate::hash::HashMap;
 use crate::source::{FileId, Loc};
 use navigation::{Item, Navigation};
-use text::LineIndex;
+use text::{Encoding, LineIndex};
 use workspace::{Analysis, Workspace};
 
 /// How long the editor must be quiet after a change before the project is checked again.
@@ -53,7 +53,7 @@ pub fn run() -> Result<bool, String> {
     let params: InitializeParams = serde_json::from_value(params)
         .map_err(|e| format!("invalid initialize parameters: {e}"))?;
     let result = InitializeResult {
-        capabilities: capabilities(),
+        capabilities: capabilities(Encoding::negotiate(&params.capabilities)),
         server_info: Some(ServerInfo {
             name: "pglint".into(),
             version: Some(env!("CARGO_PKG_VERSION").into()),
@@ -72,8 +72,9 @@ pub fn run() -> Result<bool, String> {
     Ok(clean)
 }
 
-fn capabilities() -> ServerCapabilities {
+fn capabilities(encoding: Encoding) -> ServerCapabilities {
     ServerCapabilities {
+        position_encoding: Some(encoding.kind()),
         text_document_sync: Some(TextDocumentSyncCapability::Options(
             TextDocumentSyncOptions {
                 open_close: Some(true),
@@ -113,6 +114,8 @@ struct Server {
     sender: crossbeam_channel::Sender<Message>,
     /// When the last change arrived, while a workspace waits to be checked again.
     last_change: Option<Instant>,
+    /// What positions count, as negotiated at initialization.
+    encoding: Encoding,
     shutdown: bool,
 }
 
@@ -138,6 +141,7 @@ impl Server {
             documents: HashMap::default(),
             sender,
             last_change: None,
+            encoding: Encoding::negotiate(&params.capabilities),
             shutdown: false,
         };
         #[allow(deprecated)] // `rootUri`: clients without workspace folders still send it.
@@ -157,7 +161,7 @@ impl Server {
             return;
         };
         if self.workspaces.iter().all(|w| w.root != root) {
-            self.workspaces.push(Workspace::new(root));
+            self.workspaces.push(Workspace::new(root, self.encoding));
             self.changed();
         }
     }
@@ -186,13 +190,19 @@ impl Server {
         if !dynamic {
             return;
         }
-        let watchers = ["**/pglint.toml", "**/*.{yaml,yml}", "**/*.pem"]
-            .into_iter()
-            .map(|glob| FileSystemWatcher {
-                glob_pattern: GlobPattern::String(glob.into()),
-                kind: None,
-            })
-            .collect();
+        // Ignore files change what is walked.
+        let watchers = [
+            "**/pglint.toml",
+            "**/*.{yaml,yml}",
+            "**/*.pem",
+            "**/{.gitignore,.ignore}",
+        ]
+        .into_iter()
+        .map(|glob| FileSystemWatcher {
+            glob_pattern: GlobPattern::String(glob.into()),
+            kind: None,
+        })
+        .collect();
         let registration = Registration {
             id: "pglint-watched-files".into(),
             method: notif::DidChangeWatchedFiles::METHOD.into(),
@@ -342,7 +352,7 @@ impl Server {
                     && let Some(document) = self.documents.get_mut(&p.text_document.uri)
                 {
                     for change in p.content_changes {
-                        text::apply_change(&mut document.text, change);
+                        text::apply_change(&mut document.text, change, self.encoding);
                     }
                     document.version = p.text_document.version;
                     self.touched(&p.text_document.uri);
@@ -360,13 +370,13 @@ impl Server {
             }
             notif::DidSaveTextDocument::METHOD => {
                 if let Some(p) = params::<notif::DidSaveTextDocument>(notification) {
-                    self.disk_changed(&p.text_document.uri);
+                    self.disk_changed(&p.text_document.uri, false);
                 }
             }
             notif::DidChangeWatchedFiles::METHOD => {
                 if let Some(p) = params::<notif::DidChangeWatchedFiles>(notification) {
                     for change in p.changes {
-                        self.disk_changed(&change.uri);
+                        self.disk_changed(&change.uri, change.typ != FileChangeType::CHANGED);
                     }
                 }
             }
@@ -425,15 +435,16 @@ impl Server {
         }
     }
 
-    /// A file changed on disk (saved, or changed by another program).
-    fn disk_changed(&mut self, uri: &Url) {
+    /// A file changed on disk (saved, or changed by another program; `created_or_deleted`:
+    /// it appeared or vanished).
+    fn disk_changed(&mut self, uri: &Url, created_or_deleted: bool) {
         let Some((i, path)) = self.locate(uri) else {
             return;
         };
         if path == crate::config::FILE_NAME {
             self.workspaces[i].reload_config();
         }
-        self.workspaces[i].dirty = true;
+        self.workspaces[i].changed_on_disk(&path, created_or_deleted);
         self.changed();
     }
 
@@ -571,7 +582,7 @@ impl Server {
         let Some(analysis) = &workspace.analysis else {
             return Ok(None);
         };
-        let offset = LineIndex::new(analysis.text(file)).offset(position);
+        let offset = analysis.line_index(file).offset(position);
         let navigation = analysis.navigation(&workspace.config);
         Ok(navigation.at(file, offset).map(|item| (i, file, item)))
     }
@@ -587,7 +598,7 @@ impl Server {
                 let uri = uri_of(analysis.project.path(loc.file))?;
                 let index = indexes
                     .entry(loc.file)
-                    .or_insert_with(|| LineIndex::new(analysis.text(loc.file)));
+                    .or_insert_with(|| analysis.line_index(loc.file));
                 Some(Location::new(uri, index.range(loc.span)))
             })
             .collect()
@@ -655,7 +666,7 @@ impl Server {
                 kind: MarkupKind::Markdown,
                 value: markdown,
             }),
-            range: Some(LineIndex::new(analysis.text(file)).range(loc.span)),
+            range: Some(analysis.line_index(file).range(loc.span)),
         }))
     }
 
@@ -668,7 +679,7 @@ impl Server {
             return Ok(None);
         };
         let text = document.text.clone();
-        let index = LineIndex::new(&text);
+        let index = LineIndex::new(&text, self.encoding);
         let offset = index.offset(at.position);
         let (line_start, _) = index.line_at(offset);
         let before_cursor = &text[line_start..offset];

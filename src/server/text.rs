@@ -1,21 +1,66 @@
-//! Positions as LSP counts them (line, UTF-16 code unit) ↔ byte offsets in a text, and the
-//! edits of `textDocument/didChange`.
+//! Positions as LSP counts them (line, and UTF-8 bytes or UTF-16 code units as negotiated) ↔
+//! byte offsets in a text, and the edits of `textDocument/didChange`.
 
-use lsp_types::{Position, Range, TextDocumentContentChangeEvent};
+use lsp_types::{
+    ClientCapabilities, Position, PositionEncodingKind, Range, TextDocumentContentChangeEvent,
+};
 
 use crate::source::Span;
+
+/// What a position's `character` counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Encoding {
+    /// Bytes: pglint's own offsets, chosen whenever the client offers it.
+    Utf8,
+    /// The protocol's default, which every client supports.
+    #[default]
+    Utf16,
+}
+
+impl Encoding {
+    /// UTF-8 when the client lists it in `general.positionEncodings`, else UTF-16.
+    pub fn negotiate(client: &ClientCapabilities) -> Encoding {
+        let offered = client
+            .general
+            .as_ref()
+            .and_then(|general| general.position_encodings.as_ref());
+        match offered {
+            Some(kinds) if kinds.contains(&PositionEncodingKind::UTF8) => Encoding::Utf8,
+            _ => Encoding::Utf16,
+        }
+    }
+
+    pub fn kind(self) -> PositionEncodingKind {
+        match self {
+            Encoding::Utf8 => PositionEncodingKind::UTF8,
+            Encoding::Utf16 => PositionEncodingKind::UTF16,
+        }
+    }
+
+    fn units(self, c: char) -> usize {
+        match self {
+            Encoding::Utf8 => c.len_utf8(),
+            Encoding::Utf16 => c.len_utf16(),
+        }
+    }
+}
 
 /// A text's line starts, to turn byte offsets into positions quickly.
 pub struct LineIndex<'a> {
     text: &'a str,
     starts: Vec<usize>,
+    encoding: Encoding,
 }
 
 impl<'a> LineIndex<'a> {
-    pub fn new(text: &'a str) -> LineIndex<'a> {
+    pub fn new(text: &'a str, encoding: Encoding) -> LineIndex<'a> {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { text, starts }
+        LineIndex {
+            text,
+            starts,
+            encoding,
+        }
     }
 
     /// The position of a byte offset (clamped to the text, moved back to a character
@@ -27,7 +72,10 @@ impl<'a> LineIndex<'a> {
         }
         let line = self.starts.partition_point(|&start| start <= offset) - 1;
         let start = self.starts[line];
-        let column = self.text[start..offset].encode_utf16().count();
+        let column = match self.encoding {
+            Encoding::Utf8 => offset - start,
+            Encoding::Utf16 => self.text[start..offset].encode_utf16().count(),
+        };
         Position::new(line as u32, column as u32)
     }
 
@@ -50,7 +98,7 @@ impl<'a> LineIndex<'a> {
             if units >= position.character as usize {
                 return start + i;
             }
-            units += c.len_utf16();
+            units += self.encoding.units(c);
         }
         end
     }
@@ -68,10 +116,10 @@ impl<'a> LineIndex<'a> {
 }
 
 /// Applies one `didChange` event: a range replaced, or (no range) the whole text.
-pub fn apply_change(text: &mut String, change: TextDocumentContentChangeEvent) {
+pub fn apply_change(text: &mut String, change: TextDocumentContentChangeEvent, encoding: Encoding) {
     match change.range {
         Some(range) => {
-            let index = LineIndex::new(text);
+            let index = LineIndex::new(text, encoding);
             let start = index.offset(range.start);
             let end = index.offset(range.end).max(start);
             text.replace_range(start..end, &change.text);
@@ -87,7 +135,7 @@ mod tests {
     #[test]
     fn positions_count_utf16_units_from_zero() {
         let text = "a: é😀x\nb: 1\n";
-        let index = LineIndex::new(text);
+        let index = LineIndex::new(text, Encoding::Utf16);
         assert_eq!(index.position(0), Position::new(0, 0));
         let x = text.find('x').unwrap();
         // `é` is one unit, the emoji two.
@@ -102,6 +150,40 @@ mod tests {
     }
 
     #[test]
+    fn positions_count_utf8_bytes_when_negotiated() {
+        let text = "a: é😀x\nb: 1\n";
+        let index = LineIndex::new(text, Encoding::Utf8);
+        let x = text.find('x').unwrap();
+        // `é` is two bytes, the emoji four.
+        assert_eq!(index.position(x), Position::new(0, 9));
+        assert_eq!(index.offset(Position::new(0, 9)), x);
+        // Inside a character: moved back to its start, both ways.
+        assert_eq!(index.position(x - 1), Position::new(0, 5));
+        assert_eq!(index.offset(Position::new(0, 6)), x);
+    }
+
+    #[test]
+    fn utf8_is_chosen_only_when_the_client_offers_it() {
+        let offering = |kinds: Option<Vec<PositionEncodingKind>>| ClientCapabilities {
+            general: Some(lsp_types::GeneralClientCapabilities {
+                position_encodings: kinds,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let both = Some(vec![
+            PositionEncodingKind::UTF16,
+            PositionEncodingKind::UTF8,
+        ]);
+        assert_eq!(Encoding::negotiate(&offering(both)), Encoding::Utf8);
+        let utf32 = Some(vec![PositionEncodingKind::UTF32]);
+        assert_eq!(Encoding::negotiate(&offering(utf32)), Encoding::Utf16);
+        assert_eq!(Encoding::negotiate(&offering(None)), Encoding::Utf16);
+        let silent = ClientCapabilities::default();
+        assert_eq!(Encoding::negotiate(&silent), Encoding::Utf16);
+    }
+
+    #[test]
     fn changes_replace_ranges_or_the_whole_text() {
         let mut text = "owner: gitea\ncluster: x\n".to_string();
         apply_change(
@@ -111,6 +193,7 @@ mod tests {
                 range_length: None,
                 text: "gitea_usr".into(),
             },
+            Encoding::Utf16,
         );
         assert_eq!(text, "owner: gitea_usr\ncluster: x\n");
         apply_change(
@@ -120,6 +203,7 @@ mod tests {
                 range_length: None,
                 text: "new".into(),
             },
+            Encoding::Utf16,
         );
         assert_eq!(text, "new");
     }

@@ -13,11 +13,11 @@ use crate::config::{Config, ConfigError};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::{self, EngineError, Options};
 use crate::hash::HashMap;
-use crate::project::Project;
+use crate::project::{Project, ProjectCache};
 use crate::source::{FileId, Loc};
 
 use super::navigation::Navigation;
-use super::text::LineIndex;
+use super::text::{Encoding, LineIndex};
 
 /// Where `codeDescription` links a rule id: its row in the README's rules table, then
 /// `pglint explain RULE` in a terminal.
@@ -34,11 +34,15 @@ pub struct Workspace {
     pub config_error: Option<String>,
     /// An open buffer or a file on disk changed since [`Workspace::analysis`] was made.
     pub dirty: bool,
+    /// Each file's parse and model, kept between checks (`None`: load everything next time).
+    cache: Option<ProjectCache>,
     pub analysis: Option<Analysis>,
     /// What was last published for each file with findings.
     pub published: HashMap<Url, Vec<lsp_types::Diagnostic>>,
     /// The notices last sent to the editor's log.
     pub notices: Vec<String>,
+    /// What positions count, as negotiated with the client.
+    encoding: Encoding,
 }
 
 /// One check of a workspace.
@@ -50,19 +54,22 @@ pub struct Analysis {
     pub open_texts: HashMap<String, String>,
     /// Definitions, references and hovers: built on the first request that needs them.
     navigation: OnceCell<Navigation>,
+    encoding: Encoding,
 }
 
 impl Workspace {
-    pub fn new(root: PathBuf) -> Workspace {
+    pub fn new(root: PathBuf, encoding: Encoding) -> Workspace {
         let mut workspace = Workspace {
             root,
             config: Config::default(),
             config_file: None,
             config_error: None,
             dirty: true,
+            cache: None,
             analysis: None,
             published: HashMap::default(),
             notices: Vec::new(),
+            encoding,
         };
         workspace.reload_config();
         workspace
@@ -72,6 +79,7 @@ impl Workspace {
     /// invalid: then [`Workspace::config_error`] says why).
     pub fn reload_config(&mut self) {
         self.dirty = true;
+        self.cache = None;
         self.config_error = None;
         self.config_file = None;
         let path = self.root.join(crate::config::FILE_NAME);
@@ -104,6 +112,19 @@ impl Workspace {
         }
     }
 
+    /// A file of the repository changed on disk (`created_or_deleted`: appeared or vanished,
+    /// or the client cannot tell): what the next check reads again.
+    pub fn changed_on_disk(&mut self, path: &str, created_or_deleted: bool) {
+        self.dirty = true;
+        if let Some(cache) = &mut self.cache {
+            // Any other file (an ignore file, a folder) may change what is walked.
+            if created_or_deleted || !cache.knows(path) {
+                cache.walk_again();
+            }
+            cache.changed_on_disk(path);
+        }
+    }
+
     /// The repository path of a file under the root.
     pub fn relative(&self, path: &Path) -> Option<String> {
         let rel = path.strip_prefix(&self.root).ok()?;
@@ -118,8 +139,9 @@ impl Workspace {
             .collect();
         // The previous check is freed first: two large projects are not held at once.
         self.analysis = None;
-        let project =
-            Project::load_with(&self.root, &self.config, &overrides).map_err(EngineError::Load)?;
+        let cache = (self.cache)
+            .get_or_insert_with(|| ProjectCache::new(self.root.clone(), self.config.clone()));
+        let project = cache.load(&overrides).map_err(EngineError::Load)?;
         let options = Options {
             config_file: self.config_file.as_deref(),
             long_running: true,
@@ -138,6 +160,7 @@ impl Workspace {
             notices,
             open_texts: open,
             navigation: OnceCell::new(),
+            encoding: self.encoding,
         }))
     }
 }
@@ -150,6 +173,11 @@ impl Analysis {
             Some(text) => text,
             None => &self.project.text(file).text,
         }
+    }
+
+    /// Positions in a file's text as checked, counted as negotiated.
+    pub fn line_index(&self, file: FileId) -> LineIndex<'_> {
+        LineIndex::new(self.text(file), self.encoding)
     }
 
     pub fn navigation(&self, config: &Config) -> &Navigation {
@@ -167,7 +195,7 @@ impl Analysis {
             let uri = uri_of(self.project.path(loc.file))?;
             let index = indexes
                 .entry(loc.file)
-                .or_insert_with(|| LineIndex::new(self.text(loc.file)));
+                .or_insert_with(|| self.line_index(loc.file));
             Some(Location::new(uri, index.range(loc.span)))
         };
         let mut by_file: HashMap<Url, Vec<lsp_types::Diagnostic>> = HashMap::default();

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
+use super::plaintext::Policy;
 use super::tls;
 
 /// libpq's `sslmode`.
@@ -74,6 +75,8 @@ pub struct ConnectOptions {
     pub connect_timeout: Duration,
     /// The URL itself carries the password (visible in the process list).
     pub password_in_url: bool,
+    /// libpq's `require_auth` (`PGREQUIREAUTH`).
+    pub require_auth: super::plaintext::RequireAuth,
 }
 
 impl std::fmt::Debug for ConnectOptions {
@@ -105,6 +108,7 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ("PGSSLKEY", "sslkey"),
     ("PGCONNECT_TIMEOUT", "connect_timeout"),
     ("PGPASSFILE", "passfile"),
+    ("PGREQUIREAUTH", "require_auth"),
 ];
 
 /// The parameters a connection string may set.
@@ -122,6 +126,7 @@ const PARAMETERS: &[&str] = &[
     "connect_timeout",
     "passfile",
     "application_name",
+    "require_auth",
 ];
 
 /// Is any libpq variable that says where to connect set? (`verify` then compares with
@@ -234,7 +239,12 @@ impl ConnectOptions {
                 }
             }
         };
+        let require_auth = match get("require_auth") {
+            Some(text) => super::plaintext::RequireAuth::parse(text)?,
+            None => super::plaintext::RequireAuth::default(),
+        };
         Ok(ConnectOptions {
+            require_auth,
             password_in_url,
             host,
             hostaddr,
@@ -593,9 +603,23 @@ pub fn read_catalogue(
         .enable_all()
         .build()
         .map_err(|e| failed(e.to_string()))?;
-    runtime
-        .block_on(read(options, allow_password_without_tls))
-        .map_err(failed)
+    // An explicit require_auth says what may be answered; without it, pglint's default
+    // refuses a password request in clear, unless the user opted out (libpq's default).
+    let policy = Policy {
+        require_auth: options.require_auth.clone(),
+        refuse_in_clear: !allow_password_without_tls && !options.require_auth.is_set(),
+    };
+    let tls = tls::client_config(options).map_err(failed)?;
+    let attempt = |tls| runtime.block_on(read(options, &policy, tls));
+    match (options.sslmode, tls) {
+        // libpq's `allow`: plain TCP first, TLS when that attempt fails (a server that wants
+        // TLS refuses it; one that asks for a password in clear is refused by the policy).
+        (SslMode::Allow, Some(tls)) => attempt(None).or_else(|plain| {
+            attempt(Some(tls)).map_err(|e| format!("{e} (plain TCP first: {})", one_line(&plain)))
+        }),
+        (_, tls) => attempt(tls),
+    }
+    .map_err(failed)
 }
 
 /// `step` within `limit`, else an error that says which step did not answer.
@@ -612,7 +636,11 @@ async fn within<T>(
     })
 }
 
-async fn read(options: &ConnectOptions, allow: bool) -> Result<Catalogue, String> {
+async fn read(
+    options: &ConnectOptions,
+    policy: &Policy,
+    tls: Option<(tokio_postgres::config::SslMode, rustls::ClientConfig)>,
+) -> Result<Catalogue, String> {
     let mut config = tokio_postgres::Config::new();
     config
         .user(&options.user)
@@ -621,7 +649,6 @@ async fn read(options: &ConnectOptions, allow: bool) -> Result<Catalogue, String
     if let Some(password) = &options.password {
         config.password(password.as_bytes());
     }
-    let tls = tls::client_config(options)?;
     config.ssl_mode(match &tls {
         None => tokio_postgres::config::SslMode::Disable,
         Some((mode, _)) => *mode,
@@ -638,6 +665,12 @@ async fn read(options: &ConnectOptions, allow: bool) -> Result<Catalogue, String
                 .map_err(|e| format!("{}: {e}", path.display()))
         })
         .await?;
+        // No network to read the password on: only an explicit require_auth applies.
+        let local = Policy {
+            refuse_in_clear: false,
+            ..policy.clone()
+        };
+        let stream = super::plaintext::Watched::new(stream, local);
         let client = without_tls(&config, stream, limit).await?;
         return query(&client, limit).await;
     }
@@ -650,17 +683,25 @@ async fn read(options: &ConnectOptions, allow: bool) -> Result<Catalogue, String
     })
     .await?;
     let _ = stream.set_nodelay(true);
-    let stream = super::plaintext::Watched::new(stream, allow);
+    let stream = super::plaintext::Watched::new(stream, policy.clone());
     let client = match tls {
         None => without_tls(&config, stream, limit).await?,
         Some((_, tls)) => {
             use tokio_postgres::tls::MakeTlsConnect;
             let mut make = tokio_postgres_rustls::MakeRustlsConnect::new(tls);
-            let connect = MakeTlsConnect::<super::plaintext::Watched<tokio::net::TcpStream>>::make_tls_connect(
+            let inner = MakeTlsConnect::<super::plaintext::Watched<tokio::net::TcpStream>>::make_tls_connect(
                 &mut make,
                 &options.host,
             )
             .map_err(|e| e.to_string())?;
+            // Inside TLS, require_auth still holds (a password in clear is safe there).
+            let connect = super::plaintext::WatchingTls {
+                inner,
+                policy: Policy {
+                    refuse_in_clear: false,
+                    ..policy.clone()
+                },
+            };
             let (client, connection) = within(limit, "negotiating TLS and authenticating", async {
                 config.connect_raw(stream, connect).await.map_err(pg)
             })

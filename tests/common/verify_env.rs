@@ -2,7 +2,7 @@
 //! without the caller's libpq settings, so only what a test passes reaches the server.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 /// `pglint` without any `PG…` variable, GitHub Actions output or colour, and with a `HOME`
 /// that holds no `~/.pgpass`.
@@ -23,4 +23,13 @@ pub fn pglint() -> Command {
 /// The repository both tests verify against.
 pub fn conformant() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/conformant")
+}
+
+/// A run's standard output and error, together.
+pub fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
 }
