@@ -493,7 +493,7 @@ fn the_repository_crd_of_a_kind_wins_and_is_named() {
         let output = pglint().args(["explain", rule]).output().unwrap();
         String::from_utf8(output.stdout).unwrap()
     };
-    let listed = "  postgresql.cnpg.io Database: CloudNativePG v1.30.0\n";
+    let listed = "  postgresql.cnpg.io/v1 Database: CloudNativePG v1.30.0\n";
     assert!(explain("schema-invalid").contains(listed));
     assert!(!explain("owner-role-missing").contains(listed));
 }

@@ -61,19 +61,51 @@ schemas! {
     "kubernetes/namespace-v1.json" => "", "Namespace", "Kubernetes v1.37.0 (kubernetes-validate 1.37.0)", CORE_V1;
 }
 
-/// What `pglint rules` and `pglint explain` say about the CRDs the schema rules validate
-/// against: the embedded ones, one line each, and that a repository's own CRD of a kind wins.
+/// What `pglint rules` and `pglint explain` say about the schemas the schema rules validate
+/// against: the embedded ones, one line each with the API versions they serve, and that a
+/// repository's own CRD of a kind wins.
 pub fn listing() -> String {
     let mut out = String::from(
         "Schemas the schema rules validate against (embedded; a CustomResourceDefinition the repository holds for a kind replaces its one: `check` names it in a notice and in the JSON summary's `schemas`):\n",
     );
     for crd in EMBEDDED {
-        let group = if crd.group.is_empty() {
-            "core"
-        } else {
-            crd.group
-        };
-        out.push_str(&format!("  {group} {}: {}\n", crd.kind, crd.release));
+        let versions = crd
+            .served_versions()
+            .iter()
+            .map(|version| match crd.group {
+                "" => version.clone(),
+                group => format!("{group}/{version}"),
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        out.push_str(&format!("  {versions} {}: {}\n", crd.kind, crd.release));
     }
     out
+}
+
+impl EmbeddedCrd {
+    /// The versions it serves (a CRD's `spec.versions` not `served: false`), read without
+    /// compiling the schemas.
+    pub fn served_versions(&self) -> Vec<String> {
+        match self.artefact {
+            Artefact::KindSchema { version } => vec![version.to_string()],
+            Artefact::Crd => {
+                let text = std::str::from_utf8(self.bytes).unwrap_or_default();
+                let limits = crate::yaml::Limits {
+                    max_nodes: usize::MAX,
+                    ..crate::yaml::Limits::default()
+                };
+                let parsed = crate::yaml::parse(text, &limits);
+                let Some(root) = parsed.documents.iter().find_map(|doc| doc.root()) else {
+                    return Vec::new();
+                };
+                root.path(&["spec", "versions"])
+                    .into_iter()
+                    .flat_map(|versions| versions.items())
+                    .filter(|v| v.get("served").and_then(|s| s.as_str()) != Some("false"))
+                    .filter_map(|v| Some(v.get("name")?.as_str()?.to_string()))
+                    .collect()
+            }
+        }
+    }
 }

@@ -843,6 +843,36 @@ mod tests {
         assert_eq!(found[0].suggestion.as_deref(), Some("v1"));
     }
 
+    /// SOPS decrypts a file before it is applied: its `ENC[…]` values and its `sops` key are
+    /// not what the API server sees.
+    #[test]
+    fn sops_files_are_judged_as_decrypted() {
+        let text = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ndata:\n  password: ENC[AES256_GCM,data:abc=,iv:x,tag:y,type:str]\nimmutable: ENC[AES256_GCM,data:dHJ1ZQ==,type:bool]\nsops:\n  version: 3.9.0\n";
+        let config = crate::config::Config::default();
+        let project = crate::project::Project::from_texts(&[("s.yaml", text)], &config);
+        assert_eq!(project.objects[0].schema, []);
+        let plain = text.replace("sops:\n  version: 3.9.0\n", "");
+        let project = crate::project::Project::from_texts(&[("s.yaml", &plain)], &config);
+        assert_eq!(
+            project.objects[0].schema.len(),
+            2,
+            "{:?}",
+            project.objects[0].schema
+        );
+    }
+
+    #[test]
+    fn the_listing_names_each_served_api_version() {
+        let listing = embedded::listing();
+        for line in [
+            "  postgresql.cnpg.io/v1 Database: CloudNativePG v1.30.0\n",
+            "  bitnami.com/v1alpha1 SealedSecret: sealed-secrets 86671a8\n",
+            "  v1 Secret: Kubernetes v1.37.0 (kubernetes-validate 1.37.0)\n",
+        ] {
+            assert!(listing.contains(line), "{line} in {listing}");
+        }
+    }
+
     #[test]
     fn every_embedded_crd_compiles_with_a_version() {
         for crd in EMBEDDED {
