@@ -46,21 +46,32 @@ pub fn to_json(node: NodeRef<'_>, templated: &dyn Fn(NodeRef<'_>) -> bool) -> Op
 }
 
 /// [`to_json`] of what the walk of `rules` (pruned by `keep_ways_to_rules`) reaches: whole
-/// below a node with rules, elsewhere only the fields that lead to one (the others are no
-/// rule's `self`). `None` when a value anywhere in the object is templated, as [`to_json`].
+/// below a node with rules that read `self` whole; under one that reads only some fields of
+/// it (`fields_read`), those fields whole; elsewhere only the fields that lead to a rule (the
+/// others are no rule's `self`). `None` when a value anywhere in the object is templated, as
+/// [`to_json`].
 pub fn to_json_for_rules(
     node: NodeRef<'_>,
     rules: &kube_cel::CompiledSchema,
     templated: &dyn Fn(NodeRef<'_>) -> bool,
 ) -> Option<Value> {
     let branches = !(rules.all_of.is_empty() && rules.one_of.is_empty() && rules.any_of.is_empty());
+    let mut read = None;
     if !rules.validations.is_empty() || branches {
-        return to_json(node, templated);
+        // The rules here see `self` whole, or only the fields they read (`fields_read`).
+        match super::fields_read(rules) {
+            Some(fields) if node.is_mapping() && !branches => read = Some(fields),
+            _ => return to_json(node, templated),
+        }
     }
     if node.is_mapping() {
         let mut map = Map::new();
         for (key, value) in node.entries() {
             let Some(key) = key.as_str() else { continue };
+            if read.as_ref().is_some_and(|read| read.contains(key)) {
+                map.insert(key.to_string(), to_json(value, templated)?);
+                continue;
+            }
             let schema = rules
                 .properties
                 .get(key)

@@ -450,8 +450,17 @@ fn evaluate_rules(
 /// A node whose `additionalProperties` leads to a rule keeps all its properties (the walk
 /// gives the others' keys to `additionalProperties`); `allOf`/`oneOf`/`anyOf` branches are
 /// pruned alike.
+///
+/// Under a node with rules that read only some fields of `self` ([`fields_read`]), the other
+/// fields are kept only when they lead to a rule: a shared Cluster's 10,000 `managed.roles`
+/// are no `self` of `spec`'s rule on `imageName` and `imageCatalogRef`.
 fn keep_ways_to_rules(schema: &mut kube_cel::CompiledSchema) -> bool {
     if !schema.validations.is_empty() {
+        if let Some(fields) = fields_read(schema) {
+            schema
+                .properties
+                .retain(|name, child| fields.contains(name) || keep_ways_to_rules(child));
+        }
         return true;
     }
     let mut kept = false;
@@ -485,6 +494,88 @@ fn keep_ways_to_rules(schema: &mut kube_cel::CompiledSchema) -> bool {
         branches.retain_mut(|branch| keep(branch, &mut kept));
     }
     kept
+}
+
+/// The fields of `self` that the rules and `messageExpression`s of a node read, when they read
+/// nothing else of it: `self.a`, `has(self.a)`, `self.a.b` (all `a`). `None`, the whole value,
+/// when one uses `self` otherwise (bare, indexed, as a macro's range, `oldSelf`), does not
+/// compile, or the node is no plain object (items, a map, unknown or embedded fields,
+/// `allOf`/`oneOf`/`anyOf`), whose walk hands its value on to other schemas.
+pub(crate) fn fields_read(
+    schema: &kube_cel::CompiledSchema,
+) -> Option<std::collections::BTreeSet<String>> {
+    if schema.items.is_some()
+        || schema.additional_properties.is_some()
+        || schema.is_map
+        || schema.preserve_unknown_fields
+        || schema.embedded_resource
+        || !(schema.all_of.is_empty() && schema.one_of.is_empty() && schema.any_of.is_empty())
+    {
+        return None;
+    }
+    let mut fields = std::collections::BTreeSet::new();
+    for validation in &schema.validations {
+        let compiled = validation.as_ref().ok()?;
+        let programs = std::iter::once(&compiled.program).chain(&compiled.message_program);
+        for program in programs {
+            if !reads_only_fields(program.expression(), &mut fields) {
+                return None;
+            }
+        }
+    }
+    Some(fields)
+}
+
+/// Adds to `fields` the fields of `self` that `expr` selects; false when it uses `self` (or
+/// `oldSelf`) in any other way.
+fn reads_only_fields(
+    expr: &kube_cel::cel::IdedExpr,
+    fields: &mut std::collections::BTreeSet<String>,
+) -> bool {
+    use kube_cel::cel::common::ast::{EntryExpr, Expr};
+    let mut all = |exprs: &mut dyn Iterator<Item = &kube_cel::cel::IdedExpr>| {
+        let mut all = true;
+        for expr in exprs {
+            all = all && reads_only_fields(expr, fields);
+        }
+        all
+    };
+    match &expr.expr {
+        Expr::Ident(name) => name != "self" && name != "oldSelf",
+        Expr::Select(select) => match &select.operand.expr {
+            Expr::Ident(name) if name == "self" => {
+                fields.insert(select.field.clone());
+                true
+            }
+            _ => reads_only_fields(&select.operand, fields),
+        },
+        Expr::Call(call) => all(&mut call.target.as_deref().into_iter().chain(&call.args)),
+        Expr::Comprehension(c) => {
+            let shadows = [Some(&c.iter_var), c.iter_var2.as_ref(), Some(&c.accu_var)]
+                .into_iter()
+                .flatten()
+                .any(|name| name == "self" || name == "oldSelf");
+            !shadows
+                && all(&mut [
+                    &c.iter_range,
+                    &c.accu_init,
+                    &c.loop_cond,
+                    &c.loop_step,
+                    &c.result,
+                ]
+                .into_iter())
+        }
+        Expr::List(list) => all(&mut list.elements.iter()),
+        Expr::Map(kube_cel::cel::common::ast::MapExpr { entries })
+        | Expr::Struct(kube_cel::cel::common::ast::StructExpr { entries, .. }) => {
+            all(&mut entries.iter().flat_map(|entry| match &entry.expr {
+                EntryExpr::MapEntry(entry) => vec![&entry.key, &entry.value],
+                EntryExpr::StructField(field) => vec![&field.value],
+            }))
+        }
+        Expr::Literal(_) => true,
+        Expr::Unspecified => false,
+    }
 }
 
 /// kube-cel's errors as violations at their nodes, with the API server's messages.
@@ -682,11 +773,71 @@ mod tests {
         assert!(out[0].message.contains("sortBy"), "{out:?}");
     }
 
-    /// The rules pruned to the ways to them find exactly what kube-cel finds over the whole
-    /// object with every schema node, failing or passing, templated or not.
+    /// A CRD of the test's own whose rules read `self` whole (bare, a macro over it, indexed,
+    /// in a messageExpression) or only some of its fields.
+    const SELF_CRD: &str = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  group: example.com\n  names: {kind: Self}\n  versions:\n    - name: v1\n      served: true\n      schema:\n        openAPIV3Schema:\n          type: object\n          properties:\n            spec:\n              type: object\n              x-kubernetes-validations:\n                - rule: has(self.a) || self.b.c > 0\n                  messageExpression: \"'a or b: ' + self.name\"\n              properties:\n                a: {type: string}\n                b: {type: object, properties: {c: {type: integer}}}\n                name: {type: string}\n                list: {type: array, items: {type: string}}\n                bare:\n                  type: object\n                  x-kubernetes-validations:\n                    - rule: self.size() <= 2\n                  properties: {x: {type: string}, y: {type: string}, z: {type: string}}\n                macro:\n                  type: object\n                  x-kubernetes-validations:\n                    - rule: self.all(k, k != 'bad')\n                  properties: {x: {type: string}, bad: {type: string}}\n                indexed:\n                  type: object\n                  x-kubernetes-validations:\n                    - rule: self['x'] == 'x'\n                  properties: {x: {type: string}, y: {type: string}}\n                message:\n                  type: object\n                  x-kubernetes-validations:\n                    - rule: self.x == 'x'\n                      messageExpression: \"'not x: ' + string(self.size())\"\n                  properties: {x: {type: string}, y: {type: string}}\n                deep:\n                  type: object\n                  x-kubernetes-validations:\n                    - rule: self.x.y != 'no' && self.x.size() == 1\n                  properties:\n                    x: {type: object, properties: {y: {type: string}, w: {type: string}}}\n                    ignored: {type: array, items: {type: string}}\n                    ruled:\n                      type: object\n                      x-kubernetes-validations:\n                        - rule: self == self && !has(self.z)\n                      properties: {z: {type: string}}\n";
+
+    /// The fields of `self` that rules read are found; any other use of `self` reads it whole.
+    #[test]
+    fn rules_read_fields_of_self_or_self_whole() {
+        let crd = EMBEDDED
+            .iter()
+            .find(|crd| crd.group == "postgresql.cnpg.io" && crd.kind == "Cluster")
+            .unwrap();
+        let mut cluster = compile_rules(std::str::from_utf8(crd.bytes).unwrap());
+        let spec = cluster.properties.get("spec").unwrap();
+        let read = fields_read(spec).unwrap();
+        assert!(
+            read.contains("imageName") && read.contains("imageCatalogRef"),
+            "{read:?}"
+        );
+        assert!(!read.contains("managed"), "{read:?}");
+        assert!(keep_ways_to_rules(&mut cluster));
+        let spec = cluster.properties.get("spec").unwrap();
+        assert!(
+            !spec.properties.contains_key("managed"),
+            "the roles are no rule's self"
+        );
+        let own = compile_rules(SELF_CRD);
+        let spec = own.properties.get("spec").unwrap();
+        let names = |set: std::collections::BTreeSet<String>| set.into_iter().collect::<Vec<_>>();
+        assert_eq!(
+            fields_read(spec).map(names),
+            Some(vec!["a".into(), "b".into(), "name".into()])
+        );
+        for whole in ["bare", "macro", "indexed", "message"] {
+            assert_eq!(fields_read(&spec.properties[whole]), None, "{whole}");
+        }
+        let deep = &spec.properties["deep"];
+        assert_eq!(fields_read(deep).map(names), Some(vec!["x".into()]));
+        assert_eq!(fields_read(&deep.properties["ruled"]), None);
+        assert_eq!(fields_read(&spec.properties["list"]), None, "items");
+    }
+
+    /// The first served version's rules of a CRD but the transition rules, compiled.
+    fn compile_rules(text: &str) -> kube_cel::CompiledSchema {
+        let limits = Limits {
+            max_nodes: usize::MAX,
+            ..Limits::default()
+        };
+        let parsed = parse(text, &limits);
+        let root = parsed.documents[0].root().unwrap();
+        let version = root.path(&["spec", "versions"]).unwrap().items().next();
+        let schema = version.unwrap().path(&["schema", "openAPIV3Schema"]);
+        let mut json = json::to_json(schema.unwrap(), &|_| false).unwrap();
+        assert!(json::strip_transition_rules(&mut json));
+        kube_cel::compile_schema(&json)
+    }
+
+    /// The rules pruned to the ways to them, and under a rule to the fields it reads, find
+    /// exactly what kube-cel finds over the whole object with every schema node, failing or
+    /// passing, templated or not, rules reading `self` whole or not.
     #[test]
     fn pruned_rules_find_what_the_whole_object_finds() {
         let whole_rules = |group: &str, kind: &str| {
+            if group == "example.com" {
+                return compile_rules(SELF_CRD);
+            }
             let crd = EMBEDDED
                 .iter()
                 .find(|crd| crd.group == group && crd.kind == kind)
@@ -722,14 +873,33 @@ mod tests {
         let database = "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: db\nspec:\n  name: postgres\n  owner: app\n  icuRules: '&a < b'\n  cluster: {name: pg}\n  servers:\n    - {name: s, fdw: '', ensure: present}\n";
         let templated_meta = "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: ${APP}-db\nspec:\n  name: postgres\n  owner: app\n  cluster: {name: pg}\n";
         let fine = "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: db\nspec:\n  name: app\n  owner: app\n  cluster: {name: pg}\n";
-        for (kind, text, failing) in [
-            ("Cluster", cluster, 5),
-            ("Database", database, 3),
-            ("Database", templated_meta, 0),
-            ("Database", fine, 0),
+        let roles: String = (0..50)
+            .map(|i| {
+                format!("      - {{name: app{i}, login: true, passwordSecret: {{name: s{i}}}}}\n")
+            })
+            .collect();
+        let many_roles = format!(
+            "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: pg\nspec:\n  instances: 1\n  imageName: ghcr.io/cloudnative-pg/postgresql:17\n  imageCatalogRef: {{apiGroup: example.com, kind: Other, name: c, major: 17}}\n  managed:\n    roles:\n{roles}"
+        );
+        let templated_role = many_roles.replace("name: app7,", "name: '${APP}',");
+        let own_failing = "apiVersion: example.com/v1\nkind: Self\nmetadata:\n  name: s\nspec:\n  b: {c: 0}\n  name: n\n  list: [p, q]\n  bare: {x: a, y: b, z: c}\n  macro: {x: a, bad: b}\n  indexed: {x: y, y: x}\n  message: {x: y, y: x}\n  deep:\n    x: {y: no, w: w}\n    ignored: [i]\n    ruled: {z: z}\n";
+        let own_passing = "apiVersion: example.com/v1\nkind: Self\nmetadata:\n  name: s\nspec:\n  a: a\n  bare: {x: a}\n  macro: {x: a}\n  indexed: {x: x, y: y}\n  message: {x: x, y: y}\n  deep:\n    x: {y: yes}\n    ruled: {}\n";
+        let own_missing = "apiVersion: example.com/v1\nkind: Self\nmetadata:\n  name: s\nspec:\n  a: a\n  extra: e\n  deep: {ignored: [i]}\n";
+        let own_templated = own_passing.replace("x: a}", "x: a, y: '${Y}'}");
+        for (group, kind, text, failing) in [
+            ("postgresql.cnpg.io", "Cluster", cluster, 5),
+            ("postgresql.cnpg.io", "Cluster", many_roles.as_str(), 3),
+            ("postgresql.cnpg.io", "Cluster", templated_role.as_str(), 0),
+            ("postgresql.cnpg.io", "Database", database, 3),
+            ("postgresql.cnpg.io", "Database", templated_meta, 0),
+            ("postgresql.cnpg.io", "Database", fine, 0),
+            ("example.com", "Self", own_failing, 7),
+            ("example.com", "Self", own_passing, 0),
+            ("example.com", "Self", own_missing, 1),
+            ("example.com", "Self", own_templated.as_str(), 0),
         ] {
-            let whole = whole_rules("postgresql.cnpg.io", kind);
-            let mut pruned = whole_rules("postgresql.cnpg.io", kind);
+            let whole = whole_rules(group, kind);
+            let mut pruned = whole_rules(group, kind);
             assert!(keep_ways_to_rules(&mut pruned));
             assert!(!pruned.properties.contains_key("metadata"), "{kind}");
             let parsed = parse(text, &Limits::default());
@@ -739,7 +909,11 @@ mod tests {
             let after = json::to_json_for_rules(root, &pruned, &templated)
                 .map(|object| errors(kube_cel::validate_compiled(&pruned, &object, None)));
             assert_eq!(before, after, "{kind}");
-            assert_eq!(after.unwrap_or_default().len(), failing, "{text}");
+            assert_eq!(
+                after.clone().unwrap_or_default().len(),
+                failing,
+                "{after:?} {text}"
+            );
         }
     }
 
