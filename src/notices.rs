@@ -4,7 +4,7 @@
 //! it in the JSON summary (`notices`).
 
 use crate::config::{Config, FILE_NAME};
-use crate::deploy::{Deploy, Unknown};
+use crate::deploy::{Assumption, Deploy, Unknown};
 use crate::project::{Certificate, Project};
 use crate::source::Loc;
 
@@ -87,12 +87,43 @@ pub fn deploy_notices(project: &Project, deploy: &Deploy<'_>) -> DeployNotices {
         let line = project.text(loc.file).line_col(loc.span.start()).line;
         format!("{}:{line}", project.path(loc.file))
     };
+    // One notice per cause: deployers whose reasons differ only in the deployer they name
+    // ("Application a: whether `URL` is …") make one, with the count and the first few.
+    let mut causes: Vec<(&str, Vec<(&str, Loc)>)> = Vec::new();
     for unknown in &deploy.unknown_deployers {
-        out.notices.push(format!(
-            "not built: {} ({})",
-            unknown.reason,
-            at(unknown.loc)
-        ));
+        let (subject, cause) = unknown
+            .reason
+            .split_once(": ")
+            .unwrap_or(("", unknown.reason.as_str()));
+        match causes.iter_mut().find(|(c, _)| *c == cause) {
+            Some((_, subjects)) => subjects.push((subject, unknown.loc)),
+            None => causes.push((cause, vec![(subject, unknown.loc)])),
+        }
+    }
+    for (cause, subjects) in causes {
+        let notice = match subjects.as_slice() {
+            [("", loc)] => format!("not built: {cause} ({})", at(*loc)),
+            [(subject, loc)] => format!("not built: {subject}: {cause} ({})", at(*loc)),
+            many => {
+                let shown: Vec<String> = many
+                    .iter()
+                    .take(EXAMPLES)
+                    .map(|(subject, loc)| {
+                        format!("{subject} ({})", at(*loc)).trim_start().to_string()
+                    })
+                    .collect();
+                let more = match many.len().saturating_sub(EXAMPLES) {
+                    0 => String::new(),
+                    rest => format!(" and {rest} more"),
+                };
+                format!(
+                    "not built: {} deployers: {cause} (e.g. {}{more})",
+                    many.len(),
+                    shown.join(", ")
+                )
+            }
+        };
+        out.notices.push(notice);
     }
     if !deploy.declared && !deploy.unknown_deployers.is_empty() {
         out.unidentified = true;
@@ -100,10 +131,21 @@ pub fn deploy_notices(project: &Project, deploy: &Deploy<'_>) -> DeployNotices {
             "no Argo CD Application or Flux Kustomization is known to apply this repository: every root kustomization and folder was built and judged on its own instead, and whether an object is applied is not known".to_string(),
         );
     }
+    // One notice per assumption, naming (some of) the Applications that rest on it.
+    let mut assumed: Vec<(&Assumption, Vec<&str>)> = Vec::new();
     for deployment in &deploy.deployments {
-        if let Some(assumption) = &deployment.assumption {
-            out.notices.push(assumption.clone());
+        let Some(assumption) = &deployment.assumption else {
+            continue;
+        };
+        let name = deployment.name.as_str();
+        match assumed.iter_mut().find(|(a, _)| *a == assumption) {
+            Some((_, names)) if names.contains(&name) => {}
+            Some((_, names)) => names.push(name),
+            None => assumed.push((assumption, vec![name])),
         }
+    }
+    for (assumption, names) in assumed {
+        out.notices.push(assumption_notice(assumption, &names));
     }
     // One notice per construct, naming every deployment it is part of.
     let mut unknown: Vec<(&Unknown, Vec<&str>)> = Vec::new();
@@ -127,6 +169,36 @@ pub fn deploy_notices(project: &Project, deploy: &Deploy<'_>) -> DeployNotices {
         ));
     }
     out
+}
+
+/// How many Applications a grouped notice names at most; the rest are counted.
+const EXAMPLES: usize = 3;
+
+/// The notice about `assumption`, made to find the deployments `names` (in order, distinct).
+fn assumption_notice(assumption: &Assumption, names: &[&str]) -> String {
+    match assumption {
+        Assumption::ThisRepository { repo_url } => match names {
+            [name] => format!(
+                "{name}: `{repo_url}` is taken to be this repository because its path exists here and no git remote names it; list it in `[deploy] repo-urls` to say so"
+            ),
+            _ => {
+                let shown: Vec<&str> = names
+                    .iter()
+                    .take(EXAMPLES)
+                    .map(|n| n.strip_prefix("Application ").unwrap_or(n))
+                    .collect();
+                let more = match names.len().saturating_sub(EXAMPLES) {
+                    0 => String::new(),
+                    rest => format!(" and {rest} more"),
+                };
+                format!(
+                    "{} Applications name `{repo_url}`, taken to be this repository because their paths exist here and no git remote names it (e.g. {}{more}); list it in `[deploy] repo-urls` to say so",
+                    names.len(),
+                    shown.join(", ")
+                )
+            }
+        },
+    }
 }
 
 /// CustomResourceDefinitions the repository holds for a group pglint embeds CRDs of: the
@@ -235,6 +307,92 @@ mod tests {
         assert!(
             known.notices[0].starts_with("not built: Application dbs"),
             "{:?}",
+            known.notices
+        );
+    }
+
+    #[test]
+    fn applications_taken_to_be_this_repository_make_one_notice_per_url() {
+        let config = Config::default();
+        let app = |name: &str, url: &str| {
+            format!(
+                "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\nspec:\n  source:\n    repoURL: {url}\n    path: db\n"
+            )
+        };
+        let mut files: Vec<(String, String)> = (0..1000)
+            .map(|i| {
+                (
+                    format!("argocd/app-{i:04}.yaml"),
+                    app(&format!("app-{i:04}"), "https://example.com/repo.git"),
+                )
+            })
+            .collect();
+        files.push((
+            "argocd/mirror.yaml".into(),
+            app("mirror", "https://mirror.example.com/repo.git"),
+        ));
+        files.push((
+            "db/app-db.yaml".into(),
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n".into(),
+        ));
+        let texts: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let mut project = Project::from_texts(&texts, &config);
+        // A fork: no remote names either URL.
+        project.repository_urls = vec!["git@example.com:fork/repo.git".into()];
+        let deploy = crate::deploy::Deploy::build(&project, &config);
+        assert_eq!(deploy.deployments.len(), 1001);
+        let known = super::deploy_notices(&project, &deploy);
+        let about: Vec<&String> = known
+            .notices
+            .iter()
+            .filter(|n| n.contains("taken to be this repository"))
+            .collect();
+        assert_eq!(
+            about,
+            [
+                "1000 Applications name `https://example.com/repo.git`, taken to be this repository because their paths exist here and no git remote names it (e.g. app-0000, app-0001, app-0002 and 997 more); list it in `[deploy] repo-urls` to say so",
+                "Application mirror: `https://mirror.example.com/repo.git` is taken to be this repository because its path exists here and no git remote names it; list it in `[deploy] repo-urls` to say so",
+            ],
+            "{:#?}",
+            known.notices
+        );
+    }
+
+    #[test]
+    fn applications_of_an_unknown_repository_make_one_notice_per_url() {
+        let config = Config::default();
+        let texts: Vec<(String, String)> = (0..500)
+            .map(|i| {
+                (
+                    format!("argocd/app-{i:03}.yaml"),
+                    format!(
+                        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: app-{i:03}\nspec:\n  source:\n    repoURL: https://example.com/repo.git\n    path: elsewhere\n"
+                    ),
+                )
+            })
+            .collect();
+        let texts: Vec<(&str, &str)> = texts
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let project = Project::from_texts(&texts, &config);
+        let deploy = crate::deploy::Deploy::build(&project, &config);
+        assert_eq!(deploy.unknown_deployers.len(), 500);
+        let known = super::deploy_notices(&project, &deploy);
+        let built: Vec<&String> = known
+            .notices
+            .iter()
+            .filter(|n| n.starts_with("not built"))
+            .collect();
+        assert_eq!(
+            built,
+            [
+                "not built: 500 deployers: whether `https://example.com/repo.git` is this repository cannot be known (no git remote); list it in `[deploy] repo-urls` (e.g. Application app-000 (argocd/app-000.yaml:7), Application app-001 (argocd/app-001.yaml:7), Application app-002 (argocd/app-002.yaml:7) and 497 more)"
+            ],
+            "{:#?}",
             known.notices
         );
     }

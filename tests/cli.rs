@@ -1029,12 +1029,18 @@ fn a_checkout_without_a_remote_still_builds_its_applications() {
             .collect()
     };
     assert_eq!(rules(&report), rules(&with_urls));
+    // One notice for the URL all of them name, with how many Applications rest on it.
     let notices = report["summary"]["notices"].as_array().unwrap();
-    assert!(
-        notices.iter().any(|n| n
-            .as_str()
-            .unwrap()
-            .contains("is taken to be this repository because its path exists here")),
+    let assumed: Vec<&str> = notices
+        .iter()
+        .filter_map(Value::as_str)
+        .filter(|n| n.contains("taken to be this repository"))
+        .collect();
+    assert_eq!(
+        assumed,
+        [
+            "6 Applications name `https://github.com/example/homelab-gitops.git`, taken to be this repository because their paths exist here and no git remote names it (e.g. gitea (ApplicationSet apps), home-assistant (ApplicationSet apps), nextcloud (ApplicationSet apps) and 3 more); list it in `[deploy] repo-urls` to say so"
+        ],
         "{notices:?}"
     );
 }

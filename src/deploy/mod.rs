@@ -23,6 +23,17 @@ pub use kustomize::{
     BuildError, Kustomize, LoadRestrictor, Refusal, Rendered, ReplacedList, Resource, Unknown,
 };
 
+/// What pglint assumed to find a deployment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Assumption {
+    /// Its source's `repoURL` names no git remote of this checkout, but its path exists here:
+    /// it is taken to be this repository.
+    ThisRepository {
+        /// The `repoURL` as written.
+        repo_url: String,
+    },
+}
+
 /// Something that applies objects to a cluster.
 #[derive(Debug)]
 pub struct Deployment<'p> {
@@ -47,8 +58,8 @@ pub struct Deployment<'p> {
     /// (and, where no deployer is known, kustomize itself) only the kustomization's folder.
     pub restrictor: LoadRestrictor,
     /// What pglint assumed to find this deployment (a source taken to be this repository
-    /// because its path exists here): `check` says so in a notice.
-    pub assumption: Option<String>,
+    /// because its path exists here): `check` says so in a notice, one per cause.
+    pub assumption: Option<Assumption>,
     /// It runs `kustomize build` (a kustomization, or Flux's generated one), so what it applies
     /// is re-serialised by kustomize's YAML 1.2 reader; a plain folder is read as YAML 1.1.
     pub kustomize_built: bool,
@@ -348,7 +359,7 @@ struct Plan<'p> {
     files: Option<Vec<&'p str>>,
     restrictor: LoadRestrictor,
     /// What was assumed to find it (see [`Deployment::assumption`]).
-    assumption: Option<String>,
+    assumption: Option<Assumption>,
     unknown: Vec<Unknown>,
     depends_on: Vec<Spanned<String>>,
 }
@@ -671,9 +682,9 @@ fn source_plans<'p>(
                 && source_root(project, source).is_some() =>
             {
                 let url = source.repo_url.as_ref().map_or("", |u| u.as_str());
-                assumption = Some(format!(
-                    "{name}: `{url}` is taken to be this repository because its path exists here and no git remote names it; list it in `[deploy] repo-urls` to say so"
-                ));
+                assumption = Some(Assumption::ThisRepository {
+                    repo_url: url.to_string(),
+                });
             }
             Some(false) => continue,
             None => {
@@ -1309,10 +1320,10 @@ mod tests {
             panic!("one deployment")
         };
         assert!(
-            deployment
-                .assumption
-                .as_deref()
-                .is_some_and(|a| a.contains("is taken to be this repository"))
+            deployment.assumption
+                == Some(Assumption::ThisRepository {
+                    repo_url: "https://example.com/repo.git".into()
+                })
         );
         // Once the remote names one of them, another URL is another repository.
         project.repository_urls = vec!["git@example.com:other.git".into()];
