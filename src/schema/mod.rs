@@ -842,18 +842,7 @@ mod tests {
                 .iter()
                 .find(|crd| crd.group == group && crd.kind == kind)
                 .unwrap();
-            let text = std::str::from_utf8(crd.bytes).unwrap();
-            let limits = Limits {
-                max_nodes: usize::MAX,
-                ..Limits::default()
-            };
-            let parsed = parse(text, &limits);
-            let root = parsed.documents[0].root().unwrap();
-            let version = root.path(&["spec", "versions"]).unwrap().items().next();
-            let schema = version.unwrap().path(&["schema", "openAPIV3Schema"]);
-            let mut json = json::to_json(schema.unwrap(), &|_| false).unwrap();
-            assert!(json::strip_transition_rules(&mut json));
-            kube_cel::compile_schema(&json)
+            compile_rules(std::str::from_utf8(crd.bytes).unwrap())
         };
         let errors = |result: Result<(), kube_cel::ValidationErrors>| -> Vec<String> {
             let errors = result.err().map(|e| e.into_vec()).unwrap_or_default();
