@@ -498,6 +498,29 @@ fn the_repository_crd_of_a_kind_wins_and_is_named() {
     assert!(!explain("owner-role-missing").contains(listed));
 }
 
+/// A repository CRD of a kind pglint embeds none of, in a group it embeds CRDs of (CNPG's
+/// `Publication`): its objects are validated against it, and the notice and summary say so.
+#[test]
+fn a_repository_crd_of_a_kind_not_embedded_is_used_and_named() {
+    let dir = tempfile::tempdir().unwrap();
+    rule_fixture::write("schema-unknown-field--repository-crd-new-kind", dir.path());
+    let (_, report) = json(&["check", "--root", "."], dir.path());
+    assert_eq!(rules_of(&report), ["schema-unknown-field"], "{report}");
+    let schemas = report["summary"]["schemas"].as_array().unwrap();
+    assert!(
+        schemas.iter().any(|s| s["group"] == "postgresql.cnpg.io"
+            && s["kind"] == "Publication"
+            && s["source"] == "repository infra/crds/postgresql.cnpg.io_publications.yaml:3"),
+        "{schemas:?}"
+    );
+    let notices = report["summary"]["notices"].as_array().unwrap();
+    assert!(
+        notices.iter().any(|n| n.as_str().unwrap()
+            == "`infra/crds/postgresql.cnpg.io_publications.yaml:3` holds the CustomResourceDefinition `publications.postgresql.cnpg.io`: pglint validates postgresql.cnpg.io Publication objects against it (pglint embeds no CRD of this kind)"),
+        "{notices:?}"
+    );
+}
+
 #[test]
 fn findings_that_follow_from_a_parse_error_are_skipped_and_counted() {
     let dir = tempfile::tempdir().unwrap();

@@ -5,7 +5,8 @@
 
 use std::path::Path;
 
-use pglint::schema::{Artefact, EMBEDDED, EmbeddedCrd};
+use pglint::schema::embedded::{DEFINITIONS, DEFINITIONS_FILE};
+use pglint::schema::{Artefact, EMBEDDED};
 use sha2::{Digest, Sha256};
 
 fn sha256(bytes: &[u8]) -> String {
@@ -32,10 +33,10 @@ fn provenance(dir: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
-fn row<'r>(rows: &'r [Vec<String>], crd: &EmbeddedCrd) -> &'r [String] {
+fn row<'r>(rows: &'r [Vec<String>], file: &str) -> &'r [String] {
     rows.iter()
-        .find(|row| row[0] == crd.file)
-        .unwrap_or_else(|| panic!("{} has no PROVENANCE row", crd.file))
+        .find(|row| row[0] == file)
+        .unwrap_or_else(|| panic!("{file} has no PROVENANCE row"))
 }
 
 #[test]
@@ -46,19 +47,22 @@ fn embedded_crds_match_their_recorded_provenance() {
     let builtin = provenance("kubernetes");
     assert_eq!(
         crds.len() + builtin.len(),
-        EMBEDDED.len(),
-        "one PROVENANCE row per embedded schema"
+        EMBEDDED.len() + 1,
+        "one PROVENANCE row per embedded schema, and one for the built-in kinds' definitions"
     );
+    let definitions = row(&builtin, DEFINITIONS_FILE);
+    assert_eq!(&sha256(DEFINITIONS), &definitions[6], "_definitions.json");
+    assert!(definitions[5].ends_with("/_definitions.json"));
     for crd in EMBEDDED {
         let recorded = match crd.artefact {
             Artefact::Crd => {
-                let row = row(&crds, crd);
+                let row = row(&crds, crd.file);
                 assert_eq!(row[3].len(), 40, "{}: a full commit id", crd.file);
                 assert!(row[1].contains('/'), "{}: owner/name", crd.file);
                 &row[6]
             }
             Artefact::KindSchema { version } => {
-                let row = row(&builtin, crd);
+                let row = row(&builtin, crd.file);
                 assert_eq!(row[4].len(), 64, "{}: the wheel's sha256", crd.file);
                 assert!(
                     row[5].ends_with(&format!("-{version}.json")),

@@ -137,8 +137,8 @@ impl Schema {
             schema.properties.sort_by(|a, b| a.0.cmp(&b.0));
         }
         schema.additional = match node.get("additionalProperties") {
-            // A reference into definitions pglint does not embed (the built-in kinds'
-            // `metadata`, a Namespace's `spec`): not followed, so anything goes there.
+            // A reference `embedded::inline_refs` could not resolve (none in the embedded
+            // kinds, a unit test checks): anything goes there.
             _ if node.get("$ref").is_some() => Additional::Anything,
             Some(values) if values.is_mapping() => {
                 Additional::Values(Box::new(Schema::compile(values)))

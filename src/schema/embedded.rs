@@ -109,3 +109,80 @@ impl EmbeddedCrd {
         }
     }
 }
+
+/// The definitions the built-in kinds' schemas `$ref` (`/api/_definitions.json#/$defs/<name>`),
+/// the same wheel's `_definitions.json`, byte-identical (see `schemas/kubernetes/PROVENANCE`).
+pub const DEFINITIONS_FILE: &str = "kubernetes/_definitions.json";
+pub const DEFINITIONS: &[u8] = include_bytes!("../../schemas/kubernetes/_definitions.json");
+
+/// A built-in kind's schema with every `$ref` replaced by the definition it names (recursively),
+/// as JSON text. A `$ref` that names no definition, or one already being inlined (a cycle), is
+/// left as it is: `Schema::compile` then allows anything there, and `unresolved_refs` lists
+/// such places (a unit test keeps it empty for the embedded kinds).
+pub fn inline_refs(kind_schema: &[u8]) -> String {
+    let (value, _) = inline_with_report(kind_schema);
+    value.to_string()
+}
+
+/// The `$ref`s of a built-in kind's schema that `inline_refs` could not replace.
+pub fn unresolved_refs(kind_schema: &[u8]) -> Vec<String> {
+    inline_with_report(kind_schema).1
+}
+
+fn inline_with_report(kind_schema: &[u8]) -> (serde_json::Value, Vec<String>) {
+    static DEFS: std::sync::OnceLock<serde_json::Map<String, serde_json::Value>> =
+        std::sync::OnceLock::new();
+    let defs = DEFS.get_or_init(|| {
+        serde_json::from_slice::<serde_json::Value>(DEFINITIONS)
+            .ok()
+            .and_then(|mut v| v.get_mut("$defs").map(serde_json::Value::take))
+            .and_then(|v| match v {
+                serde_json::Value::Object(map) => Some(map),
+                _ => None,
+            })
+            .unwrap_or_default()
+    });
+    let mut value: serde_json::Value = serde_json::from_slice(kind_schema).unwrap_or_default();
+    let mut unresolved = Vec::new();
+    inline(&mut value, defs, &mut Vec::new(), &mut unresolved);
+    (value, unresolved)
+}
+
+fn inline(
+    value: &mut serde_json::Value,
+    defs: &serde_json::Map<String, serde_json::Value>,
+    stack: &mut Vec<String>,
+    unresolved: &mut Vec<String>,
+) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(reference)) = map.get("$ref") {
+                let name = reference
+                    .split_once("#/$defs/")
+                    .filter(|(file, _)| file.is_empty() || file.ends_with("/_definitions.json"))
+                    .map(|(_, name)| name.to_string());
+                match name.and_then(|name| Some((defs.get(&name)?, name))) {
+                    Some((target, name)) if !stack.contains(&name) => {
+                        let mut target = target.clone();
+                        stack.push(name);
+                        inline(&mut target, defs, stack, unresolved);
+                        stack.pop();
+                        *value = target;
+                    }
+                    _ => unresolved.push(reference.clone()),
+                }
+                return;
+            }
+            for child in map.values_mut() {
+                inline(child, defs, stack, unresolved);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                inline(item, defs, stack, unresolved);
+            }
+        }
+        _ => {}
+    }
+}

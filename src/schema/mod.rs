@@ -158,7 +158,15 @@ pub fn embedded(group: &str, kind: &str) -> Option<(&'static EmbeddedCrd, &'stat
 }
 
 fn compile_embedded(crd: &EmbeddedCrd) -> Crd {
-    let text = std::str::from_utf8(crd.bytes).expect("embedded CRDs are UTF-8");
+    // A built-in kind's schema `$ref`s the embedded definitions: inlined first.
+    let inlined;
+    let text = match crd.artefact {
+        Artefact::KindSchema { .. } => {
+            inlined = embedded::inline_refs(crd.bytes);
+            inlined.as_str()
+        }
+        Artefact::Crd => std::str::from_utf8(crd.bytes).expect("embedded CRDs are UTF-8"),
+    };
     // Trusted data, larger than a repository file may be.
     let limits = Limits {
         max_nodes: usize::MAX,
@@ -1094,6 +1102,36 @@ mod tests {
         );
         let namespace = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: n\n  labels: {a: b}\nspec:\n  finalizers: [kubernetes]\nstatuss: {}\n";
         assert_eq!(violations(namespace), ["8 unknown field \"statuss\""]);
+    }
+
+    /// The built-in kinds' `$ref`s (metadata, a Namespace's spec and status) are followed into
+    /// the embedded `_definitions.json`: none is left unresolved, and what they define is checked.
+    #[test]
+    fn built_in_refs_are_followed() {
+        for crd in EMBEDDED {
+            if let Artefact::KindSchema { .. } = crd.artefact {
+                assert_eq!(
+                    embedded::unresolved_refs(crd.bytes),
+                    Vec::<String>::new(),
+                    "{}",
+                    crd.file
+                );
+                assert!(
+                    !embedded::inline_refs(crd.bytes).contains("$ref"),
+                    "{}",
+                    crd.file
+                );
+            }
+        }
+        let namespace = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: n\n  labells: {a: b}\nspec:\n  finalizers: x\nstatus:\n  phase: 3\n  conditions:\n  - type: T\n    status: \"True\"\n    lastTransitionTime: 2024-01-01T00:00:00Z\n";
+        assert_eq!(
+            violations(namespace),
+            // `metadata` stays the API server's own (and manifest-invalid's), as for a CRD.
+            [
+                "7 `spec.finalizers` in body must be of type array: \"string\"",
+                "9 `status.phase` in body must be of type string: \"integer\"",
+            ]
+        );
     }
 
     #[test]
