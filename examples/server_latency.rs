@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo run --release --example server_latency -- [--apps 10000] [--edits 20] [--sequential 2000]
-//! cargo run --release --example server_latency -- --stages [--apps 10000] [--edits 20]
+//! cargo run --release --example server_latency -- --stages [--rule-times] [--apps 10000] [--edits 20]
 //! ```
 //!
 //! The example starts itself as the server (`pglint::server::run` over its own standard input
@@ -42,6 +42,10 @@ struct Args {
     /// Time each stage of a keystroke's check in process instead (no server).
     #[arg(long)]
     stages: bool,
+    /// With `--stages`: each rule's time on the first keystroke, alone on one thread (the
+    /// twelve slowest).
+    #[arg(long)]
+    rule_times: bool,
     /// Internal: run as the server.
     #[arg(long, hide = true)]
     serve: bool,
@@ -287,6 +291,22 @@ fn stages(root: &std::path::Path, args: &Args) {
         let linted = engine::lint::lint_indexed(&project, &index, &config);
         lap(3);
         drop(linted);
+        if i == 0 && args.rule_times {
+            let cx = pglint::rules::Context::new(&project, &index, &config);
+            let mut each: Vec<(Duration, &str)> = pglint::rules::ALL
+                .iter()
+                .map(|rule| {
+                    let t = Instant::now();
+                    let mut out = Vec::new();
+                    rule.check(&cx, &mut out);
+                    (t.elapsed(), rule.meta().id)
+                })
+                .collect();
+            each.sort();
+            for (t, id) in each.iter().rev().take(12) {
+                println!("  rule {id}: {:.0} ms", ms(*t));
+            }
+        }
         drop(index);
         drop(deploy);
         let options = Options {
