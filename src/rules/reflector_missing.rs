@@ -135,21 +135,22 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         // that key is the node to edit, so the finding points at it (where `yields_to` lets
         // the finding about that key, if reported, stand for it).
         let mut missing = Vec::new();
+        let mut misplaced = Vec::new();
         for name in absent {
-            let misplaced = sealed.then(|| reflector(&obj.meta, name)).flatten();
             let misspelt = || {
                 meta.into_iter()
                     .flat_map(reflector_entries)
                     .find(|(written, _)| misspelling_of(written) == Some(name))
             };
-            if let Some(annotation) = misplaced {
-                out.push(not_read(obj, name, annotation));
+            if let Some(annotation) = sealed.then(|| reflector(&obj.meta, name)).flatten() {
+                misplaced.push((name, annotation));
             } else if let Some((written, annotation)) = misspelt() {
                 out.push(misspelt_as(obj, name, written, annotation));
             } else {
                 missing.push(name);
             }
         }
+        out.extend(not_read(obj, misplaced));
         if missing.is_empty() {
             continue;
         }
@@ -208,18 +209,37 @@ fn consequence(missing: &[&str]) -> &'static str {
     }
 }
 
-/// `name` is written on the SealedSecret's own metadata, which never reaches the Secret.
-fn not_read(obj: &Object, name: &str, annotation: &Annotation) -> Finding {
-    Finding::new(
-        annotation.key.loc,
+/// The annotations `misplaced` are written on the SealedSecret's own metadata, which never
+/// reaches the Secret: moved there together, one mistake, reported at the first of them.
+fn not_read(obj: &Object, mut misplaced: Vec<(&str, &Annotation)>) -> Option<Finding> {
+    misplaced.sort_by_key(|(_, a)| a.key.loc.span.start());
+    let ((first_name, first), rest) = misplaced.split_first()?;
+    let names: Vec<&str> = misplaced.iter().map(|(name, _)| *name).collect();
+    let listed = names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (what, these) = if names.len() == 1 {
+        ("annotation", "this one")
+    } else {
+        ("annotations", "these")
+    };
+    let mut finding = Finding::new(
+        first.key.loc,
         format!(
-            "credentials secret `{}` lacks the Reflector annotation `{name}` in `spec.template.metadata`: this one, on the SealedSecret's own metadata, never reaches the Secret, so {}",
+            "credentials secret `{}` lacks the Reflector {what} {listed} in `spec.template.metadata`: {these}, on the SealedSecret's own metadata, never reach{} the Secret, so {}",
             obj.name().unwrap_or("<unnamed>"),
-            consequence(&[name])
+            if names.len() == 1 { "es" } else { "" },
+            consequence(&names)
         ),
     )
     .label("not where Reflector reads it")
-    .help("move it under `spec.template.metadata.annotations` (the template is not encrypted: edit it by hand or re-seal)")
+    .help(format!("move {} under `spec.template.metadata.annotations` (the template is not encrypted: edit it by hand or re-seal)", if names.len() == 1 { format!("`{first_name}`") } else { "them".to_string() }));
+    for (name, annotation) in rest {
+        finding = finding.related(annotation.key.loc, format!("`{name}` is on the own metadata too"));
+    }
+    Some(finding)
 }
 
 /// `name` is written under the misspelt key `written`, which Reflector ignores.
@@ -371,6 +391,22 @@ mod tests {
         // The whole lint: one finding per key, the other rule's.
         let reported = crate::rules::testing::rules_reported("reflector-", &files);
         assert_eq!(reported, ["reflector-invalid", "reflector-placement"]);
+        // Annotations moved together: one finding, at the first, the others listed.
+        let moved = crate::rules::testing::sealed_secret(
+            "  name: m-db-creds\n  namespace: postgres\n  annotations:\n    reflector.v1.k8s.emberstack.com/reflection-auto-enabled: \"true\"\n    reflector.v1.k8s.emberstack.com/reflection-allowed: \"true\"\n    reflector.v1.k8s.emberstack.com/reflection-allowed-namespaces: m\n",
+            "      name: m-db-creds\n",
+        );
+        let files = [("infra/databases/postgres/m.yaml", moved.as_str())];
+        assert_eq!(
+            crate::rules::testing::run(&files, check),
+            [
+                "infra/databases/postgres/m.yaml:7:5 credentials secret `m-db-creds` lacks the Reflector annotations `reflection-auto-enabled`, `reflection-allowed`, `reflection-allowed-namespaces` in `spec.template.metadata`: these, on the SealedSecret's own metadata, never reach the Secret, so Reflector never copies it to the app's namespace",
+            ]
+        );
+        assert_eq!(
+            crate::rules::testing::rules_reported("reflector-", &files),
+            ["reflector-placement"]
+        );
     }
 
     #[test]
