@@ -332,9 +332,10 @@ fn check_objects(
                 }
             }
             Spec::Database(database) => {
-                // A second object of one name is a mistake of its own (Kubernetes keeps one
-                // of them): a finding of a rule this one yields to inside the object explains
-                // what is said about its names.
+                // A second object of one name, or a second definition of one database, is a
+                // mistake of its own: a finding of a rule this one yields to at the same node
+                // (the object's name, its `spec.name`) explains what is said there, even when
+                // that finding is moved to its cause (a kustomization's list entry).
                 let mut found = Vec::new();
                 let names = cx.index.database_names(cx.config, obj);
                 let chain_app = from_chain.cloned().flatten();
@@ -387,7 +388,10 @@ fn check_objects(
                         )),
                     );
                 }
-                out.extend(found.into_iter().map(|f| f.explained_within(obj.loc)));
+                out.extend(found.into_iter().map(|f| {
+                    let at = f.loc;
+                    f.explained_within(at)
+                }));
             }
             _ => {}
         }
@@ -527,6 +531,21 @@ spec:
         let judged = ["Database `gitea-db` of app `gitea` is in `wiki-db.yaml`, the file of app `wiki`"];
         assert_eq!(run(&files, check), judged);
         // After the whole lint, the duplicate object is the one mistake in it.
+        assert!(crate::rules::testing::findings("naming-convention", &files).is_empty());
+        assert_eq!(
+            crate::rules::testing::findings("database-duplicate", &files).len(),
+            1
+        );
+        // A second definition of one database: its `spec.name` is the one edit.
+        let (wiki, gitea) = (database("wiki-db", "gitea"), database("gitea-db", "gitea"));
+        let files = [
+            ("infra/databases/postgres/gitea-db.yaml", gitea.as_str()),
+            ("infra/databases/postgres/wiki-db.yaml", wiki.as_str()),
+        ];
+        assert_eq!(
+            run(&files, check),
+            ["Database `wiki-db` of app `wiki` creates database `gitea`, which does not name the app"]
+        );
         assert!(crate::rules::testing::findings("naming-convention", &files).is_empty());
         assert_eq!(
             crate::rules::testing::findings("database-duplicate", &files).len(),
