@@ -53,7 +53,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for copied in cx.index.repeated_ciphertexts() {
         let decrypts = copied.decrypts();
         let RepeatedCiphertext { original, copy, .. } = copied;
-        let (from, to) = (&cx.project.objects[original.0], &cx.project.objects[copy.0]);
+        let (from, to) = (cx.project.object(original.0), cx.project.object(copy.0));
         // A copy that does not decrypt gives its Secret no value, so shares none; the same
         // Secret in two files (an overlay copy) shares nothing either.
         if !decrypts || (from.name() == to.name() && from.namespace_str() == to.namespace_str())
