@@ -16,7 +16,8 @@
 //! 1,000, 2,000 … of them.
 //!
 //! `--stages` runs no server: it times, in process, each stage of the check a keystroke causes
-//! (the cached load, deploy, index, rules) and of the whole engine run, as the server runs them.
+//! (the cached load, deploy, index, rules), of the whole engine run, as the server runs them,
+//! and of freeing the checked project (the server frees the previous one before a check).
 
 #[path = "../tests/common/synth.rs"]
 mod synth;
@@ -270,7 +271,14 @@ fn stages(root: &std::path::Path, args: &Args) {
     let path = format!("infra/databases/postgres/{}", app.db_file());
     let text = std::fs::read_to_string(root.join(&path)).unwrap();
     let typo = text.replacen("owner: ", "owner: x", 1);
-    let names = ["load (cached)", "deploy", "index", "rules", "engine (all)"];
+    let names = [
+        "load (cached)",
+        "deploy",
+        "index",
+        "rules",
+        "engine (all)",
+        "freeing the checked project",
+    ];
     let mut times: Vec<Vec<Duration>> = vec![Vec::new(); names.len()];
     for i in 0..args.edits.max(1) {
         let buffer = if i % 2 == 0 { &typo } else { &text };
@@ -316,6 +324,7 @@ fn stages(root: &std::path::Path, args: &Args) {
         let report = engine::check(project, &config, &options).expect("checked");
         lap(4);
         drop(report);
+        lap(5);
     }
     for (name, mut laps) in names.iter().zip(times) {
         laps.sort();
