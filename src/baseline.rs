@@ -1,9 +1,9 @@
 //! Baselines, for adopting pglint in a repository that already has findings:
 //! `--write-baseline FILE` records today's findings, `--baseline FILE` reports only new ones.
 //!
-//! An entry is keyed by rule, object identity (`Kind/namespace/name`, or the file for findings
-//! outside any object) and the field path of the node (`spec.owner`,
-//! `spec.managed.roles[gitea_user].name`), with a count — never by line number, so edits
+//! An entry is keyed by rule and the finding's [subject](crate::diagnostic::Subject): object
+//! identity (`Kind/namespace/name`, or the file for findings outside any object) and the field
+//! path of the node (`spec.owner`, `spec.managed.roles[gitea_user].name`), with a count — never by line number, so edits
 //! elsewhere in a file do not bring old findings back — and, for an object several
 //! deployments apply, the deployment the finding is about.
 
@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Subject};
 use crate::project::Project;
 use crate::source::Loc;
 use crate::yaml::{Limits, NodeKind, NodeRef, parse};
@@ -45,7 +45,7 @@ impl Baseline {
     /// Records the diagnostics of this run.
     pub fn record(project: &Project, diagnostics: &[Diagnostic]) -> Baseline {
         let mut counts: BTreeMap<Key, usize> = BTreeMap::new();
-        let mut keys = KeyMaker::new(project);
+        let mut keys = Subjects::new(project);
         for d in diagnostics {
             *counts.entry(keys.key(d)).or_default() += 1;
         }
@@ -84,7 +84,7 @@ impl Baseline {
             .iter()
             .map(|e| (e.key.clone(), e.count))
             .collect();
-        let mut keys = KeyMaker::new(project);
+        let mut keys = Subjects::new(project);
         diagnostics.retain(|d| match remaining.get_mut(&keys.key(d)) {
             Some(count) if *count > 0 => {
                 *count -= 1;
@@ -100,36 +100,42 @@ impl Baseline {
     }
 }
 
-/// Builds keys, re-reading a file's YAML (once) to name the field a finding points at.
-struct KeyMaker<'p> {
+/// The subjects of findings: a finding's own (see [`Finding::subject`]), else, for a rule that
+/// does not set one yet, the object holding its location and the field path found by reading
+/// the file's YAML again (once).
+///
+/// [`Finding::subject`]: crate::diagnostic::Finding::subject
+pub struct Subjects<'p> {
     project: &'p Project,
     parsed: BTreeMap<u32, crate::yaml::ParsedFile>,
 }
 
-impl<'p> KeyMaker<'p> {
-    fn new(project: &'p Project) -> Self {
-        KeyMaker {
+impl<'p> Subjects<'p> {
+    pub fn new(project: &'p Project) -> Self {
+        Subjects {
             project,
             parsed: BTreeMap::new(),
         }
     }
 
-    fn key(&mut self, diagnostic: &Diagnostic) -> Key {
+    /// What `diagnostic` is about.
+    pub fn of(&mut self, diagnostic: &Diagnostic) -> Subject {
+        if let Some(subject) = &diagnostic.finding.subject {
+            return subject.clone();
+        }
         let loc = diagnostic.finding.loc;
-        let path = self.project.path(loc.file).to_string();
-        let object = self.project.objects.iter().find(|o| {
-            o.file == loc.file
-                && o.loc.span.start() <= loc.span.start()
-                && loc.span.end() <= o.loc.span.end().max(o.loc.span.start())
-        });
-        let (object_key, field) = match object {
-            Some(obj) => (obj.identity(), self.field_path(loc, obj.document)),
-            None => (path, self.field_path(loc, 0)),
-        };
+        match self.project.object_at(loc) {
+            Some(obj) => Subject::field(obj, self.field_path(loc, obj.document)),
+            None => Subject::in_file(self.project.path(loc.file), self.field_path(loc, 0)),
+        }
+    }
+
+    fn key(&mut self, diagnostic: &Diagnostic) -> Key {
+        let subject = self.of(diagnostic);
         Key {
             rule: diagnostic.rule.to_string(),
-            object: object_key,
-            path: field,
+            object: subject.object,
+            path: subject.path,
             deployment: diagnostic.finding.deployment.clone(),
         }
     }

@@ -14,7 +14,9 @@ use crate::model::{
     secret_spans,
 };
 use crate::schema::{RepositoryCrd, Schemas};
-use crate::source::{Digest, FileId, Origin, SourceFile, SourceMap, SourceText, Span, ancestors};
+use crate::source::{
+    Digest, FileId, Loc, Origin, SourceFile, SourceMap, SourceText, Span, ancestors,
+};
 use crate::yaml::{Directive, YamlProblem, YamlProblemKind, directives, parse};
 
 mod cache;
@@ -413,6 +415,17 @@ impl Project {
 
     pub fn path(&self, file: FileId) -> &str {
         &self.sources.get(file).path
+    }
+
+    /// The object whose document holds `loc` (objects are in file and document order).
+    pub fn object_at(&self, loc: Loc) -> Option<&Object> {
+        let after = self
+            .objects
+            .partition_point(|o| (o.file, o.loc.span.start()) <= (loc.file, loc.span.start()));
+        let object = &self.objects[after.checked_sub(1)?];
+        let span = object.loc.span;
+        (object.file == loc.file && loc.span.end() <= span.end().max(span.start()))
+            .then_some(object)
     }
 
     /// The file read at `path` (a linear search: for the few files a build names by path).

@@ -43,6 +43,17 @@ pub fn lint_changes(project: &Project, config: &Config, base: rules::Base<'_>) -
     changes
 }
 
+/// Rules whose findings do not carry their subject yet (and `suppression-unused`, which the
+/// engine reports): a baseline (and `--base`) still identifies them by reading their file's
+/// YAML again ([`crate::baseline::Subjects`]), since the node they point at (a comment, a
+/// repeated key, any node of a build kustomize refuses) is none the model names. Any other rule's finding without a subject fails a
+/// debug build (every test run).
+pub const KEYED_BY_REREADING: &[RuleId] = &[
+    RuleId::KustomizeBuildRefused,
+    RuleId::SuppressionInvalid,
+    RuleId::YamlDuplicateKey,
+];
+
 /// The findings of `rules` (those `config` turns on) over `cx`, attributed and at their
 /// configured severity, in no particular order.
 fn run(cx: &Context<'_>, rules: &[&dyn Rule]) -> Vec<Diagnostic> {
@@ -52,6 +63,18 @@ fn run(cx: &Context<'_>, rules: &[&dyn Rule]) -> Vec<Diagnostic> {
         .flat_map_iter(|(rule, severity)| {
             let mut findings = Vec::new();
             rule.check(cx, &mut findings);
+            // Every finding says what it is about: its identity in baselines and `--base`.
+            // The fixtures, scenarios and corpus run every rule in debug builds.
+            if cfg!(debug_assertions)
+                && !KEYED_BY_REREADING.contains(&rule.id())
+                && let Some(finding) = findings.iter().find(|f| f.subject.is_none())
+            {
+                panic!(
+                    "{} reported a finding without a subject: {}",
+                    rule.id(),
+                    finding.message
+                );
+            }
             findings.into_iter().map(move |finding| Diagnostic {
                 rule: rule.id(),
                 severity: finding.at_most.map_or(severity, |cap| severity.min(cap)),
@@ -290,6 +313,37 @@ mod tests {
                 .any(|(rule, _)| *rule == RuleId::SuppressionInvalid),
             "{unexplained:?}"
         );
+    }
+
+    /// A rule that reports a finding without saying what it is about.
+    struct Subjectless;
+
+    impl Rule for Subjectless {
+        fn id(&self) -> RuleId {
+            RuleId::ClusterMissing
+        }
+
+        fn meta(&self) -> &'static crate::rules::RuleMeta {
+            RuleId::ClusterMissing.meta()
+        }
+
+        fn check(&self, cx: &Context<'_>, out: &mut Vec<crate::diagnostic::Finding>) {
+            let loc = cx.project.objects[0].loc;
+            out.push(crate::diagnostic::Finding::new(loc, "no subject"));
+        }
+    }
+
+    /// The meta-check every test run makes: a rule's finding without a subject (which a
+    /// baseline could only key by re-reading YAML) fails a debug build.
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "cluster-missing reported a finding without a subject")]
+    fn a_finding_without_a_subject_fails_a_debug_build() {
+        let config = Config::default();
+        let project = Project::from_texts(&[("d.yaml", DATABASE)], &config);
+        let deploy = Deploy::build(&project, &config);
+        let index = Index::build(&project, &config, &deploy);
+        run(&Context::new(&project, &index, &config), &[&Subjectless]);
     }
 
     #[test]

@@ -13,6 +13,9 @@ use crate::yaml::NodeRef;
 pub struct Role {
     /// The whole entry.
     pub loc: Loc,
+    /// The entry's field path in its object: `spec.managed.roles[gitea_user]` (by its
+    /// `name`, else its index), or `spec` for a DatabaseRole (see [`Role::field`]).
+    pub path: String,
     pub name: Option<Spanned<String>>,
     pub ensure: Option<Spanned<String>>,
     pub login: Option<Spanned<bool>>,
@@ -37,7 +40,7 @@ pub struct Role {
 }
 
 impl Role {
-    fn read(reader: &mut Reader<'_>, node: NodeRef<'_>, path: &str) -> Role {
+    fn read(reader: &mut Reader<'_>, node: NodeRef<'_>, path: &str, at: String) -> Role {
         let ensure = reader.string(node.get("ensure"), &format!("{path}.ensure"));
         let mut flag = |field: &str| reader.boolean(node.get(field), &format!("{path}.{field}"));
         let (login, superuser, createdb, createrole, replication, bypassrls, inherit) = (
@@ -68,6 +71,7 @@ impl Role {
         );
         Role {
             loc: reader.loc(node),
+            path: at,
             name: reader.string(node.get("name"), &format!("{path}.name")),
             ensure,
             login,
@@ -89,6 +93,16 @@ impl Role {
 
     pub fn name_str(&self) -> Option<&str> {
         self.name.as_ref().map(|n| n.as_str())
+    }
+
+    /// The field path of one of the entry's fields (`passwordSecret.name`), a finding's
+    /// subject; `""`: the entry itself.
+    pub fn field(&self, field: &str) -> String {
+        if field.is_empty() {
+            self.path.clone()
+        } else {
+            format!("{}.{field}", self.path)
+        }
     }
 
     pub fn is_absent(&self) -> bool {
@@ -168,9 +182,14 @@ impl Cluster {
         let roles_entry = managed.and_then(|m| m.get_entry("roles"));
         let mut roles = Vec::new();
         if let Some(list) = reader.sequence(roles_entry.map(|(_, v)| v), "spec.managed.roles") {
-            for item in list.items() {
+            for (index, item) in list.items().enumerate() {
                 if reader.mapping(Some(item), "spec.managed.roles[]").is_some() {
-                    roles.push(Role::read(reader, item, "spec.managed.roles[]"));
+                    let label = item
+                        .get("name")
+                        .and_then(|n| n.as_str())
+                        .map_or_else(|| index.to_string(), str::to_string);
+                    let at = format!("spec.managed.roles[{label}]");
+                    roles.push(Role::read(reader, item, "spec.managed.roles[]", at));
                 }
             }
         }
@@ -341,8 +360,8 @@ impl DatabaseRole {
     pub(crate) fn read(reader: &mut Reader<'_>, root: NodeRef<'_>) -> DatabaseRole {
         let spec = reader.mapping(root.get("spec"), "spec");
         let role = match spec {
-            Some(spec) => Role::read(reader, spec, "spec"),
-            None => Role::read(reader, root, "spec"),
+            Some(spec) => Role::read(reader, spec, "spec", "spec".into()),
+            None => Role::read(reader, root, "spec", "spec".into()),
         };
         DatabaseRole {
             cluster: spec

@@ -148,6 +148,16 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .and_then(|m| m.annotations.key_loc)
             .or_else(|| template_meta.and_then(|m| m.name.as_ref().map(|n| n.loc)))
             .unwrap_or_else(|| obj.anchor());
+        let field = match meta {
+            Some(m) if m.annotations.key_loc == Some(loc) && sealed => {
+                "spec.template.metadata.annotations"
+            }
+            Some(m) if m.annotations.key_loc == Some(loc) => "metadata.annotations",
+            Some(m) if sealed && m.name.as_ref().is_some_and(|n| n.loc == loc) => {
+                "spec.template.metadata.name"
+            }
+            _ => obj.anchor_path(),
+        };
         let names = missing
             .iter()
             .map(|m| format!("`{m}`"))
@@ -186,6 +196,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 loc,
                 format!("credentials secret `{secret_name}` lacks the Reflector {what} {names}: {consequence}"),
             )
+            .field(cx.project, field)
             .label(format!("missing {names}"))
             .help(format!("add {lines} to {place}"))
             .fix_opt(add_annotations(cx, obj, &missing)),

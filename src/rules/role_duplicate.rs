@@ -84,6 +84,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                             name.value
                         ),
                     )
+                    .field(cx.project, role.field("name"))
                     .label("second declaration")
                     .help(
                         "CNPG's webhook rejects the whole Cluster (\"Role name is duplicate of \
@@ -130,6 +131,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                             name.value
                         ),
                     )
+                    .field(cx.project, db_role.role.field("name"))
                     .label("never applied")
                     .help(
                         "the Cluster's `spec.managed.roles` takes precedence and this DatabaseRole \
@@ -153,6 +155,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                                 name.value
                             ),
                         )
+                        .field(cx.project, db_role.role.field("name"))
                         .label("second declaration")
                         .help("only one of them will be applied: remove one")
                         .related(earlier.loc, format!("`{}` is first declared here", name.value)),
