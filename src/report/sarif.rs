@@ -150,8 +150,39 @@ struct Location {
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<usize>,
     physical_location: PhysicalLocation,
+    /// The finding's subject (primary location only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    logical_locations: Vec<LogicalLocation>,
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<Message>,
+}
+
+/// A finding's [subject](crate::diagnostic::Subject): `fullyQualifiedName` is
+/// `Kind/namespace/name:field.path` (the file's path outside any object; no `:` for the whole
+/// document), as a baseline names it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation {
+    name: String,
+    fully_qualified_name: String,
+    kind: &'static str,
+}
+
+impl LogicalLocation {
+    fn of(subject: crate::diagnostic::Subject) -> LogicalLocation {
+        if subject.path.is_empty() {
+            return LogicalLocation {
+                name: subject.object.clone(),
+                fully_qualified_name: subject.object,
+                kind: "object",
+            };
+        }
+        LogicalLocation {
+            fully_qualified_name: format!("{}:{}", subject.object, subject.path),
+            name: subject.path,
+            kind: "property",
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -282,6 +313,7 @@ fn physical(project: &Project, top: &TopLevel<'_>, loc: Loc) -> PhysicalLocation
 fn result(
     project: &Project,
     top: &TopLevel<'_>,
+    subject: crate::diagnostic::Subject,
     diagnostic: &Diagnostic,
     rule_index: usize,
     fingerprint: Fingerprint,
@@ -295,6 +327,7 @@ fn result(
         locations: [Location {
             id: None,
             physical_location: physical(project, top, finding.loc),
+            logical_locations: vec![LogicalLocation::of(subject)],
             message: None,
         }],
         related_locations: finding
@@ -304,6 +337,7 @@ fn result(
             .map(|(id, related)| Location {
                 id: Some(id),
                 physical_location: physical(project, top, related.loc),
+                logical_locations: Vec::new(),
                 message: Some(Message::new(related.message.as_str())),
             })
             .collect(),
@@ -373,10 +407,21 @@ pub fn render_with(
         .enumerate()
         .map(|(i, meta)| (meta.id, i))
         .collect();
+    let mut subjects = crate::baseline::Subjects::new(project);
     let results = diagnostics
         .iter()
         .zip(fingerprints(project, diagnostics))
-        .map(|(d, fingerprint)| result(project, &top, d, index[d.rule.as_str()], fingerprint))
+        .map(|(d, fingerprint)| {
+            let subject = subjects.of(d);
+            result(
+                project,
+                &top,
+                subject,
+                d,
+                index[d.rule.as_str()],
+                fingerprint,
+            )
+        })
         .collect();
     let log = Log {
         schema: SCHEMA,
