@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::diagnostic::{Diagnostic, Subject};
 use crate::project::Project;
 use crate::source::Loc;
-use crate::yaml::{Limits, NodeKind, NodeRef, parse};
+use crate::yaml::{Limits, parse};
 
 pub const VERSION: u32 = 1;
 
@@ -149,53 +149,8 @@ impl<'p> Subjects<'p> {
         let Some(root) = parsed.documents.get(document).and_then(|d| d.root()) else {
             return String::new();
         };
-        let mut segments = Vec::new();
-        descend(root, loc.span.start(), &mut segments);
-        segments.join("")
+        root.field_path(loc.span.start())
     }
-}
-
-/// Walks down to the deepest node containing `offset`, naming each step: `.key` for mapping
-/// entries, `[name]` for list items with a `name`, else `[index]`.
-fn descend(node: NodeRef<'_>, offset: usize, segments: &mut Vec<String>) {
-    let mut current = node;
-    // Bounded by the document's depth limit; aliases are not followed into other subtrees.
-    for _ in 0..256 {
-        let next = match &current.node().kind {
-            NodeKind::Mapping(_) => current.entries().into_iter().find_map(|(k, v)| {
-                let key = k.as_str().unwrap_or("?");
-                let sep = if segments.is_empty() { "" } else { "." };
-                if contains(k, offset) {
-                    segments.push(format!("{sep}{key}"));
-                    return Some(None);
-                }
-                contains(v, offset).then(|| {
-                    segments.push(format!("{sep}{key}"));
-                    Some(v)
-                })
-            }),
-            NodeKind::Sequence(_) => current.items().enumerate().find_map(|(i, item)| {
-                contains(item, offset).then(|| {
-                    let label = item
-                        .get("name")
-                        .and_then(|n| n.as_str())
-                        .map_or_else(|| i.to_string(), str::to_string);
-                    segments.push(format!("[{label}]"));
-                    Some(item)
-                })
-            }),
-            _ => None,
-        };
-        match next {
-            Some(Some(child)) => current = child,
-            _ => return,
-        }
-    }
-}
-
-fn contains(node: NodeRef<'_>, offset: usize) -> bool {
-    let span = node.span();
-    span.start() <= offset && offset < span.end().max(span.start() + 1)
 }
 
 #[cfg(test)]

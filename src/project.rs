@@ -47,6 +47,10 @@ pub struct FileInfo {
     pub vanished: bool,
     /// Its `# pglint-ignore` comments.
     pub directives: Vec<Directive>,
+    /// The field paths of the places findings point at that the model does not name (its
+    /// pglint comments, repeated keys), found while the file is parsed: the enclosing node's,
+    /// as [`crate::yaml::NodeRef::field_path`] names it (see [`Project::field_path_at`]).
+    pub field_paths: Vec<(Span, String)>,
     /// A file of the base revision, shown where a change-safety finding points at what was
     /// there before (see [`Project::add_base_files`]); not part of the repository.
     pub from_base: bool,
@@ -417,6 +421,16 @@ impl Project {
         &self.sources.get(file).path
     }
 
+    /// The field path of a place the model does not name (a pglint comment, a repeated key)
+    /// that holds `loc`, as found when the file was parsed (see [`FileInfo::field_paths`]).
+    pub fn field_path_at(&self, loc: Loc) -> Option<&str> {
+        let info = self.files.get(loc.file.0 as usize)?;
+        info.field_paths
+            .iter()
+            .find(|(span, _)| span.start() <= loc.span.start() && loc.span.start() <= span.end())
+            .map(|(_, path)| path.as_str())
+    }
+
     /// The object whose document holds `loc` (objects are in file and document order).
     pub fn object_at(&self, loc: Loc) -> Option<&Object> {
         let after = self
@@ -542,6 +556,32 @@ impl Project {
     }
 }
 
+/// The field paths of a file's pglint comments and repeated keys (see
+/// [`FileInfo::field_paths`]): in the document that holds the position, else the first.
+fn unmodelled_paths(documents: &[crate::yaml::Document], info: &FileInfo) -> Vec<(Span, String)> {
+    let comments = info
+        .directives
+        .iter()
+        .map(|d| Span::new(d.start, d.start + d.text.len()));
+    let repeated = info
+        .problems
+        .iter()
+        .filter(|p| matches!(p.kind, YamlProblemKind::DuplicateKey { .. }))
+        .map(|p| p.span);
+    let roots: Vec<_> = documents.iter().filter_map(|d| d.root()).collect();
+    comments
+        .chain(repeated)
+        .filter_map(|span| {
+            let offset = span.start();
+            let root = roots
+                .iter()
+                .find(|r| r.span().start() <= offset && offset < r.span().end())
+                .or(roots.first())?;
+            Some((span, root.field_path(offset)))
+        })
+        .collect()
+}
+
 /// Stages 2–3 for one file: decode, parse, model. The only per-file path, whether the bytes
 /// came from disk or from memory. The text of a file on disk is dropped once modelled.
 fn load_file(input: Input, id: FileId, config: &Config, batch: &mut Batch) {
@@ -580,6 +620,7 @@ fn load_file(input: Input, id: FileId, config: &Config, batch: &mut Batch) {
             info.unread_kinds = kinds_named(text.get(from..).unwrap_or_default());
         }
         info.directives = directives(&text);
+        info.field_paths = unmodelled_paths(&parsed.documents, &info);
         let is_kustomization = is_kustomization_file(&path);
         for (index, doc) in parsed.documents.iter().enumerate() {
             let secrets = secret_spans(doc);

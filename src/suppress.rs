@@ -3,7 +3,7 @@
 //! annotation `pglint.dev/ignore: "RULE[,RULE]"`. Parsed once from the sources, applied to every
 //! rule's diagnostics centrally; a suppression that suppresses nothing is reported.
 
-use crate::diagnostic::{Diagnostic, Finding};
+use crate::diagnostic::{Diagnostic, Finding, Subject};
 use crate::hash::HashSet;
 use crate::model::closest;
 use crate::project::Project;
@@ -48,6 +48,19 @@ pub struct Suppressions {
 
 impl Suppressions {
     /// Reads every suppression of the project; the rules of `check` are what they may name.
+    /// What a finding about the suppression at `loc` is about: the node its comment sits
+    /// in, or its `pglint.dev/ignore` annotation.
+    pub fn subject_of(project: &Project, loc: Loc) -> Subject {
+        let path = match project.field_path_at(loc) {
+            Some(path) => path.to_string(),
+            None => project
+                .object_at(loc)
+                .and_then(|obj| obj.metadata_entry_path(loc))
+                .unwrap_or_default(),
+        };
+        Subject::at(project, loc, path)
+    }
+
     pub fn collect(project: &Project) -> Suppressions {
         let mut suppressions = Suppressions::default();
         for (index, info) in project.files.iter().enumerate() {

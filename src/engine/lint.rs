@@ -43,16 +43,11 @@ pub fn lint_changes(project: &Project, config: &Config, base: rules::Base<'_>) -
     changes
 }
 
-/// Rules whose findings do not carry their subject yet (and `suppression-unused`, which the
-/// engine reports): a baseline (and `--base`) still identifies them by reading their file's
-/// YAML again ([`crate::baseline::Subjects`]), since the node they point at (a comment, a
-/// repeated key, any node of a build kustomize refuses) is none the model names. Any other rule's finding without a subject fails a
+/// Rules whose findings do not carry their subject yet: a baseline (and `--base`) still
+/// identifies them by reading their file's YAML again ([`crate::baseline::Subjects`]), since
+/// the node they point at (any node of a build kustomize refuses) is none the model names. Any other rule's finding without a subject fails a
 /// debug build (every test run).
-pub const KEYED_BY_REREADING: &[RuleId] = &[
-    RuleId::KustomizeBuildRefused,
-    RuleId::SuppressionInvalid,
-    RuleId::YamlDuplicateKey,
-];
+pub const KEYED_BY_REREADING: &[RuleId] = &[RuleId::KustomizeBuildRefused];
 
 /// The findings of `rules` (those `config` turns on) over `cx`, attributed and at their
 /// configured severity, in no particular order.
@@ -265,7 +260,10 @@ fn apply_suppressions(project: &Project, config: &Config, diagnostics: &mut Vec<
             .map(|(_, finding)| Diagnostic {
                 rule: RuleId::SuppressionUnused,
                 severity,
-                finding,
+                finding: {
+                    let subject = Suppressions::subject_of(project, finding.loc);
+                    finding.subject(subject)
+                },
             }),
     );
 }
