@@ -11,10 +11,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::diagnostic::{Diagnostic, Subject};
-use crate::project::Project;
-use crate::source::Loc;
-use crate::yaml::{Limits, parse};
+use crate::diagnostic::Diagnostic;
 
 pub const VERSION: u32 = 1;
 
@@ -43,11 +40,10 @@ pub struct Baseline {
 
 impl Baseline {
     /// Records the diagnostics of this run.
-    pub fn record(project: &Project, diagnostics: &[Diagnostic]) -> Baseline {
+    pub fn record(diagnostics: &[Diagnostic]) -> Baseline {
         let mut counts: BTreeMap<Key, usize> = BTreeMap::new();
-        let mut keys = Subjects::new(project);
         for d in diagnostics {
-            *counts.entry(keys.key(d)).or_default() += 1;
+            *counts.entry(Key::of(d)).or_default() += 1;
         }
         Baseline {
             version: VERSION,
@@ -78,14 +74,13 @@ impl Baseline {
 
     /// Drops the diagnostics the baseline already knows; returns the entries (with the count
     /// left over) that matched nothing, so the baseline can shrink.
-    pub fn filter(&self, project: &Project, diagnostics: &mut Vec<Diagnostic>) -> Vec<Entry> {
+    pub fn filter(&self, diagnostics: &mut Vec<Diagnostic>) -> Vec<Entry> {
         let mut remaining: BTreeMap<Key, usize> = self
             .entries
             .iter()
             .map(|e| (e.key.clone(), e.count))
             .collect();
-        let mut keys = Subjects::new(project);
-        diagnostics.retain(|d| match remaining.get_mut(&keys.key(d)) {
+        diagnostics.retain(|d| match remaining.get_mut(&Key::of(d)) {
             Some(count) if *count > 0 => {
                 *count -= 1;
                 false
@@ -100,56 +95,17 @@ impl Baseline {
     }
 }
 
-/// The subjects of findings: a finding's own (see [`Finding::subject`]), else, for a rule that
-/// does not set one yet, the object holding its location and the field path found by reading
-/// the file's YAML again (once).
-///
-/// [`Finding::subject`]: crate::diagnostic::Finding::subject
-pub struct Subjects<'p> {
-    project: &'p Project,
-    parsed: BTreeMap<u32, crate::yaml::ParsedFile>,
-}
-
-impl<'p> Subjects<'p> {
-    pub fn new(project: &'p Project) -> Self {
-        Subjects {
-            project,
-            parsed: BTreeMap::new(),
-        }
-    }
-
-    /// What `diagnostic` is about.
-    pub fn of(&mut self, diagnostic: &Diagnostic) -> Subject {
-        if let Some(subject) = &diagnostic.finding.subject {
-            return subject.clone();
-        }
-        let loc = diagnostic.finding.loc;
-        match self.project.object_at(loc) {
-            Some(obj) => Subject::field(obj, self.field_path(loc, obj.document)),
-            None => Subject::in_file(self.project.path(loc.file), self.field_path(loc, 0)),
-        }
-    }
-
-    fn key(&mut self, diagnostic: &Diagnostic) -> Key {
-        let subject = self.of(diagnostic);
+impl Key {
+    /// A diagnostic's identity: its rule, its subject's object and field path, and its
+    /// deployment.
+    pub fn of(diagnostic: &Diagnostic) -> Key {
+        let subject = diagnostic.finding.subject.clone().unwrap_or_default();
         Key {
             rule: diagnostic.rule.to_string(),
             object: subject.object,
             path: subject.path,
             deployment: diagnostic.finding.deployment.clone(),
         }
-    }
-
-    fn field_path(&mut self, loc: Loc, document: usize) -> String {
-        let project = self.project;
-        let parsed = self
-            .parsed
-            .entry(loc.file.0)
-            .or_insert_with(|| parse(&project.text(loc.file).text, &Limits::default()));
-        let Some(root) = parsed.documents.get(document).and_then(|d| d.root()) else {
-            return String::new();
-        };
-        root.field_path(loc.span.start())
     }
 }
 
@@ -158,6 +114,7 @@ mod tests {
     use super::*;
     use crate::config::Config;
     use crate::engine::lint::lint;
+    use crate::project::Project;
 
     /// The same object, broken by one overlay only: its entry names that deployment; and a
     /// baseline without deployments (written before they were modelled) still reads.
@@ -190,7 +147,7 @@ mod tests {
         let config = Config::default();
         let project = Project::from_files(files, &config).unwrap();
         let diagnostics = lint(&project, &config);
-        let baseline = Baseline::record(&project, &diagnostics);
+        let baseline = Baseline::record(&diagnostics);
         let deployments: Vec<Option<&str>> = baseline
             .entries
             .iter()

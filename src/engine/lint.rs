@@ -43,12 +43,6 @@ pub fn lint_changes(project: &Project, config: &Config, base: rules::Base<'_>) -
     changes
 }
 
-/// Rules whose findings do not carry their subject yet: a baseline (and `--base`) still
-/// identifies them by reading their file's YAML again ([`crate::baseline::Subjects`]), since
-/// the node they point at (any node of a build kustomize refuses) is none the model names. Any other rule's finding without a subject fails a
-/// debug build (every test run).
-pub const KEYED_BY_REREADING: &[RuleId] = &[RuleId::KustomizeBuildRefused];
-
 /// The findings of `rules` (those `config` turns on) over `cx`, attributed and at their
 /// configured severity, in no particular order.
 fn run(cx: &Context<'_>, rules: &[&dyn Rule]) -> Vec<Diagnostic> {
@@ -61,7 +55,6 @@ fn run(cx: &Context<'_>, rules: &[&dyn Rule]) -> Vec<Diagnostic> {
             // Every finding says what it is about: its identity in baselines and `--base`.
             // The fixtures, scenarios and corpus run every rule in debug builds.
             if cfg!(debug_assertions)
-                && !KEYED_BY_REREADING.contains(&rule.id())
                 && let Some(finding) = findings.iter().find(|f| f.subject.is_none())
             {
                 panic!(
@@ -107,7 +100,7 @@ pub fn compare_with_base(
         }
     }
     let before = lint(base, config);
-    crate::baseline::Baseline::record(base, &before).filter(project, diagnostics);
+    crate::baseline::Baseline::record(&before).filter(diagnostics);
     let mut changes = lint_changes(project, config, rules::Base::new(base, reference, project));
     project.add_base_files(base, reference, &mut changes);
     diagnostics.extend(changes);

@@ -28,8 +28,10 @@ pub struct JsonDiagnostic<'p> {
     #[serde(flatten)]
     pub location: JsonLocation<'p>,
     pub related: Vec<JsonRelated<'p>>,
-    /// What the finding is about, as a baseline and `check --base` identify it.
-    pub subject: JsonSubject<'p>,
+    /// What the finding is about, as a baseline and `check --base` identify it (every
+    /// finding of `check` has one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<JsonSubject<'p>>,
     /// The deployment the finding is about, for an object several deployments apply.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deployment: Option<&'p str>,
@@ -43,8 +45,8 @@ pub struct JsonDiagnostic<'p> {
 /// document), `deployment` as in the diagnostic.
 #[derive(Debug, Serialize)]
 pub struct JsonSubject<'p> {
-    pub object: String,
-    pub path: String,
+    pub object: &'p str,
+    pub path: &'p str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deployment: Option<&'p str>,
 }
@@ -157,20 +159,16 @@ pub fn report_with_notices<'p>(
     summary: Summary,
     notices: &[String],
 ) -> JsonReport<'p> {
-    let mut subjects = crate::baseline::Subjects::new(project);
     JsonReport {
         version: VERSION,
         diagnostics: diagnostics
             .iter()
             .map(|d| JsonDiagnostic {
-                subject: {
-                    let subject = subjects.of(d);
-                    JsonSubject {
-                        object: subject.object,
-                        path: subject.path,
-                        deployment: d.finding.deployment.as_deref(),
-                    }
-                },
+                subject: d.finding.subject.as_ref().map(|subject| JsonSubject {
+                    object: &subject.object,
+                    path: &subject.path,
+                    deployment: d.finding.deployment.as_deref(),
+                }),
                 rule: d.rule,
                 severity: d.severity.as_str(),
                 message: &d.finding.message,

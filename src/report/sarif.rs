@@ -169,17 +169,17 @@ struct LogicalLocation {
 }
 
 impl LogicalLocation {
-    fn of(subject: crate::diagnostic::Subject) -> LogicalLocation {
+    fn of(subject: &crate::diagnostic::Subject) -> LogicalLocation {
         if subject.path.is_empty() {
             return LogicalLocation {
                 name: subject.object.clone(),
-                fully_qualified_name: subject.object,
+                fully_qualified_name: subject.object.clone(),
                 kind: "object",
             };
         }
         LogicalLocation {
             fully_qualified_name: format!("{}:{}", subject.object, subject.path),
-            name: subject.path,
+            name: subject.path.clone(),
             kind: "property",
         }
     }
@@ -313,7 +313,6 @@ fn physical(project: &Project, top: &TopLevel<'_>, loc: Loc) -> PhysicalLocation
 fn result(
     project: &Project,
     top: &TopLevel<'_>,
-    subject: crate::diagnostic::Subject,
     diagnostic: &Diagnostic,
     rule_index: usize,
     fingerprint: Fingerprint,
@@ -327,7 +326,7 @@ fn result(
         locations: [Location {
             id: None,
             physical_location: physical(project, top, finding.loc),
-            logical_locations: vec![LogicalLocation::of(subject)],
+            logical_locations: finding.subject.iter().map(LogicalLocation::of).collect(),
             message: None,
         }],
         related_locations: finding
@@ -407,21 +406,10 @@ pub fn render_with(
         .enumerate()
         .map(|(i, meta)| (meta.id, i))
         .collect();
-    let mut subjects = crate::baseline::Subjects::new(project);
     let results = diagnostics
         .iter()
         .zip(fingerprints(project, diagnostics))
-        .map(|(d, fingerprint)| {
-            let subject = subjects.of(d);
-            result(
-                project,
-                &top,
-                subject,
-                d,
-                index[d.rule.as_str()],
-                fingerprint,
-            )
-        })
+        .map(|(d, fingerprint)| result(project, &top, d, index[d.rule.as_str()], fingerprint))
         .collect();
     let log = Log {
         schema: SCHEMA,
