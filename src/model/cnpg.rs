@@ -109,6 +109,60 @@ impl Role {
         self.ensure.as_ref().is_some_and(|e| e.value == "absent")
     }
 
+    /// The field path of the field of this entry written at `loc` (the entry itself when no
+    /// field is; `None` outside it).
+    pub fn field_at(&self, loc: Loc) -> Option<String> {
+        let at = |l: Loc| l == loc;
+        let strings = [
+            ("name", &self.name),
+            ("ensure", &self.ensure),
+            ("passwordSecret.name", &self.password_secret),
+            ("validUntil", &self.valid_until),
+        ];
+        let flags = [
+            ("login", &self.login),
+            ("superuser", &self.superuser),
+            ("createdb", &self.createdb),
+            ("createrole", &self.createrole),
+            ("replication", &self.replication),
+            ("bypassrls", &self.bypassrls),
+            ("inherit", &self.inherit),
+            ("disablePassword", &self.disable_password),
+        ];
+        let field = strings
+            .into_iter()
+            .find(|(_, v)| v.as_ref().is_some_and(|v| at(v.loc)))
+            .map(|(f, _)| f.to_string())
+            .or_else(|| {
+                flags
+                    .into_iter()
+                    .find(|(_, v)| v.as_ref().is_some_and(|v| at(v.loc)))
+                    .map(|(f, _)| f.to_string())
+            })
+            .or_else(|| {
+                let limit = self.connection_limit.as_ref();
+                limit
+                    .is_some_and(|v| at(v.loc))
+                    .then(|| "connectionLimit".into())
+            })
+            .or_else(|| {
+                self.password_secret_key
+                    .filter(|&k| at(k))
+                    .map(|_| "passwordSecret".into())
+            })
+            .or_else(|| {
+                let i = self.in_roles.iter().position(|r| at(r.loc))?;
+                Some(format!("inRoles[{i}]"))
+            });
+        match field {
+            Some(field) => Some(self.field(&field)),
+            None => (self.loc.file == loc.file
+                && self.loc.span.start() <= loc.span.start()
+                && loc.span.end() <= self.loc.span.end())
+            .then(|| self.path.clone()),
+        }
+    }
+
     pub fn can_login(&self) -> bool {
         self.login.as_ref().is_some_and(|l| l.value)
     }

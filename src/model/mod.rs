@@ -356,6 +356,33 @@ impl Object {
         api_path.to_string()
     }
 
+    /// The field path of the node at `loc` when the model reads it: the object's name or
+    /// kind, a metadata entry, a Database's fields, a role's (of a Cluster or a
+    /// DatabaseRole). What locates a finding built from the model alone (`pglint verify`).
+    pub fn field_at(&self, loc: Loc) -> Option<String> {
+        if self.anchor() == loc {
+            return Some(self.anchor_path().to_string());
+        }
+        if let Some(path) = self.metadata_entry_path(loc) {
+            return Some(path);
+        }
+        match &self.spec {
+            Spec::Database(database) => [
+                ("spec.name", &database.name),
+                ("spec.owner", &database.owner),
+                ("spec.cluster.name", &database.cluster),
+                ("spec.ensure", &database.ensure),
+                ("spec.databaseReclaimPolicy", &database.reclaim_policy),
+            ]
+            .into_iter()
+            .find(|(_, v)| v.as_ref().is_some_and(|v| v.loc == loc))
+            .map(|(path, _)| path.to_string()),
+            Spec::Cluster(cluster) => cluster.roles.iter().find_map(|r| r.field_at(loc)),
+            Spec::DatabaseRole(role) => role.role.field_at(loc),
+            _ => None,
+        }
+    }
+
     /// The field path of [`Object::anchor`]: a finding about the whole object's subject.
     pub fn anchor_path(&self) -> &'static str {
         if self.meta.name.is_some() {
