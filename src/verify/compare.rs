@@ -1054,6 +1054,10 @@ stringData:
         }
     }
 
+    fn role_named<'c>(live: &'c mut Catalogue, name: &str) -> &'c mut LiveRole {
+        live.roles.iter_mut().find(|r| r.name == name).unwrap()
+    }
+
     fn matching() -> Catalogue {
         let grafana = LiveRole {
             login: true,
@@ -1144,11 +1148,7 @@ stringData:
     #[test]
     fn attributes_memberships_expiry_and_absent_objects() {
         let mut live = matching();
-        let grafana = live
-            .roles
-            .iter_mut()
-            .find(|r| r.name == "grafana_user")
-            .unwrap();
+        let grafana = role_named(&mut live, "grafana_user");
         grafana.inherit = true;
         grafana.connection_limit = -1;
         grafana.valid_until = Some(0);
@@ -1183,11 +1183,7 @@ stringData:
     #[test]
     fn live_findings_name_their_subject() {
         let mut live = matching();
-        let grafana = live
-            .roles
-            .iter_mut()
-            .find(|r| r.name == "grafana_user")
-            .unwrap();
+        let grafana = role_named(&mut live, "grafana_user");
         grafana.connection_limit = -1;
         let (_, diagnostics) = compared(&Config::default(), Some(&live), None);
         let subjects: Vec<String> = diagnostics
