@@ -437,9 +437,7 @@ impl Project {
             .objects
             .partition_point(|o| (o.file, o.loc.span.start()) <= (loc.file, loc.span.start()));
         let object = &self.objects[after.checked_sub(1)?];
-        let span = object.loc.span;
-        (object.file == loc.file && loc.span.end() <= span.end().max(span.start()))
-            .then_some(object)
+        object.loc.holds(loc).then_some(object)
     }
 
     /// A source object of the repository's files.

@@ -156,10 +156,7 @@ impl Role {
             });
         match field {
             Some(field) => Some(self.field(&field)),
-            None => (self.loc.file == loc.file
-                && self.loc.span.start() <= loc.span.start()
-                && loc.span.end() <= self.loc.span.end())
-            .then(|| self.path.clone()),
+            None => self.loc.holds(loc).then(|| self.path.clone()),
         }
     }
 

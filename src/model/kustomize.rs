@@ -96,11 +96,7 @@ impl Kustomization {
     /// or label (`commonLabels.backup`). Lists are numbered by item, as a finding's
     /// [subject](crate::diagnostic::Subject) names them.
     pub fn field_at(&self, loc: Loc) -> Option<String> {
-        let within = |outer: Loc| {
-            outer.file == loc.file
-                && outer.span.start() <= loc.span.start()
-                && loc.span.end() <= outer.span.end().max(outer.span.start())
-        };
+        let within = |outer: Loc| outer.holds(loc);
         let build = &self.build;
         let scalars = [
             ("namespace", &self.namespace),

@@ -281,13 +281,7 @@ impl Object {
     /// (`spec.managed.roles[gitea_user].login`).
     pub fn problem_path(&self, problem: &ShapeProblem) -> String {
         let field = problem.field.as_str();
-        let within = |outer: Option<Loc>| {
-            outer.is_some_and(|o| {
-                o.file == problem.loc.file
-                    && o.span.start() <= problem.loc.span.start()
-                    && problem.loc.span.end() <= o.span.end()
-            })
-        };
+        let within = |outer: Option<Loc>| outer.is_some_and(|o| o.holds(problem.loc));
         if field.starts_with("annotations.") || field.starts_with("labels.") {
             if within(self.meta.loc) {
                 return format!("metadata.{field}");
@@ -311,11 +305,7 @@ impl Object {
     /// object's metadata or a SealedSecret's template (`metadata.annotations.<key>`,
     /// `spec.template.metadata.labels.<key>`).
     pub fn metadata_entry_path(&self, loc: Loc) -> Option<String> {
-        let within = |outer: Loc| {
-            outer.file == loc.file
-                && outer.span.start() <= loc.span.start()
-                && loc.span.end() <= outer.span.end()
-        };
+        let within = |outer: Loc| outer.holds(loc);
         let template = match &self.spec {
             Spec::SealedSecret(sealed) => sealed.secret_meta(),
             _ => None,
