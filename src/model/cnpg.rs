@@ -13,9 +13,9 @@ use crate::yaml::NodeRef;
 pub struct Role {
     /// The whole entry.
     pub loc: Loc,
-    /// The entry's field path in its object: `spec.managed.roles[gitea_user]` (by its
-    /// `name`, else its index), or `spec` for a DatabaseRole (see [`Role::field`]).
-    pub path: String,
+    /// Its position in `spec.managed.roles`; `None` for a DatabaseRole's (see
+    /// [`Role::path`]).
+    pub index: Option<u32>,
     pub name: Option<Spanned<String>>,
     pub ensure: Option<Spanned<String>>,
     pub login: Option<Spanned<bool>>,
@@ -40,7 +40,7 @@ pub struct Role {
 }
 
 impl Role {
-    fn read(reader: &mut Reader<'_>, node: NodeRef<'_>, path: &str, at: String) -> Role {
+    fn read(reader: &mut Reader<'_>, node: NodeRef<'_>, path: &str, index: Option<u32>) -> Role {
         let ensure = reader.string(node.get("ensure"), &format!("{path}.ensure"));
         let mut flag = |field: &str| reader.boolean(node.get(field), &format!("{path}.{field}"));
         let (login, superuser, createdb, createrole, replication, bypassrls, inherit) = (
@@ -71,7 +71,7 @@ impl Role {
         );
         Role {
             loc: reader.loc(node),
-            path: at,
+            index,
             name: reader.string(node.get("name"), &format!("{path}.name")),
             ensure,
             login,
@@ -95,13 +95,23 @@ impl Role {
         self.name.as_ref().map(|n| n.as_str())
     }
 
+    /// The entry's field path in its object: `spec.managed.roles[gitea_user]` (by its
+    /// `name`, else its index), or `spec` for a DatabaseRole.
+    pub fn path(&self) -> String {
+        match (self.index, self.name_str()) {
+            (None, _) => "spec".to_string(),
+            (Some(_), Some(name)) => format!("spec.managed.roles[{name}]"),
+            (Some(index), None) => format!("spec.managed.roles[{index}]"),
+        }
+    }
+
     /// The field path of one of the entry's fields (`passwordSecret.name`), a finding's
     /// subject; `""`: the entry itself.
     pub fn field(&self, field: &str) -> String {
         if field.is_empty() {
-            self.path.clone()
+            self.path()
         } else {
-            format!("{}.{field}", self.path)
+            format!("{}.{field}", self.path())
         }
     }
 
@@ -156,7 +166,7 @@ impl Role {
             });
         match field {
             Some(field) => Some(self.field(&field)),
-            None => self.loc.holds(loc).then(|| self.path.clone()),
+            None => self.loc.holds(loc).then(|| self.path()),
         }
     }
 
@@ -235,12 +245,8 @@ impl Cluster {
         if let Some(list) = reader.sequence(roles_entry.map(|(_, v)| v), "spec.managed.roles") {
             for (index, item) in list.items().enumerate() {
                 if reader.mapping(Some(item), "spec.managed.roles[]").is_some() {
-                    let label = item
-                        .get("name")
-                        .and_then(|n| n.as_str())
-                        .map_or_else(|| index.to_string(), str::to_string);
-                    let at = format!("spec.managed.roles[{label}]");
-                    roles.push(Role::read(reader, item, "spec.managed.roles[]", at));
+                    let index = u32::try_from(index).ok();
+                    roles.push(Role::read(reader, item, "spec.managed.roles[]", index));
                 }
             }
         }
@@ -411,8 +417,8 @@ impl DatabaseRole {
     pub(crate) fn read(reader: &mut Reader<'_>, root: NodeRef<'_>) -> DatabaseRole {
         let spec = reader.mapping(root.get("spec"), "spec");
         let role = match spec {
-            Some(spec) => Role::read(reader, spec, "spec", "spec".into()),
-            None => Role::read(reader, root, "spec", "spec".into()),
+            Some(spec) => Role::read(reader, spec, "spec", None),
+            None => Role::read(reader, root, "spec", None),
         };
         DatabaseRole {
             cluster: spec

@@ -296,7 +296,7 @@ impl Object {
             && let Spec::Cluster(cluster) = &self.spec
             && let Some(role) = cluster.roles.iter().find(|r| within(Some(r.loc)))
         {
-            return format!("{}{rest}", role.path);
+            return format!("{}{rest}", role.path());
         }
         field.to_string()
     }
@@ -341,7 +341,7 @@ impl Object {
                 .ok()
                 .and_then(|i| cluster.roles.get(i))
         {
-            return format!("{}{rest}", role.path);
+            return format!("{}{rest}", role.path());
         }
         api_path.to_string()
     }
