@@ -109,10 +109,16 @@ impl Subject {
     /// from) is named by its own field there instead.
     pub fn at(project: &Project, loc: Loc, path: impl Into<String>) -> Subject {
         let object = project.object_at(loc);
-        let path = project
+        let mut path = project
             .kustomize
             .field_at(loc)
             .unwrap_or_else(|| path.into());
+        // An item of a `kind: List` document is an object of its own, named under `items`.
+        if object.is_some_and(|o| o.kind_str().ends_with("List"))
+            && let Some(index) = project.list_item_at(loc)
+        {
+            path = format!("items[{index}].{path}");
+        }
         match object {
             Some(object) => Subject::field(object, path),
             None => Subject::in_file(project.path(loc.file), path),

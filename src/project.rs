@@ -51,6 +51,9 @@ pub struct FileInfo {
     /// pglint comments, repeated keys), found while the file is parsed: the enclosing node's,
     /// as [`crate::yaml::NodeRef::field_path`] names it (see [`Project::field_path_at`]).
     pub field_paths: Vec<(Span, String)>,
+    /// The items of its `kind: …List` documents, with their position in `items`: an object
+    /// kustomize and the deploy layer read out of the list (see [`Project::list_item_at`]).
+    pub list_items: Vec<(Span, u32)>,
     /// A file of the base revision, shown where a change-safety finding points at what was
     /// there before (see [`Project::add_base_files`]); not part of the repository.
     pub from_base: bool,
@@ -431,6 +434,22 @@ impl Project {
             .map(|(_, path)| path.as_str())
     }
 
+    /// The position in `items` of the `kind: …List` item that holds `loc` (see
+    /// [`FileInfo::list_items`]).
+    pub fn list_item_at(&self, loc: Loc) -> Option<u32> {
+        let info = self.files.get(loc.file.0 as usize)?;
+        info.list_items
+            .iter()
+            .find(|(span, _)| {
+                Loc {
+                    file: loc.file,
+                    span: *span,
+                }
+                .holds(loc)
+            })
+            .map(|&(_, index)| index)
+    }
+
     /// The object whose document holds `loc` (objects are in file and document order).
     pub fn object_at(&self, loc: Loc) -> Option<&Object> {
         let after = self
@@ -593,6 +612,20 @@ fn unmodelled_paths(documents: &[crate::yaml::Document], info: &FileInfo) -> Vec
         .collect()
 }
 
+/// The items of a file's `kind: …List` documents (see [`FileInfo::list_items`]).
+fn list_items(documents: &[crate::yaml::Document]) -> Vec<(Span, u32)> {
+    let lists = documents.iter().filter_map(|d| d.root()).filter(|root| {
+        root.get("kind")
+            .and_then(|k| k.as_str())
+            .is_some_and(|k| k.ends_with("List"))
+    });
+    lists
+        .filter_map(|root| root.get("items"))
+        .flat_map(|items| items.items().enumerate())
+        .map(|(i, item)| (item.span(), u32::try_from(i).unwrap_or(u32::MAX)))
+        .collect()
+}
+
 /// Stages 2–3 for one file: decode, parse, model. The only per-file path, whether the bytes
 /// came from disk or from memory. The text of a file on disk is dropped once modelled.
 fn load_file(input: Input, id: FileId, config: &Config, batch: &mut Batch) {
@@ -632,6 +665,7 @@ fn load_file(input: Input, id: FileId, config: &Config, batch: &mut Batch) {
         }
         info.directives = directives(&text);
         info.field_paths = unmodelled_paths(&parsed.documents, &info);
+        info.list_items = list_items(&parsed.documents);
         let is_kustomization = is_kustomization_file(&path);
         for (index, doc) in parsed.documents.iter().enumerate() {
             let secrets = secret_spans(doc);
