@@ -265,3 +265,12 @@ pub struct Diagnostic {
     pub severity: Severity,
     pub finding: Finding,
 }
+
+/// Names as a message lists them: each in backticks, separated by commas (`` `a`, `b` ``).
+pub fn code_list<T: std::fmt::Display>(names: impl IntoIterator<Item = T>) -> String {
+    names
+        .into_iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

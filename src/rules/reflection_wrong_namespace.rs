@@ -1,4 +1,4 @@
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::{Finding, Severity, code_list};
 use crate::hash::HashMap;
 use crate::index::{Copier, InstanceId};
 use crate::model::apps::app_of;
@@ -243,11 +243,7 @@ fn unused(
     if literals.iter().any(|ns| in_use(ns)) {
         return None;
     }
-    let named = literals
-        .iter()
-        .map(|ns| format!("`{ns}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let named = code_list(&literals);
     let (which, what) = if literals.len() == 1 {
         ("which", "namespace")
     } else {

@@ -1,4 +1,4 @@
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, code_list};
 use crate::edit::Fix;
 use crate::edit::yaml::string;
 use crate::index::Copier;
@@ -169,11 +169,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             }
             _ => obj.anchor_path(),
         };
-        let names = missing
-            .iter()
-            .map(|m| format!("`{m}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let names = code_list(&missing);
         let what = if missing.len() == 1 {
             "annotation"
         } else {
@@ -226,11 +222,7 @@ fn not_read(cx: &Context<'_>, obj: &Object, mut misplaced: Vec<(&str, &Annotatio
     misplaced.sort_by_key(|(_, a)| a.key.loc.span.start());
     let ((first_name, first), rest) = misplaced.split_first()?;
     let names: Vec<&str> = misplaced.iter().map(|(name, _)| *name).collect();
-    let listed = names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let listed = code_list(&names);
     let (what, these) = if names.len() == 1 {
         ("annotation", "this one")
     } else {

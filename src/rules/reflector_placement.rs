@@ -1,4 +1,4 @@
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, code_list};
 use crate::edit::Fix;
 use crate::model::{Object, Spec};
 use crate::model::reflector::{reflector, reflector_entries};
@@ -95,11 +95,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(((first_name, first), rest)) = misplaced.split_first() else {
             continue;
         };
-        let names = misplaced
-            .iter()
-            .map(|(n, _)| format!("`{n}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let names = code_list(misplaced.iter().map(|(n, _)| n));
         let (noun, verb) = if misplaced.len() == 1 {
             ("annotation", "is")
         } else {
