@@ -1,5 +1,5 @@
 use crate::deploy::{Deployment, DeploymentKind, LoadRestrictor, Refusal};
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Subject};
 use crate::rules::Context;
 use crate::source::Loc;
 
@@ -105,8 +105,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for (loc, message, kind, deployments) in causes {
         let mut finding = Finding::new(loc, format!("{message}; {}", consequence(&deployments)))
             // A kustomization's entry is named by its field; a node of an object or a patch
-            // file by its object (the model does not name every node kustomize reads).
-            .field(cx.project, "")
+            // file by the field when the model reads it, else by its object.
+            .subject(Subject::of_node(cx.project, loc))
             .label("kustomize refuses the build here")
             .help(help(kind, &deployments));
         for deployment in deployments {
