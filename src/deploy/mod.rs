@@ -4,6 +4,7 @@
 //! that kustomization's `namespace:` line, a patched owner at the patch line, a namespace that
 //! only an Application's destination gives at its `destination.namespace` line.
 
+pub mod argo_glob;
 pub mod generate;
 pub mod kustomize;
 pub mod patch;
@@ -519,26 +520,21 @@ impl<'p> Plan<'p> {
         Ok(rendered)
     }
 
-    /// The manifest files a folder deployment (no kustomization at its root) applies. Argo CD
-    /// matches the path relative to the source folder with `glob.Match(pattern, relPath)` and
-    /// no separators (argo-cd `reposerver/repository/repository.go` `findManifests`,
-    /// `util/glob/glob.go` `Match` → gobwas/glob `Compile`): `*` also matches `/`, so `*.yaml`
-    /// takes in files of subfolders too, and `**` is the same as `*` (`**/a.yaml` needs a
-    /// `/` before `a.yaml`; globset would let `**/` match no folder at all). An empty pattern
-    /// is no filter; one that does not compile matches nothing (`Match` returns false).
+    /// The manifest files a folder deployment (no kustomization at its root) applies, through
+    /// Argo CD's `directory.include`/`exclude` ([`argo_glob`]: gobwas globs without
+    /// separators, over the path relative to the source folder). An empty pattern is no filter
+    /// (`include != ""`); one that does not compile matches nothing (`Match` returns false).
     fn selected_files(&self, project: &'p Project, kustomize: &Kustomize<'p>) -> Vec<&'p str> {
         let glob = |pattern: Option<&str>| {
-            let pattern = pattern.filter(|p| !p.is_empty())?.replace("**", "*");
-            let mut set = globset::GlobSetBuilder::new();
-            if let Ok(glob) = globset::GlobBuilder::new(&pattern)
-                .literal_separator(false)
-                .build()
-            {
-                set.add(glob);
-            }
-            Some(set.build().unwrap_or_else(|_| globset::GlobSet::empty()))
+            pattern
+                .filter(|p| !p.is_empty())
+                .map(argo_glob::ArgoGlob::new)
         };
+        // `None`: no filter; `Some(None)`: a pattern that matches nothing.
         let (include, exclude) = (glob(self.include), glob(self.exclude));
+        let matches = |glob: &Option<argo_glob::ArgoGlob>, path: &str| {
+            glob.as_ref().is_some_and(|g| g.is_match(path))
+        };
         let relative = |path: &'p str| {
             path.strip_prefix(self.root.as_str())
                 .map_or(path, |rest| rest.trim_start_matches('/'))
@@ -548,8 +544,8 @@ impl<'p> Plan<'p> {
             None => kustomize
                 .manifest_paths()
                 .filter(|path| self.includes(project, path))
-                .filter(|path| include.as_ref().is_none_or(|g| g.is_match(relative(path))))
-                .filter(|path| !exclude.as_ref().is_some_and(|g| g.is_match(relative(path))))
+                .filter(|path| include.as_ref().is_none_or(|g| matches(g, relative(path))))
+                .filter(|path| !exclude.as_ref().is_some_and(|g| matches(g, relative(path))))
                 .collect(),
         };
         files.sort_unstable();
@@ -1283,11 +1279,13 @@ mod tests {
     #[test]
     fn directory_patterns_empty_or_invalid() {
         let app = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: dbs\nspec:\n  source:\n    repoURL: https://example.com/repo.git\n    path: db\n    directory:\n      include: INCLUDE\n      exclude: EXCLUDE\n  destination:\n    namespace: postgres\n";
-        // An empty pattern is no filter; one that does not compile matches nothing.
+        // An empty pattern is no filter; one that does not compile matches nothing; gobwas
+        // closes an unclosed `{` at the end.
         for (include, exclude, expected) in [
             ("''", "''", true),
             ("'[a'", "''", false),
-            ("''", "'{a'", true),
+            ("''", "'[a'", true),
+            ("''", "'{x,app-db.yaml'", false),
         ] {
             let app = app.replace("INCLUDE", include).replace("EXCLUDE", exclude);
             let project = project(&[("argocd/dbs.yaml", &app), ("db/app-db.yaml", DB)]);
