@@ -131,6 +131,40 @@ pub fn deploy_notices(project: &Project, deploy: &Deploy<'_>) -> DeployNotices {
             "no Argo CD Application or Flux Kustomization is known to apply this repository: every root kustomization and folder was built and judged on its own instead, and whether an object is applied is not known".to_string(),
         );
     }
+    // Child Applications an app of apps' filter leaves out, one notice per parent.
+    let mut parents: Vec<(&str, Loc, Vec<String>)> = Vec::new();
+    for unselected in &deploy.unselected {
+        let object = &project.objects[unselected.application];
+        let child = format!(
+            "Application `{}` ({})",
+            object.name().unwrap_or("<unnamed>"),
+            at(object.anchor())
+        );
+        match parents
+            .iter_mut()
+            .find(|(parent, _, _)| *parent == unselected.parent)
+        {
+            Some((_, _, children)) => children.push(child),
+            None => parents.push((&unselected.parent, unselected.parent_origin, vec![child])),
+        }
+    }
+    for (parent, origin, children) in parents {
+        let parent = format!("{parent} ({})", at(origin));
+        out.notices.push(match children.as_slice() {
+            [child] => format!(
+                "not created: {child}: {parent} holds its file in its folder, but its `directory.include`/`exclude` leave it out, so Argo CD never creates it and nothing it deploys is applied"
+            ),
+            many => format!(
+                "not created: {} Applications (e.g. {}{}): {parent} holds their files in its folder, but its `directory.include`/`exclude` leave them out, so Argo CD never creates them and nothing they deploy is applied",
+                many.len(),
+                many[..many.len().min(EXAMPLES)].join(", "),
+                match many.len().saturating_sub(EXAMPLES) {
+                    0 => String::new(),
+                    rest => format!(" and {rest} more"),
+                }
+            ),
+        });
+    }
     // One notice per assumption, naming (some of) the Applications that rest on it.
     let mut assumed: Vec<(&Assumption, Vec<&str>)> = Vec::new();
     for deployment in &deploy.deployments {
@@ -307,6 +341,56 @@ mod tests {
         assert!(
             known.notices[0].starts_with("not built: Application dbs"),
             "{:?}",
+            known.notices
+        );
+    }
+
+    #[test]
+    fn child_applications_an_app_of_apps_leaves_out_make_one_notice_per_parent() {
+        let config = Config::default();
+        let app = |name: &str, path: &str, directory: &str| {
+            format!(
+                "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\nspec:\n  source:\n    repoURL: https://example.com/repo.git\n    path: {path}\n{directory}"
+            )
+        };
+        let mut files = vec![(
+            "argocd/root.yaml".to_string(),
+            app(
+                "root",
+                "apps",
+                "    directory:\n      include: 'kept.yaml'\n",
+            ),
+        )];
+        files.push(("apps/kept.yaml".into(), app("kept", "db", "")));
+        for i in 0..5 {
+            files.push((
+                format!("apps/old-{i}.yaml"),
+                app(&format!("old-{i}"), "db", ""),
+            ));
+        }
+        files.push((
+            "db/c.yaml".into(),
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n".into(),
+        ));
+        let texts: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let project = Project::from_texts(&texts, &config);
+        let deploy = crate::deploy::Deploy::build(&project, &config);
+        assert_eq!(deploy.unselected.len(), 5);
+        let known = super::deploy_notices(&project, &deploy);
+        let about: Vec<&String> = known
+            .notices
+            .iter()
+            .filter(|n| n.starts_with("not created"))
+            .collect();
+        assert_eq!(
+            about,
+            [
+                "not created: 5 Applications (e.g. Application `old-0` (apps/old-0.yaml:4), Application `old-1` (apps/old-1.yaml:4), Application `old-2` (apps/old-2.yaml:4) and 2 more): Application root (argocd/root.yaml:8) holds their files in its folder, but its `directory.include`/`exclude` leave them out, so Argo CD never creates them and nothing they deploy is applied"
+            ],
+            "{:#?}",
             known.notices
         );
     }

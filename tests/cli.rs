@@ -1121,3 +1121,27 @@ fn a_kustomization_listing_its_parent_folder_fails_check() {
             .contains("cycle")
     );
 }
+
+/// A child Application an app of apps' `directory.include` leaves out is never created:
+/// its objects are `not-deployed`, and the notice names it, on stderr and in the JSON.
+#[test]
+fn a_child_application_the_parent_filter_leaves_out_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    rule_fixture::write("not-deployed--app-of-apps-filter", repo);
+    let expected = "not created: Application `wiki` (argocd/apps/wiki.yaml:5): Application root (argocd/root.yaml:13) holds its file in its folder, but its `directory.include`/`exclude` leave it out, so Argo CD never creates it and nothing it deploys is applied";
+    let (_, report) = json(&["check", "--root", "."], repo);
+    assert!(rules_of(&report).contains(&"not-deployed"), "{report}");
+    let notices = report["summary"]["notices"].as_array().unwrap();
+    assert!(
+        notices.iter().any(|n| n.as_str() == Some(expected)),
+        "{notices:?}"
+    );
+    let human = pglint()
+        .current_dir(repo)
+        .args(["check", "--root", "."])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&human.stderr);
+    assert!(stderr.contains(&format!("note: {expected}")), "{stderr}");
+}

@@ -35,6 +35,17 @@ pub enum Assumption {
     },
 }
 
+/// A child Application file in the folder of an app of apps whose directory filter leaves it
+/// out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unselected {
+    pub application: ObjectId,
+    /// The first parent whose folder holds the file (`Application root`), and its source's
+    /// `path` node.
+    pub parent: String,
+    pub parent_origin: Loc,
+}
+
 /// Something that applies objects to a cluster.
 #[derive(Debug)]
 pub struct Deployment<'p> {
@@ -111,6 +122,9 @@ pub struct Deploy<'p> {
     /// not model, a source that may or may not be this repository): whether an object is
     /// applied at all is then unknown.
     pub unknown_deployers: Vec<Unknown>,
+    /// Child Applications an app of apps' folder holds but its `directory.include`/`exclude`
+    /// leave out: Argo CD never creates them, so they deploy nothing.
+    pub unselected: Vec<Unselected>,
     /// One of them is Argo CD's: sync waves may order what it applies.
     unknown_argo: bool,
     /// Source object → (deployment, index of its resource in that deployment's rendering).
@@ -153,7 +167,10 @@ impl<'p> Deploy<'p> {
         // and `exclude` select: a child Application that a parent's folder holds and no parent
         // selects is never created, so it deploys nothing.
         let unselected = unselected_children(project, &kustomize, &planned);
-        planned.retain(|plan| plan.declared_by.is_none_or(|id| !unselected.contains(&id)));
+        planned.retain(|plan| {
+            plan.declared_by
+                .is_none_or(|id| !unselected.iter().any(|u| u.application == id))
+        });
         // Where no deployment is known (no deployer, or none whose source is known to be this
         // repository), every root kustomization and loose folder is built and judged.
         let declared = !planned.is_empty();
@@ -178,6 +195,7 @@ impl<'p> Deploy<'p> {
         Deploy {
             deployments,
             declared,
+            unselected,
             unknown_argo: unknown_deployers
                 .iter()
                 .any(|(_, kind)| kind.has_sync_waves()),
@@ -602,7 +620,7 @@ fn unselected_children(
     project: &Project,
     kustomize: &Kustomize<'_>,
     planned: &[Plan<'_>],
-) -> crate::hash::HashSet<ObjectId> {
+) -> Vec<Unselected> {
     let directories: Vec<&Plan<'_>> = planned
         .iter()
         .filter(|p| {
@@ -611,11 +629,9 @@ fn unselected_children(
                 && project.kustomize.in_dir(&p.root).is_none()
         })
         .collect();
-    if !directories
-        .iter()
-        .any(|p| p.include.is_some() || p.exclude.is_some())
-    {
-        return crate::hash::HashSet::default();
+    let filtered = |p: &Plan<'_>| p.include.is_some() || p.exclude.is_some();
+    if !directories.iter().any(|p| filtered(p)) {
+        return Vec::new();
     }
     let selected: crate::hash::HashSet<&str> = directories
         .iter()
@@ -626,15 +642,22 @@ fn unselected_children(
         .iter()
         .enumerate()
         .filter(|(_, object)| matches!(object.spec, Spec::Application(_)))
-        .filter(|&(id, object)| {
+        .filter_map(|(id, object)| {
             // The root Application is applied by hand, whatever its own folder selects.
             let path = project.path(object.file);
-            !selected.contains(path)
-                && directories
-                    .iter()
-                    .any(|p| p.declared_by != Some(id) && p.includes(project, path))
+            if selected.contains(path) {
+                return None;
+            }
+            let parent = directories
+                .iter()
+                .filter(|p| p.declared_by != Some(id) && p.includes(project, path))
+                .find(|p| filtered(p))?;
+            Some(Unselected {
+                application: id,
+                parent: parent.name.clone(),
+                parent_origin: parent.origin,
+            })
         })
-        .map(|(id, _)| id)
         .collect()
 }
 
