@@ -579,6 +579,48 @@ impl<'p> Index<'p> {
             .find(|r| r.source.is_some() && r.source == instance.source && r.list.field == field)
     }
 
+    /// The Secrets that the roles of a replaced `spec.managed.roles` named before the patch
+    /// and that no role of the list as applied names: the replacement is why nothing uses
+    /// them (for a list other than a Cluster's roles, none).
+    pub fn secrets_unnamed_by(&self, replaced: &ReplacedList) -> Vec<ObjectId> {
+        let Some(source) = replaced.source else {
+            return Vec::new();
+        };
+        let secrets = |object: &'p Object| -> Vec<&'p str> {
+            match &object.spec {
+                Spec::Cluster(cluster) => cluster
+                    .roles
+                    .iter()
+                    .filter_map(|r| r.password_secret.as_ref())
+                    .map(|s| s.value.as_str())
+                    .collect(),
+                _ => Vec::new(),
+            }
+        };
+        if replaced.list.field != "spec.managed.roles" {
+            return Vec::new();
+        }
+        let mut unnamed = Vec::new();
+        for instance in self.instances_of(source) {
+            if self.list_replaced(instance, &replaced.list.field) != Some(replaced) {
+                continue;
+            }
+            let applied = self.object(instance);
+            let after = secrets(applied);
+            for name in secrets(&self.project.objects[source]) {
+                if after.contains(&name) {
+                    continue;
+                }
+                for found in self.secret_sources(name, applied.namespace_str()) {
+                    if !unnamed.contains(&found.object()) {
+                        unnamed.push(found.object());
+                    }
+                }
+            }
+        }
+        unnamed
+    }
+
     /// Where a deployment's build is refused because the source object `object` is added a
     /// second time with one id (a file listed twice, two files holding one object): the list
     /// entry, the cause of everything else that sees the object twice.
