@@ -228,6 +228,8 @@ pub struct Index<'p> {
     /// Copies that name their source (Reflector's manual mirrors, the replicator's pulls), by
     /// copier and the source they name, built on first use.
     mirrors: OnceLock<HashMap<(Copier, String), Vec<ObjectId>>>,
+    /// `[deploy] replicator-allow-all`: kubernetes-replicator fills every pull.
+    replicator_allow_all: bool,
     /// Namespaces some manifest uses, built on first use.
     used_namespaces: OnceLock<HashSet<String>>,
 }
@@ -447,6 +449,7 @@ impl<'p> Index<'p> {
             folders: OnceLock::new(),
             secret_roles: HashMap::default(),
             mirrors: OnceLock::new(),
+            replicator_allow_all: config.deploy.replicator_allow_all,
             used_namespaces: OnceLock::new(),
         };
         index.instances = Self::instances(project, deploy, index.inputs());
@@ -989,7 +992,7 @@ impl<'p> Index<'p> {
         target: &str,
     ) -> Option<bool> {
         let pulled = if self.has_copy_in(Copier::Replicator, namespace, name, target) {
-            replicator::permits(meta, target)
+            replicator::permits(meta, target, self.replicator_allow_all)
         } else {
             Some(false)
         };

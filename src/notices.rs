@@ -47,6 +47,7 @@ pub fn notices(project: &Project, config: &Config, config_path: Option<&str>) ->
     }
     notices.extend(unevaluated_rules(project));
     notices.extend(repository_crds(project));
+    notices.extend(replicated_by_selector(project));
     let nested = format!("/{FILE_NAME}");
     let mut ignored: Vec<&str> = project
         .paths
@@ -268,6 +269,45 @@ fn repository_crds(project: &Project) -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// Secrets kubernetes-replicator pushes to the namespaces a label selector matches
+/// (`replicate-to-matching`, `replicate/common/generic-replicator.go` `NamespaceAdded` matches
+/// it against each namespace's labels): pglint cannot see those labels, so where the copies
+/// land is not judged. One notice, naming the first few Secrets.
+fn replicated_by_selector(project: &Project) -> Option<String> {
+    use crate::model::replicator;
+    let secrets: Vec<String> = project
+        .objects
+        .iter()
+        .filter_map(|object| {
+            let meta = crate::model::reflector::secret_meta(object)?;
+            let selector = replicator::annotation(meta, replicator::REPLICATE_TO_MATCHING)?;
+            Some(format!(
+                "`{}/{}` ({}:{}, `{}`)",
+                object.namespace_str().unwrap_or("<no namespace>"),
+                object.name().unwrap_or("<unnamed>"),
+                project.path(object.file),
+                line_of(project, selector.key.loc),
+                selector.value.value
+            ))
+        })
+        .collect();
+    let more = match secrets.len().saturating_sub(EXAMPLES) {
+        0 => String::new(),
+        rest => format!(" and {rest} more"),
+    };
+    let (what, verb) = match secrets.len() {
+        0 => return None,
+        1 => ("Secret".to_string(), "reaches"),
+        n => (format!("{n} Secrets"), "reach"),
+    };
+    Some(format!(
+        "kubernetes-replicator copies {what} {}{more} into the namespaces whose labels match its `{}{}` selector: pglint cannot see namespaces' labels, so which namespaces it {verb} is not checked",
+        secrets[..secrets.len().min(EXAMPLES)].join(", "),
+        replicator::PREFIX,
+        replicator::REPLICATE_TO_MATCHING
+    ))
 }
 
 /// The 1-based line a location starts on.

@@ -1145,3 +1145,27 @@ fn a_child_application_the_parent_filter_leaves_out_is_named() {
     let stderr = String::from_utf8_lossy(&human.stderr);
     assert!(stderr.contains(&format!("note: {expected}")), "{stderr}");
 }
+
+/// kubernetes-replicator's `replicate-to-matching` selects namespaces by labels pglint cannot
+/// see: no finding, and a notice naming the Secret, on stderr and in the JSON.
+#[test]
+fn a_replicator_label_selector_is_named_in_a_notice() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    rule_fixture::write("quiet/replicator-to-matching", repo);
+    let expected = "kubernetes-replicator copies Secret `postgres/gitea-db-creds` (infra/databases/postgres/gitea-secrets-sealed.yaml:15, `app.example.com/database-creds=gitea`) into the namespaces whose labels match its `replicator.v1.mittwald.de/replicate-to-matching` selector: pglint cannot see namespaces' labels, so which namespaces it reaches is not checked";
+    let (code, report) = json(&["check", "--root", "."], repo);
+    assert_eq!(code, 0, "{report}");
+    let notices = report["summary"]["notices"].as_array().unwrap();
+    assert!(
+        notices.iter().any(|n| n.as_str() == Some(expected)),
+        "{notices:?}"
+    );
+    let human = pglint()
+        .current_dir(repo)
+        .args(["check", "--root", "."])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&human.stderr);
+    assert!(stderr.contains(&format!("note: {expected}")), "{stderr}");
+}
