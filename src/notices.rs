@@ -48,6 +48,14 @@ pub fn notices(project: &Project, config: &Config, config_path: Option<&str>) ->
     notices.extend(unevaluated_rules(project));
     notices.extend(repository_crds(project));
     notices.extend(replicated_by_selector(project));
+    for (loc, key) in crate::deploy::argocd_versioned_build_options(project) {
+        let version = key.trim_start_matches("kustomize.buildOptions.");
+        notices.push(format!(
+            "`{}:{}` sets `{key}`: Argo CD 3.2 and later ignore it and build every kustomize version with `kustomize.buildOptions`, as pglint judges the builds; Argo CD 3.0 and 3.1 used it instead for Applications with `kustomize.version: {version}`",
+            project.path(loc.file),
+            line_of(project, loc)
+        ));
+    }
     let nested = format!("/{FILE_NAME}");
     let mut ignored: Vec<&str> = project
         .paths
@@ -382,6 +390,23 @@ mod tests {
             known.notices[0].starts_with("not built: Application dbs"),
             "{:?}",
             known.notices
+        );
+    }
+
+    #[test]
+    fn versioned_kustomize_build_options_are_said() {
+        let config = Config::default();
+        let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cm\n  namespace: argocd\ndata:\n  kustomize.buildOptions: --enable-helm\n  kustomize.path.v5.4.3: /usr/local/bin/kustomize-5.4.3\n  kustomize.buildOptions.v5.4.3: --load-restrictor LoadRestrictionsNone\n";
+        let project = Project::from_texts(&[("argocd/argocd-cm.yaml", cm)], &config);
+        let said: Vec<String> = notices(&project, &config, None)
+            .into_iter()
+            .filter(|n| n.contains("kustomize.buildOptions."))
+            .collect();
+        assert_eq!(
+            said,
+            [
+                "`argocd/argocd-cm.yaml:9` sets `kustomize.buildOptions.v5.4.3`: Argo CD 3.2 and later ignore it and build every kustomize version with `kustomize.buildOptions`, as pglint judges the builds; Argo CD 3.0 and 3.1 used it instead for Applications with `kustomize.version: v5.4.3`"
+            ]
         );
     }
 

@@ -948,31 +948,85 @@ fn fill_application(
 /// `--load-restrictor LoadRestrictionsNone` (argo-cd `util/kustomize/kustomize.go`: `Build`
 /// passes the options, split into words by `parseKustomizeBuildOptions`, to `kustomize build`).
 fn argo_restrictor(project: &Project) -> LoadRestrictor {
-    let none = project
-        .objects
-        .iter()
-        .filter(|o| o.kind_str() == "ConfigMap" && o.name() == Some("argocd-cm"))
-        .any(|object| {
-            let text = &project.text(object.file).text;
-            let parsed = crate::yaml::parse(text, &crate::yaml::Limits::default());
-            parsed
-                .documents
-                .get(object.document)
-                .and_then(|d| d.root())
-                .and_then(|root| root.path(&["data", "kustomize.buildOptions"]))
-                .and_then(|options| options.as_str())
-                .is_some_and(|options| {
-                    let words: Vec<&str> = options.split([' ', '=']).collect();
-                    words
-                        .windows(2)
-                        .any(|w| w == ["--load-restrictor", "LoadRestrictionsNone"])
-                })
-        });
+    let none = argocd_cm_data(project).any(|(key, value)| {
+        key.as_str() == Some("kustomize.buildOptions")
+            && value.as_str().is_some_and(|options| {
+                let words: Vec<&str> = options.split([' ', '=']).collect();
+                words
+                    .windows(2)
+                    .any(|w| w == ["--load-restrictor", "LoadRestrictionsNone"])
+            })
+    });
     if none {
         LoadRestrictor::None
     } else {
         LoadRestrictor::RootOnly
     }
+}
+
+/// The `data` entries of the repository's `argocd-cm` ConfigMaps, read again from their text.
+fn argocd_cm_data(project: &Project) -> impl Iterator<Item = (OwnedNode, OwnedNode)> + '_ {
+    project
+        .objects
+        .iter()
+        .filter(|o| o.kind_str() == "ConfigMap" && o.name() == Some("argocd-cm"))
+        .flat_map(move |object| {
+            let text = &project.text(object.file).text;
+            let parsed = crate::yaml::parse(text, &crate::yaml::Limits::default());
+            let entries: Vec<(OwnedNode, OwnedNode)> = parsed
+                .documents
+                .get(object.document)
+                .and_then(|d| d.root())
+                .and_then(|root| root.get("data"))
+                .map(|data| {
+                    data.entries()
+                        .into_iter()
+                        .map(|(k, v)| {
+                            (OwnedNode::of(k, object.file), OwnedNode::of(v, object.file))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            entries
+        })
+}
+
+/// A scalar of a document parsed again: its text and where it is.
+struct OwnedNode {
+    text: Option<String>,
+    loc: Loc,
+}
+
+impl OwnedNode {
+    fn of(node: crate::yaml::NodeRef<'_>, file: crate::source::FileId) -> OwnedNode {
+        OwnedNode {
+            text: node.as_str().map(str::to_string),
+            loc: Loc {
+                file,
+                span: node.span(),
+            },
+        }
+    }
+
+    fn as_str(&self) -> Option<&str> {
+        self.text.as_deref()
+    }
+}
+
+/// `kustomize.buildOptions.<version>` keys of the repository's `argocd-cm`, with where each is
+/// written. Argo CD 3.0 and 3.1 built an Application whose `kustomize.version` names that
+/// version with those options instead of `kustomize.buildOptions` (argo-cd v3.1.0
+/// `util/settings/settings.go` `KustomizeSettings.GetOptions`); since 3.2 (commit 8e00df5,
+/// #23644) `GetKustomizeSettings` still reads them but `util/kustomize/kustomize.go` `Build`
+/// passes only `kustomize.buildOptions`, for every version. pglint builds as 3.2 and later do.
+pub fn argocd_versioned_build_options(project: &Project) -> Vec<(Loc, String)> {
+    argocd_cm_data(project)
+        .filter_map(|(key, _)| {
+            let text = key.as_str()?;
+            text.strip_prefix("kustomize.buildOptions.")?;
+            Some((key.loc, text.to_string()))
+        })
+        .collect()
 }
 
 /// The `repoURL`s of an object's Argo CD sources and git generators.
