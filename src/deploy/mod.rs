@@ -450,6 +450,16 @@ impl<'p> Plan<'p> {
             kustomize.accumulate_root(&self.root, self.restrictor, &self.components)?
         } else {
             let mut rendered = Rendered::default();
+            if self.kind == DeploymentKind::Flux && !flux_ignore_rules(project) {
+                let mut listed: Vec<&str> = project
+                    .paths
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|path| self.includes(project, path) && !flux_ignores(path))
+                    .collect();
+                listed.sort_unstable();
+                kustomize.check_generated_inputs(&self.root, listed)?;
+            }
             let files = self.selected_files(project, kustomize);
             kustomize.add_files(files, &mut rendered)?;
             // Flux's generated kustomization lists each sub-folder holding a kustomization (and
@@ -612,6 +622,55 @@ impl<'p> Plan<'p> {
             .take_while(|d| *d != self.root)
             .any(|d| project.kustomize.in_dir(d).is_some())
     }
+}
+
+/// Files source-controller leaves out of the artifact it hands to kustomize-controller, by
+/// its default patterns (fluxcd/pkg `sourceignore/sourceignore.go`: `ExcludeVCS`,
+/// `ExcludeCI`, `ExcludeExtra`, gitignore patterns that match at any depth; `ExcludeExt`
+/// names no YAML).
+fn flux_ignores(path: &str) -> bool {
+    const DIRS: [&str; 3] = [".git", ".github", ".circleci"];
+    const FILES: [&str; 10] = [
+        ".travis.yml",
+        ".gitlab-ci.yml",
+        "appveyor.yml",
+        ".drone.yml",
+        "cloudbuild.yaml",
+        "codeship-services.yml",
+        "codeship-steps.yml",
+        ".goreleaser.yml",
+        ".sops.yaml",
+        ".flux.yaml",
+    ];
+    let mut parts: Vec<&str> = path.split('/').collect();
+    let name = parts.pop().unwrap_or_default();
+    FILES.contains(&name) || parts.iter().any(|dir| DIRS.contains(dir))
+}
+
+/// The repository adds ignore rules pglint does not read: a `.sourceignore` file, or the
+/// `flux-system` GitRepository's `spec.ignore`. What the generated kustomization lists is
+/// then not judged.
+fn flux_ignore_rules(project: &Project) -> bool {
+    project
+        .paths
+        .iter()
+        .any(|p| p == ".sourceignore" || p.ends_with("/.sourceignore"))
+        || project
+            .objects
+            .iter()
+            .filter(|o| o.kind_str() == "GitRepository" && o.name() == Some("flux-system"))
+            .any(|object| {
+                let parsed = crate::yaml::parse(
+                    &project.text(object.file).text,
+                    &crate::yaml::Limits::default(),
+                );
+                parsed
+                    .documents
+                    .get(object.document)
+                    .and_then(|d| d.root())
+                    .and_then(|root| root.path(&["spec", "ignore"]))
+                    .is_some()
+            })
 }
 
 /// The Application objects whose files another Argo CD directory source holds in its folder
@@ -1472,6 +1531,42 @@ mod tests {
         let db = object_id(&project, "apps/app-db.yaml");
         assert!(!deploy.has_sync_waves(db));
         assert!(!deploy.uses_sync_waves());
+    }
+
+    #[test]
+    fn flux_refuses_a_generated_kustomization_listing_a_file_that_is_no_object() {
+        let flux = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: dbs\n  namespace: flux-system\nspec:\n  path: ./apps\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n";
+        let refused = |extra: &[(&str, &str)]| {
+            let mut files = vec![
+                ("flux/dbs.yaml", flux),
+                ("apps/app-db.yaml", DB),
+                // Inside a folder with its own kustomization: not listed by Flux's.
+                ("apps/chart/kustomization.yaml", "resources: []\n"),
+                ("apps/chart/values.yaml", "replicaCount: 1\n"),
+                // Left out of the artifact by source-controller's default ignore patterns.
+                ("apps/.github/workflows/ci.yml", "on: push\n"),
+                ("apps/.sops.yaml", "creation_rules: []\n"),
+                // Not YAML by extension.
+                ("apps/settings.json", "{\"a\": 1}\n"),
+            ];
+            files.extend_from_slice(extra);
+            let project = project(&files);
+            let deploy = Deploy::build(&project, &Config::default());
+            deploy.deployments[0]
+                .rendered
+                .as_ref()
+                .err()
+                .map(|e| (e.kind, project.path(e.loc.unwrap().file).to_string()))
+        };
+        assert_eq!(refused(&[]), None);
+        let values = [("apps/wiki/values.yaml", "image:\n  tag: v1\n")];
+        assert_eq!(
+            refused(&values),
+            Some((Refusal::NotAnObject, "apps/wiki/values.yaml".to_string()))
+        );
+        // Ignore rules pglint does not read: not judged.
+        let ignored = [values[0], ("apps/.sourceignore", "wiki/values.yaml\n")];
+        assert_eq!(refused(&ignored), None);
     }
 
     #[test]

@@ -176,6 +176,9 @@ fn help(kind: Refusal, deployments: &[&Deployment<'_>]) -> String {
         Refusal::Yaml => {
             "anchors only reach within their own document: write the value out, or anchor it again in this document".into()
         }
+        Refusal::NotAnObject => {
+            "keep files that are no Kubernetes objects (Helm values, configuration) out of the folders a deployment builds, or give the folder a kustomization.yaml that lists only its manifests".into()
+        }
         Refusal::Missing | Refusal::Unparsed | Refusal::Invalid | Refusal::Other => {
             "fix what kustomize refuses".into()
         }
