@@ -274,6 +274,9 @@ pub struct Kustomize<'p> {
     project: &'p Project,
     /// Each manifest file's objects (a run of the project's object list).
     objects_by_path: HashMap<&'p str, Range<usize>>,
+    /// The `.yaml`/`.yml` files with a document that did not become an object (sorted): the
+    /// only ones [`Kustomize::non_object`] may refuse.
+    partly_objects: Vec<&'p str>,
     limits: Limits,
 }
 
@@ -445,9 +448,30 @@ impl<'p> Kustomize<'p> {
             objects_by_path.insert(project.path(run[0].file), start..start + run.len());
             start += run.len();
         }
+        let mut partly_objects: Vec<&str> = project
+            .files
+            .iter()
+            .enumerate()
+            .filter_map(|(i, info)| {
+                let file = crate::source::FileId(i as u32);
+                let path = project.path(file);
+                let objects = objects_by_path.get(path).map_or(0, |r| r.len());
+                (info.documents > objects
+                    && info.problems.is_empty()
+                    && !info.from_base
+                    && !matches!(
+                        path.rsplit('/').next(),
+                        Some("kustomization.yaml" | "kustomization.yml")
+                    )
+                    && (path.ends_with(".yaml") || path.ends_with(".yml")))
+                .then_some(path)
+            })
+            .collect();
+        partly_objects.sort_unstable();
         Kustomize {
             project,
             objects_by_path,
+            partly_objects,
             limits: Limits::default(),
         }
     }
@@ -902,15 +926,12 @@ impl<'p> Kustomize<'p> {
     /// `.yaml`/`.yml` file it lists must hold Kubernetes objects. fluxcd/pkg
     /// `kustomize/kustomize_generator.go` `scanManifests` decodes each with kustomize's
     /// `SliceFromBytes` and fails the whole build on the first that does not decode.
-    pub fn check_generated_inputs<'a>(
+    pub fn check_generated_inputs(
         &self,
         root: &str,
-        paths: impl IntoIterator<Item = &'a str>,
+        lists: impl Fn(&str) -> bool,
     ) -> Result<(), BuildError> {
-        for path in paths {
-            if !(path.ends_with(".yaml") || path.ends_with(".yml")) {
-                continue;
-            }
+        for &path in self.partly_objects.iter().filter(|p| lists(p)) {
             let Some(at) = self.project.file_id(path).and_then(|f| self.non_object(f)) else {
                 continue;
             };

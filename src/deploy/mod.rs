@@ -451,14 +451,9 @@ impl<'p> Plan<'p> {
         } else {
             let mut rendered = Rendered::default();
             if self.kind == DeploymentKind::Flux && !flux_ignore_rules(project) {
-                let mut listed: Vec<&str> = project
-                    .paths
-                    .iter()
-                    .map(String::as_str)
-                    .filter(|path| self.includes(project, path) && !flux_ignores(path))
-                    .collect();
-                listed.sort_unstable();
-                kustomize.check_generated_inputs(&self.root, listed)?;
+                kustomize.check_generated_inputs(&self.root, |path| {
+                    self.includes(project, path) && !flux_ignores(path)
+                })?;
             }
             let files = self.selected_files(project, kustomize);
             kustomize.add_files(files, &mut rendered)?;
