@@ -143,7 +143,7 @@ pub fn deploy_notices(project: &Project, deploy: &Deploy<'_>) -> DeployNotices {
     // Child Applications an app of apps' filter leaves out, one notice per parent.
     let mut parents: Vec<(&str, Loc, Vec<String>)> = Vec::new();
     for unselected in &deploy.unselected {
-        let object = &project.objects[unselected.application];
+        let object = project.object(unselected.application);
         let child = format!(
             "Application `{}` ({})",
             object.name().unwrap_or("<unnamed>"),
