@@ -913,10 +913,11 @@ impl<'p> Kustomize<'p> {
     ) -> Result<(), BuildError> {
         match self.non_object(file) {
             Some(at) => Err(BuildError::at(
-                at,
+                written.loc,
                 format!(
-                    "`{}` holds a document that is no Kubernetes object (neither `apiVersion` nor `kind`): kustomize says \"missing Resource metadata\"",
-                    written.value
+                    "`{}` holds a document that is no Kubernetes object (neither `apiVersion` nor `kind`, line {}): kustomize says \"missing Resource metadata\"",
+                    written.value,
+                    self.project.text(file).line_col(at.span.start()).line
                 ),
             )
             .kind(Refusal::NotAnObject)),

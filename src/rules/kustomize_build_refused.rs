@@ -177,7 +177,7 @@ fn help(kind: Refusal, deployments: &[&Deployment<'_>]) -> String {
             "anchors only reach within their own document: write the value out, or anchor it again in this document".into()
         }
         Refusal::NotAnObject => {
-            "keep files that are no Kubernetes objects (Helm values, configuration) out of the folders a deployment builds, or give the folder a kustomization.yaml that lists only its manifests".into()
+            "list only Kubernetes manifests under `resources:` (a `configMapGenerator` reads a settings file as data), and keep files that are no objects (Helm values, configuration) out of a folder Flux builds without a kustomization.yaml, or give it one that lists only its manifests".into()
         }
         Refusal::Missing | Refusal::Unparsed | Refusal::Invalid | Refusal::Other => {
             "fix what kustomize refuses".into()
