@@ -121,10 +121,7 @@ pub fn deploy_notices(project: &Project, deploy: &Deploy<'_>) -> DeployNotices {
                         format!("{subject} ({})", at(*loc)).trim_start().to_string()
                     })
                     .collect();
-                let more = match many.len().saturating_sub(EXAMPLES) {
-                    0 => String::new(),
-                    rest => format!(" and {rest} more"),
-                };
+                let more = and_more(many.len());
                 format!(
                     "not built: {} deployers: {cause} (e.g. {}{more})",
                     many.len(),
@@ -167,10 +164,7 @@ pub fn deploy_notices(project: &Project, deploy: &Deploy<'_>) -> DeployNotices {
                 "not created: {} Applications (e.g. {}{}): {parent} holds their files in its folder, but its `directory.include`/`exclude` leave them out, so Argo CD never creates them and nothing they deploy is applied",
                 many.len(),
                 many[..many.len().min(EXAMPLES)].join(", "),
-                match many.len().saturating_sub(EXAMPLES) {
-                    0 => String::new(),
-                    rest => format!(" and {rest} more"),
-                }
+                and_more(many.len())
             ),
         });
     }
@@ -217,6 +211,14 @@ pub fn deploy_notices(project: &Project, deploy: &Deploy<'_>) -> DeployNotices {
 /// How many Applications a grouped notice names at most; the rest are counted.
 const EXAMPLES: usize = 3;
 
+/// " and N more" after the first [`EXAMPLES`] of `total` names, or nothing.
+fn and_more(total: usize) -> String {
+    match total.saturating_sub(EXAMPLES) {
+        0 => String::new(),
+        rest => format!(" and {rest} more"),
+    }
+}
+
 /// The notice about `assumption`, made to find the deployments `names` (in order, distinct).
 fn assumption_notice(assumption: &Assumption, names: &[&str]) -> String {
     match assumption {
@@ -230,10 +232,7 @@ fn assumption_notice(assumption: &Assumption, names: &[&str]) -> String {
                     .take(EXAMPLES)
                     .map(|n| n.strip_prefix("Application ").unwrap_or(n))
                     .collect();
-                let more = match names.len().saturating_sub(EXAMPLES) {
-                    0 => String::new(),
-                    rest => format!(" and {rest} more"),
-                };
+                let more = and_more(names.len());
                 format!(
                     "{} Applications name `{repo_url}`, taken to be this repository because their paths exist here and no git remote names it (e.g. {}{more}); list it in `[deploy] repo-urls` to say so",
                     names.len(),
@@ -301,10 +300,7 @@ fn replicated_by_selector(project: &Project) -> Option<String> {
             ))
         })
         .collect();
-    let more = match secrets.len().saturating_sub(EXAMPLES) {
-        0 => String::new(),
-        rest => format!(" and {rest} more"),
-    };
+    let more = and_more(secrets.len());
     let (what, verb) = match secrets.len() {
         0 => return None,
         1 => ("Secret".to_string(), "reaches"),

@@ -89,7 +89,11 @@ impl Parser {
                 '*' => out.push_str(".*"),
                 _ => {
                     self.pos -= 1;
-                    out.push_str(&regex::escape(&self.text(self.terms > 0)));
+                    let in_terms = self.terms > 0;
+                    let text = self.text(|c| {
+                        matches!(c, '?' | '*' | '[' | '{') || (in_terms && matches!(c, '}' | ','))
+                    });
+                    out.push_str(&regex::escape(&text));
                 }
             }
         }
@@ -102,8 +106,9 @@ impl Parser {
         Some(out)
     }
 
-    /// Literal text up to the next special character (`fetchText`): `\` escapes one.
-    fn text(&mut self, in_terms: bool) -> String {
+    /// Literal text up to the next unescaped character that `breaks` it (`fetchText`): `\`
+    /// escapes one.
+    fn text(&mut self, breaks: impl Fn(char) -> bool) -> String {
         let mut text = String::new();
         let mut escaped = false;
         while let Some(c) = self.next() {
@@ -112,9 +117,7 @@ impl Parser {
                     escaped = true;
                     continue;
                 }
-                let breaks =
-                    matches!(c, '?' | '*' | '[' | '{') || (in_terms && matches!(c, '}' | ','));
-                if breaks {
+                if breaks(c) {
                     self.pos -= 1;
                     break;
                 }
@@ -144,34 +147,14 @@ impl Parser {
             format!("{}-{}", class_char(lo), class_char(hi))
         } else {
             self.pos -= 1;
-            let list = self.text_until_close();
+            // A bracket list's characters: text up to an unescaped `]`.
+            let list = self.text(|c| c == ']');
             if list.is_empty() {
                 return None;
             }
             list.chars().map(class_char).collect()
         };
         (self.next()? == ']').then(|| format!("[{}{body}]", if not { "^" } else { "" }))
-    }
-
-    /// A bracket list's characters: text up to an unescaped `]`.
-    fn text_until_close(&mut self) -> String {
-        let mut text = String::new();
-        let mut escaped = false;
-        while let Some(c) = self.next() {
-            if !escaped {
-                if c == '\\' {
-                    escaped = true;
-                    continue;
-                }
-                if c == ']' {
-                    self.pos -= 1;
-                    break;
-                }
-            }
-            escaped = false;
-            text.push(c);
-        }
-        text
     }
 }
 
