@@ -59,10 +59,12 @@ pub struct Finding {
     /// The object the rule judged (its name, or the field), when the finding points at a
     /// transformation instead: what the engine lists when it merges findings of one node.
     pub subject: Option<Loc>,
-    /// The objects (their whole documents) where a finding of a rule this one yields to
+    /// The places (whole documents, or one node) where a finding of a rule this one yields to
     /// explains this one: fixing that finding settles this one too (`sync-wave-order` of two
-    /// objects whose SOP waves are in order, when `sync-wave-wrong` reports one of them). The
-    /// engine drops this finding only when such a finding is reported.
+    /// objects whose SOP waves are in order, when `sync-wave-wrong` reports one of them;
+    /// `naming-convention` at a Database's name, when `database-duplicate` reports it there
+    /// and moves its finding to a kustomization's entry). The engine drops this finding only
+    /// when such a finding is reported.
     pub explained_within: Vec<Loc>,
 }
 

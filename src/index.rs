@@ -182,7 +182,7 @@ impl SecretUse<'_> {
 /// value from `original`, the first one in file order. Source objects, not instances: one file
 /// that two overlays apply is no copy.
 #[derive(Debug, Clone)]
-pub struct CopiedValue<'p> {
+pub struct RepeatedCiphertext<'p> {
     pub original: (SourceId, &'p SealedEntry),
     pub copy: (SourceId, &'p SealedEntry),
     /// The labels the original and the copy are decrypted with (see
@@ -190,7 +190,7 @@ pub struct CopiedValue<'p> {
     pub labels: (String, String),
 }
 
-impl CopiedValue<'_> {
+impl RepeatedCiphertext<'_> {
     /// Does the copy decrypt where it is (the same label)?
     pub fn decrypts(&self) -> bool {
         self.labels.0 == self.labels.1
@@ -704,8 +704,10 @@ impl<'p> Index<'p> {
         names
     }
 
-    /// Every sealed value that another SealedSecret already holds (see [`CopiedValue`]).
-    pub fn copied_sealed_values(&self) -> Vec<CopiedValue<'p>> {
+    /// Every sealed value that an earlier SealedSecret already holds (see
+    /// [`RepeatedCiphertext`]): whether the copy decrypts where it is splits it between a
+    /// value that cannot be read there and a password two Secrets share.
+    pub fn repeated_ciphertexts(&self) -> Vec<RepeatedCiphertext<'p>> {
         let mut first: HashMap<crate::source::Digest, (SourceId, &'p SealedEntry)> =
             HashMap::default();
         let mut copies = Vec::new();
@@ -726,7 +728,7 @@ impl<'p> Index<'p> {
                             obj.sealed_label(),
                         );
                         if let (Some(a), Some(b)) = labels {
-                            copies.push(CopiedValue {
+                            copies.push(RepeatedCiphertext {
                                 original,
                                 copy: (id, entry),
                                 labels: (a, b),
@@ -1344,24 +1346,25 @@ impl<'p> Index<'p> {
         (spec.bootstrap.owner == name).then_some(RoleOrigin::Bootstrap)
     }
 
-    /// The roles of a cluster that are members of the role `name` (their `inRoles` lists it):
-    /// its managed roles, then its DatabaseRoles, in declaration order.
-    pub fn members_of(&self, cluster: InstanceId, name: &str) -> Vec<RoleOrigin<'p>> {
+    /// The roles an app logs in as to use the group role `name` of a cluster: its members
+    /// (their `inRoles` lists it) that can log in with a password (`login: true`, a
+    /// `passwordSecret`) and are not being dropped. Managed roles first, then DatabaseRoles,
+    /// in declaration order. Whether a NOLOGIN owner is reachable, and whose settings decide
+    /// that its app can connect, are both this one fact.
+    pub fn login_members(&self, cluster: InstanceId, name: &str) -> Vec<&'p Role> {
         let Spec::Cluster(spec) = &self.object(cluster).spec else {
             return Vec::new();
         };
-        let mut members: Vec<RoleOrigin<'p>> = spec
-            .roles
+        spec.roles
             .iter()
-            .filter(|r| r.is_member_of(name))
-            .map(RoleOrigin::Managed)
-            .collect();
-        members.extend(
-            self.database_roles_of(cluster)
-                .filter(|(_, r)| r.role.is_member_of(name))
-                .map(|(id, r)| RoleOrigin::DatabaseRole(id, &r.role)),
-        );
-        members
+            .chain(self.database_roles_of(cluster).map(|(_, r)| &r.role))
+            .filter(|r| {
+                r.is_member_of(name)
+                    && r.can_login()
+                    && !r.is_absent()
+                    && r.password_secret.is_some()
+            })
+            .collect()
     }
 
     /// Every role name of a cluster (managed, DatabaseRole, bootstrap owner).

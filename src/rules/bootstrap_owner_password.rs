@@ -106,7 +106,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     format!("sets it from `passwordSecret` `{}`", name.value),
                 )
             }
-            // Both at once is `role-password-conflict`'s.
+            // `disablePassword` is the role's password source only without a
+            // `passwordSecret`: CNPG refuses a role that sets both, and with the bootstrap
+            // secret as its `passwordSecret` one way of settling that leaves one source.
             (None, Some(disabled)) if disabled.value => {
                 (
                     disabled.loc,

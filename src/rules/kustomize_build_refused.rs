@@ -92,8 +92,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Err(error) = &deployment.rendered else {
             continue;
         };
-        // Owned by `kustomize-missing`, `yaml-syntax`/`yaml-duplicate-key`, and
-        // `annotation-not-string`/`manifest-invalid`.
+        // A refusal the deploy layer classes as a missing, unparsable or invalid input is a
+        // mistake in that input, judged there (see `kustomize-missing`, `yaml-syntax`,
+        // `yaml-duplicate-key`, `annotation-not-string`, `manifest-invalid`).
         if matches!(
             error.kind,
             Refusal::Missing | Refusal::Unparsed | Refusal::Invalid

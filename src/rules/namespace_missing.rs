@@ -56,7 +56,8 @@ declare_rule! {
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let namespace = &cx.config.namespace;
     for (id, obj) in cx.objects() {
-        // Without `metadata` the object is `manifest-invalid`'s.
+        // Without `metadata` there is no mapping to add the namespace to: the object itself
+        // is invalid (see `manifest-invalid`).
         if !obj.is_sop_kind() || !cx.in_sop_folder(obj) || obj.meta.loc.is_none() {
             continue;
         }

@@ -1,9 +1,9 @@
 use crate::diagnostic::Finding;
 use crate::model::reflector::{
     ALLOWED, ALLOWED_NAMESPACES, AUTO_ENABLED, AUTO_NAMESPACES, KNOWN, Pattern, dotnet_bool,
-    list_entries, looks_like_glob, opaque, reflector_entries, secret_meta,
+    list_entries, looks_like_glob, misspelling_of, opaque, reflector_entries, secret_meta,
 };
-use crate::model::{Annotation, REFLECTOR_PREFIX, closest};
+use crate::model::{Annotation, REFLECTOR_PREFIX};
 use crate::rules::Context;
 use crate::source::Loc;
 
@@ -104,7 +104,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 ALLOWED_NAMESPACES | AUTO_NAMESPACES => check_list(name, annotation, out),
                 known if KNOWN.contains(&known) => {}
                 unknown => {
-                    let suggestion = closest(unknown, KNOWN.iter().copied());
+                    let suggestion = misspelling_of(unknown);
                     out.push(
                         Finding::new(
                             annotation.key.loc,

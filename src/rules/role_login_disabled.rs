@@ -81,20 +81,17 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 RoleOrigin::Bootstrap => None,
             })
             .collect();
-        // No such role is `owner-role-missing`'s, `ensure: absent` is `owner-role-absent`'s;
-        // one candidate cluster whose role can log in is enough.
+        // Only a role that is declared and kept can be given `login: true` (no role, or one
+        // being dropped, is a different edit); one candidate cluster whose role can log in is
+        // enough.
         if roles.is_empty() || roles.iter().any(|r| r.can_login() || r.is_absent()) {
             continue;
         }
         // A group role that the app's login role is a member of: least privilege.
-        let logs_in_as_member = clusters.iter().any(|&c| {
-            cx.index
-                .members_of(c, owner.as_str())
-                .into_iter()
-                .filter_map(RoleOrigin::role)
-                .any(|m| m.can_login() && !m.is_absent() && m.password_secret.is_some())
-        });
-        if logs_in_as_member {
+        if clusters
+            .iter()
+            .any(|&c| !cx.index.login_members(c, owner.as_str()).is_empty())
+        {
             continue;
         }
         let role: &Role = roles[0];

@@ -313,7 +313,7 @@ fn shared(cx: &Context<'_>, group: &[SecretUse<'_>], out: &mut Vec<Finding>) {
     if roles.len() < 2 {
         return;
     }
-    // A missing Secret is `role-secret-missing`'s.
+    // A Secret that is nowhere has no username to compare (see `role-secret-missing`).
     if cx.index.resolve_secret(first).is_empty() && generated(cx, first).is_none() {
         return;
     }
