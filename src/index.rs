@@ -176,6 +176,16 @@ impl SecretUse<'_> {
     pub fn loc(&self) -> Loc {
         self.name.loc
     }
+
+    /// The field path of the reference in its object (a finding's subject).
+    pub fn field_path(&self) -> String {
+        match self.kind {
+            UserKind::Managed(role) | UserKind::DatabaseRole(role) => {
+                role.field("passwordSecret.name")
+            }
+            UserKind::Bootstrap => "spec.bootstrap.initdb.secret.name".to_string(),
+        }
+    }
 }
 
 /// Two SealedSecrets of the repository's files holding the same ciphertext: `copy` took its

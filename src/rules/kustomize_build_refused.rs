@@ -112,6 +112,9 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     }
     for (loc, message, kind, deployments) in causes {
         let mut finding = Finding::new(loc, format!("{message}; {}", consequence(&deployments)))
+            // A kustomization's entry is named by its field; a node of an object or a patch
+            // file by its object (the model does not name every node kustomize reads).
+            .field(cx.project, "")
             .label("kustomize refuses the build here")
             .help(help(kind, &deployments));
         for deployment in deployments {

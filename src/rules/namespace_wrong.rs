@@ -85,6 +85,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         out.push(
             Finding::new(ns.loc, message)
+                .field(cx.project, "metadata.namespace")
                 .label(format!("expected `{expected}`"))
                 .help(help),
         );

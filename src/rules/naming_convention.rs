@@ -179,6 +179,7 @@ fn check_chain(
                     )
                 }),
             }
+            .field(cx.project, role.field("passwordSecret.name"))
             .label(format!("expected `{expected}`"));
             if let Some(&first) = sop_secrets.first() {
                 let secret = cx.index.object(first);
@@ -204,7 +205,10 @@ fn check_chain(
         }
         Verdict::RoleDiffers(app) => {
             let all: Vec<usize> = (0..databases.len()).collect();
-            let at = role.name.as_ref().map_or(chain.secret_name.loc, |n| n.loc);
+            let (at, field) = role.name.as_ref().map_or(
+                (chain.secret_name.loc, "passwordSecret.name"),
+                |n| (n.loc, "name"),
+            );
             out.push(
                 Finding::new(
                     at,
@@ -213,6 +217,7 @@ fn check_chain(
                         describe_databases(&all)
                     ),
                 )
+                .field(cx.project, role.field(field))
                 .label(format!("expected `{}_user`", normalize(&app)))
                 .help(format!(
                     "name it `{}_user` (and change `spec.owner` and the Secret's `username` with it), \
@@ -252,6 +257,7 @@ fn check_chain(
                         obj.name().unwrap_or("<unnamed>")
                     ),
                 )
+                .field(cx.project, "spec.owner")
                 .label("another app's role");
                 let cluster = cx.index.object(chain.cluster);
                 finding = match cx.index.find_role(chain.cluster, &expected_role) {
@@ -317,6 +323,7 @@ fn check_objects(
                                 obj.kind_str()
                             ),
                         )
+                        .field(cx.project, obj.anchor_path())
                         .label(format!("expected `{app}{secret_suffix}`"))
                         .help(rename_secret_help(obj)),
                     );
@@ -328,7 +335,8 @@ fn check_objects(
                 if let Some(file) =
                     file_app(path, &cx.config.naming.sealed_file_suffix).filter(|f| !same_app(f, &app))
                 {
-                    out.push(file_finding(obj, path, file, &app, &cx.config.naming.sealed_file_suffix));
+                    let suffix = &cx.config.naming.sealed_file_suffix;
+                    out.push(file_finding(obj, path, file, &app, suffix).field(cx.project, obj.anchor_path()));
                 }
             }
             Spec::Database(database) => {
@@ -358,13 +366,15 @@ fn check_objects(
                             obj.anchor(),
                             format!("Database `{name}` of app `{app}` is not named `{app}{database_suffix}`"),
                         )
+                        .field(cx.project, obj.anchor_path())
                         .label(format!("expected `{app}{database_suffix}`"))
                         .help(format!(
                             "rename it `{app}{database_suffix}` (a new object: CNPG adopts the existing database)"
                         )),
                     );
                 } else if let Some(file) = names.file_app.filter(|f| !same_app(f, &app)) {
-                    found.push(file_finding(obj, path, file, &app, &cx.config.naming.database_file_suffix));
+                    let suffix = &cx.config.naming.database_file_suffix;
+                    found.push(file_finding(obj, path, file, &app, suffix).field(cx.project, obj.anchor_path()));
                 }
                 if let Some(spec_name) = &database.name
                     && corroborated
@@ -381,6 +391,7 @@ fn check_objects(
                                 spec_name.value
                             ),
                         )
+                        .field(cx.project, "spec.name")
                         .label(format!("expected `{}`", normalize(&app)))
                         .help(format!(
                             "use `{}`; `spec.name` cannot be changed once applied: a new name creates a new, empty database",

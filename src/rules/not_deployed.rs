@@ -70,6 +70,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 object.display_name()
             ),
         )
+        .field(cx.project, object.anchor_path())
         .label("never applied")
         .rests_on_absence(&["Application", "ApplicationSet", "Kustomization"])
         .help("list the file in the kustomization of a folder a deployment applies, or deploy its folder");

@@ -162,7 +162,11 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
     }
     for (at, item) in locked {
-        out.push(finding(at, item));
+        let field = match item.lock {
+            Lock::NoConnection(_) => item.role.field("connectionLimit"),
+            Lock::Expired(..) => item.role.field("validUntil"),
+        };
+        out.push(finding(at, item).field(cx.project, field));
     }
 }
 

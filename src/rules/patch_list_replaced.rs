@@ -88,6 +88,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                         replaced.object, list.field
                     ),
                 )
+                .field(cx.project, list.field.clone())
                 .label("kept as written, not applied")
                 .related(replaced.patch, "the patch")
                 .help("remove the item with a JSON 6902 `remove` operation on its index, or write the whole list in the patch (a managed role can stay and get `ensure: absent`)");

@@ -170,6 +170,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .into_iter()
             .find_map(|ns| app_in.get(&ns).map(|&i| (ns, &sources[i])))
             .filter(|(_, other)| other.app != source.app);
+        let before = out.len();
         if let Some((other_ns, other)) = other {
             out.push(another_apps(
                 cx, source, meta, list_name, at, &own, &other_ns, other,
@@ -177,6 +178,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         } else if let Some(finding) = unused(cx, source, list_name, list, at, &own) {
             out.push(finding);
         }
+        crate::rules::metadata_entry_subjects(cx, source.obj, &mut out[before..]);
     }
 }
 

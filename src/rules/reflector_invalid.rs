@@ -92,6 +92,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         // Built by kustomize only, the object reaches Reflector as kustomize (YAML 1.2) writes
         // it: an unquoted `yes` becomes the string "yes", which Reflector reads as false.
         let as_kustomize_writes = cx.deploy().only_built_by_kustomize(id);
+        let before = out.len();
         for (name, annotation) in reflector_entries(meta) {
             let reaches_reflector_as_text = annotation.is_string()
                 || (as_kustomize_writes && annotation.is_string_in_yaml12());
@@ -121,6 +122,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 }
             }
         }
+        crate::rules::metadata_entry_subjects(cx, obj, &mut out[before..]);
     }
 }
 

@@ -85,15 +85,20 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         for &copy in cx.index.mirrors_of(Copier::Replicator, namespace, name) {
+            let copy = cx.index.object(copy);
+            let before = out.len();
             out.extend(refused_pull(
                 obj,
                 meta,
-                cx.index.object(copy),
+                copy,
                 cx.config.deploy.replicator_allow_all,
             ));
+            crate::rules::metadata_entry_subjects(cx, copy, &mut out[before..]);
         }
         if cx.in_sop_folder(obj) {
+            let before = out.len();
             out.extend(missed_push(cx, meta, name, namespace));
+            crate::rules::metadata_entry_subjects(cx, obj, &mut out[before..]);
         }
     }
 }

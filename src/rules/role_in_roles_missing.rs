@@ -154,6 +154,10 @@ fn finding(
             parent.value
         ),
     )
+    .field(cx.project, {
+        let index = role.in_roles.iter().position(|r| r.loc == parent.loc);
+        role.field(&format!("inRoles[{}]", index.unwrap_or(0)))
+    })
     .label("no such role")
     .in_deployment(cx.deployment_of(declared_by));
     let names: Vec<&str> = cx

@@ -1,4 +1,4 @@
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Subject};
 use crate::edit::Fix;
 use crate::index::{OwnerRef, RoleOrigin};
 use crate::model::Role;
@@ -122,6 +122,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 owner.value
             ),
         )
+        .field(cx.project, "spec.owner")
         .label("NOLOGIN role")
         .help(format!("add `login: true` to {place}"))
         .related(related_loc, related)
@@ -131,7 +132,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .find_map(|&c| cx.index.list_replaced(c, "spec.managed.roles"))
         {
             let (at, what) = replaced.cause();
-            finding = finding.caused_by(at, what);
+            let subject = Subject::at(cx.project, at, replaced.list.field.clone());
+            finding = finding.caused_by(at, subject, what);
         }
         out.push(finding);
     }

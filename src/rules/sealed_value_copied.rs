@@ -83,6 +83,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     }
                 ),
             )
+            .field(cx.project, format!("spec.encryptedData.{}", copy.1.key.value))
             .label("copied ciphertext")
             .related(original.1.value_loc, format!("the original, in {from}"))
             .help(format!(

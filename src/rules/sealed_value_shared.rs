@@ -71,6 +71,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     from.display_name()
                 ),
             )
+            .field(cx.project, format!("spec.encryptedData.{}", copy.1.key.value))
             .label("shared ciphertext")
             .related(original.1.value_loc, format!("also in {}", from.display_name()))
             .help("seal a value of its own for this Secret")

@@ -1,4 +1,4 @@
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Subject};
 use crate::hash::HashMap;
 use crate::index::{operator_generated, same_namespace};
 use crate::model::{Object, REFLECTOR_PREFIX, Spec, is_unknowable, similar};
@@ -151,6 +151,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 obj.kind_str()
             ),
         )
+        .field(cx.project, obj.anchor_path())
         .label("unused credentials")
         .rests_on_absence(&["Cluster", "DatabaseRole"]);
         // A role names it under a misspelt `passwordSecret`: that key is the one mistake
@@ -161,6 +162,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         {
             finding = finding.caused_by(
                 *key,
+                Subject::at(cx.project, *key, misspelt_path(cx, *key)),
                 format!("a role names {} `{name}` under a misspelt `passwordSecret`, which the API server drops", obj.kind_str()),
             );
         }
@@ -179,6 +181,18 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         };
         out.push(finding);
     }
+}
+
+/// The subject path of a misspelt `passwordSecret` key: the schema's unknown field there.
+fn misspelt_path(cx: &Context<'_>, key: crate::source::Loc) -> String {
+    let Some(obj) = cx.project.object_at(key) else {
+        return String::new();
+    };
+    obj.schema
+        .iter()
+        .find(|v| v.loc == key)
+        .map(|v| obj.subject_path(&v.path))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
