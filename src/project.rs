@@ -27,6 +27,11 @@ pub use cache::ProjectCache;
 #[path = "../tests/common/fs.rs"]
 mod test_fs;
 
+/// The integration tests' generated repositories, for the cache's differential test.
+#[cfg(test)]
+#[path = "../tests/common/synth.rs"]
+mod test_synth;
+
 /// What reading one file produced besides its objects.
 #[derive(Debug, Default, Clone)]
 pub struct FileInfo {

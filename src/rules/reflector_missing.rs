@@ -134,7 +134,6 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         // An annotation written where Reflector does not read it, or under a misspelt key:
         // that key is the node to edit, so the finding points at it (where `yields_to` lets
         // the finding about that key, if reported, stand for it).
-        let before = out.len();
         let mut missing = Vec::new();
         let mut misplaced = Vec::new();
         for name in absent {
@@ -146,13 +145,12 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             if let Some(annotation) = sealed.then(|| reflector(&obj.meta, name)).flatten() {
                 misplaced.push((name, annotation));
             } else if let Some((written, annotation)) = misspelt() {
-                out.push(misspelt_as(obj, name, written, annotation));
+                out.push(misspelt_as(cx, obj, name, written, annotation));
             } else {
                 missing.push(name);
             }
         }
-        out.extend(not_read(obj, misplaced));
-        crate::rules::metadata_entry_subjects(cx, obj, &mut out[before..]);
+        out.extend(not_read(cx, obj, misplaced));
         if missing.is_empty() {
             continue;
         }
@@ -224,7 +222,7 @@ fn consequence(missing: &[&str]) -> &'static str {
 
 /// The annotations `misplaced` are written on the SealedSecret's own metadata, which never
 /// reaches the Secret: moved there together, one mistake, reported at the first of them.
-fn not_read(obj: &Object, mut misplaced: Vec<(&str, &Annotation)>) -> Option<Finding> {
+fn not_read(cx: &Context<'_>, obj: &Object, mut misplaced: Vec<(&str, &Annotation)>) -> Option<Finding> {
     misplaced.sort_by_key(|(_, a)| a.key.loc.span.start());
     let ((first_name, first), rest) = misplaced.split_first()?;
     let names: Vec<&str> = misplaced.iter().map(|(name, _)| *name).collect();
@@ -247,6 +245,7 @@ fn not_read(obj: &Object, mut misplaced: Vec<(&str, &Annotation)>) -> Option<Fin
             consequence(&names)
         ),
     )
+    .field(cx.project, format!("metadata.annotations.{}", first.key.value))
     .label("not where Reflector reads it")
     .help(format!("move {} under `spec.template.metadata.annotations` (the template is not encrypted: edit it by hand or re-seal)", if names.len() == 1 { format!("`{first_name}`") } else { "them".to_string() }));
     for (name, annotation) in rest {
@@ -256,7 +255,17 @@ fn not_read(obj: &Object, mut misplaced: Vec<(&str, &Annotation)>) -> Option<Fin
 }
 
 /// `name` is written under the misspelt key `written`, which Reflector ignores.
-fn misspelt_as(obj: &Object, name: &str, written: &str, annotation: &Annotation) -> Finding {
+fn misspelt_as(
+    cx: &Context<'_>,
+    obj: &Object,
+    name: &str,
+    written: &str,
+    annotation: &Annotation,
+) -> Finding {
+    let annotations = match obj.spec {
+        Spec::SealedSecret(_) => "spec.template.metadata.annotations",
+        _ => "metadata.annotations",
+    };
     Finding::new(
         annotation.key.loc,
         format!(
@@ -265,6 +274,7 @@ fn misspelt_as(obj: &Object, name: &str, written: &str, annotation: &Annotation)
             consequence(&[name])
         ),
     )
+    .field(cx.project, format!("{annotations}.{}", annotation.key.value))
     .label(format!("not `{name}`"))
     .help(format!("rename the key to `{REFLECTOR_PREFIX}{name}`"))
 }
