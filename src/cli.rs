@@ -722,7 +722,7 @@ fn render(args: RenderArgs) -> Result<Outcome, String> {
     } else {
         let file = project.file_id(&relative);
         deploy = Deploy::build(&project, &config);
-        for (id, object) in project.objects.iter().enumerate() {
+        for (id, object) in project.sources() {
             if Some(object.file) != file {
                 continue;
             }

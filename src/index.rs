@@ -3,8 +3,9 @@
 //!
 //! The index holds **instances**: each object as each deployment applies it (namespace, name,
 //! patched fields, each located where it was set), and each object no deployment applies as
-//! written. Its ids ([`ObjectId`] in its API) number instances, not source objects: resolve
-//! them with [`Index::object`] and [`Index::instance`].
+//! written. Its ids number instances ([`InstanceId`]), not source objects
+//! ([`crate::model::SourceId`]): resolve them with [`Index::object`] and [`Index::instance`],
+//! and go from a source object to its instances with [`Index::instances_of`].
 
 use std::sync::OnceLock;
 
@@ -14,19 +15,36 @@ use crate::hash::{HashMap, HashSet};
 use crate::model::apps::{DatabaseNames, Verdict, app_of, file_app, judge, same_app};
 use crate::model::names::{invalid, reserved};
 use crate::model::{
-    Cluster, ClusterUser, Database, DatabaseRole, Metadata, NameKind, Object, ObjectId, PathRole,
-    Role, SealedEntry, SealedSecret, Secret, Spec, closest, is_unknowable, join,
+    Cluster, ClusterUser, Database, DatabaseRole, Metadata, NameKind, Object, PathRole, Role,
+    SealedEntry, SealedSecret, Secret, Spec, closest, is_unknowable, join,
 };
-use crate::model::{reflector, replicator};
+use crate::model::{SourceId, reflector, replicator};
 use crate::project::Project;
 use crate::source::{FileId, Loc, Spanned, ancestors, parent_dir};
+
+/// An instance of the index: one object as one deployment applies it, or as written when no
+/// deployment does (see [`Index::instance`]). Not a source object: those are numbered by
+/// [`crate::model::SourceId`], and the compiler keeps the two apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct InstanceId(u32);
+
+impl InstanceId {
+    fn new(index: usize) -> InstanceId {
+        InstanceId(u32::try_from(index).expect("fewer than 2^32 instances"))
+    }
+
+    /// The position of the instance in the index's list.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
 
 /// One object as one deployment applies it, or as written when no deployment does.
 #[derive(Debug, Clone, Copy)]
 pub struct Instance<'p> {
     pub object: &'p Object,
     /// The object in the project it renders; `None` for a generated Secret or ConfigMap.
-    pub source: Option<ObjectId>,
+    pub source: Option<SourceId>,
     /// `None` when no deployment applies it (or whether one does cannot be known).
     pub deployment: Option<DeploymentId>,
 }
@@ -34,7 +52,7 @@ pub struct Instance<'p> {
 /// An instance a deployment renamed (see [`Index::renamed_from`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Renamed<'p> {
-    pub instance: ObjectId,
+    pub instance: InstanceId,
     /// The node that set the applied name.
     pub at: Loc,
     /// The applied name.
@@ -44,14 +62,14 @@ pub struct Renamed<'p> {
 /// Something that makes a Secret of a given name exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SecretSource {
-    Secret(ObjectId),
-    Sealed(ObjectId),
+    Secret(InstanceId),
+    Sealed(InstanceId),
     /// An ExternalSecret's target: its keys cannot be known.
-    External(ObjectId),
+    External(InstanceId),
 }
 
 impl SecretSource {
-    pub fn object(self) -> ObjectId {
+    pub fn object(self) -> InstanceId {
         match self {
             SecretSource::Secret(id) | SecretSource::Sealed(id) | SecretSource::External(id) => id,
         }
@@ -66,7 +84,7 @@ pub enum RoleOrigin<'p> {
     /// The bootstrap owner (`bootstrap.initdb.owner`, default `app`).
     Bootstrap,
     /// A `DatabaseRole` object.
-    DatabaseRole(ObjectId, &'p Role),
+    DatabaseRole(InstanceId, &'p Role),
 }
 
 impl<'p> RoleOrigin<'p> {
@@ -83,12 +101,12 @@ impl<'p> RoleOrigin<'p> {
 /// Databases whose owner and cluster are both written and knowable (not `${VAR}`) have one.
 #[derive(Debug, Clone)]
 pub struct OwnerRef<'p> {
-    pub database_id: ObjectId,
+    pub database_id: InstanceId,
     pub database: &'p Database,
     pub owner: &'p Spanned<String>,
     pub cluster_name: &'p Spanned<String>,
     /// Sorted; empty when no such cluster exists (`cluster-missing`'s case).
-    pub clusters: Vec<ObjectId>,
+    pub clusters: Vec<InstanceId>,
 }
 
 /// A Database whose owner is no role of its cluster (`owner-role-missing`'s case), with what
@@ -97,11 +115,11 @@ pub struct OwnerRef<'p> {
 pub struct MissingOwner<'p> {
     pub owner: OwnerRef<'p>,
     /// The first of the clusters the Database lands on.
-    pub cluster: ObjectId,
+    pub cluster: InstanceId,
     /// A credentials secret `<app>-db-creds` of the owner's app (the owner is `<app>` or
     /// `<app>_…`) in the cluster's namespace that no role uses: the chain shows a role that is
     /// simply missing, not a typo.
-    pub unused_secret: Option<ObjectId>,
+    pub unused_secret: Option<InstanceId>,
 }
 
 /// A credentials secret → the cluster role that uses it → the databases that role owns.
@@ -109,10 +127,10 @@ pub struct MissingOwner<'p> {
 pub struct Chain<'p> {
     pub secret_name: &'p Spanned<String>,
     pub secrets: Vec<SecretSource>,
-    pub cluster: ObjectId,
+    pub cluster: InstanceId,
     pub role: RoleOrigin<'p>,
     pub role_name: &'p str,
-    pub databases: Vec<ObjectId>,
+    pub databases: Vec<InstanceId>,
 }
 
 /// Who names a password Secret.
@@ -130,7 +148,7 @@ pub enum UserKind<'p> {
 #[derive(Debug, Clone, Copy)]
 pub struct SecretUse<'p> {
     /// The instance (Cluster or DatabaseRole) that makes the reference.
-    pub instance: ObjectId,
+    pub instance: InstanceId,
     /// The referenced name, where it is written.
     pub name: &'p Spanned<String>,
     /// The namespace the Secret is read from.
@@ -165,8 +183,8 @@ impl SecretUse<'_> {
 /// that two overlays apply is no copy.
 #[derive(Debug, Clone)]
 pub struct CopiedValue<'p> {
-    pub original: (ObjectId, &'p SealedEntry),
-    pub copy: (ObjectId, &'p SealedEntry),
+    pub original: (SourceId, &'p SealedEntry),
+    pub copy: (SourceId, &'p SealedEntry),
     /// The labels the original and the copy are decrypted with (see
     /// [`crate::model::SealedSecret::label`]).
     pub labels: (String, String),
@@ -184,8 +202,8 @@ pub struct Assessment<'p> {
     pub role: &'p Role,
     pub secret_name: &'p str,
     pub role_name: &'p str,
-    pub sop_secrets: Vec<ObjectId>,
-    pub databases: Vec<(ObjectId, &'p Object)>,
+    pub sop_secrets: Vec<InstanceId>,
+    pub databases: Vec<(InstanceId, &'p Object)>,
     pub names: Vec<DatabaseNames<'p>>,
     pub secret_app: Option<&'p str>,
     pub verdict: Verdict,
@@ -204,19 +222,19 @@ pub struct Index<'p> {
     project: &'p Project,
     deploy: &'p Deploy<'p>,
     instances: Vec<Instance<'p>>,
-    clusters: HashMap<&'p str, Vec<ObjectId>>,
+    clusters: HashMap<&'p str, Vec<InstanceId>>,
     secrets: HashMap<&'p str, Vec<SecretSource>>,
-    databases: Vec<ObjectId>,
-    database_roles: Vec<ObjectId>,
+    databases: Vec<InstanceId>,
+    database_roles: Vec<InstanceId>,
     /// Poolers, Backups and ScheduledBackups.
-    cluster_users: Vec<ObjectId>,
+    cluster_users: Vec<InstanceId>,
     /// Secret name → (cluster, role) pairs whose `passwordSecret` names it.
-    secret_users: HashMap<&'p str, Vec<(ObjectId, &'p Role)>>,
+    secret_users: HashMap<&'p str, Vec<(InstanceId, &'p Role)>>,
     /// Cluster → its managed roles by name (the first declaration of a name).
-    managed_roles: HashMap<ObjectId, HashMap<&'p str, &'p Role>>,
+    managed_roles: HashMap<InstanceId, HashMap<&'p str, &'p Role>>,
     /// `spec.cluster.name` → Databases naming it.
-    databases_by_cluster: HashMap<&'p str, Vec<ObjectId>>,
-    credentials: Vec<ObjectId>,
+    databases_by_cluster: HashMap<&'p str, Vec<InstanceId>>,
+    credentials: Vec<InstanceId>,
     chains: Vec<Chain<'p>>,
     /// Files kustomizations read as patches or other inputs, built on first use.
     inputs: OnceLock<HashSet<String>>,
@@ -227,7 +245,7 @@ pub struct Index<'p> {
     secret_roles: HashMap<&'p str, Vec<(Option<&'p str>, Vec<&'p str>)>>,
     /// Copies that name their source (Reflector's manual mirrors, the replicator's pulls), by
     /// copier and the source they name, built on first use.
-    mirrors: OnceLock<HashMap<(Copier, String), Vec<ObjectId>>>,
+    mirrors: OnceLock<HashMap<(Copier, String), Vec<InstanceId>>>,
     /// Namespaces some manifest uses, built on first use.
     used_namespaces: OnceLock<HashSet<String>>,
 }
@@ -354,16 +372,16 @@ impl<'p> Index<'p> {
 
     /// Is this project object (a source object, not an instance) only a kustomize patch or
     /// other input of a build, applied by nothing?
-    pub fn is_patch(&self, source: ObjectId) -> bool {
-        let path = self.project.path(self.project.objects[source].file);
+    pub fn is_patch(&self, source: SourceId) -> bool {
+        let path = self.project.path(self.project.object(source).file);
         self.inputs().contains(path) && self.deploy.placements(source).next().is_none()
     }
 
     /// Are two instances applied together, into the same cluster by the same sync? Instances
     /// of one deployment are; of two deployments (overlays for two clusters, two
     /// Applications) are not; one that no deployment applies is judged by its folder.
-    pub fn applied_together(&self, a: ObjectId, b: ObjectId) -> bool {
-        let (a, b) = (&self.instances[a], &self.instances[b]);
+    pub fn applied_together(&self, a: InstanceId, b: InstanceId) -> bool {
+        let (a, b) = (self.instance(a), self.instance(b));
         match (a.deployment, b.deployment) {
             (Some(x), Some(y)) => x == y,
             _ => {
@@ -376,7 +394,7 @@ impl<'p> Index<'p> {
     /// Every instance: each object as each deployment applies it, each object no deployment
     /// applies as written (kustomize patches and inputs excluded), generated objects last.
     /// Only the kinds the index knows are kept.
-    fn instances(
+    fn collect_instances(
         project: &'p Project,
         deploy: &'p Deploy<'p>,
         inputs: &HashSet<String>,
@@ -391,7 +409,7 @@ impl<'p> Index<'p> {
             )
         };
         let mut instances = Vec::new();
-        for (id, obj) in project.objects.iter().enumerate() {
+        for (id, obj) in project.sources() {
             if !indexed(obj) {
                 continue;
             }
@@ -449,9 +467,10 @@ impl<'p> Index<'p> {
             mirrors: OnceLock::new(),
             used_namespaces: OnceLock::new(),
         };
-        index.instances = Self::instances(project, deploy, index.inputs());
-        for id in 0..index.instances.len() {
-            let obj = index.instances[id].object;
+        index.instances = Self::collect_instances(project, deploy, index.inputs());
+        for at in 0..index.instances.len() {
+            let id = InstanceId::new(at);
+            let obj = index.instances[at].object;
             let name = obj.name();
             match &obj.spec {
                 Spec::Cluster(cluster) => {
@@ -516,21 +535,31 @@ impl<'p> Index<'p> {
     }
 
     /// The object of an instance, as its deployment applies it.
-    pub fn object(&self, id: ObjectId) -> &'p Object {
-        self.instances[id].object
+    pub fn object(&self, id: InstanceId) -> &'p Object {
+        self.instances[id.index()].object
     }
 
-    pub fn instance(&self, id: ObjectId) -> &Instance<'p> {
-        &self.instances[id]
+    pub fn instance(&self, id: InstanceId) -> &Instance<'p> {
+        &self.instances[id.index()]
     }
 
-    /// The instances of a project object (a source object id).
-    pub fn instances_of(&self, source: ObjectId) -> impl Iterator<Item = ObjectId> + '_ {
+    /// Every instance with its id.
+    pub fn instances(&self) -> impl ExactSizeIterator<Item = (InstanceId, &Instance<'p>)> {
+        self.instances
+            .iter()
+            .enumerate()
+            .map(|(at, instance)| (InstanceId::new(at), instance))
+    }
+
+    /// The instances of a source object.
+    pub fn instances_of(&self, source: SourceId) -> impl Iterator<Item = InstanceId> + '_ {
         // Instances are in source order: a binary search finds the run.
         let start = self
             .instances
             .partition_point(|i| i.source.is_some_and(|s| s < source));
-        (start..self.instances.len()).take_while(move |&i| self.instances[i].source == Some(source))
+        (start..self.instances.len())
+            .take_while(move |&i| self.instances[i].source == Some(source))
+            .map(InstanceId::new)
     }
 
     /// An instance of one of `kinds` in `namespace` that its deployment renamed away from
@@ -542,33 +571,30 @@ impl<'p> Index<'p> {
         written: &str,
         namespace: Option<&str>,
     ) -> Option<Renamed<'p>> {
-        self.instances
-            .iter()
-            .enumerate()
-            .find_map(|(id, instance)| {
-                let object = instance.object;
-                if !kinds.contains(&object.kind_str())
-                    || !same_namespace(object.namespace_str(), namespace)
-                {
-                    return None;
-                }
-                let source = &self.project.objects[instance.source?];
-                let before = source.meta.name.as_ref()?;
-                let after = object.meta.name.as_ref()?;
-                (before.value == written && after.value != written && after.loc != before.loc)
-                    .then_some(Renamed {
-                        instance: id,
-                        at: after.loc,
-                        name: after.value.as_str(),
-                    })
-            })
+        self.instances().find_map(|(id, instance)| {
+            let object = instance.object;
+            if !kinds.contains(&object.kind_str())
+                || !same_namespace(object.namespace_str(), namespace)
+            {
+                return None;
+            }
+            let source = self.project.object(instance.source?);
+            let before = source.meta.name.as_ref()?;
+            let after = object.meta.name.as_ref()?;
+            (before.value == written && after.value != written && after.loc != before.loc)
+                .then_some(Renamed {
+                    instance: id,
+                    at: after.loc,
+                    name: after.value.as_str(),
+                })
+        })
     }
 
     /// The patch that replaced the list at `field` (`spec.managed.roles`) of an instance whole:
     /// a custom resource's list patched with a `$patch` directive on an item, the cause of
     /// every item the list then lacks or holds as written.
-    pub fn list_replaced(&self, instance: ObjectId, field: &str) -> Option<&'p ReplacedList> {
-        let instance = &self.instances[instance];
+    pub fn list_replaced(&self, instance: InstanceId, field: &str) -> Option<&'p ReplacedList> {
+        let instance = self.instance(instance);
         let rendered = self.deploy.deployments[instance.deployment?]
             .rendered
             .as_ref()
@@ -582,7 +608,7 @@ impl<'p> Index<'p> {
     /// Where a deployment's build is refused because the source object `object` is added a
     /// second time with one id (a file listed twice, two files holding one object): the list
     /// entry, the cause of everything else that sees the object twice.
-    pub fn refused_as_duplicate(&self, object: ObjectId) -> Option<Loc> {
+    pub fn refused_as_duplicate(&self, object: SourceId) -> Option<Loc> {
         self.deploy.deployments.iter().find_map(|deployment| {
             let error = deployment.rendered.as_ref().err()?;
             (error.kind == crate::deploy::Refusal::DuplicateId && error.objects.contains(&object))
@@ -635,10 +661,10 @@ impl<'p> Index<'p> {
 
     /// Every sealed value that another SealedSecret already holds (see [`CopiedValue`]).
     pub fn copied_sealed_values(&self) -> Vec<CopiedValue<'p>> {
-        let mut first: HashMap<crate::source::Digest, (ObjectId, &'p SealedEntry)> =
+        let mut first: HashMap<crate::source::Digest, (SourceId, &'p SealedEntry)> =
             HashMap::default();
         let mut copies = Vec::new();
-        for (id, obj) in self.project.objects.iter().enumerate() {
+        for (id, obj) in self.project.sources() {
             let Spec::SealedSecret(sealed) = &obj.spec else {
                 continue;
             };
@@ -651,7 +677,7 @@ impl<'p> Index<'p> {
                     Some(&original) if original.0 != id => {
                         // A label that cannot be known (templated) decides nothing.
                         let labels = (
-                            self.project.objects[original.0].sealed_label(),
+                            self.project.object(original.0).sealed_label(),
                             obj.sealed_label(),
                         );
                         if let (Some(a), Some(b)) = labels {
@@ -697,7 +723,7 @@ impl<'p> Index<'p> {
     /// Every `passwordSecret` / bootstrap secret reference, in object order, whatever its value.
     pub fn secret_uses(&self) -> Vec<SecretUse<'p>> {
         let mut uses = Vec::new();
-        for (id, instance) in self.instances.iter().enumerate() {
+        for (id, instance) in self.instances() {
             let obj = instance.object;
             match &obj.spec {
                 Spec::Cluster(cluster) => {
@@ -824,7 +850,7 @@ impl<'p> Index<'p> {
         };
         let secret_name = chain.secret_name.as_str();
         let role_name = chain.role_name;
-        let sop_secrets: Vec<ObjectId> = chain
+        let sop_secrets: Vec<InstanceId> = chain
             .secrets
             .iter()
             .map(|s| s.object())
@@ -839,7 +865,7 @@ impl<'p> Index<'p> {
         {
             return None;
         }
-        let databases: Vec<(ObjectId, &Object)> = chain
+        let databases: Vec<(InstanceId, &Object)> = chain
             .databases
             .iter()
             .map(|&id| (id, self.object(id)))
@@ -903,10 +929,10 @@ impl<'p> Index<'p> {
     /// The copies of the Secret `namespace/name` that `by` fills from it: Secrets (or
     /// SealedSecret templates) annotated Reflector `reflects: <namespace>/<name>`, or
     /// kubernetes-replicator `replicate-from: <namespace>/<name>`.
-    pub fn mirrors_of(&self, by: Copier, namespace: &str, name: &str) -> &[ObjectId] {
+    pub fn mirrors_of(&self, by: Copier, namespace: &str, name: &str) -> &[InstanceId] {
         let mirrors = self.mirrors.get_or_init(|| {
-            let mut mirrors: HashMap<(Copier, String), Vec<ObjectId>> = HashMap::default();
-            for (id, instance) in self.instances.iter().enumerate() {
+            let mut mirrors: HashMap<(Copier, String), Vec<InstanceId>> = HashMap::default();
+            for (id, instance) in self.instances() {
                 let Some(meta) = reflector::secret_meta(instance.object) else {
                     continue;
                 };
@@ -1033,19 +1059,15 @@ impl<'p> Index<'p> {
     pub fn sop_secrets<'a>(
         &'a self,
         config: &'a Config,
-    ) -> impl Iterator<Item = (ObjectId, &'p Object)> + 'a {
-        self.project
-            .objects
-            .iter()
-            .enumerate()
-            .filter(move |(_, obj)| {
-                matches!(obj.spec, Spec::Secret(_) | Spec::SealedSecret(_))
-                    && self.in_sop_folder(config, obj)
-            })
+    ) -> impl Iterator<Item = (SourceId, &'p Object)> + 'a {
+        self.project.sources().filter(move |(_, obj)| {
+            matches!(obj.spec, Spec::Secret(_) | Spec::SealedSecret(_))
+                && self.in_sop_folder(config, obj)
+        })
     }
 
     /// Clusters named `name` that may share `namespace`.
-    pub fn clusters_named(&self, name: &str, namespace: Option<&str>) -> Vec<ObjectId> {
+    pub fn clusters_named(&self, name: &str, namespace: Option<&str>) -> Vec<InstanceId> {
         self.clusters
             .get(name)
             .into_iter()
@@ -1056,7 +1078,7 @@ impl<'p> Index<'p> {
     }
 
     /// Every cluster with its object id.
-    pub fn clusters(&self) -> impl Iterator<Item = (ObjectId, &'p Cluster)> + '_ {
+    pub fn clusters(&self) -> impl Iterator<Item = (InstanceId, &'p Cluster)> + '_ {
         self.clusters
             .values()
             .flatten()
@@ -1112,7 +1134,7 @@ impl<'p> Index<'p> {
         &self,
         secret: &str,
         namespace: Option<&str>,
-    ) -> Vec<(ObjectId, &'p Role)> {
+    ) -> Vec<(InstanceId, &'p Role)> {
         self.secret_users
             .get(secret)
             .into_iter()
@@ -1122,7 +1144,7 @@ impl<'p> Index<'p> {
             .collect()
     }
 
-    pub fn databases(&self) -> impl Iterator<Item = (ObjectId, &'p Database)> + '_ {
+    pub fn databases(&self) -> impl Iterator<Item = (InstanceId, &'p Database)> + '_ {
         self.databases
             .iter()
             .filter_map(|&id| match &self.object(id).spec {
@@ -1132,7 +1154,7 @@ impl<'p> Index<'p> {
     }
 
     /// Poolers, Backups and ScheduledBackups, with the Cluster each names.
-    pub fn cluster_users(&self) -> impl Iterator<Item = (ObjectId, &'p ClusterUser)> + '_ {
+    pub fn cluster_users(&self) -> impl Iterator<Item = (InstanceId, &'p ClusterUser)> + '_ {
         self.cluster_users
             .iter()
             .filter_map(|&id| match &self.object(id).spec {
@@ -1141,7 +1163,7 @@ impl<'p> Index<'p> {
             })
     }
 
-    pub fn database_roles(&self) -> impl Iterator<Item = (ObjectId, &'p DatabaseRole)> + '_ {
+    pub fn database_roles(&self) -> impl Iterator<Item = (InstanceId, &'p DatabaseRole)> + '_ {
         self.database_roles
             .iter()
             .filter_map(|&id| match &self.object(id).spec {
@@ -1156,7 +1178,7 @@ impl<'p> Index<'p> {
             .filter_map(|(id, database)| self.owner_ref(id, database))
     }
 
-    fn owner_ref(&self, id: ObjectId, database: &'p Database) -> Option<OwnerRef<'p>> {
+    fn owner_ref(&self, id: InstanceId, database: &'p Database) -> Option<OwnerRef<'p>> {
         let (owner, cluster_name) = (database.owner.as_ref()?, database.cluster.as_ref()?);
         if is_unknowable(owner.as_str()) || is_unknowable(cluster_name.as_str()) {
             return None;
@@ -1214,7 +1236,7 @@ impl<'p> Index<'p> {
         for u in &uses {
             used.entry(u.name.as_str()).or_default().push(u.namespace);
         }
-        let mut unused: HashMap<String, Vec<ObjectId>> = HashMap::default();
+        let mut unused: HashMap<String, Vec<InstanceId>> = HashMap::default();
         for &id in self.credentials() {
             let obj = self.object(id);
             let Some(name) = obj.name() else { continue };
@@ -1256,12 +1278,12 @@ impl<'p> Index<'p> {
     }
 
     /// The clusters a Database (or DatabaseRole) with this `spec.cluster.name` lands on.
-    pub fn cluster_of(&self, object: ObjectId, cluster_name: &str) -> Vec<ObjectId> {
+    pub fn cluster_of(&self, object: InstanceId, cluster_name: &str) -> Vec<InstanceId> {
         self.clusters_named(cluster_name, self.object(object).namespace_str())
     }
 
     /// Finds the role `name` on a cluster, wherever it is declared.
-    pub fn find_role(&self, cluster: ObjectId, name: &str) -> Option<RoleOrigin<'p>> {
+    pub fn find_role(&self, cluster: InstanceId, name: &str) -> Option<RoleOrigin<'p>> {
         let Spec::Cluster(spec) = &self.object(cluster).spec else {
             return None;
         };
@@ -1279,7 +1301,7 @@ impl<'p> Index<'p> {
 
     /// The roles of a cluster that are members of the role `name` (their `inRoles` lists it):
     /// its managed roles, then its DatabaseRoles, in declaration order.
-    pub fn members_of(&self, cluster: ObjectId, name: &str) -> Vec<RoleOrigin<'p>> {
+    pub fn members_of(&self, cluster: InstanceId, name: &str) -> Vec<RoleOrigin<'p>> {
         let Spec::Cluster(spec) = &self.object(cluster).spec else {
             return Vec::new();
         };
@@ -1298,7 +1320,7 @@ impl<'p> Index<'p> {
     }
 
     /// Every role name of a cluster (managed, DatabaseRole, bootstrap owner).
-    pub fn role_names(&self, cluster: ObjectId) -> Vec<&'p str> {
+    pub fn role_names(&self, cluster: InstanceId) -> Vec<&'p str> {
         let Spec::Cluster(spec) = &self.object(cluster).spec else {
             return Vec::new();
         };
@@ -1313,8 +1335,8 @@ impl<'p> Index<'p> {
 
     pub fn database_roles_of(
         &self,
-        cluster: ObjectId,
-    ) -> impl Iterator<Item = (ObjectId, &'p DatabaseRole)> + '_ {
+        cluster: InstanceId,
+    ) -> impl Iterator<Item = (InstanceId, &'p DatabaseRole)> + '_ {
         let cluster_obj = self.object(cluster);
         self.database_roles().filter(move |(id, r)| {
             r.cluster.as_ref().map(|c| c.as_str()) == cluster_obj.name()
@@ -1328,8 +1350,8 @@ impl<'p> Index<'p> {
     /// Databases on a cluster.
     pub fn databases_on(
         &self,
-        cluster: ObjectId,
-    ) -> impl Iterator<Item = (ObjectId, &'p Database)> + '_ {
+        cluster: InstanceId,
+    ) -> impl Iterator<Item = (InstanceId, &'p Database)> + '_ {
         let cluster_obj = self.object(cluster);
         self.databases().filter(move |(id, d)| {
             d.cluster.as_ref().map(|c| c.as_str()) == cluster_obj.name()
@@ -1349,7 +1371,7 @@ impl<'p> Index<'p> {
         let mut chains = Vec::new();
         for (cluster_id, cluster) in self.clusters() {
             let namespace = self.object(cluster_id).namespace_str();
-            let mut by_owner: HashMap<&str, Vec<ObjectId>> = HashMap::default();
+            let mut by_owner: HashMap<&str, Vec<InstanceId>> = HashMap::default();
             for (id, database) in self.databases_on(cluster_id) {
                 if let Some(owner) = &database.owner {
                     by_owner.entry(owner.as_str()).or_default().push(id);
@@ -1388,15 +1410,13 @@ impl<'p> Index<'p> {
 
     /// Credentials secrets: named by a role's `passwordSecret`, or in the SOP folder and named
     /// `<app>-db-creds` (the configured pattern) or carrying Reflector annotations.
-    pub fn credentials(&self) -> &[ObjectId] {
+    pub fn credentials(&self) -> &[InstanceId] {
         &self.credentials
     }
 
-    fn find_credentials(&self, config: &Config) -> Vec<ObjectId> {
-        self.instances
-            .iter()
-            .map(|i| i.object)
-            .enumerate()
+    fn find_credentials(&self, config: &Config) -> Vec<InstanceId> {
+        self.instances()
+            .map(|(id, i)| (id, i.object))
             .filter(|(_, obj)| {
                 let meta = match &obj.spec {
                     Spec::Secret(_) => &obj.meta,
@@ -1451,7 +1471,59 @@ impl<'p> SecretView<'p> {
 
 #[cfg(test)]
 mod tests {
-    use super::operator_generated;
+    use super::{Index, InstanceId, operator_generated};
+    use crate::config::Config;
+    use crate::deploy::Deploy;
+    use crate::model::SourceId;
+    use crate::project::Project;
+
+    /// Source objects and instances are numbered apart ([`SourceId`], [`InstanceId`]): two
+    /// overlays applying one file make two instances of one source object, a Deployment (not
+    /// indexed) makes none, so the two numberings diverge and only the accessors map them.
+    #[test]
+    fn source_and_instance_ids_are_mapped_by_the_accessors() {
+        let db = "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: app-db\nspec:\n  owner: app\n  cluster:\n    name: pg\n";
+        let files = [
+            (
+                "a.yaml",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n",
+            ),
+            ("base/db.yaml", db),
+            ("base/kustomization.yaml", "resources:\n  - db.yaml\n"),
+            (
+                "one/kustomization.yaml",
+                "namespace: one\nresources:\n  - ../base\n",
+            ),
+            (
+                "two/kustomization.yaml",
+                "namespace: two\nresources:\n  - ../base\n",
+            ),
+        ];
+        let config = Config::default();
+        let project = Project::from_texts(&files, &config);
+        let deploy = Deploy::build(&project, &config);
+        let index = Index::build(&project, &config, &deploy);
+        let (source, _) = project
+            .sources()
+            .find(|(_, o)| o.kind_str() == "Database")
+            .expect("the Database");
+        assert_eq!(source, SourceId::new(1));
+        let instances: Vec<InstanceId> = index.instances_of(source).collect();
+        assert_eq!(instances.len(), 2, "one instance per overlay");
+        let mut namespaces: Vec<&str> = instances
+            .iter()
+            .map(|&i| index.object(i).namespace_str().unwrap_or(""))
+            .collect();
+        namespaces.sort_unstable();
+        assert_eq!(namespaces, ["one", "two"]);
+        for &i in &instances {
+            assert_eq!(index.instance(i).source, Some(source));
+        }
+        // The Database's first instance is the index's first: its number is not its source's.
+        assert_eq!(instances[0].index(), 0);
+        assert_ne!(instances[0].index(), source.index());
+        assert_eq!(index.instances().len(), 2);
+    }
 
     #[test]
     fn operator_secrets_are_cluster_scoped() {

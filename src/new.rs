@@ -354,10 +354,9 @@ fn deployed_identity(
     own: (&str, &str),
 ) -> Result<(String, String), String> {
     let deploy = Deploy::build(project, config);
-    let Some(id) = project
-        .objects
-        .iter()
-        .position(|obj| project.path(obj.file) == path)
+    let Some((id, _)) = project
+        .sources()
+        .find(|(_, obj)| project.path(obj.file) == path)
     else {
         return Ok((own.0.to_string(), own.1.to_string()));
     };

@@ -415,6 +415,19 @@ impl Project {
         &self.sources.get(file).path
     }
 
+    /// A source object of the repository's files.
+    pub fn object(&self, id: crate::model::SourceId) -> &Object {
+        &self.objects[id.index()]
+    }
+
+    /// Every source object with its id, in file order.
+    pub fn sources(&self) -> impl ExactSizeIterator<Item = (crate::model::SourceId, &Object)> {
+        self.objects
+            .iter()
+            .enumerate()
+            .map(|(at, object)| (crate::model::SourceId::new(at), object))
+    }
+
     /// The file read at `path` (a linear search: for the few files a build names by path).
     pub fn file_id(&self, path: &str) -> Option<FileId> {
         self.sources.find(path)

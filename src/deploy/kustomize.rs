@@ -17,7 +17,7 @@ use super::patch::{ListKeys, ListReplaced, PatchError, json6902, strategic_merge
 use super::value::Value;
 use crate::hash::HashMap;
 use crate::model::{
-    Annotation, Kustomization, Object, ObjectId, PatchBody, PatchKind, StringMap, Target,
+    Annotation, Kustomization, Object, PatchBody, PatchKind, SourceId, StringMap, Target,
 };
 use crate::project::Project;
 use crate::source::{Loc, Spanned};
@@ -28,7 +28,7 @@ use crate::yaml::{Limits, parse};
 #[derive(Debug, Clone)]
 pub struct Resource<'p> {
     /// The source object; `None` for a generated Secret or ConfigMap.
-    pub source: Option<ObjectId>,
+    pub source: Option<SourceId>,
     /// The object as rendered: each value's location is the node that set it. Borrowed from
     /// the project until a transformer changes it (most builds change nothing).
     pub object: Cow<'p, Object>,
@@ -91,7 +91,7 @@ pub struct ReplacedList {
     /// `Kind name` of the patched object.
     pub object: String,
     /// Its source object (`None` for an item of a list document).
-    pub source: Option<ObjectId>,
+    pub source: Option<SourceId>,
     pub list: ListReplaced,
 }
 
@@ -103,7 +103,7 @@ pub struct BuildError {
     pub kind: Refusal,
     /// The source objects a [`Refusal::DuplicateId`] is about (the resource already there and
     /// the one added again); empty for other refusals.
-    pub objects: Vec<ObjectId>,
+    pub objects: Vec<SourceId>,
 }
 
 /// What kind of refusal: rules that own a cause (`kustomize-missing` owns a path that does
@@ -146,7 +146,7 @@ impl BuildError {
         }
     }
 
-    fn about(mut self, objects: impl IntoIterator<Item = Option<ObjectId>>) -> Self {
+    fn about(mut self, objects: impl IntoIterator<Item = Option<SourceId>>) -> Self {
         self.objects.extend(objects.into_iter().flatten());
         self
     }
@@ -270,6 +270,7 @@ fn legacy_order(object: &Object) -> (i64, String, String) {
 pub struct Kustomize<'p> {
     project: &'p Project,
     /// Each manifest file's objects (a run of the project's object list).
+    /// The source objects of each manifest file: a run of consecutive ids.
     objects_by_path: HashMap<&'p str, Range<usize>>,
     limits: Limits,
 }
@@ -520,12 +521,13 @@ impl<'p> Kustomize<'p> {
                 .cloned()
                 .into_iter()
                 .flatten()
+                .map(SourceId::new)
             {
                 match self.list_items(id)? {
                     Some(items) => out.resources.extend(items),
                     None => out
                         .resources
-                        .push(Resource::of(id, &self.project.objects[id])),
+                        .push(Resource::of(id, self.project.object(id))),
                 }
             }
         }
@@ -536,8 +538,8 @@ impl<'p> Kustomize<'p> {
     /// (nested lists expanded too); `None` for any other object. kustomize reads them so
     /// (`api/resource/factory.go`, `inlineAnyEmbeddedLists`): `items: null` is no object, an
     /// `items` that is not a list or an item that is not an object fails the build.
-    fn list_items(&self, id: ObjectId) -> Result<Option<Vec<Resource<'p>>>, BuildError> {
-        let object = &self.project.objects[id];
+    fn list_items(&self, id: SourceId) -> Result<Option<Vec<Resource<'p>>>, BuildError> {
+        let object = self.project.object(id);
         if !object.kind_str().ends_with("List") {
             return Ok(None);
         }
@@ -607,7 +609,7 @@ impl<'p> Kustomize<'p> {
     /// The file a manifest path names, when it holds objects.
     pub fn file_of(&self, path: &str) -> Option<crate::source::FileId> {
         let range = self.objects_by_path.get(path)?;
-        Some(self.project.objects[range.start].file)
+        Some(self.project.object(SourceId::new(range.start)).file)
     }
 
     /// The manifest files the project read (those holding objects), for folder deployments.
@@ -742,7 +744,7 @@ impl<'p> Kustomize<'p> {
                 out.replaced_lists.append(&mut sub.replaced_lists);
             } else if let Some(range) = self.objects_by_path.get(path.as_str()) {
                 walk.check_file(dir, &entry.written, path)?;
-                let file = self.project.objects[range.start].file;
+                let file = self.project.object(SourceId::new(range.start)).file;
                 self.check_parsed(&entry.written, file)?;
                 if let Some(alias) = self.project.files[file.0 as usize].foreign_aliases.first() {
                     return Err(BuildError::at(
@@ -759,8 +761,8 @@ impl<'p> Kustomize<'p> {
                 }
                 // A list's items come after the file's other objects.
                 let mut items = Vec::new();
-                for id in range.clone() {
-                    let object = &self.project.objects[id];
+                for id in range.clone().map(SourceId::new) {
+                    let object = self.project.object(id);
                     match self.list_items(id)? {
                         Some(list) => items.extend(list),
                         None => {
@@ -1106,7 +1108,7 @@ impl<'p> Kustomize<'p> {
     ) -> Result<(), BuildError> {
         // Only objects whose text holds a variable are read again.
         let holds_variable = resource.source.is_some_and(|id| {
-            let object = &self.project.objects[id];
+            let object = self.project.object(id);
             self.project
                 .text(object.file)
                 .text
@@ -1129,7 +1131,7 @@ impl<'p> Kustomize<'p> {
     fn tree_of(&self, resource: &Resource<'_>) -> Result<Value, BuildError> {
         let object = &resource.object;
         let loc = object.loc;
-        let Some(source) = resource.source.map(|id| &self.project.objects[id]) else {
+        let Some(source) = resource.source.map(|id| self.project.object(id)) else {
             return Err(BuildError::at(
                 loc,
                 "a generated object cannot be patched here",
@@ -1292,7 +1294,7 @@ fn set_entry(tree: &mut Value, field: &str, entry: &Annotation) {
 }
 
 impl<'p> Resource<'p> {
-    fn new(source: Option<ObjectId>, object: Cow<'p, Object>) -> Resource<'p> {
+    fn new(source: Option<SourceId>, object: Cow<'p, Object>) -> Resource<'p> {
         Resource {
             source,
             object,
@@ -1303,7 +1305,7 @@ impl<'p> Resource<'p> {
         }
     }
 
-    pub(super) fn of(id: ObjectId, object: &'p Object) -> Resource<'p> {
+    pub(super) fn of(id: SourceId, object: &'p Object) -> Resource<'p> {
         // Borrowed unless what project loading merged in (another kustomization's namespace or
         // common metadata) must be undone first.
         let merged_namespace = object.namespace_override.as_ref().is_some_and(|o| {
@@ -1352,7 +1354,7 @@ impl<'p> Resource<'p> {
         let document = tree.to_document();
         let text = self
             .source
-            .map(|id| kustomize.project.objects[id].file)
+            .map(|id| kustomize.project.object(id).file)
             .map_or("", |file| kustomize.project.text(file).text.as_str());
         let object = Object::from_document(
             loc.file,

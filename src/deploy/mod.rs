@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use crate::hash::{HashMap, HashSet};
 use crate::model::{
-    AppSetGenerator, AppSource, Application, ApplicationSet, FluxKustomization, ObjectId, PathRole,
+    AppSetGenerator, AppSource, Application, ApplicationSet, FluxKustomization, PathRole, SourceId,
     Spec, join,
 };
 use crate::project::Project;
@@ -44,7 +44,7 @@ pub struct Deployment<'p> {
     /// `spec.path`, a kustomization file.
     pub origin: Loc,
     /// The object that declares it (an Application or Flux Kustomization).
-    pub declared_by: Option<ObjectId>,
+    pub declared_by: Option<SourceId>,
     /// The folder it applies, repository-relative ("" at the root).
     pub root: String,
     /// The namespace its objects get when they set none.
@@ -113,7 +113,7 @@ pub struct Deploy<'p> {
     /// One of them is Argo CD's: sync waves may order what it applies.
     unknown_argo: bool,
     /// Source object → (deployment, index of its resource in that deployment's rendering).
-    instances: HashMap<ObjectId, Vec<(DeploymentId, usize)>>,
+    instances: HashMap<SourceId, Vec<(DeploymentId, usize)>>,
 }
 
 impl<'p> Deploy<'p> {
@@ -132,7 +132,7 @@ impl<'p> Deploy<'p> {
         let argo_restrictor = argo_restrictor(project);
         let mut planned: Vec<Plan<'p>> = Vec::new();
         let mut unknown_deployers: Vec<(Unknown, DeploymentKind)> = Vec::new();
-        for (id, object) in project.objects.iter().enumerate() {
+        for (id, object) in project.sources() {
             match &object.spec {
                 Spec::Application(app) => {
                     let plans = app_plans(project, id, app, &remotes, &mut unknown_deployers);
@@ -163,7 +163,7 @@ impl<'p> Deploy<'p> {
             .into_par_iter()
             .map(|plan| plan.render(project, &kustomize))
             .collect();
-        let mut instances: HashMap<ObjectId, Vec<(DeploymentId, usize)>> = HashMap::default();
+        let mut instances: HashMap<SourceId, Vec<(DeploymentId, usize)>> = HashMap::default();
         for (d, deployment) in deployments.iter().enumerate() {
             let Ok(rendered) = &deployment.rendered else {
                 continue;
@@ -188,7 +188,7 @@ impl<'p> Deploy<'p> {
     /// Where a source object is applied: each deployment's id and the object as rendered there.
     pub fn placements(
         &self,
-        object: ObjectId,
+        object: SourceId,
     ) -> impl Iterator<Item = (DeploymentId, &Resource<'p>)> + '_ {
         self.instances
             .get(&object)
@@ -208,7 +208,7 @@ impl<'p> Deploy<'p> {
     /// Where a source object is applied: each deployment and the object as rendered there.
     pub fn instances_of(
         &self,
-        object: ObjectId,
+        object: SourceId,
     ) -> impl Iterator<Item = (&Deployment<'p>, &Resource<'p>)> + '_ {
         self.instances
             .get(&object)
@@ -223,7 +223,7 @@ impl<'p> Deploy<'p> {
 
     /// Is the object applied by some deployment? `None` when that cannot be known (a
     /// deployment failed to render, or is only partly known).
-    pub fn is_applied(&self, object: ObjectId) -> Option<bool> {
+    pub fn is_applied(&self, object: SourceId) -> Option<bool> {
         // Deployers exist but none is known to apply this repository: the roots built in
         // their stead are judged, not known to be applied.
         if !self.declared && !self.unknown_deployers.is_empty() {
@@ -242,20 +242,20 @@ impl<'p> Deploy<'p> {
 
     /// Is this object applied, and only through `kustomize build`? What the API server gets is
     /// then kustomize's YAML 1.2 reading, not Kubernetes' YAML 1.1 one.
-    pub fn only_built_by_kustomize(&self, object: ObjectId) -> bool {
+    pub fn only_built_by_kustomize(&self, object: SourceId) -> bool {
         let mut placements = self.placements(object).peekable();
         placements.peek().is_some() && placements.all(|(d, _)| self.deployments[d].kustomize_built)
     }
 
     /// Does some deployment apply this object through `kustomize build` (YAML 1.2)?
-    pub fn built_by_kustomize(&self, object: ObjectId) -> bool {
+    pub fn built_by_kustomize(&self, object: SourceId) -> bool {
         self.placements(object)
             .any(|(d, _)| self.deployments[d].kustomize_built)
     }
 
     /// Do Argo CD sync waves order this object? Not when only Flux applies it (Flux has no
     /// waves: `dependsOn` orders).
-    pub fn has_sync_waves(&self, object: ObjectId) -> bool {
+    pub fn has_sync_waves(&self, object: SourceId) -> bool {
         if !self.declared {
             return true;
         }
@@ -332,7 +332,7 @@ struct Plan<'p> {
     kind: DeploymentKind,
     name: String,
     origin: Loc,
-    declared_by: Option<ObjectId>,
+    declared_by: Option<SourceId>,
     root: String,
     default_namespace: Option<Spanned<String>>,
     /// A namespace forced on every namespaced object (`targetNamespace`,
@@ -606,7 +606,7 @@ fn unselected_children(
     project: &Project,
     kustomize: &Kustomize<'_>,
     planned: &[Plan<'_>],
-) -> crate::hash::HashSet<ObjectId> {
+) -> crate::hash::HashSet<SourceId> {
     let directories: Vec<&Plan<'_>> = planned
         .iter()
         .filter(|p| {
@@ -626,9 +626,7 @@ fn unselected_children(
         .flat_map(|p| p.selected_files(project, kustomize))
         .collect();
     project
-        .objects
-        .iter()
-        .enumerate()
+        .sources()
         .filter(|(_, object)| matches!(object.spec, Spec::Application(_)))
         .filter(|&(id, object)| {
             // The root Application is applied by hand, whatever its own folder selects.
@@ -645,12 +643,12 @@ fn unselected_children(
 /// One plan per Argo CD source that applies a folder of this repository.
 fn app_plans<'p>(
     project: &'p Project,
-    id: ObjectId,
+    id: SourceId,
     app: &'p Application,
     remotes: &remotes::Remotes,
     unknown: &mut Vec<(Unknown, DeploymentKind)>,
 ) -> Vec<Plan<'p>> {
-    let object = &project.objects[id];
+    let object = project.object(id);
     let name = format!("Application {}", object.name().unwrap_or("<unnamed>"));
     source_plans(project, id, name, app, app, remotes, unknown)
 }
@@ -660,7 +658,7 @@ fn app_plans<'p>(
 /// template it was filled from).
 fn source_plans<'p>(
     project: &'p Project,
-    id: ObjectId,
+    id: SourceId,
     name: String,
     app: &Application,
     maps: &'p Application,
@@ -740,13 +738,13 @@ fn source_plans<'p>(
 /// list and git-directory generators; other generators are reported as unknown.
 fn appset_plans<'p>(
     project: &'p Project,
-    id: ObjectId,
+    id: SourceId,
     set: &'p ApplicationSet,
     remotes: &remotes::Remotes,
     unknown: &mut Vec<(Unknown, DeploymentKind)>,
 ) -> Vec<Plan<'p>> {
     let mut plans = Vec::new();
-    let object = &project.objects[id];
+    let object = project.object(id);
     for generator in &set.generators {
         let params: Vec<Vec<(String, String)>> = match generator {
             AppSetGenerator::List(elements) => elements.clone(),
@@ -992,11 +990,11 @@ fn source_root(project: &Project, source: &AppSource) -> Option<String> {
 
 fn flux_plan<'p>(
     project: &'p Project,
-    id: ObjectId,
+    id: SourceId,
     flux: &'p FluxKustomization,
     unknown: &mut Vec<(Unknown, DeploymentKind)>,
 ) -> Option<Plan<'p>> {
-    let object = &project.objects[id];
+    let object = project.object(id);
     // A Flux Kustomization pulling another source (an OCIRepository, a Bucket) applies
     // nothing of this repository.
     if flux
@@ -1174,12 +1172,12 @@ mod tests {
         project
     }
 
-    fn object_id(project: &Project, path: &str) -> ObjectId {
+    fn object_id(project: &Project, path: &str) -> SourceId {
         project
-            .objects
-            .iter()
-            .position(|o| project.path(o.file) == path)
+            .sources()
+            .find(|(_, o)| project.path(o.file) == path)
             .expect("an object in the file")
+            .0
     }
 
     const DB: &str = "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: app-db\nspec:\n  owner: app\n  cluster:\n    name: pg\n";

@@ -46,8 +46,24 @@ use crate::source::{FileId, Loc, Spanned};
 use crate::yaml::{Document, NodeRef};
 use read::Reader;
 
-/// Index of an object in the project's object list.
-pub type ObjectId = usize;
+/// A source object: one Kubernetes object of the repository's files, as read (an index into
+/// [`crate::project::Project::objects`]; resolve it with
+/// [`crate::project::Project::object`]). Not an applied instance: those are numbered by
+/// [`crate::index::InstanceId`], and the compiler keeps the two apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SourceId(u32);
+
+impl SourceId {
+    /// The id of the object at `index` in the project's object list.
+    pub fn new(index: usize) -> SourceId {
+        SourceId(u32::try_from(index).expect("fewer than 2^32 objects"))
+    }
+
+    /// The position of the object in the project's object list.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
 
 pub const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
 pub const ARGOCD_HOOK: &str = "argocd.argoproj.io/hook";

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::deploy::Deploy;
 use crate::diagnostic::Diagnostic;
 use crate::model::apps::starts_with_app;
-use crate::model::{Object, Spec};
+use crate::model::{Object, SourceId, Spec};
 use crate::project::Project;
 use crate::rules::RuleId;
 use crate::source::Loc;
@@ -155,9 +155,9 @@ fn add_role(
     cluster: &Object,
     role: &crate::model::Role,
     key: &str,
-    secrets: &BTreeMap<String, usize>,
+    secrets: &BTreeMap<String, SourceId>,
     diagnostics: &[Diagnostic],
-    deployments: &dyn Fn(usize) -> Vec<String>,
+    deployments: &dyn Fn(SourceId) -> Vec<String>,
 ) -> String {
     let project = b.project.expect("set");
     let id = b.declared(NodeKind::Role, key, cluster, role.loc, Vec::new());
@@ -172,7 +172,7 @@ fn add_role(
         );
         let secret_id = match secrets.get(&secret_key) {
             Some(&sid) => {
-                let s = &project.objects[sid];
+                let s = project.object(sid);
                 b.declared(
                     NodeKind::Secret,
                     &secret_key,
@@ -206,7 +206,7 @@ impl Graph {
             project: Some(project),
             ..Builder::default()
         };
-        let deployments = |id: usize| -> Vec<String> {
+        let deployments = |id: SourceId| -> Vec<String> {
             let mut names: Vec<String> = deploy
                 .instances_of(id)
                 .map(|(d, _)| d.name.clone())
@@ -221,8 +221,8 @@ impl Graph {
             (Some(_), None) => false,
         };
         // Credentials secrets by namespace/name, to link roles to them.
-        let mut secrets: BTreeMap<String, usize> = BTreeMap::new();
-        for (id, obj) in project.objects.iter().enumerate() {
+        let mut secrets: BTreeMap<String, SourceId> = BTreeMap::new();
+        for (id, obj) in project.sources() {
             if matches!(
                 obj.spec,
                 Spec::Secret(_) | Spec::SealedSecret(_) | Spec::ExternalSecret(_)
@@ -230,7 +230,7 @@ impl Graph {
                 secrets.entry(qualified(obj)).or_insert(id);
             }
         }
-        for (id, obj) in project.objects.iter().enumerate() {
+        for (id, obj) in project.sources() {
             let Spec::Database(database) = &obj.spec else {
                 continue;
             };
@@ -255,10 +255,9 @@ impl Graph {
             // The cluster.
             let cluster_name = database.cluster.as_ref().map_or("?", |c| c.as_str());
             let cluster_key = format!("{ns}/{cluster_name}");
-            let cluster =
-                project.objects.iter().enumerate().find(|(_, c)| {
-                    matches!(c.spec, Spec::Cluster(_)) && qualified(c) == cluster_key
-                });
+            let cluster = project
+                .sources()
+                .find(|(_, c)| matches!(c.spec, Spec::Cluster(_)) && qualified(c) == cluster_key);
             let cluster_id = match cluster {
                 Some((cid, c)) => b.declared(
                     NodeKind::Cluster,

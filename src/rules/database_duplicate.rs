@@ -1,7 +1,7 @@
 use crate::diagnostic::Finding;
 use crate::hash::HashMap;
-use crate::index::same_namespace;
-use crate::model::{Database, ObjectId, is_unknowable};
+use crate::index::{same_namespace, InstanceId};
+use crate::model::{Database, is_unknowable};
 use crate::rules::Context;
 
 declare_rule! {
@@ -77,12 +77,12 @@ fn knowable(text: Option<&str>) -> Option<&str> {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let mut databases: Vec<(ObjectId, &Database)> = cx.index.databases().collect();
+    let mut databases: Vec<(InstanceId, &Database)> = cx.index.databases().collect();
     databases.sort_by_key(|(id, _)| *id);
     // Earlier Databases by object name and by (cluster, database): only same-named candidates
     // are compared, so a repository with thousands of Databases stays linear.
-    let mut by_name: HashMap<&str, Vec<(ObjectId, &Database)>> = HashMap::default();
-    let mut by_database: HashMap<(&str, &str), Vec<(ObjectId, &Database)>> = HashMap::default();
+    let mut by_name: HashMap<&str, Vec<(InstanceId, &Database)>> = HashMap::default();
+    let mut by_database: HashMap<(&str, &str), Vec<(InstanceId, &Database)>> = HashMap::default();
     for &(id, database) in &databases {
         let obj = cx.index.object(id);
         let namespace = obj.namespace_str();
@@ -109,7 +109,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if namespace.is_some_and(is_unknowable) {
             continue;
         }
-        let same_ns = |other: ObjectId| {
+        let same_ns = |other: InstanceId| {
             let other_ns = cx.index.object(other).namespace_str();
             !other_ns.is_some_and(is_unknowable)
                 && same_namespace(other_ns, namespace)

@@ -150,5 +150,5 @@ fn flux_name<'p>(cx: &Context<'p>, deployment: DeploymentId) -> Option<&'p str> 
     if deployment.kind != DeploymentKind::Flux {
         return None;
     }
-    cx.project.objects[deployment.declared_by?].name()
+    cx.project.object(deployment.declared_by?).name()
 }

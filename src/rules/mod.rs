@@ -8,8 +8,8 @@ use crate::config::Config;
 use crate::deploy::Deploy;
 use crate::diagnostic::{Finding, Severity};
 use crate::edit::yaml::YamlFile;
-use crate::index::Index;
-use crate::model::Object;
+use crate::index::{Index, InstanceId};
+use crate::model::{Object, SourceId};
 use crate::project::Project;
 use crate::source::{FileId, Loc};
 use crate::yaml::ParsedFile;
@@ -92,15 +92,15 @@ pub struct Base<'p> {
     pub project: &'p Project,
     /// The revision as the user named it (`origin/main`).
     pub reference: &'p str,
-    before: crate::hash::HashMap<String, usize>,
-    after: crate::hash::HashMap<String, usize>,
+    before: crate::hash::HashMap<String, SourceId>,
+    after: crate::hash::HashMap<String, SourceId>,
 }
 
 impl<'p> Base<'p> {
     pub fn new(project: &'p Project, reference: &'p str, current: &Project) -> Base<'p> {
         let by_identity = |project: &Project| {
             let mut map = crate::hash::HashMap::default();
-            for (id, obj) in project.objects.iter().enumerate() {
+            for (id, obj) in project.sources() {
                 if obj.name().is_some() {
                     map.entry(obj.identity()).or_insert(id);
                 }
@@ -119,7 +119,7 @@ impl<'p> Base<'p> {
     pub fn before(&self, current: &Object) -> Option<&'p Object> {
         self.before
             .get(&current.identity())
-            .map(|&id| &self.project.objects[id])
+            .map(|&id| self.project.object(id))
     }
 
     /// Does the working tree still hold an object with the identity of `old` (a base object)?
@@ -190,7 +190,7 @@ impl<'p> Context<'p> {
     /// about it then names the one it is about ([`Finding::in_deployment`]).
     ///
     /// [`Finding::in_deployment`]: crate::diagnostic::Finding::in_deployment
-    pub fn deployment_of(&self, instance: crate::model::ObjectId) -> Option<&'p str> {
+    pub fn deployment_of(&self, instance: InstanceId) -> Option<&'p str> {
         let found = self.index.instance(instance);
         let deployment = found.deployment?;
         let several = found
@@ -251,15 +251,15 @@ impl<'p> Context<'p> {
     /// Every object of the repository's files, kustomize patches and other build inputs
     /// excepted: those are not objects of their own (a patch's `metadata.name` selects what it
     /// patches; its values are judged where they land, on the rendered instances).
-    pub fn objects(&self) -> impl Iterator<Item = (usize, &'p Object)> + '_ {
+    pub fn objects(&self) -> impl Iterator<Item = (SourceId, &'p Object)> + '_ {
         self.all_objects()
             .filter(|&(id, _)| !self.index.is_patch(id))
     }
 
     /// Every object of the repository's files, patches included: for what a file holds
     /// whatever it is used for (a plaintext secret is committed either way).
-    pub fn all_objects(&self) -> impl Iterator<Item = (usize, &'p Object)> {
-        self.project.objects.iter().enumerate()
+    pub fn all_objects(&self) -> impl Iterator<Item = (SourceId, &'p Object)> {
+        self.project.sources()
     }
 }
 

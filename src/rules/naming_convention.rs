@@ -1,10 +1,10 @@
 use crate::config::Naming;
 use crate::diagnostic::Finding;
 use crate::hash::{HashMap, HashSet};
-use crate::index::{Assessment, Chain, SecretSource};
+use crate::index::{Assessment, Chain, SecretSource, InstanceId};
 use crate::model::apps::{Verdict, app_of, file_app, normalize, same_app, starts_with_app};
 use crate::model::names::{invalid, reserved};
-use crate::model::{NameKind, Object, ObjectId, Spec, is_unknowable};
+use crate::model::{NameKind, Object, Spec, is_unknowable};
 use crate::rules::Context;
 
 declare_rule! {
@@ -88,7 +88,7 @@ fn file_name(path: &str) -> &str {
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     // The app each SOP object was found to belong to by its chain; `None`: its chain already
     // reported it as belonging to another app.
-    let mut decided: HashMap<ObjectId, Option<String>> = HashMap::default();
+    let mut decided: HashMap<InstanceId, Option<String>> = HashMap::default();
     for chain in cx.index.chains() {
         check_chain(cx, chain, &mut decided, out);
     }
@@ -98,7 +98,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 fn check_chain(
     cx: &Context<'_>,
     chain: &Chain<'_>,
-    decided: &mut HashMap<ObjectId, Option<String>>,
+    decided: &mut HashMap<InstanceId, Option<String>>,
     out: &mut Vec<Finding>,
 ) {
     let Naming {
@@ -277,7 +277,7 @@ fn check_chain(
 /// its chain settled on, else against the app its name tells.
 fn check_objects(
     cx: &Context<'_>,
-    decided: &HashMap<ObjectId, Option<String>>,
+    decided: &HashMap<InstanceId, Option<String>>,
     out: &mut Vec<Finding>,
 ) {
     let Naming {
@@ -285,7 +285,7 @@ fn check_objects(
         database_suffix,
         ..
     } = &cx.config.naming;
-    let credentials: HashSet<ObjectId> = cx.index.credentials().iter().copied().collect();
+    let credentials: HashSet<InstanceId> = cx.index.credentials().iter().copied().collect();
     let mut database_names_seen: HashMap<(&str, Option<&str>), usize> = HashMap::default();
     // Each Database once, however many deployments apply it.
     let mut counted = HashSet::default();
@@ -310,7 +310,7 @@ fn check_objects(
             continue;
         };
         // What the chains decided about any instance of this object.
-        let instances: Vec<ObjectId> = cx.index.instances_of(id).collect();
+        let instances: Vec<InstanceId> = cx.index.instances_of(id).collect();
         let from_chain = instances.iter().find_map(|i| decided.get(i));
         if from_chain.is_some_and(Option::is_none) {
             continue;

@@ -1,8 +1,8 @@
 use crate::diagnostic::Finding;
 use crate::hash::HashMap;
-use crate::index::{MissingOwner, OwnerRef, RoleOrigin};
+use crate::index::{MissingOwner, OwnerRef, RoleOrigin, InstanceId};
 use crate::model::apps::{app_of, same_app};
-use crate::model::{ObjectId, Spec, Suggester};
+use crate::model::{Spec, Suggester};
 use crate::rules::Context;
 
 declare_rule! {
@@ -68,7 +68,7 @@ const LISTED: usize = 10;
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     // One suggester per cluster, built on its first miss: thousands of typos on a cluster of
     // thousands of roles must not compare every owner with every role.
-    let mut suggesters: HashMap<ObjectId, Suggester<'_>> = HashMap::default();
+    let mut suggesters: HashMap<InstanceId, Suggester<'_>> = HashMap::default();
     let suffix = &cx.config.naming.secret_suffix;
     for MissingOwner {
         owner:

@@ -1,12 +1,12 @@
 use crate::diagnostic::{Finding, Severity};
 use crate::hash::HashMap;
-use crate::index::Copier;
+use crate::index::{Copier, InstanceId};
 use crate::model::apps::app_of;
 use crate::model::reflector::{
     ALLOWED_NAMESPACES, AUTO_NAMESPACES, Mirroring, NamespaceList, REFLECTS, reflector,
     secret_meta,
 };
-use crate::model::{Metadata, Object, ObjectId, is_unknowable};
+use crate::model::{Metadata, Object, is_unknowable};
 use crate::rules::Context;
 use crate::source::Loc;
 
@@ -85,7 +85,7 @@ declare_rule! {
 
 /// A credentials secret of the SOP folder and the app its name tells.
 struct Source<'p> {
-    id: ObjectId,
+    id: InstanceId,
     obj: &'p Object,
     name: &'p str,
     namespace: &'p str,
@@ -103,7 +103,7 @@ fn sources<'p>(cx: &Context<'p>) -> Vec<Source<'p>> {
         // The app its name tells as written: a kustomize `namePrefix` renames the Secret in
         // every overlay, not the app.
         let written = cx.index.instance(id).source.map(|source| {
-            let obj = &cx.project.objects[source];
+            let obj = cx.project.object(source);
             obj.written_meta.as_deref().unwrap_or(&obj.meta)
         });
         let written_name = written

@@ -1,6 +1,7 @@
 use crate::diagnostic::Finding;
 use crate::hash::HashMap;
-use crate::model::{ObjectId, Spec, is_unknowable};
+use crate::model::{Spec, is_unknowable};
+use crate::index::InstanceId;
 use crate::rules::Context;
 use crate::source::Spanned;
 
@@ -61,7 +62,7 @@ declare_rule! {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let mut clusters: Vec<ObjectId> = cx.index.clusters().map(|(id, _)| id).collect();
+    let mut clusters: Vec<InstanceId> = cx.index.clusters().map(|(id, _)| id).collect();
     clusters.sort_unstable();
     for &cluster_id in &clusters {
         let cluster_obj = cx.index.object(cluster_id);
@@ -111,7 +112,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let cluster_name = cluster_obj.name().unwrap_or("<unnamed>");
         let mut db_roles: Vec<_> = cx.index.database_roles_of(cluster_id).collect();
         db_roles.sort_by_key(|(id, _)| *id);
-        let mut first: HashMap<&str, (ObjectId, &Spanned<String>)> = HashMap::default();
+        let mut first: HashMap<&str, (InstanceId, &Spanned<String>)> = HashMap::default();
         for (id, db_role) in db_roles {
             let Some(name) = &db_role.role.name else {
                 continue;

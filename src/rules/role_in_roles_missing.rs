@@ -1,5 +1,6 @@
 use crate::diagnostic::Finding;
-use crate::model::{ObjectId, Role, Spec, closest, is_unknowable};
+use crate::model::{Role, Spec, closest, is_unknowable};
+use crate::index::InstanceId;
 use crate::rules::Context;
 use crate::source::Spanned;
 
@@ -97,8 +98,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
 /// (any one of which may be the one it lands on).
 fn check_role(
     cx: &Context<'_>,
-    declared_by: ObjectId,
-    clusters: &[ObjectId],
+    declared_by: InstanceId,
+    clusters: &[InstanceId],
     role: &Role,
     out: &mut Vec<Finding>,
 ) {
@@ -116,7 +117,7 @@ fn check_role(
 }
 
 /// Does the role `name` exist, or may it, on one of the clusters?
-fn exists(cx: &Context<'_>, clusters: &[ObjectId], name: &str) -> bool {
+fn exists(cx: &Context<'_>, clusters: &[InstanceId], name: &str) -> bool {
     clusters.iter().any(|&cluster| {
         let obj = cx.index.object(cluster);
         let Spec::Cluster(spec) = &obj.spec else {
@@ -137,8 +138,8 @@ fn exists(cx: &Context<'_>, clusters: &[ObjectId], name: &str) -> bool {
 
 fn finding(
     cx: &Context<'_>,
-    declared_by: ObjectId,
-    cluster: ObjectId,
+    declared_by: InstanceId,
+    cluster: InstanceId,
     role: &Role,
     parent: &Spanned<String>,
 ) -> Finding {

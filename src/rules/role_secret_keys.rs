@@ -1,8 +1,8 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostic::Finding;
-use crate::index::{SecretSource, SecretUse};
-use crate::model::{Object, ObjectId, Spec};
+use crate::index::{SecretSource, SecretUse, InstanceId};
+use crate::model::{Object, Spec};
 use crate::rules::Context;
 use crate::source::Loc;
 
@@ -115,7 +115,7 @@ fn generated_keys(obj: &Object) -> impl Iterator<Item = &str> {
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     // Secret object → the references it serves.
-    let mut users: BTreeMap<ObjectId, Vec<SecretUse<'_>>> = BTreeMap::new();
+    let mut users: BTreeMap<InstanceId, Vec<SecretUse<'_>>> = BTreeMap::new();
     for used in cx.index.checked_uses() {
         let sources = cx.index.resolve_secret(&used);
         // An ExternalSecret whose keys cannot be known may supply what another source lacks.

@@ -1,6 +1,6 @@
 use crate::diagnostic::Finding;
-use crate::index::{SecretSource, UserKind, operator_generated, same_namespace};
-use crate::model::{ObjectId, Spec, is_unknowable, similar};
+use crate::index::{SecretSource, UserKind, operator_generated, same_namespace, InstanceId};
+use crate::model::{Spec, is_unknowable, similar};
 use crate::rules::Context;
 
 declare_rule! {
@@ -141,7 +141,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             );
         }
         // The Secret exists, but in another namespace.
-        let mut elsewhere: Vec<ObjectId> = cx
+        let mut elsewhere: Vec<InstanceId> = cx
             .index
             .secret_sources(name, None)
             .into_iter()
@@ -165,7 +165,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             finding = finding
                 .help(format!("did you mean `{suggestion}`?"))
                 .fix_opt(cx.rename_fix(used.loc(), suggestion));
-            let mut ids: Vec<ObjectId> = cx
+            let mut ids: Vec<InstanceId> = cx
                 .index
                 .secret_sources(suggestion, namespace)
                 .into_iter()

@@ -65,8 +65,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             labels,
         } = copied;
         let (from, to) = (
-            cx.project.objects[original.0].display_name(),
-            cx.project.objects[copy.0].display_name(),
+            cx.project.object(original.0).display_name(),
+            cx.project.object(copy.0).display_name(),
         );
         out.push(
             Finding::new(
@@ -89,7 +89,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 "seal a new value for this SealedSecret (`kubeseal --cert {} --format yaml`)",
                 cx.config.certificate
             ))
-            .fix(cx.reseal(&cx.project.objects[copy.0])),
+            .fix(cx.reseal(cx.project.object(copy.0))),
         );
     }
 }

@@ -53,7 +53,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for copied in cx.index.copied_sealed_values() {
         let decrypts = copied.decrypts();
         let CopiedValue { original, copy, .. } = copied;
-        let (from, to) = (&cx.project.objects[original.0], &cx.project.objects[copy.0]);
+        let (from, to) = (cx.project.object(original.0), cx.project.object(copy.0));
         // A copy that does not decrypt is `sealed-value-copied`'s; the same Secret in two
         // files (an overlay copy) shares nothing.
         if !decrypts || (from.name() == to.name() && from.namespace_str() == to.namespace_str())

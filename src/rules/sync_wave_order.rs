@@ -1,7 +1,7 @@
 use crate::diagnostic::Finding;
 use crate::hash::HashSet;
-use crate::index::configured_wave;
-use crate::model::{Object, ObjectId, SYNC_WAVE, WaveValue};
+use crate::index::{configured_wave, InstanceId};
+use crate::model::{Object, SYNC_WAVE, WaveValue};
 use crate::rules::Context;
 use crate::source::Loc;
 
@@ -76,9 +76,9 @@ declare_rule! {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let mut seen: HashSet<(ObjectId, ObjectId)> = HashSet::default();
+    let mut seen: HashSet<(InstanceId, InstanceId)> = HashSet::default();
     for chain in cx.index.chains() {
-        let mut members: Vec<ObjectId> = chain.secrets.iter().map(|s| s.object()).collect();
+        let mut members: Vec<InstanceId> = chain.secrets.iter().map(|s| s.object()).collect();
         members.push(chain.cluster);
         members.extend(&chain.databases);
         if !members.iter().any(|&id| sets_wave(cx.index.object(id))) {

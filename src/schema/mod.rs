@@ -702,7 +702,7 @@ pub struct Applied<'p> {
 /// where pglint cannot see (a parent Flux Kustomization's `patches` commonly set `interval`
 /// and `prune` on every child; an unlisted file may be a patch).
 pub fn applied<'p>(
-    objects: impl Iterator<Item = (crate::model::ObjectId, &'p crate::model::Object)>,
+    objects: impl Iterator<Item = (crate::model::SourceId, &'p crate::model::Object)>,
     deploy: &'p crate::deploy::Deploy<'p>,
 ) -> Vec<Applied<'p>> {
     let mut seen = crate::hash::HashSet::default();

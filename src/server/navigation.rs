@@ -8,8 +8,8 @@ use std::fmt::Write;
 use crate::config::Config;
 use crate::deploy::Deploy;
 use crate::hash::HashMap;
-use crate::index::{Index, RoleOrigin};
-use crate::model::{Object, ObjectId};
+use crate::index::{Index, InstanceId, RoleOrigin};
+use crate::model::Object;
 use crate::project::Project;
 use crate::source::{FileId, Loc};
 
@@ -330,7 +330,7 @@ impl Builder<'_, '_> {
         kind: SymbolKind,
         name: &crate::source::Spanned<String>,
         title: String,
-        instance: ObjectId,
+        instance: InstanceId,
         cluster: Option<usize>,
     ) -> usize {
         let deployment = self
@@ -362,7 +362,7 @@ impl Builder<'_, '_> {
     }
 
     /// The symbol of an object's own name.
-    fn object(&mut self, kind: SymbolKind, instance: ObjectId) -> Option<usize> {
+    fn object(&mut self, kind: SymbolKind, instance: InstanceId) -> Option<usize> {
         let obj = self.index.object(instance);
         let name = obj.meta.name.as_ref()?;
         let title = format!("{} `{}`", obj.kind_str(), qualified(obj));
@@ -447,7 +447,7 @@ impl Builder<'_, '_> {
             }
             self.link(LinkKind::Owner, owner.owner.loc, from, targets);
         }
-        let mut roles: Vec<(ObjectId, &crate::model::Role)> = index
+        let mut roles: Vec<(InstanceId, &crate::model::Role)> = index
             .clusters()
             .flat_map(|(id, cluster)| cluster.roles.iter().map(move |role| (id, role)))
             .collect();
@@ -468,7 +468,7 @@ impl Builder<'_, '_> {
                 .collect();
             self.link(LinkKind::PasswordSecret, secret.loc, from, targets);
         }
-        let mut cluster_names: Vec<(ObjectId, &crate::source::Spanned<String>)> = index
+        let mut cluster_names: Vec<(InstanceId, &crate::source::Spanned<String>)> = index
             .databases()
             .filter_map(|(id, d)| Some((id, d.cluster.as_ref()?)))
             .collect();

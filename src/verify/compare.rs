@@ -5,12 +5,12 @@
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Finding, Severity};
 use crate::hash::HashSet;
-use crate::index::{Index, SecretSource};
+use crate::index::{Index, InstanceId, SecretSource};
 use crate::model::reflector::{
     ALLOWED, ALLOWED_NAMESPACES, AUTO_ENABLED, AUTO_NAMESPACES, Pattern, dotnet_bool, list_entries,
     opaque, reflector, secret_meta,
 };
-use crate::model::{Cluster, Database, Object, ObjectId, Role, is_unknowable};
+use crate::model::{Cluster, Database, Object, Role, is_unknowable};
 use crate::rules::RuleId;
 use crate::source::{Loc, Spanned};
 
@@ -20,7 +20,7 @@ use super::live::{Catalogue, LiveRole};
 /// The cluster verify compares with: an instance of the index.
 #[derive(Debug, Clone, Copy)]
 pub struct Target<'p> {
-    pub id: ObjectId,
+    pub id: InstanceId,
     pub object: &'p Object,
     pub cluster: &'p Cluster,
 }
@@ -100,7 +100,7 @@ fn declared_roles<'p>(index: &Index<'p>, target: &Target<'p>) -> Vec<&'p Role> {
 fn declared_databases<'p>(
     index: &Index<'p>,
     target: &Target<'p>,
-) -> Vec<(ObjectId, &'p Object, &'p Database)> {
+) -> Vec<(InstanceId, &'p Object, &'p Database)> {
     let mut seen: HashSet<&str> = HashSet::default();
     let mut databases = Vec::new();
     for (id, database) in index.databases_on(target.id) {
@@ -122,7 +122,7 @@ fn declared_databases<'p>(
 
 /// Two instances of different deployments land in different clusters; one that no
 /// deployment applies may land anywhere.
-fn applied_together(index: &Index<'_>, a: ObjectId, b: ObjectId) -> bool {
+fn applied_together(index: &Index<'_>, a: InstanceId, b: InstanceId) -> bool {
     match (index.instance(a).deployment, index.instance(b).deployment) {
         (Some(x), Some(y)) => x == y,
         _ => true,
@@ -433,7 +433,7 @@ fn compare_membership(out: &mut Out<'_>, role: &Role, live: &LiveRole) {
 
 fn compare_databases(
     out: &mut Out<'_>,
-    databases: &[(ObjectId, &Object, &Database)],
+    databases: &[(InstanceId, &Object, &Database)],
     catalogue: &Catalogue,
 ) {
     for (_, obj, database) in databases {
@@ -518,7 +518,7 @@ fn drift(
     out: &mut Out<'_>,
     target: &Target<'_>,
     roles: &[&Role],
-    databases: &[(ObjectId, &Object, &Database)],
+    databases: &[(InstanceId, &Object, &Database)],
     catalogue: &Catalogue,
     config: &Config,
 ) {
@@ -675,7 +675,7 @@ fn compare_cluster_status(
 
 fn compare_database_status(
     out: &mut Out<'_>,
-    databases: &[(ObjectId, &Object, &Database)],
+    databases: &[(InstanceId, &Object, &Database)],
     kube: &KubeObjects,
     config: &Config,
 ) {

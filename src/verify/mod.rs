@@ -29,7 +29,7 @@ pub fn choose_cluster<'p>(
     wanted: Option<&str>,
     deployment: Option<&str>,
 ) -> Result<Target<'p>, String> {
-    let mut clusters: Vec<(usize, Target<'p>)> = index
+    let mut clusters: Vec<(crate::index::InstanceId, Target<'p>)> = index
         .clusters()
         .map(|(id, cluster)| {
             (
