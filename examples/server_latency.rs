@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo run --release --example server_latency -- [--apps 10000] [--edits 20] [--sequential 2000]
-//! cargo run --release --example server_latency -- --stages [--apps 10000] [--edits 20]
+//! cargo run --release --example server_latency -- --stages [--rule-times] [--apps 10000] [--edits 20]
 //! ```
 //!
 //! The example starts itself as the server (`pglint::server::run` over its own standard input
@@ -16,7 +16,8 @@
 //! 1,000, 2,000 … of them.
 //!
 //! `--stages` runs no server: it times, in process, each stage of the check a keystroke causes
-//! (the cached load, deploy, index, rules) and of the whole engine run, as the server runs them.
+//! (the cached load, deploy, index, rules), of the whole engine run, as the server runs them,
+//! and of freeing the checked project (the server frees the previous one before a check).
 
 #[path = "../tests/common/synth.rs"]
 mod synth;
@@ -42,6 +43,10 @@ struct Args {
     /// Time each stage of a keystroke's check in process instead (no server).
     #[arg(long)]
     stages: bool,
+    /// With `--stages`: each rule's time on the first keystroke, alone on one thread (the
+    /// twelve slowest).
+    #[arg(long)]
+    rule_times: bool,
     /// Internal: run as the server.
     #[arg(long, hide = true)]
     serve: bool,
@@ -266,7 +271,14 @@ fn stages(root: &std::path::Path, args: &Args) {
     let path = format!("infra/databases/postgres/{}", app.db_file());
     let text = std::fs::read_to_string(root.join(&path)).unwrap();
     let typo = text.replacen("owner: ", "owner: x", 1);
-    let names = ["load (cached)", "deploy", "index", "rules", "engine (all)"];
+    let names = [
+        "load (cached)",
+        "deploy",
+        "index",
+        "rules",
+        "engine (all)",
+        "freeing the checked project",
+    ];
     let mut times: Vec<Vec<Duration>> = vec![Vec::new(); names.len()];
     for i in 0..args.edits.max(1) {
         let buffer = if i % 2 == 0 { &typo } else { &text };
@@ -287,6 +299,22 @@ fn stages(root: &std::path::Path, args: &Args) {
         let linted = engine::lint::lint_indexed(&project, &index, &config);
         lap(3);
         drop(linted);
+        if i == 0 && args.rule_times {
+            let cx = pglint::rules::Context::new(&project, &index, &config);
+            let mut each: Vec<(Duration, &str)> = pglint::rules::ALL
+                .iter()
+                .map(|rule| {
+                    let t = Instant::now();
+                    let mut out = Vec::new();
+                    rule.check(&cx, &mut out);
+                    (t.elapsed(), rule.meta().id)
+                })
+                .collect();
+            each.sort();
+            for (t, id) in each.iter().rev().take(12) {
+                println!("  rule {id}: {:.0} ms", ms(*t));
+            }
+        }
         drop(index);
         drop(deploy);
         let options = Options {
@@ -296,6 +324,7 @@ fn stages(root: &std::path::Path, args: &Args) {
         let report = engine::check(project, &config, &options).expect("checked");
         lap(4);
         drop(report);
+        lap(5);
     }
     for (name, mut laps) in names.iter().zip(times) {
         laps.sort();

@@ -1,9 +1,9 @@
 //! Baselines, for adopting pglint in a repository that already has findings:
 //! `--write-baseline FILE` records today's findings, `--baseline FILE` reports only new ones.
 //!
-//! An entry is keyed by rule, object identity (`Kind/namespace/name`, or the file for findings
-//! outside any object) and the field path of the node (`spec.owner`,
-//! `spec.managed.roles[gitea_user].name`), with a count — never by line number, so edits
+//! An entry is keyed by rule and the finding's [subject](crate::diagnostic::Subject): object
+//! identity (`Kind/namespace/name`, or the file for findings outside any object) and the field
+//! path of the node (`spec.owner`, `spec.managed.roles[gitea_user].name`), with a count — never by line number, so edits
 //! elsewhere in a file do not bring old findings back — and, for an object several
 //! deployments apply, the deployment the finding is about.
 
@@ -12,9 +12,6 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Diagnostic;
-use crate::project::Project;
-use crate::source::Loc;
-use crate::yaml::{Limits, NodeKind, NodeRef, parse};
 
 pub const VERSION: u32 = 1;
 
@@ -43,11 +40,10 @@ pub struct Baseline {
 
 impl Baseline {
     /// Records the diagnostics of this run.
-    pub fn record(project: &Project, diagnostics: &[Diagnostic]) -> Baseline {
+    pub fn record(diagnostics: &[Diagnostic]) -> Baseline {
         let mut counts: BTreeMap<Key, usize> = BTreeMap::new();
-        let mut keys = KeyMaker::new(project);
         for d in diagnostics {
-            *counts.entry(keys.key(d)).or_default() += 1;
+            *counts.entry(Key::of(d)).or_default() += 1;
         }
         Baseline {
             version: VERSION,
@@ -78,14 +74,13 @@ impl Baseline {
 
     /// Drops the diagnostics the baseline already knows; returns the entries (with the count
     /// left over) that matched nothing, so the baseline can shrink.
-    pub fn filter(&self, project: &Project, diagnostics: &mut Vec<Diagnostic>) -> Vec<Entry> {
+    pub fn filter(&self, diagnostics: &mut Vec<Diagnostic>) -> Vec<Entry> {
         let mut remaining: BTreeMap<Key, usize> = self
             .entries
             .iter()
             .map(|e| (e.key.clone(), e.count))
             .collect();
-        let mut keys = KeyMaker::new(project);
-        diagnostics.retain(|d| match remaining.get_mut(&keys.key(d)) {
+        diagnostics.retain(|d| match remaining.get_mut(&Key::of(d)) {
             Some(count) if *count > 0 => {
                 *count -= 1;
                 false
@@ -100,96 +95,18 @@ impl Baseline {
     }
 }
 
-/// Builds keys, re-reading a file's YAML (once) to name the field a finding points at.
-struct KeyMaker<'p> {
-    project: &'p Project,
-    parsed: BTreeMap<u32, crate::yaml::ParsedFile>,
-}
-
-impl<'p> KeyMaker<'p> {
-    fn new(project: &'p Project) -> Self {
-        KeyMaker {
-            project,
-            parsed: BTreeMap::new(),
-        }
-    }
-
-    fn key(&mut self, diagnostic: &Diagnostic) -> Key {
-        let loc = diagnostic.finding.loc;
-        let path = self.project.path(loc.file).to_string();
-        let object = self.project.objects.iter().find(|o| {
-            o.file == loc.file
-                && o.loc.span.start() <= loc.span.start()
-                && loc.span.end() <= o.loc.span.end().max(o.loc.span.start())
-        });
-        let (object_key, field) = match object {
-            Some(obj) => (obj.identity(), self.field_path(loc, obj.document)),
-            None => (path, self.field_path(loc, 0)),
-        };
+impl Key {
+    /// A diagnostic's identity: its rule, its subject's object and field path, and its
+    /// deployment.
+    pub fn of(diagnostic: &Diagnostic) -> Key {
+        let subject = diagnostic.finding.subject.clone().unwrap_or_default();
         Key {
             rule: diagnostic.rule.to_string(),
-            object: object_key,
-            path: field,
+            object: subject.object,
+            path: subject.path,
             deployment: diagnostic.finding.deployment.clone(),
         }
     }
-
-    fn field_path(&mut self, loc: Loc, document: usize) -> String {
-        let project = self.project;
-        let parsed = self
-            .parsed
-            .entry(loc.file.0)
-            .or_insert_with(|| parse(&project.text(loc.file).text, &Limits::default()));
-        let Some(root) = parsed.documents.get(document).and_then(|d| d.root()) else {
-            return String::new();
-        };
-        let mut segments = Vec::new();
-        descend(root, loc.span.start(), &mut segments);
-        segments.join("")
-    }
-}
-
-/// Walks down to the deepest node containing `offset`, naming each step: `.key` for mapping
-/// entries, `[name]` for list items with a `name`, else `[index]`.
-fn descend(node: NodeRef<'_>, offset: usize, segments: &mut Vec<String>) {
-    let mut current = node;
-    // Bounded by the document's depth limit; aliases are not followed into other subtrees.
-    for _ in 0..256 {
-        let next = match &current.node().kind {
-            NodeKind::Mapping(_) => current.entries().into_iter().find_map(|(k, v)| {
-                let key = k.as_str().unwrap_or("?");
-                let sep = if segments.is_empty() { "" } else { "." };
-                if contains(k, offset) {
-                    segments.push(format!("{sep}{key}"));
-                    return Some(None);
-                }
-                contains(v, offset).then(|| {
-                    segments.push(format!("{sep}{key}"));
-                    Some(v)
-                })
-            }),
-            NodeKind::Sequence(_) => current.items().enumerate().find_map(|(i, item)| {
-                contains(item, offset).then(|| {
-                    let label = item
-                        .get("name")
-                        .and_then(|n| n.as_str())
-                        .map_or_else(|| i.to_string(), str::to_string);
-                    segments.push(format!("[{label}]"));
-                    Some(item)
-                })
-            }),
-            _ => None,
-        };
-        match next {
-            Some(Some(child)) => current = child,
-            _ => return,
-        }
-    }
-}
-
-fn contains(node: NodeRef<'_>, offset: usize) -> bool {
-    let span = node.span();
-    span.start() <= offset && offset < span.end().max(span.start() + 1)
 }
 
 #[cfg(test)]
@@ -197,6 +114,7 @@ mod tests {
     use super::*;
     use crate::config::Config;
     use crate::engine::lint::lint;
+    use crate::project::Project;
 
     /// The same object, broken by one overlay only: its entry names that deployment; and a
     /// baseline without deployments (written before they were modelled) still reads.
@@ -229,7 +147,7 @@ mod tests {
         let config = Config::default();
         let project = Project::from_files(files, &config).unwrap();
         let diagnostics = lint(&project, &config);
-        let baseline = Baseline::record(&project, &diagnostics);
+        let baseline = Baseline::record(&diagnostics);
         let deployments: Vec<Option<&str>> = baseline
             .entries
             .iter()

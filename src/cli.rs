@@ -1003,7 +1003,7 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
         if !changed_meanwhile.is_empty() {
             return Err("files changed while pglint ran; the baseline was not written".into());
         }
-        let baseline = Baseline::record(&project, &diagnostics);
+        let baseline = Baseline::record(&diagnostics);
         std::fs::write(path, baseline.to_json())
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         eprintln!(

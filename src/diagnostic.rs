@@ -3,6 +3,8 @@
 use serde::Serialize;
 
 use crate::edit::Fix;
+use crate::model::Object;
+use crate::project::Project;
 use crate::source::Loc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -56,20 +58,82 @@ pub struct Finding {
     /// Cluster renamed away from the name its Databases use): the engine reports every
     /// finding with one cause once, there, the judged objects listed as related locations.
     pub cause: Option<Cause>,
+    /// What the finding is about: the object holding the node it points at and that node's
+    /// field path. Every rule sets it; a baseline entry and `check --base` identify the
+    /// finding by it (with the rule and [`Finding::deployment`]), never by line.
+    pub subject: Option<Subject>,
     /// The object the rule judged (its name, or the field), when the finding points at a
     /// transformation instead: what the engine lists when it merges findings of one node.
-    pub subject: Option<Loc>,
-    /// The objects (their whole documents) where a finding of a rule this one yields to
+    pub judged: Option<Loc>,
+    /// The places (whole documents, or one node) where a finding of a rule this one yields to
     /// explains this one: fixing that finding settles this one too (`sync-wave-order` of two
-    /// objects whose SOP waves are in order, when `sync-wave-wrong` reports one of them). The
-    /// engine drops this finding only when such a finding is reported.
+    /// objects whose SOP waves are in order, when `sync-wave-wrong` reports one of them;
+    /// `naming-convention` at a Database's name, when `database-duplicate` reports it there
+    /// and moves its finding to a kustomization's entry). The engine drops this finding only
+    /// when such a finding is reported.
     pub explained_within: Vec<Loc>,
+}
+
+/// What a finding is about, across revisions of the repository: the object and the field.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Subject {
+    /// `Kind/namespace/name` of the object holding the node, as applied (a kustomization's
+    /// `namespace:` included, see [`Object::identity`]); the file's path for a node outside
+    /// any object (a kustomization without `kind`, a file that could not be parsed).
+    pub object: String,
+    /// The node's field path from its document's root: `.key` for mapping entries, `[name]`
+    /// for list items with a `name`, else `[index]` (`spec.owner`,
+    /// `spec.managed.roles[gitea_user].passwordSecret.name`,
+    /// `metadata.annotations.argocd.argoproj.io/sync-wave`); empty for the whole document.
+    pub path: String,
+}
+
+impl Subject {
+    /// A field of `object`.
+    pub fn field(object: &Object, path: impl Into<String>) -> Subject {
+        Subject {
+            object: object.identity(),
+            path: path.into(),
+        }
+    }
+
+    /// A field of a file holding no object there (`path`: repository-relative).
+    pub fn in_file(file: impl Into<String>, path: impl Into<String>) -> Subject {
+        Subject {
+            object: file.into(),
+            path: path.into(),
+        }
+    }
+
+    /// The node at `loc`, whose field path is `path` in the object it is about: of the
+    /// object holding it, else of its file. A node a kustomization wrote (its `namespace:`,
+    /// `namePrefix:`, an inline patch, a common label: where an applied value may come
+    /// from) is named by its own field there instead.
+    pub fn at(project: &Project, loc: Loc, path: impl Into<String>) -> Subject {
+        let object = project.object_at(loc);
+        let mut path = project
+            .kustomize
+            .field_at(loc)
+            .unwrap_or_else(|| path.into());
+        // An item of a `kind: List` document is an object of its own, named under `items`.
+        if object.is_some_and(|o| o.kind_str().ends_with("List"))
+            && let Some(index) = project.list_item_at(loc)
+        {
+            path = format!("items[{index}].{path}");
+        }
+        match object {
+            Some(object) => Subject::field(object, path),
+            None => Subject::in_file(project.path(loc.file), path),
+        }
+    }
 }
 
 /// Where a problem was made, and how (see [`Finding::cause`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Cause {
     pub loc: Loc,
+    /// The node's object and field: the merged finding's subject.
+    pub subject: Subject,
     /// What the node did, as the message of the one finding reported there ("`namePrefix:
     /// shared-` renames Cluster `postgres-shared` to `shared-postgres-shared`").
     pub what: String,
@@ -89,13 +153,28 @@ impl Finding {
             absent: None,
             cause: None,
             subject: None,
+            judged: None,
             explained_within: Vec::new(),
         }
     }
 
-    /// Records the judged object's node (see [`Finding::subject`]).
-    pub fn subject(mut self, loc: Loc) -> Self {
-        self.subject = Some(loc);
+    /// Records what the finding is about (see [`Finding::subject`]).
+    pub fn subject(mut self, subject: Subject) -> Self {
+        self.subject = Some(subject);
+        self
+    }
+
+    /// Records that the finding is about the field `path` of the node it points at (see
+    /// [`Subject::at`]): what most rules say.
+    pub fn field(self, project: &Project, path: impl Into<String>) -> Self {
+        let subject = Subject::at(project, self.loc, path);
+        self.subject(subject)
+    }
+
+    /// Records the judged object's node, when the finding points elsewhere (see
+    /// [`Finding::judged`]).
+    pub fn judged(mut self, loc: Loc) -> Self {
+        self.judged = Some(loc);
         self
     }
 
@@ -106,15 +185,16 @@ impl Finding {
         self
     }
 
-    /// Where the judged object is: its subject, else where the finding points.
-    pub fn subject_loc(&self) -> Loc {
-        self.subject.unwrap_or(self.loc)
+    /// Where the judged object is: [`Finding::judged`], else where the finding points.
+    pub fn judged_loc(&self) -> Loc {
+        self.judged.unwrap_or(self.loc)
     }
 
-    /// Records the node that made the problem (see [`Finding::cause`]).
-    pub fn caused_by(mut self, loc: Loc, what: impl Into<String>) -> Self {
+    /// Records the node that made the problem, and its subject (see [`Finding::cause`]).
+    pub fn caused_by(mut self, loc: Loc, subject: Subject, what: impl Into<String>) -> Self {
         self.cause = Some(Cause {
             loc,
+            subject,
             what: what.into(),
         });
         self

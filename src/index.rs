@@ -176,13 +176,23 @@ impl SecretUse<'_> {
     pub fn loc(&self) -> Loc {
         self.name.loc
     }
+
+    /// The field path of the reference in its object (a finding's subject).
+    pub fn field_path(&self) -> String {
+        match self.kind {
+            UserKind::Managed(role) | UserKind::DatabaseRole(role) => {
+                role.field("passwordSecret.name")
+            }
+            UserKind::Bootstrap => "spec.bootstrap.initdb.secret.name".to_string(),
+        }
+    }
 }
 
 /// Two SealedSecrets of the repository's files holding the same ciphertext: `copy` took its
 /// value from `original`, the first one in file order. Source objects, not instances: one file
 /// that two overlays apply is no copy.
 #[derive(Debug, Clone)]
-pub struct CopiedValue<'p> {
+pub struct RepeatedCiphertext<'p> {
     pub original: (SourceId, &'p SealedEntry),
     pub copy: (SourceId, &'p SealedEntry),
     /// The labels the original and the copy are decrypted with (see
@@ -190,7 +200,7 @@ pub struct CopiedValue<'p> {
     pub labels: (String, String),
 }
 
-impl CopiedValue<'_> {
+impl RepeatedCiphertext<'_> {
     /// Does the copy decrypt where it is (the same label)?
     pub fn decrypts(&self) -> bool {
         self.labels.0 == self.labels.1
@@ -246,6 +256,8 @@ pub struct Index<'p> {
     /// Copies that name their source (Reflector's manual mirrors, the replicator's pulls), by
     /// copier and the source they name, built on first use.
     mirrors: OnceLock<HashMap<(Copier, String), Vec<InstanceId>>>,
+    /// `[deploy] replicator-allow-all`: kubernetes-replicator fills every pull.
+    replicator_allow_all: bool,
     /// Namespaces some manifest uses, built on first use.
     used_namespaces: OnceLock<HashSet<String>>,
 }
@@ -465,6 +477,7 @@ impl<'p> Index<'p> {
             folders: OnceLock::new(),
             secret_roles: HashMap::default(),
             mirrors: OnceLock::new(),
+            replicator_allow_all: config.deploy.replicator_allow_all,
             used_namespaces: OnceLock::new(),
         };
         index.instances = Self::collect_instances(project, deploy, index.inputs());
@@ -605,6 +618,48 @@ impl<'p> Index<'p> {
             .find(|r| r.source.is_some() && r.source == instance.source && r.list.field == field)
     }
 
+    /// The Secrets that the roles of a replaced `spec.managed.roles` named before the patch
+    /// and that no role of the list as applied names: the replacement is why nothing uses
+    /// them (for a list other than a Cluster's roles, none).
+    pub fn secrets_unnamed_by(&self, replaced: &ReplacedList) -> Vec<InstanceId> {
+        let Some(source) = replaced.source else {
+            return Vec::new();
+        };
+        let secrets = |object: &'p Object| -> Vec<&'p str> {
+            match &object.spec {
+                Spec::Cluster(cluster) => cluster
+                    .roles
+                    .iter()
+                    .filter_map(|r| r.password_secret.as_ref())
+                    .map(|s| s.value.as_str())
+                    .collect(),
+                _ => Vec::new(),
+            }
+        };
+        if replaced.list.field != "spec.managed.roles" {
+            return Vec::new();
+        }
+        let mut unnamed = Vec::new();
+        for instance in self.instances_of(source) {
+            if self.list_replaced(instance, &replaced.list.field) != Some(replaced) {
+                continue;
+            }
+            let applied = self.object(instance);
+            let after = secrets(applied);
+            for name in secrets(self.project.object(source)) {
+                if after.contains(&name) {
+                    continue;
+                }
+                for found in self.secret_sources(name, applied.namespace_str()) {
+                    if !unnamed.contains(&found.object()) {
+                        unnamed.push(found.object());
+                    }
+                }
+            }
+        }
+        unnamed
+    }
+
     /// Where a deployment's build is refused because the source object `object` is added a
     /// second time with one id (a file listed twice, two files holding one object): the list
     /// entry, the cause of everything else that sees the object twice.
@@ -659,8 +714,10 @@ impl<'p> Index<'p> {
         names
     }
 
-    /// Every sealed value that another SealedSecret already holds (see [`CopiedValue`]).
-    pub fn copied_sealed_values(&self) -> Vec<CopiedValue<'p>> {
+    /// Every sealed value that an earlier SealedSecret already holds (see
+    /// [`RepeatedCiphertext`]): whether the copy decrypts where it is splits it between a
+    /// value that cannot be read there and a password two Secrets share.
+    pub fn repeated_ciphertexts(&self) -> Vec<RepeatedCiphertext<'p>> {
         let mut first: HashMap<crate::source::Digest, (SourceId, &'p SealedEntry)> =
             HashMap::default();
         let mut copies = Vec::new();
@@ -681,7 +738,7 @@ impl<'p> Index<'p> {
                             obj.sealed_label(),
                         );
                         if let (Some(a), Some(b)) = labels {
-                            copies.push(CopiedValue {
+                            copies.push(RepeatedCiphertext {
                                 original,
                                 copy: (id, entry),
                                 labels: (a, b),
@@ -973,7 +1030,7 @@ impl<'p> Index<'p> {
         target: &str,
     ) -> Option<bool> {
         let pulled = if self.has_copy_in(Copier::Replicator, namespace, name, target) {
-            replicator::permits(meta, target)
+            replicator::permits(meta, target, self.replicator_allow_all)
         } else {
             Some(false)
         };
@@ -1299,24 +1356,25 @@ impl<'p> Index<'p> {
         (spec.bootstrap.owner == name).then_some(RoleOrigin::Bootstrap)
     }
 
-    /// The roles of a cluster that are members of the role `name` (their `inRoles` lists it):
-    /// its managed roles, then its DatabaseRoles, in declaration order.
-    pub fn members_of(&self, cluster: InstanceId, name: &str) -> Vec<RoleOrigin<'p>> {
+    /// The roles an app logs in as to use the group role `name` of a cluster: its members
+    /// (their `inRoles` lists it) that can log in with a password (`login: true`, a
+    /// `passwordSecret`) and are not being dropped. Managed roles first, then DatabaseRoles,
+    /// in declaration order. Whether a NOLOGIN owner is reachable, and whose settings decide
+    /// that its app can connect, are both this one fact.
+    pub fn login_members(&self, cluster: InstanceId, name: &str) -> Vec<&'p Role> {
         let Spec::Cluster(spec) = &self.object(cluster).spec else {
             return Vec::new();
         };
-        let mut members: Vec<RoleOrigin<'p>> = spec
-            .roles
+        spec.roles
             .iter()
-            .filter(|r| r.is_member_of(name))
-            .map(RoleOrigin::Managed)
-            .collect();
-        members.extend(
-            self.database_roles_of(cluster)
-                .filter(|(_, r)| r.role.is_member_of(name))
-                .map(|(id, r)| RoleOrigin::DatabaseRole(id, &r.role)),
-        );
-        members
+            .chain(self.database_roles_of(cluster).map(|(_, r)| &r.role))
+            .filter(|r| {
+                r.is_member_of(name)
+                    && r.can_login()
+                    && !r.is_absent()
+                    && r.password_secret.is_some()
+            })
+            .collect()
     }
 
     /// Every role name of a cluster (managed, DatabaseRole, bootstrap owner).

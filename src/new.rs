@@ -594,7 +594,7 @@ pub fn plan_new(
     let after = Project::load_with(root, config, &overrides(&sealed, &changes))?;
     // What the repository already had is matched by identity (rule, object, field path), as a
     // baseline matches it: only what adding the app introduces blocks it.
-    let already = crate::baseline::Baseline::record(project, &lint(project, before_config));
+    let already = crate::baseline::Baseline::record(&lint(project, before_config));
     let options = crate::engine::Options {
         baseline: Some(&already),
         ..crate::engine::Options::default()

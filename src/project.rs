@@ -14,7 +14,9 @@ use crate::model::{
     secret_spans,
 };
 use crate::schema::{RepositoryCrd, Schemas};
-use crate::source::{Digest, FileId, Origin, SourceFile, SourceMap, SourceText, Span, ancestors};
+use crate::source::{
+    Digest, FileId, Loc, Origin, SourceFile, SourceMap, SourceText, Span, ancestors,
+};
 use crate::yaml::{Directive, YamlProblem, YamlProblemKind, directives, parse};
 
 mod cache;
@@ -24,6 +26,11 @@ pub use cache::ProjectCache;
 #[cfg(test)]
 #[path = "../tests/common/fs.rs"]
 mod test_fs;
+
+/// The integration tests' generated repositories, for the cache's differential test.
+#[cfg(test)]
+#[path = "../tests/common/synth.rs"]
+mod test_synth;
 
 /// What reading one file produced besides its objects.
 #[derive(Debug, Default, Clone)]
@@ -45,6 +52,13 @@ pub struct FileInfo {
     pub vanished: bool,
     /// Its `# pglint-ignore` comments.
     pub directives: Vec<Directive>,
+    /// The field paths of the places findings point at that the model does not name (its
+    /// pglint comments, repeated keys), found while the file is parsed: the enclosing node's,
+    /// as [`crate::yaml::NodeRef::field_path`] names it (see [`Project::field_path_at`]).
+    pub field_paths: Vec<(Span, String)>,
+    /// The items of its `kind: …List` documents, with their position in `items`: an object
+    /// kustomize and the deploy layer read out of the list (see [`Project::list_item_at`]).
+    pub list_items: Vec<(Span, u32)>,
     /// A file of the base revision, shown where a change-safety finding points at what was
     /// there before (see [`Project::add_base_files`]); not part of the repository.
     pub from_base: bool,
@@ -415,6 +429,41 @@ impl Project {
         &self.sources.get(file).path
     }
 
+    /// The field path of a place the model does not name (a pglint comment, a repeated key)
+    /// that holds `loc`, as found when the file was parsed (see [`FileInfo::field_paths`]).
+    pub fn field_path_at(&self, loc: Loc) -> Option<&str> {
+        let info = self.files.get(loc.file.0 as usize)?;
+        info.field_paths
+            .iter()
+            .find(|(span, _)| span.start() <= loc.span.start() && loc.span.start() <= span.end())
+            .map(|(_, path)| path.as_str())
+    }
+
+    /// The position in `items` of the `kind: …List` item that holds `loc` (see
+    /// [`FileInfo::list_items`]).
+    pub fn list_item_at(&self, loc: Loc) -> Option<u32> {
+        let info = self.files.get(loc.file.0 as usize)?;
+        info.list_items
+            .iter()
+            .find(|(span, _)| {
+                Loc {
+                    file: loc.file,
+                    span: *span,
+                }
+                .holds(loc)
+            })
+            .map(|&(_, index)| index)
+    }
+
+    /// The object whose document holds `loc` (objects are in file and document order).
+    pub fn object_at(&self, loc: Loc) -> Option<&Object> {
+        let after = self
+            .objects
+            .partition_point(|o| (o.file, o.loc.span.start()) <= (loc.file, loc.span.start()));
+        let object = &self.objects[after.checked_sub(1)?];
+        object.loc.holds(loc).then_some(object)
+    }
+
     /// A source object of the repository's files.
     pub fn object(&self, id: crate::model::SourceId) -> &Object {
         &self.objects[id.index()]
@@ -542,6 +591,46 @@ impl Project {
     }
 }
 
+/// The field paths of a file's pglint comments and repeated keys (see
+/// [`FileInfo::field_paths`]): in the document that holds the position, else the first.
+fn unmodelled_paths(documents: &[crate::yaml::Document], info: &FileInfo) -> Vec<(Span, String)> {
+    let comments = info
+        .directives
+        .iter()
+        .map(|d| Span::new(d.start, d.start + d.text.len()));
+    let repeated = info
+        .problems
+        .iter()
+        .filter(|p| matches!(p.kind, YamlProblemKind::DuplicateKey { .. }))
+        .map(|p| p.span);
+    let roots: Vec<_> = documents.iter().filter_map(|d| d.root()).collect();
+    comments
+        .chain(repeated)
+        .filter_map(|span| {
+            let offset = span.start();
+            let root = roots
+                .iter()
+                .find(|r| r.span().start() <= offset && offset < r.span().end())
+                .or(roots.first())?;
+            Some((span, root.field_path(offset)))
+        })
+        .collect()
+}
+
+/// The items of a file's `kind: …List` documents (see [`FileInfo::list_items`]).
+fn list_items(documents: &[crate::yaml::Document]) -> Vec<(Span, u32)> {
+    let lists = documents.iter().filter_map(|d| d.root()).filter(|root| {
+        root.get("kind")
+            .and_then(|k| k.as_str())
+            .is_some_and(|k| k.ends_with("List"))
+    });
+    lists
+        .filter_map(|root| root.get("items"))
+        .flat_map(|items| items.items().enumerate())
+        .map(|(i, item)| (item.span(), u32::try_from(i).unwrap_or(u32::MAX)))
+        .collect()
+}
+
 /// Stages 2–3 for one file: decode, parse, model. The only per-file path, whether the bytes
 /// came from disk or from memory. The text of a file on disk is dropped once modelled.
 fn load_file(input: Input, id: FileId, config: &Config, batch: &mut Batch) {
@@ -582,6 +671,8 @@ fn load_file(input: Input, id: FileId, config: &Config, batch: &mut Batch) {
             info.unread_kinds = kinds_named(text.get(from..).unwrap_or_default());
         }
         info.directives = directives(&text);
+        info.field_paths = unmodelled_paths(&parsed.documents, &info);
+        info.list_items = list_items(&parsed.documents);
         let is_kustomization = is_kustomization_file(&path);
         for (index, doc) in parsed.documents.iter().enumerate() {
             let secrets = secret_spans(doc);

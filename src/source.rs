@@ -53,6 +53,15 @@ pub struct Loc {
     pub span: Span,
 }
 
+impl Loc {
+    /// Is `inner` within this location (same file, its span inside this one's)?
+    pub fn holds(&self, inner: Loc) -> bool {
+        self.file == inner.file
+            && self.span.start() <= inner.span.start()
+            && inner.span.end() <= self.span.end().max(self.span.start())
+    }
+}
+
 /// A value together with the location of the YAML node it was read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Spanned<T> {

@@ -3,7 +3,7 @@
 //! annotation `pglint.dev/ignore: "RULE[,RULE]"`. Parsed once from the sources, applied to every
 //! rule's diagnostics centrally; a suppression that suppresses nothing is reported.
 
-use crate::diagnostic::{Diagnostic, Finding};
+use crate::diagnostic::{Diagnostic, Finding, Subject};
 use crate::hash::HashSet;
 use crate::model::closest;
 use crate::project::Project;
@@ -48,6 +48,19 @@ pub struct Suppressions {
 
 impl Suppressions {
     /// Reads every suppression of the project; the rules of `check` are what they may name.
+    /// What a finding about the suppression at `loc` is about: the node its comment sits
+    /// in, or its `pglint.dev/ignore` annotation.
+    pub fn subject_of(project: &Project, loc: Loc) -> Subject {
+        let path = match project.field_path_at(loc) {
+            Some(path) => path.to_string(),
+            None => project
+                .object_at(loc)
+                .and_then(|obj| obj.metadata_entry_path(loc))
+                .unwrap_or_default(),
+        };
+        Subject::at(project, loc, path)
+    }
+
     pub fn collect(project: &Project) -> Suppressions {
         let mut suppressions = Suppressions::default();
         for (index, info) in project.files.iter().enumerate() {
@@ -186,12 +199,12 @@ impl Suppressions {
             }
             // Where the finding points, the object it judged, and the node that caused it:
             // a suppression at any of them silences it (before the engine merges findings of
-            // one cause, so a subject's suppression silences that object only, and the
+            // one cause, so a judged object's suppression silences that object only, and the
             // cause's suppression the whole mistake).
             let finding = &d.finding;
             let locs = [
                 Some(finding.loc),
-                finding.subject,
+                finding.judged,
                 finding.cause.as_ref().map(|c| c.loc),
             ];
             let hit = locs.into_iter().flatten().find_map(|loc| {
@@ -279,7 +292,7 @@ mod tests {
         assert_eq!(split_reason(" a"), (" a", None));
     }
 
-    /// A suppression on the line of a finding's subject or cause silences it: the subject's
+    /// A suppression on the line of a finding's judged object or cause silences it: the judged object's
     /// silences that object's finding only, the cause's every finding it caused.
     #[test]
     fn suppressions_at_a_subject_or_a_cause() {
@@ -305,9 +318,13 @@ mod tests {
         // A finding at the cause (file 0) about a SealedSecret (file 1 or 2), and one judged at
         // the SealedSecret and caused by the kustomization.
         let moved =
-            |subject: u32| Finding::new(at(0), format!("moves {subject}")).subject(at(subject));
+            |subject: u32| Finding::new(at(0), format!("moves {subject}")).judged(at(subject));
         let caused = |judged: u32| {
-            Finding::new(at(judged), format!("judged {judged}")).caused_by(at(0), "renames")
+            Finding::new(at(judged), format!("judged {judged}")).caused_by(
+                at(0),
+                Default::default(),
+                "renames",
+            )
         };
         let run = |texts: [(&str, String); 3], findings: Vec<Finding>| {
             let texts: Vec<(&str, &str)> = texts.iter().map(|(p, t)| (*p, t.as_str())).collect();

@@ -217,6 +217,7 @@ fn other_rules_named(module: &str, text: &str, rules: &[(&str, String)]) -> Vec<
             .map_or(code.len(), |e| start + e + 1);
         code.replace_range(start..end, "");
     }
+    let called = called_names(&code);
     let mut named = Vec::new();
     for (id, variant) in rules.iter().filter(|(id, _)| *id != own) {
         let other_module = id.replace('-', "_");
@@ -230,8 +231,53 @@ fn other_rules_named(module: &str, text: &str, rules: &[(&str, String)]) -> Vec<
                 named.push(format!("{what} `{id}` (`{pattern}`)"));
             }
         }
+        // A query named after a rule (`sealed_values_copied()`, `owner_role_missing()`)
+        // hides that rule's condition behind a helper: a query is named after its fact.
+        let words = word_set(id.split('-'));
+        for name in called
+            .iter()
+            .filter(|name| word_set(name.split('_')) == words)
+        {
+            named.push(format!("calls `{name}`, named after `{id}`"));
+        }
     }
     named
+}
+
+/// Every identifier that `code` calls (an identifier followed by `(`).
+fn called_names(code: &str) -> Vec<&str> {
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut names = Vec::new();
+    let mut start = None;
+    for (i, c) in code.char_indices() {
+        match (is_ident(c), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                if c == '(' {
+                    names.push(&code[s..i]);
+                }
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    names
+}
+
+/// The words of a name, in any order and number: `copied_sealed_values` and
+/// `sealed-value-copied` have the same.
+fn word_set<'a>(words: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut set: Vec<String> = words
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_ascii_lowercase())
+        .map(|w| match w.strip_suffix('s') {
+            Some(one) if one.len() > 2 && !one.ends_with('s') => one.to_string(),
+            _ => w,
+        })
+        .collect();
+    set.sort();
+    set.dedup();
+    set
 }
 
 #[test]
@@ -240,12 +286,13 @@ fn the_meta_test_sees_another_rules_helper_and_typed_id() {
         ("owner-role-missing", "OwnerRoleMissing".to_string()),
         ("secret-unreferenced", "SecretUnreferenced".to_string()),
     ];
-    let clean = "declare_rule! {\n    yields_to: [OwnerRoleMissing],\n}\n// `owner-role-missing` says\nfn check() {}\n#[cfg(test)]\nmod tests { \"owner-role-missing\" }\n";
+    let clean = "declare_rule! {\n    yields_to: [OwnerRoleMissing],\n}\n// `owner-role-missing` says\nfn check() { cx.index.missing_owners(); }\n#[cfg(test)]\nmod tests { \"owner-role-missing\" }\n";
     assert!(other_rules_named("secret_unreferenced", clean, &rules).is_empty());
     for code in [
         "fn check() { super::owner_role_missing::awaited(); }",
         "fn check() { if rule == RuleId::OwnerRoleMissing {} }",
         "fn check() { let id = \"owner-role-missing\"; }",
+        "fn check() { for owner in cx.index.missing_owner_roles() {} }",
     ] {
         assert_eq!(
             other_rules_named("secret_unreferenced", code, &rules).len(),

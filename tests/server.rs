@@ -291,11 +291,9 @@ fn diagnostics_follow_the_buffers_and_fixes_apply() {
         finding["range"],
         json!({"start": {"line": 9, "character": 9}, "end": {"line": 9, "character": 23}})
     );
+    let href = finding["codeDescription"]["href"].as_str().unwrap();
     assert!(
-        finding["codeDescription"]["href"]
-            .as_str()
-            .unwrap()
-            .starts_with("https://"),
+        href.starts_with("https://") && href.ends_with("/src/rules/owner_role_missing.rs"),
         "{finding}"
     );
     let related = &finding["relatedInformation"][0];

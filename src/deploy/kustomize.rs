@@ -161,6 +161,9 @@ pub enum Refusal {
     Patch,
     /// A YAML document kustomize's reader refuses (an alias to another document's anchor).
     Yaml,
+    /// A document that is no Kubernetes object (a Helm values file, a config file) in a file
+    /// the build reads as resources.
+    NotAnObject,
     /// A listed file that is not valid YAML (a syntax error, a duplicate key): `yaml-syntax`
     /// and `yaml-duplicate-key` report it.
     Unparsed,
@@ -308,6 +311,9 @@ pub struct Kustomize<'p> {
     /// Each manifest file's objects (a run of the project's object list).
     /// The source objects of each manifest file: a run of consecutive ids.
     objects_by_path: HashMap<&'p str, Range<usize>>,
+    /// The `.yaml`/`.yml` files with a document that did not become an object (sorted): the
+    /// only ones [`Kustomize::non_object`] may refuse.
+    partly_objects: Vec<&'p str>,
     limits: Limits,
 }
 
@@ -479,9 +485,30 @@ impl<'p> Kustomize<'p> {
             objects_by_path.insert(project.path(run[0].file), start..start + run.len());
             start += run.len();
         }
+        let mut partly_objects: Vec<&str> = project
+            .files
+            .iter()
+            .enumerate()
+            .filter_map(|(i, info)| {
+                let file = crate::source::FileId(i as u32);
+                let path = project.path(file);
+                let objects = objects_by_path.get(path).map_or(0, |r| r.len());
+                (info.documents > objects
+                    && info.problems.is_empty()
+                    && !info.from_base
+                    && !matches!(
+                        path.rsplit('/').next(),
+                        Some("kustomization.yaml" | "kustomization.yml")
+                    )
+                    && (path.ends_with(".yaml") || path.ends_with(".yml")))
+                .then_some(path)
+            })
+            .collect();
+        partly_objects.sort_unstable();
         Kustomize {
             project,
             objects_by_path,
+            partly_objects,
             limits: Limits::default(),
         }
     }
@@ -782,6 +809,7 @@ impl<'p> Kustomize<'p> {
                 walk.check_file(dir, &entry.written, path)?;
                 let file = self.project.object(SourceId::new(range.start)).file;
                 self.check_parsed(&entry.written, file)?;
+                self.check_objects(&entry.written, file)?;
                 if let Some(alias) = self.project.files[file.0 as usize].foreign_aliases.first() {
                     return Err(BuildError::at(
                         Loc {
@@ -816,6 +844,7 @@ impl<'p> Kustomize<'p> {
                     walk.check_file(dir, &entry.written, path)?;
                     if let Some(file) = self.project.file_id(path) {
                         self.check_parsed(&entry.written, file)?;
+                        self.check_objects(&entry.written, file)?;
                     }
                     // A manifest file with no object (empty, or all of it unparseable).
                     continue;
@@ -910,6 +939,85 @@ impl<'p> Kustomize<'p> {
             .kind(Refusal::Unparsed));
         }
         Ok(())
+    }
+
+    /// A listed file holding a document kustomize reads as no object: refused.
+    fn check_objects(
+        &self,
+        written: &Spanned<String>,
+        file: crate::source::FileId,
+    ) -> Result<(), BuildError> {
+        match self.non_object(file) {
+            Some(at) => Err(BuildError::at(
+                written.loc,
+                format!(
+                    "`{}` holds a document that is no Kubernetes object (neither `apiVersion` nor `kind`, line {}): kustomize says \"missing Resource metadata\"",
+                    written.value,
+                    self.project.text(file).line_col(at.span.start()).line
+                ),
+            )
+            .kind(Refusal::NotAnObject)),
+            None => Ok(()),
+        }
+    }
+
+    /// Flux's generated kustomization (no kustomization at the deployment's root): every
+    /// `.yaml`/`.yml` file it lists must hold Kubernetes objects. fluxcd/pkg
+    /// `kustomize/kustomize_generator.go` `scanManifests` decodes each with kustomize's
+    /// `SliceFromBytes` and fails the whole build on the first that does not decode.
+    pub fn check_generated_inputs(
+        &self,
+        root: &str,
+        lists: impl Fn(&str) -> bool,
+    ) -> Result<(), BuildError> {
+        for &path in self.partly_objects.iter().filter(|p| lists(p)) {
+            let Some(at) = self.project.file_id(path).and_then(|f| self.non_object(f)) else {
+                continue;
+            };
+            return Err(BuildError::at(
+                at,
+                format!(
+                    "`{path}` is no Kubernetes object (neither `apiVersion` nor `kind`), and Flux's generated kustomization lists every `.yaml` file below `{}`: kustomize-controller says \"failed to decode Kubernetes YAML from {path}: missing Resource metadata\"",
+                    display(root)
+                ),
+            )
+            .kind(Refusal::NotAnObject));
+        }
+        Ok(())
+    }
+
+    /// The first document of `file` that kustomize's reader refuses as no Kubernetes object
+    /// (`api/resource/factory.go` `SliceFromBytes` → `RNodesFromBytes` → `dropBadNodes` →
+    /// kyaml `GetValidatedMetadata`): a mapping with neither `apiVersion` nor `kind`, or a
+    /// scalar that is not null ("missing Resource metadata", "missing kind in object";
+    /// checked with `kubectl kustomize` v5.5.0). An empty mapping or a null document is
+    /// skipped; a top-level sequence is not judged (kustomize accepts `- a` and refuses
+    /// `- kind: X`).
+    fn non_object(&self, file: crate::source::FileId) -> Option<Loc> {
+        let info = &self.project.files[file.0 as usize];
+        let objects = self
+            .objects_by_path
+            .get(self.project.path(file))
+            .map_or(0, |r| r.len());
+        // Every document became an object: nothing to read again.
+        if info.documents <= objects || !info.problems.is_empty() {
+            return None;
+        }
+        let parsed = parse(&self.project.text(file).text, &self.limits);
+        parsed.documents.iter().find_map(|doc| {
+            let root = doc.root()?;
+            let refused = if root.is_mapping() {
+                !root.entries().is_empty()
+                    && root.get("apiVersion").is_none()
+                    && root.get("kind").is_none()
+            } else {
+                !root.is_sequence() && !root.is_null()
+            };
+            refused.then(|| Loc {
+                file,
+                span: root.span(),
+            })
+        })
     }
 
     fn is_folder(&self, path: &str) -> bool {
@@ -1665,6 +1773,39 @@ mod tests {
             text_at(&project, wave.value.loc),
             ("staging/kustomization.yaml".into(), "\"5\"".into())
         );
+    }
+
+    #[test]
+    fn documents_that_are_no_objects_are_refused_as_kustomize_refuses_them() {
+        const CM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n";
+        // As `kubectl kustomize` v5.5.0 decides: refused, or built.
+        for (text, refused) in [
+            ("replicaCount: 1\n", true),
+            ("metadata:\n  name: x\n", true),
+            ("hello\n", true),
+            ("\"\"\n", true),
+            ("{}\n", false),
+            ("~\n", false),
+            ("# only a comment\n", false),
+            ("- a\n", false),
+        ] {
+            let with_object = format!("{CM}---\n{text}");
+            for listed in [text, with_object.as_str()] {
+                let project = project(&[
+                    ("k/kustomization.yaml", "resources: [values.yaml]\n"),
+                    ("k/values.yaml", listed),
+                ]);
+                let built = Kustomize::new(&project).build("k");
+                match built {
+                    Err(error) => {
+                        assert!(refused, "{listed:?}: {}", error.message);
+                        assert_eq!(error.kind, Refusal::NotAnObject);
+                        assert!(error.message.contains("missing Resource metadata"));
+                    }
+                    Ok(_) => assert!(!refused, "{listed:?} built"),
+                }
+            }
+        }
     }
 
     #[test]

@@ -52,6 +52,17 @@ fn run(cx: &Context<'_>, rules: &[&dyn Rule]) -> Vec<Diagnostic> {
         .flat_map_iter(|(rule, severity)| {
             let mut findings = Vec::new();
             rule.check(cx, &mut findings);
+            // Every finding says what it is about: its identity in baselines and `--base`.
+            // The fixtures, scenarios and corpus run every rule in debug builds.
+            if cfg!(debug_assertions)
+                && let Some(finding) = findings.iter().find(|f| f.subject.is_none())
+            {
+                panic!(
+                    "{} reported a finding without a subject: {}",
+                    rule.id(),
+                    finding.message
+                );
+            }
             findings.into_iter().map(move |finding| Diagnostic {
                 rule: rule.id(),
                 severity: finding.at_most.map_or(severity, |cap| severity.min(cap)),
@@ -89,7 +100,7 @@ pub fn compare_with_base(
         }
     }
     let before = lint(base, config);
-    crate::baseline::Baseline::record(base, &before).filter(project, diagnostics);
+    crate::baseline::Baseline::record(&before).filter(diagnostics);
     let mut changes = lint_changes(project, config, rules::Base::new(base, reference, project));
     project.add_base_files(base, reference, &mut changes);
     diagnostics.extend(changes);
@@ -242,7 +253,10 @@ fn apply_suppressions(project: &Project, config: &Config, diagnostics: &mut Vec<
             .map(|(_, finding)| Diagnostic {
                 rule: RuleId::SuppressionUnused,
                 severity,
-                finding,
+                finding: {
+                    let subject = Suppressions::subject_of(project, finding.loc);
+                    finding.subject(subject)
+                },
             }),
     );
 }
@@ -290,6 +304,37 @@ mod tests {
                 .any(|(rule, _)| *rule == RuleId::SuppressionInvalid),
             "{unexplained:?}"
         );
+    }
+
+    /// A rule that reports a finding without saying what it is about.
+    struct Subjectless;
+
+    impl Rule for Subjectless {
+        fn id(&self) -> RuleId {
+            RuleId::ClusterMissing
+        }
+
+        fn meta(&self) -> &'static crate::rules::RuleMeta {
+            RuleId::ClusterMissing.meta()
+        }
+
+        fn check(&self, cx: &Context<'_>, out: &mut Vec<crate::diagnostic::Finding>) {
+            let loc = cx.project.objects[0].loc;
+            out.push(crate::diagnostic::Finding::new(loc, "no subject"));
+        }
+    }
+
+    /// The meta-check every test run makes: a rule's finding without a subject (which a
+    /// baseline could only key by re-reading YAML) fails a debug build.
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "cluster-missing reported a finding without a subject")]
+    fn a_finding_without_a_subject_fails_a_debug_build() {
+        let config = Config::default();
+        let project = Project::from_texts(&[("d.yaml", DATABASE)], &config);
+        let deploy = Deploy::build(&project, &config);
+        let index = Index::build(&project, &config, &deploy);
+        run(&Context::new(&project, &index, &config), &[&Subjectless]);
     }
 
     #[test]

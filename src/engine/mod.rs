@@ -233,7 +233,7 @@ pub fn check(
         });
     }
     let stale_baseline = match options.baseline {
-        Some(baseline) => baseline.filter(&project, &mut diagnostics),
+        Some(baseline) => baseline.filter(&mut diagnostics),
         None => Vec::new(),
     };
     diagnostics.retain(|d| in_scope(&project, d));

@@ -9,7 +9,7 @@
 //!   a related location, their distinct helps kept, and their fixes one fix when they can be
 //!   applied together.
 //!
-//! A finding elsewhere is explained too when a finding of a rule it yields to lists its subject
+//! A finding elsewhere is explained too when a finding of a rule it yields to lists its judged node
 //! among its related locations (`owner-role-missing`'s "add role `x` with `passwordSecret:
 //! x-db-creds`" names the secret that `secret-unreferenced` would report as unused), or lies in
 //! an object the finding says it is explained within (`sync-wave-order` of two objects, when
@@ -56,7 +56,7 @@ pub fn one_finding_per_mistake(diagnostics: &mut Vec<Diagnostic>) {
 }
 
 /// Drops each finding that a finding of a rule it yields to explains elsewhere: one that lists
-/// its subject as a related location, or one inside an object the finding names as
+/// its judged node as a related location, or one inside an object the finding names as
 /// [explained within](crate::diagnostic::Finding::explained_within) (see the module's
 /// documentation). Rules that yield to each other keep both.
 fn drop_explained(diagnostics: &mut Vec<Diagnostic>) {
@@ -89,7 +89,7 @@ fn drop_explained(diagnostics: &mut Vec<Diagnostic>) {
         .iter()
         .map(|d| {
             let named = explained
-                .get(&d.finding.subject_loc())
+                .get(&d.finding.judged_loc())
                 .is_some_and(|rules| rules.iter().any(|&other| explains(other, d)));
             named || within(d)
         })
@@ -148,7 +148,7 @@ fn merge(node: Loc, members: Vec<Diagnostic>) -> Vec<Diagnostic> {
             .find_map(|y| out.iter().position(|d| d.rule == *y))
             .unwrap_or(0);
         let related = &mut out[target].finding.related;
-        let subject = dropped.finding.subject_loc();
+        let subject = dropped.finding.judged_loc();
         if subject != node {
             let message = format!("{} ({})", dropped.finding.message, dropped.rule);
             add_related(related, subject, message);
@@ -178,13 +178,15 @@ fn merge_rule(node: Loc, mine: &[&Diagnostic]) -> Diagnostic {
     if let Some(cause) = merged.finding.cause.take()
         && moved
     {
+        // Reported at the cause: the finding is about that node now.
+        merged.finding.subject = Some(cause.subject);
         merged.finding.message = cause.what;
         merged.finding.label = Some("made here".into());
     }
     let mut related: Vec<Related> = Vec::new();
     for (i, d) in mine.iter().enumerate() {
-        let subject = d.finding.subject_loc();
-        if subject != node && (moved || i > 0 || d.finding.subject.is_some()) {
+        let subject = d.finding.judged_loc();
+        if subject != node && (moved || i > 0 || d.finding.judged.is_some()) {
             add_related(&mut related, subject, d.finding.message.clone());
         }
     }
@@ -193,9 +195,9 @@ fn merge_rule(node: Loc, mine: &[&Diagnostic]) -> Diagnostic {
             format!("{} (and {} more)", merged.finding.message, mine.len() - 1);
     }
     // The first finding's own related locations describe its object only: listed with the
-    // others, its subject says where it is.
+    // others, its judged node says where it is.
     let own = std::mem::take(&mut merged.finding.related);
-    if mine.len() == 1 || first.finding.subject.is_none() {
+    if mine.len() == 1 || first.finding.judged.is_none() {
         for r in own {
             add_related(&mut related, r.loc, r.message);
         }
@@ -253,7 +255,7 @@ fn combined_fix(mine: &[&Diagnostic]) -> Option<Fix> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostic::{Finding, Severity};
+    use crate::diagnostic::{Finding, Severity, Subject};
 
     fn at(file: u32, start: usize) -> Loc {
         Loc {
@@ -280,11 +282,11 @@ mod tests {
             ),
             diagnostic(
                 RuleId::SealedSecretMoved,
-                Finding::new(node, "moves `a`").subject(at(3, 0)),
+                Finding::new(node, "moves `a`").judged(at(3, 0)),
             ),
             diagnostic(
                 RuleId::SealedSecretMoved,
-                Finding::new(node, "moves `b`").subject(at(4, 0)),
+                Finding::new(node, "moves `b`").judged(at(4, 0)),
             ),
             diagnostic(RuleId::SecretType, Finding::new(at(1, 0), "elsewhere")),
         ];
@@ -310,8 +312,11 @@ mod tests {
     fn findings_with_one_cause_are_one_finding_there() {
         let cause = at(2, 5);
         let judged = |file, name: &str| {
-            Finding::new(at(file, 0), format!("`{name}` names a missing Cluster"))
-                .caused_by(cause, "the Cluster is renamed here")
+            Finding::new(at(file, 0), format!("`{name}` names a missing Cluster")).caused_by(
+                cause,
+                Subject::default(),
+                "the Cluster is renamed here",
+            )
         };
         let mut diagnostics = vec![
             diagnostic(RuleId::ClusterMissing, judged(0, "a")),
@@ -368,7 +373,7 @@ mod tests {
             diagnostic(
                 RuleId::ClusterMissing,
                 Finding::new(at(file, 0), "missing")
-                    .caused_by(node, "renamed")
+                    .caused_by(node, Subject::default(), "renamed")
                     .help(help),
             )
         };
@@ -398,13 +403,13 @@ mod tests {
             diagnostic(
                 RuleId::ClusterMissing,
                 Finding::new(at(1, 0), "a")
-                    .caused_by(node, "renamed")
+                    .caused_by(node, Subject::default(), "renamed")
                     .fix(fix(1)),
             ),
             diagnostic(
                 RuleId::ClusterMissing,
                 Finding::new(at(2, 0), "b")
-                    .caused_by(node, "renamed")
+                    .caused_by(node, Subject::default(), "renamed")
                     .fix(fix(2)),
             ),
         ];

@@ -13,6 +13,9 @@ use crate::yaml::NodeRef;
 pub struct Role {
     /// The whole entry.
     pub loc: Loc,
+    /// Its position in `spec.managed.roles`; `None` for a DatabaseRole's (see
+    /// [`Role::path`]).
+    pub index: Option<u32>,
     pub name: Option<Spanned<String>>,
     pub ensure: Option<Spanned<String>>,
     pub login: Option<Spanned<bool>>,
@@ -37,7 +40,7 @@ pub struct Role {
 }
 
 impl Role {
-    fn read(reader: &mut Reader<'_>, node: NodeRef<'_>, path: &str) -> Role {
+    fn read(reader: &mut Reader<'_>, node: NodeRef<'_>, path: &str, index: Option<u32>) -> Role {
         let ensure = reader.string(node.get("ensure"), &format!("{path}.ensure"));
         let mut flag = |field: &str| reader.boolean(node.get(field), &format!("{path}.{field}"));
         let (login, superuser, createdb, createrole, replication, bypassrls, inherit) = (
@@ -68,6 +71,7 @@ impl Role {
         );
         Role {
             loc: reader.loc(node),
+            index,
             name: reader.string(node.get("name"), &format!("{path}.name")),
             ensure,
             login,
@@ -91,8 +95,79 @@ impl Role {
         self.name.as_ref().map(|n| n.as_str())
     }
 
+    /// The entry's field path in its object: `spec.managed.roles[gitea_user]` (by its
+    /// `name`, else its index), or `spec` for a DatabaseRole.
+    pub fn path(&self) -> String {
+        match (self.index, self.name_str()) {
+            (None, _) => "spec".to_string(),
+            (Some(_), Some(name)) => format!("spec.managed.roles[{name}]"),
+            (Some(index), None) => format!("spec.managed.roles[{index}]"),
+        }
+    }
+
+    /// The field path of one of the entry's fields (`passwordSecret.name`), a finding's
+    /// subject; `""`: the entry itself.
+    pub fn field(&self, field: &str) -> String {
+        if field.is_empty() {
+            self.path()
+        } else {
+            format!("{}.{field}", self.path())
+        }
+    }
+
     pub fn is_absent(&self) -> bool {
         self.ensure.as_ref().is_some_and(|e| e.value == "absent")
+    }
+
+    /// The field path of the field of this entry written at `loc` (the entry itself when no
+    /// field is; `None` outside it).
+    pub fn field_at(&self, loc: Loc) -> Option<String> {
+        let at = |l: Loc| l == loc;
+        let strings = [
+            ("name", &self.name),
+            ("ensure", &self.ensure),
+            ("passwordSecret.name", &self.password_secret),
+            ("validUntil", &self.valid_until),
+        ];
+        let flags = [
+            ("login", &self.login),
+            ("superuser", &self.superuser),
+            ("createdb", &self.createdb),
+            ("createrole", &self.createrole),
+            ("replication", &self.replication),
+            ("bypassrls", &self.bypassrls),
+            ("inherit", &self.inherit),
+            ("disablePassword", &self.disable_password),
+        ];
+        let field = strings
+            .into_iter()
+            .find(|(_, v)| v.as_ref().is_some_and(|v| at(v.loc)))
+            .map(|(f, _)| f.to_string())
+            .or_else(|| {
+                flags
+                    .into_iter()
+                    .find(|(_, v)| v.as_ref().is_some_and(|v| at(v.loc)))
+                    .map(|(f, _)| f.to_string())
+            })
+            .or_else(|| {
+                let limit = self.connection_limit.as_ref();
+                limit
+                    .is_some_and(|v| at(v.loc))
+                    .then(|| "connectionLimit".into())
+            })
+            .or_else(|| {
+                self.password_secret_key
+                    .filter(|&k| at(k))
+                    .map(|_| "passwordSecret".into())
+            })
+            .or_else(|| {
+                let i = self.in_roles.iter().position(|r| at(r.loc))?;
+                Some(format!("inRoles[{i}]"))
+            });
+        match field {
+            Some(field) => Some(self.field(&field)),
+            None => self.loc.holds(loc).then(|| self.path()),
+        }
     }
 
     pub fn can_login(&self) -> bool {
@@ -170,9 +245,10 @@ impl Cluster {
         if let Some(list) = reader.sequence(roles_entry.map(|(_, v)| v), "spec.managed.roles") {
             // Sized once: the shared Cluster lists a role per application.
             roles.reserve_exact(list.items().count());
-            for item in list.items() {
+            for (index, item) in list.items().enumerate() {
                 if reader.mapping(Some(item), "spec.managed.roles[]").is_some() {
-                    roles.push(Role::read(reader, item, "spec.managed.roles[]"));
+                    let index = u32::try_from(index).ok();
+                    roles.push(Role::read(reader, item, "spec.managed.roles[]", index));
                 }
             }
         }
@@ -343,8 +419,8 @@ impl DatabaseRole {
     pub(crate) fn read(reader: &mut Reader<'_>, root: NodeRef<'_>) -> DatabaseRole {
         let spec = reader.mapping(root.get("spec"), "spec");
         let role = match spec {
-            Some(spec) => Role::read(reader, spec, "spec"),
-            None => Role::read(reader, root, "spec"),
+            Some(spec) => Role::read(reader, spec, "spec", None),
+            None => Role::read(reader, root, "spec", None),
         };
         DatabaseRole {
             cluster: spec

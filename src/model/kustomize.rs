@@ -9,7 +9,7 @@ use super::meta::StringMap;
 use super::read::Reader;
 use super::{Object, loc_of};
 use crate::hash::{HashMap, HashSet};
-use crate::source::{FileId, Spanned, parent_dir};
+use crate::source::{FileId, Loc, Spanned, parent_dir};
 use crate::yaml::{Document, NodeRef};
 
 /// Is this file name one kustomize reads as a kustomization?
@@ -87,6 +87,73 @@ pub struct Kustomization {
     /// List entries commented out in its text (`# - restore.yaml`), resolved: a decision not
     /// to apply the file, not an omission.
     pub commented_out: Vec<String>,
+}
+
+impl Kustomization {
+    /// The field path of the node at `loc`, when it is one the model keeps: `namespace`,
+    /// `namePrefix`, `nameSuffix`, a `resources`/`components` entry, a patch (`patches[0]`,
+    /// its inline text `patches[0].patch`, `patchesStrategicMerge[1]`), a common annotation
+    /// or label (`commonLabels.backup`). Lists are numbered by item, as a finding's
+    /// [subject](crate::diagnostic::Subject) names them.
+    pub fn field_at(&self, loc: Loc) -> Option<String> {
+        let within = |outer: Loc| outer.holds(loc);
+        let build = &self.build;
+        let scalars = [
+            ("namespace", &self.namespace),
+            ("namePrefix", &build.name_prefix),
+            ("nameSuffix", &build.name_suffix),
+        ];
+        for (field, value) in scalars {
+            if value.as_ref().is_some_and(|v| within(v.loc)) {
+                return Some(field.to_string());
+            }
+        }
+        for (field, entries) in [
+            ("resources", &build.resources),
+            ("components", &build.components),
+        ] {
+            if let Some(i) = entries.iter().position(|e| within(e.written.loc)) {
+                return Some(format!("{field}[{i}]"));
+            }
+        }
+        for (field, map) in [
+            ("commonAnnotations", &self.common_annotations),
+            ("commonLabels", &self.common_labels),
+        ] {
+            if let Some(entry) = map
+                .entries
+                .iter()
+                .find(|e| within(e.key.loc) || within(e.value.loc))
+            {
+                return Some(format!("{field}.{}", entry.key.value));
+            }
+        }
+        for (field, kind) in [
+            ("patchesStrategicMerge", PatchKind::StrategicMerge),
+            ("patchesJson6902", PatchKind::Json6902),
+            ("patches", PatchKind::Detect),
+        ] {
+            let of_kind = build.patches.iter().filter(|p| p.kind == kind);
+            for (i, patch) in of_kind.enumerate() {
+                if !within(patch.loc) {
+                    continue;
+                }
+                return Some(match &patch.body {
+                    PatchBody::Inline(inline) if inline.loc != patch.loc && within(inline.loc) => {
+                        format!("{field}[{i}].patch")
+                    }
+                    PatchBody::File(_)
+                        if kind != PatchKind::StrategicMerge
+                            && self.paths.iter().any(|p| within(p.written.loc)) =>
+                    {
+                        format!("{field}[{i}].path")
+                    }
+                    _ => format!("{field}[{i}]"),
+                });
+            }
+        }
+        None
+    }
 }
 
 /// `kind: Component` (applied to the resources of the kustomization that names it).
@@ -702,6 +769,15 @@ impl KustomizeGraph {
             .map(|i| graph.walk_from(i))
             .collect();
         graph
+    }
+
+    /// The field path, in its kustomization, of a node a kustomization writes (see
+    /// [`Kustomization::field_at`]).
+    pub fn field_at(&self, loc: Loc) -> Option<String> {
+        self.kustomizations
+            .iter()
+            .filter(|k| k.file == loc.file)
+            .find_map(|k| k.field_at(loc))
     }
 
     pub fn in_dir(&self, dir: &str) -> Option<&Kustomization> {

@@ -94,7 +94,8 @@ impl StringMap {
                 if v.is_mapping() || v.is_sequence() {
                     let message =
                         format!("`{field}` values must be strings, found {}", v.type_name());
-                    reader.problem(v, message, Some("quote the value".into()));
+                    let path = format!("{field}.{}", k.as_str().unwrap_or("?"));
+                    reader.problem(v, &path, message, Some("quote the value".into()));
                     if let Some(problem) = reader.problems.last_mut() {
                         problem.kind = super::ShapeKind::StringMapValue;
                     }

@@ -275,6 +275,115 @@ impl Object {
             .unwrap_or(self.loc)
     }
 
+    /// The field path of a shape problem of this object, a finding's subject: its field as
+    /// read, a metadata entry under its `metadata` (`metadata.annotations.<key>`,
+    /// `spec.template.metadata.labels.<key>`), a managed role's field under its entry
+    /// (`spec.managed.roles[gitea_user].login`).
+    pub fn problem_path(&self, problem: &ShapeProblem) -> String {
+        let field = problem.field.as_str();
+        let within = |outer: Option<Loc>| outer.is_some_and(|o| o.holds(problem.loc));
+        if field.starts_with("annotations.") || field.starts_with("labels.") {
+            if within(self.meta.loc) {
+                return format!("metadata.{field}");
+            }
+            if let Spec::SealedSecret(sealed) = &self.spec
+                && within(sealed.secret_meta().and_then(|m| m.loc))
+            {
+                return format!("spec.template.metadata.{field}");
+            }
+        }
+        if let Some(rest) = field.strip_prefix("spec.managed.roles[]")
+            && let Spec::Cluster(cluster) = &self.spec
+            && let Some(role) = cluster.roles.iter().find(|r| within(Some(r.loc)))
+        {
+            return format!("{}{rest}", role.path());
+        }
+        field.to_string()
+    }
+
+    /// The field path of the annotation or label whose key or value holds `loc`, in the
+    /// object's metadata or a SealedSecret's template (`metadata.annotations.<key>`,
+    /// `spec.template.metadata.labels.<key>`).
+    pub fn metadata_entry_path(&self, loc: Loc) -> Option<String> {
+        let within = |outer: Loc| outer.holds(loc);
+        let template = match &self.spec {
+            Spec::SealedSecret(sealed) => sealed.secret_meta(),
+            _ => None,
+        };
+        let metas = [
+            ("metadata", Some(&self.meta)),
+            ("spec.template.metadata", template),
+        ];
+        metas.into_iter().find_map(|(prefix, meta)| {
+            let meta = meta?;
+            [("annotations", &meta.annotations), ("labels", &meta.labels)]
+                .into_iter()
+                .find_map(|(field, map)| {
+                    let entry = map
+                        .entries
+                        .iter()
+                        .find(|e| within(e.key.loc) || within(e.value.loc))?;
+                    Some(format!("{prefix}.{field}.{}", entry.key.value))
+                })
+        })
+    }
+
+    /// A field path as the API server prints it (`spec.managed.roles[3].login`, see
+    /// [`crate::schema::Violation::path`]) as a finding's subject names it: a managed role by
+    /// its `name` (`spec.managed.roles[gitea_user].login`).
+    pub fn subject_path(&self, api_path: &str) -> String {
+        const ROLES: &str = "spec.managed.roles[";
+        if let Spec::Cluster(cluster) = &self.spec
+            && let Some(rest) = api_path.strip_prefix(ROLES)
+            && let Some((index, rest)) = rest.split_once(']')
+            && let Some(role) = index
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| cluster.roles.get(i))
+        {
+            return format!("{}{rest}", role.path());
+        }
+        api_path.to_string()
+    }
+
+    /// The field path of the node at `loc` when the model reads it: the object's name or
+    /// kind, a metadata entry, a Database's fields, a role's (of a Cluster or a
+    /// DatabaseRole). What locates a finding built from the model alone (`pglint verify`).
+    pub fn field_at(&self, loc: Loc) -> Option<String> {
+        if self.anchor() == loc {
+            return Some(self.anchor_path().to_string());
+        }
+        if let Some(path) = self.metadata_entry_path(loc) {
+            return Some(path);
+        }
+        match &self.spec {
+            Spec::Database(database) => [
+                ("spec.name", &database.name),
+                ("spec.owner", &database.owner),
+                ("spec.cluster.name", &database.cluster),
+                ("spec.ensure", &database.ensure),
+                ("spec.databaseReclaimPolicy", &database.reclaim_policy),
+            ]
+            .into_iter()
+            .find(|(_, v)| v.as_ref().is_some_and(|v| v.loc == loc))
+            .map(|(path, _)| path.to_string()),
+            Spec::Cluster(cluster) => cluster.roles.iter().find_map(|r| r.field_at(loc)),
+            Spec::DatabaseRole(role) => role.role.field_at(loc),
+            _ => None,
+        }
+    }
+
+    /// The field path of [`Object::anchor`]: a finding about the whole object's subject.
+    pub fn anchor_path(&self) -> &'static str {
+        if self.meta.name.is_some() {
+            "metadata.name"
+        } else if self.kind_name.is_some() {
+            "kind"
+        } else {
+            ""
+        }
+    }
+
     /// `Kind/namespace/name`: what identifies the object across revisions of the repository
     /// (a baseline entry, a change between a base and the working tree).
     pub fn identity(&self) -> String {

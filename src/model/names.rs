@@ -19,6 +19,15 @@ impl NameKind {
             NameKind::Database => "database",
         }
     }
+
+    /// The field path of a declared `name` of this kind: a finding's subject (a managed
+    /// role's entry is named by its `name`).
+    pub fn field_path(self, name: &str) -> String {
+        match self {
+            NameKind::ManagedRole => format!("spec.managed.roles[{name}].name"),
+            NameKind::DatabaseRole | NameKind::Database => "spec.name".to_string(),
+        }
+    }
 }
 
 /// Why a name is reserved, if it is.

@@ -8,6 +8,9 @@ use crate::yaml::yaml11::{YamlType, classify};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShapeProblem {
     pub loc: Loc,
+    /// The field as the model reads it (`spec.owner`, `metadata.annotations` entries as
+    /// `annotations.<key>`, list items as `[]`): see [`crate::model::Object::problem_path`].
+    pub field: String,
     pub message: String,
     pub help: Option<String>,
     /// The node's text is a Flux `${VAR}` or Helm `{{ }}` template: its real shape is only
@@ -56,9 +59,16 @@ impl Reader<'_> {
     }
 
     /// Records a problem at `node`.
-    pub fn problem(&mut self, node: NodeRef<'_>, message: String, help: Option<String>) {
+    pub fn problem(
+        &mut self,
+        node: NodeRef<'_>,
+        field: &str,
+        message: String,
+        help: Option<String>,
+    ) {
         let problem = ShapeProblem {
             loc: self.loc(node),
+            field: field.to_string(),
             message,
             help,
             templated: self.is_templated(node),
@@ -70,7 +80,7 @@ impl Reader<'_> {
 
     fn wrong_type(&mut self, node: NodeRef<'_>, field: &str, expected: &str) {
         let message = format!("`{field}` must be {expected}, found {}", node.type_name());
-        self.problem(node, message, None);
+        self.problem(node, field, message, None);
     }
 
     /// A string field. Null counts as absent; a mapping, list or non-string scalar is a problem.
@@ -105,6 +115,7 @@ impl Reader<'_> {
                 if !yaml12 && node.tag().is_none() {
                     self.problems.push(ShapeProblem {
                         loc: self.loc(node),
+                        field: field.to_string(),
                         message: format!(
                             "`{field}: {}` is a boolean only in YAML 1.1: kustomize (YAML 1.2) writes it as the string \"{}\", which the API server rejects",
                             scalar.text, scalar.text

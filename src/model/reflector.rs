@@ -7,7 +7,7 @@ pub mod pattern;
 pub use mirroring::{Mirroring, NamespaceList, readable, reflects, switch};
 pub use pattern::{Pattern, looks_like_glob};
 
-use super::{Annotation, Metadata, Object, REFLECTOR_PREFIX, Spec, is_unknowable};
+use super::{Annotation, Metadata, Object, REFLECTOR_PREFIX, Spec, closest, is_unknowable};
 
 pub const ALLOWED: &str = "reflection-allowed";
 pub const AUTO_ENABLED: &str = "reflection-auto-enabled";
@@ -30,6 +30,15 @@ pub const KNOWN: &[&str] = &[
     "reflected-version",
     "reflected-at",
 ];
+
+/// The known annotation that an unknown Reflector annotation name (without prefix) misspells
+/// (`reflection-allowd`: `reflection-allowed`); `None` for a known name, or one close to none.
+pub fn misspelling_of(name: &str) -> Option<&'static str> {
+    if KNOWN.contains(&name) {
+        return None;
+    }
+    closest(name, KNOWN.iter().copied())
+}
 
 /// The Reflector annotation `name` (without prefix) in a metadata block.
 pub fn reflector<'m>(meta: &'m Metadata, name: &str) -> Option<&'m Annotation> {

@@ -232,6 +232,162 @@ mod tests {
         format!("{loaded}\n{:?}", report.diagnostics)
     }
 
+    /// What `cache` loads and checks with `buffers`, asserted equal to a from-scratch load
+    /// and check of the same disk and buffers (`after`: the edit, for the failure message).
+    fn same_as_a_full_load(
+        cache: &mut ProjectCache,
+        buffers: &HashMap<String, Vec<u8>>,
+        after: &str,
+    ) -> String {
+        let config = cache.config().clone();
+        let full = seen(
+            Project::load_with(cache.root(), &config, buffers).unwrap(),
+            &config,
+        );
+        let cached = seen(cache.load(buffers).unwrap(), &config);
+        assert_eq!(
+            cached.lines().count(),
+            full.lines().count(),
+            "after {after}"
+        );
+        for (part, (cached, full)) in cached.lines().zip(full.lines()).enumerate() {
+            assert!(
+                cached == full,
+                "after {after}: part {part} differs:\n{cached}\n{full}"
+            );
+        }
+        cached
+    }
+
+    /// The server's incremental path (the cache, told of disk changes as the server tells
+    /// it) against a from-scratch load and check, after every one of many random edits of a
+    /// generated repository: owners and roles renamed, secrets deleted and restored, waves
+    /// changed, YAML broken, kustomizations edited, buffers closed, files added.
+    #[test]
+    fn random_edits_check_as_a_fresh_load_after_every_edit() {
+        use crate::project::test_synth as synth;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let apps = synth::app_names(6, 7);
+        synth::write_sop_repo(&root, apps.len(), 7).unwrap();
+        let mut cache = ProjectCache::new(root.clone(), Config::default());
+        let mut buffers: HashMap<String, Vec<u8>> = HashMap::default();
+        let mut deleted: HashMap<String, String> = HashMap::default();
+        let mut rng = synth::SplitMix64::new(23);
+        let pg = "infra/databases/postgres";
+        let cluster = format!("{pg}/postgres-cluster.yaml");
+        let kustomization = format!("{pg}/kustomization.yaml");
+        // What an edit starts from: the open buffer, else the disk.
+        let current = |buffers: &HashMap<String, Vec<u8>>, path: &str| match buffers.get(path) {
+            Some(bytes) => String::from_utf8(bytes.clone()).unwrap(),
+            None => std::fs::read_to_string(root.join(path)).unwrap(),
+        };
+        let mut edits = [0usize; 8];
+        let mut found: HashSet<&str> = HashSet::default();
+        for step in 0..96 {
+            let app = &apps[rng.below(apps.len())];
+            let database = format!("{pg}/{}", app.db_file());
+            let kind = rng.below(edits.len());
+            let edit = match kind {
+                0 => {
+                    let text = current(&buffers, &database).replacen("owner: ", "owner: x", 1);
+                    buffers.insert(database.clone(), text.into_bytes());
+                    format!("the owner renamed in a buffer of {database}")
+                }
+                1 => {
+                    let role = format!("name: {}\n", app.role());
+                    let renamed = format!("name: {}_renamed\n", app.role());
+                    let text = current(&buffers, &cluster).replacen(&role, &renamed, 1);
+                    buffers.insert(cluster.clone(), text.into_bytes());
+                    format!("role {} renamed in a buffer of the Cluster", app.role())
+                }
+                2 => {
+                    let secret = format!("{pg}/{}", app.sealed_file());
+                    match deleted.remove(&secret) {
+                        Some(text) => std::fs::write(root.join(&secret), text).unwrap(),
+                        None => {
+                            let text = std::fs::read_to_string(root.join(&secret)).unwrap();
+                            std::fs::remove_file(root.join(&secret)).unwrap();
+                            deleted.insert(secret.clone(), text);
+                        }
+                    }
+                    cache.walk_again();
+                    format!("{secret} deleted or restored on disk")
+                }
+                3 => {
+                    let text = std::fs::read_to_string(root.join(&database)).unwrap();
+                    let (from, to) = if text.contains("sync-wave: \"2\"") {
+                        ("sync-wave: \"2\"", "sync-wave: \"0\"")
+                    } else {
+                        ("sync-wave: \"0\"", "sync-wave: \"2\"")
+                    };
+                    std::fs::write(root.join(&database), text.replacen(from, to, 1)).unwrap();
+                    cache.changed_on_disk(&database);
+                    format!("the wave of {database} changed on disk")
+                }
+                4 => {
+                    let path = [&database, &cluster, &kustomization][rng.below(3)];
+                    let text = current(&buffers, path) + "kind: [\n";
+                    buffers.insert(path.clone(), text.into_bytes());
+                    format!("the YAML of {path} broken in a buffer")
+                }
+                5 => {
+                    let line = format!("  - {}\n", app.db_file());
+                    let text = std::fs::read_to_string(root.join(&kustomization)).unwrap();
+                    let text = if text.contains(&line) {
+                        text.replacen(&line, "", 1)
+                    } else {
+                        text + &line
+                    };
+                    std::fs::write(root.join(&kustomization), text).unwrap();
+                    cache.changed_on_disk(&kustomization);
+                    format!("{} listed or unlisted on disk", app.db_file())
+                }
+                6 => {
+                    let mut open: Vec<String> = buffers.keys().cloned().collect();
+                    open.sort();
+                    if open.is_empty() {
+                        continue;
+                    }
+                    let closed = open.swap_remove(rng.below(open.len()));
+                    buffers.remove(&closed);
+                    format!("the buffer of {closed} closed")
+                }
+                _ => {
+                    let path = format!("{pg}/extra-{step}-db.yaml");
+                    let text = std::fs::read_to_string(root.join(&database))
+                        .unwrap()
+                        .replace(&app.name, &format!("extra-{step}"));
+                    if rng.below(2) == 0 {
+                        buffers.insert(path.clone(), text.into_bytes());
+                    } else {
+                        std::fs::write(root.join(&path), text).unwrap();
+                        cache.walk_again();
+                    }
+                    format!("{path} added")
+                }
+            };
+            edits[kind] += 1;
+            let seen = same_as_a_full_load(&mut cache, &buffers, &format!("step {step}: {edit}"));
+            for rule in [
+                "OwnerRoleMissing",
+                "YamlSyntax",
+                "SyncWave",
+                "KustomizeUnlisted",
+            ] {
+                if seen.contains(rule) {
+                    found.insert(rule);
+                }
+            }
+        }
+        assert!(
+            edits.iter().all(|&n| n > 0),
+            "every kind of edit: {edits:?}"
+        );
+        // The edits made findings come and go (else the comparison would prove little).
+        assert_eq!(found.len(), 4, "{found:?}");
+    }
+
     #[test]
     fn a_cached_load_is_the_full_load_after_every_kind_of_change() {
         let dir = tempfile::tempdir().unwrap();
@@ -242,20 +398,8 @@ mod tests {
         );
         let config = Config::default();
         let mut cache = ProjectCache::new(root.clone(), config.clone());
-        let full = |buffers: &HashMap<String, Vec<u8>>| {
-            seen(
-                Project::load_with(&root, &config, buffers).unwrap(),
-                &config,
-            )
-        };
         let check = |cache: &mut ProjectCache, buffers: &HashMap<String, Vec<u8>>| {
-            let cached = seen(cache.load(buffers).unwrap(), &config);
-            let full = full(buffers);
-            assert_eq!(cached.lines().count(), full.lines().count());
-            for (part, (cached, full)) in cached.lines().zip(full.lines()).enumerate() {
-                assert!(cached == full, "part {part} differs:\n{cached}\n{full}");
-            }
-            cached
+            same_as_a_full_load(cache, buffers, "")
         };
         let none = HashMap::default();
         let clean = check(&mut cache, &none);

@@ -28,12 +28,27 @@ pub struct JsonDiagnostic<'p> {
     #[serde(flatten)]
     pub location: JsonLocation<'p>,
     pub related: Vec<JsonRelated<'p>>,
+    /// What the finding is about, as a baseline and `check --base` identify it (every
+    /// finding of `check` has one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<JsonSubject<'p>>,
     /// The deployment the finding is about, for an object several deployments apply.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deployment: Option<&'p str>,
     /// How to repair it, when pglint knows (see `pglint check --fix`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<JsonFix<'p>>,
+}
+
+/// A finding's [subject](crate::diagnostic::Subject): `object` is `Kind/namespace/name` (the
+/// file's path outside any object), `path` the field (`spec.owner`; empty for the whole
+/// document), `deployment` as in the diagnostic.
+#[derive(Debug, Serialize)]
+pub struct JsonSubject<'p> {
+    pub object: &'p str,
+    pub path: &'p str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployment: Option<&'p str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -149,6 +164,11 @@ pub fn report_with_notices<'p>(
         diagnostics: diagnostics
             .iter()
             .map(|d| JsonDiagnostic {
+                subject: d.finding.subject.as_ref().map(|subject| JsonSubject {
+                    object: &subject.object,
+                    path: &subject.path,
+                    deployment: d.finding.deployment.as_deref(),
+                }),
                 rule: d.rule,
                 severity: d.severity.as_str(),
                 message: &d.finding.message,
@@ -232,4 +252,59 @@ pub fn render_with_notices(
             .expect("the JSON report serialises");
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::report::Summary;
+    use crate::rules::testing::{CLUSTER, DATABASE, lint_texts};
+
+    /// Each diagnostic names its subject: the object as applied and the field path, as a
+    /// baseline keys it; SARIF gives the same as the result's logical location.
+    #[test]
+    fn diagnostics_carry_their_subject() {
+        let database = DATABASE.replace("owner: gitea_user", "owner: nobody");
+        let texts = [("c.yaml", CLUSTER), ("d.yaml", database.as_str())];
+        let config = crate::config::Config::default();
+        let project = crate::project::Project::from_texts(&texts, &config);
+        let diagnostics = lint_texts(&texts);
+        let summary = Summary::new(&project, &diagnostics);
+        let json: serde_json::Value =
+            serde_json::from_str(&super::render(&project, &diagnostics, summary)).unwrap();
+        let subjects: Vec<String> = json["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                let subject = &d["subject"];
+                format!("{} {} {}", d["rule"], subject["object"], subject["path"])
+            })
+            .collect();
+        for expected in [
+            r#""owner-role-missing" "Database/db/gitea-db" "spec.owner""#,
+            r#""role-secret-missing" "Cluster/db/pg" "spec.managed.roles[gitea_user].passwordSecret.name""#,
+        ] {
+            assert!(subjects.iter().any(|s| s == expected), "{subjects:?}");
+        }
+        let sarif: serde_json::Value = serde_json::from_str(&crate::report::sarif::render(
+            &project,
+            &diagnostics,
+            &project.root,
+        ))
+        .unwrap();
+        let names: Vec<&str> = sarif["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
+                    .as_str()
+                    .unwrap()
+            })
+            .collect();
+        assert!(
+            names.contains(&"Database/db/gitea-db:spec.owner"),
+            "{names:?}"
+        );
+    }
 }

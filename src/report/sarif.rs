@@ -150,8 +150,39 @@ struct Location {
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<usize>,
     physical_location: PhysicalLocation,
+    /// The finding's subject (primary location only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    logical_locations: Vec<LogicalLocation>,
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<Message>,
+}
+
+/// A finding's [subject](crate::diagnostic::Subject): `fullyQualifiedName` is
+/// `Kind/namespace/name:field.path` (the file's path outside any object; no `:` for the whole
+/// document), as a baseline names it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation {
+    name: String,
+    fully_qualified_name: String,
+    kind: &'static str,
+}
+
+impl LogicalLocation {
+    fn of(subject: &crate::diagnostic::Subject) -> LogicalLocation {
+        if subject.path.is_empty() {
+            return LogicalLocation {
+                name: subject.object.clone(),
+                fully_qualified_name: subject.object.clone(),
+                kind: "object",
+            };
+        }
+        LogicalLocation {
+            fully_qualified_name: format!("{}:{}", subject.object, subject.path),
+            name: subject.path.clone(),
+            kind: "property",
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -295,6 +326,7 @@ fn result(
         locations: [Location {
             id: None,
             physical_location: physical(project, top, finding.loc),
+            logical_locations: finding.subject.iter().map(LogicalLocation::of).collect(),
             message: None,
         }],
         related_locations: finding
@@ -304,6 +336,7 @@ fn result(
             .map(|(id, related)| Location {
                 id: Some(id),
                 physical_location: physical(project, top, related.loc),
+                logical_locations: Vec::new(),
                 message: Some(Message::new(related.message.as_str())),
             })
             .collect(),

@@ -1,4 +1,4 @@
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Subject};
 use crate::edit::Fix;
 use crate::model::{Annotation, LAST_APPLIED, ShapeKind, Spec, StringMap};
 use crate::rules::Context;
@@ -68,14 +68,18 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let yaml12 = cx.deploy().only_built_by_kustomize(id);
         // Entries a kustomization merged in are reported once, at the kustomization below.
         if !yaml12 {
-            own(cx, out, &obj.meta.annotations, "annotation", obj.file, false);
+            let map = &obj.meta.annotations;
+            own(cx, out, map, "annotation", "metadata.annotations", obj.file, false);
         }
-        own(cx, out, &obj.meta.labels, "label", obj.file, yaml12);
+        own(cx, out, &obj.meta.labels, "label", "metadata.labels", obj.file, yaml12);
         if let Spec::SealedSecret(sealed) = &obj.spec
             && let Some(meta) = sealed.secret_meta()
         {
-            own(cx, out, &meta.annotations, "template annotation", obj.file, yaml12);
-            own(cx, out, &meta.labels, "template label", obj.file, yaml12);
+            let (annotations, labels) = (&meta.annotations, &meta.labels);
+            let path = "spec.template.metadata.annotations";
+            own(cx, out, annotations, "template annotation", path, obj.file, yaml12);
+            let path = "spec.template.metadata.labels";
+            own(cx, out, labels, "template label", path, obj.file, yaml12);
         }
         // Mappings and lists under `annotations:`/`labels:` are not entries: the model records
         // them as shape problems, reported here for every object (not only SOP ones).
@@ -83,6 +87,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             if problem.kind == ShapeKind::StringMapValue {
                 out.push(
                     Finding::new(problem.loc, problem.message.clone())
+                        .field(cx.project, obj.problem_path(problem))
                         .label("not a string")
                         .help("write the value as one quoted string"),
                 );
@@ -98,6 +103,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             out,
             &kustomization.common_annotations,
             "common annotation",
+            "commonAnnotations",
             file,
             true,
         );
@@ -106,6 +112,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             out,
             &kustomization.common_labels,
             "common label",
+            "commonLabels",
             file,
             true,
         );
@@ -117,6 +124,7 @@ fn own(
     out: &mut Vec<Finding>,
     map: &StringMap,
     what: &str,
+    path: &str,
     file: FileId,
     yaml12: bool,
 ) {
@@ -127,7 +135,12 @@ fn own(
         {
             continue;
         }
-        out.push(finding(entry, what).fix_opt(quote(cx, entry)));
+        let subject = Subject::at(cx.project, entry.value.loc, format!("{path}.{}", entry.key.value));
+        out.push(
+            finding(entry, what)
+                .subject(subject)
+                .fix_opt(quote(cx, entry)),
+        );
     }
 }
 

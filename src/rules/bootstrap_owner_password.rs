@@ -99,17 +99,21 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if role.is_absent() {
             continue;
         }
-        let (at, other) = match (&role.password_secret, &role.disable_password) {
+        let (at, field, other) = match (&role.password_secret, &role.disable_password) {
             (Some(name), _) if name.value != secret && !is_unknowable(name.as_str()) => {
                 (
                     name.loc,
+                    "passwordSecret.name",
                     format!("sets it from `passwordSecret` `{}`", name.value),
                 )
             }
-            // Both at once is `role-password-conflict`'s.
+            // `disablePassword` is the role's password source only without a
+            // `passwordSecret`: CNPG refuses a role that sets both, and with the bootstrap
+            // secret as its `passwordSecret` one way of settling that leaves one source.
             (None, Some(disabled)) if disabled.value => {
                 (
                     disabled.loc,
+                    "disablePassword",
                     "clears it with `disablePassword: true`".to_string(),
                 )
             }
@@ -127,6 +131,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                  between the two"
             ),
         )
+        .field(cx.project, role.field(field))
         .label("a second password source")
         .help(match &role.password_secret {
             Some(name) => format!(

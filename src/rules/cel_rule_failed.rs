@@ -72,6 +72,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 violation.loc,
                 format!("{}: {}", applied.object.display_name(), violation.message),
             )
+            .field(cx.project, applied.object.subject_path(&violation.path))
             .label("refused by a CEL rule")
             .help("change the object so that the CRD's rule holds, as the message says"),
         );

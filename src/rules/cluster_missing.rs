@@ -1,4 +1,4 @@
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Subject};
 use crate::model::{is_unknowable, similar};
 use crate::rules::Context;
 use crate::source::{Loc, Spanned};
@@ -99,6 +99,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 cluster_name.value
             ),
         )
+        .field(cx.project, "spec.cluster.name")
         .label("no such Cluster")
         .rests_on_absence(&["Cluster"])
         .in_deployment(cx.deployment_of(id));
@@ -167,7 +168,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             ));
         }
         if let Some(cause) = cause(cx, cluster_name, namespace, &visible) {
-            finding = finding.caused_by(cause.0, cause.1);
+            finding = finding.caused_by(cause.0, cause.1, cause.2);
         }
         out.push(finding);
     }
@@ -181,10 +182,11 @@ fn cause(
     name: &Spanned<String>,
     namespace: Option<&str>,
     visible: &[&str],
-) -> Option<(Loc, String)> {
+) -> Option<(Loc, Subject, String)> {
     if let Some(renamed) = cx.index.renamed_from(&["Cluster"], name.as_str(), namespace) {
         return Some((
             renamed.at,
+            Subject::at(cx.project, renamed.at, "metadata.name"),
             format!(
                 "this renames Cluster `{}` to `{}`, so what names cluster `{}` finds none",
                 name.value, renamed.name, name.value
@@ -201,6 +203,7 @@ fn cause(
     let written = cx.index.object(cluster).meta.name.as_ref()?;
     Some((
         written.loc,
+        Subject::field(cx.index.object(cluster), "metadata.name"),
         format!(
             "Cluster `{only}` is not named `{}`, the shared cluster's name its Databases use",
             name.value

@@ -60,14 +60,16 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             old.namespace_str().unwrap_or("(default)"),
             obj.namespace_str().unwrap_or("(default)"),
         );
-        let (loc, what) = if old.name() != obj.name() {
+        let (loc, field, what) = if old.name() != obj.name() {
             (
                 obj.meta.name.as_ref().map_or(obj.anchor(), |n| n.loc),
+                "metadata.name",
                 format!("renamed from `{}`", old.name().unwrap_or("?")),
             )
         } else {
             (
                 obj.namespace().map_or(obj.anchor(), |n| n.loc),
+                "metadata.namespace",
                 format!("moved from namespace `{old_ns}` to `{new_ns}`"),
             )
         };
@@ -80,6 +82,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     obj.display_name()
                 ),
             )
+            .field(cx.project, field)
             .label("a new cluster")
             .help("keep the name and namespace, or migrate with `bootstrap.pg_basebackup`/`recovery` from the old cluster")
             .related(

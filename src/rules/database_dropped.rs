@@ -78,6 +78,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     obj.display_name()
                 ),
             )
+            .field(cx.project, "spec.ensure")
             .label("drops the database")
             .help("make sure the data is backed up or no longer needed; to stop managing it without dropping it, delete the Database with `databaseReclaimPolicy: retain` instead")
             .related(

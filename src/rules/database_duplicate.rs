@@ -1,4 +1,4 @@
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Subject};
 use crate::hash::HashMap;
 use crate::index::{same_namespace, InstanceId};
 use crate::model::{Database, is_unknowable};
@@ -128,6 +128,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 in_namespace(namespace)
             );
             let mut finding = Finding::new(obj.anchor(), message)
+                .field(cx.project, obj.anchor_path())
                 .label("second object")
                 .help(
                     "Kubernetes keeps only one object per name: rename this one \
@@ -146,6 +147,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             if let Some(at) = refused {
                 finding = finding.caused_by(
                     at,
+                    Subject::at(cx.project, at, ""),
                     format!("kustomize refuses to add Database `{name}` a second time here"),
                 );
             }
@@ -183,6 +185,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     cluster.value
                 ),
             )
+            .field(cx.project, "spec.name")
             .label("second definition")
             .help(
                 "CNPG lets only the first reconciled object manage a database, the other stays \

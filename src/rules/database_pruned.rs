@@ -1,4 +1,4 @@
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Subject};
 use crate::model::Spec;
 use crate::rules::Context;
 
@@ -77,6 +77,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     old.display_name()
                 ),
             )
+            .subject(Subject::in_file(cx.base_path(old), old.anchor_path()))
             .label("removed")
             .help("to keep the data, set `databaseReclaimPolicy: retain` and let it sync before removing the Database")
             .related(cx.base_loc(policy.loc), "the reclaim policy that drops it"),

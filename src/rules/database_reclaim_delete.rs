@@ -70,6 +70,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                         "`databaseReclaimPolicy: delete` drops database `{db_name}` and all its data when the Database object is deleted"
                     ),
                 )
+                .field(cx.project, "spec.databaseReclaimPolicy")
                 .label("drops the database")
                 .help("use `retain` (the default): deleting, renaming or pruning the manifest then leaves the data in place"),
             );
@@ -82,6 +83,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     ensure.loc,
                     format!("`ensure: absent` drops database `{db_name}` and all its data on the next reconciliation"),
                 )
+                .field(cx.project, "spec.ensure")
                 .label("drops the database")
                 .help("use `ensure: present`; if the database is really meant to go, back it up first and remove this Database once it is dropped"),
             );

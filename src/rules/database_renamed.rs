@@ -70,6 +70,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                             name.value
                         ),
                     )
+                    .field(cx.project, "spec.name")
                     .label("immutable")
                     .help(format!("keep `spec.name: {}`", old_name.value))
                     .related(
@@ -105,6 +106,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                             old_name.value
                         ),
                     )
+                    .field(cx.project, "spec.name")
                     .label("a new, empty database")
                     .help("CNPG never renames a database: move the data yourself, or keep the old names")
                     .at_most(crate::diagnostic::Severity::Warning)

@@ -104,6 +104,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     violation.loc,
                     format!("{}: {}", obj.display_name(), violation.message),
                 )
+                .field(cx.project, obj.subject_path(&violation.path))
                 .label("immutable")
                 .help(help)
                 .related(

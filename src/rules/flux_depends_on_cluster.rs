@@ -89,6 +89,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                         other.name
                     ),
                 )
+                .field(cx.project, "spec.path")
                 .label("no dependsOn the Cluster's Kustomization")
                 .related(other.origin, "applies the Cluster")
                 .help(format!(

@@ -77,6 +77,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                                 path.written.value
                             ),
                         )
+                        .field(cx.project, "")
                         .label("no kustomization.yaml in this folder")
                         .help("add a `kustomization.yaml` listing the folder's manifests, or list the files themselves"),
                     );
@@ -124,6 +125,7 @@ fn missing(cx: &Context<'_>, path: &PathRef, resolved: &str) -> Finding {
         None => "fix the path, add the missing file, or remove the entry".to_string(),
     };
     let finding = Finding::new(path.written.loc, message)
+        .field(cx.project, "")
         .label("no such file or folder")
         .help(help);
     // The file meant, at its first object: what this entry, once corrected, applies.

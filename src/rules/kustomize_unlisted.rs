@@ -241,6 +241,7 @@ fn finding(cx: &Context<'_>, path: &str, objects: &[&Object], owner: Ownership<'
         first.anchor(),
         format!("{what} never applied: `{kustomization_path}` owns this folder but does not list `{file_name}`"),
     )
+    .field(cx.project, first.anchor_path())
     .label("not in any kustomization")
     .help(format!(
         "add `- {entry}` to `resources:` in `{kustomization_path}`, or delete the file if it is no longer needed"

@@ -75,6 +75,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     obj.kind_name.as_ref().map_or(obj.loc, |k| k.loc),
                     format!("{} has no `apiVersion`", obj.kind_str()),
                 )
+                .field(cx.project, "kind")
                 .label("no apiVersion")
                 .help(format!("add `apiVersion: {}`", api_version_of(obj))),
             );
@@ -97,6 +98,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                         api_version.value
                     ),
                 )
+                .field(cx.project, "apiVersion")
                 .label("unknown version")
                 .help(format!("use `apiVersion: {}`", api_version_of(obj))),
             );
@@ -104,11 +106,11 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let named = obj.meta.name.is_some()
             || (matches!(obj.spec, Spec::Secret(_)) && obj.meta.generate_name.is_some());
         if !named && !mentions("metadata.name") && !mentions("metadata") {
-            let loc = obj
-                .meta
-                .loc
-                .or(obj.kind_name.as_ref().map(|k| k.loc))
-                .unwrap_or(obj.loc);
+            let (loc, field) = match (obj.meta.loc, &obj.kind_name) {
+                (Some(meta), _) => (meta, "metadata"),
+                (None, Some(kind)) => (kind.loc, "kind"),
+                (None, None) => (obj.loc, ""),
+            };
             let why = match obj.spec {
                 Spec::SealedSecret(_) => {
                     "the controller names the Secret after it and decrypts with the name"
@@ -118,6 +120,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             };
             out.push(
                 Finding::new(loc, format!("{} has no `metadata.name`", obj.kind_str()))
+                    .field(cx.project, field)
                     .label("no name")
                     .help(format!("add `metadata.name`: {why}")),
             );
@@ -144,6 +147,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             }
             out.push(
                 Finding::new(problem.loc, problem.message.clone())
+                    .field(cx.project, obj.problem_path(problem))
                     .label("invalid")
                     .help_opt(problem.help.clone()),
             );

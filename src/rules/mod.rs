@@ -263,6 +263,19 @@ impl<'p> Context<'p> {
     }
 }
 
+/// Gives the findings about `obj`'s annotations and labels that have no subject yet theirs:
+/// the entry their location is in (see [`Object::metadata_entry_path`]).
+pub(crate) fn metadata_entry_subjects(cx: &Context<'_>, obj: &Object, findings: &mut [Finding]) {
+    for finding in findings.iter_mut().filter(|f| f.subject.is_none()) {
+        let path = obj.metadata_entry_path(finding.loc).unwrap_or_default();
+        finding.subject = Some(crate::diagnostic::Subject::at(
+            cx.project,
+            finding.loc,
+            path,
+        ));
+    }
+}
+
 pub trait Rule: Sync {
     fn id(&self) -> RuleId;
     fn meta(&self) -> &'static RuleMeta;

@@ -69,6 +69,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         };
         out.push(
             Finding::new(name.loc, message)
+                .field(cx.project, kind.field_path(name.as_str()))
                 .label("invalid name")
                 .help(help),
         );

@@ -80,6 +80,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 name.loc,
                 format!("{} name `{}` is reserved ({why})", kind.noun(), name.value),
             )
+            .field(cx.project, kind.field_path(name.as_str()))
             .label("reserved name")
             .help(help),
         );

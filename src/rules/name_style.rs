@@ -83,6 +83,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 name.loc,
                 format!("{} name `{}` needs quoting in SQL", kind.noun(), name.value),
             )
+            .field(cx.project, kind.field_path(name.as_str()))
             .label("not [a-z_][a-z0-9_]*")
             .help(format!(
                 "use lower case, digits and `_`, e.g. `{plain}`; otherwise every hand-written \

@@ -56,13 +56,14 @@ declare_rule! {
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let namespace = &cx.config.namespace;
     for (id, obj) in cx.objects() {
-        // Without `metadata` the object is `manifest-invalid`'s.
+        // Without `metadata` there is no mapping to add the namespace to: the object itself
+        // is invalid (see `manifest-invalid`).
         if !obj.is_sop_kind() || !cx.in_sop_folder(obj) || obj.meta.loc.is_none() {
             continue;
         }
-        let loc = match obj.namespace() {
-            None => metadata_key(obj),
-            Some(ns) if ns.value.trim().is_empty() => ns.loc,
+        let (loc, field) = match obj.namespace() {
+            None => (metadata_key(obj), "metadata"),
+            Some(ns) if ns.value.trim().is_empty() => (ns.loc, "metadata.namespace"),
             Some(_) => continue,
         };
         // Applied only by deployments that give it a namespace (an Application's destination,
@@ -75,6 +76,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         out.push(
             Finding::new(loc, format!("{} has no namespace", obj.display_name()))
+                .field(cx.project, field)
                 .label("no `metadata.namespace`")
                 .help(format!(
                     "add `namespace: {namespace}` to its `metadata`, or `namespace: {namespace}` to the folder's kustomization.yaml"

@@ -57,7 +57,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         let Some(ns) = obj.namespace() else { continue };
         let value = ns.as_str();
-        // Empty is `namespace-missing`'s.
+        // An empty value sets no namespace at all (see `namespace-missing`), not a wrong one.
         if value == expected || value.trim().is_empty() || is_unknowable(value) {
             continue;
         }
@@ -85,6 +85,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         out.push(
             Finding::new(ns.loc, message)
+                .field(cx.project, "metadata.namespace")
                 .label(format!("expected `{expected}`"))
                 .help(help),
         );

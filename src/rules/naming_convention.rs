@@ -76,7 +76,7 @@ declare_rule! {
         summary: "SOP names along a secret → role → database chain disagree on the app",
         // A Secret that several roles use: its one username matches one role at most, an
         // error that names the same reference.
-        yields_to: [RoleUsernameMismatch],
+        yields_to: [RoleUsernameMismatch, DatabaseDuplicate],
         check: check,
     }
 }
@@ -179,6 +179,7 @@ fn check_chain(
                     )
                 }),
             }
+            .field(cx.project, role.field("passwordSecret.name"))
             .label(format!("expected `{expected}`"));
             if let Some(&first) = sop_secrets.first() {
                 let secret = cx.index.object(first);
@@ -204,7 +205,10 @@ fn check_chain(
         }
         Verdict::RoleDiffers(app) => {
             let all: Vec<usize> = (0..databases.len()).collect();
-            let at = role.name.as_ref().map_or(chain.secret_name.loc, |n| n.loc);
+            let (at, field) = role.name.as_ref().map_or(
+                (chain.secret_name.loc, "passwordSecret.name"),
+                |n| (n.loc, "name"),
+            );
             out.push(
                 Finding::new(
                     at,
@@ -213,6 +217,7 @@ fn check_chain(
                         describe_databases(&all)
                     ),
                 )
+                .field(cx.project, role.field(field))
                 .label(format!("expected `{}_user`", normalize(&app)))
                 .help(format!(
                     "name it `{}_user` (and change `spec.owner` and the Secret's `username` with it), \
@@ -252,6 +257,7 @@ fn check_chain(
                         obj.name().unwrap_or("<unnamed>")
                     ),
                 )
+                .field(cx.project, "spec.owner")
                 .label("another app's role");
                 let cluster = cx.index.object(chain.cluster);
                 finding = match cx.index.find_role(chain.cluster, &expected_role) {
@@ -286,22 +292,6 @@ fn check_objects(
         ..
     } = &cx.config.naming;
     let credentials: HashSet<InstanceId> = cx.index.credentials().iter().copied().collect();
-    let mut database_names_seen: HashMap<(&str, Option<&str>), usize> = HashMap::default();
-    // Each Database once, however many deployments apply it.
-    let mut counted = HashSet::default();
-    for (id, _) in cx.index.databases() {
-        if let Some(source) = cx.index.instance(id).source
-            && !counted.insert(source)
-        {
-            continue;
-        }
-        let obj = cx.index.object(id);
-        if let Some(name) = obj.name() {
-            *database_names_seen
-                .entry((name, obj.namespace_str()))
-                .or_default() += 1;
-        }
-    }
     for (id, obj) in cx.objects() {
         if !cx.in_sop_folder(obj) {
             continue;
@@ -333,6 +323,7 @@ fn check_objects(
                                 obj.kind_str()
                             ),
                         )
+                        .field(cx.project, obj.anchor_path())
                         .label(format!("expected `{app}{secret_suffix}`"))
                         .help(rename_secret_help(obj)),
                     );
@@ -344,17 +335,16 @@ fn check_objects(
                 if let Some(file) =
                     file_app(path, &cx.config.naming.sealed_file_suffix).filter(|f| !same_app(f, &app))
                 {
-                    out.push(file_finding(obj, path, file, &app, &cx.config.naming.sealed_file_suffix));
+                    let suffix = &cx.config.naming.sealed_file_suffix;
+                    out.push(file_finding(obj, path, file, &app, suffix).field(cx.project, obj.anchor_path()));
                 }
             }
             Spec::Database(database) => {
-                // Two Databases of one name are `database-duplicate`'s.
-                let shared_name = database_names_seen
-                    .get(&(name, obj.namespace_str()))
-                    .is_some_and(|&n| n > 1);
-                if shared_name {
-                    continue;
-                }
+                // A second object of one name, or a second definition of one database, is a
+                // mistake of its own: a finding of a rule this one yields to at the same node
+                // (the object's name, its `spec.name`) explains what is said there, even when
+                // that finding is moved to its cause (a kustomization's list entry).
+                let mut found = Vec::new();
                 let names = cx.index.database_names(cx.config, obj);
                 let chain_app = from_chain.cloned().flatten();
                 // Its own names agree on another app than its chain's: which side is wrong is
@@ -371,18 +361,20 @@ fn check_objects(
                 let app = chain_app.or_else(|| names.name_app.map(str::to_string));
                 let Some(app) = app else { continue };
                 if names.name_app.is_none_or(|own| !same_app(own, &app)) {
-                    out.push(
+                    found.push(
                         Finding::new(
                             obj.anchor(),
                             format!("Database `{name}` of app `{app}` is not named `{app}{database_suffix}`"),
                         )
+                        .field(cx.project, obj.anchor_path())
                         .label(format!("expected `{app}{database_suffix}`"))
                         .help(format!(
                             "rename it `{app}{database_suffix}` (a new object: CNPG adopts the existing database)"
                         )),
                     );
                 } else if let Some(file) = names.file_app.filter(|f| !same_app(f, &app)) {
-                    out.push(file_finding(obj, path, file, &app, &cx.config.naming.database_file_suffix));
+                    let suffix = &cx.config.naming.database_file_suffix;
+                    found.push(file_finding(obj, path, file, &app, suffix).field(cx.project, obj.anchor_path()));
                 }
                 if let Some(spec_name) = &database.name
                     && corroborated
@@ -391,7 +383,7 @@ fn check_objects(
                     && invalid(spec_name.as_str()).is_none()
                     && !starts_with_app(spec_name.as_str(), &app)
                 {
-                    out.push(
+                    found.push(
                         Finding::new(
                             spec_name.loc,
                             format!(
@@ -399,6 +391,7 @@ fn check_objects(
                                 spec_name.value
                             ),
                         )
+                        .field(cx.project, "spec.name")
                         .label(format!("expected `{}`", normalize(&app)))
                         .help(format!(
                             "use `{}`; `spec.name` cannot be changed once applied: a new name creates a new, empty database",
@@ -406,6 +399,10 @@ fn check_objects(
                         )),
                     );
                 }
+                out.extend(found.into_iter().map(|f| {
+                    let at = f.loc;
+                    f.explained_within(at)
+                }));
             }
             _ => {}
         }
@@ -528,4 +525,48 @@ spec:
     }
 
 
+
+    #[test]
+    fn a_second_database_of_one_name_is_the_duplicate_s_mistake() {
+        let database = |name: &str, spec_name: &str| {
+            format!(
+                "apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: {name}\n  namespace: postgres\nspec:\n  name: {spec_name}\n  owner: {spec_name}_user\n  cluster:\n    name: postgres-shared\n"
+            )
+        };
+        let (gitea, copy) = (database("gitea-db", "gitea"), database("gitea-db", "wiki"));
+        let files = [
+            ("infra/databases/postgres/gitea-db.yaml", gitea.as_str()),
+            ("infra/databases/postgres/wiki-db.yaml", copy.as_str()),
+        ];
+        // The check alone judges the copy's names.
+        let judged = ["Database `gitea-db` of app `gitea` is in `wiki-db.yaml`, the file of app `wiki`"];
+        assert_eq!(run(&files, check), judged);
+        // After the whole lint, the duplicate object is the one mistake in it.
+        assert!(crate::rules::testing::findings("naming-convention", &files).is_empty());
+        assert_eq!(
+            crate::rules::testing::findings("database-duplicate", &files).len(),
+            1
+        );
+        // A second definition of one database: its `spec.name` is the one edit.
+        let (wiki, gitea) = (database("wiki-db", "gitea"), database("gitea-db", "gitea"));
+        let files = [
+            ("infra/databases/postgres/gitea-db.yaml", gitea.as_str()),
+            ("infra/databases/postgres/wiki-db.yaml", wiki.as_str()),
+        ];
+        assert_eq!(
+            run(&files, check),
+            ["Database `wiki-db` of app `wiki` creates database `gitea`, which does not name the app"]
+        );
+        assert!(crate::rules::testing::findings("naming-convention", &files).is_empty());
+        assert_eq!(
+            crate::rules::testing::findings("database-duplicate", &files).len(),
+            1
+        );
+        // Alone, the copy is judged (and reported) as before.
+        let alone = [("infra/databases/postgres/wiki-db.yaml", copy.as_str())];
+        assert_eq!(
+            crate::rules::testing::findings("naming-convention", &alone),
+            [format!("infra/databases/postgres/wiki-db.yaml:4 {}", judged[0])]
+        );
+    }
 }

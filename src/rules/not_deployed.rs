@@ -43,6 +43,8 @@ declare_rule! {
         group: "deployment",
         level: Warning,
         summary: "a SOP object is applied by no Argo CD Application or Flux Kustomization",
+        // A file its folder's kustomization does not list: that finding says why.
+        yields_to: [KustomizeUnlisted],
         check: check,
     }
 }
@@ -68,6 +70,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 object.display_name()
             ),
         )
+        .field(cx.project, object.anchor_path())
         .label("never applied")
         .rests_on_absence(&["Application", "ApplicationSet", "Kustomization"])
         .help("list the file in the kustomization of a folder a deployment applies, or deploy its folder");

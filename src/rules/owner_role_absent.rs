@@ -96,6 +96,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                         .unwrap_or(cluster_name.as_str())
                 ),
             )
+            .field(cx.project, "spec.owner")
             .label("role to be dropped")
             .help(
                 "PostgreSQL cannot drop a role that owns a database: set the role to \

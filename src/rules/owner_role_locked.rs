@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostic::Finding;
-use crate::index::{OwnerRef, RoleOrigin};
+use crate::index::OwnerRef;
 use crate::model::Role;
 use crate::rules::Context;
 use crate::source::Loc;
@@ -128,21 +128,23 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }) else {
             continue;
         };
-        // `owner-role-absent` owns a role being dropped.
+        // A role being dropped keeps none of its settings: nothing of it locks the app out.
         if role.is_absent() {
             continue;
         }
-        let logins: Vec<(&Role, Option<&str>)> = if role.can_login() {
+        // PostgreSQL applies a connection limit and a password's expiry to the role that logs
+        // in: for a NOLOGIN group owner, its login members. A NOLOGIN owner without any is
+        // still the role its app would log in as once it may (`login: true` is a second,
+        // independent edit), so its own settings are judged.
+        let members = if role.can_login() {
+            Vec::new()
+        } else {
+            cx.index.login_members(cluster, owner.as_str())
+        };
+        let logins: Vec<(&Role, Option<&str>)> = if members.is_empty() {
             vec![(role, None)]
         } else {
-            // `role-login-disabled` owns a group role nobody logs in through.
-            cx.index
-                .members_of(cluster, owner.as_str())
-                .into_iter()
-                .filter_map(RoleOrigin::role)
-                .filter(|m| m.can_login() && !m.is_absent() && m.password_secret.is_some())
-                .map(|m| (m, Some(owner.as_str())))
-                .collect()
+            members.into_iter().map(|m| (m, Some(owner.as_str()))).collect()
         };
         let name = cx.index.object(database_id).name().unwrap_or("<unnamed>");
         for (login, via) in logins {
@@ -160,7 +162,11 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
     }
     for (at, item) in locked {
-        out.push(finding(at, item));
+        let field = match item.lock {
+            Lock::NoConnection(_) => item.role.field("connectionLimit"),
+            Lock::Expired(..) => item.role.field("validUntil"),
+        };
+        out.push(finding(at, item).field(cx.project, field));
     }
 }
 
@@ -262,5 +268,25 @@ mod tests {
                 "c.yaml:13:26 role `gitea_app`, which the app of Database `gitea-db` logs in as (a member of the owner `gitea_user`), cannot connect: `connectionLimit: 0` allows no connection"
             ]
         );
+    }
+
+    #[test]
+    fn a_nologin_owner_without_login_members_is_judged_itself() {
+        // Two edits: `login: true` (role-login-disabled) and the limit (this rule).
+        let cluster = CLUSTER.replace("        login: true\n", "        connectionLimit: 0\n");
+        assert_eq!(
+            lint(&cluster),
+            [
+                "c.yaml:10:26 role `gitea_user`, owner of Database `gitea-db`, cannot connect: `connectionLimit: 0` allows no connection"
+            ]
+        );
+        let files = [("c.yaml", cluster.as_str()), ("d.yaml", DATABASE)];
+        let reported = crate::rules::testing::rules_reported("", &files);
+        for rule in ["owner-role-locked", "role-login-disabled"] {
+            assert!(reported.iter().any(|r| r == rule), "{rule}: {reported:?}");
+        }
+        // A role being dropped keeps none of its settings.
+        let dropped = cluster.replace("connectionLimit: 0\n", "connectionLimit: 0\n        ensure: absent\n");
+        assert!(lint(&dropped).is_empty());
     }
 }

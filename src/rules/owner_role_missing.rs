@@ -1,4 +1,4 @@
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Subject};
 use crate::hash::HashMap;
 use crate::index::{MissingOwner, OwnerRef, RoleOrigin, InstanceId};
 use crate::model::apps::{app_of, same_app};
@@ -88,12 +88,14 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             owner.value, cluster_name.value
         );
         let mut finding = Finding::new(owner.loc, message)
+            .field(cx.project, "spec.owner")
             .label("no such role")
             .rests_on_absence(&["Cluster", "DatabaseRole"])
             .in_deployment(cx.deployment_of(database_id));
         if let Some(replaced) = cx.index.list_replaced(cluster, "spec.managed.roles") {
             let (at, what) = replaced.cause();
-            finding = finding.caused_by(at, what);
+            let subject = Subject::at(cx.project, at, replaced.list.field.clone());
+            finding = finding.caused_by(at, subject, what);
         }
         let roles_loc = match &cluster_obj.spec {
             Spec::Cluster(spec) => spec.roles_loc,

@@ -2,6 +2,7 @@ use crate::diagnostic::Finding;
 use crate::edit::Fix;
 use crate::model::{GeneratorKind, Spec, is_identity_key, key_list};
 use crate::rules::Context;
+use crate::source::{Loc, Spanned};
 
 declare_rule! {
     /// ## What it does
@@ -93,6 +94,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     keys
                 ),
             )
+            .field(cx.project, format!("{}.{}", first.field, first.key.value))
             .label("plaintext secret value")
             .help(format!(
                 "seal it with `kubeseal --cert {} --format yaml` and commit only the SealedSecret; \
@@ -134,6 +136,14 @@ fn check_generators(cx: &Context<'_>, out: &mut Vec<Finding>) {
             };
             let name = generator.name.as_ref().map_or("<unnamed>", |n| n.as_str());
             let what: Vec<&str> = entries.iter().map(|(_, w)| w.as_str()).collect();
+            let field = [
+                ("literals", position_of(&generator.literals, *loc)),
+                ("files", position_of(&generator.files, *loc)),
+                ("envs", position_of(&generator.envs, *loc)),
+            ]
+            .into_iter()
+            .find_map(|(field, i)| Some(format!("secretGenerator[{name}].{field}[{}]", i?)))
+            .unwrap_or_else(|| format!("secretGenerator[{name}]"));
             out.push(
                 Finding::new(
                     *loc,
@@ -142,6 +152,7 @@ fn check_generators(cx: &Context<'_>, out: &mut Vec<Finding>) {
                         what.join(", ")
                     ),
                 )
+                .field(cx.project, field)
                 .label("plaintext secret value")
                 .help(format!(
                     "replace the generator by a SealedSecret (`kubeseal --cert {} --format yaml`), delete the values from the repository and rotate the credential",
@@ -153,6 +164,11 @@ fn check_generators(cx: &Context<'_>, out: &mut Vec<Finding>) {
             );
         }
     }
+}
+
+/// The index of the entry written at `loc`.
+fn position_of<T>(list: &[(Spanned<String>, T)], loc: Loc) -> Option<usize> {
+    list.iter().position(|(written, _)| written.loc == loc)
 }
 
 #[cfg(test)]

@@ -133,6 +133,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                         "{makes} already exists in namespace `{target}`{instead}: Reflector skips it when mirroring, so the credentials of `{namespace}/{name}` do not reliably reach `{target}`"
                     ),
                 )
+                .field(cx.project, blocker.anchor_path())
                 .label("keeps Reflector's mirror out")
                 .help(format!(
                     "delete it and let Reflector create the mirror, or make it a manual mirror: a Secret annotated `reflector.v1.k8s.emberstack.com/reflects: {namespace}/{name}`; if it holds something else, give it another name"

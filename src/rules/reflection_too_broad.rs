@@ -1,5 +1,5 @@
 use crate::diagnostic::Finding;
-use crate::model::Annotation;
+use crate::model::{Annotation, Metadata};
 use crate::model::reflector::{
     ALLOWED_NAMESPACES, AUTO_NAMESPACES, Pattern, list_entries, looks_like_glob, opaque,
     reflector, secret_meta,
@@ -75,27 +75,34 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(meta) = secret_meta(obj) else {
             continue;
         };
-        let allowed = reflector(meta, ALLOWED_NAMESPACES);
-        let auto = reflector(meta, AUTO_NAMESPACES);
-        let mut allowed_broad = false;
-        if let Some(annotation) = allowed
-            && let Some(entries) = judged(annotation)
-            && let Some(finding) = breadth(ALLOWED_NAMESPACES, annotation, &entries)
-        {
-            out.push(finding);
-            allowed_broad = true;
-        }
-        let Some(auto) = auto else { continue };
-        let outside = allowed.map_or(0, |allowed| outside_allowed(allowed, auto, out));
-        // Reflector copies only into namespaces both lists allow: a broad auto list adds
-        // nothing to a broad allowed list, and an auto namespace outside it is reported above.
-        if !allowed_broad
-            && outside == 0
-            && let Some(entries) = judged(auto)
-            && let Some(finding) = breadth(AUTO_NAMESPACES, auto, &entries)
-        {
-            out.push(finding);
-        }
+        let before = out.len();
+        judge(meta, out);
+        crate::rules::metadata_entry_subjects(cx, obj, &mut out[before..]);
+    }
+}
+
+/// The findings of one credentials secret's metadata.
+fn judge(meta: &Metadata, out: &mut Vec<Finding>) {
+    let allowed = reflector(meta, ALLOWED_NAMESPACES);
+    let auto = reflector(meta, AUTO_NAMESPACES);
+    let mut allowed_broad = false;
+    if let Some(annotation) = allowed
+        && let Some(entries) = judged(annotation)
+        && let Some(finding) = breadth(ALLOWED_NAMESPACES, annotation, &entries)
+    {
+        out.push(finding);
+        allowed_broad = true;
+    }
+    let Some(auto) = auto else { return };
+    let outside = allowed.map_or(0, |allowed| outside_allowed(allowed, auto, out));
+    // Reflector copies only into namespaces both lists allow: a broad auto list adds
+    // nothing to a broad allowed list, and an auto namespace outside it is reported above.
+    if !allowed_broad
+        && outside == 0
+        && let Some(entries) = judged(auto)
+        && let Some(finding) = breadth(AUTO_NAMESPACES, auto, &entries)
+    {
+        out.push(finding);
     }
 }
 

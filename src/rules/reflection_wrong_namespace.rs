@@ -139,17 +139,15 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(meta) = secret_meta(source.obj) else {
             continue;
         };
+        // Whether reflection is switched on is judged apart: a list that leaves the app's
+        // namespace out is a second edit the app needs either way.
         let m = Mirroring::of(meta);
-        // Not allowed at all: `reflector-missing`'s or `reflector-invalid`'s finding.
-        if m.allowed != Some(true) {
-            continue;
-        }
         let own = naming.app_namespace(source.app);
         if own == source.namespace || cx.index.copied_into(meta, source.namespace, source.name, &own) != Some(false) {
             continue;
         }
-        // The list that leaves the app's namespace out (auto-reflection switched off is
-        // another rule's finding).
+        // The list that leaves the app's namespace out (with auto-reflection off, the auto
+        // list copies nothing, so it is not the one to blame).
         let mirrored =
             cx.index
                 .has_copy_in(Copier::Reflector, source.namespace, source.name, &own);
@@ -172,6 +170,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .into_iter()
             .find_map(|ns| app_in.get(&ns).map(|&i| (ns, &sources[i])))
             .filter(|(_, other)| other.app != source.app);
+        let before = out.len();
         if let Some((other_ns, other)) = other {
             out.push(another_apps(
                 cx, source, meta, list_name, at, &own, &other_ns, other,
@@ -179,6 +178,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         } else if let Some(finding) = unused(cx, source, list_name, list, at, &own) {
             out.push(finding);
         }
+        crate::rules::metadata_entry_subjects(cx, source.obj, &mut out[before..]);
     }
 }
 
@@ -354,8 +354,14 @@ mod tests {
         // A manual mirror the allowed list leaves out is never filled.
         let wrong = gitea.replace("allowed-namespaces: gitea", "allowed-namespaces: gittea");
         assert_eq!(run(&[("g.yaml", &wrong), ("m.yaml", &mirror)]).len(), 1);
-        // Not allowed at all: another rule's finding.
+        // Not allowed at all, and the list names an unused namespace: two edits, two
+        // findings (the missing switches are `reflector-missing`'s).
         let off = secret("gitea-db-creds", &[(ALLOWED_NAMESPACES, "gittea")]);
-        assert!(run(&[("g.yaml", &off)]).is_empty());
+        assert_eq!(run(&[("g.yaml", &off)]).len(), 1);
+        let files = [("infra/databases/postgres/g.yaml", off.as_str())];
+        assert_eq!(
+            crate::rules::testing::rules_reported("reflect", &files),
+            ["reflection-wrong-namespace", "reflector-missing"]
+        );
     }
 }

@@ -1,9 +1,9 @@
 use crate::diagnostic::Finding;
 use crate::model::reflector::{
     ALLOWED, ALLOWED_NAMESPACES, AUTO_ENABLED, AUTO_NAMESPACES, KNOWN, Pattern, dotnet_bool,
-    list_entries, looks_like_glob, opaque, reflector_entries, secret_meta,
+    list_entries, looks_like_glob, misspelling_of, opaque, reflector_entries, secret_meta,
 };
-use crate::model::{Annotation, REFLECTOR_PREFIX, closest};
+use crate::model::{Annotation, REFLECTOR_PREFIX};
 use crate::rules::Context;
 use crate::source::Loc;
 
@@ -92,6 +92,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         // Built by kustomize only, the object reaches Reflector as kustomize (YAML 1.2) writes
         // it: an unquoted `yes` becomes the string "yes", which Reflector reads as false.
         let as_kustomize_writes = cx.deploy().only_built_by_kustomize(id);
+        let before = out.len();
         for (name, annotation) in reflector_entries(meta) {
             let reaches_reflector_as_text = annotation.is_string()
                 || (as_kustomize_writes && annotation.is_string_in_yaml12());
@@ -104,7 +105,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 ALLOWED_NAMESPACES | AUTO_NAMESPACES => check_list(name, annotation, out),
                 known if KNOWN.contains(&known) => {}
                 unknown => {
-                    let suggestion = closest(unknown, KNOWN.iter().copied());
+                    let suggestion = misspelling_of(unknown);
                     out.push(
                         Finding::new(
                             annotation.key.loc,
@@ -121,6 +122,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 }
             }
         }
+        crate::rules::metadata_entry_subjects(cx, obj, &mut out[before..]);
     }
 }
 

@@ -4,11 +4,11 @@ use crate::edit::yaml::string;
 use crate::index::Copier;
 use crate::model::apps::app_of;
 use crate::model::reflector::{
-    ALLOWED, ALLOWED_NAMESPACES, ALLOWED_SELECTOR, AUTO_ENABLED, KNOWN, REFLECTS, reflector,
-    reflector_entries, secret_meta,
+    ALLOWED, ALLOWED_NAMESPACES, ALLOWED_SELECTOR, AUTO_ENABLED, REFLECTS, misspelling_of,
+    reflector, reflector_entries, secret_meta,
 };
 use crate::model::replicator::{self, replicate_from};
-use crate::model::{Object, REFLECTOR_PREFIX, Spec, closest};
+use crate::model::{Annotation, Object, REFLECTOR_PREFIX, Spec};
 use crate::rules::Context;
 
 declare_rule! {
@@ -23,8 +23,10 @@ declare_rule! {
     /// carries the annotations. A source that the repository mirrors by hand (a Secret in the
     /// app's namespace annotated `reflects: postgres/<app>-db-creds`) needs no
     /// `reflection-auto-enabled`: the manual mirror is the alternative to auto-mirroring.
-    /// Annotations that sit on a SealedSecret's own metadata instead are reported by
-    /// `reflector-placement`, not here.
+    /// An annotation written on a SealedSecret's own metadata, or under a misspelt key
+    /// (`reflection-alowed-namespaces`), is reported at that key, the one to edit; there it
+    /// yields to `reflector-placement` and `reflector-invalid`, whose findings say the same
+    /// with a fix, so this rule's shows only when they are off or suppressed.
     ///
     /// A secret that mittwald kubernetes-replicator copies instead is not checked either: a
     /// source carrying `replicator.v1.mittwald.de/replicate-to` or `replicate-to-matching`
@@ -81,6 +83,7 @@ declare_rule! {
         level: Error,
         summary: "a credentials secret in the SOP folder lacks a Reflector annotation",
         fix: (Unsafe, "adds the missing annotations where Reflector reads them, mirroring to the namespace named after the app (`<app>-db-creds`: `<app>`)"),
+        yields_to: [ReflectorInvalid, ReflectorPlacement],
         check: check,
     }
 }
@@ -116,14 +119,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             (Some(namespace), Some(name)) => !cx.index.mirrors_of(Copier::Reflector, namespace, name).is_empty(),
             _ => false,
         };
-        // Keys written with a typo are `reflector-invalid`'s (with a "did you mean").
-        let unknown: Vec<&str> = meta
-            .into_iter()
-            .flat_map(reflector_entries)
-            .map(|(name, _)| name)
-            .filter(|name| !KNOWN.contains(name))
-            .collect();
-        let missing: Vec<&str> = REQUIRED
+        let absent: Vec<&str> = REQUIRED
             .iter()
             .copied()
             .filter(|&name| {
@@ -131,15 +127,30 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     reflector(m, name).is_some()
                         || (name == ALLOWED_NAMESPACES && reflector(m, ALLOWED_SELECTOR).is_some())
                 });
-                // On the SealedSecret's own metadata: `reflector-placement`'s finding.
-                let misplaced = sealed && reflector(&obj.meta, name).is_some();
-                let misspelt = unknown
-                    .iter()
-                    .any(|u| closest(u, KNOWN.iter().copied()) == Some(name));
                 let by_hand = name == AUTO_ENABLED && mirrored();
-                !(present || misplaced || misspelt || by_hand)
+                !(present || by_hand)
             })
             .collect();
+        // An annotation written where Reflector does not read it, or under a misspelt key:
+        // that key is the node to edit, so the finding points at it (where `yields_to` lets
+        // the finding about that key, if reported, stand for it).
+        let mut missing = Vec::new();
+        let mut misplaced = Vec::new();
+        for name in absent {
+            let misspelt = || {
+                meta.into_iter()
+                    .flat_map(reflector_entries)
+                    .find(|(written, _)| misspelling_of(written) == Some(name))
+            };
+            if let Some(annotation) = sealed.then(|| reflector(&obj.meta, name)).flatten() {
+                misplaced.push((name, annotation));
+            } else if let Some((written, annotation)) = misspelt() {
+                out.push(misspelt_as(cx, obj, name, written, annotation));
+            } else {
+                missing.push(name);
+            }
+        }
+        out.extend(not_read(cx, obj, misplaced));
         if missing.is_empty() {
             continue;
         }
@@ -148,6 +159,16 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .and_then(|m| m.annotations.key_loc)
             .or_else(|| template_meta.and_then(|m| m.name.as_ref().map(|n| n.loc)))
             .unwrap_or_else(|| obj.anchor());
+        let field = match meta {
+            Some(m) if m.annotations.key_loc == Some(loc) && sealed => {
+                "spec.template.metadata.annotations"
+            }
+            Some(m) if m.annotations.key_loc == Some(loc) => "metadata.annotations",
+            Some(m) if sealed && m.name.as_ref().is_some_and(|n| n.loc == loc) => {
+                "spec.template.metadata.name"
+            }
+            _ => obj.anchor_path(),
+        };
         let names = missing
             .iter()
             .map(|m| format!("`{m}`"))
@@ -158,11 +179,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         } else {
             "annotations"
         };
-        let consequence = if missing.contains(&ALLOWED) || missing.contains(&AUTO_ENABLED) {
-            "Reflector never copies it to the app's namespace"
-        } else {
-            "Reflector allows every namespace"
-        };
+        let consequence = consequence(&missing);
         let secret_name = obj.name().unwrap_or("<unnamed>");
         let place = if sealed {
             "`spec.template.metadata.annotations` (the template is not encrypted: edit it by hand or re-seal)"
@@ -186,11 +203,80 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 loc,
                 format!("credentials secret `{secret_name}` lacks the Reflector {what} {names}: {consequence}"),
             )
+            .field(cx.project, field)
             .label(format!("missing {names}"))
             .help(format!("add {lines} to {place}"))
             .fix_opt(add_annotations(cx, obj, &missing)),
         );
     }
+}
+
+/// What Reflector does without the annotations `missing`.
+fn consequence(missing: &[&str]) -> &'static str {
+    if missing.contains(&ALLOWED) || missing.contains(&AUTO_ENABLED) {
+        "Reflector never copies it to the app's namespace"
+    } else {
+        "Reflector allows every namespace"
+    }
+}
+
+/// The annotations `misplaced` are written on the SealedSecret's own metadata, which never
+/// reaches the Secret: moved there together, one mistake, reported at the first of them.
+fn not_read(cx: &Context<'_>, obj: &Object, mut misplaced: Vec<(&str, &Annotation)>) -> Option<Finding> {
+    misplaced.sort_by_key(|(_, a)| a.key.loc.span.start());
+    let ((first_name, first), rest) = misplaced.split_first()?;
+    let names: Vec<&str> = misplaced.iter().map(|(name, _)| *name).collect();
+    let listed = names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (what, these) = if names.len() == 1 {
+        ("annotation", "this one")
+    } else {
+        ("annotations", "these")
+    };
+    let mut finding = Finding::new(
+        first.key.loc,
+        format!(
+            "credentials secret `{}` lacks the Reflector {what} {listed} in `spec.template.metadata`: {these}, on the SealedSecret's own metadata, never reach{} the Secret, so {}",
+            obj.name().unwrap_or("<unnamed>"),
+            if names.len() == 1 { "es" } else { "" },
+            consequence(&names)
+        ),
+    )
+    .field(cx.project, format!("metadata.annotations.{}", first.key.value))
+    .label("not where Reflector reads it")
+    .help(format!("move {} under `spec.template.metadata.annotations` (the template is not encrypted: edit it by hand or re-seal)", if names.len() == 1 { format!("`{first_name}`") } else { "them".to_string() }));
+    for (name, annotation) in rest {
+        finding = finding.related(annotation.key.loc, format!("`{name}` is on the own metadata too"));
+    }
+    Some(finding)
+}
+
+/// `name` is written under the misspelt key `written`, which Reflector ignores.
+fn misspelt_as(
+    cx: &Context<'_>,
+    obj: &Object,
+    name: &str,
+    written: &str,
+    annotation: &Annotation,
+) -> Finding {
+    let annotations = match obj.spec {
+        Spec::SealedSecret(_) => "spec.template.metadata.annotations",
+        _ => "metadata.annotations",
+    };
+    Finding::new(
+        annotation.key.loc,
+        format!(
+            "credentials secret `{}` lacks the Reflector annotation `{name}`: `{written}` is not one, so {}",
+            obj.name().unwrap_or("<unnamed>"),
+            consequence(&[name])
+        ),
+    )
+    .field(cx.project, format!("{annotations}.{}", annotation.key.value))
+    .label(format!("not `{name}`"))
+    .help(format!("rename the key to `{REFLECTOR_PREFIX}{name}`"))
 }
 
 /// Adds the missing annotations where Reflector reads them, mirroring to the namespace of
@@ -296,6 +382,70 @@ mod tests {
                 "e.yaml:4 credentials secret `e-db-creds` lacks the Reflector annotations `reflection-allowed`, `reflection-auto-enabled`, `reflection-allowed-namespaces`: Reflector never copies it to the app's namespace",
                 "f.yaml:6 credentials secret `f-db-creds` lacks the Reflector annotation `reflection-auto-enabled`: Reflector never copies it to the app's namespace",
             ]
+        );
+    }
+
+    #[test]
+    fn a_misspelt_or_misplaced_annotation_is_reported_at_its_key() {
+        let typo = secret(
+            "a-db-creds",
+            &[
+                (ALLOWED, "\"true\""),
+                (AUTO_ENABLED, "\"true\""),
+                ("reflection-alowed-namespaces", "a"),
+            ],
+        );
+        let misplaced = crate::rules::testing::sealed_secret(
+            "  name: c-db-creds\n  namespace: postgres\n  annotations:\n    reflector.v1.k8s.emberstack.com/reflection-allowed-namespaces: c\n",
+            "      name: c-db-creds\n      namespace: postgres\n      annotations:\n        reflector.v1.k8s.emberstack.com/reflection-allowed: \"true\"\n        reflector.v1.k8s.emberstack.com/reflection-auto-enabled: \"true\"\n",
+        );
+        let files = [
+            ("infra/databases/postgres/a.yaml", typo.as_str()),
+            ("infra/databases/postgres/c.yaml", misplaced.as_str()),
+        ];
+        // The check alone (the other rules off): the key to edit.
+        assert_eq!(
+            crate::rules::testing::run(&files, check),
+            [
+                "infra/databases/postgres/a.yaml:9:5 credentials secret `a-db-creds` lacks the Reflector annotation `reflection-allowed-namespaces`: `reflection-alowed-namespaces` is not one, so Reflector allows every namespace",
+                "infra/databases/postgres/c.yaml:7:5 credentials secret `c-db-creds` lacks the Reflector annotation `reflection-allowed-namespaces` in `spec.template.metadata`: this one, on the SealedSecret's own metadata, never reaches the Secret, so Reflector allows every namespace",
+            ]
+        );
+        // The whole lint: one finding per key, the other rule's.
+        let reported = crate::rules::testing::rules_reported("reflector-", &files);
+        assert_eq!(reported, ["reflector-invalid", "reflector-placement"]);
+        // Annotations moved together: one finding, at the first, the others listed.
+        let moved = crate::rules::testing::sealed_secret(
+            "  name: m-db-creds\n  namespace: postgres\n  annotations:\n    reflector.v1.k8s.emberstack.com/reflection-auto-enabled: \"true\"\n    reflector.v1.k8s.emberstack.com/reflection-allowed: \"true\"\n    reflector.v1.k8s.emberstack.com/reflection-allowed-namespaces: m\n",
+            "      name: m-db-creds\n",
+        );
+        let files = [("infra/databases/postgres/m.yaml", moved.as_str())];
+        assert_eq!(
+            crate::rules::testing::run(&files, check),
+            [
+                "infra/databases/postgres/m.yaml:7:5 credentials secret `m-db-creds` lacks the Reflector annotations `reflection-auto-enabled`, `reflection-allowed`, `reflection-allowed-namespaces` in `spec.template.metadata`: these, on the SealedSecret's own metadata, never reach the Secret, so Reflector never copies it to the app's namespace",
+            ]
+        );
+        assert_eq!(
+            crate::rules::testing::rules_reported("reflector-", &files),
+            ["reflector-placement"]
+        );
+    }
+
+    #[test]
+    fn a_misspelt_key_and_a_missing_one_are_two_mistakes() {
+        let text = secret(
+            "a-db-creds",
+            &[(ALLOWED, "\"true\""), ("reflection-alowed-namespaces", "a")],
+        );
+        let files = [("infra/databases/postgres/a.yaml", text.as_str())];
+        assert_eq!(
+            crate::rules::testing::rules_reported("reflector-", &files),
+            ["reflector-invalid", "reflector-missing"]
+        );
+        assert_eq!(
+            lint_sop("reflector-missing", &[("a.yaml", &text)]),
+            ["a.yaml:6 credentials secret `a-db-creds` lacks the Reflector annotation `reflection-auto-enabled`: Reflector never copies it to the app's namespace"]
         );
     }
 }

@@ -83,6 +83,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                             "Reflector annotation `{name}` on the SealedSecret's own metadata differs from the one in `spec.template.metadata`, which is the only one Reflector sees"
                         ),
                     )
+                    .field(cx.project, obj.metadata_entry_path(annotation.key.loc).unwrap_or_default())
                     .label("ignored")
                     .help("remove it from the SealedSecret's own metadata, and set the value you want in `spec.template.metadata.annotations`")
                     .related(t.value.loc, "the Secret gets this value"),
@@ -111,6 +112,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 if misplaced.len() == 1 { "it" } else { "them" }
             ),
         )
+        .field(cx.project, obj.metadata_entry_path(first.key.loc).unwrap_or_default())
         .label("not copied to the Secret")
         .help(format!(
             "move {} under `spec.template.metadata.annotations` (the template is not encrypted: edit it by hand, or re-seal the Secret with the annotations)",

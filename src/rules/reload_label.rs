@@ -66,6 +66,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                         obj.meta.labels.key_loc.unwrap_or_else(|| obj.anchor()),
                         format!("credentials secret `{name}` lacks the `{LABEL}` label: CNPG applies a new password late"),
                     )
+                    .field(
+                        cx.project,
+                        if obj.meta.labels.key_loc.is_some() { "metadata.labels" } else { obj.anchor_path() },
+                    )
                     .label("no reload label")
                     .help(format!("add `{LABEL}: \"true\"` to `metadata.labels`")),
                 );
@@ -86,19 +90,25 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                                 "`{LABEL}` is on the SealedSecret `{name}` itself, but the Secret gets only the template's labels: CNPG applies a new password late"
                             ),
                         )
+                        .field(cx.project, obj.metadata_entry_path(own.key.loc).unwrap_or_default())
                         .label("not copied to the Secret")
                         .help(help),
                     );
                     continue;
                 }
-                let loc = template
-                    .and_then(|t| t.labels.key_loc.or(t.name.as_ref().map(|n| n.loc)))
-                    .unwrap_or_else(|| obj.anchor());
+                let labels_key = template.and_then(|t| t.labels.key_loc);
+                let template_name = template.and_then(|t| t.name.as_ref()).map(|n| n.loc);
+                let (loc, field) = match (labels_key, template_name) {
+                    (Some(key), _) => (key, "spec.template.metadata.labels"),
+                    (None, Some(name)) => (name, "spec.template.metadata.name"),
+                    (None, None) => (obj.anchor(), obj.anchor_path()),
+                };
                 out.push(
                     Finding::new(
                         loc,
                         format!("credentials secret `{name}` lacks the `{LABEL}` label: CNPG applies a new password late"),
                     )
+                    .field(cx.project, field)
                     .label("no reload label")
                     .help(help),
                 );

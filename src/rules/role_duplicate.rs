@@ -85,6 +85,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                             name.value
                         ),
                     )
+                    .field(cx.project, role.field("name"))
                     .label("second declaration")
                     .help(
                         "CNPG's webhook rejects the whole Cluster (\"Role name is duplicate of \
@@ -131,6 +132,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                             name.value
                         ),
                     )
+                    .field(cx.project, db_role.role.field("name"))
                     .label("never applied")
                     .help(
                         "the Cluster's `spec.managed.roles` takes precedence and this DatabaseRole \
@@ -154,6 +156,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                                 name.value
                             ),
                         )
+                        .field(cx.project, db_role.role.field("name"))
                         .label("second declaration")
                         .help("only one of them will be applied: remove one")
                         .related(earlier.loc, format!("`{}` is first declared here", name.value)),

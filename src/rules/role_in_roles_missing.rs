@@ -88,7 +88,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if is_unknowable(cluster_name) {
             continue;
         }
-        // No such cluster is `cluster-missing`'s.
+        // A cluster the repository does not declare has no roles to compare `inRoles` with
+        // (`cluster_of` is empty; see `cluster-missing`).
         let clusters = cx.index.cluster_of(id, cluster_name);
         check_role(cx, id, &clusters, &db_role.role, out);
     }
@@ -153,6 +154,10 @@ fn finding(
             parent.value
         ),
     )
+    .field(cx.project, {
+        let index = role.in_roles.iter().position(|r| r.loc == parent.loc);
+        role.field(&format!("inRoles[{}]", index.unwrap_or(0)))
+    })
     .label("no such role")
     .in_deployment(cx.deployment_of(declared_by));
     let names: Vec<&str> = cx

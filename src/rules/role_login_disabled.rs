@@ -1,4 +1,4 @@
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Subject};
 use crate::edit::Fix;
 use crate::index::{OwnerRef, RoleOrigin};
 use crate::model::Role;
@@ -81,20 +81,17 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 RoleOrigin::Bootstrap => None,
             })
             .collect();
-        // No such role is `owner-role-missing`'s, `ensure: absent` is `owner-role-absent`'s;
-        // one candidate cluster whose role can log in is enough.
+        // Only a role that is declared and kept can be given `login: true` (no role, or one
+        // being dropped, is a different edit); one candidate cluster whose role can log in is
+        // enough.
         if roles.is_empty() || roles.iter().any(|r| r.can_login() || r.is_absent()) {
             continue;
         }
         // A group role that the app's login role is a member of: least privilege.
-        let logs_in_as_member = clusters.iter().any(|&c| {
-            cx.index
-                .members_of(c, owner.as_str())
-                .into_iter()
-                .filter_map(RoleOrigin::role)
-                .any(|m| m.can_login() && !m.is_absent() && m.password_secret.is_some())
-        });
-        if logs_in_as_member {
+        if clusters
+            .iter()
+            .any(|&c| !cx.index.login_members(c, owner.as_str()).is_empty())
+        {
             continue;
         }
         let role: &Role = roles[0];
@@ -125,6 +122,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 owner.value
             ),
         )
+        .field(cx.project, "spec.owner")
         .label("NOLOGIN role")
         .help(format!("add `login: true` to {place}"))
         .related(related_loc, related)
@@ -134,7 +132,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .find_map(|&c| cx.index.list_replaced(c, "spec.managed.roles"))
         {
             let (at, what) = replaced.cause();
-            finding = finding.caused_by(at, what);
+            let subject = Subject::at(cx.project, at, replaced.list.field.clone());
+            finding = finding.caused_by(at, subject, what);
         }
         out.push(finding);
     }

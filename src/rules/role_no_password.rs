@@ -1,4 +1,4 @@
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Subject};
 use crate::model::{Role, Spec, is_unknowable};
 use crate::rules::Context;
 
@@ -125,11 +125,12 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 continue;
             }
             let name = role.name_str().unwrap_or("<unnamed>");
-            let at = role.name.as_ref().map_or(login.loc, |n| n.loc);
+            let (at, field) = role.name.as_ref().map_or((login.loc, "login"), |n| (n.loc, "name"));
             let mut finding = Finding::new(
                 at,
                 format!("{kind} `{name}` can log in but has no `passwordSecret`: its password is NULL"),
             )
+            .field(cx.project, role.field(field))
             .label("no password")
             .help(format!(
                 "add `passwordSecret: {{name: <secret>}}` naming a Secret with `username: {name}` \
@@ -138,8 +139,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .related(login.loc, "`login: true` here");
             // A misspelt `passwordSecret` is the one mistake (`schema-unknown-field`).
             if let Some(misspelt) = obj.misspelt(role.loc, "passwordSecret") {
+                let written = misspelt.path.rsplit('.').next().unwrap_or_default();
                 finding = finding.caused_by(
                     misspelt.loc,
+                    Subject::at(cx.project, misspelt.loc, role.field(written)),
                     format!(
                         "{}, so {kind} `{name}` gets no password: did you mean `passwordSecret`?",
                         misspelt.message

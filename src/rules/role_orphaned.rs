@@ -93,10 +93,14 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 .map(|d| format!("`{d}`"))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let loc = renamed
-                .and_then(|r| r.name.as_ref().map(|n| n.loc))
-                .or(cluster.roles_loc)
-                .unwrap_or_else(|| obj.anchor());
+            let (loc, field) = match (renamed, cluster.roles_loc) {
+                (Some(new), _) if new.name.is_some() => (
+                    new.name.as_ref().map_or(new.loc, |n| n.loc),
+                    new.field("name"),
+                ),
+                (_, Some(roles)) => (roles, "spec.managed.roles".to_string()),
+                _ => (obj.anchor(), obj.anchor_path().to_string()),
+            };
             out.push(
                 Finding::new(
                     loc,
@@ -106,6 +110,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                         obj.display_name()
                     ),
                 )
+                .field(cx.project, field)
                 .label("role left behind")
                 .help(format!(
                     "keep `{}`, or reassign what it owns (`REASSIGN OWNED BY`) and then set `ensure: absent` on it",

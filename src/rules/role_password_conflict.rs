@@ -64,7 +64,10 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             if !disabled.value {
                 continue;
             }
-            let at = role.password_secret_key.unwrap_or(secret.loc);
+            let (at, field) = match role.password_secret_key {
+                Some(key) => (key, "passwordSecret"),
+                None => (secret.loc, "passwordSecret.name"),
+            };
             out.push(
                 Finding::new(
                     at,
@@ -73,6 +76,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                         role.name_str().unwrap_or("<unnamed>")
                     ),
                 )
+                .field(cx.project, role.field(field))
                 .label("password from this Secret")
                 .help(format!(
                     "CNPG rejects this role; remove `disablePassword` to use the password in \

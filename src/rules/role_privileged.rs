@@ -74,7 +74,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         for (field, value) in role.privileges() {
-            out.push(privileged(value.loc, name, field, &place));
+            out.push(privileged(value.loc, name, field, &place).field(cx.project, role.field(field)));
         }
     }
 }

@@ -138,18 +138,16 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         // An ExternalSecret's look-alike `secretKey` is the node to rename.
-        let loc = match &obj.spec {
+        let (loc, path) = match &obj.spec {
             Spec::ExternalSecret(external) => missing
                 .iter()
                 .find_map(|m| {
-                    external
-                        .secret_keys
-                        .iter()
-                        .find(|k| look_alike(k.as_str(), m))
-                        .map(|k| k.loc)
+                    let i = external.secret_keys.iter().position(|k| look_alike(k.as_str(), m))?;
+                    Some((external.secret_keys[i].loc, format!("spec.data[{i}].secretKey")))
                 })
-                .unwrap_or(loc),
-            _ => loc,
+                .unwrap_or_else(|| (loc, "spec.data".to_string())),
+            Spec::SealedSecret(_) => (loc, "spec.encryptedData".to_string()),
+            _ => (loc, obj.anchor_path().to_string()),
         };
         let field = match obj.spec {
             Spec::SealedSecret(_) => "`spec.encryptedData`",
@@ -173,6 +171,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 uses[0].describe()
             ),
         )
+        .field(cx.project, path)
         .label(format!("no {missing_text} in {field}"))
         .help(format!(
             "CNPG reads `username` and `password` (kubernetes.io/basic-auth); {}",

@@ -1,5 +1,5 @@
-use crate::diagnostic::Finding;
-use crate::index::{SecretSource, UserKind, operator_generated, same_namespace, InstanceId};
+use crate::diagnostic::{Finding, Subject};
+use crate::index::{InstanceId, SecretSource, UserKind, operator_generated, same_namespace};
 use crate::model::{Spec, is_unknowable, similar};
 use crate::rules::Context;
 
@@ -131,6 +131,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 used.describe()
             ),
         )
+        .field(cx.project, used.field_path())
         .label("no such Secret")
         .rests_on_absence(&["Secret", "SealedSecret", "ExternalSecret", "Kustomization"])
         .in_deployment(cx.deployment_of(used.instance));
@@ -194,7 +195,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 cx.index.object(renamed.instance).kind_str(),
                 renamed.name
             );
-            finding = finding.caused_by(renamed.at, what);
+            let subject = Subject::at(cx.project, renamed.at, "metadata.name");
+            finding = finding.caused_by(renamed.at, subject, what);
         }
         out.push(finding);
     }

@@ -99,6 +99,26 @@ fn accepts(used: &SecretUse<'_>, username: &str) -> bool {
     }
 }
 
+/// The field path of the `username` value at `loc` in the object that makes the Secret.
+fn username_path(object: &Object, loc: Loc) -> String {
+    let entry_of = |data: &[crate::model::DataEntry]| {
+        data.iter()
+            .find(|d| d.value_loc == loc || d.key.loc == loc)
+            .map(|d| format!("{}.{}", d.field, d.key.value))
+    };
+    match &object.spec {
+        Spec::Secret(secret) => entry_of(&secret.data),
+        Spec::SealedSecret(sealed) => sealed
+            .template
+            .as_ref()
+            .and_then(|t| entry_of(&t.data))
+            .map(|path| format!("spec.template.{path}")),
+        Spec::ExternalSecret(_) => Some("spec.target.template.data.username".to_string()),
+        _ => None,
+    }
+    .unwrap_or_else(|| "username".to_string())
+}
+
 /// The usernames the Secret a reference names is known to hold.
 fn known_usernames<'p>(cx: &Context<'p>, used: &SecretUse<'p>) -> Vec<Known<'p>> {
     let sources = cx.index.resolve_secret(used);
@@ -207,6 +227,7 @@ fn mismatched(
                     username.value
                 ),
             )
+            .field(cx.project, used.field_path())
             .label(format!("username `{}`, not `{role}`", username.value))
             .help(format!(
                 "give role `{role}` its own password Secret with `username: {role}`; `{name}` \
@@ -238,6 +259,7 @@ fn mismatched(
                         used.describe()
                     ),
                 )
+                .field(cx.project, used.field_path())
                 .label(format!("the username is not `{role}`"))
                 .help(format!(
                     "give role `{role}` its own password Secret with `username: {role}` (one \
@@ -293,6 +315,7 @@ fn mismatched(
             username.object.display_name()
         ),
     )
+    .field(cx.project, username_path(username.object, username_loc))
     .label(match roles.as_slice() {
         [role] => format!("not `{role}`"),
         _ => "matches none of its roles".to_string(),
@@ -313,7 +336,7 @@ fn shared(cx: &Context<'_>, group: &[SecretUse<'_>], out: &mut Vec<Finding>) {
     if roles.len() < 2 {
         return;
     }
-    // A missing Secret is `role-secret-missing`'s.
+    // A Secret that is nowhere has no username to compare (see `role-secret-missing`).
     if cx.index.resolve_secret(first).is_empty() && generated(cx, first).is_none() {
         return;
     }
@@ -346,6 +369,7 @@ fn shared(cx: &Context<'_>, group: &[SecretUse<'_>], out: &mut Vec<Finding>) {
                     used.describe()
                 ),
             )
+            .field(cx.project, used.field_path())
             .label(format!("shared with role `{other_role}`"))
             .help(match &own {
                 Some((secret, _)) => format!("did you mean `{secret}`?"),

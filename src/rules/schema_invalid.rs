@@ -80,6 +80,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 violation.loc,
                 format!("{}: {}", applied.object.display_name(), violation.message),
             )
+            .field(cx.project, applied.object.subject_path(&violation.path))
             .label("refused by the schema")
             .help(help),
         );

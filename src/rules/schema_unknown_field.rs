@@ -98,6 +98,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         out.push(
             Finding::new(violation.loc, message)
+            .field(cx.project, applied.object.subject_path(&violation.path))
             .label("not in the schema")
             .help(help),
         );

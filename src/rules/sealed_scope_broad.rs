@@ -75,6 +75,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 annotation.key.loc,
                 format!("credentials secret {} is sealed {scope}", obj.display_name()),
             )
+            .field(cx.project, format!("metadata.annotations.{}", annotation.key.value))
             .label(format!("decryptable {reach}"))
             .help(format!(
                 "seal it again with the default strict scope (`kubeseal --scope strict --cert {} --format yaml`); \

@@ -107,7 +107,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             let verb = if field == "name" { "renames" } else { "moves" };
             out.push(
                 Finding::new(now.loc, message)
-                    .subject(sealed_for.loc)
+                    .field(cx.project, format!("metadata.{field}"))
+                    .judged(sealed_for.loc)
                     .label(format!("{verb} the SealedSecret"))
                     .related(sealed_for.loc, format!("sealed for this {field}"))
                     .help(format!(

@@ -84,6 +84,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                         keys
                     ),
                 )
+                .field(cx.project, format!("spec.template.{}.{}", first.field, first.key.value))
                 .label("not encrypted")
                 .help(format!(
                     "seal these values into `encryptedData` (`kubeseal --cert {} --format yaml`) and delete them \
@@ -102,6 +103,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                             obj.display_name()
                         ),
                     )
+                    .field(cx.project, format!("spec.template.metadata.annotations.{key}"))
                     .label("plaintext copy of the Secret")
                     .help(
                         "delete the annotation (kubeseal strips it; it came from sealing a live Secret by hand) \

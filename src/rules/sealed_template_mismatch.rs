@@ -94,6 +94,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     name(scope)
                 ),
             )
+            .field(cx.project, format!("spec.template.metadata.annotations.{}", annotation.key.value))
             .label("scope only in the template")
             .help(format!(
                 "add `{}: \"true\"` to the SealedSecret's own `metadata.annotations`, where kubeseal puts it",
@@ -160,6 +161,7 @@ fn compare(
     };
     Some(
         Finding::new(sealed_for.loc, message)
+        .field(cx.project, format!("spec.template.metadata.{field}"))
         .label(format!("sealed for this {field}"))
         .help(format!(
             "seal the Secret again under the {field} `{}` (`kubeseal --cert {} --format yaml`), or give the \

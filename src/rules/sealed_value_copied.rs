@@ -1,5 +1,5 @@
 use crate::diagnostic::Finding;
-use crate::index::CopiedValue;
+use crate::index::RepeatedCiphertext;
 use crate::rules::Context;
 
 declare_rule! {
@@ -55,11 +55,11 @@ declare_rule! {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for copied in cx.index.copied_sealed_values() {
+    for copied in cx.index.repeated_ciphertexts() {
         if copied.decrypts() {
             continue;
         }
-        let CopiedValue {
+        let RepeatedCiphertext {
             original,
             copy,
             labels,
@@ -83,6 +83,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     }
                 ),
             )
+            .field(cx.project, format!("spec.encryptedData.{}", copy.1.key.value))
             .label("copied ciphertext")
             .related(original.1.value_loc, format!("the original, in {from}"))
             .help(format!(

@@ -199,6 +199,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             };
             out.push(
                 Finding::new(entry.value_loc, message)
+                    .field(cx.project, format!("spec.encryptedData.{}", entry.key.value))
                     .label("not sealed-secrets ciphertext")
                     .help(help)
                     .fix(cx.reseal(obj)),

@@ -73,6 +73,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                         obj.display_name()
                     ),
                 )
+                .field(cx.project, format!("spec.encryptedData.{}", entry.key.value))
                 .label("new ciphertext")
                 .help("make sure the rotation is intended and that the app restarts to read the new value")
                 .related(

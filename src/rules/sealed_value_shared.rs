@@ -1,5 +1,5 @@
 use crate::diagnostic::Finding;
-use crate::index::CopiedValue;
+use crate::index::RepeatedCiphertext;
 use crate::rules::Context;
 
 declare_rule! {
@@ -50,12 +50,12 @@ declare_rule! {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for copied in cx.index.copied_sealed_values() {
+    for copied in cx.index.repeated_ciphertexts() {
         let decrypts = copied.decrypts();
-        let CopiedValue { original, copy, .. } = copied;
+        let RepeatedCiphertext { original, copy, .. } = copied;
         let (from, to) = (cx.project.object(original.0), cx.project.object(copy.0));
-        // A copy that does not decrypt is `sealed-value-copied`'s; the same Secret in two
-        // files (an overlay copy) shares nothing.
+        // A copy that does not decrypt gives its Secret no value, so shares none; the same
+        // Secret in two files (an overlay copy) shares nothing either.
         if !decrypts || (from.name() == to.name() && from.namespace_str() == to.namespace_str())
         {
             continue;
@@ -71,6 +71,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     from.display_name()
                 ),
             )
+            .field(cx.project, format!("spec.encryptedData.{}", copy.1.key.value))
             .label("shared ciphertext")
             .related(original.1.value_loc, format!("also in {}", from.display_name()))
             .help("seal a value of its own for this Secret")

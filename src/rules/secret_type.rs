@@ -56,17 +56,21 @@ const BASIC_AUTH: &str = "kubernetes.io/basic-auth";
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for &id in cx.index.credentials() {
         let obj = cx.index.object(id);
-        let (type_, where_, fallback) = match &obj.spec {
-            Spec::Secret(secret) => (secret.type_.as_ref(), "`type`", obj.anchor()),
+        let (type_, where_, fallback, fallback_path) = match &obj.spec {
+            Spec::Secret(secret) => (secret.type_.as_ref(), "`type`", obj.anchor(), obj.anchor_path()),
             Spec::SealedSecret(sealed) => {
                 let template = sealed.template.as_ref();
-                let fallback = template
+                let (fallback, fallback_path) = template
                     .and_then(|t| t.meta.name.as_ref().map(|n| n.loc))
-                    .unwrap_or_else(|| obj.anchor());
+                    .map_or_else(
+                        || (obj.anchor(), obj.anchor_path()),
+                        |name| (name, "spec.template.metadata.name"),
+                    );
                 (
                     template.and_then(|t| t.type_.as_ref()),
                     "`spec.template.type`",
                     fallback,
+                    fallback_path,
                 )
             }
             _ => continue,
@@ -81,6 +85,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     t.loc,
                     format!("credentials secret `{name}` has type `{}`, not `{BASIC_AUTH}`", t.value),
                 )
+                .field(cx.project, where_.trim_matches('`'))
                 .label("not basic-auth")
                 .help(help),
             ),
@@ -89,6 +94,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     fallback,
                     format!("credentials secret `{name}` has no {where_}: the Secret is `Opaque`, not `{BASIC_AUTH}`"),
                 )
+                .field(cx.project, fallback_path)
                 .label("no type")
                 .help(help),
             ),

@@ -1,4 +1,4 @@
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Subject};
 use crate::hash::HashMap;
 use crate::index::{operator_generated, same_namespace};
 use crate::model::{Object, REFLECTOR_PREFIX, Spec, is_unknowable, similar};
@@ -13,7 +13,8 @@ declare_rule! {
     /// why the secret is unused and names it: see also `owner-role-missing` (the app's
     /// Database names the missing role as its owner), `role-secret-missing` (a role names a
     /// typo of it), `naming-convention` and `role-username-mismatch` (a role of its app uses
-    /// another app's secret).
+    /// another app's secret), `patch-list-replaced` (a patch replaced the Cluster's roles
+    /// list whole, losing the role that named it).
     ///
     /// ## Why is this bad?
     /// A credentials secret nobody uses means one of two things. Either the role that should
@@ -63,7 +64,9 @@ declare_rule! {
         // Database's owner is the missing role (with this secret for its passwordSecret), a
         // role names a typo of it, or a role of its app uses another app's secret (also one
         // that another role uses: a username that cannot match both).
-        yields_to: [OwnerRoleMissing, RoleSecretMissing, NamingConvention, RoleUsernameMismatch, SchemaUnknownField],
+        // A patch that replaced the roles list whole (`patch-list-replaced` names the
+        // secrets only the lost roles used).
+        yields_to: [OwnerRoleMissing, RoleSecretMissing, NamingConvention, RoleUsernameMismatch, SchemaUnknownField, PatchListReplaced],
         check: check,
     }
 }
@@ -148,6 +151,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 obj.kind_str()
             ),
         )
+        .field(cx.project, obj.anchor_path())
         .label("unused credentials")
         .rests_on_absence(&["Cluster", "DatabaseRole"]);
         // A role names it under a misspelt `passwordSecret`: that key is the one mistake
@@ -158,6 +162,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         {
             finding = finding.caused_by(
                 *key,
+                Subject::at(cx.project, *key, misspelt_path(cx, *key)),
                 format!("a role names {} `{name}` under a misspelt `passwordSecret`, which the API server drops", obj.kind_str()),
             );
         }
@@ -176,6 +181,18 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         };
         out.push(finding);
     }
+}
+
+/// The subject path of a misspelt `passwordSecret` key: the schema's unknown field there.
+fn misspelt_path(cx: &Context<'_>, key: crate::source::Loc) -> String {
+    let Some(obj) = cx.project.object_at(key) else {
+        return String::new();
+    };
+    obj.schema
+        .iter()
+        .find(|v| v.loc == key)
+        .map(|v| obj.subject_path(&v.path))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -39,6 +39,11 @@ declare_rule! {
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for invalid in Suppressions::collect(cx.project).invalid {
-        out.push(Finding::new(invalid.loc, invalid.message).help_opt(invalid.help));
+        let subject = Suppressions::subject_of(cx.project, invalid.loc);
+        out.push(
+            Finding::new(invalid.loc, invalid.message)
+                .help_opt(invalid.help)
+                .subject(subject),
+        );
     }
 }

@@ -66,6 +66,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     hook.value.value
                 ),
             )
+            .field(cx.project, format!("metadata.annotations.{}", hook.key.value))
             .label("a hook")
             .help(format!(
                 "remove `{}` and order it with `argocd.argoproj.io/sync-wave` instead",

@@ -92,6 +92,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             let suggested = suggestion(annotation.value.as_str());
             out.push(
                 Finding::new(annotation.value.loc, message)
+                .field(cx.project, obj.metadata_entry_path(annotation.value.loc).unwrap_or_default())
                 .label("not an integer")
                 .help(match suggested {
                     Some((wave, _)) => format!("did you mean `\"{wave}\"`?"),

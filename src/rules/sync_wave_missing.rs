@@ -81,11 +81,11 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if instances.peek().is_some() && instances.all(|(_, r)| r.object.wave().is_some()) {
             continue;
         }
-        let loc = obj
-            .meta
-            .annotations
-            .key_loc
-            .unwrap_or_else(|| metadata_key(obj));
+        let (loc, field) = match obj.meta.annotations.key_loc {
+            Some(key) => (key, "metadata.annotations"),
+            None if obj.meta.key_loc.is_some() => (metadata_key(obj), "metadata"),
+            None => (metadata_key(obj), obj.anchor_path()),
+        };
         let with_secrets = if cx.config.waves.secret == 0 {
             ", together with the credentials secrets"
         } else {
@@ -99,6 +99,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     obj.display_name()
                 ),
             )
+            .field(cx.project, field)
             .label("no `argocd.argoproj.io/sync-wave`")
             .help(format!(
                 "add `{SYNC_WAVE}: \"{expected}\"` to `metadata.annotations`"

@@ -126,6 +126,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                         first.display_name()
                     ),
                 )
+                .field(cx.project, wave_path(second))
                 .label(format!("wave {after}"))
                 .help(format!(
                     "give {} a higher wave than {before} (`{SYNC_WAVE}: \"{}\"`), or lower the wave of {}",
@@ -168,6 +169,14 @@ fn sets_wave(obj: &Object) -> bool {
 fn knowable(obj: &Object) -> bool {
     obj.wave()
         .is_none_or(|a| WaveValue::of(a).valid().is_some())
+}
+
+/// The field path of [`wave_loc`].
+fn wave_path(obj: &Object) -> String {
+    match obj.wave() {
+        Some(_) => format!("metadata.annotations.{SYNC_WAVE}"),
+        None => obj.anchor_path().to_string(),
+    }
 }
 
 /// The object's wave annotation value, else its name.

@@ -92,6 +92,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 obj.display_name()
             ),
         )
+        .field(cx.project, format!("spec.template.metadata.annotations.{SYNC_WAVE}"))
         .label("only lands on the generated Secret");
         finding = match own {
             None => finding.help(format!(

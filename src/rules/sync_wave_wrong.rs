@@ -87,6 +87,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         };
         out.push(
             Finding::new(annotation.value.loc, message)
+                .field(cx.project, obj.metadata_entry_path(annotation.value.loc).unwrap_or_default())
                 .label(format!("expected \"{expected}\""))
                 .help(format!("set `{SYNC_WAVE}: \"{expected}\"`"))
                 .fix_opt(set_wave(cx, obj, annotation, expected)),

@@ -65,6 +65,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 annotation.value.loc,
                 format!("{} disables CNPG's validating webhook", obj.display_name()),
             )
+            .field(cx.project, format!("metadata.annotations.{ANNOTATION}"))
             .label("webhook disabled")
             .help(format!(
                 "remove `{ANNOTATION}: disabled` and fix what the webhook rejects"

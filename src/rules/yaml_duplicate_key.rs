@@ -60,6 +60,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 at(problem.span),
                 format!("duplicate key `{key}` in this mapping"),
             )
+            .field(cx.project, cx.project.field_path_at(at(problem.span)).unwrap_or_default())
             .label("repeated here")
             .help(format!(
                 "keep one `{key}`: merge the two entries or delete the one you did not mean; \

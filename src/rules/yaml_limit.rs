@@ -62,6 +62,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         };
         out.push(
             Finding::new(loc, describe(message))
+                .field(cx.project, "")
                 .label("pglint stopped reading here")
                 .help(
                     "split the file or keep generated data out of the manifests; \

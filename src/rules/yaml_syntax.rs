@@ -45,7 +45,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 file,
                 span: problem.span,
             };
-            out.push(Finding::new(loc, format!("invalid YAML: {message}")));
+            out.push(Finding::new(loc, format!("invalid YAML: {message}")).field(cx.project, ""));
         }
     }
 }

@@ -44,7 +44,9 @@ pub enum ViolationKind {
 pub struct Violation {
     pub loc: Loc,
     pub kind: ViolationKind,
-    /// The field path as the API server prints it (`spec.managed.roles[0].login`).
+    /// The field path as the API server prints it (`spec.managed.roles[0].login`); for a CEL
+    /// rule located at the field it reads (`self.icuRules` of a rule on `spec`), that
+    /// field's (`spec.icuRules`).
     pub path: String,
     /// The API server's message (kube-openapi's wording).
     pub message: String,
@@ -629,7 +631,13 @@ fn report_rule_errors(
                 format!("the rule `{}` at `{path}`: {}", error.rule, error.message),
             ),
         };
-        let at = field_named_by(node, &error.rule).unwrap_or(node);
+        let field = field_named_by(node, &error.rule);
+        let at = field.unwrap_or(node);
+        let path = match field.and_then(|key| key.as_str()) {
+            Some(key) if path.is_empty() => key.to_string(),
+            Some(key) => format!("{path}.{key}"),
+            None => path,
+        };
         out.push(Violation {
             loc: Loc {
                 file: at.file().unwrap_or(file),

@@ -14,14 +14,21 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::{self, EngineError, Options};
 use crate::hash::HashMap;
 use crate::project::{Project, ProjectCache};
+use crate::rules::RuleId;
 use crate::source::{FileId, Loc};
 
 use super::navigation::Navigation;
 use super::text::{Encoding, LineIndex};
 
-/// Where `codeDescription` links a rule id: its row in the README's rules table, then
-/// `pglint explain RULE` in a terminal.
-pub const RULES_DOCS_URL: &str = "https://github.com/pglint/pglint/blob/main/README.md#rules";
+/// Where the rules' own files are published: a rule's documentation (what `pglint explain
+/// RULE` prints) is the doc comment at the top of `src/rules/<rule_id_with_underscores>.rs`.
+pub const RULES_SOURCE_URL: &str = "https://github.com/pglint/pglint/blob/main/src/rules/";
+
+/// Where `codeDescription` links `rule`: its own documentation, not the table of every rule.
+pub fn rule_docs_url(rule: RuleId) -> Option<Url> {
+    let module = rule.as_str().replace('-', "_");
+    Url::parse(&format!("{RULES_SOURCE_URL}{module}.rs")).ok()
+}
 
 /// A project root and what the server knows of it.
 pub struct Workspace {
@@ -243,13 +250,32 @@ pub fn to_lsp(
             Severity::Warning => DiagnosticSeverity::WARNING,
         }),
         code: Some(NumberOrString::String(diagnostic.rule.to_string())),
-        code_description: Url::parse(RULES_DOCS_URL)
-            .ok()
-            .map(|href| CodeDescription { href }),
+        code_description: rule_docs_url(diagnostic.rule).map(|href| CodeDescription { href }),
         source: Some("pglint".into()),
         message,
         related_information: Some(related),
         tags: None,
         data: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_rule_links_its_own_documented_file() {
+        for rule in crate::rules::ALL {
+            let url = rule_docs_url(rule.id()).expect("a URL");
+            let file = url.as_str().strip_prefix(RULES_SOURCE_URL).unwrap();
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("src/rules")
+                .join(file);
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{url}: {e}"));
+            assert!(
+                text.contains("## What it does"),
+                "{url} holds no rule documentation"
+            );
+        }
     }
 }

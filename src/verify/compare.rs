@@ -60,14 +60,22 @@ pub fn builtin_database(name: &str) -> bool {
 
 struct Out<'c> {
     config: &'c Config,
+    project: &'c crate::project::Project,
     diagnostics: Vec<Diagnostic>,
 }
 
 impl Out<'_> {
+    /// Adds the finding at its rule's severity, its subject the field it points at.
     fn push(&mut self, rule: RuleId, finding: Finding) {
         let Some(severity) = crate::engine::lint::severity_of(rule, self.config) else {
             return;
         };
+        let path = self
+            .project
+            .object_at(finding.loc)
+            .and_then(|obj| obj.field_at(finding.loc))
+            .unwrap_or_default();
+        let finding = finding.field(self.project, path);
         self.diagnostics.push(Diagnostic {
             rule,
             severity: finding.at_most.map_or(severity, |cap| severity.min(cap)),
@@ -138,6 +146,7 @@ pub fn compare(
 ) -> Vec<Diagnostic> {
     let mut out = Out {
         config,
+        project: index.project(),
         diagnostics: Vec::new(),
     };
     let roles = declared_roles(index, target);
@@ -1045,6 +1054,10 @@ stringData:
         }
     }
 
+    fn role_named<'c>(live: &'c mut Catalogue, name: &str) -> &'c mut LiveRole {
+        live.roles.iter_mut().find(|r| r.name == name).unwrap()
+    }
+
     fn matching() -> Catalogue {
         let grafana = LiveRole {
             login: true,
@@ -1080,12 +1093,12 @@ stringData:
         }
     }
 
-    /// `rule path:line message` of each finding.
-    fn run(
+    /// The repository of these tests compared with `catalogue` and `kube`, sorted.
+    fn compared(
         config: &Config,
         catalogue: Option<&Catalogue>,
         kube: Option<&KubeObjects>,
-    ) -> Vec<String> {
+    ) -> (Project, Vec<Diagnostic>) {
         let files = [
             ("infra/pg.yaml", CLUSTER),
             ("infra/dbs.yaml", DATABASES),
@@ -1097,6 +1110,16 @@ stringData:
         let target = crate::verify::choose_cluster(&index, config, None, None).unwrap();
         let mut diagnostics = compare(&index, config, &target, Live { catalogue, kube });
         crate::engine::lint::sort(&project, &mut diagnostics);
+        (project, diagnostics)
+    }
+
+    /// `rule path:line message` of each finding.
+    fn run(
+        config: &Config,
+        catalogue: Option<&Catalogue>,
+        kube: Option<&KubeObjects>,
+    ) -> Vec<String> {
+        let (project, diagnostics) = compared(config, catalogue, kube);
         diagnostics
             .iter()
             .map(|d| {
@@ -1125,11 +1148,7 @@ stringData:
     #[test]
     fn attributes_memberships_expiry_and_absent_objects() {
         let mut live = matching();
-        let grafana = live
-            .roles
-            .iter_mut()
-            .find(|r| r.name == "grafana_user")
-            .unwrap();
+        let grafana = role_named(&mut live, "grafana_user");
         grafana.inherit = true;
         grafana.connection_limit = -1;
         grafana.valid_until = Some(0);
@@ -1157,6 +1176,32 @@ stringData:
                 "live-role-membership infra/pg.yaml:17 role `grafana_user` is not a member of `readers` in PostgreSQL, while its `inRoles` lists it",
                 "live-absent-exists infra/pg.yaml:22 role `old_user` is declared `ensure: absent` but exists in PostgreSQL",
             ]
+        );
+    }
+
+    /// Live findings name their subject like `check`'s: the object and the field declared.
+    #[test]
+    fn live_findings_name_their_subject() {
+        let mut live = matching();
+        let grafana = role_named(&mut live, "grafana_user");
+        grafana.connection_limit = -1;
+        let (_, diagnostics) = compared(&Config::default(), Some(&live), None);
+        let subjects: Vec<String> = diagnostics
+            .iter()
+            .map(|d| {
+                let subject = d
+                    .finding
+                    .subject
+                    .as_ref()
+                    .expect("every finding has a subject");
+                format!("{} {}", subject.object, subject.path)
+            })
+            .collect();
+        assert!(
+            subjects
+                .iter()
+                .any(|s| s.ends_with("/pg spec.managed.roles[grafana_user].connectionLimit")),
+            "{subjects:?}"
         );
     }
 

@@ -281,6 +281,50 @@ impl<'d> NodeRef<'d> {
     }
 
     /// A short name of the node's type, for messages ("a mapping", "a string", …).
+    /// The field path of the deepest node under this one that holds `offset`, as a finding's
+    /// [subject](crate::diagnostic::Subject) names it: `.key` for mapping entries, `[name]`
+    /// for list items with a `name`, else `[index]` (`spec.managed.roles[gitea_user].login`).
+    /// Empty when no entry or item holds it.
+    pub fn field_path(self, offset: usize) -> String {
+        let holds = |node: NodeRef<'_>| {
+            let span = node.span();
+            span.start() <= offset && offset < span.end().max(span.start() + 1)
+        };
+        let mut path = String::new();
+        let mut current = self;
+        // Bounded by the document's depth limit; aliases are not followed into other subtrees.
+        for _ in 0..256 {
+            let next = match &current.node().kind {
+                NodeKind::Mapping(_) => current.entries().into_iter().find_map(|(k, v)| {
+                    let (in_key, in_value) = (holds(k), holds(v));
+                    if !(in_key || in_value) {
+                        return None;
+                    }
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(k.as_str().unwrap_or("?"));
+                    Some(in_value.then_some(v).filter(|_| !in_key))
+                }),
+                NodeKind::Sequence(_) => current.items().enumerate().find_map(|(i, item)| {
+                    holds(item).then(|| {
+                        match item.get("name").and_then(|n| n.as_str()) {
+                            Some(name) => path.push_str(&format!("[{name}]")),
+                            None => path.push_str(&format!("[{i}]")),
+                        }
+                        Some(item)
+                    })
+                }),
+                _ => None,
+            };
+            match next {
+                Some(Some(child)) => current = child,
+                _ => break,
+            }
+        }
+        path
+    }
+
     pub fn type_name(&self) -> &'static str {
         match &self.node().kind {
             NodeKind::Mapping(_) => "a mapping",
