@@ -9,7 +9,6 @@
 //! patches. What is not modelled (Helm charts, remote bases, replacements, transformer plugins)
 //! makes the result partly known; it never makes pglint guess.
 
-use std::borrow::Cow;
 use std::ops::Range;
 
 use super::generate;
@@ -31,7 +30,7 @@ pub struct Resource<'p> {
     pub source: Option<SourceId>,
     /// The object as rendered: each value's location is the node that set it. Borrowed from
     /// the project until a transformer changes it (most builds change nothing).
-    pub object: Cow<'p, Object>,
+    pub object: RenderedObject<'p>,
     /// The object as a tree, once a patch needed one.
     tree: Option<Value>,
     /// Its names and namespaces before this build changed them: patches may select any.
@@ -39,6 +38,43 @@ pub struct Resource<'p> {
     previous_namespaces: Vec<Option<String>>,
     /// kustomize's hash of a generated object, appended to its name at the end of the build.
     name_hash: Option<String>,
+}
+
+/// An object as rendered: borrowed from the project until a transformer changes it, then
+/// boxed, so that a [`Resource`] stays small (most builds change nothing, and the large
+/// kustomizations list thousands of resources).
+#[derive(Debug, Clone)]
+pub enum RenderedObject<'p> {
+    Borrowed(&'p Object),
+    Owned(Box<Object>),
+}
+
+impl RenderedObject<'_> {
+    fn owned(object: Object) -> Self {
+        RenderedObject::Owned(Box::new(object))
+    }
+
+    /// The object to change, copied from the project first if it was borrowed.
+    pub fn to_mut(&mut self) -> &mut Object {
+        if let RenderedObject::Borrowed(object) = *self {
+            *self = RenderedObject::owned(object.clone());
+        }
+        match self {
+            RenderedObject::Owned(object) => object,
+            RenderedObject::Borrowed(_) => unreachable!("made owned just above"),
+        }
+    }
+}
+
+impl std::ops::Deref for RenderedObject<'_> {
+    type Target = Object;
+
+    fn deref(&self) -> &Object {
+        match self {
+            RenderedObject::Borrowed(object) => object,
+            RenderedObject::Owned(object) => object,
+        }
+    }
 }
 
 /// Something a build could not know.
@@ -998,7 +1034,7 @@ impl<'p> Kustomize<'p> {
                     }) {
                         match generator.behavior.as_deref() {
                             Some("replace") | Some("merge") => {
-                                existing.object = Cow::Owned(object);
+                                existing.object = RenderedObject::owned(object);
                                 existing.name_hash = name_hash;
                                 continue;
                             }
@@ -1015,7 +1051,7 @@ impl<'p> Kustomize<'p> {
                     }
                     out.resources.push(Resource {
                         name_hash,
-                        ..Resource::new(None, Cow::Owned(object))
+                        ..Resource::new(None, RenderedObject::owned(object))
                     });
                 }
                 Ok(None) => {}
@@ -1402,7 +1438,7 @@ fn set_entry(tree: &mut Value, field: &str, entry: &Annotation) {
 }
 
 impl<'p> Resource<'p> {
-    fn new(source: Option<SourceId>, object: Cow<'p, Object>) -> Resource<'p> {
+    fn new(source: Option<SourceId>, object: RenderedObject<'p>) -> Resource<'p> {
         Resource {
             source,
             object,
@@ -1424,9 +1460,9 @@ impl<'p> Resource<'p> {
                 .is_none_or(|n| n.value != o.value)
         });
         let written = if !merged_namespace && object.written_meta.is_none() {
-            Cow::Borrowed(object)
+            RenderedObject::Borrowed(object)
         } else {
-            Cow::Owned(object.as_written())
+            RenderedObject::owned(object.as_written())
         };
         Resource::new(Some(id), written)
     }
@@ -1452,7 +1488,7 @@ impl<'p> Resource<'p> {
         })?;
         Ok(Resource {
             tree: Some(tree),
-            ..Resource::new(None, Cow::Owned(Object { loc, ..object }))
+            ..Resource::new(None, RenderedObject::owned(Object { loc, ..object }))
         })
     }
 
@@ -1474,7 +1510,7 @@ impl<'p> Resource<'p> {
         .ok_or_else(|| {
             BuildError::at(loc, "the patch leaves no apiVersion or kind").kind(Refusal::Patch)
         })?;
-        self.object = Cow::Owned(Object { loc, ..object });
+        self.object = RenderedObject::owned(Object { loc, ..object });
         self.tree = Some(tree);
         Ok(())
     }
