@@ -3,9 +3,10 @@
 //!
 //! An entry is keyed by rule and the finding's [subject](crate::diagnostic::Subject): object
 //! identity (`Kind/namespace/name`, or the file for findings outside any object) and the field
-//! path of the node (`spec.owner`, `spec.managed.roles[gitea_user].name`), with a count — never by line number, so edits
-//! elsewhere in a file do not bring old findings back — and, for an object several
-//! deployments apply, the deployment the finding is about.
+//! path of the node (`spec.owner`, `spec.managed.roles[gitea_user].name`), with a count —
+//! never by line number, so edits elsewhere in a file do not bring old findings back — and,
+//! for an object several deployments apply, the deployment the finding is about. Nothing is
+//! read again to make a key: the rules named their subjects.
 
 use std::collections::BTreeMap;
 

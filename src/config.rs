@@ -144,6 +144,11 @@ pub struct DeployConfig {
     /// sync waves then also wait for its child Applications, so waves order objects across
     /// Applications of one app-of-apps.
     pub application_health: bool,
+    /// kubernetes-replicator runs with `--allow-all`: every `replicate-from` copy is filled,
+    /// whatever its source permits (mittwald/kubernetes-replicator `main.go`, flag
+    /// `allow-all`; `replicate/common/generic-replicator.go` `IsReplicationPermitted` returns
+    /// true first).
+    pub replicator_allow_all: bool,
 }
 
 impl Default for Config {
@@ -254,6 +259,9 @@ repo-urls = []
 # true when `argocd-cm` restores the Application health check: a parent Application's sync
 # waves then wait for its child Applications (without it, since Argo CD 1.8, they do not).
 application-health = false
+# true when kubernetes-replicator runs with `--allow-all`: a `replicate-from` copy is filled
+# whatever its source's `replication-allowed` annotations say.
+replicator-allow-all = false
 
 # `pglint verify`: live roles and databases the repository is not expected to declare (names
 # or globs such as "tmp_*"), never reported as drift. PostgreSQL's and CloudNativePG's own
@@ -347,6 +355,9 @@ struct FileDeploy {
     /// true when `argocd-cm` restores the Application health check: a parent Application's
     /// sync waves then wait for its child Applications.
     application_health: Option<bool>,
+    /// true when kubernetes-replicator runs with `--allow-all`: a `replicate-from` copy is
+    /// filled whatever its source's `replication-allowed` annotations say.
+    replicator_allow_all: Option<bool>,
 }
 
 #[derive(serde::Deserialize, schemars::JsonSchema)]
@@ -487,6 +498,7 @@ impl Config {
         if let Some(deploy) = file.deploy {
             config.deploy.repo_urls = deploy.repo_urls.unwrap_or_default();
             config.deploy.application_health = deploy.application_health.unwrap_or_default();
+            config.deploy.replicator_allow_all = deploy.replicator_allow_all.unwrap_or_default();
         }
         if let Some(verify) = file.verify {
             config.verify.unmanaged_roles = verify.unmanaged_roles.unwrap_or_default();

@@ -128,6 +128,19 @@ impl Subject {
     }
 }
 
+impl Subject {
+    /// The node at `loc` as the model names it (see [`Object::field_at`]), for a finding
+    /// built from a location alone (a live finding of `pglint verify`, a node kustomize
+    /// refuses); the object's or file's whole document when the model does not read it.
+    pub fn of_node(project: &Project, loc: Loc) -> Subject {
+        let path = project
+            .object_at(loc)
+            .and_then(|obj| obj.field_at(loc))
+            .unwrap_or_default();
+        Subject::at(project, loc, path)
+    }
+}
+
 /// Where a problem was made, and how (see [`Finding::cause`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Cause {

@@ -39,8 +39,9 @@ pub struct Discovered {
 pub struct YamlFile {
     /// Repository-relative path with `/` separators (lossy when the name is not UTF-8).
     pub path: String,
-    /// Where it is on disk; `None` for an in-memory repository.
-    pub location: Option<PathBuf>,
+    /// Where it is on disk and its type as the folder listing gave it; `None` for an
+    /// in-memory repository.
+    pub location: Option<(PathBuf, FileType)>,
 }
 
 const SKIPPED_DIRS: &[&str] = &[".git", "target", "node_modules"];
@@ -152,7 +153,7 @@ pub fn walk(
         } else if !excluded && is_yaml(&path) && !charts.skips(&path) {
             pending.push(YamlFile {
                 path,
-                location: Some(full),
+                location: Some((full, file_type)),
             });
             if pending.len() >= batch {
                 on_files(std::mem::take(&mut pending));
@@ -278,10 +279,23 @@ pub fn read_file(path: &Path, root: &Path, max_bytes: u64) -> Result<Vec<u8>, Re
 
 /// Reads a file the walk found. The walk follows no links, so the checks of [`read_file`]
 /// (resolving every component) are not needed: the file is opened without following a link
-/// and without blocking, in case it was swapped for a link or a FIFO since the walk.
-pub fn read_walked(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
-    let metadata = std::fs::symlink_metadata(path).map_err(io_error)?;
-    read_regular(path, &metadata, max_bytes)
+/// and without blocking, in case it was swapped for a link or a FIFO since the walk. The type
+/// the folder listing gave (`listed_as`) spares a `stat` before the open: only what was listed
+/// as a regular file is opened, never a device, FIFO or socket.
+pub fn read_walked(
+    path: &Path,
+    listed_as: Option<FileType>,
+    max_bytes: u64,
+) -> Result<Vec<u8>, ReadError> {
+    match listed_as {
+        Some(file_type) if file_type.is_file() => open_regular(path, max_bytes),
+        Some(file_type) => Err(ReadError::NotRegular(file_kind(&file_type))),
+        None => read_regular(
+            path,
+            &std::fs::symlink_metadata(path).map_err(io_error)?,
+            max_bytes,
+        ),
+    }
 }
 
 fn io_error(e: std::io::Error) -> ReadError {
@@ -303,6 +317,11 @@ fn read_regular(
     if metadata.len() > max_bytes {
         return Err(ReadError::TooLarge(metadata.len()));
     }
+    open_regular(path, max_bytes)
+}
+
+/// Opens and reads a file known to be a regular file, checking what was opened.
+fn open_regular(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -310,13 +329,23 @@ fn read_regular(
         use std::os::unix::fs::OpenOptionsExt;
         options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
     }
-    let file = options.open(path).map_err(io_error)?;
+    let file = options.open(path).map_err(|e| {
+        // Swapped for a link since it was listed: `O_NOFOLLOW` refuses to open it.
+        #[cfg(unix)]
+        if e.raw_os_error() == Some(libc::ELOOP) {
+            return ReadError::NotRegular("a symbolic link");
+        }
+        io_error(e)
+    })?;
     // The entry may have been swapped between the check and the open: check what was opened.
     let opened = file.metadata().map_err(io_error)?;
     if !opened.is_file() {
         return Err(ReadError::NotRegular(file_kind(&opened.file_type())));
     }
-    let mut bytes = Vec::with_capacity(opened.len().min(max_bytes) as usize);
+    if opened.len() > max_bytes {
+        return Err(ReadError::TooLarge(opened.len()));
+    }
+    let mut bytes = Vec::with_capacity(opened.len() as usize);
     file.take(max_bytes + 1)
         .read_to_end(&mut bytes)
         .map_err(io_error)?;

@@ -256,6 +256,8 @@ pub struct Index<'p> {
     /// Copies that name their source (Reflector's manual mirrors, the replicator's pulls), by
     /// copier and the source they name, built on first use.
     mirrors: OnceLock<HashMap<(Copier, String), Vec<InstanceId>>>,
+    /// `[deploy] replicator-allow-all`: kubernetes-replicator fills every pull.
+    replicator_allow_all: bool,
     /// Namespaces some manifest uses, built on first use.
     used_namespaces: OnceLock<HashSet<String>>,
 }
@@ -475,6 +477,7 @@ impl<'p> Index<'p> {
             folders: OnceLock::new(),
             secret_roles: HashMap::default(),
             mirrors: OnceLock::new(),
+            replicator_allow_all: config.deploy.replicator_allow_all,
             used_namespaces: OnceLock::new(),
         };
         index.instances = Self::collect_instances(project, deploy, index.inputs());
@@ -613,6 +616,48 @@ impl<'p> Index<'p> {
             .replaced_lists
             .iter()
             .find(|r| r.source.is_some() && r.source == instance.source && r.list.field == field)
+    }
+
+    /// The Secrets that the roles of a replaced `spec.managed.roles` named before the patch
+    /// and that no role of the list as applied names: the replacement is why nothing uses
+    /// them (for a list other than a Cluster's roles, none).
+    pub fn secrets_unnamed_by(&self, replaced: &ReplacedList) -> Vec<InstanceId> {
+        let Some(source) = replaced.source else {
+            return Vec::new();
+        };
+        let secrets = |object: &'p Object| -> Vec<&'p str> {
+            match &object.spec {
+                Spec::Cluster(cluster) => cluster
+                    .roles
+                    .iter()
+                    .filter_map(|r| r.password_secret.as_ref())
+                    .map(|s| s.value.as_str())
+                    .collect(),
+                _ => Vec::new(),
+            }
+        };
+        if replaced.list.field != "spec.managed.roles" {
+            return Vec::new();
+        }
+        let mut unnamed = Vec::new();
+        for instance in self.instances_of(source) {
+            if self.list_replaced(instance, &replaced.list.field) != Some(replaced) {
+                continue;
+            }
+            let applied = self.object(instance);
+            let after = secrets(applied);
+            for name in secrets(self.project.object(source)) {
+                if after.contains(&name) {
+                    continue;
+                }
+                for found in self.secret_sources(name, applied.namespace_str()) {
+                    if !unnamed.contains(&found.object()) {
+                        unnamed.push(found.object());
+                    }
+                }
+            }
+        }
+        unnamed
     }
 
     /// Where a deployment's build is refused because the source object `object` is added a
@@ -985,7 +1030,7 @@ impl<'p> Index<'p> {
         target: &str,
     ) -> Option<bool> {
         let pulled = if self.has_copy_in(Copier::Replicator, namespace, name, target) {
-            replicator::permits(meta, target)
+            replicator::permits(meta, target, self.replicator_allow_all)
         } else {
             Some(false)
         };

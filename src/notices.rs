@@ -47,6 +47,15 @@ pub fn notices(project: &Project, config: &Config, config_path: Option<&str>) ->
     }
     notices.extend(unevaluated_rules(project));
     notices.extend(repository_crds(project));
+    notices.extend(replicated_by_selector(project));
+    for (loc, key) in crate::deploy::argocd_versioned_build_options(project) {
+        let version = key.trim_start_matches("kustomize.buildOptions.");
+        notices.push(format!(
+            "`{}:{}` sets `{key}`: Argo CD 3.2 and later ignore it and build every kustomize version with `kustomize.buildOptions`, as pglint judges the builds; Argo CD 3.0 and 3.1 used it instead for Applications with `kustomize.version: {version}`",
+            project.path(loc.file),
+            line_of(project, loc)
+        ));
+    }
     let nested = format!("/{FILE_NAME}");
     let mut ignored: Vec<&str> = project
         .paths
@@ -112,10 +121,7 @@ pub fn deploy_notices(project: &Project, deploy: &Deploy<'_>) -> DeployNotices {
                         format!("{subject} ({})", at(*loc)).trim_start().to_string()
                     })
                     .collect();
-                let more = match many.len().saturating_sub(EXAMPLES) {
-                    0 => String::new(),
-                    rest => format!(" and {rest} more"),
-                };
+                let more = and_more(many.len());
                 format!(
                     "not built: {} deployers: {cause} (e.g. {}{more})",
                     many.len(),
@@ -130,6 +136,37 @@ pub fn deploy_notices(project: &Project, deploy: &Deploy<'_>) -> DeployNotices {
         out.notices.push(
             "no Argo CD Application or Flux Kustomization is known to apply this repository: every root kustomization and folder was built and judged on its own instead, and whether an object is applied is not known".to_string(),
         );
+    }
+    // Child Applications an app of apps' filter leaves out, one notice per parent.
+    let mut parents: Vec<(&str, Loc, Vec<String>)> = Vec::new();
+    for unselected in &deploy.unselected {
+        let object = project.object(unselected.application);
+        let child = format!(
+            "Application `{}` ({})",
+            object.name().unwrap_or("<unnamed>"),
+            at(object.anchor())
+        );
+        match parents
+            .iter_mut()
+            .find(|(parent, _, _)| *parent == unselected.parent)
+        {
+            Some((_, _, children)) => children.push(child),
+            None => parents.push((&unselected.parent, unselected.parent_origin, vec![child])),
+        }
+    }
+    for (parent, origin, children) in parents {
+        let parent = format!("{parent} ({})", at(origin));
+        out.notices.push(match children.as_slice() {
+            [child] => format!(
+                "not created: {child}: {parent} holds its file in its folder, but its `directory.include`/`exclude` leave it out, so Argo CD never creates it and nothing it deploys is applied"
+            ),
+            many => format!(
+                "not created: {} Applications (e.g. {}{}): {parent} holds their files in its folder, but its `directory.include`/`exclude` leave them out, so Argo CD never creates them and nothing they deploy is applied",
+                many.len(),
+                many[..many.len().min(EXAMPLES)].join(", "),
+                and_more(many.len())
+            ),
+        });
     }
     // One notice per assumption, naming (some of) the Applications that rest on it.
     let mut assumed: Vec<(&Assumption, Vec<&str>)> = Vec::new();
@@ -174,6 +211,14 @@ pub fn deploy_notices(project: &Project, deploy: &Deploy<'_>) -> DeployNotices {
 /// How many Applications a grouped notice names at most; the rest are counted.
 const EXAMPLES: usize = 3;
 
+/// " and N more" after the first [`EXAMPLES`] of `total` names, or nothing.
+fn and_more(total: usize) -> String {
+    match total.saturating_sub(EXAMPLES) {
+        0 => String::new(),
+        rest => format!(" and {rest} more"),
+    }
+}
+
 /// The notice about `assumption`, made to find the deployments `names` (in order, distinct).
 fn assumption_notice(assumption: &Assumption, names: &[&str]) -> String {
     match assumption {
@@ -187,10 +232,7 @@ fn assumption_notice(assumption: &Assumption, names: &[&str]) -> String {
                     .take(EXAMPLES)
                     .map(|n| n.strip_prefix("Application ").unwrap_or(n))
                     .collect();
-                let more = match names.len().saturating_sub(EXAMPLES) {
-                    0 => String::new(),
-                    rest => format!(" and {rest} more"),
-                };
+                let more = and_more(names.len());
                 format!(
                     "{} Applications name `{repo_url}`, taken to be this repository because their paths exist here and no git remote names it (e.g. {}{more}); list it in `[deploy] repo-urls` to say so",
                     names.len(),
@@ -234,6 +276,42 @@ fn repository_crds(project: &Project) -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// Secrets kubernetes-replicator pushes to the namespaces a label selector matches
+/// (`replicate-to-matching`, `replicate/common/generic-replicator.go` `NamespaceAdded` matches
+/// it against each namespace's labels): pglint cannot see those labels, so where the copies
+/// land is not judged. One notice, naming the first few Secrets.
+fn replicated_by_selector(project: &Project) -> Option<String> {
+    use crate::model::replicator;
+    let secrets: Vec<String> = project
+        .objects
+        .iter()
+        .filter_map(|object| {
+            let meta = crate::model::reflector::secret_meta(object)?;
+            let selector = replicator::annotation(meta, replicator::REPLICATE_TO_MATCHING)?;
+            Some(format!(
+                "`{}/{}` ({}:{}, `{}`)",
+                object.namespace_str().unwrap_or("<no namespace>"),
+                object.name().unwrap_or("<unnamed>"),
+                project.path(object.file),
+                line_of(project, selector.key.loc),
+                selector.value.value
+            ))
+        })
+        .collect();
+    let more = and_more(secrets.len());
+    let (what, verb) = match secrets.len() {
+        0 => return None,
+        1 => ("Secret".to_string(), "reaches"),
+        n => (format!("{n} Secrets"), "reach"),
+    };
+    Some(format!(
+        "kubernetes-replicator copies {what} {}{more} into the namespaces whose labels match its `{}{}` selector: pglint cannot see namespaces' labels, so which namespaces it {verb} is not checked",
+        secrets[..secrets.len().min(EXAMPLES)].join(", "),
+        replicator::PREFIX,
+        replicator::REPLICATE_TO_MATCHING
+    ))
 }
 
 /// The 1-based line a location starts on.
@@ -307,6 +385,73 @@ mod tests {
         assert!(
             known.notices[0].starts_with("not built: Application dbs"),
             "{:?}",
+            known.notices
+        );
+    }
+
+    #[test]
+    fn versioned_kustomize_build_options_are_said() {
+        let config = Config::default();
+        let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cm\n  namespace: argocd\ndata:\n  kustomize.buildOptions: --enable-helm\n  kustomize.path.v5.4.3: /usr/local/bin/kustomize-5.4.3\n  kustomize.buildOptions.v5.4.3: --load-restrictor LoadRestrictionsNone\n";
+        let project = Project::from_texts(&[("argocd/argocd-cm.yaml", cm)], &config);
+        let said: Vec<String> = notices(&project, &config, None)
+            .into_iter()
+            .filter(|n| n.contains("kustomize.buildOptions."))
+            .collect();
+        assert_eq!(
+            said,
+            [
+                "`argocd/argocd-cm.yaml:9` sets `kustomize.buildOptions.v5.4.3`: Argo CD 3.2 and later ignore it and build every kustomize version with `kustomize.buildOptions`, as pglint judges the builds; Argo CD 3.0 and 3.1 used it instead for Applications with `kustomize.version: v5.4.3`"
+            ]
+        );
+    }
+
+    #[test]
+    fn child_applications_an_app_of_apps_leaves_out_make_one_notice_per_parent() {
+        let config = Config::default();
+        let app = |name: &str, path: &str, directory: &str| {
+            format!(
+                "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\nspec:\n  source:\n    repoURL: https://example.com/repo.git\n    path: {path}\n{directory}"
+            )
+        };
+        let mut files = vec![(
+            "argocd/root.yaml".to_string(),
+            app(
+                "root",
+                "apps",
+                "    directory:\n      include: 'kept.yaml'\n",
+            ),
+        )];
+        files.push(("apps/kept.yaml".into(), app("kept", "db", "")));
+        for i in 0..5 {
+            files.push((
+                format!("apps/old-{i}.yaml"),
+                app(&format!("old-{i}"), "db", ""),
+            ));
+        }
+        files.push((
+            "db/c.yaml".into(),
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n".into(),
+        ));
+        let texts: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let project = Project::from_texts(&texts, &config);
+        let deploy = crate::deploy::Deploy::build(&project, &config);
+        assert_eq!(deploy.unselected.len(), 5);
+        let known = super::deploy_notices(&project, &deploy);
+        let about: Vec<&String> = known
+            .notices
+            .iter()
+            .filter(|n| n.starts_with("not created"))
+            .collect();
+        assert_eq!(
+            about,
+            [
+                "not created: 5 Applications (e.g. Application `old-0` (apps/old-0.yaml:4), Application `old-1` (apps/old-1.yaml:4), Application `old-2` (apps/old-2.yaml:4) and 2 more): Application root (argocd/root.yaml:8) holds their files in its folder, but its `directory.include`/`exclude` leave them out, so Argo CD never creates them and nothing they deploy is applied"
+            ],
+            "{:#?}",
             known.notices
         );
     }

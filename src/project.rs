@@ -130,7 +130,7 @@ struct Input {
 enum Content {
     /// Read by the job that parses it, so that each buffer is freed (and reused) as soon as
     /// the file is modelled.
-    Disk(PathBuf),
+    Disk(PathBuf, std::fs::FileType),
     /// The bytes, or why they are not read.
     Memory(Result<Vec<u8>, YamlProblem>),
 }
@@ -184,7 +184,7 @@ impl Batch {
 impl From<YamlFile> for Input {
     fn from(YamlFile { path, location }: YamlFile) -> Input {
         let content = match location {
-            Some(location) => Content::Disk(location),
+            Some((location, file_type)) => Content::Disk(location, file_type),
             None => Content::Memory(Err(not_text("not on disk".into()))),
         };
         Input { path, content }
@@ -638,17 +638,19 @@ fn load_file(input: Input, id: FileId, config: &Config, batch: &mut Batch) {
     let mut info = FileInfo::default();
     let (content, location) = match content {
         Content::Memory(content) => (content, None),
-        Content::Disk(location) => match read_walked(&location, config.max_file_bytes) {
-            Ok(bytes) => (Ok(bytes), Some(location)),
-            // Deleted since the walk saw it (an editor's temporary file): not part of the
-            // repository any more.
-            Err(ReadError::Missing) => {
-                info.vanished = true;
-                info.skipped = true;
-                (Ok(Vec::new()), None)
+        Content::Disk(location, file_type) => {
+            match read_walked(&location, Some(file_type), config.max_file_bytes) {
+                Ok(bytes) => (Ok(bytes), Some(location)),
+                // Deleted since the walk saw it (an editor's temporary file): not part of the
+                // repository any more.
+                Err(ReadError::Missing) => {
+                    info.vanished = true;
+                    info.skipped = true;
+                    (Ok(Vec::new()), None)
+                }
+                Err(error) => (Err(read_problem(error, config.max_file_bytes)), None),
             }
-            Err(error) => (Err(read_problem(error, config.max_file_bytes)), None),
-        },
+        }
     };
     let mut kustomization = None;
     let digest = content.as_deref().ok().map(Digest::of);
@@ -730,7 +732,7 @@ fn reload(origin: &Origin) -> Option<SourceText> {
         // In-memory texts are kept from the start and never reloaded.
         return None;
     };
-    let bytes = read_walked(location, digest.size() as u64).ok()?;
+    let bytes = read_walked(location, None, digest.size() as u64).ok()?;
     if Digest::of(&bytes) != *digest {
         return None;
     }

@@ -1121,3 +1121,45 @@ fn a_kustomization_listing_its_parent_folder_fails_check() {
             .contains("cycle")
     );
 }
+
+/// `expected` is one of `check`'s notices, in the JSON summary and on stderr; the JSON report.
+fn notice_is_said(repo: &Path, expected: &str) -> (i32, Value) {
+    let (code, report) = json(&["check", "--root", "."], repo);
+    let notices = report["summary"]["notices"].as_array().unwrap();
+    assert!(
+        notices.iter().any(|n| n.as_str() == Some(expected)),
+        "{notices:?}"
+    );
+    let human = pglint()
+        .current_dir(repo)
+        .args(["check", "--root", "."])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&human.stderr);
+    assert!(stderr.contains(&format!("note: {expected}")), "{stderr}");
+    (code, report)
+}
+
+/// A child Application an app of apps' `directory.include` leaves out is never created:
+/// its objects are `not-deployed`, and the notice names it, on stderr and in the JSON.
+#[test]
+fn a_child_application_the_parent_filter_leaves_out_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    rule_fixture::write("not-deployed--app-of-apps-filter", repo);
+    let expected = "not created: Application `wiki` (argocd/apps/wiki.yaml:5): Application root (argocd/root.yaml:13) holds its file in its folder, but its `directory.include`/`exclude` leave it out, so Argo CD never creates it and nothing it deploys is applied";
+    let (_, report) = notice_is_said(repo, expected);
+    assert!(rules_of(&report).contains(&"not-deployed"), "{report}");
+}
+
+/// kubernetes-replicator's `replicate-to-matching` selects namespaces by labels pglint cannot
+/// see: no finding, and a notice naming the Secret, on stderr and in the JSON.
+#[test]
+fn a_replicator_label_selector_is_named_in_a_notice() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    rule_fixture::write("quiet/replicator-to-matching", repo);
+    let expected = "kubernetes-replicator copies Secret `postgres/gitea-db-creds` (infra/databases/postgres/gitea-secrets-sealed.yaml:15, `app.example.com/database-creds=gitea`) into the namespaces whose labels match its `replicator.v1.mittwald.de/replicate-to-matching` selector: pglint cannot see namespaces' labels, so which namespaces it reaches is not checked";
+    let (code, report) = notice_is_said(repo, expected);
+    assert_eq!(code, 0, "{report}");
+}

@@ -320,6 +320,9 @@ fn generated_repository(root: &Path, rng: &mut synth::SplitMix64) {
         1 => base.push_str("  - two.yaml\n"),
         2 | 3 => base.push_str("  - list.yaml\n"),
         4 => base.push_str("  - bad-list.yaml\n"),
+        // Documents that are no Kubernetes objects: refused, or skipped when empty or null.
+        5 => base.push_str("  - mixed.yaml\n"),
+        6 => base.push_str("  - empty-docs.yaml\n"),
         _ => {}
     }
     if pick(3) == 0 {
@@ -343,6 +346,14 @@ fn generated_repository(root: &Path, rng: &mut synth::SplitMix64) {
     write(
         "base/list.yaml",
         "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: listed\n  - apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: web\n    spec:\n      template:\n        spec:\n          containers:\n            - {name: a, image: a1}\n            - {name: b, image: b1}\n---\napiVersion: v1\nkind: ConfigMapList\nitems: null\n",
+    );
+    write(
+        "base/mixed.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: mixed\n---\nreplicaCount: 1\n",
+    );
+    write(
+        "base/empty-docs.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: mixed\n---\n{}\n---\n~\n---\n# a comment\n",
     );
     write(
         "base/bad-list.yaml",

@@ -9,7 +9,6 @@
 //! patches. What is not modelled (Helm charts, remote bases, replacements, transformer plugins)
 //! makes the result partly known; it never makes pglint guess.
 
-use std::borrow::Cow;
 use std::ops::Range;
 
 use super::generate;
@@ -31,7 +30,7 @@ pub struct Resource<'p> {
     pub source: Option<SourceId>,
     /// The object as rendered: each value's location is the node that set it. Borrowed from
     /// the project until a transformer changes it (most builds change nothing).
-    pub object: Cow<'p, Object>,
+    pub object: RenderedObject<'p>,
     /// The object as a tree, once a patch needed one.
     tree: Option<Value>,
     /// Its names and namespaces before this build changed them: patches may select any.
@@ -39,6 +38,43 @@ pub struct Resource<'p> {
     previous_namespaces: Vec<Option<String>>,
     /// kustomize's hash of a generated object, appended to its name at the end of the build.
     name_hash: Option<String>,
+}
+
+/// An object as rendered: borrowed from the project until a transformer changes it, then
+/// boxed, so that a [`Resource`] stays small (most builds change nothing, and the large
+/// kustomizations list thousands of resources).
+#[derive(Debug, Clone)]
+pub enum RenderedObject<'p> {
+    Borrowed(&'p Object),
+    Owned(Box<Object>),
+}
+
+impl RenderedObject<'_> {
+    fn owned(object: Object) -> Self {
+        RenderedObject::Owned(Box::new(object))
+    }
+
+    /// The object to change, copied from the project first if it was borrowed.
+    pub fn to_mut(&mut self) -> &mut Object {
+        if let RenderedObject::Borrowed(object) = *self {
+            *self = RenderedObject::owned(object.clone());
+        }
+        match self {
+            RenderedObject::Owned(object) => object,
+            RenderedObject::Borrowed(_) => unreachable!("made owned just above"),
+        }
+    }
+}
+
+impl std::ops::Deref for RenderedObject<'_> {
+    type Target = Object;
+
+    fn deref(&self) -> &Object {
+        match self {
+            RenderedObject::Borrowed(object) => object,
+            RenderedObject::Owned(object) => object,
+        }
+    }
 }
 
 /// Something a build could not know.
@@ -125,6 +161,9 @@ pub enum Refusal {
     Patch,
     /// A YAML document kustomize's reader refuses (an alias to another document's anchor).
     Yaml,
+    /// A document that is no Kubernetes object (a Helm values file, a config file) in a file
+    /// the build reads as resources.
+    NotAnObject,
     /// A listed file that is not valid YAML (a syntax error, a duplicate key): `yaml-syntax`
     /// and `yaml-duplicate-key` report it.
     Unparsed,
@@ -272,6 +311,9 @@ pub struct Kustomize<'p> {
     /// Each manifest file's objects (a run of the project's object list).
     /// The source objects of each manifest file: a run of consecutive ids.
     objects_by_path: HashMap<&'p str, Range<usize>>,
+    /// The `.yaml`/`.yml` files with a document that did not become an object (sorted): the
+    /// only ones [`Kustomize::non_object`] may refuse.
+    partly_objects: Vec<&'p str>,
     limits: Limits,
 }
 
@@ -443,9 +485,30 @@ impl<'p> Kustomize<'p> {
             objects_by_path.insert(project.path(run[0].file), start..start + run.len());
             start += run.len();
         }
+        let mut partly_objects: Vec<&str> = project
+            .files
+            .iter()
+            .enumerate()
+            .filter_map(|(i, info)| {
+                let file = crate::source::FileId(i as u32);
+                let path = project.path(file);
+                let objects = objects_by_path.get(path).map_or(0, |r| r.len());
+                (info.documents > objects
+                    && info.problems.is_empty()
+                    && !info.from_base
+                    && !matches!(
+                        path.rsplit('/').next(),
+                        Some("kustomization.yaml" | "kustomization.yml")
+                    )
+                    && (path.ends_with(".yaml") || path.ends_with(".yml")))
+                .then_some(path)
+            })
+            .collect();
+        partly_objects.sort_unstable();
         Kustomize {
             project,
             objects_by_path,
+            partly_objects,
             limits: Limits::default(),
         }
     }
@@ -746,6 +809,7 @@ impl<'p> Kustomize<'p> {
                 walk.check_file(dir, &entry.written, path)?;
                 let file = self.project.object(SourceId::new(range.start)).file;
                 self.check_parsed(&entry.written, file)?;
+                self.check_objects(&entry.written, file)?;
                 if let Some(alias) = self.project.files[file.0 as usize].foreign_aliases.first() {
                     return Err(BuildError::at(
                         Loc {
@@ -780,6 +844,7 @@ impl<'p> Kustomize<'p> {
                     walk.check_file(dir, &entry.written, path)?;
                     if let Some(file) = self.project.file_id(path) {
                         self.check_parsed(&entry.written, file)?;
+                        self.check_objects(&entry.written, file)?;
                     }
                     // A manifest file with no object (empty, or all of it unparseable).
                     continue;
@@ -876,6 +941,85 @@ impl<'p> Kustomize<'p> {
         Ok(())
     }
 
+    /// A listed file holding a document kustomize reads as no object: refused.
+    fn check_objects(
+        &self,
+        written: &Spanned<String>,
+        file: crate::source::FileId,
+    ) -> Result<(), BuildError> {
+        match self.non_object(file) {
+            Some(at) => Err(BuildError::at(
+                written.loc,
+                format!(
+                    "`{}` holds a document that is no Kubernetes object (neither `apiVersion` nor `kind`, line {}): kustomize says \"missing Resource metadata\"",
+                    written.value,
+                    self.project.text(file).line_col(at.span.start()).line
+                ),
+            )
+            .kind(Refusal::NotAnObject)),
+            None => Ok(()),
+        }
+    }
+
+    /// Flux's generated kustomization (no kustomization at the deployment's root): every
+    /// `.yaml`/`.yml` file it lists must hold Kubernetes objects. fluxcd/pkg
+    /// `kustomize/kustomize_generator.go` `scanManifests` decodes each with kustomize's
+    /// `SliceFromBytes` and fails the whole build on the first that does not decode.
+    pub fn check_generated_inputs(
+        &self,
+        root: &str,
+        lists: impl Fn(&str) -> bool,
+    ) -> Result<(), BuildError> {
+        for &path in self.partly_objects.iter().filter(|p| lists(p)) {
+            let Some(at) = self.project.file_id(path).and_then(|f| self.non_object(f)) else {
+                continue;
+            };
+            return Err(BuildError::at(
+                at,
+                format!(
+                    "`{path}` is no Kubernetes object (neither `apiVersion` nor `kind`), and Flux's generated kustomization lists every `.yaml` file below `{}`: kustomize-controller says \"failed to decode Kubernetes YAML from {path}: missing Resource metadata\"",
+                    display(root)
+                ),
+            )
+            .kind(Refusal::NotAnObject));
+        }
+        Ok(())
+    }
+
+    /// The first document of `file` that kustomize's reader refuses as no Kubernetes object
+    /// (`api/resource/factory.go` `SliceFromBytes` → `RNodesFromBytes` → `dropBadNodes` →
+    /// kyaml `GetValidatedMetadata`): a mapping with neither `apiVersion` nor `kind`, or a
+    /// scalar that is not null ("missing Resource metadata", "missing kind in object";
+    /// checked with `kubectl kustomize` v5.5.0). An empty mapping or a null document is
+    /// skipped; a top-level sequence is not judged (kustomize accepts `- a` and refuses
+    /// `- kind: X`).
+    fn non_object(&self, file: crate::source::FileId) -> Option<Loc> {
+        let info = &self.project.files[file.0 as usize];
+        let objects = self
+            .objects_by_path
+            .get(self.project.path(file))
+            .map_or(0, |r| r.len());
+        // Every document became an object: nothing to read again.
+        if info.documents <= objects || !info.problems.is_empty() {
+            return None;
+        }
+        let parsed = parse(&self.project.text(file).text, &self.limits);
+        parsed.documents.iter().find_map(|doc| {
+            let root = doc.root()?;
+            let refused = if root.is_mapping() {
+                !root.entries().is_empty()
+                    && root.get("apiVersion").is_none()
+                    && root.get("kind").is_none()
+            } else {
+                !root.is_sequence() && !root.is_null()
+            };
+            refused.then(|| Loc {
+                file,
+                span: root.span(),
+            })
+        })
+    }
+
     fn is_folder(&self, path: &str) -> bool {
         let prefix = format!("{path}/");
         self.project.paths.iter().any(|p| p.starts_with(&prefix))
@@ -890,7 +1034,7 @@ impl<'p> Kustomize<'p> {
                     }) {
                         match generator.behavior.as_deref() {
                             Some("replace") | Some("merge") => {
-                                existing.object = Cow::Owned(object);
+                                existing.object = RenderedObject::owned(object);
                                 existing.name_hash = name_hash;
                                 continue;
                             }
@@ -907,7 +1051,7 @@ impl<'p> Kustomize<'p> {
                     }
                     out.resources.push(Resource {
                         name_hash,
-                        ..Resource::new(None, Cow::Owned(object))
+                        ..Resource::new(None, RenderedObject::owned(object))
                     });
                 }
                 Ok(None) => {}
@@ -1294,7 +1438,7 @@ fn set_entry(tree: &mut Value, field: &str, entry: &Annotation) {
 }
 
 impl<'p> Resource<'p> {
-    fn new(source: Option<SourceId>, object: Cow<'p, Object>) -> Resource<'p> {
+    fn new(source: Option<SourceId>, object: RenderedObject<'p>) -> Resource<'p> {
         Resource {
             source,
             object,
@@ -1316,9 +1460,9 @@ impl<'p> Resource<'p> {
                 .is_none_or(|n| n.value != o.value)
         });
         let written = if !merged_namespace && object.written_meta.is_none() {
-            Cow::Borrowed(object)
+            RenderedObject::Borrowed(object)
         } else {
-            Cow::Owned(object.as_written())
+            RenderedObject::owned(object.as_written())
         };
         Resource::new(Some(id), written)
     }
@@ -1344,7 +1488,7 @@ impl<'p> Resource<'p> {
         })?;
         Ok(Resource {
             tree: Some(tree),
-            ..Resource::new(None, Cow::Owned(Object { loc, ..object }))
+            ..Resource::new(None, RenderedObject::owned(Object { loc, ..object }))
         })
     }
 
@@ -1366,7 +1510,7 @@ impl<'p> Resource<'p> {
         .ok_or_else(|| {
             BuildError::at(loc, "the patch leaves no apiVersion or kind").kind(Refusal::Patch)
         })?;
-        self.object = Cow::Owned(Object { loc, ..object });
+        self.object = RenderedObject::owned(Object { loc, ..object });
         self.tree = Some(tree);
         Ok(())
     }
@@ -1629,6 +1773,39 @@ mod tests {
             text_at(&project, wave.value.loc),
             ("staging/kustomization.yaml".into(), "\"5\"".into())
         );
+    }
+
+    #[test]
+    fn documents_that_are_no_objects_are_refused_as_kustomize_refuses_them() {
+        const CM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n";
+        // As `kubectl kustomize` v5.5.0 decides: refused, or built.
+        for (text, refused) in [
+            ("replicaCount: 1\n", true),
+            ("metadata:\n  name: x\n", true),
+            ("hello\n", true),
+            ("\"\"\n", true),
+            ("{}\n", false),
+            ("~\n", false),
+            ("# only a comment\n", false),
+            ("- a\n", false),
+        ] {
+            let with_object = format!("{CM}---\n{text}");
+            for listed in [text, with_object.as_str()] {
+                let project = project(&[
+                    ("k/kustomization.yaml", "resources: [values.yaml]\n"),
+                    ("k/values.yaml", listed),
+                ]);
+                let built = Kustomize::new(&project).build("k");
+                match built {
+                    Err(error) => {
+                        assert!(refused, "{listed:?}: {}", error.message);
+                        assert_eq!(error.kind, Refusal::NotAnObject);
+                        assert!(error.message.contains("missing Resource metadata"));
+                    }
+                    Ok(_) => assert!(!refused, "{listed:?} built"),
+                }
+            }
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! that kustomization's `namespace:` line, a patched owner at the patch line, a namespace that
 //! only an Application's destination gives at its `destination.namespace` line.
 
+pub mod argo_glob;
 pub mod generate;
 pub mod kustomize;
 pub mod patch;
@@ -32,6 +33,17 @@ pub enum Assumption {
         /// The `repoURL` as written.
         repo_url: String,
     },
+}
+
+/// A child Application file in the folder of an app of apps whose directory filter leaves it
+/// out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unselected {
+    pub application: SourceId,
+    /// The first parent whose folder holds the file (`Application root`), and its source's
+    /// `path` node.
+    pub parent: String,
+    pub parent_origin: Loc,
 }
 
 /// Something that applies objects to a cluster.
@@ -110,6 +122,9 @@ pub struct Deploy<'p> {
     /// not model, a source that may or may not be this repository): whether an object is
     /// applied at all is then unknown.
     pub unknown_deployers: Vec<Unknown>,
+    /// Child Applications an app of apps' folder holds but its `directory.include`/`exclude`
+    /// leave out: Argo CD never creates them, so they deploy nothing.
+    pub unselected: Vec<Unselected>,
     /// One of them is Argo CD's: sync waves may order what it applies.
     unknown_argo: bool,
     /// Source object → (deployment, index of its resource in that deployment's rendering).
@@ -152,7 +167,10 @@ impl<'p> Deploy<'p> {
         // and `exclude` select: a child Application that a parent's folder holds and no parent
         // selects is never created, so it deploys nothing.
         let unselected = unselected_children(project, &kustomize, &planned);
-        planned.retain(|plan| plan.declared_by.is_none_or(|id| !unselected.contains(&id)));
+        planned.retain(|plan| {
+            plan.declared_by
+                .is_none_or(|id| !unselected.iter().any(|u| u.application == id))
+        });
         // Where no deployment is known (no deployer, or none whose source is known to be this
         // repository), every root kustomization and loose folder is built and judged.
         let declared = !planned.is_empty();
@@ -177,6 +195,7 @@ impl<'p> Deploy<'p> {
         Deploy {
             deployments,
             declared,
+            unselected,
             unknown_argo: unknown_deployers
                 .iter()
                 .any(|(_, kind)| kind.has_sync_waves()),
@@ -431,6 +450,11 @@ impl<'p> Plan<'p> {
             kustomize.accumulate_root(&self.root, self.restrictor, &self.components)?
         } else {
             let mut rendered = Rendered::default();
+            if self.kind == DeploymentKind::Flux && !flux_ignore_rules(project) {
+                kustomize.check_generated_inputs(&self.root, |path| {
+                    self.includes(project, path) && !flux_ignores(path)
+                })?;
+            }
             let files = self.selected_files(project, kustomize);
             kustomize.add_files(files, &mut rendered)?;
             // Flux's generated kustomization lists each sub-folder holding a kustomization (and
@@ -519,26 +543,21 @@ impl<'p> Plan<'p> {
         Ok(rendered)
     }
 
-    /// The manifest files a folder deployment (no kustomization at its root) applies. Argo CD
-    /// matches the path relative to the source folder with `glob.Match(pattern, relPath)` and
-    /// no separators (argo-cd `reposerver/repository/repository.go` `findManifests`,
-    /// `util/glob/glob.go` `Match` → gobwas/glob `Compile`): `*` also matches `/`, so `*.yaml`
-    /// takes in files of subfolders too, and `**` is the same as `*` (`**/a.yaml` needs a
-    /// `/` before `a.yaml`; globset would let `**/` match no folder at all). An empty pattern
-    /// is no filter; one that does not compile matches nothing (`Match` returns false).
+    /// The manifest files a folder deployment (no kustomization at its root) applies, through
+    /// Argo CD's `directory.include`/`exclude` ([`argo_glob`]: gobwas globs without
+    /// separators, over the path relative to the source folder). An empty pattern is no filter
+    /// (`include != ""`); one that does not compile matches nothing (`Match` returns false).
     fn selected_files(&self, project: &'p Project, kustomize: &Kustomize<'p>) -> Vec<&'p str> {
         let glob = |pattern: Option<&str>| {
-            let pattern = pattern.filter(|p| !p.is_empty())?.replace("**", "*");
-            let mut set = globset::GlobSetBuilder::new();
-            if let Ok(glob) = globset::GlobBuilder::new(&pattern)
-                .literal_separator(false)
-                .build()
-            {
-                set.add(glob);
-            }
-            Some(set.build().unwrap_or_else(|_| globset::GlobSet::empty()))
+            pattern
+                .filter(|p| !p.is_empty())
+                .map(argo_glob::ArgoGlob::new)
         };
+        // `None`: no filter; `Some(None)`: a pattern that matches nothing.
         let (include, exclude) = (glob(self.include), glob(self.exclude));
+        let matches = |glob: &Option<argo_glob::ArgoGlob>, path: &str| {
+            glob.as_ref().is_some_and(|g| g.is_match(path))
+        };
         let relative = |path: &'p str| {
             path.strip_prefix(self.root.as_str())
                 .map_or(path, |rest| rest.trim_start_matches('/'))
@@ -548,8 +567,8 @@ impl<'p> Plan<'p> {
             None => kustomize
                 .manifest_paths()
                 .filter(|path| self.includes(project, path))
-                .filter(|path| include.as_ref().is_none_or(|g| g.is_match(relative(path))))
-                .filter(|path| !exclude.as_ref().is_some_and(|g| g.is_match(relative(path))))
+                .filter(|path| include.as_ref().is_none_or(|g| matches(g, relative(path))))
+                .filter(|path| !exclude.as_ref().is_some_and(|g| matches(g, relative(path))))
                 .collect(),
         };
         files.sort_unstable();
@@ -600,13 +619,62 @@ impl<'p> Plan<'p> {
     }
 }
 
+/// Files source-controller leaves out of the artifact it hands to kustomize-controller, by
+/// its default patterns (fluxcd/pkg `sourceignore/sourceignore.go`: `ExcludeVCS`,
+/// `ExcludeCI`, `ExcludeExtra`, gitignore patterns that match at any depth; `ExcludeExt`
+/// names no YAML).
+fn flux_ignores(path: &str) -> bool {
+    const DIRS: [&str; 3] = [".git", ".github", ".circleci"];
+    const FILES: [&str; 10] = [
+        ".travis.yml",
+        ".gitlab-ci.yml",
+        "appveyor.yml",
+        ".drone.yml",
+        "cloudbuild.yaml",
+        "codeship-services.yml",
+        "codeship-steps.yml",
+        ".goreleaser.yml",
+        ".sops.yaml",
+        ".flux.yaml",
+    ];
+    let mut parts: Vec<&str> = path.split('/').collect();
+    let name = parts.pop().unwrap_or_default();
+    FILES.contains(&name) || parts.iter().any(|dir| DIRS.contains(dir))
+}
+
+/// The repository adds ignore rules pglint does not read: a `.sourceignore` file, or the
+/// `flux-system` GitRepository's `spec.ignore`. What the generated kustomization lists is
+/// then not judged.
+fn flux_ignore_rules(project: &Project) -> bool {
+    project
+        .paths
+        .iter()
+        .any(|p| p == ".sourceignore" || p.ends_with("/.sourceignore"))
+        || project
+            .objects
+            .iter()
+            .filter(|o| o.kind_str() == "GitRepository" && o.name() == Some("flux-system"))
+            .any(|object| {
+                let parsed = crate::yaml::parse(
+                    &project.text(object.file).text,
+                    &crate::yaml::Limits::default(),
+                );
+                parsed
+                    .documents
+                    .get(object.document)
+                    .and_then(|d| d.root())
+                    .and_then(|root| root.path(&["spec", "ignore"]))
+                    .is_some()
+            })
+}
+
 /// The Application objects whose files another Argo CD directory source holds in its folder
 /// but that no Argo CD directory source selects (an `include`/`exclude` leaves them out).
 fn unselected_children(
     project: &Project,
     kustomize: &Kustomize<'_>,
     planned: &[Plan<'_>],
-) -> crate::hash::HashSet<SourceId> {
+) -> Vec<Unselected> {
     let directories: Vec<&Plan<'_>> = planned
         .iter()
         .filter(|p| {
@@ -615,11 +683,9 @@ fn unselected_children(
                 && project.kustomize.in_dir(&p.root).is_none()
         })
         .collect();
-    if !directories
-        .iter()
-        .any(|p| p.include.is_some() || p.exclude.is_some())
-    {
-        return crate::hash::HashSet::default();
+    let filtered = |p: &Plan<'_>| p.include.is_some() || p.exclude.is_some();
+    if !directories.iter().any(|p| filtered(p)) {
+        return Vec::new();
     }
     let selected: crate::hash::HashSet<&str> = directories
         .iter()
@@ -628,15 +694,22 @@ fn unselected_children(
     project
         .sources()
         .filter(|(_, object)| matches!(object.spec, Spec::Application(_)))
-        .filter(|&(id, object)| {
+        .filter_map(|(id, object)| {
             // The root Application is applied by hand, whatever its own folder selects.
             let path = project.path(object.file);
-            !selected.contains(path)
-                && directories
-                    .iter()
-                    .any(|p| p.declared_by != Some(id) && p.includes(project, path))
+            if selected.contains(path) {
+                return None;
+            }
+            let parent = directories
+                .iter()
+                .filter(|p| p.declared_by != Some(id) && p.includes(project, path))
+                .find(|p| filtered(p))?;
+            Some(Unselected {
+                application: id,
+                parent: parent.name.clone(),
+                parent_origin: parent.origin,
+            })
         })
-        .map(|(id, _)| id)
         .collect()
 }
 
@@ -927,31 +1000,85 @@ fn fill_application(
 /// `--load-restrictor LoadRestrictionsNone` (argo-cd `util/kustomize/kustomize.go`: `Build`
 /// passes the options, split into words by `parseKustomizeBuildOptions`, to `kustomize build`).
 fn argo_restrictor(project: &Project) -> LoadRestrictor {
-    let none = project
-        .objects
-        .iter()
-        .filter(|o| o.kind_str() == "ConfigMap" && o.name() == Some("argocd-cm"))
-        .any(|object| {
-            let text = &project.text(object.file).text;
-            let parsed = crate::yaml::parse(text, &crate::yaml::Limits::default());
-            parsed
-                .documents
-                .get(object.document)
-                .and_then(|d| d.root())
-                .and_then(|root| root.path(&["data", "kustomize.buildOptions"]))
-                .and_then(|options| options.as_str())
-                .is_some_and(|options| {
-                    let words: Vec<&str> = options.split([' ', '=']).collect();
-                    words
-                        .windows(2)
-                        .any(|w| w == ["--load-restrictor", "LoadRestrictionsNone"])
-                })
-        });
+    let none = argocd_cm_data(project).any(|(key, value)| {
+        key.as_str() == Some("kustomize.buildOptions")
+            && value.as_str().is_some_and(|options| {
+                let words: Vec<&str> = options.split([' ', '=']).collect();
+                words
+                    .windows(2)
+                    .any(|w| w == ["--load-restrictor", "LoadRestrictionsNone"])
+            })
+    });
     if none {
         LoadRestrictor::None
     } else {
         LoadRestrictor::RootOnly
     }
+}
+
+/// The `data` entries of the repository's `argocd-cm` ConfigMaps, read again from their text.
+fn argocd_cm_data(project: &Project) -> impl Iterator<Item = (OwnedNode, OwnedNode)> + '_ {
+    project
+        .objects
+        .iter()
+        .filter(|o| o.kind_str() == "ConfigMap" && o.name() == Some("argocd-cm"))
+        .flat_map(move |object| {
+            let text = &project.text(object.file).text;
+            let parsed = crate::yaml::parse(text, &crate::yaml::Limits::default());
+            let entries: Vec<(OwnedNode, OwnedNode)> = parsed
+                .documents
+                .get(object.document)
+                .and_then(|d| d.root())
+                .and_then(|root| root.get("data"))
+                .map(|data| {
+                    data.entries()
+                        .into_iter()
+                        .map(|(k, v)| {
+                            (OwnedNode::of(k, object.file), OwnedNode::of(v, object.file))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            entries
+        })
+}
+
+/// A scalar of a document parsed again: its text and where it is.
+struct OwnedNode {
+    text: Option<String>,
+    loc: Loc,
+}
+
+impl OwnedNode {
+    fn of(node: crate::yaml::NodeRef<'_>, file: crate::source::FileId) -> OwnedNode {
+        OwnedNode {
+            text: node.as_str().map(str::to_string),
+            loc: Loc {
+                file,
+                span: node.span(),
+            },
+        }
+    }
+
+    fn as_str(&self) -> Option<&str> {
+        self.text.as_deref()
+    }
+}
+
+/// `kustomize.buildOptions.<version>` keys of the repository's `argocd-cm`, with where each is
+/// written. Argo CD 3.0 and 3.1 built an Application whose `kustomize.version` names that
+/// version with those options instead of `kustomize.buildOptions` (argo-cd v3.1.0
+/// `util/settings/settings.go` `KustomizeSettings.GetOptions`); since 3.2 (commit 8e00df5,
+/// #23644) `GetKustomizeSettings` still reads them but `util/kustomize/kustomize.go` `Build`
+/// passes only `kustomize.buildOptions`, for every version. pglint builds as 3.2 and later do.
+pub fn argocd_versioned_build_options(project: &Project) -> Vec<(Loc, String)> {
+    argocd_cm_data(project)
+        .filter_map(|(key, _)| {
+            let text = key.as_str()?;
+            text.strip_prefix("kustomize.buildOptions.")?;
+            Some((key.loc, text.to_string()))
+        })
+        .collect()
 }
 
 /// The `repoURL`s of an object's Argo CD sources and git generators.
@@ -1281,11 +1408,13 @@ mod tests {
     #[test]
     fn directory_patterns_empty_or_invalid() {
         let app = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: dbs\nspec:\n  source:\n    repoURL: https://example.com/repo.git\n    path: db\n    directory:\n      include: INCLUDE\n      exclude: EXCLUDE\n  destination:\n    namespace: postgres\n";
-        // An empty pattern is no filter; one that does not compile matches nothing.
+        // An empty pattern is no filter; one that does not compile matches nothing; gobwas
+        // closes an unclosed `{` at the end.
         for (include, exclude, expected) in [
             ("''", "''", true),
             ("'[a'", "''", false),
-            ("''", "'{a'", true),
+            ("''", "'[a'", true),
+            ("''", "'{x,app-db.yaml'", false),
         ] {
             let app = app.replace("INCLUDE", include).replace("EXCLUDE", exclude);
             let project = project(&[("argocd/dbs.yaml", &app), ("db/app-db.yaml", DB)]);
@@ -1395,6 +1524,42 @@ mod tests {
         let db = object_id(&project, "apps/app-db.yaml");
         assert!(!deploy.has_sync_waves(db));
         assert!(!deploy.uses_sync_waves());
+    }
+
+    #[test]
+    fn flux_refuses_a_generated_kustomization_listing_a_file_that_is_no_object() {
+        let flux = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: dbs\n  namespace: flux-system\nspec:\n  path: ./apps\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n";
+        let refused = |extra: &[(&str, &str)]| {
+            let mut files = vec![
+                ("flux/dbs.yaml", flux),
+                ("apps/app-db.yaml", DB),
+                // Inside a folder with its own kustomization: not listed by Flux's.
+                ("apps/chart/kustomization.yaml", "resources: []\n"),
+                ("apps/chart/values.yaml", "replicaCount: 1\n"),
+                // Left out of the artifact by source-controller's default ignore patterns.
+                ("apps/.github/workflows/ci.yml", "on: push\n"),
+                ("apps/.sops.yaml", "creation_rules: []\n"),
+                // Not YAML by extension.
+                ("apps/settings.json", "{\"a\": 1}\n"),
+            ];
+            files.extend_from_slice(extra);
+            let project = project(&files);
+            let deploy = Deploy::build(&project, &Config::default());
+            deploy.deployments[0]
+                .rendered
+                .as_ref()
+                .err()
+                .map(|e| (e.kind, project.path(e.loc.unwrap().file).to_string()))
+        };
+        assert_eq!(refused(&[]), None);
+        let values = [("apps/wiki/values.yaml", "image:\n  tag: v1\n")];
+        assert_eq!(
+            refused(&values),
+            Some((Refusal::NotAnObject, "apps/wiki/values.yaml".to_string()))
+        );
+        // Ignore rules pglint does not read: not judged.
+        let ignored = [values[0], ("apps/.sourceignore", "wiki/values.yaml\n")];
+        assert_eq!(refused(&ignored), None);
     }
 
     #[test]

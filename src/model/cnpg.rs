@@ -243,6 +243,8 @@ impl Cluster {
         let roles_entry = managed.and_then(|m| m.get_entry("roles"));
         let mut roles = Vec::new();
         if let Some(list) = reader.sequence(roles_entry.map(|(_, v)| v), "spec.managed.roles") {
+            // Sized once: the shared Cluster lists a role per application.
+            roles.reserve_exact(list.items().count());
             for (index, item) in list.items().enumerate() {
                 if reader.mapping(Some(item), "spec.managed.roles[]").is_some() {
                     let index = u32::try_from(index).ok();

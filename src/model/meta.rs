@@ -86,7 +86,10 @@ impl StringMap {
         let Some(mapping) = reader.mapping(Some(value), field) else {
             return map;
         };
-        for (k, v) in mapping.entries() {
+        let entries = mapping.entries();
+        // Sized once: most objects have one or two labels, and a repository tens of thousands.
+        map.entries.reserve_exact(entries.len());
+        for (k, v) in entries {
             let (Some(key_text), Some(scalar)) = (k.as_str(), v.scalar()) else {
                 if v.is_mapping() || v.is_sequence() {
                     let message =

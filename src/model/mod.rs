@@ -105,7 +105,7 @@ pub enum Spec {
     Cluster(Box<Cluster>),
     Database(Box<Database>),
     DatabaseRole(Box<DatabaseRole>),
-    ExternalSecret(ExternalSecret),
+    ExternalSecret(Box<ExternalSecret>),
     /// A CNPG `Pooler`, `Backup` or `ScheduledBackup`: what it needs is its Cluster.
     ClusterUser(Box<ClusterUser>),
     /// An Argo CD `Application`: what it deploys, from where, to which namespace.
@@ -168,7 +168,7 @@ impl Object {
                 Spec::DatabaseRole(Box::new(DatabaseRole::read(&mut reader, root)))
             }
             (Some("external-secrets.io"), Some("ExternalSecret")) => {
-                Spec::ExternalSecret(ExternalSecret::read(&mut reader, root))
+                Spec::ExternalSecret(Box::new(ExternalSecret::read(&mut reader, root)))
             }
             (Some("postgresql.cnpg.io"), Some("Pooler" | "Backup" | "ScheduledBackup")) => {
                 Spec::ClusterUser(Box::new(ClusterUser::read(&reader, root)))

@@ -90,9 +90,12 @@ pub fn pushes_to(meta: &Metadata, own_namespace: &str, namespace: &str) -> Optio
     }
 }
 
-/// `IsReplicationPermitted` (without the controller's `--allow-all` flag): may a copy in
-/// `namespace` pull this source's data? Both annotations are required.
-pub fn permits(meta: &Metadata, namespace: &str) -> Option<bool> {
+/// `IsReplicationPermitted`: may a copy in `namespace` pull this source's data? With the
+/// controller's `--allow-all` flag (`allow_all`) always; else both annotations are required.
+pub fn permits(meta: &Metadata, namespace: &str, allow_all: bool) -> Option<bool> {
+    if allow_all {
+        return Some(true);
+    }
     let allowed = match value(meta, ALLOWED) {
         None => return Some(false),
         Some(text) => go_bool(text?) == Some(true),
@@ -158,9 +161,9 @@ mod tests {
             (ALLOWED, "\"true\""),
             (ALLOWED_NAMESPACES, "\"gitea,app-.*\""),
         ]);
-        assert_eq!(permits(&ok, "gitea"), Some(true));
-        assert_eq!(permits(&ok, "app-x"), Some(true));
-        assert_eq!(permits(&ok, "other"), Some(false));
+        assert_eq!(permits(&ok, "gitea", false), Some(true));
+        assert_eq!(permits(&ok, "app-x", false), Some(true));
+        assert_eq!(permits(&ok, "other", false), Some(false));
         // strconv.ParseBool: "T" and "1" are true; " true" and "yes" are not.
         for (value, expected) in [
             ("\"T\"", true),
@@ -169,20 +172,23 @@ mod tests {
             ("\"yes\"", false),
         ] {
             let m = meta(&[(ALLOWED, value), (ALLOWED_NAMESPACES, "gitea")]);
-            assert_eq!(permits(&m, "gitea"), Some(expected), "{value}");
+            assert_eq!(permits(&m, "gitea", false), Some(expected), "{value}");
         }
         // Not a string (YAML 1.1 `yes`): the API server refuses it; nothing to judge here.
         let unquoted = meta(&[(ALLOWED, "yes"), (ALLOWED_NAMESPACES, "gitea")]);
-        assert_eq!(permits(&unquoted, "gitea"), None);
+        assert_eq!(permits(&unquoted, "gitea", false), None);
+        // `--allow-all`: every pull, whatever the annotations say.
+        assert_eq!(permits(&meta(&[]), "gitea", true), Some(true));
         // No namespace list: refused (unlike Reflector, which then allows all).
         assert_eq!(
-            permits(&meta(&[(ALLOWED, "\"true\"")]), "gitea"),
+            permits(&meta(&[(ALLOWED, "\"true\"")]), "gitea", false),
             Some(false)
         );
         assert_eq!(
             permits(
                 &meta(&[(ALLOWED, "\"${ON}\""), (ALLOWED_NAMESPACES, "gitea")]),
-                "gitea"
+                "gitea",
+                false
             ),
             None
         );

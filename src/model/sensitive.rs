@@ -85,21 +85,35 @@ pub(crate) fn is_secret_field(key: &str) -> bool {
     if SECRET_FIELDS.contains(&key) {
         return true;
     }
-    // Every key of every Secret-like object comes here: the length bound (an edit distance is at
-    // least the difference in length) spares the distance for almost all of them.
     const FOLDED_FIELDS: [&str; 3] = ["data", "stringdata", "encrypteddata"];
     let typos = |field: &str| if field.len() <= 4 { 1 } else { 2 };
-    let near = |len: usize| {
-        FOLDED_FIELDS
-            .iter()
-            .any(|field| len.abs_diff(field.len()) <= typos(field))
-    };
-    if key.is_ascii() && !key.contains(['_', '-', ' ']) && !near(key.len()) {
-        return false;
+    let is_separator = |c: char| matches!(c, '_' | '-' | ' ');
+    // Every key of every Secret-like object comes here: for an ASCII key, its folded length
+    // (an edit distance is at least the difference in length) and its letters (each edit
+    // changes at most two letter counts, a transposition none) spare the distance, and the
+    // folded copy, for almost all of them.
+    if key.is_ascii() {
+        let mut letters = [0i32; 128];
+        let mut len = 0usize;
+        for byte in key.bytes().filter(|&b| !is_separator(char::from(b))) {
+            letters[usize::from(byte.to_ascii_lowercase())] += 1;
+            len += 1;
+        }
+        let close = |field: &str| {
+            let mut diff = letters;
+            for byte in field.bytes() {
+                diff[usize::from(byte)] -= 1;
+            }
+            let changed: u32 = diff.iter().map(|d| d.unsigned_abs()).sum();
+            len.abs_diff(field.len()) <= typos(field) && changed as usize <= 2 * typos(field)
+        };
+        if !FOLDED_FIELDS.iter().any(|field| close(field)) {
+            return false;
+        }
     }
     let folded: String = key
         .chars()
-        .filter(|c| !matches!(c, '_' | '-' | ' '))
+        .filter(|&c| !is_separator(c))
         .flat_map(char::to_lowercase)
         .collect();
     FOLDED_FIELDS.iter().any(|field| {
@@ -215,6 +229,78 @@ mod tests {
             ["SECRET1", "SECRET2", "SECRET3", "SECRET4", "SECRET5"]
         );
         assert!(!is_secret_field("metadata") && !is_secret_field("type"));
+    }
+
+    #[test]
+    fn the_letter_count_shortcut_agrees_with_the_edit_distance() {
+        let by_distance = |key: &str| {
+            let folded: String = key
+                .chars()
+                .filter(|c| !matches!(c, '_' | '-' | ' '))
+                .flat_map(char::to_lowercase)
+                .collect();
+            SECRET_FIELDS.contains(&key)
+                || ["data", "stringdata", "encrypteddata"].iter().any(|field| {
+                    let typos = if field.len() <= 4 { 1 } else { 2 };
+                    strsim::damerau_levenshtein(&folded, field) <= typos
+                })
+        };
+        // Every key one or two edits (deletion, substitution, insertion, swap) away from a
+        // field, and keys a Secret-like object usually holds.
+        let edits = |key: &str| -> Vec<String> {
+            let chars: Vec<char> = key.chars().collect();
+            let mut out = Vec::new();
+            for i in 0..=chars.len() {
+                for c in ['a', 't', 'x', '_', 'D'] {
+                    let mut inserted = chars.clone();
+                    inserted.insert(i, c);
+                    out.push(inserted.iter().collect());
+                    if i < chars.len() {
+                        let mut replaced = chars.clone();
+                        replaced[i] = c;
+                        out.push(replaced.iter().collect());
+                    }
+                }
+                if i < chars.len() {
+                    let mut deleted = chars.clone();
+                    deleted.remove(i);
+                    out.push(deleted.iter().collect());
+                }
+                if i + 1 < chars.len() {
+                    let mut swapped = chars.clone();
+                    swapped.swap(i, i + 1);
+                    out.push(swapped.iter().collect());
+                }
+            }
+            out
+        };
+        let mut keys: Vec<String> = ["metadata", "password", "username", "template", "type"]
+            .iter()
+            .chain(&[
+                "annotations",
+                "tls.crt",
+                "Data",
+                "string-data",
+                "ENCRYPTED_DATA",
+            ])
+            .map(|k| k.to_string())
+            .collect();
+        for field in ["data", "stringData", "encryptedData"] {
+            for once in edits(field) {
+                keys.extend(edits(&once));
+                keys.push(once);
+            }
+        }
+        let mut secret = 0;
+        for key in &keys {
+            assert_eq!(is_secret_field(key), by_distance(key), "{key}");
+            secret += usize::from(is_secret_field(key));
+        }
+        assert!(
+            secret > 1_000 && secret < keys.len(),
+            "{secret} of {}",
+            keys.len()
+        );
     }
 
     #[test]

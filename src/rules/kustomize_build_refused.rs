@@ -1,5 +1,5 @@
 use crate::deploy::{Deployment, DeploymentKind, LoadRestrictor, Refusal};
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Subject};
 use crate::rules::Context;
 use crate::source::Loc;
 
@@ -33,7 +33,14 @@ declare_rule! {
     ///   (`kyaml/yaml/merge2/smpdirective.go`). A patch with an explicit `target:` that
     ///   selects nothing is not refused;
     /// - an alias to an anchor of another YAML document of the same file: kustomize reads a
-    ///   file one document at a time (`MalformedYAMLError: unknown anchor`).
+    ///   file one document at a time (`MalformedYAMLError: unknown anchor`);
+    /// - a document that is no Kubernetes object (neither `apiVersion` nor `kind`: Helm
+    ///   values, a settings file) in a listed file, at its entry (`api/resource/factory.go`
+    ///   `SliceFromBytes` → `dropBadNodes`: "missing Resource metadata"), or in any `.yaml`
+    ///   file below a folder Flux builds without a kustomization, at the file: Flux's
+    ///   generated kustomization lists them all and decodes each (fluxcd/pkg
+    ///   `kustomize/kustomize_generator.go` `scanManifests`), leaving out only what
+    ///   source-controller ignores by default (`sourceignore/sourceignore.go`).
     ///
     /// A listed file or folder that does not exist is `kustomize-missing`'s; a listed file that
     /// is not valid YAML is `yaml-syntax`'s or `yaml-duplicate-key`'s; a label value that is
@@ -106,8 +113,8 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for (loc, message, kind, deployments) in causes {
         let mut finding = Finding::new(loc, format!("{message}; {}", consequence(&deployments)))
             // A kustomization's entry is named by its field; a node of an object or a patch
-            // file by its object (the model does not name every node kustomize reads).
-            .field(cx.project, "")
+            // file by the field when the model reads it, else by its object.
+            .subject(Subject::of_node(cx.project, loc))
             .label("kustomize refuses the build here")
             .help(help(kind, &deployments));
         for deployment in deployments {
@@ -179,6 +186,9 @@ fn help(kind: Refusal, deployments: &[&Deployment<'_>]) -> String {
         }
         Refusal::Yaml => {
             "anchors only reach within their own document: write the value out, or anchor it again in this document".into()
+        }
+        Refusal::NotAnObject => {
+            "list only Kubernetes manifests under `resources:` (a `configMapGenerator` reads a settings file as data), and keep files that are no objects (Helm values, configuration) out of a folder Flux builds without a kustomization.yaml, or give it one that lists only its manifests".into()
         }
         Refusal::Missing | Refusal::Unparsed | Refusal::Invalid | Refusal::Other => {
             "fix what kustomize refuses".into()

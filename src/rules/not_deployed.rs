@@ -43,6 +43,8 @@ declare_rule! {
         group: "deployment",
         level: Warning,
         summary: "a SOP object is applied by no Argo CD Application or Flux Kustomization",
+        // A file its folder's kustomization does not list: that finding says why.
+        yields_to: [KustomizeUnlisted],
         check: check,
     }
 }

@@ -14,7 +14,8 @@ declare_rule! {
     /// list with the patch's list and keeps the directive item as written (kyaml
     /// `yaml/walk/walk.go` `Walk` → `schema.IsAssociative` is false without a schema;
     /// `yaml/merge2/merge2.go` `Merger.VisitList` returns the patch's list for a
-    /// `NonAssociateList`; checked with `kubectl kustomize`).
+    /// `NonAssociateList`; checked with `kubectl kustomize`). The credentials Secrets that
+    /// only the lost roles named are listed with it (not reported again as unreferenced).
     ///
     /// ## Why is this bad?
     /// The build succeeds, but it does the opposite of what the patch says: every other item
@@ -80,8 +81,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 1 => "its 1 item is lost".to_string(),
                 n => format!("its {n} items are lost"),
             };
-            out.push(
-                Finding::new(
+            let mut finding = Finding::new(
                     list.directive,
                     format!(
                         "{} has no merge keys for `{}`, so kustomize replaces the whole list with the patch's and keeps this item, `$patch` included: {lost}",
@@ -91,8 +91,20 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 .field(cx.project, list.field.clone())
                 .label("kept as written, not applied")
                 .related(replaced.patch, "the patch")
-                .help("remove the item with a JSON 6902 `remove` operation on its index, or write the whole list in the patch (a managed role can stay and get `ensure: absent`)"),
-            );
+                .help("remove the item with a JSON 6902 `remove` operation on its index, or write the whole list in the patch (a managed role can stay and get `ensure: absent`)");
+            // The credentials only the lost roles named: unused because of this replacement.
+            for secret in cx.index.secrets_unnamed_by(replaced) {
+                let secret = cx.index.object(secret);
+                finding = finding.related(
+                    secret.anchor(),
+                    format!(
+                        "{} `{}` was named by a role the replaced list lost",
+                        secret.kind_str(),
+                        secret.name().unwrap_or("<unnamed>")
+                    ),
+                );
+            }
+            out.push(finding);
         }
     }
 }

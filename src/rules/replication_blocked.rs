@@ -19,7 +19,10 @@ declare_rule! {
     ///   `replication-allowed: "true"` (Go's `strconv.ParseBool`) and a
     ///   `replication-allowed-namespaces` pattern matching the copy's whole namespace
     ///   (`replicate/common/generic-replicator.go` `IsReplicationPermitted`, patterns anchored
-    ///   by `common/common.go` `BuildStrictRegex`; a missing list refuses, unlike Reflector's);
+    ///   by `common/common.go` `BuildStrictRegex`; a missing list refuses, unlike Reflector's).
+    ///   A controller started with `--allow-all` fills every copy (`IsReplicationPermitted`
+    ///   returns true first; `main.go` flag `allow-all`): say so with `[deploy]
+    ///   replicator-allow-all = true`, and no pull is reported;
     /// - a source of the SOP folder whose `replicate-to` patterns do not take in its app's
     ///   namespace (the one `pglint.toml`'s `[app-namespaces]` gives, else the app's name),
     ///   while no other copy (a Reflector mirror, a permitted pull) brings it there either
@@ -84,7 +87,12 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         for &copy in cx.index.mirrors_of(Copier::Replicator, namespace, name) {
             let copy = cx.index.object(copy);
             let before = out.len();
-            out.extend(refused_pull(obj, meta, copy));
+            out.extend(refused_pull(
+                obj,
+                meta,
+                copy,
+                cx.config.deploy.replicator_allow_all,
+            ));
             crate::rules::metadata_entry_subjects(cx, copy, &mut out[before..]);
         }
         if cx.in_sop_folder(obj) {
@@ -100,11 +108,12 @@ fn refused_pull(
     source: &Object,
     source_meta: &Metadata,
     copy: &Object,
+    allow_all: bool,
 ) -> Option<Finding> {
     let written = annotation(secret_meta(copy)?, REPLICATE_FROM)?;
     let (source_namespace, source_name) = (source.namespace_str()?, source.name()?);
     let namespace = copy.namespace_str()?;
-    if is_unknowable(namespace) || replicator::permits(source_meta, namespace) != Some(false) {
+    if is_unknowable(namespace) || replicator::permits(source_meta, namespace, allow_all) != Some(false) {
         return None;
     }
     let (why, at) = match (

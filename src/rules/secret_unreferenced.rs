@@ -13,7 +13,8 @@ declare_rule! {
     /// why the secret is unused and names it: see also `owner-role-missing` (the app's
     /// Database names the missing role as its owner), `role-secret-missing` (a role names a
     /// typo of it), `naming-convention` and `role-username-mismatch` (a role of its app uses
-    /// another app's secret).
+    /// another app's secret), `patch-list-replaced` (a patch replaced the Cluster's roles
+    /// list whole, losing the role that named it).
     ///
     /// ## Why is this bad?
     /// A credentials secret nobody uses means one of two things. Either the role that should
@@ -63,7 +64,9 @@ declare_rule! {
         // Database's owner is the missing role (with this secret for its passwordSecret), a
         // role names a typo of it, or a role of its app uses another app's secret (also one
         // that another role uses: a username that cannot match both).
-        yields_to: [OwnerRoleMissing, RoleSecretMissing, NamingConvention, RoleUsernameMismatch, SchemaUnknownField],
+        // A patch that replaced the roles list whole (`patch-list-replaced` names the
+        // secrets only the lost roles used).
+        yields_to: [OwnerRoleMissing, RoleSecretMissing, NamingConvention, RoleUsernameMismatch, SchemaUnknownField, PatchListReplaced],
         check: check,
     }
 }

@@ -23,7 +23,13 @@ impl Walk<'_> {
         }
     }
 
-    fn push(&mut self, node: NodeRef<'_>, kind: ViolationKind, path: &str, message: String) {
+    fn push(
+        &mut self,
+        node: NodeRef<'_>,
+        kind: ViolationKind,
+        path: &FieldPath<'_>,
+        message: String,
+    ) {
         self.out.push(Violation {
             loc: self.loc(node),
             kind,
@@ -37,10 +43,10 @@ impl Walk<'_> {
     /// The object at the root: `apiVersion`, `kind` and `metadata` are the API server's own
     /// (ObjectMeta is validated by its generic code, not by the CRD's schema).
     pub fn root(&mut self, schema: &Schema, node: NodeRef<'_>) {
-        self.mapping(schema, node, "", true);
+        self.mapping(schema, node, &FieldPath::Root, true);
     }
 
-    fn value(&mut self, schema: &Schema, node: NodeRef<'_>, path: &str) {
+    fn value(&mut self, schema: &Schema, node: NodeRef<'_>, path: &FieldPath<'_>) {
         if node.is_null() || (self.templated)(node) {
             // A null is pruned unless the field is nullable; a template is only known later.
             return;
@@ -112,7 +118,7 @@ impl Walk<'_> {
     /// `allOf`, `anyOf`, `oneOf` and `not`, as kube-openapi's validator evaluates them
     /// (`pkg/validation/validate/schema_props.go`): each branch judges the value on its own,
     /// and only whether it passes counts. Messages are kube-openapi's (`errors/schema.go`).
-    fn combinations(&mut self, schema: &Schema, node: NodeRef<'_>, path: &str) {
+    fn combinations(&mut self, schema: &Schema, node: NodeRef<'_>, path: &FieldPath<'_>) {
         let mut passes = |branch: &Schema| -> bool {
             let mut walk = Walk {
                 file: self.file,
@@ -163,14 +169,20 @@ impl Walk<'_> {
         }
     }
 
-    fn mapping(&mut self, schema: &Schema, node: NodeRef<'_>, path: &str, resource: bool) {
+    fn mapping(
+        &mut self,
+        schema: &Schema,
+        node: NodeRef<'_>,
+        path: &FieldPath<'_>,
+        resource: bool,
+    ) {
         let entries = node.entries();
         for (key, value) in &entries {
             let Some(name) = key.as_str() else { continue };
             if resource && matches!(name, "apiVersion" | "kind" | "metadata") {
                 continue;
             }
-            let child = join(path, name);
+            let child = FieldPath::Field(path, name);
             if let Some(property) = schema.property(name) {
                 self.value(property, *value, &child);
                 continue;
@@ -188,7 +200,7 @@ impl Walk<'_> {
                     self.out.push(Violation {
                         loc: self.loc(*key),
                         kind: ViolationKind::UnknownField,
-                        path: child.clone(),
+                        path: child.to_string(),
                         message: format!("unknown field \"{child}\""),
                         suggestion,
                         reference: value
@@ -201,20 +213,28 @@ impl Walk<'_> {
             }
         }
         // A misspelled required field is one mistake: the unknown key, whose help names it.
-        let misspelled: Vec<String> = self
+        let mut misspelled: Vec<String> = Vec::new();
+        if self
             .out
             .iter()
-            .filter(|v| {
-                v.kind == ViolationKind::UnknownField
-                    && v.path.rsplit_once('.').map_or("", |(parent, _)| parent) == path
-            })
-            .filter_map(|v| v.suggestion.clone())
-            .collect();
+            .any(|v| v.kind == ViolationKind::UnknownField)
+        {
+            let path = path.to_string();
+            misspelled.extend(
+                self.out
+                    .iter()
+                    .filter(|v| {
+                        v.kind == ViolationKind::UnknownField
+                            && v.path.rsplit_once('.').map_or("", |(parent, _)| parent) == path
+                    })
+                    .filter_map(|v| v.suggestion.clone()),
+            );
+        }
         for required in &schema.required {
             if !entries.iter().any(|(k, _)| k.as_str() == Some(required))
                 && !misspelled.contains(required)
             {
-                let child = join(path, required);
+                let child = FieldPath::Field(path, required);
                 self.push(
                     node,
                     ViolationKind::Required,
@@ -246,12 +266,12 @@ impl Walk<'_> {
         }
     }
 
-    fn sequence(&mut self, schema: &Schema, node: NodeRef<'_>, path: &str) {
+    fn sequence(&mut self, schema: &Schema, node: NodeRef<'_>, path: &FieldPath<'_>) {
         let mut count = 0u64;
         for (index, item) in node.items().enumerate() {
             count += 1;
             if let Some(items) = &schema.items {
-                self.value(items, item, &format!("{path}[{index}]"));
+                self.value(items, item, &FieldPath::Item(path, index));
             }
         }
         if let Some(min) = schema.min_items
@@ -276,7 +296,7 @@ impl Walk<'_> {
         }
     }
 
-    fn string(&mut self, schema: &Schema, node: NodeRef<'_>, path: &str) {
+    fn string(&mut self, schema: &Schema, node: NodeRef<'_>, path: &FieldPath<'_>) {
         let Some(text) = node.as_str() else { return };
         let length = text.chars().count() as u64;
         if let Some(min) = schema.min_length
@@ -332,7 +352,7 @@ impl Walk<'_> {
         }
     }
 
-    fn number(&mut self, schema: &Schema, node: NodeRef<'_>, path: &str) {
+    fn number(&mut self, schema: &Schema, node: NodeRef<'_>, path: &FieldPath<'_>) {
         let Some(value) = node
             .as_str()
             .and_then(|t| t.replace('_', "").parse::<f64>().ok())
@@ -371,7 +391,7 @@ impl Walk<'_> {
         }
     }
 
-    fn enumeration(&mut self, schema: &Schema, node: NodeRef<'_>, path: &str) {
+    fn enumeration(&mut self, schema: &Schema, node: NodeRef<'_>, path: &FieldPath<'_>) {
         if schema.enumeration.is_empty() {
             return;
         }
@@ -400,11 +420,33 @@ impl Walk<'_> {
     }
 }
 
-fn join(path: &str, name: &str) -> String {
-    if path.is_empty() {
-        name.to_string()
-    } else {
-        format!("{path}.{name}")
+/// A field path as the API server prints it (`spec.managed.roles[0].login`), written out only
+/// when a violation names it: most values walked have none.
+#[derive(Clone, Copy)]
+pub(super) enum FieldPath<'a> {
+    Root,
+    Field(&'a FieldPath<'a>, &'a str),
+    Item(&'a FieldPath<'a>, usize),
+}
+
+impl FieldPath<'_> {
+    fn is_empty(&self) -> bool {
+        match self {
+            FieldPath::Root => true,
+            FieldPath::Field(parent, name) => parent.is_empty() && name.is_empty(),
+            FieldPath::Item(..) => false,
+        }
+    }
+}
+
+impl std::fmt::Display for FieldPath<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FieldPath::Root => Ok(()),
+            FieldPath::Field(parent, name) if parent.is_empty() => f.write_str(name),
+            FieldPath::Field(parent, name) => write!(f, "{parent}.{name}"),
+            FieldPath::Item(parent, index) => write!(f, "{parent}[{index}]"),
+        }
     }
 }
 
@@ -427,5 +469,25 @@ fn format_matches(format: &str, text: &str) -> bool {
         "date-time" => crate::model::time::parse_rfc3339(text).is_some(),
         "byte" => crate::model::is_go_base64(text),
         _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FieldPath;
+
+    #[test]
+    fn field_paths_print_as_the_api_server_does() {
+        let root = FieldPath::Root;
+        let spec = FieldPath::Field(&root, "spec");
+        let roles = FieldPath::Field(&spec, "roles");
+        let item = FieldPath::Item(&roles, 0);
+        assert_eq!(
+            FieldPath::Field(&item, "login").to_string(),
+            "spec.roles[0].login"
+        );
+        assert_eq!(FieldPath::Item(&root, 2).to_string(), "[2]");
+        let empty = FieldPath::Field(&root, "");
+        assert_eq!(FieldPath::Field(&empty, "a").to_string(), "a");
     }
 }

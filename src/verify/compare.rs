@@ -3,7 +3,7 @@
 //! declared the intent, the live value in the message.
 
 use crate::config::Config;
-use crate::diagnostic::{Diagnostic, Finding, Severity};
+use crate::diagnostic::{Diagnostic, Finding, Severity, Subject};
 use crate::hash::HashSet;
 use crate::index::{Index, InstanceId, SecretSource};
 use crate::model::reflector::{
@@ -70,12 +70,8 @@ impl Out<'_> {
         let Some(severity) = crate::engine::lint::severity_of(rule, self.config) else {
             return;
         };
-        let path = self
-            .project
-            .object_at(finding.loc)
-            .and_then(|obj| obj.field_at(finding.loc))
-            .unwrap_or_default();
-        let finding = finding.field(self.project, path);
+        let subject = Subject::of_node(self.project, finding.loc);
+        let finding = finding.subject(subject);
         self.diagnostics.push(Diagnostic {
             rule,
             severity: finding.at_most.map_or(severity, |cap| severity.min(cap)),

@@ -606,6 +606,26 @@ mod tests {
     }
 
     #[test]
+    fn entries_keep_the_first_of_repeated_keys_in_small_and_large_mappings() {
+        for size in [3, 16, 17, 40] {
+            let mut text = String::from("m:\n  <<: {k0: merged, extra: x}\n");
+            for i in 0..size {
+                text.push_str(&format!("  k{i}: v{i}\n"));
+            }
+            text.push_str("  k1: again\n");
+            let parsed = parse(&text, &Limits::default());
+            let m = parsed.documents[0].root().unwrap().get("m").unwrap();
+            let entries = m.entries();
+            let keys: Vec<&str> = entries.iter().filter_map(|(k, _)| k.as_str()).collect();
+            let mut expected: Vec<String> = (0..size).map(|i| format!("k{i}")).collect();
+            expected.push("extra".into());
+            assert_eq!(keys, expected, "{size} keys");
+            assert_eq!(m.get("k0").unwrap().as_str(), Some("v0"));
+            assert_eq!(entries[1].1.as_str(), Some("v1"));
+        }
+    }
+
+    #[test]
     fn merge_key_bombs_stay_bounded() {
         let mut text = String::from("a0: &a0 {x: 1}\n");
         for i in 1..30 {

@@ -335,19 +335,41 @@ impl<'d> NodeRef<'d> {
     }
 }
 
-/// Entries collected in order, each scalar key once (a set keeps huge mappings linear).
+/// Entries collected in order, each scalar key once. A small mapping is searched; a large one
+/// gets a set of its keys, which keeps huge mappings linear.
 #[derive(Default)]
 struct Entries<'d> {
     out: Vec<(NodeRef<'d>, NodeRef<'d>)>,
-    seen: HashSet<&'d str>,
+    seen: Option<HashSet<&'d str>>,
 }
+
+/// Up to this many entries, a repeated key is found by a scan rather than a set.
+const LINEAR_ENTRY_SCAN: usize = 16;
 
 impl<'d> Entries<'d> {
     fn insert(&mut self, key: NodeRef<'d>, value: NodeRef<'d>) {
-        if let Some(scalar) = key.scalar()
-            && !self.seen.insert(scalar.text.as_str())
-        {
-            return;
+        if let Some(scalar) = key.scalar() {
+            let text = scalar.text.as_str();
+            let repeated = match &mut self.seen {
+                Some(seen) => !seen.insert(text),
+                None if self.out.len() < LINEAR_ENTRY_SCAN => self
+                    .out
+                    .iter()
+                    .any(|(k, _)| k.scalar().is_some_and(|s| s.text == text)),
+                None => {
+                    let mut seen: HashSet<&'d str> = self
+                        .out
+                        .iter()
+                        .filter_map(|(k, _)| k.scalar().map(|s| s.text.as_str()))
+                        .collect();
+                    let repeated = !seen.insert(text);
+                    self.seen = Some(seen);
+                    repeated
+                }
+            };
+            if repeated {
+                return;
+            }
         }
         self.out.push((key, value));
     }
