@@ -150,28 +150,27 @@ fn config_overrides_lay_over_the_file() {
     assert!(!without.iter().any(|r| r == "owner-role-missing"));
     assert_eq!(without.len(), all.len() - 1);
     // With an explicit file too, and several overrides.
-    let (code, none) = report(&[
-        "--config",
-        "pglint.toml",
-        "--config",
-        "rules.owner-role-missing = \"off\"",
-        "--config",
-        "rules = { sync-wave-missing = \"off\", reflector-placement = \"off\" }",
-    ]);
+    let layered = |rules: &str| {
+        report(&[
+            "--config",
+            "pglint.toml",
+            "--config",
+            "rules.owner-role-missing = \"off\"",
+            "--config",
+            rules,
+        ])
+    };
+    let (code, none) =
+        layered("rules = { sync-wave-missing = \"off\", reflector-placement = \"off\" }");
     // The annotation on the SealedSecret's own metadata is still a mistake with
     // reflector-placement off: reflector-missing, which yielded to it, reports it at that key.
     assert_eq!(
         (code, none.as_slice()),
         (1, ["reflector-missing".to_string()].as_slice())
     );
-    let (code, none) = report(&[
-        "--config",
-        "pglint.toml",
-        "--config",
-        "rules.owner-role-missing = \"off\"",
-        "--config",
+    let (code, none) = layered(
         "rules = { sync-wave-missing = \"off\", reflector-placement = \"off\", reflector-missing = \"off\" }",
-    ]);
+    );
     assert_eq!((code, none.len()), (0, 0), "{none:?}");
     // A mistake in an override points into it.
     let output = pglint()
