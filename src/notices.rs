@@ -357,6 +357,19 @@ mod tests {
     use crate::config::Config;
     use crate::project::Project;
 
+    /// `(path, text)` pairs as `Project::from_texts` takes them.
+    fn borrowed(files: &[(String, String)]) -> Vec<(&str, &str)> {
+        files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect()
+    }
+
+    /// The notices that mention `words`.
+    fn mentioning<'n>(notices: &'n [String], words: &str) -> Vec<&'n String> {
+        notices.iter().filter(|n| n.contains(words)).collect()
+    }
+
     #[test]
     fn what_deploy_does_not_know_is_said_with_its_deployments() {
         let config = Config::default();
@@ -433,19 +446,12 @@ mod tests {
             "db/c.yaml".into(),
             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n".into(),
         ));
-        let texts: Vec<(&str, &str)> = files
-            .iter()
-            .map(|(p, t)| (p.as_str(), t.as_str()))
-            .collect();
+        let texts = borrowed(&files);
         let project = Project::from_texts(&texts, &config);
         let deploy = crate::deploy::Deploy::build(&project, &config);
         assert_eq!(deploy.unselected.len(), 5);
         let known = super::deploy_notices(&project, &deploy);
-        let about: Vec<&String> = known
-            .notices
-            .iter()
-            .filter(|n| n.starts_with("not created"))
-            .collect();
+        let about = mentioning(&known.notices, "not created");
         assert_eq!(
             about,
             [
@@ -480,21 +486,14 @@ mod tests {
             "db/app-db.yaml".into(),
             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n".into(),
         ));
-        let texts: Vec<(&str, &str)> = files
-            .iter()
-            .map(|(p, t)| (p.as_str(), t.as_str()))
-            .collect();
+        let texts = borrowed(&files);
         let mut project = Project::from_texts(&texts, &config);
         // A fork: no remote names either URL.
         project.repository_urls = vec!["git@example.com:fork/repo.git".into()];
         let deploy = crate::deploy::Deploy::build(&project, &config);
         assert_eq!(deploy.deployments.len(), 1001);
         let known = super::deploy_notices(&project, &deploy);
-        let about: Vec<&String> = known
-            .notices
-            .iter()
-            .filter(|n| n.contains("taken to be this repository"))
-            .collect();
+        let about = mentioning(&known.notices, "taken to be this repository");
         assert_eq!(
             about,
             [
@@ -519,19 +518,12 @@ mod tests {
                 )
             })
             .collect();
-        let texts: Vec<(&str, &str)> = texts
-            .iter()
-            .map(|(p, t)| (p.as_str(), t.as_str()))
-            .collect();
+        let texts = borrowed(&texts);
         let project = Project::from_texts(&texts, &config);
         let deploy = crate::deploy::Deploy::build(&project, &config);
         assert_eq!(deploy.unknown_deployers.len(), 500);
         let known = super::deploy_notices(&project, &deploy);
-        let built: Vec<&String> = known
-            .notices
-            .iter()
-            .filter(|n| n.starts_with("not built"))
-            .collect();
+        let built = mentioning(&known.notices, "not built");
         assert_eq!(
             built,
             [
