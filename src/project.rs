@@ -1,7 +1,7 @@
 //! Loading: discover files, parse them in parallel, and build the typed model.
 
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use rayon::prelude::*;
 
@@ -100,7 +100,9 @@ pub struct Project {
     pub sources: SourceMap,
     /// Indexed by [`FileId`], like `sources`.
     pub files: Vec<FileInfo>,
-    pub objects: Vec<Object>,
+    /// Shared with the [`ProjectCache`] that loaded them (an object is copied only where a
+    /// kustomization changes it).
+    pub objects: Vec<Arc<Object>>,
     pub kustomize: KustomizeGraph,
     /// The CRDs objects are validated against: the embedded ones, and the repository's own.
     pub schemas: Schemas,
@@ -143,9 +145,14 @@ const BATCH: usize = 64;
 struct Batch {
     sources: Vec<SourceFile>,
     files: Vec<FileInfo>,
-    objects: Vec<Object>,
+    /// As read from the files, before kustomizations are applied.
+    objects: Vec<Arc<Object>>,
     kustomizations: Vec<Kustomization>,
     crds: Vec<RepositoryCrd>,
+    /// The same objects as a previous assembly left them, with kustomizations applied: taken
+    /// instead when the project's kustomizations are those it applied (see
+    /// [`Project::assemble`]).
+    applied: Option<Vec<Arc<Object>>>,
 }
 
 impl Batch {
@@ -262,8 +269,14 @@ impl Project {
             }
         }
         let certificate = read_certificate(root, config);
-        let mut project =
-            Project::assemble(root.to_path_buf(), batches, walked, certificate, config);
+        let mut project = Project::assemble(
+            root.to_path_buf(),
+            batches,
+            walked,
+            certificate,
+            config,
+            None,
+        );
         project.repository_urls = read_remotes(root);
         Ok(project)
     }
@@ -279,7 +292,14 @@ impl Project {
             .collect();
         let batches = Batch::load_all(inputs, config);
         let certificate = read_certificate(root, config);
-        Project::assemble(root.to_path_buf(), batches, discovered, certificate, config)
+        Project::assemble(
+            root.to_path_buf(),
+            batches,
+            discovered,
+            certificate,
+            config,
+            None,
+        )
     }
 
     /// Builds a project from in-memory files (repository-relative `/` paths and their bytes),
@@ -314,8 +334,14 @@ impl Project {
             })
             .collect();
         let batches = Batch::load_all(inputs, config);
-        let mut project =
-            Project::assemble(PathBuf::new(), batches, discovered, certificate, config);
+        let mut project = Project::assemble(
+            PathBuf::new(),
+            batches,
+            discovered,
+            certificate,
+            config,
+            None,
+        );
         project.inputs = contents;
         Ok(project)
     }
@@ -331,12 +357,17 @@ impl Project {
     }
 
     /// The loaded batches, in order, become one project; then the kustomize overrides.
+    /// `applied_under`: the kustomizations a previous assembly applied to the batches'
+    /// [`Batch::applied`] objects; when the project's are the same (and no repository CRD
+    /// revalidates objects), those objects are taken as they are, since applying is a
+    /// function of the kustomizations and the file's own objects.
     fn assemble(
         root: PathBuf,
         batches: Vec<Batch>,
         walked: Discovered,
         certificate: Certificate,
         config: &Config,
+        applied_under: Option<&[Kustomization]>,
     ) -> Project {
         let Discovered {
             mut paths,
@@ -349,10 +380,11 @@ impl Project {
         let mut objects = Vec::with_capacity(count(|b| b.objects.len()));
         let mut kustomizations = Vec::with_capacity(count(|b| b.kustomizations.len()));
         let mut crds = Vec::new();
+        let mut batch_objects = Vec::with_capacity(batches.len());
         for batch in batches {
+            batch_objects.push((batch.sources.len(), batch.objects, batch.applied));
             sources.extend(batch.sources);
             files.extend(batch.files);
-            objects.extend(batch.objects);
             kustomizations.extend(batch.kustomizations);
             crds.extend(batch.crds);
         }
@@ -367,8 +399,22 @@ impl Project {
         }
         let sources = SourceMap::from(sources);
         let kustomize = KustomizeGraph::new(kustomizations);
+        let reuse = crds.is_empty()
+            && applied_under.is_some_and(|under| under == kustomize.kustomizations.as_slice());
+        // By file: its objects are already applied.
+        let mut applied = Vec::with_capacity(files.len());
+        for (file_count, read, done) in batch_objects {
+            let done = done.filter(|_| reuse);
+            applied.extend(std::iter::repeat_n(done.is_some(), file_count));
+            objects.extend(done.unwrap_or(read));
+        }
         skip_generator_inputs(&kustomize, &sources, &mut files, &mut objects);
-        apply_kustomizations(&kustomize, &mut objects, |id| sources.get(id).path.as_str());
+        apply_kustomizations(
+            &kustomize,
+            &mut objects,
+            |id| sources.get(id).path.as_str(),
+            |id| applied[id.0 as usize],
+        );
 
         let mut project = Project {
             certificate,
@@ -421,7 +467,7 @@ impl Project {
             }
         }
         for (at, schema) in revalidated {
-            self.objects[at].schema = schema;
+            Arc::make_mut(&mut self.objects[at]).schema = schema;
         }
     }
 
@@ -474,7 +520,7 @@ impl Project {
         self.objects
             .iter()
             .enumerate()
-            .map(|(at, object)| (crate::model::SourceId::new(at), object))
+            .map(|(at, object)| (crate::model::SourceId::new(at), &**object))
     }
 
     /// The file read at `path` (a linear search: for the few files a build names by path).
@@ -689,7 +735,7 @@ fn load_file(input: Input, id: FileId, config: &Config, batch: &mut Batch) {
                         .crds
                         .extend(doc.root().and_then(|root| RepositoryCrd::read(root, id)));
                 }
-                batch.objects.push(object);
+                batch.objects.push(Arc::new(object));
             }
         }
         info.sensitive.sort();
@@ -827,7 +873,7 @@ fn skip_generator_inputs(
     kustomize: &KustomizeGraph,
     sources: &SourceMap,
     files: &mut [FileInfo],
-    objects: &mut Vec<Object>,
+    objects: &mut Vec<Arc<Object>>,
 ) {
     let inputs: HashSet<&str> = kustomize
         .kustomizations

@@ -2,9 +2,10 @@
 //! editor's server): each file's parse and model are kept and reused while the file is
 //! unchanged, and the folders are walked again only when files may have been added or removed.
 //!
-//! A project is still assembled whole on every load (kustomizations mutate the objects they
-//! apply to, so the kept objects are copied, never handed out), but only the files that
-//! changed are read, parsed and modelled again. The result is the project
+//! A project is still assembled whole on every load, but only the files that changed are
+//! read, parsed and modelled again, and the kept objects are shared with the project, not
+//! copied: as read, and as the last load's kustomizations left them (reused while the
+//! repository's kustomizations are the same). The result is the project
 //! [`Project::load_with`] would load from the same disk and buffers.
 
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use super::{Batch, Content, Input, Project, read_certificate, read_remotes};
 use crate::config::Config;
 use crate::discover::{Discovered, YamlFile, discover, is_yaml};
 use crate::hash::{HashMap, HashSet};
+use crate::model::Kustomization;
 use crate::source::{Digest, SourceFile, ancestors};
 
 /// A repository's files as last loaded, by file id (the walk's order, then the buffers of
@@ -27,6 +29,9 @@ pub struct ProjectCache {
     /// Files changed on disk since the last load (a checkout may report thousands).
     changed: HashSet<String>,
     files: Vec<Option<CachedFile>>,
+    /// The kustomizations of the last load, under which the kept files' objects were applied
+    /// ([`Batch::applied`]); `None` when repository CRDs revalidated objects.
+    applied_under: Option<Vec<Kustomization>>,
 }
 
 /// One file's load, kept for the next.
@@ -48,6 +53,7 @@ impl ProjectCache {
             walked: None,
             changed: HashSet::default(),
             files: Vec::new(),
+            applied_under: None,
         }
     }
 
@@ -173,9 +179,28 @@ impl ProjectCache {
             walked,
             certificate,
             &self.config,
+            self.applied_under.as_deref(),
         );
         project.repository_urls = read_remotes(&self.root);
+        self.keep_applied(&project);
         Ok(project)
+    }
+
+    /// Keeps each kept file's objects as `project` applied them, for the next load.
+    fn keep_applied(&mut self, project: &Project) {
+        let mut runs = (project.objects.chunk_by(|a, b| a.file == b.file)).peekable();
+        for (at, slot) in self.files.iter_mut().enumerate() {
+            let Some(cached) = slot else { continue };
+            while runs.next_if(|run| (run[0].file.0 as usize) < at).is_some() {}
+            let run = runs.next_if(|run| run[0].file.0 as usize == at);
+            cached.load.applied = Some(run.map(<[_]>::to_vec).unwrap_or_default());
+        }
+        let kustomizations = &project.kustomize.kustomizations;
+        if !project.schemas.repository.is_empty() {
+            self.applied_under = None;
+        } else if self.applied_under.as_ref() != Some(kustomizations) {
+            self.applied_under = Some(kustomizations.clone());
+        }
     }
 }
 
@@ -201,6 +226,7 @@ impl Batch {
             objects: self.objects.clone(),
             kustomizations: self.kustomizations.clone(),
             crds: Vec::new(),
+            applied: self.applied.clone(),
         }
     }
 }
@@ -208,6 +234,7 @@ impl Batch {
 #[cfg(test)]
 mod tests {
     use std::path::Path;
+    use std::sync::Arc;
 
     use super::*;
     use crate::engine::{self, Options};
@@ -262,7 +289,9 @@ mod tests {
     /// The server's incremental path (the cache, told of disk changes as the server tells
     /// it) against a from-scratch load and check, after every one of many random edits of a
     /// generated repository: owners and roles renamed, secrets deleted and restored, waves
-    /// changed, YAML broken, kustomizations edited, buffers closed, files added.
+    /// changed, YAML broken, kustomizations edited (resources listed, namespaces and common
+    /// labels changed: the kept objects as kustomizations left them are reused only while the
+    /// kustomizations are the same), buffers closed, files added.
     #[test]
     fn random_edits_check_as_a_fresh_load_after_every_edit() {
         use crate::project::test_synth as synth;
@@ -282,7 +311,7 @@ mod tests {
             Some(bytes) => String::from_utf8(bytes.clone()).unwrap(),
             None => std::fs::read_to_string(root.join(path)).unwrap(),
         };
-        let mut edits = [0usize; 8];
+        let mut edits = [0usize; 9];
         let mut found: HashSet<&str> = HashSet::default();
         for step in 0..96 {
             let app = &apps[rng.below(apps.len())];
@@ -353,6 +382,20 @@ mod tests {
                     buffers.remove(&closed);
                     format!("the buffer of {closed} closed")
                 }
+                7 => {
+                    let path = format!("apps/{}/kustomization.yaml", app.name);
+                    let namespace = format!("namespace: {}\n", app.name);
+                    let moved =
+                        format!("namespace: {}-moved\ncommonLabels:\n  team: x\n", app.name);
+                    let text = current(&buffers, &path);
+                    let text = if text.contains(&namespace) {
+                        text.replacen(&namespace, &moved, 1)
+                    } else {
+                        text.replacen(&moved, &namespace, 1)
+                    };
+                    buffers.insert(path.clone(), text.into_bytes());
+                    format!("the namespace and labels of {path} changed in a buffer")
+                }
                 _ => {
                     let path = format!("{pg}/extra-{step}-db.yaml");
                     let text = std::fs::read_to_string(root.join(&database))
@@ -386,6 +429,60 @@ mod tests {
         );
         // The edits made findings come and go (else the comparison would prove little).
         assert_eq!(found.len(), 4, "{found:?}");
+    }
+
+    /// A keystroke copies no kept object: an unchanged file's objects are the last load's,
+    /// as its kustomization left them, until a kustomization changes.
+    #[test]
+    fn unchanged_files_share_their_objects_with_the_last_load() {
+        use crate::project::test_synth as synth;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let apps = synth::app_names(3, 7);
+        synth::write_sop_repo(&root, apps.len(), 7).unwrap();
+        let mut cache = ProjectCache::new(root.clone(), Config::default());
+        let deployment = format!("apps/{}/deployment.yaml", apps[0].name);
+        let database = format!("infra/databases/postgres/{}", apps[1].db_file());
+        let object_of = |project: &Project, path: &str| {
+            let file = project.file_id(path).unwrap();
+            let at = project.objects.iter().position(|o| o.file == file).unwrap();
+            Arc::clone(&project.objects[at])
+        };
+        let first = cache.load(&HashMap::default()).unwrap();
+        let (kept, edited) = (object_of(&first, &deployment), object_of(&first, &database));
+        assert_eq!(
+            kept.namespace_override.as_ref().map(|ns| ns.value.as_str()),
+            Some(apps[0].name.as_str()),
+            "the app's kustomization sets the namespace"
+        );
+
+        let text = std::fs::read_to_string(root.join(&database)).unwrap();
+        let buffers: HashMap<String, Vec<u8>> = [(
+            database.clone(),
+            text.replacen("owner: ", "owner: x", 1).into_bytes(),
+        )]
+        .into_iter()
+        .collect();
+        let second = cache.load(&buffers).unwrap();
+        assert!(Arc::ptr_eq(&kept, &object_of(&second, &deployment)));
+        assert!(!Arc::ptr_eq(&edited, &object_of(&second, &database)));
+
+        // The kustomization changed: applied again.
+        let kustomization = format!("apps/{}/kustomization.yaml", apps[0].name);
+        let text = std::fs::read_to_string(root.join(&kustomization)).unwrap();
+        let mut buffers = buffers;
+        buffers.insert(
+            kustomization,
+            text.replace("namespace: ", "namespace: moved-")
+                .into_bytes(),
+        );
+        let third = cache.load(&buffers).unwrap();
+        let moved = object_of(&third, &deployment);
+        assert!(!Arc::ptr_eq(&kept, &moved));
+        assert_eq!(
+            moved.namespace_override.as_ref().map(|ns| ns.value.clone()),
+            Some(format!("moved-{}", apps[0].name))
+        );
     }
 
     #[test]
