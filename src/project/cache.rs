@@ -89,19 +89,24 @@ impl ProjectCache {
         if self.walked.is_none() {
             self.walked = Some(discover(&self.root, &self.config)?);
         }
-        let mut walked = match &self.walked {
-            Some(walked) => walked.clone(),
-            None => unreachable!("walked just above"),
+        let Some(last_walk) = &self.walked else {
+            unreachable!("walked just above")
+        };
+        // The project's copy of the walk; its files are read from the cache's.
+        let mut walked = Discovered {
+            yaml_files: Vec::new(),
+            paths: last_walk.paths.clone(),
+            skipped: last_walk.skipped.clone(),
         };
         // The walk's files, then buffers the walk did not find (new files), by path.
-        let mut inputs: Vec<YamlFile> = std::mem::take(&mut walked.yaml_files);
         let mut new_files: Vec<&String> = buffers
             .keys()
             .filter(|path| !walked.paths.contains(path.as_str()))
             .collect();
         new_files.sort_unstable();
+        let mut added = Vec::with_capacity(new_files.len());
         for path in new_files {
-            inputs.push(YamlFile {
+            added.push(YamlFile {
                 path: path.clone(),
                 location: None,
             });
@@ -114,9 +119,11 @@ impl ProjectCache {
         }
 
         // What changed, moved in the walk's order or was never loaded is loaded again.
-        self.files.truncate(inputs.len());
-        self.files.resize_with(inputs.len(), || None);
-        let stale: Vec<(usize, Input)> = (inputs.into_iter().enumerate())
+        let inputs = last_walk.yaml_files.iter().chain(&added);
+        let count = last_walk.yaml_files.len() + added.len();
+        self.files.truncate(count);
+        self.files.resize_with(count, || None);
+        let stale: Vec<(usize, Input)> = (inputs.enumerate())
             .filter_map(|(at, file)| {
                 let buffer = buffers.get(&file.path);
                 let digest = buffer.map(|bytes| Digest::of(bytes));
@@ -127,10 +134,10 @@ impl ProjectCache {
                 }
                 let input = match buffer {
                     Some(bytes) => Input {
-                        path: file.path,
+                        path: file.path.clone(),
                         content: Content::Memory(Ok(bytes.clone())),
                     },
-                    None => Input::from(file),
+                    None => Input::from(file.clone()),
                 };
                 Some((at, input))
             })
