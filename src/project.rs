@@ -103,7 +103,9 @@ pub struct Project {
     /// Shared with the [`ProjectCache`] that loaded them (an object is copied only where a
     /// kustomization changes it).
     pub objects: Vec<Arc<Object>>,
-    pub kustomize: KustomizeGraph,
+    /// Shared with the [`ProjectCache`], which hands it to the next load while the
+    /// kustomizations are the same.
+    pub kustomize: Arc<KustomizeGraph>,
     /// The CRDs objects are validated against: the embedded ones, and the repository's own.
     pub schemas: Schemas,
     /// Every file and folder in the repository.
@@ -357,17 +359,17 @@ impl Project {
     }
 
     /// The loaded batches, in order, become one project; then the kustomize overrides.
-    /// `applied_under`: the kustomizations a previous assembly applied to the batches'
-    /// [`Batch::applied`] objects; when the project's are the same (and no repository CRD
-    /// revalidates objects), those objects are taken as they are, since applying is a
-    /// function of the kustomizations and the file's own objects.
+    /// `applied_under`: the kustomize graph a previous assembly applied to the batches'
+    /// [`Batch::applied`] objects; when the project's kustomizations are the same, it is the
+    /// project's graph, and (unless repository CRDs revalidate objects) those objects are
+    /// taken as they are, since applying is a function of the graph and the file's objects.
     fn assemble(
         root: PathBuf,
         batches: Vec<Batch>,
         walked: Discovered,
         certificate: Certificate,
         config: &Config,
-        applied_under: Option<&[Kustomization]>,
+        applied_under: Option<&Arc<KustomizeGraph>>,
     ) -> Project {
         let Discovered {
             mut paths,
@@ -398,9 +400,12 @@ impl Project {
             }
         }
         let sources = SourceMap::from(sources);
-        let kustomize = KustomizeGraph::new(kustomizations);
-        let reuse = crds.is_empty()
-            && applied_under.is_some_and(|under| under == kustomize.kustomizations.as_slice());
+        let unchanged = applied_under.filter(|under| under.kustomizations == kustomizations);
+        let kustomize = match unchanged {
+            Some(under) => Arc::clone(under),
+            None => Arc::new(KustomizeGraph::new(kustomizations)),
+        };
+        let reuse = crds.is_empty() && unchanged.is_some();
         // By file: its objects are already applied.
         let mut applied = Vec::with_capacity(files.len());
         for (file_count, read, done) in batch_objects {

@@ -9,6 +9,7 @@
 //! [`Project::load_with`] would load from the same disk and buffers.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -16,7 +17,7 @@ use super::{Batch, Content, Input, Project, read_certificate, read_remotes};
 use crate::config::Config;
 use crate::discover::{Discovered, YamlFile, discover, is_yaml};
 use crate::hash::{HashMap, HashSet};
-use crate::model::Kustomization;
+use crate::model::KustomizeGraph;
 use crate::source::{Digest, SourceFile, ancestors};
 
 /// A repository's files as last loaded, by file id (the walk's order, then the buffers of
@@ -29,9 +30,9 @@ pub struct ProjectCache {
     /// Files changed on disk since the last load (a checkout may report thousands).
     changed: HashSet<String>,
     files: Vec<Option<CachedFile>>,
-    /// The kustomizations of the last load, under which the kept files' objects were applied
-    /// ([`Batch::applied`]); `None` when repository CRDs revalidated objects.
-    applied_under: Option<Vec<Kustomization>>,
+    /// The kustomize graph of the last load, under which the kept files' objects were
+    /// applied ([`Batch::applied`]).
+    applied_under: Option<Arc<KustomizeGraph>>,
 }
 
 /// One file's load, kept for the next.
@@ -186,7 +187,7 @@ impl ProjectCache {
             walked,
             certificate,
             &self.config,
-            self.applied_under.as_deref(),
+            self.applied_under.as_ref(),
         );
         project.repository_urls = read_remotes(&self.root);
         self.keep_applied(&project);
@@ -202,12 +203,10 @@ impl ProjectCache {
             let run = runs.next_if(|run| run[0].file.0 as usize == at);
             cached.load.applied = Some(run.map(<[_]>::to_vec).unwrap_or_default());
         }
-        let kustomizations = &project.kustomize.kustomizations;
-        if !project.schemas.repository.is_empty() {
-            self.applied_under = None;
-        } else if self.applied_under.as_ref() != Some(kustomizations) {
-            self.applied_under = Some(kustomizations.clone());
-        }
+        // Repository CRDs revalidated objects: what they made is not reused (the CRDs may be
+        // gone by the next load).
+        self.applied_under =
+            (project.schemas.repository.is_empty()).then(|| Arc::clone(&project.kustomize));
     }
 }
 
@@ -439,7 +438,8 @@ mod tests {
     }
 
     /// A keystroke copies no kept object: an unchanged file's objects are the last load's,
-    /// as its kustomization left them, until a kustomization changes.
+    /// as its kustomization left them, and the kustomize graph is the last load's, until a
+    /// kustomization changes.
     #[test]
     fn unchanged_files_share_their_objects_with_the_last_load() {
         use crate::project::test_synth as synth;
@@ -473,6 +473,7 @@ mod tests {
         let second = cache.load(&buffers).unwrap();
         assert!(Arc::ptr_eq(&kept, &object_of(&second, &deployment)));
         assert!(!Arc::ptr_eq(&edited, &object_of(&second, &database)));
+        assert!(Arc::ptr_eq(&first.kustomize, &second.kustomize));
 
         // The kustomization changed: applied again.
         let kustomization = format!("apps/{}/kustomization.yaml", apps[0].name);
@@ -486,6 +487,7 @@ mod tests {
         let third = cache.load(&buffers).unwrap();
         let moved = object_of(&third, &deployment);
         assert!(!Arc::ptr_eq(&kept, &moved));
+        assert!(!Arc::ptr_eq(&second.kustomize, &third.kustomize));
         assert_eq!(
             moved.namespace_override.as_ref().map(|ns| ns.value.clone()),
             Some(format!("moved-{}", apps[0].name))
