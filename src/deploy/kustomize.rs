@@ -606,7 +606,7 @@ impl<'p> Kustomize<'p> {
         if !object.kind_str().ends_with("List") {
             return Ok(None);
         }
-        let text = &self.project.text(object.file).text;
+        let text = self.project.text(object.file).as_str();
         let parsed = parse(text, &self.limits);
         let Some(root) = parsed.documents.get(object.document).and_then(|d| d.root()) else {
             return Ok(None);
@@ -1003,7 +1003,7 @@ impl<'p> Kustomize<'p> {
         if info.documents <= objects || !info.problems.is_empty() {
             return None;
         }
-        let parsed = parse(&self.project.text(file).text, &self.limits);
+        let parsed = parse(self.project.text(file).as_str(), &self.limits);
         parsed.documents.iter().find_map(|doc| {
             let root = doc.root()?;
             let refused = if root.is_mapping() {
@@ -1109,7 +1109,7 @@ impl<'p> Kustomize<'p> {
                         format!("patch `{path}` does not exist"),
                     ));
                 };
-                (self.project.text(file).text.as_str(), file, None)
+                (self.project.text(file).as_str(), file, None)
             }
             PatchBody::File(None) => {
                 return Err(BuildError::at(patch.loc, "the patch leaves the repository"));
@@ -1255,7 +1255,7 @@ impl<'p> Kustomize<'p> {
             let object = self.project.object(id);
             self.project
                 .text(object.file)
-                .text
+                .as_str()
                 .get(object.loc.span.range())
                 .is_some_and(|text| text.contains("${"))
         });
@@ -1281,13 +1281,13 @@ impl<'p> Kustomize<'p> {
                 "a generated object cannot be patched here",
             ));
         };
-        let text = &self.project.text(source.file).text;
+        let text = self.project.text(source.file).as_str();
         let parsed = parse(text, &self.limits);
         let root = parsed
             .documents
             .get(source.document)
             .and_then(|d| d.root())
-            .ok_or_else(|| BuildError::at(loc, "the file changed while pglint ran"))?;
+            .ok_or_else(|| BuildError::at(loc, "its document cannot be read"))?;
         let mut tree = Value::from_node(root, source.file)
             .map_err(|_| BuildError::at(loc, "the object is too large to patch"))?;
         let meta_loc = object.meta.loc.unwrap_or(loc);
@@ -1474,7 +1474,7 @@ impl<'p> Resource<'p> {
         kustomize: &Kustomize<'_>,
     ) -> Result<Resource<'p>, BuildError> {
         let loc = tree.loc();
-        let text = kustomize.project.text(loc.file).text.as_str();
+        let text = kustomize.project.text(loc.file).as_str();
         let object = Object::from_document(
             loc.file,
             document,
@@ -1499,7 +1499,7 @@ impl<'p> Resource<'p> {
         let text = self
             .source
             .map(|id| kustomize.project.object(id).file)
-            .map_or("", |file| kustomize.project.text(file).text.as_str());
+            .map_or("", |file| kustomize.project.text(file).as_str());
         let object = Object::from_document(
             loc.file,
             self.object.document,
@@ -1722,7 +1722,7 @@ mod tests {
 
     /// The text a location points at.
     fn text_at(project: &Project, loc: Loc) -> (String, String) {
-        let text = &project.text(loc.file).text;
+        let text = project.text(loc.file).as_str();
         (
             project.path(loc.file).to_string(),
             text[loc.span.range()].to_string(),

@@ -656,7 +656,7 @@ fn flux_ignore_rules(project: &Project) -> bool {
             .filter(|o| o.kind_str() == "GitRepository" && o.name() == Some("flux-system"))
             .any(|object| {
                 let parsed = crate::yaml::parse(
-                    &project.text(object.file).text,
+                    project.text(object.file).as_str(),
                     &crate::yaml::Limits::default(),
                 );
                 parsed
@@ -1023,7 +1023,7 @@ fn argocd_cm_data(project: &Project) -> impl Iterator<Item = (OwnedNode, OwnedNo
         .iter()
         .filter(|o| o.kind_str() == "ConfigMap" && o.name() == Some("argocd-cm"))
         .flat_map(move |object| {
-            let text = &project.text(object.file).text;
+            let text = project.text(object.file).as_str();
             let parsed = crate::yaml::parse(text, &crate::yaml::Limits::default());
             let entries: Vec<(OwnedNode, OwnedNode)> = parsed
                 .documents

@@ -18,7 +18,6 @@ use crate::deploy::Deploy;
 use crate::diagnostic::Diagnostic;
 use crate::index::Index;
 use crate::project::Project;
-use crate::source::FileId;
 use crate::write::Changed;
 
 /// What a run does beyond linting.
@@ -70,9 +69,6 @@ pub struct Report {
     pub unidentified: bool,
     /// With `--base`: the paths the change touched (added, changed or deleted).
     pub touched: Option<Vec<String>>,
-    /// Files that changed on disk while pglint ran; their findings were dropped, since
-    /// positions and masks would be those of another text.
-    pub changed_meanwhile: Vec<FileId>,
     /// Baseline entries that matched nothing (with the count left over).
     pub stale_baseline: Vec<Entry>,
     /// What the fix stage did, when it ran.
@@ -179,7 +175,6 @@ pub fn check(
                     notices,
                     unidentified,
                     touched: None,
-                    changed_meanwhile: Vec::new(),
                     stale_baseline: Vec::new(),
                     fixes: Some(fixes),
                 });
@@ -212,26 +207,6 @@ pub fn check(
         }
         None => None,
     };
-    // Reports read the files they show again: one that changed since it was checked cannot be
-    // shown (its positions and the secrets to mask are those of the old text). A file that
-    // an earlier stage read again and found changed (a kustomization the deployments
-    // re-read, a file a fix was built on) fails the run too: what was made of it is not what
-    // was checked.
-    let mut changed_meanwhile = project.changed_files(diagnostics.iter().flat_map(|d| {
-        std::iter::once(d.finding.loc.file).chain(d.finding.related.iter().map(|r| r.loc.file))
-    }));
-    changed_meanwhile.extend(project.files_found_changed());
-    changed_meanwhile.sort_unstable();
-    changed_meanwhile.dedup();
-    if !changed_meanwhile.is_empty() {
-        diagnostics.retain(|d| {
-            !changed_meanwhile.contains(&d.finding.loc.file)
-                && d.finding
-                    .related
-                    .iter()
-                    .all(|r| !changed_meanwhile.contains(&r.loc.file))
-        });
-    }
     let stale_baseline = match options.baseline {
         Some(baseline) => baseline.filter(&mut diagnostics),
         None => Vec::new(),
@@ -244,7 +219,6 @@ pub fn check(
         notices,
         unidentified,
         touched,
-        changed_meanwhile,
         stale_baseline,
         fixes,
     })

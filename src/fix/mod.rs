@@ -70,7 +70,6 @@ pub fn run(
     let mut changed_meanwhile = Vec::new();
     let mut project = project;
     let mut diagnostics = lint(&project, config);
-    found_changed(&project, &mut changed_meanwhile);
     for _ in 0..MAX_PASSES {
         let mut accepted: Vec<(RuleId, &Fix)> = Vec::new();
         let mut taken: Vec<&Edit> = Vec::new();
@@ -131,7 +130,6 @@ pub fn run(
             .collect();
         project = Project::load_with(root, config, &overrides)?;
         diagnostics = lint(&project, config);
-        found_changed(&project, &mut changed_meanwhile);
     }
     let mut changed: Vec<Changed> = buffers
         .into_iter()
@@ -153,17 +151,6 @@ pub fn run(
         skipped,
         changed_meanwhile,
     })
-}
-
-/// Adds the files the lint read again to build fixes (or deployments) and found changed since
-/// they were loaded: their fixes are missing, so the run must not end as a success.
-fn found_changed(project: &Project, changed_meanwhile: &mut Vec<String>) {
-    for file in project.files_found_changed() {
-        let path = project.path(file);
-        if !changed_meanwhile.iter().any(|p| p == path) {
-            changed_meanwhile.push(path.to_string());
-        }
-    }
 }
 
 /// The files `edits` change (read from disk under `root`, still as `project` read them), as
@@ -206,7 +193,7 @@ impl Buffer {
             return Err("is UTF-16; fixes edit UTF-8 files only".into());
         }
         let text = decode(bytes.clone())?;
-        if text != project.text(file).text {
+        if text != project.text(file).as_str() {
             return Err(CHANGED_MEANWHILE.into());
         }
         let text_start = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
@@ -325,7 +312,7 @@ fn apply_checked(
 
 /// Does the edit replace whole characters of its file's text?
 fn in_text(project: &Project, edit: &Edit) -> bool {
-    let text = &project.text(edit.file).text;
+    let text = project.text(edit.file).as_str();
     edit.span.end() <= text.len()
         && text.is_char_boundary(edit.span.start())
         && text.is_char_boundary(edit.span.end())
