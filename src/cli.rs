@@ -960,7 +960,8 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
             eprintln!("pglint: note: {note}");
         }
         let (count, files) = (fixes.count, fixes.changed.len());
-        if let Some(before) = &fixes.before {
+        if fixes.preview {
+            let before = fixes.before.as_ref().unwrap_or(&report.project);
             let paths = fixes.changed.iter().map(|c| c.path.as_str());
             print_stdout(&report::diff::render(before, &report.project, paths));
             eprintln!(

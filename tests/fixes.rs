@@ -42,7 +42,7 @@ fn identities(diagnostics: &[Diagnostic]) -> Vec<(String, String)> {
 
 fn fix_run(dir: &Path, config: &Config) -> fix::Fixed {
     let project = Project::load(dir, config).expect("fixture loads");
-    fix::run(dir, config, project, true, &everything).expect("fix run")
+    fix::run(dir, config, project, true, false, &everything).expect("fix run")
 }
 
 #[test]
@@ -399,7 +399,7 @@ fn a_file_changed_after_loading_is_not_fixed() {
         .expect("the example has a fixable finding");
     let saved = "# saved by an editor\n";
     std::fs::write(dir.path().join(&fixed_file), saved).unwrap();
-    let fixed = fix::run(dir.path(), &config, project, true, &everything).unwrap();
+    let fixed = fix::run(dir.path(), &config, project, true, false, &everything).unwrap();
     assert!(fixed.changed_meanwhile.contains(&fixed_file));
     assert!(fixed.changed.iter().all(|c| c.path != fixed_file));
     assert!(

@@ -86,8 +86,10 @@ pub struct Fixes {
     pub skipped: Vec<String>,
     /// Files changed by someone else after they were checked: not fixed, and the run fails.
     pub changed_meanwhile: Vec<String>,
-    /// Under [`FixMode::Preview`]: the repository as read, for a diff against
-    /// [`Report::project`].
+    /// Under [`FixMode::Preview`]: nothing is written.
+    pub preview: bool,
+    /// Under [`FixMode::Preview`], the repository as loaded, for a diff against
+    /// [`Report::project`], when a fix changed it (`None`: `Report::project` is it).
     pub before: Option<Project>,
 }
 
@@ -156,16 +158,16 @@ pub fn check(
         }
         FixMode::Write { unsafe_fixes } | FixMode::Preview { unsafe_fixes } => {
             let preview = matches!(options.fix, FixMode::Preview { .. });
-            // The texts as read, for the diff (the fix run consumes the project).
-            let before = preview.then(|| load(&root, config)).transpose()?;
-            let fixed = crate::fix::run(&root, config, project, unsafe_fixes, &in_scope)
-                .map_err(EngineError::Fix)?;
+            let mut fixed =
+                crate::fix::run(&root, config, project, unsafe_fixes, preview, &in_scope)
+                    .map_err(EngineError::Fix)?;
             let fixes = Fixes {
                 count: fixed.applied_count(),
                 changed: fixed.changed,
                 skipped: fixed.skipped,
                 changed_meanwhile: fixed.changed_meanwhile,
-                before,
+                preview,
+                before: fixed.loaded.take(),
             };
             if preview {
                 return Ok(Report {

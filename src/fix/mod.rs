@@ -25,6 +25,9 @@ pub const MAX_PASSES: usize = 10;
 pub struct Fixed {
     /// The repository as fixed (in memory), with its findings.
     pub project: Project,
+    /// With `keep_loaded`, the repository as it was given, when a fix changed it (else
+    /// `project` is it): what a preview diffs against, without reading the files again.
+    pub loaded: Option<Project>,
     pub diagnostics: Vec<Diagnostic>,
     /// Changed files, in path order.
     pub changed: Vec<Changed>,
@@ -55,14 +58,17 @@ struct Buffer {
 }
 
 /// Lints `project` (loaded from `root`) and applies the fixes `unsafe_fixes` allows of the
-/// findings `in_scope` keeps, pass after pass.
+/// findings `in_scope` keeps, pass after pass; `keep_loaded` keeps `project` (see
+/// [`Fixed::loaded`]).
 pub fn run(
     root: &Path,
     config: &Config,
     project: Project,
     unsafe_fixes: bool,
+    keep_loaded: bool,
     in_scope: &dyn Fn(&Project, &Diagnostic) -> bool,
 ) -> Result<Fixed, String> {
+    let mut loaded = None;
     let mut buffers: HashMap<String, Buffer> = HashMap::default();
     let mut unfixable: HashMap<String, String> = HashMap::default();
     let mut applied: HashMap<RuleId, usize> = HashMap::default();
@@ -128,7 +134,11 @@ pub fn run(
             .iter()
             .map(|(path, b)| (path.clone(), b.bytes.clone()))
             .collect();
-        project = Project::load_with(root, config, &overrides)?;
+        let fixed = Project::load_with(root, config, &overrides)?;
+        let previous = std::mem::replace(&mut project, fixed);
+        if keep_loaded && loaded.is_none() {
+            loaded = Some(previous);
+        }
         diagnostics = lint(&project, config);
     }
     let mut changed: Vec<Changed> = buffers
@@ -145,6 +155,7 @@ pub fn run(
     applied.sort();
     Ok(Fixed {
         project,
+        loaded,
         diagnostics,
         changed,
         applied,
