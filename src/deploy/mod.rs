@@ -6,6 +6,7 @@
 
 pub mod argo_glob;
 pub mod generate;
+pub mod go_path_match;
 pub mod kustomize;
 pub mod patch;
 pub mod remotes;
@@ -890,29 +891,29 @@ fn appset_plans<'p>(
     plans
 }
 
-/// Folders of the repository matching a git directory generator (Go's `path.Match`: `*`
-/// stays within one folder).
+/// Folders of the repository matching a git directory generator, as argo-cd lists and filters
+/// them: `reposerver/repository/repository.go` `GetGitDirectories` walks every folder below the
+/// root (not the root itself, no hidden folder: `IncludeHiddenDirectories` is off by default),
+/// and `applicationset/generators/git.go` `filterApps` keeps a folder that some include
+/// pattern and no exclude pattern matches with Go's `path.Match` ([`go_path_match`]).
 fn directories(project: &Project, include: &[String], exclude: &[String]) -> Vec<String> {
-    let globs = |patterns: &[String]| {
-        let mut builder = globset::GlobSetBuilder::new();
-        for pattern in patterns {
-            if let Ok(glob) = globset::GlobBuilder::new(pattern.trim_matches('/'))
-                .literal_separator(true)
-                .build()
-            {
-                builder.add(glob);
-            }
-        }
-        builder
-            .build()
-            .unwrap_or_else(|_| globset::GlobSet::empty())
+    let compile = |patterns: &[String]| -> Vec<go_path_match::GoPathPattern> {
+        patterns
+            .iter()
+            .filter_map(|p| go_path_match::GoPathPattern::new(p))
+            .collect()
     };
-    let (include, exclude) = (globs(include), globs(exclude));
-    // Every path that holds something is a folder.
-    let folders: HashSet<&str> = project.paths.iter().map(|p| parent_dir(p)).collect();
+    let (include, exclude) = (compile(include), compile(exclude));
+    let mut folders: HashSet<&str> = HashSet::default();
+    for path in &project.paths {
+        folders.extend(crate::source::ancestors(path).filter(|dir| !dir.is_empty()));
+    }
+    let hidden = |dir: &str| dir.split('/').any(|segment| segment.starts_with('.'));
     let mut dirs: Vec<String> = folders
         .into_iter()
-        .filter(|dir| include.is_match(dir) && !exclude.is_match(dir))
+        .filter(|dir| !hidden(dir))
+        .filter(|dir| include.iter().any(|p| p.is_match(dir)))
+        .filter(|dir| !exclude.iter().any(|p| p.is_match(dir)))
         .map(str::to_string)
         .collect();
     dirs.sort();
@@ -1619,6 +1620,29 @@ mod tests {
             deploy.is_applied(object_id(&project, "apps/wiki/deeper/x.yaml")),
             Some(false)
         );
+    }
+
+    #[test]
+    fn application_set_folders_are_listed_and_matched_as_argo_cd_does() {
+        let project = project(&[
+            ("apps/wiki/db.yaml", DB),
+            ("apps/team/notes/db.yaml", DB),
+            ("apps/.hidden/db.yaml", DB),
+            (".github/workflows/x.yaml", DB),
+        ]);
+        let dirs = |include: &[&str], exclude: &[&str]| {
+            let own = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+            directories(&project, &own(include), &own(exclude))
+        };
+        // A folder holding only folders is a folder too; hidden ones are not listed.
+        assert_eq!(dirs(&["apps/*"], &[]), ["apps/team", "apps/wiki"]);
+        assert_eq!(dirs(&["*"], &[]), ["apps"]);
+        // Go's `path.Match`: `*` stays in one folder, a trailing `/` matches nothing, a bad
+        // pattern is skipped.
+        assert_eq!(dirs(&["apps/*/*"], &[]), ["apps/team/notes"]);
+        assert!(dirs(&["apps/*/"], &[]).is_empty());
+        assert_eq!(dirs(&["apps/[", "apps/w*"], &[]), ["apps/wiki"]);
+        assert_eq!(dirs(&["apps/*"], &["apps/[^w]*"]), ["apps/wiki"]);
     }
 
     #[test]
