@@ -456,7 +456,10 @@ impl<'p> Plan<'p> {
                     self.includes(project, path) && !flux_ignores(path)
                 })?;
             }
-            let files = self.selected_files(project, kustomize);
+            let mut files = self.selected_files(project, kustomize);
+            if self.kind == DeploymentKind::Application {
+                files = kustomize.argo_directory_files(files)?;
+            }
             kustomize.add_files(files, &mut rendered)?;
             // Flux's generated kustomization lists each sub-folder holding a kustomization (and
             // does not look inside it), built as a resource (fluxcd/pkg
@@ -565,14 +568,22 @@ impl<'p> Plan<'p> {
         };
         let mut files: Vec<&str> = match &self.files {
             Some(files) => files.clone(),
+            // Argo CD reads every YAML file, also those holding no object
+            // ([`Kustomize::argo_directory_files`] decides what it makes of them).
             None => kustomize
                 .manifest_paths()
+                .chain(
+                    kustomize
+                        .partly_object_paths()
+                        .filter(|_| self.kind == DeploymentKind::Application),
+                )
                 .filter(|path| self.includes(project, path))
                 .filter(|path| include.as_ref().is_none_or(|g| matches(g, relative(path))))
                 .filter(|path| !exclude.as_ref().is_some_and(|g| matches(g, relative(path))))
                 .collect(),
         };
         files.sort_unstable();
+        files.dedup();
         files
     }
 
@@ -1561,6 +1572,46 @@ mod tests {
         // Ignore rules pglint does not read: not judged.
         let ignored = [values[0], ("apps/.sourceignore", "wiki/values.yaml\n")];
         assert_eq!(refused(&ignored), None);
+    }
+
+    #[test]
+    fn argo_cd_skips_or_refuses_a_folder_file_that_is_no_object_as_its_repo_server_does() {
+        let app = application("dbs", "db", "postgres");
+        let outcome = |file: &str| {
+            let project = project(&[
+                ("argocd/dbs.yaml", app.as_str()),
+                ("db/app-db.yaml", DB),
+                ("db/other.yaml", file),
+            ]);
+            let deploy = Deploy::build(&project, &Config::default());
+            match &deploy.deployments[0].rendered {
+                Ok(rendered) => Ok(rendered.resources.len()),
+                Err(e) => {
+                    assert_eq!(e.kind, Refusal::NotAnObject);
+                    Err(
+                        project.text(e.loc.unwrap().file).text[e.loc.unwrap().span.range()]
+                            .to_string(),
+                    )
+                }
+            }
+        };
+        // An unrelated YAML file (no `apiVersion:`, `kind:` and `metadata:`): skipped whole.
+        for skipped in [
+            "replicaCount: 1\n",
+            "- a\n",
+            "[]\n",
+            "{}\n",
+            "~\n---\n# nothing\n",
+        ] {
+            assert_eq!(outcome(skipped), Ok(1), "{skipped:?}");
+        }
+        // A file that looks like a manifest, or objects before the document: refused there.
+        let listed = "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: b\n";
+        assert!(outcome(listed).is_err(), "{:?}", outcome(listed));
+        let after_object = format!("{}---\n- a\n", DB.replace("app-db", "b-db"));
+        assert_eq!(outcome(&after_object), Err("- a".to_string()));
+        // Objects only: read.
+        assert_eq!(outcome(&DB.replace("app-db", "b-db")), Ok(2));
     }
 
     #[test]
