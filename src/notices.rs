@@ -168,6 +168,22 @@ pub fn deploy_notices(project: &Project, deploy: &Deploy<'_>) -> DeployNotices {
             ),
         });
     }
+    // Flux ignore rules pglint does not read, with the Flux deployments they concern.
+    let rules = crate::deploy::flux_ignore_rules(project);
+    let flux: Vec<&str> = deploy
+        .deployments
+        .iter()
+        .filter(|d| d.kind == crate::deploy::DeploymentKind::Flux)
+        .map(|d| d.name.as_str())
+        .collect();
+    if !rules.is_empty() && !flux.is_empty() {
+        out.notices.push(format!(
+            "not read: Flux ignore rules {}: source-controller leaves the files they match out of what Flux applies, and pglint does not read them, so such files are judged as applied and the files below a Flux folder without a kustomization are not checked for being Kubernetes objects, in {}{}",
+            rules.join(", "),
+            flux[..flux.len().min(EXAMPLES)].join(", "),
+            and_more(flux.len())
+        ));
+    }
     // One notice per assumption, naming (some of) the Applications that rest on it.
     let mut assumed: Vec<(&Assumption, Vec<&str>)> = Vec::new();
     for deployment in &deploy.deployments {
@@ -400,6 +416,37 @@ mod tests {
             "{:?}",
             known.notices
         );
+    }
+
+    #[test]
+    fn flux_ignore_rules_are_said_with_the_flux_deployments() {
+        let config = Config::default();
+        let flux = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n  namespace: flux-system\nspec:\n  path: ./apps\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n";
+        let source = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  url: https://example.com/repo.git\n  ignore: |\n    /apps/wiki/values.yaml\n";
+        let said = |files: &[(&str, &str)]| {
+            let project = Project::from_texts(files, &config);
+            let deploy = crate::deploy::Deploy::build(&project, &config);
+            super::deploy_notices(&project, &deploy)
+                .notices
+                .into_iter()
+                .filter(|n| n.starts_with("not read: Flux ignore rules"))
+                .collect::<Vec<_>>()
+        };
+        let files = [
+            ("flux/apps.yaml", flux),
+            ("flux/source.yaml", source),
+            ("apps/.sourceignore", "*.txt\n"),
+            ("apps/wiki/values.yaml", "image: x\n"),
+        ];
+        assert_eq!(
+            said(&files),
+            [
+                "not read: Flux ignore rules `apps/.sourceignore`, `flux/source.yaml:9` (GitRepository `flux-system` `spec.ignore`): source-controller leaves the files they match out of what Flux applies, and pglint does not read them, so such files are judged as applied and the files below a Flux folder without a kustomization are not checked for being Kubernetes objects, in Kustomization flux-system/apps"
+            ]
+        );
+        // No rules, or no Flux deployment: nothing to say.
+        assert!(said(&files[..1]).is_empty());
+        assert!(said(&files[1..]).is_empty());
     }
 
     #[test]

@@ -451,7 +451,7 @@ impl<'p> Plan<'p> {
             kustomize.accumulate_root(&self.root, self.restrictor, &self.components)?
         } else {
             let mut rendered = Rendered::default();
-            if self.kind == DeploymentKind::Flux && !flux_ignore_rules(project) {
+            if self.kind == DeploymentKind::Flux && flux_ignore_rules(project).is_empty() {
                 kustomize.check_generated_inputs(&self.root, |path| {
                     self.includes(project, path) && !flux_ignores(path)
                 })?;
@@ -654,30 +654,41 @@ fn flux_ignores(path: &str) -> bool {
     FILES.contains(&name) || parts.iter().any(|dir| DIRS.contains(dir))
 }
 
-/// The repository adds ignore rules pglint does not read: a `.sourceignore` file, or the
-/// `flux-system` GitRepository's `spec.ignore`. What the generated kustomization lists is
-/// then not judged.
-fn flux_ignore_rules(project: &Project) -> bool {
-    project
+/// The ignore rules source-controller applies besides its defaults, which pglint does not
+/// read: every `.sourceignore` file (fluxcd/pkg `sourceignore/sourceignore.go`
+/// `LoadIgnorePatterns`, at any depth, scoped to its folder) and the `flux-system`
+/// GitRepository's `spec.ignore` (source-controller `gitrepository_controller.go`). Each is
+/// named as `path` or `path:line (what)`. With any of them, what the generated kustomization
+/// lists is not judged.
+pub fn flux_ignore_rules(project: &Project) -> Vec<String> {
+    let mut rules: Vec<String> = project
         .paths
         .iter()
-        .any(|p| p == ".sourceignore" || p.ends_with("/.sourceignore"))
-        || project
-            .objects
-            .iter()
-            .filter(|o| o.kind_str() == "GitRepository" && o.name() == Some("flux-system"))
-            .any(|object| {
-                let parsed = crate::yaml::parse(
-                    &project.text(object.file).text,
-                    &crate::yaml::Limits::default(),
-                );
-                parsed
-                    .documents
-                    .get(object.document)
-                    .and_then(|d| d.root())
-                    .and_then(|root| root.path(&["spec", "ignore"]))
-                    .is_some()
-            })
+        .filter(|p| *p == ".sourceignore" || p.ends_with("/.sourceignore"))
+        .map(|p| format!("`{p}`"))
+        .collect();
+    for object in project
+        .objects
+        .iter()
+        .filter(|o| o.kind_str() == "GitRepository" && o.name() == Some("flux-system"))
+    {
+        let text = project.text(object.file);
+        let parsed = crate::yaml::parse(&text.text, &crate::yaml::Limits::default());
+        let ignore = parsed
+            .documents
+            .get(object.document)
+            .and_then(|d| d.root())
+            .and_then(|root| root.path(&["spec", "ignore"]));
+        if let Some(ignore) = ignore {
+            let line = text.line_col(ignore.span().start()).line;
+            rules.push(format!(
+                "`{}:{line}` (GitRepository `flux-system` `spec.ignore`)",
+                project.path(object.file)
+            ));
+        }
+    }
+    rules.sort();
+    rules
 }
 
 /// The Application objects whose files another Argo CD directory source holds in its folder
