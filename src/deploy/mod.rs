@@ -1104,6 +1104,49 @@ pub fn argocd_versioned_build_options(project: &Project) -> Vec<(Loc, String)> {
         .collect()
 }
 
+/// The Application sources (and ApplicationSet templates' sources) that set
+/// `kustomize.version: <version>`, where each is written: Argo CD 3.0 and 3.1 chose the
+/// versioned build options by that exact name (`KustomizeSettings.GetOptions`).
+pub fn argocd_kustomize_version_users(project: &Project, version: &str) -> Vec<Loc> {
+    let mut users = Vec::new();
+    for object in project
+        .objects
+        .iter()
+        .filter(|o| matches!(o.kind_str(), "Application" | "ApplicationSet"))
+        .filter(|o| {
+            o.api_version
+                .as_ref()
+                .is_some_and(|v| v.as_str().starts_with("argoproj.io/"))
+        })
+    {
+        let text = project.text(object.file);
+        let parsed = crate::yaml::parse(&text.text, &crate::yaml::Limits::default());
+        let Some(root) = parsed.documents.get(object.document).and_then(|d| d.root()) else {
+            continue;
+        };
+        let spec = match object.kind_str() {
+            "ApplicationSet" => root.path(&["spec", "template", "spec"]),
+            _ => root.get("spec"),
+        };
+        let single = spec.and_then(|s| s.get("source")).into_iter();
+        let many = spec
+            .and_then(|s| s.get("sources"))
+            .into_iter()
+            .flat_map(|l| l.items());
+        for source in single.chain(many) {
+            if let Some(set) = source.path(&["kustomize", "version"])
+                && set.as_str() == Some(version)
+            {
+                users.push(Loc {
+                    file: object.file,
+                    span: set.span(),
+                });
+            }
+        }
+    }
+    users
+}
+
 /// The `repoURL`s of an object's Argo CD sources and git generators.
 fn source_urls(object: &crate::model::Object) -> Vec<&str> {
     fn sources(app: &Application) -> Vec<&str> {
