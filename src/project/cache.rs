@@ -246,6 +246,7 @@ mod tests {
     use super::*;
     use crate::engine::{self, Options};
     use crate::project::test_fs as fs;
+    use crate::project::test_synth as synth;
 
     /// Everything a check sees of a project, and what the check finds.
     fn seen(project: Project, config: &Config) -> String {
@@ -293,6 +294,24 @@ mod tests {
         cached
     }
 
+    /// A generated repository of `apps` apps (in a temporary folder, kept while the first is),
+    /// its root, apps and an empty cache of it.
+    fn generated(
+        apps: usize,
+    ) -> (
+        tempfile::TempDir,
+        std::path::PathBuf,
+        Vec<synth::App>,
+        ProjectCache,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let apps = synth::app_names(apps, 7);
+        synth::write_sop_repo(&root, apps.len(), 7).unwrap();
+        let cache = ProjectCache::new(root.clone(), Config::default());
+        (dir, root, apps, cache)
+    }
+
     /// The server's incremental path (the cache, told of disk changes as the server tells
     /// it) against a from-scratch load and check, after every one of many random edits of a
     /// generated repository: owners and roles renamed, secrets deleted and restored, waves
@@ -301,12 +320,7 @@ mod tests {
     /// kustomizations are the same), buffers closed, files added.
     #[test]
     fn random_edits_check_as_a_fresh_load_after_every_edit() {
-        use crate::project::test_synth as synth;
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().canonicalize().unwrap();
-        let apps = synth::app_names(6, 7);
-        synth::write_sop_repo(&root, apps.len(), 7).unwrap();
-        let mut cache = ProjectCache::new(root.clone(), Config::default());
+        let (_dir, root, apps, mut cache) = generated(6);
         let mut buffers: HashMap<String, Vec<u8>> = HashMap::default();
         let mut deleted: HashMap<String, String> = HashMap::default();
         let mut rng = synth::SplitMix64::new(23);
@@ -443,12 +457,7 @@ mod tests {
     /// kustomization changes.
     #[test]
     fn unchanged_files_share_their_objects_with_the_last_load() {
-        use crate::project::test_synth as synth;
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().canonicalize().unwrap();
-        let apps = synth::app_names(3, 7);
-        synth::write_sop_repo(&root, apps.len(), 7).unwrap();
-        let mut cache = ProjectCache::new(root.clone(), Config::default());
+        let (_dir, root, apps, mut cache) = generated(3);
         let deployment = format!("apps/{}/deployment.yaml", apps[0].name);
         let database = format!("infra/databases/postgres/{}", apps[1].db_file());
         let object_of = |project: &Project, path: &str| {
