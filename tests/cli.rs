@@ -1159,7 +1159,7 @@ fn flux_ignore_rules_are_named_in_a_notice() {
     let dir = tempfile::tempdir().unwrap();
     let repo = dir.path();
     rule_fixture::write("quiet/flux-sourceignore", repo);
-    let expected = "not read: Flux ignore rules `.sourceignore`: source-controller leaves the files they match out of what Flux applies, and pglint does not read them, so such files are judged as applied and the files below a Flux folder without a kustomization are not checked for being Kubernetes objects, in Kustomization flux-system/postgres, Kustomization flux-system/apps";
+    let expected = "not read: Flux ignore rules `.sourceignore`: source-controller leaves the files they match out of what Flux applies, and pglint does not read `.sourceignore` files, so such files are judged as applied and the files below a Flux folder without a kustomization are not checked for being Kubernetes objects, in Kustomization flux-system/postgres, Kustomization flux-system/apps";
     let (code, report) = notice_is_said(repo, expected);
     assert_eq!(code, 0, "{report}");
 }
