@@ -452,12 +452,16 @@ impl<'p> Plan<'p> {
             kustomize.accumulate_root(&self.root, self.restrictor, &self.components)?
         } else {
             let mut rendered = Rendered::default();
-            if let Some(ignore) = self.flux_ignore(project) {
+            let ignore = self.flux_ignore(project);
+            if let Some(ignore) = &ignore {
                 kustomize.check_generated_inputs(&self.root, |path| {
                     self.includes(project, path) && !ignore.excludes(path)
                 })?;
             }
             let mut files = self.selected_files(project, kustomize);
+            if let Some(ignore) = &ignore {
+                files.retain(|path| !ignore.excludes(path));
+            }
             if self.kind == DeploymentKind::Application {
                 files = kustomize.argo_directory_files(files)?;
             }
@@ -583,9 +587,6 @@ impl<'p> Plan<'p> {
                 .filter(|path| !exclude.as_ref().is_some_and(|g| matches(g, relative(path))))
                 .collect(),
         };
-        if let Some(ignore) = self.flux_ignore(project) {
-            files.retain(|path| !ignore.excludes(path));
-        }
         files.sort_unstable();
         files.dedup();
         files
