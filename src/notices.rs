@@ -182,42 +182,45 @@ pub fn deploy_notices(project: &Project, deploy: &Deploy<'_>) -> DeployNotices {
             ),
         });
     }
-    // Flux ignore rules pglint does not read (`.sourceignore`) or reads only in part
-    // (`spec.ignore`), with the Flux deployments they concern.
+    // Flux ignore rules: applied to what Flux's generated kustomizations list, not to what a
+    // kustomization lists; none applied when a `.sourceignore` cannot be read.
     let flux: Vec<&str> = deploy
         .deployments
         .iter()
         .filter(|d| d.kind == crate::deploy::DeploymentKind::Flux)
         .map(|d| d.name.as_str())
         .collect();
-    let spec_ignore = crate::deploy::flux_spec_ignore(project)
-        .map(|(loc, _)| format!("`{}` (GitRepository `flux-system` `spec.ignore`)", at(loc)));
     let files = crate::deploy::sourceignore_files(project);
-    let deployments = || {
-        format!(
+    let unreadable = files.iter().any(|f| {
+        project
+            .read_input(f)
+            .is_none_or(|bytes| std::str::from_utf8(&bytes).is_err())
+    });
+    let rules: Vec<String> =
+        files
+            .iter()
+            .map(|f| format!("`{f}`"))
+            .chain(crate::deploy::flux_spec_ignore(project).map(|(loc, _)| {
+                format!("`{}` (GitRepository `flux-system` `spec.ignore`)", at(loc))
+            }))
+            .collect();
+    if !flux.is_empty() && !rules.is_empty() {
+        let deployments = format!(
             "{}{}",
             flux[..flux.len().min(EXAMPLES)].join(", "),
             and_more(flux.len())
-        )
-    };
-    if flux.is_empty() {
-        // Nothing Flux applies.
-    } else if !files.is_empty() {
-        let rules: Vec<String> = files
-            .iter()
-            .map(|f| format!("`{f}`"))
-            .chain(spec_ignore)
-            .collect();
-        out.notices.push(format!(
-            "not read: Flux ignore rules {}: source-controller leaves the files they match out of what Flux applies, and pglint does not read `.sourceignore` files, so such files are judged as applied and the files below a Flux folder without a kustomization are not checked for being Kubernetes objects, in {}",
-            rules.join(", "),
-            deployments()
-        ));
-    } else if let Some(rule) = spec_ignore {
-        out.notices.push(format!(
-            "partly read: Flux ignore rules {rule}: the files they leave out are not applied by Flux's generated kustomizations, but one that a kustomization lists is not reported as missing (kustomize-controller fails that build), in {}",
-            deployments()
-        ));
+        );
+        out.notices.push(if unreadable {
+            format!(
+                "not read: Flux ignore rules {}: a `.sourceignore` file cannot be read, so the files source-controller leaves out are judged as applied and the files below a Flux folder without a kustomization are not checked for being Kubernetes objects, in {deployments}",
+                rules.join(", ")
+            )
+        } else {
+            format!(
+                "partly read: Flux ignore rules {}: the files they leave out are not applied by Flux's generated kustomizations, but one that a kustomization lists is not reported as missing (kustomize-controller fails that build), in {deployments}",
+                rules.join(", ")
+            )
+        });
     }
     // One notice per assumption, naming (some of) the Applications that rest on it.
     let mut assumed: Vec<(&Assumption, Vec<&str>)> = Vec::new();
@@ -476,7 +479,7 @@ mod tests {
         assert_eq!(
             said(&files),
             [
-                "not read: Flux ignore rules `apps/.sourceignore`, `flux/source.yaml:9` (GitRepository `flux-system` `spec.ignore`): source-controller leaves the files they match out of what Flux applies, and pglint does not read `.sourceignore` files, so such files are judged as applied and the files below a Flux folder without a kustomization are not checked for being Kubernetes objects, in Kustomization flux-system/apps"
+                "partly read: Flux ignore rules `apps/.sourceignore`, `flux/source.yaml:9` (GitRepository `flux-system` `spec.ignore`): the files they leave out are not applied by Flux's generated kustomizations, but one that a kustomization lists is not reported as missing (kustomize-controller fails that build), in Kustomization flux-system/apps"
             ]
         );
         // `spec.ignore` alone is applied, but not to what a kustomization lists.

@@ -178,17 +178,36 @@ pub struct FluxIgnore {
 }
 
 impl FluxIgnore {
-    /// The rules for a source whose repository patterns are `spec_ignore` (the
-    /// GitRepository's `spec.ignore` text, scoped to the root; `.sourceignore` files are not
-    /// read by pglint).
-    pub fn new(spec_ignore: Option<&str>) -> FluxIgnore {
+    /// The rules for a source whose repository patterns are its `.sourceignore` files (each
+    /// its folder and text, in any order) and `spec_ignore` (the GitRepository's
+    /// `spec.ignore` text, scoped to the root).
+    pub fn new(sourceignore: &[(&str, &str)], spec_ignore: Option<&str>) -> FluxIgnore {
         let root: &[String] = &[];
-        let own: Vec<Pattern> = spec_ignore
-            .into_iter()
-            .flat_map(str::lines)
-            .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
-            .map(|line| Pattern::parse(line, root))
+        // `LoadIgnorePatterns` reads a folder's file, then its sub-folders' by name, depth
+        // first: the order of the folders' segment lists.
+        let mut files: Vec<(Vec<String>, &str)> = sourceignore
+            .iter()
+            .map(|(dir, text)| {
+                let domain = dir
+                    .split('/')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                (domain, *text)
+            })
             .collect();
+        files.sort();
+        let read = |text: &str, domain: &[String]| -> Vec<Pattern> {
+            text.lines()
+                .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+                .map(|line| Pattern::parse(line, domain))
+                .collect()
+        };
+        let mut own: Vec<Pattern> = Vec::new();
+        for (domain, text) in &files {
+            own.extend(read(text, domain));
+        }
+        own.extend(spec_ignore.map_or_else(Vec::new, |text| read(text, root)));
         let defaults: &[&str] = if own.is_empty() { DEFAULTS } else { &[] };
         let mut patterns: Vec<Pattern> = VCS
             .iter()
@@ -216,7 +235,7 @@ mod tests {
 
     #[test]
     fn defaults_leave_out_vcs_ci_and_sops_files() {
-        let ignore = FluxIgnore::new(None);
+        let ignore = FluxIgnore::new(&[], None);
         for out in [
             ".github/workflows/ci.yml",
             "apps/.github/x.yaml",
@@ -231,14 +250,17 @@ mod tests {
             assert!(!ignore.excludes(kept), "{kept}");
         }
         // `**` without `/` is Go's `*` twice: any one segment, so everything.
-        assert!(FluxIgnore::new(Some("**\n")).excludes("a/b.yaml"));
+        assert!(FluxIgnore::new(&[], Some("**\n")).excludes("a/b.yaml"));
     }
 
     #[test]
     fn spec_ignore_replaces_all_defaults_but_vcs_and_reads_as_go_git_does() {
-        let ignore = FluxIgnore::new(Some(
-            "# comment\n/apps/wiki/values.yaml\n*.txt\nbuild/\ndocs/**/draft.yaml\napps/*/secret*.yaml\n!apps/keep/secret-ok.yaml\n",
-        ));
+        let ignore = FluxIgnore::new(
+            &[],
+            Some(
+                "# comment\n/apps/wiki/values.yaml\n*.txt\nbuild/\ndocs/**/draft.yaml\napps/*/secret*.yaml\n!apps/keep/secret-ok.yaml\n",
+            ),
+        );
         for out in [
             "apps/wiki/values.yaml",
             "notes.txt",
@@ -265,5 +287,28 @@ mod tests {
         ] {
             assert!(!ignore.excludes(kept), "{kept}");
         }
+    }
+
+    #[test]
+    fn sourceignore_files_are_scoped_to_their_folder_and_spec_ignore_comes_last() {
+        let ignore = FluxIgnore::new(
+            &[
+                ("apps", "values.yaml\n/wiki/extra.yaml\n"),
+                ("", "*.md\n"),
+                ("apps/wiki", "!values.yaml\n"),
+            ],
+            Some("apps/keep/\n"),
+        );
+        assert!(ignore.excludes("apps/a/values.yaml"));
+        assert!(ignore.excludes("apps/wiki/extra.yaml"));
+        assert!(ignore.excludes("README.md"));
+        assert!(ignore.excludes("apps/keep/x.yaml"));
+        // The deeper file comes later and re-includes its own.
+        assert!(!ignore.excludes("apps/wiki/values.yaml"));
+        // Out of the folder's scope.
+        assert!(!ignore.excludes("values.yaml"));
+        assert!(!ignore.excludes("wiki/extra.yaml"));
+        // Repository patterns replace the defaults.
+        assert!(!ignore.excludes(".github/workflows/ci.yml"));
     }
 }

@@ -593,14 +593,21 @@ impl<'p> Plan<'p> {
     }
 
     /// What source-controller leaves out of a Flux deployment's artifact: its defaults, or
-    /// the `flux-system` GitRepository's `spec.ignore`; `None` for other deployments and when
-    /// a `.sourceignore` file (which pglint does not read) adds rules.
+    /// the repository's `.sourceignore` files and the `flux-system` GitRepository's
+    /// `spec.ignore`; `None` for other deployments and when a `.sourceignore` file cannot be
+    /// read.
     fn flux_ignore(&self, project: &Project) -> Option<flux_ignore::FluxIgnore> {
-        if self.kind != DeploymentKind::Flux || !sourceignore_files(project).is_empty() {
+        if self.kind != DeploymentKind::Flux {
             return None;
         }
+        let mut files: Vec<(&str, String)> = Vec::new();
+        for path in sourceignore_files(project) {
+            let text = String::from_utf8(project.read_input(path)?).ok()?;
+            files.push((parent_dir(path), text));
+        }
+        let files: Vec<(&str, &str)> = files.iter().map(|(d, t)| (*d, t.as_str())).collect();
         let spec = flux_spec_ignore(project).map(|(_, text)| text);
-        Some(flux_ignore::FluxIgnore::new(spec.as_deref()))
+        Some(flux_ignore::FluxIgnore::new(&files, spec.as_deref()))
     }
 
     /// The folders below a Flux folder deployment's root that hold a kustomization with none
@@ -648,7 +655,7 @@ impl<'p> Plan<'p> {
 }
 
 /// The `.sourceignore` files of the repository (fluxcd/pkg `sourceignore/sourceignore.go`
-/// `LoadIgnorePatterns` reads one in every folder, scoped to it), which pglint does not read.
+/// `LoadIgnorePatterns` reads one in every folder, scoped to it).
 pub fn sourceignore_files(project: &Project) -> Vec<&str> {
     let mut files: Vec<&str> = project
         .paths
@@ -1616,9 +1623,20 @@ mod tests {
             refused(&values),
             Some((Refusal::NotAnObject, "apps/wiki/values.yaml".to_string()))
         );
-        // Ignore rules pglint does not read: not judged.
-        let ignored = [values[0], ("apps/.sourceignore", "wiki/values.yaml\n")];
+        // A `.sourceignore` scoped to its folder leaves the file out (and replaces the
+        // defaults: `.github/` and `.sops.yaml` are its to leave out too).
+        let rules = "wiki/values.yaml\n.github/\n.sops.yaml\n";
+        let ignored = [values[0], ("apps/.sourceignore", rules)];
         assert_eq!(refused(&ignored), None);
+        // One that leaves other files out still drops the defaults: `.github/` is listed.
+        let other = [values[0], ("apps/.sourceignore", "drafts/\n")];
+        assert_eq!(
+            refused(&other),
+            Some((
+                Refusal::NotAnObject,
+                "apps/.github/workflows/ci.yml".to_string()
+            ))
+        );
         // The flux-system GitRepository's `spec.ignore`: applied, in place of the defaults.
         let source = |ignore: &str| {
             format!(
