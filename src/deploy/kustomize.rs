@@ -612,7 +612,7 @@ impl<'p> Kustomize<'p> {
         if !object.kind_str().ends_with("List") {
             return Ok(None);
         }
-        let text = &self.project.text(object.file).text;
+        let text = self.project.text(object.file).as_str();
         let parsed = parse(text, &self.limits);
         let Some(root) = parsed.documents.get(object.document).and_then(|d| d.root()) else {
             return Ok(None);
@@ -1038,7 +1038,7 @@ impl<'p> Kustomize<'p> {
         if info.documents <= objects || !info.problems.is_empty() {
             return None;
         }
-        let parsed = parse(&self.project.text(file).text, &self.limits);
+        let parsed = parse(self.project.text(file).as_str(), &self.limits);
         let mut objects_before = false;
         parsed.documents.iter().find_map(|doc| {
             let root = doc.root()?;
@@ -1089,7 +1089,7 @@ impl<'p> Kustomize<'p> {
                 read.push(path);
                 continue;
             };
-            let text = &self.project.text(file).text;
+            let text = self.project.text(file).as_str();
             let looks_like_manifest = ["apiVersion:", "kind:", "metadata:"]
                 .iter()
                 .all(|marker| text.contains(marker));
@@ -1200,7 +1200,7 @@ impl<'p> Kustomize<'p> {
                         format!("patch `{path}` does not exist"),
                     ));
                 };
-                (self.project.text(file).text.as_str(), file, None)
+                (self.project.text(file).as_str(), file, None)
             }
             PatchBody::File(None) => {
                 return Err(BuildError::at(patch.loc, "the patch leaves the repository"));
@@ -1346,7 +1346,7 @@ impl<'p> Kustomize<'p> {
             let object = self.project.object(id);
             self.project
                 .text(object.file)
-                .text
+                .as_str()
                 .get(object.loc.span.range())
                 .is_some_and(|text| text.contains("${"))
         });
@@ -1372,13 +1372,13 @@ impl<'p> Kustomize<'p> {
                 "a generated object cannot be patched here",
             ));
         };
-        let text = &self.project.text(source.file).text;
+        let text = self.project.text(source.file).as_str();
         let parsed = parse(text, &self.limits);
         let root = parsed
             .documents
             .get(source.document)
             .and_then(|d| d.root())
-            .ok_or_else(|| BuildError::at(loc, "the file changed while pglint ran"))?;
+            .ok_or_else(|| BuildError::at(loc, "its document cannot be read"))?;
         let mut tree = Value::from_node(root, source.file)
             .map_err(|_| BuildError::at(loc, "the object is too large to patch"))?;
         let meta_loc = object.meta.loc.unwrap_or(loc);
@@ -1565,7 +1565,7 @@ impl<'p> Resource<'p> {
         kustomize: &Kustomize<'_>,
     ) -> Result<Resource<'p>, BuildError> {
         let loc = tree.loc();
-        let text = kustomize.project.text(loc.file).text.as_str();
+        let text = kustomize.project.text(loc.file).as_str();
         let object = Object::from_document(
             loc.file,
             document,
@@ -1590,7 +1590,7 @@ impl<'p> Resource<'p> {
         let text = self
             .source
             .map(|id| kustomize.project.object(id).file)
-            .map_or("", |file| kustomize.project.text(file).text.as_str());
+            .map_or("", |file| kustomize.project.text(file).as_str());
         let object = Object::from_document(
             loc.file,
             self.object.document,
@@ -1813,7 +1813,7 @@ mod tests {
 
     /// The text a location points at.
     fn text_at(project: &Project, loc: Loc) -> (String, String) {
-        let text = &project.text(loc.file).text;
+        let text = project.text(loc.file).as_str();
         (
             project.path(loc.file).to_string(),
             text[loc.span.range()].to_string(),

@@ -677,7 +677,7 @@ pub fn flux_spec_ignore(project: &Project) -> Option<(Loc, String)> {
         .filter(|o| o.kind_str() == "GitRepository" && o.name() == Some("flux-system"))
         .find_map(|object| {
             let text = project.text(object.file);
-            let parsed = crate::yaml::parse(&text.text, &crate::yaml::Limits::default());
+            let parsed = crate::yaml::parse(text.as_str(), &crate::yaml::Limits::default());
             let ignore = parsed
                 .documents
                 .get(object.document)?
@@ -1046,7 +1046,7 @@ fn argocd_cm_data(project: &Project) -> impl Iterator<Item = (OwnedNode, OwnedNo
         .iter()
         .filter(|o| o.kind_str() == "ConfigMap" && o.name() == Some("argocd-cm"))
         .flat_map(move |object| {
-            let text = &project.text(object.file).text;
+            let text = project.text(object.file).as_str();
             let parsed = crate::yaml::parse(text, &crate::yaml::Limits::default());
             let entries: Vec<(OwnedNode, OwnedNode)> = parsed
                 .documents
@@ -1120,7 +1120,7 @@ pub fn argocd_kustomize_version_users(project: &Project, version: &str) -> Vec<L
         })
     {
         let text = project.text(object.file);
-        let parsed = crate::yaml::parse(&text.text, &crate::yaml::Limits::default());
+        let parsed = crate::yaml::parse(text.as_str(), &crate::yaml::Limits::default());
         let Some(root) = parsed.documents.get(object.document).and_then(|d| d.root()) else {
             continue;
         };
@@ -1670,7 +1670,7 @@ mod tests {
                 Err(e) => {
                     assert_eq!(e.kind, Refusal::NotAnObject);
                     Err(
-                        project.text(e.loc.unwrap().file).text[e.loc.unwrap().span.range()]
+                        project.text(e.loc.unwrap().file).as_str()[e.loc.unwrap().span.range()]
                             .to_string(),
                     )
                 }
