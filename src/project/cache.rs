@@ -174,7 +174,10 @@ impl ProjectCache {
             certificate,
             &self.config,
         );
-        project.read_generator_inputs(|path| buffers.get(path).cloned(), &self.config);
+        project.read_generator_inputs(|path| {
+            (buffers.get(path).cloned())
+                .or_else(|| Project::input_on_disk(&self.root, path, &self.config))
+        });
         project.repository_urls = read_remotes(&self.root);
         Ok(project)
     }
