@@ -109,7 +109,8 @@ pub struct Project {
     /// Argo CD source's `repoURL` must name to be this repository.
     pub repository_urls: Vec<String>,
     /// The kustomize generator inputs (`files:`, `envs:`) that are not among `sources` (an
-    /// `.env` or key file), by path, read at load: a deployment never opens a file.
+    /// `.env` or key file), and the Flux `.sourceignore` files, by path, read at load: a
+    /// deployment never opens a file.
     inputs: HashMap<String, Vec<u8>>,
     /// Paths that were not walked or read and are not findings (links leaving the
     /// repository, link loops, folders that cannot be listed, files that vanished), with the
@@ -529,8 +530,8 @@ impl Project {
         self.sources.find(path)
     }
 
-    /// Reads the generator inputs of every kustomization that are not manifests (see
-    /// [`Project::inputs`]) with `read` (see [`Project::input_on_disk`]). They are read here,
+    /// Reads the generator inputs of every kustomization that are not manifests, and the
+    /// `.sourceignore` files (see [`Project::inputs`]), with `read` (see [`Project::input_on_disk`]). They are read here,
     /// with the kustomizations that name them, so that the deployments built later read
     /// memory only. One that cannot be read is left out: the build that needs it says so.
     fn read_generator_inputs(&mut self, read: impl Fn(&str) -> Option<Vec<u8>> + Sync) {
@@ -540,6 +541,8 @@ impl Project {
             .flat_map(|k| &k.build.generators)
             .flat_map(|g| g.files.iter().chain(&g.envs))
             .filter_map(|(_, path)| path.as_deref())
+            // And the Flux ignore rules `crate::deploy::flux_ignore` applies.
+            .chain(crate::deploy::sourceignore_files(self))
             .filter(|path| self.file_id(path).is_none())
             .collect();
         paths.sort_unstable();
