@@ -819,7 +819,10 @@ impl<'p> Kustomize<'p> {
                 let file = self.project.object(SourceId::new(range.start)).file;
                 self.check_parsed(&entry.written, file)?;
                 self.check_objects(&entry.written, file)?;
-                if let Some(alias) = self.project.files[file.0 as usize].foreign_aliases.first() {
+                if let Some(alias) = self.project.files[file.0 as usize]
+                    .foreign_aliases()
+                    .first()
+                {
                     return Err(BuildError::at(
                         Loc {
                             file,
