@@ -960,7 +960,8 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
             eprintln!("pglint: note: {note}");
         }
         let (count, files) = (fixes.count, fixes.changed.len());
-        if let Some(before) = &fixes.before {
+        if fixes.preview {
+            let before = fixes.before.as_ref().unwrap_or(&report.project);
             let paths = fixes.changed.iter().map(|c| c.path.as_str());
             print_stdout(&report::diff::render(before, &report.project, paths));
             eprintln!(
@@ -989,20 +990,10 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
         notices,
         unidentified,
         touched,
-        changed_meanwhile,
         stale_baseline,
         fixes: _,
     } = report;
-    for &file in &changed_meanwhile {
-        eprintln!(
-            "pglint: error: {} changed while pglint ran; its findings are not shown: run pglint again",
-            project.path(file)
-        );
-    }
     if let Some(path) = &args.write_baseline {
-        if !changed_meanwhile.is_empty() {
-            return Err("files changed while pglint ran; the baseline was not written".into());
-        }
         let baseline = Baseline::record(&diagnostics);
         std::fs::write(path, baseline.to_json())
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -1063,7 +1054,7 @@ fn check(args: CheckArgs) -> Result<Outcome, String> {
     // The process ends here: freeing every object one by one would only cost time.
     std::mem::forget(diagnostics);
     std::mem::forget(project);
-    Ok(if !changed_meanwhile.is_empty() || fix_refused {
+    Ok(if fix_refused {
         Outcome::Failure
     } else if failing {
         Outcome::Findings
@@ -1445,18 +1436,6 @@ fn verify(args: VerifyArgs) -> Result<Outcome, String> {
             target.name(),
             compared.join(" and ")
         );
-    }
-    let changed = project.changed_files(diagnostics.iter().flat_map(|d| {
-        std::iter::once(d.finding.loc.file).chain(d.finding.related.iter().map(|r| r.loc.file))
-    }));
-    if !changed.is_empty() {
-        for &file in &changed {
-            eprintln!(
-                "pglint: error: {} changed while pglint ran: run pglint verify again",
-                project.path(file)
-            );
-        }
-        return Ok(Outcome::Failure);
     }
     let summary = Summary::new(&project, &diagnostics);
     let root = project.root.clone();

@@ -149,6 +149,11 @@ pub struct DeployConfig {
     /// `allow-all`; `replicate/common/generic-replicator.go` `IsReplicationPermitted` returns
     /// true first).
     pub replicator_allow_all: bool,
+    /// kubernetes-replicator's `--exclude-namespaces` patterns (Go regular expressions that
+    /// match anywhere in the name): it pushes no copy into a namespace one matches
+    /// (`replicate/common/exclude.go` `ShouldExclude`, checked in `generic-replicator.go`
+    /// `replicateResourceToNamespaces`). The flag's default is empty: nothing is excluded.
+    pub replicator_exclude_namespaces: Vec<String>,
 }
 
 impl Default for Config {
@@ -262,6 +267,9 @@ application-health = false
 # true when kubernetes-replicator runs with `--allow-all`: a `replicate-from` copy is filled
 # whatever its source's `replication-allowed` annotations say.
 replicator-allow-all = false
+# kubernetes-replicator's `--exclude-namespaces` patterns (regular expressions matching anywhere
+# in a namespace's name): it pushes no `replicate-to` copy there. Its default excludes nothing.
+replicator-exclude-namespaces = []
 
 # `pglint verify`: live roles and databases the repository is not expected to declare (names
 # or globs such as "tmp_*"), never reported as drift. PostgreSQL's and CloudNativePG's own
@@ -358,6 +366,9 @@ struct FileDeploy {
     /// true when kubernetes-replicator runs with `--allow-all`: a `replicate-from` copy is
     /// filled whatever its source's `replication-allowed` annotations say.
     replicator_allow_all: Option<bool>,
+    /// kubernetes-replicator's `--exclude-namespaces` patterns (regular expressions matching
+    /// anywhere in a namespace's name): no `replicate-to` copy is pushed there.
+    replicator_exclude_namespaces: Option<Vec<String>>,
 }
 
 #[derive(serde::Deserialize, schemars::JsonSchema)]
@@ -499,6 +510,20 @@ impl Config {
             config.deploy.repo_urls = deploy.repo_urls.unwrap_or_default();
             config.deploy.application_health = deploy.application_health.unwrap_or_default();
             config.deploy.replicator_allow_all = deploy.replicator_allow_all.unwrap_or_default();
+            config.deploy.replicator_exclude_namespaces =
+                deploy.replicator_exclude_namespaces.unwrap_or_default();
+            for pattern in &config.deploy.replicator_exclude_namespaces {
+                if let Err(e) = regex::Regex::new(pattern) {
+                    let span = text.find(pattern.as_str()).map(|s| s..s + pattern.len());
+                    return Err(error(
+                        span,
+                        format!(
+                            "invalid namespace pattern `{pattern}` (the replicator would drop it): {e}"
+                        ),
+                        None,
+                    ));
+                }
+            }
         }
         if let Some(verify) = file.verify {
             config.verify.unmanaged_roles = verify.unmanaged_roles.unwrap_or_default();
@@ -823,5 +848,13 @@ mod tests {
         let bad_level =
             Config::from_toml("pglint.toml", "[rules]\nsecret-type = \"loud\"\n").unwrap_err();
         assert_eq!(bad_level.message, "unknown level `loud`");
+        let text = "[deploy]\nreplicator-exclude-namespaces = [\"kube-\", \"(open\"]\n";
+        let bad_pattern = Config::from_toml("pglint.toml", text).unwrap_err();
+        assert!(
+            bad_pattern.message.contains("`(open`"),
+            "{}",
+            bad_pattern.message
+        );
+        assert_eq!(&text[bad_pattern.span.unwrap()], "(open");
     }
 }

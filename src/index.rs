@@ -258,6 +258,8 @@ pub struct Index<'p> {
     mirrors: OnceLock<HashMap<(Copier, String), Vec<InstanceId>>>,
     /// `[deploy] replicator-allow-all`: kubernetes-replicator fills every pull.
     replicator_allow_all: bool,
+    /// `[deploy] replicator-exclude-namespaces`: namespaces it pushes nothing into.
+    replicator_exclude_namespaces: Vec<String>,
     /// Namespaces some manifest uses, built on first use.
     used_namespaces: OnceLock<HashSet<String>>,
 }
@@ -478,6 +480,7 @@ impl<'p> Index<'p> {
             secret_roles: HashMap::default(),
             mirrors: OnceLock::new(),
             replicator_allow_all: config.deploy.replicator_allow_all,
+            replicator_exclude_namespaces: config.deploy.replicator_exclude_namespaces.clone(),
             used_namespaces: OnceLock::new(),
         };
         index.instances = Self::collect_instances(project, deploy, index.inputs());
@@ -1034,7 +1037,9 @@ impl<'p> Index<'p> {
         } else {
             Some(false)
         };
-        match (replicator::pushes_to(meta, namespace, target), pulled) {
+        let pushed =
+            replicator::pushes_to(meta, namespace, target, &self.replicator_exclude_namespaces);
+        match (pushed, pulled) {
             (Some(true), _) | (_, Some(true)) => Some(true),
             (Some(false), Some(false)) => Some(false),
             _ => None,

@@ -251,7 +251,7 @@ fn add_role(
     names: &Names,
 ) -> Result<Edit, String> {
     let path = project.path(cluster.file);
-    let text = &project.text(cluster.file).text;
+    let text = project.text(cluster.file).as_str();
     let parsed = parse(text, &config.limits);
     let yaml = YamlFile::new(cluster.file, text, &parsed);
     let cannot = |why: &str| format!("cannot add the role to {path} safely: {why}; add it by hand");
@@ -294,7 +294,7 @@ fn list_files(project: &Project, config: &Config, names: &Names) -> Result<Vec<E
         return Ok(Vec::new());
     };
     let path = project.path(kustomization.file);
-    let text = &project.text(kustomization.file).text;
+    let text = project.text(kustomization.file).as_str();
     let parsed = parse(text, &config.limits);
     let yaml = YamlFile::new(kustomization.file, text, &parsed);
     let resources = yaml
@@ -720,7 +720,7 @@ pub fn plan_seal(
     let (namespace, name) = deployed_identity(project, config, path, (namespace, &request.name))?;
     let key = sealing_key(root, config)?;
     let ciphertext = key.seal(value, scope, &namespace, &name)?;
-    let text = &project.text(obj.file).text;
+    let text = project.text(obj.file).as_str();
     let parsed = parse(text, &config.limits);
     let yaml = YamlFile::new(obj.file, text, &parsed);
     let cannot = |why: &str| format!("cannot edit {path} safely: {why}");

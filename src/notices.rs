@@ -50,10 +50,24 @@ pub fn notices(project: &Project, config: &Config, config_path: Option<&str>) ->
     notices.extend(replicated_by_selector(project));
     for (loc, key) in crate::deploy::argocd_versioned_build_options(project) {
         let version = key.trim_start_matches("kustomize.buildOptions.");
+        // Without an Application of the repository on that version, every Argo CD version
+        // builds them alike.
+        let users = crate::deploy::argocd_kustomize_version_users(project, version);
+        let Some(first) = users.first() else {
+            continue;
+        };
         notices.push(format!(
-            "`{}:{}` sets `{key}`: Argo CD 3.2 and later ignore it and build every kustomize version with `kustomize.buildOptions`, as pglint judges the builds; Argo CD 3.0 and 3.1 used it instead for Applications with `kustomize.version: {version}`",
+            "`{}:{}` sets `{key}`: Argo CD 3.2 and later ignore it and build every kustomize version with `kustomize.buildOptions`, as pglint judges the builds; Argo CD 3.0 and 3.1 used it instead for the {} Application source{} with `kustomize.version: {version}` (`{}:{}`{})",
             project.path(loc.file),
-            line_of(project, loc)
+            line_of(project, loc),
+            users.len(),
+            if users.len() == 1 { "" } else { "s" },
+            project.path(first.file),
+            line_of(project, *first),
+            match users.len() {
+                1 => String::new(),
+                n => format!(" and {} more", n - 1),
+            }
         ));
     }
     let nested = format!("/{FILE_NAME}");
@@ -167,6 +181,22 @@ pub fn deploy_notices(project: &Project, deploy: &Deploy<'_>) -> DeployNotices {
                 and_more(many.len())
             ),
         });
+    }
+    // Flux ignore rules pglint does not read, with the Flux deployments they concern.
+    let rules = crate::deploy::flux_ignore_rules(project);
+    let flux: Vec<&str> = deploy
+        .deployments
+        .iter()
+        .filter(|d| d.kind == crate::deploy::DeploymentKind::Flux)
+        .map(|d| d.name.as_str())
+        .collect();
+    if !rules.is_empty() && !flux.is_empty() {
+        out.notices.push(format!(
+            "not read: Flux ignore rules {}: source-controller leaves the files they match out of what Flux applies, and pglint does not read them, so such files are judged as applied and the files below a Flux folder without a kustomization are not checked for being Kubernetes objects, in {}{}",
+            rules.join(", "),
+            flux[..flux.len().min(EXAMPLES)].join(", "),
+            and_more(flux.len())
+        ));
     }
     // One notice per assumption, naming (some of) the Applications that rest on it.
     let mut assumed: Vec<(&Assumption, Vec<&str>)> = Vec::new();
@@ -403,20 +433,61 @@ mod tests {
     }
 
     #[test]
+    fn flux_ignore_rules_are_said_with_the_flux_deployments() {
+        let config = Config::default();
+        let flux = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n  namespace: flux-system\nspec:\n  path: ./apps\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n";
+        let source = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  url: https://example.com/repo.git\n  ignore: |\n    /apps/wiki/values.yaml\n";
+        let said = |files: &[(&str, &str)]| {
+            let project = Project::from_texts(files, &config);
+            let deploy = crate::deploy::Deploy::build(&project, &config);
+            super::deploy_notices(&project, &deploy)
+                .notices
+                .into_iter()
+                .filter(|n| n.starts_with("not read: Flux ignore rules"))
+                .collect::<Vec<_>>()
+        };
+        let files = [
+            ("flux/apps.yaml", flux),
+            ("flux/source.yaml", source),
+            ("apps/.sourceignore", "*.txt\n"),
+            ("apps/wiki/values.yaml", "image: x\n"),
+        ];
+        assert_eq!(
+            said(&files),
+            [
+                "not read: Flux ignore rules `apps/.sourceignore`, `flux/source.yaml:9` (GitRepository `flux-system` `spec.ignore`): source-controller leaves the files they match out of what Flux applies, and pglint does not read them, so such files are judged as applied and the files below a Flux folder without a kustomization are not checked for being Kubernetes objects, in Kustomization flux-system/apps"
+            ]
+        );
+        // No rules, or no Flux deployment: nothing to say.
+        assert!(said(&files[..1]).is_empty());
+        assert!(said(&files[1..]).is_empty());
+    }
+
+    #[test]
     fn versioned_kustomize_build_options_are_said() {
         let config = Config::default();
         let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cm\n  namespace: argocd\ndata:\n  kustomize.buildOptions: --enable-helm\n  kustomize.path.v5.4.3: /usr/local/bin/kustomize-5.4.3\n  kustomize.buildOptions.v5.4.3: --load-restrictor LoadRestrictionsNone\n";
-        let project = Project::from_texts(&[("argocd/argocd-cm.yaml", cm)], &config);
-        let said: Vec<String> = notices(&project, &config, None)
-            .into_iter()
-            .filter(|n| n.contains("kustomize.buildOptions."))
-            .collect();
+        let app = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: dbs\nspec:\n  source:\n    repoURL: https://example.com/repo.git\n    path: db\n    kustomize:\n      version: VERSION\n";
+        let said = |version: &str| -> Vec<String> {
+            let app = app.replace("VERSION", version);
+            let files = [
+                ("argocd/argocd-cm.yaml", cm),
+                ("argocd/dbs.yaml", app.as_str()),
+            ];
+            let project = Project::from_texts(&files, &config);
+            notices(&project, &config, None)
+                .into_iter()
+                .filter(|n| n.contains("kustomize.buildOptions."))
+                .collect()
+        };
         assert_eq!(
-            said,
+            said("v5.4.3"),
             [
-                "`argocd/argocd-cm.yaml:9` sets `kustomize.buildOptions.v5.4.3`: Argo CD 3.2 and later ignore it and build every kustomize version with `kustomize.buildOptions`, as pglint judges the builds; Argo CD 3.0 and 3.1 used it instead for Applications with `kustomize.version: v5.4.3`"
+                "`argocd/argocd-cm.yaml:9` sets `kustomize.buildOptions.v5.4.3`: Argo CD 3.2 and later ignore it and build every kustomize version with `kustomize.buildOptions`, as pglint judges the builds; Argo CD 3.0 and 3.1 used it instead for the 1 Application source with `kustomize.version: v5.4.3` (`argocd/dbs.yaml:10`)"
             ]
         );
+        // No Application on that version: every Argo CD version builds alike.
+        assert!(said("v5.6.0").is_empty());
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! Loading: discover files, parse them in parallel, and build the typed model.
 
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
 
 use rayon::prelude::*;
 
@@ -14,9 +13,7 @@ use crate::model::{
     secret_spans,
 };
 use crate::schema::{RepositoryCrd, Schemas};
-use crate::source::{
-    Digest, FileId, Loc, Origin, SourceFile, SourceMap, SourceText, Span, ancestors,
-};
+use crate::source::{FileId, Loc, SourceFile, SourceMap, SourceText, Span, ancestors};
 use crate::yaml::{Directive, YamlProblem, YamlProblemKind, directives, parse};
 
 mod cache;
@@ -166,11 +163,9 @@ pub struct Project {
     /// The git remotes' URLs of the repository around the root (from `.git/config`): what an
     /// Argo CD source's `repoURL` must name to be this repository.
     pub repository_urls: Vec<String>,
-    /// For a project built in memory: the files that are not manifests (kustomize generator
-    /// inputs such as `.env` files), by path.
+    /// The kustomize generator inputs (`files:`, `envs:`) that are not among `sources` (an
+    /// `.env` or key file), by path, read at load: a deployment never opens a file.
     inputs: HashMap<String, Vec<u8>>,
-    /// The largest file read.
-    max_file_bytes: u64,
     /// Paths that were not walked or read and are not findings (links leaving the
     /// repository, link loops, folders that cannot be listed, files that vanished), with the
     /// reason. The command line prints them as notes on stderr.
@@ -320,6 +315,7 @@ impl Project {
         let certificate = read_certificate(root, config);
         let mut project =
             Project::assemble(root.to_path_buf(), batches, walked, certificate, config);
+        project.read_generator_inputs(|path| overrides.get(path).cloned(), config);
         project.repository_urls = read_remotes(root);
         Ok(project)
     }
@@ -335,7 +331,10 @@ impl Project {
             .collect();
         let batches = Batch::load_all(inputs, config);
         let certificate = read_certificate(root, config);
-        Project::assemble(root.to_path_buf(), batches, discovered, certificate, config)
+        let mut project =
+            Project::assemble(root.to_path_buf(), batches, discovered, certificate, config);
+        project.read_generator_inputs(|_| None, config);
+        project
     }
 
     /// Builds a project from in-memory files (repository-relative `/` paths and their bytes),
@@ -372,7 +371,7 @@ impl Project {
         let batches = Batch::load_all(inputs, config);
         let mut project =
             Project::assemble(PathBuf::new(), batches, discovered, certificate, config);
-        project.inputs = contents;
+        project.read_generator_inputs(|path| contents.get(path).cloned(), config);
         Ok(project)
     }
 
@@ -431,7 +430,6 @@ impl Project {
             schemas: Schemas { repository: crds },
             inputs: HashMap::default(),
             repository_urls: Vec::new(),
-            max_file_bytes: config.max_file_bytes,
             root,
             sources,
             files,
@@ -464,7 +462,7 @@ impl Project {
             if !redefined(object) {
                 continue;
             }
-            let text = &self.text(object.file).text;
+            let text = self.text(object.file).as_str();
             if parsed.as_ref().is_none_or(|(file, _)| *file != object.file) {
                 parsed = Some((object.file, parse(text, &config.limits)));
             }
@@ -538,52 +536,54 @@ impl Project {
         self.sources.find(path)
     }
 
-    /// The bytes of a repository file that is an input rather than a manifest (a kustomize
-    /// generator's `.env` or key file): read when asked, never following a link out of the
-    /// repository. `None` when it cannot be read.
-    pub fn read_input(&self, path: &str) -> Option<Vec<u8>> {
-        if let Some(file) = self.file_id(path) {
-            return Some(self.text(file).text.clone().into_bytes());
-        }
-        if let Some(bytes) = self.inputs.get(path) {
-            return Some(bytes.clone());
-        }
-        if self.root.as_os_str().is_empty() {
-            return None;
-        }
-        read_file(&self.root.join(path), &self.root, self.max_file_bytes).ok()
-    }
-
-    /// The file's text as it was checked, read again from disk on first use; empty when the
-    /// file changed since (see [`Project::changed_files`]).
-    pub fn text(&self, file: FileId) -> &SourceText {
-        static CHANGED: LazyLock<SourceText> = LazyLock::new(SourceText::default);
-        self.sources
-            .get(file)
-            .text_or_load(reload)
-            .unwrap_or(&CHANGED)
-    }
-
-    /// The files among `files` that are no longer what was checked: changed, vanished or
-    /// unreadable since. Reads the others (in parallel), so reports find them ready.
-    pub fn changed_files(&self, files: impl IntoIterator<Item = FileId>) -> Vec<FileId> {
-        let mut files: Vec<FileId> = files.into_iter().collect();
-        files.sort_unstable();
-        files.dedup();
-        files
+    /// Reads the generator inputs of every kustomization that are not manifests (see
+    /// [`Project::inputs`]): from `given` (a buffer, an in-memory project's file), else from
+    /// the disk under the root, with the limits of any file (no link out of the repository,
+    /// `max_file_bytes`). They are read here, with the kustomizations that name them, so that
+    /// the deployments built later read memory only. One that cannot be read is left out:
+    /// the build that needs it says so.
+    fn read_generator_inputs(
+        &mut self,
+        given: impl Fn(&str) -> Option<Vec<u8>> + Sync,
+        config: &Config,
+    ) {
+        // What `crate::deploy::generate` asks for.
+        let generators = self.kustomize.kustomizations.iter();
+        let mut paths: Vec<&str> = generators
+            .flat_map(|k| &k.build.generators)
+            .flat_map(|g| g.files.iter().chain(&g.envs))
+            .filter_map(|(_, path)| path.as_deref())
+            .filter(|path| self.file_id(path).is_none())
+            .collect();
+        paths.sort_unstable();
+        paths.dedup();
+        let on_disk = !self.root.as_os_str().is_empty();
+        let read = |path: &str| {
+            given(path).or_else(|| {
+                on_disk
+                    .then(|| read_file(&self.root.join(path), &self.root, config.max_file_bytes))
+                    .and_then(Result::ok)
+            })
+        };
+        let inputs = paths
             .into_par_iter()
-            .filter(|&file| self.sources.get(file).text_or_load(reload).is_none())
-            .collect()
+            .filter_map(|path| read(path).map(|bytes| (path.to_string(), bytes)))
+            .collect();
+        self.inputs = inputs;
     }
 
-    /// The files some stage after loading read again (the deployments, a fix's edits, a
-    /// report) and found changed or vanished since they were checked: what was made of them
-    /// then is not what was checked.
-    pub fn files_found_changed(&self) -> Vec<FileId> {
-        (0..self.sources.len() as u32)
-            .map(FileId)
-            .filter(|&file| self.sources.get(file).found_changed())
-            .collect()
+    /// The bytes of a kustomize generator input: a repository file's text, or the input read
+    /// at load. `None` when it could not be read.
+    pub fn read_input(&self, path: &str) -> Option<Vec<u8>> {
+        match self.file_id(path) {
+            Some(file) => Some(self.text(file).as_str().as_bytes().to_vec()),
+            None => self.inputs.get(path).cloned(),
+        }
+    }
+
+    /// The file's text, as read at load.
+    pub fn text(&self, file: FileId) -> &SourceText {
+        &self.sources.get(file).text
     }
 
     /// Every YAML problem of every manifest file (generator inputs excluded), with its file.
@@ -633,10 +633,10 @@ impl Project {
                         from_base: true,
                         ..FileInfo::default()
                     });
-                    self.sources.push(SourceFile::with_text(
-                        format!("{reference}:{}", base.path(file)),
-                        base.text(file).text.clone(),
-                    ))
+                    self.sources.push(SourceFile {
+                        path: format!("{reference}:{}", base.path(file)),
+                        text: base.sources.get(file).text.clone(),
+                    })
                 });
             }
         }
@@ -690,28 +690,27 @@ fn list_items(documents: &[crate::yaml::Document]) -> Vec<(Span, u32)> {
 }
 
 /// Stages 2–3 for one file: decode, parse, model. The only per-file path, whether the bytes
-/// came from disk or from memory. The text of a file on disk is dropped once modelled.
+/// came from disk or from memory. The text is kept (see [`SourceFile`]).
 fn load_file(input: Input, id: FileId, config: &Config, batch: &mut Batch) {
     let Input { path, content } = input;
     let mut info = FileInfo::default();
-    let (content, location) = match content {
-        Content::Memory(content) => (content, None),
+    let content = match content {
+        Content::Memory(content) => content,
         Content::Disk(location, file_type) => {
             match read_walked(&location, Some(file_type), config.max_file_bytes) {
-                Ok(bytes) => (Ok(bytes), Some(location)),
+                Ok(bytes) => Ok(bytes),
                 // Deleted since the walk saw it (an editor's temporary file): not part of the
                 // repository any more.
                 Err(ReadError::Missing) => {
                     info.vanished = true;
                     info.skipped = true;
-                    (Ok(Vec::new()), None)
+                    Ok(Vec::new())
                 }
-                Err(error) => (Err(read_problem(error, config.max_file_bytes)), None),
+                Err(error) => Err(read_problem(error, config.max_file_bytes)),
             }
         }
     };
     let mut kustomization = None;
-    let digest = content.as_deref().ok().map(Digest::of);
     let text = match content.and_then(|bytes| decode(bytes).map_err(not_text)) {
         Ok(text) => text,
         Err(problem) => {
@@ -719,8 +718,14 @@ fn load_file(input: Input, id: FileId, config: &Config, batch: &mut Batch) {
             String::new()
         }
     };
+    // The one copy of the text, sized exactly, before the parse allocates.
+    let source = SourceFile {
+        path,
+        text: std::sync::Arc::new(SourceText::new(text)),
+    };
+    let (path, text) = (source.path.as_str(), source.text.as_str());
     if info.problems.is_empty() {
-        let parsed = parse(&text, &config.limits);
+        let parsed = parse(text, &config.limits);
         info.documents = parsed.documents.len();
         info.problems = parsed.problems;
         info.unparsed_from = parsed.unparsed_from;
@@ -730,23 +735,22 @@ fn load_file(input: Input, id: FileId, config: &Config, batch: &mut Batch) {
                 .unparsed_from
                 .map(|from| kinds_named(text.get(from..).unwrap_or_default()))
                 .unwrap_or_default(),
-            directives: directives(&text),
+            directives: directives(text),
             field_paths: Vec::new(),
             list_items: list_items(&parsed.documents),
         };
         extras.field_paths =
             unmodelled_paths(&parsed.documents, &extras.directives, &info.problems);
         info.extras = (!extras.is_empty()).then(|| Box::new(extras));
-        let is_kustomization = is_kustomization_file(&path);
+        let is_kustomization = is_kustomization_file(path);
         for (index, doc) in parsed.documents.iter().enumerate() {
             let secrets = secret_spans(doc);
             info.sensitive.extend(secrets.values);
             info.ciphertext.extend(secrets.ciphertext);
             if is_kustomization {
-                kustomization =
-                    kustomization.or_else(|| Kustomization::read(id, &path, doc, &text));
+                kustomization = kustomization.or_else(|| Kustomization::read(id, path, doc, text));
             } else if let Some(object) =
-                Object::from_document(id, index, doc, &text, &Schemas::EMBEDDED)
+                Object::from_document(id, index, doc, text, &Schemas::EMBEDDED)
             {
                 if object.kind_str() == "CustomResourceDefinition" {
                     batch
@@ -760,10 +764,6 @@ fn load_file(input: Input, id: FileId, config: &Config, batch: &mut Batch) {
         info.sensitive.dedup();
         info.ciphertext.sort();
     }
-    let source = match (location, digest) {
-        (Some(location), Some(digest)) => SourceFile::new(path, Origin::Disk { location, digest }),
-        _ => SourceFile::with_text(path, text),
-    };
     batch.sources.push(source);
     batch.files.push(info);
     batch.kustomizations.extend(kustomization);
@@ -788,20 +788,6 @@ pub fn kinds_named(text: &str) -> Vec<String> {
     kinds.sort();
     kinds.dedup();
     kinds
-}
-
-/// A file's text read again for a report: `None` unless its bytes are the ones checked.
-fn reload(origin: &Origin) -> Option<SourceText> {
-    let Origin::Disk { location, digest } = origin else {
-        // In-memory texts are kept from the start and never reloaded.
-        return None;
-    };
-    let bytes = read_walked(location, None, digest.size() as u64).ok()?;
-    if Digest::of(&bytes) != *digest {
-        return None;
-    }
-    // The bytes were decoded once already; a file that was not text shows no text.
-    Some(SourceText::new(decode(bytes).unwrap_or_default()))
 }
 
 /// A file that could not be read as text: a `yaml-syntax` finding at its start.
@@ -893,13 +879,7 @@ fn skip_generator_inputs(
     files: &mut [FileInfo],
     objects: &mut Vec<Object>,
 ) {
-    let inputs: HashSet<&str> = kustomize
-        .kustomizations
-        .iter()
-        .flat_map(|k| &k.paths)
-        .filter(|p| p.role == PathRole::GeneratorInput)
-        .filter_map(|p| p.resolved.as_deref())
-        .collect();
+    let inputs = generator_inputs(kustomize);
     if inputs.is_empty() {
         return;
     }
@@ -917,6 +897,17 @@ fn skip_generator_inputs(
         }
     }
     objects.retain(|o| !skipped.contains(&o.file));
+}
+
+/// The repository paths kustomizations feed to a generator (`files:`, `envs:`, `env:`).
+fn generator_inputs(kustomize: &KustomizeGraph) -> HashSet<&str> {
+    kustomize
+        .kustomizations
+        .iter()
+        .flat_map(|k| &k.paths)
+        .filter(|p| p.role == PathRole::GeneratorInput)
+        .filter_map(|p| p.resolved.as_deref())
+        .collect()
 }
 
 /// The remote URLs in the `.git/config` of the repository around `root` (none when there is
@@ -995,24 +986,30 @@ mod tests {
     }
 
     #[test]
-    fn texts_are_read_again_only_while_unchanged() {
+    fn texts_and_generator_inputs_are_kept_from_the_load() {
         let dir = tempfile::tempdir().unwrap();
         let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
         write("a.yaml", "a: 1\nb: x\n");
-        write("b.yaml", "password: hunter2\n");
-        write("c.yaml", "c: 3\n");
+        write(
+            "kustomization.yaml",
+            "secretGenerator:\n- name: s\n  envs: [s.env]\n  files: [k=a.yaml, gone.txt]\n",
+        );
+        write("s.env", "K=v\n");
         let project = Project::load(dir.path(), &Config::default()).unwrap();
-        // Same length, other bytes: a value swapped in place.
-        write("b.yaml", "password: hunter3\n");
-        std::fs::remove_file(dir.path().join("c.yaml")).unwrap();
-        let changed = project.changed_files([FileId(2), FileId(1), FileId(0), FileId(1)]);
-        assert_eq!(changed, [FileId(1), FileId(2)]);
-        assert_eq!(project.text(FileId(0)).text, "a: 1\nb: x\n");
-        assert_eq!(project.text(FileId(0)).line_col(5).line, 2);
-        assert_eq!(project.text(FileId(1)).text, "");
-        // Once read, a text stays what was checked.
-        write("a.yaml", "a: 2\n");
-        assert_eq!(project.text(FileId(0)).text, "a: 1\nb: x\n");
+        std::fs::remove_file(dir.path().join("a.yaml")).unwrap();
+        std::fs::remove_file(dir.path().join("s.env")).unwrap();
+        let a = project.file_id("a.yaml").unwrap();
+        assert_eq!(project.text(a).as_str(), "a: 1\nb: x\n");
+        assert_eq!(project.text(a).line_col(5).line, 2);
+        assert_eq!(project.read_input("s.env").as_deref(), Some(&b"K=v\n"[..]));
+        assert_eq!(
+            project.read_input("a.yaml").as_deref(),
+            Some(&b"a: 1\nb: x\n"[..])
+        );
+        assert_eq!(project.read_input("gone.txt"), None);
+        // Only what a generator names is read.
+        write("other.env", "X=y\n");
+        assert_eq!(project.read_input("other.env"), None);
     }
 
     #[test]

@@ -1,8 +1,7 @@
 //! Source files and positions: every location pglint reports is a byte span in one file.
 
 use std::ops::Range;
-use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// Index of a file in [`SourceMap`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -88,35 +87,49 @@ pub struct LineCol {
     pub column: usize,
 }
 
-/// A file's text and where its lines start: what positions and snippets are computed from.
-#[derive(Debug, Default, Clone)]
+/// A file's text, kept from the one read at load for every later stage (deployments, rules,
+/// fixes, reports), and where its lines start: what positions and snippets are computed from.
+#[derive(Debug, Default)]
 pub struct SourceText {
-    pub text: String,
-    /// Byte offset of each line's start. `u32`: a file is at most 4 GiB (the configured file
-    /// size limit enforces it).
-    line_starts: Vec<u32>,
+    /// Sized exactly: a repository's texts are a large part of pglint's memory.
+    text: Box<str>,
+    /// Byte offset of each line's start, computed on first use: only the few files a report
+    /// or an editor points into need them. `u32`: a file is at most 4 GiB (the configured
+    /// file size limit enforces it).
+    line_starts: OnceLock<Box<[u32]>>,
 }
 
 impl SourceText {
-    pub fn new(text: String) -> Self {
+    pub fn new(text: impl Into<Box<str>>) -> Self {
+        let text = text.into();
         assert!(
             u32::try_from(text.len()).is_ok(),
             "files over 4 GiB are refused before this"
         );
-        let line_starts = std::iter::once(0)
-            .chain(memchr_newlines(&text).map(|i| i as u32 + 1))
-            .collect();
-        SourceText { text, line_starts }
+        SourceText {
+            text,
+            line_starts: OnceLock::new(),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(memchr_newlines(&self.text).map(|i| i as u32 + 1))
+                .collect()
+        })
     }
 
     /// Line and column of a byte offset (clamped to the text).
     pub fn line_col(&self, offset: usize) -> LineCol {
         let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
-        let line_index = self
-            .line_starts
-            .partition_point(|&start| start as usize <= offset)
-            - 1;
-        let line_start = self.line_starts[line_index] as usize;
+        let line_starts = self.line_starts();
+        let line_index = line_starts.partition_point(|&start| start as usize <= offset) - 1;
+        let line_start = line_starts[line_index] as usize;
         let column = self.text[line_start..offset].chars().count() + 1;
         LineCol {
             line: line_index + 1,
@@ -143,13 +156,13 @@ impl SourceText {
         let line = self.line_col(offset).line;
         LineCol {
             line,
-            column: offset - self.line_starts[line - 1] as usize + 1,
+            column: offset - self.line_starts()[line - 1] as usize + 1,
         }
     }
 
     /// Byte offset where a 1-based line starts.
     pub fn line_start(&self, line: usize) -> Option<usize> {
-        self.line_starts
+        self.line_starts()
             .get(line.checked_sub(1)?)
             .map(|&start| start as usize)
     }
@@ -187,8 +200,8 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     offset
 }
 
-/// A cheap fingerprint of a file's bytes: tells whether a file read again for reporting is
-/// the one that was checked.
+/// A cheap fingerprint of some bytes: tells two contents apart (an editor's buffer from the
+/// one a cached load was made of, two sealed values).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Digest {
     len: usize,
@@ -230,70 +243,20 @@ impl Digest {
     }
 }
 
-/// Where a file's text comes from when a report needs it.
+/// One file of the repository: its path and its text as read at load. The text is shared
+/// (a server's next load of an unchanged file, a base revision's file shown in a report).
 #[derive(Debug, Clone)]
-pub enum Origin {
-    /// On disk: read again, and compared with the digest of what was checked.
-    Disk { location: PathBuf, digest: Digest },
-    /// Given in memory: the text is kept from the start.
-    Memory,
-}
-
-/// One file of the repository. Its text is not kept once the file is modelled (the model
-/// holds everything rules need, and a large repository's texts would double pglint's
-/// memory); the few files a report shows are read again on demand.
-#[derive(Debug)]
 pub struct SourceFile {
     /// Path relative to the repository root, always with `/` separators.
     pub path: String,
-    pub origin: Origin,
-    /// Filled on first use; `None` when the file changed or vanished since it was checked.
-    text: OnceLock<Option<SourceText>>,
+    pub text: Arc<SourceText>,
 }
 
 impl SourceFile {
-    pub fn new(path: String, origin: Origin) -> Self {
+    pub fn new(path: String, text: String) -> Self {
         SourceFile {
             path,
-            origin,
-            text: OnceLock::new(),
-        }
-    }
-
-    /// A file whose text is known now (in memory).
-    pub fn with_text(path: String, text: String) -> Self {
-        SourceFile {
-            path,
-            origin: Origin::Memory,
-            text: OnceLock::from(Some(SourceText::new(text))),
-        }
-    }
-
-    /// Was the text asked for and found changed (or vanished) since the file was checked?
-    pub fn found_changed(&self) -> bool {
-        matches!(self.text.get(), Some(None))
-    }
-
-    /// The text, loaded with `load` the first time; `None` when it is not the text that was
-    /// checked.
-    pub fn text_or_load(
-        &self,
-        load: impl FnOnce(&Origin) -> Option<SourceText>,
-    ) -> Option<&SourceText> {
-        self.text.get_or_init(|| load(&self.origin)).as_ref()
-    }
-
-    /// A copy without the text a file on disk read again (the copy reads it when asked); an
-    /// in-memory file's text is copied.
-    pub fn unread_copy(&self) -> SourceFile {
-        let text = match self.origin {
-            Origin::Disk { .. } => OnceLock::new(),
-            Origin::Memory => self.text.clone(),
-        };
-        SourceFile {
-            path: self.path.clone(),
-            origin: self.origin.clone(),
-            text,
+            text: Arc::new(SourceText::new(text)),
         }
     }
 }
@@ -361,17 +324,17 @@ mod tests {
 
     #[test]
     fn line_col_counts_characters_from_one() {
-        let file = SourceText::new("ab: c\nné: x\n".into());
+        let file = SourceText::new("ab: c\nné: x\n");
         assert_eq!(file.line_col(0), LineCol { line: 1, column: 1 });
         assert_eq!(file.line_col(4), LineCol { line: 1, column: 5 });
         // "né: x": 'x' is the 5th character but the 6th byte of the line.
-        let x = file.text.find('x').unwrap();
+        let x = file.as_str().find('x').unwrap();
         assert_eq!(file.line_col(x), LineCol { line: 2, column: 5 });
     }
 
     #[test]
     fn inclusive_end_points_at_last_character() {
-        let file = SourceText::new("key: value\n".into());
+        let file = SourceText::new("key: value\n");
         let end = file.inclusive_end(Span::new(5, 10));
         assert_eq!(
             end,
@@ -409,7 +372,7 @@ mod tests {
 
     #[test]
     fn line_text_strips_crlf() {
-        let file = SourceText::new("a: 1\r\nb: 2".into());
+        let file = SourceText::new("a: 1\r\nb: 2");
         assert_eq!(file.line_text(1), "a: 1");
         assert_eq!(file.line_text(2), "b: 2");
         assert_eq!(file.line_text(3), "");

@@ -164,7 +164,7 @@ proptest! {
         let dir = on_disk(&files);
         let config = Config::default();
         let project = Project::load(dir.path(), &config).unwrap();
-        let fixed = pglint::fix::run(dir.path(), &config, project, true, &|_, _| true).unwrap();
+        let fixed = pglint::fix::run(dir.path(), &config, project, true, false, &|_, _| true).unwrap();
         for changed in &fixed.changed {
             let before = parse_problems(changed.before.as_deref().unwrap_or_default());
             let after = parse_problems(&changed.after);

@@ -293,7 +293,8 @@ mod synth;
 /// directive), JSON 6902 operations (`test` that holds or not, `copy`/`move` with and
 /// without `from`, a path that does not exist), a `target:` that selects nothing, cycles,
 /// files outside the kustomization's folder, a file listed twice, an alias to another
-/// document's anchor, `kind: List` documents (and one whose item is not an object), `$patch`
+/// document's anchor, `kind: List` documents (and one whose item is not an object), top-level
+/// sequences (refused unless empty), `$patch`
 /// directives on list items (of a built-in kind, merged by key, and of a custom resource,
 /// whose list is replaced), patch `options` (`allowNameChange`, `allowKindChange`), a patch
 /// that deletes a whole object.
@@ -323,6 +324,9 @@ fn generated_repository(root: &Path, rng: &mut synth::SplitMix64) {
         // Documents that are no Kubernetes objects: refused, or skipped when empty or null.
         5 => base.push_str("  - mixed.yaml\n"),
         6 => base.push_str("  - empty-docs.yaml\n"),
+        // A top-level sequence: refused unless empty.
+        7 => base.push_str("  - sequence.yaml\n"),
+        8 => base.push_str("  - empty-sequence.yaml\n"),
         _ => {}
     }
     if pick(3) == 0 {
@@ -355,6 +359,11 @@ fn generated_repository(root: &Path, rng: &mut synth::SplitMix64) {
         "base/empty-docs.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: mixed\n---\n{}\n---\n~\n---\n# a comment\n",
     );
+    write(
+        "base/sequence.yaml",
+        "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: in-a-sequence\n",
+    );
+    write("base/empty-sequence.yaml", "[]\n");
     write(
         "base/bad-list.yaml",
         "apiVersion: v1\nkind: List\nitems:\n  - just a string\n",

@@ -486,6 +486,12 @@ fn same_id(a: &Resource<'_>, b: &Resource<'_>) -> bool {
 /// caught first, this bounds pathological chains).
 const MAX_DEPTH: usize = 64;
 
+/// What a document that is no Kubernetes object is, in messages.
+const NEITHER_API_VERSION_NOR_KIND: &str = "a mapping with neither `apiVersion` nor `kind`";
+const SEQUENCE: &str = "a top-level YAML sequence, not a mapping";
+const SCALAR: &str = "a plain value, not a mapping";
+const NO_KIND: &str = "a mapping without `kind`";
+
 impl<'p> Kustomize<'p> {
     pub fn new(project: &'p Project) -> Self {
         let mut objects_by_path = HashMap::default();
@@ -615,7 +621,7 @@ impl<'p> Kustomize<'p> {
         if !object.kind_str().ends_with("List") {
             return Ok(None);
         }
-        let text = &self.project.text(object.file).text;
+        let text = self.project.text(object.file).as_str();
         let parsed = parse(text, &self.limits);
         let Some(root) = parsed.documents.get(object.document).and_then(|d| d.root()) else {
             return Ok(None);
@@ -687,6 +693,11 @@ impl<'p> Kustomize<'p> {
     /// The manifest files the project read (those holding objects), for folder deployments.
     pub fn manifest_paths(&self) -> impl Iterator<Item = &'p str> + '_ {
         self.objects_by_path.keys().copied()
+    }
+
+    /// The YAML files with a document that became no object (see [`Kustomize::new`]).
+    pub fn partly_object_paths(&self) -> impl Iterator<Item = &'p str> + '_ {
+        self.partly_objects.iter().copied()
     }
 
     fn kustomization(&self, dir: &str) -> Option<&'p Kustomization> {
@@ -960,10 +971,10 @@ impl<'p> Kustomize<'p> {
         file: crate::source::FileId,
     ) -> Result<(), BuildError> {
         match self.non_object(file) {
-            Some(at) => Err(BuildError::at(
+            Some((at, what)) => Err(BuildError::at(
                 written.loc,
                 format!(
-                    "`{}` holds a document that is no Kubernetes object (neither `apiVersion` nor `kind`, line {}): kustomize says \"missing Resource metadata\"",
+                    "`{}` holds a document that is no Kubernetes object ({what}, line {}): kustomize says \"missing Resource metadata\"",
                     written.value,
                     self.project.text(file).line_col(at.span.start()).line
                 ),
@@ -983,13 +994,14 @@ impl<'p> Kustomize<'p> {
         lists: impl Fn(&str) -> bool,
     ) -> Result<(), BuildError> {
         for &path in self.partly_objects.iter().filter(|p| lists(p)) {
-            let Some(at) = self.project.file_id(path).and_then(|f| self.non_object(f)) else {
+            let Some((at, what)) = self.project.file_id(path).and_then(|f| self.non_object(f))
+            else {
                 continue;
             };
             return Err(BuildError::at(
                 at,
                 format!(
-                    "`{path}` is no Kubernetes object (neither `apiVersion` nor `kind`), and Flux's generated kustomization lists every `.yaml` file below `{}`: kustomize-controller says \"failed to decode Kubernetes YAML from {path}: missing Resource metadata\"",
+                    "`{path}` is no Kubernetes object ({what}), and Flux's generated kustomization lists every `.yaml` file below `{}`: kustomize-controller says \"failed to decode Kubernetes YAML from {path}: missing Resource metadata\"",
                     display(root)
                 ),
             )
@@ -1000,36 +1012,115 @@ impl<'p> Kustomize<'p> {
 
     /// The first document of `file` that kustomize's reader refuses as no Kubernetes object
     /// (`api/resource/factory.go` `SliceFromBytes` → `RNodesFromBytes` → `dropBadNodes` →
-    /// kyaml `GetValidatedMetadata`): a mapping with neither `apiVersion` nor `kind`, or a
-    /// scalar that is not null ("missing Resource metadata", "missing kind in object";
-    /// checked with `kubectl kustomize` v5.5.0). An empty mapping or a null document is
-    /// skipped; a top-level sequence is not judged (kustomize accepts `- a` and refuses
-    /// `- kind: X`).
-    fn non_object(&self, file: crate::source::FileId) -> Option<Loc> {
+    /// kyaml `GetValidatedMetadata`): a mapping with neither `apiVersion` nor `kind`, a
+    /// scalar that is not null, or a top-level sequence that is not empty ("missing Resource
+    /// metadata", "missing kind in object"; kyaml's reader wraps no bare sequence for
+    /// kustomize, and `IsNilOrEmpty` drops only `[]`; checked with `kubectl kustomize`
+    /// v5.5.0: `- a`, `- {}` and a list of whole objects are all refused). An empty mapping
+    /// or a null document is skipped.
+    fn non_object(&self, file: crate::source::FileId) -> Option<(Loc, &'static str)> {
+        self.first_unread(file, |root| {
+            if root.is_mapping() {
+                (!root.entries().is_empty()
+                    && root.get("apiVersion").is_none()
+                    && root.get("kind").is_none())
+                .then_some(NEITHER_API_VERSION_NOR_KIND)
+            } else if root.is_sequence() {
+                root.items().next().is_some().then_some(SEQUENCE)
+            } else {
+                (!root.is_null()).then_some(SCALAR)
+            }
+        })
+        .map(|(at, what, _)| (at, what))
+    }
+
+    /// The first document of `file` that `unread` describes (as what it is), and whether an
+    /// object comes before it; `None` when every document became an object (nothing to read
+    /// again).
+    fn first_unread(
+        &self,
+        file: crate::source::FileId,
+        unread: impl Fn(crate::yaml::NodeRef<'_>) -> Option<&'static str>,
+    ) -> Option<(Loc, &'static str, bool)> {
         let info = &self.project.files[file.0 as usize];
         let objects = self
             .objects_by_path
             .get(self.project.path(file))
             .map_or(0, |r| r.len());
-        // Every document became an object: nothing to read again.
         if info.documents <= objects || !info.problems.is_empty() {
             return None;
         }
-        let parsed = parse(&self.project.text(file).text, &self.limits);
+        let parsed = parse(self.project.text(file).as_str(), &self.limits);
+        let mut objects_before = false;
         parsed.documents.iter().find_map(|doc| {
             let root = doc.root()?;
-            let refused = if root.is_mapping() {
-                !root.entries().is_empty()
-                    && root.get("apiVersion").is_none()
-                    && root.get("kind").is_none()
-            } else {
-                !root.is_sequence() && !root.is_null()
-            };
-            refused.then(|| Loc {
-                file,
-                span: root.span(),
-            })
+            if let Some(what) = unread(root) {
+                let at = Loc {
+                    file,
+                    span: root.span(),
+                };
+                return Some((at, what, objects_before));
+            }
+            objects_before |= root.is_mapping() && !root.entries().is_empty();
+            None
         })
+    }
+
+    /// The manifest files of an Argo CD folder deployment (no kustomization) that Argo CD
+    /// reads, or its refusal. argo-cd `reposerver/repository/repository.go`
+    /// `getObjsFromYAMLOrJSON` decodes each YAML document into an `unstructured.Unstructured`,
+    /// which fails for a document that is not a mapping with a `kind` (a top-level sequence,
+    /// even `[]`; a scalar; a Helm values file; `{}`). Then, if objects were read before that
+    /// document, or the file holds `apiVersion:`, `kind:` and `metadata:` anywhere, the
+    /// manifest generation fails ("Failed to unmarshal"); otherwise the file is taken for an
+    /// unrelated YAML file and skipped whole (the decoder stops at the failure).
+    pub fn argo_directory_files<'a>(
+        &self,
+        files: Vec<&'a str>,
+    ) -> Result<Vec<&'a str>, BuildError> {
+        let mut read = Vec::with_capacity(files.len());
+        for path in files {
+            let unread = self
+                .partly_objects
+                .binary_search(&path)
+                .ok()
+                .and_then(|_| self.project.file_id(path))
+                .and_then(|file| {
+                    self.first_unread(file, |root| {
+                        if root.is_mapping() {
+                            root.get("kind").is_none().then_some(NO_KIND)
+                        } else if root.is_sequence() {
+                            Some(SEQUENCE)
+                        } else {
+                            (!root.is_null()).then_some(SCALAR)
+                        }
+                    })
+                    .map(|unread| (file, unread))
+                });
+            let Some((file, (at, what, objects_before))) = unread else {
+                read.push(path);
+                continue;
+            };
+            let text = self.project.text(file).as_str();
+            let looks_like_manifest = ["apiVersion:", "kind:", "metadata:"]
+                .iter()
+                .all(|marker| text.contains(marker));
+            if objects_before || looks_like_manifest {
+                return Err(BuildError::at(
+                    at,
+                    format!(
+                        "Argo CD cannot read this document of `{path}` ({what}) as a Kubernetes object, and {}: the repo server says \"Failed to unmarshal {path}\"",
+                        if objects_before {
+                            "objects come before it in the file"
+                        } else {
+                            "the file looks like a manifest (it holds `apiVersion:`, `kind:` and `metadata:`)"
+                        }
+                    ),
+                )
+                .kind(Refusal::NotAnObject));
+            }
+        }
+        Ok(read)
     }
 
     fn is_folder(&self, path: &str) -> bool {
@@ -1120,7 +1211,7 @@ impl<'p> Kustomize<'p> {
                         format!("patch `{path}` does not exist"),
                     ));
                 };
-                (self.project.text(file).text.as_str(), file, None)
+                (self.project.text(file).as_str(), file, None)
             }
             PatchBody::File(None) => {
                 return Err(BuildError::at(patch.loc, "the patch leaves the repository"));
@@ -1266,7 +1357,7 @@ impl<'p> Kustomize<'p> {
             let object = self.project.object(id);
             self.project
                 .text(object.file)
-                .text
+                .as_str()
                 .get(object.loc.span.range())
                 .is_some_and(|text| text.contains("${"))
         });
@@ -1292,13 +1383,13 @@ impl<'p> Kustomize<'p> {
                 "a generated object cannot be patched here",
             ));
         };
-        let text = &self.project.text(source.file).text;
+        let text = self.project.text(source.file).as_str();
         let parsed = parse(text, &self.limits);
         let root = parsed
             .documents
             .get(source.document)
             .and_then(|d| d.root())
-            .ok_or_else(|| BuildError::at(loc, "the file changed while pglint ran"))?;
+            .ok_or_else(|| BuildError::at(loc, "its document cannot be read"))?;
         let mut tree = Value::from_node(root, source.file)
             .map_err(|_| BuildError::at(loc, "the object is too large to patch"))?;
         let meta_loc = object.meta.loc.unwrap_or(loc);
@@ -1510,7 +1601,7 @@ impl<'p> Resource<'p> {
         kustomize: &Kustomize<'_>,
     ) -> Result<Resource<'p>, BuildError> {
         let loc = tree.loc();
-        let text = kustomize.project.text(loc.file).text.as_str();
+        let text = kustomize.project.text(loc.file).as_str();
         let object = Object::from_document(
             loc.file,
             document,
@@ -1534,7 +1625,7 @@ impl<'p> Resource<'p> {
         let text = self
             .source
             .map(|id| kustomize.project.object(id).file)
-            .map_or("", |file| kustomize.project.text(file).text.as_str());
+            .map_or("", |file| kustomize.project.text(file).as_str());
         let object = Object::from_document(
             loc.file,
             self.object.document,
@@ -1759,7 +1850,7 @@ mod tests {
 
     /// The text a location points at.
     fn text_at(project: &Project, loc: Loc) -> (String, String) {
-        let text = &project.text(loc.file).text;
+        let text = project.text(loc.file).as_str();
         (
             project.path(loc.file).to_string(),
             text[loc.span.range()].to_string(),
@@ -1824,7 +1915,14 @@ mod tests {
             ("{}\n", false),
             ("~\n", false),
             ("# only a comment\n", false),
-            ("- a\n", false),
+            // A top-level sequence: only an empty one is dropped.
+            ("- a\n", true),
+            ("- {}\n", true),
+            (
+                "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: b\n",
+                true,
+            ),
+            ("[]\n", false),
         ] {
             let with_object = format!("{CM}---\n{text}");
             for listed in [text, with_object.as_str()] {

@@ -6,6 +6,7 @@
 
 pub mod argo_glob;
 pub mod generate;
+pub mod go_path_match;
 pub mod kustomize;
 pub mod patch;
 pub mod remotes;
@@ -450,12 +451,15 @@ impl<'p> Plan<'p> {
             kustomize.accumulate_root(&self.root, self.restrictor, &self.components)?
         } else {
             let mut rendered = Rendered::default();
-            if self.kind == DeploymentKind::Flux && !flux_ignore_rules(project) {
+            if self.kind == DeploymentKind::Flux && flux_ignore_rules(project).is_empty() {
                 kustomize.check_generated_inputs(&self.root, |path| {
                     self.includes(project, path) && !flux_ignores(path)
                 })?;
             }
-            let files = self.selected_files(project, kustomize);
+            let mut files = self.selected_files(project, kustomize);
+            if self.kind == DeploymentKind::Application {
+                files = kustomize.argo_directory_files(files)?;
+            }
             kustomize.add_files(files, &mut rendered)?;
             // Flux's generated kustomization lists each sub-folder holding a kustomization (and
             // does not look inside it), built as a resource (fluxcd/pkg
@@ -564,14 +568,22 @@ impl<'p> Plan<'p> {
         };
         let mut files: Vec<&str> = match &self.files {
             Some(files) => files.clone(),
+            // Argo CD reads every YAML file, also those holding no object
+            // ([`Kustomize::argo_directory_files`] decides what it makes of them).
             None => kustomize
                 .manifest_paths()
+                .chain(
+                    kustomize
+                        .partly_object_paths()
+                        .filter(|_| self.kind == DeploymentKind::Application),
+                )
                 .filter(|path| self.includes(project, path))
                 .filter(|path| include.as_ref().is_none_or(|g| matches(g, relative(path))))
                 .filter(|path| !exclude.as_ref().is_some_and(|g| matches(g, relative(path))))
                 .collect(),
         };
         files.sort_unstable();
+        files.dedup();
         files
     }
 
@@ -642,30 +654,41 @@ fn flux_ignores(path: &str) -> bool {
     FILES.contains(&name) || parts.iter().any(|dir| DIRS.contains(dir))
 }
 
-/// The repository adds ignore rules pglint does not read: a `.sourceignore` file, or the
-/// `flux-system` GitRepository's `spec.ignore`. What the generated kustomization lists is
-/// then not judged.
-fn flux_ignore_rules(project: &Project) -> bool {
-    project
+/// The ignore rules source-controller applies besides its defaults, which pglint does not
+/// read: every `.sourceignore` file (fluxcd/pkg `sourceignore/sourceignore.go`
+/// `LoadIgnorePatterns`, at any depth, scoped to its folder) and the `flux-system`
+/// GitRepository's `spec.ignore` (source-controller `gitrepository_controller.go`). Each is
+/// named as `path` or `path:line (what)`. With any of them, what the generated kustomization
+/// lists is not judged.
+pub fn flux_ignore_rules(project: &Project) -> Vec<String> {
+    let mut rules: Vec<String> = project
         .paths
         .iter()
-        .any(|p| p == ".sourceignore" || p.ends_with("/.sourceignore"))
-        || project
-            .objects
-            .iter()
-            .filter(|o| o.kind_str() == "GitRepository" && o.name() == Some("flux-system"))
-            .any(|object| {
-                let parsed = crate::yaml::parse(
-                    &project.text(object.file).text,
-                    &crate::yaml::Limits::default(),
-                );
-                parsed
-                    .documents
-                    .get(object.document)
-                    .and_then(|d| d.root())
-                    .and_then(|root| root.path(&["spec", "ignore"]))
-                    .is_some()
-            })
+        .filter(|p| *p == ".sourceignore" || p.ends_with("/.sourceignore"))
+        .map(|p| format!("`{p}`"))
+        .collect();
+    for object in project
+        .objects
+        .iter()
+        .filter(|o| o.kind_str() == "GitRepository" && o.name() == Some("flux-system"))
+    {
+        let text = project.text(object.file);
+        let parsed = crate::yaml::parse(text.as_str(), &crate::yaml::Limits::default());
+        let ignore = parsed
+            .documents
+            .get(object.document)
+            .and_then(|d| d.root())
+            .and_then(|root| root.path(&["spec", "ignore"]));
+        if let Some(ignore) = ignore {
+            let line = text.line_col(ignore.span().start()).line;
+            rules.push(format!(
+                "`{}:{line}` (GitRepository `flux-system` `spec.ignore`)",
+                project.path(object.file)
+            ));
+        }
+    }
+    rules.sort();
+    rules
 }
 
 /// The Application objects whose files another Argo CD directory source holds in its folder
@@ -890,29 +913,29 @@ fn appset_plans<'p>(
     plans
 }
 
-/// Folders of the repository matching a git directory generator (Go's `path.Match`: `*`
-/// stays within one folder).
+/// Folders of the repository matching a git directory generator, as argo-cd lists and filters
+/// them: `reposerver/repository/repository.go` `GetGitDirectories` walks every folder below the
+/// root (not the root itself, no hidden folder: `IncludeHiddenDirectories` is off by default),
+/// and `applicationset/generators/git.go` `filterApps` keeps a folder that some include
+/// pattern and no exclude pattern matches with Go's `path.Match` ([`go_path_match`]).
 fn directories(project: &Project, include: &[String], exclude: &[String]) -> Vec<String> {
-    let globs = |patterns: &[String]| {
-        let mut builder = globset::GlobSetBuilder::new();
-        for pattern in patterns {
-            if let Ok(glob) = globset::GlobBuilder::new(pattern.trim_matches('/'))
-                .literal_separator(true)
-                .build()
-            {
-                builder.add(glob);
-            }
-        }
-        builder
-            .build()
-            .unwrap_or_else(|_| globset::GlobSet::empty())
+    let compile = |patterns: &[String]| -> Vec<go_path_match::GoPathPattern> {
+        patterns
+            .iter()
+            .filter_map(|p| go_path_match::GoPathPattern::new(p))
+            .collect()
     };
-    let (include, exclude) = (globs(include), globs(exclude));
-    // Every path that holds something is a folder.
-    let folders: HashSet<&str> = project.paths.iter().map(|p| parent_dir(p)).collect();
+    let (include, exclude) = (compile(include), compile(exclude));
+    let mut folders: HashSet<&str> = HashSet::default();
+    for path in &project.paths {
+        folders.extend(crate::source::ancestors(path).filter(|dir| !dir.is_empty()));
+    }
+    let hidden = |dir: &str| dir.split('/').any(|segment| segment.starts_with('.'));
     let mut dirs: Vec<String> = folders
         .into_iter()
-        .filter(|dir| include.is_match(dir) && !exclude.is_match(dir))
+        .filter(|dir| !hidden(dir))
+        .filter(|dir| include.iter().any(|p| p.is_match(dir)))
+        .filter(|dir| !exclude.iter().any(|p| p.is_match(dir)))
         .map(str::to_string)
         .collect();
     dirs.sort();
@@ -1023,7 +1046,7 @@ fn argocd_cm_data(project: &Project) -> impl Iterator<Item = (OwnedNode, OwnedNo
         .iter()
         .filter(|o| o.kind_str() == "ConfigMap" && o.name() == Some("argocd-cm"))
         .flat_map(move |object| {
-            let text = &project.text(object.file).text;
+            let text = project.text(object.file).as_str();
             let parsed = crate::yaml::parse(text, &crate::yaml::Limits::default());
             let entries: Vec<(OwnedNode, OwnedNode)> = parsed
                 .documents
@@ -1079,6 +1102,49 @@ pub fn argocd_versioned_build_options(project: &Project) -> Vec<(Loc, String)> {
             Some((key.loc, text.to_string()))
         })
         .collect()
+}
+
+/// The Application sources (and ApplicationSet templates' sources) that set
+/// `kustomize.version: <version>`, where each is written: Argo CD 3.0 and 3.1 chose the
+/// versioned build options by that exact name (`KustomizeSettings.GetOptions`).
+pub fn argocd_kustomize_version_users(project: &Project, version: &str) -> Vec<Loc> {
+    let mut users = Vec::new();
+    for object in project
+        .objects
+        .iter()
+        .filter(|o| matches!(o.kind_str(), "Application" | "ApplicationSet"))
+        .filter(|o| {
+            o.api_version
+                .as_ref()
+                .is_some_and(|v| v.as_str().starts_with("argoproj.io/"))
+        })
+    {
+        let text = project.text(object.file);
+        let parsed = crate::yaml::parse(text.as_str(), &crate::yaml::Limits::default());
+        let Some(root) = parsed.documents.get(object.document).and_then(|d| d.root()) else {
+            continue;
+        };
+        let spec = match object.kind_str() {
+            "ApplicationSet" => root.path(&["spec", "template", "spec"]),
+            _ => root.get("spec"),
+        };
+        let single = spec.and_then(|s| s.get("source")).into_iter();
+        let many = spec
+            .and_then(|s| s.get("sources"))
+            .into_iter()
+            .flat_map(|l| l.items());
+        for source in single.chain(many) {
+            if let Some(set) = source.path(&["kustomize", "version"])
+                && set.as_str() == Some(version)
+            {
+                users.push(Loc {
+                    file: object.file,
+                    span: set.span(),
+                });
+            }
+        }
+    }
+    users
 }
 
 /// The `repoURL`s of an object's Argo CD sources and git generators.
@@ -1563,6 +1629,46 @@ mod tests {
     }
 
     #[test]
+    fn argo_cd_skips_or_refuses_a_folder_file_that_is_no_object_as_its_repo_server_does() {
+        let app = application("dbs", "db", "postgres");
+        let outcome = |file: &str| {
+            let project = project(&[
+                ("argocd/dbs.yaml", app.as_str()),
+                ("db/app-db.yaml", DB),
+                ("db/other.yaml", file),
+            ]);
+            let deploy = Deploy::build(&project, &Config::default());
+            match &deploy.deployments[0].rendered {
+                Ok(rendered) => Ok(rendered.resources.len()),
+                Err(e) => {
+                    assert_eq!(e.kind, Refusal::NotAnObject);
+                    Err(
+                        project.text(e.loc.unwrap().file).as_str()[e.loc.unwrap().span.range()]
+                            .to_string(),
+                    )
+                }
+            }
+        };
+        // An unrelated YAML file (no `apiVersion:`, `kind:` and `metadata:`): skipped whole.
+        for skipped in [
+            "replicaCount: 1\n",
+            "- a\n",
+            "[]\n",
+            "{}\n",
+            "~\n---\n# nothing\n",
+        ] {
+            assert_eq!(outcome(skipped), Ok(1), "{skipped:?}");
+        }
+        // A file that looks like a manifest, or objects before the document: refused there.
+        let listed = "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: b\n";
+        assert!(outcome(listed).is_err(), "{:?}", outcome(listed));
+        let after_object = format!("{}---\n- a\n", DB.replace("app-db", "b-db"));
+        assert_eq!(outcome(&after_object), Err("- a".to_string()));
+        // Objects only: read.
+        assert_eq!(outcome(&DB.replace("app-db", "b-db")), Ok(2));
+    }
+
+    #[test]
     fn flux_substitutes_post_build_variables() {
         let flux = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: wiki\nspec:\n  path: ./apps\n  postBuild:\n    substitute:\n      APP: wiki\n";
         let templated = DB
@@ -1619,6 +1725,29 @@ mod tests {
             deploy.is_applied(object_id(&project, "apps/wiki/deeper/x.yaml")),
             Some(false)
         );
+    }
+
+    #[test]
+    fn application_set_folders_are_listed_and_matched_as_argo_cd_does() {
+        let project = project(&[
+            ("apps/wiki/db.yaml", DB),
+            ("apps/team/notes/db.yaml", DB),
+            ("apps/.hidden/db.yaml", DB),
+            (".github/workflows/x.yaml", DB),
+        ]);
+        let dirs = |include: &[&str], exclude: &[&str]| {
+            let own = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+            directories(&project, &own(include), &own(exclude))
+        };
+        // A folder holding only folders is a folder too; hidden ones are not listed.
+        assert_eq!(dirs(&["apps/*"], &[]), ["apps/team", "apps/wiki"]);
+        assert_eq!(dirs(&["*"], &[]), ["apps"]);
+        // Go's `path.Match`: `*` stays in one folder, a trailing `/` matches nothing, a bad
+        // pattern is skipped.
+        assert_eq!(dirs(&["apps/*/*"], &[]), ["apps/team/notes"]);
+        assert!(dirs(&["apps/*/"], &[]).is_empty());
+        assert_eq!(dirs(&["apps/[", "apps/w*"], &[]), ["apps/wiki"]);
+        assert_eq!(dirs(&["apps/*"], &["apps/[^w]*"]), ["apps/wiki"]);
     }
 
     #[test]

@@ -89,7 +89,7 @@ pub fn compare_with_base(
     for (file, source) in project.sources.iter() {
         let same = base
             .file_id(&source.path)
-            .is_some_and(|old| base.text(old).text == project.text(file).text);
+            .is_some_and(|old| base.text(old).as_str() == project.text(file).as_str());
         if !same {
             touched.push(source.path.clone());
         }

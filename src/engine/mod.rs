@@ -18,7 +18,6 @@ use crate::deploy::Deploy;
 use crate::diagnostic::Diagnostic;
 use crate::index::Index;
 use crate::project::Project;
-use crate::source::FileId;
 use crate::write::Changed;
 
 /// What a run does beyond linting.
@@ -70,9 +69,6 @@ pub struct Report {
     pub unidentified: bool,
     /// With `--base`: the paths the change touched (added, changed or deleted).
     pub touched: Option<Vec<String>>,
-    /// Files that changed on disk while pglint ran; their findings were dropped, since
-    /// positions and masks would be those of another text.
-    pub changed_meanwhile: Vec<FileId>,
     /// Baseline entries that matched nothing (with the count left over).
     pub stale_baseline: Vec<Entry>,
     /// What the fix stage did, when it ran.
@@ -90,8 +86,10 @@ pub struct Fixes {
     pub skipped: Vec<String>,
     /// Files changed by someone else after they were checked: not fixed, and the run fails.
     pub changed_meanwhile: Vec<String>,
-    /// Under [`FixMode::Preview`]: the repository as read, for a diff against
-    /// [`Report::project`].
+    /// Under [`FixMode::Preview`]: nothing is written.
+    pub preview: bool,
+    /// Under [`FixMode::Preview`], the repository as loaded, for a diff against
+    /// [`Report::project`], when a fix changed it (`None`: `Report::project` is it).
     pub before: Option<Project>,
 }
 
@@ -160,16 +158,16 @@ pub fn check(
         }
         FixMode::Write { unsafe_fixes } | FixMode::Preview { unsafe_fixes } => {
             let preview = matches!(options.fix, FixMode::Preview { .. });
-            // The texts as read, for the diff (the fix run consumes the project).
-            let before = preview.then(|| load(&root, config)).transpose()?;
-            let fixed = crate::fix::run(&root, config, project, unsafe_fixes, &in_scope)
-                .map_err(EngineError::Fix)?;
+            let mut fixed =
+                crate::fix::run(&root, config, project, unsafe_fixes, preview, &in_scope)
+                    .map_err(EngineError::Fix)?;
             let fixes = Fixes {
                 count: fixed.applied_count(),
                 changed: fixed.changed,
                 skipped: fixed.skipped,
                 changed_meanwhile: fixed.changed_meanwhile,
-                before,
+                preview,
+                before: fixed.loaded.take(),
             };
             if preview {
                 return Ok(Report {
@@ -179,7 +177,6 @@ pub fn check(
                     notices,
                     unidentified,
                     touched: None,
-                    changed_meanwhile: Vec::new(),
                     stale_baseline: Vec::new(),
                     fixes: Some(fixes),
                 });
@@ -212,26 +209,6 @@ pub fn check(
         }
         None => None,
     };
-    // Reports read the files they show again: one that changed since it was checked cannot be
-    // shown (its positions and the secrets to mask are those of the old text). A file that
-    // an earlier stage read again and found changed (a kustomization the deployments
-    // re-read, a file a fix was built on) fails the run too: what was made of it is not what
-    // was checked.
-    let mut changed_meanwhile = project.changed_files(diagnostics.iter().flat_map(|d| {
-        std::iter::once(d.finding.loc.file).chain(d.finding.related.iter().map(|r| r.loc.file))
-    }));
-    changed_meanwhile.extend(project.files_found_changed());
-    changed_meanwhile.sort_unstable();
-    changed_meanwhile.dedup();
-    if !changed_meanwhile.is_empty() {
-        diagnostics.retain(|d| {
-            !changed_meanwhile.contains(&d.finding.loc.file)
-                && d.finding
-                    .related
-                    .iter()
-                    .all(|r| !changed_meanwhile.contains(&r.loc.file))
-        });
-    }
     let stale_baseline = match options.baseline {
         Some(baseline) => baseline.filter(&mut diagnostics),
         None => Vec::new(),
@@ -244,7 +221,6 @@ pub fn check(
         notices,
         unidentified,
         touched,
-        changed_meanwhile,
         stale_baseline,
         fixes,
     })

@@ -25,6 +25,9 @@ pub const MAX_PASSES: usize = 10;
 pub struct Fixed {
     /// The repository as fixed (in memory), with its findings.
     pub project: Project,
+    /// With `keep_loaded`, the repository as it was given, when a fix changed it (else
+    /// `project` is it): what a preview diffs against, without reading the files again.
+    pub loaded: Option<Project>,
     pub diagnostics: Vec<Diagnostic>,
     /// Changed files, in path order.
     pub changed: Vec<Changed>,
@@ -55,14 +58,17 @@ struct Buffer {
 }
 
 /// Lints `project` (loaded from `root`) and applies the fixes `unsafe_fixes` allows of the
-/// findings `in_scope` keeps, pass after pass.
+/// findings `in_scope` keeps, pass after pass; `keep_loaded` keeps `project` (see
+/// [`Fixed::loaded`]).
 pub fn run(
     root: &Path,
     config: &Config,
     project: Project,
     unsafe_fixes: bool,
+    keep_loaded: bool,
     in_scope: &dyn Fn(&Project, &Diagnostic) -> bool,
 ) -> Result<Fixed, String> {
+    let mut loaded = None;
     let mut buffers: HashMap<String, Buffer> = HashMap::default();
     let mut unfixable: HashMap<String, String> = HashMap::default();
     let mut applied: HashMap<RuleId, usize> = HashMap::default();
@@ -70,7 +76,6 @@ pub fn run(
     let mut changed_meanwhile = Vec::new();
     let mut project = project;
     let mut diagnostics = lint(&project, config);
-    found_changed(&project, &mut changed_meanwhile);
     for _ in 0..MAX_PASSES {
         let mut accepted: Vec<(RuleId, &Fix)> = Vec::new();
         let mut taken: Vec<&Edit> = Vec::new();
@@ -129,9 +134,12 @@ pub fn run(
             .iter()
             .map(|(path, b)| (path.clone(), b.bytes.clone()))
             .collect();
-        project = Project::load_with(root, config, &overrides)?;
+        let fixed = Project::load_with(root, config, &overrides)?;
+        let previous = std::mem::replace(&mut project, fixed);
+        if keep_loaded && loaded.is_none() {
+            loaded = Some(previous);
+        }
         diagnostics = lint(&project, config);
-        found_changed(&project, &mut changed_meanwhile);
     }
     let mut changed: Vec<Changed> = buffers
         .into_iter()
@@ -147,23 +155,13 @@ pub fn run(
     applied.sort();
     Ok(Fixed {
         project,
+        loaded,
         diagnostics,
         changed,
         applied,
         skipped,
         changed_meanwhile,
     })
-}
-
-/// Adds the files the lint read again to build fixes (or deployments) and found changed since
-/// they were loaded: their fixes are missing, so the run must not end as a success.
-fn found_changed(project: &Project, changed_meanwhile: &mut Vec<String>) {
-    for file in project.files_found_changed() {
-        let path = project.path(file);
-        if !changed_meanwhile.iter().any(|p| p == path) {
-            changed_meanwhile.push(path.to_string());
-        }
-    }
 }
 
 /// The files `edits` change (read from disk under `root`, still as `project` read them), as
@@ -206,7 +204,7 @@ impl Buffer {
             return Err("is UTF-16; fixes edit UTF-8 files only".into());
         }
         let text = decode(bytes.clone())?;
-        if text != project.text(file).text {
+        if text != project.text(file).as_str() {
             return Err(CHANGED_MEANWHILE.into());
         }
         let text_start = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
@@ -325,7 +323,7 @@ fn apply_checked(
 
 /// Does the edit replace whole characters of its file's text?
 fn in_text(project: &Project, edit: &Edit) -> bool {
-    let text = &project.text(edit.file).text;
+    let text = project.text(edit.file).as_str();
     edit.span.end() <= text.len()
         && text.is_char_boundary(edit.span.start())
         && text.is_char_boundary(edit.span.end())

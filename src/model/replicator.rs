@@ -72,10 +72,26 @@ pub fn is_source(meta: &Metadata) -> bool {
         .any(|name| value(meta, name).is_some())
 }
 
+/// Is `namespace` one the controller's `--exclude-namespaces` patterns leave out of pushes?
+/// `common/exclude.go` `NewNamespaceFilter` skips empty and invalid patterns and
+/// `ShouldExclude` matches them unanchored (`regexp.MatchString`). Pulls are not filtered.
+pub fn excluded(exclude_namespaces: &[String], namespace: &str) -> bool {
+    exclude_namespaces
+        .iter()
+        .filter(|p| !p.is_empty())
+        .any(|p| Regex::new(p).is_ok_and(|re| re.is_match(namespace)))
+}
+
 /// Does the replicator push the Secret in `own_namespace` into `namespace` (once that
-/// namespace exists)? It never copies a Secret onto itself.
-pub fn pushes_to(meta: &Metadata, own_namespace: &str, namespace: &str) -> Option<bool> {
-    if namespace == own_namespace {
+/// namespace exists)? It never copies a Secret onto itself, nor into a namespace its
+/// `--exclude-namespaces` patterns (`exclude_namespaces`) match.
+pub fn pushes_to(
+    meta: &Metadata,
+    own_namespace: &str,
+    namespace: &str,
+    exclude_namespaces: &[String],
+) -> Option<bool> {
+    if namespace == own_namespace || excluded(exclude_namespaces, namespace) {
         return Some(false);
     }
     let listed = match value(meta, REPLICATE_TO) {
@@ -130,27 +146,44 @@ mod tests {
     }
 
     #[test]
+    fn excluded_namespaces_match_anywhere_and_stop_pushes_only() {
+        let exclude = ["kube".to_string(), String::new(), "[bad".to_string()];
+        assert!(excluded(&exclude, "kube-system"));
+        assert!(excluded(&exclude, "my-kube-tools"));
+        assert!(!excluded(&exclude, "gitea"));
+        // The empty and the invalid pattern are dropped, not "match everything".
+        assert!(!excluded(&["".to_string()], "gitea"));
+        let m = meta(&[(REPLICATE_TO, "\"kube-system,gitea\"")]);
+        assert_eq!(
+            pushes_to(&m, "postgres", "kube-system", &exclude),
+            Some(false)
+        );
+        assert_eq!(pushes_to(&m, "postgres", "gitea", &exclude), Some(true));
+        assert_eq!(pushes_to(&m, "postgres", "kube-system", &[]), Some(true));
+    }
+
+    #[test]
     fn replicate_to_is_a_list_of_whole_name_patterns() {
         let m = meta(&[(REPLICATE_TO, "\"gitea, team-.*,^exact$,[bad\"")]);
-        assert_eq!(pushes_to(&m, "postgres", "gitea"), Some(true));
-        assert_eq!(pushes_to(&m, "postgres", "team-a"), Some(true));
-        assert_eq!(pushes_to(&m, "postgres", "exact"), Some(true));
+        assert_eq!(pushes_to(&m, "postgres", "gitea", &[]), Some(true));
+        assert_eq!(pushes_to(&m, "postgres", "team-a", &[]), Some(true));
+        assert_eq!(pushes_to(&m, "postgres", "exact", &[]), Some(true));
         // Anchored: no partial matches.
-        assert_eq!(pushes_to(&m, "postgres", "gitea2"), Some(false));
-        assert_eq!(pushes_to(&m, "postgres", "my-team-a"), Some(false));
+        assert_eq!(pushes_to(&m, "postgres", "gitea2", &[]), Some(false));
+        assert_eq!(pushes_to(&m, "postgres", "my-team-a", &[]), Some(false));
         // The invalid entry is dropped, not fatal.
-        assert_eq!(pushes_to(&m, "postgres", "[bad"), Some(false));
+        assert_eq!(pushes_to(&m, "postgres", "[bad", &[]), Some(false));
         // Never onto itself.
         let all = meta(&[(REPLICATE_TO, ".*")]);
-        assert_eq!(pushes_to(&all, "postgres", "postgres"), Some(false));
-        assert_eq!(pushes_to(&meta(&[]), "postgres", "gitea"), Some(false));
+        assert_eq!(pushes_to(&all, "postgres", "postgres", &[]), Some(false));
+        assert_eq!(pushes_to(&meta(&[]), "postgres", "gitea", &[]), Some(false));
         // Unknowable: a templated list, a namespace selector.
         assert_eq!(
-            pushes_to(&meta(&[(REPLICATE_TO, "\"${NS}\"")]), "p", "gitea"),
+            pushes_to(&meta(&[(REPLICATE_TO, "\"${NS}\"")]), "p", "gitea", &[]),
             None
         );
         let selector = meta(&[(REPLICATE_TO_MATCHING, "team=a")]);
-        assert_eq!(pushes_to(&selector, "p", "gitea"), None);
+        assert_eq!(pushes_to(&selector, "p", "gitea", &[]), None);
         assert!(is_source(&selector));
         assert!(!is_source(&meta(&[(REPLICATE_FROM, "p/a")])));
     }

@@ -15,7 +15,7 @@ use super::{Batch, Content, Input, Project, read_certificate, read_remotes};
 use crate::config::Config;
 use crate::discover::{Discovered, YamlFile, discover, is_yaml};
 use crate::hash::{HashMap, HashSet};
-use crate::source::{Digest, SourceFile, ancestors};
+use crate::source::{Digest, ancestors};
 
 /// A repository's files as last loaded, by file id (the walk's order, then the buffers of
 /// files the walk did not find, by path).
@@ -174,6 +174,7 @@ impl ProjectCache {
             certificate,
             &self.config,
         );
+        project.read_generator_inputs(|path| buffers.get(path).cloned(), &self.config);
         project.repository_urls = read_remotes(&self.root);
         Ok(project)
     }
@@ -193,10 +194,10 @@ impl CachedFile {
 
 impl Batch {
     /// A copy of a load without repository CRDs (see [`CachedFile::reusable`]): the file's
-    /// text is not copied, a file on disk reads it again when a report needs it.
+    /// text is shared, not copied.
     fn copy(&self) -> Batch {
         Batch {
-            sources: self.sources.iter().map(SourceFile::unread_copy).collect(),
+            sources: self.sources.clone(),
             files: self.files.clone(),
             objects: self.objects.clone(),
             kustomizations: self.kustomizations.clone(),

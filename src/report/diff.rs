@@ -119,7 +119,7 @@ impl Side {
         let file = project.file_id(path);
         let (real, masked) = file.map_or_else(Default::default, |file| {
             (
-                project.text(file).text.clone(),
+                project.text(file).as_str().to_string(),
                 masked_text_but_ciphertext(project, file),
             )
         });

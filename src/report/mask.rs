@@ -61,7 +61,7 @@ pub fn masked_text_but_ciphertext(project: &Project, file: FileId) -> MaskedText
 
 fn masked_text_but(project: &Project, file: FileId, shown: &[crate::source::Span]) -> MaskedText {
     let info = &project.files[file.0 as usize];
-    let mut bytes = project.text(file).text.clone().into_bytes();
+    let mut bytes = project.text(file).as_str().as_bytes().to_vec();
     neutralise_controls(&mut bytes);
     // Only ASCII bytes inside whole characters were replaced, so this stays UTF-8.
     let text = String::from_utf8(bytes).unwrap_or_default();

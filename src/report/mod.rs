@@ -318,7 +318,7 @@ mod tests {
     }
 
     fn at(project: &Project, needle: &str, nth: usize) -> Diagnostic {
-        let text = &project.text(FileId(0)).text;
+        let text = project.text(FileId(0)).as_str();
         let start = text.match_indices(needle).nth(nth).unwrap().0;
         Diagnostic {
             rule: crate::rules::RuleId::SecretType,

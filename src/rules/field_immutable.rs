@@ -74,7 +74,7 @@ fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some((_, new_root)) = cx.object_yaml(obj) else {
             continue;
         };
-        let old_text = &base.project.text(old.file).text;
+        let old_text = base.project.text(old.file).as_str();
         let old_parsed = crate::yaml::parse(old_text, &cx.config.limits);
         let Some(old_root) = old_parsed
             .documents

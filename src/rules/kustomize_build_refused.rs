@@ -35,12 +35,20 @@ declare_rule! {
     /// - an alias to an anchor of another YAML document of the same file: kustomize reads a
     ///   file one document at a time (`MalformedYAMLError: unknown anchor`);
     /// - a document that is no Kubernetes object (neither `apiVersion` nor `kind`: Helm
-    ///   values, a settings file) in a listed file, at its entry (`api/resource/factory.go`
-    ///   `SliceFromBytes` → `dropBadNodes`: "missing Resource metadata"), or in any `.yaml`
-    ///   file below a folder Flux builds without a kustomization, at the file: Flux's
-    ///   generated kustomization lists them all and decodes each (fluxcd/pkg
-    ///   `kustomize/kustomize_generator.go` `scanManifests`), leaving out only what
-    ///   source-controller ignores by default (`sourceignore/sourceignore.go`).
+    ///   values, a settings file; a plain value; a top-level YAML sequence that is not empty,
+    ///   even one of whole objects) in a listed file, at its entry (`api/resource/factory.go`
+    ///   `SliceFromBytes` → `dropBadNodes`: "missing Resource metadata"; only `[]`, `{}` and
+    ///   null documents are dropped), or in any `.yaml` file below a folder Flux builds
+    ///   without a kustomization, at the file: Flux's generated kustomization lists them all
+    ///   and decodes each (fluxcd/pkg `kustomize/kustomize_generator.go` `scanManifests`),
+    ///   leaving out only what source-controller ignores by default
+    ///   (`sourceignore/sourceignore.go`);
+    /// - in a folder Argo CD applies without a kustomization, a document that is not a
+    ///   mapping with `kind` (a top-level sequence, even `[]`; `{}`; Helm values), at the
+    ///   document, when objects come before it in its file or the file holds `apiVersion:`,
+    ///   `kind:` and `metadata:` (argo-cd `reposerver/repository/repository.go`
+    ///   `getObjsFromYAMLOrJSON`: "Failed to unmarshal"). Any other such file Argo CD skips
+    ///   whole as "an unrelated YAML file", and pglint does too.
     ///
     /// A listed file or folder that does not exist is `kustomize-missing`'s; a listed file that
     /// is not valid YAML is `yaml-syntax`'s or `yaml-duplicate-key`'s; a label value that is
@@ -188,7 +196,7 @@ fn help(kind: Refusal, deployments: &[&Deployment<'_>]) -> String {
             "anchors only reach within their own document: write the value out, or anchor it again in this document".into()
         }
         Refusal::NotAnObject => {
-            "list only Kubernetes manifests under `resources:` (a `configMapGenerator` reads a settings file as data), and keep files that are no objects (Helm values, configuration) out of a folder Flux builds without a kustomization.yaml, or give it one that lists only its manifests".into()
+            "list only Kubernetes manifests under `resources:` (a `configMapGenerator` reads a settings file as data; several objects are documents separated by `---`, or a `kind: List`, never a top-level YAML sequence), and keep files that are no objects (Helm values, configuration) out of a folder Flux or Argo CD applies without a kustomization.yaml, or give it one that lists only its manifests".into()
         }
         Refusal::Missing | Refusal::Unparsed | Refusal::Invalid | Refusal::Other => {
             "fix what kustomize refuses".into()

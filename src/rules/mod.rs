@@ -180,7 +180,7 @@ impl<'p> Context<'p> {
 
     /// A file's YAML, to build a fix's edits on (parsed on first use).
     pub fn yaml(&self, file: FileId) -> YamlFile<'_> {
-        let text = &self.project.text(file).text;
+        let text = self.project.text(file).as_str();
         let parsed = self.parsed[file.0 as usize]
             .get_or_init(|| crate::yaml::parse(text, &self.config.limits));
         YamlFile::new(file, text, parsed)

@@ -27,11 +27,15 @@ declare_rule! {
     ///   namespace (the one `pglint.toml`'s `[app-namespaces]` gives, else the app's name),
     ///   while no other copy (a Reflector mirror, a permitted pull) brings it there either
     ///   (`common/generic-replicator.go` `getNamespacesToReplicate`,
-    ///   `common/strings.go` `StringToPatternList`).
+    ///   `common/strings.go` `StringToPatternList`), or take it in while the controller's
+    ///   `--exclude-namespaces` patterns (Go regular expressions matching anywhere in the
+    ///   name; `common/exclude.go` `ShouldExclude`, checked for pushes only in
+    ///   `replicateResourceToNamespaces`) match it: say them in `[deploy]
+    ///   replicator-exclude-namespaces` (the flag's default, and pglint's, excludes nothing).
     ///
     /// Values that only exist after substitution, and `replicate-to-matching` (a namespace
-    /// label selector), are not judged. The controller's `--allow-all` flag, which skips the
-    /// permission check, is not known to pglint.
+    /// label selector), are not judged. The controller's flags are not in the repository:
+    /// pglint assumes its defaults unless `[deploy]` says otherwise.
     ///
     /// ## Why is this bad?
     /// The copy stays empty (a pull the source does not permit) or is never made (a push to
@@ -161,13 +165,15 @@ fn refused_pull(
     )
 }
 
-/// A source whose `replicate-to` leaves its app's namespace out, with no other copy there.
+/// A source whose `replicate-to` leaves its app's namespace out, or names it while the
+/// controller's `--exclude-namespaces` leaves it out, with no other copy there.
 fn missed_push(cx: &Context<'_>, meta: &Metadata, name: &str, namespace: &str) -> Option<Finding> {
     let written = annotation(meta, REPLICATE_TO)?;
     let app = app_of(name, &cx.config.naming.secret_suffix)?;
     let own = cx.config.naming.app_namespace(app);
+    let exclude = &cx.config.deploy.replicator_exclude_namespaces;
     if own == namespace
-        || replicator::pushes_to(meta, namespace, &own) != Some(false)
+        || replicator::pushes_to(meta, namespace, &own, exclude) != Some(false)
         || cx.index.copied_into(meta, namespace, name, &own) != Some(false)
     {
         return None;
@@ -175,6 +181,21 @@ fn missed_push(cx: &Context<'_>, meta: &Metadata, name: &str, namespace: &str) -
     // A pull from the app's namespace is the other finding's, when refused.
     if cx.index.has_copy_in(Copier::Replicator, namespace, name, &own) {
         return None;
+    }
+    if replicator::pushes_to(meta, namespace, &own, &[]) == Some(true) {
+        return Some(
+            Finding::new(
+                written.value.loc,
+                format!(
+                    "kubernetes-replicator skips namespace `{own}` of app `{app}`: `replicate-to` names it, but `[deploy] replicator-exclude-namespaces` (the controller's `--exclude-namespaces`) matches it, so `{name}` is never copied there"
+                ),
+            )
+            .label("namespace excluded")
+            .help(format!(
+                "take `{own}` out of the replicator's `--exclude-namespaces` (and `[deploy] replicator-exclude-namespaces`), or pull the Secret with a `{}{REPLICATE_FROM}` copy in `{own}` (pulls are not filtered)",
+                replicator::PREFIX
+            )),
+        );
     }
     Some(
         Finding::new(

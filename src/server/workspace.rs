@@ -178,7 +178,7 @@ impl Analysis {
         let path = self.project.path(file);
         match self.open_texts.get(path) {
             Some(text) => text,
-            None => &self.project.text(file).text,
+            None => self.project.text(file).as_str(),
         }
     }
 
