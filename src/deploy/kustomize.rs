@@ -32,7 +32,7 @@ pub struct Resource<'p> {
     /// the project until a transformer changes it (most builds change nothing).
     pub object: RenderedObject<'p>,
     /// What the build did to it beyond the object, once it did anything: boxed, so that the
-    /// resources a build leaves as written (most) take three words each.
+    /// resources a build leaves as written (most) take 32 bytes each.
     changes: Option<Box<Changes>>,
 }
 
