@@ -17,7 +17,8 @@
 //!
 //! `--stages` runs no server: it times, in process, each stage of the check a keystroke causes
 //! (the cached load, deploy, index, rules), of the whole engine run, as the server runs them,
-//! and of freeing the checked project (the server frees the previous one before a check).
+//! and of freeing the checked project (the server frees the previous one on another thread
+//! while it checks).
 
 #[path = "../tests/common/synth.rs"]
 mod synth;

@@ -228,8 +228,8 @@ fn refuse_existing(project: &Project, config: &Config, names: &Names) -> Result<
 /// The shared Cluster in the SOP folder.
 fn shared_cluster<'p>(project: &'p Project, config: &Config) -> Result<&'p Object, String> {
     project
-        .objects
-        .iter()
+        .sources()
+        .map(|(_, obj)| obj)
         .find(|obj| {
             matches!(obj.spec, Spec::Cluster(_))
                 && obj.name() == Some(config.cluster.as_str())
@@ -684,8 +684,8 @@ pub fn plan_seal(
     check_secret_key(&request.key)?;
     let namespace = request.namespace.as_deref().unwrap_or(&config.namespace);
     let found: Vec<&Object> = project
-        .objects
-        .iter()
+        .sources()
+        .map(|(_, obj)| obj)
         .filter(|obj| {
             matches!(obj.spec, Spec::SealedSecret(_))
                 && obj.name() == Some(request.name.as_str())

@@ -154,8 +154,12 @@ pub struct Project {
     pub sources: SourceMap,
     /// Indexed by [`FileId`], like `sources`.
     pub files: Vec<FileInfo>,
-    pub objects: Vec<Object>,
-    pub kustomize: KustomizeGraph,
+    /// Shared with the [`ProjectCache`] that loaded them (an object is copied only where a
+    /// kustomization changes it).
+    pub objects: Vec<Arc<Object>>,
+    /// Shared with the [`ProjectCache`], which hands it to the next load while the
+    /// kustomizations are the same.
+    pub kustomize: Arc<KustomizeGraph>,
     /// The CRDs objects are validated against: the embedded ones, and the repository's own.
     pub schemas: Schemas,
     /// Every file and folder in the repository.
@@ -198,9 +202,14 @@ const BATCH: usize = 64;
 struct Batch {
     sources: Vec<SourceFile>,
     files: Vec<FileInfo>,
-    objects: Vec<Object>,
+    /// As read from the files, before kustomizations are applied.
+    objects: Vec<Arc<Object>>,
     kustomizations: Vec<Kustomization>,
     crds: Vec<RepositoryCrd>,
+    /// The same objects as a previous assembly left them, with kustomizations applied: taken
+    /// instead when the project's kustomizations are those it applied (see
+    /// [`Project::assemble`]).
+    applied: Option<Vec<Arc<Object>>>,
 }
 
 impl Batch {
@@ -317,8 +326,14 @@ impl Project {
             }
         }
         let certificate = read_certificate(root, config);
-        let mut project =
-            Project::assemble(root.to_path_buf(), batches, walked, certificate, config);
+        let mut project = Project::assemble(
+            root.to_path_buf(),
+            batches,
+            walked,
+            certificate,
+            config,
+            None,
+        );
         project.read_generator_inputs(|path| {
             (overrides.get(path).cloned()).or_else(|| Project::input_on_disk(root, path, config))
         });
@@ -364,6 +379,7 @@ impl Project {
             walked,
             self.certificate.clone(),
             config,
+            None,
         );
         project.read_generator_inputs(|path| self.inputs.get(path).cloned());
         project.repository_urls = self.repository_urls.clone();
@@ -381,8 +397,14 @@ impl Project {
             .collect();
         let batches = Batch::load_all(inputs, config);
         let certificate = read_certificate(root, config);
-        let mut project =
-            Project::assemble(root.to_path_buf(), batches, discovered, certificate, config);
+        let mut project = Project::assemble(
+            root.to_path_buf(),
+            batches,
+            discovered,
+            certificate,
+            config,
+            None,
+        );
         project.read_generator_inputs(|path| Project::input_on_disk(root, path, config));
         project
     }
@@ -419,8 +441,14 @@ impl Project {
             })
             .collect();
         let batches = Batch::load_all(inputs, config);
-        let mut project =
-            Project::assemble(PathBuf::new(), batches, discovered, certificate, config);
+        let mut project = Project::assemble(
+            PathBuf::new(),
+            batches,
+            discovered,
+            certificate,
+            config,
+            None,
+        );
         project.read_generator_inputs(|path| contents.get(path).cloned());
         Ok(project)
     }
@@ -436,12 +464,17 @@ impl Project {
     }
 
     /// The loaded batches, in order, become one project; then the kustomize overrides.
+    /// `applied_under`: the kustomize graph a previous assembly applied to the batches'
+    /// [`Batch::applied`] objects; when the project's kustomizations are the same, it is the
+    /// project's graph, and (unless repository CRDs revalidate objects) those objects are
+    /// taken as they are, since applying is a function of the graph and the file's objects.
     fn assemble(
         root: PathBuf,
         batches: Vec<Batch>,
         walked: Discovered,
         certificate: Certificate,
         config: &Config,
+        applied_under: Option<&Arc<KustomizeGraph>>,
     ) -> Project {
         let Discovered {
             mut paths,
@@ -454,10 +487,11 @@ impl Project {
         let mut objects = Vec::with_capacity(count(|b| b.objects.len()));
         let mut kustomizations = Vec::with_capacity(count(|b| b.kustomizations.len()));
         let mut crds = Vec::new();
+        let mut batch_objects = Vec::with_capacity(batches.len());
         for batch in batches {
+            batch_objects.push((batch.sources.len(), batch.objects, batch.applied));
             sources.extend(batch.sources);
             files.extend(batch.files);
-            objects.extend(batch.objects);
             kustomizations.extend(batch.kustomizations);
             crds.extend(batch.crds);
         }
@@ -471,9 +505,26 @@ impl Project {
             }
         }
         let sources = SourceMap::from(sources);
-        let kustomize = KustomizeGraph::new(kustomizations);
+        let unchanged = applied_under.filter(|under| under.kustomizations == kustomizations);
+        let kustomize = match unchanged {
+            Some(under) => Arc::clone(under),
+            None => Arc::new(KustomizeGraph::new(kustomizations)),
+        };
+        let reuse = crds.is_empty() && unchanged.is_some();
+        // By file: its objects are already applied.
+        let mut applied = Vec::with_capacity(files.len());
+        for (file_count, read, done) in batch_objects {
+            let done = done.filter(|_| reuse);
+            applied.extend(std::iter::repeat_n(done.is_some(), file_count));
+            objects.extend(done.unwrap_or(read));
+        }
         skip_generator_inputs(&kustomize, &sources, &mut files, &mut objects);
-        apply_kustomizations(&kustomize, &mut objects, |id| sources.get(id).path.as_str());
+        apply_kustomizations(
+            &kustomize,
+            &mut objects,
+            |id| sources.get(id).path.as_str(),
+            |id| applied[id.0 as usize],
+        );
 
         let mut project = Project {
             certificate,
@@ -525,7 +576,7 @@ impl Project {
             }
         }
         for (at, schema) in revalidated {
-            self.objects[at].schema = schema;
+            Arc::make_mut(&mut self.objects[at]).schema = schema;
         }
     }
 
@@ -578,7 +629,7 @@ impl Project {
         self.objects
             .iter()
             .enumerate()
-            .map(|(at, object)| (crate::model::SourceId::new(at), object))
+            .map(|(at, object)| (crate::model::SourceId::new(at), &**object))
     }
 
     /// The file read at `path` (a linear search: for the few files a build names by path).
@@ -802,7 +853,7 @@ fn load_file(input: Input, id: FileId, config: &Config, batch: &mut Batch) {
                         .crds
                         .extend(doc.root().and_then(|root| RepositoryCrd::read(root, id)));
                 }
-                batch.objects.push(object);
+                batch.objects.push(Arc::new(object));
             }
         }
         info.sensitive.sort();
@@ -922,7 +973,7 @@ fn skip_generator_inputs(
     kustomize: &KustomizeGraph,
     sources: &SourceMap,
     files: &mut [FileInfo],
-    objects: &mut Vec<Object>,
+    objects: &mut Vec<Arc<Object>>,
 ) {
     let inputs = generator_inputs(kustomize);
     if inputs.is_empty() {

@@ -145,7 +145,11 @@ impl<'p> Deploy<'p> {
                 .chain(&config.deploy.repo_urls)
                 .map(String::as_str),
         );
-        remotes.identify(project.objects.iter().flat_map(source_urls));
+        remotes.identify(
+            project
+                .sources()
+                .flat_map(|(_, object)| source_urls(object)),
+        );
         let argo_restrictor = argo_restrictor(project);
         let mut planned: Vec<Plan<'p>> = Vec::new();
         let mut unknown_deployers: Vec<(Unknown, DeploymentKind)> = Vec::new();

@@ -2,6 +2,7 @@
 //! (namespace override, common annotations and labels).
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -844,11 +845,14 @@ impl KustomizeGraph {
 }
 
 /// Applies every kustomization's namespace and common annotations/labels to the objects it
-/// reaches as resources. Outer kustomizations apply last, as `kustomize build` does.
+/// reaches as resources. Outer kustomizations apply last, as `kustomize build` does. The
+/// objects of the files `applied` names are left alone: they are what this very graph made
+/// of those files at a previous load (see [`crate::project::ProjectCache`]).
 pub fn apply_kustomizations<'p>(
     graph: &KustomizeGraph,
-    objects: &mut [Object],
+    objects: &mut [Arc<Object>],
     path_of: impl Fn(FileId) -> &'p str,
+    applied: impl Fn(FileId) -> bool,
 ) {
     let mut reaches: Vec<(usize, &HashMap<String, PathRole>)> = (0..graph.kustomizations.len())
         .filter(|&i| {
@@ -866,7 +870,9 @@ pub fn apply_kustomizations<'p>(
     let mut objects_by_path: HashMap<&str, Range<usize>> = HashMap::default();
     let mut start = 0;
     for run in objects.chunk_by(|a, b| a.file == b.file) {
-        objects_by_path.insert(path_of(run[0].file), start..start + run.len());
+        if !applied(run[0].file) {
+            objects_by_path.insert(path_of(run[0].file), start..start + run.len());
+        }
         start += run.len();
     }
     for (k, reached) in reaches {
@@ -881,7 +887,8 @@ pub fn apply_kustomizations<'p>(
                 .into_iter()
                 .flatten()
             {
-                let obj = &mut objects[i];
+                // Copied on write: the loaded object stays as read, for the next load.
+                let obj = Arc::make_mut(&mut objects[i]);
                 if obj.written_meta.is_none()
                     && (!kustomization.common_annotations.is_empty()
                         || !kustomization.common_labels.is_empty())

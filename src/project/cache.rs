@@ -2,12 +2,14 @@
 //! editor's server): each file's parse and model are kept and reused while the file is
 //! unchanged, and the folders are walked again only when files may have been added or removed.
 //!
-//! A project is still assembled whole on every load (kustomizations mutate the objects they
-//! apply to, so the kept objects are copied, never handed out), but only the files that
-//! changed are read, parsed and modelled again. The result is the project
+//! A project is still assembled whole on every load, but only the files that changed are
+//! read, parsed and modelled again, and the kept objects are shared with the project, not
+//! copied: as read, and as the last load's kustomizations left them (reused while the
+//! repository's kustomizations are the same). The result is the project
 //! [`Project::load_with`] would load from the same disk and buffers.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -15,6 +17,7 @@ use super::{Batch, Content, Input, Project, read_certificate, read_remotes};
 use crate::config::Config;
 use crate::discover::{Discovered, YamlFile, discover, is_yaml};
 use crate::hash::{HashMap, HashSet};
+use crate::model::KustomizeGraph;
 use crate::source::{Digest, ancestors};
 
 /// A repository's files as last loaded, by file id (the walk's order, then the buffers of
@@ -27,6 +30,9 @@ pub struct ProjectCache {
     /// Files changed on disk since the last load (a checkout may report thousands).
     changed: HashSet<String>,
     files: Vec<Option<CachedFile>>,
+    /// The kustomize graph of the last load, under which the kept files' objects were
+    /// applied ([`Batch::applied`]).
+    applied_under: Option<Arc<KustomizeGraph>>,
 }
 
 /// One file's load, kept for the next.
@@ -48,6 +54,7 @@ impl ProjectCache {
             walked: None,
             changed: HashSet::default(),
             files: Vec::new(),
+            applied_under: None,
         }
     }
 
@@ -83,19 +90,24 @@ impl ProjectCache {
         if self.walked.is_none() {
             self.walked = Some(discover(&self.root, &self.config)?);
         }
-        let mut walked = match &self.walked {
-            Some(walked) => walked.clone(),
-            None => unreachable!("walked just above"),
+        let Some(last_walk) = &self.walked else {
+            unreachable!("walked just above")
+        };
+        // The project's copy of the walk; its files are read from the cache's.
+        let mut walked = Discovered {
+            yaml_files: Vec::new(),
+            paths: last_walk.paths.clone(),
+            skipped: last_walk.skipped.clone(),
         };
         // The walk's files, then buffers the walk did not find (new files), by path.
-        let mut inputs: Vec<YamlFile> = std::mem::take(&mut walked.yaml_files);
         let mut new_files: Vec<&String> = buffers
             .keys()
             .filter(|path| !walked.paths.contains(path.as_str()))
             .collect();
         new_files.sort_unstable();
+        let mut added = Vec::with_capacity(new_files.len());
         for path in new_files {
-            inputs.push(YamlFile {
+            added.push(YamlFile {
                 path: path.clone(),
                 location: None,
             });
@@ -108,9 +120,11 @@ impl ProjectCache {
         }
 
         // What changed, moved in the walk's order or was never loaded is loaded again.
-        self.files.truncate(inputs.len());
-        self.files.resize_with(inputs.len(), || None);
-        let stale: Vec<(usize, Input)> = (inputs.into_iter().enumerate())
+        let inputs = last_walk.yaml_files.iter().chain(&added);
+        let count = last_walk.yaml_files.len() + added.len();
+        self.files.truncate(count);
+        self.files.resize_with(count, || None);
+        let stale: Vec<(usize, Input)> = (inputs.enumerate())
             .filter_map(|(at, file)| {
                 let buffer = buffers.get(&file.path);
                 let digest = buffer.map(|bytes| Digest::of(bytes));
@@ -121,10 +135,10 @@ impl ProjectCache {
                 }
                 let input = match buffer {
                     Some(bytes) => Input {
-                        path: file.path,
+                        path: file.path.clone(),
                         content: Content::Memory(Ok(bytes.clone())),
                     },
-                    None => Input::from(file),
+                    None => Input::from(file.clone()),
                 };
                 Some((at, input))
             })
@@ -173,13 +187,30 @@ impl ProjectCache {
             walked,
             certificate,
             &self.config,
+            self.applied_under.as_ref(),
         );
         project.read_generator_inputs(|path| {
             (buffers.get(path).cloned())
                 .or_else(|| Project::input_on_disk(&self.root, path, &self.config))
         });
         project.repository_urls = read_remotes(&self.root);
+        self.keep_applied(&project);
         Ok(project)
+    }
+
+    /// Keeps each kept file's objects as `project` applied them, for the next load.
+    fn keep_applied(&mut self, project: &Project) {
+        let mut runs = (project.objects.chunk_by(|a, b| a.file == b.file)).peekable();
+        for (at, slot) in self.files.iter_mut().enumerate() {
+            let Some(cached) = slot else { continue };
+            while runs.next_if(|run| (run[0].file.0 as usize) < at).is_some() {}
+            let run = runs.next_if(|run| run[0].file.0 as usize == at);
+            cached.load.applied = Some(run.map(<[_]>::to_vec).unwrap_or_default());
+        }
+        // Repository CRDs revalidated objects: what they made is not reused (the CRDs may be
+        // gone by the next load).
+        self.applied_under =
+            (project.schemas.repository.is_empty()).then(|| Arc::clone(&project.kustomize));
     }
 }
 
@@ -205,6 +236,7 @@ impl Batch {
             objects: self.objects.clone(),
             kustomizations: self.kustomizations.clone(),
             crds: Vec::new(),
+            applied: self.applied.clone(),
         }
     }
 }
@@ -212,10 +244,12 @@ impl Batch {
 #[cfg(test)]
 mod tests {
     use std::path::Path;
+    use std::sync::Arc;
 
     use super::*;
     use crate::engine::{self, Options};
     use crate::project::test_fs as fs;
+    use crate::project::test_synth as synth;
 
     /// Everything a check sees of a project, and what the check finds.
     fn seen(project: Project, config: &Config) -> String {
@@ -263,18 +297,33 @@ mod tests {
         cached
     }
 
+    /// A generated repository of `apps` apps (in a temporary folder, kept while the first is),
+    /// its root, apps and an empty cache of it.
+    fn generated(
+        apps: usize,
+    ) -> (
+        tempfile::TempDir,
+        std::path::PathBuf,
+        Vec<synth::App>,
+        ProjectCache,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let apps = synth::app_names(apps, 7);
+        synth::write_sop_repo(&root, apps.len(), 7).unwrap();
+        let cache = ProjectCache::new(root.clone(), Config::default());
+        (dir, root, apps, cache)
+    }
+
     /// The server's incremental path (the cache, told of disk changes as the server tells
     /// it) against a from-scratch load and check, after every one of many random edits of a
     /// generated repository: owners and roles renamed, secrets deleted and restored, waves
-    /// changed, YAML broken, kustomizations edited, buffers closed, files added.
+    /// changed, YAML broken, kustomizations edited (resources listed, namespaces and common
+    /// labels changed: the kept objects as kustomizations left them are reused only while the
+    /// kustomizations are the same), buffers closed, files added.
     #[test]
     fn random_edits_check_as_a_fresh_load_after_every_edit() {
-        use crate::project::test_synth as synth;
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().canonicalize().unwrap();
-        let apps = synth::app_names(6, 7);
-        synth::write_sop_repo(&root, apps.len(), 7).unwrap();
-        let mut cache = ProjectCache::new(root.clone(), Config::default());
+        let (_dir, root, apps, mut cache) = generated(6);
         let mut buffers: HashMap<String, Vec<u8>> = HashMap::default();
         let mut deleted: HashMap<String, String> = HashMap::default();
         let mut rng = synth::SplitMix64::new(23);
@@ -286,7 +335,7 @@ mod tests {
             Some(bytes) => String::from_utf8(bytes.clone()).unwrap(),
             None => std::fs::read_to_string(root.join(path)).unwrap(),
         };
-        let mut edits = [0usize; 8];
+        let mut edits = [0usize; 9];
         let mut found: HashSet<&str> = HashSet::default();
         for step in 0..96 {
             let app = &apps[rng.below(apps.len())];
@@ -357,6 +406,20 @@ mod tests {
                     buffers.remove(&closed);
                     format!("the buffer of {closed} closed")
                 }
+                7 => {
+                    let path = format!("apps/{}/kustomization.yaml", app.name);
+                    let namespace = format!("namespace: {}\n", app.name);
+                    let moved =
+                        format!("namespace: {}-moved\ncommonLabels:\n  team: x\n", app.name);
+                    let text = current(&buffers, &path);
+                    let text = if text.contains(&namespace) {
+                        text.replacen(&namespace, &moved, 1)
+                    } else {
+                        text.replacen(&moved, &namespace, 1)
+                    };
+                    buffers.insert(path.clone(), text.into_bytes());
+                    format!("the namespace and labels of {path} changed in a buffer")
+                }
                 _ => {
                     let path = format!("{pg}/extra-{step}-db.yaml");
                     let text = std::fs::read_to_string(root.join(&database))
@@ -390,6 +453,58 @@ mod tests {
         );
         // The edits made findings come and go (else the comparison would prove little).
         assert_eq!(found.len(), 4, "{found:?}");
+    }
+
+    /// A keystroke copies no kept object: an unchanged file's objects are the last load's,
+    /// as its kustomization left them, and the kustomize graph is the last load's, until a
+    /// kustomization changes.
+    #[test]
+    fn unchanged_files_share_their_objects_with_the_last_load() {
+        let (_dir, root, apps, mut cache) = generated(3);
+        let deployment = format!("apps/{}/deployment.yaml", apps[0].name);
+        let database = format!("infra/databases/postgres/{}", apps[1].db_file());
+        let object_of = |project: &Project, path: &str| {
+            let file = project.file_id(path).unwrap();
+            let at = project.objects.iter().position(|o| o.file == file).unwrap();
+            Arc::clone(&project.objects[at])
+        };
+        let first = cache.load(&HashMap::default()).unwrap();
+        let (kept, edited) = (object_of(&first, &deployment), object_of(&first, &database));
+        assert_eq!(
+            kept.namespace_override.as_ref().map(|ns| ns.value.as_str()),
+            Some(apps[0].name.as_str()),
+            "the app's kustomization sets the namespace"
+        );
+
+        let text = std::fs::read_to_string(root.join(&database)).unwrap();
+        let buffers: HashMap<String, Vec<u8>> = [(
+            database.clone(),
+            text.replacen("owner: ", "owner: x", 1).into_bytes(),
+        )]
+        .into_iter()
+        .collect();
+        let second = cache.load(&buffers).unwrap();
+        assert!(Arc::ptr_eq(&kept, &object_of(&second, &deployment)));
+        assert!(!Arc::ptr_eq(&edited, &object_of(&second, &database)));
+        assert!(Arc::ptr_eq(&first.kustomize, &second.kustomize));
+
+        // The kustomization changed: applied again.
+        let kustomization = format!("apps/{}/kustomization.yaml", apps[0].name);
+        let text = std::fs::read_to_string(root.join(&kustomization)).unwrap();
+        let mut buffers = buffers;
+        buffers.insert(
+            kustomization,
+            text.replace("namespace: ", "namespace: moved-")
+                .into_bytes(),
+        );
+        let third = cache.load(&buffers).unwrap();
+        let moved = object_of(&third, &deployment);
+        assert!(!Arc::ptr_eq(&kept, &moved));
+        assert!(!Arc::ptr_eq(&second.kustomize, &third.kustomize));
+        assert_eq!(
+            moved.namespace_override.as_ref().map(|ns| ns.value.clone()),
+            Some(format!("moved-{}", apps[0].name))
+        );
     }
 
     #[test]

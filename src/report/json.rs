@@ -210,7 +210,7 @@ pub fn report_with_notices<'p>(
 pub fn schemas(project: &Project) -> Vec<JsonSchema> {
     project
         .schemas
-        .used(project.objects.iter())
+        .used(project.sources().map(|(_, object)| object))
         .into_iter()
         .map(|(group, kind, source)| JsonSchema {
             group,

@@ -141,6 +141,7 @@ impl<'p> Context<'p> {
             .map(|b| b.project.objects.as_slice())
             .unwrap_or_default()
             .iter()
+            .map(|object| &**object)
     }
 
     /// `REF:path` of a base object's file, as git names it.

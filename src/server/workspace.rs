@@ -144,8 +144,11 @@ impl Workspace {
             .iter()
             .map(|(path, text)| (path.clone(), text.clone().into_bytes()))
             .collect();
-        // The previous check is freed first: two large projects are not held at once.
-        self.analysis = None;
+        // The previous check is freed off the request's path, while this one runs (most of
+        // its objects are shared with the cache, so two projects are not twice the memory).
+        if let Some(previous) = self.analysis.take() {
+            std::thread::spawn(move || drop(previous));
+        }
         let cache = (self.cache)
             .get_or_insert_with(|| ProjectCache::new(self.root.clone(), self.config.clone()));
         let project = cache.load(&overrides).map_err(EngineError::Load)?;
