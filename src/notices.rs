@@ -182,21 +182,45 @@ pub fn deploy_notices(project: &Project, deploy: &Deploy<'_>) -> DeployNotices {
             ),
         });
     }
-    // Flux ignore rules pglint does not read, with the Flux deployments they concern.
-    let rules = crate::deploy::flux_ignore_rules(project);
+    // Flux ignore rules: applied to what Flux's generated kustomizations list, not to what a
+    // kustomization lists; none applied when a `.sourceignore` cannot be read.
     let flux: Vec<&str> = deploy
         .deployments
         .iter()
         .filter(|d| d.kind == crate::deploy::DeploymentKind::Flux)
         .map(|d| d.name.as_str())
         .collect();
-    if !rules.is_empty() && !flux.is_empty() {
-        out.notices.push(format!(
-            "not read: Flux ignore rules {}: source-controller leaves the files they match out of what Flux applies, and pglint does not read them, so such files are judged as applied and the files below a Flux folder without a kustomization are not checked for being Kubernetes objects, in {}{}",
-            rules.join(", "),
+    let files = crate::deploy::sourceignore_files(project);
+    let unreadable = files.iter().any(|f| {
+        project
+            .read_input(f)
+            .is_none_or(|bytes| std::str::from_utf8(&bytes).is_err())
+    });
+    let rules: Vec<String> =
+        files
+            .iter()
+            .map(|f| format!("`{f}`"))
+            .chain(crate::deploy::flux_spec_ignore(project).map(|(loc, _)| {
+                format!("`{}` (GitRepository `flux-system` `spec.ignore`)", at(loc))
+            }))
+            .collect();
+    if !flux.is_empty() && !rules.is_empty() {
+        let deployments = format!(
+            "{}{}",
             flux[..flux.len().min(EXAMPLES)].join(", "),
             and_more(flux.len())
-        ));
+        );
+        out.notices.push(if unreadable {
+            format!(
+                "not read: Flux ignore rules {}: a `.sourceignore` file cannot be read, so the files source-controller leaves out are judged as applied and the files below a Flux folder without a kustomization are not checked for being Kubernetes objects, in {deployments}",
+                rules.join(", ")
+            )
+        } else {
+            format!(
+                "partly read: Flux ignore rules {}: the files they leave out are not applied by Flux's generated kustomizations, but one that a kustomization lists is not reported as missing (kustomize-controller fails that build), in {deployments}",
+                rules.join(", ")
+            )
+        });
     }
     // One notice per assumption, naming (some of) the Applications that rest on it.
     let mut assumed: Vec<(&Assumption, Vec<&str>)> = Vec::new();
@@ -443,7 +467,7 @@ mod tests {
             super::deploy_notices(&project, &deploy)
                 .notices
                 .into_iter()
-                .filter(|n| n.starts_with("not read: Flux ignore rules"))
+                .filter(|n| n.contains(": Flux ignore rules"))
                 .collect::<Vec<_>>()
         };
         let files = [
@@ -455,7 +479,15 @@ mod tests {
         assert_eq!(
             said(&files),
             [
-                "not read: Flux ignore rules `apps/.sourceignore`, `flux/source.yaml:9` (GitRepository `flux-system` `spec.ignore`): source-controller leaves the files they match out of what Flux applies, and pglint does not read them, so such files are judged as applied and the files below a Flux folder without a kustomization are not checked for being Kubernetes objects, in Kustomization flux-system/apps"
+                "partly read: Flux ignore rules `apps/.sourceignore`, `flux/source.yaml:9` (GitRepository `flux-system` `spec.ignore`): the files they leave out are not applied by Flux's generated kustomizations, but one that a kustomization lists is not reported as missing (kustomize-controller fails that build), in Kustomization flux-system/apps"
+            ]
+        );
+        // `spec.ignore` alone is applied, but not to what a kustomization lists.
+        let spec_only = [files[0], files[1], files[3]];
+        assert_eq!(
+            said(&spec_only),
+            [
+                "partly read: Flux ignore rules `flux/source.yaml:9` (GitRepository `flux-system` `spec.ignore`): the files they leave out are not applied by Flux's generated kustomizations, but one that a kustomization lists is not reported as missing (kustomize-controller fails that build), in Kustomization flux-system/apps"
             ]
         );
         // No rules, or no Flux deployment: nothing to say.

@@ -1,6 +1,7 @@
 //! Loading: discover files, parse them in parallel, and build the typed model.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -164,7 +165,8 @@ pub struct Project {
     /// Argo CD source's `repoURL` must name to be this repository.
     pub repository_urls: Vec<String>,
     /// The kustomize generator inputs (`files:`, `envs:`) that are not among `sources` (an
-    /// `.env` or key file), by path, read at load: a deployment never opens a file.
+    /// `.env` or key file), and the Flux `.sourceignore` files, by path, read at load: a
+    /// deployment never opens a file.
     inputs: HashMap<String, Vec<u8>>,
     /// Paths that were not walked or read and are not findings (links leaving the
     /// repository, link loops, folders that cannot be listed, files that vanished), with the
@@ -184,6 +186,8 @@ enum Content {
     Disk(PathBuf, std::fs::FileType),
     /// The bytes, or why they are not read.
     Memory(Result<Vec<u8>, YamlProblem>),
+    /// The text of an earlier load, shared (see [`Project::with_edits`]).
+    Kept(Arc<SourceText>),
 }
 
 /// Files are loaded in batches of this many consecutive files: one job on the thread pool.
@@ -315,9 +319,55 @@ impl Project {
         let certificate = read_certificate(root, config);
         let mut project =
             Project::assemble(root.to_path_buf(), batches, walked, certificate, config);
-        project.read_generator_inputs(|path| overrides.get(path).cloned(), config);
+        project.read_generator_inputs(|path| {
+            (overrides.get(path).cloned()).or_else(|| Project::input_on_disk(root, path, config))
+        });
         project.repository_urls = read_remotes(root);
         Ok(project)
+    }
+
+    /// The project as `overrides` (repository path → bytes) change its files, loaded from this
+    /// one's texts rather than from the disk: a fix run checks its edits, pass after pass, on
+    /// the texts it computed them from. Every other part of the load (walk, certificate,
+    /// remotes, generator inputs) is this project's.
+    pub fn with_edits(&self, overrides: &HashMap<String, Vec<u8>>, config: &Config) -> Project {
+        let inputs = self
+            .sources
+            .iter()
+            .zip(&self.files)
+            .filter(|(_, info)| !info.vanished && !info.from_base)
+            .map(|((_, source), info)| {
+                let content = match overrides.get(&source.path) {
+                    Some(bytes) => Content::Memory(Ok(bytes.clone())),
+                    // An empty text with a problem was not read (too large, not text): an
+                    // empty text parses without one.
+                    None if source.text.as_str().is_empty() && !info.problems.is_empty() => {
+                        Content::Memory(Err(info.problems[0].clone()))
+                    }
+                    None => Content::Kept(Arc::clone(&source.text)),
+                };
+                Input {
+                    path: source.path.clone(),
+                    content,
+                }
+            })
+            .collect();
+        let walked = Discovered {
+            yaml_files: Vec::new(),
+            paths: self.paths.clone(),
+            skipped: self.unreadable.clone(),
+        };
+        let batches = Batch::load_all(inputs, config);
+        let mut project = Project::assemble(
+            self.root.clone(),
+            batches,
+            walked,
+            self.certificate.clone(),
+            config,
+        );
+        project.read_generator_inputs(|path| self.inputs.get(path).cloned());
+        project.repository_urls = self.repository_urls.clone();
+        project
     }
 
     /// Reads what a walk found. A file may vanish or change in between.
@@ -333,7 +383,7 @@ impl Project {
         let certificate = read_certificate(root, config);
         let mut project =
             Project::assemble(root.to_path_buf(), batches, discovered, certificate, config);
-        project.read_generator_inputs(|_| None, config);
+        project.read_generator_inputs(|path| Project::input_on_disk(root, path, config));
         project
     }
 
@@ -371,7 +421,7 @@ impl Project {
         let batches = Batch::load_all(inputs, config);
         let mut project =
             Project::assemble(PathBuf::new(), batches, discovered, certificate, config);
-        project.read_generator_inputs(|path| contents.get(path).cloned(), config);
+        project.read_generator_inputs(|path| contents.get(path).cloned());
         Ok(project)
     }
 
@@ -536,40 +586,34 @@ impl Project {
         self.sources.find(path)
     }
 
-    /// Reads the generator inputs of every kustomization that are not manifests (see
-    /// [`Project::inputs`]): from `given` (a buffer, an in-memory project's file), else from
-    /// the disk under the root, with the limits of any file (no link out of the repository,
-    /// `max_file_bytes`). They are read here, with the kustomizations that name them, so that
-    /// the deployments built later read memory only. One that cannot be read is left out:
-    /// the build that needs it says so.
-    fn read_generator_inputs(
-        &mut self,
-        given: impl Fn(&str) -> Option<Vec<u8>> + Sync,
-        config: &Config,
-    ) {
+    /// Reads the generator inputs of every kustomization that are not manifests, and the
+    /// `.sourceignore` files (see [`Project::inputs`]), with `read` (see [`Project::input_on_disk`]). They are read here,
+    /// with the kustomizations that name them, so that the deployments built later read
+    /// memory only. One that cannot be read is left out: the build that needs it says so.
+    fn read_generator_inputs(&mut self, read: impl Fn(&str) -> Option<Vec<u8>> + Sync) {
         // What `crate::deploy::generate` asks for.
         let generators = self.kustomize.kustomizations.iter();
         let mut paths: Vec<&str> = generators
             .flat_map(|k| &k.build.generators)
             .flat_map(|g| g.files.iter().chain(&g.envs))
             .filter_map(|(_, path)| path.as_deref())
+            // And the Flux ignore rules `crate::deploy::flux_ignore` applies.
+            .chain(crate::deploy::sourceignore_files(self))
             .filter(|path| self.file_id(path).is_none())
             .collect();
         paths.sort_unstable();
         paths.dedup();
-        let on_disk = !self.root.as_os_str().is_empty();
-        let read = |path: &str| {
-            given(path).or_else(|| {
-                on_disk
-                    .then(|| read_file(&self.root.join(path), &self.root, config.max_file_bytes))
-                    .and_then(Result::ok)
-            })
-        };
         let inputs = paths
             .into_par_iter()
             .filter_map(|path| read(path).map(|bytes| (path.to_string(), bytes)))
             .collect();
         self.inputs = inputs;
+    }
+
+    /// A generator input's bytes under `root`, with the limits of any file (no link out of the
+    /// repository, `max_file_bytes`).
+    fn input_on_disk(root: &Path, path: &str, config: &Config) -> Option<Vec<u8>> {
+        read_file(&root.join(path), root, config.max_file_bytes).ok()
     }
 
     /// The bytes of a kustomize generator input: a repository file's text, or the input read
@@ -694,35 +738,36 @@ fn list_items(documents: &[crate::yaml::Document]) -> Vec<(Span, u32)> {
 fn load_file(input: Input, id: FileId, config: &Config, batch: &mut Batch) {
     let Input { path, content } = input;
     let mut info = FileInfo::default();
-    let content = match content {
-        Content::Memory(content) => content,
+    let bytes = match content {
+        Content::Kept(text) => Ok(Err(text)),
+        Content::Memory(content) => content.map(Ok),
         Content::Disk(location, file_type) => {
             match read_walked(&location, Some(file_type), config.max_file_bytes) {
-                Ok(bytes) => Ok(bytes),
+                Ok(bytes) => Ok(Ok(bytes)),
                 // Deleted since the walk saw it (an editor's temporary file): not part of the
                 // repository any more.
                 Err(ReadError::Missing) => {
                     info.vanished = true;
                     info.skipped = true;
-                    Ok(Vec::new())
+                    Ok(Ok(Vec::new()))
                 }
                 Err(error) => Err(read_problem(error, config.max_file_bytes)),
             }
         }
     };
-    let mut kustomization = None;
-    let text = match content.and_then(|bytes| decode(bytes).map_err(not_text)) {
-        Ok(text) => text,
-        Err(problem) => {
-            info.problems.push(problem);
-            String::new()
-        }
-    };
     // The one copy of the text, sized exactly, before the parse allocates.
-    let source = SourceFile {
-        path,
-        text: std::sync::Arc::new(SourceText::new(text)),
-    };
+    let text = bytes.and_then(|bytes| match bytes {
+        Ok(bytes) => decode(bytes)
+            .map(|text| Arc::new(SourceText::new(text)))
+            .map_err(not_text),
+        Err(kept) => Ok(kept),
+    });
+    let mut kustomization = None;
+    let text = text.unwrap_or_else(|problem| {
+        info.problems.push(problem);
+        Arc::default()
+    });
+    let source = SourceFile { path, text };
     let (path, text) = (source.path.as_str(), source.text.as_str());
     if info.problems.is_empty() {
         let parsed = parse(text, &config.limits);
@@ -1010,6 +1055,38 @@ mod tests {
         // Only what a generator names is read.
         write("other.env", "X=y\n");
         assert_eq!(project.read_input("other.env"), None);
+    }
+
+    #[test]
+    fn a_project_with_edits_loads_as_the_edited_files_would() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &[u8]| std::fs::write(dir.path().join(name), text).unwrap();
+        write("a.yaml", b"kind: Secret\nmetadata: {name: a}\n");
+        write("b.yaml", b"kind: Secret\nmetadata: {name: b}\n");
+        write("bin.yaml", b"\0");
+        write(
+            "kustomization.yaml",
+            b"configMapGenerator:\n- name: c\n  envs: [c.env]\n",
+        );
+        write("c.env", b"K=v\n");
+        let config = Config::default();
+        let loaded = Project::load(dir.path(), &config).unwrap();
+        let edit = (
+            "b.yaml".to_string(),
+            b"kind: Secret\nmetadata: {name: bb}\n".to_vec(),
+        );
+        write(&edit.0, &edit.1);
+        let expected = Project::load(dir.path(), &config).unwrap();
+        // What changes on disk after loading is not seen.
+        write("a.yaml", b"kind: [\n");
+        std::fs::remove_file(dir.path().join("c.env")).unwrap();
+        let edited = loaded.with_edits(&[edit].into_iter().collect(), &config);
+        let seen = |p: &Project| {
+            let texts: Vec<_> = p.sources.iter().map(|(_, f)| f.text.as_str()).collect();
+            format!("{texts:?}\n{:?}\n{:?}\n{:?}", p.files, p.objects, p.inputs)
+        };
+        assert_eq!(seen(&edited), seen(&expected));
+        assert!(edited.files[2].problems.len() == 1, "{:?}", edited.files[2]);
     }
 
     #[test]

@@ -371,6 +371,16 @@ mod tests {
     }
 
     #[test]
+    fn line_starts_are_found_on_first_use_and_files_share_their_text() {
+        let file = SourceFile::new("a.yaml".into(), "a: 1\nb: 2\n".into());
+        assert!(file.text.line_starts.get().is_none());
+        let copy = file.clone();
+        assert!(Arc::ptr_eq(&file.text, &copy.text));
+        assert_eq!(copy.text.line_col(5).line, 2);
+        assert_eq!(file.text.line_starts.get().map(|s| s.len()), Some(3));
+    }
+
+    #[test]
     fn line_text_strips_crlf() {
         let file = SourceText::new("a: 1\r\nb: 2");
         assert_eq!(file.line_text(1), "a: 1");

@@ -1152,14 +1152,15 @@ fn a_child_application_the_parent_filter_leaves_out_is_named() {
     assert!(rules_of(&report).contains(&"not-deployed"), "{report}");
 }
 
-/// Flux ignore rules (a `.sourceignore`) are not read: no finding for the file they leave out,
-/// and a notice naming them and the Flux Kustomizations, on stderr and in the JSON.
+/// Flux ignore rules (a `.sourceignore`) are applied: no finding for the file they leave out,
+/// and a notice naming them, what is not judged, and the Flux Kustomizations, on stderr and in
+/// the JSON.
 #[test]
 fn flux_ignore_rules_are_named_in_a_notice() {
     let dir = tempfile::tempdir().unwrap();
     let repo = dir.path();
     rule_fixture::write("quiet/flux-sourceignore", repo);
-    let expected = "not read: Flux ignore rules `.sourceignore`: source-controller leaves the files they match out of what Flux applies, and pglint does not read them, so such files are judged as applied and the files below a Flux folder without a kustomization are not checked for being Kubernetes objects, in Kustomization flux-system/postgres, Kustomization flux-system/apps";
+    let expected = "partly read: Flux ignore rules `.sourceignore`: the files they leave out are not applied by Flux's generated kustomizations, but one that a kustomization lists is not reported as missing (kustomize-controller fails that build), in Kustomization flux-system/postgres, Kustomization flux-system/apps";
     let (code, report) = notice_is_said(repo, expected);
     assert_eq!(code, 0, "{report}");
 }

@@ -5,6 +5,7 @@
 //! only an Application's destination gives at its `destination.namespace` line.
 
 pub mod argo_glob;
+pub mod flux_ignore;
 pub mod generate;
 pub mod go_path_match;
 pub mod kustomize;
@@ -451,12 +452,16 @@ impl<'p> Plan<'p> {
             kustomize.accumulate_root(&self.root, self.restrictor, &self.components)?
         } else {
             let mut rendered = Rendered::default();
-            if self.kind == DeploymentKind::Flux && flux_ignore_rules(project).is_empty() {
+            let ignore = self.flux_ignore(project);
+            if let Some(ignore) = &ignore {
                 kustomize.check_generated_inputs(&self.root, |path| {
-                    self.includes(project, path) && !flux_ignores(path)
+                    self.includes(project, path) && !ignore.excludes(path)
                 })?;
             }
             let mut files = self.selected_files(project, kustomize);
+            if let Some(ignore) = &ignore {
+                files.retain(|path| !ignore.excludes(path));
+            }
             if self.kind == DeploymentKind::Application {
                 files = kustomize.argo_directory_files(files)?;
             }
@@ -587,6 +592,24 @@ impl<'p> Plan<'p> {
         files
     }
 
+    /// What source-controller leaves out of a Flux deployment's artifact: its defaults, or
+    /// the repository's `.sourceignore` files and the `flux-system` GitRepository's
+    /// `spec.ignore`; `None` for other deployments and when a `.sourceignore` file cannot be
+    /// read.
+    fn flux_ignore(&self, project: &Project) -> Option<flux_ignore::FluxIgnore> {
+        if self.kind != DeploymentKind::Flux {
+            return None;
+        }
+        let mut files: Vec<(&str, String)> = Vec::new();
+        for path in sourceignore_files(project) {
+            let text = String::from_utf8(project.read_input(path)?).ok()?;
+            files.push((parent_dir(path), text));
+        }
+        let files: Vec<(&str, &str)> = files.iter().map(|(d, t)| (*d, t.as_str())).collect();
+        let spec = flux_spec_ignore(project).map(|(_, text)| text);
+        Some(flux_ignore::FluxIgnore::new(&files, spec.as_deref()))
+    }
+
     /// The folders below a Flux folder deployment's root that hold a kustomization with none
     /// between them and the root.
     fn nested_kustomizations(&self, project: &'p Project) -> Vec<&'p str> {
@@ -631,64 +654,41 @@ impl<'p> Plan<'p> {
     }
 }
 
-/// Files source-controller leaves out of the artifact it hands to kustomize-controller, by
-/// its default patterns (fluxcd/pkg `sourceignore/sourceignore.go`: `ExcludeVCS`,
-/// `ExcludeCI`, `ExcludeExtra`, gitignore patterns that match at any depth; `ExcludeExt`
-/// names no YAML).
-fn flux_ignores(path: &str) -> bool {
-    const DIRS: [&str; 3] = [".git", ".github", ".circleci"];
-    const FILES: [&str; 10] = [
-        ".travis.yml",
-        ".gitlab-ci.yml",
-        "appveyor.yml",
-        ".drone.yml",
-        "cloudbuild.yaml",
-        "codeship-services.yml",
-        "codeship-steps.yml",
-        ".goreleaser.yml",
-        ".sops.yaml",
-        ".flux.yaml",
-    ];
-    let mut parts: Vec<&str> = path.split('/').collect();
-    let name = parts.pop().unwrap_or_default();
-    FILES.contains(&name) || parts.iter().any(|dir| DIRS.contains(dir))
-}
-
-/// The ignore rules source-controller applies besides its defaults, which pglint does not
-/// read: every `.sourceignore` file (fluxcd/pkg `sourceignore/sourceignore.go`
-/// `LoadIgnorePatterns`, at any depth, scoped to its folder) and the `flux-system`
-/// GitRepository's `spec.ignore` (source-controller `gitrepository_controller.go`). Each is
-/// named as `path` or `path:line (what)`. With any of them, what the generated kustomization
-/// lists is not judged.
-pub fn flux_ignore_rules(project: &Project) -> Vec<String> {
-    let mut rules: Vec<String> = project
+/// The `.sourceignore` files of the repository (fluxcd/pkg `sourceignore/sourceignore.go`
+/// `LoadIgnorePatterns` reads one in every folder, scoped to it).
+pub fn sourceignore_files(project: &Project) -> Vec<&str> {
+    let mut files: Vec<&str> = project
         .paths
         .iter()
+        .map(String::as_str)
         .filter(|p| *p == ".sourceignore" || p.ends_with("/.sourceignore"))
-        .map(|p| format!("`{p}`"))
         .collect();
-    for object in project
+    files.sort_unstable();
+    files
+}
+
+/// The `flux-system` GitRepository's `spec.ignore` (source-controller
+/// `gitrepository_controller.go` adds it after the `.sourceignore` patterns), where it is
+/// written and its text.
+pub fn flux_spec_ignore(project: &Project) -> Option<(Loc, String)> {
+    project
         .objects
         .iter()
         .filter(|o| o.kind_str() == "GitRepository" && o.name() == Some("flux-system"))
-    {
-        let text = project.text(object.file);
-        let parsed = crate::yaml::parse(text.as_str(), &crate::yaml::Limits::default());
-        let ignore = parsed
-            .documents
-            .get(object.document)
-            .and_then(|d| d.root())
-            .and_then(|root| root.path(&["spec", "ignore"]));
-        if let Some(ignore) = ignore {
-            let line = text.line_col(ignore.span().start()).line;
-            rules.push(format!(
-                "`{}:{line}` (GitRepository `flux-system` `spec.ignore`)",
-                project.path(object.file)
-            ));
-        }
-    }
-    rules.sort();
-    rules
+        .find_map(|object| {
+            let text = project.text(object.file);
+            let parsed = crate::yaml::parse(text.as_str(), &crate::yaml::Limits::default());
+            let ignore = parsed
+                .documents
+                .get(object.document)?
+                .root()?
+                .path(&["spec", "ignore"])?;
+            let loc = Loc {
+                file: object.file,
+                span: ignore.span(),
+            };
+            Some((loc, ignore.as_str().unwrap_or_default().to_string()))
+        })
 }
 
 /// The Application objects whose files another Argo CD directory source holds in its folder
@@ -1623,9 +1623,36 @@ mod tests {
             refused(&values),
             Some((Refusal::NotAnObject, "apps/wiki/values.yaml".to_string()))
         );
-        // Ignore rules pglint does not read: not judged.
-        let ignored = [values[0], ("apps/.sourceignore", "wiki/values.yaml\n")];
+        // A `.sourceignore` scoped to its folder leaves the file out (and replaces the
+        // defaults: `.github/` and `.sops.yaml` are its to leave out too).
+        let rules = "wiki/values.yaml\n.github/\n.sops.yaml\n";
+        let ignored = [values[0], ("apps/.sourceignore", rules)];
         assert_eq!(refused(&ignored), None);
+        // One that leaves other files out still drops the defaults: `.github/` is listed.
+        let other = [values[0], ("apps/.sourceignore", "drafts/\n")];
+        assert_eq!(
+            refused(&other),
+            Some((
+                Refusal::NotAnObject,
+                "apps/.github/workflows/ci.yml".to_string()
+            ))
+        );
+        // The flux-system GitRepository's `spec.ignore`: applied, in place of the defaults.
+        let source = |ignore: &str| {
+            format!(
+                "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  url: https://example.com/repo.git\n  ignore: |\n    {ignore}\n"
+            )
+        };
+        let excluded = source("/apps/wiki/\n    /apps/.github/\n    .sops.yaml");
+        assert_eq!(refused(&[values[0], ("flux/source.yaml", &excluded)]), None);
+        let elsewhere = source("/apps/other/");
+        assert_eq!(
+            refused(&[("flux/source.yaml", &elsewhere)]),
+            Some((
+                Refusal::NotAnObject,
+                "apps/.github/workflows/ci.yml".to_string()
+            ))
+        );
     }
 
     #[test]

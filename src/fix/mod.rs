@@ -1,5 +1,6 @@
 //! Stage 7 (beside the reports): applying the rules' fixes. Edits are applied to the bytes
-//! read from disk, the repository is linted again from those bytes, and again until nothing
+//! read from disk (if they are still the text the fix was computed from), the repository is
+//! linted again from those bytes and the other files' texts as loaded, and again until nothing
 //! is left to fix (at most [`MAX_PASSES`] times, like ruff). A fix whose edits would leave a
 //! file that no longer parses is rolled back. Nothing is written here: [`crate::write`] writes
 //! the result atomically, each file only if it is still what was read.
@@ -134,7 +135,7 @@ pub fn run(
             .iter()
             .map(|(path, b)| (path.clone(), b.bytes.clone()))
             .collect();
-        let fixed = Project::load_with(root, config, &overrides)?;
+        let fixed = project.with_edits(&overrides, config);
         let previous = std::mem::replace(&mut project, fixed);
         if keep_loaded && loaded.is_none() {
             loaded = Some(previous);

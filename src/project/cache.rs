@@ -174,7 +174,10 @@ impl ProjectCache {
             certificate,
             &self.config,
         );
-        project.read_generator_inputs(|path| buffers.get(path).cloned(), &self.config);
+        project.read_generator_inputs(|path| {
+            (buffers.get(path).cloned())
+                .or_else(|| Project::input_on_disk(&self.root, path, &self.config))
+        });
         project.repository_urls = read_remotes(&self.root);
         Ok(project)
     }
@@ -449,5 +452,26 @@ mod tests {
             .into_iter()
             .collect();
         check(&mut cache, &buffers);
+    }
+
+    #[test]
+    fn unchanged_files_share_their_text_between_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.yaml"), "a: 1\n").unwrap();
+        std::fs::write(dir.path().join("b.yaml"), "b: 1\n").unwrap();
+        let mut cache = ProjectCache::new(dir.path().to_path_buf(), Config::default());
+        let first = cache.load(&HashMap::default()).unwrap();
+        let buffers = [("b.yaml".to_string(), b"b: 2\n".to_vec())]
+            .into_iter()
+            .collect();
+        let second = cache.load(&buffers).unwrap();
+        let text = |project: &Project, path: &str| {
+            std::sync::Arc::clone(&project.sources.get(project.file_id(path).unwrap()).text)
+        };
+        assert!(std::sync::Arc::ptr_eq(
+            &text(&first, "a.yaml"),
+            &text(&second, "a.yaml")
+        ));
+        assert_eq!(text(&second, "b.yaml").as_str(), "b: 2\n");
     }
 }

@@ -41,8 +41,11 @@ declare_rule! {
     ///   null documents are dropped), or in any `.yaml` file below a folder Flux builds
     ///   without a kustomization, at the file: Flux's generated kustomization lists them all
     ///   and decodes each (fluxcd/pkg `kustomize/kustomize_generator.go` `scanManifests`),
-    ///   leaving out only what source-controller ignores by default
-    ///   (`sourceignore/sourceignore.go`);
+    ///   leaving out only what source-controller leaves out of the artifact: its defaults
+    ///   (`sourceignore/sourceignore.go`), or, when the repository has `.sourceignore` files
+    ///   (`LoadIgnorePatterns`, each scoped to its folder) or the `flux-system` GitRepository
+    ///   sets `spec.ignore`, the VCS defaults and those patterns only
+    ///   (`artifact/storage/archive.go` `SourceIgnoreFilter`, go-git gitignore semantics);
     /// - in a folder Argo CD applies without a kustomization, a document that is not a
     ///   mapping with `kind` (a top-level sequence, even `[]`; `{}`; Helm values), at the
     ///   document, when objects come before it in its file or the file holds `apiVersion:`,
