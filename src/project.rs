@@ -48,6 +48,17 @@ pub struct FileInfo {
     pub skipped: bool,
     /// Deleted between the walk and the read: listed in [`Project::unreadable`], not counted.
     pub vanished: bool,
+    /// A file of the base revision, shown where a change-safety finding points at what was
+    /// there before (see [`Project::add_base_files`]); not part of the repository.
+    pub from_base: bool,
+    /// What few files hold (pglint comments, list documents, …): boxed, and `None` when all
+    /// is empty, since a repository holds tens of thousands of files.
+    pub extras: Option<Box<FileExtras>>,
+}
+
+/// The rarely set part of a [`FileInfo`].
+#[derive(Debug, Default, Clone)]
+pub struct FileExtras {
     /// Its `# pglint-ignore` comments.
     pub directives: Vec<Directive>,
     /// The field paths of the places findings point at that the model does not name (its
@@ -57,9 +68,6 @@ pub struct FileInfo {
     /// The items of its `kind: …List` documents, with their position in `items`: an object
     /// kustomize and the deploy layer read out of the list (see [`Project::list_item_at`]).
     pub list_items: Vec<(Span, u32)>,
-    /// A file of the base revision, shown where a change-safety finding points at what was
-    /// there before (see [`Project::add_base_files`]); not part of the repository.
-    pub from_base: bool,
     /// The kinds named (`kind: X` lines) in the text a syntax error or a limit kept from being
     /// modelled: objects of these kinds may be missing from the project. Empty when the whole
     /// file was modelled.
@@ -67,6 +75,54 @@ pub struct FileInfo {
     /// Aliases to an anchor of another document of the file (see
     /// [`crate::yaml::ParsedFile::foreign_aliases`]): kustomize refuses the file.
     pub foreign_aliases: Vec<Span>,
+}
+
+impl FileExtras {
+    fn is_empty(&self) -> bool {
+        self.directives.is_empty()
+            && self.field_paths.is_empty()
+            && self.list_items.is_empty()
+            && self.unread_kinds.is_empty()
+            && self.foreign_aliases.is_empty()
+    }
+}
+
+impl FileInfo {
+    fn extras(&self) -> &FileExtras {
+        static NONE: FileExtras = FileExtras {
+            directives: Vec::new(),
+            field_paths: Vec::new(),
+            list_items: Vec::new(),
+            unread_kinds: Vec::new(),
+            foreign_aliases: Vec::new(),
+        };
+        self.extras.as_deref().unwrap_or(&NONE)
+    }
+
+    /// Its `# pglint-ignore` comments.
+    pub fn directives(&self) -> &[Directive] {
+        &self.extras().directives
+    }
+
+    /// See [`FileExtras::field_paths`].
+    pub fn field_paths(&self) -> &[(Span, String)] {
+        &self.extras().field_paths
+    }
+
+    /// See [`FileExtras::list_items`].
+    pub fn list_items(&self) -> &[(Span, u32)] {
+        &self.extras().list_items
+    }
+
+    /// See [`FileExtras::unread_kinds`].
+    pub fn unread_kinds(&self) -> &[String] {
+        &self.extras().unread_kinds
+    }
+
+    /// See [`FileExtras::foreign_aliases`].
+    pub fn foreign_aliases(&self) -> &[Span] {
+        &self.extras().foreign_aliases
+    }
 }
 
 /// The sealed-secrets certificate, as far as pglint needs it.
@@ -529,20 +585,20 @@ impl Project {
     }
 
     /// The field path of a place the model does not name (a pglint comment, a repeated key)
-    /// that holds `loc`, as found when the file was parsed (see [`FileInfo::field_paths`]).
+    /// that holds `loc`, as found when the file was parsed (see [`FileExtras::field_paths`]).
     pub fn field_path_at(&self, loc: Loc) -> Option<&str> {
         let info = self.files.get(loc.file.0 as usize)?;
-        info.field_paths
+        info.field_paths()
             .iter()
             .find(|(span, _)| span.start() <= loc.span.start() && loc.span.start() <= span.end())
             .map(|(_, path)| path.as_str())
     }
 
     /// The position in `items` of the `kind: …List` item that holds `loc` (see
-    /// [`FileInfo::list_items`]).
+    /// [`FileExtras::list_items`]).
     pub fn list_item_at(&self, loc: Loc) -> Option<u32> {
         let info = self.files.get(loc.file.0 as usize)?;
-        info.list_items
+        info.list_items()
             .iter()
             .find(|(span, _)| {
                 Loc {
@@ -687,14 +743,16 @@ impl Project {
 }
 
 /// The field paths of a file's pglint comments and repeated keys (see
-/// [`FileInfo::field_paths`]): in the document that holds the position, else the first.
-fn unmodelled_paths(documents: &[crate::yaml::Document], info: &FileInfo) -> Vec<(Span, String)> {
-    let comments = info
-        .directives
+/// [`FileExtras::field_paths`]): in the document that holds the position, else the first.
+fn unmodelled_paths(
+    documents: &[crate::yaml::Document],
+    directives: &[Directive],
+    problems: &[YamlProblem],
+) -> Vec<(Span, String)> {
+    let comments = directives
         .iter()
         .map(|d| Span::new(d.start, d.start + d.text.len()));
-    let repeated = info
-        .problems
+    let repeated = problems
         .iter()
         .filter(|p| matches!(p.kind, YamlProblemKind::DuplicateKey { .. }))
         .map(|p| p.span);
@@ -767,13 +825,19 @@ fn load_file(input: Input, id: FileId, config: &Config, batch: &mut Batch) {
         info.documents = parsed.documents.len();
         info.problems = parsed.problems;
         info.unparsed_from = parsed.unparsed_from;
-        info.foreign_aliases = parsed.foreign_aliases.clone();
-        if let Some(from) = parsed.unparsed_from {
-            info.unread_kinds = kinds_named(text.get(from..).unwrap_or_default());
-        }
-        info.directives = directives(text);
-        info.field_paths = unmodelled_paths(&parsed.documents, &info);
-        info.list_items = list_items(&parsed.documents);
+        let mut extras = FileExtras {
+            foreign_aliases: parsed.foreign_aliases.clone(),
+            unread_kinds: parsed
+                .unparsed_from
+                .map(|from| kinds_named(text.get(from..).unwrap_or_default()))
+                .unwrap_or_default(),
+            directives: directives(text),
+            field_paths: Vec::new(),
+            list_items: list_items(&parsed.documents),
+        };
+        extras.field_paths =
+            unmodelled_paths(&parsed.documents, &extras.directives, &info.problems);
+        info.extras = (!extras.is_empty()).then(|| Box::new(extras));
         let is_kustomization = is_kustomization_file(path);
         for (index, doc) in parsed.documents.iter().enumerate() {
             let secrets = secret_spans(doc);
@@ -924,7 +988,9 @@ fn skip_generator_inputs(
         let info = &mut files[id.0 as usize];
         info.skipped = true;
         info.problems.clear();
-        info.unread_kinds.clear();
+        if let Some(extras) = &mut info.extras {
+            extras.unread_kinds.clear();
+        }
     }
     objects.retain(|o| !skipped.contains(&o.file));
 }
@@ -988,8 +1054,8 @@ mod tests {
             &[("ok.yaml", "kind: Secret\n"), ("c.yaml", broken)],
             &config,
         );
-        assert_eq!(project.files[0].unread_kinds, ["Cluster"]);
-        assert!(project.files[1].unread_kinds.is_empty());
+        assert_eq!(project.files[0].unread_kinds(), ["Cluster"]);
+        assert!(project.files[1].unread_kinds().is_empty());
     }
 
     #[test]

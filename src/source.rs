@@ -265,22 +265,19 @@ impl SourceFile {
 #[derive(Debug, Default)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
-    /// Each path's file (the first, should a path repeat): looked up once per listed resource
-    /// of every kustomize build, so a search through `files` would be quadratic.
-    by_path: crate::hash::HashMap<String, FileId>,
+    /// The files sorted by path (the first first, should a path repeat), for
+    /// [`SourceMap::find`]: looked up once per listed resource of every kustomize build, so a
+    /// search through `files` would be quadratic. Ids rather than a map from paths: no second
+    /// copy of every path.
+    by_path: Vec<FileId>,
 }
 
 impl From<Vec<SourceFile>> for SourceMap {
     /// The files in [`FileId`] order.
     fn from(files: Vec<SourceFile>) -> Self {
-        let mut map = SourceMap {
-            files: Vec::with_capacity(files.len()),
-            by_path: crate::hash::HashMap::default(),
-        };
-        for file in files {
-            map.push(file);
-        }
-        map
+        let mut by_path: Vec<FileId> = (0..files.len() as u32).map(FileId).collect();
+        by_path.sort_by(|a, b| files[a.0 as usize].path.cmp(&files[b.0 as usize].path));
+        SourceMap { files, by_path }
     }
 }
 
@@ -296,14 +293,21 @@ impl SourceMap {
     /// Adds a file after the others.
     pub fn push(&mut self, file: SourceFile) -> FileId {
         let id = FileId(self.files.len() as u32);
-        self.by_path.entry(file.path.clone()).or_insert(id);
+        let at = self
+            .by_path
+            .partition_point(|&f| self.get(f).path <= file.path);
         self.files.push(file);
+        self.by_path.insert(at, id);
         id
     }
 
     /// The file read at `path`.
     pub fn find(&self, path: &str) -> Option<FileId> {
-        self.by_path.get(path).copied()
+        let at = self
+            .by_path
+            .partition_point(|&f| self.get(f).path.as_str() < path);
+        let id = *self.by_path.get(at)?;
+        (self.get(id).path == path).then_some(id)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -378,6 +382,20 @@ mod tests {
         assert!(Arc::ptr_eq(&file.text, &copy.text));
         assert_eq!(copy.text.line_col(5).line, 2);
         assert_eq!(file.text.line_starts.get().map(|s| s.len()), Some(3));
+    }
+
+    #[test]
+    fn files_are_found_by_path_the_first_of_a_repeated_one() {
+        let file = |path: &str| SourceFile::new(path.into(), String::new());
+        let mut map = SourceMap::from(vec![file("b/c.yaml"), file("a.yaml"), file("b-c.yaml")]);
+        map.push(file("a.yaml"));
+        map.push(file("0.yaml"));
+        assert_eq!(map.find("a.yaml"), Some(FileId(1)));
+        assert_eq!(map.find("b/c.yaml"), Some(FileId(0)));
+        assert_eq!(map.find("b-c.yaml"), Some(FileId(2)));
+        assert_eq!(map.find("0.yaml"), Some(FileId(4)));
+        assert_eq!(map.find("b"), None);
+        assert_eq!(map.find("z.yaml"), None);
     }
 
     #[test]

@@ -64,7 +64,7 @@ impl Suppressions {
     pub fn collect(project: &Project) -> Suppressions {
         let mut suppressions = Suppressions::default();
         for (index, info) in project.files.iter().enumerate() {
-            for directive in &info.directives {
+            for directive in info.directives() {
                 suppressions.parse_comment(FileId(index as u32), directive);
             }
         }

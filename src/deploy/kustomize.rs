@@ -31,6 +31,14 @@ pub struct Resource<'p> {
     /// The object as rendered: each value's location is the node that set it. Borrowed from
     /// the project until a transformer changes it (most builds change nothing).
     pub object: RenderedObject<'p>,
+    /// What the build did to it beyond the object, once it did anything: boxed, so that the
+    /// resources a build leaves as written (most) take 32 bytes each.
+    changes: Option<Box<Changes>>,
+}
+
+/// A [`Resource`]'s history in its build.
+#[derive(Debug, Clone, Default)]
+struct Changes {
     /// The object as a tree, once a patch needed one.
     tree: Option<Value>,
     /// Its names and namespaces before this build changed them: patches may select any.
@@ -234,7 +242,8 @@ const LOCAL_CONFIG: &str = "config.kubernetes.io/local-config";
 /// hashes, dropping local-config objects, then its default ("legacy") order unless `fifo`.
 pub fn finish(rendered: &mut Rendered<'_>, fifo: bool) {
     for resource in &mut rendered.resources {
-        if let (Some(hash), Some(name)) = (resource.name_hash.take(), &resource.object.meta.name) {
+        let hash = resource.changes.as_mut().and_then(|c| c.name_hash.take());
+        if let (Some(hash), Some(name)) = (hash, &resource.object.meta.name) {
             let hashed = Spanned::new(format!("{}-{hash}", name.value), name.loc);
             resource.set_name(hashed);
         }
@@ -821,7 +830,10 @@ impl<'p> Kustomize<'p> {
                 let file = self.project.object(SourceId::new(range.start)).file;
                 self.check_parsed(&entry.written, file)?;
                 self.check_objects(&entry.written, file)?;
-                if let Some(alias) = self.project.files[file.0 as usize].foreign_aliases.first() {
+                if let Some(alias) = self.project.files[file.0 as usize]
+                    .foreign_aliases()
+                    .first()
+                {
                     return Err(BuildError::at(
                         Loc {
                             file,
@@ -1126,7 +1138,7 @@ impl<'p> Kustomize<'p> {
                         match generator.behavior.as_deref() {
                             Some("replace") | Some("merge") => {
                                 existing.object = RenderedObject::owned(object);
-                                existing.name_hash = name_hash;
+                                existing.set_name_hash(name_hash);
                                 continue;
                             }
                             _ => {
@@ -1140,10 +1152,9 @@ impl<'p> Kustomize<'p> {
                             }
                         }
                     }
-                    out.resources.push(Resource {
-                        name_hash,
-                        ..Resource::new(None, RenderedObject::owned(object))
-                    });
+                    let mut resource = Resource::new(None, RenderedObject::owned(object));
+                    resource.set_name_hash(name_hash);
+                    out.resources.push(resource);
                 }
                 Ok(None) => {}
                 Err(unknown) => out.unknown.push(unknown),
@@ -1271,7 +1282,7 @@ impl<'p> Kustomize<'p> {
             let mut deleted = Vec::new();
             for i in selected {
                 let resource = &mut out.resources[i];
-                let mut tree = match resource.tree.take() {
+                let mut tree = match resource.take_tree() {
                     Some(tree) => tree,
                     None => self.tree_of(resource)?,
                 };
@@ -1321,7 +1332,7 @@ impl<'p> Kustomize<'p> {
                 if let Some(before) = before
                     && resource.object.name() != Some(before.as_str())
                 {
-                    resource.previous_names.push(before);
+                    resource.changes().previous_names.push(before);
                 }
             }
             for i in deleted.into_iter().rev() {
@@ -1353,7 +1364,7 @@ impl<'p> Kustomize<'p> {
         if !holds_variable {
             return Ok(());
         }
-        let mut tree = match resource.tree.take() {
+        let mut tree = match resource.take_tree() {
             Some(tree) => tree,
             None => self.tree_of(resource)?,
         };
@@ -1533,11 +1544,36 @@ impl<'p> Resource<'p> {
         Resource {
             source,
             object,
-            tree: None,
-            previous_names: Vec::new(),
-            previous_namespaces: Vec::new(),
-            name_hash: None,
+            changes: None,
         }
+    }
+
+    fn changes(&mut self) -> &mut Changes {
+        self.changes.get_or_insert_default()
+    }
+
+    fn set_name_hash(&mut self, hash: Option<String>) {
+        if hash.is_some() || self.changes.is_some() {
+            self.changes().name_hash = hash;
+        }
+    }
+
+    fn take_tree(&mut self) -> Option<Value> {
+        self.changes.as_mut()?.tree.take()
+    }
+
+    fn tree_mut(&mut self) -> Option<&mut Value> {
+        self.changes.as_mut()?.tree.as_mut()
+    }
+
+    fn previous_names(&self) -> &[String] {
+        self.changes.as_ref().map_or(&[], |c| &c.previous_names)
+    }
+
+    fn previous_namespaces(&self) -> &[Option<String>] {
+        self.changes
+            .as_ref()
+            .map_or(&[], |c| &c.previous_namespaces)
     }
 
     pub(super) fn of(id: SourceId, object: &'p Object) -> Resource<'p> {
@@ -1577,10 +1613,9 @@ impl<'p> Resource<'p> {
             BuildError::at(loc, "an item of the list has no apiVersion or kind")
                 .kind(Refusal::Invalid)
         })?;
-        Ok(Resource {
-            tree: Some(tree),
-            ..Resource::new(None, RenderedObject::owned(Object { loc, ..object }))
-        })
+        let mut resource = Resource::new(None, RenderedObject::owned(Object { loc, ..object }));
+        resource.changes().tree = Some(tree);
+        Ok(resource)
     }
 
     /// The object's tree after a patch; the typed object is read from it again.
@@ -1602,7 +1637,7 @@ impl<'p> Resource<'p> {
             BuildError::at(loc, "the patch leaves no apiVersion or kind").kind(Refusal::Patch)
         })?;
         self.object = RenderedObject::owned(Object { loc, ..object });
-        self.tree = Some(tree);
+        self.changes().tree = Some(tree);
         Ok(())
     }
 
@@ -1627,8 +1662,10 @@ impl<'p> Resource<'p> {
             .meta
             .namespace
             .replace(namespace.clone());
-        self.previous_namespaces.push(old.map(|ns| ns.value));
-        if let Some(tree) = &mut self.tree {
+        self.changes()
+            .previous_namespaces
+            .push(old.map(|ns| ns.value));
+        if let Some(tree) = self.tree_mut() {
             let meta_loc = tree.loc();
             tree.mapping_at("metadata", meta_loc).set(
                 "namespace",
@@ -1660,10 +1697,10 @@ impl<'p> Resource<'p> {
     }
 
     fn set_name(&mut self, name: Spanned<String>) {
-        if let Some(old) = &self.object.meta.name {
-            self.previous_names.push(old.value.clone());
+        if let Some(old) = self.object.meta.name.as_ref().map(|n| n.value.clone()) {
+            self.changes().previous_names.push(old);
         }
-        if let Some(tree) = &mut self.tree {
+        if let Some(tree) = self.tree_mut() {
             let meta_loc = tree.loc();
             let value = Value::string(&name.value, name.loc);
             tree.mapping_at("metadata", meta_loc)
@@ -1678,7 +1715,7 @@ impl<'p> Resource<'p> {
             _ => &mut self.object.to_mut().meta.annotations,
         };
         set_string_entry(map, entry);
-        if let Some(tree) = &mut self.tree {
+        if let Some(tree) = self.tree_mut() {
             set_entry(tree, field, entry);
         }
     }
@@ -1695,11 +1732,11 @@ impl<'p> Resource<'p> {
             object
                 .name()
                 .into_iter()
-                .chain(self.previous_names.iter().map(String::as_str))
+                .chain(self.previous_names().iter().map(String::as_str))
         };
         let namespaces = || {
             std::iter::once(object.namespace_str())
-                .chain(self.previous_namespaces.iter().map(Option::as_deref))
+                .chain(self.previous_namespaces().iter().map(Option::as_deref))
                 .map(|ns| ns.unwrap_or("default"))
         };
         target
@@ -1743,12 +1780,12 @@ impl<'p> Resource<'p> {
             .and_then(Value::as_str);
         kind == Some(object.kind_str())
             && name.is_some_and(|n| {
-                object.name() == Some(n) || self.previous_names.iter().any(|p| p == n)
+                object.name() == Some(n) || self.previous_names().iter().any(|p| p == n)
             })
             && {
                 let wanted = namespace.unwrap_or("default");
                 std::iter::once(object.namespace_str())
-                    .chain(self.previous_namespaces.iter().map(Option::as_deref))
+                    .chain(self.previous_namespaces().iter().map(Option::as_deref))
                     .any(|ns| ns.unwrap_or("default") == wanted)
             }
     }

@@ -178,8 +178,8 @@ fn skip_cascades(project: &Project, diagnostics: &mut Vec<Diagnostic>) -> (usize
         .files
         .iter()
         .enumerate()
-        .filter(|(_, info)| !info.skipped && !info.unread_kinds.is_empty())
-        .map(|(i, info)| (FileId(i as u32), info.unread_kinds.as_slice()))
+        .filter(|(_, info)| !info.skipped && !info.unread_kinds().is_empty())
+        .map(|(i, info)| (FileId(i as u32), info.unread_kinds()))
         .collect();
     if broken.is_empty() {
         return (0, Vec::new());

@@ -252,6 +252,8 @@ impl Application {
                     .collect(),
             });
         }
+        // Kept for the whole run, one per Application: not the four slots `push` reserves.
+        sources.shrink_to_fit();
         Application {
             sources,
             destination_namespace: text(

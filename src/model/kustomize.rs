@@ -396,6 +396,8 @@ impl Kustomization {
                 }
             }
         }
+        // Kept for the whole run, one per kustomization: not the four slots `push` reserves.
+        paths.shrink_to_fit();
         Some(Kustomization {
             file,
             namespace: reader.string(root.get("namespace"), "namespace"),
@@ -463,6 +465,8 @@ impl Build {
         };
         let mut resources = entries("resources");
         resources.extend(entries("bases"));
+        // `collect` after a filter reserves four slots; most kustomizations list one or two.
+        resources.shrink_to_fit();
         let mut build = Build {
             is_component: root.get("kind").and_then(|k| k.as_str()) == Some("Component"),
             resources,

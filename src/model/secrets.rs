@@ -361,7 +361,10 @@ impl SealedSecret {
         if let Some((key, value)) = spec.get_entry("encryptedData") {
             sealed.encrypted_loc = Some(reader.loc(key));
             if let Some(mapping) = reader.mapping(Some(value), "spec.encryptedData") {
-                for (k, v) in mapping.entries() {
+                let entries = mapping.entries();
+                // Sized once: a repository holds thousands, most with one or two values.
+                sealed.encrypted.reserve_exact(entries.len());
+                for (k, v) in entries {
                     let Some(key) = k.as_str() else { continue };
                     let Some(value) = reader.string(Some(v), "spec.encryptedData values") else {
                         continue;

@@ -174,28 +174,25 @@ fn generated<'p>(cx: &Context<'p>, used: &SecretUse<'p>) -> Option<Known<'p>> {
 }
 
 fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    // The references, grouped by the Secret they name.
-    let mut groups: Vec<Vec<SecretUse<'_>>> = Vec::new();
+    // The references, grouped by the Secret they name, groups in the order they are first
+    // met: one vector sorted (stably) by group, not a vector per Secret.
+    let mut uses = cx.index.checked_uses();
+    uses.retain(|used| !used.role_name.is_none_or(is_unknowable));
     let mut by_secret: HashMap<(Option<&str>, &str), usize> = HashMap::default();
-    for used in cx.index.checked_uses() {
-        if used.role_name.is_none_or(is_unknowable) {
-            continue;
-        }
-        let at = *by_secret
+    for used in &uses {
+        let next = by_secret.len();
+        by_secret
             .entry((used.namespace, used.name.as_str()))
-            .or_insert_with(|| {
-                groups.push(Vec::new());
-                groups.len() - 1
-            });
-        groups[at].push(used);
+            .or_insert(next);
     }
-    for group in groups {
+    uses.sort_by_key(|used| by_secret[&(used.namespace, used.name.as_str())]);
+    for group in uses.chunk_by(|a, b| a.namespace == b.namespace && a.name.value == b.name.value) {
         let known = known_usernames(cx, &group[0]);
         if known.is_empty() {
-            shared(cx, &group, out);
+            shared(cx, group, out);
         }
         for username in &known {
-            mismatched(cx, &group, username, out);
+            mismatched(cx, group, username, out);
         }
     }
 }

@@ -3,6 +3,10 @@
 //! (`schemas/kubernetes/`). Each directory's `PROVENANCE` gives every file's origin and sha256;
 //! `tests/schemas.rs` checks them.
 
+use serde_json::value::RawValue;
+
+use crate::hash::HashMap;
+
 /// What an embedded file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Artefact {
@@ -129,17 +133,24 @@ pub fn unresolved_refs(kind_schema: &[u8]) -> Vec<String> {
     inline_with_report(kind_schema).1
 }
 
+/// The embedded definitions by name, each still its JSON text (borrowed from [`DEFINITIONS`]):
+/// only the few a built-in kind's schema reaches are ever parsed, and nothing parsed is kept
+/// once that kind is compiled (the whole file as a `Value` held ~5.8 MB for the process).
+type Definitions = HashMap<&'static str, &'static RawValue>;
+
+#[derive(serde::Deserialize)]
+struct DefinitionsFile<'a> {
+    #[serde(rename = "$defs", borrow)]
+    defs: HashMap<&'a str, &'a RawValue>,
+}
+
 fn inline_with_report(kind_schema: &[u8]) -> (serde_json::Value, Vec<String>) {
-    static DEFS: std::sync::OnceLock<serde_json::Map<String, serde_json::Value>> =
-        std::sync::OnceLock::new();
+    static DEFS: std::sync::OnceLock<Definitions> = std::sync::OnceLock::new();
     let defs = DEFS.get_or_init(|| {
-        serde_json::from_slice::<serde_json::Value>(DEFINITIONS)
+        std::str::from_utf8(DEFINITIONS)
             .ok()
-            .and_then(|mut v| v.get_mut("$defs").map(serde_json::Value::take))
-            .and_then(|v| match v {
-                serde_json::Value::Object(map) => Some(map),
-                _ => None,
-            })
+            .and_then(|text| serde_json::from_str::<DefinitionsFile<'static>>(text).ok())
+            .map(|file| file.defs)
             .unwrap_or_default()
     });
     let mut value: serde_json::Value = serde_json::from_slice(kind_schema).unwrap_or_default();
@@ -150,7 +161,7 @@ fn inline_with_report(kind_schema: &[u8]) -> (serde_json::Value, Vec<String>) {
 
 fn inline(
     value: &mut serde_json::Value,
-    defs: &serde_json::Map<String, serde_json::Value>,
+    defs: &Definitions,
     stack: &mut Vec<String>,
     unresolved: &mut Vec<String>,
 ) {
@@ -162,9 +173,12 @@ fn inline(
                     .split_once("#/$defs/")
                     .filter(|(file, _)| file.is_empty() || file.ends_with("/_definitions.json"))
                     .map(|(_, name)| name.to_string());
-                match name.and_then(|name| Some((defs.get(&name)?, name))) {
-                    Some((target, name)) if !stack.contains(&name) => {
-                        let mut target = target.clone();
+                let target = name.and_then(|name| {
+                    let raw = defs.get(name.as_str())?;
+                    Some((serde_json::from_str::<Value>(raw.get()).ok()?, name))
+                });
+                match target {
+                    Some((mut target, name)) if !stack.contains(&name) => {
                         stack.push(name);
                         inline(&mut target, defs, stack, unresolved);
                         stack.pop();
