@@ -447,7 +447,10 @@ pub fn parse_wave(text: &str) -> Option<i64> {
 
 /// Values that only exist after substitution (Flux `${VAR}`, Helm `{{ }}`): never guessed at.
 pub fn is_unknowable(text: &str) -> bool {
-    text.contains("${") || text.contains("{{")
+    // `${` or `{{`: one pass over the `{`s (every node's text comes through here).
+    let bytes = text.as_bytes();
+    text.match_indices('{')
+        .any(|(at, _)| at > 0 && matches!(bytes[at - 1], b'$' | b'{'))
 }
 
 /// Builds a [`Reader`]-free location for a node; used by model builders. `file` is the
@@ -491,6 +494,34 @@ mod tests {
             &crate::schema::Schemas::EMBEDDED,
         )
         .expect("an object")
+    }
+
+    #[test]
+    fn unknowable_means_a_dollar_or_double_brace() {
+        let texts = [
+            "",
+            "{",
+            "{{",
+            "${",
+            "$",
+            "a{b",
+            "${X}",
+            "x {{ .Values }}",
+            "{ {",
+            "$ {",
+            "{a{",
+            "é{{",
+            "é${",
+            "{é",
+            "}}{{",
+            "$$",
+            "{$",
+            "ab${",
+        ];
+        for text in texts {
+            let plain = text.contains("${") || text.contains("{{");
+            assert_eq!(is_unknowable(text), plain, "{text:?}");
+        }
     }
 
     #[test]

@@ -139,14 +139,16 @@ fn tab_before(text: &str, at: usize) -> usize {
         .map_or(at, |i| start + i)
 }
 
+/// An open collection. Its children wait on the builder's shared `items`/`pairs` stacks from
+/// `first` on, and move into one exactly-sized `Vec` when it closes: no per-collection growth.
 enum Frame {
     Sequence {
         id: NodeId,
-        items: Vec<NodeId>,
+        first: usize,
     },
     Mapping {
         id: NodeId,
-        pairs: Vec<(NodeId, NodeId)>,
+        first: usize,
         pending_key: Option<NodeId>,
         /// Key text → key span, built once the mapping is large enough to need it.
         key_index: Option<HashMap<String, Span>>,
@@ -162,6 +164,10 @@ struct Builder<'t> {
     file: ParsedFile,
     doc: Option<Document>,
     stack: Vec<Frame>,
+    /// Children of the open sequences, innermost last (see [`Frame`]).
+    items: Vec<NodeId>,
+    /// Key/value pairs of the open mappings, innermost last (see [`Frame`]).
+    pairs: Vec<(NodeId, NodeId)>,
     anchors: HashMap<usize, NodeId>,
     nodes_in_file: usize,
     aliases_in_file: usize,
@@ -177,6 +183,8 @@ impl<'t> Builder<'t> {
             file: ParsedFile::default(),
             doc: None,
             stack: Vec::new(),
+            items: Vec::new(),
+            pairs: Vec::new(),
             anchors: HashMap::default(),
             nodes_in_file: 0,
             aliases_in_file: 0,
@@ -193,6 +201,8 @@ impl<'t> Builder<'t> {
         self.file.unparsed_from.get_or_insert(self.complete_end);
         self.doc = None;
         self.stack.clear();
+        self.items.clear();
+        self.pairs.clear();
         Flow::Stop
     }
 
@@ -264,15 +274,17 @@ impl<'t> Builder<'t> {
                 self.leaf(kind, span, 0, None)
             }
             Event::SequenceStart(anchor, tag) => {
+                let first = self.items.len();
                 self.open(span, anchor, tag.as_deref(), |id| Frame::Sequence {
                     id,
-                    items: Vec::new(),
+                    first,
                 })
             }
             Event::MappingStart(anchor, tag) => {
+                let first = self.pairs.len();
                 self.open(span, anchor, tag.as_deref(), |id| Frame::Mapping {
                     id,
-                    pairs: Vec::new(),
+                    first,
                     pending_key: None,
                     key_index: None,
                 })
@@ -350,18 +362,20 @@ impl<'t> Builder<'t> {
         let Some(frame) = self.stack.pop() else {
             return Flow::Continue;
         };
-        let Some(doc) = self.doc.as_mut() else {
-            return Flow::Continue;
-        };
         let (id, kind, last_child) = match frame {
-            Frame::Sequence { id, items } => {
+            Frame::Sequence { id, first } => {
+                let items = self.items.split_off(first);
                 let last = items.last().copied();
                 (id, NodeKind::Sequence(items), last)
             }
-            Frame::Mapping { id, pairs, .. } => {
+            Frame::Mapping { id, first, .. } => {
+                let pairs = self.pairs.split_off(first);
                 let last = pairs.last().map(|&(_, v)| v);
                 (id, NodeKind::Mapping(pairs), last)
             }
+        };
+        let Some(doc) = self.doc.as_mut() else {
+            return Flow::Continue;
         };
         // Flow collections end with their `]` or `}`; block collections end where their last
         // child ends, not at the next token.
@@ -385,20 +399,21 @@ impl<'t> Builder<'t> {
         };
         match self.stack.last_mut() {
             None => doc.root = Some(id),
-            Some(Frame::Sequence { items, .. }) => items.push(id),
+            Some(Frame::Sequence { .. }) => self.items.push(id),
             Some(Frame::Mapping {
-                pairs,
+                first,
                 pending_key,
                 key_index,
                 ..
             }) => match pending_key.take() {
                 None => {
+                    let pairs = &self.pairs[*first..];
                     if let Some(problem) = duplicate_key(doc, pairs, key_index, id) {
                         self.file.problems.push(problem);
                     }
                     *pending_key = Some(id);
                 }
-                Some(key) => pairs.push((key, id)),
+                Some(key) => self.pairs.push((key, id)),
             },
         }
         Flow::Continue
