@@ -46,7 +46,7 @@ pub fn run(files: Vec<(String, Vec<u8>)>) {
         let finding = &diagnostic.finding;
         let locations = std::iter::once(finding.loc).chain(finding.related.iter().map(|r| r.loc));
         for loc in locations {
-            let text = &project.text(loc.file).text;
+            let text = project.text(loc.file).as_str();
             let span = loc.span;
             assert!(
                 span.start() <= span.end()
